@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Run the whole test suite: `bash scripts/test.sh [PYTEST_ARGS...]`.
+#
+#  1. Set up .venv (see scripts/_venv.sh).
+#  2. Start a throwaway PostgreSQL (scripts/pg.sh) and export
+#     HUTONG_TEST_POSTGRES_URL / HUTONG_TEST_PG_BIN for the tests and benches.
+#     If PostgreSQL cannot be had: with CI=true fail, otherwise warn loudly and
+#     run only the SQLite half of the suite.
+#  3. ruff, mypy, pytest, stopping at the first failure.
+#
+# Environment:
+#   HUTONG_SKIP_LINT=1   skip ruff and mypy (for quick local iterations only;
+#                        CI never sets it).
+#   CI=true              PostgreSQL is mandatory.
+set -euo pipefail
+
+# shellcheck source=scripts/_venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+cd "$hutong_repo_root"
+
+log() { echo "test: $*" >&2; }
+
+hutong_ensure_venv
+
+# --- PostgreSQL ---------------------------------------------------------------
+pg_data=""
+cleanup() {
+    if [[ -n "$pg_data" ]]; then
+        bash scripts/pg.sh stop "$pg_data" || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT   # make sure signals go through the EXIT trap
+trap 'exit 143' TERM
+
+pg_rc=0
+pg_exports="$(bash scripts/pg.sh start)" || pg_rc=$?
+if [[ "$pg_rc" -eq 0 ]]; then
+    eval "$pg_exports"
+    pg_data="$HUTONG_TEST_PG_DATA"
+elif [[ "$pg_rc" -eq 3 ]]; then
+    # pg.sh exit 3: binaries not available (and not installable).
+    if [[ "${CI:-}" == "true" ]]; then
+        log "ERROR: PostgreSQL is required in CI (CI=true) but initdb/pg_ctl are unavailable"
+        exit 1
+    fi
+    unset HUTONG_TEST_POSTGRES_URL HUTONG_TEST_PG_BIN HUTONG_TEST_PG_DATA
+    cat >&2 <<'BANNER'
+
+  ##########################################################################
+  #  WARNING: PostgreSQL is NOT available (no initdb/pg_ctl found and      #
+  #  could not install it). Running ONLY the SQLite half of the suite.     #
+  #  PostgreSQL tests will be skipped. CI (CI=true) would FAIL here.       #
+  ##########################################################################
+
+BANNER
+else
+    # Binaries exist but the cluster did not come up: that is a real failure.
+    log "ERROR: could not start PostgreSQL (scripts/pg.sh exit $pg_rc)"
+    exit 1
+fi
+
+# --- lint, types, tests -------------------------------------------------------
+if [[ "${HUTONG_SKIP_LINT:-}" == "1" ]]; then
+    log "HUTONG_SKIP_LINT=1: skipping ruff and mypy"
+else
+    log "ruff check src tests bench"
+    .venv/bin/ruff check src tests bench
+    log "mypy"
+    .venv/bin/mypy
+fi
+
+log "pytest $*"
+pytest_rc=0
+.venv/bin/pytest "$@" || pytest_rc=$?
+if [[ "$pytest_rc" -eq 5 ]]; then
+    log "ERROR: pytest collected no tests (exit 5); a suite that runs nothing is a defect"
+    exit 1
+fi
+exit "$pytest_rc"

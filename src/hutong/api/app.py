@@ -1,0 +1,153 @@
+"""The Litestar application of the switch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from sqlalchemy import delete
+
+from hutong import __version__
+from hutong.api.request_log import RequestLogMiddleware
+from hutong.api.routes import operator, participant, public
+from hutong.api.services import Services
+from hutong.events.delivery import DeliveryWorker
+from hutong.protocol.errors import HutongError, nack
+from hutong.protocol.signing import Signer
+from hutong.registry.switch_key import load_or_create
+from hutong.store.tables import messages
+
+log = logging.getLogger("hutong.app")
+
+#: How often expired message-id records are swept.
+MAINTENANCE_INTERVAL = 60.0
+
+
+def _nack(status: int, code: str, message: str) -> Response[dict[str, Any]]:
+    return Response(content=nack(code, message), status_code=status)
+
+
+def on_hutong_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dict[str, Any]]:
+    response = _nack(exc.status_code, exc.code, exc.message)
+    if exc.status_code == 401:
+        response.headers["www-authenticate"] = 'Signature realm="hutong"'
+    return response
+
+
+def on_validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    detail = exc.extra if isinstance(exc.extra, list) else []
+    parts = [f"{d.get('key', '')}: {d.get('message', '')}" for d in detail if isinstance(d, dict)]
+    message = "; ".join(parts) or str(exc.detail)
+    return _nack(422, "invalid_request", f"the request does not match the schema: {message}")
+
+
+def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(
+        exc.status_code, "http_error"
+    )
+    return _nack(exc.status_code, code, str(exc.detail))
+
+
+def on_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled error", exc_info=exc)
+    return _nack(500, "internal_error", "the switch failed to answer; the error was logged")
+
+
+async def _sweep_messages(services: Services, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            async with services.db.transaction() as conn:
+                await conn.execute(delete(messages).where(messages.c.expires_at < services.clock()))
+        except Exception:
+            log.exception("sweeping expired message ids failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=MAINTENANCE_INTERVAL)
+
+
+def create_app(services: Services, *, run_background: bool | None = None) -> Litestar:
+    """The switch as an ASGI app; background loops run when `run_background` (default: settings)."""
+    background = services.settings.run_delivery if run_background is None else run_background
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        settings = services.settings
+        key_id, public_key, private_key = await load_or_create(
+            services.db,
+            services.clock(),
+            private_key=settings.extra.get("switch_private_key", ""),
+            key_id=settings.extra.get("switch_key_id", ""),
+        )
+        services.switch_signer = Signer(settings.switch_id, key_id, private_key)
+        services.switch_public_key = public_key
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        worker: DeliveryWorker | None = None
+        if background:
+            worker = DeliveryWorker(services)
+            tasks.append(asyncio.create_task(worker.run(stop)))
+            tasks.append(asyncio.create_task(_sweep_messages(services, stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if worker is not None:
+                await worker.close()
+            await services.db.dispose()
+
+    prometheus = PrometheusConfig(app_name="hutong", prefix="hutong", group_path=True)
+
+    return Litestar(
+        route_handlers=[
+            public.healthz,
+            public.echo,
+            public.well_known,
+            public.lookup_route,
+            public.openapi_json,
+            operator.router,
+            participant.router,
+            PrometheusController,
+        ],
+        state=State({"services": services}),
+        lifespan=[lifespan],
+        middleware=[RequestLogMiddleware(), prometheus.middleware],
+        exception_handlers={
+            HutongError: on_hutong_error,
+            ValidationException: on_validation_error,
+            NotFoundException: on_http_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Hutong switch",
+            version=__version__,
+            description=(
+                "Participants sign every request with Beckn 1.1 HTTP signatures; "
+                "the operator uses a bearer token."
+            ),
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+            components=Components(
+                security_schemes={
+                    "beckn": SecurityScheme(
+                        type="apiKey",
+                        name="Authorization",
+                        security_scheme_in="header",
+                        description='Signature keyId="sub|kid|ed25519",algorithm="ed25519",...',
+                    ),
+                    "operatorToken": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+        ),
+        debug=False,
+    )

@@ -1,0 +1,117 @@
+"""Exactly-once effects for retried and replayed requests.
+
+A mutating request carries `context.message_id` in its signed body. The first
+request with a given (sender, message id) runs and its answer is stored in the
+same transaction as its effects; a later one with the same body gets that
+answer again and changes nothing; one with a different body is refused with
+409. The unique key on (sender, message_id) is what makes this hold under
+concurrency: a second request racing the first waits on the key and then
+reads the stored answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, Response
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.auth import SignedRequest
+from hutong.api.metrics import IDEMPOTENT_REPLAYS
+from hutong.api.services import Services
+from hutong.protocol.errors import ConflictError, HutongError, ValidationError
+from hutong.store.tables import messages
+
+Operation = Callable[[AsyncConnection], Awaitable[tuple[int, dict[str, Any]]]]
+
+REPLAY_HEADER = "x-hutong-replay"
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _json_response(status: int, content: bytes, *, replay: bool = False) -> Response[bytes]:
+    headers = {REPLAY_HEADER: "true"} if replay else {}
+    return Response(
+        content=content, status_code=status, media_type="application/json", headers=headers
+    )
+
+
+async def _stored(
+    conn: AsyncConnection, sender: str, message_id: str, digest: str
+) -> Response[bytes] | None:
+    row = (
+        await conn.execute(
+            select(messages.c.body_hash, messages.c.status_code, messages.c.response_body).where(
+                messages.c.sender == sender, messages.c.message_id == message_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.body_hash != digest:
+        raise ConflictError(
+            f"message id {message_id} was already used by {sender} with a different body",
+            code="message_id_conflict",
+        )
+    IDEMPOTENT_REPLAYS.inc()
+    return _json_response(row.status_code, bytes(row.response_body), replay=True)
+
+
+async def run_once(
+    services: Services,
+    request: Request[Any, Any, Any],
+    signed: SignedRequest,
+    operation: Operation,
+) -> Response[bytes]:
+    """Run `operation` at most once for this sender and message id."""
+    message_id = signed.message_id
+    if message_id is None:
+        raise ValidationError(
+            "a mutating request needs context.message_id (a string of at most 128 characters)",
+            code="missing_message_id",
+        )
+    sender = signed.subscriber_id
+    async with services.db.read() as conn:
+        earlier = await _stored(conn, sender, message_id, signed.digest)
+    if earlier is not None:
+        return earlier
+    now = services.clock()
+    try:
+        async with services.db.transaction() as conn:
+            earlier = await _stored(conn, sender, message_id, signed.digest)
+            if earlier is not None:
+                return earlier
+            try:
+                async with conn.begin_nested():
+                    status, body = await operation(conn)
+            except HutongError as error:
+                status, body = error.status_code, error.body()
+            content = _encode(body)
+            await conn.execute(
+                insert(messages).values(
+                    sender=sender,
+                    message_id=message_id,
+                    body_hash=signed.digest,
+                    method=request.method,
+                    path=request.url.path,
+                    status_code=status,
+                    response_body=content,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=services.settings.message_retention),
+                )
+            )
+    except IntegrityError:
+        # A concurrent request with the same id committed first: answer as it did.
+        async with services.db.read() as conn:
+            earlier = await _stored(conn, sender, message_id, signed.digest)
+        if earlier is None:
+            raise
+        return earlier
+    return _json_response(status, content)

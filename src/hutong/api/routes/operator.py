@@ -1,0 +1,170 @@
+"""The operator's API: manage participants, read the outbox. Bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from litestar import Router, get, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from hutong.api.routes.public import services_of
+from hutong.api.schemas import (
+    EventOut,
+    ParticipantIn,
+    ParticipantOut,
+    StatusChange,
+    participant_out,
+)
+from hutong.events.outbox import EventStatus, list_events
+from hutong.protocol.errors import AuthenticationError, ForbiddenError, ValidationError
+from hutong.registry import service
+from hutong.registry.models import Role, Status
+
+
+async def operator_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    token = services_of(connection.app.state).settings.operator_token
+    if not token:
+        raise ForbiddenError(
+            "the operator API is disabled: set HUTONG_OPERATOR_TOKEN", code="operator_api_disabled"
+        )
+    given = connection.headers.get("authorization", "")
+    scheme, _sep, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    ):
+        raise AuthenticationError(
+            "a valid operator bearer token is required", code="operator_token"
+        )
+
+
+@post("/participants", summary="Register a participant with its first signing key")
+async def add_participant(state: State, data: JSONBody[ParticipantIn]) -> ParticipantOut:
+    services = services_of(state)
+    async with services.db.transaction() as conn:
+        participant = await service.add_participant(
+            conn,
+            subscriber_id=data.subscriber_id,
+            roles=data.roles,
+            callback_url=data.callback_url,
+            name=data.name,
+            key=service.NewKey(data.key_id, data.public_key, data.valid_from, data.valid_until),
+            now=services.clock(),
+        )
+    return participant_out(participant)
+
+
+@get("/participants", summary="List participants, optionally by role and status")
+async def list_participants(
+    state: State, role: FromQuery[str | None] = None, status: FromQuery[str | None] = None
+) -> list[ParticipantOut]:
+    services = services_of(state)
+    try:
+        wanted_role = Role(role) if role else None
+        wanted_status = Status(status) if status else None
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid_filter") from None
+    async with services.db.read() as conn:
+        found = await service.list_participants(conn, role=wanted_role, status=wanted_status)
+    return [participant_out(p) for p in found]
+
+
+@get("/participants/{subscriber_id:str}", summary="One participant with its keys")
+async def show_participant(state: State, subscriber_id: FromPath[str]) -> ParticipantOut:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        return participant_out(await service.require_participant(conn, subscriber_id))
+
+
+async def _set_status(
+    state: State, subscriber_id: str, status: Status, reason: str
+) -> ParticipantOut:
+    services = services_of(state)
+    async with services.db.transaction() as conn:
+        participant = await service.set_status(
+            conn, subscriber_id, status, services.clock(), reason
+        )
+    return participant_out(participant)
+
+
+@post("/participants/{subscriber_id:str}/suspend", status_code=200, summary="Suspend")
+async def suspend(
+    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange]
+) -> ParticipantOut:
+    return await _set_status(state, subscriber_id, Status.SUSPENDED, data.reason)
+
+
+@post("/participants/{subscriber_id:str}/reactivate", status_code=200, summary="Lift a suspension")
+async def reactivate(
+    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange]
+) -> ParticipantOut:
+    return await _set_status(state, subscriber_id, Status.ACTIVE, data.reason)
+
+
+@post("/participants/{subscriber_id:str}/revoke", status_code=200, summary="Revoke (final)")
+async def revoke(
+    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange]
+) -> ParticipantOut:
+    return await _set_status(state, subscriber_id, Status.REVOKED, data.reason)
+
+
+@get("/events", summary="Events in the outbox: pending, delivered or dead")
+async def events(
+    state: State,
+    participant: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    limit: FromQuery[int] = 100,
+    after: FromQuery[int] = 0,
+) -> list[EventOut]:
+    services = services_of(state)
+    try:
+        wanted = EventStatus(status) if status else None
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid_filter") from None
+    async with services.db.read() as conn:
+        found = await list_events(
+            conn,
+            recipient=participant,
+            status=wanted,
+            limit=min(max(limit, 1), 1000),
+            after_id=after,
+        )
+    return [
+        EventOut(
+            id=e.id,
+            event_id=e.event_id,
+            recipient=e.recipient,
+            action=e.action,
+            transaction_id=e.transaction_id,
+            status=e.status.value,
+            attempts=e.attempts,
+            created_at=e.created_at,
+            last_attempt_at=e.last_attempt_at,
+            delivered_at=e.delivered_at,
+            last_error=e.last_error,
+            message=e.message,
+        )
+        for e in found
+    ]
+
+
+router = Router(
+    path="/operator",
+    route_handlers=[
+        add_participant,
+        list_participants,
+        show_participant,
+        suspend,
+        reactivate,
+        revoke,
+        events,
+    ],
+    guards=[operator_guard],
+    tags=["operator"],
+    security=[{"operatorToken": []}],
+)

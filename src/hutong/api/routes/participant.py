@@ -1,0 +1,87 @@
+"""Routes a participant calls with signed requests (Beckn HTTP signatures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.idempotency import run_once
+from hutong.api.routes.public import services_of
+from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
+from hutong.api.services import Services
+from hutong.events.outbox import enqueue
+from hutong.protocol.errors import ack
+from hutong.registry import service
+
+
+@get("/self", summary="The calling participant's own record")
+async def whoami(state: State, request: Request[Any, Any, Any]) -> ParticipantOut:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    async with services.db.read() as conn:
+        return participant_out(await service.require_participant(conn, signed.subscriber_id))
+
+
+@post("/keys", status_code=200, summary="Add a signing key (rotation); old keys stay valid")
+async def rotate_key(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[RotateKeyRequest]
+) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    key = data.message
+
+    async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        added = await service.add_key(
+            conn,
+            signed.subscriber_id,
+            service.NewKey(key.key_id, key.public_key, key.valid_from, key.valid_until),
+            services.clock(),
+        )
+        return 200, ack(
+            key={
+                "key_id": added.key_id,
+                "valid_from": added.valid_from.isoformat(),
+                "valid_until": added.valid_until.isoformat(),
+            }
+        )
+
+    return await run_once(services, request, signed, operation)
+
+
+@post(
+    "/ping",
+    status_code=200,
+    summary="Ask the switch to send an on_ping event to your callback URL",
+)
+async def ping(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[PingRequest]
+) -> Response[bytes]:
+    services: Services = services_of(state)
+    signed = signed_request(request.scope)
+
+    async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        event_id = await enqueue(
+            conn,
+            recipient=signed.subscriber_id,
+            action="on_ping",
+            message={"note": data.message.note, "in_reply_to": data.context.message_id},
+            now=services.clock(),
+            transaction_id=data.context.transaction_id or None,
+        )
+        return 200, ack(event_id=event_id)
+
+    return await run_once(services, request, signed, operation)
+
+
+router = Router(
+    path="/v1",
+    route_handlers=[whoami, rotate_key, ping],
+    middleware=[SignedRequestMiddleware()],
+    tags=["participant"],
+    security=[{"beckn": []}],
+)

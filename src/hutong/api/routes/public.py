@@ -1,0 +1,79 @@
+"""Routes anyone may call: health, echo, the switch's key, registry lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+
+from hutong.api.schemas import LookupIn, WellKnown
+from hutong.api.services import Services
+from hutong.protocol.errors import ValidationError
+from hutong.registry.models import Role
+from hutong.registry.service import lookup
+
+
+def services_of(state: State) -> Services:
+    services = state["services"]
+    assert isinstance(services, Services)
+    return services
+
+
+@get("/healthz", tags=["public"], summary="Liveness: the process answers")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@post(
+    "/echo",
+    tags=["public"],
+    summary="Returns the request body unchanged (a connectivity check, unauthenticated)",
+    status_code=200,
+)
+async def echo(request: Request[Any, Any, Any]) -> Response[bytes]:
+    body = await request.body()
+    return Response(content=body, media_type="application/json")
+
+
+@get("/.well-known/hutong.json", tags=["public"], summary="The switch's public signing key")
+async def well_known(state: State) -> WellKnown:
+    services = services_of(state)
+    signer = services.signer()
+    return WellKnown(
+        subscriber_id=signer.subscriber_id,
+        key_id=signer.key_id,
+        algorithm="ed25519",
+        signing_public_key=services.switch_public_key,
+        key_id_header=f"{signer.subscriber_id}|{signer.key_id}|ed25519",
+    )
+
+
+@post(
+    "/lookup",
+    tags=["public"],
+    summary="Beckn-style registry lookup by subscriber id, role (type) and key id (ukId)",
+    status_code=200,
+)
+async def lookup_route(state: State, data: JSONBody[LookupIn]) -> list[dict[str, Any]]:
+    services = services_of(state)
+    role_name = data.role or data.type
+    role: Role | None = None
+    if role_name:
+        try:
+            role = Role(role_name.lower())
+        except ValueError:
+            raise ValidationError(f"unknown role {role_name!r}", code="invalid_roles") from None
+    async with services.db.read() as conn:
+        return await lookup(
+            conn,
+            subscriber_id=data.subscriber_id,
+            role=role,
+            key_id=data.key_id or data.ukId,
+        )
+
+
+@get("/openapi.json", tags=["public"], summary="The OpenAPI document", include_in_schema=False)
+async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return request.app.openapi_schema.to_schema()

@@ -1,0 +1,135 @@
+"""Request and response shapes of the API (msgspec structs, in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from hutong.protocol.envelope import Context
+from hutong.registry.models import Participant
+
+
+class Ack(msgspec.Struct):
+    status: str = "ACK"
+
+
+class AckMessage(msgspec.Struct):
+    ack: Ack = msgspec.field(default_factory=Ack)
+
+
+class ErrorDetail(msgspec.Struct):
+    code: str
+    message: str
+
+
+class Nack(msgspec.Struct):
+    message: AckMessage
+    error: ErrorDetail
+
+
+class KeyIn(msgspec.Struct, kw_only=True):
+    key_id: str
+    public_key: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class ParticipantIn(msgspec.Struct, kw_only=True):
+    subscriber_id: str
+    roles: list[str]
+    callback_url: str
+    key_id: str
+    public_key: str
+    name: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class StatusChange(msgspec.Struct, kw_only=True):
+    reason: str = ""
+
+
+class KeyOut(msgspec.Struct, kw_only=True):
+    key_id: str
+    public_key: str
+    valid_from: datetime
+    valid_until: datetime
+    revoked_at: datetime | None = None
+
+
+class ParticipantOut(msgspec.Struct, kw_only=True):
+    subscriber_id: str
+    name: str
+    roles: list[str]
+    callback_url: str
+    status: str
+    created_at: datetime | None
+    keys: list[KeyOut]
+
+
+def participant_out(participant: Participant) -> ParticipantOut:
+    return ParticipantOut(
+        subscriber_id=participant.subscriber_id,
+        name=participant.name,
+        roles=[role.value for role in participant.roles],
+        callback_url=participant.callback_url,
+        status=participant.status.value,
+        created_at=participant.created_at,
+        keys=[
+            KeyOut(
+                key_id=k.key_id,
+                public_key=k.public_key,
+                valid_from=k.valid_from,
+                valid_until=k.valid_until,
+                revoked_at=k.revoked_at,
+            )
+            for k in participant.keys
+        ],
+    )
+
+
+class LookupIn(msgspec.Struct, kw_only=True):
+    subscriber_id: str | None = None
+    type: str | None = None
+    role: str | None = None
+    ukId: str | None = None
+    key_id: str | None = None
+
+
+class WellKnown(msgspec.Struct, kw_only=True):
+    subscriber_id: str
+    key_id: str
+    algorithm: str
+    signing_public_key: str
+    key_id_header: str
+
+
+class RotateKeyRequest(msgspec.Struct, kw_only=True):
+    context: Context
+    message: KeyIn
+
+
+class PingMessage(msgspec.Struct, kw_only=True):
+    note: str = ""
+
+
+class PingRequest(msgspec.Struct, kw_only=True):
+    context: Context
+    message: PingMessage = msgspec.field(default_factory=PingMessage)
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: int
+    event_id: str
+    recipient: str
+    action: str
+    transaction_id: str
+    status: str
+    attempts: int
+    created_at: datetime
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+    message: dict[str, Any]

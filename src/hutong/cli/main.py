@@ -1,0 +1,26 @@
+"""Entry point of the `hutong` command."""
+
+from __future__ import annotations
+
+import typer
+
+from hutong.cli import demo, events, keys, participant, serve, sign
+
+app = typer.Typer(
+    name="hutong",
+    help="Hutong (互通): an open interconnection switch for commerce platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(keys.app, name="keys")
+app.add_typer(sign.app, name="sign")
+app.add_typer(participant.app, name="participant")
+app.add_typer(events.app, name="events")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.command("migrate")(serve.migrate)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,121 @@
+"""The participant SDK: signs every request, verifies the switch's events.
+
+    async with Client(base_url, "douyin.example", "k1", private_key) as client:
+        response = await client.post("/v1/ping", {"note": "hello"})
+
+Mutating calls are wrapped in the `{context, message}` envelope with a fresh
+`context.message_id` (or the one given, to retry safely).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from hutong.protocol.envelope import request_envelope
+from hutong.protocol.ids import new_id
+from hutong.protocol.signing import (
+    SignatureError,
+    Signer,
+    check_window,
+    load_verify_key,
+    parse_authorization,
+    verify_signature,
+)
+
+DEFAULT_LIFETIME = 60
+
+
+def encode_json(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Client:
+    def __init__(
+        self,
+        base_url: str,
+        subscriber_id: str,
+        key_id: str,
+        private_key: str,
+        *,
+        lifetime: int = DEFAULT_LIFETIME,
+        timeout: float = 10.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.signer = Signer(subscriber_id, key_id, private_key)
+        self.lifetime = lifetime
+        self._own_http = http is None
+        self.http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self.base_url = base_url
+
+    @property
+    def subscriber_id(self) -> str:
+        return self.signer.subscriber_id
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
+
+    def sign(self, body: bytes, created: int | None = None) -> dict[str, str]:
+        """Headers for `body`: Authorization and, for a body, Content-Type."""
+        created = int(time.time()) if created is None else created
+        headers = {
+            "authorization": self.signer.authorization(body, created, created + self.lifetime)
+        }
+        if body:
+            headers["content-type"] = "application/json"
+        return headers
+
+    async def send(self, method: str, path: str, body: bytes = b"") -> httpx.Response:
+        """Sign and send exact bytes (the bytes on the wire are the bytes signed)."""
+        url = path if path.startswith("http") else f"{self.base_url.rstrip('/')}{path}"
+        return await self.http.request(method, url, content=body, headers=self.sign(body))
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.send("GET", path)
+
+    async def post(
+        self,
+        path: str,
+        message: dict[str, Any],
+        *,
+        message_id: str | None = None,
+        action: str = "",
+    ) -> httpx.Response:
+        envelope = request_envelope(message, message_id=message_id or new_id("msg"), action=action)
+        return await self.send("POST", path, encode_json(envelope))
+
+
+def verify_event(
+    body: bytes,
+    authorization: str,
+    switch_public_key: str,
+    *,
+    now: datetime | None = None,
+    skew: int = 30,
+    switch_id: str | None = None,
+) -> dict[str, Any]:
+    """Check that an event really comes from the switch; returns the decoded envelope.
+
+    Raises `SignatureError` with the reason otherwise.
+    """
+    header = parse_authorization(authorization)
+    if switch_id is not None and header.subscriber_id != switch_id:
+        raise SignatureError(f"signed by {header.subscriber_id}, not by the switch")
+    moment = int((now or datetime.now(UTC)).timestamp())
+    check_window(header, moment, skew=skew)
+    verify_signature(header, body, load_verify_key(switch_public_key))
+    document = json.loads(body)
+    if not isinstance(document, dict):
+        raise SignatureError("event body is not a JSON object")
+    return document

@@ -1,0 +1,84 @@
+"""Settings, read once from the environment (`HUTONG_*`), with sane defaults.
+
+The embedded default needs nothing set: SQLite in `./hutong-data/`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("hutong-data")
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    data_dir: Path = DEFAULT_DATA_DIR
+    #: Bearer token for the operator API; empty disables the operator API.
+    operator_token: str = ""
+    #: The switch's own subscriber id, used in the keyId of what it signs.
+    switch_id: str = "hutong.switch"
+    #: Seconds of clock difference tolerated on created/expires.
+    clock_skew: int = 30
+    #: Longest created->expires span accepted: a captured request is only
+    #: replayable for this long.
+    max_request_lifetime: int = 600
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 1_048_576
+    #: Message-id records are kept at least this long (must outlive requests).
+    message_retention: int = 86_400
+    #: Event delivery: HTTP timeout, first retry delay, cap, and maximum age.
+    delivery_timeout: float = 5.0
+    delivery_base_delay: float = 0.5
+    delivery_max_delay: float = 300.0
+    delivery_max_age: int = 86_400
+    delivery_poll_interval: float = 0.2
+    #: Run the outbox delivery loop inside `hutong serve`.
+    run_delivery: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{data_dir / 'hutong.db'}"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    data_dir = Path(env.get("HUTONG_DATA_DIR", str(DEFAULT_DATA_DIR)))
+    settings = Settings(
+        database_url=env.get("HUTONG_DATABASE_URL") or sqlite_url(data_dir),
+        data_dir=data_dir,
+        operator_token=env.get("HUTONG_OPERATOR_TOKEN", ""),
+        switch_id=env.get("HUTONG_SWITCH_ID", "hutong.switch"),
+        clock_skew=_int(env, "HUTONG_CLOCK_SKEW", 30),
+        max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 600),
+        max_body_bytes=_int(env, "HUTONG_MAX_BODY_BYTES", 1_048_576),
+        message_retention=_int(env, "HUTONG_MESSAGE_RETENTION", 86_400),
+        delivery_max_age=_int(env, "HUTONG_DELIVERY_MAX_AGE", 86_400),
+        run_delivery=env.get("HUTONG_RUN_DELIVERY", "1") not in ("0", "false", "no"),
+    )
+    if settings.message_retention < settings.max_request_lifetime + 2 * settings.clock_skew:
+        raise ValueError(
+            "HUTONG_MESSAGE_RETENTION must outlive the longest request "
+            "(max lifetime plus twice the clock skew)"
+        )
+    return settings

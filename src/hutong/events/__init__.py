@@ -1,0 +1,1 @@
+"""Events to participants: the transactional outbox and its delivery workers."""

@@ -1,0 +1,299 @@
+"""Delivery workers: POST each outbox event, signed by the switch, to its recipient.
+
+Events to one recipient form a lane and leave in order; a worker leases a lane
+(a row with an owner and an expiry) before sending from it, so several workers
+on several hosts share the outbox without sending the same event at the same
+time. On PostgreSQL the lease is taken with `FOR UPDATE SKIP LOCKED`. A lane
+whose endpoint fails backs off exponentially; the other lanes carry on, each
+in its own task. Delivery is at least once: recipients deduplicate by the
+envelope's `context.message_id`, which is the event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.metrics import EVENT_DELIVERIES
+from hutong.api.services import Services
+from hutong.events.backoff import retry_delay
+from hutong.events.outbox import EventStatus
+from hutong.protocol.envelope import event_envelope, utc_timestamp
+from hutong.protocol.ids import new_id
+from hutong.store.tables import delivery_lanes, outbox, participants
+
+log = logging.getLogger("hutong.delivery")
+
+#: How long a signed event stays valid for its recipient.
+EVENT_SIGNATURE_LIFETIME = 300
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    lease_seconds: float = 60.0
+    max_lanes: int = 64
+    events_per_pass: int = 50
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        client: httpx.AsyncClient | None = None,
+        options: DeliveryOptions | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.services = services
+        self.options = options or DeliveryOptions()
+        self.worker_id = worker_id or new_id("dw")
+        self._own_client = client is None
+        self.client = client or httpx.AsyncClient(
+            timeout=services.settings.delivery_timeout,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def close(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self._own_client:
+            await self.client.aclose()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim lanes and deliver until `stop` is set."""
+        interval = self.services.settings.delivery_poll_interval
+        while not stop.is_set():
+            try:
+                await self.dispatch()
+            except Exception:  # keep the loop alive; the next pass retries
+                log.exception("delivery pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def dispatch(self) -> list[str]:
+        """Start a task for each lane this worker can claim now; returns their names."""
+        self._tasks = {r: t for r, t in self._tasks.items() if not t.done()}
+        room = self.options.max_lanes - len(self._tasks)
+        if room <= 0:
+            return []
+        claimed = await self.claim_lanes(room)
+        for recipient in claimed:
+            self._tasks[recipient] = asyncio.create_task(self.deliver_lane(recipient))
+        return claimed
+
+    async def drain(self) -> None:
+        """Deliver everything that is due now, waiting for every lane (tests, demo)."""
+        while True:
+            await self.dispatch()
+            if not self._tasks:
+                return
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            self._tasks = {}
+
+    async def claim_lanes(self, limit: int) -> list[str]:
+        now = self.services.clock()
+        lease_until = now + timedelta(seconds=self.options.lease_seconds)
+        lanes = delivery_lanes
+        has_pending = exists().where(
+            and_(outbox.c.recipient == lanes.c.recipient, outbox.c.status == EventStatus.PENDING)
+        )
+        async with self.services.db.transaction() as conn:
+            candidates = (
+                (
+                    await conn.execute(
+                        select(lanes.c.recipient)
+                        .where(
+                            lanes.c.next_attempt_at <= now,
+                            or_(lanes.c.lease_until.is_(None), lanes.c.lease_until < now),
+                            has_pending,
+                        )
+                        .order_by(lanes.c.next_attempt_at)
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if candidates:
+                await conn.execute(
+                    update(lanes)
+                    .where(lanes.c.recipient.in_(candidates))
+                    .values(lease_owner=self.worker_id, lease_until=lease_until)
+                )
+        return list(candidates)
+
+    async def deliver_lane(self, recipient: str) -> None:
+        try:
+            await self._deliver_lane(recipient)
+        except Exception:
+            log.exception("delivery to %s failed unexpectedly", recipient)
+        finally:
+            async with self.services.db.transaction() as conn:
+                await conn.execute(
+                    update(delivery_lanes)
+                    .where(
+                        delivery_lanes.c.recipient == recipient,
+                        delivery_lanes.c.lease_owner == self.worker_id,
+                    )
+                    .values(lease_owner=None, lease_until=None)
+                )
+
+    async def _deliver_lane(self, recipient: str) -> None:
+        settings = self.services.settings
+        started = self.services.clock()
+        budget = timedelta(seconds=self.options.lease_seconds / 2)
+        async with self.services.db.read() as conn:
+            target = (
+                await conn.execute(
+                    select(participants.c.callback_url, participants.c.status).where(
+                        participants.c.subscriber_id == recipient
+                    )
+                )
+            ).first()
+            lane = (
+                await conn.execute(
+                    select(delivery_lanes.c.failures).where(delivery_lanes.c.recipient == recipient)
+                )
+            ).first()
+            events = (
+                await conn.execute(
+                    select(outbox)
+                    .where(outbox.c.recipient == recipient, outbox.c.status == EventStatus.PENDING)
+                    .order_by(outbox.c.id)
+                    .limit(self.options.events_per_pass)
+                )
+            ).all()
+        failures = lane.failures if lane is not None else 0
+        for event in events:
+            now = self.services.clock()
+            if now - started > budget:
+                return
+            too_old = now - event.created_at > timedelta(seconds=settings.delivery_max_age)
+            if target is None or target.status == "revoked" or too_old:
+                reason = (
+                    "recipient is not registered"
+                    if target is None
+                    else "recipient is revoked"
+                    if target.status == "revoked"
+                    else f"not delivered within {settings.delivery_max_age}s: "
+                    f"{event.last_error or 'no attempt succeeded'}"
+                )
+                await self._park(event.id, now, reason)
+                continue
+            error = await self._send(target.callback_url, event, now)
+            now = self.services.clock()
+            if error is None:
+                await self._delivered(event.id, recipient, now)
+                failures = 0
+                continue
+            failures += 1
+            delay = retry_delay(
+                failures, base=settings.delivery_base_delay, cap=settings.delivery_max_delay
+            )
+            await self._failed(event.id, recipient, now, error, failures, delay)
+            return
+
+    async def _send(self, url: str, event: Any, now: datetime) -> str | None:
+        """POST one event; returns None on success or the error in a few words."""
+        body = json.dumps(
+            event_envelope(
+                action=event.action,
+                message_id=event.event_id,
+                transaction_id=event.transaction_id,
+                sender=self.services.settings.switch_id,
+                recipient=event.recipient,
+                message=json.loads(event.payload),
+                timestamp=utc_timestamp(event.created_at),
+            ),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        created = int(now.timestamp())
+        authorization = self.services.signer().authorization(
+            body, created, created + EVENT_SIGNATURE_LIFETIME
+        )
+        try:
+            response = await self.client.post(
+                url,
+                content=body,
+                headers={"content-type": "application/json", "authorization": authorization},
+            )
+        except httpx.HTTPError as exc:
+            EVENT_DELIVERIES.labels(outcome="error").inc()
+            return f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+        if 200 <= response.status_code < 300:
+            EVENT_DELIVERIES.labels(outcome="delivered").inc()
+            return None
+        EVENT_DELIVERIES.labels(outcome="refused").inc()
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+
+    async def _delivered(self, event_id: int, recipient: str, now: datetime) -> None:
+        async with self.services.db.transaction() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == event_id)
+                .values(
+                    status=EventStatus.DELIVERED,
+                    attempts=outbox.c.attempts + 1,
+                    last_attempt_at=now,
+                    delivered_at=now,
+                )
+            )
+            await self._set_lane(conn, recipient, failures=0, next_attempt_at=now)
+
+    async def _failed(
+        self,
+        event_id: int,
+        recipient: str,
+        now: datetime,
+        error: str,
+        failures: int,
+        delay: float,
+    ) -> None:
+        log.warning(
+            "delivery failed",
+            extra={"recipient": recipient, "event": event_id, "error": error, "retry_in": delay},
+        )
+        async with self.services.db.transaction() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == event_id)
+                .values(attempts=outbox.c.attempts + 1, last_attempt_at=now, last_error=error)
+            )
+            await self._set_lane(
+                conn,
+                recipient,
+                failures=failures,
+                next_attempt_at=now + timedelta(seconds=delay),
+            )
+
+    async def _park(self, event_id: int, now: datetime, reason: str) -> None:
+        EVENT_DELIVERIES.labels(outcome="dead").inc()
+        async with self.services.db.transaction() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == event_id)
+                .values(status=EventStatus.DEAD, last_attempt_at=now, last_error=reason)
+            )
+
+    @staticmethod
+    async def _set_lane(
+        conn: AsyncConnection, recipient: str, *, failures: int, next_attempt_at: datetime
+    ) -> None:
+        await conn.execute(
+            update(delivery_lanes)
+            .where(delivery_lanes.c.recipient == recipient)
+            .values(failures=failures, next_attempt_at=next_attempt_at)
+        )

@@ -1,0 +1,286 @@
+"""Beckn 1.1 HTTP signatures: BLAKE2b-512 digest, ed25519, the `Signature` header.
+
+Pure code: nothing here reads a clock, a file or the network. Callers pass
+`now` in, so a verification is repeatable.
+
+The signing string is exactly::
+
+    (created): <unix>
+    (expires): <unix>
+    digest: BLAKE-512=<base64 of BLAKE2b-512 of the body bytes>
+
+with no trailing newline, and the header is::
+
+    Signature keyId="<subscriber>|<key_id>|ed25519",algorithm="ed25519",
+    created="<unix>",expires="<unix>",headers="(created) (expires) digest",
+    signature="<base64>"
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass
+
+import nacl.exceptions
+import nacl.signing
+
+ALGORITHM = "ed25519"
+SIGNED_HEADERS = "(created) (expires) digest"
+
+
+class SignatureError(Exception):
+    """A signature was refused. `reason` is a short, stable phrase."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MalformedHeader(SignatureError):
+    """The Authorization header cannot be parsed."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"malformed header: {detail}")
+        self.detail = detail
+
+
+class KeyFormatError(ValueError):
+    """A key is not valid base64 of the expected length."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureHeader:
+    subscriber_id: str
+    key_id: str
+    algorithm: str
+    created: int
+    expires: int
+    headers: str
+    signature: bytes
+
+    @property
+    def key_id_field(self) -> str:
+        return f"{self.subscriber_id}|{self.key_id}|{self.algorithm}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    public_key: str
+    private_key: str
+
+
+def body_digest(body: bytes) -> str:
+    """Base64 of the BLAKE2b-512 hash of the exact body bytes."""
+    return base64.b64encode(hashlib.blake2b(body, digest_size=64).digest()).decode("ascii")
+
+
+def signing_string(created: int, expires: int, digest: str) -> bytes:
+    return f"(created): {created}\n(expires): {expires}\ndigest: BLAKE-512={digest}".encode()
+
+
+def _b64decode(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyFormatError(f"{what} is not valid base64") from exc
+
+
+def load_signing_key(private_key_b64: str) -> nacl.signing.SigningKey:
+    """Accept a 32-byte seed or the 64-byte seed||public form, base64."""
+    raw = _b64decode(private_key_b64, "private key")
+    if len(raw) == 32:
+        return nacl.signing.SigningKey(raw)
+    if len(raw) == 64:
+        key = nacl.signing.SigningKey(raw[:32])
+        if bytes(key.verify_key) != raw[32:]:
+            raise KeyFormatError("private key: the public half does not match the seed")
+        return key
+    raise KeyFormatError(f"private key must be 32 or 64 bytes, got {len(raw)}")
+
+
+def load_verify_key(public_key_b64: str) -> nacl.signing.VerifyKey:
+    raw = _b64decode(public_key_b64, "public key")
+    if len(raw) != 32:
+        raise KeyFormatError(f"public key must be 32 bytes, got {len(raw)}")
+    return nacl.signing.VerifyKey(raw)
+
+
+def new_key_pair() -> KeyPair:
+    """A fresh ed25519 key pair; the private key is given as the 32-byte seed."""
+    key = nacl.signing.SigningKey.generate()
+    return KeyPair(
+        public_key=base64.b64encode(bytes(key.verify_key)).decode("ascii"),
+        private_key=base64.b64encode(bytes(key)).decode("ascii"),
+    )
+
+
+def public_key_of(private_key_b64: str) -> str:
+    return base64.b64encode(bytes(load_signing_key(private_key_b64).verify_key)).decode("ascii")
+
+
+class Signer:
+    """Signs bodies for one subscriber key. The key is decoded once."""
+
+    __slots__ = ("_key", "key_id", "subscriber_id")
+
+    def __init__(self, subscriber_id: str, key_id: str, private_key_b64: str) -> None:
+        if "|" in subscriber_id or "|" in key_id:
+            raise ValueError("subscriber id and key id must not contain '|'")
+        self.subscriber_id = subscriber_id
+        self.key_id = key_id
+        self._key = load_signing_key(private_key_b64)
+
+    def authorization(self, body: bytes, created: int, expires: int) -> str:
+        message = signing_string(created, expires, body_digest(body))
+        signature = base64.b64encode(self._key.sign(message).signature).decode("ascii")
+        return (
+            f'Signature keyId="{self.subscriber_id}|{self.key_id}|{ALGORITHM}",'
+            f'algorithm="{ALGORITHM}",created="{created}",expires="{expires}",'
+            f'headers="{SIGNED_HEADERS}",signature="{signature}"'
+        )
+
+
+def make_authorization(
+    body: bytes,
+    *,
+    private_key_b64: str,
+    subscriber_id: str,
+    key_id: str,
+    created: int,
+    expires: int,
+) -> str:
+    return Signer(subscriber_id, key_id, private_key_b64).authorization(body, created, expires)
+
+
+_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^,\s"]*))\s*(?:,|$)')
+_REQUIRED = ("keyId", "signature", "created", "expires")
+
+
+def parse_authorization(header: str) -> SignatureHeader:
+    """Parse a `Signature ...` header in any parameter order.
+
+    Numbers may be quoted or not. Anything that is not exactly understood is
+    refused with a reason naming the part at fault.
+    """
+    text = header.strip()
+    if not text:
+        raise MalformedHeader("empty")
+    scheme, _, rest = text.partition(" ")
+    if scheme.lower() != "signature":
+        raise MalformedHeader("scheme must be Signature")
+    params: dict[str, str] = {}
+    position = 0
+    rest = rest.strip()
+    while position < len(rest):
+        match = _PARAM.match(rest, position)
+        if match is None or match.end() == position:
+            raise MalformedHeader(f"cannot parse parameters at {rest[position : position + 20]!r}")
+        name = match.group(1)
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        if name in params:
+            raise MalformedHeader(f"{name} given twice")
+        params[name] = value
+        position = match.end()
+    for name in _REQUIRED:
+        if name not in params:
+            raise MalformedHeader(f"{name} missing")
+    parts = params["keyId"].split("|")
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        raise MalformedHeader('keyId must be "subscriber_id|key_id|algorithm"')
+    subscriber_id, key_id, key_algorithm = parts
+    algorithm = params.get("algorithm", key_algorithm)
+    if algorithm.lower() != ALGORITHM or key_algorithm.lower() != ALGORITHM:
+        raise MalformedHeader(f"algorithm must be {ALGORITHM}")
+    headers = " ".join(params.get("headers", SIGNED_HEADERS).split())
+    if headers != SIGNED_HEADERS:
+        raise MalformedHeader(f'headers must be "{SIGNED_HEADERS}"')
+    created = _parse_unix(params["created"], "created")
+    expires = _parse_unix(params["expires"], "expires")
+    try:
+        signature = base64.b64decode(params["signature"], validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedHeader("signature is not valid base64") from None
+    if len(signature) != 64:
+        raise MalformedHeader("signature must be 64 bytes")
+    return SignatureHeader(
+        subscriber_id=subscriber_id,
+        key_id=key_id,
+        algorithm=ALGORITHM,
+        created=created,
+        expires=expires,
+        headers=headers,
+        signature=signature,
+    )
+
+
+def _parse_unix(value: str, name: str) -> int:
+    # str.isdigit() also accepts non-ASCII digits ("١٢", "²"), which int()
+    # either reads differently from what was signed or refuses with ValueError.
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        raise MalformedHeader(f"{name} must be a unix time in seconds")
+    return int(value)
+
+
+def check_window(
+    header: SignatureHeader,
+    now: int,
+    *,
+    skew: int = 0,
+    max_lifetime: int | None = None,
+) -> None:
+    """Refuse a header whose created/expires window does not contain `now`."""
+    if header.expires <= header.created:
+        raise SignatureError("expires must be after created")
+    if max_lifetime is not None and header.expires - header.created > max_lifetime:
+        raise SignatureError("lifetime too long")
+    if header.created > now + skew:
+        raise SignatureError("not yet valid")
+    if header.expires < now - skew:
+        raise SignatureError("expired")
+
+
+def verify_signature(
+    header: SignatureHeader, body: bytes, verify_key: nacl.signing.VerifyKey
+) -> None:
+    """Check the digest of `body` and the ed25519 signature; no clock involved."""
+    message = signing_string(header.created, header.expires, body_digest(body))
+    try:
+        verify_key.verify(message, header.signature)
+    except nacl.exceptions.BadSignatureError:
+        raise SignatureError("bad signature") from None
+
+
+def verify_authorization(
+    authorization: str,
+    body: bytes,
+    public_key_b64: str,
+    *,
+    now: int,
+    skew: int = 0,
+    max_lifetime: int | None = None,
+) -> SignatureHeader:
+    """Parse and verify a header against one public key. Returns the header.
+
+    The order of checks is fixed: parse, window, then signature. A tampered
+    body and a tampered signature both fail as `bad signature`, because the
+    digest travels only inside the signed string; `digest mismatch` is raised
+    by `verify_with_digest_header` when a separate Digest header disagrees.
+    """
+    header = parse_authorization(authorization)
+    check_window(header, now, skew=skew, max_lifetime=max_lifetime)
+    verify_signature(header, body, load_verify_key(public_key_b64))
+    return header
+
+
+def verify_with_digest_header(digest_header: str | None, body: bytes) -> None:
+    """Beckn senders may also send `Digest: BLAKE-512=<b64>`; it must match."""
+    if digest_header is None:
+        return
+    name, _, value = digest_header.strip().partition("=")
+    if name.strip().upper() != "BLAKE-512" or not value:
+        raise MalformedHeader("Digest header must be BLAKE-512=<base64>")
+    if value.strip() != body_digest(body):
+        raise SignatureError("digest mismatch")

@@ -1,0 +1,1 @@
+"""Participants of the network, their roles and their signing keys."""

@@ -1,0 +1,50 @@
+"""The switch's own signing key: loaded from the environment or the database.
+
+Every API worker and delivery worker must sign with the same key, so the key
+lives in the database (or is given to all of them by configuration), never in
+one process's memory only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from hutong.protocol.ids import new_id
+from hutong.protocol.signing import new_key_pair, public_key_of
+from hutong.store.db import Database
+from hutong.store.tables import switch_keys
+
+
+async def load_or_create(
+    db: Database, now: datetime, *, private_key: str = "", key_id: str = ""
+) -> tuple[str, str, str]:
+    """Returns (key_id, public_key, private_key) of the key the switch signs with."""
+    if private_key:
+        return key_id or "k1", public_key_of(private_key), private_key
+    async with db.read() as conn:
+        row = (
+            await conn.execute(select(switch_keys).order_by(switch_keys.c.created_at.desc()))
+        ).first()
+    if row is not None:
+        return row.key_id, row.public_key, row.private_key
+    pair = new_key_pair()
+    new_key_id = new_id("sk")
+    try:
+        async with db.transaction() as conn:
+            existing = (await conn.execute(select(switch_keys))).first()
+            if existing is not None:
+                return existing.key_id, existing.public_key, existing.private_key
+            await conn.execute(
+                insert(switch_keys).values(
+                    key_id=new_key_id,
+                    public_key=pair.public_key,
+                    private_key=pair.private_key,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:  # another worker created it first
+        return await load_or_create(db, now)
+    return new_key_id, pair.public_key, pair.private_key

@@ -1,0 +1,118 @@
+"""The tables of the switch (SQLAlchemy Core). Migrations mirror this file."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from hutong.store.types import BigIntPK, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("subscriber_id", String(255), primary_key=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    #: Space-separated role names, sorted (platform, merchant, wallet, ...).
+    Column("roles", String(255), nullable=False),
+    Column("callback_url", String(2048), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+participant_keys = Table(
+    "participant_keys",
+    metadata,
+    Column(
+        "subscriber_id",
+        String(255),
+        ForeignKey("participants.subscriber_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key_id", String(255), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", UTCDateTime(), nullable=False),
+    Column("valid_until", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+#: The switch's own signing keys; the newest valid one signs.
+switch_keys = Table(
+    "switch_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("private_key", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+#: One row per (sender, message id): the first answer, replayed on retries.
+messages = Table(
+    "messages",
+    metadata,
+    Column("sender", String(255), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("body_hash", String(128), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response_body", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_messages_expires_at", "expires_at"),
+)
+
+#: Transactional outbox: events written with the state change that caused them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("recipient", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("transaction_id", String(128), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_attempt_at", UTCDateTime(), nullable=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("event_id"),
+    Index("ix_outbox_recipient_status_id", "recipient", "status", "id"),
+    Index("ix_outbox_status_id", "status", "id"),
+)
+
+#: One lane per recipient: events to one participant go out in order, and a
+#: lane that is down backs off without holding up the others. Workers lease
+#: lanes, so several workers on several hosts share the outbox.
+delivery_lanes = Table(
+    "delivery_lanes",
+    metadata,
+    Column("recipient", String(255), primary_key=True),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
+)
