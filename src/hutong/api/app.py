@@ -150,4 +150,6 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             ),
         ),
         debug=False,
+        # Logs are configured by `hutong.logs` (JSON lines), not by Litestar.
+        logging_config=None,
     )

@@ -92,4 +92,4 @@ def reference_app(world: ReferenceWorld) -> Litestar:
             world.arrived.notify_all()
         return Response(ack(), status_code=200)
 
-    return Litestar(route_handlers=[callback], debug=False)
+    return Litestar(route_handlers=[callback], debug=False, logging_config=None)

@@ -1,0 +1,65 @@
+"""`hutong demo`: the seed world on loopback, with a progress display and a table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hutong import logs
+from hutong.cli._common import console
+from hutong.config import Settings, sqlite_url
+from hutong.world.demo import STORY, StepResult, demo_settings, run_story
+
+
+def demo(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo's SQLite database here (default: a temporary folder)."),
+    ] = None,
+    database_url: Annotated[
+        str, typer.Option(envvar="HUTONG_DEMO_DATABASE_URL", help="Run on another database.")
+    ] = "",
+) -> None:
+    """Run the seed world's story over real HTTP and print what happened."""
+    logs.configure("error")
+    logging.getLogger("uvicorn").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix="hutong-demo-") as scratch:
+        folder = data_dir or Path(scratch)
+        url = database_url or sqlite_url(folder)
+        settings = demo_settings(url, folder)
+        results = _run_with_progress(settings)
+    table = Table("", "step", "who", "what happened", "s", title="Hutong demo")
+    for result in results:
+        mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+        table.add_row(mark, result.title, result.actor, result.outcome, f"{result.seconds:.2f}")
+    console.print(table)
+    failed = [r for r in results if not r.ok]
+    if failed or len(results) != len(STORY):
+        console.print(f"[red]{len(failed)} step(s) failed[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]all {len(results)} steps passed[/]")
+
+
+def _run_with_progress(settings: Settings) -> list[StepResult]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting the switch…", total=len(STORY))
+
+        def advance(result: StepResult) -> None:
+            progress.update(task, advance=1, description=result.title)
+
+        return asyncio.run(run_story(settings, advance))

@@ -1,0 +1,47 @@
+"""`hutong serve` and `hutong migrate`."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from hutong.cli._common import console, settings
+from hutong.store.migrate import upgrade
+
+
+def migrate() -> None:
+    """Bring the database to the newest schema (SQLite by default, or HUTONG_DATABASE_URL)."""
+    config = settings()
+    upgrade(config.database_url)
+    console.print(f"migrated {config.database_url.split('@')[-1]}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes (share the database).")] = 1,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the switch: the API, and the outbox delivery loop in each worker."""
+    import uvicorn
+
+    config = settings()
+    upgrade(config.database_url)
+    if config.is_sqlite and workers > 1:
+        console.print(
+            "[yellow]several workers on SQLite share one file: fine for trying out, "
+            "use PostgreSQL (HUTONG_DATABASE_URL) in production[/]"
+        )
+    os.environ["HUTONG_LOG_LEVEL"] = log_level
+    uvicorn.run(
+        "hutong.api.asgi:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level=log_level,
+        proxy_headers=True,
+    )

@@ -1,0 +1,282 @@
+"""The demo story: the seed world joins the switch and exchanges signed messages.
+
+Everything runs for real on loopback: the switch (Litestar on uvicorn, SQLite
+by default), the reference participants' endpoints, signed requests, signed
+events delivered from the outbox. Each step checks what it claims and raises
+`StepFailed` otherwise; the command prints the results and exits non-zero if
+any step failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from hutong.api.app import create_app
+from hutong.api.services import Services
+from hutong.client import Client, encode_json
+from hutong.config import Settings
+from hutong.protocol.envelope import request_envelope
+from hutong.protocol.ids import new_id
+from hutong.protocol.signing import new_key_pair
+from hutong.store.db import Database
+from hutong.store.migrate import upgrade
+from hutong.world.participants import SEED_PARTICIPANTS
+from hutong.world.reference import ReferenceWorld, reference_app
+from hutong.world.serving import serve_asgi
+
+
+class StepFailed(Exception):
+    """A step of the story did not turn out as it says."""
+
+
+@dataclass(slots=True)
+class StepResult:
+    title: str
+    actor: str
+    outcome: str
+    ok: bool
+    seconds: float
+
+
+@dataclass(slots=True)
+class Stage:
+    """The running world the steps act on."""
+
+    switch_url: str
+    services: Services
+    world: ReferenceWorld
+    world_url: str
+    operator: httpx.AsyncClient
+    clients: dict[str, Client] = field(default_factory=dict)
+
+    def client(self, subscriber_id: str) -> Client:
+        return self.clients[subscriber_id]
+
+    def callback(self, subscriber_id: str) -> str:
+        return f"{self.world_url}/cb/{subscriber_id}"
+
+
+Step = tuple[str, str, Callable[[Stage], Awaitable[str]]]
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+def expect_status(response: httpx.Response, status: int, code: str | None = None) -> None:
+    if response.status_code != status:
+        raise StepFailed(
+            f"expected HTTP {status}, got {response.status_code}: {response.text[:200]}"
+        )
+    if code is not None:
+        got = response.json().get("error", {}).get("code")
+        expect(got == code, f"expected error code {code}, got {got}")
+
+
+async def publish_switch_key(stage: Stage) -> str:
+    response = await stage.operator.get(f"{stage.switch_url}/.well-known/hutong.json")
+    expect_status(response, 200)
+    key = response.json()
+    expect(key["signing_public_key"] == stage.services.switch_public_key, "published key differs")
+    return f"switch key {key['key_id']} published at /.well-known/hutong.json"
+
+
+async def register_world(stage: Stage) -> str:
+    for seed in SEED_PARTICIPANTS:
+        pair = new_key_pair()
+        response = await stage.operator.post(
+            f"{stage.switch_url}/operator/participants",
+            json={
+                "subscriber_id": seed.subscriber_id,
+                "name": seed.name,
+                "roles": list(seed.roles),
+                "callback_url": stage.callback(seed.subscriber_id),
+                "key_id": "k1",
+                "public_key": pair.public_key,
+            },
+        )
+        expect_status(response, 201)
+        stage.clients[seed.subscriber_id] = Client(
+            stage.switch_url, seed.subscriber_id, "k1", pair.private_key
+        )
+    return f"{len(SEED_PARTICIPANTS)} participants registered by the operator"
+
+
+async def everyone_signs_in(stage: Stage) -> str:
+    responses = await asyncio.gather(*(c.get("/v1/self") for c in stage.clients.values()))
+    for client, response in zip(stage.clients.values(), responses, strict=True):
+        expect_status(response, 200)
+        expect(response.json()["subscriber_id"] == client.subscriber_id, "wrong identity")
+    return f"{len(responses)} signed GET /v1/self verified"
+
+
+async def events_reach_everyone(stage: Stage) -> str:
+    responses = await asyncio.gather(
+        *(c.post("/v1/ping", {"note": "hello from the demo"}) for c in stage.clients.values())
+    )
+    for response in responses:
+        expect_status(response, 200)
+    for subscriber_id in stage.clients:
+        await stage.world.wait_for(subscriber_id, 1, timeout=15)
+    refused = sum(inbox.refused for inbox in stage.world.inboxes.values())
+    expect(refused == 0, f"{refused} events failed signature checks")
+    return f"{len(responses)} on_ping events delivered, every signature checked by the receiver"
+
+
+async def lookup_wallets(stage: Stage) -> str:
+    response = await stage.operator.post(f"{stage.switch_url}/lookup", json={"type": "wallet"})
+    expect_status(response, 200)
+    wallets = sorted({record["subscriber_id"] for record in response.json()})
+    expect(len(wallets) == 4, f"expected 4 wallets, found {wallets}")
+    return "lookup(type=wallet): " + ", ".join(w.removesuffix(".example") for w in wallets)
+
+
+async def douyin_rotates_its_key(stage: Stage) -> str:
+    old = stage.client("douyin.example")
+    pair = new_key_pair()
+    response = await old.post("/v1/keys", {"key_id": "k2", "public_key": pair.public_key})
+    expect_status(response, 200)
+    new = Client(stage.switch_url, "douyin.example", "k2", pair.private_key)
+    stage.clients["douyin.example"] = new
+    expect_status(await new.get("/v1/self"), 200)
+    expect_status(await old.get("/v1/self"), 200)
+    await old.aclose()
+    return "key k2 added by a signed request; k1 stays valid until its window ends"
+
+
+async def retries_never_duplicate(stage: Stage) -> str:
+    taobao = stage.client("taobao.example")
+    before = len(stage.world.inbox("taobao.example").events)
+    message_id = new_id("msg")
+    body = encode_json(request_envelope({"note": "retry me"}, message_id=message_id))
+    first, second = [await taobao.send("POST", "/v1/ping", body) for _ in range(2)]
+    expect_status(first, 200)
+    expect_status(second, 200)
+    expect(first.content == second.content, "a retry got a different answer")
+    expect(second.headers.get("x-hutong-replay") == "true", "the retry was not marked as a replay")
+    other = encode_json(request_envelope({"note": "changed"}, message_id=message_id))
+    expect_status(await taobao.send("POST", "/v1/ping", other), 409, "message_id_conflict")
+    await stage.world.wait_for("taobao.example", before + 1, timeout=15)
+    await asyncio.sleep(0.5)
+    expect(len(stage.world.inbox("taobao.example").events) == before + 1, "retry sent twice")
+    return "same message id answered twice with one effect; changed body refused (409)"
+
+
+async def forgeries_are_refused(stage: Stage) -> str:
+    jd = stage.client("jd.example")
+    body = encode_json(request_envelope({"note": "genuine"}, message_id=new_id("msg")))
+    headers = jd.sign(body)
+    tampered = body.replace(b"genuine", b"forged!")
+    response = await jd.http.post(f"{stage.switch_url}/v1/ping", content=tampered, headers=headers)
+    expect_status(response, 401, "bad_signature")
+    expect("signature" in response.headers.get("www-authenticate", "").lower(), "no challenge")
+    stale = jd.sign(body, created=int(time.time()) - 3600)
+    response = await jd.http.post(f"{stage.switch_url}/v1/ping", content=body, headers=stale)
+    expect_status(response, 401, "request_expired")
+    return "tampered body → 401 bad_signature; hour-old request → 401 request_expired"
+
+
+async def suspension_takes_effect(stage: Stage) -> str:
+    url = f"{stage.switch_url}/operator/participants/kuaishou.example"
+    expect_status(await stage.operator.post(f"{url}/suspend", json={"reason": "demo"}), 200)
+    kuaishou = stage.client("kuaishou.example")
+    expect_status(await kuaishou.get("/v1/self"), 401, "participant_suspended")
+    expect_status(await stage.operator.post(f"{url}/reactivate", json={}), 200)
+    expect_status(await kuaishou.get("/v1/self"), 200)
+    return "suspended kuaishou refused at once (401), accepted again after reactivation"
+
+
+async def outage_and_recovery(stage: Stage) -> str:
+    subscriber = "jtexpress.example"
+    inbox = stage.world.inbox(subscriber)
+    before = len(inbox.events)
+    inbox.mode = "down"
+    client = stage.client(subscriber)
+    notes = [f"parcel update {n}" for n in range(1, 4)]
+    for note in notes:
+        expect_status(await client.post("/v1/ping", {"note": note}), 200)
+    healthy = stage.client("cainiao.example")
+    healthy_before = len(stage.world.inbox("cainiao.example").events)
+    expect_status(await healthy.post("/v1/ping", {"note": "not held up"}), 200)
+    await stage.world.wait_for("cainiao.example", healthy_before + 1, timeout=10)
+    await asyncio.sleep(1.0)
+    expect(len(inbox.events) == before, "events reached an endpoint that was down")
+    inbox.mode = "ok"
+    events = await stage.world.wait_for(subscriber, before + len(notes), timeout=30)
+    got = [e["message"]["note"] for e in events[before:]]
+    expect(got == notes, f"delivered out of order: {got}")
+    return "jtexpress down: cainiao still served; after recovery 3 events arrived in order"
+
+
+STORY: tuple[Step, ...] = (
+    ("Switch publishes its key", "hutong", publish_switch_key),
+    ("The seed world registers", "operator", register_world),
+    ("Every participant signs a request", "all", everyone_signs_in),
+    ("Signed events reach every callback", "all", events_reach_everyone),
+    ("Registry lookup by role", "anyone", lookup_wallets),
+    ("Key rotation", "douyin", douyin_rotates_its_key),
+    ("Retries and replays", "taobao", retries_never_duplicate),
+    ("Forged and stale requests", "jd", forgeries_are_refused),
+    ("Suspension", "operator, kuaishou", suspension_takes_effect),
+    ("An endpoint goes down and recovers", "jtexpress, cainiao", outage_and_recovery),
+)
+
+
+@contextlib.asynccontextmanager
+async def running_world(settings: Settings) -> AsyncIterator[Stage]:
+    """Start the switch and the reference participants on loopback."""
+    upgrade(settings.database_url)
+    services = Services(settings=settings, db=Database(settings.database_url))
+    async with serve_asgi(create_app(services, run_background=True)) as switch_url:
+        world = ReferenceWorld(switch_public_key=services.switch_public_key)
+        async with serve_asgi(reference_app(world)) as world_url:
+            operator = httpx.AsyncClient(
+                headers={"authorization": f"Bearer {settings.operator_token}"}, timeout=10
+            )
+            stage = Stage(switch_url, services, world, world_url, operator)
+            try:
+                yield stage
+            finally:
+                for client in stage.clients.values():
+                    await client.aclose()
+                await operator.aclose()
+
+
+def demo_settings(database_url: str, data_dir: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        operator_token=secrets.token_urlsafe(24),
+        delivery_base_delay=0.2,
+        delivery_max_delay=1.0,
+        delivery_poll_interval=0.05,
+    )
+
+
+async def run_story(
+    settings: Settings, on_step: Callable[[StepResult], None] | None = None
+) -> list[StepResult]:
+    results: list[StepResult] = []
+    async with running_world(settings) as stage:
+        for title, actor, step in STORY:
+            started = time.perf_counter()
+            try:
+                outcome, ok = await asyncio.wait_for(step(stage), timeout=60), True
+            except (StepFailed, TimeoutError, httpx.HTTPError) as exc:
+                outcome, ok = f"{type(exc).__name__}: {exc}", False
+            result = StepResult(title, actor, outcome, ok, time.perf_counter() - started)
+            results.append(result)
+            if on_step is not None:
+                on_step(result)
+            if not ok and title in ("The seed world registers", "Switch publishes its key"):
+                break
+    return results
