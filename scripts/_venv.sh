@@ -20,7 +20,9 @@ _venv_create() {
     if python3 -m venv "$venv"; then
         return 0
     fi
-    rm -rf "$venv"   # a failed attempt leaves a .venv without pip behind
+    # Only called when $venv did not exist, so this removes nothing but the
+    # half-made .venv (without pip) that a failed attempt leaves behind.
+    rm -rf "$venv"
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         _venv_log "python3 -m venv failed; installing python3-venv with apt-get"
         apt-get update >&2
@@ -37,9 +39,13 @@ hutong_ensure_venv() {
     local stamp="$venv/.hutong-pyproject.sha256"
     local want have=""
 
-    if [[ ! -x "$venv/bin/python" ]]; then
+    if [[ ! -e "$venv" ]]; then
         _venv_log "creating $venv with $(command -v python3)"
         _venv_create "$venv" || return 1
+    elif [[ ! -x "$venv/bin/python" || ! -x "$venv/bin/pip" ]]; then
+        # Never delete an existing .venv behind the user's back.
+        _venv_log "ERROR: $venv exists but has no usable bin/python or bin/pip; remove it and rerun"
+        return 1
     fi
 
     want="$(sha256sum "$hutong_repo_root/pyproject.toml" | cut -d' ' -f1)"

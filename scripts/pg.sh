@@ -70,8 +70,10 @@ find_or_install_pg_bin() {
         if apt-get update >&2 &&
             DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2; then
             find_pg_bin && return 0
+            log "postgresql installed, but its server binaries are still not found"
+        else
+            log "apt-get install postgresql failed"
         fi
-        log "apt-get install postgresql failed"
     fi
     return 1
 }
@@ -155,7 +157,9 @@ EOF
     for attempt in 1 2 3; do
         port="$(free_port)"
         as_owner "$user" tee -a "$data/postgresql.conf" >/dev/null <<<"port = $port"
-        if as_owner "$user" "$bin/pg_ctl" -D "$data" -l "$tmp/postgres.log" -w -t 60 start >&2; then
+        # 3>&-: the daemonized server must not inherit our real stdout (fd 3),
+        # or `$(pg.sh start)` would wait for it to close until the server stops.
+        if as_owner "$user" "$bin/pg_ctl" -D "$data" -l "$tmp/postgres.log" -w -t 60 start 3>&-; then
             started=1
             break
         fi

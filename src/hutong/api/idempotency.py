@@ -45,7 +45,8 @@ def _json_response(status: int, content: bytes, *, replay: bool = False) -> Resp
 
 async def _stored(
     conn: AsyncConnection, sender: str, message_id: str, digest: str
-) -> Response[bytes] | None:
+) -> tuple[int, bytes] | None:
+    """The stored answer to this message id, or None; 409 when the body differs."""
     row = (
         await conn.execute(
             select(messages.c.body_hash, messages.c.status_code, messages.c.response_body).where(
@@ -60,8 +61,12 @@ async def _stored(
             f"message id {message_id} was already used by {sender} with a different body",
             code="message_id_conflict",
         )
+    return row.status_code, bytes(row.response_body)
+
+
+def _replay(stored: tuple[int, bytes]) -> Response[bytes]:
     IDEMPOTENT_REPLAYS.inc()
-    return _json_response(row.status_code, bytes(row.response_body), replay=True)
+    return _json_response(stored[0], stored[1], replay=True)
 
 
 async def run_once(
@@ -70,7 +75,12 @@ async def run_once(
     signed: SignedRequest,
     operation: Operation,
 ) -> Response[bytes]:
-    """Run `operation` at most once for this sender and message id."""
+    """Run `operation` at most once for this sender and message id.
+
+    The operation, the message-id record and the answer share one transaction
+    (a savepoint in a group commit); a refusal raised by the operation rolls
+    back its effects but is recorded, so a retry gets the same refusal.
+    """
     message_id = signed.message_id
     if message_id is None:
         raise ValidationError(
@@ -78,40 +88,44 @@ async def run_once(
             code="missing_message_id",
         )
     sender = signed.subscriber_id
-    async with services.db.read() as conn:
-        earlier = await _stored(conn, sender, message_id, signed.digest)
-    if earlier is not None:
-        return earlier
-    now = services.clock()
+    method, path = request.method, request.url.path
+
+    async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> tuple[int, bytes]:
+        now = services.clock()
+        content = _encode(body)
+        await conn.execute(
+            insert(messages),
+            {
+                "sender": sender,
+                "message_id": message_id,
+                "body_hash": signed.digest,
+                "method": method,
+                "path": path,
+                "status_code": status,
+                "response_body": content,
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=services.settings.message_retention),
+            },
+        )
+        return status, content
+
+    async def write(conn: AsyncConnection) -> tuple[int, bytes]:
+        status, body = await operation(conn)
+        return await record(conn, status, body)
+
+    async def refused(conn: AsyncConnection, error: Exception) -> tuple[int, bytes]:
+        if not isinstance(error, HutongError):
+            raise error
+        return await record(conn, error.status_code, error.body())
+
     try:
-        async with services.db.transaction() as conn:
-            earlier = await _stored(conn, sender, message_id, signed.digest)
-            if earlier is not None:
-                return earlier
-            try:
-                async with conn.begin_nested():
-                    status, body = await operation(conn)
-            except HutongError as error:
-                status, body = error.status_code, error.body()
-            content = _encode(body)
-            await conn.execute(
-                insert(messages).values(
-                    sender=sender,
-                    message_id=message_id,
-                    body_hash=signed.digest,
-                    method=request.method,
-                    path=request.url.path,
-                    status_code=status,
-                    response_body=content,
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=services.settings.message_retention),
-                )
-            )
+        status, content = await services.batcher().run(write, refused)
     except IntegrityError:
-        # A concurrent request with the same id committed first: answer as it did.
+        # The message id was recorded first by an identical request (in this
+        # batch or by another worker), or by one with another body (409).
         async with services.db.read() as conn:
             earlier = await _stored(conn, sender, message_id, signed.digest)
         if earlier is None:
             raise
-        return earlier
+        return _replay(earlier)
     return _json_response(status, content)

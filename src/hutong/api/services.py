@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from hutong.config import Settings
 from hutong.protocol.signing import Signer
+from hutong.store.batch import WriteBatcher
 from hutong.store.db import Database
 
 
@@ -23,6 +24,16 @@ class Services:
     #: Set at start-up once the switch's key is loaded or created.
     switch_signer: Signer | None = None
     switch_public_key: str = ""
+    #: Group commit for request writes; made from `db` when not given.
+    writer: WriteBatcher | None = None
+
+    def __post_init__(self) -> None:
+        if self.writer is None:
+            self.writer = WriteBatcher(self.db)
+
+    def batcher(self) -> WriteBatcher:
+        assert self.writer is not None
+        return self.writer
 
     def signer(self) -> Signer:
         if self.switch_signer is None:

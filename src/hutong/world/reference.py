@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Litestar, Request, Response, post
+from litestar.params import FromPath
 
 from hutong.client import verify_event
 from hutong.protocol.errors import ack, nack
@@ -63,7 +64,9 @@ class ReferenceWorld:
 
 def reference_app(world: ReferenceWorld) -> Litestar:
     @post("/cb/{subscriber_id:str}", status_code=200)
-    async def callback(request: Request[Any, Any, Any], subscriber_id: str) -> Response[Any]:
+    async def callback(
+        request: Request[Any, Any, Any], subscriber_id: FromPath[str]
+    ) -> Response[Any]:
         inbox = world.inbox(subscriber_id)
         if inbox.mode == "down":
             return Response(nack("unavailable", "endpoint is down"), status_code=503)

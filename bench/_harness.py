@@ -1,0 +1,195 @@
+"""Shared pieces of the benchmarks: a server subprocess, a lean load generator.
+
+The load generator replays pre-built HTTP/1.1 requests over keep-alive
+connections with almost no parsing, so the client spends little of the two
+cores that it shares with the server; signing is done before the clock starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+OPERATOR_TOKEN = "bench-operator-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+    database_url: str
+
+
+@contextlib.contextmanager
+def hutong_server(
+    database_url: str | None, *, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """`hutong serve` in its own process, on a fresh database."""
+    with tempfile.TemporaryDirectory(prefix="hutong-bench-") as scratch:
+        port = free_port()
+        url = database_url or f"sqlite+aiosqlite:///{scratch}/hutong.db"
+        environment = {
+            **os.environ,
+            "HUTONG_DATABASE_URL": url,
+            "HUTONG_DATA_DIR": scratch,
+            "HUTONG_OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "HUTONG_RUN_DELIVERY": "0",
+            **(env or {}),
+        }
+        hutong = str(Path(sys.executable).parent / "hutong")
+        process = subprocess.Popen(
+            [hutong, "serve", "--port", str(port), "--log-level", "warning"],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start in 30 s")
+                time.sleep(0.1)
+            yield Server(base, "127.0.0.1", port, process, url)
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def reset_postgres(url: str) -> None:
+    """Empty every table of a PostgreSQL database so a run starts clean."""
+    from sqlalchemy import create_engine, text
+
+    from hutong.store.db import sync_url
+    from hutong.store.migrate import upgrade
+    from hutong.store.tables import metadata
+
+    upgrade(url)
+    engine = create_engine(sync_url(url))
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def http_request(method: str, path: str, host: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"host: {host}", f"content-length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    requests: int
+    seconds: float
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+
+
+async def _connection(
+    host: str,
+    port: int,
+    requests: Sequence[bytes],
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for raw in requests:
+            started = time.perf_counter()
+            writer.write(raw)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+                    break
+            if length:
+                await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+def run_phase(
+    name: str, host: str, port: int, requests: Sequence[bytes], concurrency: int
+) -> PhaseResult:
+    """Send `requests` over `concurrency` keep-alive connections; measure."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    shards = [requests[i::concurrency] for i in range(concurrency)]
+
+    async def main() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(_connection(host, port, s, latencies, statuses) for s in shards))
+        return time.perf_counter() - started
+
+    seconds = asyncio.run(main())
+    latencies.sort()
+    return PhaseResult(
+        name=name,
+        requests=len(requests),
+        seconds=round(seconds, 3),
+        rate=round(len(requests) / seconds, 1),
+        p50_ms=round(statistics.median(latencies) * 1000, 2),
+        p99_ms=round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        statuses={str(k): v for k, v in sorted(statuses.items())},
+    )
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "when_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_results(name: str, payload: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def as_dict(result: PhaseResult) -> dict[str, Any]:
+    return asdict(result)

@@ -1,0 +1,160 @@
+"""Signed requests per second through the full authentication path.
+
+Against the same server's unauthenticated `/echo` route, in the same run:
+
+    signed: POST /v1/ping, Beckn-signed: parse the header, look up the key and
+            its participant, check the window, verify ed25519 over the BLAKE2b
+            digest of the exact bytes, check the message id, then one write
+            transaction (the message-id record and an outbox event)
+    echo:   POST /echo with a body of the same size
+
+Both are sent by a lean client over keep-alive connections from a separate
+process; the switch runs as `hutong serve` (one worker, delivery loop off).
+Phases alternate (echo, signed, echo, signed, ...) and the best of each is
+kept, since the machine is shared and noisy.
+
+    .venv/bin/python bench/signed_requests.py [--requests N] [--concurrency C]
+        [--rounds R] [--database sqlite|postgres|both]
+
+PostgreSQL is used when HUTONG_TEST_POSTGRES_URL is set (scripts/pg.sh starts one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Any
+
+import httpx
+
+from bench._harness import (
+    OPERATOR_TOKEN,
+    PhaseResult,
+    Server,
+    as_dict,
+    http_request,
+    hutong_server,
+    machine,
+    reset_postgres,
+    run_phase,
+    write_results,
+)
+from hutong.client import encode_json
+from hutong.protocol.envelope import request_envelope
+from hutong.protocol.ids import new_id
+from hutong.protocol.signing import Signer, new_key_pair
+
+PARTICIPANTS = 16
+
+
+def register(server: Server) -> list[Signer]:
+    signers = []
+    with httpx.Client(
+        base_url=server.url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
+    ) as operator:
+        for n in range(PARTICIPANTS):
+            pair = new_key_pair()
+            subscriber = f"bench-{n}.example"
+            response = operator.post(
+                "/operator/participants",
+                json={
+                    "subscriber_id": subscriber,
+                    "roles": ["platform"],
+                    "callback_url": "http://127.0.0.1:9/cb",
+                    "key_id": "k1",
+                    "public_key": pair.public_key,
+                },
+            )
+            response.raise_for_status()
+            signers.append(Signer(subscriber, "k1", pair.private_key))
+    return signers
+
+
+def build_requests(
+    server: Server, signers: list[Signer], count: int
+) -> tuple[list[bytes], list[bytes]]:
+    host = f"{server.host}:{server.port}"
+    signed, echo = [], []
+    created = int(time.time())
+    for n in range(count):
+        signer = signers[n % len(signers)]
+        body = encode_json(request_envelope({"note": "bench"}, message_id=new_id("msg")))
+        auth = signer.authorization(body, created, created + 600)
+        headers = {"content-type": "application/json", "authorization": auth}
+        signed.append(http_request("POST", "/v1/ping", host, body, headers))
+        echo.append(http_request("POST", "/echo", host, body, {"content-type": "application/json"}))
+    return signed, echo
+
+
+def bench_database(
+    label: str, database_url: str | None, args: argparse.Namespace
+) -> dict[str, Any]:
+    if database_url and database_url.startswith("postgresql"):
+        reset_postgres(database_url)
+    with hutong_server(database_url) as server:
+        signers = register(server)
+        warm_signed, warm_echo = build_requests(server, signers, 500)
+        run_phase("warmup", server.host, server.port, warm_echo, args.concurrency)
+        run_phase("warmup", server.host, server.port, warm_signed, args.concurrency)
+        echo_runs: list[PhaseResult] = []
+        signed_runs: list[PhaseResult] = []
+        for _ in range(args.rounds):
+            signed, echo = build_requests(server, signers, args.requests)
+            echo_runs.append(run_phase("echo", server.host, server.port, echo, args.concurrency))
+            signed_runs.append(
+                run_phase("signed", server.host, server.port, signed, args.concurrency)
+            )
+    best_echo = max(echo_runs, key=lambda r: r.rate)
+    best_signed = max(signed_runs, key=lambda r: r.rate)
+    for run in signed_runs:
+        if run.statuses != {"200": run.requests}:
+            raise SystemExit(f"signed phase had refusals: {run.statuses}")
+    ratio = round(best_signed.rate / best_echo.rate, 3)
+    print(
+        f"[{label}] echo {best_echo.rate:8.0f} req/s (p50 {best_echo.p50_ms} ms, p99 "
+        f"{best_echo.p99_ms} ms) | signed {best_signed.rate:8.0f} req/s (p50 "
+        f"{best_signed.p50_ms} ms, p99 {best_signed.p99_ms} ms) | ratio {ratio}"
+    )
+    return {
+        "database": label,
+        "echo": as_dict(best_echo),
+        "signed": as_dict(best_signed),
+        "ratio_signed_to_echo": ratio,
+        "all_rounds": {
+            "echo": [r.rate for r in echo_runs],
+            "signed": [r.rate for r in signed_runs],
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=6000, help="requests per phase")
+    parser.add_argument("--concurrency", type=int, default=16, help="client connections")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating phases of each kind")
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    postgres = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
+    runs = []
+    if args.database in ("sqlite", "both"):
+        runs.append(bench_database("sqlite", None, args))
+    if args.database in ("postgres", "both"):
+        if postgres:
+            runs.append(bench_database("postgres", postgres, args))
+        else:
+            print("[postgres] skipped: HUTONG_TEST_POSTGRES_URL is not set")
+    path = write_results(
+        "signed_requests",
+        {
+            "benchmark": "signed_requests",
+            "machine": machine(),
+            "settings": vars(args),
+            "runs": runs,
+        },
+    )
+    print(f"written to {path.relative_to(path.parents[2])}")
+
+
+if __name__ == "__main__":
+    main()
