@@ -103,6 +103,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             await asyncio.gather(*tasks, return_exceptions=True)
             if worker is not None:
                 await worker.close()
+            await services.batcher().close()
+            await services.keys().close()
             await services.db.dispose()
 
     prometheus = PrometheusConfig(app_name="hutong", prefix="hutong", group_path=True)

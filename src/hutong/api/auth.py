@@ -40,7 +40,6 @@ from hutong.protocol.signing import (
     verify_with_digest_header,
 )
 from hutong.registry.models import Status
-from hutong.registry.service import find_key
 
 SIGNED_STATE_KEY = "hutong.signed"
 WWW_AUTHENTICATE = 'Signature realm="hutong",headers="(created) (expires) digest"'
@@ -166,8 +165,7 @@ async def authenticate(
         header = parse_authorization(authorization)
     except SignatureError as exc:
         raise AuthenticationError(exc.reason, code="malformed_signature") from None
-    async with services.db.read() as conn:
-        owner = await find_key(conn, header.subscriber_id, header.key_id)
+    owner = await services.keys().find(header.subscriber_id, header.key_id)
     if owner is None:
         raise AuthenticationError(
             f"no key {header.key_id} is registered for {header.subscriber_id}",

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,6 +30,11 @@ from hutong.store.tables import messages
 Operation = Callable[[AsyncConnection], Awaitable[tuple[int, dict[str, Any]]]]
 
 REPLAY_HEADER = "x-hutong-replay"
+
+_INSERT_MESSAGE = insert(messages)
+_FIND_MESSAGE = select(
+    messages.c.body_hash, messages.c.status_code, messages.c.response_body
+).where(messages.c.sender == bindparam("sender"), messages.c.message_id == bindparam("message_id"))
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -47,13 +52,8 @@ async def _stored(
     conn: AsyncConnection, sender: str, message_id: str, digest: str
 ) -> tuple[int, bytes] | None:
     """The stored answer to this message id, or None; 409 when the body differs."""
-    row = (
-        await conn.execute(
-            select(messages.c.body_hash, messages.c.status_code, messages.c.response_body).where(
-                messages.c.sender == sender, messages.c.message_id == message_id
-            )
-        )
-    ).first()
+    result = await conn.execute(_FIND_MESSAGE, {"sender": sender, "message_id": message_id})
+    row = result.first()
     if row is None:
         return None
     if row.body_hash != digest:
@@ -94,7 +94,7 @@ async def run_once(
         now = services.clock()
         content = _encode(body)
         await conn.execute(
-            insert(messages),
+            _INSERT_MESSAGE,
             {
                 "sender": sender,
                 "message_id": message_id,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from hutong.config import Settings
 from hutong.protocol.signing import Signer
+from hutong.registry.key_loader import KeyLoader
 from hutong.store.batch import WriteBatcher
 from hutong.store.db import Database
 
@@ -26,10 +27,18 @@ class Services:
     switch_public_key: str = ""
     #: Group commit for request writes; made from `db` when not given.
     writer: WriteBatcher | None = None
+    #: Batched key lookups for authentication; made from `db` when not given.
+    key_loader: KeyLoader | None = None
 
     def __post_init__(self) -> None:
         if self.writer is None:
             self.writer = WriteBatcher(self.db)
+        if self.key_loader is None:
+            self.key_loader = KeyLoader(self.db)
+
+    def keys(self) -> KeyLoader:
+        assert self.key_loader is not None
+        return self.key_loader
 
     def batcher(self) -> WriteBatcher:
         assert self.writer is not None

@@ -41,6 +41,9 @@ class EventRecord:
     last_error: str | None
 
 
+_INSERT_EVENT = insert(outbox)
+
+
 async def enqueue(
     conn: AsyncConnection,
     *,
@@ -53,16 +56,17 @@ async def enqueue(
     """Add one event for `recipient`; returns its event id (the envelope's message id)."""
     event_id = new_id("evt")
     await conn.execute(
-        insert(outbox).values(
-            event_id=event_id,
-            recipient=recipient,
-            action=action,
-            transaction_id=transaction_id or event_id,
-            payload=json.dumps(message, separators=(",", ":"), ensure_ascii=False),
-            status=EventStatus.PENDING.value,
-            attempts=0,
-            created_at=now,
-        )
+        _INSERT_EVENT,
+        {
+            "event_id": event_id,
+            "recipient": recipient,
+            "action": action,
+            "transaction_id": transaction_id or event_id,
+            "payload": json.dumps(message, separators=(",", ":"), ensure_ascii=False),
+            "status": EventStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+        },
     )
     return event_id
 

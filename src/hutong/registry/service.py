@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import enqueue, ensure_lane
@@ -240,24 +240,27 @@ class KeyOwner:
     key: SigningKey
 
 
+#: Built once: authentication runs it on every request.
+_FIND_KEY = (
+    select(
+        participants.c.status,
+        participant_keys.c.key_id,
+        participant_keys.c.public_key,
+        participant_keys.c.valid_from,
+        participant_keys.c.valid_until,
+        participant_keys.c.revoked_at,
+    )
+    .select_from(participant_keys.join(participants))
+    .where(
+        participant_keys.c.subscriber_id == bindparam("subscriber_id"),
+        participant_keys.c.key_id == bindparam("key_id"),
+    )
+)
+
+
 async def find_key(conn: AsyncConnection, subscriber_id: str, key_id: str) -> KeyOwner | None:
-    row = (
-        await conn.execute(
-            select(
-                participants.c.status,
-                participant_keys.c.key_id,
-                participant_keys.c.public_key,
-                participant_keys.c.valid_from,
-                participant_keys.c.valid_until,
-                participant_keys.c.revoked_at,
-            )
-            .select_from(participant_keys.join(participants))
-            .where(
-                participant_keys.c.subscriber_id == subscriber_id,
-                participant_keys.c.key_id == key_id,
-            )
-        )
-    ).first()
+    result = await conn.execute(_FIND_KEY, {"subscriber_id": subscriber_id, "key_id": key_id})
+    row = result.first()
     if row is None:
         return None
     return KeyOwner(subscriber_id, Status(row.status), _key(row))

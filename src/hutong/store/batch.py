@@ -2,9 +2,11 @@
 
 Durability is not weakened: a caller is answered only after the transaction
 holding its write has committed (SQLite `synchronous=FULL`, PostgreSQL
-`synchronous_commit=on`). Each write runs inside its own SAVEPOINT, so one
-that fails is rolled back alone and reports its own error, while the others
-in the batch commit.
+`synchronous_commit=on`). A batch first runs its writes one after the other
+in one transaction; if any write fails, the whole transaction is rolled back
+and the batch runs again with each write in its own SAVEPOINT, so the failed
+one is rolled back alone and reports its own error while the others commit.
+(Savepoints cost two statements per write; failures are rare.)
 
 Batches form naturally: while one commit is in flight, new writes queue up and
 the next batch takes all of them (up to `max_batch`). `max_wait` can add a
@@ -39,12 +41,22 @@ class _Pending:
 
 
 class WriteBatcher:
-    def __init__(self, db: Database, *, max_batch: int = 128, max_wait: float = 0.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = 128,
+        max_wait: float = 0.0,
+        parallel: int | None = None,
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
         self.max_wait = max_wait
+        #: Batches in flight at once: one for SQLite (one writer at a time),
+        #: several for PostgreSQL, where each waits on network round trips.
+        self.parallel = parallel or (1 if db.is_sqlite else 4)
         self._queue: asyncio.Queue[_Pending] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0
         self.writes = 0
 
@@ -59,20 +71,22 @@ class WriteBatcher:
         given, runs in the same transaction with the exception (to record a
         refusal, say) and its result is returned; otherwise the exception is.
         """
-        if self._task is None or self._task.done():
+        if not self._tasks or any(task.done() for task in self._tasks):
+            await self.close()
             self._queue = asyncio.Queue()
-            self._task = asyncio.create_task(self._loop())
+            self._tasks = [asyncio.create_task(self._loop()) for _ in range(self.parallel)]
         assert self._queue is not None
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Pending(write, recover, future))
         return await future
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
 
     async def _loop(self) -> None:
         assert self._queue is not None
@@ -102,9 +116,17 @@ class WriteBatcher:
     async def _commit(self, batch: list[_Pending]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
-            async with self.db.transaction() as conn:
-                for pending in batch:
-                    outcomes.append(await self._apply(conn, pending))
+            try:
+                # Optimistic: no savepoints while every write succeeds.
+                async with self.db.transaction() as conn:
+                    for pending in batch:
+                        outcomes.append((True, await pending.write(conn)))
+            except Exception:
+                # Some write failed: undo all, then isolate each in a savepoint.
+                outcomes = []
+                async with self.db.transaction() as conn:
+                    for pending in batch:
+                        outcomes.append(await self._apply(conn, pending))
         except BaseException as exc:
             for pending in batch:
                 if not pending.future.done():

@@ -29,21 +29,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
+        self.driver = make_url(url).get_driver_name()
         self._engine: AsyncEngine | None = None
+        self._reader: AsyncEngine | None = None
         self._sqlite: _SQLite | None = None
         if self.is_sqlite:
             self._sqlite = _SQLite(sync_url(url), echo=echo)
         else:
+            # A fixed pool: opening a connection costs more than waiting for one.
             self._engine = create_async_engine(
                 url,
                 echo=echo,
                 pool_size=pool_size,
-                max_overflow=pool_size,
-                connect_args={"options": "-c synchronous_commit=on"},
+                max_overflow=0,
+                pool_timeout=30,
+                connect_args=_durable_connect_args(self.driver),
             )
+            # Reads need no transaction: no BEGIN and no ROLLBACK round trips.
+            self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,8 +72,8 @@ class Database:
         if self._sqlite is not None:
             yield cast(AsyncConnection, self._sqlite.reader)
             return
-        assert self._engine is not None
-        async with self._engine.connect() as conn:
+        assert self._reader is not None
+        async with self._reader.connect() as conn:
             yield conn
 
     async def dispose(self) -> None:
@@ -163,6 +169,13 @@ def _begin_immediate(conn: Connection) -> None:
     # The reader runs in autocommit mode: each statement is its own snapshot.
     if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _durable_connect_args(driver: str) -> dict[str, Any]:
+    """Connection settings that make every commit wait for the disk."""
+    if driver == "asyncpg":
+        return {"server_settings": {"synchronous_commit": "on"}}
+    return {"options": "-c synchronous_commit=on"}
 
 
 def sync_url(url: str) -> str:
