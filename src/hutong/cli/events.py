@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from hutong.api.services import Services
-from hutong.cli._common import console, with_services
+from hutong.cli._common import console, errors, with_services
 from hutong.events.outbox import EventRecord, EventStatus, count_by_status, list_events
 
 app = typer.Typer(help="Events to participants (the outbox).", no_args_is_help=True)
@@ -47,3 +47,54 @@ def list_(
         )
     console.print(table)
     console.print(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
+@app.command()
+def listen(
+    switch_url: Annotated[str, typer.Option(help="The switch, to fetch its public key.")] = (
+        "http://127.0.0.1:8080"
+    ),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
+) -> None:
+    """Receive events as a participant would: verify each and print it.
+
+    Register the participant with callback URL http://HOST:PORT/cb/SUBSCRIBER_ID.
+    """
+    import json
+
+    import uvicorn
+
+    from hutong.world.reference import ReferenceWorld, reference_app
+
+    key = _switch_key(switch_url)
+    world = ReferenceWorld(
+        switch_public_key=key["signing_public_key"],
+        switch_id=key["subscriber_id"],
+        on_event=lambda subscriber, envelope: console.print_json(
+            json.dumps({"to": subscriber, **envelope}, ensure_ascii=False)
+        ),
+    )
+    console.print(f"listening on http://{host}:{port}/cb/<subscriber_id>; events are verified")
+    uvicorn.run(reference_app(world), host=host, port=port, log_level="warning")
+
+
+def _switch_key(switch_url: str, attempts: int = 20) -> dict[str, str]:
+    """The switch's published key; waits a little for a switch that is starting."""
+    import time
+
+    import httpx
+
+    url = f"{switch_url.rstrip('/')}/.well-known/hutong.json"
+    for attempt in range(attempts):
+        try:
+            response = httpx.get(url, timeout=5)
+            response.raise_for_status()
+            document: dict[str, str] = response.json()
+            return document
+        except httpx.HTTPError as exc:
+            if attempt == attempts - 1:
+                errors.print(f"[red]cannot read the switch's key at {url}:[/] {exc}")
+                raise typer.Exit(1) from None
+            time.sleep(0.5)
+    raise AssertionError("unreachable")

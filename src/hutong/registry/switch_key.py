@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from hutong.protocol.ids import new_id
 from hutong.protocol.signing import new_key_pair, public_key_of
 from hutong.store.db import Database
 from hutong.store.tables import switch_keys
+
+FIRST_KEY_ID = "sk1"
 
 
 async def load_or_create(
@@ -31,7 +32,9 @@ async def load_or_create(
     if row is not None:
         return row.key_id, row.public_key, row.private_key
     pair = new_key_pair()
-    new_key_id = new_id("sk")
+    # A fixed id for the first key: workers racing to create it collide on the
+    # primary key, and the losers load the winner's key.
+    new_key_id = FIRST_KEY_ID
     try:
         async with db.transaction() as conn:
             existing = (await conn.execute(select(switch_keys))).first()

@@ -9,6 +9,7 @@ endpoint fail or slow down to watch the switch retry.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,8 @@ class ReferenceWorld:
     switch_id: str = "hutong.switch"
     clock: Any = None
     inboxes: dict[str, Inbox] = field(default_factory=dict)
+    #: Called with (subscriber id, envelope) for each new event.
+    on_event: Callable[[str, dict[str, Any]], None] | None = None
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def inbox(self, subscriber_id: str) -> Inbox:
@@ -92,6 +95,8 @@ def reference_app(world: ReferenceWorld) -> Litestar:
             else:
                 inbox.seen.add(message_id)
                 inbox.events.append(envelope)
+                if world.on_event is not None:
+                    world.on_event(subscriber_id, envelope)
             world.arrived.notify_all()
         return Response(ack(), status_code=200)
 
