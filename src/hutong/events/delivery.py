@@ -139,6 +139,7 @@ class DeliveryWorker:
             await self._deliver_lane(recipient)
         except Exception:
             log.exception("delivery to %s failed unexpectedly", recipient)
+            await self._back_off_after_crash(recipient)
         finally:
             async with self.services.db.transaction() as conn:
                 await conn.execute(
@@ -148,6 +149,25 @@ class DeliveryWorker:
                         delivery_lanes.c.lease_owner == self.worker_id,
                     )
                     .values(lease_owner=None, lease_until=None)
+                )
+
+    async def _back_off_after_crash(self, recipient: str) -> None:
+        """A lane whose pass crashed waits like a failed one instead of spinning."""
+        settings = self.services.settings
+        with contextlib.suppress(Exception):
+            async with self.services.db.transaction() as conn:
+                failures = await conn.scalar(
+                    select(delivery_lanes.c.failures).where(delivery_lanes.c.recipient == recipient)
+                )
+                failures = int(failures or 0) + 1
+                delay = retry_delay(
+                    failures, base=settings.delivery_base_delay, cap=settings.delivery_max_delay
+                )
+                await self._set_lane(
+                    conn,
+                    recipient,
+                    failures=failures,
+                    next_attempt_at=self.services.clock() + timedelta(seconds=delay),
                 )
 
     async def _deliver_lane(self, recipient: str) -> None:

@@ -1,0 +1,118 @@
+"""Group commit: concurrent writes share a transaction, each keeps its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.store.batch import WriteBatcher
+from hutong.store.db import Database
+from hutong.store.tables import switch_keys
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+async def _insert(conn: AsyncConnection, key_id: str) -> str:
+    await conn.execute(
+        insert(switch_keys),
+        {"key_id": key_id, "public_key": "p", "private_key": "s", "created_at": NOW},
+    )
+    return key_id
+
+
+async def _count(db: Database) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(switch_keys)))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_concurrent_writes_are_committed_in_fewer_transactions(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+    keys = [f"k{n}" for n in range(50)]
+
+    results = await asyncio.gather(*(batcher.run(lambda c, k=k: _insert(c, k)) for k in keys))
+
+    assert results == keys
+    assert await _count(db) == 50
+    assert batcher.writes == 50
+    assert batcher.batches < 50
+    await batcher.close()
+
+
+async def test_a_failing_write_is_rolled_back_alone(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def half_then_fail(conn: AsyncConnection) -> str:
+        await _insert(conn, "half")
+        raise RuntimeError("refused after a partial write")
+
+    outcomes = await asyncio.gather(
+        batcher.run(lambda c: _insert(c, "a")),
+        batcher.run(half_then_fail),
+        batcher.run(lambda c: _insert(c, "b")),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] == "a" and outcomes[2] == "b"
+    assert isinstance(outcomes[1], RuntimeError)
+    async with db.read() as conn:
+        stored = set((await conn.execute(select(switch_keys.c.key_id))).scalars())
+    assert stored == {"a", "b"}
+    await batcher.close()
+
+
+async def test_recover_runs_after_the_rollback_and_its_result_is_returned(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def fail(conn: AsyncConnection) -> str:
+        await _insert(conn, "undone")
+        raise ValueError("no")
+
+    async def record_refusal(conn: AsyncConnection, error: Exception) -> str:
+        return await _insert(conn, f"refusal:{error}")
+
+    assert await batcher.run(fail, record_refusal) == "refusal:no"
+    async with db.read() as conn:
+        stored = set((await conn.execute(select(switch_keys.c.key_id))).scalars())
+    assert stored == {"refusal:no"}
+    await batcher.close()
+
+
+async def test_a_duplicate_key_fails_only_the_second_writer(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    outcomes = await asyncio.gather(
+        batcher.run(lambda c: _insert(c, "same")),
+        batcher.run(lambda c: _insert(c, "same")),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] == "same"
+    assert isinstance(outcomes[1], Exception)
+    assert await _count(db) == 1
+    await batcher.close()
+
+
+async def test_results_arrive_only_after_the_commit(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    await batcher.run(lambda c: _insert(c, "durable"))
+
+    # A fresh handle sees it: the answer came after the transaction committed.
+    other = Database(db.url)
+    try:
+        assert await _count(other) == 1
+    finally:
+        await other.dispose()
+    await batcher.close()
