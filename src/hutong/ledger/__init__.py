@@ -1,0 +1,1 @@
+"""The double-entry ledger: accounts, transfers, splits. Every fen and point moves here."""

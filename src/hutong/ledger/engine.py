@@ -1,0 +1,404 @@
+"""Applying a batch of transfers to account state. Pure code, no I/O.
+
+The storage layer loads every account and transfer a batch mentions, calls
+`apply_transfers`, and writes back what it returns, in one transaction. The
+rules are those of a double-entry ledger with two-phase transfers (the
+semantics follow TigerBeetle's): each transfer debits one account and credits
+another by the same amount, so every asset always sums to zero.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hutong.ledger.models import (
+    MAX_AMOUNT,
+    NOT_RECORDED,
+    Account,
+    AccountFlags,
+    PendingState,
+    Result,
+    Transfer,
+    TransferCode,
+    TransferFlags,
+    TransferRequest,
+    valid_asset,
+    valid_id,
+)
+
+_KINDS = TransferFlags.PENDING | TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING
+_CODES = frozenset(code.value for code in TransferCode)
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    results: list[Result]
+    #: Transfers created by this batch, in order.
+    created: list[Transfer] = field(default_factory=list)
+    #: Pending transfers whose state changed (posted, voided, expired).
+    resolved: dict[str, PendingState] = field(default_factory=dict)
+    #: Accounts whose totals changed, by id.
+    accounts: dict[str, Account] = field(default_factory=dict)
+    #: Ids that failed for a reason of their own, with that reason.
+    failed: dict[str, Result] = field(default_factory=dict)
+
+
+Totals = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Checkpoint:
+    totals: dict[str, Totals]
+    created: int
+    resolved: dict[str, PendingState]
+
+
+class _Rejected(Exception):
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+
+def chains(batch: Sequence[TransferRequest]) -> list[list[int]]:
+    """Indexes of the batch grouped into linked chains (a lone transfer is a chain of one)."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for index, request in enumerate(batch):
+        current.append(index)
+        if not request.flags & TransferFlags.LINKED:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def apply_transfers(
+    batch: Sequence[TransferRequest],
+    accounts: Mapping[str, Account],
+    transfers: Mapping[str, Transfer],
+    failures: Mapping[str, Result],
+    now: datetime,
+) -> BatchOutcome:
+    """Apply `batch` in order; returns one result per request and the changes.
+
+    `accounts` must hold every account the batch names (and the accounts of
+    every pending transfer it posts or voids); `transfers` every stored
+    transfer whose id the batch uses, as `id` or as `pending_id`; `failures`
+    the recorded failures of those ids. Nothing passed in is modified.
+    """
+    state = _State(accounts, transfers, failures, now)
+    results: list[Result] = [Result.OK] * len(batch)
+    for chain in chains(batch):
+        open_chain = bool(batch[chain[-1]].flags & TransferFlags.LINKED)
+        checkpoint = state.checkpoint()
+        failed_at: int | None = None
+        failure = Result.OK
+        for index in chain:
+            if open_chain:
+                failed_at, failure = index, Result.LINKED_EVENT_CHAIN_OPEN
+                break
+            result = state.apply(batch[index])
+            results[index] = result
+            if not result.succeeded:
+                failed_at, failure = index, result
+                break
+        if failed_at is None:
+            continue
+        state.restore(checkpoint)
+        for index in chain:
+            results[index] = Result.LINKED_EVENT_FAILED
+        results[failed_at] = failure
+        if failure not in NOT_RECORDED and valid_id(batch[failed_at].id):
+            state.failed.setdefault(batch[failed_at].id, failure)
+    return BatchOutcome(
+        results=results,
+        created=state.created,
+        resolved=state.resolved,
+        accounts={key: state.accounts[key] for key in state.touched},
+        failed=state.failed,
+    )
+
+
+class _State:
+    def __init__(
+        self,
+        accounts: Mapping[str, Account],
+        transfers: Mapping[str, Transfer],
+        failures: Mapping[str, Result],
+        now: datetime,
+    ) -> None:
+        self.accounts = {key: copy.copy(account) for key, account in accounts.items()}
+        self.stored = transfers
+        self.stored_failures = failures
+        self.now = now
+        self.created: list[Transfer] = []
+        self.by_id: dict[str, Transfer] = {}
+        self.resolved: dict[str, PendingState] = {}
+        self.touched: set[str] = set()
+        #: Totals of each touched account before the batch, to undo a chain.
+        self.originals: dict[str, Totals] = {}
+        self.failed: dict[str, Result] = {}
+
+    # -- checkpoints, so a linked chain can be undone -------------------------
+
+    def checkpoint(self) -> _Checkpoint:
+        return _Checkpoint(
+            totals={key: self.accounts[key].totals() for key in self.touched},
+            created=len(self.created),
+            resolved=dict(self.resolved),
+        )
+
+    def restore(self, checkpoint: _Checkpoint) -> None:
+        for key in self.touched:
+            values = checkpoint.totals.get(key, self.originals[key])
+            account = self.accounts[key]
+            (
+                account.debits_pending,
+                account.debits_posted,
+                account.credits_pending,
+                account.credits_posted,
+            ) = values
+        self.touched = set(checkpoint.totals)
+        for transfer in self.created[checkpoint.created :]:
+            self.by_id.pop(transfer.id, None)
+        del self.created[checkpoint.created :]
+        self.resolved = checkpoint.resolved
+
+    # -- lookups ---------------------------------------------------------------
+
+    def transfer(self, transfer_id: str) -> Transfer | None:
+        return self.by_id.get(transfer_id) or self.stored.get(transfer_id)
+
+    def pending_state(self, transfer: Transfer) -> PendingState:
+        return self.resolved.get(transfer.id, transfer.state)
+
+    # -- one transfer ----------------------------------------------------------
+
+    def apply(self, request: TransferRequest) -> Result:
+        try:
+            return self._apply(request)
+        except _Rejected as rejected:
+            return rejected.result
+
+    def _apply(self, request: TransferRequest) -> Result:
+        if not valid_id(request.id):
+            return Result.ID_INVALID
+        existing = self.transfer(request.id)
+        if existing is not None:
+            return _compare(request, existing)
+        if request.id in self.stored_failures or request.id in self.failed:
+            return Result.ID_ALREADY_FAILED
+        kind = request.flags & _KINDS
+        if kind not in (
+            TransferFlags.NONE,
+            TransferFlags.PENDING,
+            TransferFlags.POST_PENDING,
+            TransferFlags.VOID_PENDING,
+        ):
+            return Result.FLAGS_ARE_MUTUALLY_EXCLUSIVE
+        if request.code not in _CODES:
+            return Result.CODE_INVALID
+        if kind & (TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING):
+            return self._resolve_pending(request, kind)
+        if request.pending_id:
+            return Result.PENDING_ID_MUST_NOT_BE_SET
+        if request.timeout and kind != TransferFlags.PENDING:
+            return Result.TIMEOUT_RESERVED_FOR_PENDING
+        if request.timeout < 0:
+            return Result.TIMEOUT_RESERVED_FOR_PENDING
+        if request.debit_account_id == request.credit_account_id:
+            return Result.ACCOUNTS_MUST_DIFFER
+        if request.amount <= 0:
+            return Result.AMOUNT_MUST_BE_POSITIVE
+        if not valid_asset(request.asset):
+            return Result.ASSET_INVALID
+        debit = self.accounts.get(request.debit_account_id)
+        if debit is None:
+            return Result.DEBIT_ACCOUNT_NOT_FOUND
+        credit = self.accounts.get(request.credit_account_id)
+        if credit is None:
+            return Result.CREDIT_ACCOUNT_NOT_FOUND
+        if debit.asset != request.asset or credit.asset != request.asset:
+            return Result.ASSET_MISMATCH
+        pending = kind == TransferFlags.PENDING
+        self._check_limits(debit, credit, request.amount)
+        self._move(debit, credit, request.amount, pending=pending, sign=1)
+        self._create(
+            request,
+            amount=request.amount,
+            state=PendingState.PENDING if pending else PendingState.POSTED,
+            expires_at=self.now + timedelta(seconds=request.timeout)
+            if pending and request.timeout
+            else None,
+        )
+        return Result.OK
+
+    def _resolve_pending(self, request: TransferRequest, kind: TransferFlags) -> Result:
+        if not request.pending_id:
+            return Result.PENDING_ID_REQUIRED
+        if request.pending_id == request.id:
+            return Result.PENDING_ID_MUST_DIFFER
+        if request.timeout:
+            return Result.TIMEOUT_RESERVED_FOR_PENDING
+        if request.amount < 0:
+            return Result.AMOUNT_MUST_BE_POSITIVE
+        pending = self.transfer(request.pending_id)
+        if pending is None:
+            return Result.PENDING_TRANSFER_NOT_FOUND
+        if not pending.flags & TransferFlags.PENDING:
+            return Result.PENDING_TRANSFER_NOT_PENDING
+        if (
+            (request.debit_account_id and request.debit_account_id != pending.debit_account_id)
+            or (
+                request.credit_account_id and request.credit_account_id != pending.credit_account_id
+            )
+            or (request.asset and request.asset != pending.asset)
+        ):
+            return Result.PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS
+        current = self.pending_state(pending)
+        if current is PendingState.POSTED_PENDING:
+            return Result.PENDING_TRANSFER_ALREADY_POSTED
+        if current is PendingState.VOIDED:
+            return Result.PENDING_TRANSFER_ALREADY_VOIDED
+        if current is PendingState.EXPIRED:
+            return Result.PENDING_TRANSFER_EXPIRED
+        if pending.expires_at is not None and self.now >= pending.expires_at:
+            # Too late; `expire_due` releases the hold (the store runs it first).
+            return Result.PENDING_TRANSFER_EXPIRED
+        debit = self.accounts[pending.debit_account_id]
+        credit = self.accounts[pending.credit_account_id]
+        if kind == TransferFlags.VOID_PENDING:
+            if request.amount not in (0, pending.amount):
+                return Result.EXCEEDS_PENDING_TRANSFER_AMOUNT
+            self._move(debit, credit, pending.amount, pending=True, sign=-1)
+            self.resolved[pending.id] = PendingState.VOIDED
+            self._create(
+                request,
+                amount=pending.amount,
+                state=PendingState.POSTED,
+                accounts=(pending.debit_account_id, pending.credit_account_id),
+                asset=pending.asset,
+            )
+            return Result.OK
+        amount = request.amount or pending.amount
+        if amount > pending.amount:
+            return Result.EXCEEDS_PENDING_TRANSFER_AMOUNT
+        self._move(debit, credit, pending.amount, pending=True, sign=-1)
+        self._move(debit, credit, amount, pending=False, sign=1)
+        self.resolved[pending.id] = PendingState.POSTED_PENDING
+        self._create(
+            request,
+            amount=amount,
+            state=PendingState.POSTED,
+            accounts=(pending.debit_account_id, pending.credit_account_id),
+            asset=pending.asset,
+        )
+        return Result.OK
+
+    def _check_limits(self, debit: Account, credit: Account, amount: int) -> None:
+        if debit.flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS and (
+            debit.debits_pending + debit.debits_posted + amount > debit.credits_posted
+        ):
+            raise _Rejected(Result.EXCEEDS_CREDITS)
+        if credit.flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS and (
+            credit.credits_pending + credit.credits_posted + amount > credit.debits_posted
+        ):
+            raise _Rejected(Result.EXCEEDS_DEBITS)
+        if (
+            debit.debits_pending + debit.debits_posted + amount > MAX_AMOUNT
+            or credit.credits_pending + credit.credits_posted + amount > MAX_AMOUNT
+        ):
+            raise _Rejected(Result.OVERFLOWS)
+
+    def _move(
+        self, debit: Account, credit: Account, amount: int, *, pending: bool, sign: int
+    ) -> None:
+        for account in (debit, credit):
+            if account.id not in self.touched:
+                self.originals.setdefault(account.id, account.totals())
+                self.touched.add(account.id)
+        if pending:
+            debit.debits_pending += sign * amount
+            credit.credits_pending += sign * amount
+        else:
+            debit.debits_posted += sign * amount
+            credit.credits_posted += sign * amount
+
+    def _create(
+        self,
+        request: TransferRequest,
+        *,
+        amount: int,
+        state: PendingState,
+        expires_at: datetime | None = None,
+        accounts: tuple[str, str] | None = None,
+        asset: str | None = None,
+    ) -> None:
+        debit_id, credit_id = accounts or (request.debit_account_id, request.credit_account_id)
+        transfer = Transfer(
+            id=request.id,
+            debit_account_id=debit_id,
+            credit_account_id=credit_id,
+            amount=amount,
+            asset=asset or request.asset,
+            code=request.code,
+            reference=request.reference,
+            flags=request.flags,
+            pending_id=request.pending_id,
+            timeout=request.timeout,
+            state=state,
+            created_at=self.now,
+            expires_at=expires_at,
+            requested_amount=request.amount,
+        )
+        self.created.append(transfer)
+        self.by_id[transfer.id] = transfer
+
+
+_COMPARED = (
+    ("flags", Result.EXISTS_WITH_DIFFERENT_FLAGS),
+    ("pending_id", Result.EXISTS_WITH_DIFFERENT_PENDING_ID),
+    ("timeout", Result.EXISTS_WITH_DIFFERENT_TIMEOUT),
+    ("debit_account_id", Result.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID),
+    ("credit_account_id", Result.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID),
+    ("amount", Result.EXISTS_WITH_DIFFERENT_AMOUNT),
+    ("asset", Result.EXISTS_WITH_DIFFERENT_ASSET),
+    ("code", Result.EXISTS_WITH_DIFFERENT_CODE),
+    ("reference", Result.EXISTS_WITH_DIFFERENT_REFERENCE),
+)
+
+
+def _compare(request: TransferRequest, existing: Transfer) -> Result:
+    """`exists` for an identical retry, else the first field that differs."""
+    stored = existing.as_request()
+    resolving = bool(existing.flags & (TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING))
+    for name, result in _COMPARED:
+        asked, kept = getattr(request, name), getattr(stored, name)
+        if resolving and name in ("debit_account_id", "credit_account_id", "asset") and not asked:
+            continue  # a post or void may leave these to the pending transfer
+        if asked != kept:
+            return result
+    return Result.EXISTS
+
+
+def expire_due(
+    pending: Sequence[Transfer], accounts: Mapping[str, Account], now: datetime
+) -> tuple[dict[str, PendingState], dict[str, Account]]:
+    """Release every pending transfer whose timeout has passed."""
+    changed = {key: copy.copy(account) for key, account in accounts.items()}
+    resolved: dict[str, PendingState] = {}
+    for transfer in pending:
+        if transfer.state is not PendingState.PENDING or transfer.expires_at is None:
+            continue
+        if now < transfer.expires_at:
+            continue
+        changed[transfer.debit_account_id].debits_pending -= transfer.amount
+        changed[transfer.credit_account_id].credits_pending -= transfer.amount
+        resolved[transfer.id] = PendingState.EXPIRED
+    touched = {t.debit_account_id for t in pending if t.id in resolved} | {
+        t.credit_account_id for t in pending if t.id in resolved
+    }
+    return resolved, {key: changed[key] for key in touched}
