@@ -125,8 +125,19 @@ class Result(StrEnum):
         return self in (Result.OK, Result.EXISTS)
 
 
-#: Failures that say nothing about the transfer itself: its id stays usable.
-NOT_RECORDED = frozenset({Result.LINKED_EVENT_FAILED, Result.LINKED_EVENT_CHAIN_OPEN})
+#: Failures not recorded against the id: the chain's fault, not the transfer's
+#: (its id stays usable), or the id already belongs to a stored transfer or
+#: failure (an `exists_with_different_*` retry must not mark a committed
+#: transfer as failed).
+NOT_RECORDED = frozenset(
+    {
+        Result.LINKED_EVENT_FAILED,
+        Result.LINKED_EVENT_CHAIN_OPEN,
+        Result.ID_INVALID,
+        Result.ID_ALREADY_FAILED,
+    }
+    | {result for result in Result if result.value.startswith("exists_with_different_")}
+)
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -115,4 +116,58 @@ delivery_lanes = Table(
     Column("failures", Integer, nullable=False, server_default="0"),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_until", UTCDateTime(), nullable=True),
+)
+
+# -- ledger ------------------------------------------------------------------
+
+ledger_accounts = Table(
+    "ledger_accounts",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    #: The participant the account belongs to (or the switch itself).
+    Column("owner", String(255), nullable=False),
+    Column("asset", String(80), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("flags", Integer, nullable=False),
+    Column("debits_pending", BigInteger, nullable=False),
+    Column("debits_posted", BigInteger, nullable=False),
+    Column("credits_pending", BigInteger, nullable=False),
+    Column("credits_posted", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_ledger_accounts_owner", "owner"),
+)
+
+ledger_transfers = Table(
+    "ledger_transfers",
+    metadata,
+    #: Commit order, for history pages.
+    Column("seq", BigIntPK, primary_key=True, autoincrement=True),
+    Column("id", String(128), nullable=False),
+    Column("debit_account_id", String(128), nullable=False),
+    Column("credit_account_id", String(128), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("asset", String(80), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("flags", Integer, nullable=False),
+    Column("pending_id", String(128), nullable=False),
+    Column("timeout", Integer, nullable=False),
+    Column("requested_amount", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("id"),
+    Index("ix_ledger_transfers_debit", "debit_account_id", "seq"),
+    Index("ix_ledger_transfers_credit", "credit_account_id", "seq"),
+    Index("ix_ledger_transfers_state_expires", "state", "expires_at"),
+    Index("ix_ledger_transfers_reference", "reference"),
+)
+
+#: Transfer ids that failed for a reason of their own: they stay failed.
+ledger_failures = Table(
+    "ledger_failures",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("result", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

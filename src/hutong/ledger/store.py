@@ -1,0 +1,397 @@
+"""Loading and saving ledger state; applying batches inside a transaction.
+
+Accounts a batch touches are locked in one statement, in id order (PostgreSQL
+`FOR UPDATE`), so batches from several workers never deadlock and never lose
+an update; SQLite has a single writer. A hot account is locked once per
+batch, not once per transfer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.ledger.engine import apply_transfers, expire_due
+from hutong.ledger.models import (
+    Account,
+    AccountFlags,
+    AccountKind,
+    PendingState,
+    Result,
+    Transfer,
+    TransferFlags,
+    TransferRequest,
+    valid_asset,
+    valid_id,
+)
+from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    id: str
+    owner: str
+    asset: str
+    kind: str
+    flags: AccountFlags = AccountFlags.NONE
+
+
+class AccountResult(StrEnum):
+    OK = "ok"
+    EXISTS = "exists"
+    ID_INVALID = "id_invalid"
+    ASSET_INVALID = "asset_invalid"
+    KIND_INVALID = "kind_invalid"
+    OWNER_INVALID = "owner_invalid"
+    FLAGS_ARE_MUTUALLY_EXCLUSIVE = "flags_are_mutually_exclusive"
+    EXISTS_WITH_DIFFERENT_OWNER = "exists_with_different_owner"
+    EXISTS_WITH_DIFFERENT_ASSET = "exists_with_different_asset"
+    EXISTS_WITH_DIFFERENT_KIND = "exists_with_different_kind"
+    EXISTS_WITH_DIFFERENT_FLAGS = "exists_with_different_flags"
+
+
+_KINDS = frozenset(kind.value for kind in AccountKind)
+_BOTH_LIMITS = (
+    AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
+)
+
+
+def account_from_row(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        owner=row.owner,
+        asset=row.asset,
+        kind=row.kind,
+        flags=AccountFlags(row.flags),
+        debits_pending=row.debits_pending,
+        debits_posted=row.debits_posted,
+        credits_pending=row.credits_pending,
+        credits_posted=row.credits_posted,
+    )
+
+
+def transfer_from_row(row: Any) -> Transfer:
+    return Transfer(
+        id=row.id,
+        debit_account_id=row.debit_account_id,
+        credit_account_id=row.credit_account_id,
+        amount=row.amount,
+        asset=row.asset,
+        code=row.code,
+        reference=row.reference,
+        flags=TransferFlags(row.flags),
+        pending_id=row.pending_id,
+        timeout=row.timeout,
+        state=PendingState(row.state),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        requested_amount=row.requested_amount,
+    )
+
+
+def _check_account(new: NewAccount) -> str:
+    if not valid_id(new.id):
+        return AccountResult.ID_INVALID
+    if not new.owner or len(new.owner) > 255:
+        return AccountResult.OWNER_INVALID
+    if not valid_asset(new.asset):
+        return AccountResult.ASSET_INVALID
+    if new.kind not in _KINDS:
+        return AccountResult.KIND_INVALID
+    if new.flags & _BOTH_LIMITS == _BOTH_LIMITS:
+        return AccountResult.FLAGS_ARE_MUTUALLY_EXCLUSIVE
+    return AccountResult.OK
+
+
+async def create_accounts(
+    conn: AsyncConnection, accounts: Sequence[NewAccount], now: datetime
+) -> list[str]:
+    """Create accounts; one result per account (`ok`, `exists`, or why not)."""
+    ids = [a.id for a in accounts if valid_id(a.id)]
+    existing: dict[str, Any] = {}
+    if ids:
+        query = select(ledger_accounts).where(ledger_accounts.c.id.in_(ids))
+        existing = {row.id: row for row in (await conn.execute(query)).all()}
+    results: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for new in accounts:
+        result = _check_account(new)
+        if result == AccountResult.OK and new.id in existing:
+            row = existing[new.id]
+            for name, differs in (
+                ("owner", AccountResult.EXISTS_WITH_DIFFERENT_OWNER),
+                ("asset", AccountResult.EXISTS_WITH_DIFFERENT_ASSET),
+                ("kind", AccountResult.EXISTS_WITH_DIFFERENT_KIND),
+            ):
+                if getattr(row, name) != getattr(new, name):
+                    result = differs
+                    break
+            else:
+                result = (
+                    AccountResult.EXISTS
+                    if row.flags == int(new.flags)
+                    else AccountResult.EXISTS_WITH_DIFFERENT_FLAGS
+                )
+        elif result == AccountResult.OK:
+            existing[new.id] = new  # a repeat later in the same call is `exists`
+            rows.append(
+                {
+                    "id": new.id,
+                    "owner": new.owner,
+                    "asset": new.asset,
+                    "kind": new.kind,
+                    "flags": int(new.flags),
+                    "debits_pending": 0,
+                    "debits_posted": 0,
+                    "credits_pending": 0,
+                    "credits_posted": 0,
+                    "created_at": now,
+                }
+            )
+        results.append(result)
+    if rows:
+        await conn.execute(insert(ledger_accounts), rows)
+    return results
+
+
+_LOAD_TRANSFERS = select(ledger_transfers).where(
+    ledger_transfers.c.id.in_(bindparam("ids", expanding=True))
+)
+_LOAD_FAILURES = select(ledger_failures).where(
+    ledger_failures.c.id.in_(bindparam("ids", expanding=True))
+)
+_LOCK_ACCOUNTS = (
+    select(ledger_accounts)
+    .where(ledger_accounts.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ledger_accounts.c.id)
+    .with_for_update()
+)
+_UPDATE_ACCOUNT = (
+    update(ledger_accounts)
+    .where(ledger_accounts.c.id == bindparam("account_id"))
+    .values(
+        debits_pending=bindparam("dp"),
+        debits_posted=bindparam("dq"),
+        credits_pending=bindparam("cp"),
+        credits_posted=bindparam("cq"),
+    )
+)
+_UPDATE_STATE = (
+    update(ledger_transfers)
+    .where(ledger_transfers.c.id == bindparam("transfer_id"))
+    .values(state=bindparam("new_state"))
+)
+
+
+@dataclass(slots=True)
+class _Loaded:
+    accounts: dict[str, Account]
+    transfers: dict[str, Transfer]
+    failures: dict[str, Result]
+
+
+async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
+    requests = list(requests)
+    ids = sorted({r.id for r in requests} | {r.pending_id for r in requests if r.pending_id})
+    transfers: dict[str, Transfer] = {}
+    failures: dict[str, Result] = {}
+    if ids:
+        for row in (await conn.execute(_LOAD_TRANSFERS, {"ids": ids})).all():
+            transfers[row.id] = transfer_from_row(row)
+        for row in (await conn.execute(_LOAD_FAILURES, {"ids": ids})).all():
+            failures[row.id] = Result(row.result)
+    account_ids = {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests}
+    for transfer in transfers.values():
+        account_ids |= {transfer.debit_account_id, transfer.credit_account_id}
+    account_ids.discard("")
+    accounts: dict[str, Account] = {}
+    if account_ids:
+        for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(account_ids)})).all():
+            accounts[row.id] = account_from_row(row)
+    return _Loaded(accounts, transfers, failures)
+
+
+async def apply_batches(
+    conn: AsyncConnection, batches: Sequence[Sequence[TransferRequest]], now: datetime
+) -> list[list[Result]]:
+    """Apply several callers' batches in one transaction; one result list per batch.
+
+    Each caller's batch is applied on its own (a linked chain never spans
+    two callers), in order, on state loaded and locked once for all of them.
+    """
+    loaded = await _load(conn, (r for batch in batches for r in batch))
+    accounts, transfers, failures = loaded.accounts, loaded.transfers, loaded.failures
+    resolved: dict[str, PendingState] = {}
+    created: list[Transfer] = []
+    failed: dict[str, Result] = {}
+    changed: set[str] = set()
+
+    # Holds that timed out are released first, as the sweeper would have.
+    due = [t for t in transfers.values() if t.state is PendingState.PENDING and t.expires_at]
+    expired, released = expire_due(due, accounts, now)
+    accounts.update(released)
+    changed |= set(released)
+    for transfer_id, state in expired.items():
+        resolved[transfer_id] = state
+        transfers[transfer_id].state = state
+
+    results: list[list[Result]] = []
+    for batch in batches:
+        outcome = apply_transfers(batch, accounts, transfers, failures, now)
+        results.append(outcome.results)
+        accounts.update(outcome.accounts)
+        changed |= set(outcome.accounts)
+        for transfer in outcome.created:
+            transfers[transfer.id] = transfer
+            created.append(transfer)
+        for transfer_id, state in outcome.resolved.items():
+            resolved[transfer_id] = state
+            transfers[transfer_id].state = state
+        failures.update(outcome.failed)
+        failed.update(outcome.failed)
+
+    await _save(conn, created, resolved, [accounts[a] for a in sorted(changed)], failed, now)
+    return results
+
+
+async def _save(
+    conn: AsyncConnection,
+    created: list[Transfer],
+    resolved: dict[str, PendingState],
+    accounts: list[Account],
+    failed: dict[str, Result],
+    now: datetime,
+) -> None:
+    created_ids = {t.id for t in created}
+    if created:
+        await conn.execute(
+            insert(ledger_transfers),
+            [
+                {
+                    "id": t.id,
+                    "debit_account_id": t.debit_account_id,
+                    "credit_account_id": t.credit_account_id,
+                    "amount": t.amount,
+                    "asset": t.asset,
+                    "code": t.code,
+                    "reference": t.reference,
+                    "flags": int(t.flags),
+                    "pending_id": t.pending_id,
+                    "timeout": t.timeout,
+                    "requested_amount": t.requested_amount,
+                    # A pending transfer made and resolved in the same batch.
+                    "state": resolved.get(t.id, t.state).value,
+                    "created_at": t.created_at,
+                    "expires_at": t.expires_at,
+                }
+                for t in created
+            ],
+        )
+    stored_changes = [
+        {"transfer_id": key, "new_state": state.value}
+        for key, state in resolved.items()
+        if key not in created_ids
+    ]
+    if stored_changes:
+        await conn.execute(_UPDATE_STATE, stored_changes)
+    if accounts:
+        await conn.execute(
+            _UPDATE_ACCOUNT,
+            [
+                {
+                    "account_id": a.id,
+                    "dp": a.debits_pending,
+                    "dq": a.debits_posted,
+                    "cp": a.credits_pending,
+                    "cq": a.credits_posted,
+                }
+                for a in accounts
+            ],
+        )
+    if failed:
+        await conn.execute(
+            insert(ledger_failures),
+            [
+                {"id": key, "result": result.value, "created_at": now}
+                for key, result in failed.items()
+            ],
+        )
+
+
+_DUE = (
+    select(ledger_transfers)
+    .where(
+        ledger_transfers.c.state == PendingState.PENDING.value,
+        ledger_transfers.c.expires_at <= bindparam("now"),
+    )
+    .order_by(ledger_transfers.c.expires_at)
+    .limit(bindparam("limit"))
+)
+
+
+async def expire_pending(conn: AsyncConnection, now: datetime, limit: int = 1000) -> int:
+    """Release holds whose timeout has passed; returns how many."""
+    due = [
+        transfer_from_row(row)
+        for row in (await conn.execute(_DUE, {"now": now, "limit": limit})).all()
+    ]
+    if not due:
+        return 0
+    ids = sorted({t.debit_account_id for t in due} | {t.credit_account_id for t in due})
+    accounts = {
+        row.id: account_from_row(row)
+        for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": ids})).all()
+    }
+    # Re-read under the account locks: another worker may have resolved some.
+    fresh = {
+        row.id: transfer_from_row(row)
+        for row in (await conn.execute(_LOAD_TRANSFERS, {"ids": [t.id for t in due]})).all()
+    }
+    resolved, changed = expire_due(list(fresh.values()), accounts, now)
+    await _save(conn, [], resolved, [changed[key] for key in sorted(changed)], {}, now)
+    return len(resolved)
+
+
+async def get_account(conn: AsyncConnection, account_id: str) -> Account | None:
+    row = (
+        await conn.execute(select(ledger_accounts).where(ledger_accounts.c.id == account_id))
+    ).first()
+    return account_from_row(row) if row is not None else None
+
+
+async def list_accounts(conn: AsyncConnection, owner: str | None = None) -> list[Account]:
+    query = select(ledger_accounts).order_by(ledger_accounts.c.owner, ledger_accounts.c.id)
+    if owner is not None:
+        query = query.where(ledger_accounts.c.owner == owner)
+    return [account_from_row(row) for row in (await conn.execute(query)).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    seq: int
+    transfer: Transfer
+
+
+async def history(
+    conn: AsyncConnection, account_id: str, *, after: int = 0, limit: int = 100
+) -> list[HistoryEntry]:
+    """Transfers that debit or credit the account, oldest first, after `seq`."""
+    t = ledger_transfers
+    query = (
+        select(t)
+        .where(
+            (t.c.debit_account_id == account_id) | (t.c.credit_account_id == account_id),
+            t.c.seq > after,
+        )
+        .order_by(t.c.seq)
+        .limit(limit)
+    )
+    return [
+        HistoryEntry(row.seq, transfer_from_row(row)) for row in (await conn.execute(query)).all()
+    ]
