@@ -19,9 +19,10 @@ from sqlalchemy import delete
 
 from hutong import __version__
 from hutong.api.request_log import RequestLogMiddleware
-from hutong.api.routes import operator, participant, public
+from hutong.api.routes import ledger, operator, participant, public
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
+from hutong.ledger.store import expire_pending
 from hutong.protocol.errors import HutongError, nack
 from hutong.protocol.signing import Signer
 from hutong.registry.switch_key import load_or_create
@@ -31,6 +32,8 @@ log = logging.getLogger("hutong.app")
 
 #: How often expired message-id records are swept.
 MAINTENANCE_INTERVAL = 60.0
+#: How often timed-out ledger holds are released.
+HOLD_EXPIRY_INTERVAL = 1.0
 
 
 def _nack(status: int, code: str, message: str) -> Response[dict[str, Any]]:
@@ -74,6 +77,18 @@ async def _sweep_messages(services: Services, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=MAINTENANCE_INTERVAL)
 
 
+async def _expire_holds(services: Services, stop: asyncio.Event) -> None:
+    """Release ledger holds whose timeout passed (posts after that are refused anyway)."""
+    while not stop.is_set():
+        try:
+            async with services.db.transaction() as conn:
+                await expire_pending(conn, services.clock())
+        except Exception:
+            log.exception("expiring ledger holds failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=HOLD_EXPIRY_INTERVAL)
+
+
 def create_app(services: Services, *, run_background: bool | None = None) -> Litestar:
     """The switch as an ASGI app; background loops run when `run_background` (default: settings)."""
     background = services.settings.run_delivery if run_background is None else run_background
@@ -96,6 +111,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             worker = DeliveryWorker(services)
             tasks.append(asyncio.create_task(worker.run(stop)))
             tasks.append(asyncio.create_task(_sweep_messages(services, stop)))
+            tasks.append(asyncio.create_task(_expire_holds(services, stop)))
         try:
             yield
         finally:
@@ -105,6 +121,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
                 await worker.close()
             await services.batcher().close()
             await services.keys().close()
+            await services.ledger().close()
             await services.db.dispose()
 
     prometheus = PrometheusConfig(app_name="hutong", prefix="hutong", group_path=True)
@@ -118,6 +135,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             public.openapi_json,
             operator.router,
             participant.router,
+            ledger.operator_router,
+            ledger.participant_router,
             PrometheusController,
         ],
         state=State({"services": services}),

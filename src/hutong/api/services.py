@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hutong.config import Settings
+from hutong.ledger.service import Ledger
 from hutong.protocol.signing import Signer
 from hutong.registry.key_loader import KeyLoader
 from hutong.store.batch import WriteBatcher
@@ -29,12 +30,20 @@ class Services:
     writer: WriteBatcher | None = None
     #: Batched key lookups for authentication; made from `db` when not given.
     key_loader: KeyLoader | None = None
+    #: The ledger's group commit; made from `db` when not given.
+    ledger_service: Ledger | None = None
 
     def __post_init__(self) -> None:
         if self.writer is None:
             self.writer = WriteBatcher(self.db)
         if self.key_loader is None:
             self.key_loader = KeyLoader(self.db)
+        if self.ledger_service is None:
+            self.ledger_service = Ledger(self.db, lambda: self.clock())
+
+    def ledger(self) -> Ledger:
+        assert self.ledger_service is not None
+        return self.ledger_service
 
     def keys(self) -> KeyLoader:
         assert self.key_loader is not None

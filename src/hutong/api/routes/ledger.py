@@ -1,0 +1,263 @@
+"""The ledger API, for the operator (bearer token) and for participants (signed).
+
+The operator creates accounts, submits transfers (up to 8190 per call),
+posts and voids holds, and reads everything. A participant reads its own
+accounts and their history; an auditor reads all. Transfers are idempotent
+by their own ids, so a retried call never moves money twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.routes.ledger_schemas import (
+    TRANSFER_FLAGS,
+    AccountOut,
+    AccountsIn,
+    CheckOut,
+    HistoryOut,
+    ItemResult,
+    ResolveIn,
+    ResultsOut,
+    TransferIn,
+    TransfersIn,
+    account_out,
+    transfer_out,
+)
+from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.public import services_of
+from hutong.api.services import Services
+from hutong.ledger.check import check_ledger
+from hutong.ledger.models import Account, AccountFlags, TransferFlags, TransferRequest
+from hutong.ledger.service import MAX_BATCH
+from hutong.ledger.store import NewAccount, create_accounts, get_account, history, list_accounts
+from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError
+from hutong.registry.models import Role
+from hutong.registry.service import require_participant
+
+MAX_PAGE = 1000
+
+
+def to_request(item: TransferIn) -> TransferRequest:
+    flags = TransferFlags.NONE
+    for name in item.flags:
+        try:
+            flags |= TRANSFER_FLAGS[name]
+        except KeyError:
+            known = ", ".join(TRANSFER_FLAGS)
+            raise ValidationError(
+                f"transfer {item.id}: unknown flag {name!r} (flags are {known})",
+                code="invalid_flag",
+            ) from None
+    return TransferRequest(
+        id=item.id,
+        debit_account_id=item.debit_account_id,
+        credit_account_id=item.credit_account_id,
+        amount=item.amount,
+        asset=item.asset,
+        code=item.code,
+        reference=item.reference,
+        flags=flags,
+        pending_id=item.pending_id,
+        timeout=item.timeout,
+    )
+
+
+async def submit(services: Services, requests: list[TransferRequest]) -> ResultsOut:
+    if len(requests) > MAX_BATCH:
+        raise ValidationError(
+            f"at most {MAX_BATCH} transfers per call, got {len(requests)}", code="batch_too_large"
+        )
+    results = await services.ledger().submit(requests)
+    return ResultsOut(
+        results=[
+            ItemResult(r.id, result.value) for r, result in zip(requests, results, strict=True)
+        ],
+        ok=all(result.succeeded for result in results),
+    )
+
+
+async def _account(services: Services, account_id: str) -> Account:
+    async with services.db.read() as conn:
+        account = await get_account(conn, account_id)
+    if account is None:
+        raise NotFoundError(f"no ledger account {account_id}", code="unknown_account")
+    return account
+
+
+async def _history(services: Services, account_id: str, after: int, limit: int) -> HistoryOut:
+    await _account(services, account_id)
+    limit = min(max(limit, 1), MAX_PAGE)
+    async with services.db.read() as conn:
+        entries = await history(conn, account_id, after=after, limit=limit)
+    return HistoryOut(
+        account_id=account_id,
+        transfers=[transfer_out(e) for e in entries],
+        next_after=entries[-1].seq if len(entries) == limit else None,
+    )
+
+
+# -- operator --------------------------------------------------------------------
+
+
+@post("/accounts", status_code=200, summary="Create ledger accounts (idempotent by id)")
+async def operator_create_accounts(state: State, data: JSONBody[AccountsIn]) -> ResultsOut:
+    services = services_of(state)
+    new = [
+        NewAccount(
+            id=a.id,
+            owner=a.owner,
+            asset=a.asset,
+            kind=a.kind,
+            flags=(
+                AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
+                if a.debits_must_not_exceed_credits
+                else AccountFlags.NONE
+            )
+            | (
+                AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
+                if a.credits_must_not_exceed_debits
+                else AccountFlags.NONE
+            ),
+        )
+        for a in data.accounts
+    ]
+    async with services.db.transaction() as conn:
+        results = await create_accounts(conn, new, services.clock())
+    return ResultsOut(
+        results=[ItemResult(a.id, r) for a, r in zip(new, results, strict=True)],
+        ok=all(r in ("ok", "exists") for r in results),
+    )
+
+
+@post("/transfers", status_code=200, summary="Submit transfers (one result code each)")
+async def operator_transfers(state: State, data: JSONBody[TransfersIn]) -> ResultsOut:
+    return await submit(services_of(state), [to_request(t) for t in data.transfers])
+
+
+@post("/pending/{pending_id:str}/post", status_code=200, summary="Post a hold, all or part")
+async def operator_post(
+    state: State, pending_id: FromPath[str], data: JSONBody[ResolveIn]
+) -> ResultsOut:
+    request = TransferRequest(
+        id=data.id, pending_id=pending_id, amount=data.amount, flags=TransferFlags.POST_PENDING
+    )
+    return await submit(services_of(state), [request])
+
+
+@post("/pending/{pending_id:str}/void", status_code=200, summary="Release a hold")
+async def operator_void(
+    state: State, pending_id: FromPath[str], data: JSONBody[ResolveIn]
+) -> ResultsOut:
+    request = TransferRequest(id=data.id, pending_id=pending_id, flags=TransferFlags.VOID_PENDING)
+    return await submit(services_of(state), [request])
+
+
+@get("/accounts", summary="Accounts and balances, optionally of one owner")
+async def operator_accounts(state: State, owner: FromQuery[str | None] = None) -> list[AccountOut]:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        return [account_out(a) for a in await list_accounts(conn, owner)]
+
+
+@get("/accounts/{account_id:str}", summary="One account")
+async def operator_account(state: State, account_id: FromPath[str]) -> AccountOut:
+    return account_out(await _account(services_of(state), account_id))
+
+
+@get("/accounts/{account_id:str}/transfers", summary="An account's history, oldest first")
+async def operator_history(
+    state: State,
+    account_id: FromPath[str],
+    after: FromQuery[int] = 0,
+    limit: FromQuery[int] = 100,
+) -> HistoryOut:
+    return await _history(services_of(state), account_id, after, limit)
+
+
+@get("/check", summary="Verify the ledger's invariants")
+async def operator_check(state: State) -> CheckOut:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        report = await check_ledger(conn)
+    return CheckOut(
+        ok=report.ok, accounts=report.accounts, transfers=report.transfers, problems=report.problems
+    )
+
+
+operator_router = Router(
+    path="/operator/ledger",
+    route_handlers=[
+        operator_create_accounts,
+        operator_transfers,
+        operator_post,
+        operator_void,
+        operator_accounts,
+        operator_account,
+        operator_history,
+        operator_check,
+    ],
+    guards=[operator_guard],
+    tags=["ledger (operator)"],
+    security=[{"operatorToken": []}],
+)
+
+
+# -- participants (signed) -----------------------------------------------------------
+
+
+async def _readable(services: Services, request: Request[Any, Any, Any], account: Account) -> None:
+    signed = signed_request(request.scope)
+    if account.owner == signed.subscriber_id:
+        return
+    async with services.db.read() as conn:
+        caller = await require_participant(conn, signed.subscriber_id)
+    if not caller.has_role(Role.AUDITOR):
+        raise ForbiddenError(
+            f"account {account.id} belongs to another participant", code="not_your_account"
+        )
+
+
+@get("/accounts", summary="Your ledger accounts and balances")
+async def my_accounts(state: State, request: Request[Any, Any, Any]) -> list[AccountOut]:
+    services = services_of(state)
+    owner = signed_request(request.scope).subscriber_id
+    async with services.db.read() as conn:
+        return [account_out(a) for a in await list_accounts(conn, owner)]
+
+
+@get("/accounts/{account_id:str}", summary="One of your accounts (auditors: any)")
+async def my_account(
+    state: State, request: Request[Any, Any, Any], account_id: FromPath[str]
+) -> AccountOut:
+    services = services_of(state)
+    account = await _account(services, account_id)
+    await _readable(services, request, account)
+    return account_out(account)
+
+
+@get("/accounts/{account_id:str}/transfers", summary="History of one of your accounts")
+async def my_history(
+    state: State,
+    request: Request[Any, Any, Any],
+    account_id: FromPath[str],
+    after: FromQuery[int] = 0,
+    limit: FromQuery[int] = 100,
+) -> HistoryOut:
+    services = services_of(state)
+    await _readable(services, request, await _account(services, account_id))
+    return await _history(services, account_id, after, limit)
+
+
+participant_router = Router(
+    path="/v1/ledger",
+    route_handlers=[my_accounts, my_account, my_history],
+    middleware=[SignedRequestMiddleware()],
+    tags=["ledger"],
+    security=[{"beckn": []}],
+)
