@@ -36,7 +36,7 @@ class Settings:
     #: replayable for this long.
     max_request_lifetime: int = 600
     #: Largest request body accepted, in bytes.
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = 4_194_304
     #: Message-id records are kept at least this long (must outlive requests).
     message_retention: int = 86_400
     #: Event delivery: HTTP timeout, first retry delay, cap, and maximum age.
@@ -71,7 +71,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         switch_id=env.get("HUTONG_SWITCH_ID", "hutong.switch"),
         clock_skew=_int(env, "HUTONG_CLOCK_SKEW", 30),
         max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 600),
-        max_body_bytes=_int(env, "HUTONG_MAX_BODY_BYTES", 1_048_576),
+        max_body_bytes=_int(env, "HUTONG_MAX_BODY_BYTES", 4_194_304),
         message_retention=_int(env, "HUTONG_MESSAGE_RETENTION", 86_400),
         delivery_max_age=_int(env, "HUTONG_DELIVERY_MAX_AGE", 86_400),
         run_delivery=env.get("HUTONG_RUN_DELIVERY", "1") not in ("0", "false", "no"),
