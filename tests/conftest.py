@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from hutong.api.app import create_app
 from hutong.api.services import Services
@@ -163,3 +163,13 @@ async def world(switch: Switch) -> AsyncIterator[tuple[ReferenceWorld, str]]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+async def row_counts(services: Services) -> dict[str, int]:
+    """Rows in every table, by name: compare before/after to show nothing was written."""
+    counts: dict[str, int] = {}
+    async with services.db.read() as conn:
+        for table in metadata.sorted_tables:
+            count = await conn.scalar(select(func.count()).select_from(table))
+            counts[table.name] = int(count or 0)
+    return counts

@@ -87,7 +87,7 @@ def validate_subscriber_id(value: str) -> str:
 
 
 def validate_key_id(value: str) -> str:
-    if not _KEY_ID.match(value):
+    if not _KEY_ID.fullmatch(value):
         raise ValidationError(
             f"key id {value!r} must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
             code="invalid_key_id",
@@ -128,6 +128,12 @@ def parse_roles(values: list[str] | tuple[str, ...]) -> tuple[Role, ...]:
 
 
 def validate_window(valid_from: datetime, valid_until: datetime) -> None:
+    for name, moment in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValidationError(
+                f"a key's {name} needs a time zone, e.g. 2025-01-01T00:00:00Z",
+                code="invalid_key_window",
+            )
     if valid_until <= valid_from:
         raise ValidationError(
             "a key's valid_until must be after its valid_from", code="invalid_key_window"

@@ -92,25 +92,30 @@ async def _set_status(
     return participant_out(participant)
 
 
+def _reason(change: StatusChange | None) -> str:
+    """The body is optional: `{"reason": "..."}` or nothing at all."""
+    return change.reason if change is not None else ""
+
+
 @post("/participants/{subscriber_id:str}/suspend", status_code=200, summary="Suspend")
 async def suspend(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange]
+    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange | None] = None
 ) -> ParticipantOut:
-    return await _set_status(state, subscriber_id, Status.SUSPENDED, data.reason)
+    return await _set_status(state, subscriber_id, Status.SUSPENDED, _reason(data))
 
 
 @post("/participants/{subscriber_id:str}/reactivate", status_code=200, summary="Lift a suspension")
 async def reactivate(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange]
+    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange | None] = None
 ) -> ParticipantOut:
-    return await _set_status(state, subscriber_id, Status.ACTIVE, data.reason)
+    return await _set_status(state, subscriber_id, Status.ACTIVE, _reason(data))
 
 
 @post("/participants/{subscriber_id:str}/revoke", status_code=200, summary="Revoke (final)")
 async def revoke(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange]
+    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange | None] = None
 ) -> ParticipantOut:
-    return await _set_status(state, subscriber_id, Status.REVOKED, data.reason)
+    return await _set_status(state, subscriber_id, Status.REVOKED, _reason(data))
 
 
 @get("/events", summary="Events in the outbox: pending, delivered or dead")

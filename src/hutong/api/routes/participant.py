@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,8 +17,25 @@ from hutong.api.routes.public import services_of
 from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
 from hutong.api.services import Services
 from hutong.events.outbox import enqueue
-from hutong.protocol.errors import ack
+from hutong.protocol.errors import ValidationError, ack
 from hutong.registry import service
+
+
+async def require_message_id(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Refuse a mutating call without a message id before its body meets the schema.
+
+    Otherwise a body lacking `context.message_id` would be refused as a schema
+    mismatch (`invalid_request`) instead of with its own code.
+    """
+    if connection.scope.get("method", "GET") in ("GET", "HEAD", "OPTIONS"):
+        return
+    if signed_request(connection.scope).message_id is None:
+        raise ValidationError(
+            "a mutating request needs context.message_id (a string of at most 128 characters)",
+            code="missing_message_id",
+        )
 
 
 @get("/self", summary="The calling participant's own record")
@@ -82,6 +101,7 @@ router = Router(
     path="/v1",
     route_handlers=[whoami, rotate_key, ping],
     middleware=[SignedRequestMiddleware()],
+    guards=[require_message_id],
     tags=["participant"],
     security=[{"beckn": []}],
 )
