@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from hutong.ledger.models import (
     MAX_AMOUNT,
+    MAX_TIMEOUT,
     NOT_RECORDED,
     Account,
     AccountFlags,
@@ -96,15 +97,17 @@ def apply_transfers(
         checkpoint = state.checkpoint()
         failed_at: int | None = None
         failure = Result.OK
-        for index in chain:
-            if open_chain:
-                failed_at, failure = index, Result.LINKED_EVENT_CHAIN_OPEN
-                break
-            result = state.apply(batch[index])
-            results[index] = result
-            if not result.succeeded:
-                failed_at, failure = index, result
-                break
+        if open_chain:
+            # The last request carries the `linked` flag it must not: it gets
+            # the error, the rest `linked_event_failed` (as in TigerBeetle).
+            failed_at, failure = chain[-1], Result.LINKED_EVENT_CHAIN_OPEN
+        else:
+            for index in chain:
+                result = state.apply(batch[index])
+                results[index] = result
+                if not result.succeeded:
+                    failed_at, failure = index, result
+                    break
         if failed_at is None:
             continue
         state.restore(checkpoint)
@@ -209,6 +212,8 @@ class _State:
             return Result.TIMEOUT_RESERVED_FOR_PENDING
         if request.timeout < 0:
             return Result.TIMEOUT_RESERVED_FOR_PENDING
+        if request.timeout > MAX_TIMEOUT:
+            return Result.OVERFLOWS_TIMEOUT
         if request.debit_account_id == request.credit_account_id:
             return Result.ACCOUNTS_MUST_DIFFER
         if request.amount <= 0:

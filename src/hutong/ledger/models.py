@@ -13,6 +13,8 @@ from enum import IntFlag, StrEnum
 
 #: Largest total an account may reach (signed 64-bit, as the database stores it).
 MAX_AMOUNT = 2**63 - 1
+#: Longest hold of a pending transfer, in seconds (signed 32-bit, as the database stores it).
+MAX_TIMEOUT = 2**31 - 1
 
 _ASSET = re.compile(r"^(CNY|points:[a-z0-9][a-z0-9-]{0,62})$")
 _ID = re.compile(r"^[A-Za-z0-9._:@/-]{1,128}$")
@@ -103,6 +105,7 @@ class Result(StrEnum):
     EXCEEDS_CREDITS = "exceeds_credits"
     EXCEEDS_DEBITS = "exceeds_debits"
     OVERFLOWS = "overflows"
+    OVERFLOWS_TIMEOUT = "overflows_timeout"
     PENDING_TRANSFER_NOT_FOUND = "pending_transfer_not_found"
     PENDING_TRANSFER_NOT_PENDING = "pending_transfer_not_pending"
     PENDING_TRANSFER_ALREADY_POSTED = "pending_transfer_already_posted"

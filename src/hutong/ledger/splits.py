@@ -2,8 +2,9 @@
 
 Each leg gets `amount * bps // 10_000` (rounded down). The fen left over by
 rounding are handed out one at a time, in the declared order of the legs
-that the caller names (`remainder_order`, by default the legs in order), so
-the legs always add up to the amount. A leg with no basis points (`None`)
+that the caller names (`remainder_order`; legs it leaves out follow, in the
+order of `legs`), so the legs always add up to the amount and none is more
+than one fen above its share. A leg with no basis points (`None`)
 takes whatever is left after the others: the usual shape of an order split,
 where the merchant receives the rest after commissions and fees.
 """
@@ -58,13 +59,15 @@ def split(
         result[rest_legs[0].name] = amount - allotted
     else:
         leftover = amount - allotted
-        order = list(remainder_order or names)
-        unknown = set(order) - set(names)
+        named = list(remainder_order or ())
+        unknown = set(named) - set(names)
         if unknown:
             raise SplitError(f"remainder order names unknown legs: {sorted(unknown)}")
-        if not order:
-            raise SplitError("no leg to receive the leftover fen")
-        # Fewer leftover fen than legs: one each, in the declared order.
-        for position in range(leftover):
-            result[order[position % len(order)]] += 1
+        if len(set(named)) != len(named):
+            raise SplitError("remainder order names a leg more than once")
+        # Legs the order leaves out follow it, in the order of `legs`. There are
+        # fewer leftover fen than legs: one each, in that order.
+        order = named + [name for name in names if name not in named]
+        for name in order[:leftover]:
+            result[name] += 1
     return {name: result[name] for name in names}
