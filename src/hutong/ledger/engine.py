@@ -50,11 +50,13 @@ class BatchOutcome:
 Totals = tuple[int, int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class _Checkpoint:
-    totals: dict[str, Totals]
+@dataclass(slots=True)
+class _Undo:
+    """What a linked chain changed, to put back if one of its transfers fails."""
+
     created: int
-    resolved: dict[str, PendingState]
+    totals: dict[str, Totals] = field(default_factory=dict)
+    resolved: dict[str, PendingState | None] = field(default_factory=dict)
 
 
 class _Rejected(Exception):
@@ -94,7 +96,9 @@ def apply_transfers(
     results: list[Result] = [Result.OK] * len(batch)
     for chain in chains(batch):
         open_chain = bool(batch[chain[-1]].flags & TransferFlags.LINKED)
-        checkpoint = state.checkpoint()
+        # A single transfer that fails has changed nothing (every check comes
+        # before the first change), so only a chain of several needs undoing.
+        undo = state.begin_chain() if len(chain) > 1 and not open_chain else None
         failed_at: int | None = None
         failure = Result.OK
         if open_chain:
@@ -109,8 +113,10 @@ def apply_transfers(
                     failed_at, failure = index, result
                     break
         if failed_at is None:
+            state.end_chain()
             continue
-        state.restore(checkpoint)
+        if undo is not None:
+            state.undo_chain(undo)
         for index in chain:
             results[index] = Result.LINKED_EVENT_FAILED
         results[failed_at] = failure
@@ -120,12 +126,18 @@ def apply_transfers(
         results=results,
         created=state.created,
         resolved=state.resolved,
-        accounts={key: state.accounts[key] for key in state.touched},
+        accounts=state.changed_accounts(),
         failed=state.failed,
     )
 
 
 class _State:
+    """The batch's view: stored state plus what the batch changed so far.
+
+    Accounts are copied on first change (copy-on-write), so the cost of a
+    batch follows what it touches, not how many accounts were loaded.
+    """
+
     def __init__(
         self,
         accounts: Mapping[str, Account],
@@ -133,30 +145,29 @@ class _State:
         failures: Mapping[str, Result],
         now: datetime,
     ) -> None:
-        self.accounts = {key: copy.copy(account) for key, account in accounts.items()}
+        self.source = accounts
+        #: Copies of the accounts this batch changed, by id.
+        self.accounts: dict[str, Account] = {}
         self.stored = transfers
         self.stored_failures = failures
         self.now = now
         self.created: list[Transfer] = []
         self.by_id: dict[str, Transfer] = {}
         self.resolved: dict[str, PendingState] = {}
-        self.touched: set[str] = set()
-        #: Totals of each touched account before the batch, to undo a chain.
-        self.originals: dict[str, Totals] = {}
         self.failed: dict[str, Result] = {}
+        self._undo: _Undo | None = None
 
-    # -- checkpoints, so a linked chain can be undone -------------------------
+    # -- undoing a linked chain ----------------------------------------------
 
-    def checkpoint(self) -> _Checkpoint:
-        return _Checkpoint(
-            totals={key: self.accounts[key].totals() for key in self.touched},
-            created=len(self.created),
-            resolved=dict(self.resolved),
-        )
+    def begin_chain(self) -> _Undo:
+        self._undo = _Undo(created=len(self.created))
+        return self._undo
 
-    def restore(self, checkpoint: _Checkpoint) -> None:
-        for key in self.touched:
-            values = checkpoint.totals.get(key, self.originals[key])
+    def end_chain(self) -> None:
+        self._undo = None
+
+    def undo_chain(self, undo: _Undo) -> None:
+        for key, values in undo.totals.items():
             account = self.accounts[key]
             (
                 account.debits_pending,
@@ -164,11 +175,39 @@ class _State:
                 account.credits_pending,
                 account.credits_posted,
             ) = values
-        self.touched = set(checkpoint.totals)
-        for transfer in self.created[checkpoint.created :]:
+        for transfer in self.created[undo.created :]:
             self.by_id.pop(transfer.id, None)
-        del self.created[checkpoint.created :]
-        self.resolved = checkpoint.resolved
+        del self.created[undo.created :]
+        for key, previous in undo.resolved.items():
+            if previous is None:
+                self.resolved.pop(key, None)
+            else:
+                self.resolved[key] = previous
+        self._undo = None
+
+    def changed_accounts(self) -> dict[str, Account]:
+        """Copies whose totals differ from the stored account (an undone chain's do not)."""
+        return {
+            key: account
+            for key, account in self.accounts.items()
+            if account.totals() != self.source[key].totals()
+        }
+
+    def account(self, account_id: str) -> Account | None:
+        return self.accounts.get(account_id) or self.source.get(account_id)
+
+    def _writable(self, account_id: str) -> Account:
+        account = self.accounts.get(account_id)
+        if account is None:
+            account = self.accounts[account_id] = copy.copy(self.source[account_id])
+        if self._undo is not None and account_id not in self._undo.totals:
+            self._undo.totals[account_id] = account.totals()
+        return account
+
+    def resolve(self, transfer_id: str, state: PendingState) -> None:
+        if self._undo is not None and transfer_id not in self._undo.resolved:
+            self._undo.resolved[transfer_id] = self.resolved.get(transfer_id)
+        self.resolved[transfer_id] = state
 
     # -- lookups ---------------------------------------------------------------
 
@@ -220,17 +259,17 @@ class _State:
             return Result.AMOUNT_MUST_BE_POSITIVE
         if not valid_asset(request.asset):
             return Result.ASSET_INVALID
-        debit = self.accounts.get(request.debit_account_id)
+        debit = self.account(request.debit_account_id)
         if debit is None:
             return Result.DEBIT_ACCOUNT_NOT_FOUND
-        credit = self.accounts.get(request.credit_account_id)
+        credit = self.account(request.credit_account_id)
         if credit is None:
             return Result.CREDIT_ACCOUNT_NOT_FOUND
         if debit.asset != request.asset or credit.asset != request.asset:
             return Result.ASSET_MISMATCH
         pending = kind == TransferFlags.PENDING
         self._check_limits(debit, credit, request.amount)
-        self._move(debit, credit, request.amount, pending=pending, sign=1)
+        self._move(debit.id, credit.id, request.amount, pending=pending, sign=1)
         self._create(
             request,
             amount=request.amount,
@@ -273,13 +312,12 @@ class _State:
         if pending.expires_at is not None and self.now >= pending.expires_at:
             # Too late; `expire_due` releases the hold (the store runs it first).
             return Result.PENDING_TRANSFER_EXPIRED
-        debit = self.accounts[pending.debit_account_id]
-        credit = self.accounts[pending.credit_account_id]
+        debit, credit = pending.debit_account_id, pending.credit_account_id
         if kind == TransferFlags.VOID_PENDING:
             if request.amount not in (0, pending.amount):
                 return Result.EXCEEDS_PENDING_TRANSFER_AMOUNT
             self._move(debit, credit, pending.amount, pending=True, sign=-1)
-            self.resolved[pending.id] = PendingState.VOIDED
+            self.resolve(pending.id, PendingState.VOIDED)
             self._create(
                 request,
                 amount=pending.amount,
@@ -293,7 +331,7 @@ class _State:
             return Result.EXCEEDS_PENDING_TRANSFER_AMOUNT
         self._move(debit, credit, pending.amount, pending=True, sign=-1)
         self._move(debit, credit, amount, pending=False, sign=1)
-        self.resolved[pending.id] = PendingState.POSTED_PENDING
+        self.resolve(pending.id, PendingState.POSTED_PENDING)
         self._create(
             request,
             amount=amount,
@@ -319,12 +357,9 @@ class _State:
             raise _Rejected(Result.OVERFLOWS)
 
     def _move(
-        self, debit: Account, credit: Account, amount: int, *, pending: bool, sign: int
+        self, debit_id: str, credit_id: str, amount: int, *, pending: bool, sign: int
     ) -> None:
-        for account in (debit, credit):
-            if account.id not in self.touched:
-                self.originals.setdefault(account.id, account.totals())
-                self.touched.add(account.id)
+        debit, credit = self._writable(debit_id), self._writable(credit_id)
         if pending:
             debit.debits_pending += sign * amount
             credit.credits_pending += sign * amount
@@ -392,18 +427,24 @@ def _compare(request: TransferRequest, existing: Transfer) -> Result:
 def expire_due(
     pending: Sequence[Transfer], accounts: Mapping[str, Account], now: datetime
 ) -> tuple[dict[str, PendingState], dict[str, Account]]:
-    """Release every pending transfer whose timeout has passed."""
-    changed = {key: copy.copy(account) for key, account in accounts.items()}
+    """Release every pending transfer whose timeout has passed.
+
+    Returns the new states by transfer id and copies of the accounts changed.
+    """
+    changed: dict[str, Account] = {}
     resolved: dict[str, PendingState] = {}
+
+    def writable(account_id: str) -> Account:
+        if account_id not in changed:
+            changed[account_id] = copy.copy(accounts[account_id])
+        return changed[account_id]
+
     for transfer in pending:
         if transfer.state is not PendingState.PENDING or transfer.expires_at is None:
             continue
         if now < transfer.expires_at:
             continue
-        changed[transfer.debit_account_id].debits_pending -= transfer.amount
-        changed[transfer.credit_account_id].credits_pending -= transfer.amount
+        writable(transfer.debit_account_id).debits_pending -= transfer.amount
+        writable(transfer.credit_account_id).credits_pending -= transfer.amount
         resolved[transfer.id] = PendingState.EXPIRED
-    touched = {t.debit_account_id for t in pending if t.id in resolved} | {
-        t.credit_account_id for t in pending if t.id in resolved
-    }
-    return resolved, {key: changed[key] for key in touched}
+    return resolved, changed
