@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
@@ -39,7 +40,8 @@ from hutong.protocol.signing import (
     verify_signature,
     verify_with_digest_header,
 )
-from hutong.registry.models import Status
+from hutong.registry.models import SigningKey, Status
+from hutong.registry.service import KeyOwner
 
 SIGNED_STATE_KEY = "hutong.signed"
 WWW_AUTHENTICATE = 'Signature realm="hutong",headers="(created) (expires) digest"'
@@ -142,6 +144,23 @@ class SignedRequestMiddleware(ASGIMiddleware):
         await next_app(scope, replay_receive(body), send)
 
 
+#: The switch's own key has no window of its own: it is valid while configured.
+_ALWAYS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+
+
+def _switch_key(services: Services, key_id: str) -> KeyOwner | None:
+    """The switch's services sign with the switch's key (e.g. ledger writes)."""
+    signer = services.switch_signer
+    if signer is None or key_id != signer.key_id:
+        return None
+    key = SigningKey(key_id, services.switch_public_key, *_ALWAYS)
+    return KeyOwner(services.settings.switch_id, Status.ACTIVE, key)
+
+
+def is_switch(services: Services, signed: SignedRequest) -> bool:
+    return signed.subscriber_id == services.settings.switch_id
+
+
 async def authenticate(
     services: Services, scope: Scope, receive: Receive
 ) -> tuple[SignedRequest, bytes]:
@@ -165,7 +184,10 @@ async def authenticate(
         header = parse_authorization(authorization)
     except SignatureError as exc:
         raise AuthenticationError(exc.reason, code="malformed_signature") from None
-    owner = await services.keys().find(header.subscriber_id, header.key_id)
+    if header.subscriber_id == settings.switch_id:
+        owner = _switch_key(services, header.key_id)
+    else:
+        owner = await services.keys().find(header.subscriber_id, header.key_id)
     if owner is None:
         raise AuthenticationError(
             f"no key {header.key_id} is registered for {header.subscriber_id}",

@@ -11,13 +11,13 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
 from hutong.api.idempotency import run_once
 from hutong.api.routes.public import services_of
 from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
 from hutong.api.services import Services
 from hutong.events.outbox import enqueue
-from hutong.protocol.errors import ValidationError, ack
+from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry import service
 
 
@@ -35,6 +35,18 @@ async def require_message_id(
         raise ValidationError(
             "a mutating request needs context.message_id (a string of at most 128 characters)",
             code="missing_message_id",
+        )
+
+
+async def participants_only(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """The switch's own key signs for its services, not as a participant."""
+    services = services_of(connection.app.state)
+    if is_switch(services, signed_request(connection.scope)):
+        raise ForbiddenError(
+            "these routes are for participants; the switch's key is for its services",
+            code="switch_identity",
         )
 
 
@@ -101,7 +113,7 @@ router = Router(
     path="/v1",
     route_handlers=[whoami, rotate_key, ping],
     middleware=[SignedRequestMiddleware()],
-    guards=[require_message_id],
+    guards=[participants_only, require_message_id],
     tags=["participant"],
     security=[{"beckn": []}],
 )
