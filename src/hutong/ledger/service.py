@@ -107,6 +107,12 @@ class Ledger:
                     return
                 await asyncio.sleep(0.001 * (attempt + 1))
             except Exception as exc:
+                if len(group) > 1:
+                    # One caller's batch broke the transaction (a value the
+                    # database refuses): the others must not fail with it.
+                    for waiting in group:
+                        await self._commit([waiting])
+                    return
                 self._fail(group, exc)
                 return
         self.commits += 1

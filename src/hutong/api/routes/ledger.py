@@ -8,8 +8,9 @@ by their own ids, so a retried call never moves money twice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 from litestar import Request, Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -41,6 +42,25 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 
 MAX_PAGE = 1000
+
+T = TypeVar("T")
+
+
+async def strict_body(request: Request[Any, Any, Any], shape: type[T]) -> T:
+    """The request body decoded again, without type coercion.
+
+    Litestar converts bodies leniently: the string "100", "1e2" or the float
+    100.0 would reach the ledger as the integer 100 (and "true" as a flag).
+    An amount must be a JSON integer, so the money routes decode strictly.
+    """
+    try:
+        return msgspec.json.decode(await request.body(), type=shape)
+    except msgspec.ValidationError as exc:
+        problem, _, where = str(exc).partition(" - at `$.")
+        where = where.rstrip("`")
+        raise ValidationError(
+            f"the request does not match the schema: {where + ': ' if where else ''}{problem}"
+        ) from None
 
 
 def to_request(item: TransferIn) -> TransferRequest:
@@ -106,8 +126,11 @@ async def _history(services: Services, account_id: str, after: int, limit: int) 
 
 
 @post("/accounts", status_code=200, summary="Create ledger accounts (idempotent by id)")
-async def operator_create_accounts(state: State, data: JSONBody[AccountsIn]) -> ResultsOut:
+async def operator_create_accounts(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[AccountsIn]
+) -> ResultsOut:
     services = services_of(state)
+    data = await strict_body(request, AccountsIn)
     new = [
         NewAccount(
             id=a.id,
@@ -136,26 +159,37 @@ async def operator_create_accounts(state: State, data: JSONBody[AccountsIn]) -> 
 
 
 @post("/transfers", status_code=200, summary="Submit transfers (one result code each)")
-async def operator_transfers(state: State, data: JSONBody[TransfersIn]) -> ResultsOut:
+async def operator_transfers(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[TransfersIn]
+) -> ResultsOut:
+    data = await strict_body(request, TransfersIn)
     return await submit(services_of(state), [to_request(t) for t in data.transfers])
 
 
 @post("/pending/{pending_id:str}/post", status_code=200, summary="Post a hold, all or part")
 async def operator_post(
-    state: State, pending_id: FromPath[str], data: JSONBody[ResolveIn]
+    state: State,
+    request: Request[Any, Any, Any],
+    pending_id: FromPath[str],
+    data: JSONBody[ResolveIn],
 ) -> ResultsOut:
-    request = TransferRequest(
+    data = await strict_body(request, ResolveIn)
+    transfer = TransferRequest(
         id=data.id, pending_id=pending_id, amount=data.amount, flags=TransferFlags.POST_PENDING
     )
-    return await submit(services_of(state), [request])
+    return await submit(services_of(state), [transfer])
 
 
 @post("/pending/{pending_id:str}/void", status_code=200, summary="Release a hold")
 async def operator_void(
-    state: State, pending_id: FromPath[str], data: JSONBody[ResolveIn]
+    state: State,
+    request: Request[Any, Any, Any],
+    pending_id: FromPath[str],
+    data: JSONBody[ResolveIn],
 ) -> ResultsOut:
-    request = TransferRequest(id=data.id, pending_id=pending_id, flags=TransferFlags.VOID_PENDING)
-    return await submit(services_of(state), [request])
+    data = await strict_body(request, ResolveIn)
+    transfer = TransferRequest(id=data.id, pending_id=pending_id, flags=TransferFlags.VOID_PENDING)
+    return await submit(services_of(state), [transfer])
 
 
 @get("/accounts", summary="Accounts and balances, optionally of one owner")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -39,7 +40,8 @@ class TransferIn(msgspec.Struct, kw_only=True):
     amount: int = 0
     asset: str = ""
     code: str = "payment"
-    reference: str = ""
+    #: Free text such as an order id (the database keeps at most 255 characters).
+    reference: Annotated[str, msgspec.Meta(max_length=255)] = ""
     #: Any of linked, pending, post_pending, void_pending.
     flags: list[str] = msgspec.field(default_factory=list)
     pending_id: str = ""
