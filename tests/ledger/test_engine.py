@@ -160,6 +160,7 @@ CASES: dict[Result, Case] = {
     Result.AMOUNT_MUST_BE_POSITIVE: case(pay(amount=0), results=Result.AMOUNT_MUST_BE_POSITIVE),
     Result.ASSET_INVALID: case(pay(asset="USD"), results=Result.ASSET_INVALID),
     Result.CODE_INVALID: case(pay(code="gift"), results=Result.CODE_INVALID),
+    Result.REFERENCE_INVALID: case(pay(reference="r" * 256), results=Result.REFERENCE_INVALID),
     Result.PENDING_ID_MUST_NOT_BE_SET: case(
         pay(pending_id="hold-1"), results=Result.PENDING_ID_MUST_NOT_BE_SET
     ),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from hutong.ledger.models import (
     MAX_AMOUNT,
+    MAX_REFERENCE,
     MAX_TIMEOUT,
     NOT_RECORDED,
     Account,
@@ -243,6 +244,8 @@ class _State:
             return Result.FLAGS_ARE_MUTUALLY_EXCLUSIVE
         if request.code not in _CODES:
             return Result.CODE_INVALID
+        if len(request.reference) > MAX_REFERENCE:
+            return Result.REFERENCE_INVALID
         if kind & (TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING):
             return self._resolve_pending(request, kind)
         if request.pending_id:

@@ -13,6 +13,8 @@ from enum import IntFlag, StrEnum
 
 #: Largest total an account may reach (signed 64-bit, as the database stores it).
 MAX_AMOUNT = 2**63 - 1
+#: Longest reference to an order, payment or transfer (the column's width).
+MAX_REFERENCE = 255
 #: Longest hold of a pending transfer, in seconds (signed 32-bit, as the database stores it).
 MAX_TIMEOUT = 2**31 - 1
 
@@ -95,6 +97,7 @@ class Result(StrEnum):
     AMOUNT_MUST_BE_POSITIVE = "amount_must_be_positive"
     ASSET_INVALID = "asset_invalid"
     CODE_INVALID = "code_invalid"
+    REFERENCE_INVALID = "reference_invalid"
     PENDING_ID_MUST_NOT_BE_SET = "pending_id_must_not_be_set"
     PENDING_ID_REQUIRED = "pending_id_required"
     PENDING_ID_MUST_DIFFER = "pending_id_must_differ"

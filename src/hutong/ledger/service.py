@@ -81,8 +81,9 @@ class Ledger:
         while True:
             group = [carried if carried is not None else await queue.get()]
             carried = None
-            if self.max_wait > 0:
-                await asyncio.sleep(self.max_wait)
+            # Let requests that are already running reach the queue too
+            # (with no wait configured, one turn of the event loop).
+            await asyncio.sleep(self.max_wait)
             size = len(group[0].requests)
             while not queue.empty():
                 waiting = queue.get_nowait()

@@ -93,8 +93,9 @@ class WriteBatcher:
         queue = self._queue
         while True:
             batch = [await queue.get()]
-            if self.max_wait > 0:
-                await asyncio.sleep(self.max_wait)
+            # Let requests that are already running reach the queue too
+            # (with no wait configured, one turn of the event loop).
+            await asyncio.sleep(self.max_wait)
             while len(batch) < self.max_batch and not queue.empty():
                 batch.append(queue.get_nowait())
             await self._commit(batch)
