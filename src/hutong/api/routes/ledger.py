@@ -15,7 +15,7 @@ from litestar import Request, Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
 from hutong.api.routes.ledger_schemas import (
     TRANSFER_FLAGS,
     AccountOut,
@@ -25,6 +25,8 @@ from hutong.api.routes.ledger_schemas import (
     ItemResult,
     ResolveIn,
     ResultsOut,
+    SignedAccountsIn,
+    SignedTransfersIn,
     TransferIn,
     TransfersIn,
     account_out,
@@ -125,12 +127,7 @@ async def _history(services: Services, account_id: str, after: int, limit: int) 
 # -- operator --------------------------------------------------------------------
 
 
-@post("/accounts", status_code=200, summary="Create ledger accounts (idempotent by id)")
-async def operator_create_accounts(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[AccountsIn]
-) -> ResultsOut:
-    services = services_of(state)
-    data = await strict_body(request, AccountsIn)
+async def create(services: Services, data: AccountsIn) -> ResultsOut:
     new = [
         NewAccount(
             id=a.id,
@@ -156,6 +153,13 @@ async def operator_create_accounts(
         results=[ItemResult(a.id, r) for a, r in zip(new, results, strict=True)],
         ok=all(r in ("ok", "exists") for r in results),
     )
+
+
+@post("/accounts", status_code=200, summary="Create ledger accounts (idempotent by id)")
+async def operator_create_accounts(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[AccountsIn]
+) -> ResultsOut:
+    return await create(services_of(state), await strict_body(request, AccountsIn))
 
 
 @post("/transfers", status_code=200, summary="Submit transfers (one result code each)")
@@ -288,9 +292,43 @@ async def my_history(
     return await _history(services, account_id, after, limit)
 
 
+def _switch_only(services: Services, request: Request[Any, Any, Any]) -> None:
+    if not is_switch(services, signed_request(request.scope)):
+        raise ForbiddenError(
+            "ledger writes are for the switch's own services (signed with the switch's key); "
+            "the operator uses /operator/ledger",
+            code="switch_services_only",
+        )
+
+
+@post("/accounts", status_code=200, summary="Create accounts (the switch's services only)")
+async def service_create_accounts(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[SignedAccountsIn]
+) -> ResultsOut:
+    services = services_of(state)
+    _switch_only(services, request)
+    return await create(services, (await strict_body(request, SignedAccountsIn)).message)
+
+
+@post("/transfers", status_code=200, summary="Submit transfers (the switch's services only)")
+async def service_transfers(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[SignedTransfersIn]
+) -> ResultsOut:
+    services = services_of(state)
+    _switch_only(services, request)
+    body = await strict_body(request, SignedTransfersIn)
+    return await submit(services, [to_request(t) for t in body.message.transfers])
+
+
 participant_router = Router(
     path="/v1/ledger",
-    route_handlers=[my_accounts, my_account, my_history],
+    route_handlers=[
+        my_accounts,
+        my_account,
+        my_history,
+        service_create_accounts,
+        service_transfers,
+    ],
     middleware=[SignedRequestMiddleware()],
     tags=["ledger"],
     security=[{"beckn": []}],

@@ -9,6 +9,7 @@ import msgspec
 
 from hutong.ledger.models import Account, Transfer, TransferFlags
 from hutong.ledger.store import HistoryEntry
+from hutong.protocol.envelope import Context
 
 #: Flag names as the API spells them.
 TRANSFER_FLAGS = {
@@ -51,6 +52,16 @@ class TransferIn(msgspec.Struct, kw_only=True):
 
 class TransfersIn(msgspec.Struct, kw_only=True):
     transfers: list[TransferIn]
+
+
+class SignedAccountsIn(msgspec.Struct, kw_only=True):
+    context: Context
+    message: AccountsIn
+
+
+class SignedTransfersIn(msgspec.Struct, kw_only=True):
+    context: Context
+    message: TransfersIn
 
 
 class ResolveIn(msgspec.Struct, kw_only=True):
