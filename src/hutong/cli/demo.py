@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,12 +40,14 @@ def demo(
     for result in results:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
         table.add_row(mark, result.title, result.actor, result.outcome, f"{result.seconds:.2f}")
-    console.print(table)
+    # Piped output (CI logs) gets a readable width instead of 80 columns.
+    out = console if console.is_terminal else Console(width=140)
+    out.print(table)
     failed = [r for r in results if not r.ok]
     if failed or len(results) != len(STORY):
-        console.print(f"[red]{len(failed)} step(s) failed[/]")
+        out.print(f"[red]{len(failed)} step(s) failed[/]")
         raise typer.Exit(1)
-    console.print(f"[green]all {len(results)} steps passed[/]")
+    out.print(f"[green]all {len(results)} steps passed[/]")
 
 
 def _run_with_progress(settings: Settings) -> list[StepResult]:
