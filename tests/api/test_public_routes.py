@@ -189,11 +189,6 @@ async def test_a_known_path_with_the_wrong_method_is_a_method_not_allowed_nack(
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing errors bypass RequestLogMiddleware: 404/405 have no x-request-id "
-    "(src/hutong/api/app.py, middleware list)",
-)
 @pytest.mark.parametrize(("method", "path"), [("GET", "/no/such/route"), ("POST", "/healthz")])
 async def test_routing_errors_carry_a_request_id_too(
     http: httpx.AsyncClient, method: str, path: str

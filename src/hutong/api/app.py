@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
-from hutong.api.request_log import RequestLogMiddleware
+from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import ledger, operator, participant, public
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
@@ -142,6 +142,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         state=State({"services": services}),
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware(), prometheus.middleware],
+        before_send=[tag_unrouted],
         exception_handlers={
             HutongError: on_hutong_error,
             ValidationException: on_validation_error,

@@ -14,18 +14,47 @@ from hutong.protocol.ids import new_id
 
 log = logging.getLogger("hutong.http")
 
+REQUEST_ID_STATE_KEY = "hutong.request_id"
+
+
+def _request_id_from(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            return value.decode("latin-1")[:64]
+    return new_id("req")
+
+
+async def tag_unrouted(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: answers that never reached a route (404, 405) get
+    a request id and a log line too, since app middleware runs only on routes."""
+    if message["type"] != "http.response.start" or scope.get("type") != ScopeType.HTTP:
+        return
+    state = scope.setdefault("state", {})
+    if REQUEST_ID_STATE_KEY in state:
+        return
+    request_id = state[REQUEST_ID_STATE_KEY] = _request_id_from(scope)
+    headers = list(message.get("headers", []))
+    headers.append((b"x-request-id", request_id.encode()))
+    message["headers"] = headers
+    log.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": scope.get("method"),
+            "path": scope.get("path"),
+            "status": message["status"],
+            "routed": False,
+        },
+    )
+
 
 class RequestLogMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         started = time.perf_counter()
-        request_id = ""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                request_id = value.decode("latin-1")[:64]
-                break
-        request_id = request_id or new_id("req")
+        request_id = _request_id_from(scope)
+        scope.setdefault("state", {})[REQUEST_ID_STATE_KEY] = request_id
         status = 500
 
         async def send_with_id(message: Message) -> None:
