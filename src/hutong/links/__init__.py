@@ -1,0 +1,1 @@
+"""Placements, universal links, share codes and the resolver."""
