@@ -19,13 +19,13 @@ from sqlalchemy import delete
 
 from hutong import __version__
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
-from hutong.api.routes import ledger, operator, participant, public
+from hutong.api.routes import ledger, links, operator, participant, public
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
 from hutong.protocol.errors import HutongError, nack
 from hutong.protocol.signing import Signer
-from hutong.registry.switch_key import load_or_create
+from hutong.registry.switch_key import load_or_create, share_code_key
 from hutong.store.tables import messages
 
 log = logging.getLogger("hutong.app")
@@ -104,6 +104,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         )
         services.switch_signer = Signer(settings.switch_id, key_id, private_key)
         services.switch_public_key = public_key
+        services.share_secret = share_code_key(private_key)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         worker: DeliveryWorker | None = None
@@ -122,6 +123,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             await services.batcher().close()
             await services.keys().close()
             await services.ledger().close()
+            await services.resolver().close()
             await services.db.dispose()
 
     prometheus = PrometheusConfig(app_name="hutong", prefix="hutong", group_path=True)
@@ -137,6 +139,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             participant.router,
             ledger.operator_router,
             ledger.participant_router,
+            links.participant_router,
+            *links.public_handlers,
             PrometheusController,
         ],
         state=State({"services": services}),

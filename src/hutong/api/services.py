@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from hutong.config import Settings
 from hutong.ledger.service import Ledger
+from hutong.links.service import Resolver
 from hutong.protocol.signing import Signer
 from hutong.registry.key_loader import KeyLoader
 from hutong.store.batch import WriteBatcher
@@ -32,6 +33,10 @@ class Services:
     key_loader: KeyLoader | None = None
     #: The ledger's group commit; made from `db` when not given.
     ledger_service: Ledger | None = None
+    #: The key of share-code MACs (derived from the switch's key at start-up).
+    share_secret: bytes = b""
+    #: Link resolution and its batched event log; made from `db` when not given.
+    link_resolver: Resolver | None = None
 
     def __post_init__(self) -> None:
         if self.writer is None:
@@ -40,6 +45,17 @@ class Services:
             self.key_loader = KeyLoader(self.db)
         if self.ledger_service is None:
             self.ledger_service = Ledger(self.db, lambda: self.clock())
+        if self.link_resolver is None:
+            self.link_resolver = Resolver(self.db, lambda: self.clock(), self.share_key)
+
+    def share_key(self) -> bytes:
+        if not self.share_secret:
+            raise RuntimeError("the share-code key has not been derived yet")
+        return self.share_secret
+
+    def resolver(self) -> Resolver:
+        assert self.link_resolver is not None
+        return self.link_resolver
 
     def ledger(self) -> Ledger:
         assert self.ledger_service is not None

@@ -7,12 +7,13 @@ one process's memory only.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from hutong.protocol.signing import new_key_pair, public_key_of
+from hutong.protocol.signing import load_signing_key, new_key_pair, public_key_of
 from hutong.store.db import Database
 from hutong.store.tables import switch_keys
 
@@ -51,3 +52,13 @@ async def load_or_create(
     except IntegrityError:  # another worker created it first
         return await load_or_create(db, now)
     return new_key_id, pair.public_key, pair.private_key
+
+
+def share_code_key(private_key: str) -> bytes:
+    """The key of share-code MACs, derived from the switch's signing key.
+
+    Every worker derives the same key; a separate person string keeps it
+    unrelated to any signature.
+    """
+    seed = load_signing_key(private_key).encode()
+    return hashlib.blake2b(seed, digest_size=32, person=b"hutong-share").digest()

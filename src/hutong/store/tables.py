@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -170,4 +172,133 @@ ledger_failures = Table(
     Column("id", String(128), primary_key=True),
     Column("result", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# -- catalog, storefronts, placements, links --------------------------------
+
+#: What a merchant is beyond a participant: the platform that is its home
+#: (where its own store sells), and whether it is that platform's own
+#: (self-operated, 自营) store.
+merchant_profiles = Table(
+    "merchant_profiles",
+    metadata,
+    Column("subscriber_id", String(255), primary_key=True),
+    Column("home_platform", String(255), nullable=False),
+    Column("self_operated", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("merchant", String(255), primary_key=True),
+    Column("sku_id", String(128), primary_key=True),
+    Column("title", String(512), nullable=False),
+    Column("price", BigInteger, nullable=False),  # fen
+    Column("stock", BigInteger, nullable=False),
+    Column("category", String(128), nullable=False),
+    Column("h5_url", String(2048), nullable=False),
+    Column("deep_link", String(2048), nullable=True),
+    Column("mini_program_app_id", String(128), nullable=True),
+    Column("mini_program_path", String(1024), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+storefronts = Table(
+    "storefronts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("merchant", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    #: JSON list of {"sku_id", "price"}: the catalog subset and its prices here.
+    Column("catalog", Text, nullable=False),
+    Column("commission_bps", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Index("ix_storefronts_host", "host", "status"),
+    Index("ix_storefronts_merchant", "merchant"),
+)
+
+#: A host's standing decisions on storefront requests, as declared (versioned).
+storefront_policies = Table(
+    "storefront_policies",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("rule", Text, nullable=False),  # JSON
+    Column("valid_from", Date, nullable=False),
+    Column("declared_at", UTCDateTime(), nullable=False),
+)
+
+#: Link policies: one row per version of a host's rules (never updated).
+link_rules = Table(
+    "link_rules",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("rule", Text, nullable=False),  # JSON, LinkRule.to_dict()
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+placements = Table(
+    "placements",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    #: The short code of the universal link /l/{code}; reveals nothing.
+    Column("code", String(16), nullable=False),
+    #: The serial inside the share code (the code itself carries a MAC).
+    Column("share_serial", BigIntPK, nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("surface", String(32), nullable=False),
+    Column("merchant", String(255), nullable=False),
+    Column("sku_id", String(128), nullable=False),
+    #: Who placed it: the host platform or a creator on it (attribution).
+    Column("placed_by", String(255), nullable=False),
+    Column("storefront_id", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("share_expires_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("code"),
+    UniqueConstraint("share_serial"),
+)
+
+#: Mini-program URL links, which expire (WeChat's live at most 30 days).
+mini_program_links = Table(
+    "mini_program_links",
+    metadata,
+    Column("placement_id", String(64), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+#: Every resolution of a link or share code: attribution and audit evidence.
+link_resolutions = Table(
+    "link_resolutions",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("placement_id", String(64), nullable=True),
+    Column("host", String(255), nullable=False),
+    Column("surface", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("policy_day", Date, nullable=False),
+    Column("latency_us", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_link_resolutions_placement", "placement_id"),
+    Index("ix_link_resolutions_host", "host", "outcome"),
+)
+
+#: Apps registered with the switch, for universal links / app links files.
+app_links = Table(
+    "app_links",
+    metadata,
+    Column("subscriber_id", String(255), primary_key=True),
+    Column("ios_app_ids", Text, nullable=False),  # JSON list of TEAMID.bundle.id
+    Column("android_packages", Text, nullable=False),  # JSON list of {package, sha256}
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

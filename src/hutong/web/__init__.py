@@ -1,0 +1,1 @@
+"""Pages for people: link resolution pages (and, later, the dashboard)."""
