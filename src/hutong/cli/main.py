@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hutong.cli import demo, events, keys, ledger, participant, serve, sign
+from hutong.cli import demo, events, keys, ledger, links, participant, serve, sign
 
 app = typer.Typer(
     name="hutong",
@@ -18,6 +18,8 @@ app.add_typer(sign.app, name="sign")
 app.add_typer(participant.app, name="participant")
 app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(links.policy_app, name="policy")
+app.add_typer(links.share_app, name="share")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)

@@ -1,0 +1,146 @@
+"""`hutong policy …` and `hutong share …`: link policies and share codes by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hutong.api.services import Services
+from hutong.cli._common import console, errors, with_services
+from hutong.links.hosts import alias
+from hutong.links.policy import PolicyHistory, Surface
+from hutong.links.share_code import ShareCodeError, first_live, make_code, scan, wrap
+from hutong.links.store import (
+    PlacementView,
+    declare_rule,
+    placement_by_id,
+    placements_by_serials,
+    policy_history,
+)
+from hutong.registry.switch_key import load_or_create, share_code_key
+from hutong.world.link_policies import SEED_LINK_RULES
+
+policy_app = typer.Typer(
+    help="Link policies: what each host does with links, by date.", no_args_is_help=True
+)
+share_app = typer.Typer(
+    help="Share codes (口令): make one, find one in pasted text.", no_args_is_help=True
+)
+
+
+@policy_app.command("show")
+def show(
+    host: Annotated[str, typer.Argument(help="Host platform: alias or subscriber id.")],
+    at: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The day (default: today).")
+    ] = None,
+) -> None:
+    """The rules in force on a day, and what they decide per source and surface."""
+    day = at.date() if at else datetime.now(UTC).date()
+
+    async def work(services: Services) -> PolicyHistory:
+        async with services.db.read() as conn:
+            return await policy_history(conn, host)
+
+    history = with_services(work)
+    rules = history.rules_at(day)
+    console.print(
+        f"[bold]{history.host}[/] on {day.isoformat()}: {len(rules)} rule(s) in force, "
+        f"{len(history)} version(s) declared"
+    )
+    table = Table("v", "source", "surfaces", "scope", "treatment", "steps", "from", "until", "note")
+    for rule in rules:
+        surfaces = "all" if rule.surfaces is None else ", ".join(sorted(rule.surfaces))
+        table.add_row(
+            str(rule.version),
+            rule.source,
+            surfaces,
+            rule.scope.describe(),
+            rule.treatment.value,
+            ", ".join(rule.extra_steps) or "-",
+            rule.valid_from.isoformat(),
+            rule.valid_until.isoformat() if rule.valid_until else "-",
+            rule.note,
+        )
+    console.print(table)
+    if history.sources():
+        grid = Table("source", *[s.value for s in Surface], title="decisions")
+        for source in history.sources():
+            grid.add_row(source, *[history.decide(source, s, day).treatment.value for s in Surface])
+        console.print(grid)
+
+
+@policy_app.command("seed")
+def seed() -> None:
+    """Declare the seed world's link policies (2013-2022) for hosts that have none."""
+
+    async def work(services: Services) -> int:
+        declared = 0
+        async with services.db.transaction() as conn:
+            known: dict[str, bool] = {}
+            for rule in SEED_LINK_RULES:
+                if rule.host not in known:
+                    known[rule.host] = len(await policy_history(conn, rule.host)) == 0
+                if known[rule.host]:
+                    await declare_rule(conn, rule, services.clock())
+                    declared += 1
+        return declared
+
+    console.print(f"declared {with_services(work)} seed rule(s)")
+
+
+async def _share_key(services: Services) -> bytes:
+    _key_id, _public, private = await load_or_create(services.db, services.clock())
+    return share_code_key(private)
+
+
+@share_app.command("make")
+def make(placement_id: str) -> None:
+    """Print the share text of a placement, ready to paste."""
+
+    async def work(services: Services) -> tuple[PlacementView | None, bytes]:
+        async with services.db.read() as conn:
+            view = await placement_by_id(conn, placement_id)
+        return view, await _share_key(services)
+
+    view, key = with_services(work)
+    if view is None:
+        errors.print(f"[red]unknown_placement:[/] no placement {placement_id}")
+        raise typer.Exit(1)
+    typer.echo(wrap(make_code(view.share_serial, key)))
+
+
+@share_app.command("parse")
+def parse(
+    text: Annotated[str, typer.Argument(help="Pasted text; '-' reads standard input.")],
+) -> None:
+    """Find the first valid share code in the text and say what it opens."""
+    if text == "-":
+        text = typer.get_text_stream("stdin").read()
+
+    async def work(services: Services) -> tuple[PlacementView | None, str]:
+        found = scan(text, await _share_key(services))
+        async with services.db.read() as conn:
+            views = await placements_by_serials(conn, found.serials)
+        live = first_live(
+            found, {s: v.share_expires_at for s, v in views.items()}, services.clock()
+        )
+        if live is None:
+            return None, ""
+        return views[live.serial], live.code
+
+    try:
+        view, code = with_services(work)
+    except ShareCodeError as error:
+        errors.print(f"[red]{error.code}:[/] {error.message}")
+        raise typer.Exit(1) from None
+    if view is None:
+        errors.print("[red]share_code_missing:[/] no share code in the text")
+        raise typer.Exit(1)
+    console.print(
+        f"{code} → placement {view.id}: {view.title} ({view.merchant} {view.sku_id}) "
+        f"placed on {alias(view.host)} {view.surface.value}; link /l/{view.code}"
+    )
