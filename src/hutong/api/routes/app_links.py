@@ -1,0 +1,122 @@
+"""Universal links and Android app links for the apps registered with the switch.
+
+A platform's app that should open `/l/...` links itself (instead of a
+browser) is registered by the operator; the switch then lists it in the two
+files iOS and Android fetch from the link's domain.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import msgspec
+from litestar import Response, Router, get, put
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import delete, insert, select
+
+from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.public import services_of
+from hutong.protocol.errors import ValidationError
+from hutong.registry.service import require_participant
+from hutong.store.tables import app_links
+
+_IOS_APP_ID = re.compile(r"^[A-Z0-9]{10}\.[A-Za-z0-9.-]+$")
+_PACKAGE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+$")
+_FINGERPRINT = re.compile(r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
+
+
+class AndroidApp(msgspec.Struct, kw_only=True):
+    package: str
+    sha256_cert_fingerprints: list[str]
+
+
+class AppLinksIn(msgspec.Struct, kw_only=True):
+    #: iOS app ids as TEAMID.bundle.id
+    ios_app_ids: list[str] = msgspec.field(default_factory=list)
+    android: list[AndroidApp] = msgspec.field(default_factory=list)
+
+
+def _check(data: AppLinksIn) -> None:
+    for app_id in data.ios_app_ids:
+        if not _IOS_APP_ID.match(app_id):
+            raise ValidationError(
+                f"iOS app id {app_id!r} must be TEAMID.bundle.id (10-character team id)",
+                code="invalid_app_id",
+            )
+    for app in data.android:
+        if not _PACKAGE.match(app.package):
+            raise ValidationError(
+                f"{app.package!r} is not an Android package name", code="invalid_app_id"
+            )
+        if not app.sha256_cert_fingerprints or not all(
+            _FINGERPRINT.match(f) for f in app.sha256_cert_fingerprints
+        ):
+            raise ValidationError(
+                "sha256_cert_fingerprints are 32 upper-case hex pairs separated by ':'",
+                code="invalid_fingerprint",
+            )
+
+
+@put("/apps/{subscriber_id:str}", summary="Register a participant's apps for app links")
+async def register_apps(
+    state: State, subscriber_id: FromPath[str], data: JSONBody[AppLinksIn]
+) -> dict[str, Any]:
+    services = services_of(state)
+    _check(data)
+    async with services.db.transaction() as conn:
+        await require_participant(conn, subscriber_id)
+        await conn.execute(delete(app_links).where(app_links.c.subscriber_id == subscriber_id))
+        await conn.execute(
+            insert(app_links),
+            {
+                "subscriber_id": subscriber_id,
+                "ios_app_ids": json.dumps(data.ios_app_ids),
+                "android_packages": json.dumps(msgspec.to_builtins(data.android)),
+                "updated_at": services.clock(),
+            },
+        )
+    return {"subscriber_id": subscriber_id, **msgspec.to_builtins(data)}
+
+
+operator_router = Router(
+    path="/operator", route_handlers=[register_apps], guards=[operator_guard], tags=["operator"]
+)
+
+
+async def _registered(state: State) -> list[Any]:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        return list(
+            (await conn.execute(select(app_links).order_by(app_links.c.subscriber_id))).all()
+        )
+
+
+@get("/.well-known/apple-app-site-association", tags=["links"], summary="iOS universal links")
+async def apple_app_site_association(state: State) -> Response[dict[str, Any]]:
+    app_ids = [a for row in await _registered(state) for a in json.loads(row.ios_app_ids)]
+    body = {"applinks": {"details": [{"appIDs": app_ids, "components": [{"/": "/l/*"}]}]}}
+    return Response(content=body, media_type="application/json")
+
+
+@get("/.well-known/assetlinks.json", tags=["links"], summary="Android app links")
+async def assetlinks(state: State) -> list[dict[str, Any]]:
+    statements = []
+    for row in await _registered(state):
+        for app in json.loads(row.android_packages):
+            statements.append(
+                {
+                    "relation": ["delegate_permission/common.handle_all_urls"],
+                    "target": {
+                        "namespace": "android_app",
+                        "package_name": app["package"],
+                        "sha256_cert_fingerprints": app["sha256_cert_fingerprints"],
+                    },
+                }
+            )
+    return statements
+
+
+public_handlers = [apple_app_site_association, assetlinks]
