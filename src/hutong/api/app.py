@@ -19,7 +19,7 @@ from sqlalchemy import delete
 
 from hutong import __version__
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
-from hutong.api.routes import app_links, ledger, links, operator, participant, public
+from hutong.api.routes import app_links, commerce, ledger, links, operator, participant, public
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
@@ -143,6 +143,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *links.public_handlers,
             app_links.operator_router,
             *app_links.public_handlers,
+            commerce.participant_router,
+            commerce.operator_router,
             PrometheusController,
         ],
         state=State({"services": services}),
