@@ -13,8 +13,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -31,58 +30,11 @@ from hutong.protocol.signing import new_key_pair
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys
+from hutong.world import demo_links
 from hutong.world.participants import SEED_PARTICIPANTS
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
-
-
-class StepFailed(Exception):
-    """A step of the story did not turn out as it says."""
-
-
-@dataclass(slots=True)
-class StepResult:
-    title: str
-    actor: str
-    outcome: str
-    ok: bool
-    seconds: float
-
-
-@dataclass(slots=True)
-class Stage:
-    """The running world the steps act on."""
-
-    switch_url: str
-    services: Services
-    world: ReferenceWorld
-    world_url: str
-    operator: httpx.AsyncClient
-    clients: dict[str, Client] = field(default_factory=dict)
-
-    def client(self, subscriber_id: str) -> Client:
-        return self.clients[subscriber_id]
-
-    def callback(self, subscriber_id: str) -> str:
-        return f"{self.world_url}/cb/{subscriber_id}"
-
-
-Step = tuple[str, str, Callable[[Stage], Awaitable[str]]]
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise StepFailed(message)
-
-
-def expect_status(response: httpx.Response, status: int, code: str | None = None) -> None:
-    if response.status_code != status:
-        raise StepFailed(
-            f"expected HTTP {status}, got {response.status_code}: {response.text[:200]}"
-        )
-    if code is not None:
-        got = response.json().get("error", {}).get("code")
-        expect(got == code, f"expected error code {code}, got {got}")
+from hutong.world.story import Stage, Step, StepFailed, StepResult, expect, expect_status
 
 
 async def publish_switch_key(stage: Stage) -> str:
@@ -320,6 +272,10 @@ STORY: tuple[Step, ...] = (
     ("Suspension", "operator, kuaishou", suspension_takes_effect),
     ("An endpoint goes down and recovers", "jtexpress, cainiao", outage_and_recovery),
     ("Money moves exactly", "hutong ledger", money_moves_exactly),
+    ("Offers and link policies", "merchants, platforms", demo_links.catalog_and_policies),
+    ("JD Beauty inside Douyin", "jd-beauty, douyin", demo_links.jd_beauty_inside_douyin),
+    ("A Taobao link in WeChat", "wechat, tea-house", demo_links.taobao_link_in_wechat),
+    ("Kuaishou's live cart", "ks-creator, kuaishou", demo_links.kuaishou_live_cart),
 )
 
 

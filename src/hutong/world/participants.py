@@ -29,7 +29,16 @@ SEED_PARTICIPANTS: tuple[SeedParticipant, ...] = (
     SeedParticipant("88vip.example", "88VIP", ("program",)),
     SeedParticipant("tencent-video.example", "Tencent Video 腾讯视频", ("program",)),
     SeedParticipant("regulator.example", "Market regulator (auditor)", ("auditor",)),
+    SeedParticipant("jd-beauty.example", "JD Beauty official store 京东美妆", ("merchant",)),
+    SeedParticipant("tea-house.example", "West Lake tea house (a Taobao shop)", ("merchant",)),
+    SeedParticipant("ks-creator.example", "A Kuaishou livestreamer", ("creator",)),
 )
+
+#: Merchants' home platforms and whether they are that platform's own store.
+MERCHANT_PROFILES: dict[str, tuple[str, bool]] = {
+    "jd-beauty.example": ("jd.example", True),
+    "tea-house.example": ("taobao.example", False),
+}
 
 
 def seed(subscriber_id: str) -> SeedParticipant:
