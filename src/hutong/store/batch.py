@@ -20,8 +20,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import Insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.db import Database
@@ -38,6 +39,50 @@ class _Pending:
     write: Write
     recover: Recover | None
     future: asyncio.Future[Any]
+
+
+class _DeferredInserts:
+    """A connection view that holds back single-row INSERTs and sends them together.
+
+    Any other statement first flushes what is held, so every read and update
+    sees the rows written before it, in order. A failure of the combined
+    insert (a duplicate key, say) fails the optimistic pass, and the batch
+    runs again write by write, each in its own savepoint.
+    """
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._held: dict[Insert, list[dict[str, Any]]] = {}
+
+    def view(self) -> AsyncConnection:
+        return cast(AsyncConnection, self)
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        if (
+            isinstance(statement, Insert)
+            and isinstance(parameters, dict)
+            and not statement._returning
+        ):
+            self._held.setdefault(statement, []).append(parameters)
+            return None
+        await self.flush()
+        return await self.conn.execute(statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        await self.flush()
+        return await self.conn.scalar(statement, parameters)
+
+    def begin_nested(self) -> Any:
+        raise _NotDeferrable
+
+    async def flush(self) -> None:
+        held, self._held = self._held, {}
+        for statement, rows in held.items():
+            await self.conn.execute(statement, rows)
+
+
+class _NotDeferrable(Exception):
+    """A write that needs a savepoint runs in the savepoint pass instead."""
 
 
 class WriteBatcher:
@@ -118,10 +163,13 @@ class WriteBatcher:
         outcomes: list[tuple[bool, Any]] = []
         try:
             try:
-                # Optimistic: no savepoints while every write succeeds.
+                # Optimistic: no savepoints while every write succeeds, and
+                # single-row inserts gathered into one multi-row statement each.
                 async with self.db.transaction() as conn:
+                    deferring = _DeferredInserts(conn)
                     for pending in batch:
-                        outcomes.append((True, await pending.write(conn)))
+                        outcomes.append((True, await pending.write(deferring.view())))
+                    await deferring.flush()
             except Exception:
                 # Some write failed: undo all, then isolate each in a savepoint.
                 outcomes = []
