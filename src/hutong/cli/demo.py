@@ -16,7 +16,8 @@ from rich.table import Table
 from hutong import logs
 from hutong.cli._common import console
 from hutong.config import Settings, sqlite_url
-from hutong.world.demo import STORY, StepResult, demo_settings, run_story
+from hutong.world.demo import STORY, demo_settings, run_story
+from hutong.world.story import StepResult
 
 
 def demo(

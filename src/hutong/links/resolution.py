@@ -94,13 +94,14 @@ def plan(decision: Decision, targets: Targets, share_text: str, *, wants_json: b
         return _redirect_or_steps("deep_link", targets.deep_link, steps, base, share_text)
     if treatment in (Treatment.MINI_PROGRAM, Treatment.DEEP_LINK):
         # The host wants a target this offer does not have: the H5 page is
-        # the neutral fallback (the event records which was served).
-        return _redirect_or_steps(
-            f"{treatment.value}_fallback_open", targets.h5_url, steps, base, share_text
-        )
+        # the neutral fallback (the event records which was served), given to
+        # an app as JSON like any open link.
+        outcome = f"{treatment.value}_fallback_open"
+    else:
+        outcome = "open"
     if wants_json:
-        return Plan(Answer.JSON, "open", url=targets.h5_url, data=base | {"url": targets.h5_url})
-    return _redirect_or_steps("open", targets.h5_url, steps, base, share_text)
+        return Plan(Answer.JSON, outcome, url=targets.h5_url, data=base | {"url": targets.h5_url})
+    return _redirect_or_steps(outcome, targets.h5_url, steps, base, share_text)
 
 
 def _redirect_or_steps(

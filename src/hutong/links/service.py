@@ -21,9 +21,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
 
 from hutong.links.hosts import HostContext
-from hutong.links.policy import Decision, PolicyHistory, Surface
+from hutong.links.policy import Decision, PolicyHistory, Surface, Treatment
 from hutong.links.resolution import Plan, Targets, plan
 from hutong.links.share_code import make_code, wrap
 from hutong.links.store import PlacementView, mini_program_url, policy_history
@@ -58,6 +59,10 @@ class ResolutionLog:
         self._rows: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        #: Held while a batch is written, so `flush` returns only once every
+        #: event recorded before it is in the database.
+        self._lock = asyncio.Lock()
+        self._closing = False
         self.written = 0
 
     def record(self, row: dict[str, Any]) -> None:
@@ -68,26 +73,32 @@ class ResolutionLog:
             self._wake.set()
 
     async def flush(self) -> None:
-        rows, self._rows = self._rows, []
-        if not rows:
-            return
-        try:
-            async with self.db.transaction() as conn:
-                await conn.execute(insert(link_resolutions), rows)
-            self.written += len(rows)
-        except Exception:
-            log.exception("writing %d resolution events failed", len(rows))
+        """Write every event recorded so far (after any batch already being written)."""
+        async with self._lock:
+            rows, self._rows = self._rows, []
+            if not rows:
+                return
+            try:
+                async with self.db.transaction() as conn:
+                    await conn.execute(insert(link_resolutions), rows)
+                self.written += len(rows)
+            except Exception:
+                log.exception("writing %d resolution events failed", len(rows))
 
     async def close(self) -> None:
+        # Let the loop finish the batch it may be writing (cancelling it
+        # mid-write would lose that batch), then write what is left.
         if self._task is not None:
-            self._task.cancel()
+            self._closing = True
+            self._wake.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            self._closing = False
         await self.flush()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.flush_every)
             self._wake.clear()
@@ -153,7 +164,8 @@ class Resolver:
             merchant_id=placement.merchant,
         )
         targets = placement.targets
-        if placement.targets.mini_program_app_id:
+        if placement.targets.mini_program_app_id and decision.treatment is Treatment.MINI_PROGRAM:
+            # Only a mini-program answer needs a live URL link (a write).
             targets = await self._with_mini_program_url(placement, moment)
         share_text = self.share_text(placement)
         answer = plan(decision, targets, share_text, wants_json=context.wants_json)
@@ -202,16 +214,23 @@ class Resolver:
         if found is None or found[1] - now <= MINI_PROGRAM_RENEW_MARGIN:
             url = f"https://wxaurl.example/t/{secrets.token_urlsafe(9)}"
             expires_at = now + MINI_PROGRAM_LINK_LIFETIME
-            async with self.db.transaction() as conn:
-                await conn.execute(
-                    delete(mini_program_links).where(
-                        mini_program_links.c.placement_id == placement.id
+            try:
+                async with self.db.transaction() as conn:
+                    await conn.execute(
+                        delete(mini_program_links).where(
+                            mini_program_links.c.placement_id == placement.id
+                        )
                     )
-                )
-                await conn.execute(
-                    insert(mini_program_links),
-                    {"placement_id": placement.id, "url": url, "expires_at": expires_at},
-                )
-            found = (url, expires_at)
+                    await conn.execute(
+                        insert(mini_program_links),
+                        {"placement_id": placement.id, "url": url, "expires_at": expires_at},
+                    )
+                found = (url, expires_at)
+            except IntegrityError:
+                # A concurrent resolution stored a fresh link first: use that one.
+                async with self.db.read() as conn:
+                    found = await mini_program_url(conn, placement.id)
+                if found is None:
+                    raise
         t = placement.targets
         return Targets(t.h5_url, t.deep_link, t.mini_program_app_id, t.mini_program_path, found[0])

@@ -167,7 +167,12 @@ async def declare(
         caller = await require_participant(conn, signed.subscriber_id)
         if not caller.has_role(Role.PLATFORM):
             raise ForbiddenError("only platforms declare link policies", code="wrong_role")
-        stored = await declare_rule(conn, rule, services.clock())
+        try:
+            stored = await declare_rule(conn, rule, services.clock())
+        except PolicyError as exc:  # e.g. declared_at before the latest version's
+            raise ValidationError(
+                f"the link rule is not valid: {exc}", code="invalid_link_rule"
+            ) from None
         return 200, ack(rule=stored.to_dict())
 
     response = await run_once(services, request, signed, operation)
@@ -307,6 +312,11 @@ async def share_parse(
         raise ValidationError(
             f"pasted text is limited to {MAX_PASTED_TEXT} characters", code="text_too_long"
         )
+    if data.surface is not None and data.surface not in Surface.__members__.values():
+        services.resolver().record_refusal(
+            data.host or "", "invalid_surface", data.surface, started
+        )
+        raise ValidationError(f"unknown surface {data.surface!r}", code="invalid_surface")
     found = scan(data.text, services.share_key())
     async with services.db.read() as conn:
         views = await placements_by_serials(conn, found.serials)
@@ -318,6 +328,7 @@ async def share_parse(
         services.resolver().record_refusal(data.host or "", error.reason, error.token, started)
         raise
     if live is None:
+        services.resolver().record_refusal(data.host or "", "missing", "", started)
         raise ValidationError("no share code was found in the text", code="share_code_missing")
     view = views[live.serial]
     context = host_context(data.host, request.headers.get("user-agent", ""), "application/json")

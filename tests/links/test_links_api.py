@@ -1,0 +1,828 @@
+"""Links over real HTTP, on SQLite and PostgreSQL.
+
+Hosts declare their link rules (signed `POST /v1/link-policies`) and place
+offers (signed `POST /v1/placements`); anyone resolves `GET /l/{code}` with
+`?host=&surface=&at=` (or the in-app browser's User-Agent), pastes share text
+into `POST /share/parse`, fetches QR codes and reads `GET /policies/{host}`.
+Offers, merchant profiles and storefronts are written with SQL here: the
+commerce API is not what is under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, insert, select
+
+from hutong.client import Client
+from hutong.links.policy import LinkRule, Surface, Treatment
+from hutong.store.tables import (
+    link_resolutions,
+    link_rules,
+    merchant_profiles,
+    offers,
+    placements,
+    storefronts,
+)
+from hutong.world.link_policies import DOUYIN_LINK_RULES, SEED_LINK_RULES
+from tests.conftest import Clock, Switch, row_counts
+
+ISSUE_SURFACES = (
+    Surface.LIVE_CART,
+    Surface.VIDEO_CART,
+    Surface.PRODUCT_PAGE,
+    Surface.CHAT,
+    Surface.GROUP_CHAT,
+    Surface.MINI_PROGRAM,
+    Surface.SEARCH,
+)
+TREATMENTS = (
+    Treatment.OPEN,
+    Treatment.DEEP_LINK,
+    Treatment.MINI_PROGRAM,
+    Treatment.SHARE_CODE_ONLY,
+    Treatment.BLOCKED,
+)
+
+# Merchants (data only: the SQL below is their catalog).
+TB_TEA = "tb-tea.example"  # a Taobao merchant
+JD_BEAUTY = "jd-beauty.example"  # JD's self-operated beauty store
+TEA_H5 = "https://h5.taobao.example/item/tea-1"
+FULL_H5 = "https://h5.taobao.example/item/tea-full"
+FULL_DEEP = "taobao://item/tea-full"
+MP_APP_ID = "wx00tbtea0000001"
+MP_PATH = "pages/item/index?sku=tea-full"
+SERUM_H5 = "https://h5.jd.example/item/serum-1"
+APPROVED_STOREFRONT = "sf-jdbeauty-douyin"
+REQUESTED_STOREFRONT = "sf-jdbeauty-kuaishou"
+
+UA = {
+    "wechat": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI",
+    "douyin": "Mozilla/5.0 (Linux; Android 13; wv) AppleWebKit/537.36 Chrome/116.0.0.0 "
+    "Mobile Safari/537.36 aweme_290100 JsSdk/1.0 AppName/aweme BytedanceWebview/d8a21c6",
+    "kuaishou": "Mozilla/5.0 (Linux; Android 13; wv) AppleWebKit/537.36 Chrome/116.0.0.0 "
+    "Mobile Safari/537.36 Yoda/3.2.9-rc6 Kwai/11.10.40.6632",
+    "browser": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0",
+}
+JSON = {"accept": "application/json"}
+SHARE_TEXT = re.compile(r'<p class="code" id="share-text">(.*?)</p>', re.S)
+WHO_BLOCKS = re.compile(r'<p id="who-blocks">(.*?)</p>', re.S)
+
+
+@dataclass
+class Net:
+    switch: Switch
+    http: httpx.AsyncClient
+    clients: dict[str, Client] = field(default_factory=dict)
+
+    async def client(self, name: str, roles: tuple[str, ...] = ("platform",)) -> Client:
+        """The signed client of `<name>.example` (or `name` with a dot), registered on first use."""
+        subscriber = name if "." in name else f"{name}.example"
+        if subscriber not in self.clients:
+            self.clients[subscriber] = await self.switch.register(subscriber, list(roles))
+        return self.clients[subscriber]
+
+    @property
+    def clock(self) -> Clock:
+        clock = self.switch.services.clock
+        assert isinstance(clock, Clock)
+        return clock
+
+
+async def seed_catalog(switch: Switch) -> None:
+    now = switch.services.clock()
+
+    def offer(merchant: str, sku: str, h5: str, **targets: str) -> dict[str, Any]:
+        return {
+            "merchant": merchant,
+            "sku_id": sku,
+            "title": f"{merchant} {sku}",
+            "price": 4_900,
+            "stock": 100,
+            "category": "food",
+            "h5_url": h5,
+            "deep_link": targets.get("deep_link"),
+            "mini_program_app_id": targets.get("app_id"),
+            "mini_program_path": targets.get("path"),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def storefront(sf_id: str, host: str, status: str) -> dict[str, Any]:
+        return {
+            "id": sf_id,
+            "merchant": JD_BEAUTY,
+            "host": host,
+            "status": status,
+            "catalog": json.dumps([{"sku_id": "serum-1", "price": 9_900}]),
+            "commission_bps": 500,
+            "reason": "",
+            "decided_by": host if status == "approved" else "",
+            "requested_at": now,
+            "decided_at": now if status == "approved" else None,
+        }
+
+    async with switch.services.db.transaction() as conn:
+        await conn.execute(
+            insert(merchant_profiles),
+            [
+                {
+                    "subscriber_id": TB_TEA,
+                    "home_platform": "taobao.example",
+                    "self_operated": False,
+                    "updated_at": now,
+                },
+                {
+                    "subscriber_id": JD_BEAUTY,
+                    "home_platform": "jd.example",
+                    "self_operated": True,
+                    "updated_at": now,
+                },
+            ],
+        )
+        await conn.execute(
+            insert(offers),
+            [
+                offer(TB_TEA, "tea-1", TEA_H5),
+                offer(
+                    TB_TEA, "tea-full", FULL_H5, deep_link=FULL_DEEP, app_id=MP_APP_ID, path=MP_PATH
+                ),
+                offer(JD_BEAUTY, "serum-1", SERUM_H5),
+            ],
+        )
+        await conn.execute(
+            insert(storefronts),
+            [
+                storefront(APPROVED_STOREFRONT, "douyin.example", "approved"),
+                storefront(REQUESTED_STOREFRONT, "kuaishou.example", "requested"),
+            ],
+        )
+
+
+@pytest.fixture
+async def net(switch: Switch) -> AsyncIterator[Net]:
+    await seed_catalog(switch)
+    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0) as http:
+        world = Net(switch, http)
+        yield world
+        for client in world.clients.values():
+            await client.aclose()
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def rule_message(rule: LinkRule) -> dict[str, Any]:
+    """A rule as the host sends it: to_dict() without the host and version the switch sets."""
+    message = rule.to_dict()
+    del message["host"], message["version"]
+    return message
+
+
+async def declare(net: Net, rule: LinkRule) -> dict[str, Any]:
+    response = await (await net.client(rule.host)).post("/v1/link-policies", rule_message(rule))
+    assert response.status_code == 200, response.text
+    stored: dict[str, Any] = response.json()["message"]["rule"]
+    return stored
+
+
+def link_rule(
+    host: str, source: str, treatment: Treatment, valid_from: date, **more: Any
+) -> LinkRule:
+    surfaces = more.pop("surfaces", None)
+    return LinkRule(
+        host=host,
+        source=source,
+        treatment=treatment,
+        valid_from=valid_from,
+        surfaces=None if surfaces is None else frozenset(surfaces),
+        **more,
+    )
+
+
+async def place(
+    net: Net, by: str, host: str, surface: str, merchant: str, sku: str, **more: Any
+) -> httpx.Response:
+    client = await net.client(by)
+    message = {"host": host, "surface": surface, "merchant": merchant, "sku_id": sku} | more
+    return await client.post("/v1/placements", message)
+
+
+async def placed(
+    net: Net, host: str, surface: str, merchant: str, sku: str, **more: Any
+) -> dict[str, Any]:
+    """A placement made by the host platform itself."""
+    response = await place(net, host, f"{host}.example", surface, merchant, sku, **more)
+    assert response.status_code == 200, response.text
+    placement: dict[str, Any] = response.json()["message"]["placement"]
+    return placement
+
+
+async def resolve(
+    net: Net,
+    code: str,
+    *,
+    host: str | None = None,
+    surface: str | None = None,
+    at: date | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    params = {
+        name: value
+        for name, value in (
+            ("host", host),
+            ("surface", surface),
+            ("at", at.isoformat() if at else None),
+        )
+        if value is not None
+    }
+    return await net.http.get(f"/l/{code}", params=params, headers=headers or {})
+
+
+def assert_no_store(response: httpx.Response) -> None:
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["vary"] == "User-Agent"
+
+
+def assert_redirect(response: httpx.Response, location: str) -> None:
+    assert response.status_code == 302, response.text
+    assert response.headers["location"] == location
+    assert_no_store(response)
+
+
+def page(response: httpx.Response, status: int = 200) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def plain(fragment: str) -> str:
+    """An HTML fragment as a sentence: tags dropped, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def blocked_sentence(response: httpx.Response) -> str:
+    text = page(response)
+    assert_no_store(response)
+    found = WHO_BLOCKS.search(text)
+    assert found is not None, text
+    return plain(found.group(1))
+
+
+def share_text_on(response: httpx.Response) -> str:
+    text = page(response)
+    assert_no_store(response)
+    found = SHARE_TEXT.search(text)
+    assert found is not None, text
+    return html.unescape(found.group(1)).strip()
+
+
+def nack(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code, response.text
+    assert response.json()["message"] == {"ack": {"status": "NACK"}}
+
+
+async def outcomes(net: Net) -> Counter[str]:
+    """Resolution events by outcome, after the batched log is written."""
+    await net.switch.services.resolver().log.flush()
+    async with net.switch.services.db.read() as conn:
+        rows = await conn.execute(
+            select(link_resolutions.c.outcome, func.count()).group_by(link_resolutions.c.outcome)
+        )
+        return Counter({outcome: int(count) for outcome, count in rows})
+
+
+async def events_of(net: Net, placement_id: str) -> list[Any]:
+    await net.switch.services.resolver().log.flush()
+    async with net.switch.services.db.read() as conn:
+        rows = await conn.execute(
+            select(link_resolutions)
+            .where(link_resolutions.c.placement_id == placement_id)
+            .order_by(link_resolutions.c.id)
+        )
+        return list(rows)
+
+
+async def parse(net: Net, text: str, **more: Any) -> httpx.Response:
+    return await net.http.post("/share/parse", json={"text": text} | more)
+
+
+# -- every treatment on every surface ----------------------------------------------------
+
+
+def month(index: int) -> date:
+    return date(2023, 1 + index, 1)
+
+
+async def test_each_outcome_on_each_surface(net: Net) -> None:
+    # Douyin declares, for each surface, a different treatment each month of
+    # early 2023 for links to Taobao: every treatment on every surface.
+    for i in range(len(TREATMENTS)):
+        for j, surface in enumerate(ISSUE_SURFACES):
+            await declare(
+                net,
+                link_rule(
+                    "douyin",
+                    "taobao",
+                    TREATMENTS[(i + j) % len(TREATMENTS)],
+                    month(i),
+                    valid_until=month(i + 1),
+                    surfaces={surface},
+                ),
+            )
+    by_surface = {
+        surface: await placed(net, "douyin", surface.value, TB_TEA, "tea-full")
+        for surface in ISSUE_SURFACES
+    }
+    url_links: set[str] = set()
+    parsed = 0
+    for i in range(len(TREATMENTS)):
+        day = month(i) + timedelta(days=14)
+        for j, surface in enumerate(ISSUE_SURFACES):
+            treatment = TREATMENTS[(i + j) % len(TREATMENTS)]
+            placement = by_surface[surface]
+            code, where = placement["code"], surface.value
+            browser = await resolve(net, code, host="douyin", surface=where, at=day)
+            app = await resolve(net, code, host="douyin", surface=where, at=day, headers=JSON)
+            what = f"{treatment} on {surface} at {day}"
+            if treatment is Treatment.BLOCKED or treatment is Treatment.SHARE_CODE_ONLY:
+                # The page is the same for an app and a browser.
+                assert app.text == browser.text, what
+            else:
+                assert app.status_code == 200, what
+                assert_no_store(app)
+                body = app.json()
+                assert body["treatment"] == treatment.value, what
+                assert body["surface"] == surface.value, what
+                assert body["host"] == "douyin" and body["source"] == "taobao", what
+                assert body["since"] == month(i).isoformat(), what
+                assert body["title"] == placement["title"], what
+
+            if treatment is Treatment.OPEN:
+                assert_redirect(browser, FULL_H5)
+                assert (body["outcome"], body["url"]) == ("open", FULL_H5), what
+            elif treatment is Treatment.DEEP_LINK:
+                assert_redirect(browser, FULL_DEEP)
+                assert (body["outcome"], body["deep_link"]) == ("deep_link", FULL_DEEP), what
+            elif treatment is Treatment.MINI_PROGRAM:
+                assert body["outcome"] == "mini_program", what
+                target = body["mini_program"]
+                assert (target["app_id"], target["path"]) == (MP_APP_ID, MP_PATH), what
+                assert target["url_link"].startswith("https://"), what
+                url_links.add(target["url_link"])
+                text = page(browser)
+                assert_no_store(browser)
+                assert f'href="{target["url_link"]}"' in text, what
+                assert MP_APP_ID in text and placement["share_text"] in text, what
+            elif treatment is Treatment.SHARE_CODE_ONLY:
+                shared = share_text_on(browser)
+                assert shared == placement["share_text"], what
+                back = await parse(net, shared, host="douyin", surface=surface.value)
+                assert back.status_code == 200, back.text
+                assert back.json()["placement"]["id"] == placement["id"], what
+                assert back.json()["code"] in shared, what
+                parsed += 1
+            else:
+                sentence = blocked_sentence(browser)
+                assert sentence == (
+                    f"douyin blocks links to taobao on {surface.value} "
+                    f"since {month(i).isoformat()}."
+                ), what
+    # One url_link per placement, reused across its resolutions.
+    assert len(url_links) == len(ISSUE_SURFACES)
+    # Each resolution is an event; the share codes parsed back resolve today,
+    # when no rule is in force (open).
+    per_outcome = 2 * len(ISSUE_SURFACES)
+    assert await outcomes(net) == Counter(
+        {
+            "open": per_outcome + parsed,
+            "deep_link": per_outcome,
+            "mini_program": per_outcome,
+            "share_code_only": per_outcome,
+            "blocked": per_outcome,
+        }
+    )
+    assert parsed == len(ISSUE_SURFACES)
+
+
+async def test_extra_steps_and_missing_targets(net: Net) -> None:
+    # WeChat opens Taobao links in chats behind a warning page, and asks for
+    # a deep link in search, which the tea-1 offer does not have.
+    await declare(
+        net,
+        link_rule(
+            "wechat",
+            "taobao",
+            Treatment.OPEN,
+            date(2021, 9, 17),
+            surfaces={Surface.CHAT},
+            extra_steps=("warning_page",),
+        ),
+    )
+    await declare(
+        net,
+        link_rule(
+            "wechat", "taobao", Treatment.DEEP_LINK, date(2021, 9, 17), surfaces={Surface.SEARCH}
+        ),
+    )
+    placement = await placed(net, "wechat", "chat", TB_TEA, "tea-1")
+    day = date(2021, 10, 1)
+    text = page(await resolve(net, placement["code"], host="wechat", at=day))
+    assert "warning_page" in text
+    assert f'id="continue" href="{TEA_H5}"' in text
+    app = await resolve(net, placement["code"], host="wechat", at=day, headers=JSON)
+    assert (app.json()["outcome"], app.json()["url"]) == ("open", TEA_H5)
+    assert app.json()["extra_steps"] == ["warning_page"]
+
+    fallback = await resolve(net, placement["code"], host="wechat", surface="search", at=day)
+    assert_redirect(fallback, TEA_H5)
+    app = await resolve(
+        net, placement["code"], host="wechat", surface="search", at=day, headers=JSON
+    )
+    assert app.status_code == 200, app.text
+    assert (app.json()["outcome"], app.json()["url"]) == ("deep_link_fallback_open", TEA_H5)
+
+    bad = await resolve(net, placement["code"], host="wechat", surface="moon")
+    nack(bad, 422, "invalid_surface")
+    assert await outcomes(net) == Counter({"open": 2, "deep_link_fallback_open": 2})
+
+
+async def test_mini_program_url_link_is_renewed_a_day_before_it_lapses(net: Net) -> None:
+    mini = link_rule("wechat", "taobao", Treatment.MINI_PROGRAM, date(2020, 1, 1))
+    await declare(net, mini)
+    placement = await placed(net, "wechat", "mini_program", TB_TEA, "tea-full")
+    fresh = await placed(net, "wechat", "group_chat", TB_TEA, "tea-full")
+    day = date(2024, 1, 1)
+
+    async def url_link() -> str:
+        response = await resolve(net, placement["code"], host="wechat", at=day, headers=JSON)
+        assert response.status_code == 200, response.text
+        assert response.json()["outcome"] == "mini_program"
+        link: str = response.json()["mini_program"]["url_link"]
+        return link
+
+    first = await url_link()
+    assert await url_link() == first
+    net.clock.advance(timedelta(days=28).total_seconds())  # 2 days left: reused
+    assert await url_link() == first
+    net.clock.advance(timedelta(days=1, hours=12).total_seconds())  # 12 hours left: renewed
+    second = await url_link()
+    assert second != first
+    assert await url_link() == second
+    browser = page(await resolve(net, placement["code"], host="wechat", at=day))
+    assert f'href="{second}"' in browser and first not in browser
+    net.clock.advance(timedelta(days=28).total_seconds())  # 30 - 28 = 2 days left: reused
+    assert await url_link() == second
+
+    # Many buyers tapping a fresh link at once all get an answer and share one url_link.
+    answers = await asyncio.gather(
+        *(resolve(net, fresh["code"], host="wechat", at=day, headers=JSON) for _ in range(8))
+    )
+    assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers]
+    after = await resolve(net, fresh["code"], host="wechat", at=day, headers=JSON)
+    assert after.json()["mini_program"]["url_link"] in {
+        a.json()["mini_program"]["url_link"] for a in answers
+    }
+
+
+# -- dated policy history and the seed world --------------------------------------------
+
+
+async def declare_seed(net: Net, host: str) -> None:
+    for rule in SEED_LINK_RULES:
+        if rule.host == host:
+            stored = await declare(net, rule)
+            assert stored == rule_message(rule) | {"host": host, "version": stored["version"]}
+
+
+async def test_seed_facts(net: Net) -> None:
+    await declare_seed(net, "wechat")
+    await declare_seed(net, "kuaishou")
+
+    group = await placed(net, "wechat", "group_chat", TB_TEA, "tea-1")
+    blocked_2013 = await resolve(net, group["code"], host="wechat", at=date(2013, 6, 1))
+    assert share_text_on(blocked_2013) == group["share_text"]
+    assert "since 2013-01-01" in blocked_2013.text
+    before = await resolve(net, group["code"], host="wechat", at=date(2021, 11, 28))
+    assert share_text_on(before) == group["share_text"]
+    assert_redirect(await resolve(net, group["code"], host="wechat", at=date(2021, 11, 29)), TEA_H5)
+
+    live = await placed(net, "kuaishou", "live_cart", TB_TEA, "tea-1")
+    cut = await resolve(net, live["code"], host="kuaishou", at=date(2022, 5, 1))
+    assert blocked_sentence(cut) == "kuaishou blocks links to taobao on live_cart since 2022-03-01."
+    assert_redirect(await resolve(net, live["code"], host="kuaishou", at=date(2022, 11, 1)), TEA_H5)
+    # The share code of a blocked link still parses back to its placement.
+    shared = await parse(net, live["share_text"], host="kuaishou")
+    assert shared.json()["placement"]["id"] == live["id"]
+
+
+async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
+    await declare_seed(net, "kuaishou")
+    taobao = await placed(net, "kuaishou", "live_cart", TB_TEA, "tea-1")
+    jd = await placed(net, "kuaishou", "product_page", JD_BEAUTY, "serum-1")
+
+    async def answer(code: str, day: date) -> str:
+        response = await resolve(net, code, host="kuaishou", at=day)
+        if response.status_code == 302:
+            return "302"
+        return blocked_sentence(response)
+
+    cut = "kuaishou blocks links to {} on {} since 2022-03-01."
+    assert await answer(taobao["code"], date(2022, 2, 28)) == "302"  # nothing declared yet
+    assert await answer(taobao["code"], date(2022, 3, 1)) == cut.format("taobao", "live_cart")
+    assert await answer(taobao["code"], date(2022, 10, 27)) == cut.format("taobao", "live_cart")
+    assert await answer(taobao["code"], date(2022, 10, 28)) == "302"  # restored, inclusive
+    assert await answer(jd["code"], date(2022, 2, 28)) == "302"
+    assert await answer(jd["code"], date(2022, 3, 1)) == cut.format("jd", "product_page")
+    assert await answer(jd["code"], date(2022, 11, 1)) == cut.format("jd", "product_page")
+
+    events = await events_of(net, taobao["id"])
+    assert [(e.outcome, e.rule, e.policy_day) for e in events] == [
+        ("open", "", date(2022, 2, 28)),
+        ("blocked", "kuaishou#v3", date(2022, 3, 1)),
+        ("blocked", "kuaishou#v3", date(2022, 10, 27)),
+        ("open", "kuaishou#v6", date(2022, 10, 28)),
+    ]
+
+
+async def test_a_storefront_inside_the_host_is_its_own_link(net: Net) -> None:
+    for rule in DOUYIN_LINK_RULES:
+        await declare(net, rule)
+    in_store = await placed(
+        net, "douyin", "live_cart", JD_BEAUTY, "serum-1", storefront_id=APPROVED_STOREFRONT
+    )
+    assert (in_store["source"], in_store["storefront_id"]) == ("douyin", APPROVED_STOREFRONT)
+    external = await placed(net, "douyin", "live_cart", JD_BEAUTY, "serum-1")
+    assert external["source"] == "jd"
+    day = date(2021, 6, 1)
+    assert_redirect(await resolve(net, in_store["code"], host="douyin", at=day), SERUM_H5)
+    app = await resolve(net, in_store["code"], host="douyin", at=day, headers=JSON)
+    assert (app.json()["outcome"], app.json()["source"], app.json()["since"]) == (
+        "open",
+        "douyin",
+        None,
+    )
+    assert app.json()["rule"] == ""
+    assert blocked_sentence(await resolve(net, external["code"], host="douyin", at=day)) == (
+        "douyin blocks links to jd on live_cart since 2020-10-09."
+    )
+
+
+async def test_the_host_is_read_from_the_user_agent(net: Net) -> None:
+    await declare_seed(net, "wechat")
+    group = await placed(net, "wechat", "group_chat", TB_TEA, "tea-1")
+    day = date(2013, 6, 1)
+    code = group["code"]
+    # No ?host and no app marker: the placement's own host decides.
+    assert share_text_on(await resolve(net, code, at=day, headers={"user-agent": UA["browser"]}))
+    assert share_text_on(await resolve(net, code, at=day, headers={"user-agent": UA["wechat"]}))
+    # Douyin declared nothing: open.
+    douyin = await resolve(net, code, at=day, headers={"user-agent": UA["douyin"]})
+    assert_redirect(douyin, TEA_H5)
+    # An explicit ?host wins over the User-Agent, both ways.
+    assert_redirect(
+        await resolve(net, code, host="douyin", at=day, headers={"user-agent": UA["wechat"]}),
+        TEA_H5,
+    )
+    assert share_text_on(
+        await resolve(net, code, host="wechat", at=day, headers={"user-agent": UA["douyin"]})
+    )
+    events = await events_of(net, group["id"])
+    assert [(e.host, json.loads(e.detail)["host_from"], e.outcome) for e in events] == [
+        ("wechat", "unknown", "share_code_only"),
+        ("wechat", "user_agent", "share_code_only"),
+        ("douyin", "user_agent", "open"),
+        ("douyin", "parameter", "open"),
+        ("wechat", "parameter", "share_code_only"),
+    ]
+
+
+# -- unknown links and QR codes -------------------------------------------------------------
+
+
+async def test_an_unknown_link_is_a_404_page(net: Net) -> None:
+    response = await resolve(net, "zzzzzzzz", host="wechat")
+    text = page(response, 404)
+    assert "zzzzzzzz" in text and "does not exist" in text
+    assert_no_store(response)
+    nack(await net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
+    assert await outcomes(net) == Counter({"refused_unknown_link": 1})
+
+
+async def test_qr_codes(net: Net) -> None:
+    placement = await placed(net, "douyin", "video_cart", TB_TEA, "tea-1")
+    assert placement["qr_svg"].endswith(f"/l/{placement['code']}/qr.svg")
+    svg = await net.http.get(f"/l/{placement['code']}/qr.svg")
+    assert svg.status_code == 200
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in svg.content
+    png = await net.http.get(f"/l/{placement['code'].upper()}/qr.png")
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# -- share codes ----------------------------------------------------------------------------
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(net: Net) -> None:
+    placement = await placed(net, "douyin", "video_cart", TB_TEA, "tea-1", share_code_days=1)
+    code = re.search(r"₴(\w+)₴", placement["share_text"])
+    assert code is not None
+    token = code.group(1)
+    noisy = (
+        "好物分享🎉🎉\n看看这个茶 👉 ￥"
+        + full_width(token[:4])
+        + "\u200b\u2060\n"
+        + full_width(token[4:]).lower()
+        + "\ufeff￥ 复制这段话打开 🍵\r\n"
+    )
+    found = await parse(net, noisy, host="douyin")
+    assert found.status_code == 200, found.text
+    assert_no_store(found)
+    body = found.json()
+    assert (body["code"], body["placement"]["id"], body["outcome"]) == (
+        token,
+        placement["id"],
+        "open",
+    )
+
+    forged_token = token[:-1] + ("2" if token[-1] != "2" else "3")
+    forged = await parse(net, f"【互通】₴{forged_token}₴ 复制这段话打开", host="wechat")
+    nack(forged, 422, "share_code_forged")
+    nack(await parse(net, "今天天气不错，没有口令 🌤"), 422, "share_code_missing")
+    nack(await parse(net, placement["share_text"], surface="moon"), 422, "invalid_surface")
+
+    net.clock.advance(timedelta(days=1).total_seconds())  # at share_expires_at: expired
+    nack(await parse(net, placement["share_text"]), 422, "share_code_expired")
+
+    assert await outcomes(net) == Counter(
+        {
+            "open": 1,
+            "refused_forged": 1,
+            "refused_missing": 1,
+            "refused_invalid_surface": 1,
+            "refused_expired": 1,
+        }
+    )
+
+
+# -- placements -------------------------------------------------------------------------------
+
+
+async def test_placement_refusals_store_nothing(net: Net) -> None:
+    await net.client("douyin")
+    await net.client("kuaishou")
+    await net.client(JD_BEAUTY, ("merchant",))
+    before = (await row_counts(net.switch.services))["placements"]
+
+    nack(
+        await place(net, "douyin", "douyin.example", "live_cart", TB_TEA, "nope"),
+        404,
+        "unknown_offer",
+    )
+    nack(
+        await place(net, JD_BEAUTY, "douyin.example", "live_cart", JD_BEAUTY, "serum-1"),
+        403,
+        "wrong_role",
+    )
+    nack(
+        await place(net, "douyin", "douyin.example", "moon", TB_TEA, "tea-1"),
+        422,
+        "invalid_surface",
+    )
+    nack(
+        await place(
+            net,
+            "kuaishou",
+            "kuaishou.example",
+            "live_cart",
+            JD_BEAUTY,
+            "serum-1",
+            storefront_id=REQUESTED_STOREFRONT,
+        ),
+        409,
+        "storefront_not_approved",
+    )
+    # Another host's placement of douyin's storefront, and a placement on
+    # somebody else's behalf, are refused too.
+    nack(
+        await place(
+            net,
+            "kuaishou",
+            "douyin.example",
+            "live_cart",
+            JD_BEAUTY,
+            "serum-1",
+            storefront_id=APPROVED_STOREFRONT,
+        ),
+        403,
+        "wrong_role",
+    )
+    nack(
+        await place(net, "douyin", "nowhere.example", "live_cart", TB_TEA, "tea-1"),
+        422,
+        "invalid_host",
+    )
+    async with net.switch.services.db.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(placements)) == before == 0
+
+
+async def test_a_creator_places_an_offer_on_a_host(net: Net) -> None:
+    await net.client("douyin")
+    streamer = await net.client("streamer", ("creator",))
+    response = await streamer.post(
+        "/v1/placements",
+        {"host": "douyin.example", "surface": "live_cart", "merchant": TB_TEA, "sku_id": "tea-1"},
+    )
+    assert response.status_code == 200, response.text
+    placement = response.json()["message"]["placement"]
+    assert placement["placed_by"] == "streamer.example"
+    assert placement["host"] == "douyin.example"
+    assert placement["url"].endswith(f"/l/{placement['code']}")
+    shown = await streamer.get(f"/v1/placements/{placement['id']}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["placed_by"] == "streamer.example"
+    assert_redirect(await resolve(net, placement["code"]), TEA_H5)
+
+
+# -- declaring link policies -------------------------------------------------------------------
+
+
+async def policies(net: Net, host: str, day: date) -> dict[str, Any]:
+    response = await net.http.get(f"/policies/{host}", params={"at": day.isoformat()})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_declaring_link_policies(net: Net) -> None:
+    merchant = await net.client(JD_BEAUTY, ("merchant",))
+    kuaishou = await net.client("kuaishou")
+    cut = link_rule(
+        "kuaishou",
+        "taobao",
+        Treatment.BLOCKED,
+        date(2022, 3, 1),
+        surfaces={Surface.LIVE_CART},
+        declared_at=date(2022, 2, 1),
+    )
+    refused = await merchant.post("/v1/link-policies", rule_message(cut))
+    nack(refused, 403, "wrong_role")
+
+    for bad in (
+        rule_message(cut) | {"treatment": "hidden"},
+        rule_message(cut) | {"source": "kuaishou"},  # its own links
+        rule_message(cut) | {"valid_until": "2022-02-01"},
+        rule_message(cut) | {"surfaces": ["moon"]},
+        rule_message(cut) | {"valid_from": "soon"},
+        {k: v for k, v in rule_message(cut).items() if k != "valid_from"},
+        rule_message(cut) | {"extra_steps": ["warning_page"]},  # blocked: no steps
+    ):
+        nack(await kuaishou.post("/v1/link-policies", bad), 422, "invalid_link_rule")
+    assert (await row_counts(net.switch.services))["link_rules"] == 0
+
+    days = [date(2022, 2, 28), date(2022, 3, 1), date(2022, 6, 1), date(2022, 10, 27)]
+    v1 = await declare(net, cut)
+    assert (v1["host"], v1["version"]) == ("kuaishou", 1)
+    earlier = {day: await policies(net, "kuaishou", day) for day in days}
+    assert earlier[date(2022, 2, 28)]["rules_in_force"] == []
+    assert earlier[date(2022, 3, 1)]["rules_in_force"] == [v1]
+    assert earlier[date(2022, 3, 1)]["versions"] == 1
+
+    restore = link_rule(
+        "kuaishou", "taobao", Treatment.OPEN, date(2022, 10, 28), surfaces={Surface.LIVE_CART}
+    )
+    v2 = await declare(net, restore)
+    assert v2["version"] == 2
+    for day in days:
+        now = await policies(net, "kuaishou", day)
+        assert now["rules_in_force"] == earlier[day]["rules_in_force"], day
+        assert now["versions"] == 2
+    at_change = await policies(net, "kuaishou.example", date(2022, 10, 28))
+    assert (at_change["host"], at_change["at"]) == ("kuaishou", "2022-10-28")
+    assert at_change["rules_in_force"] == [v1, v2]
+
+    # A declaration dated before the latest one would rewrite the past: refused.
+    backdated = rule_message(restore) | {"declared_at": "2021-01-01"}
+    nack(await kuaishou.post("/v1/link-policies", backdated), 422, "invalid_link_rule")
+    assert (await row_counts(net.switch.services))["link_rules"] == 2
+    async with net.switch.services.db.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(link_rules)) == 2
+    assert (await policies(net, "nobody", date(2022, 1, 1)))["rules_in_force"] == []
