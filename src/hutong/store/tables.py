@@ -302,3 +302,107 @@ app_links = Table(
     Column("android_packages", Text, nullable=False),  # JSON list of {package, sha256}
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# -- logistics ---------------------------------------------------------------
+
+#: What a carrier declares it offers: services with coverage, prices, days.
+carrier_services = Table(
+    "carrier_services",
+    metadata,
+    Column("carrier", String(255), primary_key=True),
+    Column("service", String(64), primary_key=True),
+    #: JSON: {"provinces": [...], "price_table": [...], "promised_days": {...}, ...}
+    Column("declaration", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+pickup_points = Table(
+    "pickup_points",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    #: The network that runs it (a participant: cainiao, jd-logistics, a locker firm).
+    Column("network", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("address", String(512), nullable=False),
+    Column("province", String(16), nullable=False),
+    Column("city", String(16), nullable=False),
+    #: Micro-degrees, so positions are exact integers.
+    Column("lat_e6", BigInteger, nullable=False),
+    Column("lng_e6", BigInteger, nullable=False),
+    Column("opening_hours", String(255), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_pickup_points_network", "network"),
+    Index("ix_pickup_points_city", "province", "city"),
+)
+
+#: Which carriers a network lets deliver to its pickup points (versioned).
+pickup_policies = Table(
+    "pickup_policies",
+    metadata,
+    Column("network", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("rule", Text, nullable=False),  # JSON
+    Column("valid_from", Date, nullable=False),
+    Column("declared_at", UTCDateTime(), nullable=False),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("merchant", String(255), nullable=False),
+    Column("host", String(255), nullable=True),
+    Column("carrier", String(255), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("tracking_number", String(64), nullable=True),
+    Column("label_ref", String(255), nullable=True),
+    Column("pickup_point_id", String(128), nullable=True),
+    Column("destination", Text, nullable=False),  # JSON address
+    Column("weight_g", Integer, nullable=False),
+    Column("price", BigInteger, nullable=False),  # fen, as quoted
+    Column("status", String(32), nullable=False),
+    Column("sub_status", String(64), nullable=False),
+    Column("status_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("carrier", "tracking_number"),
+    Index("ix_shipments_merchant", "merchant"),
+)
+
+#: Every tracking event as the carrier sent it, with its normalized meaning.
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("shipment_id", String(64), nullable=False),
+    Column("carrier", String(255), nullable=False),
+    #: The carrier's own id of the event, or a digest of its content: duplicates share it.
+    Column("dedupe_key", String(128), nullable=False),
+    Column("raw_code", String(64), nullable=False),
+    Column("raw_sub_code", String(64), nullable=False),
+    Column("raw", Text, nullable=False),  # JSON as received
+    Column("status", String(32), nullable=False),
+    Column("sub_status", String(64), nullable=False),
+    Column("reason", String(255), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("applied", Boolean, nullable=False),
+    UniqueConstraint("carrier", "dedupe_key"),
+    Index("ix_tracking_events_shipment", "shipment_id", "occurred_at"),
+)
+
+#: Every refusal that bites (a pickup point refusing a carrier, a host
+#: restricting carriers): evidence for the auditor.
+logistics_refusals = Table(
+    "logistics_refusals",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("by", String(255), nullable=False),
+    Column("against", String(255), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
