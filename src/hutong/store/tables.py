@@ -348,6 +348,17 @@ pickup_policies = Table(
     Column("declared_at", UTCDateTime(), nullable=False),
 )
 
+#: Which carriers a host (or marketplace) lets its merchants' orders use (versioned).
+host_carrier_policies = Table(
+    "host_carrier_policies",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("rule", Text, nullable=False),  # JSON
+    Column("valid_from", Date, nullable=False),
+    Column("declared_at", UTCDateTime(), nullable=False),
+)
+
 shipments = Table(
     "shipments",
     metadata,

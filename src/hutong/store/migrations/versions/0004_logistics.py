@@ -16,6 +16,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "host_carrier_policies",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.Text(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("declared_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("host", "version", name=op.f("pk_host_carrier_policies")),
+    )
 
     op.create_table(
         "carrier_services",
@@ -124,6 +133,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("host_carrier_policies")
 
     with op.batch_alter_table("tracking_events", schema=None) as batch_op:
         batch_op.drop_index("ix_tracking_events_shipment")
