@@ -27,7 +27,12 @@ from hutong.links.hosts import HostContext
 from hutong.links.policy import Decision, PolicyHistory, Surface, Treatment
 from hutong.links.resolution import Plan, Targets, plan
 from hutong.links.share_code import make_code, wrap
-from hutong.links.store import PlacementView, mini_program_url, policy_history
+from hutong.links.store import (
+    PlacementView,
+    mini_program_url,
+    placement_by_code,
+    policy_history,
+)
 from hutong.protocol.ids import new_id
 from hutong.store.db import Database
 from hutong.store.tables import link_resolutions, mini_program_links
@@ -39,6 +44,8 @@ MINI_PROGRAM_LINK_LIFETIME = timedelta(days=30)
 MINI_PROGRAM_RENEW_MARGIN = timedelta(days=1)
 #: How long a host's policy history is reused before it is read again.
 POLICY_CACHE_SECONDS = 1.0
+PLACEMENT_CACHE_SECONDS = 1.0
+PLACEMENT_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +124,7 @@ class Resolver:
         self.share_key = share_key
         self.log = ResolutionLog(db)
         self._policies: dict[str, tuple[float, PolicyHistory]] = {}
+        self._placements: dict[str, tuple[float, PlacementView]] = {}
 
     async def close(self) -> None:
         await self.log.close()
@@ -127,6 +135,21 @@ class Resolver:
             self._policies.clear()
         else:
             self._policies.pop(host, None)
+
+    async def placement(self, code: str) -> PlacementView | None:
+        """The placement behind a link code (reused for a second: placements do
+        not change, and a storefront's approval shows within that second)."""
+        now = time.monotonic()
+        cached = self._placements.get(code)
+        if cached is not None and now - cached[0] < PLACEMENT_CACHE_SECONDS:
+            return cached[1]
+        async with self.db.read() as conn:
+            view = await placement_by_code(conn, code)
+        if view is not None:
+            if len(self._placements) >= PLACEMENT_CACHE_SIZE:
+                self._placements.clear()
+            self._placements[code] = (now, view)
+        return view
 
     async def policies(self, host: str) -> PolicyHistory:
         cached = self._policies.get(host)
@@ -167,7 +190,12 @@ class Resolver:
         if placement.targets.mini_program_app_id and decision.treatment is Treatment.MINI_PROGRAM:
             # Only a mini-program answer needs a live URL link (a write).
             targets = await self._with_mini_program_url(placement, moment)
-        share_text = self.share_text(placement)
+        plain_redirect = (
+            decision.treatment is Treatment.OPEN
+            and not decision.extra_steps
+            and not context.wants_json
+        )
+        share_text = "" if plain_redirect else self.share_text(placement)
         answer = plan(decision, targets, share_text, wants_json=context.wants_json)
         self.log.record(
             {

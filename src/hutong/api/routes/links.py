@@ -249,8 +249,7 @@ async def resolve_link(
 ) -> Response[Any]:
     started = time.perf_counter()
     services = services_of(state)
-    async with services.db.read() as conn:
-        view = await placement_by_code(conn, code)
+    view = await services.resolver().placement(code)
     if view is None:
         services.resolver().record_refusal(host or "", "unknown_link", code, started)
         page = render("not_found.html", message=f"No link {code} is known to this switch.")
