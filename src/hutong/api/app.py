@@ -19,7 +19,16 @@ from sqlalchemy import delete
 
 from hutong import __version__
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
-from hutong.api.routes import app_links, commerce, ledger, links, operator, participant, public
+from hutong.api.routes import (
+    app_links,
+    commerce,
+    ledger,
+    links,
+    logistics,
+    operator,
+    participant,
+    public,
+)
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
@@ -141,6 +150,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             ledger.participant_router,
             links.participant_router,
             *links.public_handlers,
+            logistics.router,
             app_links.operator_router,
             *app_links.public_handlers,
             commerce.participant_router,

@@ -30,7 +30,7 @@ from hutong.protocol.signing import new_key_pair
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys
-from hutong.world import demo_links
+from hutong.world import demo_links, demo_logistics
 from hutong.world.participants import SEED_PARTICIPANTS
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
@@ -276,6 +276,22 @@ STORY: tuple[Step, ...] = (
     ("JD Beauty inside Douyin", "jd-beauty, douyin", demo_links.jd_beauty_inside_douyin),
     ("A Taobao link in WeChat", "wechat, tea-house", demo_links.taobao_link_in_wechat),
     ("Kuaishou's live cart", "ks-creator, kuaishou", demo_links.kuaishou_live_cart),
+    ("Carriers and pickup points", "carriers, cainiao", demo_logistics.carriers_join),
+    (
+        "A Tmall merchant ships with JD",
+        "tmall-flagship, jd-logistics",
+        demo_logistics.tmall_ships_with_jd,
+    ),
+    (
+        "A JD parcel at a Cainiao station",
+        "jd-beauty, jd-logistics",
+        demo_logistics.jd_parcel_at_cainiao_station,
+    ),
+    (
+        "J&T picks up a Taobao parcel",
+        "tea-house, jtexpress",
+        demo_logistics.jt_picks_up_taobao_parcel,
+    ),
 )
 
 

@@ -32,12 +32,14 @@ SEED_PARTICIPANTS: tuple[SeedParticipant, ...] = (
     SeedParticipant("jd-beauty.example", "JD Beauty official store 京东美妆", ("merchant",)),
     SeedParticipant("tea-house.example", "West Lake tea house (a Taobao shop)", ("merchant",)),
     SeedParticipant("ks-creator.example", "A Kuaishou livestreamer", ("creator",)),
+    SeedParticipant("tmall-flagship.example", "A Tmall flagship store", ("merchant",)),
 )
 
 #: Merchants' home platforms and whether they are that platform's own store.
 MERCHANT_PROFILES: dict[str, tuple[str, bool]] = {
     "jd-beauty.example": ("jd.example", True),
     "tea-house.example": ("taobao.example", False),
+    "tmall-flagship.example": ("tmall.example", False),
 }
 
 

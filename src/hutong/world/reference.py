@@ -9,6 +9,8 @@ endpoint fail or slow down to watch the switch retry.
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +21,7 @@ from litestar.params import FromPath
 
 from hutong.client import verify_event
 from hutong.protocol.errors import ack, nack
-from hutong.protocol.signing import SignatureError
+from hutong.protocol.signing import SignatureError, Signer
 
 
 @dataclass(slots=True)
@@ -39,6 +41,31 @@ class Inbox:
 
 
 @dataclass(slots=True)
+class CarrierDesk:
+    """A reference carrier's booking desk: books, cancels, signs its answers."""
+
+    signer: Signer
+    tracking_prefix: str
+    #: "ok" books; "refuse" answers a signed refusal; "down" answers 503;
+    #: "slow" waits `delay` seconds first.
+    mode: str = "ok"
+    delay: float = 0.0
+    #: Bookings by the switch's message id (a retry gets the same answer).
+    bookings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)
+
+    def book(self, message_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        if message_id not in self.bookings:
+            number = f"{self.tracking_prefix}{len(self.bookings) + 1:010d}"
+            self.bookings[message_id] = {
+                "tracking_number": number,
+                "label_ref": f"label/{number}.pdf",
+                "shipment_id": message.get("shipment_id"),
+            }
+        return self.bookings[message_id]
+
+
+@dataclass(slots=True)
 class ReferenceWorld:
     """The state shared by the reference participants' endpoints."""
 
@@ -48,6 +75,8 @@ class ReferenceWorld:
     inboxes: dict[str, Inbox] = field(default_factory=dict)
     #: Called with (subscriber id, envelope) for each new event.
     on_event: Callable[[str, dict[str, Any]], None] | None = None
+    #: Carriers whose booking desk this world runs, by subscriber id.
+    carriers: dict[str, CarrierDesk] = field(default_factory=dict)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def inbox(self, subscriber_id: str) -> Inbox:
@@ -100,4 +129,54 @@ def reference_app(world: ReferenceWorld) -> Litestar:
             world.arrived.notify_all()
         return Response(ack(), status_code=200)
 
-    return Litestar(route_handlers=[callback], debug=False, logging_config=None)
+    def signed(desk: CarrierDesk, document: dict[str, Any], status: int) -> Response[bytes]:
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        created = int(time.time())
+        headers = {"authorization": desk.signer.authorization(body, created, created + 60)}
+        return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+    async def desk_request(
+        request: Request[Any, Any, Any], subscriber_id: str
+    ) -> tuple[CarrierDesk, dict[str, Any]] | Response[Any]:
+        desk = world.carriers.get(subscriber_id)
+        if desk is None:
+            return Response(nack("not_found", "no such desk"), status_code=404)
+        if desk.mode == "down":
+            return Response(nack("unavailable", "desk is down"), status_code=503)
+        if desk.mode == "slow":
+            await asyncio.sleep(desk.delay)
+        body = await request.body()
+        try:
+            envelope = verify_event(
+                body,
+                request.headers.get("authorization", ""),
+                world.switch_public_key,
+                switch_id=world.switch_id,
+            )
+        except (SignatureError, ValueError) as exc:
+            return signed(desk, nack("bad_signature", str(exc)), 401)
+        return desk, envelope
+
+    @post("/cb/{subscriber_id:str}/book", status_code=200)
+    async def book(request: Request[Any, Any, Any], subscriber_id: FromPath[str]) -> Response[Any]:
+        found = await desk_request(request, subscriber_id)
+        if isinstance(found, Response):
+            return found
+        desk, envelope = found
+        if desk.mode == "refuse":
+            return signed(desk, nack("not_serviceable", "we do not serve this address"), 422)
+        booked = desk.book(envelope["context"]["message_id"], envelope["message"])
+        return signed(desk, ack(**booked), 200)
+
+    @post("/cb/{subscriber_id:str}/cancel", status_code=200)
+    async def cancel(
+        request: Request[Any, Any, Any], subscriber_id: FromPath[str]
+    ) -> Response[Any]:
+        found = await desk_request(request, subscriber_id)
+        if isinstance(found, Response):
+            return found
+        desk, envelope = found
+        desk.cancelled.add(str(envelope["message"].get("tracking_number")))
+        return signed(desk, ack(), 200)
+
+    return Litestar(route_handlers=[callback, book, cancel], debug=False, logging_config=None)

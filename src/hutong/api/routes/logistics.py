@@ -1,0 +1,339 @@
+"""Logistics API: carriers' services, pickup points and policies, shipments, tracking."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+import httpx
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.public import services_of
+from hutong.api.services import Services
+from hutong.logistics import service, store
+from hutong.logistics.pickup import PickupRule
+from hutong.logistics.quotes import Place, ServiceDeclaration
+from hutong.protocol.envelope import Context
+from hutong.protocol.errors import ForbiddenError, ValidationError, ack
+from hutong.registry.models import Role
+from hutong.registry.service import require_participant
+
+MAX_RADIUS_M = 50_000
+_HTTP: dict[str, httpx.AsyncClient] = {}
+
+
+def _http() -> httpx.AsyncClient:
+    """One connection pool per worker for calls to carriers."""
+    client = _HTTP.get("carriers")
+    if client is None or client.is_closed:
+        client = _HTTP["carriers"] = httpx.AsyncClient(timeout=10)
+    return client
+
+
+class Envelope(msgspec.Struct, kw_only=True):
+    context: Context
+    message: dict[str, Any]
+
+
+class PointIn(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    address: str
+    province: str
+    city: str
+    lat: float
+    lng: float
+    opening_hours: str
+    capacity: int
+
+
+class PointsIn(msgspec.Struct, kw_only=True):
+    points: list[PointIn]
+
+
+class SignedPoints(msgspec.Struct, kw_only=True):
+    context: Context
+    message: PointsIn
+
+
+class RuleIn(msgspec.Struct, kw_only=True):
+    valid_from: date
+    allowed: list[str] | None = None
+    refused: list[str] = msgspec.field(default_factory=list)
+    reason: str = ""
+
+
+class SignedRule(msgspec.Struct, kw_only=True):
+    context: Context
+    message: RuleIn
+
+
+class RouteIn(msgspec.Struct, kw_only=True):
+    #: Six-digit administrative codes (GB/T 2260), e.g. "330106".
+    origin: str
+    destination: str = ""
+    pickup_point_id: str | None = None
+    weight_g: int
+    host: str | None = None
+
+
+class SignedRoute(msgspec.Struct, kw_only=True):
+    context: Context
+    message: RouteIn
+
+
+class BookIn(msgspec.Struct, kw_only=True):
+    carrier: str
+    service: str
+    origin: str
+    destination: str = ""
+    #: The buyer's address as the carrier needs it (name, phone, street...).
+    address: dict[str, str] = msgspec.field(default_factory=dict)
+    pickup_point_id: str | None = None
+    weight_g: int
+    host: str | None = None
+
+
+class SignedBook(msgspec.Struct, kw_only=True):
+    context: Context
+    message: BookIn
+
+
+async def _role(services: Services, subscriber_id: str, *roles: Role) -> None:
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if not any(participant.has_role(role) for role in roles):
+        wanted = " or ".join(r.value for r in roles)
+        raise ForbiddenError(f"this call is for a {wanted}", code="wrong_role")
+
+
+def _place(code: str, what: str) -> Place:
+    try:
+        return Place.from_code(code)
+    except ValueError:
+        raise ValidationError(
+            f"{what} must be a six-digit area code such as 330106", code="invalid_area_code"
+        ) from None
+
+
+async def _route(services: Services, given: RouteIn | BookIn) -> service.Route:
+    origin = _place(given.origin, "origin")
+    if given.pickup_point_id:
+        async with services.db.read() as conn:
+            point = await store.get_point(conn, given.pickup_point_id)
+        if point is None:
+            raise ValidationError(
+                f"no pickup point {given.pickup_point_id}", code="unknown_pickup_point"
+            )
+        destination = Place(point.province, point.city)
+    else:
+        destination = _place(given.destination, "destination")
+    return service.Route(origin, destination, given.weight_g, given.pickup_point_id, given.host)
+
+
+@post("/carrier/services", status_code=200, summary="Declare your services (carriers)")
+async def declare_services(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[Envelope]
+) -> dict[str, Any]:
+    services = services_of(state)
+    carrier = signed_request(request.scope).subscriber_id
+    await _role(services, carrier, Role.CARRIER)
+    raw = data.message.get("services")
+    try:
+        declared = [ServiceDeclaration.from_dict(item) for item in raw or []]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"a service declaration is not valid: {exc}", code="invalid_service"
+        ) from None
+    if not declared:
+        declared = list(service.plugin_for(carrier).services)
+    async with services.db.transaction() as conn:
+        await store.declare_services(conn, carrier, declared, services.clock())
+    return ack(services=[d.to_dict() for d in declared])
+
+
+@post("/pickup-points", status_code=200, summary="Publish your network's pickup points")
+async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    services = services_of(state)
+    network = signed_request(request.scope).subscriber_id
+    await _role(services, network, Role.CARRIER, Role.PLATFORM)
+    body = (await strict_body(request, SignedPoints)).message
+    points = []
+    for p in body.points:
+        if p.capacity < 0 or not -90 <= p.lat <= 90 or not -180 <= p.lng <= 180:
+            raise ValidationError(
+                f"pickup point {p.id}: bad capacity or position", code="invalid_pickup_point"
+            )
+        points.append(
+            store.PickupPoint(
+                id=p.id,
+                network=network,
+                name=p.name,
+                address=p.address,
+                province=p.province,
+                city=p.city,
+                lat_e6=round(p.lat * 1_000_000),
+                lng_e6=round(p.lng * 1_000_000),
+                opening_hours=p.opening_hours,
+                capacity=p.capacity,
+                held=0,
+            )
+        )
+    async with services.db.transaction() as conn:
+        await store.publish_points(conn, network, points, services.clock())
+    return ack(published=len(points))
+
+
+async def _declare(request: Request[Any, Any, Any], state: State, kind: str) -> dict[str, Any]:
+    services = services_of(state)
+    owner = signed_request(request.scope).subscriber_id
+    if kind == "host":
+        await _role(services, owner, Role.PLATFORM)
+    else:
+        await _role(services, owner, Role.CARRIER, Role.PLATFORM)
+    given = (await strict_body(request, SignedRule)).message
+    rule = PickupRule(
+        network=owner,
+        valid_from=given.valid_from,
+        allowed=frozenset(given.allowed) if given.allowed is not None else None,
+        refused=frozenset(given.refused),
+        reason=given.reason,
+    )
+    async with services.db.transaction() as conn:
+        stored = await store.declare_policy(
+            conn, kind=kind, owner=owner, rule=rule, now=services.clock()
+        )
+    return ack(rule=stored.to_dict())
+
+
+@post("/pickup-policies", status_code=200, summary="Which carriers may deliver to your points")
+async def declare_pickup_policy(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return await _declare(request, state, "pickup")
+
+
+@post("/carrier-policies", status_code=200, summary="Which carriers your orders may use (hosts)")
+async def declare_carrier_policy(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return await _declare(request, state, "host")
+
+
+@get("/pickup-points", summary="Pickup points of every network near a location")
+async def search_points(
+    state: State,
+    lat: FromQuery[float],
+    lng: FromQuery[float],
+    radius_m: FromQuery[int] = 2000,
+    limit: FromQuery[int] = 20,
+) -> dict[str, Any]:
+    services = services_of(state)
+    if not 0 < radius_m <= MAX_RADIUS_M:
+        raise ValidationError(f"radius_m must be 1 to {MAX_RADIUS_M}", code="invalid_radius")
+    async with services.db.read() as conn:
+        near = await store.points_near(
+            conn, round(lat * 1e6), round(lng * 1e6), radius_m, min(max(limit, 1), 100)
+        )
+    return {"points": [p.as_dict() | {"distance_m": d, "full": p.full} for d, p in near]}
+
+
+@post("/shipments/quote", status_code=200, summary="Quotes of every carrier serving a route")
+async def quote(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    services = services_of(state)
+    given = (await strict_body(request, SignedRoute)).message
+    board = await service.quote_all(services, await _route(services, given))
+    return {
+        "quotes": [
+            {
+                "carrier": q.carrier,
+                "service": q.service,
+                "price": q.price,
+                "days": q.days,
+                "zone": q.zone.value,
+            }
+            for q in board.quotes
+        ],
+        "refused": board.refused,
+    }
+
+
+@post("/shipments", status_code=201, summary="Book a shipment with the carrier you choose")
+async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    await _role(services, signed.subscriber_id, Role.MERCHANT)
+    envelope = await strict_body(request, SignedBook)
+    given = envelope.message
+    route = await _route(services, given)
+    key = f"{signed.subscriber_id}|{envelope.context.message_id}".encode()
+    shipment_id = "shp_" + hashlib.blake2b(key, digest_size=12).hexdigest()
+    destination = dict(given.address) | {"area_code": given.destination or ""}
+    shipment = await service.book(
+        services,
+        _http(),
+        merchant=signed.subscriber_id,
+        carrier=given.carrier,
+        service=given.service,
+        route=route,
+        destination=destination,
+        shipment_id=shipment_id,
+    )
+    return shipment.as_dict()
+
+
+@post("/shipments/{shipment_id:str}/cancel", status_code=200, summary="Cancel before pick-up")
+async def cancel(
+    state: State, request: Request[Any, Any, Any], shipment_id: FromPath[str]
+) -> dict[str, Any]:
+    services = services_of(state)
+    caller = signed_request(request.scope).subscriber_id
+    return (await service.cancel(services, _http(), shipment_id, caller)).as_dict()
+
+
+@get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")
+async def show(
+    state: State, request: Request[Any, Any, Any], shipment_id: FromPath[str]
+) -> dict[str, Any]:
+    services = services_of(state)
+    caller = signed_request(request.scope).subscriber_id
+    async with services.db.read() as conn:
+        shipment = await store.get_shipment(conn, shipment_id)
+        participant = await require_participant(conn, caller)
+        events = await store.events_of(conn, shipment_id)
+    if caller not in (shipment.merchant, shipment.host, shipment.carrier) and not (
+        participant.has_role(Role.AUDITOR)
+    ):
+        raise ForbiddenError("this shipment is not yours", code="not_your_shipment")
+    return shipment.as_dict() | {"events": events}
+
+
+@post("/tracking", status_code=200, summary="Push a tracking event in your own vocabulary")
+async def track(
+    state: State, request: Request[Any, Any, Any], data: JSONBody[Envelope]
+) -> dict[str, Any]:
+    services = services_of(state)
+    carrier = signed_request(request.scope).subscriber_id
+    return await service.ingest(services, carrier, data.message)
+
+
+router = Router(
+    path="/v1",
+    route_handlers=[
+        declare_services,
+        publish_points,
+        declare_pickup_policy,
+        declare_carrier_policy,
+        search_points,
+        quote,
+        book,
+        cancel,
+        show,
+        track,
+    ],
+    middleware=[SignedRequestMiddleware()],
+    tags=["logistics"],
+    security=[{"beckn": []}],
+)

@@ -1,0 +1,124 @@
+"""Decision calls: the switch asks a participant something and trusts only a signed answer.
+
+Booking a shipment, reserving stock, authorizing a payment: the switch POSTs
+a signed `{context, message}` to `<callback URL>/<action>` and the answer
+must be signed by the participant with one of its registered keys, over the
+exact bytes of the answer. Retries reuse the message id, so a participant
+that deduplicates by it never acts twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from hutong.api.services import Services
+from hutong.protocol.envelope import request_envelope
+from hutong.protocol.errors import HutongError
+from hutong.protocol.signing import (
+    SignatureError,
+    check_window,
+    load_verify_key,
+    parse_authorization,
+    verify_signature,
+)
+from hutong.registry.models import Status
+from hutong.registry.service import require_participant
+
+CALL_LIFETIME = 60
+
+
+class CallRefused(HutongError):
+    """The participant answered with a signed refusal (its code and sentence)."""
+
+    status_code = 409
+
+
+class CallFailed(HutongError):
+    """No trustworthy answer: timeout, transport error, unsigned or badly signed answer."""
+
+    status_code = 502
+    code = "participant_unavailable"
+
+
+async def call(
+    services: Services,
+    http: httpx.AsyncClient,
+    subscriber_id: str,
+    action: str,
+    message: dict[str, Any],
+    *,
+    message_id: str,
+    timeout: float = 5.0,
+    attempts: int = 2,
+) -> dict[str, Any]:
+    """POST `message` to the participant's `<callback>/<action>`; the verified answer's message."""
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if participant.status is not Status.ACTIVE:
+        raise CallFailed(
+            f"{subscriber_id} is {participant.status.value}", code="participant_inactive"
+        )
+    body = json.dumps(
+        request_envelope(message, message_id=message_id, action=action),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    url = f"{participant.callback_url.rstrip('/')}/{action}"
+    last_error = ""
+    for _ in range(max(attempts, 1)):
+        created = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "authorization": services.signer().authorization(
+                body, created, created + CALL_LIFETIME
+            ),
+        }
+        try:
+            response = await http.post(url, content=body, headers=headers, timeout=timeout)
+        except httpx.TimeoutException:
+            last_error = f"{subscriber_id} did not answer {action} within {timeout:g} s"
+            continue
+        except httpx.HTTPError as exc:
+            last_error = f"{subscriber_id} could not be reached for {action}: {type(exc).__name__}"
+            continue
+        if response.status_code >= 500:
+            last_error = f"{subscriber_id} failed {action} (HTTP {response.status_code})"
+            continue
+        answer = await _verified(services, subscriber_id, response)
+        if response.status_code >= 400:
+            error = answer.get("error") or {}
+            raise CallRefused(
+                str(error.get("message") or f"{subscriber_id} refused {action}"),
+                code=str(error.get("code") or "refused"),
+            )
+        result = answer.get("message")
+        return result if isinstance(result, dict) else {}
+    raise CallFailed(last_error, code="participant_timeout" if "within" in last_error else None)
+
+
+async def _verified(
+    services: Services, subscriber_id: str, response: httpx.Response
+) -> dict[str, Any]:
+    authorization = response.headers.get("authorization", "")
+    try:
+        header = parse_authorization(authorization)
+        if header.subscriber_id != subscriber_id:
+            raise SignatureError(f"answer signed by {header.subscriber_id}")
+        owner = await services.keys().find(header.subscriber_id, header.key_id)
+        if owner is None or owner.key.refusal_at(services.clock()) is not None:
+            raise SignatureError(f"key {header.key_id} is not valid")
+        check_window(header, int(services.clock().timestamp()), skew=services.settings.clock_skew)
+        verify_signature(header, response.content, load_verify_key(owner.key.public_key))
+        document = json.loads(response.content)
+    except (SignatureError, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, SignatureError) else "answer is not JSON"
+        raise CallFailed(
+            f"the answer of {subscriber_id} is not trustworthy: {reason}", code="answer_not_signed"
+        ) from None
+    if not isinstance(document, dict):
+        raise CallFailed(f"the answer of {subscriber_id} is not an object", code="bad_answer")
+    return document

@@ -1,0 +1,1 @@
+"""Shipments, tracking normalization and pickup points."""

@@ -1,0 +1,304 @@
+"""Quoting, booking, cancelling shipments, and ingesting carriers' tracking events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from hutong.api.services import Services
+from hutong.calls import call
+from hutong.events.outbox import enqueue
+from hutong.logistics import store
+from hutong.logistics.pickup import PickupRule
+from hutong.logistics.plugins import CarrierPlugin, load_plugins
+from hutong.logistics.quotes import Place, Quote, cheapest_first, quote
+from hutong.logistics.statuses import Status
+from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    origin: Place
+    destination: Place
+    weight_g: int
+    pickup_point_id: str | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteBoard:
+    quotes: list[Quote]
+    #: Carriers that serve the route but may not deliver there, with why.
+    refused: list[dict[str, str]]
+
+
+def _cite(rule: PickupRule | None) -> str:
+    if rule is None:
+        return ""
+    return f" (policy v{rule.version} since {rule.valid_from}: {rule.reason})"
+
+
+async def _refusals(services: Services, route: Route, carrier: str, record: bool) -> str | None:
+    """Why `carrier` may not take this route (pickup point or host policy), or None."""
+    today = services.clock().date()
+    async with services.db.read() as conn:
+        point = (
+            await store.get_point(conn, route.pickup_point_id) if route.pickup_point_id else None
+        )
+        pickup = await store.pickup_policy(conn, point.network) if point else None
+        host = await store.host_policy(conn, route.host) if route.host else None
+    reason: str | None = None
+    kind = by = ""
+    if route.pickup_point_id and point is None:
+        raise NotFoundError(f"no pickup point {route.pickup_point_id}", code="unknown_pickup_point")
+    if point is not None and pickup is not None:
+        allowed, rule = pickup.allows(carrier, today)
+        if not allowed:
+            kind, by = "pickup_point", point.network
+            reason = f"{point.network} does not let {carrier} deliver to its points" + (
+                f" (policy v{rule.version} since {rule.valid_from}: {rule.reason})" if rule else ""
+            )
+    if reason is None and host is not None:
+        allowed, rule = host.allows(carrier, today)
+        if not allowed:
+            kind, by = "host_carrier", route.host or ""
+            reason = f"{route.host} does not let its orders ship with {carrier}" + (
+                f" (policy v{rule.version} since {rule.valid_from}: {rule.reason})" if rule else ""
+            )
+    if reason is not None and record:
+        async with services.db.transaction() as conn:
+            await store.record_refusal(
+                conn,
+                kind=kind,
+                by=by,
+                against=carrier,
+                subject=route.pickup_point_id or route.host or "",
+                reason=reason,
+                now=services.clock(),
+            )
+    return reason
+
+
+async def quote_all(services: Services, route: Route) -> QuoteBoard:
+    """Quotes from every carrier whose declared services serve the route, cheapest first."""
+    if route.weight_g <= 0:
+        raise ValidationError("weight_g must be a positive number of grams", code="invalid_weight")
+    async with services.db.read() as conn:
+        declared = await store.all_services(conn)
+    quotes: list[Quote] = []
+    refused: list[dict[str, str]] = []
+    for carrier, declarations in declared.items():
+        offers = [
+            q
+            for d in declarations
+            if (q := quote(carrier, d, route.origin, route.destination, route.weight_g)) is not None
+        ]
+        if not offers:
+            continue
+        reason = await _refusals(services, route, carrier, record=False)
+        if reason is not None:
+            refused.append({"carrier": carrier, "reason": reason})
+            continue
+        quotes.extend(offers)
+    return QuoteBoard(cheapest_first(quotes), refused)
+
+
+async def book(
+    services: Services,
+    http: httpx.AsyncClient,
+    *,
+    merchant: str,
+    carrier: str,
+    service: str,
+    route: Route,
+    destination: dict[str, Any],
+    shipment_id: str,
+) -> store.Shipment:
+    """Book with the chosen carrier (the merchant's free choice, unless a policy refuses it).
+
+    `shipment_id` is the idempotency key: booking it again returns the
+    shipment already booked, and the carrier sees the same message id.
+    """
+    async with services.db.read() as conn:
+        existing = await store.find_shipment(conn, shipment_id)
+        if existing is not None:
+            return existing
+        declared = (await store.all_services(conn)).get(carrier, [])
+    declaration = next((d for d in declared if d.name == service), None)
+    if declaration is None:
+        raise NotFoundError(f"{carrier} declares no service {service!r}", code="unknown_service")
+    priced = quote(carrier, declaration, route.origin, route.destination, route.weight_g)
+    if priced is None:
+        raise ConflictError(
+            f"{carrier} {service} does not serve this route", code="not_serviceable"
+        )
+    reason = await _refusals(services, route, carrier, record=True)
+    if reason is not None:
+        code = "pickup_point_refused" if route.pickup_point_id else "carrier_not_allowed"
+        raise ConflictError(reason, code=code)
+    now = services.clock()
+    if route.pickup_point_id:
+        async with services.db.transaction() as conn:
+            if not await store.change_held(conn, route.pickup_point_id, +1):
+                await store.record_refusal(
+                    conn,
+                    kind="pickup_full",
+                    by=route.pickup_point_id,
+                    against=carrier,
+                    subject=shipment_id,
+                    reason="pickup point at capacity",
+                    now=now,
+                )
+                raise ConflictError(
+                    f"pickup point {route.pickup_point_id} is full", code="pickup_point_full"
+                )
+    try:
+        answer = await call(
+            services,
+            http,
+            carrier,
+            "book",
+            {
+                "shipment_id": shipment_id,
+                "service": service,
+                "merchant": merchant,
+                "origin": {"province": route.origin.province, "city": route.origin.city},
+                "destination": destination,
+                "pickup_point_id": route.pickup_point_id,
+                "weight_g": route.weight_g,
+            },
+            message_id=shipment_id,
+        )
+        tracking_number = str(answer["tracking_number"])
+        label_ref = str(answer.get("label_ref") or "")
+    except BaseException:
+        if route.pickup_point_id:  # give the slot back: nothing was booked
+            async with services.db.transaction() as conn:
+                await store.change_held(conn, route.pickup_point_id, -1)
+        raise
+    shipment = store.Shipment(
+        id=shipment_id,
+        merchant=merchant,
+        host=route.host,
+        carrier=carrier,
+        service=service,
+        tracking_number=tracking_number,
+        label_ref=label_ref,
+        pickup_point_id=route.pickup_point_id,
+        destination=destination,
+        weight_g=route.weight_g,
+        price=priced.price,
+        status=Status.INFO_RECEIVED,
+        sub_status="booked",
+        status_at=now,
+    )
+    async with services.db.transaction() as conn:
+        await store.insert_shipment(conn, shipment, now)
+        await _tell(conn, shipment, "booked", now)
+    return shipment
+
+
+async def cancel(
+    services: Services, http: httpx.AsyncClient, shipment_id: str, caller: str
+) -> store.Shipment:
+    async with services.db.read() as conn:
+        shipment = await store.get_shipment(conn, shipment_id)
+    if caller != shipment.merchant:
+        raise ForbiddenError("only the merchant cancels its shipment", code="not_your_shipment")
+    if shipment.status not in (Status.INFO_RECEIVED, Status.UNKNOWN):
+        raise ConflictError(
+            f"shipment {shipment_id} is {shipment.status.value}; only one not yet picked up "
+            "can be cancelled",
+            code="too_late_to_cancel",
+        )
+    await call(
+        services,
+        http,
+        shipment.carrier,
+        "cancel",
+        {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number},
+        message_id=f"{shipment.id}:cancel",
+    )
+    now = services.clock()
+    async with services.db.transaction() as conn:
+        await store.set_status(
+            conn, shipment.id, Status.CANCELLED, "cancelled_by_merchant", now, now
+        )
+        if shipment.pickup_point_id:
+            await store.change_held(conn, shipment.pickup_point_id, -1)
+        shipment = await store.get_shipment(conn, shipment.id)
+        await _tell(conn, shipment, "cancelled", now)
+    return shipment
+
+
+def plugin_for(carrier: str) -> CarrierPlugin:
+    plugin = load_plugins().get(carrier)
+    if plugin is None:
+        raise ForbiddenError(
+            f"{carrier} has no tracking integration installed on this switch",
+            code="no_carrier_plugin",
+        )
+    return plugin
+
+
+async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """One tracking event in the carrier's own vocabulary: store, map, maybe advance."""
+    plugin = plugin_for(carrier)
+    try:
+        event = plugin.parse_event(payload)
+    except ValueError as exc:
+        raise ValidationError(f"{carrier} event not understood: {exc}", code="bad_event") from None
+    mapped = plugin.mapping.map(event.code, event.sub_code)
+    now = services.clock()
+    async with services.db.transaction() as conn:
+        shipment = await store.shipment_by_tracking(conn, carrier, event.tracking_number)
+        if shipment is None:
+            raise NotFoundError(
+                f"{carrier} has no shipment with tracking number {event.tracking_number}",
+                code="unknown_tracking_number",
+            )
+        applied = await store.record_event(
+            conn,
+            shipment=shipment,
+            dedupe_key=plugin.dedupe_key(event),
+            mapped=mapped,
+            raw=dict(event.raw),
+            occurred_at=event.occurred_at,
+            now=now,
+        )
+        if applied.changed:
+            await _tell(conn, applied.shipment, "status", now)
+            if applied.shipment.pickup_point_id and applied.shipment.status in (
+                Status.DELIVERED,
+                Status.RETURNED,
+            ):
+                await store.change_held(conn, applied.shipment.pickup_point_id, -1)
+    return {
+        "shipment_id": shipment.id,
+        "duplicate": applied.duplicate,
+        "applied": applied.changed,
+        "status": applied.shipment.status.value,
+        "event": {
+            "status": mapped.status.value,
+            "sub_status": mapped.sub_status,
+            "reason": mapped.reason,
+            "raw_code": mapped.raw_code,
+            "raw_sub_code": mapped.raw_sub_code,
+            "mapped": mapped.mapped,
+        },
+    }
+
+
+async def _tell(conn: Any, shipment: store.Shipment, what: str, now: Any) -> None:
+    """Shipment news goes to the merchant and the host (when there is one)."""
+    for recipient in {shipment.merchant, *([shipment.host] if shipment.host else [])}:
+        await enqueue(
+            conn,
+            recipient=recipient,
+            action="on_shipment",
+            message={"change": what, "shipment": shipment.as_dict()},
+            now=now,
+            transaction_id=shipment.id,
+        )
