@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hutong.cli import demo, events, keys, ledger, links, participant, serve, sign
+from hutong.cli import demo, events, keys, ledger, links, logistics, participant, serve, sign
 
 app = typer.Typer(
     name="hutong",
@@ -20,6 +20,8 @@ app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")
 app.add_typer(links.share_app, name="share")
+app.add_typer(logistics.ship_app, name="ship")
+app.add_typer(logistics.pickup_app, name="pickup")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)
