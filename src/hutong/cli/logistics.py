@@ -11,6 +11,7 @@ from rich.table import Table
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.logistics import service, store
+from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import Signer
@@ -21,7 +22,7 @@ pickup_app = typer.Typer(help="Pickup points of every network.", no_args_is_help
 
 Origin = Annotated[str, typer.Option(help="Six-digit area code of the sender, e.g. 330106.")]
 Destination = Annotated[str, typer.Option(help="Area code of the recipient.")]
-PickupPoint = Annotated[str | None, typer.Option(help="Deliver to this pickup point instead.")]
+PickupPointId = Annotated[str | None, typer.Option(help="Deliver to this pickup point instead.")]
 Weight = Annotated[int, typer.Option(help="Weight in grams.")]
 Host = Annotated[str | None, typer.Option(help="The host platform of the order, if any.")]
 
@@ -61,7 +62,7 @@ def quote(
     origin: Origin,
     weight: Weight,
     destination: Destination = "",
-    pickup_point: PickupPoint = None,
+    pickup_point: PickupPointId = None,
     host: Host = None,
 ) -> None:
     """Quotes of every carrier that serves the route, cheapest first."""
@@ -87,7 +88,7 @@ def book(
     origin: Origin,
     weight: Weight,
     destination: Destination = "",
-    pickup_point: PickupPoint = None,
+    pickup_point: PickupPointId = None,
     host: Host = None,
 ) -> None:
     """Book a shipment with the carrier (the switch calls the carrier, signed)."""
@@ -168,7 +169,7 @@ def search(
 ) -> None:
     """Pickup points of every network near a location, nearest first."""
 
-    async def work(services: Services) -> list[tuple[int, store.PickupPoint]]:
+    async def work(services: Services) -> list[tuple[int, PickupPoint]]:
         async with services.db.read() as conn:
             return await store.points_near(
                 conn, round(lat * 1e6), round(lng * 1e6), radius_m, limit

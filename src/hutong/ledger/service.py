@@ -10,7 +10,6 @@ from many transfers per commit, not from weaker durability.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from hutong.ledger.models import Result, TransferRequest
 from hutong.ledger.store import apply_batches
 from hutong.store.db import Database
+from hutong.store.gather import Gatherer
 
 #: Largest batch one caller may submit.
 MAX_BATCH = 8190
@@ -48,8 +48,12 @@ class Ledger:
         self.clock = clock
         self.max_transfers = max_transfers
         self.max_wait = max_wait
-        self._queue: asyncio.Queue[_Waiting] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._gatherer: Gatherer[_Waiting] = Gatherer(
+            self._commit,
+            max_items=max_transfers,
+            weight=lambda waiting: len(waiting.requests),
+            max_wait=max_wait,
+        )
         self.commits = 0
         self.transfers = 0
 
@@ -59,40 +63,12 @@ class Ledger:
             raise BatchTooLarge(f"at most {MAX_BATCH} transfers per batch, got {len(requests)}")
         if not requests:
             return []
-        if self._task is None or self._task.done():
-            self._queue = asyncio.Queue()
-            self._task = asyncio.create_task(self._loop())
-        assert self._queue is not None
         future: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Waiting(requests, future))
+        await self._gatherer.put(_Waiting(requests, future))
         return await future
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        assert self._queue is not None
-        queue = self._queue
-        carried: _Waiting | None = None
-        while True:
-            group = [carried if carried is not None else await queue.get()]
-            carried = None
-            # Let requests that are already running reach the queue too
-            # (with no wait configured, one turn of the event loop).
-            await asyncio.sleep(self.max_wait)
-            size = len(group[0].requests)
-            while not queue.empty():
-                waiting = queue.get_nowait()
-                if size + len(waiting.requests) > self.max_transfers:
-                    carried = waiting  # first in the next group
-                    break
-                group.append(waiting)
-                size += len(waiting.requests)
-            await self._commit(group)
+        await self._gatherer.close()
 
     async def _commit(self, group: list[_Waiting]) -> None:
         for attempt in range(5):

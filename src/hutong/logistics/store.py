@@ -13,7 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.mapping import Mapped
-from hutong.logistics.pickup import PickupPolicy, PickupRule, distance_m
+from hutong.logistics.pickup import (
+    PickupPoint,
+    PickupPolicy,
+    PickupRule,
+    bounding_box,
+    nearest,
+)
 from hutong.logistics.quotes import ServiceDeclaration
 from hutong.logistics.statuses import Status, advances
 from hutong.protocol.errors import NotFoundError
@@ -61,40 +67,6 @@ async def all_services(conn: AsyncConnection) -> dict[str, list[ServiceDeclarati
 
 
 # -- pickup points and policies ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PickupPoint:
-    id: str
-    network: str
-    name: str
-    address: str
-    province: str
-    city: str
-    lat_e6: int
-    lng_e6: int
-    opening_hours: str
-    capacity: int
-    held: int
-
-    @property
-    def full(self) -> bool:
-        return self.held >= self.capacity
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "network": self.network,
-            "name": self.name,
-            "address": self.address,
-            "province": self.province,
-            "city": self.city,
-            "lat": self.lat_e6 / 1_000_000,
-            "lng": self.lng_e6 / 1_000_000,
-            "opening_hours": self.opening_hours,
-            "capacity": self.capacity,
-            "held": self.held,
-        }
 
 
 def _point(row: Any) -> PickupPoint:
@@ -148,21 +120,16 @@ async def points_near(
     conn: AsyncConnection, lat_e6: int, lng_e6: int, radius_m: int, limit: int
 ) -> list[tuple[int, PickupPoint]]:
     """Points within `radius_m`, nearest first, with their distance in metres."""
-    # A bounding box in the index-friendly columns, then the exact distance.
-    lat_span = radius_m * 9  # about 1e6/111_000 micro-degrees per metre
-    lng_span = lat_span * 2  # generous below 60 degrees of latitude
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat_e6, lng_e6, radius_m)
     rows = (
         await conn.execute(
             select(pickup_points).where(
-                pickup_points.c.lat_e6.between(lat_e6 - lat_span, lat_e6 + lat_span),
-                pickup_points.c.lng_e6.between(lng_e6 - lng_span, lng_e6 + lng_span),
+                pickup_points.c.lat_e6.between(min_lat, max_lat),
+                pickup_points.c.lng_e6.between(min_lng, max_lng),
             )
         )
     ).all()
-    near = [(distance_m(lat_e6, lng_e6, r.lat_e6, r.lng_e6), _point(r)) for r in rows]
-    near = [(d, p) for d, p in near if d <= radius_m]
-    near.sort(key=lambda item: (item[0], item[1].id))
-    return near[:limit]
+    return nearest([_point(r) for r in rows], lat_e6, lng_e6, radius_m, limit)
 
 
 async def change_held(conn: AsyncConnection, point_id: str, delta: int) -> bool:

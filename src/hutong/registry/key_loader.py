@@ -10,63 +10,47 @@ group commit, for reads).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from sqlalchemy import bindparam, select, tuple_
 
 from hutong.registry.models import Status
 from hutong.registry.service import KeyOwner, _key, find_key
 from hutong.store.db import Database
+from hutong.store.gather import Gatherer
 from hutong.store.tables import participant_keys, participants
 
 KeyRef = tuple[str, str]
+_Waiting = tuple[KeyRef, "asyncio.Future[KeyOwner | None]"]
 
 
 class KeyLoader:
     def __init__(self, db: Database, *, max_batch: int = 200) -> None:
         self.db = db
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[KeyRef, asyncio.Future[KeyOwner | None]]] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._gatherer: Gatherer[_Waiting] = Gatherer(self._answer, max_items=max_batch, workers=2)
 
     async def find(self, subscriber_id: str, key_id: str) -> KeyOwner | None:
         if self.db.is_sqlite:  # a read there costs tens of microseconds
             async with self.db.read() as conn:
                 return await find_key(conn, subscriber_id, key_id)
-        if not self._tasks or any(task.done() for task in self._tasks):
-            await self.close()
-            self._queue = asyncio.Queue()
-            self._tasks = [asyncio.create_task(self._loop()) for _ in range(2)]
-        assert self._queue is not None
         future: asyncio.Future[KeyOwner | None] = asyncio.get_running_loop().create_future()
-        await self._queue.put(((subscriber_id, key_id), future))
+        await self._gatherer.put(((subscriber_id, key_id), future))
         return await future
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+        await self._gatherer.close()
 
-    async def _loop(self) -> None:
-        assert self._queue is not None
-        queue = self._queue
-        while True:
-            batch = [await queue.get()]
-            while len(batch) < self.max_batch and not queue.empty():
-                batch.append(queue.get_nowait())
-            try:
-                found = await self._load({ref for ref, _ in batch})
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for ref, future in batch:
+    async def _answer(self, batch: list[_Waiting]) -> None:
+        try:
+            found = await self._load({ref for ref, _ in batch})
+        except Exception as exc:
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(found.get(ref))
+                    future.set_exception(exc)
+            return
+        for ref, future in batch:
+            if not future.done():
+                future.set_result(found.get(ref))
 
     async def _load(self, refs: set[KeyRef]) -> dict[KeyRef, KeyOwner]:
         async with self.db.read() as conn:

@@ -17,7 +17,6 @@ commits when load is light.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -26,6 +25,7 @@ from sqlalchemy import Insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.db import Database
+from hutong.store.gather import Gatherer
 
 T = TypeVar("T")
 Write = Callable[[AsyncConnection], Awaitable[Any]]
@@ -100,8 +100,9 @@ class WriteBatcher:
         #: Batches in flight at once: one for SQLite (one writer at a time),
         #: several for PostgreSQL, where each waits on network round trips.
         self.parallel = parallel or (1 if db.is_sqlite else 4)
-        self._queue: asyncio.Queue[_Pending] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._gatherer: Gatherer[_Pending] = Gatherer(
+            self._commit, max_items=max_batch, max_wait=max_wait, workers=self.parallel
+        )
         self.batches = 0
         self.writes = 0
 
@@ -116,34 +117,12 @@ class WriteBatcher:
         given, runs in the same transaction with the exception (to record a
         refusal, say) and its result is returned; otherwise the exception is.
         """
-        if not self._tasks or any(task.done() for task in self._tasks):
-            await self.close()
-            self._queue = asyncio.Queue()
-            self._tasks = [asyncio.create_task(self._loop()) for _ in range(self.parallel)]
-        assert self._queue is not None
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(write, recover, future))
+        await self._gatherer.put(_Pending(write, recover, future))
         return await future
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-
-    async def _loop(self) -> None:
-        assert self._queue is not None
-        queue = self._queue
-        while True:
-            batch = [await queue.get()]
-            # Let requests that are already running reach the queue too
-            # (with no wait configured, one turn of the event loop).
-            await asyncio.sleep(self.max_wait)
-            while len(batch) < self.max_batch and not queue.empty():
-                batch.append(queue.get_nowait())
-            await self._commit(batch)
+        await self._gatherer.close()
 
     @staticmethod
     async def _apply(conn: AsyncConnection, pending: _Pending) -> tuple[bool, Any]:

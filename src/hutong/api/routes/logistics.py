@@ -17,7 +17,7 @@ from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
 from hutong.api.services import Services
 from hutong.logistics import service, store
-from hutong.logistics.pickup import PickupRule
+from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
@@ -105,6 +105,23 @@ class SignedBook(msgspec.Struct, kw_only=True):
     message: BookIn
 
 
+def point_out(point: PickupPoint) -> dict[str, Any]:
+    return {
+        "id": point.id,
+        "network": point.network,
+        "name": point.name,
+        "address": point.address,
+        "province": point.province,
+        "city": point.city,
+        "lat": point.lat_e6 / 1_000_000,
+        "lng": point.lng_e6 / 1_000_000,
+        "opening_hours": point.opening_hours,
+        "capacity": point.capacity,
+        "held": point.held,
+        "full": point.free == 0,
+    }
+
+
 async def _role(services: Services, subscriber_id: str, *roles: Role) -> None:
     async with services.db.read() as conn:
         participant = await require_participant(conn, subscriber_id)
@@ -171,7 +188,7 @@ async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[
                 f"pickup point {p.id}: bad capacity or position", code="invalid_pickup_point"
             )
         points.append(
-            store.PickupPoint(
+            PickupPoint(
                 id=p.id,
                 network=network,
                 name=p.name,
@@ -237,7 +254,7 @@ async def search_points(
         near = await store.points_near(
             conn, round(lat * 1e6), round(lng * 1e6), radius_m, min(max(limit, 1), 100)
         )
-    return {"points": [p.as_dict() | {"distance_m": d, "full": p.full} for d, p in near]}
+    return {"points": [point_out(p) | {"distance_m": d} for d, p in near]}
 
 
 @post("/shipments/quote", status_code=200, summary="Quotes of every carrier serving a route")
