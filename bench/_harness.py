@@ -193,3 +193,26 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
 
 def as_dict(result: PhaseResult) -> dict[str, Any]:
     return asdict(result)
+
+
+def run_on_databases(
+    name: str, bench_database: Any, args: Any, extra: dict[str, Any] | None = None
+) -> None:
+    """Run `bench_database(label, url, args)` on SQLite and (if configured) PostgreSQL.
+
+    `args.database` picks sqlite, postgres or both; PostgreSQL is the server
+    named by HUTONG_TEST_POSTGRES_URL. The runs are written to
+    bench/results/NAME.json with the machine and the settings.
+    """
+    postgres = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
+    runs = []
+    if args.database in ("sqlite", "both"):
+        runs.append(bench_database("sqlite", None, args))
+    if args.database in ("postgres", "both"):
+        if postgres:
+            runs.append(bench_database("postgres", postgres, args))
+        else:
+            print("[postgres] skipped: HUTONG_TEST_POSTGRES_URL is not set")
+    payload = {"benchmark": name, "machine": machine(), "settings": vars(args), "runs": runs}
+    path = write_results(name, payload | (extra or {}))
+    print(f"written to {path.relative_to(path.parents[2])}")

@@ -63,10 +63,9 @@ from bench._harness import (
     as_dict,
     http_request,
     hutong_server,
-    machine,
     reset_postgres,
+    run_on_databases,
     run_phase,
-    write_results,
 )
 from hutong.client import Client
 from hutong.protocol.signing import new_key_pair
@@ -472,20 +471,7 @@ def main() -> None:
     )
     parser.add_argument("--profile-seconds", type=int, default=5, help="py-spy duration")
     args = parser.parse_args()
-    postgres = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
-    runs = []
-    if args.database in ("sqlite", "both"):
-        runs.append(bench_database("sqlite", None, args))
-    if args.database in ("postgres", "both"):
-        if postgres:
-            runs.append(bench_database("postgres", postgres, args))
-        else:
-            print("[postgres] skipped: HUTONG_TEST_POSTGRES_URL is not set")
-    path = write_results(
-        "links",
-        {"benchmark": "links", "machine": machine(), "settings": vars(args), "runs": runs},
-    )
-    print(f"written to {path.relative_to(path.parents[2])}")
+    run_on_databases("links", bench_database, args)
 
 
 if __name__ == "__main__":

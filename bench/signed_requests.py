@@ -22,7 +22,6 @@ PostgreSQL is used when HUTONG_TEST_POSTGRES_URL is set (scripts/pg.sh starts on
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from typing import Any
 
@@ -35,10 +34,9 @@ from bench._harness import (
     as_dict,
     http_request,
     hutong_server,
-    machine,
     reset_postgres,
+    run_on_databases,
     run_phase,
-    write_results,
 )
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
@@ -135,25 +133,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating phases of each kind")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
-    postgres = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
-    runs = []
-    if args.database in ("sqlite", "both"):
-        runs.append(bench_database("sqlite", None, args))
-    if args.database in ("postgres", "both"):
-        if postgres:
-            runs.append(bench_database("postgres", postgres, args))
-        else:
-            print("[postgres] skipped: HUTONG_TEST_POSTGRES_URL is not set")
-    path = write_results(
-        "signed_requests",
-        {
-            "benchmark": "signed_requests",
-            "machine": machine(),
-            "settings": vars(args),
-            "runs": runs,
-        },
-    )
-    print(f"written to {path.relative_to(path.parents[2])}")
+    run_on_databases("signed_requests", bench_database, args)
 
 
 if __name__ == "__main__":
