@@ -1,0 +1,1 @@
+"""Payments, pay-for-me, wallet-to-wallet transfers and points exchange."""
