@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import subprocess
 import sys
 import time
@@ -62,10 +61,9 @@ from bench._harness import (
     as_dict,
     http_request,
     hutong_server,
-    machine,
     reset_postgres,
+    run_on_databases,
     run_phase,
-    write_results,
 )
 from bench.signed_requests import build_requests, register
 from hutong.client import Client, encode_json
@@ -366,7 +364,7 @@ def bench_database(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shipments", type=int, default=300, help="booked, over 3 carriers")
-    parser.add_argument("--requests", type=int, default=3000, help="requests per phase")
+    parser.add_argument("--requests", type=int, default=2100, help="requests per phase")
     parser.add_argument("--concurrency", type=int, default=24, help="connections (3 divides it)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating phases of each kind")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
@@ -374,21 +372,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.concurrency % 3 or args.shipments < 3 or args.requests < 3:
         parser.error("--concurrency must be a multiple of 3; --shipments, --requests >= 3")
-    postgres = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
-    runs = []
-    if args.database in ("sqlite", "both"):
-        runs.append(bench_database("sqlite", None, args))
-    if args.database in ("postgres", "both"):
-        if postgres:
-            runs.append(bench_database("postgres", postgres, args))
-        else:
-            print("[postgres] skipped: HUTONG_TEST_POSTGRES_URL is not set")
-    path = write_results(
-        "tracking",
-        {"benchmark": "tracking", "machine": machine(), "settings": vars(args), "runs": runs},
-    )
-    print(f"written to {path.relative_to(path.parents[2])}")
-    if not all(run["lossless"] and not run["non_200"] for run in runs):
+    runs: list[dict[str, Any]] = []
+
+    def run(label: str, database_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
+        runs.append(bench_database(label, database_url, args))
+        return runs[-1]
+
+    run_on_databases("tracking", run, args)
+    if not all(r["lossless"] and not r["non_200"] for r in runs):
         raise SystemExit("tracking events were refused, lost or stored twice")
 
 
