@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.services import Services
 from hutong.calls import call
 from hutong.events.outbox import enqueue
 from hutong.logistics import store
-from hutong.logistics.pickup import PickupRule
 from hutong.logistics.plugins import CarrierPlugin, load_plugins
 from hutong.logistics.quotes import Place, Quote, cheapest_first, quote
 from hutong.logistics.statuses import Status
@@ -34,14 +35,10 @@ class QuoteBoard:
     refused: list[dict[str, str]]
 
 
-def _cite(rule: PickupRule | None) -> str:
-    if rule is None:
-        return ""
-    return f" (policy v{rule.version} since {rule.valid_from}: {rule.reason})"
-
-
-async def _refusals(services: Services, route: Route, carrier: str, record: bool) -> str | None:
-    """Why `carrier` may not take this route (pickup point or host policy), or None."""
+async def _refusals(
+    services: Services, route: Route, carrier: str, record: bool
+) -> tuple[str, str] | None:
+    """(code, why) when `carrier` may not take this route (pickup point or host policy)."""
     today = services.clock().date()
     async with services.db.read() as conn:
         point = (
@@ -67,7 +64,9 @@ async def _refusals(services: Services, route: Route, carrier: str, record: bool
             reason = f"{route.host} does not let its orders ship with {carrier}" + (
                 f" (policy v{rule.version} since {rule.valid_from}: {rule.reason})" if rule else ""
             )
-    if reason is not None and record:
+    if reason is None:
+        return None
+    if record:
         async with services.db.transaction() as conn:
             await store.record_refusal(
                 conn,
@@ -78,7 +77,7 @@ async def _refusals(services: Services, route: Route, carrier: str, record: bool
                 reason=reason,
                 now=services.clock(),
             )
-    return reason
+    return ("pickup_point_refused" if kind == "pickup_point" else "carrier_not_allowed"), reason
 
 
 async def quote_all(services: Services, route: Route) -> QuoteBoard:
@@ -97,9 +96,9 @@ async def quote_all(services: Services, route: Route) -> QuoteBoard:
         ]
         if not offers:
             continue
-        reason = await _refusals(services, route, carrier, record=False)
-        if reason is not None:
-            refused.append({"carrier": carrier, "reason": reason})
+        refusal = await _refusals(services, route, carrier, record=False)
+        if refusal is not None:
+            refused.append({"carrier": carrier, "reason": refusal[1]})
             continue
         quotes.extend(offers)
     return QuoteBoard(cheapest_first(quotes), refused)
@@ -121,6 +120,8 @@ async def book(
     `shipment_id` is the idempotency key: booking it again returns the
     shipment already booked, and the carrier sees the same message id.
     """
+    if route.weight_g <= 0:
+        raise ValidationError("weight_g must be a positive number of grams", code="invalid_weight")
     async with services.db.read() as conn:
         existing = await store.find_shipment(conn, shipment_id)
         if existing is not None:
@@ -134,14 +135,15 @@ async def book(
         raise ConflictError(
             f"{carrier} {service} does not serve this route", code="not_serviceable"
         )
-    reason = await _refusals(services, route, carrier, record=True)
-    if reason is not None:
-        code = "pickup_point_refused" if route.pickup_point_id else "carrier_not_allowed"
+    refusal = await _refusals(services, route, carrier, record=True)
+    if refusal is not None:
+        code, reason = refusal
         raise ConflictError(reason, code=code)
     now = services.clock()
     if route.pickup_point_id:
         async with services.db.transaction() as conn:
-            if not await store.change_held(conn, route.pickup_point_id, +1):
+            taken = await store.change_held(conn, route.pickup_point_id, +1)
+            if not taken:
                 await store.record_refusal(
                     conn,
                     kind="pickup_full",
@@ -151,9 +153,10 @@ async def book(
                     reason="pickup point at capacity",
                     now=now,
                 )
-                raise ConflictError(
-                    f"pickup point {route.pickup_point_id} is full", code="pickup_point_full"
-                )
+        if not taken:  # raised after the commit, so the refusal stays recorded
+            raise ConflictError(
+                f"pickup point {route.pickup_point_id} is full", code="pickup_point_full"
+            )
     try:
         answer = await call(
             services,
@@ -194,9 +197,21 @@ async def book(
         sub_status="booked",
         status_at=now,
     )
-    async with services.db.transaction() as conn:
-        await store.insert_shipment(conn, shipment, now)
-        await _tell(conn, shipment, "booked", now)
+    try:
+        async with services.db.transaction() as conn:
+            await store.insert_shipment(conn, shipment, now)
+            await _tell(conn, shipment, "booked", now)
+    except IntegrityError:
+        # A retry of this booking raced it and stored it first (the carrier saw the same
+        # message id and booked once): give back the slot this attempt took, same answer.
+        async with services.db.read() as conn:
+            existing = await store.find_shipment(conn, shipment_id)
+        if existing is None:
+            raise
+        if route.pickup_point_id:
+            async with services.db.transaction() as conn:
+                await store.change_held(conn, route.pickup_point_id, -1)
+        return existing
     return shipment
 
 
@@ -251,9 +266,12 @@ async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> d
     except ValueError as exc:
         raise ValidationError(f"{carrier} event not understood: {exc}", code="bad_event") from None
     mapped = plugin.mapping.map(event.code, event.sub_code)
-    now = services.clock()
-    async with services.db.transaction() as conn:
-        shipment = await store.shipment_by_tracking(conn, carrier, event.tracking_number)
+    dedupe_key = plugin.dedupe_key(event)
+
+    async def write(conn: AsyncConnection) -> tuple[store.Shipment, store.Applied]:
+        now = services.clock()
+        # The row lock orders concurrent events of one shipment (PostgreSQL).
+        shipment = await store.shipment_by_tracking(conn, carrier, event.tracking_number, lock=True)
         if shipment is None:
             raise NotFoundError(
                 f"{carrier} has no shipment with tracking number {event.tracking_number}",
@@ -262,7 +280,7 @@ async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> d
         applied = await store.record_event(
             conn,
             shipment=shipment,
-            dedupe_key=plugin.dedupe_key(event),
+            dedupe_key=dedupe_key,
             mapped=mapped,
             raw=dict(event.raw),
             occurred_at=event.occurred_at,
@@ -270,11 +288,19 @@ async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> d
         )
         if applied.changed:
             await _tell(conn, applied.shipment, "status", now)
-            if applied.shipment.pickup_point_id and applied.shipment.status in (
-                Status.DELIVERED,
-                Status.RETURNED,
+            # The parcel leaves the point (or never comes) once: the first terminal state
+            # gives the slot back, not delivered -> returned, nor a cancelled booking
+            # delivered after all.
+            if (
+                applied.shipment.pickup_point_id
+                and applied.shipment.status.terminal
+                and not shipment.status.terminal
             ):
                 await store.change_held(conn, applied.shipment.pickup_point_id, -1)
+        return shipment, applied
+
+    # Group commit: concurrent carriers' events share one durable commit.
+    shipment, applied = await services.batcher().run(write)
     return {
         "shipment_id": shipment.id,
         "duplicate": applied.duplicate,

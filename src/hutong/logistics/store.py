@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.mapping import Mapped
@@ -294,17 +294,33 @@ async def get_shipment(conn: AsyncConnection, shipment_id: str) -> Shipment:
     return found
 
 
+_BY_TRACKING = select(shipments).where(
+    shipments.c.carrier == bindparam("carrier"),
+    shipments.c.tracking_number == bindparam("tracking_number"),
+)
+#: The same, locking the row (PostgreSQL) so events of one shipment apply one at a time.
+_BY_TRACKING_LOCKED = _BY_TRACKING.with_for_update()
+
+
 async def shipment_by_tracking(
-    conn: AsyncConnection, carrier: str, tracking_number: str
+    conn: AsyncConnection, carrier: str, tracking_number: str, *, lock: bool = False
 ) -> Shipment | None:
-    row = (
-        await conn.execute(
-            select(shipments).where(
-                shipments.c.carrier == carrier, shipments.c.tracking_number == tracking_number
-            )
-        )
-    ).first()
+    statement = _BY_TRACKING_LOCKED if lock else _BY_TRACKING
+    params = {"carrier": carrier, "tracking_number": tracking_number}
+    row = (await conn.execute(statement, params)).first()
     return _shipment(row) if row is not None else None
+
+
+_SET_STATUS = (
+    update(shipments)
+    .where(shipments.c.id == bindparam("shipment_id"))
+    .values(
+        status=bindparam("new_status"),
+        sub_status=bindparam("new_sub_status"),
+        status_at=bindparam("new_status_at"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 async def set_status(
@@ -316,9 +332,14 @@ async def set_status(
     now: datetime,
 ) -> None:
     await conn.execute(
-        update(shipments)
-        .where(shipments.c.id == shipment_id)
-        .values(status=status.value, sub_status=sub_status, status_at=at, updated_at=now)
+        _SET_STATUS,
+        {
+            "shipment_id": shipment_id,
+            "new_status": status.value,
+            "new_sub_status": sub_status,
+            "new_status_at": at,
+            "now": now,
+        },
     )
 
 
@@ -328,6 +349,13 @@ class Applied:
     changed: bool
     shipment: Shipment
     mapped: Mapped
+
+
+_INSERT_EVENT = insert(tracking_events)
+_SEEN = select(tracking_events.c.id).where(
+    tracking_events.c.carrier == bindparam("carrier"),
+    tracking_events.c.dedupe_key == bindparam("dedupe_key"),
+)
 
 
 async def record_event(
@@ -340,32 +368,38 @@ async def record_event(
     occurred_at: datetime,
     now: datetime,
 ) -> Applied:
-    """Store one tracking event (once) and move the shipment's state if it advances."""
-    changed = advances(shipment.status, shipment.status_at, mapped.status, occurred_at)
-    try:
-        async with conn.begin_nested():
-            await conn.execute(
-                insert(tracking_events),
-                {
-                    "shipment_id": shipment.id,
-                    "carrier": shipment.carrier,
-                    "dedupe_key": dedupe_key,
-                    "raw_code": mapped.raw_code,
-                    "raw_sub_code": mapped.raw_sub_code,
-                    "raw": json.dumps(raw, ensure_ascii=False, default=str),
-                    "status": mapped.status.value,
-                    "sub_status": mapped.sub_status,
-                    "reason": mapped.reason,
-                    "occurred_at": occurred_at,
-                    "received_at": now,
-                    "applied": changed,
-                },
-            )
-    except IntegrityError:
+    """Store one tracking event (once) and move the shipment's state if it advances.
+
+    The caller holds the shipment's row lock (`shipment_by_tracking(lock=True)`),
+    so the duplicate check and the state change see every earlier event of
+    this shipment; the unique key on (carrier, dedupe_key) stays the backstop.
+    """
+    seen = await conn.scalar(_SEEN, {"carrier": shipment.carrier, "dedupe_key": dedupe_key})
+    if seen is not None:
         return Applied(True, False, shipment, mapped)
+    changed = advances(shipment.status, shipment.status_at, mapped.status, occurred_at)
+    await conn.execute(
+        _INSERT_EVENT,
+        {
+            "shipment_id": shipment.id,
+            "carrier": shipment.carrier,
+            "dedupe_key": dedupe_key,
+            "raw_code": mapped.raw_code,
+            "raw_sub_code": mapped.raw_sub_code,
+            "raw": json.dumps(raw, ensure_ascii=False, default=str),
+            "status": mapped.status.value,
+            "sub_status": mapped.sub_status,
+            "reason": mapped.reason,
+            "occurred_at": occurred_at,
+            "received_at": now,
+            "applied": changed,
+        },
+    )
     if changed:
         await set_status(conn, shipment.id, mapped.status, mapped.sub_status, occurred_at, now)
-        shipment = await get_shipment(conn, shipment.id)
+        shipment = dataclasses.replace(
+            shipment, status=mapped.status, sub_status=mapped.sub_status, status_at=occurred_at
+        )
     return Applied(False, changed, shipment, mapped)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import weakref
 from datetime import date
 from typing import Any
 
@@ -25,14 +27,18 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 
 MAX_RADIUS_M = 50_000
-_HTTP: dict[str, httpx.AsyncClient] = {}
+#: One pool per event loop: a pool's connections belong to the loop that opened them.
+_HTTP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _http() -> httpx.AsyncClient:
-    """One connection pool per worker for calls to carriers."""
-    client = _HTTP.get("carriers")
+    """One connection pool per worker (per event loop) for calls to carriers."""
+    loop = asyncio.get_running_loop()
+    client = _HTTP.get(loop)
     if client is None or client.is_closed:
-        client = _HTTP["carriers"] = httpx.AsyncClient(timeout=10)
+        client = _HTTP[loop] = httpx.AsyncClient(timeout=10)
     return client
 
 
@@ -187,8 +193,9 @@ async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[
             raise ValidationError(
                 f"pickup point {p.id}: bad capacity or position", code="invalid_pickup_point"
             )
-        points.append(
-            PickupPoint(
+        try:
+            Place(p.province, p.city)  # quotes and bookings to the point need its area
+            point = PickupPoint(
                 id=p.id,
                 network=network,
                 name=p.name,
@@ -201,7 +208,11 @@ async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[
                 capacity=p.capacity,
                 held=0,
             )
-        )
+        except ValueError as exc:
+            raise ValidationError(
+                f"pickup point {p.id}: {exc}", code="invalid_pickup_point"
+            ) from None
+        points.append(point)
     async with services.db.transaction() as conn:
         await store.publish_points(conn, network, points, services.clock())
     return ack(published=len(points))
@@ -215,13 +226,16 @@ async def _declare(request: Request[Any, Any, Any], state: State, kind: str) -> 
     else:
         await _role(services, owner, Role.CARRIER, Role.PLATFORM)
     given = (await strict_body(request, SignedRule)).message
-    rule = PickupRule(
-        network=owner,
-        valid_from=given.valid_from,
-        allowed=frozenset(given.allowed) if given.allowed is not None else None,
-        refused=frozenset(given.refused),
-        reason=given.reason,
-    )
+    try:
+        rule = PickupRule(
+            network=owner,
+            valid_from=given.valid_from,
+            allowed=frozenset(given.allowed) if given.allowed is not None else None,
+            refused=frozenset(given.refused),
+            reason=given.reason,
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid_policy") from None
     async with services.db.transaction() as conn:
         stored = await store.declare_policy(
             conn, kind=kind, owner=owner, rule=rule, now=services.clock()
@@ -250,6 +264,8 @@ async def search_points(
     services = services_of(state)
     if not 0 < radius_m <= MAX_RADIUS_M:
         raise ValidationError(f"radius_m must be 1 to {MAX_RADIUS_M}", code="invalid_radius")
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationError("lat must be -90 to 90 and lng -180 to 180", code="invalid_position")
     async with services.db.read() as conn:
         near = await store.points_near(
             conn, round(lat * 1e6), round(lng * 1e6), radius_m, min(max(limit, 1), 100)
