@@ -30,6 +30,22 @@ metadata = MetaData(
     }
 )
 
+def versioned_policy_table(name: str, owner: str) -> Table:
+    """A declared policy kept as history: one row per version, never updated.
+
+    `owner` names the column of who declares it (a host, a network).
+    """
+    return Table(
+        name,
+        metadata,
+        Column(owner, String(255), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("rule", Text, nullable=False),  # JSON
+        Column("valid_from", Date, nullable=False),
+        Column("declared_at", UTCDateTime(), nullable=False),
+    )
+
+
 participants = Table(
     "participants",
     metadata,
@@ -224,15 +240,7 @@ storefronts = Table(
 )
 
 #: A host's standing decisions on storefront requests, as declared (versioned).
-storefront_policies = Table(
-    "storefront_policies",
-    metadata,
-    Column("host", String(255), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("rule", Text, nullable=False),  # JSON
-    Column("valid_from", Date, nullable=False),
-    Column("declared_at", UTCDateTime(), nullable=False),
-)
+storefront_policies = versioned_policy_table("storefront_policies", "host")
 
 #: Link policies: one row per version of a host's rules (never updated).
 link_rules = Table(
@@ -338,26 +346,10 @@ pickup_points = Table(
 )
 
 #: Which carriers a network lets deliver to its pickup points (versioned).
-pickup_policies = Table(
-    "pickup_policies",
-    metadata,
-    Column("network", String(255), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("rule", Text, nullable=False),  # JSON
-    Column("valid_from", Date, nullable=False),
-    Column("declared_at", UTCDateTime(), nullable=False),
-)
+pickup_policies = versioned_policy_table("pickup_policies", "network")
 
 #: Which carriers a host (or marketplace) lets its merchants' orders use (versioned).
-host_carrier_policies = Table(
-    "host_carrier_policies",
-    metadata,
-    Column("host", String(255), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("rule", Text, nullable=False),  # JSON
-    Column("valid_from", Date, nullable=False),
-    Column("declared_at", UTCDateTime(), nullable=False),
-)
+host_carrier_policies = versioned_policy_table("host_carrier_policies", "host")
 
 shipments = Table(
     "shipments",
