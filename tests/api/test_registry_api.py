@@ -283,6 +283,7 @@ async def test_the_operator_api_needs_the_operator_token(switch: Switch) -> None
             listed = await http.get("/operator/participants")
         assert_nack(added, 401, "operator_token", what)
         assert_nack(listed, 401, "operator_token", what)
+        assert added.headers["www-authenticate"].startswith("Bearer "), what
     assert await row_counts(switch.services) == before
 
 

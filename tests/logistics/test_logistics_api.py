@@ -352,6 +352,32 @@ async def test_a_parcel_picked_up_or_someone_elses_cannot_be_cancelled(
     assert (await show(net, waiting["id"]))["status"] == "info_received"
 
 
+async def test_a_cancelled_shipment_cannot_be_cancelled_again(net: Network) -> None:
+    shipment = await book(net, CAINIAO)
+    first = await net.merchant.post(f"/v1/shipments/{shipment['id']}/cancel", {})
+
+    again = await net.merchant.post(f"/v1/shipments/{shipment['id']}/cancel", {})
+
+    assert first.status_code == 200, first.text
+    assert (again.status_code, error_code(again)) == (409, "already_cancelled")
+
+
+async def test_a_pick_up_reported_during_the_cancel_call_wins(net: Network, clock: Clock) -> None:
+    shipment = await book(net, JD)
+    desk = net.desk(JD)
+    desk.mode, desk.delay = "slow", 0.5
+
+    cancelling = asyncio.create_task(
+        net.merchant.post(f"/v1/shipments/{shipment['id']}/cancel", {})
+    )
+    await asyncio.sleep(0.1)  # the switch is now waiting for the carrier
+    await track(net, JD, shipment["tracking_number"], *PICKED_UP[JD], clock.now)
+    refused = await cancelling
+
+    assert (refused.status_code, error_code(refused)) == (409, "too_late_to_cancel")
+    assert (await show(net, shipment["id"]))["status"] == "picked_up"
+
+
 # -- 4. tracking --------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from hutong.api.routes import (
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
-from hutong.protocol.errors import HutongError, nack
+from hutong.protocol.errors import AuthenticationError, HutongError, nack
 from hutong.protocol.signing import Signer
 from hutong.registry.switch_key import load_or_create, share_code_key
 from hutong.store.tables import messages
@@ -51,8 +51,8 @@ def _nack(status: int, code: str, message: str) -> Response[dict[str, Any]]:
 
 def on_hutong_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dict[str, Any]]:
     response = _nack(exc.status_code, exc.code, exc.message)
-    if exc.status_code == 401:
-        response.headers["www-authenticate"] = 'Signature realm="hutong"'
+    if isinstance(exc, AuthenticationError):
+        response.headers["www-authenticate"] = exc.challenge
     return response
 
 

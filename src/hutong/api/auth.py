@@ -44,7 +44,8 @@ from hutong.registry.models import SigningKey, Status
 from hutong.registry.service import KeyOwner
 
 SIGNED_STATE_KEY = "hutong.signed"
-WWW_AUTHENTICATE = 'Signature realm="hutong",headers="(created) (expires) digest"'
+#: The challenge of a refused signed request.
+WWW_AUTHENTICATE = AuthenticationError.challenge
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +119,8 @@ async def send_error(send: Send, error: HutongError) -> None:
         (b"content-length", str(len(payload)).encode()),
         (b"cache-control", b"no-store"),
     ]
-    if error.status_code == 401:
-        headers.append((b"www-authenticate", WWW_AUTHENTICATE.encode()))
+    if isinstance(error, AuthenticationError):
+        headers.append((b"www-authenticate", error.challenge.encode()))
     await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 

@@ -222,12 +222,7 @@ async def cancel(
         shipment = await store.get_shipment(conn, shipment_id)
     if caller != shipment.merchant:
         raise ForbiddenError("only the merchant cancels its shipment", code="not_your_shipment")
-    if shipment.status not in (Status.INFO_RECEIVED, Status.UNKNOWN):
-        raise ConflictError(
-            f"shipment {shipment_id} is {shipment.status.value}; only one not yet picked up "
-            "can be cancelled",
-            code="too_late_to_cancel",
-        )
+    _check_cancellable(shipment)
     await call(
         services,
         http,
@@ -238,6 +233,12 @@ async def cancel(
     )
     now = services.clock()
     async with services.db.transaction() as conn:
+        # A pick-up reported while the carrier was being asked wins: look again,
+        # under the row lock, before cancelling.
+        current = await store.shipment_by_tracking(
+            conn, shipment.carrier, shipment.tracking_number or "", lock=True
+        )
+        _check_cancellable(current or shipment)
         await store.set_status(
             conn, shipment.id, Status.CANCELLED, "cancelled_by_merchant", now, now
         )
@@ -246,6 +247,19 @@ async def cancel(
         shipment = await store.get_shipment(conn, shipment.id)
         await _tell(conn, shipment, "cancelled", now)
     return shipment
+
+
+def _check_cancellable(shipment: store.Shipment) -> None:
+    if shipment.status is Status.CANCELLED:
+        raise ConflictError(
+            f"shipment {shipment.id} is already cancelled", code="already_cancelled"
+        )
+    if shipment.status not in (Status.INFO_RECEIVED, Status.UNKNOWN):
+        raise ConflictError(
+            f"shipment {shipment.id} is {shipment.status.value}; only one not yet picked up "
+            "can be cancelled",
+            code="too_late_to_cancel",
+        )
 
 
 def plugin_for(carrier: str) -> CarrierPlugin:

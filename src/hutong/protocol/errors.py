@@ -31,6 +31,15 @@ class HutongError(Exception):
 class AuthenticationError(HutongError):
     status_code = 401
     code = "unauthorized"
+    #: The `WWW-Authenticate` challenge sent with the 401.
+    challenge = 'Signature realm="hutong",headers="(created) (expires) digest"'
+
+
+class OperatorAuthenticationError(AuthenticationError):
+    """The operator API wants its bearer token."""
+
+    code = "operator_token"
+    challenge = 'Bearer realm="hutong-operator"'
 
 
 class ForbiddenError(HutongError):

@@ -30,6 +30,7 @@ metadata = MetaData(
     }
 )
 
+
 def versioned_policy_table(name: str, owner: str) -> Table:
     """A declared policy kept as history: one row per version, never updated.
 

@@ -20,7 +20,7 @@ from hutong.api.schemas import (
     participant_out,
 )
 from hutong.events.outbox import EventStatus, list_events
-from hutong.protocol.errors import AuthenticationError, ForbiddenError, ValidationError
+from hutong.protocol.errors import ForbiddenError, OperatorAuthenticationError, ValidationError
 from hutong.registry import service
 from hutong.registry.models import Role, Status
 
@@ -38,9 +38,7 @@ async def operator_guard(
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         value.strip().encode(), token.encode()
     ):
-        raise AuthenticationError(
-            "a valid operator bearer token is required", code="operator_token"
-        )
+        raise OperatorAuthenticationError("a valid operator bearer token is required")
 
 
 @post("/participants", summary="Register a participant with its first signing key")
