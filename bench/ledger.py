@@ -59,6 +59,7 @@ from bench._harness import (
     http_request,
     hutong_server,
     machine,
+    read_response,
     reset_postgres,
     write_results,
 )
@@ -113,14 +114,7 @@ async def _connection(
             if started >= deadline:
                 break
             writer.write(raw)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-                    break
-            body = await reader.readexactly(length) if length else b""
+            status, body = await read_response(reader)
             latencies.append(time.perf_counter() - started)
             statuses[status] = statuses.get(status, 0) + 1
             if status == 200:
