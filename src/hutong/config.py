@@ -47,6 +47,10 @@ class Settings:
     delivery_poll_interval: float = 0.2
     #: Run the outbox delivery loop inside `hutong serve`.
     run_delivery: bool = True
+    #: Decision calls to wallets and programs: seconds per attempt, and attempts
+    #: (each retry carries the same message id).
+    wallet_call_timeout: float = 5.0
+    wallet_call_attempts: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -73,6 +77,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 600),
         max_body_bytes=_int(env, "HUTONG_MAX_BODY_BYTES", 4_194_304),
         message_retention=_int(env, "HUTONG_MESSAGE_RETENTION", 86_400),
+        wallet_call_timeout=float(env.get("HUTONG_WALLET_CALL_TIMEOUT", "5")),
+        wallet_call_attempts=_int(env, "HUTONG_WALLET_CALL_ATTEMPTS", 2),
         delivery_max_age=_int(env, "HUTONG_DELIVERY_MAX_AGE", 86_400),
         run_delivery=env.get("HUTONG_RUN_DELIVERY", "1") not in ("0", "false", "no"),
     )

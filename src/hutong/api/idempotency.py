@@ -129,3 +129,50 @@ async def run_once(
             raise
         return _replay(earlier)
     return _json_response(status, content)
+
+
+async def earlier_answer(
+    services: Services, signed: SignedRequest
+) -> Response[bytes] | None:
+    """The stored answer when this sender already used this message id (409 if the body differs)."""
+    if signed.message_id is None:
+        return None
+    async with services.db.read() as conn:
+        stored = await _stored(conn, signed.subscriber_id, signed.message_id, signed.digest)
+    return None if stored is None else _replay(stored)
+
+
+Prepare = Callable[[], Awaitable[Operation]]
+
+
+async def run_decided(
+    services: Services,
+    request: Request[Any, Any, Any],
+    signed: SignedRequest,
+    prepare: Prepare,
+) -> Response[bytes]:
+    """Exactly once, for a step that asks a participant before it writes.
+
+    A retry of an answered message id gets the stored answer without asking
+    anyone again. Otherwise `prepare` reads, checks and asks (a wallet, a
+    program), returning the write to run once; a refusal it raises is
+    recorded like any other answer, except a 5xx (a participant that did not
+    answer): that is not an answer, and a retry must ask again.
+    """
+    earlier = await earlier_answer(services, signed)
+    if earlier is not None:
+        return earlier
+    try:
+        operation = await prepare()
+    except HutongError as error:
+        if error.status_code >= 500:
+            raise
+        operation = _refusal(error)
+    return await run_once(services, request, signed, operation)
+
+
+def _refusal(error: HutongError) -> Operation:
+    async def refuse(_: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        raise error
+
+    return refuse

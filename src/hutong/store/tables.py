@@ -410,3 +410,171 @@ logistics_refusals = Table(
     Column("reason", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# -- payments, pay-for-me, transfers, points ------------------------------------
+
+#: What a wallet declares beyond a participant: currencies and its fee schedule.
+wallet_profiles = Table(
+    "wallet_profiles",
+    metadata,
+    Column("subscriber_id", String(255), primary_key=True),
+    Column("currencies", Text, nullable=False),  # JSON list, e.g. ["CNY"]
+    Column("fees", Text, nullable=False),  # JSON {kind: {bps, fixed}}
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: Which wallets a platform accepts, versioned like link policies.
+acceptance_policies = versioned_policy_table("acceptance_policies", "platform")
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # order, pay_for_me
+    #: Who created it (a platform: the host, or the merchant's home platform).
+    Column("created_by", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("merchant", String(255), nullable=False),
+    Column("merchant_platform", String(255), nullable=False),
+    #: Empty until a wallet is chosen (a pay-for-me request leaves it open).
+    Column("wallet", String(255), nullable=False),
+    #: The payer's account at the wallet: an opaque reference, never a name.
+    Column("payer", String(255), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("captured", BigInteger, nullable=False),
+    Column("refunded", BigInteger, nullable=False),
+    #: The wallet's fee on what was captured, and how much of it refunds gave back.
+    Column("fee", BigInteger, nullable=False),
+    Column("fee_returned", BigInteger, nullable=False),
+    Column("hold_seconds", Integer, nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("reference", String(255), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_payments_state_expires", "state", "expires_at"),
+    Index("ix_payments_merchant", "merchant", "created_at"),
+)
+
+payment_refunds = Table(
+    "payment_refunds",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("refund_id", String(128), primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("fee_returned", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+pay_for_me_requests = Table(
+    "pay_for_me_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("payment_id", String(64), nullable=False),
+    #: The universal link /p/{code}; random, reveals nothing.
+    Column("code", String(16), nullable=False),
+    Column("share_serial", BigIntPK, nullable=False),
+    #: The host whose buyer asked, and that buyer's pseudonymous id there.
+    Column("requester", String(255), nullable=False),
+    Column("buyer", String(255), nullable=False),
+    Column("note", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    #: Set while one payer's authorization is in flight (the request is paid once).
+    Column("claimed_by", String(255), nullable=True),
+    Column("claimed_until", UTCDateTime(), nullable=True),
+    Column("payer_host", String(255), nullable=True),
+    Column("payer_wallet", String(255), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("payment_id"),
+    UniqueConstraint("code"),
+    UniqueConstraint("share_serial"),
+    Index("ix_pay_for_me_requests_state_expires", "state", "expires_at"),
+)
+
+#: The alias directory: keyed digests and masked forms, never a full phone number.
+aliases = Table(
+    "aliases",
+    metadata,
+    Column("digest", String(80), primary_key=True),
+    Column("wallet", String(255), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("masked", String(64), nullable=False),
+    Column("account", String(255), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("payer_wallet", String(255), nullable=False),
+    Column("payer_account", String(255), nullable=False),
+    Column("payee_wallet", String(255), nullable=False),
+    Column("payee_account", String(255), nullable=False),
+    Column("payee_masked", String(64), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("payer_fee", BigInteger, nullable=False),
+    Column("payee_fee", BigInteger, nullable=False),
+    Column("total_debit", BigInteger, nullable=False),
+    Column("credited", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    #: The quote's deadline, then the reservation's.
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_transfers_state_expires", "state", "expires_at"),
+    Index("ix_transfers_payer", "payer_wallet", "created_at"),
+)
+
+points_offers = Table(
+    "points_offers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("program_from", String(255), nullable=False),
+    Column("program_to", String(255), nullable=False),
+    Column("points_price", BigInteger, nullable=False),
+    Column("benefit", String(255), nullable=False),
+    Column("daily_cap_per_user", Integer, nullable=True),
+    Column("money_rate_fen", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+points_exchanges = Table(
+    "points_exchanges",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("offer_id", String(64), nullable=False),
+    Column("member", String(255), nullable=False),
+    #: The member's account at the issuing program.
+    Column("beneficiary", String(255), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("points_debit", BigInteger, nullable=False),
+    Column("money_owed", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    #: The UTC day the daily cap counts against.
+    Column("day", Date, nullable=False),
+    Column("benefit_ref", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_points_exchanges_member_day", "offer_id", "member", "day"),
+)
+
+#: A platform refusing a registered wallet at checkout: evidence for the auditor.
+payment_refusals = Table(
+    "payment_refusals",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("by", String(255), nullable=False),
+    Column("wallet", String(255), nullable=False),
+    #: The payment (or checkout) it bit.
+    Column("subject", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,377 @@
+"""Pay-for-me (找朋友帮忙付): a buyer hands a payment to someone else to pay.
+
+The buyer's host turns a created payment into a request with a universal
+link (``/p/{code}``) and a share code, made by the link machinery. Anyone who
+opens it, in any app, can pay it with any wallet that app and the merchant's
+platform accept. It is paid once: the first payer claims it while the
+wallet is asked (a second payer meanwhile is refused with
+``payment_in_progress``, after it with ``already_paid``); a refused or
+unanswered wallet gives the claim back. It expires, and it can be withdrawn
+by the requester. The requester (for the buyer) and the payer's app are both
+told what happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.idempotency import Operation
+from hutong.api.services import Services
+from hutong.events.outbox import enqueue
+from hutong.links.share_code import MAX_SERIAL, make_code, wrap
+from hutong.links.store import new_link_code
+from hutong.payments import service, store
+from hutong.payments.states import (
+    PayForMeEvent,
+    PayForMeState,
+    PaymentError,
+    PaymentState,
+    pay_for_me_transition,
+)
+from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from hutong.protocol.ids import new_id
+from hutong.registry.models import Role
+from hutong.registry.service import require_participant
+from hutong.store.tables import pay_for_me_requests
+
+DEFAULT_EXPIRES_IN = 86_400
+MAX_EXPIRES_IN = 7 * 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class PayForMe:
+    id: str
+    payment_id: str
+    code: str
+    share_serial: int
+    requester: str
+    buyer: str
+    note: str
+    state: PayForMeState
+    expires_at: datetime
+    claimed_by: str | None
+    claimed_until: datetime | None
+    payer_host: str | None
+    payer_wallet: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self, base_url: str, share_key: bytes) -> dict[str, Any]:
+        """What the requester and payers see: never the payer's account."""
+        url = f"{base_url}/p/{self.code}"
+        return {
+            "id": self.id,
+            "payment_id": self.payment_id,
+            "state": self.state.value,
+            "url": url,
+            "share_text": wrap(make_code(self.share_serial, share_key), text="帮我付款"),
+            "note": self.note,
+            "expires_at": self.expires_at.isoformat(),
+            "payer_host": self.payer_host,
+            "payer_wallet": self.payer_wallet,
+        }
+
+
+def share_key(services: Services) -> bytes:
+    """Pay-for-me share codes have a key of their own: they never open a product link."""
+    return hashlib.blake2b(services.share_key(), digest_size=32, person=b"hutong-pay4me").digest()
+
+
+def _row(row: Any) -> PayForMe:
+    values = dict(row._mapping)
+    values["state"] = PayForMeState(values["state"])
+    return PayForMe(**values)
+
+
+async def find(conn: AsyncConnection, *, code: str = "", request_id: str = "") -> PayForMe | None:
+    column = pay_for_me_requests.c.code if code else pay_for_me_requests.c.id
+    row = (
+        await conn.execute(select(pay_for_me_requests).where(column == (code or request_id)))
+    ).first()
+    return None if row is None else _row(row)
+
+
+async def require(conn: AsyncConnection, *, code: str = "", request_id: str = "") -> PayForMe:
+    found = await find(conn, code=code, request_id=request_id)
+    if found is None:
+        raise NotFoundError("no such pay-for-me request", code="unknown_request")
+    return found
+
+
+def _transition(request: PayForMe, event: PayForMeEvent, now: datetime) -> PayForMeState:
+    try:
+        return pay_for_me_transition(request.state, event, now=now, expires_at=request.expires_at)
+    except PaymentError as error:
+        raise service.refused(error) from None
+
+
+async def _tell(
+    conn: AsyncConnection, request: PayForMe, payment: store.PaymentRow, now: datetime
+) -> None:
+    message = {
+        "request_id": request.id,
+        "payment_id": request.payment_id,
+        "state": request.state.value,
+        "buyer": request.buyer,
+        "merchant": payment.merchant,
+        "amount": payment.amount,
+        "payer_host": request.payer_host,
+        "payer_wallet": request.payer_wallet,
+    }
+    for recipient in sorted({request.requester, request.payer_host or ""} - {""}):
+        await enqueue(
+            conn,
+            recipient=recipient,
+            action="on_pay_for_me",
+            message=message,
+            now=now,
+            transaction_id=request.id,
+        )
+
+
+async def create(
+    services: Services,
+    sender: str,
+    payment_id: str,
+    *,
+    buyer: str,
+    expires_in: int,
+    note: str,
+    base_url: str,
+) -> Operation:
+    """The payment's host asks for someone else to pay it."""
+    if not 60 <= expires_in <= MAX_EXPIRES_IN:
+        raise ValidationError("expires_in is 60 s to 7 days", code="invalid_deadline")
+    if not buyer or len(buyer) > 255 or len(note) > 255:
+        raise ValidationError(
+            "buyer is 1 to 255 characters, note at most 255", code="invalid_request"
+        )
+    async with services.db.read() as conn:
+        payment = await store.require_payment(conn, payment_id)
+    if sender != payment.host:
+        raise ForbiddenError(
+            f"only the buyer's host ({payment.host}) may ask someone else to pay",
+            code="not_a_party",
+        )
+    if payment.state is not PaymentState.CREATED:
+        raise ConflictError(
+            f"payment {payment_id} is {payment.state.value}; only an unpaid one can be handed on",
+            code="not_payable",
+        )
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await store.require_payment(conn, payment_id, lock=True)
+        if current.state is not PaymentState.CREATED:
+            raise ConflictError(
+                f"payment {payment_id} is {current.state.value}", code="not_payable"
+            )
+        earlier = await conn.scalar(
+            select(pay_for_me_requests.c.id).where(pay_for_me_requests.c.payment_id == payment_id)
+        )
+        if earlier is not None:
+            raise ConflictError(
+                f"payment {payment_id} already has pay-for-me request {earlier}",
+                code="already_requested",
+            )
+        expires_at = now + timedelta(seconds=expires_in)
+        request_id = new_id("pfm")
+        for _ in range(8):
+            values = {
+                "id": request_id,
+                "payment_id": payment_id,
+                "code": new_link_code(),
+                "share_serial": secrets.randbelow(MAX_SERIAL + 1),
+                "requester": sender,
+                "buyer": buyer,
+                "note": note,
+                "state": PayForMeState.OPEN.value,
+                "expires_at": expires_at,
+                "claimed_by": None,
+                "claimed_until": None,
+                "payer_host": None,
+                "payer_wallet": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(insert(pay_for_me_requests), values)
+                break
+            except IntegrityError:  # a random code or serial collided: draw again
+                continue
+        else:
+            raise RuntimeError("could not draw a unique pay-for-me code")
+        if current.expires_at is None or current.expires_at < expires_at:
+            await store.update_payment(conn, payment_id, expires_at=expires_at, updated_at=now)
+        request = await require(conn, request_id=request_id)
+        return 201, {"request": request.to_dict(base_url, share_key(services))}
+
+    return write
+
+
+def _claim_window(services: Services) -> timedelta:
+    settings = services.settings
+    return timedelta(
+        seconds=settings.wallet_call_timeout * max(settings.wallet_call_attempts, 1) + 5
+    )
+
+
+async def _claim(services: Services, request_id: str, attempt: str) -> None:
+    now = services.clock()
+    async with services.db.transaction() as conn:
+        result = await conn.execute(
+            update(pay_for_me_requests)
+            .where(
+                pay_for_me_requests.c.id == request_id,
+                pay_for_me_requests.c.state == PayForMeState.OPEN.value,
+                or_(
+                    pay_for_me_requests.c.claimed_by.is_(None),
+                    pay_for_me_requests.c.claimed_by == attempt,
+                    pay_for_me_requests.c.claimed_until <= now,
+                ),
+            )
+            .values(claimed_by=attempt, claimed_until=now + _claim_window(services))
+        )
+        claimed = result.rowcount == 1
+    if not claimed:
+        raise ConflictError("someone is paying this request right now", code="payment_in_progress")
+
+
+async def _unclaim(services: Services, request_id: str, attempt: str) -> None:
+    async with services.db.transaction() as conn:
+        await conn.execute(
+            update(pay_for_me_requests)
+            .where(
+                pay_for_me_requests.c.id == request_id, pay_for_me_requests.c.claimed_by == attempt
+            )
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+
+async def pay(
+    services: Services,
+    http: httpx.AsyncClient,
+    sender: str,
+    code: str,
+    *,
+    wallet: str,
+    payer: str,
+    attempt: str,
+    base_url: str,
+) -> Operation:
+    """`sender` (the payer's app: a platform or a wallet's own app) pays the request."""
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, sender)
+        request = await require(conn, code=code)
+        payment = await store.require_payment(conn, request.payment_id)
+    if not (participant.has_role(Role.PLATFORM) or participant.has_role(Role.WALLET)):
+        raise ForbiddenError(
+            "a pay-for-me request is paid from a platform's or a wallet's app", code="wrong_role"
+        )
+    if not wallet or not payer:
+        raise ValidationError("say which wallet and payer pay", code="invalid_payer")
+    now = services.clock()
+    _transition(request, PayForMeEvent.PAY, now)
+    await service.wallet_profile_for(services, wallet, payment.kind)
+    await service.check_wallet(services, wallet, sender, payment.merchant_platform, payment.id)
+    await _claim(services, request.id, attempt)
+    try:
+        await service.authorize_hold(services, http, payment, wallet, payer, attempt)
+    except BaseException:
+        await _unclaim(services, request.id, attempt)
+        raise
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await require(conn, request_id=request.id)
+        if current.claimed_by != attempt:
+            raise ConflictError("the claim on this request lapsed; pay again", code="claim_lapsed")
+        state = _transition(current, PayForMeEvent.PAY, now)
+        changed_payment = await service.apply_authorized(services, conn, payment.id, wallet, payer)
+        await conn.execute(
+            update(pay_for_me_requests)
+            .where(pay_for_me_requests.c.id == current.id)
+            .values(
+                state=state.value,
+                payer_host=sender,
+                payer_wallet=wallet,
+                claimed_by=None,
+                claimed_until=None,
+                updated_at=now,
+            )
+        )
+        paid = await require(conn, request_id=current.id)
+        await _tell(conn, paid, changed_payment, now)
+        return 200, {
+            "request": paid.to_dict(base_url, share_key(services)),
+            "payment": changed_payment.to_dict(),
+        }
+
+    return write
+
+
+async def cancel(services: Services, sender: str, request_id: str, base_url: str) -> Operation:
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        request = await require(conn, request_id=request_id)
+        if sender != request.requester:
+            raise ForbiddenError("only the requester may withdraw it", code="not_a_party")
+        if request.claimed_by and request.claimed_until and request.claimed_until > now:
+            raise ConflictError(
+                "someone is paying this request right now", code="payment_in_progress"
+            )
+        state = _transition(request, PayForMeEvent.CANCEL, now)
+        await conn.execute(
+            update(pay_for_me_requests)
+            .where(pay_for_me_requests.c.id == request.id)
+            .values(state=state.value, updated_at=now)
+        )
+        changed = await require(conn, request_id=request.id)
+        payment = await store.require_payment(conn, request.payment_id)
+        await _tell(conn, changed, payment, now)
+        return 200, {"request": changed.to_dict(base_url, share_key(services))}
+
+    return write
+
+
+async def expire_due(services: Services, limit: int = 200) -> int:
+    """Expire open requests past their deadline and tell the requester."""
+    now = services.clock()
+    async with services.db.read() as conn:
+        due = list(
+            (
+                await conn.execute(
+                    select(pay_for_me_requests.c.id)
+                    .where(
+                        pay_for_me_requests.c.state == PayForMeState.OPEN.value,
+                        pay_for_me_requests.c.expires_at <= now,
+                    )
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+    for request_id in due:
+        async with services.db.transaction() as conn:
+            request = await require(conn, request_id=request_id)
+            if request.state is not PayForMeState.OPEN:
+                continue
+            if request.claimed_by and request.claimed_until and request.claimed_until > now:
+                continue  # a payer is being asked; the next sweep decides
+            await conn.execute(
+                update(pay_for_me_requests)
+                .where(pay_for_me_requests.c.id == request_id)
+                .values(state=PayForMeState.EXPIRED.value, updated_at=now)
+            )
+            payment = await store.require_payment(conn, request.payment_id)
+            await _tell(conn, await require(conn, request_id=request_id), payment, now)
+    return len(due)

@@ -1,0 +1,569 @@
+"""Payments for orders: create, authorize, capture, void, refund, expire.
+
+Each step that involves the wallet asks it first (a signed decision call, see
+`hutong.calls`), then runs one write that locks the payment's row, checks the
+transition again (`hutong.payments.states`), posts the ledger legs
+(`hutong.payments.legs`), updates the row and writes the events, all in one
+transaction. Steps are functions that return that write (an `Operation`) so
+the route can run it exactly once per message id (`run_decided`).
+
+The wallet is asked with message ids derived from the payment and the step
+(a retry of the same request asks with the same id, so the wallet never
+charges twice); the hold is keyed by the payment at the wallet as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.idempotency import Operation
+from hutong.api.services import Services
+from hutong.calls import call
+from hutong.events.outbox import enqueue
+from hutong.ledger.models import Result
+from hutong.ledger.store import apply_batches
+from hutong.payments import legs, store
+from hutong.payments.acceptance import WalletChoice, choosable_wallets
+from hutong.payments.fees import PaymentKind
+from hutong.payments.posting import ensure_accounts, post
+from hutong.payments.states import Payment, PaymentError, PaymentEvent, PaymentState, is_amount
+from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
+from hutong.protocol.ids import new_id
+from hutong.registry.models import Role, Status
+from hutong.registry.service import require_participant
+from hutong.store.tables import participants
+
+#: How long a created payment waits for authorization, and how long a hold lasts.
+DEFAULT_PAY_WITHIN = 1800
+DEFAULT_HOLD_SECONDS = 7 * 86_400
+MAX_HOLD_SECONDS = 30 * 86_400
+#: Ledger results that mean "the hold is already gone" when releasing it.
+_ALREADY_RELEASED = frozenset(
+    {Result.PENDING_TRANSFER_EXPIRED, Result.PENDING_TRANSFER_ALREADY_VOIDED}
+)
+
+
+def refused(error: PaymentError) -> ConflictError:
+    """A refused transition as the 409 the caller sees (its stable code kept)."""
+    return ConflictError(error.message, code=error.code)
+
+
+def model(payment: store.PaymentRow) -> Payment:
+    return Payment(
+        amount=payment.amount,
+        state=payment.state,
+        captured=payment.captured,
+        refunded=payment.refunded,
+        expires_at=payment.expires_at,
+    )
+
+
+def step(
+    payment: store.PaymentRow,
+    event: PaymentEvent,
+    value: int = 0,
+    *,
+    now: datetime,
+    hold_until: datetime | None = None,
+) -> Payment:
+    try:
+        return model(payment).apply(event, value, now=now, hold_until=hold_until)
+    except PaymentError as error:
+        raise refused(error) from None
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+async def wallet_choice(services: Services, host: str, merchant_platform: str) -> WalletChoice:
+    """The wallets a buyer in `host` may pick for a merchant of `merchant_platform` today."""
+    async with services.db.read() as conn:
+        wallets = await store.registered_wallets(conn)
+        host_history = await store.acceptance_history(conn, host)
+        merchant_history = (
+            host_history
+            if merchant_platform == host
+            else await store.acceptance_history(conn, merchant_platform)
+        )
+    return choosable_wallets(wallets, host_history, merchant_history, services.clock().date())
+
+
+def choice_out(choice: WalletChoice) -> dict[str, Any]:
+    return {"allowed": choice.allowed, "refused": [r.to_dict() for r in choice.refused]}
+
+
+async def record_refusals(
+    services: Services, choice: WalletChoice, subject: str, conn: AsyncConnection | None = None
+) -> None:
+    """Keep every refusal as evidence and tell the auditors (in `conn`, or in a transaction)."""
+    if not choice.refused:
+        return
+    if conn is None:
+        async with services.db.transaction() as own:
+            await record_refusals(services, choice, subject, own)
+        return
+    now = services.clock()
+    await store.record_refusals(conn, choice.refused, subject, now)
+    auditors = (
+        await conn.execute(
+            participants.select()
+            .with_only_columns(participants.c.subscriber_id, participants.c.roles)
+            .where(participants.c.status == Status.ACTIVE.value)
+        )
+    ).all()
+    for auditor in (a.subscriber_id for a in auditors if Role.AUDITOR.value in a.roles.split()):
+        for refusal in choice.refused:
+            await enqueue(
+                conn,
+                recipient=auditor,
+                action="on_wallet_refusal",
+                message={"subject": subject} | refusal.to_dict(),
+                now=now,
+            )
+
+
+async def notify(conn: AsyncConnection, payment: store.PaymentRow, now: datetime) -> None:
+    """Tell every party of the payment (and its wallet) its new state."""
+    message = payment.to_dict()
+    for recipient in sorted({*payment.parties, payment.wallet} - {""}):
+        await enqueue(
+            conn,
+            recipient=recipient,
+            action="on_payment",
+            message=message,
+            now=now,
+            transaction_id=payment.id,
+        )
+
+
+async def _role(services: Services, subscriber_id: str, *roles: Role) -> None:
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if not any(participant.has_role(role) for role in roles):
+        wanted = " or ".join(r.value for r in roles)
+        raise ForbiddenError(f"this call is for a {wanted}", code="wrong_role")
+
+
+async def readable(services: Services, reader: str, payment_id: str) -> store.PaymentRow:
+    """The payment, for its parties, its wallet and auditors."""
+    async with services.db.read() as conn:
+        payment = await store.require_payment(conn, payment_id)
+        participant = await require_participant(conn, reader)
+    if reader in payment.parties or reader == payment.wallet or participant.has_role(Role.AUDITOR):
+        return payment
+    raise ForbiddenError(f"{reader} is not a party of payment {payment_id}", code="not_a_party")
+
+
+async def _party(services: Services, sender: str, payment_id: str) -> store.PaymentRow:
+    async with services.db.read() as conn:
+        payment = await store.require_payment(conn, payment_id)
+    if sender not in payment.parties:
+        raise ForbiddenError(f"{sender} is not a party of payment {payment_id}", code="not_a_party")
+    return payment
+
+
+# -- creating -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    merchant: str
+    amount: int
+    host: str = ""
+    wallet: str = ""
+    payer: str = ""
+    reference: str = ""
+    pay_within: int = DEFAULT_PAY_WITHIN
+    hold_seconds: int = DEFAULT_HOLD_SECONDS
+    kind: str = PaymentKind.ORDER.value
+
+
+async def wallet_profile_for(services: Services, wallet: str, kind: str) -> store.WalletProfile:
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, wallet)
+        profile = await store.wallet_profile(conn, wallet)
+    if not participant.has_role(Role.WALLET) or profile is None:
+        raise ValidationError(f"{wallet} is not a registered wallet", code="unknown_wallet")
+    if participant.status is not Status.ACTIVE:
+        raise ConflictError(f"{wallet} is {participant.status.value}", code="wallet_inactive")
+    if not profile.fees.serves(PaymentKind(kind)):
+        raise ConflictError(
+            f"{wallet} declares no fee for {kind} payments: it does not serve them",
+            code="wallet_does_not_serve",
+        )
+    return profile
+
+
+async def check_wallet(
+    services: Services, wallet: str, host: str, merchant_platform: str, subject: str
+) -> WalletChoice:
+    """Refuse a wallet that the host or the merchant's platform does not accept (recorded)."""
+    choice = await wallet_choice(services, host, merchant_platform)
+    await record_refusals(services, choice, subject)
+    mine = [r for r in choice.refused if r.wallet == wallet]
+    if mine:
+        raise ConflictError("; ".join(r.explain() for r in mine), code="wallet_not_accepted")
+    return choice
+
+
+async def create(services: Services, sender: str, spec: NewPayment) -> Operation:
+    """A payment for `spec.merchant`, created by the host or the merchant's home platform."""
+    await _role(services, sender, Role.PLATFORM)
+    if not (is_amount(spec.amount) and spec.amount > 0):
+        raise ValidationError("amount is a positive whole number of fen", code="invalid_amount")
+    if not 60 <= spec.pay_within <= MAX_HOLD_SECONDS:
+        raise ValidationError("pay_within is 60 s to 30 days", code="invalid_deadline")
+    if not 60 <= spec.hold_seconds <= MAX_HOLD_SECONDS:
+        raise ValidationError("hold_seconds is 60 s to 30 days", code="invalid_deadline")
+    if bool(spec.wallet) != bool(spec.payer):
+        raise ValidationError("wallet and payer go together", code="invalid_payer")
+    kind = PaymentKind(spec.kind)
+    async with services.db.read() as conn:
+        merchant_platform = await store.home_platform(conn, spec.merchant)
+        host = spec.host or sender
+        await require_participant(conn, host)
+    if sender not in (host, merchant_platform):
+        raise ForbiddenError(
+            f"only the host or {spec.merchant}'s platform may create its payments",
+            code="not_a_party",
+        )
+    payment_id = new_id("pay")
+    if spec.wallet:
+        await wallet_profile_for(services, spec.wallet, kind.value)
+        choice = await check_wallet(services, spec.wallet, host, merchant_platform, payment_id)
+    else:
+        choice = await wallet_choice(services, host, merchant_platform)
+        await record_refusals(services, choice, payment_id)
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        payment = store.PaymentRow(
+            id=payment_id,
+            kind=kind.value,
+            created_by=sender,
+            host=host,
+            merchant=spec.merchant,
+            merchant_platform=merchant_platform,
+            wallet=spec.wallet,
+            payer=spec.payer,
+            amount=spec.amount,
+            state=PaymentState.CREATED,
+            captured=0,
+            refunded=0,
+            fee=0,
+            fee_returned=0,
+            hold_seconds=spec.hold_seconds,
+            expires_at=now + timedelta(seconds=spec.pay_within),
+            reference=spec.reference,
+            created_at=now,
+            updated_at=now,
+        )
+        await store.insert_payment(conn, payment)
+        await notify(conn, payment, now)
+        return 201, {"payment": payment.to_dict(), "wallets": choice_out(choice)}
+
+    return write
+
+
+# -- the wallet's steps -----------------------------------------------------------------------
+
+
+def _http_options(services: Services) -> dict[str, Any]:
+    return {
+        "timeout": services.settings.wallet_call_timeout,
+        "attempts": services.settings.wallet_call_attempts,
+    }
+
+
+async def ask_wallet(
+    services: Services,
+    http: httpx.AsyncClient,
+    wallet: str,
+    action: str,
+    message: dict[str, Any],
+    message_id: str,
+) -> dict[str, Any]:
+    return await call(
+        services, http, wallet, action, message, message_id=message_id, **_http_options(services)
+    )
+
+
+async def authorize_hold(
+    services: Services,
+    http: httpx.AsyncClient,
+    payment: store.PaymentRow,
+    wallet: str,
+    payer: str,
+    attempt: str,
+) -> None:
+    """Ask `wallet` to hold the amount for `payer` (raises its refusal, or `CallFailed`)."""
+    await ensure_accounts(
+        services.db,
+        [*legs.wallet_accounts(wallet), *legs.merchant_accounts(payment.merchant)],
+        services.clock(),
+    )
+    await ask_wallet(
+        services,
+        http,
+        wallet,
+        "authorize",
+        {
+            "payment_id": payment.id,
+            "payer": payer,
+            "amount": payment.amount,
+            "merchant": payment.merchant,
+            "kind": payment.kind,
+            "hold_seconds": payment.hold_seconds,
+        },
+        f"{payment.id}.authorize.{attempt}",
+    )
+
+
+async def apply_authorized(
+    services: Services, conn: AsyncConnection, payment_id: str, wallet: str, payer: str
+) -> store.PaymentRow:
+    """In `conn`: hold the money in the ledger and mark the payment authorized."""
+    now = services.clock()
+    payment = await store.require_payment(conn, payment_id, lock=True)
+    after = step(
+        payment,
+        PaymentEvent.AUTHORIZE,
+        now=now,
+        hold_until=now + timedelta(seconds=payment.hold_seconds),
+    )
+    await post(
+        conn,
+        legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
+        now,
+    )
+    changed = replace(
+        payment,
+        state=after.state,
+        wallet=wallet,
+        payer=payer,
+        expires_at=after.expires_at,
+        updated_at=now,
+    )
+    await store.update_payment(
+        conn,
+        payment.id,
+        state=changed.state,
+        wallet=wallet,
+        payer=payer,
+        expires_at=changed.expires_at,
+        updated_at=now,
+    )
+    await notify(conn, changed, now)
+    return changed
+
+
+async def authorize(
+    services: Services,
+    http: httpx.AsyncClient,
+    sender: str,
+    payment_id: str,
+    *,
+    wallet: str = "",
+    payer: str = "",
+    attempt: str,
+) -> Operation:
+    payment = await _party(services, sender, payment_id)
+    step(payment, PaymentEvent.AUTHORIZE, now=services.clock())
+    wallet, payer = wallet or payment.wallet, payer or payment.payer
+    if not wallet or not payer:
+        raise ValidationError("say which wallet and payer pay", code="invalid_payer")
+    if payment.wallet and wallet != payment.wallet:
+        raise ConflictError(
+            f"payment {payment_id} is to be paid with {payment.wallet}", code="wallet_mismatch"
+        )
+    await wallet_profile_for(services, wallet, payment.kind)
+    if not payment.wallet:
+        await check_wallet(services, wallet, payment.host, payment.merchant_platform, payment.id)
+    await authorize_hold(services, http, payment, wallet, payer, attempt)
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        changed = await apply_authorized(services, conn, payment_id, wallet, payer)
+        return 200, {"payment": changed.to_dict()}
+
+    return write
+
+
+async def capture(
+    services: Services, http: httpx.AsyncClient, sender: str, payment_id: str, value: int | None
+) -> Operation:
+    payment = await _party(services, sender, payment_id)
+    amount = payment.amount if value is None else value
+    step(payment, PaymentEvent.CAPTURE, amount, now=services.clock())
+    profile = await wallet_profile_for(services, payment.wallet, payment.kind)
+    fee = profile.fees.fee(PaymentKind(payment.kind), amount)
+    await ask_wallet(
+        services,
+        http,
+        payment.wallet,
+        "capture",
+        {"payment_id": payment.id, "amount": amount},
+        f"{payment.id}.capture",
+    )
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await store.require_payment(conn, payment_id, lock=True)
+        after = step(current, PaymentEvent.CAPTURE, amount, now=now)
+        await post(
+            conn,
+            legs.capture(current.id, current.wallet, current.merchant, amount, fee),
+            now,
+            refusals={
+                Result.PENDING_TRANSFER_EXPIRED: ("hold_expired", "the hold lapsed in the ledger")
+            },
+        )
+        changed = replace(current, state=after.state, captured=amount, fee=fee, updated_at=now)
+        await store.update_payment(
+            conn, current.id, state=after.state, captured=amount, fee=fee, updated_at=now
+        )
+        await notify(conn, changed, now)
+        return 200, {"payment": changed.to_dict()}
+
+    return write
+
+
+async def release_hold(
+    services: Services, conn: AsyncConnection, payment: store.PaymentRow, event: PaymentEvent
+) -> store.PaymentRow:
+    """In `conn`: void or expire the payment, releasing its hold in the ledger if it had one."""
+    now = services.clock()
+    after = step(payment, event, now=now)
+    if payment.state is PaymentState.AUTHORIZED:
+        await _post_release(conn, payment.id, now)
+    changed = replace(payment, state=after.state, updated_at=now)
+    await store.update_payment(conn, payment.id, state=after.state, updated_at=now)
+    await notify(conn, changed, now)
+    return changed
+
+
+async def _post_release(conn: AsyncConnection, payment_id: str, now: datetime) -> list[Result]:
+    (results,) = await apply_batches(conn, [legs.release(payment_id)], now)
+    if not all(r.succeeded or r in _ALREADY_RELEASED for r in results):
+        raise ConflictError(f"the ledger refused to release the hold: {results[0].value}")
+    return results
+
+
+async def void(
+    services: Services, http: httpx.AsyncClient, sender: str, payment_id: str
+) -> Operation:
+    payment = await _party(services, sender, payment_id)
+    step(payment, PaymentEvent.VOID, now=services.clock())
+    if payment.state is PaymentState.AUTHORIZED:
+        await ask_wallet(
+            services,
+            http,
+            payment.wallet,
+            "void",
+            {"payment_id": payment.id},
+            f"{payment.id}.void",
+        )
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        current = await store.require_payment(conn, payment_id, lock=True)
+        changed = await release_hold(services, conn, current, PaymentEvent.VOID)
+        return 200, {"payment": changed.to_dict()}
+
+    return write
+
+
+MAX_REFUND_ID = 64
+
+
+async def refund(
+    services: Services,
+    http: httpx.AsyncClient,
+    sender: str,
+    payment_id: str,
+    value: int,
+    refund_id: str,
+) -> Operation:
+    if not refund_id or len(refund_id) > MAX_REFUND_ID:
+        raise ValidationError(
+            f"refund_id is 1 to {MAX_REFUND_ID} characters", code="invalid_refund_id"
+        )
+    payment = await _party(services, sender, payment_id)
+    async with services.db.read() as conn:
+        earlier = await store.find_refund(conn, payment_id, refund_id)
+    if earlier is not None and earlier != value:
+        raise ConflictError(
+            f"refund {refund_id} was for {earlier} fen, not {value}", code="refund_id_reused"
+        )
+    if earlier is None:
+        step(payment, PaymentEvent.REFUND, value, now=services.clock())
+        await ask_wallet(
+            services,
+            http,
+            payment.wallet,
+            "refund",
+            {"payment_id": payment.id, "refund_id": refund_id, "amount": value},
+            f"{payment.id}.refund.{refund_id}",
+        )
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await store.require_payment(conn, payment_id, lock=True)
+        done = await store.find_refund(conn, payment_id, refund_id)
+        if done is not None:  # the same refund, asked again under another message id
+            if done != value:
+                raise ConflictError(
+                    f"refund {refund_id} was for {done} fen, not {value}", code="refund_id_reused"
+                )
+            return 200, {"payment": current.to_dict(), "refund_id": refund_id}
+        after = step(current, PaymentEvent.REFUND, value, now=now)
+        returned = legs.fee_returned_after(current.fee, current.captured, after.refunded)
+        fee_back = returned - current.fee_returned
+        await post(
+            conn,
+            legs.refund(current.id, refund_id, current.wallet, current.merchant, value, fee_back),
+            now,
+        )
+        await store.insert_refund(conn, current.id, refund_id, value, fee_back, now)
+        changed = replace(
+            current,
+            state=after.state,
+            refunded=after.refunded,
+            fee_returned=returned,
+            updated_at=now,
+        )
+        await store.update_payment(
+            conn,
+            current.id,
+            state=after.state,
+            refunded=after.refunded,
+            fee_returned=returned,
+            updated_at=now,
+        )
+        await notify(conn, changed, now)
+        return 200, {"payment": changed.to_dict(), "refund_id": refund_id}
+
+    return write
+
+
+# -- deadlines --------------------------------------------------------------------------------
+
+
+async def expire_due(services: Services, limit: int = 200) -> int:
+    """Expire payments past their deadline (holds released, parties and wallet told)."""
+    now = services.clock()
+    async with services.db.read() as conn:
+        due = await store.due_payments(conn, now, limit)
+    expired = 0
+    for payment_id in due:
+        async with services.db.transaction() as conn:
+            payment = await store.require_payment(conn, payment_id, lock=True)
+            try:
+                await release_hold(services, conn, payment, PaymentEvent.EXPIRE)
+            except HutongError:
+                continue  # moved on meanwhile (captured, voided)
+            expired += 1
+    return expired
