@@ -4,6 +4,13 @@ It receives the switch's events at `/cb/{subscriber_id}`, verifies each
 signature with the switch's public key, and keeps what it received (once per
 message id, in arrival order). Tests and the demo can make one participant's
 endpoint fail or slow down to watch the switch retry.
+
+It also runs desks that answer the switch's decision calls at
+`/cb/{subscriber_id}/{action}`, each answer signed with the desk's own key:
+carriers (`book`, `cancel`), wallets (`authorize`, `capture`, `void`, `refund`,
+`reserve`, `confirm`) and membership programs (`issue`); see
+`hutong.world.wallets`. Events for a wallet or program desk (`on_transfer`,
+`on_payment`, `on_exchange`) are applied to it once verified and first seen.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Litestar, Request, Response, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from hutong.client import verify_event
+from hutong.protocol.envelope import message_id_of
 from hutong.protocol.errors import ack, nack
 from hutong.protocol.signing import SignatureError, Signer
+from hutong.world.wallets import PROGRAM_ACTIONS, WALLET_ACTIONS, Desk, ProgramDesk, WalletDesk
 
 
 @dataclass(slots=True)
@@ -77,10 +87,21 @@ class ReferenceWorld:
     on_event: Callable[[str, dict[str, Any]], None] | None = None
     #: Carriers whose booking desk this world runs, by subscriber id.
     carriers: dict[str, CarrierDesk] = field(default_factory=dict)
+    #: Wallets and membership programs whose desk this world runs, by subscriber id.
+    wallets: dict[str, WalletDesk] = field(default_factory=dict)
+    programs: dict[str, ProgramDesk] = field(default_factory=dict)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def inbox(self, subscriber_id: str) -> Inbox:
         return self.inboxes.setdefault(subscriber_id, Inbox())
+
+    def desk(self, subscriber_id: str, action: str | None = None) -> Desk | None:
+        """The wallet or program desk of `subscriber_id` (the one that answers `action`)."""
+        if action in WALLET_ACTIONS:
+            return self.wallets.get(subscriber_id)
+        if action in PROGRAM_ACTIONS:
+            return self.programs.get(subscriber_id)
+        return self.wallets.get(subscriber_id) or self.programs.get(subscriber_id)
 
     async def wait_for(
         self, subscriber_id: str, count: int, *, timeout: float = 10.0
@@ -124,12 +145,15 @@ def reference_app(world: ReferenceWorld) -> Litestar:
             else:
                 inbox.seen.add(message_id)
                 inbox.events.append(envelope)
+                desk = world.desk(subscriber_id)
+                if desk is not None:
+                    desk.on_event(envelope)
                 if world.on_event is not None:
                     world.on_event(subscriber_id, envelope)
             world.arrived.notify_all()
         return Response(ack(), status_code=200)
 
-    def signed(desk: CarrierDesk, document: dict[str, Any], status: int) -> Response[bytes]:
+    def signed(desk: CarrierDesk | Desk, document: dict[str, Any], status: int) -> Response[bytes]:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         created = int(time.time())
         headers = {"authorization": desk.signer.authorization(body, created, created + 60)}
@@ -179,4 +203,56 @@ def reference_app(world: ReferenceWorld) -> Litestar:
         desk.cancelled.add(str(envelope["message"].get("tracking_number")))
         return signed(desk, ack(), 200)
 
-    return Litestar(route_handlers=[callback, book, cancel], debug=False, logging_config=None)
+    async def decide(
+        request: Request[Any, Any, Any], subscriber_id: str, action: str
+    ) -> Response[Any]:
+        """One decision call to a wallet or program desk: verified, deduplicated, signed."""
+        desk = world.desk(subscriber_id, action)
+        if desk is None:
+            return Response(nack("not_found", "no such desk"), status_code=404)
+        body = await request.body()
+        desk.calls.append((action, _peek_message_id(body)))
+        mode = desk.fail.get(action)
+        if mode == "down":
+            return Response(nack("unavailable", "desk is down"), status_code=503)
+        if mode == "slow":
+            await asyncio.sleep(desk.delay)
+        try:
+            envelope = verify_event(
+                body,
+                request.headers.get("authorization", ""),
+                world.switch_public_key,
+                switch_id=world.switch_id,
+            )
+        except (SignatureError, ValueError) as exc:
+            return signed(desk, nack("bad_signature", str(exc)), 401)
+        message_id = message_id_of(envelope)
+        if message_id is None:
+            return signed(desk, nack("invalid_request", "context.message_id is missing"), 400)
+        message = envelope.get("message")
+        status, document = desk.answer(
+            action, message_id, message if isinstance(message, dict) else {}
+        )
+        return signed(desk, document, status)
+
+    def decision_route(action: str) -> HTTPRouteHandler:
+        @post(f"/cb/{{subscriber_id:str}}/{action}", status_code=200, name=f"desk-{action}")
+        async def handler(
+            request: Request[Any, Any, Any], subscriber_id: FromPath[str]
+        ) -> Response[Any]:
+            return await decide(request, subscriber_id, action)
+
+        return handler
+
+    decisions = [decision_route(action) for action in (*WALLET_ACTIONS, *PROGRAM_ACTIONS)]
+    return Litestar(
+        route_handlers=[callback, book, cancel, *decisions], debug=False, logging_config=None
+    )
+
+
+def _peek_message_id(body: bytes) -> str:
+    """The message id of a call not yet verified (only to record the call), or ""."""
+    try:
+        return message_id_of(json.loads(body)) or ""
+    except ValueError:
+        return ""
