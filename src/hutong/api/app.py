@@ -27,11 +27,13 @@ from hutong.api.routes import (
     logistics,
     operator,
     participant,
+    payments,
     public,
 )
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
+from hutong.payments.deadlines import run_deadlines
 from hutong.protocol.errors import AuthenticationError, HutongError, nack
 from hutong.protocol.signing import Signer
 from hutong.registry.switch_key import load_or_create, share_code_key
@@ -122,6 +124,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             tasks.append(asyncio.create_task(worker.run(stop)))
             tasks.append(asyncio.create_task(_sweep_messages(services, stop)))
             tasks.append(asyncio.create_task(_expire_holds(services, stop)))
+            tasks.append(asyncio.create_task(run_deadlines(services, stop)))
         try:
             yield
         finally:
@@ -151,6 +154,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             links.participant_router,
             *links.public_handlers,
             logistics.router,
+            payments.router,
             app_links.operator_router,
             *app_links.public_handlers,
             commerce.participant_router,

@@ -131,9 +131,7 @@ async def run_once(
     return _json_response(status, content)
 
 
-async def earlier_answer(
-    services: Services, signed: SignedRequest
-) -> Response[bytes] | None:
+async def earlier_answer(services: Services, signed: SignedRequest) -> Response[bytes] | None:
     """The stored answer when this sender already used this message id (409 if the body differs)."""
     if signed.message_id is None:
         return None

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import weakref
 from datetime import date
 from typing import Any
 
-import httpx
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.outgoing import http_client
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
 from hutong.api.services import Services
@@ -27,19 +25,6 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 
 MAX_RADIUS_M = 50_000
-#: One pool per event loop: a pool's connections belong to the loop that opened them.
-_HTTP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _http() -> httpx.AsyncClient:
-    """One connection pool per worker (per event loop) for calls to carriers."""
-    loop = asyncio.get_running_loop()
-    client = _HTTP.get(loop)
-    if client is None or client.is_closed:
-        client = _HTTP[loop] = httpx.AsyncClient(timeout=10)
-    return client
 
 
 class Envelope(msgspec.Struct, kw_only=True):
@@ -306,7 +291,7 @@ async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
     destination = dict(given.address) | {"area_code": given.destination or ""}
     shipment = await service.book(
         services,
-        _http(),
+        http_client(),
         merchant=signed.subscriber_id,
         carrier=given.carrier,
         service=given.service,
@@ -323,7 +308,7 @@ async def cancel(
 ) -> dict[str, Any]:
     services = services_of(state)
     caller = signed_request(request.scope).subscriber_id
-    return (await service.cancel(services, _http(), shipment_id, caller)).as_dict()
+    return (await service.cancel(services, http_client(), shipment_id, caller)).as_dict()
 
 
 @get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")

@@ -1,0 +1,345 @@
+"""Payments API: wallets' profiles, acceptance policies, payments, pay-for-me requests.
+
+Every write is exactly once per message id; the steps that ask a wallet do so
+before their write (`run_decided`), so a retried request never asks twice
+once answered, and a wallet that did not answer can be asked again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.idempotency import run_decided, run_once
+from hutong.api.outgoing import http_client
+from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.payments_schemas import (
+    SignedAcceptance,
+    SignedAuthorize,
+    SignedCapture,
+    SignedEmpty,
+    SignedPay,
+    SignedPayForMe,
+    SignedPayment,
+    SignedRefund,
+    SignedWalletProfile,
+)
+from hutong.api.routes.public import services_of
+from hutong.api.services import Services
+from hutong.payments import pay_for_me, service, store
+from hutong.payments.acceptance import AcceptancePolicy
+from hutong.payments.fees import FeeRule, PaymentKind
+from hutong.payments.states import PaymentError
+from hutong.protocol.errors import ForbiddenError, ValidationError
+from hutong.registry.models import Role
+from hutong.registry.service import require_participant
+
+Req = Request[Any, Any, Any]
+
+
+def _base_url(request: Req) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _invalid(error: PaymentError) -> ValidationError:
+    return ValidationError(error.message, code=error.code)
+
+
+async def _require_role(services: Services, subscriber_id: str, role: Role) -> None:
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if not participant.has_role(role):
+        raise ForbiddenError(f"this call is for a {role.value}", code="wrong_role")
+
+
+# -- wallets and acceptance -------------------------------------------------------------
+
+
+@post("/wallet/profile", status_code=200, summary="Declare your currencies and fees (wallets)")
+async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedWalletProfile)).message
+    await _require_role(services, signed.subscriber_id, Role.WALLET)
+    try:
+        # FeeRule checks the kind itself (invalid_fee names an unknown one).
+        rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
+    except PaymentError as error:
+        raise _invalid(error) from None
+    if body.currencies != ["CNY"]:
+        raise ValidationError("the switch settles CNY only", code="unsupported_currency")
+
+    async def write(conn: Any) -> tuple[int, dict[str, Any]]:
+        try:
+            profile = await store.save_wallet_profile(
+                conn, signed.subscriber_id, body.currencies, rules, services.clock()
+            )
+        except PaymentError as error:
+            raise _invalid(error) from None
+        return 200, {"profile": profile.to_dict()}
+
+    return await run_once(services, request, signed, write)
+
+
+@get("/wallets", summary="Registered wallets and their declared fees")
+async def list_wallets(state: State) -> dict[str, Any]:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        wallets = await store.registered_wallets(conn)
+        profiles = [await store.wallet_profile(conn, wallet) for wallet in wallets]
+    return {"wallets": [p.to_dict() for p in profiles if p is not None]}
+
+
+@post("/acceptance-policy", status_code=201, summary="Declare which wallets you accept")
+async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedAcceptance)).message
+    await _require_role(services, signed.subscriber_id, Role.PLATFORM)
+
+    async def write(conn: Any) -> tuple[int, dict[str, Any]]:
+        try:
+            policy = AcceptancePolicy(
+                platform=signed.subscriber_id,
+                valid_from=body.valid_from,
+                accepts=None if body.accepts is None else frozenset(body.accepts),
+                refused=body.refused,
+                declared_at=services.clock().date(),
+                note=body.note,
+            )
+            stored = await store.declare_acceptance(conn, policy, services.clock())
+        except PaymentError as error:
+            raise _invalid(error) from None
+        return 201, {"policy": _policy_out(stored)}
+
+    return await run_once(services, request, signed, write)
+
+
+def _policy_out(policy: AcceptancePolicy) -> dict[str, Any]:
+    return {
+        "platform": policy.platform,
+        "version": policy.version,
+        "valid_from": policy.valid_from.isoformat(),
+        "accepts": None if policy.accepts is None else sorted(policy.accepts),
+        "refused": dict(policy.refused),
+        "note": policy.note,
+    }
+
+
+@get("/acceptance-policy/{platform:str}", summary="A platform's acceptance policy, on a day")
+async def show_acceptance(
+    state: State, platform: FromPath[str], at: FromQuery[date | None] = None
+) -> dict[str, Any]:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        history = await store.acceptance_history(conn, platform)
+    day = at or services.clock().date()
+    policy = history.in_force(day)
+    return {
+        "platform": platform,
+        "at": day.isoformat(),
+        "in_force": None if policy is None else _policy_out(policy),
+        "versions": [_policy_out(p) for p in history.versions],
+    }
+
+
+@get("/payments/options", summary="The wallets a buyer may choose, and every refusal")
+async def payment_options(
+    state: State, merchant: FromQuery[str], host: FromQuery[str]
+) -> dict[str, Any]:
+    services = services_of(state)
+    async with services.db.read() as conn:
+        merchant_platform = await store.home_platform(conn, merchant)
+    choice = await service.wallet_choice(services, host, merchant_platform)
+    return {"host": host, "merchant": merchant} | service.choice_out(choice)
+
+
+# -- payments --------------------------------------------------------------------------------
+
+
+@post("/payments", status_code=201, summary="Create a payment (host or merchant's platform)")
+async def create_payment(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedPayment)).message
+    spec = service.NewPayment(**msgspec.structs.asdict(body))
+    return await run_decided(
+        services, request, signed, lambda: service.create(services, signed.subscriber_id, spec)
+    )
+
+
+@get("/payments/{payment_id:str}", summary="A payment (its parties, its wallet, auditors)")
+async def show_payment(state: State, request: Req, payment_id: FromPath[str]) -> dict[str, Any]:
+    services = services_of(state)
+    reader = signed_request(request.scope).subscriber_id
+    return {"payment": (await service.readable(services, reader, payment_id)).to_dict()}
+
+
+@post("/payments/{payment_id:str}/authorize", status_code=200, summary="Authorize: hold funds")
+async def authorize_payment(
+    state: State, request: Req, payment_id: FromPath[str]
+) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedAuthorize)).message
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: service.authorize(
+            services,
+            http_client(),
+            signed.subscriber_id,
+            payment_id,
+            wallet=body.wallet,
+            payer=body.payer,
+            attempt=signed.message_id or "",
+        ),
+    )
+
+
+@post("/payments/{payment_id:str}/capture", status_code=200, summary="Capture (all or part)")
+async def capture_payment(state: State, request: Req, payment_id: FromPath[str]) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedCapture)).message
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: service.capture(
+            services, http_client(), signed.subscriber_id, payment_id, body.amount
+        ),
+    )
+
+
+@post("/payments/{payment_id:str}/void", status_code=200, summary="Void: release the hold")
+async def void_payment(state: State, request: Req, payment_id: FromPath[str]) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    await strict_body(request, SignedEmpty)
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: service.void(services, http_client(), signed.subscriber_id, payment_id),
+    )
+
+
+@post("/payments/{payment_id:str}/refunds", status_code=200, summary="Refund part or all")
+async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedRefund)).message
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: service.refund(
+            services,
+            http_client(),
+            signed.subscriber_id,
+            payment_id,
+            body.amount,
+            body.refund_id or signed.message_id or "",
+        ),
+    )
+
+
+# -- pay-for-me ---------------------------------------------------------------------------
+
+
+@post(
+    "/payments/{payment_id:str}/pay-for-me",
+    status_code=201,
+    summary="Ask someone else to pay (a link and a share code)",
+)
+async def request_pay_for_me(
+    state: State, request: Req, payment_id: FromPath[str]
+) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedPayForMe)).message
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: pay_for_me.create(
+            services,
+            signed.subscriber_id,
+            payment_id,
+            buyer=body.buyer,
+            expires_in=body.expires_in,
+            note=body.note,
+            base_url=_base_url(request),
+        ),
+    )
+
+
+@post("/pay-for-me/{code:str}/pay", status_code=200, summary="Pay someone's pay-for-me request")
+async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedPay)).message
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: pay_for_me.pay(
+            services,
+            http_client(),
+            signed.subscriber_id,
+            code,
+            wallet=body.wallet,
+            payer=body.payer,
+            attempt=signed.message_id or "",
+            base_url=_base_url(request),
+        ),
+    )
+
+
+@post(
+    "/pay-for-me/{request_id:str}/cancel", status_code=200, summary="Withdraw a pay-for-me request"
+)
+async def cancel_pay_for_me(
+    state: State, request: Req, request_id: FromPath[str]
+) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    await strict_body(request, SignedEmpty)
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id, _base_url(request)),
+    )
+
+
+router = Router(
+    path="/v1",
+    route_handlers=[
+        declare_wallet_profile,
+        list_wallets,
+        declare_acceptance,
+        show_acceptance,
+        payment_options,
+        create_payment,
+        show_payment,
+        authorize_payment,
+        capture_payment,
+        void_payment,
+        refund_payment,
+        request_pay_for_me,
+        pay_pay_for_me,
+        cancel_pay_for_me,
+    ],
+    middleware=[SignedRequestMiddleware()],
+    tags=["payments"],
+    security=[{"beckn": []}],
+)

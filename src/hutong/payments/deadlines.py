@@ -1,0 +1,48 @@
+"""The background loop that enforces payments' deadlines.
+
+Created payments not authorized in time and holds past their end expire
+(released in the ledger, the wallet and the parties told); pay-for-me
+requests expire; transfers and points exchanges left reserved are released.
+Each sweep is also callable on its own (`sweep_once`), which tests use with
+a settable clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from hutong.api.services import Services
+from hutong.payments import pay_for_me, service
+
+log = logging.getLogger("hutong.payments")
+
+#: Seconds between sweeps.
+INTERVAL = 1.0
+
+Sweep = Callable[[Services], Awaitable[int]]
+
+SWEEPS: list[tuple[str, Sweep]] = [
+    ("payments", service.expire_due),
+    ("pay-for-me requests", pay_for_me.expire_due),
+]
+
+
+async def sweep_once(services: Services) -> dict[str, int]:
+    """Run every sweep once; how many of each expired."""
+    counts: dict[str, int] = {}
+    for name, sweep in SWEEPS:
+        try:
+            counts[name] = await sweep(services)
+        except Exception:
+            log.exception("expiring %s failed", name)
+    return counts
+
+
+async def run_deadlines(services: Services, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        await sweep_once(services)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=INTERVAL)
