@@ -27,8 +27,11 @@ from hutong.api.routes import (
     logistics,
     operator,
     participant,
+    pay_pages,
     payments,
+    points,
     public,
+    transfers,
 )
 from hutong.api.services import Services
 from hutong.events.delivery import DeliveryWorker
@@ -155,6 +158,9 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *links.public_handlers,
             logistics.router,
             payments.router,
+            *pay_pages.public_handlers,
+            transfers.router,
+            points.router,
             app_links.operator_router,
             *app_links.public_handlers,
             commerce.participant_router,

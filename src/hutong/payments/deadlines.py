@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hutong.api.services import Services
-from hutong.payments import pay_for_me, service
+from hutong.payments import pay_for_me, points, service, transfers
 
 log = logging.getLogger("hutong.payments")
 
@@ -27,6 +27,8 @@ Sweep = Callable[[Services], Awaitable[int]]
 SWEEPS: list[tuple[str, Sweep]] = [
     ("payments", service.expire_due),
     ("pay-for-me requests", pay_for_me.expire_due),
+    ("transfers", transfers.expire_due),
+    ("points exchanges", points.expire_due),
 ]
 
 
