@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from hutong.cli import demo, events, keys, ledger, links, logistics, participant, serve, sign
+from hutong.cli import (
+    demo,
+    events,
+    keys,
+    ledger,
+    links,
+    logistics,
+    participant,
+    payments,
+    serve,
+    sign,
+)
 
 app = typer.Typer(
     name="hutong",
@@ -22,6 +33,7 @@ app.add_typer(links.policy_app, name="policy")
 app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
+app.add_typer(payments.app, name="pay")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)

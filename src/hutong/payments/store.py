@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -147,14 +147,19 @@ async def declare_acceptance(
 ) -> AcceptancePolicy:
     """Append `policy` as the platform's next version (the history checks it first)."""
     history = await acceptance_history(conn, policy.platform)
-    stored = history.declare(policy)
+    stored = history.declare(replace(policy, declared_at=policy.declared_at or now.date()))
+    declared_at = (
+        now
+        if policy.declared_at is None
+        else datetime.combine(policy.declared_at, time(), tzinfo=UTC)
+    )
     await conn.execute(
         insert(acceptance_policies).values(
             platform=stored.platform,
             version=stored.version,
             rule=_policy_rule(stored),
             valid_from=stored.valid_from,
-            declared_at=now,
+            declared_at=declared_at,
         )
     )
     return stored

@@ -1,0 +1,267 @@
+"""`hutong pay ...`: payments for the operator, and for trying them by hand.
+
+The commands act for a participant (`--as`), against the configured
+database, through the same services and checks as the API: a command that
+asks a wallet calls it over signed HTTP, exactly as the switch would.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from hutong.api.idempotency import Operation
+from hutong.api.outgoing import http_client
+from hutong.api.services import Services
+from hutong.cli._common import console, with_services
+from hutong.payments import service, store
+from hutong.payments.acceptance import AcceptancePolicy
+from hutong.protocol.ids import new_id
+from hutong.protocol.signing import Signer
+from hutong.registry.switch_key import load_or_create
+from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
+
+app = typer.Typer(help="Payments: create, authorize, capture, void, refund.", no_args_is_help=True)
+acceptance_app = typer.Typer(help="Which wallets platforms accept.", no_args_is_help=True)
+app.add_typer(acceptance_app, name="acceptance")
+
+As = Annotated[str, typer.Option("--as", help="The participant to act for (subscriber id).")]
+
+
+async def _switch_key(services: Services) -> None:
+    key_id, public, private = await load_or_create(services.db, services.clock())
+    services.switch_signer = Signer(services.settings.switch_id, key_id, private)
+    services.switch_public_key = public
+
+
+async def _run(services: Services, operation: Operation) -> dict[str, Any]:
+    async with services.db.transaction() as conn:
+        _, body = await operation(conn)
+    return body
+
+
+def _show(body: dict[str, Any]) -> None:
+    console.print_json(json.dumps(body, ensure_ascii=False))
+
+
+def _fen(amount: int) -> str:
+    return f"¥{amount // 100}.{amount % 100:02d}"
+
+
+@app.command()
+def create(
+    sender: As,
+    merchant: Annotated[str, typer.Option(help="The merchant paid.")],
+    amount: Annotated[int, typer.Option(help="Amount in fen.")],
+    host: Annotated[str, typer.Option(help="The app the buyer is in (default: --as).")] = "",
+    wallet: Annotated[str, typer.Option(help="The wallet chosen, if already known.")] = "",
+    payer: Annotated[str, typer.Option(help="The payer's account at the wallet.")] = "",
+    reference: Annotated[str, typer.Option(help="The order's reference.")] = "",
+) -> None:
+    """Create a payment (as the host or the merchant's platform)."""
+    spec = service.NewPayment(
+        merchant=merchant, amount=amount, host=host, wallet=wallet, payer=payer, reference=reference
+    )
+
+    async def work(services: Services) -> dict[str, Any]:
+        return await _run(services, await service.create(services, sender, spec))
+
+    _show(with_services(work))
+
+
+@app.command()
+def authorize(
+    payment_id: str,
+    sender: As,
+    wallet: Annotated[str, typer.Option(help="The wallet that pays.")] = "",
+    payer: Annotated[str, typer.Option(help="The payer's account at the wallet.")] = "",
+) -> None:
+    """Ask the wallet to hold the amount."""
+
+    async def work(services: Services) -> dict[str, Any]:
+        await _switch_key(services)
+        operation = await service.authorize(
+            services,
+            http_client(),
+            sender,
+            payment_id,
+            wallet=wallet,
+            payer=payer,
+            attempt=new_id("cli"),
+        )
+        return await _run(services, operation)
+
+    _show(with_services(work))
+
+
+@app.command()
+def capture(
+    payment_id: str,
+    sender: As,
+    amount: Annotated[int | None, typer.Option(help="Fen to capture (default: all).")] = None,
+) -> None:
+    """Capture all or part of the hold."""
+
+    async def work(services: Services) -> dict[str, Any]:
+        await _switch_key(services)
+        operation = await service.capture(services, http_client(), sender, payment_id, amount)
+        return await _run(services, operation)
+
+    _show(with_services(work))
+
+
+@app.command()
+def void(payment_id: str, sender: As) -> None:
+    """Cancel the payment; the hold is released."""
+
+    async def work(services: Services) -> dict[str, Any]:
+        await _switch_key(services)
+        return await _run(services, await service.void(services, http_client(), sender, payment_id))
+
+    _show(with_services(work))
+
+
+@app.command()
+def refund(
+    payment_id: str,
+    sender: As,
+    amount: Annotated[int, typer.Option(help="Fen to give back.")],
+    refund_id: Annotated[str, typer.Option(help="Your id of this refund.")] = "",
+) -> None:
+    """Refund part or all of what was captured."""
+
+    async def work(services: Services) -> dict[str, Any]:
+        await _switch_key(services)
+        operation = await service.refund(
+            services, http_client(), sender, payment_id, amount, refund_id or new_id("rf")
+        )
+        return await _run(services, operation)
+
+    _show(with_services(work))
+
+
+@app.command()
+def show(payment_id: str) -> None:
+    """One payment."""
+
+    async def work(services: Services) -> store.PaymentRow:
+        async with services.db.read() as conn:
+            return await store.require_payment(conn, payment_id)
+
+    _show({"payment": with_services(work).to_dict()})
+
+
+@app.command("list")
+def list_payments(
+    party: Annotated[str | None, typer.Option(help="Only this participant's payments.")] = None,
+    limit: int = 50,
+) -> None:
+    """The latest payments."""
+
+    async def work(services: Services) -> list[store.PaymentRow]:
+        async with services.db.read() as conn:
+            return await store.list_payments(conn, party=party, limit=limit)
+
+    table = Table("id", "state", "host", "merchant", "wallet", "amount", "captured", "refunded")
+    for p in with_services(work):
+        table.add_row(
+            p.id,
+            p.state.value,
+            p.host,
+            p.merchant,
+            p.wallet or "-",
+            _fen(p.amount),
+            _fen(p.captured),
+            _fen(p.refunded),
+        )
+    console.print(table)
+
+
+@app.command()
+def options(
+    host: Annotated[str, typer.Option(help="The app the buyer is in.")],
+    merchant: Annotated[str, typer.Option(help="The merchant.")],
+) -> None:
+    """The wallets a buyer may choose, and every refusal (with its policy and date)."""
+
+    async def work(services: Services) -> dict[str, Any]:
+        async with services.db.read() as conn:
+            platform = await store.home_platform(conn, merchant)
+        return service.choice_out(await service.wallet_choice(services, host, platform))
+
+    _show(with_services(work))
+
+
+@acceptance_app.command("show")
+def acceptance_show(
+    platform: str,
+    at: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); default today.")] = None,
+) -> None:
+    """A platform's acceptance policy on a day, and its versions."""
+    day = date.fromisoformat(at) if at else None
+
+    async def work(services: Services) -> None:
+        async with services.db.read() as conn:
+            history = await store.acceptance_history(conn, platform)
+        wanted = day or services.clock().date()
+        in_force = history.in_force(wanted)
+        console.print(
+            f"{platform} on {wanted}: "
+            + (
+                "no declaration (every wallet)"
+                if in_force is None
+                else f"version {in_force.version}"
+            )
+        )
+        table = Table("version", "valid from", "accepts", "refused", "note")
+        for p in history.versions:
+            table.add_row(
+                str(p.version),
+                p.valid_from.isoformat(),
+                "every wallet" if p.accepts is None else ", ".join(sorted(p.accepts)),
+                "; ".join(f"{w}: {r}" for w, r in p.refused.items()) or "-",
+                p.note,
+            )
+        console.print(table)
+
+    with_services(work)
+
+
+def seed_policies() -> list[AcceptancePolicy]:
+    """The seed world's acceptance facts with registry ids (`jd` -> `jd.example`)."""
+    return [
+        AcceptancePolicy(
+            platform=f"{p.platform}.example",
+            valid_from=p.valid_from,
+            accepts=None if p.accepts is None else frozenset(f"{w}.example" for w in p.accepts),
+            refused={f"{w}.example": reason for w, reason in p.refused.items()},
+            declared_at=p.declared_at or p.valid_from,
+            note=p.note,
+        )
+        for p in SEED_ACCEPTANCE_POLICIES
+    ]
+
+
+@acceptance_app.command("seed")
+def acceptance_seed() -> None:
+    """Declare the seed world's acceptance history (2011-2024) where none is declared yet."""
+
+    async def work(services: Services) -> int:
+        declared = 0
+        async with services.db.transaction() as conn:
+            for policy in seed_policies():
+                history = await store.acceptance_history(conn, policy.platform)
+                if any(
+                    (v.valid_from, v.note) == (policy.valid_from, policy.note)
+                    for v in history.versions
+                ):
+                    continue  # seeded before
+                await store.declare_acceptance(conn, policy, services.clock())
+                declared += 1
+        return declared
+
+    console.print(f"declared {with_services(work)} acceptance policy versions")
