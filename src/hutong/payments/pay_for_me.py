@@ -43,6 +43,8 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 from hutong.store.tables import pay_for_me_requests
 
+#: What the buyer pastes to a friend: the code opens the request in any app.
+SHARE_SENTENCE = "{marked} 帮我付款 (pay for me): copy this and open any app"
 DEFAULT_EXPIRES_IN = 86_400
 MAX_EXPIRES_IN = 7 * 86_400
 
@@ -73,7 +75,7 @@ class PayForMe:
             "payment_id": self.payment_id,
             "state": self.state.value,
             "url": url,
-            "share_text": wrap(make_code(self.share_serial, share_key), text="帮我付款"),
+            "share_text": wrap(make_code(self.share_serial, share_key), text=SHARE_SENTENCE),
             "note": self.note,
             "expires_at": self.expires_at.isoformat(),
             "payer_host": self.payer_host,

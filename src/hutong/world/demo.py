@@ -30,7 +30,7 @@ from hutong.protocol.signing import new_key_pair
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys
-from hutong.world import demo_links, demo_logistics
+from hutong.world import demo_links, demo_logistics, demo_payments
 from hutong.world.participants import SEED_PARTICIPANTS
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
@@ -291,6 +291,18 @@ STORY: tuple[Step, ...] = (
         "J&T picks up a Taobao parcel",
         "tea-house, jtexpress",
         demo_logistics.jt_picks_up_taobao_parcel,
+    ),
+    ("Wallets and acceptance policies", "wallets, platforms", demo_payments.wallets_join),
+    (
+        "A Taobao order paid with WeChat Pay",
+        "taobao, wechatpay",
+        demo_payments.taobao_order_with_wechat_pay,
+    ),
+    ("A JD order paid with Alipay", "jd, alipay", demo_payments.jd_order_with_alipay),
+    (
+        "A WeChat friend pays a Douyin order",
+        "douyin, wechat, wechatpay",
+        demo_payments.friend_pays_from_wechat,
     ),
 )
 

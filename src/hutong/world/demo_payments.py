@@ -1,0 +1,186 @@
+"""The demo's payments chapter: any wallet at any merchant, friends paying across apps.
+
+The wallets' desks run in the reference world and sign their own answers;
+their users' balances are theirs, and the demo reads them to show where the
+money went.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hutong.payments.acceptance import AcceptancePolicy
+from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
+from hutong.world.story import Stage, expect, expect_status
+from hutong.world.wallets import WalletDesk
+
+WALLET_FEES: dict[str, list[dict[str, Any]]] = {
+    # Basis points plus fixed fen, per kind of payment (0.6% is the usual merchant rate).
+    "alipay.example": [
+        {"kind": "order", "bps": 60},
+        {"kind": "pay_for_me", "bps": 60},
+        {"kind": "transfer", "bps": 10},
+    ],
+    "wechatpay.example": [
+        {"kind": "order", "bps": 60},
+        {"kind": "pay_for_me", "bps": 60},
+        {"kind": "transfer", "bps": 0, "fixed": 0},
+    ],
+    "jdpay.example": [{"kind": "order", "bps": 60}],
+    "unionpay.example": [{"kind": "order", "bps": 55}, {"kind": "transfer", "fixed": 200}],
+}
+#: Each wallet's users and their balances in fen.
+BALANCES: dict[str, dict[str, int]] = {
+    "alipay.example": {"ali-buyer-1": 500_000, "ali-sender-7": 200_000},
+    "wechatpay.example": {"wx-buyer-3": 300_000, "wx-friend-9": 100_000, "wx-payee-5": 0},
+    "jdpay.example": {"jdp-user-1": 50_000},
+    "unionpay.example": {"up-user-1": 50_000},
+}
+
+
+async def told_of(
+    stage: Stage, subscriber: str, action: str, after: int, timeout: float = 15, **match: Any
+) -> bool:
+    """Wait until `subscriber` received an `action` event (after its first `after` events)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        for event in stage.world.inbox(subscriber).events[after:]:
+            message = event["message"]
+            if event["context"]["action"] == action and all(
+                message.get(k) == v for k, v in match.items()
+            ):
+                return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def _registry_ids(policy: AcceptancePolicy) -> dict[str, Any]:
+    """A seed policy as a platform declares it (short ids become subscriber ids)."""
+    return {
+        "valid_from": policy.valid_from.isoformat(),
+        "accepts": None if policy.accepts is None else [f"{w}.example" for w in policy.accepts],
+        "refused": {f"{w}.example": reason for w, reason in policy.refused.items()},
+        "note": policy.note,
+    }
+
+
+async def wallets_join(stage: Stage) -> str:
+    """Wallets declare their fees; platforms declare which wallets they accepted, and when."""
+    for wallet, fees in WALLET_FEES.items():
+        client = stage.client(wallet)
+        stage.world.wallets[wallet] = WalletDesk(signer=client.signer, balances=BALANCES[wallet])
+        expect_status(await client.post("/v1/wallet/profile", {"fees": fees}), 200)
+    for policy in SEED_ACCEPTANCE_POLICIES:
+        platform = stage.client(f"{policy.platform}.example")
+        response = await platform.post("/v1/acceptance-policy", _registry_ids(policy))
+        expect_status(response, 201)
+    then = await stage.client("jd.example").get("/v1/acceptance-policy/jd.example?at=2020-06-18")
+    expect_status(then, 200)
+    refused_then = then.json()["in_force"]["refused"]
+    expect("alipay.example" in refused_then, f"JD's 2020 policy: {refused_then}")
+    now = await stage.client("jd.example").get(
+        "/v1/payments/options?merchant=jd-beauty.example&host=jd.example"
+    )
+    expect_status(now, 200)
+    expect("alipay.example" in now.json()["allowed"], f"options now: {now.text}")
+    return (
+        f"{len(WALLET_FEES)} wallets declared fees; JD refused Alipay on 2020-06-18 "
+        "(policy since 2011), accepts it today"
+    )
+
+
+async def _pay_order(
+    stage: Stage, host: str, merchant: str, amount: int, wallet: str, payer: str
+) -> dict[str, Any]:
+    platform = stage.client(host)
+    created = await platform.post(
+        "/v1/payments",
+        {"merchant": merchant, "amount": amount, "wallet": wallet, "payer": payer},
+    )
+    expect_status(created, 201)
+    payment_id = created.json()["payment"]["id"]
+    expect_status(await platform.post(f"/v1/payments/{payment_id}/authorize", {}), 200)
+    captured = await platform.post(f"/v1/payments/{payment_id}/capture", {})
+    expect_status(captured, 200)
+    payment: dict[str, Any] = captured.json()["payment"]
+    expect(payment["state"] == "captured", f"payment is {payment['state']}")
+    return payment
+
+
+async def taobao_order_with_wechat_pay(stage: Stage) -> str:
+    desk = stage.world.wallets["wechatpay.example"]
+    before = desk.balance("wx-buyer-3")
+    payment = await _pay_order(
+        stage, "taobao.example", "tea-house.example", 12_800, "wechatpay.example", "wx-buyer-3"
+    )
+    paid = before - desk.balance("wx-buyer-3")
+    expect(paid == 12_800, f"the buyer paid {paid} fen")
+    return (
+        f"{yuan(paid)} for West Lake tea paid with WeChat Pay on Taobao "
+        f"(refused until 2024-09-27); wallet fee {yuan(payment['fee'])}"
+    )
+
+
+async def jd_order_with_alipay(stage: Stage) -> str:
+    desk = stage.world.wallets["alipay.example"]
+    before = desk.balance("ali-buyer-1")
+    payment = await _pay_order(
+        stage, "jd.example", "jd-beauty.example", 35_900, "alipay.example", "ali-buyer-1"
+    )
+    paid = before - desk.balance("ali-buyer-1")
+    expect(paid == 35_900, f"the buyer paid {paid} fen")
+    refund = await stage.client("jd-beauty.example").post(
+        f"/v1/payments/{payment['id']}/refunds", {"amount": 5_900, "refund_id": "rf-1"}
+    )
+    expect_status(refund, 200)
+    back = desk.balance("ali-buyer-1") - (before - paid)
+    expect(back == 5_900, f"refund returned {back}")
+    return (
+        f"{yuan(paid)} at JD Beauty paid with Alipay; {yuan(back)} refunded to the Alipay balance"
+    )
+
+
+async def friend_pays_from_wechat(stage: Stage) -> str:
+    """A Douyin buyer asks a WeChat friend to pay; the friend pays with WeChat Pay."""
+    douyin, wechat = stage.client("douyin.example"), stage.client("wechat.example")
+    created = await douyin.post("/v1/payments", {"merchant": "jd-beauty.example", "amount": 19_900})
+    expect_status(created, 201)
+    payment_id = created.json()["payment"]["id"]
+    asked = await douyin.post(
+        f"/v1/payments/{payment_id}/pay-for-me",
+        {"buyer": "dy-buyer-88", "expires_in": 86_400, "note": "帮我付一下口红"},
+    )
+    expect_status(asked, 201)
+    request = asked.json()["request"]
+    code = request["url"].rsplit("/", 1)[1]
+    before_douyin = len(stage.world.inbox("douyin.example").events)
+    before_wechat = len(stage.world.inbox("wechat.example").events)
+    opened = await stage.operator.get(
+        f"{stage.switch_url}/p/{code}?host=wechat", headers={"accept": "application/json"}
+    )
+    expect_status(opened, 200)
+    expect("wechatpay.example" in opened.json()["wallets"]["allowed"], opened.text)
+    paid = await wechat.post(
+        f"/v1/pay-for-me/{code}/pay", {"wallet": "wechatpay.example", "payer": "wx-friend-9"}
+    )
+    expect_status(paid, 200)
+    again = await wechat.post(
+        f"/v1/pay-for-me/{code}/pay", {"wallet": "wechatpay.example", "payer": "wx-friend-9"}
+    )
+    expect_status(again, 409, "already_paid")
+    captured = await stage.client("jd.example").post(f"/v1/payments/{payment_id}/capture", {})
+    expect_status(captured, 200)
+    for platform, before in (("douyin.example", before_douyin), ("wechat.example", before_wechat)):
+        told = await told_of(stage, platform, "on_pay_for_me", before, state="paid")
+        expect(told, f"{platform} was not told the request was paid")
+    friend = stage.world.wallets["wechatpay.example"].balance("wx-friend-9")
+    return (
+        f"share link {request['url'].split('//', 1)[1].split('/', 1)[1]} opened in WeChat; "
+        f"the friend paid {yuan(100_000 - friend)} with WeChat Pay; a second payment refused; "
+        "buyer and friend told"
+    )
