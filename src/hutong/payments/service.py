@@ -48,8 +48,14 @@ _ALREADY_RELEASED = frozenset(
 )
 
 
-def refused(error: PaymentError) -> ConflictError:
-    """A refused transition as the 409 the caller sees (its stable code kept)."""
+def refused(error: PaymentError) -> HutongError:
+    """A refused transition as the 409 the caller sees (its stable code kept).
+
+    An amount that is no amount at all (zero, negative) is the caller's
+    mistake whatever the payment's state: 422, like a malformed amount.
+    """
+    if error.code == "invalid_amount":
+        return ValidationError(error.message, code=error.code)
     return ConflictError(error.message, code=error.code)
 
 
@@ -128,8 +134,12 @@ async def record_refusals(
 
 
 async def notify(conn: AsyncConnection, payment: store.PaymentRow, now: datetime) -> None:
-    """Tell every party of the payment (and its wallet) its new state."""
-    message = payment.to_dict()
+    """Tell every party of the payment (and its wallet) its new state.
+
+    The message names the payment as ``payment_id`` (as the wallet's own calls
+    do) besides ``id``: a wallet releases its hold on ``voided`` or ``expired``.
+    """
+    message = {"payment_id": payment.id} | payment.to_dict()
     for recipient in sorted({*payment.parties, payment.wallet} - {""}):
         await enqueue(
             conn,
@@ -393,6 +403,21 @@ async def authorize(
     return write
 
 
+def _agrees(wallet: str, answer: dict[str, Any], field: str, value: int, code: str) -> None:
+    """Refuse to book `value` when the wallet says it moved another amount.
+
+    A wallet answers a step again by its message id, so after a call that
+    timed out (the wallet acted, late) a new request for another amount gets
+    the first answer back: booking the new amount would split the wallet's
+    books from the ledger's.
+    """
+    moved = answer.get(field)
+    if moved != value:
+        raise ConflictError(
+            f"{wallet} already {field} {moved!r} fen for this step, not {value}", code=code
+        )
+
+
 async def capture(
     services: Services, http: httpx.AsyncClient, sender: str, payment_id: str, value: int | None
 ) -> Operation:
@@ -401,7 +426,7 @@ async def capture(
     step(payment, PaymentEvent.CAPTURE, amount, now=services.clock())
     profile = await wallet_profile_for(services, payment.wallet, payment.kind)
     fee = profile.fees.fee(PaymentKind(payment.kind), amount)
-    await ask_wallet(
+    answer = await ask_wallet(
         services,
         http,
         payment.wallet,
@@ -409,6 +434,7 @@ async def capture(
         {"payment_id": payment.id, "amount": amount},
         f"{payment.id}.capture",
     )
+    _agrees(payment.wallet, answer, "captured", amount, "already_captured")
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
@@ -500,7 +526,7 @@ async def refund(
         )
     if earlier is None:
         step(payment, PaymentEvent.REFUND, value, now=services.clock())
-        await ask_wallet(
+        answer = await ask_wallet(
             services,
             http,
             payment.wallet,
@@ -508,6 +534,7 @@ async def refund(
             {"payment_id": payment.id, "refund_id": refund_id, "amount": value},
             f"{payment.id}.refund.{refund_id}",
         )
+        _agrees(payment.wallet, answer, "refunded", value, "refund_id_reused")
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
