@@ -1,15 +1,544 @@
-"""Wallet-to-wallet transfers: quote, two-phase execute, expiry.
+"""Wallet-to-wallet transfers: a quote, then a two-phase transfer, committed or released whole.
 
-(The service arrives in the next commits; `expire_due` exists so the deadlines
-loop can call it.)
+A user of one wallet pays a user of another, found by an alias in the
+directory (`hutong.payments.directory`). The payer's wallet asks for a quote
+(both wallets' declared transfer fees, a deadline), then executes it:
+
+1. the payer's wallet is asked to ``reserve`` the total debit (message id
+   ``<transfer>.reserve``); its refusal ends the transfer as ``failed``;
+2. the transfer is recorded ``reserved``, with the reservation's deadline;
+3. the payee's wallet is asked to ``confirm`` the credit (``<transfer>.confirm``);
+4. one transaction locks the transfer's row, checks it again, posts its
+   ledger legs (pending, then committed: all or nothing), marks it
+   ``committed`` and writes an ``on_transfer`` event to each wallet. The
+   wallets finalize on those events (the payer's hold is debited, the
+   payee's pending credit credited), which the outbox delivers with retries
+   until each wallet has them.
+
+A refused confirm, or a wallet that does not answer, releases the transfer:
+``released`` is written (with ``on_transfer`` released events so each wallet
+drops what it holds) before the caller is answered, and the ledger is never
+touched. So there is no moment where the switch has moved one side and not
+the other: the ledger moves both sides in one transaction, or nothing.
+
+Wallets deduplicate by the message ids, so a retried or concurrent execute
+asks nothing twice and at most one of them commits (the row lock and the
+state machine of `hutong.payments.states` decide; the losers get its
+standard refusal, e.g. ``already_committed``). `expire_due` expires quotes
+past their deadline and releases reservations left past theirs (a switch
+that crashed in the middle of an execute).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.idempotency import Operation
 from hutong.api.services import Services
+from hutong.calls import CallFailed, CallRefused
+from hutong.events.outbox import enqueue
+from hutong.ledger.store import apply_batches
+from hutong.payments import directory, legs
+from hutong.payments.aliases import Alias
+from hutong.payments.fees import PaymentKind, quote_transfer
+from hutong.payments.posting import LedgerRefused, ensure_accounts
+from hutong.payments.service import ask_wallet, refused, wallet_profile_for
+from hutong.payments.states import (
+    PaymentError,
+    TransferEvent,
+    TransferState,
+    is_amount,
+    transfer_transition,
+)
+from hutong.protocol.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationError,
+    nack,
+)
+from hutong.protocol.ids import new_id
+from hutong.registry.models import Role
+from hutong.registry.service import require_participant
+from hutong.store.tables import transfers
+
+#: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
+DEFAULT_QUOTE_TTL = 300
+MIN_QUOTE_TTL, MAX_QUOTE_TTL = 10, 3600
+#: How long a reservation lasts beyond the time the payee's wallet may take to answer.
+RESERVATION_MARGIN = 30
+MAX_ACCOUNT = 255
+
+_T, _E = TransferState, TransferEvent
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRow:
+    id: str
+    payer_wallet: str
+    payer_account: str
+    payee_wallet: str
+    payee_account: str
+    payee_masked: str
+    amount: int
+    payer_fee: int
+    payee_fee: int
+    total_debit: int
+    credited: int
+    state: TransferState
+    expires_at: datetime
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the wallets and auditors see: the payee masked, no account references."""
+        return {
+            "id": self.id,
+            "state": self.state.value,
+            "payer_wallet": self.payer_wallet,
+            "payee_wallet": self.payee_wallet,
+            "payee_masked": self.payee_masked,
+            "amount": self.amount,
+            "payer_fee": self.payer_fee,
+            "payee_fee": self.payee_fee,
+            "total_debit": self.total_debit,
+            "credited": self.credited,
+            "expires_at": self.expires_at.isoformat(),
+            "reason": self.reason,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+# -- storage ------------------------------------------------------------------------------
+
+
+def _row(row: Any) -> TransferRow:
+    values = dict(row._mapping)
+    values["state"] = TransferState(values["state"])
+    return TransferRow(**values)
+
+
+async def get(conn: AsyncConnection, transfer_id: str, *, lock: bool = False) -> TransferRow | None:
+    query = select(transfers).where(transfers.c.id == transfer_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return None if row is None else _row(row)
+
+
+async def require(conn: AsyncConnection, transfer_id: str, *, lock: bool = False) -> TransferRow:
+    found = await get(conn, transfer_id, lock=lock)
+    if found is None:
+        raise NotFoundError(f"no transfer {transfer_id}", code="unknown_transfer")
+    return found
+
+
+async def _save(conn: AsyncConnection, changed: TransferRow) -> None:
+    await conn.execute(
+        update(transfers)
+        .where(transfers.c.id == changed.id)
+        .values(
+            state=changed.state.value,
+            expires_at=changed.expires_at,
+            reason=changed.reason,
+            updated_at=changed.updated_at,
+        )
+    )
+
+
+def _step(
+    transfer: TransferRow, event: TransferEvent, now: datetime | None = None
+) -> TransferState:
+    """The next state, or the standard 409 (``already_committed``, ``quote_expired``...)."""
+    try:
+        return transfer_transition(
+            transfer.state, event, now=now, expires_at=transfer.expires_at if now else None
+        )
+    except PaymentError as error:
+        raise refused(error) from None
+
+
+async def _tell(
+    conn: AsyncConnection, transfer: TransferRow, now: datetime, *, payer_only: bool = False
+) -> None:
+    """An ``on_transfer`` event to each wallet, with its own side (no alias, no other account)."""
+    sides = [("payer", transfer.payer_wallet, transfer.payer_account, transfer.total_debit)]
+    if not payer_only:
+        sides.append(("payee", transfer.payee_wallet, transfer.payee_account, transfer.credited))
+    for role, wallet, account, amount in sides:
+        await enqueue(
+            conn,
+            recipient=wallet,
+            action="on_transfer",
+            message={
+                "transfer_id": transfer.id,
+                "state": transfer.state.value,
+                "role": role,
+                "account": account,
+                "amount": amount,
+            },
+            now=now,
+            transaction_id=transfer.id,
+        )
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+async def readable(services: Services, reader: str, transfer_id: str) -> TransferRow:
+    """The transfer, for its two wallets and auditors."""
+    async with services.db.read() as conn:
+        transfer = await require(conn, transfer_id)
+        participant = await require_participant(conn, reader)
+    if reader in (transfer.payer_wallet, transfer.payee_wallet) or participant.has_role(
+        Role.AUDITOR
+    ):
+        return transfer
+    raise ForbiddenError(f"{reader} is not a party of transfer {transfer_id}", code="not_a_party")
+
+
+async def require_wallet(services: Services, subscriber_id: str) -> None:
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if not participant.has_role(Role.WALLET):
+        raise ForbiddenError("this call is for a wallet", code="wrong_role")
+
+
+# -- quoting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    payer: str
+    alias: Alias
+    amount: int
+    payee_wallet: str = ""
+    ttl_seconds: int = DEFAULT_QUOTE_TTL
+
+
+async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operation:
+    """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs."""
+    await require_wallet(services, sender)
+    if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
+        raise ValidationError(
+            f"payer is the payer's account at {sender}, 1 to {MAX_ACCOUNT} characters",
+            code="invalid_payer",
+        )
+    if not (is_amount(spec.amount) and spec.amount > 0):
+        raise ValidationError("amount is a positive whole number of fen", code="invalid_amount")
+    if not MIN_QUOTE_TTL <= spec.ttl_seconds <= MAX_QUOTE_TTL:
+        raise ValidationError(
+            f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
+        )
+    entries = await directory.find(services, spec.alias)
+    if spec.payee_wallet:
+        entries = tuple(e for e in entries if e.wallet == spec.payee_wallet)
+        if not entries:
+            raise NotFoundError(
+                f"{spec.payee_wallet} has not published {spec.alias}", code="alias_not_found"
+            )
+    if len(entries) > 1:
+        wallets = ", ".join(e.wallet for e in entries)
+        raise ConflictError(
+            f"{spec.alias} is registered at several wallets ({wallets}): say payee_wallet",
+            code="alias_ambiguous",
+        )
+    (payee,) = entries
+    if payee.wallet == sender:
+        raise ConflictError(
+            "the payee is at your own wallet: a transfer within one wallet is not switched",
+            code="same_wallet",
+        )
+    payer_profile = await wallet_profile_for(services, sender, PaymentKind.TRANSFER.value)
+    payee_profile = await wallet_profile_for(services, payee.wallet, PaymentKind.TRANSFER.value)
+    try:
+        quoted = quote_transfer(spec.amount, payer_profile.fees, payee_profile.fees)
+    except PaymentError as error:
+        raise ValidationError(error.message, code=error.code) from None
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        transfer = TransferRow(
+            id=new_id("trf"),
+            payer_wallet=sender,
+            payer_account=spec.payer,
+            payee_wallet=payee.wallet,
+            payee_account=payee.account,
+            payee_masked=payee.masked,
+            amount=quoted.amount,
+            payer_fee=quoted.payer_fee,
+            payee_fee=quoted.payee_fee,
+            total_debit=quoted.total_debit,
+            credited=quoted.credited,
+            state=TransferState.QUOTED,
+            expires_at=now + timedelta(seconds=spec.ttl_seconds),
+            reason="",
+            created_at=now,
+            updated_at=now,
+        )
+        values = {name: getattr(transfer, name) for name in TransferRow.__dataclass_fields__}
+        values["state"] = transfer.state.value
+        await conn.execute(insert(transfers), values)
+        return 201, {"transfer": transfer.to_dict()}
+
+    return write
+
+
+# -- executing ----------------------------------------------------------------------------
+
+
+def reservation_seconds(services: Services) -> int:
+    """A reservation's life: long enough for the payee's wallet to answer, then a margin."""
+    settings = services.settings
+    asking = settings.wallet_call_timeout * max(settings.wallet_call_attempts, 1)
+    return int(asking) + 1 + RESERVATION_MARGIN
+
+
+def _check_can_execute(transfer: TransferRow, now: datetime) -> None:
+    """Quoted before its deadline, or reserved before the reservation's (a retry continues)."""
+    if transfer.state is _T.RESERVED:
+        _step(transfer, _E.COMMIT, now)
+    else:
+        _step(transfer, _E.RESERVE, now)
+
+
+def _answered(answer: dict[str, Any], name: str, expected: int, wallet: str) -> None:
+    if answer.get(name) != expected:
+        raise CallFailed(
+            f"{wallet} answered {name}={answer.get(name)!r}, not {expected}", code="bad_answer"
+        )
+
+
+async def execute(
+    services: Services, http: httpx.AsyncClient, sender: str, transfer_id: str
+) -> Operation:
+    """The payer's wallet executes its quote: reserve, confirm, then commit both or neither."""
+    async with services.db.read() as conn:
+        transfer = await require(conn, transfer_id)
+    if sender != transfer.payer_wallet:
+        raise ForbiddenError(
+            f"only the payer's wallet ({transfer.payer_wallet}) executes transfer {transfer_id}",
+            code="not_the_payer",
+        )
+    asked_at = services.clock()
+    _check_can_execute(transfer, asked_at)
+    await ensure_accounts(
+        services.db,
+        [
+            *legs.wallet_accounts(transfer.payer_wallet),
+            *legs.wallet_accounts(transfer.payee_wallet),
+        ],
+        asked_at,
+    )
+    try:
+        answer = await ask_wallet(
+            services,
+            http,
+            transfer.payer_wallet,
+            "reserve",
+            {
+                "transfer_id": transfer.id,
+                "payer": transfer.payer_account,
+                "amount": transfer.total_debit,
+            },
+            f"{transfer.id}.reserve",
+        )
+        _answered(answer, "reserved", transfer.total_debit, transfer.payer_wallet)
+    except CallRefused as refusal:
+        return _fail(services, transfer_id, refusal)
+    except CallFailed:
+        await _release_now(services, transfer_id, "the payer's wallet did not answer reserve")
+        raise
+    await _reserve(services, transfer_id, asked_at)
+    try:
+        answer = await ask_wallet(
+            services,
+            http,
+            transfer.payee_wallet,
+            "confirm",
+            {
+                "transfer_id": transfer.id,
+                "payee": transfer.payee_account,
+                "amount": transfer.credited,
+            },
+            f"{transfer.id}.confirm",
+        )
+        _answered(answer, "confirmed", transfer.credited, transfer.payee_wallet)
+    except CallRefused as refusal:
+        return _release_refused(services, transfer_id, refusal)
+    except CallFailed:
+        await _release_now(services, transfer_id, "the payee's wallet did not answer confirm")
+        raise
+    return _commit(services, transfer_id)
+
+
+def _refusal_answer(code: str, message: str, transfer: TransferRow) -> tuple[int, dict[str, Any]]:
+    """A 409 with the wallet's code, and the transfer as it now stands."""
+    body = nack(code, message)
+    body["message"]["transfer"] = transfer.to_dict()
+    return 409, body
+
+
+def _fail(services: Services, transfer_id: str, refusal: CallRefused) -> Operation:
+    """The payer's wallet refused to reserve: the transfer failed (nothing was held)."""
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await require(conn, transfer_id, lock=True)
+        reason = f"payer_refused: {refusal.code}"
+        if current.state is _T.FAILED and current.reason == reason:  # a concurrent execute
+            return _refusal_answer(refusal.code, refusal.message, current)
+        state = _step(current, _E.FAIL)
+        failed = replace(current, state=state, reason=reason, updated_at=now)
+        await _save(conn, failed)
+        await _tell(conn, failed, now, payer_only=True)
+        return _refusal_answer(
+            refusal.code, f"the payer's wallet refused: {refusal.message}", failed
+        )
+
+    return write
+
+
+async def _reserve(services: Services, transfer_id: str, asked_at: datetime) -> None:
+    """Record that the payer's wallet holds the total debit (asked before the quote's deadline)."""
+
+    async def write(conn: AsyncConnection) -> None:
+        now = services.clock()
+        current = await require(conn, transfer_id, lock=True)
+        if current.state is _T.RESERVED:  # a concurrent or retried execute got here first
+            return
+        state = _step(current, _E.RESERVE, asked_at)
+        until = now + timedelta(seconds=reservation_seconds(services))
+        await _save(conn, replace(current, state=state, expires_at=until, updated_at=now))
+
+    await services.batcher().run(write)
+
+
+async def _released(
+    services: Services, conn: AsyncConnection, transfer_id: str, reason: str
+) -> TransferRow:
+    """In `conn`: release the transfer and tell both wallets; the ledger was never touched.
+
+    A quoted transfer whose reserve went unanswered may be held at the payer's
+    wallet all the same: it is reserved, then released. One already released,
+    expired or failed stays as it is (a concurrent execute finished it).
+    """
+    now = services.clock()
+    current = await require(conn, transfer_id, lock=True)
+    if current.state in (_T.RELEASED, _T.EXPIRED, _T.FAILED):
+        return current
+    if current.state is _T.QUOTED:
+        current = replace(current, state=_step(current, _E.RESERVE))
+    state = _step(current, _E.RELEASE)
+    released = replace(current, state=state, reason=reason, updated_at=now)
+    await _save(conn, released)
+    await _tell(conn, released, now)
+    return released
+
+
+async def _release_now(services: Services, transfer_id: str, reason: str) -> None:
+    """Release durably before answering (a 5xx answer is not recorded against the message id)."""
+
+    async def write(conn: AsyncConnection) -> None:
+        await _released(services, conn, transfer_id, f"participant_timeout: {reason}")
+
+    await services.batcher().run(write)
+
+
+def _release_refused(services: Services, transfer_id: str, refusal: CallRefused) -> Operation:
+    """The payee's wallet refused the credit: release, answer 409 with its code."""
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        released = await _released(services, conn, transfer_id, f"payee_refused: {refusal.code}")
+        return _refusal_answer(
+            refusal.code, f"the payee's wallet refused: {refusal.message}", released
+        )
+
+    return write
+
+
+def _commit(services: Services, transfer_id: str) -> Operation:
+    """Both wallets agreed: post both sides in the ledger and tell both wallets, at once."""
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await require(conn, transfer_id, lock=True)
+        if current.state is _T.RESERVED and now >= current.expires_at:
+            late = await _released(services, conn, transfer_id, "reservation_expired")
+            return _refusal_answer(
+                "reservation_expired", "the reservation lapsed before the commit", late
+            )
+        state = _step(current, _E.COMMIT, now)
+        pending = legs.transfer_legs(
+            current.id,
+            current.payer_wallet,
+            current.payee_wallet,
+            current.amount,
+            current.payer_fee,
+            current.payee_fee,
+            reservation_seconds(services),
+        )
+        finished = legs.finish_transfer(pending, commit=True)
+        for results in await apply_batches(conn, [pending, finished], now):
+            if not all(result.succeeded for result in results):
+                failed = next(r for r in results if not r.succeeded)
+                raise LedgerRefused(
+                    f"the ledger refused the transfer: {failed.value}", code="ledger_refused"
+                )
+        committed = replace(current, state=state, updated_at=now)
+        await _save(conn, committed)
+        await _tell(conn, committed, now)
+        return 200, {"transfer": committed.to_dict()}
+
+    return write
+
+
+# -- deadlines ----------------------------------------------------------------------------
 
 
 async def expire_due(services: Services, limit: int = 200) -> int:
-    """Expire transfers past their deadline; returns how many changed."""
-    del services, limit
-    return 0
+    """Quotes past their deadline expire; reservations past theirs are released.
+
+    Either way the wallets are told (``on_transfer``): a payer's wallet that
+    reserved for an execute that never finished drops its hold. No money moved
+    in the ledger for any of them.
+    """
+    now = services.clock()
+    async with services.db.read() as conn:
+        due = list(
+            (
+                await conn.execute(
+                    select(transfers.c.id)
+                    .where(
+                        transfers.c.state.in_([_T.QUOTED.value, _T.RESERVED.value]),
+                        transfers.c.expires_at <= now,
+                    )
+                    .order_by(transfers.c.expires_at)
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+    changed = 0
+    for transfer_id in due:
+        async with services.db.transaction() as conn:
+            current = await require(conn, transfer_id, lock=True)
+            if current.expires_at > now:
+                continue  # moved on meanwhile (reserved with a new deadline)
+            if current.state is _T.QUOTED:
+                expired = replace(current, state=_step(current, _E.EXPIRE, now), updated_at=now)
+                await _save(conn, replace(expired, reason="quote_expired"))
+                await _tell(conn, expired, now, payer_only=True)
+            elif current.state is _T.RESERVED:
+                await _released(services, conn, transfer_id, "reservation_expired")
+            else:
+                continue
+            changed += 1
+    return changed

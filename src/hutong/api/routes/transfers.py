@@ -1,17 +1,217 @@
-"""Wallet-to-wallet transfers API: alias directory, quotes, two-phase transfers.
+"""Wallet-to-wallet transfers API: the alias directory, quotes, two-phase transfers.
 
-(Handlers arrive in the next commits; the router exists so the app can mount it.)
+Every call is signed by a wallet, which acts for its own users. Aliases travel
+in POST bodies only (a phone number is never in a URL, so never in an access
+log), and answers show them masked. Writes are exactly once per message id;
+executing a transfer asks both wallets before its write (`run_decided`), so a
+retried request never asks twice once answered.
 """
 
 from __future__ import annotations
 
-from litestar import Router
+from typing import Any
 
-from hutong.api.auth import SignedRequestMiddleware
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.idempotency import run_decided, run_once
+from hutong.api.outgoing import http_client
+from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.public import services_of
+from hutong.payments import directory, transfers
+from hutong.protocol.envelope import Context
+from hutong.protocol.errors import ValidationError
+
+Req = Request[Any, Any, Any]
+
+
+# -- request bodies (decoded strictly: money is a JSON integer) ------------------------------
+
+
+class AliasIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: phone or handle
+    kind: str
+    value: str
+
+
+class RegisterAliasIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: str
+    value: str
+    #: The wallet's own reference of its user's account (opaque to the switch).
+    account: str
+    #: Whose entry this is (default: the sender; another wallet's is refused).
+    wallet: str = ""
+
+
+class SignedRegisterAlias(msgspec.Struct, kw_only=True):
+    context: Context
+    message: RegisterAliasIn
+
+
+class RemoveAliasIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: str
+    value: str
+    wallet: str = ""
+
+
+class SignedRemoveAlias(msgspec.Struct, kw_only=True):
+    context: Context
+    message: RemoveAliasIn
+
+
+class SignedLookup(msgspec.Struct, kw_only=True):
+    #: A lookup writes nothing: its message id, if any, is not needed.
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
+    message: AliasIn
+
+
+class QuoteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: The payer's account at the sending wallet.
+    payer: str
+    alias: AliasIn
+    amount: int
+    #: Required when several wallets published the alias.
+    payee_wallet: str = ""
+    ttl_seconds: int = transfers.DEFAULT_QUOTE_TTL
+
+
+class SignedQuote(msgspec.Struct, kw_only=True):
+    context: Context
+    message: QuoteIn
+
+
+class ExecuteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class SignedExecute(msgspec.Struct, kw_only=True):
+    context: Context
+    message: ExecuteIn = msgspec.field(default_factory=ExecuteIn)
+
+
+# -- the alias directory ------------------------------------------------------------------
+
+
+@post("/aliases", status_code=201, summary="Publish an alias of one of your users (wallets)")
+async def register_alias(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedRegisterAlias)).message
+    await transfers.require_wallet(services, signed.subscriber_id)
+    alias = directory.parse(body.kind, body.value)
+    if not body.account or len(body.account) > transfers.MAX_ACCOUNT:
+        raise ValidationError(
+            f"account is 1 to {transfers.MAX_ACCOUNT} characters", code="invalid_alias"
+        )
+    key = directory.directory_key(services)
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        entry, created = await directory.register(
+            conn,
+            key,
+            alias,
+            wallet=body.wallet or signed.subscriber_id,
+            account=body.account,
+            acting=signed.subscriber_id,
+            now=services.clock(),
+        )
+        return (201 if created else 200), {"alias": directory.entry_out(entry), "created": created}
+
+    return await run_once(services, request, signed, write)
+
+
+@post("/aliases/remove", status_code=200, summary="Withdraw an alias you published (wallets)")
+async def remove_alias(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedRemoveAlias)).message
+    await transfers.require_wallet(services, signed.subscriber_id)
+    alias = directory.parse(body.kind, body.value)
+    key = directory.directory_key(services)
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        entry = await directory.remove(
+            conn,
+            key,
+            alias,
+            wallet=body.wallet or signed.subscriber_id,
+            acting=signed.subscriber_id,
+        )
+        return 200, {"removed": directory.entry_out(entry)}
+
+    return await run_once(services, request, signed, write)
+
+
+@post("/aliases/lookup", status_code=200, summary="Which wallets serve an alias (masked)")
+async def lookup_alias(state: State, request: Req) -> dict[str, Any]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedLookup)).message
+    await transfers.require_wallet(services, signed.subscriber_id)
+    entries = await directory.find(services, directory.parse(body.kind, body.value))
+    return {"entries": [directory.entry_out(e) for e in entries]}
+
+
+# -- transfers ----------------------------------------------------------------------------
+
+
+@post("/transfers/quote", status_code=201, summary="Quote a transfer to an alias (payer's wallet)")
+async def quote_transfer(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedQuote)).message
+    spec = transfers.QuoteRequest(
+        payer=body.payer,
+        alias=directory.parse(body.alias.kind, body.alias.value),
+        amount=body.amount,
+        payee_wallet=body.payee_wallet,
+        ttl_seconds=body.ttl_seconds,
+    )
+    return await run_decided(
+        services, request, signed, lambda: transfers.quote(services, signed.subscriber_id, spec)
+    )
+
+
+@post(
+    "/transfers/{transfer_id:str}/execute",
+    status_code=200,
+    summary="Execute a quote: reserve, confirm, commit both sides or neither",
+)
+async def execute_transfer(
+    state: State, request: Req, transfer_id: FromPath[str]
+) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    await strict_body(request, SignedExecute)
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: transfers.execute(services, http_client(), signed.subscriber_id, transfer_id),
+    )
+
+
+@get("/transfers/{transfer_id:str}", summary="A transfer (its two wallets, auditors)")
+async def show_transfer(state: State, request: Req, transfer_id: FromPath[str]) -> dict[str, Any]:
+    services = services_of(state)
+    reader = signed_request(request.scope).subscriber_id
+    return {"transfer": (await transfers.readable(services, reader, transfer_id)).to_dict()}
+
 
 router = Router(
     path="/v1",
-    route_handlers=[],
+    route_handlers=[
+        register_alias,
+        remove_alias,
+        lookup_alias,
+        quote_transfer,
+        execute_transfer,
+        show_transfer,
+    ],
     middleware=[SignedRequestMiddleware()],
     tags=["transfers"],
     security=[{"beckn": []}],
