@@ -1,14 +1,835 @@
-"""Points exchange between membership programs (work in progress).
+"""Points exchange between membership programs: offers, grants, exchanges, expiry.
 
-A program publishes exchange offers; an exchange debits a member's points at
-program A, asks program B to issue the benefit, and commits both or neither.
+A program (``program_to``, e.g. Tencent Video) publishes what members of
+another program (``program_from``, e.g. 88VIP) get for their points
+(`hutong.payments.exchange.ExchangeOffer`). Programs credit points to their
+own members (grants). An exchange debits a member's points at program A,
+asks program B to issue the benefit, and commits both or neither; what A
+owes B for it is a CNY ledger entry between the programs' positions, settled
+with everything else.
+
+An exchange runs in three steps, because program B is asked in the middle:
+
+1. one transaction holds the points (a pending ledger transfer) and writes
+   the exchange row in state ``held``; the member's points account is locked
+   first, so the daily cap counts every exchange of that member today,
+   committed or still held, and two concurrent exchanges cannot both pass it;
+2. program B is asked to ``issue`` (a signed decision call, message id
+   ``<exchange id>.issue``, so B never issues twice for one exchange);
+3. on B's yes, one transaction posts the points and the money obligation
+   (linked), marks the exchange ``committed`` and tells both programs; on a
+   refusal or no answer, the points are voided, the exchange is
+   ``cancelled`` (durably, before the caller is answered) and both programs
+   are told, so a B that issued but whose answer was lost revokes it.
+
+The exchange id is derived from the sender and its message id, so a retried
+request finds the exchange of its first attempt instead of holding points
+again: a held one is resumed (B answers the same message id the same way), a
+committed one is answered again, a cancelled one is final (409
+``exchange_cancelled``; a new message id is a new exchange). Exchanges left
+``held`` by a crash between the steps are cancelled by `expire_due` once
+their deadline passes; the ledger's own hold timeout is a later backstop.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.idempotency import Operation
 from hutong.api.services import Services
+from hutong.calls import CallFailed, CallRefused
+from hutong.config import Settings
+from hutong.events.outbox import enqueue
+from hutong.ledger.models import Result
+from hutong.ledger.store import apply_batches, get_account
+from hutong.payments import legs, service
+from hutong.payments.exchange import ExchangeOffer, ExchangeQuote, check_exchange
+from hutong.payments.posting import LedgerRefused, ensure_accounts, post
+from hutong.payments.states import PaymentError, is_amount
+from hutong.protocol.errors import (
+    ConflictError,
+    ForbiddenError,
+    HutongError,
+    NotFoundError,
+    ValidationError,
+)
+from hutong.protocol.ids import new_id
+from hutong.registry.models import Role, Status
+from hutong.registry.service import get_participant, require_participant
+from hutong.store.tables import ledger_accounts, points_exchanges, points_offers
+
+#: Member ids become part of ledger account ids (``p/<program>/member/<member>``).
+MAX_MEMBER = 64
+_MEMBER = re.compile(r"^[A-Za-z0-9._:@/-]{1,64}$")
+#: Widths of the text columns; the largest value an INTEGER column holds.
+MAX_TEXT = 255
+MAX_INT32 = 2**31 - 1
+MAX_GRANT_ID = 128
+#: Seconds an exchange may stay held beyond twice the longest call to program B.
+HELD_SLACK_SECONDS = 30
+#: Ledger results that mean "the points hold is already gone" when voiding it.
+_ALREADY_RELEASED = frozenset(
+    {Result.PENDING_TRANSFER_EXPIRED, Result.PENDING_TRANSFER_ALREADY_VOIDED}
+)
+#: A grant id used again for another member or amount.
+_GRANT_REUSED = {
+    result: ("grant_id_reused", "this grant id was already used for another grant")
+    for result in Result
+    if result.value.startswith("exists_with_different")
+}
+
+
+class ExchangeState(StrEnum):
+    HELD = "held"
+    COMMITTED = "committed"
+    CANCELLED = "cancelled"
+
+
+def short_name(program: str) -> str:
+    """The name a program's points go by in the ledger (``88vip.example`` -> ``88vip``)."""
+    return legs.points_asset(program).removeprefix("points:")
+
+
+def check_member(member: object, name: str = "member") -> str:
+    if not isinstance(member, str) or not _MEMBER.match(member):
+        raise ValidationError(
+            f"{name} is 1 to {MAX_MEMBER} letters, digits or . _ : @ / -", code="invalid_member"
+        )
+    return member
+
+
+def held_window(settings: Settings) -> int:
+    """Seconds an exchange may stay held before `expire_due` cancels it."""
+    longest_call = settings.wallet_call_timeout * max(settings.wallet_call_attempts, 1)
+    return math.ceil(2 * longest_call) + HELD_SLACK_SECONDS
+
+
+def exchange_id_for(sender: str, message_id: str) -> str:
+    """The exchange a request makes: the same for every retry of one message id."""
+    digest = hashlib.blake2b(
+        f"{sender}\n{message_id}".encode(), digest_size=16, person=b"hutong-points-x"
+    )
+    return f"px_{digest.hexdigest()}"
+
+
+def _grant_key(program: str, grant_id: str) -> str:
+    """The ledger id of a grant: grant ids are the program's own, so scope them to it."""
+    digest = hashlib.blake2b(
+        f"{program}\n{grant_id}".encode(), digest_size=16, person=b"hutong-points-g"
+    )
+    return f"pg_{digest.hexdigest()}"
+
+
+def _invalid(error: PaymentError) -> HutongError:
+    """A refused offer or quote as the caller sees it: input errors 422, limits 409."""
+    if error.code.startswith("invalid_"):
+        return ValidationError(error.message, code=error.code)
+    return ConflictError(error.message, code=error.code)
+
+
+async def _program(services: Services, subscriber_id: str) -> None:
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if not participant.has_role(Role.PROGRAM):
+        raise ForbiddenError("this call is for a membership program", code="wrong_role")
+
+
+# -- offers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    id: str
+    program_from: str
+    program_to: str
+    points_price: int
+    benefit: str
+    daily_cap_per_user: int | None
+    money_rate_fen: int
+    active: bool
+    created_at: datetime
+
+    def terms(self) -> ExchangeOffer:
+        """The offer's terms for pricing (program names as the ledger knows them)."""
+        return ExchangeOffer(
+            program_from=short_name(self.program_from),
+            program_to=short_name(self.program_to),
+            points_price=self.points_price,
+            benefit=self.benefit,
+            daily_cap_per_user=self.daily_cap_per_user,
+            money_rate_fen=self.money_rate_fen,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "program_from": self.program_from,
+            "program_to": self.program_to,
+            "points_asset": legs.points_asset(self.program_from),
+            "points_price": self.points_price,
+            "benefit": self.benefit,
+            "daily_cap_per_user": self.daily_cap_per_user,
+            "money_rate_fen": self.money_rate_fen,
+            "active": self.active,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def _offer(row: Any) -> OfferRow:
+    return OfferRow(**dict(row._mapping))
+
+
+async def get_offer(conn: AsyncConnection, offer_id: str) -> OfferRow | None:
+    row = (await conn.execute(select(points_offers).where(points_offers.c.id == offer_id))).first()
+    return None if row is None else _offer(row)
+
+
+async def require_offer(conn: AsyncConnection, offer_id: str) -> OfferRow:
+    offer = await get_offer(conn, offer_id)
+    if offer is None:
+        raise NotFoundError(f"no points offer {offer_id}", code="unknown_offer")
+    return offer
+
+
+async def list_offers(
+    services: Services,
+    *,
+    program_from: str | None = None,
+    program_to: str | None = None,
+    limit: int = 200,
+) -> list[OfferRow]:
+    query = select(points_offers).order_by(points_offers.c.created_at, points_offers.c.id)
+    if program_from is not None:
+        query = query.where(points_offers.c.program_from == program_from)
+    if program_to is not None:
+        query = query.where(points_offers.c.program_to == program_to)
+    async with services.db.read() as conn:
+        rows = (await conn.execute(query.limit(limit))).all()
+    return [_offer(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class NewOffer:
+    program_from: str
+    points_price: int
+    benefit: str
+    daily_cap_per_user: int | None
+    money_rate_fen: int
+    #: Default: the sender; naming another program is refused.
+    program_to: str = ""
+
+
+async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Operation:
+    """`sender` (the program that issues the benefit) offers it for `program_from`'s points."""
+    await _program(services, sender)
+    if spec.program_to and spec.program_to != sender:
+        raise ForbiddenError(
+            f"{sender} may publish its own offers only, not {spec.program_to}'s",
+            code="not_a_party",
+        )
+    if spec.program_from == sender:
+        raise ValidationError("an exchange is between two programs", code="invalid_offer")
+    if len(spec.benefit) > MAX_TEXT:
+        raise ValidationError(f"the benefit is at most {MAX_TEXT} characters", code="invalid_offer")
+    cap = spec.daily_cap_per_user
+    if cap is not None and isinstance(cap, int) and cap > MAX_INT32:
+        raise ValidationError(f"daily_cap_per_user is at most {MAX_INT32}", code="invalid_offer")
+    async with services.db.read() as conn:
+        partner = await get_participant(conn, spec.program_from)
+    if partner is None or not partner.has_role(Role.PROGRAM) or partner.status is not Status.ACTIVE:
+        raise ValidationError(
+            f"{spec.program_from} is not an active membership program", code="unknown_program"
+        )
+    offer = OfferRow(
+        id=new_id("po"),
+        program_from=spec.program_from,
+        program_to=sender,
+        points_price=spec.points_price,
+        benefit=spec.benefit,
+        daily_cap_per_user=cap,
+        money_rate_fen=spec.money_rate_fen,
+        active=True,
+        created_at=services.clock(),
+    )
+    try:
+        offer.terms()
+    except PaymentError as error:
+        raise _invalid(error) from None
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        stored = OfferRow(**{**_fields(offer), "created_at": now})
+        await conn.execute(insert(points_offers), _fields(stored))
+        await enqueue(
+            conn,
+            recipient=stored.program_from,
+            action="on_points_offer",
+            message=stored.to_dict(),
+            now=now,
+            transaction_id=stored.id,
+        )
+        return 201, {"offer": stored.to_dict()}
+
+    return write
+
+
+def _fields(offer: OfferRow) -> dict[str, Any]:
+    return {name: getattr(offer, name) for name in OfferRow.__dataclass_fields__}
+
+
+async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Operation:
+    """The issuing program withdraws its offer: no new exchanges (running ones finish)."""
+    async with services.db.read() as conn:
+        offer = await require_offer(conn, offer_id)
+    if sender != offer.program_to:
+        raise ForbiddenError(f"only {offer.program_to} may withdraw this offer", code="not_a_party")
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        await conn.execute(
+            update(points_offers).where(points_offers.c.id == offer_id).values(active=False)
+        )
+        withdrawn = await require_offer(conn, offer_id)
+        await enqueue(
+            conn,
+            recipient=withdrawn.program_from,
+            action="on_points_offer",
+            message=withdrawn.to_dict(),
+            now=now,
+            transaction_id=withdrawn.id,
+        )
+        return 200, {"offer": withdrawn.to_dict()}
+
+    return write
+
+
+# -- grants and balances -------------------------------------------------------------------
+
+
+async def grant(
+    services: Services, sender: str, member: str, points: int, grant_id: str
+) -> Operation:
+    """`sender` (a program) credits `points` to its member; once per grant id."""
+    await _program(services, sender)
+    check_member(member)
+    if not (is_amount(points) and points > 0):
+        raise ValidationError("points is a positive whole number", code="invalid_points")
+    if not 0 < len(grant_id) <= MAX_GRANT_ID:
+        raise ValidationError(
+            f"grant_id is 1 to {MAX_GRANT_ID} characters", code="invalid_grant_id"
+        )
+    await ensure_accounts(
+        services.db,
+        [*legs.program_accounts(sender), legs.member_account(sender, member)],
+        services.clock(),
+    )
+    key = _grant_key(sender, grant_id)
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        await post(
+            conn, legs.grant_points(key, sender, member, points), now, refusals=_GRANT_REUSED
+        )
+        account = await get_account(conn, legs.member_points(sender, member))
+        return 201, {
+            "grant": {"id": grant_id, "program": sender, "member": member, "points": points},
+            "balance": 0 if account is None else account.balance,
+        }
+
+    return write
+
+
+async def balance(services: Services, sender: str, member: str) -> dict[str, Any]:
+    """A program's member's points: posted, held by running exchanges, available."""
+    await _program(services, sender)
+    check_member(member)
+    async with services.db.read() as conn:
+        account = await get_account(conn, legs.member_points(sender, member))
+    points = 0 if account is None else account.balance
+    held = 0 if account is None else account.debits_pending
+    return {
+        "program": sender,
+        "member": member,
+        "asset": legs.points_asset(sender),
+        "points": points,
+        "held": held,
+        "available": points - held,
+    }
+
+
+# -- exchanges -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRow:
+    id: str
+    offer_id: str
+    program_from: str
+    program_to: str
+    benefit: str
+    member: str
+    beneficiary: str
+    quantity: int
+    points_debit: int
+    money_owed: int
+    state: ExchangeState
+    day: date
+    benefit_ref: str
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "offer_id": self.offer_id,
+            "state": self.state.value,
+            "program_from": self.program_from,
+            "program_to": self.program_to,
+            "benefit": self.benefit,
+            "member": self.member,
+            "beneficiary": self.beneficiary,
+            "quantity": self.quantity,
+            "points": self.points_debit,
+            "points_asset": legs.points_asset(self.program_from),
+            "money_owed": self.money_owed,
+            "day": self.day.isoformat(),
+            "benefit_ref": self.benefit_ref or None,
+            "reason": self.reason or None,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+    def event(self) -> dict[str, Any]:
+        """What both programs are told (`on_exchange`)."""
+        return {
+            "exchange_id": self.id,
+            "offer_id": self.offer_id,
+            "state": self.state.value,
+            "program_from": self.program_from,
+            "program_to": self.program_to,
+            "member": self.member,
+            "beneficiary": self.beneficiary,
+            "benefit": self.benefit,
+            "quantity": self.quantity,
+            "points": self.points_debit,
+            "money_owed": self.money_owed,
+            "benefit_ref": self.benefit_ref or None,
+            "reason": self.reason or None,
+        }
+
+
+async def get_exchange(
+    conn: AsyncConnection, exchange_id: str, *, lock: bool = False
+) -> ExchangeRow | None:
+    query = select(points_exchanges).where(points_exchanges.c.id == exchange_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    offer = await require_offer(conn, values["offer_id"])
+    values["state"] = ExchangeState(values.pop("state"))
+    return ExchangeRow(
+        program_from=offer.program_from,
+        program_to=offer.program_to,
+        benefit=offer.benefit,
+        **values,
+    )
+
+
+async def require_exchange(
+    conn: AsyncConnection, exchange_id: str, *, lock: bool = False
+) -> ExchangeRow:
+    exchange = await get_exchange(conn, exchange_id, lock=lock)
+    if exchange is None:
+        raise NotFoundError(f"no points exchange {exchange_id}", code="unknown_exchange")
+    return exchange
+
+
+async def readable_exchange(services: Services, reader: str, exchange_id: str) -> ExchangeRow:
+    """The exchange, for its two programs and auditors."""
+    async with services.db.read() as conn:
+        exchange = await require_exchange(conn, exchange_id)
+        participant = await require_participant(conn, reader)
+    if reader in (exchange.program_from, exchange.program_to) or participant.has_role(Role.AUDITOR):
+        return exchange
+    raise ForbiddenError(f"{reader} is not a party of exchange {exchange_id}", code="not_a_party")
+
+
+async def _notify(conn: AsyncConnection, exchange: ExchangeRow, now: datetime) -> None:
+    for recipient in (exchange.program_from, exchange.program_to):
+        await enqueue(
+            conn,
+            recipient=recipient,
+            action="on_exchange",
+            message=exchange.event(),
+            now=now,
+            transaction_id=exchange.id,
+        )
+
+
+async def _used_today(conn: AsyncConnection, offer_id: str, member: str, day: date) -> int:
+    """Units the member took of the offer on `day`: committed, or held right now."""
+    x = points_exchanges
+    total = await conn.scalar(
+        select(func.coalesce(func.sum(x.c.quantity), 0)).where(
+            x.c.offer_id == offer_id,
+            x.c.member == member,
+            x.c.day == day,
+            x.c.state.in_([ExchangeState.HELD.value, ExchangeState.COMMITTED.value]),
+        )
+    )
+    return int(total or 0)
+
+
+def _quote(offer: OfferRow, used: int, quantity: int, available: int | None) -> ExchangeQuote:
+    try:
+        return check_exchange(offer.terms(), used, quantity, points_balance=available)
+    except PaymentError as error:
+        raise _invalid(error) from None
+
+
+@dataclass(frozen=True, slots=True)
+class NewExchange:
+    offer_id: str
+    member: str
+    beneficiary: str
+    quantity: int
+
+
+def _same_request(exchange: ExchangeRow, spec: NewExchange, message_id: str) -> None:
+    asked = (spec.offer_id, spec.member, spec.beneficiary, spec.quantity)
+    if asked != (exchange.offer_id, exchange.member, exchange.beneficiary, exchange.quantity):
+        raise ConflictError(
+            f"message id {message_id} was already used for another exchange",
+            code="message_id_conflict",
+        )
+
+
+def _check_exchange_request(spec: NewExchange) -> None:
+    check_member(spec.member)
+    if not 0 < len(spec.beneficiary) <= MAX_TEXT:
+        raise ValidationError(
+            f"beneficiary (the member's account at the issuing program) is 1 to {MAX_TEXT}"
+            " characters",
+            code="invalid_beneficiary",
+        )
+    if not (is_amount(spec.quantity) and 0 < spec.quantity <= MAX_INT32):
+        raise ValidationError(
+            f"quantity is a positive whole number: {spec.quantity!r}", code="invalid_quantity"
+        )
+
+
+async def _ensure_exchange_accounts(services: Services, offer: OfferRow, member: str) -> None:
+    await ensure_accounts(
+        services.db,
+        [
+            *legs.program_accounts(offer.program_from),
+            *legs.program_accounts(offer.program_to),
+            legs.member_account(offer.program_from, member),
+        ],
+        services.clock(),
+    )
+
+
+async def _hold(
+    services: Services, exchange_id: str, offer: OfferRow, spec: NewExchange, message_id: str
+) -> ExchangeRow:
+    """Step 1, idempotent: the exchange row (held) and the points hold, in one transaction."""
+    program, member = offer.program_from, spec.member
+    try:
+        async with services.db.transaction() as conn:
+            now = services.clock()
+            # The member's points account is the lock every exchange of theirs takes
+            # first: whoever comes second counts the first one's row below.
+            await conn.execute(
+                select(ledger_accounts.c.id)
+                .where(ledger_accounts.c.id == legs.member_points(program, member))
+                .with_for_update()
+            )
+            earlier = await get_exchange(conn, exchange_id)
+            if earlier is not None:
+                _same_request(earlier, spec, message_id)
+                return earlier
+            current = await require_offer(conn, offer.id)
+            if not current.active:
+                raise ConflictError(f"offer {offer.id} was withdrawn", code="offer_withdrawn")
+            day = now.astimezone(UTC).date()
+            used = await _used_today(conn, offer.id, member, day)
+            quote = _quote(current, used, spec.quantity, None)
+            exchange = ExchangeRow(
+                id=exchange_id,
+                offer_id=offer.id,
+                program_from=program,
+                program_to=current.program_to,
+                benefit=current.benefit,
+                member=member,
+                beneficiary=spec.beneficiary,
+                quantity=spec.quantity,
+                points_debit=quote.points_debit,
+                money_owed=quote.money_owed_fen,
+                state=ExchangeState.HELD,
+                day=day,
+                benefit_ref="",
+                reason="",
+                created_at=now,
+                updated_at=now,
+            )
+            await conn.execute(
+                insert(points_exchanges),
+                {
+                    "id": exchange.id,
+                    "offer_id": exchange.offer_id,
+                    "member": exchange.member,
+                    "beneficiary": exchange.beneficiary,
+                    "quantity": exchange.quantity,
+                    "points_debit": exchange.points_debit,
+                    "money_owed": exchange.money_owed,
+                    "state": exchange.state.value,
+                    "day": exchange.day,
+                    "benefit_ref": "",
+                    "reason": "",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            await post(
+                conn,
+                legs.hold_points(
+                    exchange_id, program, member, quote.points_debit, held_window(services.settings)
+                ),
+                now,
+                refusals={
+                    Result.EXCEEDS_CREDITS: (
+                        "insufficient_points",
+                        f"{quote.points_debit} {legs.points_asset(program)} needed;"
+                        f" {member} has fewer available",
+                    )
+                },
+            )
+            return exchange
+    except IntegrityError:  # the same exchange written meanwhile by a concurrent retry
+        async with services.db.read() as conn:
+            earlier = await get_exchange(conn, exchange_id)
+        if earlier is None:
+            raise
+        _same_request(earlier, spec, message_id)
+        return earlier
+
+
+async def _cancel_in(
+    conn: AsyncConnection, exchange: ExchangeRow, reason: str, now: datetime
+) -> ExchangeRow:
+    """In `conn` (the row locked): void the points, mark it cancelled, tell both programs."""
+    if exchange.state is not ExchangeState.HELD:
+        return exchange
+    release = legs.settle_exchange(
+        exchange.id, exchange.program_from, exchange.program_to, 0, commit=False
+    )
+    (results,) = await apply_batches(conn, [release], now)
+    if not all(r.succeeded or r in _ALREADY_RELEASED for r in results):
+        raise ConflictError(f"the ledger refused to release the points: {results[0].value}")
+    reason = reason[:2000]
+    await conn.execute(
+        update(points_exchanges)
+        .where(points_exchanges.c.id == exchange.id)
+        .values(state=ExchangeState.CANCELLED.value, reason=reason, updated_at=now)
+    )
+    cancelled = ExchangeRow(
+        **{
+            **{n: getattr(exchange, n) for n in ExchangeRow.__dataclass_fields__},
+            "state": ExchangeState.CANCELLED,
+            "reason": reason,
+            "updated_at": now,
+        }
+    )
+    await _notify(conn, cancelled, now)
+    return cancelled
+
+
+async def _cancel(services: Services, exchange_id: str, reason: str) -> ExchangeRow:
+    async with services.db.transaction() as conn:
+        exchange = await require_exchange(conn, exchange_id, lock=True)
+        return await _cancel_in(conn, exchange, reason, services.clock())
+
+
+def _cancelled(exchange: ExchangeRow) -> ConflictError:
+    return ConflictError(
+        f"exchange {exchange.id} was cancelled ({exchange.reason or 'no reason given'});"
+        " a new message id makes a new exchange",
+        code="exchange_cancelled",
+    )
+
+
+def _no_answer(failure: CallFailed) -> HutongError:
+    """No answer from program B: 504 when it timed out, 502 otherwise (never recorded)."""
+    if failure.code == "participant_timeout":
+        return CallFailed(failure.message, code=failure.code, status=504)
+    return failure
+
+
+async def exchange(
+    services: Services,
+    http: httpx.AsyncClient,
+    sender: str,
+    message_id: str,
+    spec: NewExchange,
+) -> Operation:
+    """`sender` (program A) exchanges its member's points for `spec.offer_id`'s benefit."""
+    if not message_id:
+        raise ValidationError("an exchange needs context.message_id", code="missing_message_id")
+    await _program(services, sender)
+    _check_exchange_request(spec)
+    exchange_id = exchange_id_for(sender, message_id)
+    async with services.db.read() as conn:
+        offer = await require_offer(conn, spec.offer_id)
+        held = await get_exchange(conn, exchange_id)
+    if sender != offer.program_from:
+        raise ForbiddenError(
+            f"only {offer.program_from} exchanges its members' points for this offer",
+            code="not_a_party",
+        )
+    if held is None:
+        if not offer.active:
+            raise ConflictError(f"offer {offer.id} was withdrawn", code="offer_withdrawn")
+        now = services.clock()
+        async with services.db.read() as conn:
+            issuer = await require_participant(conn, offer.program_to)
+            used = await _used_today(conn, offer.id, spec.member, now.astimezone(UTC).date())
+            account = await get_account(conn, legs.member_points(offer.program_from, spec.member))
+        if issuer.status is not Status.ACTIVE:
+            raise ConflictError(
+                f"{offer.program_to} is {issuer.status.value}", code="program_inactive"
+            )
+        _quote(offer, used, spec.quantity, 0 if account is None else account.available)
+        await _ensure_exchange_accounts(services, offer, spec.member)
+        held = await _hold(services, exchange_id, offer, spec, message_id)
+    else:
+        _same_request(held, spec, message_id)
+        # Resuming after a crash, perhaps on another worker: step 3 needs them too.
+        await _ensure_exchange_accounts(services, offer, spec.member)
+    if held.state is ExchangeState.CANCELLED:
+        raise _cancelled(held)
+    if held.state is ExchangeState.HELD:
+        benefit_ref = await _ask_issuer(services, http, held)
+    else:
+        benefit_ref = held.benefit_ref
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await require_exchange(conn, exchange_id, lock=True)
+        if current.state is ExchangeState.COMMITTED:  # a concurrent retry finished it
+            return 201, {"exchange": current.to_dict()}
+        if current.state is ExchangeState.CANCELLED:  # expired meanwhile; B is told to revoke
+            raise _cancelled(current)
+        try:
+            await post(
+                conn,
+                legs.settle_exchange(
+                    current.id,
+                    current.program_from,
+                    current.program_to,
+                    current.money_owed,
+                    commit=True,
+                ),
+                now,
+                refusals={
+                    Result.PENDING_TRANSFER_EXPIRED: (
+                        "exchange_expired",
+                        "the points hold lapsed before the exchange could commit",
+                    )
+                },
+            )
+        except LedgerRefused as refusal:  # neither: void what is left, B revokes
+            await _cancel_in(conn, current, refusal.message, now)
+            return refusal.status_code, refusal.body()
+        await conn.execute(
+            update(points_exchanges)
+            .where(points_exchanges.c.id == current.id)
+            .values(state=ExchangeState.COMMITTED.value, benefit_ref=benefit_ref, updated_at=now)
+        )
+        committed = await require_exchange(conn, current.id)
+        await _notify(conn, committed, now)
+        return 201, {"exchange": committed.to_dict()}
+
+    return write
+
+
+async def _ask_issuer(services: Services, http: httpx.AsyncClient, held: ExchangeRow) -> str:
+    """Step 2: program B issues the benefit (its reference), or the exchange is cancelled."""
+    try:
+        answer = await service.ask_wallet(
+            services,
+            http,
+            held.program_to,
+            "issue",
+            {
+                "exchange_id": held.id,
+                "member": held.beneficiary,
+                "benefit": held.benefit,
+                "quantity": held.quantity,
+            },
+            f"{held.id}.issue",
+        )
+    except CallRefused as refusal:
+        await _cancel(
+            services, held.id, f"{held.program_to} refused: {refusal.code}: {refusal.message}"
+        )
+        raise ConflictError(refusal.message, code=refusal.code) from None
+    except CallFailed as failure:
+        await _cancel(services, held.id, f"no answer from {held.program_to}: {failure.message}")
+        raise _no_answer(failure) from None
+    benefit_ref = answer.get("benefit_ref")
+    if not isinstance(benefit_ref, str) or not 0 < len(benefit_ref) <= MAX_TEXT:
+        await _cancel(services, held.id, f"{held.program_to} answered without a benefit_ref")
+        raise CallFailed(
+            f"{held.program_to} answered issue without a usable benefit_ref", code="bad_answer"
+        )
+    return benefit_ref
+
+
+# -- deadlines ---------------------------------------------------------------------------------
 
 
 async def expire_due(services: Services, limit: int = 200) -> int:
-    """Cancel exchanges left held past their deadline; how many."""
-    return 0
+    """Cancel exchanges left held past their deadline (points back, both programs told)."""
+    now = services.clock()
+    cutoff = now - timedelta(seconds=held_window(services.settings))
+    async with services.db.read() as conn:
+        due = list(
+            (
+                await conn.execute(
+                    select(points_exchanges.c.id)
+                    .where(
+                        points_exchanges.c.state == ExchangeState.HELD.value,
+                        points_exchanges.c.created_at <= cutoff,
+                    )
+                    .order_by(points_exchanges.c.created_at)
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+    cancelled = 0
+    for exchange_id in due:
+        async with services.db.transaction() as conn:
+            current = await require_exchange(conn, exchange_id, lock=True)
+            if current.state is not ExchangeState.HELD:
+                continue  # committed or cancelled meanwhile
+            await _cancel_in(
+                conn, current, "not finished in time: the switch cancelled it", services.clock()
+            )
+            cancelled += 1
+    return cancelled
