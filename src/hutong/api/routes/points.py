@@ -1,14 +1,194 @@
-"""Points API: programs' exchange offers, point grants and exchanges (work in progress)."""
+"""Points API: programs' exchange offers, point grants, balances and points exchanges.
+
+Every call is signed by a membership program (offers and exchanges may also be
+read by auditors). Every write is exactly once per message id; an exchange
+asks the issuing program before its final write (`run_decided`), so a retried
+request never asks twice once answered, and never holds points twice: the
+exchange id is derived from the sender and the message id (see
+`hutong.payments.points`). Bodies are decoded strictly: points and fen are
+JSON integers.
+"""
 
 from __future__ import annotations
 
-from litestar import Router
+from typing import Any
 
-from hutong.api.auth import SignedRequestMiddleware
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.idempotency import run_decided
+from hutong.api.outgoing import http_client
+from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.routes.public import services_of
+from hutong.payments import points
+from hutong.protocol.envelope import Context
+
+Req = Request[Any, Any, Any]
+
+
+# -- request bodies ---------------------------------------------------------------------------
+
+
+class OfferIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: The program whose members pay with their points.
+    program_from: str
+    points_price: int
+    #: One unit of what the member gets, e.g. "1 month of Tencent Video VIP".
+    benefit: str
+    #: Units one member may take a UTC day (null: no cap).
+    daily_cap_per_user: int | None = None
+    #: Fen program_from owes program_to per unit issued.
+    money_rate_fen: int
+    #: The issuing program: the sender (naming another one is refused).
+    program_to: str = ""
+
+
+class SignedOffer(msgspec.Struct, kw_only=True):
+    context: Context
+    message: OfferIn
+
+
+class GrantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    member: str
+    points: int
+    #: The program's own id for this grant (default: the message id).
+    grant_id: str = ""
+
+
+class SignedGrant(msgspec.Struct, kw_only=True):
+    context: Context
+    message: GrantIn
+
+
+class ExchangeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    offer_id: str
+    #: The member at program_from whose points pay.
+    member: str
+    #: The same person's account at program_to, which receives the benefit.
+    beneficiary: str
+    quantity: int = 1
+
+
+class SignedExchange(msgspec.Struct, kw_only=True):
+    context: Context
+    message: ExchangeIn
+
+
+# -- offers -------------------------------------------------------------------------------------
+
+
+@post("/points/offers", status_code=201, summary="Publish an exchange offer (the issuing program)")
+async def publish_offer(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedOffer)).message
+    spec = points.NewOffer(**msgspec.structs.asdict(body))
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: points.publish_offer(services, signed.subscriber_id, spec),
+    )
+
+
+@post(
+    "/points/offers/{offer_id:str}/withdraw",
+    status_code=200,
+    summary="Withdraw an exchange offer (the issuing program)",
+)
+async def withdraw_offer(state: State, request: Req, offer_id: FromPath[str]) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    await strict_body(request, SignedEmpty)
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: points.withdraw_offer(services, signed.subscriber_id, offer_id),
+    )
+
+
+@get("/points/offers", summary="Exchange offers, by the paying or the issuing program")
+async def list_offers(
+    state: State,
+    program_from: FromQuery[str | None] = None,
+    program_to: FromQuery[str | None] = None,
+) -> dict[str, Any]:
+    services = services_of(state)
+    offers = await points.list_offers(services, program_from=program_from, program_to=program_to)
+    return {"offers": [offer.to_dict() for offer in offers]}
+
+
+# -- grants and balances ---------------------------------------------------------------------
+
+
+@post("/points/grants", status_code=201, summary="Credit points to one of your members")
+async def grant_points(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedGrant)).message
+    grant_id = body.grant_id or signed.message_id or ""
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: points.grant(services, signed.subscriber_id, body.member, body.points, grant_id),
+    )
+
+
+@get("/points/members/{member:str}/balance", summary="One of your members' points")
+async def member_balance(state: State, request: Req, member: FromPath[str]) -> dict[str, Any]:
+    services = services_of(state)
+    reader = signed_request(request.scope).subscriber_id
+    return await points.balance(services, reader, member)
+
+
+# -- exchanges --------------------------------------------------------------------------------
+
+
+@post(
+    "/points/exchanges",
+    status_code=201,
+    summary="Exchange a member's points for another program's benefit (the paying program)",
+)
+async def create_exchange(state: State, request: Req) -> Response[bytes]:
+    services = services_of(state)
+    signed = signed_request(request.scope)
+    body = (await strict_body(request, SignedExchange)).message
+    spec = points.NewExchange(**msgspec.structs.asdict(body))
+    return await run_decided(
+        services,
+        request,
+        signed,
+        lambda: points.exchange(
+            services, http_client(), signed.subscriber_id, signed.message_id or "", spec
+        ),
+    )
+
+
+@get("/points/exchanges/{exchange_id:str}", summary="An exchange (its two programs, auditors)")
+async def show_exchange(state: State, request: Req, exchange_id: FromPath[str]) -> dict[str, Any]:
+    services = services_of(state)
+    reader = signed_request(request.scope).subscriber_id
+    exchange = await points.readable_exchange(services, reader, exchange_id)
+    return {"exchange": exchange.to_dict()}
+
 
 router = Router(
     path="/v1",
-    route_handlers=[],
+    route_handlers=[
+        publish_offer,
+        withdraw_offer,
+        list_offers,
+        grant_points,
+        member_balance,
+        create_exchange,
+        show_exchange,
+    ],
     middleware=[SignedRequestMiddleware()],
     tags=["points"],
     security=[{"beckn": []}],
