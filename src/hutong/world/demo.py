@@ -304,6 +304,11 @@ STORY: tuple[Step, ...] = (
         "douyin, wechat, wechatpay",
         demo_payments.friend_pays_from_wechat,
     ),
+    (
+        "88VIP points for Tencent Video",
+        "88vip, tencent-video",
+        demo_payments.vip_points_for_tencent_video,
+    ),
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 from hutong.world.story import Stage, expect, expect_status
-from hutong.world.wallets import WalletDesk
+from hutong.world.wallets import ProgramDesk, WalletDesk
 
 WALLET_FEES: dict[str, list[dict[str, Any]]] = {
     # Basis points plus fixed fen, per kind of payment (0.6% is the usual merchant rate).
@@ -183,4 +183,43 @@ async def friend_pays_from_wechat(stage: Stage) -> str:
         f"share link {request['url'].split('//', 1)[1].split('/', 1)[1]} opened in WeChat; "
         f"the friend paid {yuan(100_000 - friend)} with WeChat Pay; a second payment refused; "
         "buyer and friend told"
+    )
+
+
+async def vip_points_for_tencent_video(stage: Stage) -> str:
+    """An 88VIP member redeems points for a month of Tencent Video; the programs owe each other."""
+    vip, video = stage.client("88vip.example"), stage.client("tencent-video.example")
+    stage.world.programs["88vip.example"] = ProgramDesk(signer=vip.signer, members={"vip-m-1"})
+    stage.world.programs["tencent-video.example"] = ProgramDesk(
+        signer=video.signer, members={"tv-m-1"}
+    )
+    offer = await video.post(
+        "/v1/points/offers",
+        {
+            "program_from": "88vip.example",
+            "points_price": 1_500,
+            "benefit": "1 month of Tencent Video VIP",
+            "daily_cap_per_user": 1,
+            "money_rate_fen": 1_200,
+        },
+    )
+    expect_status(offer, 201)
+    offer_id = offer.json()["offer"]["id"]
+    expect_status(await vip.post("/v1/points/grants", {"member": "vip-m-1", "points": 4_000}), 201)
+    body = {"offer_id": offer_id, "member": "vip-m-1", "beneficiary": "tv-m-1", "quantity": 1}
+    done = await vip.post("/v1/points/exchanges", body)
+    expect_status(done, 201)
+    exchange = done.json()["exchange"]
+    expect(exchange["state"] == "committed", f"exchange is {exchange['state']}")
+    issued = stage.world.programs["tencent-video.example"].issued
+    expect(exchange["id"] in issued, "Tencent Video did not issue the month")
+    expect_status(await vip.post("/v1/points/exchanges", body), 409, "daily_cap_exceeded")
+    left = await vip.get("/v1/points/members/vip-m-1/balance")
+    expect_status(left, 200)
+    points = left.json()["points"]
+    expect(points == 2_500, f"{points} points left")
+    return (
+        f"1,500 88VIP points → {exchange['benefit']} ({exchange['benefit_ref']}); "
+        f"88VIP owes Tencent Video {yuan(exchange['money_owed'])}; a second one today "
+        f"refused (daily cap); {points:,} points left"
     )
