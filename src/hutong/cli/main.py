@@ -13,6 +13,7 @@ from hutong.cli import (
     logistics,
     participant,
     payments,
+    points,
     serve,
     sign,
 )
@@ -34,6 +35,7 @@ app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
 app.add_typer(payments.app, name="pay")
+app.add_typer(points.app, name="points")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)

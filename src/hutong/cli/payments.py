@@ -32,13 +32,13 @@ app.add_typer(acceptance_app, name="acceptance")
 As = Annotated[str, typer.Option("--as", help="The participant to act for (subscriber id).")]
 
 
-async def _switch_key(services: Services) -> None:
+async def switch_key(services: Services) -> None:
     key_id, public, private = await load_or_create(services.db, services.clock())
     services.switch_signer = Signer(services.settings.switch_id, key_id, private)
     services.switch_public_key = public
 
 
-async def _run(services: Services, operation: Operation) -> dict[str, Any]:
+async def run_operation(services: Services, operation: Operation) -> dict[str, Any]:
     async with services.db.transaction() as conn:
         _, body = await operation(conn)
     return body
@@ -68,7 +68,7 @@ def create(
     )
 
     async def work(services: Services) -> dict[str, Any]:
-        return await _run(services, await service.create(services, sender, spec))
+        return await run_operation(services, await service.create(services, sender, spec))
 
     _show(with_services(work))
 
@@ -83,7 +83,7 @@ def authorize(
     """Ask the wallet to hold the amount."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await _switch_key(services)
+        await switch_key(services)
         operation = await service.authorize(
             services,
             http_client(),
@@ -93,7 +93,7 @@ def authorize(
             payer=payer,
             attempt=new_id("cli"),
         )
-        return await _run(services, operation)
+        return await run_operation(services, operation)
 
     _show(with_services(work))
 
@@ -107,9 +107,9 @@ def capture(
     """Capture all or part of the hold."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await _switch_key(services)
+        await switch_key(services)
         operation = await service.capture(services, http_client(), sender, payment_id, amount)
-        return await _run(services, operation)
+        return await run_operation(services, operation)
 
     _show(with_services(work))
 
@@ -119,8 +119,10 @@ def void(payment_id: str, sender: As) -> None:
     """Cancel the payment; the hold is released."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await _switch_key(services)
-        return await _run(services, await service.void(services, http_client(), sender, payment_id))
+        await switch_key(services)
+        return await run_operation(
+            services, await service.void(services, http_client(), sender, payment_id)
+        )
 
     _show(with_services(work))
 
@@ -135,11 +137,11 @@ def refund(
     """Refund part or all of what was captured."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await _switch_key(services)
+        await switch_key(services)
         operation = await service.refund(
             services, http_client(), sender, payment_id, amount, refund_id or new_id("rf")
         )
-        return await _run(services, operation)
+        return await run_operation(services, operation)
 
     _show(with_services(work))
 
