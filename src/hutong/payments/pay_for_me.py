@@ -34,6 +34,7 @@ from hutong.payments.states import (
     PayForMeEvent,
     PayForMeState,
     PaymentError,
+    PaymentEvent,
     PaymentState,
     pay_for_me_transition,
 )
@@ -119,22 +120,23 @@ def _transition(request: PayForMe, event: PayForMeEvent, now: datetime) -> PayFo
 async def _tell(
     conn: AsyncConnection, request: PayForMe, payment: store.PaymentRow, now: datetime
 ) -> None:
+    """Tell the requester and the payer's app; only the requester learns the buyer's id."""
     message = {
         "request_id": request.id,
         "payment_id": request.payment_id,
         "state": request.state.value,
-        "buyer": request.buyer,
         "merchant": payment.merchant,
         "amount": payment.amount,
         "payer_host": request.payer_host,
         "payer_wallet": request.payer_wallet,
     }
     for recipient in sorted({request.requester, request.payer_host or ""} - {""}):
+        mine = {"buyer": request.buyer} if recipient == request.requester else {}
         await enqueue(
             conn,
             recipient=recipient,
             action="on_pay_for_me",
-            message=message,
+            message=message | mine,
             now=now,
             transaction_id=request.id,
         )
@@ -284,6 +286,13 @@ async def pay(
         raise ValidationError("say which wallet and payer pay", code="invalid_payer")
     now = services.clock()
     _transition(request, PayForMeEvent.PAY, now)
+    if payment.state is not PaymentState.CREATED:
+        # Voided, expired or paid by the buyer meanwhile: no wallet may hold for it.
+        raise ConflictError(
+            f"payment {payment.id} is {payment.state.value}; it can no longer be paid",
+            code="not_payable",
+        )
+    service.step(payment, PaymentEvent.AUTHORIZE, now=now)  # past its deadline: payment_expired
     await service.wallet_profile_for(services, wallet, payment.kind)
     await service.check_wallet(services, wallet, sender, payment.merchant_platform, payment.id)
     await _claim(services, request.id, attempt)
