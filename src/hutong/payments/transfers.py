@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
@@ -44,11 +44,11 @@ from hutong.api.services import Services
 from hutong.calls import CallFailed, CallRefused
 from hutong.events.outbox import enqueue
 from hutong.ledger.store import apply_batches
-from hutong.payments import directory, legs
-from hutong.payments.aliases import Alias
-from hutong.payments.fees import PaymentKind, quote_transfer
+from hutong.payments import directory, legs, store
+from hutong.payments.aliases import Alias, AliasEntry
+from hutong.payments.fees import FeeSchedule, PaymentKind, quote_transfer
 from hutong.payments.posting import LedgerRefused, ensure_accounts
-from hutong.payments.service import ask_wallet, refused, wallet_profile_for
+from hutong.payments.service import ask_wallet, refused
 from hutong.payments.states import (
     PaymentError,
     TransferEvent,
@@ -64,9 +64,8 @@ from hutong.protocol.errors import (
     nack,
 )
 from hutong.protocol.ids import new_id
-from hutong.registry.models import Role
-from hutong.registry.service import require_participant
-from hutong.store.tables import transfers
+from hutong.registry.models import Role, Status
+from hutong.store.tables import ledger_accounts, participants, transfers
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
 DEFAULT_QUOTE_TTL = 300
@@ -76,6 +75,12 @@ RESERVATION_MARGIN = 30
 MAX_ACCOUNT = 255
 
 _T, _E = TransferState, TransferEvent
+_LOCK_ACCOUNTS = (
+    select(ledger_accounts.c.id)
+    .where(ledger_accounts.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ledger_accounts.c.id)
+    .with_for_update()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,23 +198,60 @@ async def _tell(
 # -- reading ------------------------------------------------------------------------------
 
 
+async def _roles(conn: AsyncConnection, *subscriber_ids: str) -> dict[str, tuple[set[str], str]]:
+    """Roles and status of participants, in one query (the keys are not needed here)."""
+    rows = await conn.execute(
+        select(participants.c.subscriber_id, participants.c.roles, participants.c.status).where(
+            participants.c.subscriber_id.in_(subscriber_ids)
+        )
+    )
+    return {row.subscriber_id: (set(row.roles.split()), row.status) for row in rows.all()}
+
+
 async def readable(services: Services, reader: str, transfer_id: str) -> TransferRow:
     """The transfer, for its two wallets and auditors."""
     async with services.db.read() as conn:
         transfer = await require(conn, transfer_id)
-        participant = await require_participant(conn, reader)
-    if reader in (transfer.payer_wallet, transfer.payee_wallet) or participant.has_role(
-        Role.AUDITOR
-    ):
+        roles, _ = (await _roles(conn, reader)).get(reader, (set(), ""))
+    if reader in (transfer.payer_wallet, transfer.payee_wallet) or Role.AUDITOR.value in roles:
         return transfer
     raise ForbiddenError(f"{reader} is not a party of transfer {transfer_id}", code="not_a_party")
 
 
-async def require_wallet(services: Services, subscriber_id: str) -> None:
-    async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
-    if not participant.has_role(Role.WALLET):
+def _check_wallet(found: dict[str, tuple[set[str], str]], subscriber_id: str) -> None:
+    roles, _ = found.get(subscriber_id, (set(), ""))
+    if Role.WALLET.value not in roles:
         raise ForbiddenError("this call is for a wallet", code="wrong_role")
+
+
+async def require_wallet(services: Services, subscriber_id: str) -> None:
+    """403 ``wrong_role`` unless `subscriber_id` (an authenticated sender) is a wallet."""
+    async with services.db.read() as conn:
+        _check_wallet(await _roles(conn, subscriber_id), subscriber_id)
+
+
+def _transfer_fees(
+    found: dict[str, tuple[set[str], str]], profiles: dict[str, store.WalletProfile | None]
+) -> list[FeeSchedule]:
+    """Each wallet's fee schedule, refused as `service.wallet_profile_for` refuses.
+
+    A wallet must be an active one that declared a transfer fee
+    (``unknown_wallet``, ``wallet_inactive``, ``wallet_does_not_serve``).
+    """
+    schedules = []
+    for wallet, profile in profiles.items():
+        roles, status = found.get(wallet, (set(), ""))
+        if Role.WALLET.value not in roles or profile is None:
+            raise ValidationError(f"{wallet} is not a registered wallet", code="unknown_wallet")
+        if status != Status.ACTIVE.value:
+            raise ConflictError(f"{wallet} is {status}", code="wallet_inactive")
+        if not profile.fees.serves(PaymentKind.TRANSFER):
+            raise ConflictError(
+                f"{wallet} declares no fee for transfer payments: it does not serve them",
+                code="wallet_does_not_serve",
+            )
+        schedules.append(profile.fees)
+    return schedules
 
 
 # -- quoting ------------------------------------------------------------------------------
@@ -226,7 +268,6 @@ class QuoteRequest:
 
 async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operation:
     """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs."""
-    await require_wallet(services, sender)
     if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
         raise ValidationError(
             f"payer is the payer's account at {sender}, 1 to {MAX_ACCOUNT} characters",
@@ -238,29 +279,16 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
         raise ValidationError(
             f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
         )
-    entries = await directory.find(services, spec.alias)
-    if spec.payee_wallet:
-        entries = tuple(e for e in entries if e.wallet == spec.payee_wallet)
-        if not entries:
-            raise NotFoundError(
-                f"{spec.payee_wallet} has not published {spec.alias}", code="alias_not_found"
-            )
-    if len(entries) > 1:
-        wallets = ", ".join(e.wallet for e in entries)
-        raise ConflictError(
-            f"{spec.alias} is registered at several wallets ({wallets}): say payee_wallet",
-            code="alias_ambiguous",
-        )
-    (payee,) = entries
-    if payee.wallet == sender:
-        raise ConflictError(
-            "the payee is at your own wallet: a transfer within one wallet is not switched",
-            code="same_wallet",
-        )
-    payer_profile = await wallet_profile_for(services, sender, PaymentKind.TRANSFER.value)
-    payee_profile = await wallet_profile_for(services, payee.wallet, PaymentKind.TRANSFER.value)
+    key = directory.directory_key(services)
+    async with services.db.read() as conn:  # four queries in all
+        entries = await directory.lookup(conn, key, spec.alias)
+        found = await _roles(conn, sender, *{e.wallet for e in entries})
+        _check_wallet(found, sender)
+        payee = _payee(sender, spec, entries)
+        profiles = {w: await store.wallet_profile(conn, w) for w in (sender, payee.wallet)}
+    payer_fees, payee_fees = _transfer_fees(found, profiles)
     try:
-        quoted = quote_transfer(spec.amount, payer_profile.fees, payee_profile.fees)
+        quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
     except PaymentError as error:
         raise ValidationError(error.message, code=error.code) from None
 
@@ -290,6 +318,31 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
         return 201, {"transfer": transfer.to_dict()}
 
     return write
+
+
+def _payee(sender: str, spec: QuoteRequest, entries: tuple[AliasEntry, ...]) -> AliasEntry:
+    """The one entry the transfer goes to (``alias_not_found``, ``alias_ambiguous``...)."""
+    if not entries:
+        raise NotFoundError(f"no wallet has published {spec.alias}", code="alias_not_found")
+    if spec.payee_wallet:
+        entries = tuple(e for e in entries if e.wallet == spec.payee_wallet)
+        if not entries:
+            raise NotFoundError(
+                f"{spec.payee_wallet} has not published {spec.alias}", code="alias_not_found"
+            )
+    if len(entries) > 1:
+        wallets = ", ".join(e.wallet for e in entries)
+        raise ConflictError(
+            f"{spec.alias} is registered at several wallets ({wallets}): say payee_wallet",
+            code="alias_ambiguous",
+        )
+    (payee,) = entries
+    if payee.wallet == sender:
+        raise ConflictError(
+            "the payee is at your own wallet: a transfer within one wallet is not switched",
+            code="same_wallet",
+        )
+    return payee
 
 
 # -- executing ----------------------------------------------------------------------------
@@ -487,6 +540,12 @@ def _commit(services: Services, transfer_id: str) -> Operation:
             reservation_seconds(services),
         )
         finished = legs.finish_transfer(pending, commit=True)
+        # Both wallets' accounts, locked together in the ledger's order: the legs
+        # alone would skip a fee account when that fee is 0, and a batch whose
+        # commits lock a subset first would take the rest out of order.
+        accounts = [*legs.wallet_accounts(current.payer_wallet)]
+        accounts += legs.wallet_accounts(current.payee_wallet)
+        await conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(a.id for a in accounts)})
         for results in await apply_batches(conn, [pending, finished], now):
             if not all(result.succeeded for result in results):
                 failed = next(r for r in results if not r.succeeded)

@@ -15,6 +15,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
@@ -27,6 +28,15 @@ from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ValidationError
 
 Req = Request[Any, Any, Any]
+
+#: A commit that PostgreSQL chose as a deadlock's victim (or a serialization
+#: failure) is run again, up to this many times in all.
+EXECUTE_ATTEMPTS = 3
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _retryable(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 # -- request bodies (decoded strictly: money is a JSON integer) ------------------------------
@@ -187,12 +197,22 @@ async def execute_transfer(
     services = services_of(state)
     signed = signed_request(request.scope)
     await strict_body(request, SignedExecute)
-    return await run_decided(
-        services,
-        request,
-        signed,
-        lambda: transfers.execute(services, http_client(), signed.subscriber_id, transfer_id),
-    )
+    for attempt in range(1, EXECUTE_ATTEMPTS + 1):
+        try:
+            return await run_decided(
+                services,
+                request,
+                signed,
+                lambda: transfers.execute(
+                    services, http_client(), signed.subscriber_id, transfer_id
+                ),
+            )
+        except DBAPIError as error:
+            # Nothing was recorded; the wallets dedupe by message id and the
+            # write checks the transfer again, so the whole step is run again.
+            if attempt == EXECUTE_ATTEMPTS or not _retryable(error):
+                raise
+    raise AssertionError("unreachable")
 
 
 @get("/transfers/{transfer_id:str}", summary="A transfer (its two wallets, auditors)")
