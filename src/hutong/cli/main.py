@@ -16,6 +16,7 @@ from hutong.cli import (
     points,
     serve,
     sign,
+    transfers,
 )
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
+app.add_typer(transfers.app, name="transfer")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)

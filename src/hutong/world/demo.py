@@ -305,6 +305,11 @@ STORY: tuple[Step, ...] = (
         demo_payments.friend_pays_from_wechat,
     ),
     (
+        "Alipay to a WeChat Pay balance",
+        "alipay, wechatpay",
+        demo_payments.alipay_user_pays_wechat_pay_user,
+    ),
+    (
         "88VIP points for Tencent Video",
         "88vip, tencent-video",
         demo_payments.vip_points_for_tencent_video,

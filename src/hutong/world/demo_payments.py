@@ -73,7 +73,9 @@ async def wallets_join(stage: Stage) -> str:
     """Wallets declare their fees; platforms declare which wallets they accepted, and when."""
     for wallet, fees in WALLET_FEES.items():
         client = stage.client(wallet)
-        stage.world.wallets[wallet] = WalletDesk(signer=client.signer, balances=BALANCES[wallet])
+        stage.world.wallets[wallet] = WalletDesk(
+            signer=client.signer, balances=dict(BALANCES[wallet])
+        )
         expect_status(await client.post("/v1/wallet/profile", {"fees": fees}), 200)
     for policy in SEED_ACCEPTANCE_POLICIES:
         platform = stage.client(f"{policy.platform}.example")
@@ -222,4 +224,43 @@ async def vip_points_for_tencent_video(stage: Stage) -> str:
         f"1,500 88VIP points → {exchange['benefit']} ({exchange['benefit_ref']}); "
         f"88VIP owes Tencent Video {yuan(exchange['money_owed'])}; a second one today "
         f"refused (daily cap); {points:,} points left"
+    )
+
+
+async def alipay_user_pays_wechat_pay_user(stage: Stage) -> str:
+    """A transfer by phone number from Alipay into a WeChat Pay balance (not a voucher)."""
+    alipay, wechatpay = stage.client("alipay.example"), stage.client("wechatpay.example")
+    phone = "+86 139-1234-5678"
+    published = await wechatpay.post(
+        "/v1/aliases", {"kind": "phone", "value": phone, "account": "wx-payee-5"}
+    )
+    expect_status(published, 201)
+    found = await alipay.post("/v1/aliases/lookup", {"kind": "phone", "value": phone})
+    expect_status(found, 200)
+    entries = found.json()["entries"]
+    expect([e["wallet"] for e in entries] == ["wechatpay.example"], f"lookup: {entries}")
+    expect("5678" in entries[0]["masked"] and "1234" not in entries[0]["masked"], "not masked")
+    quoted = await alipay.post(
+        "/v1/transfers/quote",
+        {"payer": "ali-sender-7", "alias": {"kind": "phone", "value": phone}, "amount": 52_000},
+    )
+    expect_status(quoted, 201)
+    transfer = quoted.json()["transfer"]
+    before_in = len(stage.world.inbox("wechatpay.example").events)
+    before_out = len(stage.world.inbox("alipay.example").events)
+    done = await alipay.post(f"/v1/transfers/{transfer['id']}/execute", {})
+    expect_status(done, 200)
+    expect(done.json()["transfer"]["state"] == "committed", done.text)
+    for wallet, before in (("wechatpay.example", before_in), ("alipay.example", before_out)):
+        told = await told_of(stage, wallet, "on_transfer", before, state="committed")
+        expect(told, f"{wallet} was not told the transfer committed")
+    landed = stage.world.wallets["wechatpay.example"].balance("wx-payee-5")
+    expect(landed == transfer["credited"], f"the payee's WeChat Pay balance is {landed}")
+    sent = BALANCES["alipay.example"]["ali-sender-7"] - stage.world.wallets[
+        "alipay.example"
+    ].balance("ali-sender-7")
+    expect(sent == transfer["total_debit"], f"the sender paid {sent}")
+    return (
+        f"{yuan(transfer['amount'])} to {entries[0]['masked']}: Alipay debited {yuan(sent)} "
+        f"(fee {yuan(transfer['payer_fee'])}), {yuan(landed)} landed in the WeChat Pay balance"
     )
