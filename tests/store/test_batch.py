@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.batch import WriteBatcher
@@ -115,4 +116,41 @@ async def test_results_arrive_only_after_the_commit(db: Database) -> None:
         assert await _count(other) == 1
     finally:
         await other.dispose()
+    await batcher.close()
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+async def test_a_deadlock_victim_runs_again_and_commits_once(db: Database) -> None:
+    """A write chosen as a deadlock victim did nothing wrong: it is retried, not failed."""
+    batcher = WriteBatcher(db, parallel=1)
+    tries: list[int] = []
+
+    async def unlucky(conn: AsyncConnection) -> str:
+        tries.append(1)
+        await _insert(conn, f"victim-{len(tries)}")
+        if len(tries) <= 2:
+            raise DBAPIError("UPDATE ...", {}, _Deadlock("deadlock detected"))
+        return "done"
+
+    assert await batcher.run(unlucky) == "done"
+    # The optimistic pass and the first savepoint try failed; the third try committed alone.
+    assert len(tries) == 3
+    async with db.read() as conn:
+        kept = (await conn.execute(select(switch_keys.c.key_id))).scalars().all()
+    assert kept == ["victim-3"]
+    await batcher.close()
+
+
+async def test_a_write_that_keeps_deadlocking_fails_with_its_error(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def always(conn: AsyncConnection) -> str:
+        raise DBAPIError("UPDATE ...", {}, _Deadlock("deadlock detected"))
+
+    with pytest.raises(DBAPIError):
+        await batcher.run(always)
+    assert await _count(db) == 0
     await batcher.close()

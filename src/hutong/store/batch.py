@@ -22,12 +22,31 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.db import Database
 from hutong.store.gather import Gatherer
 
 T = TypeVar("T")
+
+#: How often a write chosen as a deadlock victim (or failing serialization) is
+#: run again in the savepoint pass before its error is returned.
+RETRIES_ON_CONFLICT = 3
+#: PostgreSQL's deadlock_detected and serialization_failure.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the write did nothing wrong and may run again.
+
+    Writes in one batch lock rows in their own orders (a payment row, then its
+    ledger accounts; a transfer, then its wallets' accounts), so two batches
+    in flight on PostgreSQL can deadlock; the database breaks the cycle by
+    failing one statement, and the write is simply retried.
+    """
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and state in _CONFLICT_STATES
 Write = Callable[[AsyncConnection], Awaitable[Any]]
 
 
@@ -126,17 +145,23 @@ class WriteBatcher:
 
     @staticmethod
     async def _apply(conn: AsyncConnection, pending: _Pending) -> tuple[bool, Any]:
-        try:
-            async with conn.begin_nested():
-                return True, await pending.write(conn)
-        except Exception as exc:  # this write alone is rolled back
-            if pending.recover is None:
-                return False, exc
+        failure: Exception | None = None
+        for attempt in range(RETRIES_ON_CONFLICT + 1):
             try:
                 async with conn.begin_nested():
-                    return True, await pending.recover(conn, exc)
-            except Exception as again:
-                return False, again
+                    return True, await pending.write(conn)
+            except Exception as exc:  # this write alone is rolled back
+                failure = exc
+                if not (is_lock_conflict(exc) and attempt < RETRIES_ON_CONFLICT):
+                    break  # a deadlock victim's locks are gone: it may simply go again
+        assert failure is not None
+        if pending.recover is None:
+            return False, failure
+        try:
+            async with conn.begin_nested():
+                return True, await pending.recover(conn, failure)
+        except Exception as again:
+            return False, again
 
     async def _commit(self, batch: list[_Pending]) -> None:
         outcomes: list[tuple[bool, Any]] = []
