@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from typing import Any
 
 import httpx
@@ -25,10 +26,31 @@ from hutong.protocol.signing import (
     parse_authorization,
     verify_signature,
 )
-from hutong.registry.models import Status
+from hutong.registry.models import Participant, Status
 from hutong.registry.service import require_participant
+from hutong.store.db import Database
 
 CALL_LIFETIME = 60
+#: How long a callee's registry record (status, callback URL) is reused for
+#: calls: a suspension stops the switch's calls to it within this many seconds.
+CALLEE_TTL = 1.0
+
+_CALLEES: weakref.WeakKeyDictionary[Database, dict[str, tuple[float, Participant]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _callee(services: Services, subscriber_id: str) -> Participant:
+    """The participant called, read at most once a second per database (hot paths call often)."""
+    cache = _CALLEES.setdefault(services.db, {})
+    now = time.monotonic()
+    found = cache.get(subscriber_id)
+    if found is not None and now - found[0] < CALLEE_TTL:
+        return found[1]
+    async with services.db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    cache[subscriber_id] = (now, participant)
+    return participant
 
 
 class CallRefused(HutongError):
@@ -56,8 +78,7 @@ async def call(
     attempts: int = 2,
 ) -> dict[str, Any]:
     """POST `message` to the participant's `<callback>/<action>`; the verified answer's message."""
-    async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
+    participant = await _callee(services, subscriber_id)
     if participant.status is not Status.ACTIVE:
         raise CallFailed(
             f"{subscriber_id} is {participant.status.value}", code="participant_inactive"
