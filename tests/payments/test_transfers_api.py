@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 
 from hutong.config import Settings
 from hutong.events.delivery import DeliveryWorker
-from hutong.payments.transfers import expire_due
+from hutong.payments.transfers import expire_due, forget_wallets
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers
@@ -156,6 +156,7 @@ async def test_a_wallet_without_a_transfer_fee_does_not_serve_transfers(bob: Pay
         WECHATPAY, "/v1/wallet/profile", {"fees": [{"kind": "order", "bps": 60}]}
     )
     assert declared.status_code == 200, declared.text
+    forget_wallets(bob.switch.services)  # a changed profile applies within WALLET_TTL
     refused = await bob.post(
         ALIPAY,
         "/v1/transfers/quote",
@@ -216,7 +217,7 @@ async def test_alice_pays_bob_across_wallets_by_his_phone_number(bob: PayNet) ->
         "account": "u-bob",
         "amount": 9_900,
     } in events
-    assert await ledger_legs(bob) == 6  # amount and two fees, pending then posted
+    assert await ledger_legs(bob) == 3  # the amount and two fees, posted at once
     assert BOB_PHONE not in done.text
 
 
@@ -349,7 +350,7 @@ async def test_a_retried_execute_moves_the_money_once(bob: PayNet) -> None:
     await deliver(bob)
     assert bob.wallet(ALIPAY).balance("u-alice") == 100_000 - 10_010
     assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
-    assert await ledger_legs(bob) == 6
+    assert await ledger_legs(bob) == 3
 
 
 async def test_concurrent_executes_commit_exactly_once(bob: PayNet) -> None:
@@ -361,7 +362,31 @@ async def test_concurrent_executes_commit_exactly_once(bob: PayNet) -> None:
     await deliver(bob)
     assert bob.wallet(ALIPAY).balance("u-alice") == 100_000 - 10_010
     assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
-    assert await ledger_legs(bob) == 6
+    assert await ledger_legs(bob) == 3
+
+
+async def test_a_reservation_that_lapses_before_the_commit_is_released(
+    bob: PayNet, clock: Clock
+) -> None:
+    """WeChat Pay confirms, but only after the reservation's deadline: nothing moves."""
+    alipay, wechatpay = bob.wallet(ALIPAY), bob.wallet(WECHATPAY)
+    wechatpay.fail["confirm"], wechatpay.delay = "slow", 0.2
+    transfer = await quote(bob, 10_000)
+    running = asyncio.create_task(execute(bob, transfer["id"]))
+    while await state_of(bob, transfer["id"]) != "reserved":
+        await asyncio.sleep(0.01)
+    async with bob.switch.services.db.transaction() as conn:  # the deadline passes meanwhile
+        await conn.execute(
+            update(transfers).where(transfers.c.id == transfer["id"]).values(expires_at=clock.now)
+        )
+    late = await running
+    assert late.status_code == 409, late.text
+    assert error_code(late) == "reservation_expired"
+    assert late.json()["message"]["transfer"]["state"] == "released"
+    await deliver(bob)
+    assert alipay.held("u-alice") == 0 and not wechatpay.pending
+    assert (alipay.balance("u-alice"), wechatpay.balance("u-bob")) == (100_000, 50_000)
+    assert await ledger_legs(bob) == 0
 
 
 async def test_a_reservation_left_by_a_crash_is_released_at_its_deadline(

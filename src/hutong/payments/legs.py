@@ -226,11 +226,15 @@ def transfer_legs(
     amount: int,
     payer_fee: int,
     payee_fee: int,
-    hold_seconds: int,
 ) -> list[Leg]:
-    """The pending legs of a reserved transfer: the amount between the wallets, each fee."""
-    pending = TransferFlags.PENDING
-    timeout = hold_seconds + HOLD_GRACE_SECONDS
+    """The posted legs of a committed transfer: the amount between the wallets, each fee.
+
+    Posted at once, not held first: the reservation lives at the wallets (the
+    payer's holds the debit, the payee's the credit), so the switch's ledger
+    records only the final movement, in the one transaction that commits the
+    transfer. Ids derive from the transfer, so a retried commit posts nothing
+    twice (the ledger answers ``exists``).
+    """
     legs = [
         Leg(
             id=f"{transfer_id}/amount",
@@ -240,8 +244,6 @@ def transfer_legs(
             asset=CNY,
             code=TransferCode.TRANSFER.value,
             reference=transfer_id,
-            flags=pending,
-            timeout=timeout,
         )
     ]
     for name, wallet, fee in (
@@ -258,29 +260,9 @@ def transfer_legs(
                     asset=CNY,
                     code=TransferCode.FEE.value,
                     reference=transfer_id,
-                    flags=pending,
-                    timeout=timeout,
                 )
             )
     return chain(legs)
-
-
-def finish_transfer(pending: Sequence[Leg], *, commit: bool) -> list[Leg]:
-    """Post (commit) or void (release) every pending leg of a transfer, all or nothing."""
-    flags = TransferFlags.POST_PENDING if commit else TransferFlags.VOID_PENDING
-    suffix = "commit" if commit else "release"
-    return chain(
-        [
-            Leg(
-                id=f"{leg.id}/{suffix}",
-                code=leg.code,
-                reference=leg.reference,
-                flags=flags,
-                pending_id=leg.id,
-            )
-            for leg in pending
-        ]
-    )
 
 
 # -- points ---------------------------------------------------------------------------

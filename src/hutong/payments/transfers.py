@@ -31,6 +31,8 @@ that crashed in the middle of an execute).
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,7 +67,8 @@ from hutong.protocol.errors import (
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
-from hutong.store.tables import ledger_accounts, participants, transfers
+from hutong.store.db import Database
+from hutong.store.tables import ledger_accounts, participants, transfers, wallet_profiles
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
 DEFAULT_QUOTE_TTL = 300
@@ -80,6 +83,28 @@ _LOCK_ACCOUNTS = (
     .where(ledger_accounts.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(ledger_accounts.c.id)
     .with_for_update()
+)
+
+#: quoted -> reserved, when asked before the quote's deadline (else: the full check).
+_RESERVE = (
+    update(transfers)
+    .where(
+        transfers.c.id == bindparam("transfer_id"),
+        transfers.c.state == _T.QUOTED.value,
+        transfers.c.expires_at > bindparam("asked_at"),
+    )
+    .values(state=_T.RESERVED.value, expires_at=bindparam("until"), updated_at=bindparam("now"))
+)
+#: reserved -> committed before the reservation's deadline, returning the row.
+_COMMIT = (
+    update(transfers)
+    .where(
+        transfers.c.id == bindparam("transfer_id"),
+        transfers.c.state == _T.RESERVED.value,
+        transfers.c.expires_at > bindparam("now"),
+    )
+    .values(state=_T.COMMITTED.value, updated_at=bindparam("now"))
+    .returning(*transfers.c)
 )
 
 
@@ -218,39 +243,102 @@ async def readable(services: Services, reader: str, transfer_id: str) -> Transfe
     raise ForbiddenError(f"{reader} is not a party of transfer {transfer_id}", code="not_a_party")
 
 
-def _check_wallet(found: dict[str, tuple[set[str], str]], subscriber_id: str) -> None:
-    roles, _ = found.get(subscriber_id, (set(), ""))
-    if Role.WALLET.value not in roles:
+# -- wallets, briefly remembered ------------------------------------------------------------
+
+#: How long (seconds) each process keeps a participant's roles, status and fee
+#: profile for quotes and the directory's role check: a changed fee, role or
+#: status applies to quotes within this long (in every worker). Signatures,
+#: and so a suspension, are still checked on every request, and a quote only
+#: prices the transfer: its execute asks both wallets, which refuse what they
+#: no longer serve.
+WALLET_TTL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Wallet:
+    roles: frozenset[str]
+    status: str
+    profile: store.WalletProfile | None
+
+
+_UNKNOWN = _Wallet(frozenset(), "", None)
+_WALLETS_QUERY = (
+    select(
+        participants.c.subscriber_id.label("id"),
+        participants.c.roles,
+        participants.c.status,
+        wallet_profiles,
+    )
+    .select_from(
+        participants.outerjoin(
+            wallet_profiles, wallet_profiles.c.subscriber_id == participants.c.subscriber_id
+        )
+    )
+    .where(participants.c.subscriber_id.in_(bindparam("ids", expanding=True)))
+)
+#: Per database (a new `Database`, as in each test, starts afresh): id -> (when read, wallet).
+_REMEMBERED: weakref.WeakKeyDictionary[Database, dict[str, tuple[float, _Wallet]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _wallets(services: Services, *subscriber_ids: str) -> dict[str, _Wallet]:
+    """Roles, status and fee profile of each participant: remembered, or read in one query."""
+    remembered = _REMEMBERED.setdefault(services.db, {})
+    now = time.monotonic()
+    found: dict[str, _Wallet] = {}
+    missing: list[str] = []
+    for subscriber_id in dict.fromkeys(subscriber_ids):
+        seen = remembered.get(subscriber_id)
+        if seen is not None and now - seen[0] < WALLET_TTL:
+            found[subscriber_id] = seen[1]
+        else:
+            missing.append(subscriber_id)
+    if missing:
+        async with services.db.read() as conn:
+            rows = (await conn.execute(_WALLETS_QUERY, {"ids": missing})).all()
+        for row in rows:
+            profile = None if row.subscriber_id is None else store._profile(row)
+            found[row.id] = _Wallet(frozenset(row.roles.split()), row.status, profile)
+        for subscriber_id in missing:
+            remembered[subscriber_id] = (now, found.setdefault(subscriber_id, _UNKNOWN))
+    return found
+
+
+def forget_wallets(services: Services) -> None:
+    """Drop what `_wallets` remembers (a test that changes a profile and quotes at once)."""
+    _REMEMBERED.pop(services.db, None)
+
+
+def _check_wallet(found: dict[str, _Wallet], subscriber_id: str) -> None:
+    if Role.WALLET.value not in found.get(subscriber_id, _UNKNOWN).roles:
         raise ForbiddenError("this call is for a wallet", code="wrong_role")
 
 
 async def require_wallet(services: Services, subscriber_id: str) -> None:
     """403 ``wrong_role`` unless `subscriber_id` (an authenticated sender) is a wallet."""
-    async with services.db.read() as conn:
-        _check_wallet(await _roles(conn, subscriber_id), subscriber_id)
+    _check_wallet(await _wallets(services, subscriber_id), subscriber_id)
 
 
-def _transfer_fees(
-    found: dict[str, tuple[set[str], str]], profiles: dict[str, store.WalletProfile | None]
-) -> list[FeeSchedule]:
+def _transfer_fees(found: dict[str, _Wallet], *wallets: str) -> list[FeeSchedule]:
     """Each wallet's fee schedule, refused as `service.wallet_profile_for` refuses.
 
     A wallet must be an active one that declared a transfer fee
     (``unknown_wallet``, ``wallet_inactive``, ``wallet_does_not_serve``).
     """
     schedules = []
-    for wallet, profile in profiles.items():
-        roles, status = found.get(wallet, (set(), ""))
-        if Role.WALLET.value not in roles or profile is None:
+    for wallet in wallets:
+        known = found.get(wallet, _UNKNOWN)
+        if Role.WALLET.value not in known.roles or known.profile is None:
             raise ValidationError(f"{wallet} is not a registered wallet", code="unknown_wallet")
-        if status != Status.ACTIVE.value:
-            raise ConflictError(f"{wallet} is {status}", code="wallet_inactive")
-        if not profile.fees.serves(PaymentKind.TRANSFER):
+        if known.status != Status.ACTIVE.value:
+            raise ConflictError(f"{wallet} is {known.status}", code="wallet_inactive")
+        if not known.profile.fees.serves(PaymentKind.TRANSFER):
             raise ConflictError(
                 f"{wallet} declares no fee for transfer payments: it does not serve them",
                 code="wallet_does_not_serve",
             )
-        schedules.append(profile.fees)
+        schedules.append(known.profile.fees)
     return schedules
 
 
@@ -280,13 +368,12 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
             f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
         )
     key = directory.directory_key(services)
-    async with services.db.read() as conn:  # four queries in all
+    async with services.db.read() as conn:  # the one query when the wallets are remembered
         entries = await directory.lookup(conn, key, spec.alias)
-        found = await _roles(conn, sender, *{e.wallet for e in entries})
-        _check_wallet(found, sender)
-        payee = _payee(sender, spec, entries)
-        profiles = {w: await store.wallet_profile(conn, w) for w in (sender, payee.wallet)}
-    payer_fees, payee_fees = _transfer_fees(found, profiles)
+    found = await _wallets(services, sender, *(e.wallet for e in entries))
+    _check_wallet(found, sender)
+    payee = _payee(sender, spec, entries)
+    payer_fees, payee_fees = _transfer_fees(found, sender, payee.wallet)
     try:
         quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
     except PaymentError as error:
@@ -461,15 +548,26 @@ def _fail(services: Services, transfer_id: str, refusal: CallRefused) -> Operati
 
 
 async def _reserve(services: Services, transfer_id: str, asked_at: datetime) -> None:
-    """Record that the payer's wallet holds the total debit (asked before the quote's deadline)."""
+    """Record that the payer's wallet holds the total debit (asked before the quote's deadline).
+
+    Written (through the group commit) before the payee's wallet is asked: a
+    switch that dies after this is found by `expire_due` at the reservation's
+    short deadline, which releases both wallets' holds.
+    """
 
     async def write(conn: AsyncConnection) -> None:
         now = services.clock()
+        until = now + timedelta(seconds=reservation_seconds(services))
+        # The usual case in one statement: quoted, asked before the deadline.
+        changed = await conn.execute(
+            _RESERVE, {"transfer_id": transfer_id, "asked_at": asked_at, "until": until, "now": now}
+        )
+        if changed.rowcount == 1:
+            return
         current = await require(conn, transfer_id, lock=True)
         if current.state is _T.RESERVED:  # a concurrent or retried execute got here first
             return
         state = _step(current, _E.RESERVE, asked_at)
-        until = now + timedelta(seconds=reservation_seconds(services))
         await _save(conn, replace(current, state=state, expires_at=until, updated_at=now))
 
     await services.batcher().run(write)
@@ -523,37 +621,43 @@ def _commit(services: Services, transfer_id: str) -> Operation:
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
-        current = await require(conn, transfer_id, lock=True)
-        if current.state is _T.RESERVED and now >= current.expires_at:
-            late = await _released(services, conn, transfer_id, "reservation_expired")
-            return _refusal_answer(
-                "reservation_expired", "the reservation lapsed before the commit", late
-            )
-        state = _step(current, _E.COMMIT, now)
-        pending = legs.transfer_legs(
-            current.id,
-            current.payer_wallet,
-            current.payee_wallet,
-            current.amount,
-            current.payer_fee,
-            current.payee_fee,
-            reservation_seconds(services),
-        )
-        finished = legs.finish_transfer(pending, commit=True)
-        # Both wallets' accounts, locked together in the ledger's order: the legs
-        # alone would skip a fee account when that fee is 0, and a batch whose
-        # commits lock a subset first would take the rest out of order.
-        accounts = [*legs.wallet_accounts(current.payer_wallet)]
-        accounts += legs.wallet_accounts(current.payee_wallet)
-        await conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(a.id for a in accounts)})
-        for results in await apply_batches(conn, [pending, finished], now):
-            if not all(result.succeeded for result in results):
-                failed = next(r for r in results if not r.succeeded)
-                raise LedgerRefused(
-                    f"the ledger refused the transfer: {failed.value}", code="ledger_refused"
+        # The usual case in one statement: reserved, before its deadline. The
+        # row is locked from here on; anything else is looked at below.
+        row = (await conn.execute(_COMMIT, {"transfer_id": transfer_id, "now": now})).first()
+        if row is None:
+            current = await require(conn, transfer_id, lock=True)
+            if current.state is _T.RESERVED and now >= current.expires_at:
+                late = await _released(services, conn, transfer_id, "reservation_expired")
+                return _refusal_answer(
+                    "reservation_expired", "the reservation lapsed before the commit", late
                 )
-        committed = replace(current, state=state, updated_at=now)
-        await _save(conn, committed)
+            _step(current, _E.COMMIT, now)  # the standard refusal (already_committed...)
+            raise AssertionError(f"transfer {transfer_id} is {current.state}: not committable")
+        committed = _row(row)
+        posted = legs.transfer_legs(
+            committed.id,
+            committed.payer_wallet,
+            committed.payee_wallet,
+            committed.amount,
+            committed.payer_fee,
+            committed.payee_fee,
+        )
+        # Both wallets' accounts, locked together in the ledger's order: the legs
+        # alone skip a fee account when that fee is 0, and a batch whose commits
+        # lock a subset first would take the rest out of order. When the legs
+        # touch all four, the ledger's own lock (one statement, in id order) is it.
+        accounts = {a.id for a in legs.wallet_accounts(committed.payer_wallet)}
+        accounts |= {a.id for a in legs.wallet_accounts(committed.payee_wallet)}
+        touched = {leg.debit_account_id for leg in posted}
+        touched |= {leg.credit_account_id for leg in posted}
+        if touched != accounts:
+            await conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(accounts)})
+        (results,) = await apply_batches(conn, [posted], now)
+        if not all(result.succeeded for result in results):
+            failed = next(r for r in results if not r.succeeded)
+            raise LedgerRefused(
+                f"the ledger refused the transfer: {failed.value}", code="ledger_refused"
+            )
         await _tell(conn, committed, now)
         return 200, {"transfer": committed.to_dict()}
 
