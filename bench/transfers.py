@@ -181,6 +181,55 @@ def _wait_for_port(desk: WalletProcess) -> None:
         time.sleep(0.1)
 
 
+# -- the switch ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def switch_server(database_url: str | None, workers: int) -> Iterator[Server]:
+    """`hutong serve` as `bench._harness.hutong_server` starts it, with `--workers`."""
+    if workers == 1:
+        with hutong_server(database_url) as server:
+            yield server
+        return
+    with tempfile.TemporaryDirectory(prefix="hutong-bench-") as scratch:
+        port = free_port()
+        url = database_url or f"sqlite+aiosqlite:///{scratch}/hutong.db"
+        environment = {
+            **os.environ,
+            "HUTONG_DATABASE_URL": url,
+            "HUTONG_DATA_DIR": scratch,
+            "HUTONG_OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "HUTONG_RUN_DELIVERY": "0",
+        }
+        hutong = str(Path(sys.executable).parent / "hutong")
+        command = [hutong, "serve", "--port", str(port), "--log-level", "warning"]
+        process = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start in 30 s")
+                time.sleep(0.1)
+            yield Server(base, "127.0.0.1", port, process, url)
+        finally:
+            process.terminate()  # uvicorn's supervisor stops its workers
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 # -- a lean signed client -----------------------------------------------------------------
 
 
@@ -324,6 +373,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live children (`hutong serve --workers N`)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return cpu_seconds(pid) + sum(tree_cpu_seconds(int(child)) for child in children)
+
+
 def postgres_pids() -> list[int]:
     """Processes named postgres (read only: their CPU is reported, nothing else)."""
     pids = []
@@ -338,11 +396,18 @@ def postgres_pids() -> list[int]:
 def cpu_snapshot(server: Server, desks: list[WalletProcess], postgres: bool) -> dict[str, float]:
     times = os.times()
     return {
-        "switch": cpu_seconds(server.process.pid),
+        "switch": tree_cpu_seconds(server.process.pid),
         "wallets": sum(cpu_seconds(d.process.pid) for d in desks),
         "load_generator": times.user + times.system,
         "postgres": sum(cpu_seconds(pid) for pid in postgres_pids()) if postgres else 0.0,
+        "machine": machine_busy_seconds(),
     }
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (every process, ours or not; /proc/stat)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / _TICK
 
 
 # -- setup and verification ---------------------------------------------------------------
@@ -451,6 +516,8 @@ def profiled(
     """One more transfer phase, not counted, while py-spy samples the switch for 5 s."""
     spy = str(Path(sys.executable).parent / "py-spy")
     command = [spy, "record", "-p", str(server.process.pid), "-d", "5", "-f", "raw"]
+    if args.workers > 1:
+        command.append("--subprocesses")
     sampler = subprocess.Popen(
         [*command, "-o", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -472,7 +539,7 @@ def bench_database(
     if database_url and database_url.startswith("postgresql"):
         reset_postgres(database_url)
     started = time.perf_counter()
-    with hutong_server(database_url) as server:
+    with switch_server(database_url, args.workers) as server:
         known = httpx.get(f"{server.url}/.well-known/hutong.json").json()
         with wallet_processes(
             known["signing_public_key"], known["subscriber_id"], args.users
@@ -489,7 +556,7 @@ def bench_database(
             committed = set(warm_tally.committed)
             pings: list[PhaseResult] = []
             rounds: list[dict[str, Any]] = []
-            cpu = dict.fromkeys(("switch", "wallets", "load_generator", "postgres"), 0.0)
+            cpu = dict.fromkeys(("switch", "wallets", "load_generator", "postgres", "machine"), 0.0)
             for _ in range(args.rounds):
                 ping, _ = build_requests(server, platforms, args.pings)
                 pings.append(run_phase("signed", server.host, server.port, ping, args.senders))
@@ -524,7 +591,8 @@ def bench_database(
     )
     lat = best["latency"]
     print(
-        f"[{label}] signed ping {best_ping.rate:7.0f} req/s (p50 {best_ping.p50_ms} ms) | "
+        f"[{label}] {args.workers} worker(s) | signed ping {best_ping.rate:7.0f} req/s "
+        f"(p50 {best_ping.p50_ms} ms) | "
         f"transfers {best['rate']:6.1f}/s ({best['requests_per_second']:.0f} signed req/s; "
         f"transfer p50 {lat['transfer']['p50_ms']} ms, p99 {lat['transfer']['p99_ms']} ms; "
         f"execute p50 {lat['execute']['p50_ms']} ms, p99 {lat['execute']['p99_ms']} ms) | "
@@ -568,6 +636,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternating phases of each kind")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--profile", default="", help="py-spy raw output path (extra phase)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes of the switch (hutong serve)"
+    )
     args = parser.parse_args()
     if not 1 <= args.users <= 10_000 or args.senders < 2 or args.transfers < args.senders:
         parser.error("--users is 1 to 10000, --senders at least 2, --transfers >= --senders")
