@@ -47,6 +47,8 @@ def is_lock_conflict(exc: BaseException) -> bool:
     """
     state = getattr(getattr(exc, "orig", None), "sqlstate", None)
     return isinstance(exc, DBAPIError) and state in _CONFLICT_STATES
+
+
 Write = Callable[[AsyncConnection], Awaitable[Any]]
 
 
