@@ -14,8 +14,7 @@ import time
 import weakref
 from typing import Any
 
-import httpx
-
+from hutong.api.outgoing import CallTransport, Reply, TransportError, TransportTimeout
 from hutong.api.services import Services
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.errors import HutongError
@@ -68,7 +67,7 @@ class CallFailed(HutongError):
 
 async def call(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     subscriber_id: str,
     action: str,
     message: dict[str, Any],
@@ -99,12 +98,12 @@ async def call(
             ),
         }
         try:
-            response = await http.post(url, content=body, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
+            response = await http.post(url, body, headers, timeout)
+        except TransportTimeout:
             last_error = f"{subscriber_id} did not answer {action} within {timeout:g} s"
             continue
-        except httpx.HTTPError as exc:
-            last_error = f"{subscriber_id} could not be reached for {action}: {type(exc).__name__}"
+        except TransportError as exc:
+            last_error = f"{subscriber_id} could not be reached for {action}: {exc}"
             continue
         if response.status_code >= 500:
             last_error = f"{subscriber_id} failed {action} (HTTP {response.status_code})"
@@ -121,9 +120,7 @@ async def call(
     raise CallFailed(last_error, code="participant_timeout" if "within" in last_error else None)
 
 
-async def _verified(
-    services: Services, subscriber_id: str, response: httpx.Response
-) -> dict[str, Any]:
+async def _verified(services: Services, subscriber_id: str, response: Reply) -> dict[str, Any]:
     authorization = response.headers.get("authorization", "")
     try:
         header = parse_authorization(authorization)

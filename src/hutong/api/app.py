@@ -18,6 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
+from hutong.api.outgoing import close_call_transport
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
     app_links,
@@ -135,6 +136,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             await asyncio.gather(*tasks, return_exceptions=True)
             if worker is not None:
                 await worker.close()
+            await close_call_transport()
             await services.batcher().close()
             await services.keys().close()
             await services.ledger().close()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.table import Table
 
+from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.logistics import service, store
@@ -96,7 +96,7 @@ def book(
     async def work(services: Services) -> store.Shipment:
         await _with_switch_key(services)
         route = await _route(services, origin, destination, pickup_point, weight, host)
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with CallTransport() as http:
             return await service.book(
                 services,
                 http,
@@ -153,7 +153,7 @@ def cancel(shipment_id: str) -> None:
         await _with_switch_key(services)
         async with services.db.read() as conn:
             merchant = (await store.get_shipment(conn, shipment_id)).merchant
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with CallTransport() as http:
             return await service.cancel(services, http, shipment_id, merchant)
 
     shipment = with_services(work)

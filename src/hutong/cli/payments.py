@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.payments import service, store
@@ -86,7 +86,7 @@ def authorize(
         await switch_key(services)
         operation = await service.authorize(
             services,
-            http_client(),
+            call_transport(),
             sender,
             payment_id,
             wallet=wallet,
@@ -108,7 +108,7 @@ def capture(
 
     async def work(services: Services) -> dict[str, Any]:
         await switch_key(services)
-        operation = await service.capture(services, http_client(), sender, payment_id, amount)
+        operation = await service.capture(services, call_transport(), sender, payment_id, amount)
         return await run_operation(services, operation)
 
     _show(with_services(work))
@@ -121,7 +121,7 @@ def void(payment_id: str, sender: As) -> None:
     async def work(services: Services) -> dict[str, Any]:
         await switch_key(services)
         return await run_operation(
-            services, await service.void(services, http_client(), sender, payment_id)
+            services, await service.void(services, call_transport(), sender, payment_id)
         )
 
     _show(with_services(work))
@@ -139,7 +139,7 @@ def refund(
     async def work(services: Services) -> dict[str, Any]:
         await switch_key(services)
         operation = await service.refund(
-            services, http_client(), sender, payment_id, amount, refund_id or new_id("rf")
+            services, call_transport(), sender, payment_id, amount, refund_id or new_id("rf")
         )
         return await run_operation(services, operation)
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.cli.payments import As, run_operation, switch_key
@@ -89,7 +89,7 @@ def exchange(
     async def work(services: Services) -> dict[str, Any]:
         await switch_key(services)
         spec = points.NewExchange(offer, member, beneficiary, quantity)
-        operation = await points.exchange(services, http_client(), sender, new_id("cli"), spec)
+        operation = await points.exchange(services, call_transport(), sender, new_id("cli"), spec)
         return await run_operation(services, operation)
 
     console.print_json(json.dumps(with_services(work), ensure_ascii=False))

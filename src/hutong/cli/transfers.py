@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.cli.payments import As, run_operation, switch_key
@@ -72,7 +72,7 @@ def send(
         )
         quoted = await run_operation(services, await transfers.quote(services, sender, spec))
         transfer_id = quoted["transfer"]["id"]
-        operation = await transfers.execute(services, http_client(), sender, transfer_id)
+        operation = await transfers.execute(services, call_transport(), sender, transfer_id)
         return await run_operation(services, operation)
 
     console.print_json(json.dumps(with_services(work), ensure_ascii=False))

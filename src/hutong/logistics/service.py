@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.calls import call
 from hutong.events.outbox import enqueue
@@ -106,7 +106,7 @@ async def quote_all(services: Services, route: Route) -> QuoteBoard:
 
 async def book(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     *,
     merchant: str,
     carrier: str,
@@ -216,7 +216,7 @@ async def book(
 
 
 async def cancel(
-    services: Services, http: httpx.AsyncClient, shipment_id: str, caller: str
+    services: Services, http: CallTransport, shipment_id: str, caller: str
 ) -> store.Shipment:
     async with services.db.read() as conn:
         shipment = await store.get_shipment(conn, shipment_id)

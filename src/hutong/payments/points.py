@@ -41,12 +41,12 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import httpx
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
+from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.calls import CallFailed, CallRefused
 from hutong.config import Settings
@@ -683,7 +683,7 @@ def _no_answer(failure: CallFailed) -> HutongError:
 
 async def exchange(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     sender: str,
     message_id: str,
     spec: NewExchange,
@@ -768,7 +768,7 @@ async def exchange(
     return write
 
 
-async def _ask_issuer(services: Services, http: httpx.AsyncClient, held: ExchangeRow) -> str:
+async def _ask_issuer(services: Services, http: CallTransport, held: ExchangeRow) -> str:
     """Step 2: program B issues the benefit (its reference), or the exchange is cancelled."""
     try:
         answer = await service.ask_wallet(

@@ -37,11 +37,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
+from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.calls import CallFailed, CallRefused
 from hutong.events.outbox import enqueue
@@ -458,7 +458,7 @@ def _answered(answer: dict[str, Any], name: str, expected: int, wallet: str) -> 
 
 
 async def execute(
-    services: Services, http: httpx.AsyncClient, sender: str, transfer_id: str
+    services: Services, http: CallTransport, sender: str, transfer_id: str
 ) -> Operation:
     """The payer's wallet executes its quote: reserve, confirm, then commit both or neither."""
     async with services.db.read() as conn:

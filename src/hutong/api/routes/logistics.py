@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
 from hutong.api.services import Services
@@ -291,7 +291,7 @@ async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
     destination = dict(given.address) | {"area_code": given.destination or ""}
     shipment = await service.book(
         services,
-        http_client(),
+        call_transport(),
         merchant=signed.subscriber_id,
         carrier=given.carrier,
         service=given.service,
@@ -308,7 +308,7 @@ async def cancel(
 ) -> dict[str, Any]:
     services = services_of(state)
     caller = signed_request(request.scope).subscriber_id
-    return (await service.cancel(services, http_client(), shipment_id, caller)).as_dict()
+    return (await service.cancel(services, call_transport(), shipment_id, caller)).as_dict()
 
 
 @get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")

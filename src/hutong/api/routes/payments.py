@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import (
     SignedAcceptance,
@@ -194,7 +194,7 @@ async def authorize_payment(
         signed,
         lambda: service.authorize(
             services,
-            http_client(),
+            call_transport(),
             signed.subscriber_id,
             payment_id,
             wallet=body.wallet,
@@ -214,7 +214,7 @@ async def capture_payment(state: State, request: Req, payment_id: FromPath[str])
         request,
         signed,
         lambda: service.capture(
-            services, http_client(), signed.subscriber_id, payment_id, body.amount
+            services, call_transport(), signed.subscriber_id, payment_id, body.amount
         ),
     )
 
@@ -228,7 +228,7 @@ async def void_payment(state: State, request: Req, payment_id: FromPath[str]) ->
         services,
         request,
         signed,
-        lambda: service.void(services, http_client(), signed.subscriber_id, payment_id),
+        lambda: service.void(services, call_transport(), signed.subscriber_id, payment_id),
     )
 
 
@@ -243,7 +243,7 @@ async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) 
         signed,
         lambda: service.refund(
             services,
-            http_client(),
+            call_transport(),
             signed.subscriber_id,
             payment_id,
             body.amount,
@@ -293,7 +293,7 @@ async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Res
         signed,
         lambda: pay_for_me.pay(
             services,
-            http_client(),
+            call_transport(),
             signed.subscriber_id,
             code,
             wallet=body.wallet,

@@ -20,7 +20,7 @@ from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.public import services_of
@@ -165,7 +165,7 @@ async def create_exchange(state: State, request: Req) -> Response[bytes]:
         request,
         signed,
         lambda: points.exchange(
-            services, http_client(), signed.subscriber_id, signed.message_id or "", spec
+            services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
         ),
     )
 

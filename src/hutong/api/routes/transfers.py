@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.outgoing import http_client
+from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
 from hutong.payments import directory, transfers
@@ -204,7 +204,7 @@ async def execute_transfer(
                 request,
                 signed,
                 lambda: transfers.execute(
-                    services, http_client(), signed.subscriber_id, transfer_id
+                    services, call_transport(), signed.subscriber_id, transfer_id
                 ),
             )
         except DBAPIError as error:
