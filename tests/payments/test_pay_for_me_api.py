@@ -10,11 +10,13 @@ requester and the payer's app are told.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from hutong.config import Settings
+from hutong.events.delivery import DeliveryWorker
 from hutong.payments import legs, pay_for_me
 from hutong.payments.deadlines import sweep_once
 from tests.conftest import Clock
@@ -82,6 +84,13 @@ async def pay(
         f"/v1/pay-for-me/{code_of(request)}/pay",
         {"wallet": wallet, "payer": payer},
     )
+
+
+@pytest.fixture
+async def delivery(paynet: PayNet) -> AsyncIterator[DeliveryWorker]:
+    worker = DeliveryWorker(paynet.switch.services)
+    yield worker
+    await worker.close()
 
 
 async def stored(paynet: PayNet, request: dict[str, Any]) -> pay_for_me.PayForMe:
@@ -398,13 +407,8 @@ class TestAPayersWalletThatDoesNotAnswerInTime:
         assert wechatpay.available("u-bob") == 50_000 - 19_900
         assert await held_in_ledger(paynet, WECHATPAY) == 19_900
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="known gap: a wallet that held after the switch gave up is never told to release "
-        "when another payer's wallet wins the request",
-    )
     async def test_a_late_hold_of_a_timed_out_payer_is_released_when_another_pays(
-        self, paynet: PayNet
+        self, paynet: PayNet, delivery: DeliveryWorker
     ) -> None:
         request = await ask(paynet)
         wechatpay = paynet.wallet(WECHATPAY)
@@ -413,5 +417,37 @@ class TestAPayersWalletThatDoesNotAnswerInTime:
         await eventually(lambda: bool(wechatpay.holds))  # it held, after the switch gave up
 
         assert (await pay(paynet, request, TAOBAO, ALIPAY, "u-alice")).status_code == 200
+        await delivery.drain()
 
         assert wechatpay.holds == {}
+        assert wechatpay.available("u-bob") == 50_000
+        [told] = await events(paynet, "on_payment_released")
+        assert (told.recipient, told.message) == (
+            WECHATPAY,
+            {"payment_id": request["payment_id"], "reason": "paid_with_another_wallet"},
+        )
+        assert paynet.wallet(ALIPAY).holds.keys() == {request["payment_id"]}
+        assert await held_in_ledger(paynet, ALIPAY) == 19_900
+        assert await held_in_ledger(paynet, WECHATPAY) == 0
+
+    @pytest.mark.parametrize("end", ["voided", "expired"])
+    async def test_a_late_hold_of_a_timed_out_payer_is_released_when_the_payment_ends(
+        self, paynet: PayNet, delivery: DeliveryWorker, clock: Clock, end: str
+    ) -> None:
+        request = await ask(paynet)
+        wechatpay = paynet.wallet(WECHATPAY)
+        wechatpay.fail["authorize"], wechatpay.delay = "slow", 0.6
+        refused(await pay(paynet, request), 502, "participant_timeout")
+        await eventually(lambda: bool(wechatpay.holds))
+
+        if end == "voided":
+            voided = await post(paynet, DOUYIN, f"/v1/payments/{request['payment_id']}/void", {})
+            assert voided.status_code == 200, voided.text
+        else:
+            clock.advance(3_600)  # the request's deadline, which the payment's follows
+            assert (await sweep_once(paynet.switch.services))["payments"] == 1
+        await delivery.drain()
+
+        assert wechatpay.holds == {}
+        [told] = await events(paynet, "on_payment_released")
+        assert (told.recipient, told.message["reason"]) == (WECHATPAY, end)

@@ -339,6 +339,23 @@ async def test_the_switch_voiding_or_expiring_a_payment_releases_its_hold(desks:
     assert desks.world.inbox(ALIPAY).actions() == ["on_payment", "on_payment"]
 
 
+async def test_a_payment_released_by_the_switch_frees_a_late_hold_and_is_never_held_again(
+    desks: Desks,
+) -> None:
+    """The switch gave up on this wallet's authorize and the payment was paid otherwise."""
+    await desks.call(ALIPAY, "authorize", authorize("pay-1", 1_000))
+    released = {"payment_id": "pay-1", "reason": "paid_with_another_wallet"}
+
+    await desks.event(ALIPAY, "on_payment_released", released)
+    await desks.event(ALIPAY, "on_payment_released", released)  # a second time changes nothing
+    await desks.event(ALIPAY, "on_payment_released", released | {"payment_id": "pay-never"})
+    late = await desks.call(ALIPAY, "authorize", authorize("pay-1", 1_000))
+
+    assert (late.status, late.code) == (409, "payment_released")
+    assert desks.alipay.holds == {}
+    assert desks.alipay.available("ali-1") == 10_000
+
+
 # --- refunds ---------------------------------------------------------------------
 
 

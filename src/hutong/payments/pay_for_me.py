@@ -6,7 +6,11 @@ opens it, in any app, can pay it with any wallet that app and the merchant's
 platform accept. It is paid once: the first payer claims it while the
 wallet is asked (a second payer meanwhile is refused with
 ``payment_in_progress``, after it with ``already_paid``); a refused or
-unanswered wallet gives the claim back. It expires, and it can be withdrawn
+unanswered wallet gives the claim back. An unanswered wallet may still have
+held, late: every wallet asked is recorded before it is asked, and once the
+request is paid with another wallet (or its payment is voided or expires)
+each of them is sent ``on_payment_released {payment_id, reason}`` to release
+its hold (see `hutong.payments.service`). It expires, and it can be withdrawn
 by the requester. The requester (for the buyer) and the payer's app are both
 told what happened.
 """
@@ -19,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
+from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.events.outbox import enqueue
 from hutong.links.share_code import MAX_SERIAL, make_code, wrap
@@ -264,7 +268,7 @@ async def _unclaim(services: Services, request_id: str, attempt: str) -> None:
 
 async def pay(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     sender: str,
     code: str,
     *,

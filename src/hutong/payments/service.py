@@ -10,6 +10,13 @@ the route can run it exactly once per message id (`run_decided`).
 The wallet is asked with message ids derived from the payment and the step
 (a retry of the same request asks with the same id, so the wallet never
 charges twice); the hold is keyed by the payment at the wallet as well.
+
+Every wallet asked to authorize a payment is recorded before it is asked
+(`payment_attempts`): a wallet whose call timed out may have held anyway,
+late. When the payment leaves ``created`` (authorized with another wallet,
+voided or expired), each asked wallet the payment does not name is told, in
+the same transaction, ``on_payment_released {payment_id, reason}`` (reason
+``paid_with_another_wallet``, ``voided`` or ``expired``) and releases its hold.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
+from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.calls import call
 from hutong.events.outbox import enqueue
@@ -36,7 +45,7 @@ from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, V
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
 from hutong.registry.service import require_participant
-from hutong.store.tables import participants
+from hutong.store.tables import participants, payment_attempts
 
 #: How long a created payment waits for authorization, and how long a hold lasts.
 DEFAULT_PAY_WITHIN = 1800
@@ -146,6 +155,28 @@ async def notify(conn: AsyncConnection, payment: store.PaymentRow, now: datetime
             recipient=recipient,
             action="on_payment",
             message=message,
+            now=now,
+            transaction_id=payment.id,
+        )
+
+
+async def tell_asked_wallets(
+    conn: AsyncConnection, payment: store.PaymentRow, reason: str, now: datetime
+) -> None:
+    """Tell each wallet asked to authorize `payment`, other than its own, to release its hold.
+
+    Only the payment's id and why: a wallet that is not the payment's learns
+    nothing else of it.
+    """
+    asked = await conn.execute(
+        select(payment_attempts.c.wallet).where(payment_attempts.c.payment_id == payment.id)
+    )
+    for wallet in sorted(set(asked.scalars()) - {payment.wallet}):
+        await enqueue(
+            conn,
+            recipient=wallet,
+            action="on_payment_released",
+            message={"payment_id": payment.id, "reason": reason},
             now=now,
             transaction_id=payment.id,
         )
@@ -292,7 +323,7 @@ def _http_options(services: Services) -> dict[str, Any]:
 
 async def ask_wallet(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     wallet: str,
     action: str,
     message: dict[str, Any],
@@ -305,13 +336,19 @@ async def ask_wallet(
 
 async def authorize_hold(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     payment: store.PaymentRow,
     wallet: str,
     payer: str,
     attempt: str,
 ) -> None:
-    """Ask `wallet` to hold the amount for `payer` (raises its refusal, or `CallFailed`)."""
+    """Ask `wallet` to hold the amount for `payer` (raises its refusal, or `CallFailed`).
+
+    The ask is recorded first, in its own transaction that locks the payment
+    and checks it may still be authorized: a payment that becomes authorized,
+    voided or expired afterwards sees this wallet and tells it to release.
+    """
+    await _record_attempt(services, payment.id, wallet, attempt)
     await ensure_accounts(
         services.db,
         [*legs.wallet_accounts(wallet), *legs.merchant_accounts(payment.merchant)],
@@ -332,6 +369,21 @@ async def authorize_hold(
         },
         f"{payment.id}.authorize.{attempt}",
     )
+
+
+async def _record_attempt(services: Services, payment_id: str, wallet: str, attempt: str) -> None:
+    try:
+        async with services.db.transaction() as conn:
+            now = services.clock()
+            current = await store.require_payment(conn, payment_id, lock=True)
+            step(current, PaymentEvent.AUTHORIZE, now=now)
+            await conn.execute(
+                insert(payment_attempts).values(
+                    payment_id=payment_id, wallet=wallet, attempt=attempt, asked_at=now
+                )
+            )
+    except IntegrityError:  # the same request asking again (a retry): already recorded
+        pass
 
 
 async def apply_authorized(
@@ -369,12 +421,13 @@ async def apply_authorized(
         updated_at=now,
     )
     await notify(conn, changed, now)
+    await tell_asked_wallets(conn, changed, "paid_with_another_wallet", now)
     return changed
 
 
 async def authorize(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     sender: str,
     payment_id: str,
     *,
@@ -419,7 +472,7 @@ def _agrees(wallet: str, answer: dict[str, Any], field: str, value: int, code: s
 
 
 async def capture(
-    services: Services, http: httpx.AsyncClient, sender: str, payment_id: str, value: int | None
+    services: Services, http: CallTransport, sender: str, payment_id: str, value: int | None
 ) -> Operation:
     payment = await _party(services, sender, payment_id)
     amount = payment.amount if value is None else value
@@ -469,6 +522,8 @@ async def release_hold(
     changed = replace(payment, state=after.state, updated_at=now)
     await store.update_payment(conn, payment.id, state=after.state, updated_at=now)
     await notify(conn, changed, now)
+    if payment.state is PaymentState.CREATED:  # once authorized, the others were told then
+        await tell_asked_wallets(conn, changed, after.state.value, now)
     return changed
 
 
@@ -479,9 +534,7 @@ async def _post_release(conn: AsyncConnection, payment_id: str, now: datetime) -
     return results
 
 
-async def void(
-    services: Services, http: httpx.AsyncClient, sender: str, payment_id: str
-) -> Operation:
+async def void(services: Services, http: CallTransport, sender: str, payment_id: str) -> Operation:
     payment = await _party(services, sender, payment_id)
     step(payment, PaymentEvent.VOID, now=services.clock())
     if payment.state is PaymentState.AUTHORIZED:
@@ -507,7 +560,7 @@ MAX_REFUND_ID = 64
 
 async def refund(
     services: Services,
-    http: httpx.AsyncClient,
+    http: CallTransport,
     sender: str,
     payment_id: str,
     value: int,

@@ -578,3 +578,16 @@ payment_refusals = Table(
     Column("since", Date, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+#: Every wallet asked to authorize a payment, recorded before it is asked: a
+#: wallet whose call timed out may have held anyway, so each one the payment
+#: was not paid with is told to release (``on_payment_released``).
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("wallet", String(255), primary_key=True),
+    #: The message id of the request that asked (a retry asks under the same one).
+    Column("attempt", String(128), primary_key=True),
+    Column("asked_at", UTCDateTime(), nullable=False),
+)

@@ -10,7 +10,8 @@ It also runs desks that answer the switch's decision calls at
 carriers (`book`, `cancel`), wallets (`authorize`, `capture`, `void`, `refund`,
 `reserve`, `confirm`) and membership programs (`issue`); see
 `hutong.world.wallets`. Events for a wallet or program desk (`on_transfer`,
-`on_payment`, `on_exchange`) are applied to it once verified and first seen.
+`on_payment`, `on_payment_released`, `on_exchange`) are applied to it once verified
+and first seen.
 """
 
 from __future__ import annotations

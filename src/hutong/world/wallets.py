@@ -24,8 +24,12 @@ Wallet actions and their messages (amounts in fen):
 
 Events applied: ``on_transfer {transfer_id, state, role, account, amount}``
 (committed: the payer's hold is debited, the payee's pending credit credited;
-released or expired: both are dropped) and ``on_payment {payment_id, state}``
-(voided or expired: the hold is released).
+released or expired: both are dropped), ``on_payment {payment_id, state}``
+(voided or expired: the hold is released) and ``on_payment_released
+{payment_id, reason}`` (the switch asked this wallet to authorize, then the
+payment was paid with another wallet, voided or expired: a hold made late,
+after the switch gave up on the call, is released, and a later authorize of
+that payment is refused with ``payment_released``).
 
 Program action: ``issue {exchange_id, member, benefit, quantity}``
 -> ``{benefit_ref}``; event ``on_exchange {exchange_id, state: cancelled}``
@@ -111,6 +115,8 @@ class WalletDesk:
     #: Captured amounts by payment id, and who paid each payment.
     captured: dict[str, int] = field(default_factory=dict)
     payers: dict[str, str] = field(default_factory=dict)
+    #: Payments the switch told this wallet to release: it never holds for them again.
+    released: set[str] = field(default_factory=set)
     #: Refunds by refund id: (payment id, amount).
     refunds: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: (transfer id, role) pairs already committed, released or expired.
@@ -175,6 +181,8 @@ class WalletDesk:
         amount = _amount(message)
         if payment_id in self.captured:
             raise Refusal(409, "already_captured", f"{payment_id} is already captured")
+        if payment_id in self.released:
+            raise Refusal(409, "payment_released", f"{payment_id} was paid otherwise or ended")
         hold = self.holds.get(payment_id)
         if hold is None:
             hold = Hold(self._payer(message, amount), amount)
@@ -260,6 +268,10 @@ class WalletDesk:
             self._finish_transfer(message)
         elif action == "on_payment" and message.get("state") in ("voided", "expired"):
             self.holds.pop(str(message.get("payment_id")), None)
+        elif action == "on_payment_released":
+            payment_id = str(message.get("payment_id"))
+            self.holds.pop(payment_id, None)
+            self.released.add(payment_id)
 
     def _finish_transfer(self, message: dict[str, Any]) -> None:
         state, role = message.get("state"), message.get("role")
