@@ -17,7 +17,7 @@ from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.cli.payments import As, run_operation, switch_key
-from hutong.payments import points
+from hutong.payments import points, points_store
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.ids import new_id
 
@@ -33,7 +33,7 @@ def offers(
 ) -> None:
     """Published exchange offers."""
 
-    async def work(services: Services) -> list[points.OfferRow]:
+    async def work(services: Services) -> list[points_store.OfferRow]:
         return await points.list_offers(services, program_from=program_from, program_to=program_to)
 
     table = Table("id", "from", "to", "points", "benefit", "daily cap", "fen per unit", "active")
@@ -101,7 +101,7 @@ def show_exchange(exchange_id: str) -> None:
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
-            found = await points.get_exchange(conn, exchange_id)
+            found = await points_store.get_exchange(conn, exchange_id)
         if found is None:
             raise NotFoundError(f"no exchange {exchange_id}", code="unknown_exchange")
         return found.to_dict()

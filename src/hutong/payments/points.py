@@ -29,6 +29,9 @@ committed one is answered again, a cancelled one is final (409
 ``exchange_cancelled``; a new message id is a new exchange). Exchanges left
 ``held`` by a crash between the steps are cancelled by `expire_due` once
 their deadline passes; the ledger's own hold timeout is a later backstop.
+
+This module is the service: the checks, the three steps, grants, balances and
+the deadline sweep. The rows and their SQL are in `hutong.payments.points_store`.
 """
 
 from __future__ import annotations
@@ -37,11 +40,10 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,20 +56,36 @@ from hutong.events.outbox import enqueue
 from hutong.ledger.models import Result
 from hutong.ledger.store import apply_batches, get_account
 from hutong.payments import legs, service
-from hutong.payments.exchange import ExchangeOffer, ExchangeQuote, check_exchange
+from hutong.payments.exchange import ExchangeQuote, check_exchange
+from hutong.payments.points_store import (
+    ExchangeRow,
+    ExchangeState,
+    OfferRow,
+    deactivate_offer,
+    get_exchange,
+    held_since,
+    insert_exchange,
+    insert_offer,
+    mark_cancelled,
+    mark_committed,
+    offer_fields,
+    require_exchange,
+    require_offer,
+    select_offers,
+    used_today,
+)
 from hutong.payments.posting import LedgerRefused, ensure_accounts, post
 from hutong.payments.states import PaymentError, is_amount
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
     HutongError,
-    NotFoundError,
     ValidationError,
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
 from hutong.registry.service import get_participant, require_participant
-from hutong.store.tables import ledger_accounts, points_exchanges, points_offers
+from hutong.store.tables import ledger_accounts
 
 #: Member ids become part of ledger account ids (``p/<program>/member/<member>``).
 MAX_MEMBER = 64
@@ -88,17 +106,6 @@ _GRANT_REUSED = {
     for result in Result
     if result.value.startswith("exists_with_different")
 }
-
-
-class ExchangeState(StrEnum):
-    HELD = "held"
-    COMMITTED = "committed"
-    CANCELLED = "cancelled"
-
-
-def short_name(program: str) -> str:
-    """The name a program's points go by in the ledger (``88vip.example`` -> ``88vip``)."""
-    return legs.points_asset(program).removeprefix("points:")
 
 
 def check_member(member: object, name: str = "member") -> str:
@@ -148,60 +155,6 @@ async def _program(services: Services, subscriber_id: str) -> None:
 # -- offers ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OfferRow:
-    id: str
-    program_from: str
-    program_to: str
-    points_price: int
-    benefit: str
-    daily_cap_per_user: int | None
-    money_rate_fen: int
-    active: bool
-    created_at: datetime
-
-    def terms(self) -> ExchangeOffer:
-        """The offer's terms for pricing (program names as the ledger knows them)."""
-        return ExchangeOffer(
-            program_from=short_name(self.program_from),
-            program_to=short_name(self.program_to),
-            points_price=self.points_price,
-            benefit=self.benefit,
-            daily_cap_per_user=self.daily_cap_per_user,
-            money_rate_fen=self.money_rate_fen,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "program_from": self.program_from,
-            "program_to": self.program_to,
-            "points_asset": legs.points_asset(self.program_from),
-            "points_price": self.points_price,
-            "benefit": self.benefit,
-            "daily_cap_per_user": self.daily_cap_per_user,
-            "money_rate_fen": self.money_rate_fen,
-            "active": self.active,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-def _offer(row: Any) -> OfferRow:
-    return OfferRow(**dict(row._mapping))
-
-
-async def get_offer(conn: AsyncConnection, offer_id: str) -> OfferRow | None:
-    row = (await conn.execute(select(points_offers).where(points_offers.c.id == offer_id))).first()
-    return None if row is None else _offer(row)
-
-
-async def require_offer(conn: AsyncConnection, offer_id: str) -> OfferRow:
-    offer = await get_offer(conn, offer_id)
-    if offer is None:
-        raise NotFoundError(f"no points offer {offer_id}", code="unknown_offer")
-    return offer
-
-
 async def list_offers(
     services: Services,
     *,
@@ -209,14 +162,10 @@ async def list_offers(
     program_to: str | None = None,
     limit: int = 200,
 ) -> list[OfferRow]:
-    query = select(points_offers).order_by(points_offers.c.created_at, points_offers.c.id)
-    if program_from is not None:
-        query = query.where(points_offers.c.program_from == program_from)
-    if program_to is not None:
-        query = query.where(points_offers.c.program_to == program_to)
     async with services.db.read() as conn:
-        rows = (await conn.execute(query.limit(limit))).all()
-    return [_offer(row) for row in rows]
+        return await select_offers(
+            conn, program_from=program_from, program_to=program_to, limit=limit
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +218,8 @@ async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Oper
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
-        stored = OfferRow(**{**_fields(offer), "created_at": now})
-        await conn.execute(insert(points_offers), _fields(stored))
+        stored = OfferRow(**{**offer_fields(offer), "created_at": now})
+        await insert_offer(conn, stored)
         await enqueue(
             conn,
             recipient=stored.program_from,
@@ -284,10 +233,6 @@ async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Oper
     return write
 
 
-def _fields(offer: OfferRow) -> dict[str, Any]:
-    return {name: getattr(offer, name) for name in OfferRow.__dataclass_fields__}
-
-
 async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Operation:
     """The issuing program withdraws its offer: no new exchanges (running ones finish)."""
     async with services.db.read() as conn:
@@ -297,9 +242,7 @@ async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Oper
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
-        await conn.execute(
-            update(points_offers).where(points_offers.c.id == offer_id).values(active=False)
-        )
+        await deactivate_offer(conn, offer_id)
         withdrawn = await require_offer(conn, offer_id)
         await enqueue(
             conn,
@@ -371,94 +314,6 @@ async def balance(services: Services, sender: str, member: str) -> dict[str, Any
 # -- exchanges -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ExchangeRow:
-    id: str
-    offer_id: str
-    program_from: str
-    program_to: str
-    benefit: str
-    member: str
-    beneficiary: str
-    quantity: int
-    points_debit: int
-    money_owed: int
-    state: ExchangeState
-    day: date
-    benefit_ref: str
-    reason: str
-    created_at: datetime
-    updated_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "offer_id": self.offer_id,
-            "state": self.state.value,
-            "program_from": self.program_from,
-            "program_to": self.program_to,
-            "benefit": self.benefit,
-            "member": self.member,
-            "beneficiary": self.beneficiary,
-            "quantity": self.quantity,
-            "points": self.points_debit,
-            "points_asset": legs.points_asset(self.program_from),
-            "money_owed": self.money_owed,
-            "day": self.day.isoformat(),
-            "benefit_ref": self.benefit_ref or None,
-            "reason": self.reason or None,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-    def event(self) -> dict[str, Any]:
-        """What both programs are told (`on_exchange`)."""
-        return {
-            "exchange_id": self.id,
-            "offer_id": self.offer_id,
-            "state": self.state.value,
-            "program_from": self.program_from,
-            "program_to": self.program_to,
-            "member": self.member,
-            "beneficiary": self.beneficiary,
-            "benefit": self.benefit,
-            "quantity": self.quantity,
-            "points": self.points_debit,
-            "money_owed": self.money_owed,
-            "benefit_ref": self.benefit_ref or None,
-            "reason": self.reason or None,
-        }
-
-
-async def get_exchange(
-    conn: AsyncConnection, exchange_id: str, *, lock: bool = False
-) -> ExchangeRow | None:
-    query = select(points_exchanges).where(points_exchanges.c.id == exchange_id)
-    if lock:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    values = dict(row._mapping)
-    offer = await require_offer(conn, values["offer_id"])
-    values["state"] = ExchangeState(values.pop("state"))
-    return ExchangeRow(
-        program_from=offer.program_from,
-        program_to=offer.program_to,
-        benefit=offer.benefit,
-        **values,
-    )
-
-
-async def require_exchange(
-    conn: AsyncConnection, exchange_id: str, *, lock: bool = False
-) -> ExchangeRow:
-    exchange = await get_exchange(conn, exchange_id, lock=lock)
-    if exchange is None:
-        raise NotFoundError(f"no points exchange {exchange_id}", code="unknown_exchange")
-    return exchange
-
-
 async def readable_exchange(services: Services, reader: str, exchange_id: str) -> ExchangeRow:
     """The exchange, for its two programs and auditors."""
     async with services.db.read() as conn:
@@ -479,20 +334,6 @@ async def _notify(conn: AsyncConnection, exchange: ExchangeRow, now: datetime) -
             now=now,
             transaction_id=exchange.id,
         )
-
-
-async def _used_today(conn: AsyncConnection, offer_id: str, member: str, day: date) -> int:
-    """Units the member took of the offer on `day`: committed, or held right now."""
-    x = points_exchanges
-    total = await conn.scalar(
-        select(func.coalesce(func.sum(x.c.quantity), 0)).where(
-            x.c.offer_id == offer_id,
-            x.c.member == member,
-            x.c.day == day,
-            x.c.state.in_([ExchangeState.HELD.value, ExchangeState.COMMITTED.value]),
-        )
-    )
-    return int(total or 0)
 
 
 def _quote(offer: OfferRow, used: int, quantity: int, available: int | None) -> ExchangeQuote:
@@ -568,7 +409,7 @@ async def _hold(
             if not current.active:
                 raise ConflictError(f"offer {offer.id} was withdrawn", code="offer_withdrawn")
             day = now.astimezone(UTC).date()
-            used = await _used_today(conn, offer.id, member, day)
+            used = await used_today(conn, offer.id, member, day)
             quote = _quote(current, used, spec.quantity, None)
             exchange = ExchangeRow(
                 id=exchange_id,
@@ -588,24 +429,7 @@ async def _hold(
                 created_at=now,
                 updated_at=now,
             )
-            await conn.execute(
-                insert(points_exchanges),
-                {
-                    "id": exchange.id,
-                    "offer_id": exchange.offer_id,
-                    "member": exchange.member,
-                    "beneficiary": exchange.beneficiary,
-                    "quantity": exchange.quantity,
-                    "points_debit": exchange.points_debit,
-                    "money_owed": exchange.money_owed,
-                    "state": exchange.state.value,
-                    "day": exchange.day,
-                    "benefit_ref": "",
-                    "reason": "",
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
+            await insert_exchange(conn, exchange)
             await post(
                 conn,
                 legs.hold_points(
@@ -643,11 +467,7 @@ async def _cancel_in(
     if not all(r.succeeded or r in _ALREADY_RELEASED for r in results):
         raise ConflictError(f"the ledger refused to release the points: {results[0].value}")
     reason = reason[:2000]
-    await conn.execute(
-        update(points_exchanges)
-        .where(points_exchanges.c.id == exchange.id)
-        .values(state=ExchangeState.CANCELLED.value, reason=reason, updated_at=now)
-    )
+    await mark_cancelled(conn, exchange.id, reason, now)
     cancelled = ExchangeRow(
         **{
             **{n: getattr(exchange, n) for n in ExchangeRow.__dataclass_fields__},
@@ -708,7 +528,7 @@ async def exchange(
         now = services.clock()
         async with services.db.read() as conn:
             issuer = await require_participant(conn, offer.program_to)
-            used = await _used_today(conn, offer.id, spec.member, now.astimezone(UTC).date())
+            used = await used_today(conn, offer.id, spec.member, now.astimezone(UTC).date())
             account = await get_account(conn, legs.member_points(offer.program_from, spec.member))
         if issuer.status is not Status.ACTIVE:
             raise ConflictError(
@@ -756,11 +576,7 @@ async def exchange(
         except LedgerRefused as refusal:  # neither: void what is left, B revokes
             await _cancel_in(conn, current, refusal.message, now)
             return refusal.status_code, refusal.body()
-        await conn.execute(
-            update(points_exchanges)
-            .where(points_exchanges.c.id == current.id)
-            .values(state=ExchangeState.COMMITTED.value, benefit_ref=benefit_ref, updated_at=now)
-        )
+        await mark_committed(conn, current.id, benefit_ref, now)
         committed = await require_exchange(conn, current.id)
         await _notify(conn, committed, now)
         return 201, {"exchange": committed.to_dict()}
@@ -809,19 +625,7 @@ async def expire_due(services: Services, limit: int = 200) -> int:
     now = services.clock()
     cutoff = now - timedelta(seconds=held_window(services.settings))
     async with services.db.read() as conn:
-        due = list(
-            (
-                await conn.execute(
-                    select(points_exchanges.c.id)
-                    .where(
-                        points_exchanges.c.state == ExchangeState.HELD.value,
-                        points_exchanges.c.created_at <= cutoff,
-                    )
-                    .order_by(points_exchanges.c.created_at)
-                    .limit(limit)
-                )
-            ).scalars()
-        )
+        due = await held_since(conn, cutoff, limit)
     cancelled = 0
     for exchange_id in due:
         async with services.db.transaction() as conn:
