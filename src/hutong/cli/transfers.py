@@ -18,7 +18,7 @@ from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.cli.payments import As, run_operation, switch_key
-from hutong.payments import directory, transfers
+from hutong.payments import directory, transfer_store, transfers
 from hutong.registry.switch_key import share_code_key
 from hutong.store.tables import switch_keys
 from hutong.store.tables import transfers as transfers_table
@@ -84,7 +84,7 @@ def show(transfer_id: str) -> None:
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
-            return (await transfers.require(conn, transfer_id)).to_dict()
+            return (await transfer_store.require(conn, transfer_id)).to_dict()
 
     console.print_json(json.dumps(with_services(work), ensure_ascii=False))
 

@@ -27,17 +27,17 @@ state machine of `hutong.payments.states` decide; the losers get its
 standard refusal, e.g. ``already_committed``). `expire_due` expires quotes
 past their deadline and releases reservations left past theirs (a switch
 that crashed in the middle of an execute).
+
+This module is the service; the rows, their SQL and the briefly remembered
+wallets are `hutong.payments.transfer_store`.
 """
 
 from __future__ import annotations
 
-import time
-import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
@@ -46,7 +46,7 @@ from hutong.api.services import Services
 from hutong.calls import CallFailed, CallRefused
 from hutong.events.outbox import enqueue
 from hutong.ledger.store import apply_batches
-from hutong.payments import directory, legs, store
+from hutong.payments import directory, legs, transfer_store
 from hutong.payments.aliases import Alias, AliasEntry
 from hutong.payments.fees import FeeSchedule, PaymentKind, quote_transfer
 from hutong.payments.posting import LedgerRefused, ensure_accounts
@@ -58,6 +58,12 @@ from hutong.payments.states import (
     is_amount,
     transfer_transition,
 )
+from hutong.payments.transfer_store import (
+    UNKNOWN_WALLET,
+    TransferRow,
+    WalletInfo,
+    wallet_infos,
+)
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -67,8 +73,6 @@ from hutong.protocol.errors import (
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
-from hutong.store.db import Database
-from hutong.store.tables import ledger_accounts, participants, transfers, wallet_profiles
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
 DEFAULT_QUOTE_TTL = 300
@@ -78,110 +82,6 @@ RESERVATION_MARGIN = 30
 MAX_ACCOUNT = 255
 
 _T, _E = TransferState, TransferEvent
-_LOCK_ACCOUNTS = (
-    select(ledger_accounts.c.id)
-    .where(ledger_accounts.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(ledger_accounts.c.id)
-    .with_for_update()
-)
-
-#: quoted -> reserved, when asked before the quote's deadline (else: the full check).
-_RESERVE = (
-    update(transfers)
-    .where(
-        transfers.c.id == bindparam("transfer_id"),
-        transfers.c.state == _T.QUOTED.value,
-        transfers.c.expires_at > bindparam("asked_at"),
-    )
-    .values(state=_T.RESERVED.value, expires_at=bindparam("until"), updated_at=bindparam("now"))
-)
-#: reserved -> committed before the reservation's deadline, returning the row.
-_COMMIT = (
-    update(transfers)
-    .where(
-        transfers.c.id == bindparam("transfer_id"),
-        transfers.c.state == _T.RESERVED.value,
-        transfers.c.expires_at > bindparam("now"),
-    )
-    .values(state=_T.COMMITTED.value, updated_at=bindparam("now"))
-    .returning(*transfers.c)
-)
-
-
-@dataclass(frozen=True, slots=True)
-class TransferRow:
-    id: str
-    payer_wallet: str
-    payer_account: str
-    payee_wallet: str
-    payee_account: str
-    payee_masked: str
-    amount: int
-    payer_fee: int
-    payee_fee: int
-    total_debit: int
-    credited: int
-    state: TransferState
-    expires_at: datetime
-    reason: str
-    created_at: datetime
-    updated_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """What the wallets and auditors see: the payee masked, no account references."""
-        return {
-            "id": self.id,
-            "state": self.state.value,
-            "payer_wallet": self.payer_wallet,
-            "payee_wallet": self.payee_wallet,
-            "payee_masked": self.payee_masked,
-            "amount": self.amount,
-            "payer_fee": self.payer_fee,
-            "payee_fee": self.payee_fee,
-            "total_debit": self.total_debit,
-            "credited": self.credited,
-            "expires_at": self.expires_at.isoformat(),
-            "reason": self.reason,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-# -- storage ------------------------------------------------------------------------------
-
-
-def _row(row: Any) -> TransferRow:
-    values = dict(row._mapping)
-    values["state"] = TransferState(values["state"])
-    return TransferRow(**values)
-
-
-async def get(conn: AsyncConnection, transfer_id: str, *, lock: bool = False) -> TransferRow | None:
-    query = select(transfers).where(transfers.c.id == transfer_id)
-    if lock:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
-    return None if row is None else _row(row)
-
-
-async def require(conn: AsyncConnection, transfer_id: str, *, lock: bool = False) -> TransferRow:
-    found = await get(conn, transfer_id, lock=lock)
-    if found is None:
-        raise NotFoundError(f"no transfer {transfer_id}", code="unknown_transfer")
-    return found
-
-
-async def _save(conn: AsyncConnection, changed: TransferRow) -> None:
-    await conn.execute(
-        update(transfers)
-        .where(transfers.c.id == changed.id)
-        .values(
-            state=changed.state.value,
-            expires_at=changed.expires_at,
-            reason=changed.reason,
-            updated_at=changed.updated_at,
-        )
-    )
 
 
 def _step(
@@ -223,21 +123,11 @@ async def _tell(
 # -- reading ------------------------------------------------------------------------------
 
 
-async def _roles(conn: AsyncConnection, *subscriber_ids: str) -> dict[str, tuple[set[str], str]]:
-    """Roles and status of participants, in one query (the keys are not needed here)."""
-    rows = await conn.execute(
-        select(participants.c.subscriber_id, participants.c.roles, participants.c.status).where(
-            participants.c.subscriber_id.in_(subscriber_ids)
-        )
-    )
-    return {row.subscriber_id: (set(row.roles.split()), row.status) for row in rows.all()}
-
-
 async def readable(services: Services, reader: str, transfer_id: str) -> TransferRow:
     """The transfer, for its two wallets and auditors."""
     async with services.db.read() as conn:
-        transfer = await require(conn, transfer_id)
-        roles, _ = (await _roles(conn, reader)).get(reader, (set(), ""))
+        transfer = await transfer_store.require(conn, transfer_id)
+        roles, _ = (await transfer_store.participant_roles(conn, reader)).get(reader, (set(), ""))
     if reader in (transfer.payer_wallet, transfer.payee_wallet) or Role.AUDITOR.value in roles:
         return transfer
     raise ForbiddenError(f"{reader} is not a party of transfer {transfer_id}", code="not_a_party")
@@ -245,82 +135,18 @@ async def readable(services: Services, reader: str, transfer_id: str) -> Transfe
 
 # -- wallets, briefly remembered ------------------------------------------------------------
 
-#: How long (seconds) each process keeps a participant's roles, status and fee
-#: profile for quotes and the directory's role check: a changed fee, role or
-#: status applies to quotes within this long (in every worker). Signatures,
-#: and so a suspension, are still checked on every request, and a quote only
-#: prices the transfer: its execute asks both wallets, which refuse what they
-#: no longer serve.
-WALLET_TTL = 1.0
 
-
-@dataclass(frozen=True, slots=True)
-class _Wallet:
-    roles: frozenset[str]
-    status: str
-    profile: store.WalletProfile | None
-
-
-_UNKNOWN = _Wallet(frozenset(), "", None)
-_WALLETS_QUERY = (
-    select(
-        participants.c.subscriber_id.label("id"),
-        participants.c.roles,
-        participants.c.status,
-        wallet_profiles,
-    )
-    .select_from(
-        participants.outerjoin(
-            wallet_profiles, wallet_profiles.c.subscriber_id == participants.c.subscriber_id
-        )
-    )
-    .where(participants.c.subscriber_id.in_(bindparam("ids", expanding=True)))
-)
-#: Per database (a new `Database`, as in each test, starts afresh): id -> (when read, wallet).
-_REMEMBERED: weakref.WeakKeyDictionary[Database, dict[str, tuple[float, _Wallet]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _wallets(services: Services, *subscriber_ids: str) -> dict[str, _Wallet]:
-    """Roles, status and fee profile of each participant: remembered, or read in one query."""
-    remembered = _REMEMBERED.setdefault(services.db, {})
-    now = time.monotonic()
-    found: dict[str, _Wallet] = {}
-    missing: list[str] = []
-    for subscriber_id in dict.fromkeys(subscriber_ids):
-        seen = remembered.get(subscriber_id)
-        if seen is not None and now - seen[0] < WALLET_TTL:
-            found[subscriber_id] = seen[1]
-        else:
-            missing.append(subscriber_id)
-    if missing:
-        async with services.db.read() as conn:
-            rows = (await conn.execute(_WALLETS_QUERY, {"ids": missing})).all()
-        for row in rows:
-            profile = None if row.subscriber_id is None else store._profile(row)
-            found[row.id] = _Wallet(frozenset(row.roles.split()), row.status, profile)
-        for subscriber_id in missing:
-            remembered[subscriber_id] = (now, found.setdefault(subscriber_id, _UNKNOWN))
-    return found
-
-
-def forget_wallets(services: Services) -> None:
-    """Drop what `_wallets` remembers (a test that changes a profile and quotes at once)."""
-    _REMEMBERED.pop(services.db, None)
-
-
-def _check_wallet(found: dict[str, _Wallet], subscriber_id: str) -> None:
-    if Role.WALLET.value not in found.get(subscriber_id, _UNKNOWN).roles:
+def _check_wallet(found: dict[str, WalletInfo], subscriber_id: str) -> None:
+    if Role.WALLET.value not in found.get(subscriber_id, UNKNOWN_WALLET).roles:
         raise ForbiddenError("this call is for a wallet", code="wrong_role")
 
 
 async def require_wallet(services: Services, subscriber_id: str) -> None:
     """403 ``wrong_role`` unless `subscriber_id` (an authenticated sender) is a wallet."""
-    _check_wallet(await _wallets(services, subscriber_id), subscriber_id)
+    _check_wallet(await wallet_infos(services, subscriber_id), subscriber_id)
 
 
-def _transfer_fees(found: dict[str, _Wallet], *wallets: str) -> list[FeeSchedule]:
+def _transfer_fees(found: dict[str, WalletInfo], *wallets: str) -> list[FeeSchedule]:
     """Each wallet's fee schedule, refused as `service.wallet_profile_for` refuses.
 
     A wallet must be an active one that declared a transfer fee
@@ -328,7 +154,7 @@ def _transfer_fees(found: dict[str, _Wallet], *wallets: str) -> list[FeeSchedule
     """
     schedules = []
     for wallet in wallets:
-        known = found.get(wallet, _UNKNOWN)
+        known = found.get(wallet, UNKNOWN_WALLET)
         if Role.WALLET.value not in known.roles or known.profile is None:
             raise ValidationError(f"{wallet} is not a registered wallet", code="unknown_wallet")
         if known.status != Status.ACTIVE.value:
@@ -370,7 +196,7 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
     key = directory.directory_key(services)
     async with services.db.read() as conn:  # the one query when the wallets are remembered
         entries = await directory.lookup(conn, key, spec.alias)
-    found = await _wallets(services, sender, *(e.wallet for e in entries))
+    found = await wallet_infos(services, sender, *(e.wallet for e in entries))
     _check_wallet(found, sender)
     payee = _payee(sender, spec, entries)
     payer_fees, payee_fees = _transfer_fees(found, sender, payee.wallet)
@@ -399,9 +225,7 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
             created_at=now,
             updated_at=now,
         )
-        values = {name: getattr(transfer, name) for name in TransferRow.__dataclass_fields__}
-        values["state"] = transfer.state.value
-        await conn.execute(insert(transfers), values)
+        await transfer_store.add(conn, transfer)
         return 201, {"transfer": transfer.to_dict()}
 
     return write
@@ -462,7 +286,7 @@ async def execute(
 ) -> Operation:
     """The payer's wallet executes its quote: reserve, confirm, then commit both or neither."""
     async with services.db.read() as conn:
-        transfer = await require(conn, transfer_id)
+        transfer = await transfer_store.require(conn, transfer_id)
     if sender != transfer.payer_wallet:
         raise ForbiddenError(
             f"only the payer's wallet ({transfer.payer_wallet}) executes transfer {transfer_id}",
@@ -532,13 +356,13 @@ def _fail(services: Services, transfer_id: str, refusal: CallRefused) -> Operati
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
-        current = await require(conn, transfer_id, lock=True)
+        current = await transfer_store.require(conn, transfer_id, lock=True)
         reason = f"payer_refused: {refusal.code}"
         if current.state is _T.FAILED and current.reason == reason:  # a concurrent execute
             return _refusal_answer(refusal.code, refusal.message, current)
         state = _step(current, _E.FAIL)
         failed = replace(current, state=state, reason=reason, updated_at=now)
-        await _save(conn, failed)
+        await transfer_store.save(conn, failed)
         await _tell(conn, failed, now, payer_only=True)
         return _refusal_answer(
             refusal.code, f"the payer's wallet refused: {refusal.message}", failed
@@ -560,15 +384,18 @@ async def _reserve(services: Services, transfer_id: str, asked_at: datetime) -> 
         until = now + timedelta(seconds=reservation_seconds(services))
         # The usual case in one statement: quoted, asked before the deadline.
         changed = await conn.execute(
-            _RESERVE, {"transfer_id": transfer_id, "asked_at": asked_at, "until": until, "now": now}
+            transfer_store.RESERVE,
+            {"transfer_id": transfer_id, "asked_at": asked_at, "until": until, "now": now},
         )
         if changed.rowcount == 1:
             return
-        current = await require(conn, transfer_id, lock=True)
+        current = await transfer_store.require(conn, transfer_id, lock=True)
         if current.state is _T.RESERVED:  # a concurrent or retried execute got here first
             return
         state = _step(current, _E.RESERVE, asked_at)
-        await _save(conn, replace(current, state=state, expires_at=until, updated_at=now))
+        await transfer_store.save(
+            conn, replace(current, state=state, expires_at=until, updated_at=now)
+        )
 
     await services.batcher().run(write)
 
@@ -583,14 +410,14 @@ async def _released(
     expired or failed stays as it is (a concurrent execute finished it).
     """
     now = services.clock()
-    current = await require(conn, transfer_id, lock=True)
+    current = await transfer_store.require(conn, transfer_id, lock=True)
     if current.state in (_T.RELEASED, _T.EXPIRED, _T.FAILED):
         return current
     if current.state is _T.QUOTED:
         current = replace(current, state=_step(current, _E.RESERVE))
     state = _step(current, _E.RELEASE)
     released = replace(current, state=state, reason=reason, updated_at=now)
-    await _save(conn, released)
+    await transfer_store.save(conn, released)
     await _tell(conn, released, now)
     return released
 
@@ -623,9 +450,11 @@ def _commit(services: Services, transfer_id: str) -> Operation:
         now = services.clock()
         # The usual case in one statement: reserved, before its deadline. The
         # row is locked from here on; anything else is looked at below.
-        row = (await conn.execute(_COMMIT, {"transfer_id": transfer_id, "now": now})).first()
+        row = (
+            await conn.execute(transfer_store.COMMIT, {"transfer_id": transfer_id, "now": now})
+        ).first()
         if row is None:
-            current = await require(conn, transfer_id, lock=True)
+            current = await transfer_store.require(conn, transfer_id, lock=True)
             if current.state is _T.RESERVED and now >= current.expires_at:
                 late = await _released(services, conn, transfer_id, "reservation_expired")
                 return _refusal_answer(
@@ -633,7 +462,7 @@ def _commit(services: Services, transfer_id: str) -> Operation:
                 )
             _step(current, _E.COMMIT, now)  # the standard refusal (already_committed...)
             raise AssertionError(f"transfer {transfer_id} is {current.state}: not committable")
-        committed = _row(row)
+        committed = transfer_store.from_row(row)
         posted = legs.transfer_legs(
             committed.id,
             committed.payer_wallet,
@@ -651,7 +480,7 @@ def _commit(services: Services, transfer_id: str) -> Operation:
         touched = {leg.debit_account_id for leg in posted}
         touched |= {leg.credit_account_id for leg in posted}
         if touched != accounts:
-            await conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(accounts)})
+            await conn.execute(transfer_store.LOCK_ACCOUNTS, {"ids": sorted(accounts)})
         (results,) = await apply_batches(conn, [posted], now)
         if not all(result.succeeded for result in results):
             failed = next(r for r in results if not r.succeeded)
@@ -676,28 +505,16 @@ async def expire_due(services: Services, limit: int = 200) -> int:
     """
     now = services.clock()
     async with services.db.read() as conn:
-        due = list(
-            (
-                await conn.execute(
-                    select(transfers.c.id)
-                    .where(
-                        transfers.c.state.in_([_T.QUOTED.value, _T.RESERVED.value]),
-                        transfers.c.expires_at <= now,
-                    )
-                    .order_by(transfers.c.expires_at)
-                    .limit(limit)
-                )
-            ).scalars()
-        )
+        due = await transfer_store.due(conn, now, limit)
     changed = 0
     for transfer_id in due:
         async with services.db.transaction() as conn:
-            current = await require(conn, transfer_id, lock=True)
+            current = await transfer_store.require(conn, transfer_id, lock=True)
             if current.expires_at > now:
                 continue  # moved on meanwhile (reserved with a new deadline)
             if current.state is _T.QUOTED:
                 expired = replace(current, state=_step(current, _E.EXPIRE, now), updated_at=now)
-                await _save(conn, replace(expired, reason="quote_expired"))
+                await transfer_store.save(conn, replace(expired, reason="quote_expired"))
                 await _tell(conn, expired, now, payer_only=True)
             elif current.state is _T.RESERVED:
                 await _released(services, conn, transfer_id, "reservation_expired")
