@@ -47,9 +47,9 @@ class Server:
 
 @contextlib.contextmanager
 def hutong_server(
-    database_url: str | None, *, env: dict[str, str] | None = None
+    database_url: str | None, *, env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[Server]:
-    """`hutong serve` in its own process, on a fresh database."""
+    """`hutong serve` in its own process (`workers` worker processes), on a fresh database."""
     with tempfile.TemporaryDirectory(prefix="hutong-bench-") as scratch:
         port = free_port()
         url = database_url or f"sqlite+aiosqlite:///{scratch}/hutong.db"
@@ -63,7 +63,8 @@ def hutong_server(
         }
         hutong = str(Path(sys.executable).parent / "hutong")
         process = subprocess.Popen(
-            [hutong, "serve", "--port", str(port), "--log-level", "warning"],
+            [hutong, "serve", "--port", str(port), "--log-level", "warning"]
+            + (["--workers", str(workers)] if workers > 1 else []),
             env=environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -82,9 +83,9 @@ def hutong_server(
                 time.sleep(0.1)
             yield Server(base, "127.0.0.1", port, process, url)
         finally:
-            process.terminate()
+            process.terminate()  # with workers, uvicorn's supervisor stops them
             try:
-                process.wait(10)
+                process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
 

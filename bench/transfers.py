@@ -184,52 +184,6 @@ def _wait_for_port(desk: WalletProcess) -> None:
 # -- the switch ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def switch_server(database_url: str | None, workers: int) -> Iterator[Server]:
-    """`hutong serve` as `bench._harness.hutong_server` starts it, with `--workers`."""
-    if workers == 1:
-        with hutong_server(database_url) as server:
-            yield server
-        return
-    with tempfile.TemporaryDirectory(prefix="hutong-bench-") as scratch:
-        port = free_port()
-        url = database_url or f"sqlite+aiosqlite:///{scratch}/hutong.db"
-        environment = {
-            **os.environ,
-            "HUTONG_DATABASE_URL": url,
-            "HUTONG_DATA_DIR": scratch,
-            "HUTONG_OPERATOR_TOKEN": OPERATOR_TOKEN,
-            "HUTONG_RUN_DELIVERY": "0",
-        }
-        hutong = str(Path(sys.executable).parent / "hutong")
-        command = [hutong, "serve", "--port", str(port), "--log-level", "warning"]
-        process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start in 30 s")
-                time.sleep(0.1)
-            yield Server(base, "127.0.0.1", port, process, url)
-        finally:
-            process.terminate()  # uvicorn's supervisor stops its workers
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 # -- a lean signed client -----------------------------------------------------------------
 
 
@@ -539,7 +493,7 @@ def bench_database(
     if database_url and database_url.startswith("postgresql"):
         reset_postgres(database_url)
     started = time.perf_counter()
-    with switch_server(database_url, args.workers) as server:
+    with hutong_server(database_url, workers=args.workers) as server:
         known = httpx.get(f"{server.url}/.well-known/hutong.json").json()
         with wallet_processes(
             known["signing_public_key"], known["subscriber_id"], args.users
