@@ -44,7 +44,7 @@ from hutong.payments.states import Payment, PaymentError, PaymentEvent, PaymentS
 from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
-from hutong.registry.service import require_participant
+from hutong.registry.service import require_participant, require_role
 from hutong.store.tables import participants, payment_attempts
 
 #: How long a created payment waits for authorization, and how long a hold lasts.
@@ -182,14 +182,6 @@ async def tell_asked_wallets(
         )
 
 
-async def _role(services: Services, subscriber_id: str, *roles: Role) -> None:
-    async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
-    if not any(participant.has_role(role) for role in roles):
-        wanted = " or ".join(r.value for r in roles)
-        raise ForbiddenError(f"this call is for a {wanted}", code="wrong_role")
-
-
 async def readable(services: Services, reader: str, payment_id: str) -> store.PaymentRow:
     """The payment, for its parties, its wallet and auditors."""
     async with services.db.read() as conn:
@@ -254,7 +246,7 @@ async def check_wallet(
 
 async def create(services: Services, sender: str, spec: NewPayment) -> Operation:
     """A payment for `spec.merchant`, created by the host or the merchant's home platform."""
-    await _role(services, sender, Role.PLATFORM)
+    await require_role(services.db, sender, Role.PLATFORM)
     if not (is_amount(spec.amount) and spec.amount > 0):
         raise ValidationError("amount is a positive whole number of fen", code="invalid_amount")
     if not 60 <= spec.pay_within <= MAX_HOLD_SECONDS:

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import enqueue, ensure_lane
-from hutong.protocol.errors import ConflictError, NotFoundError
+from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError
 from hutong.registry.models import (
     Participant,
     Role,
@@ -25,6 +25,7 @@ from hutong.registry.models import (
     validate_subscriber_id,
     validate_window,
 )
+from hutong.store.db import Database
 from hutong.store.tables import participant_keys, participants
 
 #: A key registered without an end date is valid this long.
@@ -175,6 +176,16 @@ async def require_participant(conn: AsyncConnection, subscriber_id: str) -> Part
     if found is None:
         raise NotFoundError(f"no participant {subscriber_id}", code="unknown_participant")
     return found
+
+
+async def require_role(db: Database, subscriber_id: str, *roles: Role) -> Participant:
+    """The participant, or 403 ``wrong_role`` unless it holds one of `roles`."""
+    async with db.read() as conn:
+        participant = await require_participant(conn, subscriber_id)
+    if not any(participant.has_role(role) for role in roles):
+        wanted = " or ".join(r.value for r in roles)
+        raise ForbiddenError(f"this call is for a {wanted}", code="wrong_role")
+    return participant
 
 
 async def list_participants(

@@ -22,7 +22,7 @@ from hutong.logistics.quotes import Place, ServiceDeclaration
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant
+from hutong.registry.service import require_participant, require_role
 
 MAX_RADIUS_M = 50_000
 
@@ -113,14 +113,6 @@ def point_out(point: PickupPoint) -> dict[str, Any]:
     }
 
 
-async def _role(services: Services, subscriber_id: str, *roles: Role) -> None:
-    async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
-    if not any(participant.has_role(role) for role in roles):
-        wanted = " or ".join(r.value for r in roles)
-        raise ForbiddenError(f"this call is for a {wanted}", code="wrong_role")
-
-
 def _place(code: str, what: str) -> Place:
     try:
         return Place.from_code(code)
@@ -151,7 +143,7 @@ async def declare_services(
 ) -> dict[str, Any]:
     services = services_of(state)
     carrier = signed_request(request.scope).subscriber_id
-    await _role(services, carrier, Role.CARRIER)
+    await require_role(services.db, carrier, Role.CARRIER)
     raw = data.message.get("services")
     try:
         declared = [ServiceDeclaration.from_dict(item) for item in raw or []]
@@ -170,7 +162,7 @@ async def declare_services(
 async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
     services = services_of(state)
     network = signed_request(request.scope).subscriber_id
-    await _role(services, network, Role.CARRIER, Role.PLATFORM)
+    await require_role(services.db, network, Role.CARRIER, Role.PLATFORM)
     body = (await strict_body(request, SignedPoints)).message
     points = []
     for p in body.points:
@@ -207,9 +199,9 @@ async def _declare(request: Request[Any, Any, Any], state: State, kind: str) -> 
     services = services_of(state)
     owner = signed_request(request.scope).subscriber_id
     if kind == "host":
-        await _role(services, owner, Role.PLATFORM)
+        await require_role(services.db, owner, Role.PLATFORM)
     else:
-        await _role(services, owner, Role.CARRIER, Role.PLATFORM)
+        await require_role(services.db, owner, Role.CARRIER, Role.PLATFORM)
     given = (await strict_body(request, SignedRule)).message
     try:
         rule = PickupRule(
@@ -282,7 +274,7 @@ async def quote(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]
 async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
     services = services_of(state)
     signed = signed_request(request.scope)
-    await _role(services, signed.subscriber_id, Role.MERCHANT)
+    await require_role(services.db, signed.subscriber_id, Role.MERCHANT)
     envelope = await strict_body(request, SignedBook)
     given = envelope.message
     route = await _route(services, given)

@@ -31,14 +31,13 @@ from hutong.api.routes.payments_schemas import (
     SignedWalletProfile,
 )
 from hutong.api.routes.public import services_of
-from hutong.api.services import Services
 from hutong.payments import pay_for_me, service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.payments.fees import FeeRule, PaymentKind
 from hutong.payments.states import PaymentError
-from hutong.protocol.errors import ForbiddenError, ValidationError
+from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant
+from hutong.registry.service import require_role
 
 Req = Request[Any, Any, Any]
 
@@ -51,13 +50,6 @@ def _invalid(error: PaymentError) -> ValidationError:
     return ValidationError(error.message, code=error.code)
 
 
-async def _require_role(services: Services, subscriber_id: str, role: Role) -> None:
-    async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
-    if not participant.has_role(role):
-        raise ForbiddenError(f"this call is for a {role.value}", code="wrong_role")
-
-
 # -- wallets and acceptance -------------------------------------------------------------
 
 
@@ -66,7 +58,7 @@ async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedWalletProfile)).message
-    await _require_role(services, signed.subscriber_id, Role.WALLET)
+    await require_role(services.db, signed.subscriber_id, Role.WALLET)
     try:
         # FeeRule checks the kind itself (invalid_fee names an unknown one).
         rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
@@ -101,7 +93,7 @@ async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedAcceptance)).message
-    await _require_role(services, signed.subscriber_id, Role.PLATFORM)
+    await require_role(services.db, signed.subscriber_id, Role.PLATFORM)
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
         try:
