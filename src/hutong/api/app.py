@@ -39,8 +39,6 @@ from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
 from hutong.payments.deadlines import run_deadlines
 from hutong.protocol.errors import AuthenticationError, HutongError, nack
-from hutong.protocol.signing import Signer
-from hutong.registry.switch_key import load_or_create, share_code_key
 from hutong.store.tables import messages
 
 log = logging.getLogger("hutong.app")
@@ -111,15 +109,10 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         settings = services.settings
-        key_id, public_key, private_key = await load_or_create(
-            services.db,
-            services.clock(),
+        await services.load_switch_key(
             private_key=settings.extra.get("switch_private_key", ""),
             key_id=settings.extra.get("switch_key_id", ""),
         )
-        services.switch_signer = Signer(settings.switch_id, key_id, private_key)
-        services.switch_public_key = public_key
-        services.share_secret = share_code_key(private_key)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         worker: DeliveryWorker | None = None

@@ -11,6 +11,7 @@ from hutong.ledger.service import Ledger
 from hutong.links.service import Resolver
 from hutong.protocol.signing import Signer
 from hutong.registry.key_loader import KeyLoader
+from hutong.registry.switch_key import load_or_create, share_code_key
 from hutong.store.batch import WriteBatcher
 from hutong.store.db import Database
 
@@ -47,6 +48,15 @@ class Services:
             self.ledger_service = Ledger(self.db, lambda: self.clock())
         if self.link_resolver is None:
             self.link_resolver = Resolver(self.db, lambda: self.clock(), self.share_key)
+
+    async def load_switch_key(self, *, private_key: str = "", key_id: str = "") -> None:
+        """Load the switch's key (or create the first one) and what derives from it."""
+        key_id, public_key, private = await load_or_create(
+            self.db, self.clock(), private_key=private_key, key_id=key_id
+        )
+        self.switch_signer = Signer(self.settings.switch_id, key_id, private)
+        self.switch_public_key = public_key
+        self.share_secret = share_code_key(private)
 
     def share_key(self) -> bytes:
         if not self.share_secret:

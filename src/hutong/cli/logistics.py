@@ -14,8 +14,6 @@ from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place
 from hutong.protocol.ids import new_id
-from hutong.protocol.signing import Signer
-from hutong.registry.switch_key import load_or_create
 
 ship_app = typer.Typer(help="Shipments: quote, book, track, cancel.", no_args_is_help=True)
 pickup_app = typer.Typer(help="Pickup points of every network.", no_args_is_help=True)
@@ -49,12 +47,6 @@ async def _route(
             raise typer.BadParameter(f"no pickup point {point}")
         return service.Route(_place(origin), Place(found.province, found.city), weight, point, host)
     return service.Route(_place(origin), _place(destination), weight, None, host)
-
-
-async def _with_switch_key(services: Services) -> None:
-    key_id, public, private = await load_or_create(services.db, services.clock())
-    services.switch_signer = Signer(services.settings.switch_id, key_id, private)
-    services.switch_public_key = public
 
 
 @ship_app.command()
@@ -94,7 +86,7 @@ def book(
     """Book a shipment with the carrier (the switch calls the carrier, signed)."""
 
     async def work(services: Services) -> store.Shipment:
-        await _with_switch_key(services)
+        await services.load_switch_key()
         route = await _route(services, origin, destination, pickup_point, weight, host)
         async with CallTransport() as http:
             return await service.book(
@@ -150,7 +142,7 @@ def cancel(shipment_id: str) -> None:
     """Cancel a shipment that was not picked up yet (on the merchant's behalf)."""
 
     async def work(services: Services) -> store.Shipment:
-        await _with_switch_key(services)
+        await services.load_switch_key()
         async with services.db.read() as conn:
             merchant = (await store.get_shipment(conn, shipment_id)).merchant
         async with CallTransport() as http:

@@ -21,8 +21,6 @@ from hutong.cli._common import console, with_services
 from hutong.payments import service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.protocol.ids import new_id
-from hutong.protocol.signing import Signer
-from hutong.registry.switch_key import load_or_create
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 
 app = typer.Typer(help="Payments: create, authorize, capture, void, refund.", no_args_is_help=True)
@@ -30,12 +28,6 @@ acceptance_app = typer.Typer(help="Which wallets platforms accept.", no_args_is_
 app.add_typer(acceptance_app, name="acceptance")
 
 As = Annotated[str, typer.Option("--as", help="The participant to act for (subscriber id).")]
-
-
-async def switch_key(services: Services) -> None:
-    key_id, public, private = await load_or_create(services.db, services.clock())
-    services.switch_signer = Signer(services.settings.switch_id, key_id, private)
-    services.switch_public_key = public
 
 
 async def run_operation(services: Services, operation: Operation) -> dict[str, Any]:
@@ -83,7 +75,7 @@ def authorize(
     """Ask the wallet to hold the amount."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await switch_key(services)
+        await services.load_switch_key()
         operation = await service.authorize(
             services,
             call_transport(),
@@ -107,7 +99,7 @@ def capture(
     """Capture all or part of the hold."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await switch_key(services)
+        await services.load_switch_key()
         operation = await service.capture(services, call_transport(), sender, payment_id, amount)
         return await run_operation(services, operation)
 
@@ -119,7 +111,7 @@ def void(payment_id: str, sender: As) -> None:
     """Cancel the payment; the hold is released."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await switch_key(services)
+        await services.load_switch_key()
         return await run_operation(
             services, await service.void(services, call_transport(), sender, payment_id)
         )
@@ -137,7 +129,7 @@ def refund(
     """Refund part or all of what was captured."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await switch_key(services)
+        await services.load_switch_key()
         operation = await service.refund(
             services, call_transport(), sender, payment_id, amount, refund_id or new_id("rf")
         )

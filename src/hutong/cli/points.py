@@ -16,7 +16,7 @@ from rich.table import Table
 from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
-from hutong.cli.payments import As, run_operation, switch_key
+from hutong.cli.payments import As, run_operation
 from hutong.payments import points, points_store
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.ids import new_id
@@ -87,7 +87,7 @@ def exchange(
     """Exchange a member's points for the offer's benefit (both or neither)."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await switch_key(services)
+        await services.load_switch_key()
         spec = points.NewExchange(offer, member, beneficiary, quantity)
         operation = await points.exchange(services, call_transport(), sender, new_id("cli"), spec)
         return await run_operation(services, operation)

@@ -17,10 +17,8 @@ from sqlalchemy import select
 from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
 from hutong.cli._common import console, with_services
-from hutong.cli.payments import As, run_operation, switch_key
+from hutong.cli.payments import As, run_operation
 from hutong.payments import directory, transfer_store, transfers
-from hutong.registry.switch_key import share_code_key
-from hutong.store.tables import switch_keys
 from hutong.store.tables import transfers as transfers_table
 
 app = typer.Typer(help="Wallet-to-wallet transfers: look up, send, show.", no_args_is_help=True)
@@ -28,23 +26,12 @@ app = typer.Typer(help="Wallet-to-wallet transfers: look up, send, show.", no_ar
 Kind = Annotated[str, typer.Option(help="phone or handle.")]
 
 
-async def _keys(services: Services) -> None:
-    """The switch's key, and the secrets derived from it (the alias directory's)."""
-    await switch_key(services)
-    signer = services.signer()
-    async with services.db.read() as conn:
-        private = await conn.scalar(
-            select(switch_keys.c.private_key).where(switch_keys.c.key_id == signer.key_id)
-        )
-    services.share_secret = share_code_key(str(private))
-
-
 @app.command()
 def lookup(value: str, kind: Kind = "phone") -> None:
     """Which wallets serve an alias (shown masked)."""
 
     async def work(services: Services) -> list[dict[str, Any]]:
-        await _keys(services)
+        await services.load_switch_key()
         found = await directory.find(services, directory.parse(kind, value))
         return [directory.entry_out(entry) for entry in found]
 
@@ -66,7 +53,7 @@ def send(
     """Quote and execute a transfer: both wallets or neither."""
 
     async def work(services: Services) -> dict[str, Any]:
-        await _keys(services)
+        await services.load_switch_key()
         spec = transfers.QuoteRequest(
             payer=payer, alias=directory.parse(kind, to), amount=amount, payee_wallet=payee_wallet
         )
