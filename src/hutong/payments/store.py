@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.payments.acceptance import AcceptanceHistory, AcceptancePolicy, Refusal
 from hutong.payments.fees import FeeRule, FeeSchedule
-from hutong.payments.states import PaymentError, PaymentState
+from hutong.payments.states import PaymentState
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import (
     acceptance_policies,
@@ -334,9 +334,3 @@ async def list_payments(
             | (payments.c.created_by == party)
         )
     return [_payment(row) for row in (await conn.execute(query)).all()]
-
-
-def check_day(value: date) -> date:
-    if type(value) is not date:
-        raise PaymentError("invalid_policy", "a day is a calendar date")
-    return value
