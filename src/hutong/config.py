@@ -51,6 +51,10 @@ class Settings:
     #: (each retry carries the same message id).
     wallet_call_timeout: float = 5.0
     wallet_call_attempts: int = 2
+    #: Settlement: a window closes at most up to this many seconds ago, so a
+    #: ledger transaction still committing is never skipped
+    #: (`hutong.ledger.settlement_store`).
+    settlement_grace: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -81,7 +85,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         wallet_call_attempts=_int(env, "HUTONG_WALLET_CALL_ATTEMPTS", 2),
         delivery_max_age=_int(env, "HUTONG_DELIVERY_MAX_AGE", 86_400),
         run_delivery=env.get("HUTONG_RUN_DELIVERY", "1") not in ("0", "false", "no"),
+        settlement_grace=_int(env, "HUTONG_SETTLEMENT_GRACE", 5),
     )
+    if settings.settlement_grace < 0:
+        raise ValueError("HUTONG_SETTLEMENT_GRACE must not be negative")
     if settings.message_retention < settings.max_request_lifetime + 2 * settings.clock_skew:
         raise ValueError(
             "HUTONG_MESSAGE_RETENTION must outlive the longest request "

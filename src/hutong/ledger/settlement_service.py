@@ -1,0 +1,120 @@
+"""Settlement for the routes and the CLI: transactions, the cutoff, refusals with HTTP codes.
+
+Every refusal is a `HutongError` with a stable code: ``unknown_window`` (404),
+``unknown_participant`` (404), ``window_open`` / ``window_closed`` /
+``window_settled`` / ``invalid_cutoff`` (409), ``until_in_future`` and
+``invalid_until`` (422).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from hutong.api.services import Services
+from hutong.ledger import settlement_store as store
+from hutong.ledger.reconciliation import Report, parse_statement, reconcile
+from hutong.ledger.settlement import SettlementError, SettlementFile
+from hutong.protocol.errors import ConflictError, HutongError, NotFoundError, ValidationError
+
+_STATUS = {
+    "unknown_window": 404,
+    "unknown_participant": 404,
+    "window_open": 409,
+    "window_closed": 409,
+    "window_settled": 409,
+    "invalid_cutoff": 409,
+    "no_open_window": 409,
+}
+
+
+@contextlib.contextmanager
+def refusals() -> Iterator[None]:
+    """Turn the pure code's `SettlementError` into an HTTP refusal with the same code."""
+    try:
+        yield
+    except SettlementError as exc:
+        raise HutongError(exc.message, code=exc.code, status=_STATUS.get(exc.code, 422)) from None
+
+
+def cutoff_for(services: Services, until: datetime | None) -> datetime:
+    """``now - grace``, or `until` when that is earlier; `until` may not be in the future."""
+    now = services.clock()
+    latest = now - timedelta(seconds=services.settings.settlement_grace)
+    if until is None:
+        return latest
+    if until.tzinfo is None:
+        raise ValidationError("until needs a time zone (e.g. ...Z or +08:00)", code="invalid_until")
+    if until > now:
+        raise ValidationError(
+            f"until {until.isoformat()} is in the future (now {now.isoformat()})",
+            code="until_in_future",
+        )
+    return min(until, latest)
+
+
+async def close(
+    services: Services, until: datetime | None = None, *, by: str = "operator"
+) -> store.WindowDetail:
+    """Close the open window at the cutoff; the next window opens where it ends."""
+    cutoff = cutoff_for(services, until)
+    for attempt in range(2):
+        try:
+            with refusals():
+                async with services.db.transaction() as conn:
+                    return await store.close_window(conn, services.clock(), cutoff, closed_by=by)
+        except IntegrityError:
+            # Another caller made the first window at the same moment: read it.
+            if attempt:
+                raise ConflictError(
+                    "another close is running; try again", code="close_in_progress"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+async def settle(services: Services, wanted: str) -> store.StoredWindow:
+    with refusals():
+        async with services.db.transaction() as conn:
+            return await store.settle_window(conn, wanted, services.clock())
+
+
+async def windows(services: Services) -> list[store.StoredWindow]:
+    """Every window, oldest first (the first window is made when there is none)."""
+    async with services.db.read() as conn:
+        found = await store.list_windows(conn)
+    if not found:
+        with contextlib.suppress(IntegrityError):
+            async with services.db.transaction() as conn:
+                await store.open_window(conn, services.clock())
+        async with services.db.read() as conn:
+            found = await store.list_windows(conn)
+    return found
+
+
+async def detail(services: Services, wanted: str) -> store.WindowDetail:
+    with refusals():
+        async with services.db.read() as conn:
+            return await store.window_detail(conn, wanted)
+
+
+async def participant_file(services: Services, wanted: str, participant: str) -> SettlementFile:
+    """`participant`'s file of a closed window (404 for an owner of no ledger account)."""
+    with refusals():
+        async with services.db.read() as conn:
+            await store.require_window(conn, wanted)
+            if not await store.has_accounts(conn, participant):
+                raise NotFoundError(
+                    f"{participant} owns no ledger account", code="unknown_participant"
+                )
+            return await store.participant_file(conn, wanted, participant)
+
+
+async def reconcile_statement(
+    services: Services, wanted: str, participant: str, statement: str
+) -> Report:
+    """Compare `participant`'s CSV statement with its lines of the window."""
+    found = await participant_file(services, wanted, participant)
+    return reconcile(found.lines, parse_statement(statement))
