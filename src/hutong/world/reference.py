@@ -8,10 +8,11 @@ endpoint fail or slow down to watch the switch retry.
 It also runs desks that answer the switch's decision calls at
 `/cb/{subscriber_id}/{action}`, each answer signed with the desk's own key:
 carriers (`book`, `cancel`), wallets (`authorize`, `capture`, `void`, `refund`,
-`reserve`, `confirm`) and membership programs (`issue`); see
-`hutong.world.wallets`. Events for a wallet or program desk (`on_transfer`,
-`on_payment`, `on_payment_released`, `on_exchange`) are applied to it once verified
-and first seen.
+`reserve`, `confirm`), membership programs (`issue`), see
+`hutong.world.wallets`, and merchant platforms (`reserve_stock`), see
+`hutong.world.stock`. Events for a desk (`on_transfer`, `on_payment`,
+`on_payment_released`, `on_exchange`, `on_order`) are applied to it once
+verified and first seen.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from hutong.client import verify_event
 from hutong.protocol.envelope import message_id_of
 from hutong.protocol.errors import ack, nack
 from hutong.protocol.signing import SignatureError, Signer
+from hutong.world.stock import STOCK_ACTIONS, StockDesk
 from hutong.world.wallets import PROGRAM_ACTIONS, WALLET_ACTIONS, Desk, ProgramDesk, WalletDesk
 
 
@@ -91,18 +93,26 @@ class ReferenceWorld:
     #: Wallets and membership programs whose desk this world runs, by subscriber id.
     wallets: dict[str, WalletDesk] = field(default_factory=dict)
     programs: dict[str, ProgramDesk] = field(default_factory=dict)
+    #: Merchant platforms whose stock desk this world runs, by subscriber id.
+    stores: dict[str, StockDesk] = field(default_factory=dict)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def inbox(self, subscriber_id: str) -> Inbox:
         return self.inboxes.setdefault(subscriber_id, Inbox())
 
     def desk(self, subscriber_id: str, action: str | None = None) -> Desk | None:
-        """The wallet or program desk of `subscriber_id` (the one that answers `action`)."""
+        """The desk of `subscriber_id` (the one that answers `action`), if this world runs it."""
         if action in WALLET_ACTIONS:
             return self.wallets.get(subscriber_id)
         if action in PROGRAM_ACTIONS:
             return self.programs.get(subscriber_id)
-        return self.wallets.get(subscriber_id) or self.programs.get(subscriber_id)
+        if action in STOCK_ACTIONS:
+            return self.stores.get(subscriber_id)
+        return (
+            self.wallets.get(subscriber_id)
+            or self.programs.get(subscriber_id)
+            or self.stores.get(subscriber_id)
+        )
 
     async def wait_for(
         self, subscriber_id: str, count: int, *, timeout: float = 10.0
@@ -245,7 +255,9 @@ def reference_app(world: ReferenceWorld) -> Litestar:
 
         return handler
 
-    decisions = [decision_route(action) for action in (*WALLET_ACTIONS, *PROGRAM_ACTIONS)]
+    decisions = [
+        decision_route(action) for action in (*WALLET_ACTIONS, *PROGRAM_ACTIONS, *STOCK_ACTIONS)
+    ]
     return Litestar(
         route_handlers=[callback, book, cancel, *decisions], debug=False, logging_config=None
     )

@@ -1,4 +1,4 @@
-"""Run reference wallets and membership programs in their own process.
+"""Run reference wallets, membership programs and merchant platforms in their own process.
 
     python -m hutong.world.reference_server --config world.json --port 9100
 
@@ -8,7 +8,9 @@ The config is JSON::
      "wallets": {"alipay.example": {"key_id": "k1", "private_key": "<base64>",
                                     "balances": {"u1": 100000}}},
      "programs": {"tencent-video.example": {"key_id": "k1", "private_key": "<base64>",
-                                            "members": ["m1"]}}}
+                                            "members": ["m1"]}},
+     "stores": {"jd.example": {"key_id": "k1", "private_key": "<base64>",
+                               "offers": {"jd-beauty.example": {"sku-1": [1999, 100]}}}}}
 
 Register each participant with callback URL `http://HOST:PORT/cb/<subscriber id>`.
 Only the URL and the participants' ids are printed, never a key.
@@ -25,6 +27,7 @@ import uvicorn
 
 from hutong.protocol.signing import Signer
 from hutong.world.reference import ReferenceWorld, reference_app
+from hutong.world.stock import StockDesk
 from hutong.world.wallets import ProgramDesk, WalletDesk
 
 
@@ -43,6 +46,12 @@ def world_from_config(config: dict[str, Any]) -> ReferenceWorld:
         world.programs[program_id] = ProgramDesk(
             signer=_signer(program_id, program), members={str(m) for m in program["members"]}
         )
+    for platform_id, platform in config.get("stores", {}).items():
+        desk = StockDesk(signer=_signer(platform_id, platform))
+        for merchant, offers in platform.get("offers", {}).items():
+            for sku_id, (price, stock) in offers.items():
+                desk.offer(str(merchant), str(sku_id), int(price), int(stock))
+        world.stores[platform_id] = desk
     return world
 
 
@@ -57,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
     world = world_from_config(json.loads(args.config.read_text(encoding="utf-8")))
-    desks = ", ".join([*world.wallets, *world.programs]) or "none"
+    desks = ", ".join([*world.wallets, *world.programs, *world.stores]) or "none"
     print(f"reference world on http://{args.host}:{args.port}/cb/<id>; desks: {desks}", flush=True)
     uvicorn.run(reference_app(world), host=args.host, port=args.port, log_level="warning")
 

@@ -148,7 +148,7 @@ class WalletDesk:
     def answer(self, action: str, message_id: str, message: dict[str, Any]) -> Answer:
         """The answer to one call; a repeated message id gets the first answer again."""
         if message_id not in self.answers:
-            self.answers[message_id] = _answered(self._act, action, message)
+            self.answers[message_id] = answered(self._act, action, message)
         return self.answers[message_id]
 
     def _act(self, action: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +303,7 @@ class ProgramDesk:
     def answer(self, action: str, message_id: str, message: dict[str, Any]) -> Answer:
         """The answer to one call; a repeated message id gets the first answer again."""
         if message_id not in self.answers:
-            self.answers[message_id] = _answered(self._act, action, message)
+            self.answers[message_id] = answered(self._act, action, message)
         return self.answers[message_id]
 
     def _act(self, action: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -339,7 +339,7 @@ class ProgramDesk:
             self.revoked.add(exchange_id)
 
 
-def _answered(act: Act, action: str, message: dict[str, Any]) -> Answer:
+def answered(act: Act, action: str, message: dict[str, Any]) -> Answer:
     try:
         return 200, act(action, message)
     except Refusal as refusal:

@@ -1,0 +1,258 @@
+"""The settlement API: windows, positions, files and reconciliation.
+
+The operator (bearer token) closes the open window, marks closed windows
+settled, reads every window with its positions and pay instructions, fetches
+any participant's file and reconciles any participant's statement (the body is
+the CSV itself). A participant (signed) fetches its own file of a closed
+window and reconciles its own statement (a signed JSON message
+``{"statement": "<csv text>"}``); an auditor may fetch anyone's file
+(``?participant=``). Nothing here moves money.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.public import services_of
+from hutong.api.services import Services
+from hutong.ledger import settlement_service as service
+from hutong.ledger.settlement import SettlementFile
+from hutong.ledger.settlement_store import StoredWindow, WindowDetail
+from hutong.protocol.envelope import Context
+from hutong.protocol.errors import ForbiddenError, UnsupportedMediaType, ValidationError
+from hutong.registry.models import Role
+from hutong.registry.service import require_participant
+
+Req = Request[Any, Any, Any]
+FORMATS = ("csv", "json")
+
+
+class CloseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: Close up to this instant (never the future; at most now less the grace).
+    until: datetime | None = None
+
+
+class StatementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: The participant's statement: CSV with the columns of a settlement file.
+    statement: str
+
+
+class SignedStatementIn(msgspec.Struct, kw_only=True):
+    context: Context
+    message: StatementIn
+
+
+class WindowOut(msgspec.Struct, kw_only=True):
+    id: str
+    number: int
+    state: str
+    #: Transfers with from_seq < seq <= to_seq; to_seq is null while open.
+    from_seq: int
+    to_seq: int | None
+    transfer_count: int
+    #: The window covers transfers made in [opened_at, closed_at).
+    opened_at: datetime
+    closed_at: datetime | None
+    settled_at: datetime | None
+    closed_by: str
+
+
+class PositionOut(msgspec.Struct, kw_only=True):
+    asset: str
+    participant: str
+    #: What `participant` is owed by `counterparty` (negative: it owes).
+    counterparty: str
+    net: int
+
+
+class OverallOut(msgspec.Struct, kw_only=True):
+    asset: str
+    participant: str
+    #: Positive: owed to the participant.
+    net: int
+
+
+class InstructionOut(msgspec.Struct, kw_only=True):
+    asset: str
+    payer: str
+    payee: str
+    amount: int
+
+
+class WindowDetailOut(msgspec.Struct, kw_only=True):
+    window: WindowOut
+    positions: list[PositionOut]
+    overall: list[OverallOut]
+    instructions: list[InstructionOut]
+
+
+def window_out(w: StoredWindow) -> WindowOut:
+    return WindowOut(
+        id=w.id,
+        number=w.number,
+        state=w.state.value,
+        from_seq=w.from_seq,
+        to_seq=w.to_seq,
+        transfer_count=w.transfer_count,
+        opened_at=w.opened_at,
+        closed_at=w.closed_at,
+        settled_at=w.settled_at,
+        closed_by=w.closed_by,
+    )
+
+
+def detail_out(d: WindowDetail) -> WindowDetailOut:
+    return WindowDetailOut(
+        window=window_out(d.window),
+        positions=[
+            PositionOut(asset=p.asset, participant=p.participant, counterparty=cp, net=p.net)
+            for p in d.positions.bilateral_rows()
+            if (cp := p.counterparty) is not None
+        ],
+        overall=[
+            OverallOut(asset=p.asset, participant=p.participant, net=p.net)
+            for p in d.positions.overall_rows()
+        ],
+        instructions=[InstructionOut(**i.to_dict()) for i in d.instructions],
+    )
+
+
+def _format(value: str) -> str:
+    if value not in FORMATS:
+        raise ValidationError(f"format is csv or json, not {value!r}", code="invalid_format")
+    return value
+
+
+def file_response(found: SettlementFile, fmt: str) -> Response[str]:
+    if fmt == "json":
+        return Response(found.to_json(), media_type="application/json")
+    name = f"{found.window.id}-{found.participant}.csv"
+    return Response(
+        found.to_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- operator ---------------------------------------------------------------------------
+
+
+@post("/close", status_code=200, summary="Close the open window (optionally up to `until`)")
+async def close(state: State, data: JSONBody[CloseIn | None] = None) -> WindowDetailOut:
+    until = data.until if data is not None else None
+    return detail_out(await service.close(services_of(state), until, by="operator"))
+
+
+@post("/windows/{window_id:str}/settle", status_code=200, summary="Record a window as settled")
+async def settle(state: State, window_id: FromPath[str]) -> WindowOut:
+    return window_out(await service.settle(services_of(state), window_id))
+
+
+@get("/windows", summary="Every window, oldest first")
+async def windows(state: State) -> list[WindowOut]:
+    return [window_out(w) for w in await service.windows(services_of(state))]
+
+
+@get("/windows/{window_id:str}", summary="A window: bilateral and overall positions, payments")
+async def show(state: State, window_id: FromPath[str]) -> WindowDetailOut:
+    return detail_out(await service.detail(services_of(state), window_id))
+
+
+@get(
+    "/windows/{window_id:str}/files/{participant:str}",
+    summary="A participant's settlement file (csv or json)",
+)
+async def operator_file(
+    state: State, window_id: FromPath[str], participant: FromPath[str], format: FromQuery[str] = "csv"
+) -> Response[str]:
+    fmt = _format(format)
+    found = await service.participant_file(services_of(state), window_id, participant)
+    return file_response(found, fmt)
+
+
+@post(
+    "/windows/{window_id:str}/reconcile/{participant:str}",
+    status_code=200,
+    summary="Reconcile a participant's statement (body: text/csv)",
+)
+async def operator_reconcile(
+    state: State, request: Req, window_id: FromPath[str], participant: FromPath[str]
+) -> dict[str, Any]:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("text/csv", "text/plain"):
+        raise UnsupportedMediaType("send the statement as text/csv", code="unsupported_media_type")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("the statement is not UTF-8", code="invalid_statement") from None
+    report = await service.reconcile_statement(services_of(state), window_id, participant, text)
+    return report.to_dict()
+
+
+operator_router = Router(
+    path="/operator/settlement",
+    route_handlers=[close, settle, windows, show, operator_file, operator_reconcile],
+    guards=[operator_guard],
+    tags=["settlement (operator)"],
+    security=[{"operatorToken": []}],
+)
+
+
+# -- participants (signed) ----------------------------------------------------------------
+
+
+async def _readable_by(services: Services, caller: str, participant: str) -> None:
+    if participant == caller:
+        return
+    async with services.db.read() as conn:
+        found = await require_participant(conn, caller)
+    if not found.has_role(Role.AUDITOR):
+        raise ForbiddenError(
+            f"the settlement file of {participant} is not yours", code="not_your_file"
+        )
+
+
+@get("/windows/{window_id:str}/file", summary="Your settlement file (auditors: anyone's)")
+async def my_file(
+    state: State,
+    request: Req,
+    window_id: FromPath[str],
+    format: FromQuery[str] = "csv",
+    participant: FromQuery[str | None] = None,
+) -> Response[str]:
+    services = services_of(state)
+    fmt = _format(format)
+    caller = signed_request(request.scope).subscriber_id
+    wanted = participant or caller
+    await _readable_by(services, caller, wanted)
+    return file_response(await service.participant_file(services, window_id, wanted), fmt)
+
+
+@post("/windows/{window_id:str}/reconcile", status_code=200, summary="Reconcile your statement")
+async def my_reconcile(
+    state: State, request: Req, window_id: FromPath[str], data: JSONBody[SignedStatementIn]
+) -> dict[str, Any]:
+    body = await strict_body(request, SignedStatementIn)
+    caller = signed_request(request.scope).subscriber_id
+    report = await service.reconcile_statement(
+        services_of(state), window_id, caller, body.message.statement
+    )
+    return report.to_dict()
+
+
+participant_router = Router(
+    path="/v1/settlement",
+    route_handlers=[my_file, my_reconcile],
+    middleware=[SignedRequestMiddleware()],
+    tags=["settlement"],
+    security=[{"beckn": []}],
+)
