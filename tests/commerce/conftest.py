@@ -36,3 +36,6 @@ async def market(switch: Switch) -> AsyncIterator[Market]:
     yield Market(switch, *clients)
     for client in clients:
         await client.aclose()
+
+
+from tests.commerce.shop import shop  # noqa: E402, F401  (the orders tests' fixture)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.calls import call
+from hutong.commerce import order_shipping
 from hutong.events.outbox import enqueue
 from hutong.logistics import store
 from hutong.logistics.plugins import CarrierPlugin, load_plugins
@@ -26,6 +27,24 @@ class Route:
     weight_g: int
     pickup_point_id: str | None = None
     host: str | None = None
+
+
+async def route_destination(
+    services: Services, area_code: str, pickup_point_id: str | None
+) -> Place:
+    """Where a parcel goes: the pickup point's city, else the area code's."""
+    if pickup_point_id:
+        async with services.db.read() as conn:
+            point = await store.get_point(conn, pickup_point_id)
+        if point is None:
+            raise ValidationError(f"no pickup point {pickup_point_id}", code="unknown_pickup_point")
+        return Place(point.province, point.city)
+    try:
+        return Place.from_code(area_code)
+    except ValueError:
+        raise ValidationError(
+            "destination must be a six-digit area code such as 330106", code="invalid_area_code"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +321,7 @@ async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> d
         )
         if applied.changed:
             await _tell(conn, applied.shipment, "status", now)
+            await order_shipping.follow(conn, shipment.id, applied.shipment.status, now)
             # The parcel leaves the point (or never comes) once: the first terminal state
             # gives the slot back, not delivered -> returned, nor a cancelled booking
             # delivered after all.

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hutong.api.services import Services
+from hutong.commerce import order_service
 from hutong.payments import pay_for_me, points, service, transfers
 
 log = logging.getLogger("hutong.payments")
@@ -29,6 +30,7 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("pay-for-me requests", pay_for_me.expire_due),
     ("transfers", transfers.expire_due),
     ("points exchanges", points.expire_due),
+    ("orders", order_service.expire_due),
 ]
 
 

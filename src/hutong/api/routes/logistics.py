@@ -124,16 +124,9 @@ def _place(code: str, what: str) -> Place:
 
 async def _route(services: Services, given: RouteIn | BookIn) -> service.Route:
     origin = _place(given.origin, "origin")
-    if given.pickup_point_id:
-        async with services.db.read() as conn:
-            point = await store.get_point(conn, given.pickup_point_id)
-        if point is None:
-            raise ValidationError(
-                f"no pickup point {given.pickup_point_id}", code="unknown_pickup_point"
-            )
-        destination = Place(point.province, point.city)
-    else:
-        destination = _place(given.destination, "destination")
+    destination = await service.route_destination(
+        services, given.destination, given.pickup_point_id
+    )
     return service.Route(origin, destination, given.weight_g, given.pickup_point_id, given.host)
 
 

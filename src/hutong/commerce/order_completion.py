@@ -1,0 +1,98 @@
+"""Completing an order: the captured money split between everyone, in one linked group.
+
+At completion (the buyer confirmed, or the confirmation window ran out) what
+the order kept (paid less refunds before completion) is split
+(`hutong.commerce.commissions.split_order`) by the host's commission schedule
+in force that day: the host's take rate for the order's category and channel,
+the creator's rate when a creator's placement brought it, the wallet's fee
+(already charged at capture: what is left of it after refunds) and the
+carrier's price for the shipment. The merchant keeps the rest in its
+receivable; the other parts move out of it in one linked chain of ledger
+transfers (all or nothing), and the split is stored with the order so that
+refunds after completion can reverse it exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.commerce import order_store
+from hutong.commerce.commissions import (
+    CommissionError,
+    OrderSplit,
+    SplitAccounts,
+    commission_accounts,
+    split_legs,
+    split_order,
+)
+from hutong.commerce.order_moves import moved
+from hutong.commerce.order_store import OrderRow
+from hutong.commerce.orders import OrderEvent
+from hutong.logistics import store as logistics_store
+from hutong.payments import store as payment_store
+from hutong.payments.posting import ensure_accounts, post
+from hutong.store.db import Database
+
+#: The part the capture already charged (`hutong.payments.legs.capture`).
+CHARGED_AT_CAPTURE = ("wallet_fee",)
+
+
+def accounts_for(row: OrderRow) -> SplitAccounts:
+    return SplitAccounts.for_order(
+        merchant=row.merchant,
+        host=row.host,
+        wallet=row.wallet,
+        carrier=row.carrier,
+        creator=row.creator,
+    )
+
+
+async def split_of(
+    conn: AsyncConnection, row: OrderRow, now: datetime
+) -> tuple[OrderSplit, int | None]:
+    """The split of `row` at `now`, and the schedule version it used (None: no schedule)."""
+    payment = await payment_store.require_payment(conn, row.payment_id)
+    history = await order_store.commission_history(conn, row.host)
+    schedule = history.in_force(now.date())
+    kept = row.order.paid - row.order.refunded_total
+    wallet_fee = payment.fee - payment.fee_returned
+    carrier_fee = 0
+    if row.shipment_id:
+        shipment = await logistics_store.find_shipment(conn, row.shipment_id)
+        carrier_fee = shipment.price if shipment is not None else 0
+    try:
+        split = split_order(
+            kept, schedule, row.category, row.channel, wallet_fee, carrier_fee, bool(row.creator)
+        )
+    except CommissionError:
+        # A parcel dearer than what is left after commissions and the wallet's fee: the
+        # carrier gets what is left, never money the order did not bring.
+        left = split_order(
+            kept, schedule, row.category, row.channel, wallet_fee, 0, bool(row.creator)
+        )
+        split = split_order(
+            kept, schedule, row.category, row.channel, wallet_fee, left.merchant, bool(row.creator)
+        )
+    return split, None if schedule is None else schedule.version
+
+
+async def ensure_split_accounts(db: Database, row: OrderRow, now: datetime) -> None:
+    """Create the commission and fee accounts `row`'s split may credit (before the write)."""
+    await ensure_accounts(
+        db, commission_accounts(host=row.host, creator=row.creator, carrier=row.carrier), now
+    )
+
+
+async def complete(
+    conn: AsyncConnection, row: OrderRow, event: OrderEvent, now: datetime
+) -> OrderRow:
+    """In `conn`: confirm or expire the delivered `row` (locked), posting its split.
+
+    The accounts must exist (`ensure_split_accounts`).
+    """
+    split, version = await split_of(conn, row, now)
+    accounts = accounts_for(row)
+    await post(conn, split_legs(row.id, split, accounts, already_posted=CHARGED_AT_CAPTURE), now)
+    return await moved(conn, row, event, now, split=split, schedule_version=version)

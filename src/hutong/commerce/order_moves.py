@@ -1,0 +1,104 @@
+"""What every order step shares: applying an event, refusing clearly, telling the parties.
+
+An order step reads the order, asks whoever must agree (the merchant's
+platform, the wallet, the carrier), then in one transaction locks the order's
+row, applies the event again (`hutong.commerce.orders`), moves the money and
+stores the order with its events. `moved` is that last part.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.commerce import order_store
+from hutong.commerce.order_lines import OrderError
+from hutong.commerce.order_store import OrderRow
+from hutong.commerce.orders import Order, OrderEvent, StateChange, recipients
+from hutong.events.outbox import enqueue
+from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
+
+#: Refusals that are the caller's mistake whatever the order's state (422, not 409).
+_INVALID = frozenset(
+    {
+        "invalid_sku_id",
+        "invalid_quantity",
+        "invalid_price",
+        "total_too_large",
+        "no_lines",
+        "duplicate_line",
+        "invalid_amount",
+        "invalid_refund",
+        "invalid_argument",
+        "invalid_deadline",
+        "unknown_line",
+    }
+)
+
+
+def refused(error: OrderError) -> HutongError:
+    """An `OrderError` as the HTTP error its caller sees (its stable code kept)."""
+    if error.code in _INVALID:
+        return ValidationError(error.message, code=error.code)
+    return ConflictError(error.message, code=error.code)
+
+
+def step(order: Order, event: OrderEvent, now: datetime, **arguments: Any) -> Order:
+    """`order` after `event`, or the refusal as an HTTP error."""
+    try:
+        return order.apply(event, now=now, **arguments)
+    except OrderError as error:
+        raise refused(error) from None
+
+
+#: Who sees an order's destination (the buyer's address or pickup point).
+def _sees_destination(row: OrderRow, recipient: str) -> bool:
+    return recipient in (row.host, row.merchant, row.carrier)
+
+
+async def tell(
+    conn: AsyncConnection, before: Order, event: OrderEvent, row: OrderRow, now: datetime
+) -> None:
+    """``on_order {event, order}`` to each participant the move concerns (`recipients`).
+
+    Only the host, the merchant and the carrier see where the parcel goes;
+    nobody sees more of the buyer than the host's pseudonymous id.
+    """
+    change = StateChange(before, event, row.order)
+    document = row.to_dict()
+    for recipient in recipients(change, row.parties):
+        order = document if _sees_destination(row, recipient) else document | {"destination": None}
+        await enqueue(
+            conn,
+            recipient=recipient,
+            action="on_order",
+            message={"event": event.value, "order": order},
+            now=now,
+            transaction_id=row.id,
+        )
+
+
+async def moved(
+    conn: AsyncConnection,
+    row: OrderRow,
+    event: OrderEvent,
+    now: datetime,
+    *,
+    arguments: dict[str, Any] | None = None,
+    **columns: Any,
+) -> OrderRow:
+    """In `conn`: apply `event` to the (locked) `row`, store it and tell the parties."""
+    after = step(row.order, event, now, **(arguments or {}))
+    changed = await order_store.save(conn, row, after, now, **columns)
+    await tell(conn, row.order, event, changed, now)
+    return changed
+
+
+def require_party(row: OrderRow, sender: str, *roles: str) -> None:
+    """Refuse `sender` unless it plays one of `roles` (host, merchant, merchant_platform) here."""
+    if any(getattr(row, role) == sender for role in roles):
+        return
+    who = " or ".join(role.replace("_", " ") for role in roles)
+    raise ForbiddenError(f"only the order's {who} may do this", code="not_a_party")

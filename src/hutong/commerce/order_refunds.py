@@ -1,0 +1,185 @@
+"""Refunds of an order: the buyer asks (through its host), the merchant refunds or refuses.
+
+A refund is fen per line (or units of a line, at the price paid). The buyer's
+host requests it; the merchant (or its platform) gives back what was asked,
+part of it or other lines within what was paid, or closes the request (the
+host may withdraw it the same way). Giving back asks the wallet to refund
+(`hutong.payments.service.refund`, the wallet's fee returned in proportion)
+and, after completion, first reverses the order's split
+(`hutong.commerce.commissions.reverse_split`): the host's commission, the
+creator's and the carrier's fee each give back their share, exactly to the
+fen, cumulatively (two refunds of 1 fen reverse what one of 2 fen would). All
+of it is one transaction with the order's move; a refund id answers the same
+again and never pays twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.idempotency import Operation
+from hutong.api.outgoing import CallTransport
+from hutong.api.services import Services
+from hutong.commerce import order_store
+from hutong.commerce.commissions import reversal_legs, reverse_split
+from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
+from hutong.commerce.order_lines import OrderError, quantity_refund
+from hutong.commerce.order_moves import moved, refused, require_party, step
+from hutong.commerce.order_store import OrderRefund
+from hutong.commerce.orders import OrderEvent
+from hutong.payments import service as payments
+from hutong.payments.posting import post
+from hutong.protocol.errors import ConflictError, ValidationError
+
+MAX_REFUND_ID = 64
+
+
+def _asked(
+    row: order_store.OrderRow, amounts: dict[str, int] | None, quantities: dict[str, int] | None
+) -> dict[str, int] | None:
+    """{sku_id: fen}, from fen or from units of each line (not both)."""
+    if amounts and quantities:
+        raise ValidationError("give amounts or quantities, not both", code="invalid_refund")
+    if not quantities:
+        return amounts or None
+    lines = {line.sku_id: line for line in row.order.lines}
+    asked: dict[str, int] = {}
+    for sku_id, quantity in quantities.items():
+        if sku_id not in lines:
+            raise ValidationError(f"{sku_id!r} is not a line of this order", code="unknown_line")
+        try:
+            asked |= quantity_refund(lines[sku_id], quantity)
+        except OrderError as error:
+            raise refused(error) from None
+    return asked
+
+
+async def _row(services: Services, order_id: str) -> order_store.OrderRow:
+    async with services.db.read() as conn:
+        return await order_store.require_order(conn, order_id)
+
+
+async def request(
+    services: Services,
+    sender: str,
+    order_id: str,
+    amounts: dict[str, int] | None,
+    quantities: dict[str, int] | None,
+) -> Operation:
+    """The host asks, for its buyer, to have lines (or part of them) refunded."""
+    row = await _row(services, order_id)
+    require_party(row, sender, "host")
+    asked = _asked(row, amounts, quantities)
+    step(row.order, OrderEvent.REQUEST_REFUND, services.clock(), refund=asked)
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        current = await order_store.require_order(conn, order_id, lock=True)
+        done = await moved(
+            conn, current, OrderEvent.REQUEST_REFUND, services.clock(), arguments={"refund": asked}
+        )
+        return 200, {"order": done.to_dict()}
+
+    return write
+
+
+async def close(services: Services, sender: str, order_id: str) -> Operation:
+    """The merchant refuses the request, or the host withdraws it: the order goes on."""
+    row = await _row(services, order_id)
+    require_party(row, sender, "host", "merchant", "merchant_platform")
+    step(row.order, OrderEvent.CLOSE_REFUND, services.clock())
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        current = await order_store.require_order(conn, order_id, lock=True)
+        done = await moved(conn, current, OrderEvent.CLOSE_REFUND, services.clock())
+        return 200, {"order": done.to_dict()}
+
+    return write
+
+
+async def refund(
+    services: Services,
+    http: CallTransport,
+    sender: str,
+    order_id: str,
+    refund_id: str,
+    amounts: dict[str, int] | None,
+    quantities: dict[str, int] | None,
+) -> Operation:
+    """The merchant refunds what was asked (or `amounts`); the split reverses first."""
+    if not 1 <= len(refund_id) <= MAX_REFUND_ID:
+        raise ValidationError(
+            f"refund_id is 1 to {MAX_REFUND_ID} characters", code="invalid_refund_id"
+        )
+    row = await _row(services, order_id)
+    require_party(row, sender, "merchant", "merchant_platform")
+    async with services.db.read() as conn:
+        earlier = await order_store.find_refund(conn, order_id, refund_id)
+    if earlier is not None:
+        return _answered(order_id, earlier)
+    given = _asked(row, amounts, quantities)
+    after = step(row.order, OrderEvent.REFUND, services.clock(), refund=given)
+    lines = {
+        line.sku_id: now - before
+        for line, before, now in zip(
+            row.order.lines, row.order.refunded, after.refunded, strict=True
+        )
+        if now != before
+    }
+    amount = sum(lines.values())
+    wallet_refund = await payments.refund(
+        services, http, row.host, row.payment_id, amount, refund_id
+    )
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
+        current = await order_store.require_order(conn, order_id, lock=True)
+        if await order_store.find_refund(conn, order_id, refund_id) is not None:
+            raise ConflictError(f"refund {refund_id} is being made", code="refund_in_progress")
+        if current.order.refunded != row.order.refunded:
+            raise ConflictError("the order was refunded meanwhile; ask again", code="order_changed")
+        reversal = None
+        if current.split is not None:
+            reversal = reverse_split(current.split, current.refunded_after_split, amount)
+            legs = reversal_legs(
+                order_id,
+                refund_id,
+                reversal,
+                accounts_for(current),
+                already_posted=CHARGED_AT_CAPTURE,
+            )
+            await post(conn, legs, now)
+        await wallet_refund(conn)
+        done = await moved(
+            conn,
+            current,
+            OrderEvent.REFUND,
+            now,
+            arguments={"refund": given},
+            refunded_after_split=current.refunded_after_split + (amount if reversal else 0),
+        )
+        record = OrderRefund(refund_id, amount, lines, reversal)
+        await order_store.insert_refund(conn, order_id, record, now)
+        return 200, {"order": done.to_dict(), "refund": _refund_out(record)}
+
+    return write
+
+
+def _refund_out(record: OrderRefund) -> dict[str, Any]:
+    return {
+        "refund_id": record.refund_id,
+        "amount": record.amount,
+        "lines": record.lines,
+        "reversal": None if record.reversal is None else record.reversal.as_dict(),
+    }
+
+
+def _answered(order_id: str, record: OrderRefund) -> Operation:
+    """A refund already made: the order as it is now, and that refund."""
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        current = await order_store.require_order(conn, order_id)
+        return 200, {"order": current.to_dict(), "refund": _refund_out(record)}
+
+    return write

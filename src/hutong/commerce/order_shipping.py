@@ -1,0 +1,99 @@
+"""Shipping an order: the merchant books the order's carrier; tracking moves the order.
+
+The merchant books the carrier the buyer chose (`hutong.logistics.service.book`,
+the shipment's id derived from the order so a retry books once); the order
+records it (book_carrier). From then on the carrier's tracking events move
+the order (`follow`, called by the logistics service in the transaction that
+stores the event): picked up or any later progress ships it, delivered
+delivers it and starts the buyer's confirmation window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.api.idempotency import Operation
+from hutong.api.outgoing import CallTransport
+from hutong.api.services import Services
+from hutong.commerce import order_store
+from hutong.commerce.order_moves import moved, require_party, step
+from hutong.commerce.orders import OrderEvent, OrderState
+from hutong.logistics import store as logistics_store
+from hutong.logistics.quotes import Place
+from hutong.logistics.statuses import Status
+from hutong.protocol.errors import ValidationError
+
+#: How long the buyer has to confirm receipt once delivered.
+CONFIRM_WITHIN = 7 * 86_400
+
+
+def shipment_id_for(order_id: str) -> str:
+    return "shp_" + hashlib.blake2b(f"order|{order_id}".encode(), digest_size=12).hexdigest()
+
+
+async def ship(
+    services: Services,
+    http: CallTransport,
+    sender: str,
+    order_id: str,
+    *,
+    origin: str,
+    weight_g: int,
+    service: str = "",
+) -> Operation:
+    """The merchant books the order's carrier for the parcel (origin area code, weight)."""
+    from hutong.logistics import service as logistics  # logistics imports this module
+
+    async with services.db.read() as conn:
+        row = await order_store.require_order(conn, order_id)
+        declared = (await logistics_store.all_services(conn)).get(row.carrier, [])
+    require_party(row, sender, "merchant")
+    step(row.order, OrderEvent.BOOK_CARRIER, services.clock())
+    try:
+        start = Place.from_code(origin)
+    except ValueError:
+        raise ValidationError(
+            "origin must be a six-digit area code such as 330106", code="invalid_area_code"
+        ) from None
+    name = service or row.carrier_service or (declared[0].name if declared else "")
+    destination = await logistics.route_destination(
+        services, row.destination.get("area_code") or "", row.destination.get("pickup_point_id")
+    )
+    shipment = await logistics.book(
+        services,
+        http,
+        merchant=row.merchant,
+        carrier=row.carrier,
+        service=name,
+        route=logistics.Route(
+            start, destination, weight_g, row.destination.get("pickup_point_id"), row.host
+        ),
+        destination=dict(row.destination.get("address") or {})
+        | {"area_code": row.destination.get("area_code") or ""},
+        shipment_id=shipment_id_for(order_id),
+    )
+
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        current = await order_store.require_order(conn, order_id, lock=True)
+        done = await moved(
+            conn, current, OrderEvent.BOOK_CARRIER, services.clock(), shipment_id=shipment.id
+        )
+        return 200, {"order": done.to_dict(), "shipment": shipment.as_dict()}
+
+    return write
+
+
+async def follow(conn: AsyncConnection, shipment_id: str, status: Status, now: datetime) -> None:
+    """In `conn`: move the order shipped in `shipment_id` as its tracking says, if it can."""
+    row = await order_store.order_by_shipment(conn, shipment_id)
+    if row is None or status in (Status.UNKNOWN, Status.INFO_RECEIVED, Status.CANCELLED):
+        return
+    if row.state is OrderState.PAID and status.level >= Status.PICKED_UP.level:
+        row = await moved(conn, row, OrderEvent.SHIP, now)
+    if row.state is OrderState.SHIPPED and status is Status.DELIVERED:
+        deadline = now + timedelta(seconds=CONFIRM_WITHIN)
+        await moved(conn, row, OrderEvent.DELIVER, now, arguments={"deadline": deadline})

@@ -1,0 +1,413 @@
+"""Orders, their refunds and hosts' commission schedules in the database.
+
+`OrderRow` is a stored order: the pure `Order` (`model`) plus who it involves,
+how it came and what it is tied to (its payment, its shipment). Updates go
+through `save`, which writes what `Order.apply` returned.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.commerce.commissions import (
+    Channel,
+    CommissionHistory,
+    CommissionSchedule,
+    OrderSplit,
+)
+from hutong.commerce.order_lines import OrderLine
+from hutong.commerce.orders import Order, OrderState, Parties
+from hutong.protocol.errors import NotFoundError
+from hutong.store.tables import commission_schedules, order_refunds, orders
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    id: str
+    host: str
+    buyer: str
+    merchant: str
+    merchant_platform: str
+    wallet: str
+    carrier: str
+    carrier_service: str
+    creator: str
+    channel: Channel
+    placement_id: str
+    storefront_id: str
+    category: str
+    destination: dict[str, Any]
+    order: Order
+    payment_id: str
+    shipment_id: str
+    reservation: str
+    schedule_version: int | None
+    split: OrderSplit | None
+    refunded_after_split: int
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def state(self) -> OrderState:
+        return self.order.state
+
+    @property
+    def parties(self) -> Parties:
+        return Parties(
+            host=self.host,
+            merchant_platform=self.merchant_platform,
+            merchant=self.merchant,
+            wallet=self.wallet,
+            carrier=self.carrier or None,
+        )
+
+    def involves(self, subscriber_id: str) -> bool:
+        return subscriber_id in {
+            self.host,
+            self.merchant,
+            self.merchant_platform,
+            self.wallet,
+            self.carrier,
+            self.creator,
+        } - {""}
+
+    def to_dict(self) -> dict[str, Any]:
+        order = self.order
+        return {
+            "id": self.id,
+            "state": order.state.value,
+            "host": self.host,
+            "buyer": self.buyer,
+            "merchant": self.merchant,
+            "merchant_platform": self.merchant_platform,
+            "wallet": self.wallet,
+            "carrier": self.carrier,
+            "carrier_service": self.carrier_service,
+            "creator": self.creator or None,
+            "channel": self.channel.value,
+            "placement_id": self.placement_id or None,
+            "storefront_id": self.storefront_id or None,
+            "category": self.category,
+            "destination": self.destination,
+            "lines": [
+                {
+                    "sku_id": line.sku_id,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price_shown,
+                    "refunded": refunded,
+                }
+                for line, refunded in zip(order.lines, order.refunded, strict=True)
+            ],
+            "total": order.total,
+            "paid": order.paid,
+            "refunded": order.refunded_total,
+            "pay_by": _iso(order.pay_by),
+            "confirm_by": _iso(order.confirm_by),
+            "refund_requested": None
+            if order.requested is None
+            else {
+                line.sku_id: fen
+                for line, fen in zip(order.lines, order.requested, strict=True)
+                if fen
+            },
+            "payment_id": self.payment_id or None,
+            "shipment_id": self.shipment_id or None,
+            "split": None if self.split is None else self.split.as_dict(),
+            "commission_schedule_version": self.schedule_version,
+            "reason": self.reason or None,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _lines_json(lines: tuple[OrderLine, ...]) -> str:
+    return json.dumps(
+        [
+            {"sku_id": line.sku_id, "quantity": line.quantity, "unit_price": line.unit_price_shown}
+            for line in lines
+        ]
+    )
+
+
+def _order_values(order: Order) -> dict[str, Any]:
+    return {
+        "lines": _lines_json(order.lines),
+        "state": order.state.value,
+        "total": order.total,
+        "paid": order.paid,
+        "refunded": json.dumps(list(order.refunded)),
+        "pay_by": order.pay_by,
+        "confirm_by": order.confirm_by,
+        "carrier_booked": order.carrier_booked,
+        "requested": None if order.requested is None else json.dumps(list(order.requested)),
+        "resume": None if order.resume is None else order.resume.value,
+        "requested_at": order.requested_at,
+    }
+
+
+def _row(row: Any) -> OrderRow:
+    lines = tuple(
+        OrderLine(item["sku_id"], item["quantity"], item["unit_price"])
+        for item in json.loads(row.lines)
+    )
+    order = Order(
+        lines=lines,
+        state=OrderState(row.state),
+        paid=row.paid,
+        refunded=tuple(json.loads(row.refunded)),
+        pay_by=row.pay_by,
+        confirm_by=row.confirm_by,
+        carrier_booked=bool(row.carrier_booked),
+        requested=None if row.requested is None else tuple(json.loads(row.requested)),
+        resume=None if row.resume is None else OrderState(row.resume),
+        requested_at=row.requested_at,
+    )
+    return OrderRow(
+        id=row.id,
+        host=row.host,
+        buyer=row.buyer,
+        merchant=row.merchant,
+        merchant_platform=row.merchant_platform,
+        wallet=row.wallet,
+        carrier=row.carrier,
+        carrier_service=row.carrier_service,
+        creator=row.creator,
+        channel=Channel(row.channel),
+        placement_id=row.placement_id,
+        storefront_id=row.storefront_id,
+        category=row.category,
+        destination=json.loads(row.destination),
+        order=order,
+        payment_id=row.payment_id,
+        shipment_id=row.shipment_id,
+        reservation=row.reservation,
+        schedule_version=row.schedule_version,
+        split=None if row.split is None else OrderSplit(**json.loads(row.split)),
+        refunded_after_split=row.refunded_after_split,
+        reason=row.reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def insert_order(conn: AsyncConnection, row: OrderRow) -> None:
+    await conn.execute(
+        insert(orders),
+        {
+            "id": row.id,
+            "host": row.host,
+            "buyer": row.buyer,
+            "merchant": row.merchant,
+            "merchant_platform": row.merchant_platform,
+            "wallet": row.wallet,
+            "carrier": row.carrier,
+            "carrier_service": row.carrier_service,
+            "creator": row.creator,
+            "channel": row.channel.value,
+            "placement_id": row.placement_id,
+            "storefront_id": row.storefront_id,
+            "category": row.category,
+            "destination": json.dumps(row.destination, ensure_ascii=False),
+            "payment_id": row.payment_id,
+            "shipment_id": row.shipment_id,
+            "reservation": row.reservation,
+            "schedule_version": row.schedule_version,
+            "split": None if row.split is None else json.dumps(row.split.as_dict()),
+            "refunded_after_split": row.refunded_after_split,
+            "reason": row.reason,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            **_order_values(row.order),
+        },
+    )
+
+
+async def find_order(
+    conn: AsyncConnection, order_id: str, *, lock: bool = False
+) -> OrderRow | None:
+    query = select(orders).where(orders.c.id == order_id)
+    if lock:
+        query = query.with_for_update()
+    found = (await conn.execute(query)).first()
+    return None if found is None else _row(found)
+
+
+async def require_order(conn: AsyncConnection, order_id: str, *, lock: bool = False) -> OrderRow:
+    found = await find_order(conn, order_id, lock=lock)
+    if found is None:
+        raise NotFoundError(f"no order {order_id}", code="unknown_order")
+    return found
+
+
+async def save(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
+) -> OrderRow:
+    """Store `order` (what an event made of `row`'s) and any other changed columns."""
+    values = _order_values(order) | {"updated_at": now}
+    changed = replace(row, order=order, updated_at=now, **more)
+    if "split" in more:
+        values["split"] = None if changed.split is None else json.dumps(changed.split.as_dict())
+    for name in ("shipment_id", "schedule_version", "refunded_after_split", "reason"):
+        if name in more:
+            values[name] = more[name]
+    await conn.execute(update(orders).where(orders.c.id == row.id).values(values))
+    return changed
+
+
+async def order_by_shipment(conn: AsyncConnection, shipment_id: str) -> OrderRow | None:
+    found = (
+        await conn.execute(
+            select(orders).where(orders.c.shipment_id == shipment_id).with_for_update()
+        )
+    ).first()
+    return None if found is None else _row(found)
+
+
+async def due_orders(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[str]:
+    """Reserved orders past their pay deadline and delivered ones past the confirmation window."""
+    unpaid = select(orders.c.id).where(
+        orders.c.state == OrderState.RESERVED.value, orders.c.pay_by <= now
+    )
+    unconfirmed = select(orders.c.id).where(
+        orders.c.state == OrderState.DELIVERED.value, orders.c.confirm_by <= now
+    )
+    ids = list((await conn.execute(unpaid.limit(limit))).scalars())
+    ids += list((await conn.execute(unconfirmed.limit(limit))).scalars())
+    return ids[:limit]
+
+
+async def list_orders(
+    conn: AsyncConnection, party: str | None, *, state: str | None = None, limit: int = 100
+) -> list[OrderRow]:
+    query = select(orders).order_by(orders.c.created_at.desc(), orders.c.id).limit(limit)
+    if party is not None:
+        query = query.where(
+            (orders.c.host == party)
+            | (orders.c.merchant == party)
+            | (orders.c.merchant_platform == party)
+            | (orders.c.wallet == party)
+            | (orders.c.carrier == party)
+            | (orders.c.creator == party)
+        )
+    if state is not None:
+        query = query.where(orders.c.state == state)
+    return [_row(found) for found in (await conn.execute(query)).all()]
+
+
+# -- refunds --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefund:
+    refund_id: str
+    amount: int
+    lines: dict[str, int]
+    reversal: OrderSplit | None
+
+
+async def find_refund(conn: AsyncConnection, order_id: str, refund_id: str) -> OrderRefund | None:
+    found = (
+        await conn.execute(
+            select(order_refunds).where(
+                order_refunds.c.order_id == order_id, order_refunds.c.refund_id == refund_id
+            )
+        )
+    ).first()
+    if found is None:
+        return None
+    return OrderRefund(
+        refund_id=found.refund_id,
+        amount=found.amount,
+        lines=json.loads(found.lines),
+        reversal=None if found.reversal is None else OrderSplit(**json.loads(found.reversal)),
+    )
+
+
+async def insert_refund(
+    conn: AsyncConnection, order_id: str, refund: OrderRefund, now: datetime
+) -> None:
+    await conn.execute(
+        insert(order_refunds),
+        {
+            "order_id": order_id,
+            "refund_id": refund.refund_id,
+            "amount": refund.amount,
+            "lines": json.dumps(refund.lines),
+            "reversal": None if refund.reversal is None else json.dumps(refund.reversal.as_dict()),
+            "created_at": now,
+        },
+    )
+
+
+# -- commission schedules ---------------------------------------------------------------------
+
+
+def _schedule_json(schedule: CommissionSchedule) -> str:
+    document = schedule.to_dict()
+    for name in ("host", "valid_from", "version", "declared_at"):
+        document.pop(name)
+    return json.dumps(document, ensure_ascii=False)
+
+
+def _schedule(row: Any) -> CommissionSchedule:
+    document = json.loads(row.rule)
+    return CommissionSchedule(
+        host=row.host,
+        valid_from=row.valid_from,
+        version=row.version,
+        declared_at=row.declared_at.date(),
+        take_rates={
+            (item["category"], Channel(item["channel"])): item["bps"]
+            for item in document["take_rates"]
+        },
+        channel_rates={Channel(ch): bps for ch, bps in document["channel_rates"].items()},
+        default_take_bps=document["default_take_bps"],
+        creator_rates=document["creator_rates"],
+        default_creator_bps=document["default_creator_bps"],
+        note=document.get("note", ""),
+    )
+
+
+async def commission_history(conn: AsyncConnection, host: str) -> CommissionHistory:
+    rows = (
+        await conn.execute(
+            select(commission_schedules)
+            .where(commission_schedules.c.host == host)
+            .order_by(commission_schedules.c.version)
+        )
+    ).all()
+    return CommissionHistory(host, [_schedule(row) for row in rows])
+
+
+async def declare_schedule(
+    conn: AsyncConnection, schedule: CommissionSchedule, now: datetime
+) -> CommissionSchedule:
+    """Append `schedule` as the host's next version (the row lock-free unique key orders races)."""
+    history = await commission_history(conn, schedule.host)
+    stored = history.declare(replace(schedule, version=0, declared_at=now.date()))
+    await conn.execute(
+        insert(commission_schedules),
+        {
+            "host": stored.host,
+            "version": stored.version,
+            "rule": _schedule_json(stored),
+            "valid_from": stored.valid_from,
+            "declared_at": now,
+        },
+    )
+    return stored
+
+
+def today(now: datetime) -> date:
+    return now.date()
