@@ -32,6 +32,7 @@ from hutong.api.routes import (
     payments,
     points,
     public,
+    settlement,
     transfers,
 )
 from hutong.api.services import Services
@@ -160,6 +161,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *app_links.public_handlers,
             commerce.participant_router,
             commerce.operator_router,
+            settlement.operator_router,
+            settlement.participant_router,
             PrometheusController,
         ],
         state=State({"services": services}),
