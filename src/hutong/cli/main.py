@@ -15,6 +15,7 @@ from hutong.cli import (
     payments,
     points,
     serve,
+    settle,
     sign,
     transfers,
 )
@@ -38,6 +39,8 @@ app.add_typer(logistics.pickup_app, name="pickup")
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
 app.add_typer(transfers.app, name="transfer")
+app.add_typer(settle.app, name="settle")
+app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)

@@ -76,6 +76,7 @@ async def close(
 
 
 async def settle(services: Services, wanted: str) -> store.StoredWindow:
+    await _ensure_first(services)
     with refusals():
         async with services.db.transaction() as conn:
             return await store.settle_window(conn, wanted, services.clock())
@@ -94,7 +95,16 @@ async def windows(services: Services) -> list[store.StoredWindow]:
     return found
 
 
+async def _ensure_first(services: Services) -> None:
+    """Make window 1 when there is no window yet (a read names the implicit open window)."""
+    async with services.db.read() as conn:
+        if await store.list_windows(conn):
+            return
+    await windows(services)
+
+
 async def detail(services: Services, wanted: str) -> store.WindowDetail:
+    await _ensure_first(services)
     with refusals():
         async with services.db.read() as conn:
             return await store.window_detail(conn, wanted)
@@ -102,6 +112,7 @@ async def detail(services: Services, wanted: str) -> store.WindowDetail:
 
 async def participant_file(services: Services, wanted: str, participant: str) -> SettlementFile:
     """`participant`'s file of a closed window (404 for an owner of no ledger account)."""
+    await _ensure_first(services)
     with refusals():
         async with services.db.read() as conn:
             await store.require_window(conn, wanted)

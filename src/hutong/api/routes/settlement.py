@@ -172,7 +172,10 @@ async def show(state: State, window_id: FromPath[str]) -> WindowDetailOut:
     summary="A participant's settlement file (csv or json)",
 )
 async def operator_file(
-    state: State, window_id: FromPath[str], participant: FromPath[str], format: FromQuery[str] = "csv"
+    state: State,
+    window_id: FromPath[str],
+    participant: FromPath[str],
+    format: FromQuery[str] = "csv",
 ) -> Response[str]:
     fmt = _format(format)
     found = await service.participant_file(services_of(state), window_id, participant)
