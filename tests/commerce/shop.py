@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from hutong.client import Client
+from hutong.client import Client, encode_json
 from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.check import check_ledger
 from hutong.ledger.store import get_account
+from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import new_key_pair
 from hutong.world.carriers import tracking_payload
@@ -33,7 +34,7 @@ from hutong.world.demo_logistics import CARRIERS, STATION
 from hutong.world.reference import CarrierDesk, ReferenceWorld
 from hutong.world.stock import StockDesk
 from hutong.world.wallets import WalletDesk
-from tests.conftest import Switch
+from tests.conftest import Clock, Switch
 
 DOUYIN, KUAISHOU, JD, TAOBAO = "douyin.example", "kuaishou.example", "jd.example", "taobao.example"
 JD_BEAUTY, TEA_HOUSE = "jd-beauty.example", "tea-house.example"
@@ -51,6 +52,7 @@ class Shop:
     switch: Switch
     world: ReferenceWorld
     clients: dict[str, Client] = field(default_factory=dict)
+    clock: Clock | None = None
     storefront: str = ""
     placement: str = ""
 
@@ -66,13 +68,32 @@ class Shop:
     async def post(
         self, sender: str, path: str, message: dict[str, Any], *, message_id: str | None = None
     ) -> httpx.Response:
-        return await self.clients[sender].post(path, message, message_id=message_id)
+        """A signed POST, signed at the switch's clock (which tests move)."""
+        body = encode_json(request_envelope(message, message_id=message_id or new_id("msg")))
+        return await self.send(sender, "POST", path, body)
+
+    async def send(self, sender: str, method: str, path: str, body: bytes = b"") -> httpx.Response:
+        client = self.clients[sender]
+        created = self.clock.unix if self.clock is not None else None
+        headers = client.sign(body, created=created)
+        return await client.http.request(
+            method, f"{client.base_url}{path}", content=body, headers=headers
+        )
+
+    async def get(self, reader: str, path: str) -> httpx.Response:
+        return await self.send(reader, "GET", path)
 
     async def order(self, **changes: Any) -> httpx.Response:
         """Douyin orders 1 serum and 2 creams from JD Beauty's storefront for buyer b-1."""
         message = order_message(storefront_id=self.storefront) | changes
         host = message.pop("host", DOUYIN)
-        return await self.post(host, "/v1/orders", message, message_id=message.pop("mid", None))
+        return await self.post(host, "/v1/orders", message)
+
+    def order_body(self, message_id: str, **changes: Any) -> tuple[str, bytes]:
+        """The host and the exact bytes of an order request, to send (and resend) as they are."""
+        message = order_message(storefront_id=self.storefront) | changes
+        host = message.pop("host", DOUYIN)
+        return host, encode_json(request_envelope(message, message_id=message_id))
 
     async def placed(self, **changes: Any) -> dict[str, Any]:
         response = await self.order(**changes)
@@ -87,20 +108,20 @@ class Shop:
         return order
 
     async def show(self, order_id: str, reader: str = DOUYIN) -> dict[str, Any]:
-        response = await self.clients[reader].get(f"/v1/orders/{order_id}")
+        response = await self.get(reader, f"/v1/orders/{order_id}")
         assert response.status_code == 200, response.text
         order: dict[str, Any] = response.json()["order"]
         return order
 
     async def track(self, order: dict[str, Any], code: str, sub_code: str, when: datetime) -> None:
-        shipment = (await self.clients[order["merchant"]].get(
-            f"/v1/shipments/{order['shipment_id']}"
-        )).json()
+        shipment = (
+            await self.clients[order["merchant"]].get(f"/v1/shipments/{order['shipment_id']}")
+        ).json()
         carrier = order["carrier"]
         payload = tracking_payload(
             carrier, shipment["tracking_number"], code, sub_code, when, new_id("ev")
         )
-        response = await self.clients[carrier].post("/v1/tracking", payload)
+        response = await self.post(carrier, "/v1/tracking", payload)
         assert response.status_code == 200, response.text
 
     async def paid(self, **changes: Any) -> dict[str, Any]:
@@ -174,10 +195,12 @@ async def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def shop(switch: Switch, world: tuple[ReferenceWorld, str]) -> AsyncIterator[Shop]:
+async def shop(
+    switch: Switch, world: tuple[ReferenceWorld, str], clock: Clock
+) -> AsyncIterator[Shop]:
     reference, url = world
     http = httpx.AsyncClient(timeout=30)
-    net = Shop(switch, reference)
+    net = Shop(switch, reference, clock=clock)
 
     async def join(subscriber_id: str, role: str) -> Client:
         pair = new_key_pair()

@@ -69,3 +69,97 @@ async def test_a_storefront_order_goes_from_reserved_to_completed_and_everyone_i
     assert await shop.balance(carrier_fees_account(JDL)) == split["carrier_fee"]
     assert await shop.balance(wallet_fees(ALIPAY)) == split["wallet_fee"]
     assert await shop.balance(merchant_receivable(JD_BEAUTY)) == split["merchant"]
+
+
+# -- refusals at the door: nothing is held ---------------------------------------------------
+
+
+async def nothing_held(shop: Shop, before: dict[str, int]) -> None:
+    after = await row_counts(shop.switch.services)
+    for table in ("payments", "ledger_transfers", "order_refunds"):
+        assert after[table] == before[table], table
+    assert shop.wallet(ALIPAY).holds == {}
+    assert (shop.stock(JD, JD_BEAUTY, SERUM), shop.stock(JD, JD_BEAUTY, CREAM)) == (10, 5)
+
+
+async def test_a_price_changed_since_it_was_shown_is_refused_and_nothing_is_held(
+    shop: Shop,
+) -> None:
+    shop.world.stores[JD].offer(JD_BEAUTY, CREAM, 10_900, 5)
+    before = await row_counts(shop.switch.services)
+
+    host, body_bytes = shop.order_body("m-price")
+    response = await shop.send(host, "POST", "/v1/orders", body_bytes)
+
+    body = refused(response, 409, "price_changed")
+    assert "shown at 9900 fen, now 10900 fen" in body["error"]["message"]
+    assert body["order"]["state"] == "cancelled" and body["order"]["reason"] == "price_changed"
+    await nothing_held(shop, before)
+    again = await shop.send(host, "POST", "/v1/orders", body_bytes)
+    assert (again.status_code, again.json()) == (409, body)
+    assert again.headers["x-hutong-replay"] == "true"
+
+
+async def test_stock_short_or_an_offer_gone_is_refused_with_its_own_code(shop: Shop) -> None:
+    shop.world.stores[JD].offer(JD_BEAUTY, CREAM, 9_900, 1)
+    refused(await shop.order(), 409, "out_of_stock")
+    del shop.world.stores[JD].offers[JD_BEAUTY][CREAM]
+    refused(await shop.order(), 409, "unknown_offer")
+    assert shop.stock(JD, JD_BEAUTY, SERUM) == 10
+
+
+async def test_a_merchant_platform_that_does_not_answer_refuses_the_order_cleanly(
+    shop: Shop,
+) -> None:
+    shop.world.stores[JD].fail["reserve_stock"] = "down"
+    before = await row_counts(shop.switch.services)
+
+    host, body_bytes = shop.order_body("m-down")
+    response = await shop.send(host, "POST", "/v1/orders", body_bytes)
+    body = refused(response, 503, "merchant_platform_unavailable")
+
+    assert body["order"]["state"] == "cancelled"
+    await nothing_held(shop, before)
+    shop.world.stores[JD].fail.clear()
+    # The same request names the same order: it stays refused; a new one goes through.
+    again = await shop.send(host, "POST", "/v1/orders", body_bytes)
+    assert (again.status_code, again.json()) == (503, body)
+    assert (await shop.order()).status_code == 201
+    await shop.deliver_events()
+    cancels = [
+        e
+        for e in shop.world.inbox(JD).events
+        if e["context"]["action"] == "on_order" and e["message"]["order"]["state"] == "cancelled"
+    ]
+    assert [e["message"]["order"]["id"] for e in cancels] == [body["order"]["id"]]
+
+
+async def test_bad_orders_get_a_clear_error_and_write_nothing(shop: Shop) -> None:
+    before = await row_counts(shop.switch.services)
+    line = {"sku_id": SERUM, "quantity": 1, "unit_price": 19_900}
+    cases = [
+        ({"lines": []}, 422, "no_lines"),
+        ({"lines": [line | {"quantity": 0}]}, 422, "invalid_quantity"),
+        ({"lines": [line, line]}, 422, "duplicate_line"),
+        ({"lines": [line | {"unit_price": -5}]}, 422, "invalid_price"),
+        ({"buyer": ""}, 422, "invalid_buyer"),
+        ({"destination": {}}, 422, "invalid_destination"),
+        ({"destination": {"area_code": "11"}}, 422, "invalid_destination"),
+        ({"storefront_id": ""}, 422, "no_channel"),
+        ({"wallet": "nope.example"}, 404, "unknown_participant"),
+        ({"carrier": ALIPAY}, 422, "unknown_carrier"),
+        ({"payer": ""}, 422, "invalid_payer"),
+        ({"pay_within": 10}, 422, "invalid_deadline"),
+        ({"merchant": "nobody.example"}, 404, "unknown_merchant"),
+    ]
+    for changes, status, code in cases:
+        refused(await shop.order(**changes), status, code)
+    refused(await shop.order(host=JD_BEAUTY), 403, "wrong_role")
+    refused(await shop.order(host="kuaishou.example"), 403, "not_your_storefront")
+    after = await row_counts(shop.switch.services)
+    assert {t: after[t] - before[t] for t in ("orders", "payments", "ledger_transfers")} == {
+        "orders": 0,
+        "payments": 0,
+        "ledger_transfers": 0,
+    }
+    assert shop.world.stores[JD].reservations == {}

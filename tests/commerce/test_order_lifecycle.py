@@ -1,0 +1,321 @@
+"""An order's life after it is reserved: cancellations, timeouts, refunds, retries, who hears.
+
+Over real HTTP with the reference participants (`tests.commerce.shop`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from hutong.commerce.commissions import (
+    carrier_fees_account,
+    creator_commission_account,
+    host_commission_account,
+)
+from hutong.payments.deadlines import sweep_once
+from hutong.payments.legs import merchant_receivable, wallet_fees
+from tests.commerce.shop import (
+    ALIPAY,
+    AUDITOR,
+    CREAM,
+    DOUYIN,
+    JD,
+    JD_BEAUTY,
+    JDL,
+    KUAISHOU,
+    SERUM,
+    STREAMER,
+    TAOBAO,
+    TEA,
+    TEA_HOUSE,
+    WECHATPAY,
+    Shop,
+    tea_order,
+)
+from tests.conftest import Clock
+
+TOTAL = 19_900 + 2 * 9_900
+
+
+def refused(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code, response.text
+
+
+async def on_order(shop: Shop, recipient: str, order_id: str) -> list[tuple[str, str]]:
+    """(event, state) of each on_order event `recipient` received about `order_id`."""
+    await shop.deliver_events()
+    return [
+        (e["message"]["event"], e["message"]["order"]["state"])
+        for e in shop.world.inbox(recipient).events
+        if e["context"]["action"] == "on_order" and e["message"]["order"]["id"] == order_id
+    ]
+
+
+# -- cancelling ---------------------------------------------------------------------------------
+
+
+async def test_cancelling_a_reserved_order_voids_its_payment_and_gives_the_stock_back(
+    shop: Shop,
+) -> None:
+    order = await shop.placed()
+    cancelled = await shop.act(DOUYIN, order["id"], "cancel", reason="buyer_changed_mind")
+
+    assert (cancelled["state"], cancelled["reason"]) == ("cancelled", "buyer_changed_mind")
+    payment = (await shop.get(DOUYIN, f"/v1/payments/{order['payment_id']}")).json()["payment"]
+    assert payment["state"] == "voided"
+    assert await on_order(shop, JD, order["id"]) == [
+        ("reserve", "reserved"),
+        ("cancel", "cancelled"),
+    ]
+    assert (shop.stock(JD, JD_BEAUTY, SERUM), shop.stock(JD, JD_BEAUTY, CREAM)) == (10, 5)
+    assert await on_order(shop, ALIPAY, order["id"]) == [("cancel", "cancelled")]
+
+
+async def test_cancelling_a_paid_order_refunds_everything(shop: Shop) -> None:
+    order = await shop.paid()
+    cancelled = await shop.act(JD_BEAUTY, order["id"], "cancel")
+
+    assert (cancelled["state"], cancelled["refunded"]) == ("cancelled", TOTAL)
+    assert cancelled["reason"] == "cancelled_by_merchant"
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000
+    assert await shop.balance(merchant_receivable(JD_BEAUTY)) == 0
+    assert await shop.balance(wallet_fees(ALIPAY)) == 0
+
+
+async def test_cancelling_a_booked_parcel_cancels_it_with_the_carrier(shop: Shop) -> None:
+    order = await shop.paid()
+    booked = await shop.act(JD_BEAUTY, order["id"], "ship", origin="330106", weight_g=500)
+
+    await shop.act(DOUYIN, order["id"], "cancel")
+
+    shipment = (await shop.get(JD_BEAUTY, f"/v1/shipments/{booked['shipment_id']}")).json()
+    assert shipment["status"] == "cancelled"
+    assert shop.world.carriers[JDL].cancelled == {shipment["tracking_number"]}
+    assert ("cancel", "cancelled") in await on_order(shop, JDL, order["id"])
+
+
+async def test_an_order_cannot_be_cancelled_once_shipped(shop: Shop, clock: Clock) -> None:
+    order = await shop.shipped(clock.now)
+    response = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/cancel", {})
+    refused(response, 409, "cannot_cancel_after_shipping")
+    assert (await shop.show(order["id"]))["state"] == "shipped"
+
+
+# -- deadlines ----------------------------------------------------------------------------------
+
+
+async def test_an_unpaid_order_expires_and_releases_its_stock(shop: Shop, clock: Clock) -> None:
+    late = await shop.placed(pay_within=600)
+    on_time = await shop.placed(
+        pay_within=3_600, lines=[{"sku_id": SERUM, "quantity": 1, "unit_price": 19_900}]
+    )
+    assert shop.stock(JD, JD_BEAUTY, SERUM) == 8
+
+    clock.advance(599)
+    assert (await sweep_once(shop.switch.services))["orders"] == 0
+    clock.advance(1)
+    assert (await sweep_once(shop.switch.services))["orders"] == 1
+
+    expired = await shop.show(late["id"])
+    assert (expired["state"], expired["reason"]) == ("cancelled", "unpaid")
+    assert (await shop.show(on_time["id"]))["state"] == "reserved"
+    await shop.deliver_events()
+    assert (shop.stock(JD, JD_BEAUTY, SERUM), shop.stock(JD, JD_BEAUTY, CREAM)) == (9, 5)
+    refused(await shop.post(DOUYIN, f"/v1/orders/{late['id']}/pay", {}), 409, "order_cancelled")
+
+
+async def test_paying_at_the_deadline_is_refused(shop: Shop, clock: Clock) -> None:
+    order = await shop.placed(pay_within=600)
+    clock.advance(600)
+    refused(
+        await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}), 409, "reservation_expired"
+    )
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000
+
+
+async def test_a_delivered_order_nobody_confirms_completes_by_itself(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.delivered(clock.now)
+    clock.advance(7 * 86_400 - 1)
+    assert (await sweep_once(shop.switch.services))["orders"] == 0
+    clock.advance(1)
+    assert (await sweep_once(shop.switch.services))["orders"] == 1
+
+    done = await shop.show(order["id"])
+    assert done["state"] == "completed" and sum(done["split"].values()) == TOTAL
+    assert await shop.balance(host_commission_account(DOUYIN)) == done["split"]["host_commission"]
+
+
+# -- paying -------------------------------------------------------------------------------------
+
+
+async def test_a_retried_payment_charges_once(shop: Shop) -> None:
+    order = await shop.placed()
+    first = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}, message_id="pay-1")
+    assert first.status_code == 200, first.text
+    again = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}, message_id="pay-2")
+
+    refused(again, 409, "already_paid")
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - TOTAL
+
+
+async def test_a_buyer_without_the_money_keeps_the_order_reserved(shop: Shop) -> None:
+    order = await shop.placed(payer="u-poor")
+    refused(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}), 409, "insufficient_funds")
+    assert (await shop.show(order["id"]))["state"] == "reserved"
+    assert await shop.balance(merchant_receivable(JD_BEAUTY)) == 0
+
+
+async def test_only_the_host_pays_and_confirms_and_only_the_merchant_ships(shop: Shop) -> None:
+    order = await shop.placed()
+    refused(await shop.post(JD_BEAUTY, f"/v1/orders/{order['id']}/pay", {}), 403, "not_a_party")
+    await shop.act(DOUYIN, order["id"], "pay")
+    ship = {"origin": "330106", "weight_g": 500}
+    refused(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/ship", ship), 403, "not_a_party")
+    refused(await shop.post(JD_BEAUTY, f"/v1/orders/{order['id']}/confirm", {}), 403, "not_a_party")
+    refused(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/confirm", {}), 409, "not_shipped")
+
+
+@pytest.mark.parametrize("reader", [DOUYIN, JD, JD_BEAUTY, ALIPAY, JDL, AUDITOR])
+async def test_an_order_is_read_by_those_it_involves_and_auditors(shop: Shop, reader: str) -> None:
+    order = await shop.placed()
+    assert (await shop.show(order["id"], reader))["id"] == order["id"]
+
+
+async def test_others_cannot_read_an_order(shop: Shop) -> None:
+    order = await shop.placed()
+    for outsider in (KUAISHOU, TAOBAO, WECHATPAY, TEA_HOUSE):
+        refused(await shop.get(outsider, f"/v1/orders/{order['id']}"), 403, "not_a_party")
+
+
+# -- who hears ----------------------------------------------------------------------------------
+
+
+async def test_each_move_reaches_the_parties_it_concerns_and_the_wallet_never_sees_the_address(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.completed(clock.now)
+
+    everyone = ["reserve", "pay", "book_carrier", "ship", "deliver", "confirm"]
+    for party in (DOUYIN, JD, JD_BEAUTY):
+        assert [e for e, _ in await on_order(shop, party, order["id"])] == everyone, party
+    assert [e for e, _ in await on_order(shop, ALIPAY, order["id"])] == ["pay"]
+    assert [e for e, _ in await on_order(shop, JDL, order["id"])] == [
+        "book_carrier",
+        "ship",
+        "deliver",
+    ]
+    for event in shop.world.inbox(ALIPAY).events:
+        if event["context"]["action"] == "on_order":
+            assert event["message"]["order"]["destination"] is None
+
+
+# -- refunds ------------------------------------------------------------------------------------
+
+
+async def test_a_partial_refund_before_completion_returns_to_where_the_order_was(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.shipped(clock.now)
+    asked = await shop.act(DOUYIN, order["id"], "refund-request", quantities={CREAM: 1})
+    assert (asked["state"], asked["refund_requested"]) == ("refund_requested", {CREAM: 9_900})
+
+    given = await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-1")
+
+    assert (given["state"], given["refunded"]) == ("shipped", 9_900)
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - TOTAL + 9_900
+    await shop.track(given, "60", "", clock.now)
+    done = await shop.act(DOUYIN, order["id"], "confirm")
+    assert sum(done["split"].values()) == TOTAL - 9_900
+    assert done["split"]["host_commission"] == (TOTAL - 9_900) * 500 // 10_000
+
+
+async def test_refunds_after_completion_reverse_the_split_to_the_fen(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.completed(clock.now)
+    split = order["split"]
+
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 7_001})
+    first = await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-1")
+    assert (first["state"], first["refunded"]) == ("partially_refunded", 7_001)
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 12_899, CREAM: 19_800})
+    last = await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-2")
+
+    assert (last["state"], last["refunded"]) == ("refunded", TOTAL)
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000
+    for account in (
+        host_commission_account(DOUYIN),
+        carrier_fees_account(JDL),
+        wallet_fees(ALIPAY),
+        merchant_receivable(JD_BEAUTY),
+    ):
+        assert await shop.balance(account) == 0, account
+    assert split["host_commission"] > 0
+
+
+async def test_a_refund_asked_again_under_its_id_pays_once(shop: Shop, clock: Clock) -> None:
+    order = await shop.completed(clock.now)
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={CREAM: 500})
+    path = f"/v1/orders/{order['id']}/refunds"
+    first = await shop.post(JD_BEAUTY, path, {"refund_id": "r-1"})
+    again = await shop.post(JD_BEAUTY, path, {"refund_id": "r-1"})
+
+    assert first.status_code == again.status_code == 200, again.text
+    assert first.json()["refund"] == again.json()["refund"]
+    assert (await shop.show(order["id"]))["refunded"] == 500
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - TOTAL + 500
+
+
+async def test_refusing_a_refund_request_lets_the_order_go_on(shop: Shop, clock: Clock) -> None:
+    order = await shop.delivered(clock.now)
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 100})
+    clock.advance(3_600)
+    closed = await shop.act(JD_BEAUTY, order["id"], "refund-request/close")
+
+    assert closed["state"] == "delivered" and closed["refunded"] == 0
+    # The confirmation clock stopped while the request was open.
+    assert closed["confirm_by"] > order["confirm_by"]
+
+
+async def test_refunds_are_refused_beyond_what_was_paid_and_without_a_request(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.completed(clock.now)
+    path = f"/v1/orders/{order['id']}"
+    refused(await shop.post(JD_BEAUTY, f"{path}/refunds", {}), 409, "no_refund_requested")
+    too_much = {"amounts": {SERUM: 19_901}}
+    refused(await shop.post(DOUYIN, f"{path}/refund-request", too_much), 409, "refund_exceeds_paid")
+    refused(
+        await shop.post(DOUYIN, f"{path}/refund-request", {"amounts": {"x-9": 1}}),
+        422,
+        "unknown_line",
+    )
+    refused(
+        await shop.post(DOUYIN, f"{path}/refund-request", {"quantities": {CREAM: 3}}),
+        422,
+        "invalid_quantity",
+    )
+    assert (await shop.show(order["id"]))["state"] == "completed"
+
+
+# -- a creator's placement ----------------------------------------------------------------------
+
+
+async def test_a_creators_live_cart_order_pays_the_creator_its_commission(
+    shop: Shop, clock: Clock
+) -> None:
+    changes: dict[str, Any] = tea_order(shop.placement)
+    order = await shop.completed(clock.now, **changes)
+
+    total = 3 * 5_000
+    assert (order["channel"], order["creator"]) == ("creator_placement", STREAMER)
+    assert order["split"]["creator_commission"] == total * 1_000 // 10_000
+    assert order["split"]["host_commission"] == total * 500 // 10_000
+    assert await shop.balance(creator_commission_account(STREAMER)) == total * 1_000 // 10_000
+    assert shop.stock(TAOBAO, TEA_HOUSE, TEA) == 17
