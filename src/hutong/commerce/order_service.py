@@ -1,48 +1,29 @@
-"""Orders across platforms: create (price check and stock reserved), pay, cancel, confirm, expire.
+"""Orders after they are taken: reading, paying, cancelling, confirming, deadlines.
 
-A host platform orders for its buyer from a merchant of any platform. Before
-anything is held the switch asks the merchant's platform (a signed decision
-call, ``reserve_stock``, see `hutong.world.stock` for the reference desk)
-what it offers now; a price that changed, a SKU gone or stock short since
-the buyer saw it is a refusal with that code (`check_prices`), and so is a
-platform that does not answer (``merchant_platform_unavailable``): the order
-is kept as ``cancelled`` with the reason, its message id answers the same
-again, and the merchant's platform is told, so a reservation it made late is
-given back. A reserved order has a payment (`hutong.payments.service`) for
-exactly its total, to be paid before ``pay_by``.
-
-Paying authorizes and captures with the buyer's wallet; cancelling voids or
-refunds it; confirming completes the order and splits the money
-(`hutong.commerce.order_completion`). Unpaid orders past their deadline are
-cancelled by the deadlines loop (`expire_due`), which also completes delivered
-orders nobody confirmed in time. Refunds are in `hutong.commerce.order_refunds`,
+Paying authorizes and captures with the buyer's wallet; cancelling (before
+shipping) voids or refunds it and gives the stock back (the merchant's
+platform hears ``on_order`` cancelled); confirming completes the order and
+splits the money (`hutong.commerce.order_completion`). Unpaid orders past
+their deadline are cancelled by the deadlines loop (`expire_due`), which also
+completes delivered orders nobody confirmed in time. Taking an order is in
+`hutong.commerce.order_intake`, refunds in `hutong.commerce.order_refunds`,
 shipping in `hutong.commerce.order_shipping`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
 from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
-from hutong.calls import CallFailed, call
 from hutong.commerce import order_store
-from hutong.commerce.commissions import Channel
 from hutong.commerce.order_completion import complete, ensure_split_accounts
-from hutong.commerce.order_lines import OrderError, OrderLine, price_problems
-from hutong.commerce.order_moves import moved, refused, require_party, step
+from hutong.commerce.order_moves import moved, require_party, step
 from hutong.commerce.order_store import OrderRow
-from hutong.commerce.orders import Order, OrderEvent, OrderState
-from hutong.commerce.storefront_store import get_storefront
-from hutong.commerce.storefronts import StorefrontStatus
-from hutong.links.store import placement_by_id
+from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.payments import service as payments
 from hutong.payments import store as payment_store
 from hutong.payments.states import PaymentState
@@ -50,318 +31,9 @@ from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
     HutongError,
-    ValidationError,
 )
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant, require_role
-from hutong.store.tables import offers
-
-#: How long a reserved order waits for payment, by default and at most.
-DEFAULT_PAY_WITHIN = 900
-MAX_PAY_WITHIN = 86_400
-MAX_BUYER_ID = 128
-DEFAULT_CATEGORY = "general"
-
-
-@dataclass(frozen=True, slots=True)
-class NewOrder:
-    """What a host sends to order for its buyer (see the API's schema)."""
-
-    buyer: str
-    merchant: str
-    lines: list[dict[str, Any]]
-    wallet: str
-    payer: str
-    carrier: str
-    destination: dict[str, Any]
-    carrier_service: str = ""
-    placement_id: str = ""
-    storefront_id: str = ""
-    pay_within: int = DEFAULT_PAY_WITHIN
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def order_id_for(host: str, message_id: str) -> str:
-    """The order's id, derived from the request (a retry names the same order)."""
-    digest = hashlib.blake2b(f"{host}|{message_id}".encode(), digest_size=12).hexdigest()
-    return f"ord_{digest}"
-
-
-def _lines(given: list[dict[str, Any]]) -> tuple[OrderLine, ...]:
-    try:
-        lines = tuple(
-            OrderLine(item.get("sku_id"), item.get("quantity"), item.get("unit_price"))  # type: ignore[arg-type]
-            for item in given
-        )
-        Order(lines=lines)  # one line per SKU, a total the ledger holds
-    except OrderError as error:
-        raise refused(error) from None
-    return lines
-
-
-def _destination(given: dict[str, Any]) -> dict[str, Any]:
-    point, area = given.get("pickup_point_id"), given.get("area_code")
-    if bool(point) == bool(area):
-        raise ValidationError(
-            "destination is a pickup_point_id, or an area_code with an address",
-            code="invalid_destination",
-        )
-    if point and not isinstance(point, str):
-        raise ValidationError("pickup_point_id is a string", code="invalid_destination")
-    if area and not (isinstance(area, str) and len(area) == 6 and area.isdigit()):
-        raise ValidationError("area_code is six digits such as 110105", code="invalid_destination")
-    address = given.get("address", {})
-    if not isinstance(address, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in address.items()
-    ):
-        raise ValidationError("address maps field names to strings", code="invalid_destination")
-    return {"pickup_point_id": point} if point else {"area_code": area, "address": address}
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """How the order came: its channel, and the creator and category it carries."""
-
-    channel: Channel
-    creator: str = ""
-    placement_id: str = ""
-    storefront_id: str = ""
-
-
-async def _origin(
-    services: Services, host: str, spec: NewOrder, merchant_platform: str, skus: set[str]
-) -> Origin:
-    if spec.storefront_id and spec.placement_id:
-        raise ValidationError(
-            "an order comes from a storefront or a placement, not both", code="invalid_origin"
-        )
-    async with services.db.read() as conn:
-        if spec.storefront_id:
-            storefront = await get_storefront(conn, spec.storefront_id)
-            if storefront.host != host or storefront.merchant != spec.merchant:
-                raise ForbiddenError(
-                    f"storefront {storefront.id} is {storefront.merchant}'s in {storefront.host}",
-                    code="not_your_storefront",
-                )
-            if storefront.status is not StorefrontStatus.APPROVED:
-                raise ConflictError(
-                    f"storefront {storefront.id} is {storefront.status.value}",
-                    code="storefront_not_open",
-                )
-            return Origin(Channel.STOREFRONT, storefront_id=storefront.id)
-        if spec.placement_id:
-            placement = await placement_by_id(conn, spec.placement_id)
-            if placement is None:
-                raise ValidationError(f"no placement {spec.placement_id}", code="unknown_placement")
-            if placement.host != host or placement.merchant != spec.merchant:
-                raise ForbiddenError(
-                    f"placement {placement.id} is {placement.merchant}'s on {placement.host}",
-                    code="not_your_placement",
-                )
-            if placement.sku_id not in skus:
-                raise ValidationError(
-                    f"placement {placement.id} places {placement.sku_id}, which is not ordered",
-                    code="placement_not_ordered",
-                )
-            creator = placement.placed_by if placement.placed_by != host else ""
-            channel = Channel.CREATOR_PLACEMENT if creator else Channel.LINK_PLACEMENT
-            if placement.storefront_id and not creator:
-                channel = Channel.STOREFRONT
-            return Origin(
-                channel,
-                creator=creator,
-                placement_id=placement.id,
-                storefront_id=placement.storefront_id or "",
-            )
-    if merchant_platform != host:
-        raise ValidationError(
-            f"{spec.merchant} sells on {merchant_platform}: an order in {host} comes from a "
-            "storefront or a placement",
-            code="no_channel",
-        )
-    return Origin(Channel.OWN_STORE)
-
-
-async def _category(services: Services, merchant: str, sku_id: str) -> str:
-    async with services.db.read() as conn:
-        category = await conn.scalar(
-            select(offers.c.category).where(
-                offers.c.merchant == merchant, offers.c.sku_id == sku_id
-            )
-        )
-    return str(category or DEFAULT_CATEGORY)
-
-
-async def _party_with_role(services: Services, subscriber_id: str, role: Role, code: str) -> None:
-    async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
-    if not participant.has_role(role):
-        raise ValidationError(f"{subscriber_id} is not a {role.value}", code=code)
-
-
-async def _ask_stock(
-    services: Services, http: CallTransport, row: OrderRow
-) -> tuple[str, OrderError | None]:
-    """Ask the merchant's platform to reserve; (reservation, None) or ("", the refusal)."""
-    order = row.order
-    try:
-        answer = await call(
-            services,
-            http,
-            row.merchant_platform,
-            "reserve_stock",
-            {
-                "order_id": row.id,
-                "merchant": row.merchant,
-                "lines": [
-                    {"sku_id": x.sku_id, "quantity": x.quantity, "unit_price": x.unit_price_shown}
-                    for x in order.lines
-                ],
-            },
-            message_id=f"{row.id}.reserve",
-            timeout=services.settings.wallet_call_timeout,
-            attempts=services.settings.wallet_call_attempts,
-        )
-    except CallFailed as failure:
-        return "", OrderError(
-            "merchant_platform_unavailable",
-            f"{row.merchant_platform} did not answer the stock request ({failure.message})",
-        )
-    except HutongError as refusal:  # a signed refusal of the platform
-        return "", OrderError(refusal.code, f"{row.merchant_platform}: {refusal.message}")
-    current = answer.get("offers")
-    problems = price_problems(
-        order.lines,
-        {
-            sku: _Current(int(o.get("price", 0)), int(o.get("stock", 0)))
-            for sku, o in (current.items() if isinstance(current, dict) else [])
-            if isinstance(o, dict)
-        },
-    )
-    if problems:
-        return "", problems[0]
-    if answer.get("reserved") is not True:
-        return "", OrderError(
-            "reservation_refused", f"{row.merchant_platform} did not reserve the stock"
-        )
-    return str(answer.get("reservation") or row.id), None
-
-
-@dataclass(frozen=True, slots=True)
-class _Current:
-    price: int
-    stock: int
-
-
-async def create(
-    services: Services, http: CallTransport, sender: str, message_id: str, spec: NewOrder
-) -> Operation:
-    """An order by host `sender` for its buyer: checked, stock reserved, a payment waiting."""
-    await require_role(services.db, sender, Role.PLATFORM)
-    if not isinstance(spec.buyer, str) or not 1 <= len(spec.buyer) <= MAX_BUYER_ID:
-        raise ValidationError(
-            f"buyer is the host's pseudonymous id, 1 to {MAX_BUYER_ID} characters",
-            code="invalid_buyer",
-        )
-    if not 60 <= spec.pay_within <= MAX_PAY_WITHIN:
-        raise ValidationError(f"pay_within is 60 to {MAX_PAY_WITHIN} s", code="invalid_deadline")
-    lines = _lines(spec.lines)
-    destination = _destination(spec.destination)
-    async with services.db.read() as conn:
-        merchant_platform = await payment_store.home_platform(conn, spec.merchant)
-    origin = await _origin(
-        services, sender, spec, merchant_platform, {line.sku_id for line in lines}
-    )
-    await _party_with_role(services, spec.carrier, Role.CARRIER, "unknown_carrier")
-    order_id = order_id_for(sender, message_id)
-    await payments.wallet_profile_for(services, spec.wallet, "order")
-    await payments.check_wallet(services, spec.wallet, sender, merchant_platform, order_id)
-    if not spec.payer:
-        raise ValidationError("payer is the buyer's account at the wallet", code="invalid_payer")
-    now = services.clock()
-    row = OrderRow(
-        id=order_id,
-        host=sender,
-        buyer=spec.buyer,
-        merchant=spec.merchant,
-        merchant_platform=merchant_platform,
-        wallet=spec.wallet,
-        carrier=spec.carrier,
-        carrier_service=spec.carrier_service,
-        creator=origin.creator,
-        channel=origin.channel,
-        placement_id=origin.placement_id,
-        storefront_id=origin.storefront_id,
-        category=await _category(services, spec.merchant, lines[0].sku_id),
-        destination=destination,
-        order=Order(lines=lines),
-        payment_id="",
-        shipment_id="",
-        reservation="",
-        schedule_version=None,
-        split=None,
-        refunded_after_split=0,
-        reason="",
-        created_at=now,
-        updated_at=now,
-    )
-    reservation, problem = await _ask_stock(services, http, row)
-    if problem is not None:
-        return _refused_order(services, row, problem)
-    pay_by = now + timedelta(seconds=spec.pay_within)
-    payment = await payments.create(
-        services,
-        sender,
-        payments.NewPayment(
-            merchant=spec.merchant,
-            amount=row.order.total,
-            host=sender,
-            wallet=spec.wallet,
-            payer=spec.payer,
-            reference=order_id,
-            pay_within=spec.pay_within,
-        ),
-    )
-
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
-        at = services.clock()
-        _, created = await payment(conn)
-        placed = OrderRow(
-            **{
-                **_fields(row),
-                "reservation": reservation,
-                "payment_id": created["payment"]["id"],
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        await order_store.insert_order(conn, placed)
-        reserved = await moved(conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by})
-        return 201, {"order": reserved.to_dict(), "payment": created["payment"]}
-
-    return write
-
-
-def _fields(row: OrderRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in OrderRow.__dataclass_fields__}
-
-
-def _refused_order(services: Services, row: OrderRow, problem: OrderError) -> Operation:
-    """Keep the refused order as cancelled (with why), tell its parties, answer the refusal."""
-    error = refused(problem)
-    if problem.code == "merchant_platform_unavailable":
-        error = HutongError(problem.message, code=problem.code, status=503)
-
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
-        now = services.clock()
-        existing = await order_store.find_order(conn, row.id)
-        if existing is None:
-            await order_store.insert_order(conn, row)
-            existing = await moved(conn, row, OrderEvent.CANCEL, now, reason=problem.code)
-        return error.status_code, error.body() | {"order": existing.to_dict()}
-
-    return write
-
+from hutong.registry.service import require_participant
 
 # -- reading ----------------------------------------------------------------------------------
 

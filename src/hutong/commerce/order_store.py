@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -407,7 +407,3 @@ async def declare_schedule(
         },
     )
     return stored
-
-
-def today(now: datetime) -> date:
-    return now.date()

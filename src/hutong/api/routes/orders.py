@@ -27,7 +27,13 @@ from hutong.api.routes.orders_schemas import (
     SignedShip,
 )
 from hutong.api.routes.public import services_of
-from hutong.commerce import order_refunds, order_service, order_shipping, order_store
+from hutong.commerce import (
+    order_intake,
+    order_refunds,
+    order_service,
+    order_shipping,
+    order_store,
+)
 from hutong.commerce.commissions import CommissionSchedule
 from hutong.commerce.orders import OrderState
 from hutong.protocol.errors import ValidationError
@@ -43,7 +49,7 @@ async def create_order(state: State, request: Req) -> Response[bytes]:
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedOrder)).message
-    spec = order_service.NewOrder(
+    spec = order_intake.NewOrder(
         buyer=body.buyer,
         merchant=body.merchant,
         lines=[msgspec.structs.asdict(line) for line in body.lines],
@@ -60,7 +66,7 @@ async def create_order(state: State, request: Req) -> Response[bytes]:
         services,
         request,
         signed,
-        lambda: order_service.create(
+        lambda: order_intake.create(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
         ),
     )
