@@ -7,15 +7,21 @@ and ends with `all N steps passed` (exit 0) or `K step(s) failed` (exit 1).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hutong.ledger.reconciliation import parse_statement, reconcile
 from hutong.world.demo import STORY
+from hutong.world.demo_payments import yuan
+from hutong.world.demo_settlement import MONEY_FILE
 
 #: The demo takes a few seconds; this is the most a user should ever wait.
 BUDGET_SECONDS = 60
@@ -46,3 +52,43 @@ def test_the_demo_passes_every_step_of_the_story(tmp_path: Path) -> None:
     assert "✗" not in done.stdout, report
     assert elapsed < BUDGET_SECONDS, f"the demo took {elapsed:.1f}s\n{report}"
     assert (tmp_path / "hutong.db").is_file(), "--data-dir keeps the demo's database"
+    participants = _settlement_files_reconcile(tmp_path / "settlement")
+    _money_adds_up(json.loads((tmp_path / MONEY_FILE).read_text()), participants, done.stdout)
+
+
+def _settlement_files_reconcile(root: Path) -> set[str]:
+    """Every file reconciles as its own statement; its JSON agrees; all of them sum to zero."""
+    windows = sorted(root.iterdir())
+    assert windows, "no settlement window folder"
+    files = sorted(windows[-1].glob("*.csv"))
+    assert len(files) >= 9, files
+    everyone: defaultdict[str, int] = defaultdict(int)
+    for path in files:
+        statement = parse_statement(path.read_text(encoding="utf-8"))
+        assert not statement.errors, (path.name, statement.errors)
+        report = reconcile([s.entry for s in statement.lines], statement)
+        assert report.ok and report.summary["matched"] == len(statement.lines), path.name
+        nets: defaultdict[str, int] = defaultdict(int)
+        for line in statement.lines:
+            nets[line.entry.asset] += line.entry.signed
+            everyone[line.entry.asset] += line.entry.signed
+        document = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        assert document["participant"] == path.stem
+        assert {n["asset"]: n["net"] for n in document["net"]} == dict(nets), path.name
+    assert set(everyone.values()) == {0}, f"positions do not sum to zero: {dict(everyone)}"
+    return {path.stem for path in files}
+
+
+def _money_adds_up(money: dict[str, Any], participants: set[str], stdout: str) -> None:
+    """Each party's parts add up to what it received; all of it to what buyers kept paid."""
+    received = money["received"]
+    assert {"jd-beauty.example", "tea-house.example", "ks-creator.example"} <= {
+        r["participant"] for r in received
+    }
+    for row in received:
+        assert row["fen"] == sum(part["fen"] for part in row["from"]) > 0, row
+        assert row["participant"] in participants, f"no settlement file for {row}"
+        assert f"{row['participant']} " in stdout and yuan(row["fen"]) in stdout, row
+    total = sum(row["fen"] for row in received)
+    assert total == money["paid"] - money["refunded"] and money["refunded"] > 0, money
+    assert "Who received what" in stdout and yuan(total) in stdout

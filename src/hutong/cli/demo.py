@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from hutong import logs
 from hutong.cli._common import console
 from hutong.config import Settings, sqlite_url
 from hutong.world.demo import STORY, demo_settings, run_story
+from hutong.world.demo_payments import yuan
+from hutong.world.demo_settlement import MONEY_FILE, money_rows
 from hutong.world.story import StepResult
 
 
@@ -37,6 +40,7 @@ def demo(
         url = database_url or sqlite_url(folder)
         settings = demo_settings(url, folder)
         results = _run_with_progress(settings)
+        money = _money_table(folder) if all(r.ok for r in results) else None
     table = Table("", "step", "who", "what happened", "s", title="Hutong demo")
     for result in results:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
@@ -44,6 +48,8 @@ def demo(
     # Piped output (CI logs) gets a readable width instead of 80 columns.
     out = console if console.is_terminal else Console(width=140)
     out.print(table)
+    if money is not None:
+        out.print(money)
     failed = [r for r in results if not r.ok]
     if failed or len(results) != len(STORY):
         out.print(f"[red]{len(failed)} step(s) failed[/]")
@@ -67,3 +73,32 @@ def _run_with_progress(settings: Settings) -> list[StepResult]:
             progress.update(task, advance=1, description=result.title)
 
         return asyncio.run(run_story(settings, advance))
+
+
+def _money_table(folder: Path) -> Table | None:
+    """Who received what from the demo's orders (written by its last step)."""
+    path = folder / MONEY_FILE
+    if not path.is_file():
+        return None
+    money = json.loads(path.read_text(encoding="utf-8"))
+    orders = "; ".join(
+        f"#{o['number']} {o['merchant']} in {o['host']}: paid {yuan(o['paid'])}"
+        + (f", {yuan(o['refunded'])} refunded" if o["refunded"] else "")
+        for o in money["orders"]
+    )
+    table = Table(
+        "participant",
+        "received",
+        "from",
+        title="Who received what (settlement " + money["window"] + ")",
+        caption=orders,
+    )
+    for participant, received, sources in money_rows(money):
+        table.add_row(participant, received, sources)
+    total = sum(entry["fen"] for entry in money["received"])
+    table.add_row(
+        "[bold]total[/]",
+        f"[bold]{yuan(total)}[/]",
+        f"buyers paid {yuan(money['paid'])} less {yuan(money['refunded'])} refunded",
+    )
+    return table

@@ -30,7 +30,13 @@ from hutong.protocol.signing import new_key_pair
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys
-from hutong.world import demo_links, demo_logistics, demo_payments
+from hutong.world import (
+    demo_links,
+    demo_logistics,
+    demo_orders,
+    demo_payments,
+    demo_settlement,
+)
 from hutong.world.participants import SEED_PARTICIPANTS
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
@@ -314,6 +320,24 @@ STORY: tuple[Step, ...] = (
         "88vip, tencent-video",
         demo_payments.vip_points_for_tencent_video,
     ),
+    (
+        "Commission schedules and stock desks",
+        "douyin, kuaishou, jd, taobao",
+        demo_orders.schedules_and_stock_desks,
+    ),
+    (
+        "A Douyin buyer buys from JD Beauty",
+        "douyin, jd-beauty, alipay, jd-logistics",
+        demo_orders.douyin_buyer_buys_jd_beauty,
+    ),
+    (
+        "A Kuaishou creator sells Taobao tea",
+        "ks-creator, kuaishou, tea-house, jtexpress",
+        demo_orders.kuaishou_creator_sells_taobao_tea,
+    ),
+    ("A crushed box is refunded", "kuaishou, tea-house", demo_orders.crushed_box_refunded),
+    ("A settlement window closes", "operator", demo_settlement.window_closes),
+    ("Who received what", "everyone paid", demo_settlement.money_received),
 )
 
 
@@ -345,6 +369,8 @@ def demo_settings(database_url: str, data_dir: Any) -> Settings:
         delivery_base_delay=0.2,
         delivery_max_delay=1.0,
         delivery_poll_interval=0.05,
+        # The settlement window closes at most this long ago; the demo waits it out.
+        settlement_grace=1,
     )
 
 
