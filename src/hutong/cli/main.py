@@ -11,6 +11,7 @@ from hutong.cli import (
     ledger,
     links,
     logistics,
+    orders,
     participant,
     payments,
     points,
@@ -39,6 +40,7 @@ app.add_typer(logistics.pickup_app, name="pickup")
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
 app.add_typer(transfers.app, name="transfer")
+app.add_typer(orders.app, name="order")
 app.add_typer(settle.app, name="settle")
 app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)
