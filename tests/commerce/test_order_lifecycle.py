@@ -319,3 +319,35 @@ async def test_a_creators_live_cart_order_pays_the_creator_its_commission(
     assert order["split"]["host_commission"] == total * 500 // 10_000
     assert await shop.balance(creator_commission_account(STREAMER)) == total * 1_000 // 10_000
     assert shop.stock(TAOBAO, TEA_HOUSE, TEA) == 17
+
+
+async def test_the_recorded_reversal_is_what_the_ledger_moved_after_refunds_on_both_sides(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.delivered(clock.now)
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 100})
+    await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="before")
+    done = await shop.act(DOUYIN, order["id"], "confirm")
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 100})
+    response = await shop.post(
+        JD_BEAUTY, f"/v1/orders/{order['id']}/refunds", {"refund_id": "after"}
+    )
+    assert response.status_code == 200, response.text
+
+    reversal = response.json()["refund"]["reversal"]
+    assert sum(reversal.values()) == 100
+    assert await shop.balance(merchant_receivable(JD_BEAUTY)) == (
+        done["split"]["merchant"] - reversal["merchant"]
+    )
+    assert (
+        await shop.balance(wallet_fees(ALIPAY))
+        == done["split"]["wallet_fee"] - reversal["wallet_fee"]
+    )
+
+
+async def test_a_storefront_sells_only_its_catalog_at_its_prices(shop: Shop) -> None:
+    tea = {"sku_id": TEA, "quantity": 1, "unit_price": 5_000}
+    refused(await shop.order(lines=[tea]), 422, "not_in_storefront")
+    cheaper = {"sku_id": SERUM, "quantity": 1, "unit_price": 19_000}
+    refused(await shop.order(lines=[cheaper]), 409, "price_changed")
+    assert shop.world.stores[JD].reservations == {}

@@ -126,8 +126,13 @@ class Origin:
 
 
 async def _origin(
-    services: Services, host: str, spec: NewOrder, merchant_platform: str, skus: set[str]
+    services: Services,
+    host: str,
+    spec: NewOrder,
+    merchant_platform: str,
+    lines: tuple[OrderLine, ...],
 ) -> Origin:
+    skus = {line.sku_id for line in lines}
     if spec.storefront_id and spec.placement_id:
         raise ValidationError(
             "an order comes from a storefront or a placement, not both", code="invalid_origin"
@@ -145,6 +150,7 @@ async def _origin(
                     f"storefront {storefront.id} is {storefront.status.value}",
                     code="storefront_not_open",
                 )
+            _in_catalog(storefront.id, {i.sku_id: i.price for i in storefront.catalog}, lines)
             return Origin(Channel.STOREFRONT, storefront_id=storefront.id)
         if spec.placement_id:
             placement = await placement_by_id(conn, spec.placement_id)
@@ -177,6 +183,21 @@ async def _origin(
             code="no_channel",
         )
     return Origin(Channel.OWN_STORE)
+
+
+def _in_catalog(storefront: str, catalog: dict[str, int], lines: tuple[OrderLine, ...]) -> None:
+    """A storefront sells its catalog, at the prices it shows in the host."""
+    for line in lines:
+        if line.sku_id not in catalog:
+            raise ValidationError(
+                f"storefront {storefront} does not sell {line.sku_id}", code="not_in_storefront"
+            )
+        if catalog[line.sku_id] != line.unit_price_shown:
+            raise ConflictError(
+                f"{line.sku_id}: the storefront shows {catalog[line.sku_id]} fen, "
+                f"not {line.unit_price_shown}",
+                code="price_changed",
+            )
 
 
 async def _category(services: Services, merchant: str, sku_id: str) -> str:
@@ -266,9 +287,7 @@ async def create(
     destination = _destination(spec.destination)
     async with services.db.read() as conn:
         merchant_platform = await payment_store.home_platform(conn, spec.merchant)
-    origin = await _origin(
-        services, sender, spec, merchant_platform, {line.sku_id for line in lines}
-    )
+    origin = await _origin(services, sender, spec, merchant_platform, lines)
     await _party_with_role(services, spec.carrier, Role.CARRIER, "unknown_carrier")
     order_id = order_id_for(sender, message_id)
     await payments.wallet_profile_for(services, spec.wallet, "order")

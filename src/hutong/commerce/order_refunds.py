@@ -15,6 +15,7 @@ again and never pays twice.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,13 +24,15 @@ from hutong.api.idempotency import Operation
 from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.commerce import order_store
-from hutong.commerce.commissions import reversal_legs, reverse_split
+from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
 from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
 from hutong.commerce.order_lines import OrderError, quantity_refund
 from hutong.commerce.order_moves import moved, refused, require_party, step
 from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
 from hutong.payments import service as payments
+from hutong.payments import store as payment_store
+from hutong.payments.legs import fee_returned_after
 from hutong.payments.posting import post
 from hutong.protocol.errors import ConflictError, ValidationError
 
@@ -141,7 +144,7 @@ async def refund(
             raise ConflictError("the order was refunded meanwhile; ask again", code="order_changed")
         reversal = None
         if current.split is not None:
-            reversal = reverse_split(current.split, current.refunded_after_split, amount)
+            reversal = await _reversal(conn, current, amount)
             legs = reversal_legs(
                 order_id,
                 refund_id,
@@ -164,6 +167,26 @@ async def refund(
         return 200, {"order": done.to_dict(), "refund": _refund_out(record)}
 
     return write
+
+
+async def _reversal(conn: AsyncConnection, row: order_store.OrderRow, amount: int) -> OrderSplit:
+    """The parts a refund of `amount` after completion gives back, as the ledger will move them.
+
+    The wallet's part is what the payment returns of its fee (computed on the
+    whole capture, `fee_returned_after`), which can differ by a fen from the
+    split's share when part was refunded before completion; the merchant's
+    part absorbs the difference (both stay in the merchant's receivable, so
+    only this record changes).
+    """
+    assert row.split is not None
+    reversal = reverse_split(row.split, row.refunded_after_split, amount)
+    payment = await payment_store.require_payment(conn, row.payment_id)
+    returned = fee_returned_after(payment.fee, payment.captured, payment.refunded + amount)
+    fee_back = returned - payment.fee_returned
+    merchant = reversal.merchant + reversal.wallet_fee - fee_back
+    if merchant < 0:
+        return reversal
+    return replace(reversal, wallet_fee=fee_back, merchant=merchant)
 
 
 def _refund_out(record: OrderRefund) -> dict[str, Any]:
