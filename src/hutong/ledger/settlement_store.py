@@ -42,7 +42,9 @@ cutoff. If every ledger transaction commits within half the grace of reading
 its clock (the ledger commits in milliseconds), every seq at or below
 ``to_seq`` was taken before ``cutoff + grace/2`` by a transaction that started
 before that, and so has committed (or rolled back) by ``now``. Transfers with
-a seq above ``to_seq`` go to the next window. On SQLite one writer commits at
+a seq above ``to_seq`` go to the next window. The workers' clocks must agree
+to well within the grace too (the ledger's ``created_at`` comes from the
+worker that committed, the cutoff from the one that closes). On SQLite one writer commits at
 a time, so the question does not arise there.
 
 Sizes
