@@ -1,4 +1,4 @@
-"""Run reference wallets, membership programs and merchant platforms in their own process.
+"""Run reference wallets, programs, merchant platforms and carriers in their own process.
 
     python -m hutong.world.reference_server --config world.json --port 9100
 
@@ -10,7 +10,12 @@ The config is JSON::
      "programs": {"tencent-video.example": {"key_id": "k1", "private_key": "<base64>",
                                             "members": ["m1"]}},
      "stores": {"jd.example": {"key_id": "k1", "private_key": "<base64>",
-                               "offers": {"jd-beauty.example": {"sku-1": [1999, 100]}}}}}
+                               "offers": {"jd-beauty.example": {"sku-1": [1999, 100]}}}},
+     "carriers": {"jd-logistics.example": {"key_id": "k1", "private_key": "<base64>",
+                                           "tracking_prefix": "JDV"}}}
+
+A carrier's booking desk (`hutong.world.reference.CarrierDesk`) answers
+``book`` and ``cancel``; its tracking numbers are the prefix and a counter.
 
 Register each participant with callback URL `http://HOST:PORT/cb/<subscriber id>`.
 Only the URL and the participants' ids are printed, never a key.
@@ -26,7 +31,7 @@ from typing import Any
 import uvicorn
 
 from hutong.protocol.signing import Signer
-from hutong.world.reference import ReferenceWorld, reference_app
+from hutong.world.reference import CarrierDesk, ReferenceWorld, reference_app
 from hutong.world.stock import StockDesk
 from hutong.world.wallets import ProgramDesk, WalletDesk
 
@@ -52,6 +57,10 @@ def world_from_config(config: dict[str, Any]) -> ReferenceWorld:
             for sku_id, (price, stock) in offers.items():
                 desk.offer(str(merchant), str(sku_id), int(price), int(stock))
         world.stores[platform_id] = desk
+    for carrier_id, carrier in config.get("carriers", {}).items():
+        world.carriers[carrier_id] = CarrierDesk(
+            signer=_signer(carrier_id, carrier), tracking_prefix=str(carrier["tracking_prefix"])
+        )
     return world
 
 
@@ -66,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
     world = world_from_config(json.loads(args.config.read_text(encoding="utf-8")))
-    desks = ", ".join([*world.wallets, *world.programs, *world.stores]) or "none"
+    desks = ", ".join([*world.wallets, *world.programs, *world.stores, *world.carriers]) or "none"
     print(f"reference world on http://{args.host}:{args.port}/cb/<id>; desks: {desks}", flush=True)
     uvicorn.run(reference_app(world), host=args.host, port=args.port, log_level="warning")
 
