@@ -12,6 +12,7 @@ shipping in `hutong.commerce.order_shipping`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -69,8 +70,9 @@ async def pay(
         authorized = await payments.authorize(
             services, http, row.host, row.payment_id, attempt=attempt
         )
-        async with services.db.transaction() as conn:
-            await authorized(conn)
+        # Through the group commit, which runs a deadlock victim again (the hold locks
+        # ledger accounts that other orders' writes lock too).
+        await services.batcher().run(authorized)
     capture = await payments.capture(services, http, row.host, row.payment_id, None)
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
@@ -168,20 +170,34 @@ async def expire_due(services: Services, limit: int = 200) -> int:
             row = await _current(services, order_id)
             if row.state is OrderState.DELIVERED:
                 await ensure_split_accounts(services.db, row, now)
-                async with services.db.transaction() as conn:
-                    current = await order_store.require_order(conn, order_id, lock=True)
-                    await complete(conn, current, OrderEvent.EXPIRE, services.clock())
+                await services.batcher().run(_completes(services, order_id))
             else:
                 money = await _undo_payment(services, call_transport(), row)
-                async with services.db.transaction() as conn:
-                    current = await order_store.require_order(conn, order_id, lock=True)
-                    if money is not None:
-                        await money(conn)
-                    await moved(conn, current, OrderEvent.EXPIRE, services.clock(), reason="unpaid")
+                await services.batcher().run(_expires(services, order_id, money))
         except HutongError:
             continue  # moved on meanwhile (paid, cancelled), or a wallet that did not answer
         expired += 1
     return expired
+
+
+def _completes(services: Services, order_id: str) -> Callable[[AsyncConnection], Awaitable[None]]:
+    async def write(conn: AsyncConnection) -> None:
+        current = await order_store.require_order(conn, order_id, lock=True)
+        await complete(conn, current, OrderEvent.EXPIRE, services.clock())
+
+    return write
+
+
+def _expires(
+    services: Services, order_id: str, money: Operation | None
+) -> Callable[[AsyncConnection], Awaitable[None]]:
+    async def write(conn: AsyncConnection) -> None:
+        current = await order_store.require_order(conn, order_id, lock=True)
+        if money is not None:
+            await money(conn)
+        await moved(conn, current, OrderEvent.EXPIRE, services.clock(), reason="unpaid")
+
+    return write
 
 
 async def list_for(
