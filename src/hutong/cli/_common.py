@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
+from hutong.api.outgoing import close_call_transport
 from hutong.api.services import Services
 from hutong.config import Settings, load_settings
 from hutong.protocol.errors import HutongError
@@ -40,6 +41,7 @@ def with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool = T
         try:
             return await work(services)
         finally:
+            await close_call_transport()  # the calls a command made to participants
             await services.db.dispose()
 
     try:
