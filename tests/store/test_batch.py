@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.store.batch import WriteBatcher
+from hutong.store.batch import REQUEUES_ON_CONFLICT, RETRIES_ON_CONFLICT, WriteBatcher
 from hutong.store.db import Database
 from hutong.store.tables import switch_keys
 
@@ -146,11 +146,35 @@ async def test_a_deadlock_victim_runs_again_and_commits_once(db: Database) -> No
 
 async def test_a_write_that_keeps_deadlocking_fails_with_its_error(db: Database) -> None:
     batcher = WriteBatcher(db, parallel=1)
+    tries: list[int] = []
 
     async def always(conn: AsyncConnection) -> str:
+        tries.append(1)
         raise DBAPIError("UPDATE ...", {}, _Deadlock("deadlock detected"))
 
     with pytest.raises(DBAPIError):
         await batcher.run(always)
     assert await _count(db) == 0
+    # Each batch: the optimistic pass and every savepoint retry; then later batches.
+    per_batch = 1 + RETRIES_ON_CONFLICT + 1
+    assert len(tries) == per_batch * (1 + REQUEUES_ON_CONFLICT)
+    await batcher.close()
+
+
+async def test_a_write_that_loses_every_retry_in_its_batch_commits_in_a_later_one(
+    db: Database,
+) -> None:
+    """Retried in one transaction it may meet the same other batch every time; the next won't."""
+    batcher = WriteBatcher(db, parallel=1)
+    tries: list[int] = []
+
+    async def unlucky(conn: AsyncConnection) -> str:
+        tries.append(1)
+        await _insert(conn, f"try-{len(tries)}")
+        if len(tries) <= 1 + RETRIES_ON_CONFLICT + 1:  # the whole first batch
+            raise DBAPIError("UPDATE ...", {}, _Deadlock("deadlock detected"))
+        return "done"
+
+    assert await batcher.run(unlucky) == "done"
+    assert await _count(db) == 1
     await batcher.close()

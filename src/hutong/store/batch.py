@@ -33,6 +33,8 @@ T = TypeVar("T")
 #: How often a write chosen as a deadlock victim (or failing serialization) is
 #: run again in the savepoint pass before its error is returned.
 RETRIES_ON_CONFLICT = 3
+#: How many later batches a write that keeps losing deadlocks may move to.
+REQUEUES_ON_CONFLICT = 3
 #: PostgreSQL's deadlock_detected and serialization_failure.
 _CONFLICT_STATES = frozenset({"40P01", "40001"})
 
@@ -60,6 +62,7 @@ class _Pending:
     write: Write
     recover: Recover | None
     future: asyncio.Future[Any]
+    requeued: int = 0
 
 
 class _DeferredInserts:
@@ -193,6 +196,12 @@ class WriteBatcher:
         self.writes += len(batch)
         for pending, (ok, value) in zip(batch, outcomes, strict=True):
             if pending.future.done():  # the caller went away
+                continue
+            if not ok and is_lock_conflict(value) and pending.requeued < REQUEUES_ON_CONFLICT:
+                # Retried in this transaction, it kept meeting the same batch holding
+                # the other locks; a later batch meets others (nothing of it was kept).
+                pending.requeued += 1
+                await self._gatherer.put(pending)
                 continue
             if ok:
                 pending.future.set_result(value)
