@@ -351,3 +351,36 @@ async def test_a_storefront_sells_only_its_catalog_at_its_prices(shop: Shop) -> 
     cheaper = {"sku_id": SERUM, "quantity": 1, "unit_price": 19_000}
     refused(await shop.order(lines=[cheaper]), 409, "price_changed")
     assert shop.world.stores[JD].reservations == {}
+
+
+async def test_a_parcel_delivered_while_a_refund_is_requested_moves_the_order_when_it_ends(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.shipped(clock.now)
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={CREAM: 9_900})
+    await shop.track(order, "60", "", clock.now)
+    assert (await shop.show(order["id"]))["state"] == "refund_requested"
+
+    refunded = await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-1")
+
+    assert (refunded["state"], refunded["refunded"]) == ("delivered", 9_900)
+    done = await shop.act(DOUYIN, order["id"], "confirm")
+    assert sum(done["split"].values()) == TOTAL - 9_900
+
+
+async def test_a_parcel_picked_up_while_a_refund_is_requested_ships_the_order_once_refused(
+    shop: Shop, clock: Clock
+) -> None:
+    order = await shop.paid()
+    booked = await shop.act(JD_BEAUTY, order["id"], "ship", origin="330106", weight_g=500)
+    await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 100})
+    await shop.track(booked, "20", "", clock.now)
+
+    closed = await shop.act(JD_BEAUTY, order["id"], "refund-request/close")
+
+    assert closed["state"] == "shipped"
+    refused(
+        await shop.post(DOUYIN, f"/v1/orders/{order['id']}/cancel", {}),
+        409,
+        "cannot_cancel_after_shipping",
+    )

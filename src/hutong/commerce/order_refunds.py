@@ -28,6 +28,7 @@ from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
 from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
 from hutong.commerce.order_lines import OrderError, quantity_refund
 from hutong.commerce.order_moves import moved, refused, require_party, step
+from hutong.commerce.order_shipping import catch_up
 from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
 from hutong.payments import service as payments
@@ -94,8 +95,10 @@ async def close(services: Services, sender: str, order_id: str) -> Operation:
     step(row.order, OrderEvent.CLOSE_REFUND, services.clock())
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
-        done = await moved(conn, current, OrderEvent.CLOSE_REFUND, services.clock())
+        done = await moved(conn, current, OrderEvent.CLOSE_REFUND, now)
+        done = await catch_up(conn, done, now)
         return 200, {"order": done.to_dict()}
 
     return write
@@ -162,6 +165,7 @@ async def refund(
             arguments={"refund": given},
             refunded_after_split=current.refunded_after_split + (amount if reversal else 0),
         )
+        done = await catch_up(conn, done, now)
         record = OrderRefund(refund_id, amount, lines, reversal)
         await order_store.insert_refund(conn, order_id, record, now)
         return 200, {"order": done.to_dict(), "refund": _refund_out(record)}

@@ -21,6 +21,7 @@ from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.order_moves import moved, require_party, step
+from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.logistics import store as logistics_store
 from hutong.logistics.quotes import Place
@@ -97,3 +98,19 @@ async def follow(conn: AsyncConnection, shipment_id: str, status: Status, now: d
     if row.state is OrderState.SHIPPED and status is Status.DELIVERED:
         deadline = now + timedelta(seconds=CONFIRM_WITHIN)
         await moved(conn, row, OrderEvent.DELIVER, now, arguments={"deadline": deadline})
+
+
+async def catch_up(conn: AsyncConnection, row: order_store.OrderRow, now: datetime) -> OrderRow:
+    """In `conn`: move `row` as far as its parcel got while a refund request held it still.
+
+    Tracking cannot move an order whose refund is requested; when the request
+    ends (refunded in part, refused, withdrawn) the order takes up the
+    shipment's current status.
+    """
+    if not row.shipment_id or row.state not in (OrderState.PAID, OrderState.SHIPPED):
+        return row
+    shipment = await logistics_store.find_shipment(conn, row.shipment_id)
+    if shipment is None:
+        return row
+    await follow(conn, row.shipment_id, shipment.status, now)
+    return await order_store.require_order(conn, row.id)
