@@ -43,6 +43,9 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     database_url: str
+    #: The switch's stderr (its log), written to a file: a pipe nobody reads
+    #: would fill up and stall the switch once it logs enough.
+    log_path: Path
 
 
 @contextlib.contextmanager
@@ -62,26 +65,29 @@ def hutong_server(
             **(env or {}),
         }
         hutong = str(Path(sys.executable).parent / "hutong")
+        log_path = Path(scratch) / "switch.log"
+        log = log_path.open("wb")
         process = subprocess.Popen(
             [hutong, "serve", "--port", str(port), "--log-level", "warning"]
             + (["--workers", str(workers)] if workers > 1 else []),
             env=environment,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log,
         )
+        log.close()  # the child has its own descriptor
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+                    raise RuntimeError(log_path.read_text(errors="replace"))
                 with contextlib.suppress(httpx.HTTPError):
                     if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                         break
                 if time.monotonic() > deadline:
                     raise RuntimeError("server did not start in 30 s")
                 time.sleep(0.1)
-            yield Server(base, "127.0.0.1", port, process, url)
+            yield Server(base, "127.0.0.1", port, process, url, log_path)
         finally:
             process.terminate()  # with workers, uvicorn's supervisor stops them
             try:

@@ -61,13 +61,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
@@ -503,7 +502,7 @@ def cpu_snapshot(server: Server, desks: dict[str, Desk], postgres: bool) -> dict
 
 @dataclass
 class SwitchLog:
-    """The switch's stderr, read while it runs (unread, a full pipe would stall the switch).
+    """The switch's log (its stderr, which the harness writes to a file).
 
     Counts its error records by route handler and exception, e.g.
     ``pay_order: psycopg.errors.DeadlockDetected: deadlock detected``.
@@ -512,20 +511,17 @@ class SwitchLog:
     errors: dict[str, int] = field(default_factory=dict)
     lines: int = 0
 
-    def read(self, stream: IO[bytes]) -> None:
-        for raw in stream:
-            self.lines += 1
-            with contextlib.suppress(ValueError):
-                record = json.loads(raw)
-                if isinstance(record, dict) and record.get("level") == "error":
-                    key = _what_failed(str(record.get("msg", "")), str(record.get("exc", "")))
-                    self.errors[key] = self.errors.get(key, 0) + 1
-
     @classmethod
-    def follow(cls, process: subprocess.Popen[bytes]) -> SwitchLog:
+    def read(cls, path: Path) -> SwitchLog:
         log = cls()
-        if process.stderr is not None:
-            threading.Thread(target=log.read, args=(process.stderr,), daemon=True).start()
+        with path.open("rb") as stream:
+            for raw in stream:
+                log.lines += 1
+                with contextlib.suppress(ValueError):
+                    record = json.loads(raw)
+                    if isinstance(record, dict) and record.get("level") == "error":
+                        key = _what_failed(str(record.get("msg", "")), str(record.get("exc", "")))
+                        log.errors[key] = log.errors.get(key, 0) + 1
         return log
 
 
@@ -618,7 +614,6 @@ def bench_database(
     started = time.perf_counter()
     stock = 10 * (WARMUP + args.orders * args.rounds) + 1000  # at most 3 of a SKU per order
     with hutong_server(database_url, workers=args.workers) as server:
-        log = SwitchLog.follow(server.process)
         known = httpx.get(f"{server.url}/.well-known/hutong.json").json()
         with reference_processes(
             known["signing_public_key"], known["subscriber_id"], args.buyers, stock
@@ -650,6 +645,7 @@ def bench_database(
                 rounds.append(result)
                 completed |= set(tally.completed)
             checked = verify(server.database_url, completed)
+        log = SwitchLog.read(server.log_path)
     seconds = time.perf_counter() - started
     best_ping = max(pings, key=lambda r: r.rate)
     best = max(rounds, key=lambda r: r["rate"])
