@@ -56,13 +56,11 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,7 +73,6 @@ from bench._harness import (
     PhaseResult,
     Server,
     as_dict,
-    free_port,
     http_request,
     hutong_server,
     read_response,
@@ -83,6 +80,7 @@ from bench._harness import (
     run_on_databases,
     run_phase,
 )
+from bench._reference import Desk, reference_processes
 from bench.signed_requests import build_requests, register
 from bench.transfers import (
     Connection,
@@ -116,22 +114,6 @@ def account(buyer: int) -> str:
 # -- reference participants, each in its own process ----------------------------------------
 
 
-@dataclass
-class Desk:
-    """One reference participant in its own `hutong.world.reference_server` process."""
-
-    participant: str
-    role: str
-    port: int
-    process: subprocess.Popen[bytes]
-    signer: Signer
-    public_key: str
-
-    @property
-    def callback_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/cb/{self.participant}"
-
-
 def desk_configs(buyers: int, stock: int) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """(role, config section, entry without keys) of each reference participant."""
     return {
@@ -147,73 +129,6 @@ def desk_configs(buyers: int, stock: int) -> dict[str, tuple[str, str, dict[str,
         ),
         JDL: ("carrier", "carriers", {"tracking_prefix": "JDV"}),
     }
-
-
-@contextlib.contextmanager
-def reference_processes(
-    switch_key: str, switch_id: str, buyers: int, stock: int
-) -> Iterator[dict[str, Desk]]:
-    """Wallet, merchant platform and carrier, one process each; stopped (only these) at the end."""
-    started: dict[str, Desk] = {}
-    with tempfile.TemporaryDirectory(prefix="hutong-bench-orders-") as scratch:
-        try:
-            for participant, (role, section, entry) in desk_configs(buyers, stock).items():
-                pair = new_key_pair()
-                config = {
-                    "switch_public_key": switch_key,
-                    "switch_id": switch_id,
-                    section: {
-                        participant: {"key_id": "k1", "private_key": pair.private_key} | entry
-                    },
-                }
-                path = Path(scratch) / f"{participant}.json"
-                path.write_text(json.dumps(config))
-                port = free_port()
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "hutong.world.reference_server",
-                        "--config",
-                        str(path),
-                        "--port",
-                        str(port),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                )
-                started[participant] = Desk(
-                    participant,
-                    role,
-                    port,
-                    process,
-                    Signer(participant, "k1", pair.private_key),
-                    pair.public_key,
-                )
-            for desk in started.values():
-                _wait_for_port(desk)
-            yield started
-        finally:
-            for desk in started.values():
-                desk.process.terminate()
-            for desk in started.values():
-                try:
-                    desk.process.wait(10)
-                except subprocess.TimeoutExpired:
-                    desk.process.kill()
-
-
-def _wait_for_port(desk: Desk) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        if desk.process.poll() is not None:
-            err = desk.process.stderr.read().decode() if desk.process.stderr else ""
-            raise RuntimeError(f"{desk.participant} process exited: {err[:500]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", desk.port), 1):
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{desk.participant} process did not start in 30 s")
-        time.sleep(0.1)
 
 
 # -- setup ------------------------------------------------------------------------------------
@@ -616,7 +531,7 @@ def bench_database(
     with hutong_server(database_url, workers=args.workers) as server:
         known = httpx.get(f"{server.url}/.well-known/hutong.json").json()
         with reference_processes(
-            known["signing_public_key"], known["subscriber_id"], args.buyers, stock
+            known["signing_public_key"], known["subscriber_id"], desk_configs(args.buyers, stock)
         ) as desks:
             signers = join(server, desks)
             shop = asyncio.run(open_shop(server, signers, stock))

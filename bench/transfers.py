@@ -49,13 +49,11 @@ import contextlib
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +65,6 @@ from bench._harness import (
     PhaseResult,
     Server,
     as_dict,
-    free_port,
     http_request,
     hutong_server,
     read_response,
@@ -75,11 +72,12 @@ from bench._harness import (
     run_on_databases,
     run_phase,
 )
+from bench._reference import Desk, DeskSpec, reference_processes
 from bench.signed_requests import build_requests, register
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
-from hutong.protocol.signing import Signer, new_key_pair
+from hutong.protocol.signing import Signer
 
 ALIPAY, WECHATPAY = "alipay.example", "wechatpay.example"
 WALLETS = (ALIPAY, WECHATPAY)
@@ -102,83 +100,10 @@ def account(user: int) -> str:
 # -- wallet processes ---------------------------------------------------------------------
 
 
-@dataclass
-class WalletProcess:
-    wallet: str
-    port: int
-    process: subprocess.Popen[bytes]
-    signer: Signer
-    public_key: str
-
-
-@contextlib.contextmanager
-def wallet_processes(switch_key: str, switch_id: str, users: int) -> Iterator[list[WalletProcess]]:
-    """One reference wallet per process, each with its own key; stopped (only these) at the end."""
-    started: list[WalletProcess] = []
-    with tempfile.TemporaryDirectory(prefix="hutong-bench-wallets-") as scratch:
-        try:
-            for wallet in WALLETS:
-                pair = new_key_pair()
-                config = {
-                    "switch_public_key": switch_key,
-                    "switch_id": switch_id,
-                    "wallets": {
-                        wallet: {
-                            "key_id": "k1",
-                            "private_key": pair.private_key,
-                            "balances": {account(n): BALANCE for n in range(users)},
-                        }
-                    },
-                }
-                path = Path(scratch) / f"{wallet}.json"
-                path.write_text(json.dumps(config))
-                port = free_port()
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "hutong.world.reference_server",
-                        "--config",
-                        str(path),
-                        "--port",
-                        str(port),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                )
-                started.append(
-                    WalletProcess(
-                        wallet,
-                        port,
-                        process,
-                        Signer(wallet, "k1", pair.private_key),
-                        pair.public_key,
-                    )
-                )
-            for desk in started:
-                _wait_for_port(desk)
-            yield started
-        finally:
-            for desk in started:
-                desk.process.terminate()
-            for desk in started:
-                try:
-                    desk.process.wait(10)
-                except subprocess.TimeoutExpired:
-                    desk.process.kill()
-
-
-def _wait_for_port(desk: WalletProcess) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        if desk.process.poll() is not None:
-            err = desk.process.stderr.read().decode() if desk.process.stderr else ""
-            raise RuntimeError(f"{desk.wallet} process exited: {err[:500]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", desk.port), 1):
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{desk.wallet} process did not start in 30 s")
-        time.sleep(0.1)
+def wallet_specs(users: int) -> dict[str, DeskSpec]:
+    """Each wallet, its own process, with `users` users of large balances."""
+    entry = {"balances": {account(n): BALANCE for n in range(users)}}
+    return {wallet: ("wallet", "wallets", entry) for wallet in WALLETS}
 
 
 # -- the switch ---------------------------------------------------------------------------
@@ -347,7 +272,7 @@ def postgres_pids() -> list[int]:
     return pids
 
 
-def cpu_snapshot(server: Server, desks: list[WalletProcess], postgres: bool) -> dict[str, float]:
+def cpu_snapshot(server: Server, desks: list[Desk], postgres: bool) -> dict[str, float]:
     times = os.times()
     return {
         "switch": tree_cpu_seconds(server.process.pid),
@@ -372,7 +297,7 @@ def _expect(response: httpx.Response, status: int, what: str) -> None:
         raise SystemExit(f"{what}: HTTP {response.status_code} {response.text[:500]}")
 
 
-def register_wallets(server: Server, desks: list[WalletProcess]) -> None:
+def register_wallets(server: Server, desks: list[Desk]) -> None:
     with httpx.Client(
         base_url=server.url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
     ) as operator:
@@ -380,14 +305,14 @@ def register_wallets(server: Server, desks: list[WalletProcess]) -> None:
             response = operator.post(
                 "/operator/participants",
                 json={
-                    "subscriber_id": desk.wallet,
+                    "subscriber_id": desk.participant,
                     "roles": ["wallet"],
-                    "callback_url": f"http://127.0.0.1:{desk.port}/cb/{desk.wallet}",
+                    "callback_url": f"http://127.0.0.1:{desk.port}/cb/{desk.participant}",
                     "key_id": "k1",
                     "public_key": desk.public_key,
                 },
             )
-            _expect(response, 201, f"register {desk.wallet}")
+            _expect(response, 201, f"register {desk.participant}")
 
 
 async def publish(server: Server, signers: dict[str, Signer], users: int) -> None:
@@ -495,11 +420,12 @@ def bench_database(
     started = time.perf_counter()
     with hutong_server(database_url, workers=args.workers) as server:
         known = httpx.get(f"{server.url}/.well-known/hutong.json").json()
-        with wallet_processes(
-            known["signing_public_key"], known["subscriber_id"], args.users
-        ) as desks:
+        with reference_processes(
+            known["signing_public_key"], known["subscriber_id"], wallet_specs(args.users)
+        ) as running:
+            desks = list(running.values())
             register_wallets(server, desks)
-            signers = {desk.wallet: desk.signer for desk in desks}
+            signers = {desk.participant: desk.signer for desk in desks}
             asyncio.run(publish(server, signers, args.users))
             platforms = register(server)
             setup_seconds = time.perf_counter() - started
