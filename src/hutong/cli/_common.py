@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +21,11 @@ T = TypeVar("T")
 
 console = Console()
 errors = Console(stderr=True)
+
+
+def show_json(body: Any) -> None:
+    """A command's answer, as JSON (Chinese text as it is)."""
+    console.print_json(json.dumps(body, ensure_ascii=False))
 
 
 def settings() -> Settings:

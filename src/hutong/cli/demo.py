@@ -17,8 +17,8 @@ from rich.table import Table
 from hutong import logs
 from hutong.cli._common import console
 from hutong.config import Settings, sqlite_url
+from hutong.ledger.models import yuan
 from hutong.world.demo import STORY, demo_settings, run_story
-from hutong.world.demo_payments import yuan
 from hutong.world.demo_settlement import MONEY_FILE, money_rows
 from hutong.world.story import StepResult
 

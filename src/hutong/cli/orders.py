@@ -8,7 +8,6 @@ HTTP, exactly as the switch would.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -17,21 +16,16 @@ from rich.table import Table
 from hutong.api.idempotency import Operation
 from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
-from hutong.cli._common import console, errors, with_services
+from hutong.cli._common import console, errors, show_json, with_services
 from hutong.cli.payments import As
 from hutong.commerce import order_intake, order_refunds, order_service, order_shipping, order_store
+from hutong.ledger.models import yuan
 from hutong.protocol.ids import new_id
 
 app = typer.Typer(
     help="Orders: create, pay, ship, confirm, cancel, refund; commission schedules.",
     no_args_is_help=True,
 )
-
-
-def yuan(fen: int) -> str:
-    """Fen shown as yuan, exact: 19900 -> ¥199.00."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def _done(status: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -48,10 +42,6 @@ async def _run(services: Services, operation: Operation) -> dict[str, Any]:
     async with services.db.transaction() as conn:
         status, body = await operation(conn)
     return _done(status, body)
-
-
-def _show(body: dict[str, Any]) -> None:
-    console.print_json(json.dumps(body, ensure_ascii=False))
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:
@@ -113,7 +103,7 @@ def create(
         )
         return await _run(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -127,7 +117,7 @@ def pay(order_id: str, sender: As) -> None:
         )
         return await _run(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -146,7 +136,7 @@ def ship(
         )
         return await _run(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -156,7 +146,7 @@ def confirm(order_id: str, sender: As) -> None:
     async def work(services: Services) -> dict[str, Any]:
         return await _run(services, await order_service.confirm(services, sender, order_id))
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -172,7 +162,7 @@ def cancel(
         operation = await order_service.cancel(services, call_transport(), sender, order_id, reason)
         return await _run(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command("refund-request")
@@ -188,7 +178,7 @@ def refund_request(
         operation = await order_refunds.request(services, sender, order_id, amounts, None)
         return await _run(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -206,7 +196,7 @@ def refund(
         )
         return await _run(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -217,7 +207,7 @@ def show(order_id: str) -> None:
         async with services.db.read() as conn:
             return (await order_store.require_order(conn, order_id)).to_dict()
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command("list")
@@ -257,4 +247,4 @@ def schedules(host: str) -> None:
             history = await order_store.commission_history(conn, host)
         return [schedule.to_dict() for schedule in history.versions]
 
-    _show({"host": host, "versions": with_services(work)})
+    show_json({"host": host, "versions": with_services(work)})

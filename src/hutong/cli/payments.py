@@ -7,7 +7,6 @@ asks a wallet calls it over signed HTTP, exactly as the switch would.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,7 +16,8 @@ from rich.table import Table
 from hutong.api.idempotency import Operation
 from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
-from hutong.cli._common import console, with_services
+from hutong.cli._common import console, show_json, with_services
+from hutong.ledger.models import yuan
 from hutong.payments import service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.protocol.ids import new_id
@@ -34,14 +34,6 @@ async def run_operation(services: Services, operation: Operation) -> dict[str, A
     async with services.db.transaction() as conn:
         _, body = await operation(conn)
     return body
-
-
-def _show(body: dict[str, Any]) -> None:
-    console.print_json(json.dumps(body, ensure_ascii=False))
-
-
-def _fen(amount: int) -> str:
-    return f"¥{amount // 100}.{amount % 100:02d}"
 
 
 @app.command()
@@ -62,7 +54,7 @@ def create(
     async def work(services: Services) -> dict[str, Any]:
         return await run_operation(services, await service.create(services, sender, spec))
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -87,7 +79,7 @@ def authorize(
         )
         return await run_operation(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -103,7 +95,7 @@ def capture(
         operation = await service.capture(services, call_transport(), sender, payment_id, amount)
         return await run_operation(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -116,7 +108,7 @@ def void(payment_id: str, sender: As) -> None:
             services, await service.void(services, call_transport(), sender, payment_id)
         )
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -135,7 +127,7 @@ def refund(
         )
         return await run_operation(services, operation)
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -146,7 +138,7 @@ def show(payment_id: str) -> None:
         async with services.db.read() as conn:
             return await store.require_payment(conn, payment_id)
 
-    _show({"payment": with_services(work).to_dict()})
+    show_json({"payment": with_services(work).to_dict()})
 
 
 @app.command("list")
@@ -168,9 +160,9 @@ def list_payments(
             p.host,
             p.merchant,
             p.wallet or "-",
-            _fen(p.amount),
-            _fen(p.captured),
-            _fen(p.refunded),
+            yuan(p.amount),
+            yuan(p.captured),
+            yuan(p.refunded),
         )
     console.print(table)
 
@@ -187,11 +179,11 @@ def options(
             platform = await store.home_platform(conn, merchant)
         return service.choice_out(await service.wallet_choice(services, host, platform))
 
-    _show(with_services(work))
+    show_json(with_services(work))
 
 
 @acceptance_app.command("show")
-def acceptance_show(
+def acceptanceshow_json(
     platform: str,
     at: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); default today.")] = None,
 ) -> None:

@@ -7,7 +7,6 @@ exactly as the switch would.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
-from hutong.cli._common import console, with_services
+from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
 from hutong.payments import points, points_store
 from hutong.protocol.errors import NotFoundError
@@ -58,7 +57,7 @@ def balance(member: str, sender: As) -> None:
     async def work(services: Services) -> dict[str, Any]:
         return await points.balance(services, sender, member)
 
-    console.print_json(json.dumps(with_services(work)))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -73,7 +72,7 @@ def grant(
         operation = await points.grant(services, sender, member, amount, new_id("grant"))
         return await run_operation(services, operation)
 
-    console.print_json(json.dumps(with_services(work)))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -92,7 +91,7 @@ def exchange(
         operation = await points.exchange(services, call_transport(), sender, new_id("cli"), spec)
         return await run_operation(services, operation)
 
-    console.print_json(json.dumps(with_services(work), ensure_ascii=False))
+    show_json(with_services(work))
 
 
 @app.command("show")
@@ -106,4 +105,4 @@ def show_exchange(exchange_id: str) -> None:
             raise NotFoundError(f"no exchange {exchange_id}", code="unknown_exchange")
         return found.to_dict()
 
-    console.print_json(json.dumps(with_services(work), ensure_ascii=False))
+    show_json(with_services(work))

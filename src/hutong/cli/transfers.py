@@ -7,7 +7,6 @@ Phone numbers are only ever printed masked.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,7 @@ from sqlalchemy import select
 
 from hutong.api.outgoing import call_transport
 from hutong.api.services import Services
-from hutong.cli._common import console, with_services
+from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
 from hutong.payments import directory, transfer_store, transfers
 from hutong.store.tables import transfers as transfers_table
@@ -62,7 +61,7 @@ def send(
         operation = await transfers.execute(services, call_transport(), sender, transfer_id)
         return await run_operation(services, operation)
 
-    console.print_json(json.dumps(with_services(work), ensure_ascii=False))
+    show_json(with_services(work))
 
 
 @app.command()
@@ -73,7 +72,7 @@ def show(transfer_id: str) -> None:
         async with services.db.read() as conn:
             return (await transfer_store.require(conn, transfer_id)).to_dict()
 
-    console.print_json(json.dumps(with_services(work), ensure_ascii=False))
+    show_json(with_services(work))
 
 
 @app.command("list")

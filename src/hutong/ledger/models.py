@@ -22,6 +22,12 @@ _ASSET = re.compile(r"^(CNY|points:[a-z0-9][a-z0-9-]{0,62})$")
 _ID = re.compile(r"^[A-Za-z0-9._:@/-]{1,128}$")
 
 
+def yuan(fen: int) -> str:
+    """An amount of fen shown as yuan, exactly: 19900 -> ¥199.00, -5 -> -¥0.05."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
 def valid_asset(asset: str) -> bool:
     """`CNY` (fen) or `points:<program>` such as `points:88vip`."""
     return bool(_ASSET.match(asset))

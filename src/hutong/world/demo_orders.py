@@ -22,12 +22,12 @@ from hutong.commerce.commissions import (
     host_commission_account,
     reverse_split,
 )
+from hutong.ledger.models import yuan
 from hutong.ledger.store import get_account
 from hutong.protocol.ids import new_id
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_links import LIPSTICK, LONGJING
 from hutong.world.demo_logistics import BEIJING_CHAOYANG, HANGZHOU_XIHU, STATION
-from hutong.world.demo_payments import yuan
 from hutong.world.stock import StockDesk
 from hutong.world.story import Stage, StepFailed, expect, expect_status
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hutong.ledger.models import yuan
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 from hutong.world.story import Stage, expect, expect_status
@@ -53,10 +54,6 @@ async def told_of(
                 return True
         await asyncio.sleep(0.05)
     return False
-
-
-def yuan(fen: int) -> str:
-    return f"¥{fen // 100}.{fen % 100:02d}"
 
 
 def _registry_ids(policy: AcceptancePolicy) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from typing import Any
 
 from hutong.commerce.commissions import OrderSplit, reversed_after
 from hutong.ledger.check import check_ledger
+from hutong.ledger.models import yuan
 from hutong.ledger.reconciliation import parse_statement
-from hutong.world.demo_payments import yuan
 from hutong.world.story import Stage, expect, expect_status
 
 #: Written in the data directory: who received what from the demo's orders.
