@@ -21,7 +21,7 @@ merchant's home platform is the host.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -75,7 +75,6 @@ class NewOrder:
     placement_id: str = ""
     storefront_id: str = ""
     pay_within: int = DEFAULT_PAY_WITHIN
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def order_id_for(host: str, message_id: str) -> str:
@@ -342,24 +341,18 @@ async def create(
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         at = services.clock()
         _, created = await payment(conn)
-        placed = OrderRow(
-            **{
-                **_fields(row),
-                "reservation": reservation,
-                "payment_id": created["payment"]["id"],
-                "created_at": at,
-                "updated_at": at,
-            }
+        placed = replace(
+            row,
+            reservation=reservation,
+            payment_id=created["payment"]["id"],
+            created_at=at,
+            updated_at=at,
         )
         await order_store.insert_order(conn, placed)
         reserved = await moved(conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by})
         return 201, {"order": reserved.to_dict(), "payment": created["payment"]}
 
     return write
-
-
-def _fields(row: OrderRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in OrderRow.__dataclass_fields__}
 
 
 def _refused_order(services: Services, row: OrderRow, problem: OrderError) -> Operation:

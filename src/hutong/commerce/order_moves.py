@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.order_lines import OrderError
 from hutong.commerce.order_store import OrderRow
@@ -94,6 +95,12 @@ async def moved(
     changed = await order_store.save(conn, row, after, now, **columns)
     await tell(conn, row.order, event, changed, now)
     return changed
+
+
+async def read_order(services: Services, order_id: str) -> OrderRow:
+    """The order as it is now, read before a step asks anyone (the write reads it again, locked)."""
+    async with services.db.read() as conn:
+        return await order_store.require_order(conn, order_id)
 
 
 def require_party(row: OrderRow, sender: str, *roles: str) -> None:

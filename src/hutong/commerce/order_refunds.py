@@ -27,7 +27,7 @@ from hutong.commerce import order_store
 from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
 from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
 from hutong.commerce.order_lines import OrderError, quantity_refund
-from hutong.commerce.order_moves import moved, refused, require_party, step
+from hutong.commerce.order_moves import moved, read_order, refused, require_party, step
 from hutong.commerce.order_shipping import catch_up
 from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
@@ -60,11 +60,6 @@ def _asked(
     return asked
 
 
-async def _row(services: Services, order_id: str) -> order_store.OrderRow:
-    async with services.db.read() as conn:
-        return await order_store.require_order(conn, order_id)
-
-
 async def request(
     services: Services,
     sender: str,
@@ -73,7 +68,7 @@ async def request(
     quantities: dict[str, int] | None,
 ) -> Operation:
     """The host asks, for its buyer, to have lines (or part of them) refunded."""
-    row = await _row(services, order_id)
+    row = await read_order(services, order_id)
     require_party(row, sender, "host")
     asked = _asked(row, amounts, quantities)
     step(row.order, OrderEvent.REQUEST_REFUND, services.clock(), refund=asked)
@@ -90,7 +85,7 @@ async def request(
 
 async def close(services: Services, sender: str, order_id: str) -> Operation:
     """The merchant refuses the request, or the host withdraws it: the order goes on."""
-    row = await _row(services, order_id)
+    row = await read_order(services, order_id)
     require_party(row, sender, "host", "merchant", "merchant_platform")
     step(row.order, OrderEvent.CLOSE_REFUND, services.clock())
 
@@ -118,7 +113,7 @@ async def refund(
         raise ValidationError(
             f"refund_id is 1 to {MAX_REFUND_ID} characters", code="invalid_refund_id"
         )
-    row = await _row(services, order_id)
+    row = await read_order(services, order_id)
     require_party(row, sender, "merchant", "merchant_platform")
     async with services.db.read() as conn:
         earlier = await order_store.find_refund(conn, order_id, refund_id)

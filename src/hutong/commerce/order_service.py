@@ -22,7 +22,7 @@ from hutong.api.outgoing import CallTransport
 from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.order_completion import complete, ensure_split_accounts
-from hutong.commerce.order_moves import moved, require_party, step
+from hutong.commerce.order_moves import moved, read_order, require_party, step
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.payments import service as payments
@@ -49,11 +49,6 @@ async def readable(services: Services, reader: str, order_id: str) -> OrderRow:
     raise ForbiddenError(f"{reader} is not a party of order {order_id}", code="not_a_party")
 
 
-async def _current(services: Services, order_id: str) -> OrderRow:
-    async with services.db.read() as conn:
-        return await order_store.require_order(conn, order_id)
-
-
 # -- paying -----------------------------------------------------------------------------------
 
 
@@ -61,7 +56,7 @@ async def pay(
     services: Services, http: CallTransport, sender: str, order_id: str, attempt: str
 ) -> Operation:
     """The host pays for its buyer: the wallet holds and captures exactly the total."""
-    row = await _current(services, order_id)
+    row = await read_order(services, order_id)
     require_party(row, sender, "host")
     step(row.order, OrderEvent.PAY, services.clock(), amount=row.order.total)
     async with services.db.read() as conn:
@@ -94,7 +89,7 @@ async def cancel(
     services: Services, http: CallTransport, sender: str, order_id: str, reason: str
 ) -> Operation:
     """Cancel before shipping (host or merchant): stock back, the payment voided or refunded."""
-    row = await _current(services, order_id)
+    row = await read_order(services, order_id)
     require_party(row, sender, "host", "merchant", "merchant_platform")
     step(row.order, OrderEvent.CANCEL, services.clock())
     why = reason or f"cancelled_by_{'host' if sender == row.host else 'merchant'}"
@@ -140,7 +135,7 @@ async def _cancel_shipment(services: Services, http: CallTransport, row: OrderRo
 
 async def confirm(services: Services, sender: str, order_id: str) -> Operation:
     """The buyer (through its host) confirms receipt: the order completes and the money splits."""
-    row = await _current(services, order_id)
+    row = await read_order(services, order_id)
     require_party(row, sender, "host")
     step(row.order, OrderEvent.CONFIRM, services.clock())
     await ensure_split_accounts(services.db, row, services.clock())
@@ -167,7 +162,7 @@ async def expire_due(services: Services, limit: int = 200) -> int:
     expired = 0
     for order_id in due:
         try:
-            row = await _current(services, order_id)
+            row = await read_order(services, order_id)
             if row.state is OrderState.DELIVERED:
                 await ensure_split_accounts(services.db, row, now)
                 await services.batcher().run(_completes(services, order_id))

@@ -393,7 +393,7 @@ async def commission_history(conn: AsyncConnection, host: str) -> CommissionHist
 async def declare_schedule(
     conn: AsyncConnection, schedule: CommissionSchedule, now: datetime
 ) -> CommissionSchedule:
-    """Append `schedule` as the host's next version (the row lock-free unique key orders races)."""
+    """Append `schedule` as the host's next version (the key (host, version) refuses a race)."""
     history = await commission_history(conn, schedule.host)
     stored = history.declare(replace(schedule, version=0, declared_at=now.date()))
     await conn.execute(

@@ -20,12 +20,12 @@ from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.orders_schemas import (
     SignedCancel,
-    SignedEmpty,
     SignedOrder,
     SignedRefund,
     SignedSchedule,
     SignedShip,
 )
+from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.public import services_of
 from hutong.commerce import (
     order_intake,

@@ -74,15 +74,6 @@ class SignedRefund(msgspec.Struct, kw_only=True):
     message: RefundIn
 
 
-class EmptyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    pass
-
-
-class SignedEmpty(msgspec.Struct, kw_only=True):
-    context: Context
-    message: EmptyIn = msgspec.field(default_factory=EmptyIn)
-
-
 class TakeRateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     category: str
     channel: str
