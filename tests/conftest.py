@@ -119,8 +119,12 @@ class Switch:
         key_id: str = "k1",
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> Client:
-        """Register a participant through the operator API; returns its signed client."""
+        """Register a participant through the operator API; returns its signed client.
+
+        `http`: a connection pool the client shares (the caller closes it); else its own.
+        """
         pair = new_key_pair()
         body: dict[str, Any] = {
             "subscriber_id": subscriber_id,
@@ -135,7 +139,7 @@ class Switch:
             body["valid_until"] = valid_until.isoformat()
         response = await self.operator.post("/operator/participants", json=body)
         assert response.status_code == 201, response.text
-        return Client(self.url, subscriber_id, key_id, pair.private_key)
+        return Client(self.url, subscriber_id, key_id, pair.private_key, http=http)
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from hutong.ledger.check import check_ledger
 from hutong.ledger.store import get_account
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
-from hutong.protocol.signing import new_key_pair
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import CARRIERS, STATION
 from hutong.world.reference import CarrierDesk, ReferenceWorld
@@ -203,21 +202,8 @@ async def shop(
     net = Shop(switch, reference, clock=clock)
 
     async def join(subscriber_id: str, role: str) -> Client:
-        pair = new_key_pair()
-        await _ok(
-            await switch.operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": subscriber_id,
-                    "roles": [role],
-                    "callback_url": f"{url}/cb/{subscriber_id}",
-                    "key_id": "k1",
-                    "public_key": pair.public_key,
-                },
-            ),
-            201,
-        )
-        client = Client(switch.url, subscriber_id, "k1", pair.private_key, http=http)
+        callback = f"{url}/cb/{subscriber_id}"
+        client = await switch.register(subscriber_id, [role], callback, http=http)
         net.clients[subscriber_id] = client
         return client
 

@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from hutong.client import Client
-from hutong.protocol.signing import new_key_pair
 from hutong.world.demo_logistics import CARRIERS, STATION
 from hutong.world.reference import CarrierDesk, ReferenceWorld
 from tests.conftest import Switch
@@ -50,19 +49,7 @@ async def net(switch: Switch, world: tuple[ReferenceWorld, str]) -> AsyncIterato
     http = httpx.AsyncClient(timeout=10)
 
     async def join(subscriber_id: str, role: str) -> Client:
-        pair = new_key_pair()
-        registered = await switch.operator.post(
-            "/operator/participants",
-            json={
-                "subscriber_id": subscriber_id,
-                "roles": [role],
-                "callback_url": f"{url}/cb/{subscriber_id}",
-                "key_id": "k1",
-                "public_key": pair.public_key,
-            },
-        )
-        assert registered.status_code == 201, registered.text
-        return Client(switch.url, subscriber_id, "k1", pair.private_key, http=http)
+        return await switch.register(subscriber_id, [role], f"{url}/cb/{subscriber_id}", http=http)
 
     merchant, rival = await join(MERCHANT, "merchant"), await join(RIVAL, "merchant")
     host = await join(HOST, "platform")

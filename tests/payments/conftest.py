@@ -20,7 +20,6 @@ import pytest
 
 from hutong.client import Client
 from hutong.ledger.check import check_ledger
-from hutong.protocol.signing import new_key_pair
 from hutong.world.reference import ReferenceWorld
 from hutong.world.wallets import ProgramDesk, WalletDesk
 from tests.conftest import Switch
@@ -73,19 +72,8 @@ async def paynet(switch: Switch, world: tuple[ReferenceWorld, str]) -> AsyncIter
     net = PayNet(switch, reference)
 
     async def join(subscriber_id: str, role: str) -> Client:
-        pair = new_key_pair()
-        registered = await switch.operator.post(
-            "/operator/participants",
-            json={
-                "subscriber_id": subscriber_id,
-                "roles": [role],
-                "callback_url": f"{url}/cb/{subscriber_id}",
-                "key_id": "k1",
-                "public_key": pair.public_key,
-            },
-        )
-        assert registered.status_code == 201, registered.text
-        client = Client(switch.url, subscriber_id, "k1", pair.private_key, http=http)
+        callback = f"{url}/cb/{subscriber_id}"
+        client = await switch.register(subscriber_id, [role], callback, http=http)
         net.clients[subscriber_id] = client
         return client
 
