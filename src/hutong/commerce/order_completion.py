@@ -14,13 +14,13 @@ refunds after completion can reverse it exactly.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce import order_store
 from hutong.commerce.commissions import (
-    CommissionError,
     OrderSplit,
     SplitAccounts,
     commission_accounts,
@@ -58,23 +58,19 @@ async def split_of(
     schedule = history.in_force(now.date())
     kept = row.order.paid - row.order.refunded_total
     wallet_fee = payment.fee - payment.fee_returned
-    carrier_fee = 0
+    price = 0
     if row.shipment_id:
         shipment = await logistics_store.find_shipment(conn, row.shipment_id)
-        carrier_fee = shipment.price if shipment is not None else 0
-    try:
-        split = split_order(
-            kept, schedule, row.category, row.channel, wallet_fee, carrier_fee, bool(row.creator)
-        )
-    except CommissionError:
-        # A parcel dearer than what is left after commissions and the wallet's fee: the
-        # carrier gets what is left, never money the order did not bring.
-        left = split_order(
-            kept, schedule, row.category, row.channel, wallet_fee, 0, bool(row.creator)
-        )
-        split = split_order(
-            kept, schedule, row.category, row.channel, wallet_fee, left.merchant, bool(row.creator)
-        )
+        price = shipment.price if shipment is not None else 0
+    before_carrier = split_order(
+        kept, schedule, row.category, row.channel, wallet_fee, 0, bool(row.creator)
+    )
+    # The carrier's price comes out of the merchant's part; a parcel dearer than that
+    # part gets what is left, never money the order did not bring.
+    carrier_fee = min(price, before_carrier.merchant)
+    split = replace(
+        before_carrier, merchant=before_carrier.merchant - carrier_fee, carrier_fee=carrier_fee
+    )
     return split, None if schedule is None else schedule.version
 
 
