@@ -45,11 +45,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
 from bench._harness import reset_postgres, run_on_databases
-from hutong.api.services import Services
 from hutong.config import Settings
 from hutong.ledger import settlement_service
 from hutong.ledger.settlement import net_positions
 from hutong.ledger.settlement_store import movement_sums
+from hutong.runtime.services import Services
 from hutong.store.db import Database, sync_url
 from hutong.store.migrate import upgrade
 from hutong.store.tables import (

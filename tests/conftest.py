@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from hutong.api.app import create_app
-from hutong.api.services import Services
 from hutong.client import Client
 from hutong.config import Settings
 from hutong.protocol.signing import new_key_pair
+from hutong.runtime.services import Services
 from hutong.store.db import Database, sync_url
 from hutong.store.migrate import upgrade
 from hutong.store.tables import metadata

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from hutong.api.services import Services
 from hutong.cli.main import app
 from hutong.cli.settle import money
 from hutong.config import Settings
 from hutong.ledger.models import Result as LedgerResult
 from hutong.ledger.models import TransferRequest
 from hutong.ledger.store import NewAccount, create_accounts
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 

@@ -23,9 +23,9 @@ import httpx
 import pytest
 
 from hutong.client import Client, encode_json
-from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.check import check_ledger
 from hutong.ledger.store import get_account
+from hutong.net.delivery import DeliveryWorker
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.world.carriers import tracking_payload

@@ -15,8 +15,8 @@ from hutong.commerce.commissions import (
     creator_commission_account,
     host_commission_account,
 )
-from hutong.payments.deadlines import sweep_once
 from hutong.payments.legs import merchant_receivable, wallet_fees
+from hutong.workers.deadlines import sweep_once
 from tests.commerce.shop import (
     ALIPAY,
     AUDITOR,

@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from hutong.api.services import Services
 from hutong.config import Settings
 from hutong.ledger import settlement_service as service
 from hutong.ledger.models import AccountFlags, Result, TransferFlags, TransferRequest
@@ -25,6 +24,7 @@ from hutong.ledger.reconciliation import parse_statement, reconcile
 from hutong.ledger.settlement import WindowState, net_positions
 from hutong.ledger.store import NewAccount, create_accounts
 from hutong.protocol.errors import HutongError
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import (
     ledger_accounts,

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from hutong.config import Settings
-from hutong.events.delivery import DeliveryWorker
+from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs, pay_for_me
-from hutong.payments.deadlines import sweep_once
+from hutong.workers.deadlines import sweep_once
 from tests.conftest import Clock
 from tests.payments.conftest import (
     ALIPAY,

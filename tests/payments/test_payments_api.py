@@ -22,15 +22,15 @@ import pytest
 from sqlalchemy import select
 
 from hutong.config import Settings
-from hutong.events.delivery import DeliveryWorker
 from hutong.events.outbox import EventRecord, list_events
 from hutong.ledger.models import Account
 from hutong.ledger.store import get_account
+from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs
-from hutong.payments.deadlines import sweep_once
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import payment_refunds, payment_refusals
+from hutong.workers.deadlines import sweep_once
 from tests.conftest import Clock, row_counts
 from tests.payments.conftest import (
     ALIPAY,

@@ -19,10 +19,10 @@ import pytest
 
 from hutong.client import encode_json
 from hutong.config import Settings
-from hutong.events.delivery import DeliveryWorker
 from hutong.events.outbox import EventRecord, list_events
 from hutong.ledger.models import Account
 from hutong.ledger.store import get_account
+from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs, points, points_store
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hutong.config import Settings
-from hutong.events.delivery import DeliveryWorker
+from hutong.net.delivery import DeliveryWorker
 from hutong.payments.transfer_store import forget_wallets
 from hutong.payments.transfers import expire_due
 from hutong.protocol.envelope import request_envelope

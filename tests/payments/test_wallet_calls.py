@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hutong.calls import CALLEE_TTL
+from hutong.net.calls import CALLEE_TTL
 from tests.payments.conftest import ALIPAY, TAOBAO, TEA_HOUSE, PayNet
 
 

@@ -61,7 +61,7 @@ class Endpoint:
 
 
 def event(note: str = "hello", *, message_id: str | None = None, to: str = SHOP) -> bytes:
-    """An event body exactly as `hutong.events.delivery` builds one."""
+    """An event body exactly as `hutong.net.delivery` builds one."""
     message_id = message_id or new_id("evt")
     envelope: dict[str, Any] = event_envelope(
         action="on_ping",

@@ -88,7 +88,7 @@ class Desks:
         signer: Signer | None = None,
         timeout: float = 5.0,
     ) -> httpx.Response:
-        """POST a decision call exactly as `hutong.calls.call` does."""
+        """POST a decision call exactly as `hutong.net.calls.call` does."""
         envelope = request_envelope(message, message_id=message_id or new_id("msg"), action=action)
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
         created = int(time.time())

@@ -18,7 +18,6 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
-from hutong.api.outgoing import close_call_transport
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
     app_links,
@@ -36,12 +35,13 @@ from hutong.api.routes import (
     settlement,
     transfers,
 )
-from hutong.api.services import Services
-from hutong.events.delivery import DeliveryWorker
 from hutong.ledger.store import expire_pending
-from hutong.payments.deadlines import run_deadlines
+from hutong.net.delivery import DeliveryWorker
+from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import AuthenticationError, HutongError, nack
+from hutong.runtime.services import Services
 from hutong.store.tables import messages
+from hutong.workers.deadlines import run_deadlines
 
 log = logging.getLogger("hutong.app")
 

@@ -8,8 +8,8 @@ from litestar import Litestar
 
 from hutong import logs
 from hutong.api.app import create_app
-from hutong.api.services import Services
 from hutong.config import load_settings
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 
 

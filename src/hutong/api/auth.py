@@ -21,8 +21,6 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, Scope, Send
 
-from hutong.api.metrics import AUTH_REFUSALS
-from hutong.api.services import Services
 from hutong.protocol.envelope import message_id_of
 from hutong.protocol.errors import (
     AuthenticationError,
@@ -42,6 +40,8 @@ from hutong.protocol.signing import (
 )
 from hutong.registry.models import SigningKey, Status
 from hutong.registry.service import KeyOwner
+from hutong.runtime.metrics import AUTH_REFUSALS
+from hutong.runtime.services import Services
 
 SIGNED_STATE_KEY = "hutong.signed"
 #: The challenge of a refused signed request.

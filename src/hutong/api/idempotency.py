@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequest
-from hutong.api.metrics import IDEMPOTENT_REPLAYS
-from hutong.api.services import Services
 from hutong.protocol.errors import ConflictError, HutongError, ValidationError
+from hutong.runtime.metrics import IDEMPOTENT_REPLAYS
+from hutong.runtime.services import Services
 from hutong.store.tables import messages
 
 Operation = Callable[[AsyncConnection], Awaitable[tuple[int, dict[str, Any]]]]

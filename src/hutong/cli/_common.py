@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from hutong.api.outgoing import close_call_transport
-from hutong.api.services import Services
 from hutong.config import Settings, load_settings
+from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import HutongError
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hutong.api.services import Services
 from hutong.cli._common import console, errors, with_services
 from hutong.events.outbox import EventRecord, EventStatus, count_by_status, list_events
+from hutong.runtime.services import Services
 
 app = typer.Typer(help="Events to participants (the outbox).", no_args_is_help=True)
 

@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hutong.api.services import Services
 from hutong.cli._common import console, errors, with_services
 from hutong.ledger.check import CheckReport, check_ledger
 from hutong.ledger.models import Account
 from hutong.ledger.store import HistoryEntry, get_account, history, list_accounts
+from hutong.runtime.services import Services
 
 app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hutong.api.services import Services
 from hutong.cli._common import console, errors, with_services
 from hutong.links.hosts import alias
 from hutong.links.policy import PolicyHistory, Surface
@@ -21,6 +20,7 @@ from hutong.links.store import (
     policy_history,
 )
 from hutong.registry.switch_key import load_or_create, share_code_key
+from hutong.runtime.services import Services
 from hutong.world.link_policies import SEED_LINK_RULES
 
 policy_app = typer.Typer(

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place
+from hutong.net.transport import CallTransport
 from hutong.protocol.ids import new_id
+from hutong.runtime.services import Services
 
 ship_app = typer.Typer(help="Shipments: quote, book, track, cancel.", no_args_is_help=True)
 pickup_app = typer.Typer(help="Pickup points of every network.", no_args_is_help=True)

@@ -14,13 +14,13 @@ import typer
 from rich.table import Table
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import call_transport
-from hutong.api.services import Services
 from hutong.cli._common import console, errors, show_json, with_services
 from hutong.cli.payments import As
 from hutong.commerce import order_intake, order_refunds, order_service, order_shipping, order_store
 from hutong.ledger.models import yuan
+from hutong.net.transport import call_transport
 from hutong.protocol.ids import new_id
+from hutong.runtime.services import Services
 
 app = typer.Typer(
     help="Orders: create, pay, ship, confirm, cancel, refund; commission schedules.",

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hutong.api.services import Services
 from hutong.cli._common import console, with_services
 from hutong.protocol.signing import new_key_pair
 from hutong.registry import service
 from hutong.registry.models import Participant, Role, Status
+from hutong.runtime.services import Services
 
 app = typer.Typer(help="Register and manage participants (operator).", no_args_is_help=True)
 

@@ -14,13 +14,13 @@ import typer
 from rich.table import Table
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import call_transport
-from hutong.api.services import Services
 from hutong.cli._common import console, show_json, with_services
 from hutong.ledger.models import yuan
+from hutong.net.transport import call_transport
 from hutong.payments import service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.protocol.ids import new_id
+from hutong.runtime.services import Services
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 
 app = typer.Typer(help="Payments: create, authorize, capture, void, refund.", no_args_is_help=True)

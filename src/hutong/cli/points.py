@@ -12,13 +12,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.api.outgoing import call_transport
-from hutong.api.services import Services
 from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
+from hutong.net.transport import call_transport
 from hutong.payments import points, points_store
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.ids import new_id
+from hutong.runtime.services import Services
 
 app = typer.Typer(help="Points programs: offers, balances, exchanges.", no_args_is_help=True)
 

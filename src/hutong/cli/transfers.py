@@ -13,11 +13,11 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from hutong.api.outgoing import call_transport
-from hutong.api.services import Services
 from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
+from hutong.net.transport import call_transport
 from hutong.payments import directory, transfer_store, transfers
+from hutong.runtime.services import Services
 from hutong.store.tables import transfers as transfers_table
 
 app = typer.Typer(help="Wallet-to-wallet transfers: look up, send, show.", no_args_is_help=True)

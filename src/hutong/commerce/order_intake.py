@@ -29,9 +29,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
-from hutong.calls import CallFailed, call
 from hutong.commerce import order_store
 from hutong.commerce.commissions import Channel
 from hutong.commerce.order_lines import OrderError, OrderLine, price_problems
@@ -41,6 +38,8 @@ from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.storefront_store import get_storefront
 from hutong.commerce.storefronts import StorefrontStatus
 from hutong.links.store import placement_by_id
+from hutong.net.calls import CallFailed, call
+from hutong.net.transport import CallTransport
 from hutong.payments import service as payments
 from hutong.payments import store as payment_store
 from hutong.protocol.errors import (
@@ -51,6 +50,7 @@ from hutong.protocol.errors import (
 )
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant, require_role
+from hutong.runtime.services import Services
 from hutong.store.tables import offers
 
 #: How long a reserved order waits for payment, by default and at most.

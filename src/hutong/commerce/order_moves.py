@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.order_lines import OrderError
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import Order, OrderEvent, StateChange, recipients
 from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
+from hutong.runtime.services import Services
 
 #: Refusals that are the caller's mistake whatever the order's state (422, not 409).
 _INVALID = frozenset(

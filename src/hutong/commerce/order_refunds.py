@@ -21,8 +21,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
 from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
@@ -31,11 +29,13 @@ from hutong.commerce.order_moves import moved, read_order, refused, require_part
 from hutong.commerce.order_shipping import catch_up
 from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
+from hutong.net.transport import CallTransport
 from hutong.payments import service as payments
 from hutong.payments import store as payment_store
 from hutong.payments.legs import fee_returned_after
 from hutong.payments.posting import post
 from hutong.protocol.errors import ConflictError, ValidationError
+from hutong.runtime.services import Services
 
 MAX_REFUND_ID = 64
 

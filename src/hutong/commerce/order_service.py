@@ -18,13 +18,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.order_completion import complete, ensure_split_accounts
 from hutong.commerce.order_moves import moved, read_order, require_party, step
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
+from hutong.net.transport import CallTransport
 from hutong.payments import service as payments
 from hutong.payments import store as payment_store
 from hutong.payments.states import PaymentState
@@ -35,6 +34,7 @@ from hutong.protocol.errors import (
 )
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.services import Services
 
 # -- reading ----------------------------------------------------------------------------------
 
@@ -154,7 +154,7 @@ async def confirm(services: Services, sender: str, order_id: str) -> Operation:
 
 async def expire_due(services: Services, limit: int = 200) -> int:
     """Cancel unpaid orders past their deadline; complete delivered ones nobody confirmed."""
-    from hutong.api.outgoing import call_transport
+    from hutong.net.transport import call_transport
 
     now = services.clock()
     async with services.db.read() as conn:

@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
 from hutong.commerce import order_store
 from hutong.commerce.order_moves import moved, require_party, step
 from hutong.commerce.order_store import OrderRow
@@ -26,7 +24,9 @@ from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.logistics import store as logistics_store
 from hutong.logistics.quotes import Place
 from hutong.logistics.statuses import Status
+from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ValidationError
+from hutong.runtime.services import Services
 
 #: How long the buyer has to confirm receipt once delivered.
 CONFIRM_WITHIN = 7 * 86_400

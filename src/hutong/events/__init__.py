@@ -1,1 +1,1 @@
-"""Events to participants: the transactional outbox and its delivery workers."""
+"""Events to participants: the transactional outbox (delivery lives in `hutong.net`)."""

@@ -9,16 +9,30 @@ Every refusal is a `HutongError` with a stable code: ``unknown_window`` (404),
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from hutong.api.services import Services
+from hutong.config import Settings
 from hutong.ledger import settlement_store as store
 from hutong.ledger.reconciliation import Report, parse_statement, reconcile
 from hutong.ledger.settlement import SettlementError, SettlementFile
 from hutong.protocol.errors import ConflictError, HutongError, NotFoundError, ValidationError
+from hutong.store.db import Database
+
+
+class Services(Protocol):
+    """What settlement needs of the running switch (`hutong.runtime.Services` has it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
 
 _STATUS = {
     "unknown_window": 404,

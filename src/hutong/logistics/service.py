@@ -8,16 +8,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
-from hutong.calls import call
 from hutong.commerce import order_shipping
 from hutong.events.outbox import enqueue
 from hutong.logistics import store
 from hutong.logistics.plugins import CarrierPlugin, load_plugins
 from hutong.logistics.quotes import Place, Quote, cheapest_first, quote
 from hutong.logistics.statuses import Status
+from hutong.net.calls import call
+from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from hutong.runtime.services import Services
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.services import Services
 from hutong.payments.aliases import (
     Alias,
     AliasDirectory,
@@ -37,6 +36,7 @@ from hutong.protocol.errors import (
     NotFoundError,
     ValidationError,
 )
+from hutong.runtime.services import Services
 from hutong.store.tables import aliases
 
 #: The HTTP status of each directory refusal.

@@ -28,11 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
 from hutong.events.outbox import enqueue
 from hutong.links.share_code import MAX_SERIAL, make_code, wrap
 from hutong.links.store import new_link_code
+from hutong.net.transport import CallTransport
 from hutong.payments import service, store
 from hutong.payments.states import (
     PayForMeEvent,
@@ -46,6 +45,7 @@ from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError,
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.services import Services
 from hutong.store.tables import pay_for_me_requests
 
 #: What the buyer pastes to a friend: the code opens the request in any app.

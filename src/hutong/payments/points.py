@@ -48,13 +48,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
-from hutong.calls import CallFailed, CallRefused
 from hutong.config import Settings
 from hutong.events.outbox import enqueue
 from hutong.ledger.models import Result
 from hutong.ledger.store import apply_batches, get_account
+from hutong.net.calls import CallFailed, CallRefused
+from hutong.net.transport import CallTransport
 from hutong.payments import legs, service
 from hutong.payments.exchange import ExchangeQuote, check_exchange
 from hutong.payments.points_store import (
@@ -85,6 +84,7 @@ from hutong.protocol.errors import (
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
 from hutong.registry.service import get_participant, require_participant
+from hutong.runtime.services import Services
 from hutong.store.tables import ledger_accounts
 
 #: Member ids become part of ledger account ids (``p/<program>/member/<member>``).

@@ -1,7 +1,7 @@
 """Payments for orders: create, authorize, capture, void, refund, expire.
 
 Each step that involves the wallet asks it first (a signed decision call, see
-`hutong.calls`), then runs one write that locks the payment's row, checks the
+`hutong.net.calls`), then runs one write that locks the payment's row, checks the
 transition again (`hutong.payments.states`), posts the ledger legs
 (`hutong.payments.legs`), updates the row and writes the events, all in one
 transaction. Steps are functions that return that write (an `Operation`) so
@@ -30,12 +30,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
-from hutong.calls import call
 from hutong.events.outbox import enqueue
 from hutong.ledger.models import Result
 from hutong.ledger.store import apply_batches
+from hutong.net.calls import call
+from hutong.net.transport import CallTransport
 from hutong.payments import legs, store
 from hutong.payments.acceptance import WalletChoice, choosable_wallets
 from hutong.payments.fees import PaymentKind
@@ -45,6 +44,7 @@ from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, V
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
 from hutong.registry.service import require_participant, require_role
+from hutong.runtime.services import Services
 from hutong.store.tables import participants, payment_attempts
 
 #: How long a created payment waits for authorization, and how long a hold lasts.

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.services import Services
 from hutong.payments import store
 from hutong.payments.states import TransferState
 from hutong.protocol.errors import NotFoundError
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import ledger_accounts, participants, transfers, wallet_profiles
 

@@ -41,11 +41,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
-from hutong.api.outgoing import CallTransport
-from hutong.api.services import Services
-from hutong.calls import CallFailed, CallRefused
 from hutong.events.outbox import enqueue
 from hutong.ledger.store import apply_batches
+from hutong.net.calls import CallFailed, CallRefused
+from hutong.net.transport import CallTransport
 from hutong.payments import directory, legs, transfer_store
 from hutong.payments.aliases import Alias, AliasEntry
 from hutong.payments.fees import FeeSchedule, PaymentKind, quote_transfer
@@ -73,6 +72,7 @@ from hutong.protocol.errors import (
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
+from hutong.runtime.services import Services
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
 DEFAULT_QUOTE_TTL = 300

@@ -20,13 +20,13 @@ import httpx
 from sqlalchemy import select
 
 from hutong.api.app import create_app
-from hutong.api.services import Services
 from hutong.client import Client, encode_json
 from hutong.config import Settings
 from hutong.ledger.splits import Leg, split
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import new_key_pair
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys

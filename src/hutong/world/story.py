@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from hutong.api.services import Services
 from hutong.client import Client
+from hutong.runtime.services import Services
 from hutong.world.reference import ReferenceWorld
 
 

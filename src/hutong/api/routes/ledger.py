@@ -34,7 +34,6 @@ from hutong.api.routes.ledger_schemas import (
 )
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.public import services_of
-from hutong.api.services import Services
 from hutong.ledger.check import check_ledger
 from hutong.ledger.models import Account, AccountFlags, TransferFlags, TransferRequest
 from hutong.ledger.service import MAX_BATCH
@@ -42,6 +41,7 @@ from hutong.ledger.store import NewAccount, create_accounts, get_account, histor
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.services import Services
 
 MAX_PAGE = 1000
 

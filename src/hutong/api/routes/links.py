@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_once
 from hutong.api.routes.public import services_of
-from hutong.api.services import Services
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
@@ -35,6 +34,7 @@ from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError, ack
 from hutong.registry.models import Role, Status
 from hutong.registry.service import get_participant, require_participant
+from hutong.runtime.services import Services
 from hutong.web.pages import render
 
 #: Resolver answers must never be cached: tomorrow's policy may differ.

@@ -12,17 +12,17 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
-from hutong.api.services import Services
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration
+from hutong.net.transport import call_transport
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant, require_role
+from hutong.runtime.services import Services
 
 MAX_RADIUS_M = 50_000
 

@@ -16,7 +16,6 @@ from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.orders_schemas import (
     SignedCancel,
@@ -36,6 +35,7 @@ from hutong.commerce import (
 )
 from hutong.commerce.commissions import CommissionSchedule
 from hutong.commerce.orders import OrderState
+from hutong.net.transport import call_transport
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_role

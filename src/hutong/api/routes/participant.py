@@ -15,10 +15,10 @@ from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
 from hutong.api.idempotency import run_once
 from hutong.api.routes.public import services_of
 from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
-from hutong.api.services import Services
 from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry import service
+from hutong.runtime.services import Services
 
 
 async def require_message_id(

@@ -17,7 +17,6 @@ from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import (
     SignedAcceptance,
@@ -31,6 +30,7 @@ from hutong.api.routes.payments_schemas import (
     SignedWalletProfile,
 )
 from hutong.api.routes.public import services_of
+from hutong.net.transport import call_transport
 from hutong.payments import pay_for_me, service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.payments.fees import FeeRule, PaymentKind

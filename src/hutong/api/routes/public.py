@@ -9,10 +9,10 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from hutong.api.schemas import LookupIn, WellKnown
-from hutong.api.services import Services
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import lookup
+from hutong.runtime.services import Services
 
 
 def services_of(state: State) -> Services:

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.outgoing import call_transport
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
+from hutong.net.transport import call_transport
 from hutong.payments import directory, transfers
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ValidationError

@@ -23,12 +23,12 @@ import httpx
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.metrics import EVENT_DELIVERIES
-from hutong.api.services import Services
-from hutong.events.backoff import retry_delay
 from hutong.events.outbox import EventStatus
+from hutong.net.backoff import retry_delay
 from hutong.protocol.envelope import event_envelope, utc_timestamp
 from hutong.protocol.ids import new_id
+from hutong.runtime.metrics import EVENT_DELIVERIES
+from hutong.runtime.services import Services
 from hutong.store.tables import delivery_lanes, outbox, participants
 
 log = logging.getLogger("hutong.delivery")

@@ -14,9 +14,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from hutong.api.services import Services
 from hutong.commerce import order_service
 from hutong.payments import pay_for_me, points, service, transfers
+from hutong.runtime.services import Services
 
 log = logging.getLogger("hutong.payments")
 

@@ -14,8 +14,7 @@ import time
 import weakref
 from typing import Any
 
-from hutong.api.outgoing import CallTransport, Reply, TransportError, TransportTimeout
-from hutong.api.services import Services
+from hutong.net.transport import CallTransport, Reply, TransportError, TransportTimeout
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.errors import HutongError
 from hutong.protocol.signing import (
@@ -27,6 +26,7 @@ from hutong.protocol.signing import (
 )
 from hutong.registry.models import Participant, Status
 from hutong.registry.service import require_participant
+from hutong.runtime.services import Services
 from hutong.store.db import Database
 
 CALL_LIFETIME = 60

@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hutong.events.backoff import retry_delay
+from hutong.net.backoff import retry_delay
 
 BASE = 0.05
 CAP = 0.2

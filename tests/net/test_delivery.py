@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from hutong.client import Client, encode_json
-from hutong.events.delivery import DeliveryOptions, DeliveryWorker
 from hutong.events.outbox import EventRecord, EventStatus, count_by_status, enqueue, list_events
+from hutong.net.delivery import DeliveryOptions, DeliveryWorker
 from hutong.protocol.envelope import DOMAIN, PROTOCOL_VERSION
 from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import delivery_lanes
