@@ -16,6 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from hutong.api.errors import status_of
 from hutong.links.share_code import (
     ALPHABET,
     CODE_LENGTHS,
@@ -174,7 +175,7 @@ def test_malformed_codes_are_refused_with_what_is_wrong(code: str, detail: str) 
 
 def test_a_refusal_is_a_422_with_a_stable_code_and_a_sentence() -> None:
     error = refusal(wrap("8FK2MQX7RP"))
-    assert (error.reason, error.token, error.status_code) == ("forged", "8FK2MQX7RP", 422)
+    assert (error.reason, error.token, status_of(error)) == ("forged", "8FK2MQX7RP", 422)
     assert error.code == "share_code_forged"
     assert error.message == "The share code 8FK2MQX7RP is refused: it is forged or altered."
     assert error.body()["error"] == {"code": "share_code_forged", "message": error.message}

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hutong.api.errors import status_of
 from hutong.protocol.errors import ConflictError, ValidationError
 from hutong.protocol.signing import new_key_pair
 from hutong.registry.models import (
@@ -34,7 +35,7 @@ def refusal_code(call: object) -> tuple[int, str]:
     assert callable(call)
     with pytest.raises(ValidationError) as raised:
         call()
-    return raised.value.status_code, raised.value.code
+    return status_of(raised.value), raised.value.code
 
 
 # --------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def test_an_allowed_status_change_gives_the_wanted_status(current: Status, wante
 def test_a_revoked_participant_cannot_be_reinstated(wanted: Status) -> None:
     with pytest.raises(ConflictError) as raised:
         next_status(Status.REVOKED, wanted)
-    assert (raised.value.status_code, raised.value.code) == (409, "participant_revoked")
+    assert (status_of(raised.value), raised.value.code) == (409, "participant_revoked")
 
 
 def test_a_participant_has_the_roles_it_was_given() -> None:

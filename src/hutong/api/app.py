@@ -18,6 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
+from hutong.api.errors import status_of
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
     app_links,
@@ -56,7 +57,7 @@ def _nack(status: int, code: str, message: str) -> Response[dict[str, Any]]:
 
 
 def on_hutong_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dict[str, Any]]:
-    response = _nack(exc.status_code, exc.code, exc.message)
+    response = _nack(status_of(exc), exc.code, exc.message)
     if isinstance(exc, AuthenticationError):
         response.headers["www-authenticate"] = exc.challenge
     return response

@@ -21,11 +21,13 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, Scope, Send
 
+from hutong.api.errors import status_of
 from hutong.protocol.envelope import message_id_of
 from hutong.protocol.errors import (
     AuthenticationError,
     BodyTooLarge,
     HutongError,
+    Kind,
     MalformedJSON,
     UnsupportedMediaType,
 )
@@ -79,7 +81,7 @@ async def read_body(receive: Receive, limit: int, declared: str | None) -> bytes
                 raise BodyTooLarge(f"the body is over the limit of {limit} bytes")
         except ValueError:
             raise HutongError(
-                "Content-Length is not a number", code="bad_content_length", status=400
+                "Content-Length is not a number", code="bad_content_length", kind=Kind.MALFORMED
             ) from None
     chunks: list[bytes] = []
     size = 0
@@ -121,7 +123,7 @@ async def send_error(send: Send, error: HutongError) -> None:
     ]
     if isinstance(error, AuthenticationError):
         headers.append((b"www-authenticate", error.challenge.encode()))
-    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.start", "status": status_of(error), "headers": headers})
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 
 

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.api.idempotency import Operation
+from hutong.api.idempotency import Reply, refusal_reply
 from hutong.cli._common import console, errors, show_json, with_services
 from hutong.cli.payments import As
 from hutong.commerce import order_intake, order_refunds, order_service, order_shipping, order_store
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.protocol.ids import new_id
+from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
 app = typer.Typer(
@@ -38,10 +39,13 @@ def _done(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def _run(services: Services, operation: Operation) -> dict[str, Any]:
+async def _run(services: Services, operation: Write[Reply | Refused]) -> dict[str, Any]:
     async with services.db.transaction() as conn:
-        status, body = await operation(conn)
-    return _done(status, body)
+        result = await operation(conn)
+    if isinstance(result, Refused):
+        status, body = refusal_reply(result.error)
+        return _done(status, body | dict(result.extra))
+    return _done(*result)
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.api.idempotency import Operation
+from hutong.api.idempotency import Reply
 from hutong.cli._common import console, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.protocol.ids import new_id
+from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 
@@ -30,10 +31,13 @@ app.add_typer(acceptance_app, name="acceptance")
 As = Annotated[str, typer.Option("--as", help="The participant to act for (subscriber id).")]
 
 
-async def run_operation(services: Services, operation: Operation) -> dict[str, Any]:
+async def run_operation(services: Services, operation: Write[Reply | Refused]) -> dict[str, Any]:
+    """Run a write in its own transaction; a refusal it commits with is raised after."""
     async with services.db.transaction() as conn:
-        _, body = await operation(conn)
-    return body
+        result = await operation(conn)
+    if isinstance(result, Refused):
+        raise result.error
+    return result[1]
 
 
 @app.command()

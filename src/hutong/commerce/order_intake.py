@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
+from hutong.api.idempotency import Reply
 from hutong.commerce import order_store
 from hutong.commerce.commissions import Channel
 from hutong.commerce.order_lines import OrderError, OrderLine, price_problems
@@ -46,10 +46,12 @@ from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
     HutongError,
+    Kind,
     ValidationError,
 )
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant, require_role
+from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 from hutong.store.tables import offers
 
@@ -272,7 +274,7 @@ class _Current:
 
 async def create(
     services: Services, http: CallTransport, sender: str, message_id: str, spec: NewOrder
-) -> Operation:
+) -> Write[Reply | Refused]:
     """An order by host `sender` for its buyer: checked, stock reserved, a payment waiting."""
     await require_role(services.db, sender, Role.PLATFORM)
     if not isinstance(spec.buyer, str) or not 1 <= len(spec.buyer) <= MAX_BUYER_ID:
@@ -355,18 +357,20 @@ async def create(
     return write
 
 
-def _refused_order(services: Services, row: OrderRow, problem: OrderError) -> Operation:
+def _refused_order(
+    services: Services, row: OrderRow, problem: OrderError
+) -> Write[Reply | Refused]:
     """Keep the refused order as cancelled (with why), tell its parties, answer the refusal."""
     error = refused(problem)
     if problem.code == "merchant_platform_unavailable":
-        error = HutongError(problem.message, code=problem.code, status=503)
+        error = HutongError(problem.message, code=problem.code, kind=Kind.UNAVAILABLE)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> Reply | Refused:
         now = services.clock()
         existing = await order_store.find_order(conn, row.id)
         if existing is None:
             await order_store.insert_order(conn, row)
             existing = await moved(conn, row, OrderEvent.CANCEL, now, reason=problem.code)
-        return error.status_code, error.body() | {"order": existing.to_dict()}
+        return Refused(error, {"order": existing.to_dict()})
 
     return write

@@ -68,16 +68,24 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, ClassVar, NamedTuple
+
+from hutong.protocol.errors import Kind, RuleBroken
 
 
-class SettlementError(ValueError):
-    """A refusal: a stable machine-readable ``code`` and a human ``message``."""
+class SettlementError(RuleBroken, ValueError):
+    """A refused settlement step: a stable ``code`` and a human ``message``."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+    kind = Kind.INVALID
+    kinds: ClassVar[Mapping[str, Kind]] = {
+        "unknown_window": Kind.NOT_FOUND,
+        "unknown_participant": Kind.NOT_FOUND,
+        "window_open": Kind.CONFLICT,
+        "window_closed": Kind.CONFLICT,
+        "window_settled": Kind.CONFLICT,
+        "invalid_cutoff": Kind.CONFLICT,
+        "no_open_window": Kind.CONFLICT,
+    }
 
 
 # -- windows --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Every refusal is a `HutongError` with a stable code: ``unknown_window`` (404),
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from hutong.config import Settings
 from hutong.ledger import settlement_store as store
 from hutong.ledger.reconciliation import Report, parse_statement, reconcile
-from hutong.ledger.settlement import SettlementError, SettlementFile
-from hutong.protocol.errors import ConflictError, HutongError, NotFoundError, ValidationError
+from hutong.ledger.settlement import SettlementFile
+from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
 from hutong.store.db import Database
 
 
@@ -32,26 +32,6 @@ class Services(Protocol):
     def db(self) -> Database: ...
     @property
     def clock(self) -> Callable[[], datetime]: ...
-
-
-_STATUS = {
-    "unknown_window": 404,
-    "unknown_participant": 404,
-    "window_open": 409,
-    "window_closed": 409,
-    "window_settled": 409,
-    "invalid_cutoff": 409,
-    "no_open_window": 409,
-}
-
-
-@contextlib.contextmanager
-def refusals() -> Iterator[None]:
-    """Turn the pure code's `SettlementError` into an HTTP refusal with the same code."""
-    try:
-        yield
-    except SettlementError as exc:
-        raise HutongError(exc.message, code=exc.code, status=_STATUS.get(exc.code, 422)) from None
 
 
 def cutoff_for(services: Services, until: datetime | None) -> datetime:
@@ -77,9 +57,8 @@ async def close(
     cutoff = cutoff_for(services, until)
     for attempt in range(2):
         try:
-            with refusals():
-                async with services.db.transaction() as conn:
-                    return await store.close_window(conn, services.clock(), cutoff, closed_by=by)
+            async with services.db.transaction() as conn:
+                return await store.close_window(conn, services.clock(), cutoff, closed_by=by)
         except IntegrityError:
             # Another caller made the first window at the same moment: read it.
             if attempt:
@@ -91,9 +70,8 @@ async def close(
 
 async def settle(services: Services, wanted: str) -> store.StoredWindow:
     await _ensure_first(services)
-    with refusals():
-        async with services.db.transaction() as conn:
-            return await store.settle_window(conn, wanted, services.clock())
+    async with services.db.transaction() as conn:
+        return await store.settle_window(conn, wanted, services.clock())
 
 
 async def windows(services: Services) -> list[store.StoredWindow]:
@@ -119,22 +97,18 @@ async def _ensure_first(services: Services) -> None:
 
 async def detail(services: Services, wanted: str) -> store.WindowDetail:
     await _ensure_first(services)
-    with refusals():
-        async with services.db.read() as conn:
-            return await store.window_detail(conn, wanted)
+    async with services.db.read() as conn:
+        return await store.window_detail(conn, wanted)
 
 
 async def participant_file(services: Services, wanted: str, participant: str) -> SettlementFile:
     """`participant`'s file of a closed window (404 for an owner of no ledger account)."""
     await _ensure_first(services)
-    with refusals():
-        async with services.db.read() as conn:
-            await store.require_window(conn, wanted)
-            if not await store.has_accounts(conn, participant):
-                raise NotFoundError(
-                    f"{participant} owns no ledger account", code="unknown_participant"
-                )
-            return await store.participant_file(conn, wanted, participant)
+    async with services.db.read() as conn:
+        await store.require_window(conn, wanted)
+        if not await store.has_accounts(conn, participant):
+            raise NotFoundError(f"{participant} owns no ledger account", code="unknown_participant")
+        return await store.participant_file(conn, wanted, participant)
 
 
 async def reconcile_statement(

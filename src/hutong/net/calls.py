@@ -16,7 +16,7 @@ from typing import Any
 
 from hutong.net.transport import CallTransport, Reply, TransportError, TransportTimeout
 from hutong.protocol.envelope import request_envelope
-from hutong.protocol.errors import HutongError
+from hutong.protocol.errors import HutongError, Kind
 from hutong.protocol.signing import (
     SignatureError,
     check_window,
@@ -55,13 +55,13 @@ async def _callee(services: Services, subscriber_id: str) -> Participant:
 class CallRefused(HutongError):
     """The participant answered with a signed refusal (its code and sentence)."""
 
-    status_code = 409
+    kind = Kind.CONFLICT
 
 
 class CallFailed(HutongError):
     """No trustworthy answer: timeout, transport error, unsigned or badly signed answer."""
 
-    status_code = 502
+    kind = Kind.UPSTREAM_FAILED
     code = "participant_unavailable"
 
 

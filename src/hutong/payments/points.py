@@ -47,7 +47,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
+from hutong.api.idempotency import Operation, Reply
 from hutong.config import Settings
 from hutong.events.outbox import enqueue
 from hutong.ledger.models import Result
@@ -79,11 +79,13 @@ from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
     HutongError,
+    Kind,
     ValidationError,
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
 from hutong.registry.service import get_participant, require_participant
+from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 from hutong.store.tables import ledger_accounts
 
@@ -497,7 +499,7 @@ def _cancelled(exchange: ExchangeRow) -> ConflictError:
 def _no_answer(failure: CallFailed) -> HutongError:
     """No answer from program B: 504 when it timed out, 502 otherwise (never recorded)."""
     if failure.code == "participant_timeout":
-        return CallFailed(failure.message, code=failure.code, status=504)
+        return CallFailed(failure.message, code=failure.code, kind=Kind.UPSTREAM_TIMEOUT)
     return failure
 
 
@@ -507,7 +509,7 @@ async def exchange(
     sender: str,
     message_id: str,
     spec: NewExchange,
-) -> Operation:
+) -> Write[Reply | Refused]:
     """`sender` (program A) exchanges its member's points for `spec.offer_id`'s benefit."""
     if not message_id:
         raise ValidationError("an exchange needs context.message_id", code="missing_message_id")
@@ -548,7 +550,7 @@ async def exchange(
     else:
         benefit_ref = held.benefit_ref
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> Reply | Refused:
         now = services.clock()
         current = await require_exchange(conn, exchange_id, lock=True)
         if current.state is ExchangeState.COMMITTED:  # a concurrent retry finished it
@@ -575,7 +577,7 @@ async def exchange(
             )
         except LedgerRefused as refusal:  # neither: void what is left, B revokes
             await _cancel_in(conn, current, refusal.message, now)
-            return refusal.status_code, refusal.body()
+            return Refused(refusal)
         await mark_committed(conn, current.id, benefit_ref, now)
         committed = await require_exchange(conn, current.id)
         await _notify(conn, committed, now)

@@ -1,35 +1,61 @@
 """Error codes of the protocol and the exceptions that carry them.
 
 Every refusal the switch sends is `{"message":{"ack":{"status":"NACK"}},
-"error":{"code": ..., "message": ...}}` with an HTTP status. The code is
-stable and machine-readable; the message is a sentence for a human.
+"error":{"code": ..., "message": ...}}`. Each error carries a stable,
+machine-readable code, a sentence for a human and a `Kind`: what sort of
+refusal it is. The kind, not the raising code, decides the HTTP status, in
+one place (`hutong.api.errors`); nothing below the HTTP layer knows statuses.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Kind(StrEnum):
+    """What sort of refusal an error is (the HTTP layer maps each to a status)."""
+
+    MALFORMED = "malformed"  # the bytes are not a request: bad JSON, bad header
+    UNAUTHENTICATED = "unauthenticated"  # no valid signature or token
+    FORBIDDEN = "forbidden"  # a known sender that may not do this
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # refused in the current state of things
+    TOO_LARGE = "too_large"
+    UNSUPPORTED = "unsupported"  # a media type the switch does not read
+    INVALID = "invalid"  # well-formed but not acceptable input
+    RATE_LIMITED = "rate_limited"
+    UPSTREAM_FAILED = "upstream_failed"  # a participant gave no trustworthy answer
+    UNAVAILABLE = "unavailable"  # a participant the step needs is not reachable now
+    UPSTREAM_TIMEOUT = "upstream_timeout"
+
+    @property
+    def transient(self) -> bool:
+        """Not an answer: somebody did not answer, so a retry must ask again."""
+        return self in (Kind.UPSTREAM_FAILED, Kind.UNAVAILABLE, Kind.UPSTREAM_TIMEOUT)
 
 
 class HutongError(Exception):
-    """A refusal with an HTTP status, a stable code and a human sentence."""
+    """The root of every refusal: a kind, a stable code and a human sentence."""
 
-    status_code = 422
+    kind: Kind = Kind.INVALID
     code = "invalid_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, kind: Kind | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
-        if status is not None:
-            self.status_code = status
+        if kind is not None:
+            self.kind = kind
 
     def body(self) -> dict[str, Any]:
         return nack(self.code, self.message)
 
 
 class AuthenticationError(HutongError):
-    status_code = 401
+    kind = Kind.UNAUTHENTICATED
     code = "unauthorized"
     #: The `WWW-Authenticate` challenge sent with the 401.
     challenge = 'Signature realm="hutong",headers="(created) (expires) digest"'
@@ -43,37 +69,60 @@ class OperatorAuthenticationError(AuthenticationError):
 
 
 class ForbiddenError(HutongError):
-    status_code = 403
+    kind = Kind.FORBIDDEN
     code = "forbidden"
 
 
 class NotFoundError(HutongError):
-    status_code = 404
+    kind = Kind.NOT_FOUND
     code = "not_found"
 
 
 class ConflictError(HutongError):
-    status_code = 409
+    kind = Kind.CONFLICT
     code = "conflict"
 
 
 class ValidationError(HutongError):
-    status_code = 422
+    kind = Kind.INVALID
     code = "invalid_request"
 
 
+class RuleBroken(HutongError):
+    """A pure rule refused: built `(code, message)`, the kind chosen by code.
+
+    The domain's rule modules (payment states, order lines, splits, policies,
+    settlement windows) raise subclasses of this without knowing who called
+    them. `kinds` names the codes that are not conflicts; `invalid_*` codes
+    are the caller's input and so INVALID.
+    """
+
+    kind = Kind.CONFLICT
+    kinds: ClassVar[Mapping[str, Kind]] = {}
+
+    def __init__(self, code: str, message: str, *, kind: Kind | None = None) -> None:
+        if kind is None:
+            kind = self.kinds.get(code)
+        if kind is None:
+            kind = Kind.INVALID if code.startswith("invalid_") else type(self).kind
+        super().__init__(message, code=code, kind=kind)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
 class MalformedJSON(HutongError):
-    status_code = 400
+    kind = Kind.MALFORMED
     code = "malformed_json"
 
 
 class BodyTooLarge(HutongError):
-    status_code = 413
+    kind = Kind.TOO_LARGE
     code = "body_too_large"
 
 
 class UnsupportedMediaType(HutongError):
-    status_code = 415
+    kind = Kind.UNSUPPORTED
     code = "unsupported_media_type"
 
 

@@ -1,0 +1,342 @@
+"""Exactly-once effects for retried, replayed and concurrent identical messages.
+
+A mutating message carries a message id. Its first arrival runs; its answer
+is recorded in the same transaction as its effects; a later arrival with the
+same body gets that answer again and changes nothing; one with another body
+is refused (`message_id_conflict`). The unique key on (sender, message_id)
+is what makes this hold under concurrency.
+
+Two ways to run a message:
+
+- `run_once`: a write that only touches the database. The message record is
+  inserted with the effects; a concurrent twin fails on the unique key, waits
+  for the first one's commit and replays its answer.
+- `run_decided`: a step that asks a participant (a wallet, a program) before
+  it writes. The message id is **claimed first** (a committed record with no
+  answer yet), so a concurrent twin never asks anyone: it waits for the
+  claimer's answer. A refusal is recorded as the answer; a participant that
+  did not answer (a transient kind) is not an answer, so the claim is
+  released and a retry asks again. A claim whose owner vanished (a crash
+  between claim and answer) is taken over after `claim_lease` seconds.
+
+The answer is stored as the caller presents it (a status number and a JSON
+body); this module does not know what the numbers mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.protocol.errors import ConflictError, HutongError
+from hutong.runtime.metrics import IDEMPOTENT_REPLAYS
+from hutong.runtime.services import Services
+from hutong.store.tables import messages
+
+__all__ = [
+    "Answer",
+    "MessageKey",
+    "Present",
+    "Refusal",
+    "Refused",
+    "Write",
+    "run_decided",
+    "run_once",
+]
+
+T = TypeVar("T")
+
+#: One database write: runs in a transaction (a savepoint of a group commit).
+Write = Callable[[AsyncConnection], Awaitable[T]]
+#: How the caller shows a write's result: the status number and body to store.
+Present = Callable[[T], tuple[int, dict[str, Any]]]
+#: How the caller shows a refusal (its status number and body).
+Refusal = Callable[[HutongError], tuple[int, dict[str, Any]]]
+
+#: `status_code` of a claimed message whose answer is not known yet.
+CLAIMED = 0
+#: How often a twin looks whether the claimer has answered.
+_WAIT_STEP = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class MessageKey:
+    """Who sent which message id, the digest of its body, and where it went."""
+
+    sender: str
+    message_id: str
+    digest: str
+    method: str
+    path: str
+
+
+class Answer(NamedTuple):
+    status: int
+    body: bytes
+    #: True when this is a recorded answer given again.
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """What a write returns to commit what it did and still answer with a refusal.
+
+    For example an order refused by its merchant's platform is kept as
+    cancelled (so its parties are told) while the answer is the refusal.
+    `extra` is added to the refusal's body.
+    """
+
+    error: HutongError
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _shown(result: Any, present: Present[Any], refusal: Refusal) -> tuple[int, dict[str, Any]]:
+    if isinstance(result, Refused):
+        status, body = refusal(result.error)
+        return status, body | dict(result.extra)
+    return present(result)
+
+
+class _Claimed(NamedTuple):
+    at: datetime
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def claim_lease(services: Services) -> float:
+    """Seconds after which a claim nobody answered may be taken over.
+
+    Longer than any decision a claimer can be waiting for: a step asks at
+    most two participants, each with its attempts and timeout.
+    """
+    settings = services.settings
+    return max(30.0, 4 * settings.wallet_call_timeout * settings.wallet_call_attempts)
+
+
+def _where(key: MessageKey) -> Any:
+    return and_(messages.c.sender == key.sender, messages.c.message_id == key.message_id)
+
+
+async def _find(conn: AsyncConnection, key: MessageKey) -> Answer | _Claimed | None:
+    """The recorded answer, a claim without one, or None; refused if the body differs."""
+    row = (
+        await conn.execute(
+            select(
+                messages.c.body_hash,
+                messages.c.status_code,
+                messages.c.response_body,
+                messages.c.created_at,
+            ).where(_where(key))
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.body_hash != key.digest:
+        raise ConflictError(
+            f"message id {key.message_id} was already used by {key.sender} with a different body",
+            code="message_id_conflict",
+        )
+    if row.status_code == CLAIMED:
+        return _Claimed(row.created_at)
+    return Answer(row.status_code, bytes(row.response_body), replayed=True)
+
+
+def _record_values(
+    services: Services, key: MessageKey, status: int, body: bytes, now: datetime
+) -> dict[str, Any]:
+    return {
+        "sender": key.sender,
+        "message_id": key.message_id,
+        "body_hash": key.digest,
+        "method": key.method,
+        "path": key.path,
+        "status_code": status,
+        "response_body": body,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=services.settings.message_retention),
+    }
+
+
+def _replayed(answer: Answer) -> Answer:
+    IDEMPOTENT_REPLAYS.inc()
+    return answer
+
+
+async def _await_answer(services: Services, key: MessageKey) -> Answer | _Claimed | None:
+    """Wait while somebody else holds a live claim; then what is there."""
+    lease = timedelta(seconds=claim_lease(services))
+    while True:
+        async with services.db.read() as conn:
+            found = await _find(conn, key)
+        if not isinstance(found, _Claimed) or services.clock() - found.at >= lease:
+            return found
+        await asyncio.sleep(_WAIT_STEP)
+
+
+async def run_once(
+    services: Services, key: MessageKey, write: Write[T], present: Present[T], refusal: Refusal
+) -> Answer:
+    """Run `write` at most once for this message and record its answer with its effects.
+
+    A refusal the write raises rolls its effects back but is recorded, so a
+    retry gets the same refusal.
+    """
+
+    async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
+        content = _encode(body)
+        values = _record_values(services, key, status, content, services.clock())
+        await conn.execute(insert(messages), values)
+        return Answer(status, content)
+
+    async def apply(conn: AsyncConnection) -> Answer:
+        return await record(conn, *_shown(await write(conn), present, refusal))
+
+    async def refused(conn: AsyncConnection, error: Exception) -> Answer:
+        if not isinstance(error, HutongError):
+            raise error
+        return await record(conn, *refusal(error))
+
+    try:
+        return await services.batcher().run(apply, refused)
+    except IntegrityError:
+        # Recorded first by an identical message (in this batch or by another
+        # worker), or by one with another body (refused in `_find`).
+        found = await _await_answer(services, key)
+        if isinstance(found, Answer):
+            return _replayed(found)
+        if found is None:
+            raise  # not the message record: a real integrity failure
+        raise _in_flight(key) from None
+
+
+def _in_flight(key: MessageKey) -> ConflictError:
+    return ConflictError(
+        f"message {key.message_id} is being answered by an earlier send that did not finish;"
+        " send it again",
+        code="message_in_flight",
+    )
+
+
+async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
+    """Claim the message id, or the answer a twin already recorded (after waiting)."""
+    while True:
+        found = await _await_answer(services, key)
+        if isinstance(found, Answer):
+            return _replayed(found)
+        now = services.clock()
+        try:
+            async with services.db.transaction() as conn:
+                if found is None:
+                    await conn.execute(
+                        insert(messages), _record_values(services, key, CLAIMED, b"", now)
+                    )
+                    return _Claimed(now)
+                # A claim past its lease: its owner is gone. Take it over, unless
+                # somebody else just did.
+                taken = await conn.execute(
+                    update(messages)
+                    .where(
+                        _where(key),
+                        messages.c.status_code == CLAIMED,
+                        messages.c.created_at == found.at,
+                    )
+                    .values(created_at=now)
+                )
+                if taken.rowcount == 1:
+                    return _Claimed(now)
+        except IntegrityError:
+            pass  # a twin claimed it between our look and our insert: wait for it
+
+
+async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None:
+    async with services.db.transaction() as conn:
+        await conn.execute(
+            delete(messages).where(
+                _where(key), messages.c.status_code == CLAIMED, messages.c.created_at == claim.at
+            )
+        )
+
+
+class _ClaimLost(Exception):
+    """The claim was taken over while this arrival was deciding (it took too long)."""
+
+
+async def run_decided(
+    services: Services,
+    key: MessageKey,
+    prepare: Callable[[], Awaitable[Write[T]]],
+    present: Present[T],
+    refusal: Refusal,
+) -> Answer:
+    """Exactly once, for a step that asks a participant before it writes.
+
+    The message id is claimed before `prepare` reads, checks and asks; the
+    write it returns then runs with the answer recorded in one transaction.
+    A concurrent identical message waits for that answer instead of asking
+    (so it can never be refused by its own twin's half-done work).
+    """
+    claimed = await _claim(services, key)
+    if isinstance(claimed, Answer):
+        return claimed
+    try:
+        write: Write[Any] = await prepare()
+        show: Callable[[Any], tuple[int, dict[str, Any]]] = present
+    except HutongError as error:
+        if error.kind.transient:
+            await _release(services, key, claimed)
+            raise
+        write, show = _raises(error), refusal
+    except BaseException:
+        await _release(services, key, claimed)
+        raise
+
+    async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
+        content = _encode(body)
+        done = await conn.execute(
+            update(messages)
+            .where(
+                _where(key), messages.c.status_code == CLAIMED, messages.c.created_at == claimed.at
+            )
+            .values(status_code=status, response_body=content)
+        )
+        if done.rowcount != 1:
+            raise _ClaimLost
+        return Answer(status, content)
+
+    async def apply(conn: AsyncConnection) -> Answer:
+        return await record(conn, *_shown(await write(conn), show, refusal))
+
+    async def refused(conn: AsyncConnection, error: Exception) -> Answer:
+        if not isinstance(error, HutongError) or error.kind.transient:
+            raise error
+        return await record(conn, *refusal(error))
+
+    try:
+        return await services.batcher().run(apply, refused)
+    except _ClaimLost:
+        found = await _await_answer(services, key)
+        if isinstance(found, Answer):
+            return _replayed(found)
+        raise _in_flight(key) from None
+    except BaseException:
+        # Nothing was recorded (a participant that did not answer in the write,
+        # a database failure): give the message id back so a retry can run.
+        await _release(services, key, claimed)
+        raise
+
+
+def _raises(error: HutongError) -> Write[Any]:
+    async def refuse(_: AsyncConnection) -> Any:
+        raise error
+
+    return refuse
