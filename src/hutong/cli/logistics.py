@@ -11,7 +11,7 @@ from hutong.cli._common import console, with_services
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place
-from hutong.net.transport import CallTransport
+from hutong.net.transport import open_transport
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
 
@@ -88,7 +88,7 @@ def book(
     async def work(services: Services) -> store.Shipment:
         await services.load_switch_key()
         route = await _route(services, origin, destination, pickup_point, weight, host)
-        async with CallTransport() as http:
+        async with open_transport() as http:
             return await service.book(
                 services,
                 http,
@@ -145,7 +145,7 @@ def cancel(shipment_id: str) -> None:
         await services.load_switch_key()
         async with services.db.read() as conn:
             merchant = (await store.get_shipment(conn, shipment_id)).merchant
-        async with CallTransport() as http:
+        async with open_transport() as http:
             return await service.cancel(services, http, shipment_id, merchant)
 
     shipment = with_services(work)

@@ -8,7 +8,11 @@ aiohttp took SQLite from 82 to 154 transfers/s (p99 449 -> 160 ms) and
 PostgreSQL from 54 to 67/s (p99 687 -> 379 ms). Everything else (the client
 SDK, event delivery, tests) keeps httpx.
 
-One `CallTransport` per event loop (a connection pool belongs to the loop
+The domain sees only the `CallTransport` protocol; the aiohttp implementation
+(`hutong.net.aiohttp_transport`) is imported when the first call is made, so
+importing a domain service loads no HTTP client.
+
+One transport per event loop (a connection pool belongs to the loop
 that opened it), made on first use and closed when the app stops.
 """
 
@@ -16,11 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
 
-import aiohttp
-from multidict import CIMultiDictProxy
+if TYPE_CHECKING:
+    from hutong.net.aiohttp_transport import AiohttpTransport
+
+__all__ = [
+    "CallTransport",
+    "Reply",
+    "TransportError",
+    "TransportTimeout",
+    "call_transport",
+    "close_call_transport",
+    "open_transport",
+]
 
 
 class TransportTimeout(Exception):
@@ -34,46 +49,26 @@ class TransportError(Exception):
 @dataclass(frozen=True, slots=True)
 class Reply:
     status_code: int
-    headers: CIMultiDictProxy[str]
+    #: Case-insensitive in practice (the implementation's multidict).
+    headers: Mapping[str, str]
     content: bytes
 
 
-class CallTransport:
-    """POSTs bytes and reads the whole answer; keep-alive connections, at most 200."""
+class CallTransport(Protocol):
+    """POSTs bytes and reads the whole answer."""
 
-    def __init__(self, *, limit: int = 200) -> None:
-        self._limit = limit
-        self._session: aiohttp.ClientSession | None = None
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> Reply: ...
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit), auto_decompress=False
-            )
-        try:
-            async with self._session.post(
-                url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
-            ) as response:
-                return Reply(response.status, response.headers, await response.read())
-        except TimeoutError:
-            raise TransportTimeout(url) from None
-        except aiohttp.ClientError as exc:
-            raise TransportError(type(exc).__name__) from None
+    async def close(self) -> None: ...
 
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
 
-    async def __aenter__(self) -> CallTransport:
-        return self
+def open_transport() -> AiohttpTransport:
+    """A new transport of its own (a CLI command, a test); close it when done."""
+    from hutong.net.aiohttp_transport import AiohttpTransport
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        await self.close()
+    return AiohttpTransport()
 
 
 _TRANSPORTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CallTransport] = (
@@ -86,7 +81,7 @@ def call_transport() -> CallTransport:
     loop = asyncio.get_running_loop()
     transport = _TRANSPORTS.get(loop)
     if transport is None:
-        transport = _TRANSPORTS[loop] = CallTransport()
+        transport = _TRANSPORTS[loop] = open_transport()
     return transport
 
 
