@@ -6,11 +6,11 @@
 #     HUTONG_TEST_POSTGRES_URL / HUTONG_TEST_PG_BIN for the tests and benches.
 #     If PostgreSQL cannot be had: with CI=true fail, otherwise warn loudly and
 #     run only the SQLite half of the suite.
-#  3. ruff, mypy, pytest, stopping at the first failure.
+#  3. ruff, mypy, lint-imports, pytest, stopping at the first failure.
 #
 # Environment:
 #   HUTONG_SKIP_LINT=1   skip ruff and mypy (for quick local iterations only;
-#                        CI never sets it).
+#                        CI never sets it). The import contracts always run.
 #   CI=true              PostgreSQL is mandatory.
 set -euo pipefail
 
@@ -69,6 +69,9 @@ else
     log "mypy"
     .venv/bin/mypy
 fi
+# The layering (docs/architecture.md) is checked on every run; nothing skips it.
+log "lint-imports (the layering contracts in pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 
 log "pytest $*"
 pytest_rc=0
