@@ -18,6 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
+from hutong.api.declare import DEPENDENCIES
 from hutong.api.errors import status_of
 from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
@@ -169,6 +170,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             PrometheusController,
         ],
         state=State({"services": services}),
+        dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware(), prometheus.middleware],
         before_send=[tag_unrouted],

@@ -17,8 +17,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import delete, insert, select
 
+from hutong.api.declare import services_of
 from hutong.api.routes.operator import operator_guard
-from hutong.api.routes.public import services_of
 from hutong.protocol.errors import ValidationError
 from hutong.registry.service import require_participant
 from hutong.store.tables import app_links

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_once
 from hutong.api.routes.commerce_schemas import (
     OfferOut,
@@ -37,7 +38,6 @@ from hutong.api.routes.commerce_schemas import (
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only, require_message_id
-from hutong.api.routes.public import services_of
 from hutong.commerce import store, storefront_store
 from hutong.commerce.storefronts import CatalogItem, Decision, StandingRule, StorefrontStatus
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-import msgspec
 from litestar import Request, Router, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
+from hutong.api.auth import SignedRequest, SignedRequestMiddleware, is_switch
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, decode_strictly
 from hutong.api.routes.ledger_schemas import (
     TRANSFER_FLAGS,
     AccountOut,
@@ -33,7 +32,6 @@ from hutong.api.routes.ledger_schemas import (
     transfer_out,
 )
 from hutong.api.routes.operator import operator_guard
-from hutong.api.routes.public import services_of
 from hutong.ledger.check import check_ledger
 from hutong.ledger.models import Account, AccountFlags, TransferFlags, TransferRequest
 from hutong.ledger.service import MAX_BATCH
@@ -49,20 +47,8 @@ T = TypeVar("T")
 
 
 async def strict_body(request: Request[Any, Any, Any], shape: type[T]) -> T:
-    """The request body decoded again, without type coercion.
-
-    Litestar converts bodies leniently: the string "100", "1e2" or the float
-    100.0 would reach the ledger as the integer 100 (and "true" as a flag).
-    An amount must be a JSON integer, so the money routes decode strictly.
-    """
-    try:
-        return msgspec.json.decode(await request.body(), type=shape)
-    except msgspec.ValidationError as exc:
-        problem, _, where = str(exc).partition(" - at `$.")
-        where = where.rstrip("`")
-        raise ValidationError(
-            f"the request does not match the schema: {where + ': ' if where else ''}{problem}"
-        ) from None
+    """The request body decoded strictly (see `hutong.api.declare.decode_strictly`)."""
+    return decode_strictly(await request.body(), shape)
 
 
 def to_request(item: TransferIn) -> TransferRequest:
@@ -155,72 +141,83 @@ async def create(services: Services, data: AccountsIn) -> ResultsOut:
     )
 
 
-@post("/accounts", status_code=200, summary="Create ledger accounts (idempotent by id)")
-async def operator_create_accounts(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[AccountsIn]
-) -> ResultsOut:
-    return await create(services_of(state), await strict_body(request, AccountsIn))
+@post(
+    "/accounts",
+    status_code=200,
+    dto=StrictBody[AccountsIn],
+    return_dto=None,
+    summary="Create ledger accounts (idempotent by id)",
+)
+async def operator_create_accounts(services: ServicesDep, data: JSONBody[AccountsIn]) -> ResultsOut:
+    return await create(services, data)
 
 
-@post("/transfers", status_code=200, summary="Submit transfers (one result code each)")
-async def operator_transfers(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[TransfersIn]
-) -> ResultsOut:
-    data = await strict_body(request, TransfersIn)
-    return await submit(services_of(state), [to_request(t) for t in data.transfers])
+@post(
+    "/transfers",
+    status_code=200,
+    dto=StrictBody[TransfersIn],
+    return_dto=None,
+    summary="Submit transfers (one result code each)",
+)
+async def operator_transfers(services: ServicesDep, data: JSONBody[TransfersIn]) -> ResultsOut:
+    return await submit(services, [to_request(t) for t in data.transfers])
 
 
-@post("/pending/{pending_id:str}/post", status_code=200, summary="Post a hold, all or part")
+@post(
+    "/pending/{pending_id:str}/post",
+    status_code=200,
+    dto=StrictBody[ResolveIn],
+    return_dto=None,
+    summary="Post a hold, all or part",
+)
 async def operator_post(
-    state: State,
-    request: Request[Any, Any, Any],
-    pending_id: FromPath[str],
-    data: JSONBody[ResolveIn],
+    services: ServicesDep, pending_id: FromPath[str], data: JSONBody[ResolveIn]
 ) -> ResultsOut:
-    data = await strict_body(request, ResolveIn)
     transfer = TransferRequest(
         id=data.id, pending_id=pending_id, amount=data.amount, flags=TransferFlags.POST_PENDING
     )
-    return await submit(services_of(state), [transfer])
+    return await submit(services, [transfer])
 
 
-@post("/pending/{pending_id:str}/void", status_code=200, summary="Release a hold")
+@post(
+    "/pending/{pending_id:str}/void",
+    status_code=200,
+    dto=StrictBody[ResolveIn],
+    return_dto=None,
+    summary="Release a hold",
+)
 async def operator_void(
-    state: State,
-    request: Request[Any, Any, Any],
-    pending_id: FromPath[str],
-    data: JSONBody[ResolveIn],
+    services: ServicesDep, pending_id: FromPath[str], data: JSONBody[ResolveIn]
 ) -> ResultsOut:
-    data = await strict_body(request, ResolveIn)
     transfer = TransferRequest(id=data.id, pending_id=pending_id, flags=TransferFlags.VOID_PENDING)
-    return await submit(services_of(state), [transfer])
+    return await submit(services, [transfer])
 
 
 @get("/accounts", summary="Accounts and balances, optionally of one owner")
-async def operator_accounts(state: State, owner: FromQuery[str | None] = None) -> list[AccountOut]:
-    services = services_of(state)
+async def operator_accounts(
+    services: ServicesDep, owner: FromQuery[str | None] = None
+) -> list[AccountOut]:
     async with services.db.read() as conn:
         return [account_out(a) for a in await list_accounts(conn, owner)]
 
 
 @get("/accounts/{account_id:str}", summary="One account")
-async def operator_account(state: State, account_id: FromPath[str]) -> AccountOut:
-    return account_out(await _account(services_of(state), account_id))
+async def operator_account(services: ServicesDep, account_id: FromPath[str]) -> AccountOut:
+    return account_out(await _account(services, account_id))
 
 
 @get("/accounts/{account_id:str}/transfers", summary="An account's history, oldest first")
 async def operator_history(
-    state: State,
+    services: ServicesDep,
     account_id: FromPath[str],
     after: FromQuery[int] = 0,
     limit: FromQuery[int] = 100,
 ) -> HistoryOut:
-    return await _history(services_of(state), account_id, after, limit)
+    return await _history(services, account_id, after, limit)
 
 
 @get("/check", summary="Verify the ledger's invariants")
-async def operator_check(state: State) -> CheckOut:
-    services = services_of(state)
+async def operator_check(services: ServicesDep) -> CheckOut:
     async with services.db.read() as conn:
         report = await check_ledger(conn)
     return CheckOut(
@@ -249,12 +246,11 @@ operator_router = Router(
 # -- participants (signed) -----------------------------------------------------------
 
 
-async def _readable(services: Services, request: Request[Any, Any, Any], account: Account) -> None:
-    signed = signed_request(request.scope)
-    if account.owner == signed.subscriber_id:
+async def _readable(services: Services, sender: str, account: Account) -> None:
+    if account.owner == sender:
         return
     async with services.db.read() as conn:
-        caller = await require_participant(conn, signed.subscriber_id)
+        caller = await require_participant(conn, sender)
     if not caller.has_role(Role.AUDITOR):
         raise ForbiddenError(
             f"account {account.id} belongs to another participant", code="not_your_account"
@@ -262,38 +258,34 @@ async def _readable(services: Services, request: Request[Any, Any, Any], account
 
 
 @get("/accounts", summary="Your ledger accounts and balances")
-async def my_accounts(state: State, request: Request[Any, Any, Any]) -> list[AccountOut]:
-    services = services_of(state)
-    owner = signed_request(request.scope).subscriber_id
+async def my_accounts(services: ServicesDep, sender: SenderDep) -> list[AccountOut]:
     async with services.db.read() as conn:
-        return [account_out(a) for a in await list_accounts(conn, owner)]
+        return [account_out(a) for a in await list_accounts(conn, sender)]
 
 
 @get("/accounts/{account_id:str}", summary="One of your accounts (auditors: any)")
 async def my_account(
-    state: State, request: Request[Any, Any, Any], account_id: FromPath[str]
+    services: ServicesDep, sender: SenderDep, account_id: FromPath[str]
 ) -> AccountOut:
-    services = services_of(state)
     account = await _account(services, account_id)
-    await _readable(services, request, account)
+    await _readable(services, sender, account)
     return account_out(account)
 
 
 @get("/accounts/{account_id:str}/transfers", summary="History of one of your accounts")
 async def my_history(
-    state: State,
-    request: Request[Any, Any, Any],
+    services: ServicesDep,
+    sender: SenderDep,
     account_id: FromPath[str],
     after: FromQuery[int] = 0,
     limit: FromQuery[int] = 100,
 ) -> HistoryOut:
-    services = services_of(state)
-    await _readable(services, request, await _account(services, account_id))
+    await _readable(services, sender, await _account(services, account_id))
     return await _history(services, account_id, after, limit)
 
 
-def _switch_only(services: Services, request: Request[Any, Any, Any]) -> None:
-    if not is_switch(services, signed_request(request.scope)):
+def _switch_only(services: Services, signed: SignedRequest) -> None:
+    if not is_switch(services, signed):
         raise ForbiddenError(
             "ledger writes are for the switch's own services (signed with the switch's key); "
             "the operator uses /operator/ledger",
@@ -301,23 +293,32 @@ def _switch_only(services: Services, request: Request[Any, Any, Any]) -> None:
         )
 
 
-@post("/accounts", status_code=200, summary="Create accounts (the switch's services only)")
+@post(
+    "/accounts",
+    status_code=200,
+    dto=StrictBody[SignedAccountsIn],
+    return_dto=None,
+    summary="Create accounts (the switch's services only)",
+)
 async def service_create_accounts(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[SignedAccountsIn]
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedAccountsIn]
 ) -> ResultsOut:
-    services = services_of(state)
-    _switch_only(services, request)
-    return await create(services, (await strict_body(request, SignedAccountsIn)).message)
+    _switch_only(services, signed)
+    return await create(services, data.message)
 
 
-@post("/transfers", status_code=200, summary="Submit transfers (the switch's services only)")
+@post(
+    "/transfers",
+    status_code=200,
+    dto=StrictBody[SignedTransfersIn],
+    return_dto=None,
+    summary="Submit transfers (the switch's services only)",
+)
 async def service_transfers(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[SignedTransfersIn]
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedTransfersIn]
 ) -> ResultsOut:
-    services = services_of(state)
-    _switch_only(services, request)
-    body = await strict_body(request, SignedTransfersIn)
-    return await submit(services, [to_request(t) for t in body.message.transfers])
+    _switch_only(services, signed)
+    return await submit(services, [to_request(t) for t in data.message.transfers])
 
 
 participant_router = Router(

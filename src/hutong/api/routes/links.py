@@ -15,8 +15,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_once
-from hutong.api.routes.public import services_of
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer

@@ -12,8 +12,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.routes.ledger import strict_body
-from hutong.api.routes.public import services_of
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.routes.public import services_of
+from hutong.api.declare import services_of
 from hutong.api.schemas import (
     EventOut,
     ParticipantIn,

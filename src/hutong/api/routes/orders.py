@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.orders_schemas import (
@@ -25,7 +26,6 @@ from hutong.api.routes.orders_schemas import (
     SignedShip,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
-from hutong.api.routes.public import services_of
 from hutong.commerce import (
     order_intake,
     order_refunds,

@@ -12,8 +12,8 @@ from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_once
-from hutong.api.routes.public import services_of
 from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
 from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack

@@ -16,7 +16,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from sqlalchemy import select
 
-from hutong.api.routes.public import services_of
+from hutong.api.declare import services_of
 from hutong.links.hosts import alias, host_context
 from hutong.payments import pay_for_me, service, store
 from hutong.store.tables import participants

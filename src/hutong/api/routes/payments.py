@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import (
@@ -29,7 +30,6 @@ from hutong.api.routes.payments_schemas import (
     SignedRefund,
     SignedWalletProfile,
 )
-from hutong.api.routes.public import services_of
 from hutong.net.transport import call_transport
 from hutong.payments import pay_for_me, service, store
 from hutong.payments.acceptance import AcceptancePolicy

@@ -19,10 +19,10 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
-from hutong.api.routes.public import services_of
 from hutong.net.transport import call_transport
 from hutong.payments import points
 from hutong.protocol.envelope import Context

@@ -8,17 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
+from hutong.api.declare import services_of
 from hutong.api.schemas import LookupIn, WellKnown
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import lookup
-from hutong.runtime.services import Services
-
-
-def services_of(state: State) -> Services:
-    services = state["services"]
-    assert isinstance(services, Services)
-    return services
 
 
 @get("/healthz", tags=["public"], summary="Liveness: the process answers")

@@ -20,9 +20,9 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.operator import operator_guard
-from hutong.api.routes.public import services_of
 from hutong.ledger import settlement_service as service
 from hutong.ledger.settlement import SettlementFile
 from hutong.ledger.settlement_store import StoredWindow, WindowDetail

@@ -19,9 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
+from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
-from hutong.api.routes.public import services_of
 from hutong.net.transport import call_transport
 from hutong.payments import directory, transfers
 from hutong.protocol.envelope import Context
