@@ -58,7 +58,6 @@ from hutong.payments import legs, service
 from hutong.payments.exchange import ExchangeQuote, check_exchange
 from hutong.payments.points_store import (
     ExchangeRow,
-    ExchangeState,
     OfferRow,
     deactivate_offer,
     get_exchange,
@@ -74,7 +73,7 @@ from hutong.payments.points_store import (
     used_today,
 )
 from hutong.payments.posting import LedgerRefused, ensure_accounts, post
-from hutong.payments.states import PaymentError, is_amount
+from hutong.payments.states import ExchangeState, PaymentError, is_amount
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -20,14 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.payments import legs
 from hutong.payments.exchange import ExchangeOffer
+from hutong.payments.states import ExchangeState
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import points_exchanges, points_offers
-
-
-class ExchangeState(StrEnum):
-    HELD = "held"
-    COMMITTED = "committed"
-    CANCELLED = "cancelled"
 
 
 def short_name(program: str) -> str:

@@ -123,6 +123,14 @@ class PayForMeState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ExchangeState(StrEnum):
+    """A points exchange: the points held, then committed or given back."""
+
+    HELD = "held"
+    COMMITTED = "committed"
+    CANCELLED = "cancelled"
+
+
 class PayForMeEvent(StrEnum):
     PAY = "pay"
     CANCEL = "cancel"

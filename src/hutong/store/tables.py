@@ -1,10 +1,20 @@
-"""The tables of the switch (SQLAlchemy Core). Migrations mirror this file."""
+"""The tables of the switch (SQLAlchemy Core). Migrations mirror this file.
+
+The database holds the invariants the code keeps as a second line of refusal
+(the code refuses first, with its own error codes): CHECK constraints on
+amounts, totals and state values, foreign keys inside the ledger, and the
+no-overdraft rule of flagged ledger accounts. A state's CHECK lists the
+values of the enum the code uses, so a new state needs a migration.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -18,6 +28,19 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from hutong.commerce.orders import OrderState
+from hutong.commerce.storefronts import StorefrontStatus
+from hutong.ledger.models import (
+    AccountFlags,
+    AccountKind,
+    PendingState,
+    TransferCode,
+    TransferFlags,
+)
+from hutong.ledger.settlement import WindowState
+from hutong.logistics.statuses import Status as ShipmentStatus
+from hutong.payments.states import ExchangeState, PayForMeState, PaymentState, TransferState
+from hutong.registry.models import Status as ParticipantStatus
 from hutong.store.types import BigIntPK, UTCDateTime
 
 metadata = MetaData(
@@ -29,6 +52,27 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def known(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """`column` holds a value of the enum (or NULL, which every CHECK lets through)."""
+    listed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(
+        f"{column} IN ({listed})", name=f"{column}_known", info={"enum": values, "column": column}
+    )
+
+
+def positive(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} > 0", name=f"{column}_positive")
+
+
+def not_negative(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative")
+
+
+_DEBITS_LIMITED = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
+_CREDITS_LIMITED = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+_PENDING = int(TransferFlags.PENDING)
 
 
 def versioned_policy_table(name: str, owner: str) -> Table:
@@ -58,6 +102,7 @@ participants = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    known("status", ParticipantStatus),
 )
 
 participant_keys = Table(
@@ -154,6 +199,23 @@ ledger_accounts = Table(
     Column("credits_posted", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_ledger_accounts_owner", "owner"),
+    known("kind", AccountKind),
+    #: No flag, or one of the two limits (never both: they contradict).
+    CheckConstraint(f"flags IN (0, {_DEBITS_LIMITED}, {_CREDITS_LIMITED})", name="flags_known"),
+    not_negative("debits_pending"),
+    not_negative("debits_posted"),
+    not_negative("credits_pending"),
+    not_negative("credits_posted"),
+    #: The no-overdraft rule: what is owed or held never passes what came in.
+    #: Written as a subtraction of two non-negative totals, which cannot overflow.
+    CheckConstraint(
+        f"(flags & {_DEBITS_LIMITED}) = 0 OR debits_posted <= credits_posted - debits_pending",
+        name="debits_within_credits",
+    ),
+    CheckConstraint(
+        f"(flags & {_CREDITS_LIMITED}) = 0 OR credits_posted <= debits_posted - credits_pending",
+        name="credits_within_debits",
+    ),
 )
 
 ledger_transfers = Table(
@@ -162,8 +224,10 @@ ledger_transfers = Table(
     #: Commit order, for history pages.
     Column("seq", BigIntPK, primary_key=True, autoincrement=True),
     Column("id", String(128), nullable=False),
-    Column("debit_account_id", String(128), nullable=False),
-    Column("credit_account_id", String(128), nullable=False),
+    Column("debit_account_id", String(128), ForeignKey("ledger_accounts.id"), nullable=False),
+    Column("credit_account_id", String(128), ForeignKey("ledger_accounts.id"), nullable=False),
+    #: Always > 0: a post or void of the whole hold stores the held amount
+    #: (what the caller asked, maybe 0, is `requested_amount`).
     Column("amount", BigInteger, nullable=False),
     Column("asset", String(80), nullable=False),
     Column("code", String(32), nullable=False),
@@ -180,6 +244,17 @@ ledger_transfers = Table(
     Index("ix_ledger_transfers_credit", "credit_account_id", "seq"),
     Index("ix_ledger_transfers_state_expires", "state", "expires_at"),
     Index("ix_ledger_transfers_reference", "reference"),
+    positive("amount"),
+    not_negative("requested_amount"),
+    not_negative("timeout"),
+    CheckConstraint("debit_account_id <> credit_account_id", name="accounts_differ"),
+    known("state", PendingState),
+    known("code", TransferCode),
+    #: Only a pending transfer has a pending state; every other one is posted.
+    CheckConstraint(
+        f"((flags & {_PENDING}) = 0) = (state = '{PendingState.POSTED.value}')",
+        name="state_follows_flags",
+    ),
 )
 
 #: Transfer ids that failed for a reason of their own: they stay failed.
@@ -220,6 +295,8 @@ offers = Table(
     Column("mini_program_path", String(1024), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    positive("price"),
+    not_negative("stock"),
 )
 
 storefronts = Table(
@@ -238,6 +315,7 @@ storefronts = Table(
     Column("decided_at", UTCDateTime(), nullable=True),
     Index("ix_storefronts_host", "host", "status"),
     Index("ix_storefronts_merchant", "merchant"),
+    known("status", StorefrontStatus),
 )
 
 #: A host's standing decisions on storefront requests, as declared (versioned).
@@ -344,6 +422,8 @@ pickup_points = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_pickup_points_network", "network"),
     Index("ix_pickup_points_city", "province", "city"),
+    not_negative("capacity"),
+    not_negative("held"),
 )
 
 #: Which carriers a network lets deliver to its pickup points (versioned).
@@ -373,6 +453,9 @@ shipments = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("carrier", "tracking_number"),
     Index("ix_shipments_merchant", "merchant"),
+    known("status", ShipmentStatus),
+    positive("weight_g"),
+    not_negative("price"),
 )
 
 #: Every tracking event as the carrier sent it, with its normalized meaning.
@@ -395,6 +478,7 @@ tracking_events = Table(
     Column("applied", Boolean, nullable=False),
     UniqueConstraint("carrier", "dedupe_key"),
     Index("ix_tracking_events_shipment", "shipment_id", "occurred_at"),
+    known("status", ShipmentStatus),
 )
 
 #: Every refusal that bites (a pickup point refusing a carrier, a host
@@ -454,6 +538,15 @@ payments = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_payments_state_expires", "state", "expires_at"),
     Index("ix_payments_merchant", "merchant", "created_at"),
+    known("state", PaymentState),
+    positive("amount"),
+    not_negative("refunded"),
+    #: 0 <= refunded <= captured <= amount, as the payment state machine keeps them.
+    CheckConstraint("refunded <= captured", name="refunded_within_captured"),
+    CheckConstraint("captured <= amount", name="captured_within_amount"),
+    not_negative("fee_returned"),
+    CheckConstraint("fee_returned <= fee", name="fee_returned_within_fee"),
+    not_negative("hold_seconds"),
 )
 
 payment_refunds = Table(
@@ -464,6 +557,8 @@ payment_refunds = Table(
     Column("amount", BigInteger, nullable=False),
     Column("fee_returned", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    positive("amount"),
+    not_negative("fee_returned"),
 )
 
 pay_for_me_requests = Table(
@@ -491,6 +586,7 @@ pay_for_me_requests = Table(
     UniqueConstraint("code"),
     UniqueConstraint("share_serial"),
     Index("ix_pay_for_me_requests_state_expires", "state", "expires_at"),
+    known("state", PayForMeState),
 )
 
 #: The alias directory: keyed digests and masked forms, never a full phone number.
@@ -527,6 +623,14 @@ transfers = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_transfers_state_expires", "state", "expires_at"),
     Index("ix_transfers_payer", "payer_wallet", "created_at"),
+    known("state", TransferState),
+    positive("amount"),
+    not_negative("payer_fee"),
+    not_negative("payee_fee"),
+    #: The payer pays amount + its fee; the payee gets amount - its fee (at most the amount).
+    CheckConstraint("total_debit = amount + payer_fee", name="total_debit_adds_up"),
+    CheckConstraint("credited = amount - payee_fee", name="credited_adds_up"),
+    not_negative("credited"),
 )
 
 points_offers = Table(
@@ -541,6 +645,9 @@ points_offers = Table(
     Column("money_rate_fen", BigInteger, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    positive("points_price"),
+    not_negative("money_rate_fen"),
+    positive("daily_cap_per_user"),
 )
 
 points_exchanges = Table(
@@ -562,6 +669,10 @@ points_exchanges = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_points_exchanges_member_day", "offer_id", "member", "day"),
+    known("state", ExchangeState),
+    positive("quantity"),
+    positive("points_debit"),
+    not_negative("money_owed"),
 )
 
 #: A platform refusing a registered wallet at checkout: evidence for the auditor.
@@ -651,6 +762,12 @@ orders = Table(
     Index("ix_orders_host", "host", "created_at"),
     Index("ix_orders_merchant", "merchant", "created_at"),
     Index("ix_orders_shipment", "shipment_id"),
+    known("state", OrderState),
+    known("resume", OrderState),
+    positive("total"),
+    #: An order is paid in full or not at all.
+    CheckConstraint("paid = 0 OR paid = total", name="paid_all_or_nothing"),
+    not_negative("refunded_after_split"),
 )
 
 #: Every refund of an order, by its id (a retry of the same refund changes nothing).
@@ -665,6 +782,7 @@ order_refunds = Table(
     #: JSON of the split's reversal when refunded after completion, else null.
     Column("reversal", Text, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    positive("amount"),
 )
 
 #: Settlement windows over the ledger's commit order: transfers with
@@ -684,6 +802,9 @@ settlement_windows = Table(
     Column("settled_at", UTCDateTime(), nullable=True),
     Column("closed_by", String(255), nullable=False),
     UniqueConstraint("number"),
+    known("state", WindowState),
+    not_negative("from_seq"),
+    not_negative("transfer_count"),
 )
 
 #: A closed window's bilateral nets: what `participant` is owed by `counterparty`.
@@ -707,4 +828,5 @@ settlement_instructions = Table(
     Column("payer", String(255), nullable=False),
     Column("payee", String(255), nullable=False),
     Column("amount", BigInteger, nullable=False),
+    positive("amount"),
 )
