@@ -275,7 +275,7 @@ class Buyer:
             created = int(time.time())
             headers = {
                 "content-type": "application/json",
-                "authorization": signer.authorization(body, created, created + 300),
+                "authorization": signer.for_request("POST", path, body, created, created + 300),
             }
             self.writer.write(http_request("POST", path, self.host, body, headers))
             status, answer = await read_response(self.reader)

@@ -78,7 +78,7 @@ def build_requests(
     for n in range(count):
         signer = signers[n % len(signers)]
         body = encode_json(request_envelope({"note": "bench"}, message_id=new_id("msg")))
-        auth = signer.authorization(body, created, created + 600)
+        auth = signer.for_request("POST", "/v1/ping", body, created, created + 600)
         headers = {"content-type": "application/json", "authorization": auth}
         signed.append(http_request("POST", "/v1/ping", host, body, headers))
         echo.append(http_request("POST", "/echo", host, body, {"content-type": "application/json"}))

@@ -144,7 +144,7 @@ def build_tracking(server: Server, signers: dict[str, Signer], events: list[Even
             e.carrier, e.tracking_number, e.code, e.sub_code, e.when, new_id("ev"), "bench scan"
         )
         body = encode_json(request_envelope(payload, message_id=new_id("msg")))
-        auth = signers[e.carrier].authorization(body, created, created + 600)
+        auth = signers[e.carrier].for_request("POST", "/v1/tracking", body, created, created + 600)
         headers = {"content-type": "application/json", "authorization": auth}
         out.append(http_request("POST", "/v1/tracking", host, body, headers))
     return out

@@ -136,7 +136,7 @@ class Connection:
         created = int(time.time())
         headers = {
             "content-type": "application/json",
-            "authorization": self.signer.authorization(body, created, created + 300),
+            "authorization": self.signer.for_request("POST", path, body, created, created + 300),
         }
         self.writer.write(http_request("POST", path, self.host, body, headers))
         return await read_response(self.reader)

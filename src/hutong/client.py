@@ -4,7 +4,9 @@
         response = await client.post("/v1/ping", {"note": "hello"})
 
 Mutating calls are wrapped in the `{context, message}` envelope with a fresh
-`context.message_id` (or the one given, to retry safely).
+`context.message_id` (or the one given, to retry safely). Every request is
+signed with its `(request-target)`: the method and the path and query exactly
+as they go on the wire, so a signature is good for that one request only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hutong.protocol.signing import (
     check_window,
     load_verify_key,
     parse_authorization,
+    request_target,
     verify_signature,
 )
 
@@ -66,20 +69,35 @@ class Client:
         if self._own_http:
             await self.http.aclose()
 
-    def sign(self, body: bytes, created: int | None = None) -> dict[str, str]:
-        """Headers for `body`: Authorization and, for a body, Content-Type."""
+    def sign(
+        self, method: str, target: str, body: bytes, created: int | None = None
+    ) -> dict[str, str]:
+        """Headers for `method target` with `body`: Authorization and, for a body, Content-Type.
+
+        `target` is the raw path and query of the request line (`/v1/orders?x=1`).
+        """
         created = int(time.time()) if created is None else created
-        headers = {
-            "authorization": self.signer.authorization(body, created, created + self.lifetime)
-        }
+        authorization = self.signer.authorization(
+            body, created, created + self.lifetime, target=request_target(method, target)
+        )
+        headers = {"authorization": authorization}
         if body:
             headers["content-type"] = "application/json"
         return headers
 
-    async def send(self, method: str, path: str, body: bytes = b"") -> httpx.Response:
-        """Sign and send exact bytes (the bytes on the wire are the bytes signed)."""
+    async def send(
+        self, method: str, path: str, body: bytes = b"", *, created: int | None = None
+    ) -> httpx.Response:
+        """Sign and send exact bytes (the bytes and request line on the wire are those signed).
+
+        `created` is the signature's start (default: now), for a clock that is not the real one.
+        """
         url = path if path.startswith("http") else f"{self.base_url.rstrip('/')}{path}"
-        return await self.http.request(method, url, content=body, headers=self.sign(body))
+        request = self.http.build_request(method, url, content=body)
+        # httpx has encoded the URL by now: sign the path and query it will send.
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(self.sign(method, target, body, created))
+        return await self.http.send(request)
 
     async def get(self, path: str) -> httpx.Response:
         return await self.send("GET", path)

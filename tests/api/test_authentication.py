@@ -10,6 +10,9 @@ refused request writes nothing at all.
 
 The requests here are crafted by hand with `Signer` and httpx so that every
 part of them can be bent; the switch's clock is the settable `clock` fixture.
+They sign their request line (`(request-target)`) as every client must; what
+the switch does with signatures that leave it out, or name another request,
+is in `test_request_target.py`.
 """
 
 from __future__ import annotations
@@ -44,15 +47,21 @@ async def send(
     expires: int | None = None,
     authorization: str | None = None,
     headers: dict[str, str] | None = None,
+    beckn: bool = False,
 ) -> httpx.Response:
-    """Send `body` signed by `signer` at the switch's time (or as told)."""
+    """Send `body` signed by `signer` at the switch's time (or as told).
+
+    The signature names `method path` unless `beckn`: then it is Beckn's, over the body only.
+    """
     created = now_unix(switch) if created is None else created
     expires = created + 60 if expires is None else expires
     sent: dict[str, str] = {"content-type": "application/json"}
     if authorization is not None:
         sent["authorization"] = authorization
-    elif signer is not None:
+    elif signer is not None and beckn:
         sent["authorization"] = signer.authorization(body, created, expires)
+    elif signer is not None:
+        sent["authorization"] = signer.for_request(method, path, body, created, expires)
     sent.update(headers or {})
     async with httpx.AsyncClient(base_url=switch.url) as http:
         return await http.request(method, path, content=body, headers=sent)
@@ -72,6 +81,11 @@ def assert_refused(response: httpx.Response, status: int, code: str, what: str =
         assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
     else:
         assert "www-authenticate" not in response.headers
+
+
+def ping_header(signer: Signer, body: bytes, created: int, expires: int | None = None) -> str:
+    """The Authorization value of `POST /v1/ping` with `body`, as a client signs it."""
+    return signer.for_request("POST", "/v1/ping", body, created, expires or created + 60)
 
 
 def assert_acked(response: httpx.Response) -> None:
@@ -142,7 +156,7 @@ async def test_a_request_without_an_authorization_header_is_refused(
 
 
 async def test_an_unknown_key_id_is_refused(switch: Switch, douyin: Signer) -> None:
-    authorization = douyin.authorization(PING, now_unix(switch), now_unix(switch) + 60)
+    authorization = ping_header(douyin, PING, now_unix(switch))
     authorization = authorization.replace(f"{SUBSCRIBER}|k1|", f"{SUBSCRIBER}|k9|")
     await refused_without_writes(
         switch, send(switch, None, authorization=authorization), 401, "unknown_key"
@@ -150,7 +164,7 @@ async def test_an_unknown_key_id_is_refused(switch: Switch, douyin: Signer) -> N
 
 
 async def test_an_unknown_subscriber_is_refused(switch: Switch, douyin: Signer) -> None:
-    authorization = douyin.authorization(PING, now_unix(switch), now_unix(switch) + 60)
+    authorization = ping_header(douyin, PING, now_unix(switch))
     authorization = authorization.replace(f"{SUBSCRIBER}|k1|", "stranger.example|k1|")
     await refused_without_writes(
         switch, send(switch, None, authorization=authorization), 401, "unknown_key"
@@ -251,7 +265,7 @@ async def test_a_request_valid_for_longer_than_the_maximum_lifetime_is_refused(
 
 async def test_a_body_other_than_the_one_signed_is_refused(switch: Switch, douyin: Signer) -> None:
     now = now_unix(switch)
-    authorization = douyin.authorization(PING, now, now + 60)
+    authorization = ping_header(douyin, PING, now)
     tampered = PING.replace(b"m1", b"m2")
     await refused_without_writes(
         switch, send(switch, None, tampered, authorization=authorization), 401, "bad_signature"
@@ -280,7 +294,7 @@ async def test_a_signature_by_one_key_naming_another_key_of_the_same_participant
 
     fresh = PING.replace(b"m1", b"m2")  # a new message id, so no replay could answer it
     now = now_unix(switch)
-    signed_by_k1 = douyin.authorization(fresh, now, now + 60)
+    signed_by_k1 = ping_header(douyin, fresh, now)
     naming_k2 = signed_by_k1.replace(f"{SUBSCRIBER}|k1|", f"{SUBSCRIBER}|k2|")
     await refused_without_writes(
         switch,
@@ -291,7 +305,7 @@ async def test_a_signature_by_one_key_naming_another_key_of_the_same_participant
 
 
 def _valid_header(signer: Signer, created: int) -> str:
-    return signer.authorization(PING, created, created + 60)
+    return ping_header(signer, PING, created)
 
 
 MALFORMED: dict[str, Callable[[str], str]] = {
@@ -309,7 +323,11 @@ MALFORMED: dict[str, Callable[[str], str]] = {
         h.partition('signature="')[0] + f'signature="{base64.b64encode(b"short").decode()}"'
     ),
     "other signed headers": lambda h: h.replace(
-        'headers="(created) (expires) digest"', 'headers="(created) digest"'
+        'headers="(created) (expires) (request-target) digest"', 'headers="(created) digest"'
+    ),
+    "request target first": lambda h: h.replace(
+        'headers="(created) (expires) (request-target) digest"',
+        'headers="(request-target) (created) (expires) digest"',
     ),
     "a parameter given twice": lambda h: h + ',created="1"',
 }
@@ -378,7 +396,7 @@ async def test_a_body_over_the_limit_is_refused(switch: Switch, douyin: Signer) 
                 content=chunks(),
                 headers={
                     "content-type": "application/json",
-                    "authorization": douyin.authorization(body, now, now + 60),
+                    "authorization": ping_header(douyin, body, now),
                 },
             )
 

@@ -28,7 +28,7 @@ async def post(
     created = int(switch.services.clock().timestamp())
     headers = {
         "content-type": "application/json",
-        "authorization": signer.authorization(body, created, created + 60),
+        "authorization": signer.for_request("POST", path, body, created, created + 60),
     }
     async with httpx.AsyncClient(base_url=switch.url) as http:
         return await http.post(path, content=body, headers=headers)

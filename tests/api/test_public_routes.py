@@ -120,7 +120,7 @@ async def test_a_refused_signed_request_is_counted_by_its_error_code(
 ) -> None:
     client = await switch.register("douyin.example", ["platform"])
     body = encode_json(request_envelope({"note": "genuine"}, message_id="m-1"))
-    headers = client.sign(body)
+    headers = client.sign("POST", "/v1/ping", body)
     before = await http.get("/metrics")
 
     refused = await http.post(

@@ -71,4 +71,4 @@ async def post_at(
 ) -> httpx.Response:
     """POST signed at the switch's clock (which tests move), not at the real time."""
     body = encode_json(request_envelope(message, message_id=new_id("msg")))
-    return await client.http.post(path, content=body, headers=client.sign(body, created=clock.unix))
+    return await client.send("POST", path, body, created=clock.unix)

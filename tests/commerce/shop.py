@@ -74,10 +74,7 @@ class Shop:
     async def send(self, sender: str, method: str, path: str, body: bytes = b"") -> httpx.Response:
         client = self.clients[sender]
         created = self.clock.unix if self.clock is not None else None
-        headers = client.sign(body, created=created)
-        return await client.http.request(
-            method, f"{client.base_url}{path}", content=body, headers=headers
-        )
+        return await client.send(method, path, body, created=created)
 
     async def get(self, reader: str, path: str) -> httpx.Response:
         return await self.send(reader, "GET", path)

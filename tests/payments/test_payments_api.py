@@ -57,9 +57,7 @@ async def send(paynet: PayNet, sender: str, path: str, body: bytes) -> httpx.Res
     """POST `body` signed by `sender` at the switch's clock."""
     client = paynet[sender]
     created = int(paynet.switch.services.clock().timestamp())
-    return await client.http.post(
-        f"{client.base_url}{path}", content=body, headers=client.sign(body, created)
-    )
+    return await client.send("POST", path, body, created=created)
 
 
 async def post(
@@ -71,7 +69,7 @@ async def post(
 async def get(paynet: PayNet, sender: str, path: str) -> httpx.Response:
     client = paynet[sender]
     created = int(paynet.switch.services.clock().timestamp())
-    return await client.http.get(f"{client.base_url}{path}", headers=client.sign(b"", created))
+    return await client.send("GET", path, created=created)
 
 
 def refused(response: httpx.Response, status: int, code: str) -> None:

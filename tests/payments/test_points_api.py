@@ -86,9 +86,7 @@ async def _send(
     """Sign `body` as of the switch's clock (which tests move) and send it."""
     client = paynet[sender]
     created = int(paynet.switch.services.clock().timestamp())
-    return await client.http.request(
-        method, f"{paynet.switch.url}{path}", content=body, headers=client.sign(body, created)
-    )
+    return await client.send(method, f"{paynet.switch.url}{path}", body, created=created)
 
 
 async def _post(

@@ -86,10 +86,8 @@ async def execute(
     body = request or execute_request()
     client = paynet[sender]
     created = int(paynet.switch.services.clock().timestamp())
-    return await client.http.post(
-        f"{client.base_url}/v1/transfers/{transfer_id}/execute",
-        content=body,
-        headers=client.sign(body, created),
+    return await client.send(
+        "POST", f"{client.base_url}/v1/transfers/{transfer_id}/execute", body, created=created
     )
 
 

@@ -473,6 +473,10 @@ KEY_ID_SHAPE = 'malformed header: keyId must be "subscriber_id|key_id|algorithm"
 UNIX = "must be a unix time in seconds"
 NOT_ED25519 = "malformed header: algorithm must be ed25519"
 TWICE = "given twice"
+HEADER_LISTS = (
+    'malformed header: headers must be "(created) (expires) (request-target) digest"'
+    ' or "(created) (expires) digest"'
+)
 
 MALFORMED = [
     ("empty", "", "malformed header: empty"),
@@ -503,17 +507,17 @@ MALFORMED = [
     (
         "headers-without-expires",
         _with("headers", "(created) digest"),
-        'malformed header: headers must be "(created) (expires) digest"',
+        HEADER_LISTS,
     ),
     (
         "headers-reordered",
         _with("headers", "digest (created) (expires)"),
-        'malformed header: headers must be "(created) (expires) digest"',
+        HEADER_LISTS,
     ),
     (
-        "headers-with-request-target",
+        "headers-with-request-target-first",
         _with("headers", "(request-target) (created) (expires) digest"),
-        'malformed header: headers must be "(created) (expires) digest"',
+        HEADER_LISTS,
     ),
     ("created-word", _with("created", "yesterday"), f"malformed header: created {UNIX}"),
     ("created-negative", _with("created", "-1700000000"), f"malformed header: created {UNIX}"),

@@ -1,12 +1,25 @@
 """Authentication of participant requests, before any route sees them.
 
 The middleware reads the exact body bytes (refusing oversize bodies with 413
-and non-JSON content with 415), then checks in a fixed order: the header
-parses; the key exists, belongs to an active participant and is inside its
-window; created/expires bracket the clock within the allowed skew and
-lifetime; the signature over the digest of those bytes is valid; the body is
-JSON. Only then does the route run, and it reads the same bytes. A refusal is
-answered here, and nothing is written.
+and non-JSON content with 415), then checks in a fixed order: there is exactly
+one Authorization header; it parses; it signs the request line unless Beckn
+allows otherwise (below); the key exists, belongs to an active participant
+and is inside its window; created/expires bracket the clock within the
+allowed skew and lifetime; the signature over the request target and the
+digest of those bytes is valid; a request that is not a GET or HEAD has a
+body; the body is JSON, and its message id, if any, has no control
+characters. Only then does the route run, and it reads the same bytes. A
+refusal is answered here, and nothing is written.
+
+Which signing string is accepted where: every request must sign its
+`(request-target)` (`headers="(created) (expires) (request-target) digest"`),
+except a Beckn action: a POST to a route of `BECKN_ROUTES` whose body is a
+JSON object with a Beckn `context` carrying a message id may use the Beckn 1.1
+string (`headers="(created) (expires) digest"`). Such a signature cannot be
+moved to another route (no other route takes it) nor to another request on
+its own (the message id is in the signed body, and a repeat is answered from
+the stored answer). Without the target, a GET's signature would cover only the
+empty body and be good for any GET, or any empty POST, of its sender.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, Scope, Send
 
 from hutong.api.errors import status_of
-from hutong.protocol.envelope import message_id_of
+from hutong.protocol.envelope import message_id_of, message_id_problem
 from hutong.protocol.errors import (
     AuthenticationError,
     BodyTooLarge,
@@ -37,6 +50,7 @@ from hutong.protocol.signing import (
     check_window,
     load_verify_key,
     parse_authorization,
+    request_target,
     verify_signature,
     verify_with_digest_header,
 )
@@ -46,6 +60,12 @@ from hutong.runtime.metrics import AUTH_REFUSALS
 from hutong.runtime.services import Services
 
 SIGNED_STATE_KEY = "hutong.signed"
+#: Routes of Beckn actions: a POST here with a Beckn context in its body may be
+#: signed without `(request-target)`, as other Beckn implementations sign. The
+#: registry's Beckn lookup (`POST /lookup`) is public and not signed at all.
+BECKN_ROUTES = frozenset({"/v1/ping"})
+#: Headers whose second copy would be a second, unchecked meaning.
+_SINGLE_HEADERS = ("authorization", "digest", "content-type", "content-length")
 #: The challenge of a refused signed request.
 WWW_AUTHENTICATE = AuthenticationError.challenge
 
@@ -71,7 +91,49 @@ def signed_request(scope: Scope) -> SignedRequest:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    """The request's headers by lower-case name; a repeated security header is refused."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        if name in headers and name in _SINGLE_HEADERS:
+            raise HutongError(
+                f"send one {name} header, not several",
+                code="duplicate_authorization" if name == "authorization" else "duplicate_header",
+                kind=Kind.MALFORMED,
+            )
+        headers[name] = raw_value.decode("latin-1")
+    return headers
+
+
+def target_of(scope: Scope) -> str | None:
+    """The `(request-target)` of the request as the client sent it, or None if it has none.
+
+    The path is the raw path of the request line (ASGI `raw_path`, with the
+    root path a server adds in front, as the client sent it), and the query
+    the raw query string: nothing is decoded or re-encoded.
+    """
+    raw_path = scope.get("raw_path")
+    if not isinstance(raw_path, bytes) or not raw_path:
+        return None
+    # ASGI keeps the query out of raw_path; some test transports leave it in.
+    path = raw_path.split(b"?", 1)[0]
+    query = scope.get("query_string", b"")
+    line = path + b"?" + query if query else path
+    try:
+        return request_target(str(scope.get("method", "GET")), line.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _beckn_action(scope: Scope, body: bytes) -> bool:
+    """A POST to a Beckn route with a Beckn context (a message id) in a JSON object body."""
+    if scope.get("method") != "POST" or scope.get("path") not in BECKN_ROUTES or not body:
+        return False
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return message_id_of(document) is not None
 
 
 async def read_body(receive: Receive, limit: int, declared: str | None) -> bytes:
@@ -187,6 +249,17 @@ async def authenticate(
         header = parse_authorization(authorization)
     except SignatureError as exc:
         raise AuthenticationError(exc.reason, code="malformed_signature") from None
+    if not header.covers_target and not _beckn_action(scope, body):
+        raise AuthenticationError(
+            'sign the request line too: headers="(created) (expires) (request-target) digest"'
+            " (only a Beckn action with a context in its body may leave it out)",
+            code="request_target_required",
+        )
+    target = target_of(scope)
+    if header.covers_target and target is None:
+        raise AuthenticationError(
+            "the request line has no path a signature can name", code="signature_target_mismatch"
+        )
     if header.subscriber_id == settings.switch_id:
         owner = _switch_key(services, header.key_id)
     else:
@@ -216,8 +289,16 @@ async def authenticate(
             max_lifetime=settings.max_request_lifetime,
         )
         verify_with_digest_header(headers.get("digest"), body)
-        verify_signature(header, body, load_verify_key(owner.key.public_key))
+        verify_signature(header, body, load_verify_key(owner.key.public_key), target=target)
     except SignatureError as exc:
+        if exc.reason == "bad signature" and header.covers_target and not body:
+            # The digest of no body is a constant, so what differs is the
+            # request line: a signature made for another method, path or query.
+            raise AuthenticationError(
+                f"the signature was not made for (request-target): {target}"
+                f" by key {header.key_id} of {header.subscriber_id}",
+                code="signature_target_mismatch",
+            ) from None
         code = {
             "expired": "request_expired",
             "not yet valid": "request_not_yet_valid",
@@ -227,12 +308,21 @@ async def authenticate(
             "bad signature": "bad_signature",
         }.get(exc.reason, "malformed_signature")
         raise AuthenticationError(exc.reason, code=code) from None
+    if not body and method not in ("GET", "HEAD"):
+        raise HutongError(
+            f"a {method} changes something: send a body with context.message_id",
+            code="body_required",
+            kind=Kind.MALFORMED,
+        )
     document: Any = None
     if body:
         try:
             document = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             raise MalformedJSON("the body is not valid JSON", code="malformed_json") from None
+        problem = message_id_problem(document)
+        if problem is not None:
+            raise HutongError(problem, code="invalid_message_id", kind=Kind.MALFORMED)
     signed = SignedRequest(
         subscriber_id=header.subscriber_id,
         key_id=header.key_id,

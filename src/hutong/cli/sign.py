@@ -1,4 +1,8 @@
-"""`hutong sign`: make and check Beckn `Authorization: Signature ...` headers.
+"""`hutong sign`: make and check `Authorization: Signature ...` headers.
+
+With `--method` and `--path` the signature names the request it is for
+(`(request-target)`, what the switch wants on every route but a Beckn
+action); without them it is a plain Beckn 1.1 signature over the body.
 
 Machine output only goes to stdout (no markup), so the commands can be used in
 shell pipelines: `make` prints the header value, `verify` prints `valid` or the
@@ -17,6 +21,7 @@ from hutong.protocol.signing import (
     SignatureError,
     Signer,
     load_verify_key,
+    request_target,
     verify_authorization,
     verify_with_digest_header,
 )
@@ -27,6 +32,34 @@ app = typer.Typer(
 )
 
 DEFAULT_LIFETIME = 300
+
+MethodOption = Annotated[
+    str | None,
+    typer.Option(
+        "--method", help="HTTP method of the request, to sign its (request-target); with --path."
+    ),
+]
+PathOption = Annotated[
+    str | None,
+    typer.Option(
+        "--path",
+        help="Path and raw query exactly as sent, e.g. '/v1/orders?x=1'; with --method.",
+    ),
+]
+
+
+def _target(method: str | None, path: str | None) -> str | None:
+    """The `(request-target)` of --method/--path; None without both (a Beckn signature)."""
+    if method is None and path is None:
+        return None
+    if method is None or path is None:
+        typer.echo("error: give --method and --path together (or neither)", err=True)
+        raise typer.Exit(2)
+    try:
+        return request_target(method, path)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _read_body(body_file: str) -> bytes:
@@ -69,8 +102,11 @@ def make(
             min=0,
         ),
     ] = None,
+    method: MethodOption = None,
+    path: PathOption = None,
 ) -> None:
     """Print the Authorization header value signing the body (nothing else)."""
+    target = _target(method, path)
     try:
         signer = Signer(subscriber, key_id, private_key)
     except (KeyFormatError, ValueError) as exc:
@@ -84,7 +120,7 @@ def make(
         typer.echo("error: --expires must be after --created", err=True)
         raise typer.Exit(2)
     body = _read_body(body_file)
-    typer.echo(signer.authorization(body, created, expires))
+    typer.echo(signer.authorization(body, created, expires, target=target))
 
 
 @app.command("verify")
@@ -110,8 +146,11 @@ def verify(
         str | None,
         typer.Option("--digest", help='Separate Digest header value, "BLAKE-512=<base64>".'),
     ] = None,
+    method: MethodOption = None,
+    path: PathOption = None,
 ) -> None:
     """Print `valid` (exit 0) or the reason the signature is refused (exit 1)."""
+    target = _target(method, path)
     body = _read_body(body_file)
     try:
         load_verify_key(public_key)
@@ -122,6 +161,7 @@ def verify(
             public_key,
             now=int(time.time()) if now is None else now,
             skew=skew,
+            target=target,
         )
     except KeyFormatError as exc:
         typer.echo(str(exc))

@@ -237,6 +237,15 @@ async def book(
 async def cancel(
     services: Services, http: CallTransport, shipment_id: str, caller: str
 ) -> store.Shipment:
+    shipment = await ask_to_cancel(services, http, shipment_id, caller)
+    async with services.db.transaction() as conn:
+        return await record_cancel(conn, shipment, services.clock())
+
+
+async def ask_to_cancel(
+    services: Services, http: CallTransport, shipment_id: str, caller: str
+) -> store.Shipment:
+    """Check the caller may cancel, and have the carrier cancel; nothing written yet."""
     async with services.db.read() as conn:
         shipment = await store.get_shipment(conn, shipment_id)
     if caller != shipment.merchant:
@@ -250,21 +259,24 @@ async def cancel(
         {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number},
         message_id=f"{shipment.id}:cancel",
     )
-    now = services.clock()
-    async with services.db.transaction() as conn:
-        # A pick-up reported while the carrier was being asked wins: look again,
-        # under the row lock, before cancelling.
-        current = await store.shipment_by_tracking(
-            conn, shipment.carrier, shipment.tracking_number or "", lock=True
-        )
-        _check_cancellable(current or shipment)
-        await store.set_status(
-            conn, shipment.id, Status.CANCELLED, "cancelled_by_merchant", now, now
-        )
-        if shipment.pickup_point_id:
-            await store.change_held(conn, shipment.pickup_point_id, -1)
-        shipment = await store.get_shipment(conn, shipment.id)
-        await _tell(conn, shipment, "cancelled", now)
+    return shipment
+
+
+async def record_cancel(
+    conn: AsyncConnection, shipment: store.Shipment, now: Any
+) -> store.Shipment:
+    """The write of a cancel the carrier agreed to, in the caller's transaction."""
+    # A pick-up reported while the carrier was being asked wins: look again,
+    # under the row lock, before cancelling.
+    current = await store.shipment_by_tracking(
+        conn, shipment.carrier, shipment.tracking_number or "", lock=True
+    )
+    _check_cancellable(current or shipment)
+    await store.set_status(conn, shipment.id, Status.CANCELLED, "cancelled_by_merchant", now, now)
+    if shipment.pickup_point_id:
+        await store.change_held(conn, shipment.pickup_point_id, -1)
+    shipment = await store.get_shipment(conn, shipment.id)
+    await _tell(conn, shipment, "cancelled", now)
     return shipment
 
 

@@ -8,6 +8,7 @@ signature.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,3 +92,30 @@ def message_id_of(document: object) -> str | None:
     if not isinstance(value, str) or not value or len(value) > MAX_MESSAGE_ID_LENGTH:
         return None
     return value
+
+
+#: Unicode categories a message id must not contain: control and format
+#: characters (NUL, newlines, bidi overrides), line and paragraph separators,
+#: surrogates. They would end up in logs, stored answers and CSV files.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def message_id_problem(document: object) -> str | None:
+    """Why `context.message_id` of a decoded body is unacceptable, or None.
+
+    An absent id is not a problem here (a read needs none; a write says
+    `missing_message_id`); an id holding a control character is.
+    """
+    if not isinstance(document, dict):
+        return None
+    context = document.get("context")
+    value = context.get("message_id") if isinstance(context, dict) else None
+    if not isinstance(value, str):
+        return None
+    for position, char in enumerate(value):
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            return (
+                f"context.message_id has a control character (U+{ord(char):04X})"
+                f" at position {position}"
+            )
+    return None

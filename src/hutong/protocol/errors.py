@@ -58,7 +58,7 @@ class AuthenticationError(HutongError):
     kind = Kind.UNAUTHENTICATED
     code = "unauthorized"
     #: The `WWW-Authenticate` challenge sent with the 401.
-    challenge = 'Signature realm="hutong",headers="(created) (expires) digest"'
+    challenge = 'Signature realm="hutong",headers="(created) (expires) (request-target) digest"'
 
 
 class OperatorAuthenticationError(AuthenticationError):

@@ -3,17 +3,30 @@
 Pure code: nothing here reads a clock, a file or the network. Callers pass
 `now` in, so a verification is repeatable.
 
-The signing string is exactly::
+There are exactly two signing strings. Hutong's own, which names the request
+it was made for (the `(request-target)` of draft-cavage HTTP signatures)::
 
     (created): <unix>
     (expires): <unix>
+    (request-target): <method in lower case> <path>[?<query>]
     digest: BLAKE-512=<base64 of BLAKE2b-512 of the body bytes>
 
-with no trailing newline, and the header is::
+and Beckn's, the same without the `(request-target)` line. Each has no
+trailing newline; the lines come in the order the header's `headers=` names
+them, and `headers=` must be exactly one of::
+
+    headers="(created) (expires) (request-target) digest"
+    headers="(created) (expires) digest"
+
+The path and query are the bytes of the request line as the client sent them
+(percent-encoding and all, nothing decoded or re-encoded). The header is::
 
     Signature keyId="<subscriber>|<key_id>|ed25519",algorithm="ed25519",
-    created="<unix>",expires="<unix>",headers="(created) (expires) digest",
+    created="<unix>",expires="<unix>",headers="<one of the above>",
     signature="<base64>"
+
+Which of the two a verifier accepts for which request is its policy
+(`hutong.api.auth`); this module only makes and checks them.
 """
 
 from __future__ import annotations
@@ -28,7 +41,11 @@ import nacl.exceptions
 import nacl.signing
 
 ALGORITHM = "ed25519"
+#: The Beckn 1.1 components: nothing names the request, only its body.
 SIGNED_HEADERS = "(created) (expires) digest"
+#: Hutong's components: the method, path and query are signed too.
+TARGET_SIGNED_HEADERS = "(created) (expires) (request-target) digest"
+_HEADER_LISTS = (TARGET_SIGNED_HEADERS, SIGNED_HEADERS)
 
 
 class SignatureError(Exception):
@@ -65,6 +82,11 @@ class SignatureHeader:
     def key_id_field(self) -> str:
         return f"{self.subscriber_id}|{self.key_id}|{self.algorithm}"
 
+    @property
+    def covers_target(self) -> bool:
+        """Whether the signature names the request's method, path and query."""
+        return self.headers == TARGET_SIGNED_HEADERS
+
 
 @dataclass(frozen=True, slots=True)
 class KeyPair:
@@ -77,8 +99,30 @@ def body_digest(body: bytes) -> str:
     return base64.b64encode(hashlib.blake2b(body, digest_size=64).digest()).decode("ascii")
 
 
-def signing_string(created: int, expires: int, digest: str) -> bytes:
-    return f"(created): {created}\n(expires): {expires}\ndigest: BLAKE-512={digest}".encode()
+_METHOD = re.compile(r"[A-Za-z]+")
+#: A request target is printable ASCII without spaces (RFC 9112 request-target).
+_TARGET = re.compile(r"/[\x21-\x7e]*")
+
+
+def request_target(method: str, path: str) -> str:
+    """The `(request-target)` value: `get /v1/orders/o-1?x=1`.
+
+    `path` is the path with its raw query string, exactly as on the request
+    line. Anything that cannot be on a request line (spaces, control
+    characters, non-ASCII, no leading slash) is refused with ValueError, so a
+    target can never add a line to the signing string.
+    """
+    if not _METHOD.fullmatch(method):
+        raise ValueError(f"not an HTTP method: {method!r}")
+    if not _TARGET.fullmatch(path):
+        raise ValueError(f"not a request path: {path!r}")
+    return f"{method.lower()} {path}"
+
+
+def signing_string(created: int, expires: int, digest: str, target: str | None = None) -> bytes:
+    """The exact bytes signed; with `target`, Hutong's four lines, else Beckn's three."""
+    named = "" if target is None else f"(request-target): {target}\n"
+    return f"(created): {created}\n(expires): {expires}\n{named}digest: BLAKE-512={digest}".encode()
 
 
 def _b64decode(value: str, what: str) -> bytes:
@@ -133,14 +177,26 @@ class Signer:
         self.key_id = key_id
         self._key = load_signing_key(private_key_b64)
 
-    def authorization(self, body: bytes, created: int, expires: int) -> str:
-        message = signing_string(created, expires, body_digest(body))
+    def authorization(
+        self, body: bytes, created: int, expires: int, *, target: str | None = None
+    ) -> str:
+        """The header value; `target` (see `request_target`) signs the request line too.
+
+        Without a target this is a Beckn 1.1 signature, which the switch only
+        takes for Beckn actions (`POST /v1/ping`); every other request needs one.
+        """
+        message = signing_string(created, expires, body_digest(body), target)
         signature = base64.b64encode(self._key.sign(message).signature).decode("ascii")
+        headers = SIGNED_HEADERS if target is None else TARGET_SIGNED_HEADERS
         return (
             f'Signature keyId="{self.subscriber_id}|{self.key_id}|{ALGORITHM}",'
             f'algorithm="{ALGORITHM}",created="{created}",expires="{expires}",'
-            f'headers="{SIGNED_HEADERS}",signature="{signature}"'
+            f'headers="{headers}",signature="{signature}"'
         )
+
+    def for_request(self, method: str, path: str, body: bytes, created: int, expires: int) -> str:
+        """The header value for `method path` (raw path and query) with `body`."""
+        return self.authorization(body, created, expires, target=request_target(method, path))
 
 
 def make_authorization(
@@ -151,8 +207,10 @@ def make_authorization(
     key_id: str,
     created: int,
     expires: int,
+    target: str | None = None,
 ) -> str:
-    return Signer(subscriber_id, key_id, private_key_b64).authorization(body, created, expires)
+    signer = Signer(subscriber_id, key_id, private_key_b64)
+    return signer.authorization(body, created, expires, target=target)
 
 
 _PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^,\s"]*))\s*(?:,|$)')
@@ -195,8 +253,8 @@ def parse_authorization(header: str) -> SignatureHeader:
     if algorithm.lower() != ALGORITHM or key_algorithm.lower() != ALGORITHM:
         raise MalformedHeader(f"algorithm must be {ALGORITHM}")
     headers = " ".join(params.get("headers", SIGNED_HEADERS).split())
-    if headers != SIGNED_HEADERS:
-        raise MalformedHeader(f'headers must be "{SIGNED_HEADERS}"')
+    if headers not in _HEADER_LISTS:
+        raise MalformedHeader(f'headers must be "{TARGET_SIGNED_HEADERS}" or "{SIGNED_HEADERS}"')
     created = _parse_unix(params["created"], "created")
     expires = _parse_unix(params["expires"], "expires")
     try:
@@ -243,10 +301,23 @@ def check_window(
 
 
 def verify_signature(
-    header: SignatureHeader, body: bytes, verify_key: nacl.signing.VerifyKey
+    header: SignatureHeader,
+    body: bytes,
+    verify_key: nacl.signing.VerifyKey,
+    *,
+    target: str | None = None,
 ) -> None:
-    """Check the digest of `body` and the ed25519 signature; no clock involved."""
-    message = signing_string(header.created, header.expires, body_digest(body))
+    """Check the digest of `body` and the ed25519 signature; no clock involved.
+
+    `target` is the `(request-target)` of the request that arrived; it is used
+    when the header says the signature covers it, and then it must be given.
+    Whether a signature that does not cover it is acceptable is the caller's
+    decision (`header.covers_target`).
+    """
+    if header.covers_target and target is None:
+        raise SignatureError("request target unknown")
+    signed_target = target if header.covers_target else None
+    message = signing_string(header.created, header.expires, body_digest(body), signed_target)
     try:
         verify_key.verify(message, header.signature)
     except nacl.exceptions.BadSignatureError:
@@ -261,8 +332,12 @@ def verify_authorization(
     now: int,
     skew: int = 0,
     max_lifetime: int | None = None,
+    target: str | None = None,
 ) -> SignatureHeader:
     """Parse and verify a header against one public key. Returns the header.
+
+    `target` is the `(request-target)` of the request (see `request_target`);
+    a header covering it cannot be checked without it.
 
     The order of checks is fixed: parse, window, then signature. A tampered
     body and a tampered signature both fail as `bad signature`, because the
@@ -271,7 +346,7 @@ def verify_authorization(
     """
     header = parse_authorization(authorization)
     check_window(header, now, skew=skew, max_lifetime=max_lifetime)
-    verify_signature(header, body, load_verify_key(public_key_b64))
+    verify_signature(header, body, load_verify_key(public_key_b64), target=target)
     return header
 
 

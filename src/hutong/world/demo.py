@@ -135,12 +135,12 @@ async def retries_never_duplicate(stage: Stage) -> str:
 async def forgeries_are_refused(stage: Stage) -> str:
     jd = stage.client("jd.example")
     body = encode_json(request_envelope({"note": "genuine"}, message_id=new_id("msg")))
-    headers = jd.sign(body)
+    headers = jd.sign("POST", "/v1/ping", body)
     tampered = body.replace(b"genuine", b"forged!")
     response = await jd.http.post(f"{stage.switch_url}/v1/ping", content=tampered, headers=headers)
     expect_status(response, 401, "bad_signature")
     expect("signature" in response.headers.get("www-authenticate", "").lower(), "no challenge")
-    stale = jd.sign(body, created=int(time.time()) - 3600)
+    stale = jd.sign("POST", "/v1/ping", body, created=int(time.time()) - 3600)
     response = await jd.http.post(f"{stage.switch_url}/v1/ping", content=body, headers=stale)
     expect_status(response, 401, "request_expired")
     return "tampered body → 401 bad_signature; hour-old request → 401 request_expired"

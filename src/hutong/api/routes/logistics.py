@@ -7,13 +7,16 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar import Request, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.declare import services_of
+from hutong.api.idempotency import Operation, run_decided
 from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration
@@ -290,10 +293,23 @@ async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
 @post("/shipments/{shipment_id:str}/cancel", status_code=200, summary="Cancel before pick-up")
 async def cancel(
     state: State, request: Request[Any, Any, Any], shipment_id: FromPath[str]
-) -> dict[str, Any]:
+) -> Response[bytes]:
+    """Exactly once per message id: a retry gets the first answer, the carrier is asked once."""
     services = services_of(state)
-    caller = signed_request(request.scope).subscriber_id
-    return (await service.cancel(services, call_transport(), shipment_id, caller)).as_dict()
+    signed = signed_request(request.scope)
+    await strict_body(request, SignedEmpty)
+
+    async def prepare() -> Operation:
+        shipment = await service.ask_to_cancel(
+            services, call_transport(), shipment_id, signed.subscriber_id
+        )
+
+        async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+            return 200, (await service.record_cancel(conn, shipment, services.clock())).as_dict()
+
+        return write
+
+    return await run_decided(services, request, signed, prepare)
 
 
 @get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")
