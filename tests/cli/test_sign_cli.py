@@ -18,6 +18,9 @@ from typer.testing import CliRunner, Result
 
 from hutong.cli import keys, sign
 from hutong.protocol.signing import body_digest
+from tests.protocol.test_signing import BODY as BECKN_BODY
+from tests.protocol.test_signing import GOLDEN_HEADER
+from tests.protocol.test_signing_examples import EXAMPLES
 
 try:
     from hutong.cli.main import app
@@ -289,3 +292,63 @@ def test_verify_with_a_bad_public_key_fails_with_exit_1(
     header = signed(pair, body_file)
     result = verify({"public_key": public_key}, body_file, header, "--now", str(CREATED))
     assert (result.exit_code, result.stdout) == (1, reason)
+
+
+# --------------------------------------------------------------------------
+# Both signing strings: Beckn's (the body only) and Hutong's (the request too).
+# --------------------------------------------------------------------------
+
+RFC8032_KEY = {
+    "private_key": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+    "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+}
+WINDOW = ("--created", str(CREATED), "--expires", str(EXPIRES))
+
+
+def test_make_without_a_request_line_makes_the_beckn_vector(tmp_path: Path) -> None:
+    beckn_body = tmp_path / "beckn.json"
+    beckn_body.write_bytes(BECKN_BODY)
+    assert make(RFC8032_KEY, beckn_body, *WINDOW) == GOLDEN_HEADER
+    assert verify(RFC8032_KEY, beckn_body, GOLDEN_HEADER, "--now", str(CREATED)).stdout == (
+        "valid\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["get-with-query", "post-with-body"])
+def test_make_with_method_and_path_makes_the_readme_example(tmp_path: Path, name: str) -> None:
+    example = EXAMPLES[name]
+    body = tmp_path / "body.json"
+    body.write_bytes(example.body)
+    request = ("--method", example.method, "--path", example.path)
+    header = make(RFC8032_KEY, body, *WINDOW, *request)
+    assert header == example.header
+    now = ("--now", str(CREATED))
+    assert verify(RFC8032_KEY, body, header, *now, *request).stdout == "valid\n"
+    # Checked for another request line, or for none, it is refused.
+    other = ("--method", example.method, "--path", example.path + "x")
+    assert verify(RFC8032_KEY, body, header, *now, *other).stdout == "bad signature\n"
+    assert verify(RFC8032_KEY, body, header, *now).stdout == "request target unknown\n"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--method", "GET"), ("--path", "/v1/self"), ("--method", "GET", "--path", "v1/no-slash")],
+)
+def test_make_refuses_half_or_a_bad_request_line(
+    pair: dict[str, str], body_file: Path, options: tuple[str, ...]
+) -> None:
+    result = run(
+        "sign",
+        "make",
+        "--private-key",
+        pair["private_key"],
+        "--subscriber",
+        "buyer.example.com",
+        "--key-id",
+        "k1",
+        "--body-file",
+        str(body_file),
+        *options,
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""

@@ -20,8 +20,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from hutong.client import encode_json
 from hutong.events.outbox import list_events
 from hutong.logistics.pickup import distance_m
+from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import logistics_refusals, pickup_points, tracking_events
@@ -360,6 +362,38 @@ async def test_a_cancelled_shipment_cannot_be_cancelled_again(net: Network) -> N
 
     assert first.status_code == 200, first.text
     assert (again.status_code, error_code(again)) == (409, "already_cancelled")
+
+
+async def test_a_cancel_without_a_body_is_refused_and_cancels_nothing(net: Network) -> None:
+    shipment = await book(net, CAINIAO)
+    before = await row_counts(net.switch.services)
+
+    empty = await net.merchant.send("POST", f"/v1/shipments/{shipment['id']}/cancel")
+
+    assert (empty.status_code, error_code(empty)) == (400, "body_required")
+    assert await row_counts(net.switch.services) == before
+    assert net.desk(CAINIAO).cancelled == set()
+    assert (await show(net, shipment["id"]))["status"] == "info_received"
+
+
+async def test_a_retried_cancel_gets_the_first_answer_and_asks_the_carrier_once(
+    net: Network,
+) -> None:
+    shipment = await book(net, CAINIAO)
+    path = f"/v1/shipments/{shipment['id']}/cancel"
+    body = encode_json(request_envelope({}, message_id="cancel-1"))
+    first = await net.merchant.send("POST", path, body)
+    assert first.status_code == 200, first.text
+    net.desk(CAINIAO).mode = "down"  # a second call to the carrier would fail
+    before = await row_counts(net.switch.services)
+
+    retry = await net.merchant.send("POST", path, body)
+
+    assert (retry.status_code, retry.content) == (200, first.content)
+    assert retry.headers["x-hutong-replay"] == "true"
+    assert await row_counts(net.switch.services) == before  # no second event, no second write
+    other_body = await net.merchant.send("POST", path, body.replace(b"{}", b"{ }"))
+    assert (other_body.status_code, error_code(other_body)) == (409, "message_id_conflict")
 
 
 async def test_a_pick_up_reported_during_the_cancel_call_wins(net: Network, clock: Clock) -> None:

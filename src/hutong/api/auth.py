@@ -233,7 +233,8 @@ async def authenticate(
     headers = _headers(scope)
     method = str(scope.get("method", "GET"))
     body = await read_body(receive, settings.max_body_bytes, headers.get("content-length"))
-    if method not in ("GET", "HEAD", "DELETE") or body:
+    # A bodiless write is refused below, once signed: body_required, not 415.
+    if body:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             raise UnsupportedMediaType(
