@@ -57,8 +57,9 @@ def body_file(tmp_path: Path) -> Path:
     return path
 
 
-def make(pair: dict[str, str], body_file: Path | str, *extra: str) -> str:
-    result = run(
+def run_make(pair: dict[str, str], body_file: Path | str, *extra: str) -> Result:
+    """`hutong sign make` as buyer.example.com, key k1, over the body in `body_file`."""
+    return run(
         "sign",
         "make",
         "--private-key",
@@ -71,6 +72,10 @@ def make(pair: dict[str, str], body_file: Path | str, *extra: str) -> str:
         str(body_file),
         *extra,
     )
+
+
+def make(pair: dict[str, str], body_file: Path | str, *extra: str) -> str:
+    result = run_make(pair, body_file, *extra)
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     return result.stdout.rstrip("\n")
@@ -337,18 +342,6 @@ def test_make_with_method_and_path_makes_the_readme_example(tmp_path: Path, name
 def test_make_refuses_half_or_a_bad_request_line(
     pair: dict[str, str], body_file: Path, options: tuple[str, ...]
 ) -> None:
-    result = run(
-        "sign",
-        "make",
-        "--private-key",
-        pair["private_key"],
-        "--subscriber",
-        "buyer.example.com",
-        "--key-id",
-        "k1",
-        "--body-file",
-        str(body_file),
-        *options,
-    )
+    result = run_make(pair, body_file, *options)
     assert result.exit_code == 2
     assert result.stdout == ""

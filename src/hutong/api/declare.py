@@ -1,17 +1,15 @@
-"""What a route declares instead of repeating: its services, its sender, its role, its body.
+"""What a route declares instead of repeating: its services, its sender, its body.
 
 A handler names what it needs and gets it:
 
     @post("/transfers/{transfer_id:str}/execute", dto=StrictBody[SignedExecute],
-          guards=[needs_role(Role.WALLET)])
+          return_dto=None)
     async def execute(services: ServicesDep, sender: SenderDep,
                       data: JSONBody[SignedExecute], ...) -> ...
 
 - `services: ServicesDep`: the running switch's `Services` (app-wide);
 - `signed: SignedDep` / `sender: SenderDep`: the verified signed request and
   its subscriber id (the signature middleware verified it before the route);
-- `needs_role(...)`: a guard refusing a sender without one of the roles
-  (403 `wrong_role`);
 - `StrictBody[Shape]` as the route's `dto`: the body is decoded once and
   strictly (msgspec, no coercion): `"100"` and `100.0` are refused where an
   integer is wanted, everywhere, and the OpenAPI document still shows the
@@ -20,21 +18,16 @@ A handler names what it needs and gets it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
 import msgspec
 from litestar import Request
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.dto import MsgspecDTO
-from litestar.handlers.base import BaseRouteHandler
 
 from hutong.api.auth import SignedRequest, signed_request
 from hutong.protocol.errors import ValidationError
-from hutong.registry.models import Role
-from hutong.registry.service import require_role
 from hutong.runtime.services import Services
 
 __all__ = [
@@ -44,7 +37,6 @@ __all__ = [
     "SignedDep",
     "StrictBody",
     "decode_strictly",
-    "needs_role",
     "services_of",
 ]
 
@@ -103,15 +95,3 @@ DEPENDENCIES = {
     "signed": Provide(_signed),
     "sender": Provide(_sender),
 }
-
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Coroutine[Any, Any, None]]
-
-
-def needs_role(*roles: Role) -> Guard:
-    """A guard: the verified sender must hold one of `roles` (403 `wrong_role`)."""
-
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        services = services_of(connection.app.state)
-        await require_role(services.db, signed_request(connection.scope).subscriber_id, *roles)
-
-    return guard

@@ -21,7 +21,7 @@ from hutong.runtime import exactly_once
 from hutong.runtime.exactly_once import Answer, MessageKey, Present, Refused, Write
 from hutong.runtime.services import Services
 
-__all__ = ["REPLAY_HEADER", "Reply", "message_key", "run_decided", "run_once"]
+__all__ = ["REPLAY_HEADER", "Reply", "message_key", "refusal_reply", "run_decided", "run_once"]
 
 T = TypeVar("T")
 

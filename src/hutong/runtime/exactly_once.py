@@ -127,6 +127,11 @@ def _where(key: MessageKey) -> Any:
     return and_(messages.c.sender == key.sender, messages.c.message_id == key.message_id)
 
 
+def _still_claimed(key: MessageKey, at: datetime) -> Any:
+    """The message's record while it is the unanswered claim made at `at`."""
+    return and_(_where(key), messages.c.status_code == CLAIMED, messages.c.created_at == at)
+
+
 async def _find(conn: AsyncConnection, key: MessageKey) -> Answer | _Claimed | None:
     """The recorded answer, a claim without one, or None; refused if the body differs."""
     row = (
@@ -244,13 +249,7 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
                 # A claim past its lease: its owner is gone. Take it over, unless
                 # somebody else just did.
                 taken = await conn.execute(
-                    update(messages)
-                    .where(
-                        _where(key),
-                        messages.c.status_code == CLAIMED,
-                        messages.c.created_at == found.at,
-                    )
-                    .values(created_at=now)
+                    update(messages).where(_still_claimed(key, found.at)).values(created_at=now)
                 )
                 if taken.rowcount == 1:
                     return _Claimed(now)
@@ -260,11 +259,7 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
 
 async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None:
     async with services.db.transaction() as conn:
-        await conn.execute(
-            delete(messages).where(
-                _where(key), messages.c.status_code == CLAIMED, messages.c.created_at == claim.at
-            )
-        )
+        await conn.execute(delete(messages).where(_still_claimed(key, claim.at)))
 
 
 class _ClaimLost(Exception):
@@ -290,12 +285,11 @@ async def run_decided(
         return claimed
     try:
         write: Write[Any] = await prepare()
-        show: Callable[[Any], tuple[int, dict[str, Any]]] = present
     except HutongError as error:
         if error.kind.transient:
             await _release(services, key, claimed)
             raise
-        write, show = _raises(error), refusal
+        write = _raises(error)  # a refusal is an answer: recorded by `refused` below
     except BaseException:
         await _release(services, key, claimed)
         raise
@@ -304,9 +298,7 @@ async def run_decided(
         content = _encode(body)
         done = await conn.execute(
             update(messages)
-            .where(
-                _where(key), messages.c.status_code == CLAIMED, messages.c.created_at == claimed.at
-            )
+            .where(_still_claimed(key, claimed.at))
             .values(status_code=status, response_body=content)
         )
         if done.rowcount != 1:
@@ -314,7 +306,7 @@ async def run_decided(
         return Answer(status, content)
 
     async def apply(conn: AsyncConnection) -> Answer:
-        return await record(conn, *_shown(await write(conn), show, refusal))
+        return await record(conn, *_shown(await write(conn), present, refusal))
 
     async def refused(conn: AsyncConnection, error: Exception) -> Answer:
         if not isinstance(error, HutongError) or error.kind.transient:
