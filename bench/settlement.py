@@ -10,7 +10,7 @@ Per database, in one run:
               check` would pass; it is not run here).
     baseline  ``SELECT count(*)`` over the same seq range (best of 3): the least
               any query that reads the window's transfers can cost.
-    close     `settlement_service.close` (lock the window, pick the cutoff, one
+    close     `settlement.service.close` (lock the window, pick the cutoff, one
               GROUP BY over the window joining the accounts twice, net positions,
               instructions, store them, open the next window); best of
               `--rounds`, the stored window emptied between rounds.
@@ -46,9 +46,9 @@ from sqlalchemy.engine import make_url
 
 from bench._harness import reset_postgres, run_on_databases
 from hutong.config import Settings
-from hutong.ledger import settlement_service
 from hutong.ledger.settlement import net_positions
-from hutong.ledger.settlement_store import movement_sums
+from hutong.ledger.settlement import service as settlement_service
+from hutong.ledger.settlement.window_store import movement_sums
 from hutong.runtime.services import Services
 from hutong.store.db import Database, sync_url
 from hutong.store.migrate import upgrade

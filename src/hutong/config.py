@@ -53,7 +53,7 @@ class Settings:
     wallet_call_attempts: int = 2
     #: Settlement: a window closes at most up to this many seconds ago, so a
     #: ledger transaction still committing is never skipped
-    #: (`hutong.ledger.settlement_store`).
+    #: (`hutong.ledger.settlement.window_store`).
     settlement_grace: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hutong.ledger.splits import BPS_WHOLE, Leg, SplitError, split
+from hutong.protocol.errors import Kind, RuleBroken
 
 # -- examples ------------------------------------------------------------------------
 
@@ -85,6 +86,27 @@ def test_a_split_that_cannot_be_made_is_refused(
 ) -> None:
     with pytest.raises(SplitError, match=message):
         split(amount, legs, remainder_order=order)
+
+
+@pytest.mark.parametrize(
+    ("amount", "legs", "order", "code"),
+    [
+        pytest.param(-1, [Leg("a", bps=BPS_WHOLE)], None, "invalid_amount", id="amount"),
+        pytest.param(1, [Leg("a"), Leg("b")], None, "invalid_legs", id="legs"),
+        pytest.param(
+            5, [Leg("a"), Leg("b", bps=0, fixed=6)], None, "fees_exceed_amount", id="fees"
+        ),
+        pytest.param(1, [Leg("a", bps=BPS_WHOLE)], ["b"], "invalid_remainder_order", id="order"),
+    ],
+)
+def test_a_refused_split_is_a_broken_rule_with_a_stable_code(
+    amount: int, legs: list[Leg], order: list[str] | None, code: str
+) -> None:
+    with pytest.raises(SplitError) as refused:
+        split(amount, legs, remainder_order=order)
+    assert isinstance(refused.value, RuleBroken)
+    assert isinstance(refused.value, ValueError)
+    assert (refused.value.code, refused.value.kind) == (code, Kind.INVALID)
 
 
 # -- properties --------------------------------------------------------------------------

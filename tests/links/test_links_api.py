@@ -826,3 +826,24 @@ async def test_declaring_link_policies(net: Net) -> None:
     async with net.switch.services.db.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(link_rules)) == 2
     assert (await policies(net, "nobody", date(2022, 1, 1)))["rules_in_force"] == []
+
+
+async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) -> None:
+    """One code for every rule problem; the sentence is the rule's, after a fixed preamble."""
+    kuaishou = await net.client("kuaishou")
+    cut = link_rule(
+        "kuaishou", "taobao", Treatment.BLOCKED, date(2022, 3, 1), declared_at=date(2022, 2, 1)
+    )
+    own = await kuaishou.post("/v1/link-policies", rule_message(cut) | {"source": "kuaishou"})
+    nack(own, 422, "invalid_link_rule")
+    assert own.json()["error"]["message"] == (
+        "the link rule is not valid: kuaishou's own links are always open; no rule applies to them"
+    )
+    await declare(net, cut)
+    backdated = rule_message(cut) | {"declared_at": "2021-01-01"}
+    refused = await kuaishou.post("/v1/link-policies", backdated)
+    nack(refused, 422, "invalid_link_rule")
+    assert refused.json()["error"]["message"] == (
+        "the link rule is not valid: declared_at 2021-01-01 is before the latest "
+        "declaration (2022-02-01); versions only move forward"
+    )

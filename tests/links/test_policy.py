@@ -24,6 +24,7 @@ from hutong.links.policy import (
     Treatment,
     decide,
 )
+from hutong.protocol.errors import Kind, RuleBroken
 from hutong.world.link_policies import SEED_LINK_RULES, seed_policies
 
 
@@ -312,6 +313,36 @@ def test_declarations_do_not_go_back_in_time() -> None:
     with pytest.raises(PolicyError, match="before the latest"):
         history.declare(rule(declared_at=date(2022, 1, 31)))
     assert len(history) == 2
+
+
+def test_a_refused_rule_is_a_broken_rule_with_a_stable_code() -> None:
+    history = PolicyHistory("kuaishou")
+    history.declare(rule(declared_at=date(2022, 2, 1)))
+    refusals = {
+        "own_link_rule": lambda: rule("kuaishou"),
+        "invalid_link_rule": lambda: rule(valid_until=date(2022, 1, 1)),
+        "invalid_scope": lambda: SourceScope.merchants(),
+        "version_out_of_order": lambda: history.declare(dataclasses.replace(rule(), version=5)),
+        "declared_out_of_order": lambda: history.declare(rule(declared_at=date(2022, 1, 1))),
+        "unknown_version": lambda: history.as_of(9),
+        "wrong_host": lambda: history.declare(rule(host="douyin")),
+    }
+    kinds = {}
+    for code, refuse in refusals.items():
+        with pytest.raises(PolicyError) as refused:
+            refuse()
+        assert isinstance(refused.value, RuleBroken) and isinstance(refused.value, ValueError)
+        assert refused.value.code == code
+        kinds[code] = refused.value.kind
+    assert kinds == {
+        "own_link_rule": Kind.INVALID,
+        "invalid_link_rule": Kind.INVALID,
+        "invalid_scope": Kind.INVALID,
+        "version_out_of_order": Kind.CONFLICT,
+        "declared_out_of_order": Kind.CONFLICT,
+        "unknown_version": Kind.NOT_FOUND,
+        "wrong_host": Kind.INVALID,
+    }
 
 
 # -- own links, undeclared links, explanations ---------------------------------------

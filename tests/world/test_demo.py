@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from hutong.ledger.reconciliation import parse_statement, reconcile
+from hutong.ledger.settlement import parse_statement, reconcile
 from hutong.world.demo import STORY
 from hutong.world.demo_payments import yuan
 from hutong.world.demo_settlement import MONEY_FILE

@@ -16,10 +16,7 @@ import typer
 from rich.table import Table
 
 from hutong.cli._common import console, errors, with_services
-from hutong.ledger import settlement_service as service
-from hutong.ledger.reconciliation import Report
-from hutong.ledger.settlement import SettlementFile
-from hutong.ledger.settlement_store import StoredWindow, WindowDetail
+from hutong.ledger.settlement import Report, SettlementFile, StoredWindow, WindowDetail, service
 from hutong.runtime.services import Services
 
 app = typer.Typer(help="Settlement windows, positions and files.", no_args_is_help=True)

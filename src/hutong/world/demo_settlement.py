@@ -22,7 +22,7 @@ from typing import Any
 from hutong.commerce.commissions import OrderSplit, reversed_after
 from hutong.ledger.check import check_ledger
 from hutong.ledger.models import yuan
-from hutong.ledger.reconciliation import parse_statement
+from hutong.ledger.settlement import parse_statement
 from hutong.world.story import Stage, expect, expect_status
 
 #: Written in the data directory: who received what from the demo's orders.

@@ -149,6 +149,17 @@ async def show_placement(
     return placement_out(services, view, _base_url(request))
 
 
+def _invalid_rule(exc: Exception) -> ValidationError:
+    """Every refused declaration answers ``invalid_link_rule`` (422) with the rule's sentence.
+
+    `PolicyError`'s finer codes (``version_out_of_order``...) are for the
+    domain's callers; this API has always answered one code for every rule
+    problem, and a refusal inside `run_once` must not be stored under another.
+    """
+    detail = exc.message if isinstance(exc, PolicyError) else str(exc)
+    return ValidationError(f"the link rule is not valid: {detail}", code="invalid_link_rule")
+
+
 @post("/link-policies", status_code=200, summary="Declare a link rule (adds a version)")
 async def declare(
     state: State, request: Request[Any, Any, Any], data: JSONBody[RuleRequest]
@@ -159,9 +170,7 @@ async def declare(
     try:
         rule = LinkRule.from_dict(data.message | {"host": host, "version": 0})
     except (PolicyError, KeyError, ValueError, TypeError) as exc:
-        raise ValidationError(
-            f"the link rule is not valid: {exc}", code="invalid_link_rule"
-        ) from None
+        raise _invalid_rule(exc) from None
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         caller = await require_participant(conn, signed.subscriber_id)
@@ -170,9 +179,7 @@ async def declare(
         try:
             stored = await declare_rule(conn, rule, services.clock())
         except PolicyError as exc:  # e.g. declared_at before the latest version's
-            raise ValidationError(
-                f"the link rule is not valid: {exc}", code="invalid_link_rule"
-            ) from None
+            raise _invalid_rule(exc) from None
         return 200, ack(rule=stored.to_dict())
 
     response = await run_once(services, request, signed, operation)

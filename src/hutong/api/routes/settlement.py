@@ -23,9 +23,7 @@ from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.declare import services_of
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.operator import operator_guard
-from hutong.ledger import settlement_service as service
-from hutong.ledger.settlement import SettlementFile
-from hutong.ledger.settlement_store import StoredWindow, WindowDetail
+from hutong.ledger.settlement import SettlementFile, StoredWindow, WindowDetail, service
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, UnsupportedMediaType, ValidationError
 from hutong.registry.models import Role

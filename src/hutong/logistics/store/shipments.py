@@ -1,216 +1,32 @@
-"""Carrier services, pickup points and policies, shipments and tracking in the database."""
+"""Shipments and their tracking events in the database."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.mapping import Mapped
-from hutong.logistics.pickup import (
-    PickupPoint,
-    PickupPolicy,
-    PickupRule,
-    bounding_box,
-    nearest,
-)
-from hutong.logistics.quotes import ServiceDeclaration
 from hutong.logistics.statuses import Status, advances
 from hutong.protocol.errors import NotFoundError
-from hutong.store.tables import (
-    carrier_services,
-    host_carrier_policies,
-    logistics_refusals,
-    pickup_points,
-    pickup_policies,
-    shipments,
-    tracking_events,
-)
+from hutong.store.tables import shipments, tracking_events
 
-# -- carrier services -----------------------------------------------------------------
-
-
-async def declare_services(
-    conn: AsyncConnection, carrier: str, services: Sequence[ServiceDeclaration], now: datetime
-) -> None:
-    """Replace what `carrier` offers with `services`."""
-    await conn.execute(delete(carrier_services).where(carrier_services.c.carrier == carrier))
-    if services:
-        await conn.execute(
-            insert(carrier_services),
-            [
-                {
-                    "carrier": carrier,
-                    "service": service.name,
-                    "declaration": json.dumps(service.to_dict(), ensure_ascii=False),
-                    "updated_at": now,
-                }
-                for service in services
-            ],
-        )
-
-
-async def all_services(conn: AsyncConnection) -> dict[str, list[ServiceDeclaration]]:
-    rows = (await conn.execute(select(carrier_services).order_by(carrier_services.c.carrier))).all()
-    found: dict[str, list[ServiceDeclaration]] = {}
-    for row in rows:
-        found.setdefault(row.carrier, []).append(
-            ServiceDeclaration.from_dict(json.loads(row.declaration))
-        )
-    return found
-
-
-# -- pickup points and policies ---------------------------------------------------------
-
-
-def _point(row: Any) -> PickupPoint:
-    return PickupPoint(
-        id=row.id,
-        network=row.network,
-        name=row.name,
-        address=row.address,
-        province=row.province,
-        city=row.city,
-        lat_e6=row.lat_e6,
-        lng_e6=row.lng_e6,
-        opening_hours=row.opening_hours,
-        capacity=row.capacity,
-        held=row.held,
-    )
-
-
-async def publish_points(
-    conn: AsyncConnection, network: str, points: Sequence[PickupPoint], now: datetime
-) -> None:
-    """Add or update a network's points (their held count is kept)."""
-    for point in points:
-        values = {
-            "network": network,
-            "name": point.name,
-            "address": point.address,
-            "province": point.province,
-            "city": point.city,
-            "lat_e6": point.lat_e6,
-            "lng_e6": point.lng_e6,
-            "opening_hours": point.opening_hours,
-            "capacity": point.capacity,
-            "updated_at": now,
-        }
-        updated = await conn.execute(
-            update(pickup_points)
-            .where(pickup_points.c.id == point.id, pickup_points.c.network == network)
-            .values(**values)
-        )
-        if updated.rowcount == 0:
-            await conn.execute(insert(pickup_points), {"id": point.id, "held": 0, **values})
-
-
-async def get_point(conn: AsyncConnection, point_id: str) -> PickupPoint | None:
-    row = (await conn.execute(select(pickup_points).where(pickup_points.c.id == point_id))).first()
-    return _point(row) if row is not None else None
-
-
-async def points_near(
-    conn: AsyncConnection, lat_e6: int, lng_e6: int, radius_m: int, limit: int
-) -> list[tuple[int, PickupPoint]]:
-    """Points within `radius_m`, nearest first, with their distance in metres."""
-    min_lat, max_lat, min_lng, max_lng = bounding_box(lat_e6, lng_e6, radius_m)
-    rows = (
-        await conn.execute(
-            select(pickup_points).where(
-                pickup_points.c.lat_e6.between(min_lat, max_lat),
-                pickup_points.c.lng_e6.between(min_lng, max_lng),
-            )
-        )
-    ).all()
-    return nearest([_point(r) for r in rows], lat_e6, lng_e6, radius_m, limit)
-
-
-async def change_held(conn: AsyncConnection, point_id: str, delta: int) -> bool:
-    """Reserve (+1) or release (-1) a slot; False when the point is full."""
-    condition = (
-        pickup_points.c.held < pickup_points.c.capacity if delta > 0 else (pickup_points.c.held > 0)
-    )
-    result = await conn.execute(
-        update(pickup_points)
-        .where(and_(pickup_points.c.id == point_id, condition))
-        .values(held=pickup_points.c.held + delta)
-    )
-    return bool(result.rowcount)
-
-
-async def _policy(conn: AsyncConnection, table: Table, key: str, owner: str) -> PickupPolicy:
-    rows = (
-        await conn.execute(
-            select(table.c.rule).where(table.c[key] == owner).order_by(table.c.version)
-        )
-    ).all()
-    policy = PickupPolicy()
-    for row in rows:
-        policy.declare(PickupRule.from_dict(json.loads(row.rule)))
-    return policy
-
-
-async def pickup_policy(conn: AsyncConnection, network: str) -> PickupPolicy:
-    return await _policy(conn, pickup_policies, "network", network)
-
-
-async def host_policy(conn: AsyncConnection, host: str) -> PickupPolicy:
-    return await _policy(conn, host_carrier_policies, "host", host)
-
-
-async def declare_policy(
-    conn: AsyncConnection, *, kind: str, owner: str, rule: PickupRule, now: datetime
-) -> PickupRule:
-    """Append a version of a network's pickup policy or a host's carrier policy."""
-    table, key = (
-        (pickup_policies, "network") if kind == "pickup" else (host_carrier_policies, "host")
-    )
-    policy = await _policy(conn, table, key, owner)
-    stored = policy.declare(rule)
-    await conn.execute(
-        insert(table),
-        {
-            key: owner,
-            "version": stored.version,
-            "rule": json.dumps(stored.to_dict(), ensure_ascii=False),
-            "valid_from": stored.valid_from,
-            "declared_at": now,
-        },
-    )
-    return stored
-
-
-async def record_refusal(
-    conn: AsyncConnection,
-    *,
-    kind: str,
-    by: str,
-    against: str,
-    subject: str,
-    reason: str,
-    now: datetime,
-) -> None:
-    await conn.execute(
-        insert(logistics_refusals),
-        {
-            "kind": kind,
-            "by": by,
-            "against": against,
-            "subject": subject,
-            "reason": reason,
-            "created_at": now,
-        },
-    )
-
-
-# -- shipments and tracking -------------------------------------------------------------
+__all__ = [
+    "Applied",
+    "Shipment",
+    "events_of",
+    "find_shipment",
+    "get_shipment",
+    "insert_shipment",
+    "record_event",
+    "set_status",
+    "shipment_by_tracking",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,15 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from hutong.config import Settings
-from hutong.ledger import settlement_service as service
 from hutong.ledger.models import AccountFlags, Result, TransferFlags, TransferRequest
-from hutong.ledger.reconciliation import parse_statement, reconcile
-from hutong.ledger.settlement import WindowState, net_positions
+from hutong.ledger.settlement import (
+    WindowDetail,
+    WindowState,
+    net_positions,
+    parse_statement,
+    reconcile,
+    service,
+)
 from hutong.ledger.store import NewAccount, create_accounts
 from hutong.protocol.errors import HutongError
 from hutong.runtime.services import Services
@@ -83,7 +88,7 @@ def void(tid: str, pending: str) -> TransferRequest:
     return TransferRequest(tid, pending_id=pending, flags=TransferFlags.VOID_PENDING)
 
 
-async def close_later(services: Services, clock: Clock) -> service.store.WindowDetail:
+async def close_later(services: Services, clock: Clock) -> WindowDetail:
     """Let the grace pass, then close the open window up to now - grace."""
     clock.advance(services.settings.settlement_grace + 1)
     return await service.close(services, by="test")

@@ -16,9 +16,10 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 
 from hutong.config import Settings
-from hutong.ledger import settlement_store as store
-from hutong.ledger.reconciliation import Report, parse_statement, reconcile
-from hutong.ledger.settlement import SettlementFile
+from hutong.ledger.settlement import line_store
+from hutong.ledger.settlement import window_store as store
+from hutong.ledger.settlement.files import SettlementFile
+from hutong.ledger.settlement.reconciliation import Report, parse_statement, reconcile
 from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
 from hutong.store.db import Database
 
@@ -106,9 +107,9 @@ async def participant_file(services: Services, wanted: str, participant: str) ->
     await _ensure_first(services)
     async with services.db.read() as conn:
         await store.require_window(conn, wanted)
-        if not await store.has_accounts(conn, participant):
+        if not await line_store.has_accounts(conn, participant):
             raise NotFoundError(f"{participant} owns no ledger account", code="unknown_participant")
-        return await store.participant_file(conn, wanted, participant)
+        return await line_store.participant_file(conn, wanted, participant)
 
 
 async def reconcile_statement(

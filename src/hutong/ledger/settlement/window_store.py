@@ -1,8 +1,9 @@
-"""Settlement windows in storage: closing, settling, positions and participants' lines.
+"""Settlement windows in storage: closing, settling, reading their positions.
 
-The pure rules live in `hutong.ledger.settlement`; this module feeds them the
-ledger's rows and stores what comes out (SQLAlchemy Core, SQLite and
-PostgreSQL alike).
+The pure rules live in `hutong.ledger.settlement.windows` and `.positions`;
+this module feeds them the ledger's rows and stores what comes out
+(SQLAlchemy Core, SQLite and PostgreSQL alike). A participant's lines are
+read by `hutong.ledger.settlement.line_store`.
 
 Windows over the commit order
 -----------------------------
@@ -52,13 +53,12 @@ Sizes
 Positions come from ONE aggregate query (``GROUP BY`` debit owner, credit
 owner, asset over the window's seq range, the accounts joined twice): the
 database reads each transfer once and Python sees one row per pair of
-participants. A participant's lines are read a page at a time in seq order.
+participants.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,22 +67,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.ledger.models import TransferFlags
-from hutong.ledger.settlement import (
-    Instruction,
-    Positions,
-    SettlementError,
-    SettlementFile,
-    SettlementLine,
-    Window,
-    WindowEvent,
-    WindowState,
-    WindowTransfer,
-    advance,
-    instructions,
-    net_positions,
-    participant_lines,
-    settlement_file,
-)
+from hutong.ledger.settlement.errors import SettlementError
+from hutong.ledger.settlement.positions import Instruction, Positions, instructions, net_positions
+from hutong.ledger.settlement.windows import Window, WindowEvent, WindowState, advance
 from hutong.store.tables import (
     ledger_accounts,
     ledger_transfers,
@@ -90,9 +77,6 @@ from hutong.store.tables import (
     settlement_positions,
     settlement_windows,
 )
-
-#: Rows read per page when streaming a participant's transfers.
-PAGE = 10_000
 
 _t = ledger_transfers
 _w = settlement_windows
@@ -350,60 +334,3 @@ async def window_detail(conn: AsyncConnection, wanted: str) -> WindowDetail:
     ).all()
     planned = [Instruction(r.asset, r.payer, r.payee, r.amount) for r in found]
     return WindowDetail(window, Positions(pairs, dict(overall), window.transfer_count), planned)
-
-
-async def has_accounts(conn: AsyncConnection, participant: str) -> bool:
-    query = select(ledger_accounts.c.id).where(ledger_accounts.c.owner == participant).limit(1)
-    return await conn.scalar(query) is not None
-
-
-async def participant_transfers(
-    conn: AsyncConnection, participant: str, from_seq: int, to_seq: int, *, page: int = PAGE
-) -> AsyncIterator[list[WindowTransfer]]:
-    """Pages of the money-moving transfers in the seq range that touch `participant`."""
-    debit = ledger_accounts.alias("debit")
-    credit = ledger_accounts.alias("credit")
-    own = select(ledger_accounts.c.id).where(ledger_accounts.c.owner == participant)
-    after = from_seq
-    while True:
-        query = (
-            select(_t.c.seq, _t.c.id, debit.c.owner, credit.c.owner, _t.c.asset, _t.c.amount)
-            .select_from(
-                _t.join(debit, debit.c.id == _t.c.debit_account_id).join(
-                    credit, credit.c.id == _t.c.credit_account_id
-                )
-            )
-            .where(
-                _t.c.seq > after,
-                _t.c.seq <= to_seq,
-                MOVES_MONEY,
-                _t.c.debit_account_id.in_(own) | _t.c.credit_account_id.in_(own),
-            )
-            .order_by(_t.c.seq)
-            .limit(page)
-        )
-        rows = (await conn.execute(query)).all()
-        if not rows:
-            return
-        yield [WindowTransfer(r[1], r[2], r[3], r[4], r[5]) for r in rows]
-        if len(rows) < page:
-            return
-        after = rows[-1][0]
-
-
-async def window_lines(
-    conn: AsyncConnection, window: StoredWindow, participant: str
-) -> list[SettlementLine]:
-    """`participant`'s lines of a closed window: one per transfer with another participant."""
-    window.window()  # refuses an open window
-    assert window.to_seq is not None
-    lines: list[SettlementLine] = []
-    async for batch in participant_transfers(conn, participant, window.from_seq, window.to_seq):
-        lines.extend(participant_lines(participant, batch))
-    return lines
-
-
-async def participant_file(conn: AsyncConnection, wanted: str, participant: str) -> SettlementFile:
-    detail = await window_detail(conn, wanted)
-    lines = await window_lines(conn, detail.window, participant)
-    return settlement_file(participant, detail.window.window(), lines, detail.instructions)

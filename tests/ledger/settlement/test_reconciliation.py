@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hutong.ledger.reconciliation import Statement, parse_statement, reconcile
 from hutong.ledger.settlement import (
     Direction,
     SettlementLine,
+    Statement,
     Window,
     WindowState,
     WindowTransfer,
+    parse_statement,
     participant_lines,
+    reconcile,
     settlement_file,
 )
 

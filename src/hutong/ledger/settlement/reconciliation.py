@@ -4,7 +4,7 @@ Statements
 ----------
 A statement is CSV (UTF-8, a byte-order mark tolerated) with a header row
 naming at least the columns of a settlement file
-(`hutong.ledger.settlement.COLUMNS`), in any order; other columns are ignored:
+(`hutong.ledger.settlement.files.COLUMNS`), in any order; other columns are ignored:
 
 =============  =================================================================
 transfer_id    the ledger transfer the line records (as in the settlement file)
@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from hutong.ledger.models import MAX_AMOUNT, valid_asset, valid_id
-from hutong.ledger.settlement import COLUMNS, Direction, SettlementLine
+from hutong.ledger.settlement.files import COLUMNS, Direction, SettlementLine
 
 MAX_FIELD = 255
 

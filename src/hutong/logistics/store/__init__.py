@@ -1,0 +1,52 @@
+"""Logistics in the database: carrier services, pickup points, policies, shipments.
+
+One module per kind of thing stored (`carriers`, `pickup_points`,
+`policies`, `shipments`); callers use the package face, ``store.find_shipment``.
+"""
+
+from hutong.logistics.store.carriers import all_services, declare_services
+from hutong.logistics.store.pickup_points import (
+    change_held,
+    get_point,
+    points_near,
+    publish_points,
+)
+from hutong.logistics.store.policies import (
+    declare_policy,
+    host_policy,
+    pickup_policy,
+    record_refusal,
+)
+from hutong.logistics.store.shipments import (
+    Applied,
+    Shipment,
+    events_of,
+    find_shipment,
+    get_shipment,
+    insert_shipment,
+    record_event,
+    set_status,
+    shipment_by_tracking,
+)
+
+__all__ = [
+    "Applied",
+    "Shipment",
+    "all_services",
+    "change_held",
+    "declare_policy",
+    "declare_services",
+    "events_of",
+    "find_shipment",
+    "get_point",
+    "get_shipment",
+    "host_policy",
+    "insert_shipment",
+    "pickup_policy",
+    "points_near",
+    "publish_points",
+    "record_event",
+    "record_refusal",
+    "set_status",
+    "shipment_by_tracking",
+]

@@ -1,0 +1,85 @@
+"""Pickup and carrier policies in the database, as versions, and the refusals they cause.
+
+A pickup network's policy (which carriers may drop parcels at its points) and
+a host's carrier policy (which carriers its orders may ship with) are both
+append-only `PickupPolicy` histories; every refusal one of them causes is
+recorded for the auditor.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.logistics.pickup import PickupPolicy, PickupRule
+from hutong.store.tables import host_carrier_policies, logistics_refusals, pickup_policies
+
+__all__ = ["declare_policy", "host_policy", "pickup_policy", "record_refusal"]
+
+
+async def _policy(conn: AsyncConnection, table: Table, key: str, owner: str) -> PickupPolicy:
+    rows = (
+        await conn.execute(
+            select(table.c.rule).where(table.c[key] == owner).order_by(table.c.version)
+        )
+    ).all()
+    policy = PickupPolicy()
+    for row in rows:
+        policy.declare(PickupRule.from_dict(json.loads(row.rule)))
+    return policy
+
+
+async def pickup_policy(conn: AsyncConnection, network: str) -> PickupPolicy:
+    return await _policy(conn, pickup_policies, "network", network)
+
+
+async def host_policy(conn: AsyncConnection, host: str) -> PickupPolicy:
+    return await _policy(conn, host_carrier_policies, "host", host)
+
+
+async def declare_policy(
+    conn: AsyncConnection, *, kind: str, owner: str, rule: PickupRule, now: datetime
+) -> PickupRule:
+    """Append a version of a network's pickup policy or a host's carrier policy."""
+    table, key = (
+        (pickup_policies, "network") if kind == "pickup" else (host_carrier_policies, "host")
+    )
+    policy = await _policy(conn, table, key, owner)
+    stored = policy.declare(rule)
+    await conn.execute(
+        insert(table),
+        {
+            key: owner,
+            "version": stored.version,
+            "rule": json.dumps(stored.to_dict(), ensure_ascii=False),
+            "valid_from": stored.valid_from,
+            "declared_at": now,
+        },
+    )
+    return stored
+
+
+async def record_refusal(
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    by: str,
+    against: str,
+    subject: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(logistics_refusals),
+        {
+            "kind": kind,
+            "by": by,
+            "against": against,
+            "subject": subject,
+            "reason": reason,
+            "created_at": now,
+        },
+    )
