@@ -28,33 +28,16 @@ from hutong.payments.aliases import (
     alias_digest,
     normalize_alias,
 )
-from hutong.payments.states import PaymentError
 from hutong.protocol.errors import (
-    ConflictError,
-    ForbiddenError,
-    HutongError,
     NotFoundError,
-    ValidationError,
 )
 from hutong.runtime.services import Services
 from hutong.store.tables import aliases
-
-#: The HTTP status of each directory refusal.
-_STATUS: dict[str, type[HutongError]] = {
-    "alias_not_owned": ForbiddenError,
-    "alias_not_found": NotFoundError,
-    "alias_taken": ConflictError,
-}
 
 
 def directory_key(services: Services) -> bytes:
     """The key of alias digests: the directory's own, derived from the switch's key."""
     return hashlib.blake2b(services.share_key(), digest_size=32, person=b"hutong-alias").digest()
-
-
-def refusal(error: PaymentError) -> HutongError:
-    """A directory refusal as the HTTP error the caller sees (its code kept)."""
-    return _STATUS.get(error.code, ValidationError)(error.message, code=error.code)
 
 
 def entry_out(entry: AliasEntry) -> dict[str, Any]:
@@ -95,10 +78,7 @@ async def register(
     """`acting` publishes `alias` for its user `account`; (the entry, whether it is new)."""
     directory = await _loaded(conn, key, alias)
     before = {e.wallet: e for e in directory.lookup(alias)}
-    try:
-        entry = directory.register(alias, wallet=wallet, account=account, acting=acting)
-    except PaymentError as error:
-        raise refusal(error) from None
+    entry = directory.register(alias, wallet=wallet, account=account, acting=acting)
     if before.get(wallet) == entry:
         return entry, False
     try:
@@ -116,10 +96,7 @@ async def register(
             )
     except IntegrityError:  # registered at the same moment by another request
         again = await _loaded(conn, key, alias)
-        try:
-            entry = again.register(alias, wallet=wallet, account=account, acting=acting)
-        except PaymentError as error:
-            raise refusal(error) from None
+        entry = again.register(alias, wallet=wallet, account=account, acting=acting)
         return entry, False
     return entry, True
 
@@ -129,10 +106,7 @@ async def remove(
 ) -> AliasEntry:
     """`acting` removes its own entry for `alias` (``alias_not_found`` when there is none)."""
     directory = await _loaded(conn, key, alias)
-    try:
-        entry = directory.remove(alias, wallet=wallet, acting=acting)
-    except PaymentError as error:
-        raise refusal(error) from None
+    entry = directory.remove(alias, wallet=wallet, acting=acting)
     await conn.execute(
         delete(aliases).where(aliases.c.digest == entry.digest, aliases.c.wallet == entry.wallet)
     )
@@ -148,11 +122,8 @@ async def lookup(conn: AsyncConnection, key: bytes, alias: Alias) -> tuple[Alias
 
 
 def parse(kind: str, value: str) -> Alias:
-    """The normalized alias, or 422 ``invalid_alias`` (which never echoes the value)."""
-    try:
-        return normalize_alias(kind, value)
-    except PaymentError as error:
-        raise refusal(error) from None
+    """The normalized alias, or ``invalid_alias`` (which never echoes the value)."""
+    return normalize_alias(kind, value)
 
 
 async def find(services: Services, alias: Alias) -> tuple[AliasEntry, ...]:

@@ -36,7 +36,6 @@ from hutong.payments import service, store
 from hutong.payments.states import (
     PayForMeEvent,
     PayForMeState,
-    PaymentError,
     PaymentEvent,
     PaymentState,
     pay_for_me_transition,
@@ -115,10 +114,7 @@ async def require(conn: AsyncConnection, *, code: str = "", request_id: str = ""
 
 
 def _transition(request: PayForMe, event: PayForMeEvent, now: datetime) -> PayForMeState:
-    try:
-        return pay_for_me_transition(request.state, event, now=now, expires_at=request.expires_at)
-    except PaymentError as error:
-        raise service.refused(error) from None
+    return pay_for_me_transition(request.state, event, now=now, expires_at=request.expires_at)
 
 
 async def _tell(

@@ -43,13 +43,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation, Reply
 from hutong.config import Settings
 from hutong.events.outbox import enqueue
+from hutong.ledger.locks import lock_accounts
 from hutong.ledger.models import Result
 from hutong.ledger.store import apply_batches, get_account
 from hutong.net.calls import CallFailed, CallRefused
@@ -74,7 +74,7 @@ from hutong.payments.points_store import (
     used_today,
 )
 from hutong.payments.posting import LedgerRefused, ensure_accounts, post
-from hutong.payments.states import PaymentError, is_amount
+from hutong.payments.states import is_amount
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -87,7 +87,6 @@ from hutong.registry.models import Role, Status
 from hutong.registry.service import get_participant, require_participant
 from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
-from hutong.store.tables import ledger_accounts
 
 #: Member ids become part of ledger account ids (``p/<program>/member/<member>``).
 MAX_MEMBER = 64
@@ -138,13 +137,6 @@ def _grant_key(program: str, grant_id: str) -> str:
         f"{program}\n{grant_id}".encode(), digest_size=16, person=b"hutong-points-g"
     )
     return f"pg_{digest.hexdigest()}"
-
-
-def _invalid(error: PaymentError) -> HutongError:
-    """A refused offer or quote as the caller sees it: input errors 422, limits 409."""
-    if error.code.startswith("invalid_"):
-        return ValidationError(error.message, code=error.code)
-    return ConflictError(error.message, code=error.code)
 
 
 async def _program(services: Services, subscriber_id: str) -> None:
@@ -213,10 +205,7 @@ async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Oper
         active=True,
         created_at=services.clock(),
     )
-    try:
-        offer.terms()
-    except PaymentError as error:
-        raise _invalid(error) from None
+    offer.terms()  # refuses the offer's terms (invalid_offer)
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
@@ -339,10 +328,7 @@ async def _notify(conn: AsyncConnection, exchange: ExchangeRow, now: datetime) -
 
 
 def _quote(offer: OfferRow, used: int, quantity: int, available: int | None) -> ExchangeQuote:
-    try:
-        return check_exchange(offer.terms(), used, quantity, points_balance=available)
-    except PaymentError as error:
-        raise _invalid(error) from None
+    return check_exchange(offer.terms(), used, quantity, points_balance=available)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,11 +384,7 @@ async def _hold(
             now = services.clock()
             # The member's points account is the lock every exchange of theirs takes
             # first: whoever comes second counts the first one's row below.
-            await conn.execute(
-                select(ledger_accounts.c.id)
-                .where(ledger_accounts.c.id == legs.member_points(program, member))
-                .with_for_update()
-            )
+            await lock_accounts(conn, [legs.member_points(program, member)])
             earlier = await get_exchange(conn, exchange_id)
             if earlier is not None:
                 _same_request(earlier, spec, message_id)

@@ -39,7 +39,7 @@ from hutong.payments import legs, store
 from hutong.payments.acceptance import WalletChoice, choosable_wallets
 from hutong.payments.fees import PaymentKind
 from hutong.payments.posting import ensure_accounts, post
-from hutong.payments.states import Payment, PaymentError, PaymentEvent, PaymentState, is_amount
+from hutong.payments.states import Payment, PaymentEvent, PaymentState, is_amount
 from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
@@ -55,17 +55,6 @@ MAX_HOLD_SECONDS = 30 * 86_400
 _ALREADY_RELEASED = frozenset(
     {Result.PENDING_TRANSFER_EXPIRED, Result.PENDING_TRANSFER_ALREADY_VOIDED}
 )
-
-
-def refused(error: PaymentError) -> HutongError:
-    """A refused transition as the 409 the caller sees (its stable code kept).
-
-    An amount that is no amount at all (zero, negative) is the caller's
-    mistake whatever the payment's state: 422, like a malformed amount.
-    """
-    if error.code == "invalid_amount":
-        return ValidationError(error.message, code=error.code)
-    return ConflictError(error.message, code=error.code)
 
 
 def model(payment: store.PaymentRow) -> Payment:
@@ -86,10 +75,8 @@ def step(
     now: datetime,
     hold_until: datetime | None = None,
 ) -> Payment:
-    try:
-        return model(payment).apply(event, value, now=now, hold_until=hold_until)
-    except PaymentError as error:
-        raise refused(error) from None
+    """The payment after `event`, or the `PaymentError` refusing it (its kind decides)."""
+    return model(payment).apply(event, value, now=now, hold_until=hold_until)
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -59,19 +59,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeGuard, TypeVar
+from typing import ClassVar, Generic, TypeGuard, TypeVar
+
+from hutong.protocol.errors import Kind, RuleBroken
 
 #: Largest amount (signed 64-bit, as the ledger stores it).
 MAX_AMOUNT = 2**63 - 1
 
 
-class PaymentError(ValueError):
-    """A refusal: a stable machine-readable ``code`` and a human ``message``."""
+class PaymentError(RuleBroken, ValueError):
+    """A refusal: a stable machine-readable ``code`` and a human ``message``.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+    Its kind, whoever raises it: ``invalid_*`` codes are the caller's input
+    (INVALID), the codes below are what they say, and every other refusal
+    (a state that does not allow the step, a cap, a balance) is a CONFLICT.
+    """
+
+    kinds: ClassVar[Mapping[str, Kind]] = {
+        "alias_not_owned": Kind.FORBIDDEN,
+        "alias_not_found": Kind.NOT_FOUND,
+        # A quote with a wallet that declares no transfer fee is refused input.
+        "fee_not_declared": Kind.INVALID,
+    }
 
 
 def is_amount(value: object) -> TypeGuard[int]:

@@ -2,8 +2,9 @@
 
 `TransferRow` is one row of the ``transfers`` table (and `TransferRow.to_dict`
 what the wallets and auditors see of it); `get`, `require`, `add` and `save`
-read and write rows; `RESERVE`, `COMMIT` and `LOCK_ACCOUNTS` are the
-statements of the usual execute, one each; `due` finds the transfers past
+read and write rows; `RESERVE` and `COMMIT` are the
+statements of the usual execute, one each (the accounts are locked by
+`hutong.ledger.locks`); `due` finds the transfers past
 their deadline. `wallet_infos` reads each participant's roles, status and fee
 profile, remembered briefly per process (`WALLET_TTL`). What a transfer does
 (quote, execute, commit, release, expire) is `hutong.payments.transfers`.
@@ -25,17 +26,9 @@ from hutong.payments.states import TransferState
 from hutong.protocol.errors import NotFoundError
 from hutong.runtime.services import Services
 from hutong.store.db import Database
-from hutong.store.tables import ledger_accounts, participants, transfers, wallet_profiles
+from hutong.store.tables import participants, transfers, wallet_profiles
 
 _T = TransferState
-
-#: Ledger accounts locked together, in the ledger's order (id).
-LOCK_ACCOUNTS = (
-    select(ledger_accounts.c.id)
-    .where(ledger_accounts.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(ledger_accounts.c.id)
-    .with_for_update()
-)
 
 #: quoted -> reserved, when asked before the quote's deadline (else: the full check).
 RESERVE = (

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.idempotency import Operation
 from hutong.events.outbox import enqueue
+from hutong.ledger.locks import lock_accounts
 from hutong.ledger.store import apply_batches
 from hutong.net.calls import CallFailed, CallRefused
 from hutong.net.transport import CallTransport
@@ -49,9 +50,8 @@ from hutong.payments import directory, legs, transfer_store
 from hutong.payments.aliases import Alias, AliasEntry
 from hutong.payments.fees import FeeSchedule, PaymentKind, quote_transfer
 from hutong.payments.posting import LedgerRefused, ensure_accounts
-from hutong.payments.service import ask_wallet, refused
+from hutong.payments.service import ask_wallet
 from hutong.payments.states import (
-    PaymentError,
     TransferEvent,
     TransferState,
     is_amount,
@@ -87,13 +87,10 @@ _T, _E = TransferState, TransferEvent
 def _step(
     transfer: TransferRow, event: TransferEvent, now: datetime | None = None
 ) -> TransferState:
-    """The next state, or the standard 409 (``already_committed``, ``quote_expired``...)."""
-    try:
-        return transfer_transition(
-            transfer.state, event, now=now, expires_at=transfer.expires_at if now else None
-        )
-    except PaymentError as error:
-        raise refused(error) from None
+    """The next state, or the standard refusal (``already_committed``, ``quote_expired``...)."""
+    return transfer_transition(
+        transfer.state, event, now=now, expires_at=transfer.expires_at if now else None
+    )
 
 
 async def _tell(
@@ -200,10 +197,7 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
     _check_wallet(found, sender)
     payee = _payee(sender, spec, entries)
     payer_fees, payee_fees = _transfer_fees(found, sender, payee.wallet)
-    try:
-        quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
-    except PaymentError as error:
-        raise ValidationError(error.message, code=error.code) from None
+    quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
@@ -480,7 +474,7 @@ def _commit(services: Services, transfer_id: str) -> Operation:
         touched = {leg.debit_account_id for leg in posted}
         touched |= {leg.credit_account_id for leg in posted}
         if touched != accounts:
-            await conn.execute(transfer_store.LOCK_ACCOUNTS, {"ids": sorted(accounts)})
+            await lock_accounts(conn, accounts)
         (results,) = await apply_batches(conn, [posted], now)
         if not all(result.succeeded for result in results):
             failed = next(r for r in results if not r.succeeded)

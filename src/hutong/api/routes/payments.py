@@ -34,7 +34,6 @@ from hutong.net.transport import call_transport
 from hutong.payments import pay_for_me, service, store
 from hutong.payments.acceptance import AcceptancePolicy
 from hutong.payments.fees import FeeRule, PaymentKind
-from hutong.payments.states import PaymentError
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_role
@@ -46,10 +45,6 @@ def _base_url(request: Req) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _invalid(error: PaymentError) -> ValidationError:
-    return ValidationError(error.message, code=error.code)
-
-
 # -- wallets and acceptance -------------------------------------------------------------
 
 
@@ -59,21 +54,15 @@ async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedWalletProfile)).message
     await require_role(services.db, signed.subscriber_id, Role.WALLET)
-    try:
-        # FeeRule checks the kind itself (invalid_fee names an unknown one).
-        rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
-    except PaymentError as error:
-        raise _invalid(error) from None
+    # FeeRule checks the kind itself (invalid_fee names an unknown one).
+    rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
     if body.currencies != ["CNY"]:
         raise ValidationError("the switch settles CNY only", code="unsupported_currency")
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        try:
-            profile = await store.save_wallet_profile(
-                conn, signed.subscriber_id, body.currencies, rules, services.clock()
-            )
-        except PaymentError as error:
-            raise _invalid(error) from None
+        profile = await store.save_wallet_profile(
+            conn, signed.subscriber_id, body.currencies, rules, services.clock()
+        )
         return 200, {"profile": profile.to_dict()}
 
     return await run_once(services, request, signed, write)
@@ -96,18 +85,15 @@ async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
     await require_role(services.db, signed.subscriber_id, Role.PLATFORM)
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        try:
-            policy = AcceptancePolicy(
-                platform=signed.subscriber_id,
-                valid_from=body.valid_from,
-                accepts=None if body.accepts is None else frozenset(body.accepts),
-                refused=body.refused,
-                declared_at=services.clock().date(),
-                note=body.note,
-            )
-            stored = await store.declare_acceptance(conn, policy, services.clock())
-        except PaymentError as error:
-            raise _invalid(error) from None
+        policy = AcceptancePolicy(
+            platform=signed.subscriber_id,
+            valid_from=body.valid_from,
+            accepts=None if body.accepts is None else frozenset(body.accepts),
+            refused=body.refused,
+            declared_at=services.clock().date(),
+            note=body.note,
+        )
+        stored = await store.declare_acceptance(conn, policy, services.clock())
         return 201, {"policy": _policy_out(stored)}
 
     return await run_once(services, request, signed, write)
