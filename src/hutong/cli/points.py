@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from hutong.api.routes.points_presenters import exchange_out, grant_out
 from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
 from hutong.net.transport import call_transport
@@ -70,7 +71,7 @@ def grant(
 
     async def work(services: Services) -> dict[str, Any]:
         operation = await points.grant(services, sender, member, amount, new_id("grant"))
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, grant_out)
 
     show_json(with_services(work))
 
@@ -89,7 +90,7 @@ def exchange(
         await services.load_switch_key()
         spec = points.NewExchange(offer, member, beneficiary, quantity)
         operation = await points.exchange(services, call_transport(), sender, new_id("cli"), spec)
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, exchange_out)
 
     show_json(with_services(work))
 

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
 from hutong.net.transport import call_transport
@@ -56,10 +57,12 @@ def send(
         spec = transfers.QuoteRequest(
             payer=payer, alias=directory.parse(kind, to), amount=amount, payee_wallet=payee_wallet
         )
-        quoted = await run_operation(services, await transfers.quote(services, sender, spec))
+        quoted = await run_operation(
+            services, await transfers.quote(services, sender, spec), quote_out
+        )
         transfer_id = quoted["transfer"]["id"]
         operation = await transfers.execute(services, call_transport(), sender, transfer_id)
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, executed_out)
 
     show_json(with_services(work))
 

@@ -27,7 +27,6 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
 from hutong.events.outbox import enqueue
 from hutong.links.share_code import MAX_SERIAL, make_code, wrap
 from hutong.links.store import new_link_code
@@ -44,6 +43,7 @@ from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError,
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 from hutong.store.tables import pay_for_me_requests
 
@@ -85,6 +85,14 @@ class PayForMe:
             "payer_host": self.payer_host,
             "payer_wallet": self.payer_wallet,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PayForMePaid:
+    """A request just paid, and its payment (now authorized)."""
+
+    request: PayForMe
+    payment: store.PaymentRow
 
 
 def share_key(services: Services) -> bytes:
@@ -150,8 +158,7 @@ async def create(
     buyer: str,
     expires_in: int,
     note: str,
-    base_url: str,
-) -> Operation:
+) -> Write[PayForMe]:
     """The payment's host asks for someone else to pay it."""
     if not 60 <= expires_in <= MAX_EXPIRES_IN:
         raise ValidationError("expires_in is 60 s to 7 days", code="invalid_deadline")
@@ -172,7 +179,7 @@ async def create(
             code="not_payable",
         )
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> PayForMe:
         now = services.clock()
         current = await store.require_payment(conn, payment_id, lock=True)
         if current.state is not PaymentState.CREATED:
@@ -217,8 +224,7 @@ async def create(
             raise RuntimeError("could not draw a unique pay-for-me code")
         if current.expires_at is None or current.expires_at < expires_at:
             await store.update_payment(conn, payment_id, expires_at=expires_at, updated_at=now)
-        request = await require(conn, request_id=request_id)
-        return 201, {"request": request.to_dict(base_url, share_key(services))}
+        return await require(conn, request_id=request_id)
 
     return write
 
@@ -271,8 +277,7 @@ async def pay(
     wallet: str,
     payer: str,
     attempt: str,
-    base_url: str,
-) -> Operation:
+) -> Write[PayForMePaid]:
     """`sender` (the payer's app: a platform or a wallet's own app) pays the request."""
     async with services.db.read() as conn:
         participant = await require_participant(conn, sender)
@@ -302,7 +307,7 @@ async def pay(
         await _unclaim(services, request.id, attempt)
         raise
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> PayForMePaid:
         now = services.clock()
         current = await require(conn, request_id=request.id)
         if current.claimed_by != attempt:
@@ -323,16 +328,15 @@ async def pay(
         )
         paid = await require(conn, request_id=current.id)
         await _tell(conn, paid, changed_payment, now)
-        return 200, {
-            "request": paid.to_dict(base_url, share_key(services)),
-            "payment": changed_payment.to_dict(),
-        }
+        return PayForMePaid(paid, changed_payment)
 
     return write
 
 
-async def cancel(services: Services, sender: str, request_id: str, base_url: str) -> Operation:
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+async def cancel(services: Services, sender: str, request_id: str) -> Write[PayForMe]:
+    """The requester withdraws its request (not while someone is paying it)."""
+
+    async def write(conn: AsyncConnection) -> PayForMe:
         now = services.clock()
         request = await require(conn, request_id=request_id)
         if sender != request.requester:
@@ -350,7 +354,7 @@ async def cancel(services: Services, sender: str, request_id: str, base_url: str
         changed = await require(conn, request_id=request.id)
         payment = await store.require_payment(conn, request.payment_id)
         await _tell(conn, changed, payment, now)
-        return 200, {"request": changed.to_dict(base_url, share_key(services))}
+        return changed
 
     return write
 

@@ -46,7 +46,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation, Reply
 from hutong.config import Settings
 from hutong.events.outbox import enqueue
 from hutong.ledger.locks import lock_accounts
@@ -173,7 +172,7 @@ class NewOffer:
     program_to: str = ""
 
 
-async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Operation:
+async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Write[OfferRow]:
     """`sender` (the program that issues the benefit) offers it for `program_from`'s points."""
     await _program(services, sender)
     if spec.program_to and spec.program_to != sender:
@@ -207,7 +206,7 @@ async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Oper
     )
     offer.terms()  # refuses the offer's terms (invalid_offer)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OfferRow:
         now = services.clock()
         stored = OfferRow(**{**offer_fields(offer), "created_at": now})
         await insert_offer(conn, stored)
@@ -219,19 +218,19 @@ async def publish_offer(services: Services, sender: str, spec: NewOffer) -> Oper
             now=now,
             transaction_id=stored.id,
         )
-        return 201, {"offer": stored.to_dict()}
+        return stored
 
     return write
 
 
-async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Operation:
+async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Write[OfferRow]:
     """The issuing program withdraws its offer: no new exchanges (running ones finish)."""
     async with services.db.read() as conn:
         offer = await require_offer(conn, offer_id)
     if sender != offer.program_to:
         raise ForbiddenError(f"only {offer.program_to} may withdraw this offer", code="not_a_party")
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OfferRow:
         now = services.clock()
         await deactivate_offer(conn, offer_id)
         withdrawn = await require_offer(conn, offer_id)
@@ -243,7 +242,7 @@ async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Oper
             now=now,
             transaction_id=withdrawn.id,
         )
-        return 200, {"offer": withdrawn.to_dict()}
+        return withdrawn
 
     return write
 
@@ -251,9 +250,20 @@ async def withdraw_offer(services: Services, sender: str, offer_id: str) -> Oper
 # -- grants and balances -------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Points credited to a program's member, and the member's balance after it."""
+
+    id: str
+    program: str
+    member: str
+    points: int
+    balance: int
+
+
 async def grant(
     services: Services, sender: str, member: str, points: int, grant_id: str
-) -> Operation:
+) -> Write[Grant]:
     """`sender` (a program) credits `points` to its member; once per grant id."""
     await _program(services, sender)
     check_member(member)
@@ -270,16 +280,13 @@ async def grant(
     )
     key = _grant_key(sender, grant_id)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> Grant:
         now = services.clock()
         await post(
             conn, legs.grant_points(key, sender, member, points), now, refusals=_GRANT_REUSED
         )
         account = await get_account(conn, legs.member_points(sender, member))
-        return 201, {
-            "grant": {"id": grant_id, "program": sender, "member": member, "points": points},
-            "balance": 0 if account is None else account.balance,
-        }
+        return Grant(grant_id, sender, member, points, 0 if account is None else account.balance)
 
     return write
 
@@ -491,7 +498,7 @@ async def exchange(
     sender: str,
     message_id: str,
     spec: NewExchange,
-) -> Write[Reply | Refused]:
+) -> Write[ExchangeRow | Refused]:
     """`sender` (program A) exchanges its member's points for `spec.offer_id`'s benefit."""
     if not message_id:
         raise ValidationError("an exchange needs context.message_id", code="missing_message_id")
@@ -532,11 +539,11 @@ async def exchange(
     else:
         benefit_ref = held.benefit_ref
 
-    async def write(conn: AsyncConnection) -> Reply | Refused:
+    async def write(conn: AsyncConnection) -> ExchangeRow | Refused:
         now = services.clock()
         current = await require_exchange(conn, exchange_id, lock=True)
         if current.state is ExchangeState.COMMITTED:  # a concurrent retry finished it
-            return 201, {"exchange": current.to_dict()}
+            return current
         if current.state is ExchangeState.CANCELLED:  # expired meanwhile; B is told to revoke
             raise _cancelled(current)
         try:
@@ -563,7 +570,7 @@ async def exchange(
         await mark_committed(conn, current.id, benefit_ref, now)
         committed = await require_exchange(conn, current.id)
         await _notify(conn, committed, now)
-        return 201, {"exchange": committed.to_dict()}
+        return committed
 
     return write
 

@@ -4,7 +4,7 @@ Each step that involves the wallet asks it first (a signed decision call, see
 `hutong.net.calls`), then runs one write that locks the payment's row, checks the
 transition again (`hutong.payments.states`), posts the ledger legs
 (`hutong.payments.legs`), updates the row and writes the events, all in one
-transaction. Steps are functions that return that write (an `Operation`) so
+transaction. Steps are functions that return that write (a `Write[...]` of the payment) so
 the route can run it exactly once per message id (`run_decided`).
 
 The wallet is asked with message ids derived from the payment and the step
@@ -29,7 +29,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
 from hutong.events.outbox import enqueue
 from hutong.ledger.models import Result
 from hutong.ledger.store import apply_batches
@@ -44,6 +43,7 @@ from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, V
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
 from hutong.registry.service import require_participant, require_role
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 from hutong.store.tables import participants, payment_attempts
 
@@ -231,7 +231,15 @@ async def check_wallet(
     return choice
 
 
-async def create(services: Services, sender: str, spec: NewPayment) -> Operation:
+@dataclass(frozen=True, slots=True)
+class PaymentCreated:
+    """A new payment and the wallets its buyer may choose (every refusal with its reason)."""
+
+    payment: store.PaymentRow
+    wallets: WalletChoice
+
+
+async def create(services: Services, sender: str, spec: NewPayment) -> Write[PaymentCreated]:
     """A payment for `spec.merchant`, created by the host or the merchant's home platform."""
     await require_role(services.db, sender, Role.PLATFORM)
     if not (is_amount(spec.amount) and spec.amount > 0):
@@ -260,7 +268,7 @@ async def create(services: Services, sender: str, spec: NewPayment) -> Operation
         choice = await wallet_choice(services, host, merchant_platform)
         await record_refusals(services, choice, payment_id)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> PaymentCreated:
         now = services.clock()
         payment = store.PaymentRow(
             id=payment_id,
@@ -285,7 +293,7 @@ async def create(services: Services, sender: str, spec: NewPayment) -> Operation
         )
         await store.insert_payment(conn, payment)
         await notify(conn, payment, now)
-        return 201, {"payment": payment.to_dict(), "wallets": choice_out(choice)}
+        return PaymentCreated(payment, choice)
 
     return write
 
@@ -413,7 +421,7 @@ async def authorize(
     wallet: str = "",
     payer: str = "",
     attempt: str,
-) -> Operation:
+) -> Write[store.PaymentRow]:
     payment = await _party(services, sender, payment_id)
     step(payment, PaymentEvent.AUTHORIZE, now=services.clock())
     wallet, payer = wallet or payment.wallet, payer or payment.payer
@@ -428,9 +436,8 @@ async def authorize(
         await check_wallet(services, wallet, payment.host, payment.merchant_platform, payment.id)
     await authorize_hold(services, http, payment, wallet, payer, attempt)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
-        changed = await apply_authorized(services, conn, payment_id, wallet, payer)
-        return 200, {"payment": changed.to_dict()}
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
+        return await apply_authorized(services, conn, payment_id, wallet, payer)
 
     return write
 
@@ -452,7 +459,7 @@ def _agrees(wallet: str, answer: dict[str, Any], field: str, value: int, code: s
 
 async def capture(
     services: Services, http: CallTransport, sender: str, payment_id: str, value: int | None
-) -> Operation:
+) -> Write[store.PaymentRow]:
     payment = await _party(services, sender, payment_id)
     amount = payment.amount if value is None else value
     step(payment, PaymentEvent.CAPTURE, amount, now=services.clock())
@@ -468,7 +475,7 @@ async def capture(
     )
     _agrees(payment.wallet, answer, "captured", amount, "already_captured")
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
         now = services.clock()
         current = await store.require_payment(conn, payment_id, lock=True)
         after = step(current, PaymentEvent.CAPTURE, amount, now=now)
@@ -485,7 +492,7 @@ async def capture(
             conn, current.id, state=after.state, captured=amount, fee=fee, updated_at=now
         )
         await notify(conn, changed, now)
-        return 200, {"payment": changed.to_dict()}
+        return changed
 
     return write
 
@@ -513,7 +520,9 @@ async def _post_release(conn: AsyncConnection, payment_id: str, now: datetime) -
     return results
 
 
-async def void(services: Services, http: CallTransport, sender: str, payment_id: str) -> Operation:
+async def void(
+    services: Services, http: CallTransport, sender: str, payment_id: str
+) -> Write[store.PaymentRow]:
     payment = await _party(services, sender, payment_id)
     step(payment, PaymentEvent.VOID, now=services.clock())
     if payment.state is PaymentState.AUTHORIZED:
@@ -526,10 +535,9 @@ async def void(services: Services, http: CallTransport, sender: str, payment_id:
             f"{payment.id}.void",
         )
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
         current = await store.require_payment(conn, payment_id, lock=True)
-        changed = await release_hold(services, conn, current, PaymentEvent.VOID)
-        return 200, {"payment": changed.to_dict()}
+        return await release_hold(services, conn, current, PaymentEvent.VOID)
 
     return write
 
@@ -544,7 +552,8 @@ async def refund(
     payment_id: str,
     value: int,
     refund_id: str,
-) -> Operation:
+) -> Write[store.PaymentRow]:
+    """Give `value` fen back, once per `refund_id`; the payment after it (or as it stands)."""
     if not refund_id or len(refund_id) > MAX_REFUND_ID:
         raise ValidationError(
             f"refund_id is 1 to {MAX_REFUND_ID} characters", code="invalid_refund_id"
@@ -568,7 +577,7 @@ async def refund(
         )
         _agrees(payment.wallet, answer, "refunded", value, "refund_id_reused")
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
         now = services.clock()
         current = await store.require_payment(conn, payment_id, lock=True)
         done = await store.find_refund(conn, payment_id, refund_id)
@@ -577,7 +586,7 @@ async def refund(
                 raise ConflictError(
                     f"refund {refund_id} was for {done} fen, not {value}", code="refund_id_reused"
                 )
-            return 200, {"payment": current.to_dict(), "refund_id": refund_id}
+            return current
         after = step(current, PaymentEvent.REFUND, value, now=now)
         returned = legs.fee_returned_after(current.fee, current.captured, after.refunded)
         fee_back = returned - current.fee_returned
@@ -603,7 +612,7 @@ async def refund(
             updated_at=now,
         )
         await notify(conn, changed, now)
-        return 200, {"payment": changed.to_dict(), "refund_id": refund_id}
+        return changed
 
     return write
 

@@ -40,7 +40,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
 from hutong.events.outbox import enqueue
 from hutong.ledger.locks import lock_accounts
 from hutong.ledger.store import apply_batches
@@ -68,10 +67,10 @@ from hutong.protocol.errors import (
     ForbiddenError,
     NotFoundError,
     ValidationError,
-    nack,
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role, Status
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
@@ -177,7 +176,7 @@ class QuoteRequest:
     ttl_seconds: int = DEFAULT_QUOTE_TTL
 
 
-async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operation:
+async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[TransferRow]:
     """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs."""
     if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
         raise ValidationError(
@@ -199,7 +198,7 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
     payer_fees, payee_fees = _transfer_fees(found, sender, payee.wallet)
     quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> TransferRow:
         now = services.clock()
         transfer = TransferRow(
             id=new_id("trf"),
@@ -220,7 +219,7 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Operatio
             updated_at=now,
         )
         await transfer_store.add(conn, transfer)
-        return 201, {"transfer": transfer.to_dict()}
+        return transfer
 
     return write
 
@@ -275,9 +274,20 @@ def _answered(answer: dict[str, Any], name: str, expected: int, wallet: str) -> 
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TransferDeclined:
+    """A wallet refused (or the reservation lapsed): its refusal and the transfer as it stands.
+
+    The refusal is a conflict (`ConflictError`) with the wallet's own code.
+    """
+
+    transfer: TransferRow
+    error: ConflictError
+
+
 async def execute(
     services: Services, http: CallTransport, sender: str, transfer_id: str
-) -> Operation:
+) -> Write[TransferRow | TransferDeclined]:
     """The payer's wallet executes its quote: reserve, confirm, then commit both or neither."""
     async with services.db.read() as conn:
         transfer = await transfer_store.require(conn, transfer_id)
@@ -338,29 +348,25 @@ async def execute(
     return _commit(services, transfer_id)
 
 
-def _refusal_answer(code: str, message: str, transfer: TransferRow) -> tuple[int, dict[str, Any]]:
-    """A 409 with the wallet's code, and the transfer as it now stands."""
-    body = nack(code, message)
-    body["message"]["transfer"] = transfer.to_dict()
-    return 409, body
+def _declined(code: str, message: str, transfer: TransferRow) -> TransferDeclined:
+    """A refusal with the wallet's code, and the transfer as it now stands."""
+    return TransferDeclined(transfer, ConflictError(message, code=code))
 
 
-def _fail(services: Services, transfer_id: str, refusal: CallRefused) -> Operation:
+def _fail(services: Services, transfer_id: str, refusal: CallRefused) -> Write[TransferDeclined]:
     """The payer's wallet refused to reserve: the transfer failed (nothing was held)."""
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> TransferDeclined:
         now = services.clock()
         current = await transfer_store.require(conn, transfer_id, lock=True)
         reason = f"payer_refused: {refusal.code}"
         if current.state is _T.FAILED and current.reason == reason:  # a concurrent execute
-            return _refusal_answer(refusal.code, refusal.message, current)
+            return _declined(refusal.code, refusal.message, current)
         state = _step(current, _E.FAIL)
         failed = replace(current, state=state, reason=reason, updated_at=now)
         await transfer_store.save(conn, failed)
         await _tell(conn, failed, now, payer_only=True)
-        return _refusal_answer(
-            refusal.code, f"the payer's wallet refused: {refusal.message}", failed
-        )
+        return _declined(refusal.code, f"the payer's wallet refused: {refusal.message}", failed)
 
     return write
 
@@ -425,22 +431,22 @@ async def _release_now(services: Services, transfer_id: str, reason: str) -> Non
     await services.batcher().run(write)
 
 
-def _release_refused(services: Services, transfer_id: str, refusal: CallRefused) -> Operation:
-    """The payee's wallet refused the credit: release, answer 409 with its code."""
+def _release_refused(
+    services: Services, transfer_id: str, refusal: CallRefused
+) -> Write[TransferDeclined]:
+    """The payee's wallet refused the credit: release, answer its refusal with its code."""
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> TransferDeclined:
         released = await _released(services, conn, transfer_id, f"payee_refused: {refusal.code}")
-        return _refusal_answer(
-            refusal.code, f"the payee's wallet refused: {refusal.message}", released
-        )
+        return _declined(refusal.code, f"the payee's wallet refused: {refusal.message}", released)
 
     return write
 
 
-def _commit(services: Services, transfer_id: str) -> Operation:
+def _commit(services: Services, transfer_id: str) -> Write[TransferRow | TransferDeclined]:
     """Both wallets agreed: post both sides in the ledger and tell both wallets, at once."""
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> TransferRow | TransferDeclined:
         now = services.clock()
         # The usual case in one statement: reserved, before its deadline. The
         # row is locked from here on; anything else is looked at below.
@@ -451,7 +457,7 @@ def _commit(services: Services, transfer_id: str) -> Operation:
             current = await transfer_store.require(conn, transfer_id, lock=True)
             if current.state is _T.RESERVED and now >= current.expires_at:
                 late = await _released(services, conn, transfer_id, "reservation_expired")
-                return _refusal_answer(
+                return _declined(
                     "reservation_expired", "the reservation lapsed before the commit", late
                 )
             _step(current, _E.COMMIT, now)  # the standard refusal (already_committed...)
@@ -482,7 +488,7 @@ def _commit(services: Services, transfer_id: str) -> Operation:
                 f"the ledger refused the transfer: {failed.value}", code="ledger_refused"
             )
         await _tell(conn, committed, now)
-        return 200, {"transfer": committed.to_dict()}
+        return committed
 
     return write
 

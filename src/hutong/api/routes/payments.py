@@ -18,6 +18,13 @@ from litestar.params import FromPath, FromQuery
 from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.payments_presenters import (
+    created_out,
+    paid_out,
+    payment_out,
+    refund_out,
+    request_out,
+)
 from hutong.api.routes.payments_schemas import (
     SignedAcceptance,
     SignedAuthorize,
@@ -148,7 +155,11 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
     body = (await strict_body(request, SignedPayment)).message
     spec = service.NewPayment(**msgspec.structs.asdict(body))
     return await run_decided(
-        services, request, signed, lambda: service.create(services, signed.subscriber_id, spec)
+        services,
+        request,
+        signed,
+        lambda: service.create(services, signed.subscriber_id, spec),
+        created_out,
     )
 
 
@@ -179,6 +190,7 @@ async def authorize_payment(
             payer=body.payer,
             attempt=signed.message_id or "",
         ),
+        payment_out,
     )
 
 
@@ -194,6 +206,7 @@ async def capture_payment(state: State, request: Req, payment_id: FromPath[str])
         lambda: service.capture(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount
         ),
+        payment_out,
     )
 
 
@@ -207,6 +220,7 @@ async def void_payment(state: State, request: Req, payment_id: FromPath[str]) ->
         request,
         signed,
         lambda: service.void(services, call_transport(), signed.subscriber_id, payment_id),
+        payment_out,
     )
 
 
@@ -215,18 +229,15 @@ async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) 
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedRefund)).message
+    refund_id = body.refund_id or signed.message_id or ""
     return await run_decided(
         services,
         request,
         signed,
         lambda: service.refund(
-            services,
-            call_transport(),
-            signed.subscriber_id,
-            payment_id,
-            body.amount,
-            body.refund_id or signed.message_id or "",
+            services, call_transport(), signed.subscriber_id, payment_id, body.amount, refund_id
         ),
+        refund_out(refund_id),
     )
 
 
@@ -255,8 +266,8 @@ async def request_pay_for_me(
             buyer=body.buyer,
             expires_in=body.expires_in,
             note=body.note,
-            base_url=_base_url(request),
         ),
+        request_out(services, _base_url(request), 201),
     )
 
 
@@ -277,8 +288,8 @@ async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Res
             wallet=body.wallet,
             payer=body.payer,
             attempt=signed.message_id or "",
-            base_url=_base_url(request),
         ),
+        paid_out(services, _base_url(request)),
     )
 
 
@@ -295,7 +306,8 @@ async def cancel_pay_for_me(
         services,
         request,
         signed,
-        lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id, _base_url(request)),
+        lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id),
+        request_out(services, _base_url(request), 200),
     )
 
 
