@@ -17,8 +17,8 @@ from hutong.api.routes.payments_presenters import created_out, payment_out, refu
 from hutong.cli._common import console, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
-from hutong.payments import service, store
-from hutong.payments.acceptance import AcceptancePolicy
+from hutong.payments import checkout
+from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.protocol.ids import new_id
 from hutong.runtime.exactly_once import Present, Refused, Write
 from hutong.runtime.services import Services
@@ -59,13 +59,13 @@ def create(
     reference: Annotated[str, typer.Option(help="The order's reference.")] = "",
 ) -> None:
     """Create a payment (as the host or the merchant's platform)."""
-    spec = service.NewPayment(
+    spec = checkout.NewPayment(
         merchant=merchant, amount=amount, host=host, wallet=wallet, payer=payer, reference=reference
     )
 
     async def work(services: Services) -> dict[str, Any]:
         return await run_operation(
-            services, await service.create(services, sender, spec), created_out
+            services, await checkout.create(services, sender, spec), created_out
         )
 
     show_json(with_services(work))
@@ -82,7 +82,7 @@ def authorize(
 
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
-        operation = await service.authorize(
+        operation = await checkout.authorize(
             services,
             call_transport(),
             sender,
@@ -106,7 +106,7 @@ def capture(
 
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
-        operation = await service.capture(services, call_transport(), sender, payment_id, amount)
+        operation = await checkout.capture(services, call_transport(), sender, payment_id, amount)
         return await run_operation(services, operation, payment_out)
 
     show_json(with_services(work))
@@ -120,7 +120,7 @@ def void(payment_id: str, sender: As) -> None:
         await services.load_switch_key()
         return await run_operation(
             services,
-            await service.void(services, call_transport(), sender, payment_id),
+            await checkout.void(services, call_transport(), sender, payment_id),
             payment_out,
         )
 
@@ -139,7 +139,7 @@ def refund(
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
         given = refund_id or new_id("rf")
-        operation = await service.refund(
+        operation = await checkout.refund(
             services, call_transport(), sender, payment_id, amount, given
         )
         return await run_operation(services, operation, refund_out(given))
@@ -194,7 +194,7 @@ def options(
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
             platform = await store.home_platform(conn, merchant)
-        return service.choice_out(await service.wallet_choice(services, host, platform))
+        return checkout.choice_out(await checkout.wallet_choice(services, host, platform))
 
     show_json(with_services(work))
 

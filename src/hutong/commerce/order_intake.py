@@ -40,8 +40,8 @@ from hutong.commerce.storefronts import StorefrontStatus
 from hutong.links.store import placement_by_id
 from hutong.net.calls import CallFailed, call
 from hutong.net.transport import CallTransport
-from hutong.payments import service as payments
-from hutong.payments import store as payment_store
+from hutong.payments import checkout as payments
+from hutong.payments.checkout import store as payment_store
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,

@@ -24,9 +24,9 @@ from hutong.commerce.order_moves import moved, read_order, require_party, step
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.net.transport import CallTransport
-from hutong.payments import service as payments
-from hutong.payments import store as payment_store
-from hutong.payments.states import PaymentState
+from hutong.payments import checkout as payments
+from hutong.payments.checkout import PaymentState
+from hutong.payments.checkout import store as payment_store
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,

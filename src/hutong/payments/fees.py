@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-from hutong.payments.states import MAX_AMOUNT, PaymentError, is_amount
+from hutong.payments.rules import MAX_AMOUNT, PaymentError, is_amount
 
 BPS_WHOLE = 10_000
 #: How long a transfer quote holds unless the caller says otherwise.

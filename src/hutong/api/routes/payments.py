@@ -38,8 +38,8 @@ from hutong.api.routes.payments_schemas import (
 )
 from hutong.api.routes.public import services_of
 from hutong.net.transport import call_transport
-from hutong.payments import pay_for_me, service, store
-from hutong.payments.acceptance import AcceptancePolicy
+from hutong.payments import checkout, pay_for_me
+from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.payments.fees import FeeRule, PaymentKind
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -141,8 +141,8 @@ async def payment_options(
     services = services_of(state)
     async with services.db.read() as conn:
         merchant_platform = await store.home_platform(conn, merchant)
-    choice = await service.wallet_choice(services, host, merchant_platform)
-    return {"host": host, "merchant": merchant} | service.choice_out(choice)
+    choice = await checkout.wallet_choice(services, host, merchant_platform)
+    return {"host": host, "merchant": merchant} | checkout.choice_out(choice)
 
 
 # -- payments --------------------------------------------------------------------------------
@@ -153,12 +153,12 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedPayment)).message
-    spec = service.NewPayment(**msgspec.structs.asdict(body))
+    spec = checkout.NewPayment(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
         request,
         signed,
-        lambda: service.create(services, signed.subscriber_id, spec),
+        lambda: checkout.create(services, signed.subscriber_id, spec),
         created_out,
     )
 
@@ -167,7 +167,7 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
 async def show_payment(state: State, request: Req, payment_id: FromPath[str]) -> dict[str, Any]:
     services = services_of(state)
     reader = signed_request(request.scope).subscriber_id
-    return {"payment": (await service.readable(services, reader, payment_id)).to_dict()}
+    return {"payment": (await checkout.readable(services, reader, payment_id)).to_dict()}
 
 
 @post("/payments/{payment_id:str}/authorize", status_code=200, summary="Authorize: hold funds")
@@ -181,7 +181,7 @@ async def authorize_payment(
         services,
         request,
         signed,
-        lambda: service.authorize(
+        lambda: checkout.authorize(
             services,
             call_transport(),
             signed.subscriber_id,
@@ -203,7 +203,7 @@ async def capture_payment(state: State, request: Req, payment_id: FromPath[str])
         services,
         request,
         signed,
-        lambda: service.capture(
+        lambda: checkout.capture(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount
         ),
         payment_out,
@@ -219,7 +219,7 @@ async def void_payment(state: State, request: Req, payment_id: FromPath[str]) ->
         services,
         request,
         signed,
-        lambda: service.void(services, call_transport(), signed.subscriber_id, payment_id),
+        lambda: checkout.void(services, call_transport(), signed.subscriber_id, payment_id),
         payment_out,
     )
 
@@ -234,7 +234,7 @@ async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) 
         services,
         request,
         signed,
-        lambda: service.refund(
+        lambda: checkout.refund(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount, refund_id
         ),
         refund_out(refund_id),

@@ -9,26 +9,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hutong.api.idempotency import Reply
-from hutong.payments import pay_for_me, service, store
+from hutong.payments import checkout, pay_for_me
+from hutong.payments.checkout import PaymentRow
 from hutong.payments.pay_for_me import PayForMe
 from hutong.runtime.services import Services
 
 __all__ = ["created_out", "paid_out", "payment_out", "refund_out", "request_out"]
 
 
-def created_out(created: service.PaymentCreated) -> Reply:
+def created_out(created: checkout.PaymentCreated) -> Reply:
     return 201, {
         "payment": created.payment.to_dict(),
-        "wallets": service.choice_out(created.wallets),
+        "wallets": checkout.choice_out(created.wallets),
     }
 
 
-def payment_out(payment: store.PaymentRow) -> Reply:
+def payment_out(payment: PaymentRow) -> Reply:
     return 200, {"payment": payment.to_dict()}
 
 
-def refund_out(refund_id: str) -> Callable[[store.PaymentRow], Reply]:
-    def present(payment: store.PaymentRow) -> Reply:
+def refund_out(refund_id: str) -> Callable[[PaymentRow], Reply]:
+    def present(payment: PaymentRow) -> Reply:
         return 200, {"payment": payment.to_dict(), "refund_id": refund_id}
 
     return present

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from hutong.api.errors import status_of
 from hutong.api.idempotency import Reply
-from hutong.payments.points import Grant
-from hutong.payments.points_store import ExchangeRow, OfferRow
+from hutong.payments.points import ExchangeRow, Grant, OfferRow
 from hutong.runtime.exactly_once import Refused
 
 __all__ = ["exchange_out", "grant_out", "offer_published_out", "offer_withdrawn_out"]

@@ -24,7 +24,8 @@ from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.public import services_of
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.net.transport import call_transport
-from hutong.payments import directory, transfers
+from hutong.payments import transfers
+from hutong.payments.transfers import directory
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ValidationError
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from hutong.api.errors import status_of
 from hutong.api.idempotency import Reply
-from hutong.payments.transfer_store import TransferRow
-from hutong.payments.transfers import TransferDeclined
+from hutong.payments.transfers import TransferDeclined, TransferRow
 
 __all__ = ["executed_out", "quote_out"]
 

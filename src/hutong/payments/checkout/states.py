@@ -1,7 +1,7 @@
-"""The state machines of payments, wallet-to-wallet transfers and pay-for-me requests.
+"""The state machine of a payment.
 
 Pure code, no I/O and no clock: ``now`` is passed in. Every refusal is a
-`PaymentError` with a stable ``code`` and a sentence for a human.
+`PaymentError` (`hutong.payments.rules`).
 
 Payments (amounts in integer fen)
 ---------------------------------
@@ -32,60 +32,15 @@ Payments (amounts in integer fen)
 * Other events are refused with a code for the state (`Machine.refused`);
   a refund before capture is ``not_captured``, after a full refund
   ``already_refunded``.
-
-Transfers (wallet to wallet)
-----------------------------
-quoted -reserve-> reserved (the payer's wallet holds the total debit; before the
-quote's deadline, else ``quote_expired``); quoted -fail-> failed (the payer's
-wallet refused); reserved -commit-> committed (the payee's wallet confirmed and
-the switch posts both sides; before the reservation's deadline, else
-``reservation_expired``); reserved -release-> released (declined or
-cancelled); quoted or reserved -expire-> expired (a deadline passed, whatever
-was held goes back). Other refusals: ``not_reserved``, ``already_reserved``,
-``already_committed``, ``already_released``, ``transfer_expired``,
-``transfer_failed``, ``not_expired``.
-
-Pay-for-me requests
--------------------
-open -pay-> paid (once, before ``expires_at``, else ``request_expired``);
-open -cancel-> cancelled (the requester withdrew it); open -expire-> expired.
-Other refusals: ``already_paid``, ``request_expired``, ``request_cancelled``,
-``not_expired``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, Generic, TypeGuard, TypeVar
 
-from hutong.protocol.errors import Kind, RuleBroken
-
-#: Largest amount (signed 64-bit, as the ledger stores it).
-MAX_AMOUNT = 2**63 - 1
-
-
-class PaymentError(RuleBroken, ValueError):
-    """A refusal: a stable machine-readable ``code`` and a human ``message``.
-
-    Its kind, whoever raises it: ``invalid_*`` codes are the caller's input
-    (INVALID), the codes below are what they say, and every other refusal
-    (a state that does not allow the step, a cap, a balance) is a CONFLICT.
-    """
-
-    kinds: ClassVar[Mapping[str, Kind]] = {
-        "alias_not_owned": Kind.FORBIDDEN,
-        "alias_not_found": Kind.NOT_FOUND,
-        # A quote with a wallet that declares no transfer fee is refused input.
-        "fee_not_declared": Kind.INVALID,
-    }
-
-
-def is_amount(value: object) -> TypeGuard[int]:
-    """An integer (bool refused) between 0 and MAX_AMOUNT."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_AMOUNT
+from hutong.payments.rules import Machine, PaymentError, is_amount
 
 
 class PaymentState(StrEnum):
@@ -108,64 +63,8 @@ class PaymentEvent(StrEnum):
     REFUND = "refund"
 
 
-class TransferState(StrEnum):
-    QUOTED = "quoted"
-    RESERVED = "reserved"
-    COMMITTED = "committed"
-    RELEASED = "released"
-    EXPIRED = "expired"
-    FAILED = "failed"
-
-
-class TransferEvent(StrEnum):
-    RESERVE = "reserve"
-    FAIL = "fail"
-    COMMIT = "commit"
-    RELEASE = "release"
-    EXPIRE = "expire"
-
-
-class PayForMeState(StrEnum):
-    OPEN = "open"
-    PAID = "paid"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-
-class PayForMeEvent(StrEnum):
-    PAY = "pay"
-    CANCEL = "cancel"
-    EXPIRE = "expire"
-
-
-_S = TypeVar("_S", bound=StrEnum)
-_E = TypeVar("_E", bound=StrEnum)
-
-
-@dataclass(frozen=True, slots=True)
-class Machine(Generic[_S, _E]):
-    """A transition table, the refusal code per state, and the events a deadline stops."""
-
-    transitions: Mapping[tuple[_S, _E], _S]
-    refused: Mapping[_S, str]
-    late: Mapping[_E, str]
-    #: Refusal codes of particular (state, event) pairs, instead of the state's.
-    exceptions: Mapping[tuple[_S, _E], str] = field(default_factory=dict)
-
-    def step(self, state: _S, event: _E, now: datetime | None, expires_at: datetime | None) -> _S:
-        target = self.transitions.get((state, event))
-        if target is None:
-            code = self.exceptions.get((state, event), self.refused[state])
-            raise PaymentError(code, f"cannot {event} in state {state}")
-        due = now is not None and expires_at is not None and now >= expires_at
-        if event.value == "expire" and not due:
-            raise PaymentError("not_expired", f"cannot expire before the deadline ({expires_at})")
-        if event in self.late and due:
-            raise PaymentError(self.late[event], f"cannot {event}: the deadline was {expires_at}")
-        return target
-
-
 _P, _PE = PaymentState, PaymentEvent
+
 PAYMENTS: Machine[PaymentState, PaymentEvent] = Machine(
     # A refund ends in partially_refunded or, when the refunds reach captured, refunded.
     transitions={
@@ -195,45 +94,9 @@ PAYMENTS: Machine[PaymentState, PaymentEvent] = Machine(
         (_P.REFUNDED, _PE.REFUND): "already_refunded",
     },
 )
-_T, _TE = TransferState, TransferEvent
-TRANSFERS: Machine[TransferState, TransferEvent] = Machine(
-    transitions={
-        (_T.QUOTED, _TE.RESERVE): _T.RESERVED,
-        (_T.QUOTED, _TE.FAIL): _T.FAILED,
-        (_T.QUOTED, _TE.EXPIRE): _T.EXPIRED,
-        (_T.RESERVED, _TE.COMMIT): _T.COMMITTED,
-        (_T.RESERVED, _TE.RELEASE): _T.RELEASED,
-        (_T.RESERVED, _TE.EXPIRE): _T.EXPIRED,
-    },
-    refused={
-        _T.QUOTED: "not_reserved",
-        _T.RESERVED: "already_reserved",
-        _T.COMMITTED: "already_committed",
-        _T.RELEASED: "already_released",
-        _T.EXPIRED: "transfer_expired",
-        _T.FAILED: "transfer_failed",
-    },
-    late={_TE.RESERVE: "quote_expired", _TE.COMMIT: "reservation_expired"},
-)
-_F, _FE = PayForMeState, PayForMeEvent
-PAY_FOR_ME: Machine[PayForMeState, PayForMeEvent] = Machine(
-    transitions={
-        (_F.OPEN, _FE.PAY): _F.PAID,
-        (_F.OPEN, _FE.CANCEL): _F.CANCELLED,
-        (_F.OPEN, _FE.EXPIRE): _F.EXPIRED,
-    },
-    refused={
-        _F.PAID: "already_paid",
-        _F.EXPIRED: "request_expired",
-        _F.CANCELLED: "request_cancelled",
-    },
-    late={_FE.PAY: "request_expired"},
-)
 
 #: The transition tables: (state, event) -> next state.
 PAYMENT_TRANSITIONS = PAYMENTS.transitions
-TRANSFER_TRANSITIONS = TRANSFERS.transitions
-PAY_FOR_ME_TRANSITIONS = PAY_FOR_ME.transitions
 
 
 def transition(
@@ -272,28 +135,6 @@ def transition(
             f"{refunded} of {captured} refunded; {value} more is too much",
         )
     return _P.REFUNDED if event is _PE.REFUND and refunded + value == captured else target
-
-
-def transfer_transition(
-    state: TransferState,
-    event: TransferEvent,
-    *,
-    now: datetime | None = None,
-    expires_at: datetime | None = None,
-) -> TransferState:
-    """A transfer's next state; `expires_at` is the quote's or the reservation's deadline."""
-    return TRANSFERS.step(TransferState(state), TransferEvent(event), now, expires_at)
-
-
-def pay_for_me_transition(
-    state: PayForMeState,
-    event: PayForMeEvent,
-    *,
-    now: datetime | None = None,
-    expires_at: datetime | None = None,
-) -> PayForMeState:
-    """A pay-for-me request's next state; `expires_at` is the request's deadline."""
-    return PAY_FOR_ME.step(PayForMeState(state), PayForMeEvent(event), now, expires_at)
 
 
 @dataclass(frozen=True, slots=True)

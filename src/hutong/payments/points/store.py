@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.payments import legs
-from hutong.payments.exchange import ExchangeOffer
+from hutong.payments.points.rules import ExchangeOffer
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import points_exchanges, points_offers
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.payments.acceptance import AcceptanceHistory, AcceptancePolicy, Refusal
+from hutong.payments.checkout.acceptance import AcceptanceHistory, AcceptancePolicy, Refusal
+from hutong.payments.checkout.states import PaymentState
 from hutong.payments.fees import FeeRule, FeeSchedule
-from hutong.payments.states import PaymentState
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import (
     acceptance_policies,

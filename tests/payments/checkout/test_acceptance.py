@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hutong.payments.acceptance import (
+from hutong.payments.checkout.acceptance import (
     AcceptanceHistory,
     AcceptancePolicy,
     Refusal,
     WalletChoice,
     choosable_wallets,
 )
-from hutong.payments.states import PaymentError
+from hutong.payments.rules import PaymentError
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES, seed_acceptance
 
 WALLETS = ["alipay", "wechatpay", "jdpay", "unionpay"]

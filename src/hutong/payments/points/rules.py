@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hutong.ledger.models import valid_asset
-from hutong.payments.states import MAX_AMOUNT, PaymentError, is_amount
+from hutong.payments.rules import MAX_AMOUNT, PaymentError, is_amount
 
 
 def _positive(value: object) -> bool:

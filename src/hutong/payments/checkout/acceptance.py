@@ -53,7 +53,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from hutong.payments.states import PaymentError
+from hutong.payments.rules import PaymentError
 
 
 def _invalid(message: str) -> PaymentError:

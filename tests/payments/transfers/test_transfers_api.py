@@ -24,8 +24,7 @@ from sqlalchemy import func, select, update
 
 from hutong.config import Settings
 from hutong.net.delivery import DeliveryWorker
-from hutong.payments.transfer_store import forget_wallets
-from hutong.payments.transfers import expire_due
+from hutong.payments.transfers import expire_due, forget_wallets
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hutong.payments.exchange import ExchangeOffer, ExchangeQuote, check_exchange
-from hutong.payments.states import MAX_AMOUNT, PaymentError
+from hutong.payments.points.rules import ExchangeOffer, ExchangeQuote, check_exchange
+from hutong.payments.rules import MAX_AMOUNT, PaymentError
 
 #: 88VIP points for a month of Tencent Video membership (the figures are illustrative).
 VIDEO_MONTH = ExchangeOffer(

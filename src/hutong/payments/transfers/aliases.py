@@ -44,7 +44,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hutong.payments.states import PaymentError
+from hutong.payments.rules import PaymentError
 
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 _HANDLE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")

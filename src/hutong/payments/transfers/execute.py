@@ -1,7 +1,7 @@
-"""Wallet-to-wallet transfers: a quote, then a two-phase transfer, committed or released whole.
+"""Executing a quoted transfer: reserve, confirm, then commit both sides or neither.
 
 A user of one wallet pays a user of another, found by an alias in the
-directory (`hutong.payments.directory`). The payer's wallet asks for a quote
+directory (`hutong.payments.transfers.directory`). The payer's wallet asks for a quote
 (both wallets' declared transfer fees, a deadline), then executes it:
 
 1. the payer's wallet is asked to ``reserve`` the total debit (message id
@@ -23,13 +23,13 @@ the other: the ledger moves both sides in one transaction, or nothing.
 
 Wallets deduplicate by the message ids, so a retried or concurrent execute
 asks nothing twice and at most one of them commits (the row lock and the
-state machine of `hutong.payments.states` decide; the losers get its
+state machine of `hutong.payments.transfers.states` decide; the losers get its
 standard refusal, e.g. ``already_committed``). `expire_due` expires quotes
 past their deadline and releases reservations left past theirs (a switch
 that crashed in the middle of an execute).
 
-This module is the service; the rows, their SQL and the briefly remembered
-wallets are `hutong.payments.transfer_store`.
+The quote is `hutong.payments.transfers.quotes`; the rows, their SQL and the
+briefly remembered wallets are `hutong.payments.transfers.store`.
 """
 
 from __future__ import annotations
@@ -40,216 +40,29 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.events.outbox import enqueue
 from hutong.ledger.locks import lock_accounts
 from hutong.ledger.store import apply_batches
 from hutong.net.calls import CallFailed, CallRefused
 from hutong.net.transport import CallTransport
-from hutong.payments import directory, legs, transfer_store
-from hutong.payments.aliases import Alias, AliasEntry
-from hutong.payments.fees import FeeSchedule, PaymentKind, quote_transfer
+from hutong.payments import legs
+from hutong.payments.calls import ask_wallet
 from hutong.payments.posting import LedgerRefused, ensure_accounts
-from hutong.payments.service import ask_wallet
-from hutong.payments.states import (
-    TransferEvent,
-    TransferState,
-    is_amount,
-    transfer_transition,
-)
-from hutong.payments.transfer_store import (
-    UNKNOWN_WALLET,
-    TransferRow,
-    WalletInfo,
-    wallet_infos,
-)
+from hutong.payments.transfers import store as transfer_store
+from hutong.payments.transfers.states import TransferEvent, TransferState
+from hutong.payments.transfers.steps import step, tell
+from hutong.payments.transfers.store import TransferRow
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
-    NotFoundError,
-    ValidationError,
 )
-from hutong.protocol.ids import new_id
-from hutong.registry.models import Role, Status
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
-
-#: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
-DEFAULT_QUOTE_TTL = 300
-MIN_QUOTE_TTL, MAX_QUOTE_TTL = 10, 3600
-#: How long a reservation lasts beyond the time the payee's wallet may take to answer.
-RESERVATION_MARGIN = 30
-MAX_ACCOUNT = 255
 
 _T, _E = TransferState, TransferEvent
 
 
-def _step(
-    transfer: TransferRow, event: TransferEvent, now: datetime | None = None
-) -> TransferState:
-    """The next state, or the standard refusal (``already_committed``, ``quote_expired``...)."""
-    return transfer_transition(
-        transfer.state, event, now=now, expires_at=transfer.expires_at if now else None
-    )
-
-
-async def _tell(
-    conn: AsyncConnection, transfer: TransferRow, now: datetime, *, payer_only: bool = False
-) -> None:
-    """An ``on_transfer`` event to each wallet, with its own side (no alias, no other account)."""
-    sides = [("payer", transfer.payer_wallet, transfer.payer_account, transfer.total_debit)]
-    if not payer_only:
-        sides.append(("payee", transfer.payee_wallet, transfer.payee_account, transfer.credited))
-    for role, wallet, account, amount in sides:
-        await enqueue(
-            conn,
-            recipient=wallet,
-            action="on_transfer",
-            message={
-                "transfer_id": transfer.id,
-                "state": transfer.state.value,
-                "role": role,
-                "account": account,
-                "amount": amount,
-            },
-            now=now,
-            transaction_id=transfer.id,
-        )
-
-
-# -- reading ------------------------------------------------------------------------------
-
-
-async def readable(services: Services, reader: str, transfer_id: str) -> TransferRow:
-    """The transfer, for its two wallets and auditors."""
-    async with services.db.read() as conn:
-        transfer = await transfer_store.require(conn, transfer_id)
-        roles, _ = (await transfer_store.participant_roles(conn, reader)).get(reader, (set(), ""))
-    if reader in (transfer.payer_wallet, transfer.payee_wallet) or Role.AUDITOR.value in roles:
-        return transfer
-    raise ForbiddenError(f"{reader} is not a party of transfer {transfer_id}", code="not_a_party")
-
-
-# -- wallets, briefly remembered ------------------------------------------------------------
-
-
-def _check_wallet(found: dict[str, WalletInfo], subscriber_id: str) -> None:
-    if Role.WALLET.value not in found.get(subscriber_id, UNKNOWN_WALLET).roles:
-        raise ForbiddenError("this call is for a wallet", code="wrong_role")
-
-
-async def require_wallet(services: Services, subscriber_id: str) -> None:
-    """403 ``wrong_role`` unless `subscriber_id` (an authenticated sender) is a wallet."""
-    _check_wallet(await wallet_infos(services, subscriber_id), subscriber_id)
-
-
-def _transfer_fees(found: dict[str, WalletInfo], *wallets: str) -> list[FeeSchedule]:
-    """Each wallet's fee schedule, refused as `service.wallet_profile_for` refuses.
-
-    A wallet must be an active one that declared a transfer fee
-    (``unknown_wallet``, ``wallet_inactive``, ``wallet_does_not_serve``).
-    """
-    schedules = []
-    for wallet in wallets:
-        known = found.get(wallet, UNKNOWN_WALLET)
-        if Role.WALLET.value not in known.roles or known.profile is None:
-            raise ValidationError(f"{wallet} is not a registered wallet", code="unknown_wallet")
-        if known.status != Status.ACTIVE.value:
-            raise ConflictError(f"{wallet} is {known.status}", code="wallet_inactive")
-        if not known.profile.fees.serves(PaymentKind.TRANSFER):
-            raise ConflictError(
-                f"{wallet} declares no fee for transfer payments: it does not serve them",
-                code="wallet_does_not_serve",
-            )
-        schedules.append(known.profile.fees)
-    return schedules
-
-
-# -- quoting ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteRequest:
-    payer: str
-    alias: Alias
-    amount: int
-    payee_wallet: str = ""
-    ttl_seconds: int = DEFAULT_QUOTE_TTL
-
-
-async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[TransferRow]:
-    """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs."""
-    if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
-        raise ValidationError(
-            f"payer is the payer's account at {sender}, 1 to {MAX_ACCOUNT} characters",
-            code="invalid_payer",
-        )
-    if not (is_amount(spec.amount) and spec.amount > 0):
-        raise ValidationError("amount is a positive whole number of fen", code="invalid_amount")
-    if not MIN_QUOTE_TTL <= spec.ttl_seconds <= MAX_QUOTE_TTL:
-        raise ValidationError(
-            f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
-        )
-    key = directory.directory_key(services)
-    async with services.db.read() as conn:  # the one query when the wallets are remembered
-        entries = await directory.lookup(conn, key, spec.alias)
-    found = await wallet_infos(services, sender, *(e.wallet for e in entries))
-    _check_wallet(found, sender)
-    payee = _payee(sender, spec, entries)
-    payer_fees, payee_fees = _transfer_fees(found, sender, payee.wallet)
-    quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
-
-    async def write(conn: AsyncConnection) -> TransferRow:
-        now = services.clock()
-        transfer = TransferRow(
-            id=new_id("trf"),
-            payer_wallet=sender,
-            payer_account=spec.payer,
-            payee_wallet=payee.wallet,
-            payee_account=payee.account,
-            payee_masked=payee.masked,
-            amount=quoted.amount,
-            payer_fee=quoted.payer_fee,
-            payee_fee=quoted.payee_fee,
-            total_debit=quoted.total_debit,
-            credited=quoted.credited,
-            state=TransferState.QUOTED,
-            expires_at=now + timedelta(seconds=spec.ttl_seconds),
-            reason="",
-            created_at=now,
-            updated_at=now,
-        )
-        await transfer_store.add(conn, transfer)
-        return transfer
-
-    return write
-
-
-def _payee(sender: str, spec: QuoteRequest, entries: tuple[AliasEntry, ...]) -> AliasEntry:
-    """The one entry the transfer goes to (``alias_not_found``, ``alias_ambiguous``...)."""
-    if not entries:
-        raise NotFoundError(f"no wallet has published {spec.alias}", code="alias_not_found")
-    if spec.payee_wallet:
-        entries = tuple(e for e in entries if e.wallet == spec.payee_wallet)
-        if not entries:
-            raise NotFoundError(
-                f"{spec.payee_wallet} has not published {spec.alias}", code="alias_not_found"
-            )
-    if len(entries) > 1:
-        wallets = ", ".join(e.wallet for e in entries)
-        raise ConflictError(
-            f"{spec.alias} is registered at several wallets ({wallets}): say payee_wallet",
-            code="alias_ambiguous",
-        )
-    (payee,) = entries
-    if payee.wallet == sender:
-        raise ConflictError(
-            "the payee is at your own wallet: a transfer within one wallet is not switched",
-            code="same_wallet",
-        )
-    return payee
-
-
-# -- executing ----------------------------------------------------------------------------
+#: How long a reservation lasts beyond the time the payee's wallet may take to answer.
+RESERVATION_MARGIN = 30
 
 
 def reservation_seconds(services: Services) -> int:
@@ -262,9 +75,9 @@ def reservation_seconds(services: Services) -> int:
 def _check_can_execute(transfer: TransferRow, now: datetime) -> None:
     """Quoted before its deadline, or reserved before the reservation's (a retry continues)."""
     if transfer.state is _T.RESERVED:
-        _step(transfer, _E.COMMIT, now)
+        step(transfer, _E.COMMIT, now)
     else:
-        _step(transfer, _E.RESERVE, now)
+        step(transfer, _E.RESERVE, now)
 
 
 def _answered(answer: dict[str, Any], name: str, expected: int, wallet: str) -> None:
@@ -362,10 +175,10 @@ def _fail(services: Services, transfer_id: str, refusal: CallRefused) -> Write[T
         reason = f"payer_refused: {refusal.code}"
         if current.state is _T.FAILED and current.reason == reason:  # a concurrent execute
             return _declined(refusal.code, refusal.message, current)
-        state = _step(current, _E.FAIL)
+        state = step(current, _E.FAIL)
         failed = replace(current, state=state, reason=reason, updated_at=now)
         await transfer_store.save(conn, failed)
-        await _tell(conn, failed, now, payer_only=True)
+        await tell(conn, failed, now, payer_only=True)
         return _declined(refusal.code, f"the payer's wallet refused: {refusal.message}", failed)
 
     return write
@@ -392,7 +205,7 @@ async def _reserve(services: Services, transfer_id: str, asked_at: datetime) -> 
         current = await transfer_store.require(conn, transfer_id, lock=True)
         if current.state is _T.RESERVED:  # a concurrent or retried execute got here first
             return
-        state = _step(current, _E.RESERVE, asked_at)
+        state = step(current, _E.RESERVE, asked_at)
         await transfer_store.save(
             conn, replace(current, state=state, expires_at=until, updated_at=now)
         )
@@ -414,11 +227,11 @@ async def _released(
     if current.state in (_T.RELEASED, _T.EXPIRED, _T.FAILED):
         return current
     if current.state is _T.QUOTED:
-        current = replace(current, state=_step(current, _E.RESERVE))
-    state = _step(current, _E.RELEASE)
+        current = replace(current, state=step(current, _E.RESERVE))
+    state = step(current, _E.RELEASE)
     released = replace(current, state=state, reason=reason, updated_at=now)
     await transfer_store.save(conn, released)
-    await _tell(conn, released, now)
+    await tell(conn, released, now)
     return released
 
 
@@ -460,7 +273,7 @@ def _commit(services: Services, transfer_id: str) -> Write[TransferRow | Transfe
                 return _declined(
                     "reservation_expired", "the reservation lapsed before the commit", late
                 )
-            _step(current, _E.COMMIT, now)  # the standard refusal (already_committed...)
+            step(current, _E.COMMIT, now)  # the standard refusal (already_committed...)
             raise AssertionError(f"transfer {transfer_id} is {current.state}: not committable")
         committed = transfer_store.from_row(row)
         posted = legs.transfer_legs(
@@ -487,13 +300,10 @@ def _commit(services: Services, transfer_id: str) -> Write[TransferRow | Transfe
             raise LedgerRefused(
                 f"the ledger refused the transfer: {failed.value}", code="ledger_refused"
             )
-        await _tell(conn, committed, now)
+        await tell(conn, committed, now)
         return committed
 
     return write
-
-
-# -- deadlines ----------------------------------------------------------------------------
 
 
 async def expire_due(services: Services, limit: int = 200) -> int:
@@ -513,9 +323,9 @@ async def expire_due(services: Services, limit: int = 200) -> int:
             if current.expires_at > now:
                 continue  # moved on meanwhile (reserved with a new deadline)
             if current.state is _T.QUOTED:
-                expired = replace(current, state=_step(current, _E.EXPIRE, now), updated_at=now)
+                expired = replace(current, state=step(current, _E.EXPIRE, now), updated_at=now)
                 await transfer_store.save(conn, replace(expired, reason="quote_expired"))
-                await _tell(conn, expired, now, payer_only=True)
+                await tell(conn, expired, now, payer_only=True)
             elif current.state is _T.RESERVED:
                 await _released(services, conn, transfer_id, "reservation_expired")
             else:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hutong.payments.aliases import (
+from hutong.payments.rules import PaymentError
+from hutong.payments.transfers.aliases import (
     Alias,
     AliasDirectory,
     AliasKind,
@@ -16,7 +17,6 @@ from hutong.payments.aliases import (
     mask,
     normalize_alias,
 )
-from hutong.payments.states import PaymentError
 
 KEY = b"k" * 32
 PHONE = "13800135678"

@@ -20,17 +20,7 @@ from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs, pay_for_me
 from hutong.workers.deadlines import sweep_once
 from tests.conftest import Clock
-from tests.payments.conftest import (
-    ALIPAY,
-    DOUYIN,
-    JD,
-    JD_BEAUTY,
-    TAOBAO,
-    WECHAT,
-    WECHATPAY,
-    PayNet,
-)
-from tests.payments.test_payments_api import (
+from tests.payments.checkout.test_payments_api import (
     account,
     calls,
     envelope,
@@ -41,6 +31,16 @@ from tests.payments.test_payments_api import (
     refused,
     send,
     show,
+)
+from tests.payments.conftest import (
+    ALIPAY,
+    DOUYIN,
+    JD,
+    JD_BEAUTY,
+    TAOBAO,
+    WECHAT,
+    WECHATPAY,
+    PayNet,
 )
 
 BUYER = "dy-buyer-7"

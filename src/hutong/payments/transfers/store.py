@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.payments import store
-from hutong.payments.states import TransferState
+from hutong.payments.checkout import store
+from hutong.payments.transfers.states import TransferState
 from hutong.protocol.errors import NotFoundError
 from hutong.runtime.services import Services
 from hutong.store.db import Database

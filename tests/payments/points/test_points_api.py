@@ -23,7 +23,9 @@ from hutong.events.outbox import EventRecord, list_events
 from hutong.ledger.models import Account
 from hutong.ledger.store import get_account
 from hutong.net.delivery import DeliveryWorker
-from hutong.payments import legs, points, points_store
+from hutong.payments import legs, points
+from hutong.payments.points import exchanges
+from hutong.payments.points import store as points_store
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from tests.payments.conftest import AUDITOR, TAOBAO, VIDEO, VIP, PayNet
@@ -459,7 +461,7 @@ async def _held_by_a_crash(paynet: PayNet, offer_id: str, message_id: str) -> st
         offer = await points_store.require_offer(conn, offer_id)
     spec = points.NewExchange(offer_id, "m-alice", "m-alice", 1)
     exchange_id = points.exchange_id_for(VIP, message_id)
-    held = await points._hold(services, exchange_id, offer, spec, message_id)
+    held = await exchanges._hold(services, exchange_id, offer, spec, message_id)
     assert held.state is points_store.ExchangeState.HELD
     return exchange_id
 

@@ -1,4 +1,4 @@
-"""Pay-for-me (找朋友帮忙付): a buyer hands a payment to someone else to pay.
+"""Pay-for-me: making a request, paying it (once), withdrawing it, expiring it.
 
 The buyer's host turns a created payment into a request with a universal
 link (``/p/{code}``) and a share code, made by the link machinery. Anyone who
@@ -10,7 +10,7 @@ unanswered wallet gives the claim back. An unanswered wallet may still have
 held, late: every wallet asked is recorded before it is asked, and once the
 request is paid with another wallet (or its payment is voided or expires)
 each of them is sent ``on_payment_released {payment_id, reason}`` to release
-its hold (see `hutong.payments.service`). It expires, and it can be withdrawn
+its hold (see `hutong.payments.checkout.authorize`). It expires, and it can be withdrawn
 by the requester. The requester (for the buyer) and the payer's app are both
 told what happened.
 """
@@ -21,25 +21,24 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import enqueue
-from hutong.links.share_code import MAX_SERIAL, make_code, wrap
+from hutong.links.share_code import MAX_SERIAL
 from hutong.links.store import new_link_code
 from hutong.net.transport import CallTransport
-from hutong.payments import service, store
-from hutong.payments.states import (
-    PayForMeEvent,
-    PayForMeState,
-    PaymentEvent,
-    PaymentState,
-    pay_for_me_transition,
+from hutong.payments import checkout
+from hutong.payments.checkout import PaymentEvent, PaymentState
+from hutong.payments.pay_for_me.states import PayForMeEvent, PayForMeState, pay_for_me_transition
+from hutong.payments.pay_for_me.store import PayForMe, require
+from hutong.protocol.errors import (
+    ConflictError,
+    ForbiddenError,
+    ValidationError,
 )
-from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
@@ -47,44 +46,9 @@ from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 from hutong.store.tables import pay_for_me_requests
 
-#: What the buyer pastes to a friend: the code opens the request in any app.
-SHARE_SENTENCE = "{marked} 帮我付款 (pay for me): copy this and open any app"
 DEFAULT_EXPIRES_IN = 86_400
+
 MAX_EXPIRES_IN = 7 * 86_400
-
-
-@dataclass(frozen=True, slots=True)
-class PayForMe:
-    id: str
-    payment_id: str
-    code: str
-    share_serial: int
-    requester: str
-    buyer: str
-    note: str
-    state: PayForMeState
-    expires_at: datetime
-    claimed_by: str | None
-    claimed_until: datetime | None
-    payer_host: str | None
-    payer_wallet: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    def to_dict(self, base_url: str, share_key: bytes) -> dict[str, Any]:
-        """What the requester and payers see: never the payer's account."""
-        url = f"{base_url}/p/{self.code}"
-        return {
-            "id": self.id,
-            "payment_id": self.payment_id,
-            "state": self.state.value,
-            "url": url,
-            "share_text": wrap(make_code(self.share_serial, share_key), text=SHARE_SENTENCE),
-            "note": self.note,
-            "expires_at": self.expires_at.isoformat(),
-            "payer_host": self.payer_host,
-            "payer_wallet": self.payer_wallet,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +56,7 @@ class PayForMePaid:
     """A request just paid, and its payment (now authorized)."""
 
     request: PayForMe
-    payment: store.PaymentRow
+    payment: checkout.PaymentRow
 
 
 def share_key(services: Services) -> bytes:
@@ -100,33 +64,12 @@ def share_key(services: Services) -> bytes:
     return hashlib.blake2b(services.share_key(), digest_size=32, person=b"hutong-pay4me").digest()
 
 
-def _row(row: Any) -> PayForMe:
-    values = dict(row._mapping)
-    values["state"] = PayForMeState(values["state"])
-    return PayForMe(**values)
-
-
-async def find(conn: AsyncConnection, *, code: str = "", request_id: str = "") -> PayForMe | None:
-    column = pay_for_me_requests.c.code if code else pay_for_me_requests.c.id
-    row = (
-        await conn.execute(select(pay_for_me_requests).where(column == (code or request_id)))
-    ).first()
-    return None if row is None else _row(row)
-
-
-async def require(conn: AsyncConnection, *, code: str = "", request_id: str = "") -> PayForMe:
-    found = await find(conn, code=code, request_id=request_id)
-    if found is None:
-        raise NotFoundError("no such pay-for-me request", code="unknown_request")
-    return found
-
-
 def _transition(request: PayForMe, event: PayForMeEvent, now: datetime) -> PayForMeState:
     return pay_for_me_transition(request.state, event, now=now, expires_at=request.expires_at)
 
 
 async def _tell(
-    conn: AsyncConnection, request: PayForMe, payment: store.PaymentRow, now: datetime
+    conn: AsyncConnection, request: PayForMe, payment: checkout.PaymentRow, now: datetime
 ) -> None:
     """Tell the requester and the payer's app; only the requester learns the buyer's id."""
     message = {
@@ -167,7 +110,7 @@ async def create(
             "buyer is 1 to 255 characters, note at most 255", code="invalid_request"
         )
     async with services.db.read() as conn:
-        payment = await store.require_payment(conn, payment_id)
+        payment = await checkout.store.require_payment(conn, payment_id)
     if sender != payment.host:
         raise ForbiddenError(
             f"only the buyer's host ({payment.host}) may ask someone else to pay",
@@ -181,7 +124,7 @@ async def create(
 
     async def write(conn: AsyncConnection) -> PayForMe:
         now = services.clock()
-        current = await store.require_payment(conn, payment_id, lock=True)
+        current = await checkout.store.require_payment(conn, payment_id, lock=True)
         if current.state is not PaymentState.CREATED:
             raise ConflictError(
                 f"payment {payment_id} is {current.state.value}", code="not_payable"
@@ -223,7 +166,9 @@ async def create(
         else:
             raise RuntimeError("could not draw a unique pay-for-me code")
         if current.expires_at is None or current.expires_at < expires_at:
-            await store.update_payment(conn, payment_id, expires_at=expires_at, updated_at=now)
+            await checkout.store.update_payment(
+                conn, payment_id, expires_at=expires_at, updated_at=now
+            )
         return await require(conn, request_id=request_id)
 
     return write
@@ -282,7 +227,7 @@ async def pay(
     async with services.db.read() as conn:
         participant = await require_participant(conn, sender)
         request = await require(conn, code=code)
-        payment = await store.require_payment(conn, request.payment_id)
+        payment = await checkout.store.require_payment(conn, request.payment_id)
     if not (participant.has_role(Role.PLATFORM) or participant.has_role(Role.WALLET)):
         raise ForbiddenError(
             "a pay-for-me request is paid from a platform's or a wallet's app", code="wrong_role"
@@ -297,12 +242,12 @@ async def pay(
             f"payment {payment.id} is {payment.state.value}; it can no longer be paid",
             code="not_payable",
         )
-    service.step(payment, PaymentEvent.AUTHORIZE, now=now)  # past its deadline: payment_expired
-    await service.wallet_profile_for(services, wallet, payment.kind)
-    await service.check_wallet(services, wallet, sender, payment.merchant_platform, payment.id)
+    checkout.step(payment, PaymentEvent.AUTHORIZE, now=now)  # past its deadline: payment_expired
+    await checkout.wallet_profile_for(services, wallet, payment.kind)
+    await checkout.check_wallet(services, wallet, sender, payment.merchant_platform, payment.id)
     await _claim(services, request.id, attempt)
     try:
-        await service.authorize_hold(services, http, payment, wallet, payer, attempt)
+        await checkout.authorize_hold(services, http, payment, wallet, payer, attempt)
     except BaseException:
         await _unclaim(services, request.id, attempt)
         raise
@@ -313,7 +258,7 @@ async def pay(
         if current.claimed_by != attempt:
             raise ConflictError("the claim on this request lapsed; pay again", code="claim_lapsed")
         state = _transition(current, PayForMeEvent.PAY, now)
-        changed_payment = await service.apply_authorized(services, conn, payment.id, wallet, payer)
+        changed_payment = await checkout.apply_authorized(services, conn, payment.id, wallet, payer)
         await conn.execute(
             update(pay_for_me_requests)
             .where(pay_for_me_requests.c.id == current.id)
@@ -352,7 +297,7 @@ async def cancel(services: Services, sender: str, request_id: str) -> Write[PayF
             .values(state=state.value, updated_at=now)
         )
         changed = await require(conn, request_id=request.id)
-        payment = await store.require_payment(conn, request.payment_id)
+        payment = await checkout.store.require_payment(conn, request.payment_id)
         await _tell(conn, changed, payment, now)
         return changed
 
@@ -387,6 +332,6 @@ async def expire_due(services: Services, limit: int = 200) -> int:
                 .where(pay_for_me_requests.c.id == request_id)
                 .values(state=PayForMeState.EXPIRED.value, updated_at=now)
             )
-            payment = await store.require_payment(conn, request.payment_id)
+            payment = await checkout.store.require_payment(conn, request.payment_id)
             await _tell(conn, await require(conn, request_id=request_id), payment, now)
     return len(due)

@@ -1,6 +1,6 @@
 """The alias directory's storage: wallets publish their users' aliases, payers look them up.
 
-The rules are those of `hutong.payments.aliases.AliasDirectory` (only the
+The rules are those of `hutong.payments.transfers.aliases.AliasDirectory` (only the
 owning wallet registers or removes an entry, one account per alias within a
 wallet, the same entry again is a no-op); each call loads the rows of one
 alias into an `AliasDirectory`, applies the rule there, and writes what
@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.payments.aliases import (
+from hutong.payments.transfers.aliases import (
     Alias,
     AliasDirectory,
     AliasEntry,
