@@ -25,7 +25,7 @@ payee's wallet takes its fee out of what arrives::
     total_debit - credited == payer_fee + payee_fee
 
 A quote carries its deadline (``now + ttl`` when ``now`` is given); the
-transfer must be reserved before it (see `hutong.payments.states`).
+transfer must be reserved before it (see `hutong.payments.transfers.states`).
 """
 
 from __future__ import annotations

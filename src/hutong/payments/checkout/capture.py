@@ -15,14 +15,10 @@ from hutong.payments.checkout import store
 from hutong.payments.checkout.notices import notify
 from hutong.payments.checkout.states import PaymentEvent
 from hutong.payments.checkout.steps import party, step
-from hutong.payments.checkout.wallets import (
-    wallet_profile_for,
-)
+from hutong.payments.checkout.wallets import wallet_profile_for
 from hutong.payments.fees import PaymentKind
 from hutong.payments.posting import post
-from hutong.protocol.errors import (
-    ConflictError,
-)
+from hutong.protocol.errors import ConflictError
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 

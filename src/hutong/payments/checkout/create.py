@@ -36,9 +36,7 @@ from hutong.runtime.services import Services
 
 #: How long a created payment waits for authorization, and how long a hold lasts.
 DEFAULT_PAY_WITHIN = 1800
-
 DEFAULT_HOLD_SECONDS = 7 * 86_400
-
 MAX_HOLD_SECONDS = 30 * 86_400
 
 

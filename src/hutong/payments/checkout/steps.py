@@ -11,9 +11,7 @@ from datetime import datetime
 
 from hutong.payments.checkout import store
 from hutong.payments.checkout.states import Payment, PaymentEvent
-from hutong.protocol.errors import (
-    ForbiddenError,
-)
+from hutong.protocol.errors import ForbiddenError
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 from hutong.runtime.services import Services

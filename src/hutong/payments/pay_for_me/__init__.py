@@ -10,7 +10,7 @@ unanswered wallet gives the claim back. An unanswered wallet may still have
 held, late: every wallet asked is recorded before it is asked, and once the
 request is paid with another wallet (or its payment is voided or expires)
 each of them is sent ``on_payment_released {payment_id, reason}`` to release
-its hold (see `hutong.payments.service`). It expires, and it can be withdrawn
+its hold (see `hutong.payments.checkout`). It expires, and it can be withdrawn
 by the requester. The requester (for the buyer) and the payer's app are both
 told what happened.
 """

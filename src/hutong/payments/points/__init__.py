@@ -2,7 +2,7 @@
 
 A program (``program_to``, e.g. Tencent Video) publishes what members of
 another program (``program_from``, e.g. 88VIP) get for their points
-(`hutong.payments.exchange.ExchangeOffer`). Programs credit points to their
+(`hutong.payments.points.rules.ExchangeOffer`). Programs credit points to their
 own members (grants). An exchange debits a member's points at program A,
 asks program B to issue the benefit, and commits both or neither; what A
 owes B for it is a CNY ledger entry between the programs' positions, settled

@@ -15,9 +15,7 @@ from hutong.events.outbox import enqueue
 from hutong.ledger.models import Result
 from hutong.ledger.store import apply_batches
 from hutong.payments import legs
-from hutong.payments.points.programs import (
-    held_window,
-)
+from hutong.payments.points.programs import held_window
 from hutong.payments.points.store import (
     ExchangeRow,
     ExchangeState,
@@ -25,9 +23,7 @@ from hutong.payments.points.store import (
     mark_cancelled,
     require_exchange,
 )
-from hutong.protocol.errors import (
-    ConflictError,
-)
+from hutong.protocol.errors import ConflictError
 from hutong.runtime.services import Services
 
 #: Ledger results that mean "the points hold is already gone" when voiding it.

@@ -17,9 +17,7 @@ from hutong.payments.points.programs import (
 )
 from hutong.payments.posting import ensure_accounts, post
 from hutong.payments.rules import is_amount
-from hutong.protocol.errors import (
-    ValidationError,
-)
+from hutong.protocol.errors import ValidationError
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 

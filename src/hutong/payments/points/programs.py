@@ -17,14 +17,10 @@ from hutong.runtime.services import Services
 
 #: Member ids become part of ledger account ids (``p/<program>/member/<member>``).
 MAX_MEMBER = 64
-
 _MEMBER = re.compile(r"^[A-Za-z0-9._:@/-]{1,64}$")
-
 #: Widths of the text columns; the largest value an INTEGER column holds.
 MAX_TEXT = 255
-
 MAX_INT32 = 2**31 - 1
-
 #: Seconds an exchange may stay held beyond twice the longest call to program B.
 HELD_SLACK_SECONDS = 30
 

@@ -28,9 +28,7 @@ from hutong.payments.transfers.aliases import (
     alias_digest,
     normalize_alias,
 )
-from hutong.protocol.errors import (
-    NotFoundError,
-)
+from hutong.protocol.errors import NotFoundError
 from hutong.runtime.services import Services
 from hutong.store.tables import aliases
 

@@ -10,13 +10,9 @@ from hutong.events.outbox import enqueue
 from hutong.payments.transfers import store as transfer_store
 from hutong.payments.transfers.states import TransferEvent, TransferState, transfer_transition
 from hutong.payments.transfers.store import TransferRow
-from hutong.protocol.errors import (
-    ForbiddenError,
-)
+from hutong.protocol.errors import ForbiddenError
 from hutong.registry.models import Role
 from hutong.runtime.services import Services
-
-_T, _E = TransferState, TransferEvent
 
 
 def step(transfer: TransferRow, event: TransferEvent, now: datetime | None = None) -> TransferState:
