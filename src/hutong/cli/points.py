@@ -56,7 +56,7 @@ def balance(member: str, sender: As) -> None:
     """A member's points at the program acting (`--as`)."""
 
     async def work(services: Services) -> dict[str, Any]:
-        return await points.balance(services, sender, member)
+        return (await points.balance(services, sender, member)).to_dict()
 
     show_json(with_services(work))
 

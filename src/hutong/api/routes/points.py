@@ -153,7 +153,7 @@ async def grant_points(state: State, request: Req) -> Response[bytes]:
 async def member_balance(state: State, request: Req, member: FromPath[str]) -> dict[str, Any]:
     services = services_of(state)
     reader = signed_request(request.scope).subscriber_id
-    return await points.balance(services, reader, member)
+    return (await points.balance(services, reader, member)).to_dict()
 
 
 # -- exchanges --------------------------------------------------------------------------------

@@ -15,12 +15,13 @@ with everything else.
 
 from hutong.payments.points.cancelling import expire_due
 from hutong.payments.points.exchanges import NewExchange, exchange, readable_exchange
-from hutong.payments.points.grants import Grant, balance, grant
+from hutong.payments.points.grants import Balance, Grant, balance, grant
 from hutong.payments.points.offers import NewOffer, list_offers, publish_offer, withdraw_offer
 from hutong.payments.points.programs import exchange_id_for, held_window
 from hutong.payments.points.store import ExchangeRow, ExchangeState, OfferRow, get_exchange
 
 __all__ = [
+    "Balance",
     "ExchangeRow",
     "ExchangeState",
     "Grant",

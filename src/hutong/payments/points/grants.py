@@ -80,7 +80,32 @@ async def grant(
     return write
 
 
-async def balance(services: Services, sender: str, member: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A member's points at a program: posted, held by running exchanges, and what is left."""
+
+    program: str
+    member: str
+    asset: str
+    points: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.points - self.held
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "program": self.program,
+            "member": self.member,
+            "asset": self.asset,
+            "points": self.points,
+            "held": self.held,
+            "available": self.available,
+        }
+
+
+async def balance(services: Services, sender: str, member: str) -> Balance:
     """A program's member's points: posted, held by running exchanges, available."""
     await require_program(services, sender)
     check_member(member)
@@ -88,11 +113,4 @@ async def balance(services: Services, sender: str, member: str) -> dict[str, Any
         account = await get_account(conn, legs.member_points(sender, member))
     points = 0 if account is None else account.balance
     held = 0 if account is None else account.debits_pending
-    return {
-        "program": sender,
-        "member": member,
-        "asset": legs.points_asset(sender),
-        "points": points,
-        "held": held,
-        "available": points - held,
-    }
+    return Balance(sender, member, legs.points_asset(sender), points, held)
