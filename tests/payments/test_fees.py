@@ -18,7 +18,7 @@ from hutong.payments.fees import (
     TransferQuote,
     quote_transfer,
 )
-from hutong.payments.states import MAX_AMOUNT, PaymentError
+from hutong.payments.rules import MAX_AMOUNT, PaymentError
 
 K = PaymentKind
 NOW = datetime(2024, 10, 29, 12, 0, tzinfo=UTC)

@@ -9,21 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hutong.payments.states import (
-    PAY_FOR_ME_TRANSITIONS,
+from hutong.payments.checkout.states import (
     PAYMENT_TRANSITIONS,
-    TRANSFER_TRANSITIONS,
-    PayForMeEvent,
-    PayForMeState,
     Payment,
-    PaymentError,
     PaymentEvent,
     PaymentState,
+    transition,
+)
+from hutong.payments.pay_for_me.states import (
+    PAY_FOR_ME_TRANSITIONS,
+    PayForMeEvent,
+    PayForMeState,
+    pay_for_me_transition,
+)
+from hutong.payments.rules import PaymentError
+from hutong.payments.transfers.states import (
+    TRANSFER_TRANSITIONS,
     TransferEvent,
     TransferState,
-    pay_for_me_transition,
     transfer_transition,
-    transition,
 )
 
 P, PE = PaymentState, PaymentEvent

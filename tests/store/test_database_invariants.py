@@ -53,7 +53,10 @@ from hutong.ledger.models import (
 )
 from hutong.ledger.settlement import WindowState
 from hutong.logistics.statuses import Status as ShipmentStatus
-from hutong.payments.states import ExchangeState, PayForMeState, PaymentState, TransferState
+from hutong.payments.checkout import PaymentState
+from hutong.payments.pay_for_me import PayForMeState
+from hutong.payments.points import ExchangeState
+from hutong.payments.transfers import TransferState
 from hutong.registry.models import Status as ParticipantStatus
 from hutong.store import tables
 from hutong.store.db import sync_url

@@ -8,19 +8,19 @@ asks a wallet calls it over signed HTTP, exactly as the switch would.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 
-from hutong.api.idempotency import Reply
+from hutong.api.routes.payments_presenters import created_out, payment_out, refund_out
 from hutong.cli._common import console, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
-from hutong.payments import service, store
-from hutong.payments.acceptance import AcceptancePolicy
+from hutong.payments import checkout
+from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Refused, Write
+from hutong.runtime.exactly_once import Present, Refused, Write
 from hutong.runtime.services import Services
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 
@@ -31,13 +31,21 @@ app.add_typer(acceptance_app, name="acceptance")
 As = Annotated[str, typer.Option("--as", help="The participant to act for (subscriber id).")]
 
 
-async def run_operation(services: Services, operation: Write[Reply | Refused]) -> dict[str, Any]:
-    """Run a write in its own transaction; a refusal it commits with is raised after."""
+T = TypeVar("T")
+
+
+async def run_operation(
+    services: Services, operation: Write[T], present: Present[T]
+) -> dict[str, Any]:
+    """Run a write in its own transaction and show its result as the API does.
+
+    A refusal it commits with is raised after.
+    """
     async with services.db.transaction() as conn:
         result = await operation(conn)
     if isinstance(result, Refused):
         raise result.error
-    return result[1]
+    return present(result)[1]
 
 
 @app.command()
@@ -51,12 +59,14 @@ def create(
     reference: Annotated[str, typer.Option(help="The order's reference.")] = "",
 ) -> None:
     """Create a payment (as the host or the merchant's platform)."""
-    spec = service.NewPayment(
+    spec = checkout.NewPayment(
         merchant=merchant, amount=amount, host=host, wallet=wallet, payer=payer, reference=reference
     )
 
     async def work(services: Services) -> dict[str, Any]:
-        return await run_operation(services, await service.create(services, sender, spec))
+        return await run_operation(
+            services, await checkout.create(services, sender, spec), created_out
+        )
 
     show_json(with_services(work))
 
@@ -72,7 +82,7 @@ def authorize(
 
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
-        operation = await service.authorize(
+        operation = await checkout.authorize(
             services,
             call_transport(),
             sender,
@@ -81,7 +91,7 @@ def authorize(
             payer=payer,
             attempt=new_id("cli"),
         )
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, payment_out)
 
     show_json(with_services(work))
 
@@ -96,8 +106,8 @@ def capture(
 
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
-        operation = await service.capture(services, call_transport(), sender, payment_id, amount)
-        return await run_operation(services, operation)
+        operation = await checkout.capture(services, call_transport(), sender, payment_id, amount)
+        return await run_operation(services, operation, payment_out)
 
     show_json(with_services(work))
 
@@ -109,7 +119,9 @@ def void(payment_id: str, sender: As) -> None:
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
         return await run_operation(
-            services, await service.void(services, call_transport(), sender, payment_id)
+            services,
+            await checkout.void(services, call_transport(), sender, payment_id),
+            payment_out,
         )
 
     show_json(with_services(work))
@@ -126,10 +138,11 @@ def refund(
 
     async def work(services: Services) -> dict[str, Any]:
         await services.load_switch_key()
-        operation = await service.refund(
-            services, call_transport(), sender, payment_id, amount, refund_id or new_id("rf")
+        given = refund_id or new_id("rf")
+        operation = await checkout.refund(
+            services, call_transport(), sender, payment_id, amount, given
         )
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, refund_out(given))
 
     show_json(with_services(work))
 
@@ -181,7 +194,7 @@ def options(
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
             platform = await store.home_platform(conn, merchant)
-        return service.choice_out(await service.wallet_choice(services, host, platform))
+        return checkout.choice_out(await checkout.wallet_choice(services, host, platform))
 
     show_json(with_services(work))
 

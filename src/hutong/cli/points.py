@@ -12,10 +12,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from hutong.api.routes.points_presenters import exchange_out, grant_out
 from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
 from hutong.net.transport import call_transport
-from hutong.payments import points, points_store
+from hutong.payments import points
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
@@ -32,7 +33,7 @@ def offers(
 ) -> None:
     """Published exchange offers."""
 
-    async def work(services: Services) -> list[points_store.OfferRow]:
+    async def work(services: Services) -> list[points.OfferRow]:
         return await points.list_offers(services, program_from=program_from, program_to=program_to)
 
     table = Table("id", "from", "to", "points", "benefit", "daily cap", "fen per unit", "active")
@@ -55,7 +56,7 @@ def balance(member: str, sender: As) -> None:
     """A member's points at the program acting (`--as`)."""
 
     async def work(services: Services) -> dict[str, Any]:
-        return await points.balance(services, sender, member)
+        return (await points.balance(services, sender, member)).to_dict()
 
     show_json(with_services(work))
 
@@ -70,7 +71,7 @@ def grant(
 
     async def work(services: Services) -> dict[str, Any]:
         operation = await points.grant(services, sender, member, amount, new_id("grant"))
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, grant_out)
 
     show_json(with_services(work))
 
@@ -89,7 +90,7 @@ def exchange(
         await services.load_switch_key()
         spec = points.NewExchange(offer, member, beneficiary, quantity)
         operation = await points.exchange(services, call_transport(), sender, new_id("cli"), spec)
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, exchange_out)
 
     show_json(with_services(work))
 
@@ -100,7 +101,7 @@ def show_exchange(exchange_id: str) -> None:
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
-            found = await points_store.get_exchange(conn, exchange_id)
+            found = await points.get_exchange(conn, exchange_id)
         if found is None:
             raise NotFoundError(f"no exchange {exchange_id}", code="unknown_exchange")
         return found.to_dict()

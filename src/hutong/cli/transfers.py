@@ -13,10 +13,12 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.cli._common import console, show_json, with_services
 from hutong.cli.payments import As, run_operation
 from hutong.net.transport import call_transport
-from hutong.payments import directory, transfer_store, transfers
+from hutong.payments import transfers
+from hutong.payments.transfers import directory
 from hutong.runtime.services import Services
 from hutong.store.tables import transfers as transfers_table
 
@@ -56,10 +58,12 @@ def send(
         spec = transfers.QuoteRequest(
             payer=payer, alias=directory.parse(kind, to), amount=amount, payee_wallet=payee_wallet
         )
-        quoted = await run_operation(services, await transfers.quote(services, sender, spec))
+        quoted = await run_operation(
+            services, await transfers.quote(services, sender, spec), quote_out
+        )
         transfer_id = quoted["transfer"]["id"]
         operation = await transfers.execute(services, call_transport(), sender, transfer_id)
-        return await run_operation(services, operation)
+        return await run_operation(services, operation, executed_out)
 
     show_json(with_services(work))
 
@@ -70,7 +74,7 @@ def show(transfer_id: str) -> None:
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
-            return (await transfer_store.require(conn, transfer_id)).to_dict()
+            return (await transfers.store.require(conn, transfer_id)).to_dict()
 
     show_json(with_services(work))
 

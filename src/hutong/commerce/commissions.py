@@ -24,7 +24,7 @@ lets the auditor compare them (Douyin: 5% on its own store, 20% on external
 links).
 
 A host's `CommissionHistory` is append-only, like wallet acceptance
-(`hutong.payments.acceptance`): `declare` numbers versions 1, 2, ... and never
+(`hutong.payments.checkout.acceptance`): `declare` numbers versions 1, 2, ... and never
 edits one; on a day the version in force is the one with the latest
 ``valid_from`` on or before it (on the same day, the later version). Before
 the first version nothing is in force (`in_force` is None) and `split_order`

@@ -31,7 +31,7 @@ from hutong.commerce.order_moves import moved
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent
 from hutong.logistics import store as logistics_store
-from hutong.payments import store as payment_store
+from hutong.payments.checkout import store as payment_store
 from hutong.payments.posting import ensure_accounts, post
 from hutong.store.db import Database
 

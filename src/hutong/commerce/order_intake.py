@@ -40,8 +40,8 @@ from hutong.commerce.storefronts import StorefrontStatus
 from hutong.links.store import placement_by_id
 from hutong.net.calls import CallFailed, call
 from hutong.net.transport import CallTransport
-from hutong.payments import service as payments
-from hutong.payments import store as payment_store
+from hutong.payments import checkout as payments
+from hutong.payments.checkout import store as payment_store
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -342,17 +342,17 @@ async def create(
 
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         at = services.clock()
-        _, created = await payment(conn)
+        created = await payment(conn)
         placed = replace(
             row,
             reservation=reservation,
-            payment_id=created["payment"]["id"],
+            payment_id=created.payment.id,
             created_at=at,
             updated_at=at,
         )
         await order_store.insert_order(conn, placed)
         reserved = await moved(conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by})
-        return 201, {"order": reserved.to_dict(), "payment": created["payment"]}
+        return 201, {"order": reserved.to_dict(), "payment": created.payment.to_dict()}
 
     return write
 

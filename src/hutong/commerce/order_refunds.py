@@ -30,8 +30,8 @@ from hutong.commerce.order_shipping import catch_up
 from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
 from hutong.net.transport import CallTransport
-from hutong.payments import service as payments
-from hutong.payments import store as payment_store
+from hutong.payments import checkout as payments
+from hutong.payments.checkout import store as payment_store
 from hutong.payments.legs import fee_returned_after
 from hutong.payments.posting import post
 from hutong.protocol.errors import ConflictError, ValidationError

@@ -24,9 +24,9 @@ from hutong.commerce.order_moves import moved, read_order, require_party, step
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.net.transport import CallTransport
-from hutong.payments import service as payments
-from hutong.payments import store as payment_store
-from hutong.payments.states import PaymentState
+from hutong.payments import checkout as payments
+from hutong.payments.checkout import PaymentState
+from hutong.payments.checkout import store as payment_store
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -73,11 +73,11 @@ async def pay(
     async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
-        _, captured = await capture(conn)
+        captured = await capture(conn)
         paid = await moved(
             conn, current, OrderEvent.PAY, now, arguments={"amount": current.order.total}
         )
-        return 200, {"order": paid.to_dict(), "payment": captured["payment"]}
+        return 200, {"order": paid.to_dict(), "payment": captured.to_dict()}
 
     return write
 
@@ -108,7 +108,9 @@ async def cancel(
     return write
 
 
-async def _undo_payment(services: Services, http: CallTransport, row: OrderRow) -> Operation | None:
+async def _undo_payment(
+    services: Services, http: CallTransport, row: OrderRow
+) -> Callable[[AsyncConnection], Awaitable[object]] | None:
     """What gives the buyer's money back: a void (held or not), or a refund of the capture."""
     async with services.db.read() as conn:
         payment = await payment_store.require_payment(conn, row.payment_id)
@@ -184,7 +186,7 @@ def _completes(services: Services, order_id: str) -> Callable[[AsyncConnection],
 
 
 def _expires(
-    services: Services, order_id: str, money: Operation | None
+    services: Services, order_id: str, money: Callable[[AsyncConnection], Awaitable[object]] | None
 ) -> Callable[[AsyncConnection], Awaitable[None]]:
     async def write(conn: AsyncConnection) -> None:
         current = await order_store.require_order(conn, order_id, lock=True)

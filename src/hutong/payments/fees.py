@@ -25,7 +25,7 @@ payee's wallet takes its fee out of what arrives::
     total_debit - credited == payer_fee + payee_fee
 
 A quote carries its deadline (``now + ttl`` when ``now`` is given); the
-transfer must be reserved before it (see `hutong.payments.states`).
+transfer must be reserved before it (see `hutong.payments.transfers.states`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-from hutong.payments.states import MAX_AMOUNT, PaymentError, is_amount
+from hutong.payments.rules import MAX_AMOUNT, PaymentError, is_amount
 
 BPS_WHOLE = 10_000
 #: How long a transfer quote holds unless the caller says otherwise.

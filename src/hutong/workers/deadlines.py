@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hutong.commerce import order_service
-from hutong.payments import pay_for_me, points, service, transfers
+from hutong.payments import checkout, pay_for_me, points, transfers
 from hutong.runtime.services import Services
 
 log = logging.getLogger("hutong.payments")
@@ -26,7 +26,7 @@ INTERVAL = 1.0
 Sweep = Callable[[Services], Awaitable[int]]
 
 SWEEPS: list[tuple[str, Sweep]] = [
-    ("payments", service.expire_due),
+    ("payments", checkout.expire_due),
     ("pay-for-me requests", pay_for_me.expire_due),
     ("transfers", transfers.expire_due),
     ("points exchanges", points.expire_due),

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hutong.payments.acceptance import AcceptanceHistory, AcceptancePolicy
+from hutong.payments.checkout import AcceptanceHistory, AcceptancePolicy
 
 SEED_ACCEPTANCE_POLICIES: tuple[AcceptancePolicy, ...] = (
     AcceptancePolicy(

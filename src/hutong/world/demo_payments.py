@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from hutong.ledger.models import yuan
-from hutong.payments.acceptance import AcceptancePolicy
+from hutong.payments.checkout import AcceptancePolicy
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 from hutong.world.story import Stage, expect, expect_status
 from hutong.world.wallets import ProgramDesk, WalletDesk

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from hutong.api.declare import services_of
 from hutong.links.hosts import alias, host_context
-from hutong.payments import pay_for_me, service, store
+from hutong.payments import checkout, pay_for_me
+from hutong.payments.checkout import store
 from hutong.store.tables import participants
 from hutong.web.pages import render
 
@@ -54,7 +55,7 @@ async def pay_page(
         return Response(page, status_code=404, media_type="text/html; charset=utf-8")
     platform = await _platform_id(services, context.host) if context.host else None
     choice = (
-        await service.wallet_choice(services, platform, payment.merchant_platform)
+        await checkout.wallet_choice(services, platform, payment.merchant_platform)
         if platform
         else None
     )
@@ -68,7 +69,7 @@ async def pay_page(
         "expires_at": found.expires_at.isoformat(),
         "share_text": found.to_dict("", pay_for_me.share_key(services))["share_text"],
         "opened_in": platform,
-        "wallets": None if choice is None else service.choice_out(choice),
+        "wallets": None if choice is None else checkout.choice_out(choice),
     }
     if context.wants_json:
         return Response(facts, headers=NO_STORE)

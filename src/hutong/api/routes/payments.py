@@ -19,6 +19,13 @@ from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.payments_presenters import (
+    created_out,
+    paid_out,
+    payment_out,
+    refund_out,
+    request_out,
+)
 from hutong.api.routes.payments_schemas import (
     SignedAcceptance,
     SignedAuthorize,
@@ -31,10 +38,9 @@ from hutong.api.routes.payments_schemas import (
     SignedWalletProfile,
 )
 from hutong.net.transport import call_transport
-from hutong.payments import pay_for_me, service, store
-from hutong.payments.acceptance import AcceptancePolicy
+from hutong.payments import checkout, pay_for_me
+from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.payments.fees import FeeRule, PaymentKind
-from hutong.payments.states import PaymentError
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_role
@@ -46,10 +52,6 @@ def _base_url(request: Req) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _invalid(error: PaymentError) -> ValidationError:
-    return ValidationError(error.message, code=error.code)
-
-
 # -- wallets and acceptance -------------------------------------------------------------
 
 
@@ -59,21 +61,15 @@ async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedWalletProfile)).message
     await require_role(services.db, signed.subscriber_id, Role.WALLET)
-    try:
-        # FeeRule checks the kind itself (invalid_fee names an unknown one).
-        rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
-    except PaymentError as error:
-        raise _invalid(error) from None
+    # FeeRule checks the kind itself (invalid_fee names an unknown one).
+    rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
     if body.currencies != ["CNY"]:
         raise ValidationError("the switch settles CNY only", code="unsupported_currency")
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        try:
-            profile = await store.save_wallet_profile(
-                conn, signed.subscriber_id, body.currencies, rules, services.clock()
-            )
-        except PaymentError as error:
-            raise _invalid(error) from None
+        profile = await store.save_wallet_profile(
+            conn, signed.subscriber_id, body.currencies, rules, services.clock()
+        )
         return 200, {"profile": profile.to_dict()}
 
     return await run_once(services, request, signed, write)
@@ -96,18 +92,15 @@ async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
     await require_role(services.db, signed.subscriber_id, Role.PLATFORM)
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        try:
-            policy = AcceptancePolicy(
-                platform=signed.subscriber_id,
-                valid_from=body.valid_from,
-                accepts=None if body.accepts is None else frozenset(body.accepts),
-                refused=body.refused,
-                declared_at=services.clock().date(),
-                note=body.note,
-            )
-            stored = await store.declare_acceptance(conn, policy, services.clock())
-        except PaymentError as error:
-            raise _invalid(error) from None
+        policy = AcceptancePolicy(
+            platform=signed.subscriber_id,
+            valid_from=body.valid_from,
+            accepts=None if body.accepts is None else frozenset(body.accepts),
+            refused=body.refused,
+            declared_at=services.clock().date(),
+            note=body.note,
+        )
+        stored = await store.declare_acceptance(conn, policy, services.clock())
         return 201, {"policy": _policy_out(stored)}
 
     return await run_once(services, request, signed, write)
@@ -148,8 +141,8 @@ async def payment_options(
     services = services_of(state)
     async with services.db.read() as conn:
         merchant_platform = await store.home_platform(conn, merchant)
-    choice = await service.wallet_choice(services, host, merchant_platform)
-    return {"host": host, "merchant": merchant} | service.choice_out(choice)
+    choice = await checkout.wallet_choice(services, host, merchant_platform)
+    return {"host": host, "merchant": merchant} | checkout.choice_out(choice)
 
 
 # -- payments --------------------------------------------------------------------------------
@@ -160,9 +153,13 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedPayment)).message
-    spec = service.NewPayment(**msgspec.structs.asdict(body))
+    spec = checkout.NewPayment(**msgspec.structs.asdict(body))
     return await run_decided(
-        services, request, signed, lambda: service.create(services, signed.subscriber_id, spec)
+        services,
+        request,
+        signed,
+        lambda: checkout.create(services, signed.subscriber_id, spec),
+        created_out,
     )
 
 
@@ -170,7 +167,7 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
 async def show_payment(state: State, request: Req, payment_id: FromPath[str]) -> dict[str, Any]:
     services = services_of(state)
     reader = signed_request(request.scope).subscriber_id
-    return {"payment": (await service.readable(services, reader, payment_id)).to_dict()}
+    return {"payment": (await checkout.readable(services, reader, payment_id)).to_dict()}
 
 
 @post("/payments/{payment_id:str}/authorize", status_code=200, summary="Authorize: hold funds")
@@ -184,7 +181,7 @@ async def authorize_payment(
         services,
         request,
         signed,
-        lambda: service.authorize(
+        lambda: checkout.authorize(
             services,
             call_transport(),
             signed.subscriber_id,
@@ -193,6 +190,7 @@ async def authorize_payment(
             payer=body.payer,
             attempt=signed.message_id or "",
         ),
+        payment_out,
     )
 
 
@@ -205,9 +203,10 @@ async def capture_payment(state: State, request: Req, payment_id: FromPath[str])
         services,
         request,
         signed,
-        lambda: service.capture(
+        lambda: checkout.capture(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount
         ),
+        payment_out,
     )
 
 
@@ -220,7 +219,8 @@ async def void_payment(state: State, request: Req, payment_id: FromPath[str]) ->
         services,
         request,
         signed,
-        lambda: service.void(services, call_transport(), signed.subscriber_id, payment_id),
+        lambda: checkout.void(services, call_transport(), signed.subscriber_id, payment_id),
+        payment_out,
     )
 
 
@@ -229,18 +229,15 @@ async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) 
     services = services_of(state)
     signed = signed_request(request.scope)
     body = (await strict_body(request, SignedRefund)).message
+    refund_id = body.refund_id or signed.message_id or ""
     return await run_decided(
         services,
         request,
         signed,
-        lambda: service.refund(
-            services,
-            call_transport(),
-            signed.subscriber_id,
-            payment_id,
-            body.amount,
-            body.refund_id or signed.message_id or "",
+        lambda: checkout.refund(
+            services, call_transport(), signed.subscriber_id, payment_id, body.amount, refund_id
         ),
+        refund_out(refund_id),
     )
 
 
@@ -269,8 +266,8 @@ async def request_pay_for_me(
             buyer=body.buyer,
             expires_in=body.expires_in,
             note=body.note,
-            base_url=_base_url(request),
         ),
+        request_out(services, _base_url(request), 201),
     )
 
 
@@ -291,8 +288,8 @@ async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Res
             wallet=body.wallet,
             payer=body.payer,
             attempt=signed.message_id or "",
-            base_url=_base_url(request),
         ),
+        paid_out(services, _base_url(request)),
     )
 
 
@@ -309,7 +306,8 @@ async def cancel_pay_for_me(
         services,
         request,
         signed,
-        lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id, _base_url(request)),
+        lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id),
+        request_out(services, _base_url(request), 200),
     )
 
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import msgspec
 
+from hutong.payments.checkout import DEFAULT_HOLD_SECONDS, DEFAULT_PAY_WITHIN
 from hutong.payments.pay_for_me import DEFAULT_EXPIRES_IN
-from hutong.payments.service import DEFAULT_HOLD_SECONDS, DEFAULT_PAY_WITHIN
 from hutong.protocol.envelope import Context
 
 

@@ -23,6 +23,12 @@ from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.routes.points_presenters import (
+    exchange_out,
+    grant_out,
+    offer_published_out,
+    offer_withdrawn_out,
+)
 from hutong.net.transport import call_transport
 from hutong.payments import points
 from hutong.protocol.envelope import Context
@@ -92,6 +98,7 @@ async def publish_offer(state: State, request: Req) -> Response[bytes]:
         request,
         signed,
         lambda: points.publish_offer(services, signed.subscriber_id, spec),
+        offer_published_out,
     )
 
 
@@ -109,6 +116,7 @@ async def withdraw_offer(state: State, request: Req, offer_id: FromPath[str]) ->
         request,
         signed,
         lambda: points.withdraw_offer(services, signed.subscriber_id, offer_id),
+        offer_withdrawn_out,
     )
 
 
@@ -137,6 +145,7 @@ async def grant_points(state: State, request: Req) -> Response[bytes]:
         request,
         signed,
         lambda: points.grant(services, signed.subscriber_id, body.member, body.points, grant_id),
+        grant_out,
     )
 
 
@@ -144,7 +153,7 @@ async def grant_points(state: State, request: Req) -> Response[bytes]:
 async def member_balance(state: State, request: Req, member: FromPath[str]) -> dict[str, Any]:
     services = services_of(state)
     reader = signed_request(request.scope).subscriber_id
-    return await points.balance(services, reader, member)
+    return (await points.balance(services, reader, member)).to_dict()
 
 
 # -- exchanges --------------------------------------------------------------------------------
@@ -167,6 +176,7 @@ async def create_exchange(state: State, request: Req) -> Response[bytes]:
         lambda: points.exchange(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
         ),
+        exchange_out,
     )
 
 

@@ -22,8 +22,10 @@ from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.net.transport import call_transport
-from hutong.payments import directory, transfers
+from hutong.payments import transfers
+from hutong.payments.transfers import directory
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ValidationError
 
@@ -182,7 +184,11 @@ async def quote_transfer(state: State, request: Req) -> Response[bytes]:
         ttl_seconds=body.ttl_seconds,
     )
     return await run_decided(
-        services, request, signed, lambda: transfers.quote(services, signed.subscriber_id, spec)
+        services,
+        request,
+        signed,
+        lambda: transfers.quote(services, signed.subscriber_id, spec),
+        quote_out,
     )
 
 
@@ -206,6 +212,7 @@ async def execute_transfer(
                 lambda: transfers.execute(
                     services, call_transport(), signed.subscriber_id, transfer_id
                 ),
+                executed_out,
             )
         except DBAPIError as error:
             # Nothing was recorded; the wallets dedupe by message id and the

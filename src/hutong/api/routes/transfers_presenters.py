@@ -1,0 +1,26 @@
+"""How the transfers API shows what the domain answers: the status and the body.
+
+One presenter per answer (`hutong.runtime.exactly_once.Present`); the CLI
+shows the same bodies.
+"""
+
+from __future__ import annotations
+
+from hutong.api.errors import status_of
+from hutong.api.idempotency import Reply
+from hutong.payments.transfers import TransferDeclined, TransferRow
+
+__all__ = ["executed_out", "quote_out"]
+
+
+def quote_out(transfer: TransferRow) -> Reply:
+    return 201, {"transfer": transfer.to_dict()}
+
+
+def executed_out(result: TransferRow | TransferDeclined) -> Reply:
+    """Committed; or a wallet's refusal with the transfer as it now stands."""
+    if isinstance(result, TransferDeclined):
+        body = result.error.body()
+        body["message"]["transfer"] = result.transfer.to_dict()
+        return status_of(result.error), body
+    return 200, {"transfer": result.to_dict()}

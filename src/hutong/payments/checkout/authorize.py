@@ -1,0 +1,158 @@
+"""Authorizing a payment: the wallet holds the whole amount, then the ledger holds it too.
+
+Every wallet asked is recorded before it is asked (`payment_attempts`): a
+wallet whose call timed out may have held anyway, late. When the payment is
+authorized with one wallet, each other wallet asked is told, in the same
+transaction, ``on_payment_released {payment_id, reason:
+paid_with_another_wallet}`` and releases its hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.net.transport import CallTransport
+from hutong.payments import legs
+from hutong.payments.calls import ask_wallet
+from hutong.payments.checkout import store
+from hutong.payments.checkout.notices import notify, tell_asked_wallets
+from hutong.payments.checkout.states import PaymentEvent
+from hutong.payments.checkout.steps import party, step
+from hutong.payments.checkout.wallets import (
+    check_wallet,
+    wallet_profile_for,
+)
+from hutong.payments.posting import ensure_accounts, post
+from hutong.protocol.errors import (
+    ConflictError,
+    ValidationError,
+)
+from hutong.runtime.exactly_once import Write
+from hutong.runtime.services import Services
+from hutong.store.tables import payment_attempts
+
+
+async def authorize_hold(
+    services: Services,
+    http: CallTransport,
+    payment: store.PaymentRow,
+    wallet: str,
+    payer: str,
+    attempt: str,
+) -> None:
+    """Ask `wallet` to hold the amount for `payer` (raises its refusal, or `CallFailed`).
+
+    The ask is recorded first, in its own transaction that locks the payment
+    and checks it may still be authorized: a payment that becomes authorized,
+    voided or expired afterwards sees this wallet and tells it to release.
+    """
+    await _record_attempt(services, payment.id, wallet, attempt)
+    await ensure_accounts(
+        services.db,
+        [*legs.wallet_accounts(wallet), *legs.merchant_accounts(payment.merchant)],
+        services.clock(),
+    )
+    await ask_wallet(
+        services,
+        http,
+        wallet,
+        "authorize",
+        {
+            "payment_id": payment.id,
+            "payer": payer,
+            "amount": payment.amount,
+            "merchant": payment.merchant,
+            "kind": payment.kind,
+            "hold_seconds": payment.hold_seconds,
+        },
+        f"{payment.id}.authorize.{attempt}",
+    )
+
+
+async def _record_attempt(services: Services, payment_id: str, wallet: str, attempt: str) -> None:
+    try:
+        async with services.db.transaction() as conn:
+            now = services.clock()
+            current = await store.require_payment(conn, payment_id, lock=True)
+            step(current, PaymentEvent.AUTHORIZE, now=now)
+            await conn.execute(
+                insert(payment_attempts).values(
+                    payment_id=payment_id, wallet=wallet, attempt=attempt, asked_at=now
+                )
+            )
+    except IntegrityError:  # the same request asking again (a retry): already recorded
+        pass
+
+
+async def apply_authorized(
+    services: Services, conn: AsyncConnection, payment_id: str, wallet: str, payer: str
+) -> store.PaymentRow:
+    """In `conn`: hold the money in the ledger and mark the payment authorized."""
+    now = services.clock()
+    payment = await store.require_payment(conn, payment_id, lock=True)
+    after = step(
+        payment,
+        PaymentEvent.AUTHORIZE,
+        now=now,
+        hold_until=now + timedelta(seconds=payment.hold_seconds),
+    )
+    await post(
+        conn,
+        legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
+        now,
+    )
+    changed = replace(
+        payment,
+        state=after.state,
+        wallet=wallet,
+        payer=payer,
+        expires_at=after.expires_at,
+        updated_at=now,
+    )
+    await store.update_payment(
+        conn,
+        payment.id,
+        state=changed.state,
+        wallet=wallet,
+        payer=payer,
+        expires_at=changed.expires_at,
+        updated_at=now,
+    )
+    await notify(conn, changed, now)
+    await tell_asked_wallets(conn, changed, "paid_with_another_wallet", now)
+    return changed
+
+
+async def authorize(
+    services: Services,
+    http: CallTransport,
+    sender: str,
+    payment_id: str,
+    *,
+    wallet: str = "",
+    payer: str = "",
+    attempt: str,
+) -> Write[store.PaymentRow]:
+    payment = await party(services, sender, payment_id)
+    step(payment, PaymentEvent.AUTHORIZE, now=services.clock())
+    wallet, payer = wallet or payment.wallet, payer or payment.payer
+    if not wallet or not payer:
+        raise ValidationError("say which wallet and payer pay", code="invalid_payer")
+    if payment.wallet and wallet != payment.wallet:
+        raise ConflictError(
+            f"payment {payment_id} is to be paid with {payment.wallet}", code="wallet_mismatch"
+        )
+    await wallet_profile_for(services, wallet, payment.kind)
+    if not payment.wallet:
+        await check_wallet(services, wallet, payment.host, payment.merchant_platform, payment.id)
+    await authorize_hold(services, http, payment, wallet, payer, attempt)
+
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
+        return await apply_authorized(services, conn, payment_id, wallet, payer)
+
+    return write

@@ -1,0 +1,78 @@
+"""Capturing a payment, once, all or part of the hold; the wallet's fee is charged with it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.ledger.models import Result
+from hutong.net.transport import CallTransport
+from hutong.payments import legs
+from hutong.payments.calls import ask_wallet
+from hutong.payments.checkout import store
+from hutong.payments.checkout.notices import notify
+from hutong.payments.checkout.states import PaymentEvent
+from hutong.payments.checkout.steps import party, step
+from hutong.payments.checkout.wallets import wallet_profile_for
+from hutong.payments.fees import PaymentKind
+from hutong.payments.posting import post
+from hutong.protocol.errors import ConflictError
+from hutong.runtime.exactly_once import Write
+from hutong.runtime.services import Services
+
+
+def agrees(wallet: str, answer: dict[str, Any], field: str, value: int, code: str) -> None:
+    """Refuse to book `value` when the wallet says it moved another amount.
+
+    A wallet answers a step again by its message id, so after a call that
+    timed out (the wallet acted, late) a new request for another amount gets
+    the first answer back: booking the new amount would split the wallet's
+    books from the ledger's.
+    """
+    moved = answer.get(field)
+    if moved != value:
+        raise ConflictError(
+            f"{wallet} already {field} {moved!r} fen for this step, not {value}", code=code
+        )
+
+
+async def capture(
+    services: Services, http: CallTransport, sender: str, payment_id: str, value: int | None
+) -> Write[store.PaymentRow]:
+    payment = await party(services, sender, payment_id)
+    amount = payment.amount if value is None else value
+    step(payment, PaymentEvent.CAPTURE, amount, now=services.clock())
+    profile = await wallet_profile_for(services, payment.wallet, payment.kind)
+    fee = profile.fees.fee(PaymentKind(payment.kind), amount)
+    answer = await ask_wallet(
+        services,
+        http,
+        payment.wallet,
+        "capture",
+        {"payment_id": payment.id, "amount": amount},
+        f"{payment.id}.capture",
+    )
+    agrees(payment.wallet, answer, "captured", amount, "already_captured")
+
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
+        now = services.clock()
+        current = await store.require_payment(conn, payment_id, lock=True)
+        after = step(current, PaymentEvent.CAPTURE, amount, now=now)
+        await post(
+            conn,
+            legs.capture(current.id, current.wallet, current.merchant, amount, fee),
+            now,
+            refusals={
+                Result.PENDING_TRANSFER_EXPIRED: ("hold_expired", "the hold lapsed in the ledger")
+            },
+        )
+        changed = replace(current, state=after.state, captured=amount, fee=fee, updated_at=now)
+        await store.update_payment(
+            conn, current.id, state=after.state, captured=amount, fee=fee, updated_at=now
+        )
+        await notify(conn, changed, now)
+        return changed
+
+    return write

@@ -1,0 +1,336 @@
+"""Storage of wallets' profiles, acceptance policies, payments, refunds and refusals."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.payments.checkout.acceptance import AcceptanceHistory, AcceptancePolicy, Refusal
+from hutong.payments.checkout.states import PaymentState
+from hutong.payments.fees import FeeRule, FeeSchedule
+from hutong.protocol.errors import NotFoundError
+from hutong.store.tables import (
+    acceptance_policies,
+    merchant_profiles,
+    participants,
+    payment_refunds,
+    payment_refusals,
+    payments,
+    wallet_profiles,
+)
+
+# -- wallets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WalletProfile:
+    wallet: str
+    currencies: list[str]
+    fees: FeeSchedule
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "wallet": self.wallet,
+            "currencies": self.currencies,
+            "fees": [
+                {"kind": rule.kind.value, "bps": rule.bps, "fixed": rule.fixed}
+                for rule in self.fees.rules.values()
+            ],
+        }
+
+
+async def save_wallet_profile(
+    conn: AsyncConnection, wallet: str, currencies: list[str], rules: list[FeeRule], now: datetime
+) -> WalletProfile:
+    schedule = FeeSchedule(rules, wallet=wallet)  # refuses a kind declared twice
+    values = {
+        "currencies": json.dumps(currencies),
+        "fees": json.dumps({r.kind.value: {"bps": r.bps, "fixed": r.fixed} for r in rules}),
+        "updated_at": now,
+    }
+    found = await conn.scalar(
+        select(wallet_profiles.c.subscriber_id).where(wallet_profiles.c.subscriber_id == wallet)
+    )
+    if found is None:
+        await conn.execute(insert(wallet_profiles).values(subscriber_id=wallet, **values))
+    else:
+        await conn.execute(
+            update(wallet_profiles).where(wallet_profiles.c.subscriber_id == wallet).values(values)
+        )
+    return WalletProfile(wallet, currencies, schedule)
+
+
+def _profile(row: Any) -> WalletProfile:
+    fees = json.loads(row.fees)
+    rules = [FeeRule(kind, spec["bps"], spec["fixed"]) for kind, spec in fees.items()]
+    return WalletProfile(row.subscriber_id, json.loads(row.currencies), FeeSchedule(rules))
+
+
+async def wallet_profile(conn: AsyncConnection, wallet: str) -> WalletProfile | None:
+    row = (
+        await conn.execute(select(wallet_profiles).where(wallet_profiles.c.subscriber_id == wallet))
+    ).first()
+    return None if row is None else _profile(row)
+
+
+async def registered_wallets(conn: AsyncConnection) -> list[str]:
+    """Active wallets that declared a profile, by id: what a buyer could choose from."""
+    query = (
+        select(wallet_profiles.c.subscriber_id)
+        .join(participants, participants.c.subscriber_id == wallet_profiles.c.subscriber_id)
+        .where(participants.c.status == "active")
+        .order_by(wallet_profiles.c.subscriber_id)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def home_platform(conn: AsyncConnection, merchant: str) -> str:
+    platform = await conn.scalar(
+        select(merchant_profiles.c.home_platform).where(
+            merchant_profiles.c.subscriber_id == merchant
+        )
+    )
+    if platform is None:
+        raise NotFoundError(
+            f"{merchant} has no merchant profile (its home platform is unknown)",
+            code="unknown_merchant",
+        )
+    return str(platform)
+
+
+# -- acceptance policies ----------------------------------------------------------------
+
+
+def _policy_rule(policy: AcceptancePolicy) -> str:
+    return json.dumps(
+        {
+            "accepts": None if policy.accepts is None else sorted(policy.accepts),
+            "refused": dict(policy.refused),
+            "note": policy.note,
+        },
+        ensure_ascii=False,
+    )
+
+
+async def acceptance_history(conn: AsyncConnection, platform: str) -> AcceptanceHistory:
+    rows = (
+        await conn.execute(
+            select(acceptance_policies)
+            .where(acceptance_policies.c.platform == platform)
+            .order_by(acceptance_policies.c.version)
+        )
+    ).all()
+    history = AcceptanceHistory(platform)
+    for row in rows:
+        rule = json.loads(row.rule)
+        history.declare(
+            AcceptancePolicy(
+                platform=platform,
+                valid_from=row.valid_from,
+                accepts=None if rule["accepts"] is None else frozenset(rule["accepts"]),
+                refused=rule["refused"],
+                declared_at=row.declared_at.date(),
+                version=row.version,
+                note=rule.get("note", ""),
+            )
+        )
+    return history
+
+
+async def declare_acceptance(
+    conn: AsyncConnection, policy: AcceptancePolicy, now: datetime
+) -> AcceptancePolicy:
+    """Append `policy` as the platform's next version (the history checks it first)."""
+    history = await acceptance_history(conn, policy.platform)
+    stored = history.declare(replace(policy, declared_at=policy.declared_at or now.date()))
+    declared_at = (
+        now
+        if policy.declared_at is None
+        else datetime.combine(policy.declared_at, time(), tzinfo=UTC)
+    )
+    await conn.execute(
+        insert(acceptance_policies).values(
+            platform=stored.platform,
+            version=stored.version,
+            rule=_policy_rule(stored),
+            valid_from=stored.valid_from,
+            declared_at=declared_at,
+        )
+    )
+    return stored
+
+
+async def record_refusals(
+    conn: AsyncConnection, refusals: list[Refusal], subject: str, now: datetime
+) -> None:
+    if refusals:
+        await conn.execute(
+            insert(payment_refusals),
+            [
+                {
+                    "by": r.by,
+                    "wallet": r.wallet,
+                    "subject": subject,
+                    "reason": r.reason,
+                    "policy_version": r.version,
+                    "since": r.since,
+                    "created_at": now,
+                }
+                for r in refusals
+            ],
+        )
+
+
+async def refusal_count(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(select(func.count()).select_from(payment_refusals)) or 0)
+
+
+# -- payments ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    id: str
+    kind: str
+    created_by: str
+    host: str
+    merchant: str
+    merchant_platform: str
+    wallet: str
+    payer: str
+    amount: int
+    state: PaymentState
+    captured: int
+    refunded: int
+    fee: int
+    fee_returned: int
+    hold_seconds: int
+    expires_at: datetime | None
+    reference: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def parties(self) -> set[str]:
+        """Who may act on the payment (the wallet only answers the switch's calls)."""
+        return {self.created_by, self.host, self.merchant, self.merchant_platform}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state.value,
+            "host": self.host,
+            "merchant": self.merchant,
+            "merchant_platform": self.merchant_platform,
+            "wallet": self.wallet or None,
+            "amount": self.amount,
+            "captured": self.captured,
+            "refunded": self.refunded,
+            "fee": self.fee,
+            "fee_returned": self.fee_returned,
+            "reference": self.reference,
+            "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+def _payment(row: Any) -> PaymentRow:
+    values = dict(row._mapping)
+    values["state"] = PaymentState(values["state"])
+    return PaymentRow(**values)
+
+
+async def insert_payment(conn: AsyncConnection, payment: PaymentRow) -> None:
+    values = {name: getattr(payment, name) for name in PaymentRow.__dataclass_fields__}
+    values["state"] = payment.state.value
+    await conn.execute(insert(payments), values)
+
+
+async def get_payment(
+    conn: AsyncConnection, payment_id: str, *, lock: bool = False
+) -> PaymentRow | None:
+    query = select(payments).where(payments.c.id == payment_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return None if row is None else _payment(row)
+
+
+async def require_payment(
+    conn: AsyncConnection, payment_id: str, *, lock: bool = False
+) -> PaymentRow:
+    payment = await get_payment(conn, payment_id, lock=lock)
+    if payment is None:
+        raise NotFoundError(f"no payment {payment_id}", code="unknown_payment")
+    return payment
+
+
+async def update_payment(conn: AsyncConnection, payment_id: str, **values: Any) -> None:
+    if isinstance(values.get("state"), PaymentState):
+        values["state"] = values["state"].value
+    await conn.execute(update(payments).where(payments.c.id == payment_id).values(values))
+
+
+async def due_payments(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[str]:
+    """Payments whose deadline passed while created or authorized."""
+    query = (
+        select(payments.c.id)
+        .where(
+            payments.c.state.in_([PaymentState.CREATED.value, PaymentState.AUTHORIZED.value]),
+            payments.c.expires_at <= now,
+        )
+        .order_by(payments.c.expires_at)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def find_refund(conn: AsyncConnection, payment_id: str, refund_id: str) -> int | None:
+    amount = await conn.scalar(
+        select(payment_refunds.c.amount).where(
+            payment_refunds.c.payment_id == payment_id, payment_refunds.c.refund_id == refund_id
+        )
+    )
+    return None if amount is None else int(amount)
+
+
+async def insert_refund(
+    conn: AsyncConnection,
+    payment_id: str,
+    refund_id: str,
+    amount: int,
+    fee_returned: int,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(payment_refunds),
+        {
+            "payment_id": payment_id,
+            "refund_id": refund_id,
+            "amount": amount,
+            "fee_returned": fee_returned,
+            "created_at": now,
+        },
+    )
+
+
+async def list_payments(
+    conn: AsyncConnection, *, party: str | None = None, limit: int = 100
+) -> list[PaymentRow]:
+    query = select(payments).order_by(payments.c.created_at.desc()).limit(limit)
+    if party is not None:
+        query = query.where(
+            (payments.c.host == party)
+            | (payments.c.merchant == party)
+            | (payments.c.merchant_platform == party)
+            | (payments.c.wallet == party)
+            | (payments.c.created_by == party)
+        )
+    return [_payment(row) for row in (await conn.execute(query)).all()]

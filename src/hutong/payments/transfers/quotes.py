@@ -1,0 +1,116 @@
+"""Quoting a transfer: the payee found by alias, both wallets' fees, a deadline.
+
+The payer's wallet asks what sending an amount to an alias costs; the quote
+is recorded ``quoted`` until its deadline, for `hutong.payments.transfers.execute`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.payments.fees import quote_transfer
+from hutong.payments.rules import is_amount
+from hutong.payments.transfers import directory
+from hutong.payments.transfers import store as transfer_store
+from hutong.payments.transfers.aliases import Alias, AliasEntry
+from hutong.payments.transfers.states import TransferState
+from hutong.payments.transfers.store import TransferRow, wallet_infos
+from hutong.payments.transfers.wallets import check_wallet, transfer_fees
+from hutong.protocol.errors import (
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from hutong.protocol.ids import new_id
+from hutong.runtime.exactly_once import Write
+from hutong.runtime.services import Services
+
+#: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
+DEFAULT_QUOTE_TTL = 300
+MIN_QUOTE_TTL, MAX_QUOTE_TTL = 10, 3600
+MAX_ACCOUNT = 255
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    payer: str
+    alias: Alias
+    amount: int
+    payee_wallet: str = ""
+    ttl_seconds: int = DEFAULT_QUOTE_TTL
+
+
+async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[TransferRow]:
+    """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs."""
+    if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
+        raise ValidationError(
+            f"payer is the payer's account at {sender}, 1 to {MAX_ACCOUNT} characters",
+            code="invalid_payer",
+        )
+    if not (is_amount(spec.amount) and spec.amount > 0):
+        raise ValidationError("amount is a positive whole number of fen", code="invalid_amount")
+    if not MIN_QUOTE_TTL <= spec.ttl_seconds <= MAX_QUOTE_TTL:
+        raise ValidationError(
+            f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
+        )
+    key = directory.directory_key(services)
+    async with services.db.read() as conn:  # the one query when the wallets are remembered
+        entries = await directory.lookup(conn, key, spec.alias)
+    found = await wallet_infos(services, sender, *(e.wallet for e in entries))
+    check_wallet(found, sender)
+    payee = _payee(sender, spec, entries)
+    payer_fees, payee_fees = transfer_fees(found, sender, payee.wallet)
+    quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
+
+    async def write(conn: AsyncConnection) -> TransferRow:
+        now = services.clock()
+        transfer = TransferRow(
+            id=new_id("trf"),
+            payer_wallet=sender,
+            payer_account=spec.payer,
+            payee_wallet=payee.wallet,
+            payee_account=payee.account,
+            payee_masked=payee.masked,
+            amount=quoted.amount,
+            payer_fee=quoted.payer_fee,
+            payee_fee=quoted.payee_fee,
+            total_debit=quoted.total_debit,
+            credited=quoted.credited,
+            state=TransferState.QUOTED,
+            expires_at=now + timedelta(seconds=spec.ttl_seconds),
+            reason="",
+            created_at=now,
+            updated_at=now,
+        )
+        await transfer_store.add(conn, transfer)
+        return transfer
+
+    return write
+
+
+def _payee(sender: str, spec: QuoteRequest, entries: tuple[AliasEntry, ...]) -> AliasEntry:
+    """The one entry the transfer goes to (``alias_not_found``, ``alias_ambiguous``...)."""
+    if not entries:
+        raise NotFoundError(f"no wallet has published {spec.alias}", code="alias_not_found")
+    if spec.payee_wallet:
+        entries = tuple(e for e in entries if e.wallet == spec.payee_wallet)
+        if not entries:
+            raise NotFoundError(
+                f"{spec.payee_wallet} has not published {spec.alias}", code="alias_not_found"
+            )
+    if len(entries) > 1:
+        wallets = ", ".join(e.wallet for e in entries)
+        raise ConflictError(
+            f"{spec.alias} is registered at several wallets ({wallets}): say payee_wallet",
+            code="alias_ambiguous",
+        )
+    (payee,) = entries
+    if payee.wallet == sender:
+        raise ConflictError(
+            "the payee is at your own wallet: a transfer within one wallet is not switched",
+            code="same_wallet",
+        )
+    return payee
