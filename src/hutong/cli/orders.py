@@ -8,15 +8,15 @@ HTTP, exactly as the switch would.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
 
-from hutong.api.idempotency import Reply, refusal_reply
 from hutong.cli._common import console, errors, show_json, with_services
 from hutong.cli.payments import As
 from hutong.commerce import order_intake, order_refunds, order_service, order_shipping, order_store
+from hutong.commerce.order_outcome import OrderOutcome
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.protocol.ids import new_id
@@ -29,23 +29,22 @@ app = typer.Typer(
 )
 
 
-def _done(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    if status >= 400:
-        error = body.get("error", {})
-        errors.print(f"[red]{error.get('code')}:[/] {error.get('message')}")
-        if "order" in body:
-            errors.print(f"order {body['order']['id']} is {body['order']['state']}")
-        raise typer.Exit(1)
-    return body
+def _refused(refusal: Refused) -> NoReturn:
+    error = refusal.error
+    errors.print(f"[red]{error.code}:[/] {error.message}")
+    order = refusal.extra.get("order")
+    if order:
+        errors.print(f"order {order['id']} is {order['state']}")
+    raise typer.Exit(1)
 
 
-async def _run(services: Services, operation: Write[Reply | Refused]) -> dict[str, Any]:
+async def _run(services: Services, operation: Write[OrderOutcome | Refused]) -> dict[str, Any]:
+    """Run an order step's write in one transaction; show its outcome (or why refused)."""
     async with services.db.transaction() as conn:
         result = await operation(conn)
     if isinstance(result, Refused):
-        status, body = refusal_reply(result.error)
-        return _done(status, body | dict(result.extra))
-    return _done(*result)
+        _refused(result)
+    return result.to_dict()
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:

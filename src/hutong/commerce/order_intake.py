@@ -28,11 +28,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Reply
 from hutong.commerce import order_store
 from hutong.commerce.commissions import Channel
 from hutong.commerce.order_lines import OrderError, OrderLine, price_problems
 from hutong.commerce.order_moves import moved, refused
+from hutong.commerce.order_outcome import OrderOutcome
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.storefront_store import get_storefront
@@ -274,7 +274,7 @@ class _Current:
 
 async def create(
     services: Services, http: CallTransport, sender: str, message_id: str, spec: NewOrder
-) -> Write[Reply | Refused]:
+) -> Write[OrderOutcome | Refused]:
     """An order by host `sender` for its buyer: checked, stock reserved, a payment waiting."""
     await require_role(services.db, sender, Role.PLATFORM)
     if not isinstance(spec.buyer, str) or not 1 <= len(spec.buyer) <= MAX_BUYER_ID:
@@ -340,7 +340,7 @@ async def create(
         ),
     )
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         at = services.clock()
         created = await payment(conn)
         placed = replace(
@@ -352,20 +352,20 @@ async def create(
         )
         await order_store.insert_order(conn, placed)
         reserved = await moved(conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by})
-        return 201, {"order": reserved.to_dict(), "payment": created.payment.to_dict()}
+        return OrderOutcome(reserved, payment=created.payment)
 
     return write
 
 
 def _refused_order(
     services: Services, row: OrderRow, problem: OrderError
-) -> Write[Reply | Refused]:
+) -> Write[OrderOutcome | Refused]:
     """Keep the refused order as cancelled (with why), tell its parties, answer the refusal."""
     error = refused(problem)
     if problem.code == "merchant_platform_unavailable":
         error = HutongError(problem.message, code=problem.code, kind=Kind.UNAVAILABLE)
 
-    async def write(conn: AsyncConnection) -> Reply | Refused:
+    async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
         now = services.clock()
         existing = await order_store.find_order(conn, row.id)
         if existing is None:

@@ -16,16 +16,15 @@ again and never pays twice.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
 from hutong.commerce import order_store
 from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
 from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
 from hutong.commerce.order_lines import OrderError, quantity_refund
 from hutong.commerce.order_moves import moved, read_order, refused, require_party, step
+from hutong.commerce.order_outcome import OrderOutcome
 from hutong.commerce.order_shipping import catch_up
 from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
@@ -35,6 +34,7 @@ from hutong.payments.checkout import store as payment_store
 from hutong.payments.legs import fee_returned_after
 from hutong.payments.posting import post
 from hutong.protocol.errors import ConflictError, ValidationError
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 MAX_REFUND_ID = 64
@@ -66,35 +66,35 @@ async def request(
     order_id: str,
     amounts: dict[str, int] | None,
     quantities: dict[str, int] | None,
-) -> Operation:
+) -> Write[OrderOutcome]:
     """The host asks, for its buyer, to have lines (or part of them) refunded."""
     row = await read_order(services, order_id)
     require_party(row, sender, "host")
     asked = _asked(row, amounts, quantities)
     step(row.order, OrderEvent.REQUEST_REFUND, services.clock(), refund=asked)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         current = await order_store.require_order(conn, order_id, lock=True)
         done = await moved(
             conn, current, OrderEvent.REQUEST_REFUND, services.clock(), arguments={"refund": asked}
         )
-        return 200, {"order": done.to_dict()}
+        return OrderOutcome(done)
 
     return write
 
 
-async def close(services: Services, sender: str, order_id: str) -> Operation:
+async def close(services: Services, sender: str, order_id: str) -> Write[OrderOutcome]:
     """The merchant refuses the request, or the host withdraws it: the order goes on."""
     row = await read_order(services, order_id)
     require_party(row, sender, "host", "merchant", "merchant_platform")
     step(row.order, OrderEvent.CLOSE_REFUND, services.clock())
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
         done = await moved(conn, current, OrderEvent.CLOSE_REFUND, now)
         done = await catch_up(conn, done, now)
-        return 200, {"order": done.to_dict()}
+        return OrderOutcome(done)
 
     return write
 
@@ -107,7 +107,7 @@ async def refund(
     refund_id: str,
     amounts: dict[str, int] | None,
     quantities: dict[str, int] | None,
-) -> Operation:
+) -> Write[OrderOutcome]:
     """The merchant refunds what was asked (or `amounts`); the split reverses first."""
     if not 1 <= len(refund_id) <= MAX_REFUND_ID:
         raise ValidationError(
@@ -133,7 +133,7 @@ async def refund(
         services, http, row.host, row.payment_id, amount, refund_id
     )
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
         if await order_store.find_refund(conn, order_id, refund_id) is not None:
@@ -163,7 +163,7 @@ async def refund(
         done = await catch_up(conn, done, now)
         record = OrderRefund(refund_id, amount, lines, reversal)
         await order_store.insert_refund(conn, order_id, record, now)
-        return 200, {"order": done.to_dict(), "refund": _refund_out(record)}
+        return OrderOutcome(done, refund=record)
 
     return write
 
@@ -188,20 +188,11 @@ async def _reversal(conn: AsyncConnection, row: order_store.OrderRow, amount: in
     return replace(reversal, wallet_fee=fee_back, merchant=merchant)
 
 
-def _refund_out(record: OrderRefund) -> dict[str, Any]:
-    return {
-        "refund_id": record.refund_id,
-        "amount": record.amount,
-        "lines": record.lines,
-        "reversal": None if record.reversal is None else record.reversal.as_dict(),
-    }
-
-
-def _answered(order_id: str, record: OrderRefund) -> Operation:
+def _answered(order_id: str, record: OrderRefund) -> Write[OrderOutcome]:
     """A refund already made: the order as it is now, and that refund."""
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         current = await order_store.require_order(conn, order_id)
-        return 200, {"order": current.to_dict(), "refund": _refund_out(record)}
+        return OrderOutcome(current, refund=record)
 
     return write

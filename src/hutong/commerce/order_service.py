@@ -13,14 +13,13 @@ shipping in `hutong.commerce.order_shipping`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
 from hutong.commerce import order_store
 from hutong.commerce.order_completion import complete, ensure_split_accounts
 from hutong.commerce.order_moves import moved, read_order, require_party, step
+from hutong.commerce.order_outcome import OrderOutcome
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.net.transport import CallTransport
@@ -34,6 +33,7 @@ from hutong.protocol.errors import (
 )
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 # -- reading ----------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ async def readable(services: Services, reader: str, order_id: str) -> OrderRow:
 
 async def pay(
     services: Services, http: CallTransport, sender: str, order_id: str, attempt: str
-) -> Operation:
+) -> Write[OrderOutcome]:
     """The host pays for its buyer: the wallet holds and captures exactly the total."""
     row = await read_order(services, order_id)
     require_party(row, sender, "host")
@@ -70,14 +70,14 @@ async def pay(
         await services.batcher().run(authorized)
     capture = await payments.capture(services, http, row.host, row.payment_id, None)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
         captured = await capture(conn)
         paid = await moved(
             conn, current, OrderEvent.PAY, now, arguments={"amount": current.order.total}
         )
-        return 200, {"order": paid.to_dict(), "payment": captured.to_dict()}
+        return OrderOutcome(paid, payment=captured)
 
     return write
 
@@ -87,7 +87,7 @@ async def pay(
 
 async def cancel(
     services: Services, http: CallTransport, sender: str, order_id: str, reason: str
-) -> Operation:
+) -> Write[OrderOutcome]:
     """Cancel before shipping (host or merchant): stock back, the payment voided or refunded."""
     row = await read_order(services, order_id)
     require_party(row, sender, "host", "merchant", "merchant_platform")
@@ -97,13 +97,13 @@ async def cancel(
     if row.shipment_id:
         await _cancel_shipment(services, http, row)
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
         if money is not None:
             await money(conn)
         done = await moved(conn, current, OrderEvent.CANCEL, now, reason=why[:64])
-        return 200, {"order": done.to_dict()}
+        return OrderOutcome(done)
 
     return write
 
@@ -135,18 +135,18 @@ async def _cancel_shipment(services: Services, http: CallTransport, row: OrderRo
 # -- completing -------------------------------------------------------------------------------
 
 
-async def confirm(services: Services, sender: str, order_id: str) -> Operation:
+async def confirm(services: Services, sender: str, order_id: str) -> Write[OrderOutcome]:
     """The buyer (through its host) confirms receipt: the order completes and the money splits."""
     row = await read_order(services, order_id)
     require_party(row, sender, "host")
     step(row.order, OrderEvent.CONFIRM, services.clock())
     await ensure_split_accounts(services.db, row, services.clock())
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
         done = await complete(conn, current, OrderEvent.CONFIRM, now)
-        return 200, {"order": done.to_dict()}
+        return OrderOutcome(done)
 
     return write
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.idempotency import Operation
 from hutong.commerce import order_store
 from hutong.commerce.order_moves import moved, require_party, step
+from hutong.commerce.order_outcome import OrderOutcome
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.logistics import store as logistics_store
@@ -26,6 +25,7 @@ from hutong.logistics.quotes import Place
 from hutong.logistics.statuses import Status
 from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ValidationError
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 #: How long the buyer has to confirm receipt once delivered.
@@ -45,7 +45,7 @@ async def ship(
     origin: str,
     weight_g: int,
     service: str = "",
-) -> Operation:
+) -> Write[OrderOutcome]:
     """The merchant books the order's carrier for the parcel (origin area code, weight)."""
     from hutong.logistics import service as logistics  # logistics imports this module
 
@@ -78,12 +78,12 @@ async def ship(
         shipment_id=shipment_id_for(order_id),
     )
 
-    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+    async def write(conn: AsyncConnection) -> OrderOutcome:
         current = await order_store.require_order(conn, order_id, lock=True)
         done = await moved(
             conn, current, OrderEvent.BOOK_CARRIER, services.clock(), shipment_id=shipment.id
         )
-        return 200, {"order": done.to_dict(), "shipment": shipment.as_dict()}
+        return OrderOutcome(done, shipment=shipment)
 
     return write
 

@@ -18,6 +18,7 @@ from hutong.api.auth import SignedRequestMiddleware, signed_request
 from hutong.api.declare import services_of
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.ledger import strict_body
+from hutong.api.routes.orders_presenters import order_moved_out, order_taken_out
 from hutong.api.routes.orders_schemas import (
     SignedCancel,
     SignedOrder,
@@ -69,6 +70,7 @@ async def create_order(state: State, request: Req) -> Response[bytes]:
         lambda: order_intake.create(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
         ),
+        order_taken_out,
     )
 
 
@@ -105,6 +107,7 @@ async def pay_order(state: State, request: Req, order_id: FromPath[str]) -> Resp
         lambda: order_service.pay(
             services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
         ),
+        order_moved_out,
     )
 
 
@@ -120,6 +123,7 @@ async def cancel_order(state: State, request: Req, order_id: FromPath[str]) -> R
         lambda: order_service.cancel(
             services, call_transport(), signed.subscriber_id, order_id, body.reason
         ),
+        order_moved_out,
     )
 
 
@@ -141,6 +145,7 @@ async def ship_order(state: State, request: Req, order_id: FromPath[str]) -> Res
             weight_g=body.weight_g,
             service=body.service,
         ),
+        order_moved_out,
     )
 
 
@@ -154,6 +159,7 @@ async def confirm_order(state: State, request: Req, order_id: FromPath[str]) -> 
         request,
         signed,
         lambda: order_service.confirm(services, signed.subscriber_id, order_id),
+        order_moved_out,
     )
 
 
@@ -173,6 +179,7 @@ async def request_refund(state: State, request: Req, order_id: FromPath[str]) ->
         lambda: order_refunds.request(
             services, signed.subscriber_id, order_id, body.amounts, body.quantities
         ),
+        order_moved_out,
     )
 
 
@@ -190,6 +197,7 @@ async def close_refund(state: State, request: Req, order_id: FromPath[str]) -> R
         request,
         signed,
         lambda: order_refunds.close(services, signed.subscriber_id, order_id),
+        order_moved_out,
     )
 
 
@@ -211,6 +219,7 @@ async def refund_order(state: State, request: Req, order_id: FromPath[str]) -> R
             body.amounts,
             body.quantities,
         ),
+        order_moved_out,
     )
 
 
