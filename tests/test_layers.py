@@ -21,13 +21,10 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 #: Modules a domain service's import must not load.
 HTTP_LIBRARIES = ("litestar", "aiohttp", "httpx", "uvicorn", "typer")
 
-#: Still reaching api/ (issue 12, on the way): strict, so the mark must go when they are free.
-_ON_THE_WAY = pytest.mark.xfail(strict=True, reason="still imports hutong.api.idempotency")
-
 DOMAIN_SERVICES = (
     "hutong.commerce",
     "hutong.payments",
-    pytest.param("hutong.logistics", marks=_ON_THE_WAY),
+    "hutong.logistics",
     "hutong.ledger",
     "hutong.links",
     "hutong.registry",

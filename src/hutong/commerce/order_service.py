@@ -22,6 +22,7 @@ from hutong.commerce.order_moves import moved, read_order, require_party, step
 from hutong.commerce.order_outcome import OrderOutcome
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
+from hutong.logistics import service as logistics
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
 from hutong.payments.checkout import PaymentState
@@ -123,8 +124,6 @@ async def _undo_payment(
 
 
 async def _cancel_shipment(services: Services, http: CallTransport, row: OrderRow) -> None:
-    from hutong.logistics import service as logistics  # logistics imports orders back
-
     try:
         await logistics.cancel(services, http, row.shipment_id, row.merchant)
     except ConflictError as error:

@@ -3,15 +3,16 @@
 The merchant books the carrier the buyer chose (`hutong.logistics.service.book`,
 the shipment's id derived from the order so a retry books once); the order
 records it (book_carrier). From then on the carrier's tracking events move
-the order (`follow`, called by the logistics service in the transaction that
-stores the event): picked up or any later progress ships it, delivered
-delivers it and starts the buyer's confirmation window.
+the order (`track` hands the event to the logistics service with `follow`,
+which it calls in the transaction that stores the event): picked up or any
+later progress ships it, delivered delivers it and starts the buyer's confirmation window.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,9 +21,11 @@ from hutong.commerce.order_moves import moved, require_party, step
 from hutong.commerce.order_outcome import OrderOutcome
 from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
+from hutong.logistics import service as logistics
 from hutong.logistics import store as logistics_store
 from hutong.logistics.quotes import Place
 from hutong.logistics.statuses import Status
+from hutong.logistics.store import Applied
 from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ValidationError
 from hutong.runtime.exactly_once import Write
@@ -47,8 +50,6 @@ async def ship(
     service: str = "",
 ) -> Write[OrderOutcome]:
     """The merchant books the order's carrier for the parcel (origin area code, weight)."""
-    from hutong.logistics import service as logistics  # logistics imports this module
-
     async with services.db.read() as conn:
         row = await order_store.require_order(conn, order_id)
         declared = (await logistics_store.all_services(conn)).get(row.carrier, [])
@@ -86,6 +87,11 @@ async def ship(
         return OrderOutcome(done, shipment=shipment)
 
     return write
+
+
+async def track(services: Services, carrier: str, payload: dict[str, Any]) -> Applied:
+    """A carrier's tracking event (its own vocabulary): the shipment and its order move."""
+    return await logistics.ingest(services, carrier, payload, follow=follow)
 
 
 async def follow(conn: AsyncConnection, shipment_id: str, status: Status, now: datetime) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_shipping
 from hutong.events.outbox import enqueue
 from hutong.logistics import store
 from hutong.logistics.plugins import CarrierPlugin, load_plugins
@@ -303,8 +304,20 @@ def plugin_for(carrier: str) -> CarrierPlugin:
     return plugin
 
 
-async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """One tracking event in the carrier's own vocabulary: store, map, maybe advance."""
+#: What moves with a shipment's tracking, in the event's transaction (the order
+#: shipped in it: `hutong.commerce.order_shipping.follow`): the connection, the
+#: shipment id, its new status, now.
+TrackingFollower = Callable[[AsyncConnection, str, Status, datetime], Awaitable[None]]
+
+
+async def ingest(
+    services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
+) -> store.Applied:
+    """One tracking event in the carrier's own vocabulary: store, map, maybe advance.
+
+    A status change is told to the merchant and the host and passed to
+    `follow` in the same transaction, so what depends on the parcel moves with it.
+    """
     plugin = plugin_for(carrier)
     try:
         event = plugin.parse_event(payload)
@@ -333,7 +346,7 @@ async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> d
         )
         if applied.changed:
             await _tell(conn, applied.shipment, "status", now)
-            await order_shipping.follow(conn, shipment.id, applied.shipment.status, now)
+            await follow(conn, shipment.id, applied.shipment.status, now)
             # The parcel leaves the point (or never comes) once: the first terminal state
             # gives the slot back, not delivered -> returned, nor a cancelled booking
             # delivered after all.
@@ -346,21 +359,8 @@ async def ingest(services: Services, carrier: str, payload: dict[str, Any]) -> d
         return shipment, applied
 
     # Group commit: concurrent carriers' events share one durable commit.
-    shipment, applied = await services.batcher().run(write)
-    return {
-        "shipment_id": shipment.id,
-        "duplicate": applied.duplicate,
-        "applied": applied.changed,
-        "status": applied.shipment.status.value,
-        "event": {
-            "status": mapped.status.value,
-            "sub_status": mapped.sub_status,
-            "reason": mapped.reason,
-            "raw_code": mapped.raw_code,
-            "raw_sub_code": mapped.raw_sub_code,
-            "mapped": mapped.mapped,
-        },
-    }
+    _, applied = await services.batcher().run(write)
+    return applied
 
 
 async def _tell(conn: Any, shipment: store.Shipment, what: str, now: Any) -> None:

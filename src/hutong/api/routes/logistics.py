@@ -17,6 +17,7 @@ from hutong.api.declare import services_of
 from hutong.api.idempotency import Operation, run_decided
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.commerce import order_shipping
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration
@@ -335,7 +336,7 @@ async def track(
 ) -> dict[str, Any]:
     services = services_of(state)
     carrier = signed_request(request.scope).subscriber_id
-    return await service.ingest(services, carrier, data.message)
+    return (await order_shipping.track(services, carrier, data.message)).to_dict()
 
 
 router = Router(

@@ -166,6 +166,24 @@ class Applied:
     shipment: Shipment
     mapped: Mapped
 
+    def to_dict(self) -> dict[str, Any]:
+        """The answer to the carrier that pushed the event."""
+        mapped = self.mapped
+        return {
+            "shipment_id": self.shipment.id,
+            "duplicate": self.duplicate,
+            "applied": self.changed,
+            "status": self.shipment.status.value,
+            "event": {
+                "status": mapped.status.value,
+                "sub_status": mapped.sub_status,
+                "reason": mapped.reason,
+                "raw_code": mapped.raw_code,
+                "raw_sub_code": mapped.raw_sub_code,
+                "mapped": mapped.mapped,
+            },
+        }
+
 
 _INSERT_EVENT = insert(tracking_events)
 _SEEN = select(tracking_events.c.id).where(
