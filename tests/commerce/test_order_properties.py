@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hutong.commerce.offers import MAX_AMOUNT
-from hutong.commerce.order_lines import OrderError, OrderLine, line_total, order_total
 from hutong.commerce.orders import (
     FINAL,
     REFUSALS,
@@ -19,6 +18,7 @@ from hutong.commerce.orders import (
     OrderEvent,
     OrderState,
 )
+from hutong.commerce.orders.lines import OrderError, OrderLine, line_total, order_total
 
 S, E = OrderState, OrderEvent
 NOON = datetime(2024, 10, 29, 12, 0, tzinfo=UTC)

@@ -10,16 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hutong.commerce.offers import MAX_AMOUNT
-from hutong.commerce.order_lines import (
-    OrderError,
-    OrderLine,
-    check_prices,
-    line_total,
-    order_total,
-    price_problems,
-    quantity_refund,
-    refundable,
-)
 from hutong.commerce.orders import (
     REFUSALS,
     TRANSITIONS,
@@ -29,6 +19,16 @@ from hutong.commerce.orders import (
     Parties,
     StateChange,
     recipients,
+)
+from hutong.commerce.orders.lines import (
+    OrderError,
+    OrderLine,
+    check_prices,
+    line_total,
+    order_total,
+    price_problems,
+    quantity_refund,
+    refundable,
 )
 
 S, E = OrderState, OrderEvent

@@ -15,8 +15,12 @@ from rich.table import Table
 
 from hutong.cli._common import console, errors, show_json, with_services
 from hutong.cli.payments import As
-from hutong.commerce import order_intake, order_refunds, order_service, order_shipping, order_store
-from hutong.commerce.order_outcome import OrderOutcome
+from hutong.commerce.orders import intake as order_intake
+from hutong.commerce.orders import refunds as order_refunds
+from hutong.commerce.orders import service as order_service
+from hutong.commerce.orders import shipping as order_shipping
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.protocol.ids import new_id

@@ -305,7 +305,7 @@ def plugin_for(carrier: str) -> CarrierPlugin:
 
 
 #: What moves with a shipment's tracking, in the event's transaction (the order
-#: shipped in it: `hutong.commerce.order_shipping.follow`): the connection, the
+#: shipped in it: `hutong.commerce.orders.shipping.follow`): the connection, the
 #: shipment id, its new status, now.
 TrackingFollower = Callable[[AsyncConnection, str, Status, datetime], Awaitable[None]]
 

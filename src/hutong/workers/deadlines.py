@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from hutong.commerce import order_service
+from hutong.commerce.orders import service as order_service
 from hutong.payments import checkout, pay_for_me, points, transfers
 from hutong.runtime.services import Services
 

@@ -1,7 +1,7 @@
 """A reference merchant platform's stock desk: prices and stock, reserved per order.
 
 The switch asks the merchant's platform before it takes an order (a signed
-decision call, see `hutong.commerce.order_service`):
+decision call, see `hutong.commerce.orders.service`):
 
 * ``reserve_stock {order_id, merchant, lines: [{sku_id, quantity, unit_price}]}``
   -> ``{reserved, reservation, offers: {sku_id: {price, stock}}}``
@@ -10,7 +10,7 @@ The desk answers with what it offers now for every SKU the order names (a
 SKU it does not offer is left out) and reserves the lines only when every
 one is offered at the price shown and in stock; otherwise ``reserved`` is
 false and nothing is held. The switch compares the answer with what the buyer
-was shown (`hutong.commerce.order_lines.check_prices`) and refuses the order
+was shown (`hutong.commerce.orders.lines.check_prices`) and refuses the order
 with the first problem.
 
 Events applied (``on_order``, once verified and first seen): an order that

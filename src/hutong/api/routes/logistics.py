@@ -17,7 +17,7 @@ from hutong.api.declare import services_of
 from hutong.api.idempotency import Operation, run_decided
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
-from hutong.commerce import order_shipping
+from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration

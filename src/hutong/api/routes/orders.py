@@ -27,15 +27,13 @@ from hutong.api.routes.orders_schemas import (
     SignedShip,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
-from hutong.commerce import (
-    order_intake,
-    order_refunds,
-    order_service,
-    order_shipping,
-    order_store,
-)
 from hutong.commerce.commissions import CommissionSchedule
 from hutong.commerce.orders import OrderState
+from hutong.commerce.orders import intake as order_intake
+from hutong.commerce.orders import refunds as order_refunds
+from hutong.commerce.orders import service as order_service
+from hutong.commerce.orders import shipping as order_shipping
+from hutong.commerce.orders import store as order_store
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role

@@ -7,7 +7,7 @@ shows the same bodies (`OrderOutcome.to_dict`).
 from __future__ import annotations
 
 from hutong.api.idempotency import Reply, refusal_reply
-from hutong.commerce.order_outcome import OrderOutcome
+from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.runtime.exactly_once import Refused
 
 __all__ = ["order_moved_out", "order_taken_out"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from hutong.commerce.order_intake import DEFAULT_PAY_WITHIN
+from hutong.commerce.orders.intake import DEFAULT_PAY_WITHIN
 from hutong.protocol.envelope import Context
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hutong.commerce.order_store import OrderRefund, OrderRow
+from hutong.commerce.orders.store import OrderRefund, OrderRow
 from hutong.logistics.store import Shipment
 from hutong.payments.checkout import PaymentRow
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_store
-from hutong.commerce.order_lines import OrderError
-from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import Order, OrderEvent, StateChange, recipients
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.lines import OrderError
+from hutong.commerce.orders.store import OrderRow
 from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
 from hutong.runtime.services import Services

@@ -21,8 +21,8 @@ from hutong.commerce.commissions import (
     CommissionSchedule,
     OrderSplit,
 )
-from hutong.commerce.order_lines import OrderLine
 from hutong.commerce.orders import Order, OrderState, Parties
+from hutong.commerce.orders.lines import OrderLine
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import commission_schedules, order_refunds, orders
 

@@ -3,11 +3,11 @@
 Paying authorizes and captures with the buyer's wallet; cancelling (before
 shipping) voids or refunds it and gives the stock back (the merchant's
 platform hears ``on_order`` cancelled); confirming completes the order and
-splits the money (`hutong.commerce.order_completion`). Unpaid orders past
+splits the money (`hutong.commerce.orders.completion`). Unpaid orders past
 their deadline are cancelled by the deadlines loop (`expire_due`), which also
 completes delivered orders nobody confirmed in time. Taking an order is in
-`hutong.commerce.order_intake`, refunds in `hutong.commerce.order_refunds`,
-shipping in `hutong.commerce.order_shipping`.
+`hutong.commerce.orders.intake`, refunds in `hutong.commerce.orders.refunds`,
+shipping in `hutong.commerce.orders.shipping`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_store
-from hutong.commerce.order_completion import complete, ensure_split_accounts
-from hutong.commerce.order_moves import moved, read_order, require_party, step
-from hutong.commerce.order_outcome import OrderOutcome
-from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.completion import complete, ensure_split_accounts
+from hutong.commerce.orders.moves import moved, read_order, require_party, step
+from hutong.commerce.orders.outcome import OrderOutcome
+from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import service as logistics
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments

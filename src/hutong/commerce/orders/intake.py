@@ -28,13 +28,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_store
 from hutong.commerce.commissions import Channel
-from hutong.commerce.order_lines import OrderError, OrderLine, price_problems
-from hutong.commerce.order_moves import moved, refused
-from hutong.commerce.order_outcome import OrderOutcome
-from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import Order, OrderEvent
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.lines import OrderError, OrderLine, price_problems
+from hutong.commerce.orders.moves import moved, refused
+from hutong.commerce.orders.outcome import OrderOutcome
+from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.storefront_store import get_storefront
 from hutong.commerce.storefronts import StorefrontStatus
 from hutong.links.store import placement_by_id

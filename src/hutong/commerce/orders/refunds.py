@@ -19,15 +19,15 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_store
 from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
-from hutong.commerce.order_completion import CHARGED_AT_CAPTURE, accounts_for
-from hutong.commerce.order_lines import OrderError, quantity_refund
-from hutong.commerce.order_moves import moved, read_order, refused, require_party, step
-from hutong.commerce.order_outcome import OrderOutcome
-from hutong.commerce.order_shipping import catch_up
-from hutong.commerce.order_store import OrderRefund
 from hutong.commerce.orders import OrderEvent
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.completion import CHARGED_AT_CAPTURE, accounts_for
+from hutong.commerce.orders.lines import OrderError, quantity_refund
+from hutong.commerce.orders.moves import moved, read_order, refused, require_party, step
+from hutong.commerce.orders.outcome import OrderOutcome
+from hutong.commerce.orders.shipping import catch_up
+from hutong.commerce.orders.store import OrderRefund
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
 from hutong.payments.checkout import store as payment_store

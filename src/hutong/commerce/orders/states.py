@@ -2,7 +2,7 @@
 
 Pure code, no I/O and no clock: ``now`` is passed in (timezone-aware). Every
 refusal is an `OrderError` with a stable ``code`` and a sentence for a human.
-Lines, totals and the price check are in `hutong.commerce.order_lines`.
+Lines, totals and the price check are in `hutong.commerce.orders.lines`.
 
 The machine
 -----------
@@ -84,7 +84,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from hutong.commerce.order_lines import (
+from hutong.commerce.orders.lines import (
     OrderError,
     OrderLine,
     is_count,

@@ -19,7 +19,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_store
 from hutong.commerce.commissions import (
     OrderSplit,
     SplitAccounts,
@@ -27,9 +26,10 @@ from hutong.commerce.commissions import (
     split_legs,
     split_order,
 )
-from hutong.commerce.order_moves import moved
-from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.moves import moved
+from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import store as logistics_store
 from hutong.payments.checkout import store as payment_store
 from hutong.payments.posting import ensure_accounts, post

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce import order_store
-from hutong.commerce.order_moves import moved, require_party, step
-from hutong.commerce.order_outcome import OrderOutcome
-from hutong.commerce.order_store import OrderRow
 from hutong.commerce.orders import OrderEvent, OrderState
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.moves import moved, require_party, step
+from hutong.commerce.orders.outcome import OrderOutcome
+from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import service as logistics
 from hutong.logistics import store as logistics_store
 from hutong.logistics.quotes import Place
