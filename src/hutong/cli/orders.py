@@ -15,6 +15,7 @@ from rich.table import Table
 
 from hutong.cli._common import console, errors, show_json, with_services
 from hutong.cli.payments import As
+from hutong.commerce import commission_store
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
 from hutong.commerce.orders import service as order_service
@@ -251,7 +252,7 @@ def schedules(host: str) -> None:
 
     async def work(services: Services) -> list[dict[str, Any]]:
         async with services.db.read() as conn:
-            history = await order_store.commission_history(conn, host)
+            history = await commission_store.commission_history(conn, host)
         return [schedule.to_dict() for schedule in history.versions]
 
     show_json({"host": host, "versions": with_services(work)})

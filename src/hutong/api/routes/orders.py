@@ -27,13 +27,13 @@ from hutong.api.routes.orders_schemas import (
     SignedShip,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.commerce import commission_store
 from hutong.commerce.commissions import CommissionSchedule
 from hutong.commerce.orders import OrderState
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
 from hutong.commerce.orders import service as order_service
 from hutong.commerce.orders import shipping as order_shipping
-from hutong.commerce.orders import store as order_store
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -242,7 +242,7 @@ async def declare_schedule(state: State, request: Req) -> Response[bytes]:
     )
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        stored = await order_store.declare_schedule(conn, schedule, services.clock())
+        stored = await commission_store.declare_schedule(conn, schedule, services.clock())
         return 201, {"schedule": stored.to_dict()}
 
     return await run_once(services, request, signed, write)
@@ -252,7 +252,7 @@ async def declare_schedule(state: State, request: Req) -> Response[bytes]:
 async def show_schedules(state: State, host: FromPath[str]) -> dict[str, Any]:
     services = services_of(state)
     async with services.db.read() as conn:
-        history = await order_store.commission_history(conn, host)
+        history = await commission_store.commission_history(conn, host)
     return {"host": host, "versions": [s.to_dict() for s in history.versions]}
 
 

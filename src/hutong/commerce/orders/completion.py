@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.commerce import commission_store
 from hutong.commerce.commissions import (
     OrderSplit,
     SplitAccounts,
@@ -27,7 +28,6 @@ from hutong.commerce.commissions import (
     split_order,
 )
 from hutong.commerce.orders import OrderEvent
-from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.moves import moved
 from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import store as logistics_store
@@ -54,7 +54,7 @@ async def split_of(
 ) -> tuple[OrderSplit, int | None]:
     """The split of `row` at `now`, and the schedule version it used (None: no schedule)."""
     payment = await payment_store.require_payment(conn, row.payment_id)
-    history = await order_store.commission_history(conn, row.host)
+    history = await commission_store.commission_history(conn, row.host)
     schedule = history.in_force(now.date())
     kept = row.order.paid - row.order.refunded_total
     wallet_fee = payment.fee - payment.fee_returned

@@ -1,4 +1,4 @@
-"""Orders, their refunds and hosts' commission schedules in the database.
+"""Orders and their refunds in the database.
 
 `OrderRow` is a stored order: the pure `Order` (`model`) plus who it involves,
 how it came and what it is tied to (its payment, its shipment). Updates go
@@ -17,14 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.commissions import (
     Channel,
-    CommissionHistory,
-    CommissionSchedule,
     OrderSplit,
 )
 from hutong.commerce.orders import Order, OrderState, Parties
 from hutong.commerce.orders.lines import OrderLine
 from hutong.protocol.errors import NotFoundError
-from hutong.store.tables import commission_schedules, order_refunds, orders
+from hutong.store.tables import order_refunds, orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,62 +346,3 @@ async def insert_refund(
             "created_at": now,
         },
     )
-
-
-# -- commission schedules ---------------------------------------------------------------------
-
-
-def _schedule_json(schedule: CommissionSchedule) -> str:
-    document = schedule.to_dict()
-    for name in ("host", "valid_from", "version", "declared_at"):
-        document.pop(name)
-    return json.dumps(document, ensure_ascii=False)
-
-
-def _schedule(row: Any) -> CommissionSchedule:
-    document = json.loads(row.rule)
-    return CommissionSchedule(
-        host=row.host,
-        valid_from=row.valid_from,
-        version=row.version,
-        declared_at=row.declared_at.date(),
-        take_rates={
-            (item["category"], Channel(item["channel"])): item["bps"]
-            for item in document["take_rates"]
-        },
-        channel_rates={Channel(ch): bps for ch, bps in document["channel_rates"].items()},
-        default_take_bps=document["default_take_bps"],
-        creator_rates=document["creator_rates"],
-        default_creator_bps=document["default_creator_bps"],
-        note=document.get("note", ""),
-    )
-
-
-async def commission_history(conn: AsyncConnection, host: str) -> CommissionHistory:
-    rows = (
-        await conn.execute(
-            select(commission_schedules)
-            .where(commission_schedules.c.host == host)
-            .order_by(commission_schedules.c.version)
-        )
-    ).all()
-    return CommissionHistory(host, [_schedule(row) for row in rows])
-
-
-async def declare_schedule(
-    conn: AsyncConnection, schedule: CommissionSchedule, now: datetime
-) -> CommissionSchedule:
-    """Append `schedule` as the host's next version (the key (host, version) refuses a race)."""
-    history = await commission_history(conn, schedule.host)
-    stored = history.declare(replace(schedule, version=0, declared_at=now.date()))
-    await conn.execute(
-        insert(commission_schedules),
-        {
-            "host": stored.host,
-            "version": stored.version,
-            "rule": _schedule_json(stored),
-            "valid_from": stored.valid_from,
-            "declared_at": now,
-        },
-    )
-    return stored
