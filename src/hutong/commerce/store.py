@@ -1,4 +1,4 @@
-"""Storing offers and merchant profiles (storefronts: `storefront_store`).
+"""Storing offers and merchant profiles (storefronts: `hutong.commerce.storefronts`).
 
 Every function runs inside the caller's transaction and writes its events to
 the outbox in that same transaction (`hutong.events.outbox.enqueue`).
@@ -164,6 +164,18 @@ async def list_offers(
         Offer(OfferIn(**{n: getattr(row, n) for n in FIELDS}), row.created_at, row.updated_at)
         for row in (await conn.execute(query)).all()
     ]
+
+
+async def offer_categories(
+    conn: AsyncConnection, merchant: str, skus: Sequence[str]
+) -> dict[str, str]:
+    """The category of each of `skus` that the merchant offers (missing ones are absent)."""
+    rows = await conn.execute(
+        select(offers.c.sku_id, offers.c.category).where(
+            offers.c.merchant == merchant, offers.c.sku_id.in_(skus)
+        )
+    )
+    return {row.sku_id: row.category for row in rows}
 
 
 # -- merchant profiles --------------------------------------------------------------

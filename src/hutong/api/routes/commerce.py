@@ -38,8 +38,10 @@ from hutong.api.routes.commerce_schemas import (
 from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only, require_message_id
-from hutong.commerce import store, storefront_store
+from hutong.commerce import store
 from hutong.commerce.storefronts import CatalogItem, Decision, StandingRule, StorefrontStatus
+from hutong.commerce.storefronts import service as storefront_service
+from hutong.commerce.storefronts import store as storefront_store
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
@@ -102,7 +104,7 @@ async def request_storefront(
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         await store.require_role(conn, signed.subscriber_id, Role.MERCHANT)
-        storefront = await storefront_store.request_storefront(
+        storefront = await storefront_service.request_storefront(
             conn,
             merchant=signed.subscriber_id,
             host=asked.host,
@@ -123,7 +125,7 @@ async def _decide(
     reason = (await strict_body(request, SignedDecisionIn)).message.reason
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
-        storefront = await storefront_store.decide_storefront(
+        storefront = await storefront_service.decide_storefront(
             conn,
             storefront_id,
             caller=signed.subscriber_id,
@@ -167,7 +169,7 @@ async def my_storefronts(
         raise ValidationError(str(exc), code="invalid_filter") from None
     async with services.db.read() as conn:
         caller = await require_participant(conn, signed_request(request.scope).subscriber_id)
-        found = await storefront_store.list_storefronts(conn, caller, wanted)
+        found = await storefront_service.list_storefronts(conn, caller, wanted)
     return [storefront_out(s) for s in found]
 
 
@@ -206,7 +208,7 @@ async def declare_policy(
             home_platforms=frozenset(declared.home_platforms),
             reason=declared.reason,
         )
-        stored = await storefront_store.declare_policy(
+        stored = await storefront_service.declare_policy(
             conn, signed.subscriber_id, rule, services.clock()
         )
         return 201, msgspec.to_builtins(rule_out(signed.subscriber_id, stored))

@@ -35,8 +35,8 @@ from hutong.commerce.orders.lines import OrderError, OrderLine, price_problems
 from hutong.commerce.orders.moves import moved, refused
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
-from hutong.commerce.storefront_store import get_storefront
 from hutong.commerce.storefronts import StorefrontStatus
+from hutong.commerce.storefronts.store import get_storefront
 from hutong.links.store import placement_by_id
 from hutong.net.calls import CallFailed, call
 from hutong.net.transport import CallTransport

@@ -1,8 +1,8 @@
-"""Storefronts (入驻): a merchant of one platform sells inside a host platform.
+"""The rules of storefronts (入驻): pure code, no I/O.
 
-Pure code, no I/O. A merchant requests a storefront on a host with a subset
-of its catalog, the prices there and the commission it offers (basis points).
-The host approves or refuses it, a refusal always with a reason:
+A merchant requests a storefront on a host with a subset of its catalog, the
+prices there and the commission it offers (basis points). The host approves
+or refuses it, a refusal always with a reason:
 
     requested -> approved
     requested -> refused
