@@ -63,6 +63,8 @@ Refusal = Callable[[HutongError], tuple[int, dict[str, Any]]]
 
 #: `status_code` of a claimed message whose answer is not known yet.
 CLAIMED = 0
+#: How many times `run_once` runs a write that lost a unique key to another message.
+WRITE_ATTEMPTS = 3
 #: How often a twin looks whether the claimer has answered.
 _WAIT_STEP = 0.02
 
@@ -194,7 +196,8 @@ async def run_once(
     """Run `write` at most once for this message and record its answer with its effects.
 
     A refusal the write raises rolls its effects back but is recorded, so a
-    retry gets the same refusal.
+    retry gets the same refusal. A write that loses a unique key to a
+    concurrent message is run again (`WRITE_ATTEMPTS` in all).
     """
 
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
@@ -211,17 +214,24 @@ async def run_once(
             raise error
         return await record(conn, *refusal(error))
 
-    try:
-        return await services.batcher().run(apply, refused)
-    except IntegrityError:
-        # Recorded first by an identical message (in this batch or by another
-        # worker), or by one with another body (refused in `_find`).
-        found = await _await_answer(services, key)
-        if isinstance(found, Answer):
-            return _replayed(found)
-        if found is None:
-            raise  # not the message record: a real integrity failure
-        raise _in_flight(key) from None
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return await services.batcher().run(apply, refused)
+        except IntegrityError:
+            # Recorded first by an identical message (in this batch or by another
+            # worker), or by one with another body (refused in `_find`).
+            found = await _await_answer(services, key)
+            if isinstance(found, Answer):
+                return _replayed(found)
+            if found is not None:
+                raise _in_flight(key) from None
+            # Not the message record: another message won a unique key the write
+            # wanted (the next policy version, the one open storefront). Nothing
+            # of this write was kept, so it runs again and meets what the winner
+            # left; a failure that persists is a real integrity failure.
+            if attempt == WRITE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _in_flight(key: MessageKey) -> ConflictError:

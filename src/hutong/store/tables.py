@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from hutong.store.types import BigIntPK, UTCDateTime
@@ -391,6 +392,9 @@ offers = Table(
     not_negative("stock"),
 )
 
+#: The condition of an open storefront (migration 0009 has the same text).
+OPEN_STOREFRONT = "status IN ('requested', 'approved')"
+
 storefronts = Table(
     "storefronts",
     metadata,
@@ -407,6 +411,15 @@ storefronts = Table(
     Column("decided_at", UTCDateTime(), nullable=True),
     Index("ix_storefronts_host", "host", "status"),
     Index("ix_storefronts_merchant", "merchant"),
+    #: One open (requested or approved) storefront per merchant and host.
+    Index(
+        "ux_storefronts_open",
+        "merchant",
+        "host",
+        unique=True,
+        sqlite_where=text(OPEN_STOREFRONT),
+        postgresql_where=text(OPEN_STOREFRONT),
+    ),
     known("status", STOREFRONT_STATUSES),
 )
 
