@@ -32,7 +32,7 @@ from hutong.commerce.commissions import Channel
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.lines import OrderError, OrderLine, price_problems
-from hutong.commerce.orders.moves import moved, refused
+from hutong.commerce.orders.moves import moved
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.storefronts import StorefrontStatus
@@ -46,7 +46,6 @@ from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
     HutongError,
-    Kind,
     ValidationError,
 )
 from hutong.registry.models import Role
@@ -86,14 +85,11 @@ def order_id_for(host: str, message_id: str) -> str:
 
 
 def _lines(given: list[dict[str, Any]]) -> tuple[OrderLine, ...]:
-    try:
-        lines = tuple(
-            OrderLine(item.get("sku_id"), item.get("quantity"), item.get("unit_price"))  # type: ignore[arg-type]
-            for item in given
-        )
-        Order(lines=lines)  # one line per SKU, a total the ledger holds
-    except OrderError as error:
-        raise refused(error) from None
+    lines = tuple(
+        OrderLine(item.get("sku_id"), item.get("quantity"), item.get("unit_price"))  # type: ignore[arg-type]
+        for item in given
+    )
+    Order(lines=lines)  # one line per SKU, a total the ledger holds
     return lines
 
 
@@ -361,9 +357,6 @@ def _refused_order(
     services: Services, row: OrderRow, problem: OrderError
 ) -> Write[OrderOutcome | Refused]:
     """Keep the refused order as cancelled (with why), tell its parties, answer the refusal."""
-    error = refused(problem)
-    if problem.code == "merchant_platform_unavailable":
-        error = HutongError(problem.message, code=problem.code, kind=Kind.UNAVAILABLE)
 
     async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
         now = services.clock()
@@ -371,6 +364,6 @@ def _refused_order(
         if existing is None:
             await order_store.insert_order(conn, row)
             existing = await moved(conn, row, OrderEvent.CANCEL, now, reason=problem.code)
-        return Refused(error, {"order": existing.to_dict()})
+        return Refused(problem, {"order": existing.to_dict()})
 
     return write

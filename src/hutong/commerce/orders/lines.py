@@ -28,18 +28,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeGuard
+from typing import ClassVar, Protocol, TypeGuard
 
 from hutong.commerce.offers import MAX_AMOUNT, SKU_ID
+from hutong.protocol.errors import Kind, RuleBroken
 
 
-class OrderError(ValueError):
-    """A refusal: a stable machine-readable ``code`` and a human ``message``."""
+class OrderError(RuleBroken, ValueError):
+    """A refusal: a stable machine-readable ``code`` and a human ``message``.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+    Its kind, whoever raises it: ``invalid_*`` codes and the codes below are
+    the caller's mistake whatever the order's state (INVALID); a merchant's
+    platform that did not answer is UNAVAILABLE; every other refusal (a state
+    that does not allow the event, a deadline) is a CONFLICT.
+    """
+
+    kinds: ClassVar[Mapping[str, Kind]] = {
+        "total_too_large": Kind.INVALID,
+        "no_lines": Kind.INVALID,
+        "duplicate_line": Kind.INVALID,
+        "unknown_line": Kind.INVALID,
+        "merchant_platform_unavailable": Kind.UNAVAILABLE,
+    }
 
 
 def is_count(value: object) -> TypeGuard[int]:

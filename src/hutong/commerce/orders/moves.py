@@ -15,43 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.orders import Order, OrderEvent, StateChange, recipients
 from hutong.commerce.orders import store as order_store
-from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.store import OrderRow
 from hutong.events.outbox import enqueue
-from hutong.protocol.errors import ConflictError, ForbiddenError, HutongError, ValidationError
+from hutong.protocol.errors import ForbiddenError
 from hutong.runtime.services import Services
-
-#: Refusals that are the caller's mistake whatever the order's state (422, not 409).
-_INVALID = frozenset(
-    {
-        "invalid_sku_id",
-        "invalid_quantity",
-        "invalid_price",
-        "total_too_large",
-        "no_lines",
-        "duplicate_line",
-        "invalid_amount",
-        "invalid_refund",
-        "invalid_argument",
-        "invalid_deadline",
-        "unknown_line",
-    }
-)
-
-
-def refused(error: OrderError) -> HutongError:
-    """An `OrderError` as the HTTP error its caller sees (its stable code kept)."""
-    if error.code in _INVALID:
-        return ValidationError(error.message, code=error.code)
-    return ConflictError(error.message, code=error.code)
 
 
 def step(order: Order, event: OrderEvent, now: datetime, **arguments: Any) -> Order:
-    """`order` after `event`, or the refusal as an HTTP error."""
-    try:
-        return order.apply(event, now=now, **arguments)
-    except OrderError as error:
-        raise refused(error) from None
+    """`order` after `event`, or the refusal (an `OrderError`)."""
+    return order.apply(event, now=now, **arguments)
 
 
 #: Who sees an order's destination (the buyer's address or pickup point).

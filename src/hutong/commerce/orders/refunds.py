@@ -23,8 +23,8 @@ from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
 from hutong.commerce.orders import OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.completion import CHARGED_AT_CAPTURE, accounts_for
-from hutong.commerce.orders.lines import OrderError, quantity_refund
-from hutong.commerce.orders.moves import moved, read_order, refused, require_party, step
+from hutong.commerce.orders.lines import quantity_refund
+from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.shipping import catch_up
 from hutong.commerce.orders.store import OrderRefund
@@ -53,10 +53,7 @@ def _asked(
     for sku_id, quantity in quantities.items():
         if sku_id not in lines:
             raise ValidationError(f"{sku_id!r} is not a line of this order", code="unknown_line")
-        try:
-            asked |= quantity_refund(lines[sku_id], quantity)
-        except OrderError as error:
-            raise refused(error) from None
+        asked |= quantity_refund(lines[sku_id], quantity)
     return asked
 
 
