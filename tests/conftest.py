@@ -1,82 +1,69 @@
-"""Fixtures shared by the suite.
+"""The suite's fixtures, from the fixture library in `tests/harness`.
 
-Storage tests run twice: on SQLite (a fresh file per test) and on PostgreSQL
-(the throwaway server that `scripts/test.sh` starts and names in
-`HUTONG_TEST_POSTGRES_URL`; tables are emptied before each test).
+Storage tests run twice: on SQLite (a copy of a migrated template per test)
+and on PostgreSQL (the throwaway server that `scripts/test.sh` starts and
+names in `HUTONG_TEST_POSTGRES_URL`; migrated once, emptied before each test).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select, text
 
 from hutong.api.app import create_app
-from hutong.client import Client
 from hutong.config import Settings
-from hutong.protocol.signing import new_key_pair
 from hutong.runtime.services import Services
-from hutong.store.db import Database, sync_url
-from hutong.store.migrate import upgrade
-from hutong.store.tables import metadata
+from hutong.store.db import Database
 from hutong.world.reference import ReferenceWorld, reference_app
-from hutong.world.serving import serve_asgi
-
-OPERATOR_TOKEN = "test-operator-token"
-POSTGRES_URL = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
-
-
-class Clock:
-    """A settable UTC clock; starts at the real time."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    @property
-    def unix(self) -> int:
-        return int(self.now.timestamp())
+from tests.harness.assertions import assert_ledger_balances
+from tests.harness.cast import CAINIAO, JDL, JT, LOGISTICS, MARKET, PAYMENTS, SHOP, TEA_HOUSE
+from tests.harness.networks import Logistics, Market, PayNet
+from tests.harness.serving import serve
+from tests.harness.shop import Shop, open_shop
+from tests.harness.switch import (
+    OPERATOR_TOKEN,
+    POSTGRES_URL,
+    Clock,
+    PostgresTables,
+    Switch,
+    sqlite_copy,
+    sqlite_template,
+)
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_tables() -> Iterator[PostgresTables]:
     if not POSTGRES_URL:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the PostgreSQL half: HUTONG_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL not available (run scripts/test.sh to start one)")
-    upgrade(POSTGRES_URL)
-    return POSTGRES_URL
+    tables = PostgresTables(POSTGRES_URL)
+    yield tables
+    tables.dispose()
 
 
-def _truncate(url: str) -> None:
-    engine = create_engine(sync_url(url))
-    names = ", ".join(table.name for table in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+@pytest.fixture(scope="session")
+def postgres_url(postgres_tables: PostgresTables) -> str:
+    """The migrated PostgreSQL database (not emptied: see `database_url`)."""
+    return postgres_tables.url
+
+
+@pytest.fixture(scope="session")
+def sqlite_migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database: a fresh SQLite file, or the emptied PostgreSQL one."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'hutong.db'}"
-        upgrade(url)
-        return url
-    url = str(request.getfixturevalue("postgres_url"))
-    _truncate(url)
-    return url
+        return sqlite_copy(request.getfixturevalue("sqlite_migrated"), tmp_path)
+    tables: PostgresTables = request.getfixturevalue("postgres_tables")
+    return tables.empty()
 
 
 @pytest.fixture
@@ -104,49 +91,11 @@ async def services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
     await services.db.dispose()
 
 
-@dataclass
-class Switch:
-    url: str
-    services: Services
-    operator: httpx.AsyncClient
-
-    async def register(
-        self,
-        subscriber_id: str,
-        roles: list[str],
-        callback_url: str = "http://127.0.0.1:9/unused",
-        *,
-        key_id: str = "k1",
-        valid_from: datetime | None = None,
-        valid_until: datetime | None = None,
-        http: httpx.AsyncClient | None = None,
-    ) -> Client:
-        """Register a participant through the operator API; returns its signed client.
-
-        `http`: a connection pool the client shares (the caller closes it); else its own.
-        """
-        pair = new_key_pair()
-        body: dict[str, Any] = {
-            "subscriber_id": subscriber_id,
-            "roles": roles,
-            "callback_url": callback_url,
-            "key_id": key_id,
-            "public_key": pair.public_key,
-        }
-        if valid_from is not None:
-            body["valid_from"] = valid_from.isoformat()
-        if valid_until is not None:
-            body["valid_until"] = valid_until.isoformat()
-        response = await self.operator.post("/operator/participants", json=body)
-        assert response.status_code == 201, response.text
-        return Client(self.url, subscriber_id, key_id, pair.private_key, http=http)
-
-
 @pytest.fixture
 async def switch(services: Services) -> AsyncIterator[Switch]:
     """The switch served over real HTTP on loopback (background loops off)."""
     app = create_app(services, run_background=False)
-    async with serve_asgi(app) as url:
+    async with serve(app) as url:
         operator = httpx.AsyncClient(
             base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
         )
@@ -160,7 +109,7 @@ async def world(switch: Switch) -> AsyncIterator[tuple[ReferenceWorld, str]]:
     world = ReferenceWorld(
         switch_public_key=switch.services.switch_public_key, clock=switch.services.clock
     )
-    async with serve_asgi(reference_app(world)) as url:
+    async with serve(reference_app(world)) as url:
         yield world, url
 
 
@@ -169,11 +118,51 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def row_counts(services: Services) -> dict[str, int]:
-    """Rows in every table, by name: compare before/after to show nothing was written."""
-    counts: dict[str, int] = {}
-    async with services.db.read() as conn:
-        for table in metadata.sorted_tables:
-            count = await conn.scalar(select(func.count()).select_from(table))
-            counts[table.name] = int(count or 0)
-    return counts
+# -- networks: each registers a participant when a test first needs it ------------------------
+
+
+@pytest.fixture
+async def http(switch: Switch) -> AsyncIterator[httpx.AsyncClient]:
+    """One connection pool the participants of a network share (based at the switch)."""
+    async with httpx.AsyncClient(base_url=switch.url, timeout=30) as pool:
+        yield pool
+
+
+@pytest.fixture
+async def paynet(
+    switch: Switch, world: tuple[ReferenceWorld, str], http: httpx.AsyncClient
+) -> AsyncIterator[PayNet]:
+    """The payments cast, all joined; after the test the ledger must balance."""
+    net = PayNet(switch, world[0], world[1], PAYMENTS, http)
+    await net.join(*PAYMENTS)
+    yield net
+    await assert_ledger_balances(switch.services)
+
+
+@pytest.fixture
+async def net(
+    switch: Switch, world: tuple[ReferenceWorld, str], http: httpx.AsyncClient
+) -> Logistics:
+    """Tea House and the carriers it books with; its host and rival join when first asked for."""
+    net = Logistics(switch, world[0], world[1], LOGISTICS, http)
+    await net.join(TEA_HOUSE, JDL, CAINIAO, JT)
+    return net
+
+
+@pytest.fixture
+async def market(switch: Switch, http: httpx.AsyncClient) -> Market:
+    """The market's cast, all joined (nobody answers calls: no reference world)."""
+    net = Market(switch, None, "", MARKET, http)
+    await net.join(*MARKET)
+    return net
+
+
+@pytest.fixture
+async def shop(
+    switch: Switch, world: tuple[ReferenceWorld, str], clock: Clock, http: httpx.AsyncClient
+) -> AsyncIterator[Shop]:
+    """The open shop (see `tests.harness.shop`); after the test the ledger must balance."""
+    net = Shop(switch, world[0], world[1], SHOP, http, clock=clock)
+    await open_shop(net)
+    yield net
+    await assert_ledger_balances(switch.services)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import messages, outbox
-from tests.conftest import Clock, Switch, row_counts
+from tests.harness.switch import Clock, Switch, row_counts
 
 PING = b'{"context":{"message_id":"m1"},"message":{"note":"first"}}'
 

@@ -23,7 +23,7 @@ import pytest
 
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
-from tests.conftest import Switch
+from tests.harness.switch import Switch
 
 NACK = {"ack": {"status": "NACK"}}
 

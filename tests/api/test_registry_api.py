@@ -18,7 +18,7 @@ import httpx
 from hutong.client import verify_event
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import KeyPair, Signer, new_key_pair, verify_authorization
-from tests.conftest import OPERATOR_TOKEN, Clock, Switch, row_counts
+from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch, row_counts
 
 CALLBACK = "https://douyin.example/hutong"
 

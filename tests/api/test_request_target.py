@@ -20,15 +20,9 @@ import httpx
 import pytest
 
 from hutong.protocol.signing import Signer
-from tests.api.test_authentication import (
-    PING,
-    assert_acked,
-    join,
-    now_unix,
-    refused_without_writes,
-    send,
-)
-from tests.conftest import Switch
+from tests.harness.assertions import assert_acked, refused_without_writes
+from tests.harness.signed import PING, join, now_unix, send
+from tests.harness.switch import Switch
 
 
 @pytest.fixture

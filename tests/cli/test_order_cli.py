@@ -14,18 +14,9 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from hutong.cli.main import app
-from tests.commerce.shop import (
-    ALIPAY,
-    CREAM,
-    DOUYIN,
-    JD,
-    JD_BEAUTY,
-    JDL,
-    SERUM,
-    STATION,
-    Shop,
-)
-from tests.conftest import Clock
+from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, JDL
+from tests.harness.shop import CREAM, SERUM, STATION, Shop
+from tests.harness.switch import Clock
 
 runner = CliRunner()
 

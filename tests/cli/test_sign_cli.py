@@ -18,9 +18,8 @@ from typer.testing import CliRunner, Result
 
 from hutong.cli import keys, sign
 from hutong.protocol.signing import body_digest
-from tests.protocol.test_signing import BODY as BECKN_BODY
-from tests.protocol.test_signing import GOLDEN_HEADER
-from tests.protocol.test_signing_examples import EXAMPLES
+from tests.harness.vectors import BODY as BECKN_BODY
+from tests.harness.vectors import EXAMPLES, GOLDEN_HEADER
 
 try:
     from hutong.cli.main import app

@@ -9,8 +9,10 @@ import pytest
 from hutong.client import encode_json
 from hutong.commerce.offers import OfferIn, is_integer, validate_offer
 from hutong.protocol.envelope import request_envelope
-from tests.commerce.conftest import Market
-from tests.commerce.helpers import MERCHANT, ask, assert_nack, events, offer, publish
+from tests.harness.assertions import assert_nack
+from tests.harness.cast import MARKET_MERCHANT as MERCHANT
+from tests.harness.commerce import ask, events, offer, publish
+from tests.harness.networks import Market
 
 # -- one item (pure) ----------------------------------------------------------------
 

@@ -12,17 +12,9 @@ import httpx
 
 from hutong.commerce.commissions import carrier_fees_account, host_commission_account
 from hutong.payments.legs import merchant_receivable, wallet_fees
-from tests.commerce.shop import (
-    ALIPAY,
-    CREAM,
-    DOUYIN,
-    JD,
-    JD_BEAUTY,
-    JDL,
-    SERUM,
-    Shop,
-)
-from tests.conftest import Clock, row_counts
+from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, JDL
+from tests.harness.shop import CREAM, SERUM, Shop
+from tests.harness.switch import Clock, row_counts
 
 TOTAL = 19_900 + 2 * 9_900  # one serum, two creams
 

@@ -17,25 +17,21 @@ from hutong.commerce.commissions import (
 )
 from hutong.payments.legs import merchant_receivable, wallet_fees
 from hutong.workers.deadlines import sweep_once
-from tests.commerce.shop import (
+from tests.harness.cast import (
     ALIPAY,
     AUDITOR,
-    CREAM,
     DOUYIN,
     JD,
     JD_BEAUTY,
     JDL,
     KUAISHOU,
-    SERUM,
     STREAMER,
     TAOBAO,
-    TEA,
     TEA_HOUSE,
     WECHATPAY,
-    Shop,
-    tea_order,
 )
-from tests.conftest import Clock
+from tests.harness.shop import CREAM, SERUM, TEA, Shop, tea_order
+from tests.harness.switch import Clock
 
 TOTAL = 19_900 + 2 * 9_900
 

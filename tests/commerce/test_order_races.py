@@ -12,7 +12,8 @@ import asyncio
 
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
-from tests.commerce.shop import ALIPAY, DOUYIN, Shop
+from tests.harness.cast import ALIPAY, DOUYIN
+from tests.harness.shop import Shop
 
 COPIES = 20
 

@@ -18,18 +18,11 @@ from hutong.commerce.storefronts import (
     standing_decision,
 )
 from hutong.protocol.errors import ConflictError, ValidationError
-from tests.commerce.conftest import Market
-from tests.commerce.helpers import (
-    MERCHANT,
-    ask,
-    assert_nack,
-    events,
-    offer,
-    post_at,
-    publish,
-    set_home,
-)
-from tests.conftest import Clock
+from tests.harness.assertions import assert_nack
+from tests.harness.cast import MARKET_MERCHANT as MERCHANT
+from tests.harness.commerce import ask, events, offer, post_at, publish, set_home
+from tests.harness.networks import Market
+from tests.harness.switch import Clock
 
 DAY = date(2024, 9, 1)
 

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from hutong.store.db import Database
 from hutong.store.tables import ledger_accounts, ledger_transfers
-from tests.conftest import OPERATOR_TOKEN
+from tests.harness.switch import OPERATOR_TOKEN
 
 pytestmark = pytest.mark.slow
 

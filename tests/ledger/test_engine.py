@@ -29,7 +29,7 @@ from hutong.ledger.models import (
     TransferFlags,
     TransferRequest,
 )
-from tests.ledger.test_engine_properties import Ledger
+from tests.harness.ledger_model import Ledger
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 LINKED = TransferFlags.LINKED

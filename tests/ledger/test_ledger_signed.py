@@ -7,7 +7,7 @@ from sqlalchemy import select
 from hutong.client import Client
 from hutong.protocol.signing import new_key_pair
 from hutong.store.tables import switch_keys
-from tests.conftest import Switch
+from tests.harness.switch import Switch
 
 
 async def switch_client(switch: Switch, key_id: str | None = None) -> Client:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Switch
+from tests.harness.switch import Switch
 
 FINGERPRINT = ":".join(["5A"] * 32)
 

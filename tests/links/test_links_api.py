@@ -35,7 +35,7 @@ from hutong.store.tables import (
     storefronts,
 )
 from hutong.world.link_policies import DOUYIN_LINK_RULES, SEED_LINK_RULES
-from tests.conftest import Clock, Switch, row_counts
+from tests.harness.switch import Clock, Switch, row_counts
 
 ISSUE_SURFACES = (
     Surface.LIVE_CART,

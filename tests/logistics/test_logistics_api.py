@@ -29,8 +29,13 @@ from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import logistics_refusals, pickup_points, tracking_events
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import STATION
-from tests.conftest import Clock, row_counts
-from tests.logistics.conftest import CAINIAO, HOST, JD, JT, MERCHANT, Network
+from tests.harness.cast import CAINIAO, JT
+from tests.harness.cast import JD_BEAUTY as RIVAL
+from tests.harness.cast import JDL as JD
+from tests.harness.cast import TAOBAO as HOST
+from tests.harness.cast import TEA_HOUSE as MERCHANT
+from tests.harness.networks import Logistics as Network
+from tests.harness.switch import Clock, row_counts
 
 HANGZHOU = "330106"  # Xihu district, Hangzhou, Zhejiang
 HANGZHOU_OLD_TOWN = "330102"  # Shangcheng district, same city
@@ -264,7 +269,7 @@ async def test_the_merchant_books_the_carrier_it_chooses(net: Network) -> None:
 
 
 async def test_only_a_merchant_books_and_only_a_declared_service(net: Network) -> None:
-    by_host = await net.host.post("/v1/shipments", booking(JD))
+    by_host = await (await net.client(HOST)).post("/v1/shipments", booking(JD))
     by_carrier = await net.carriers[JD].post("/v1/shipments", booking(JD))
     undeclared = await net.book(booking(CAINIAO, service="next_day"))
 
@@ -340,8 +345,8 @@ async def test_a_parcel_picked_up_or_someone_elses_cannot_be_cancelled(
     waiting = await book(net, JT)
 
     too_late = await net.merchant.post(f"/v1/shipments/{picked_up['id']}/cancel", {})
-    not_theirs = await net.rival.post(f"/v1/shipments/{waiting['id']}/cancel", {})
-    not_theirs_to_read = await net.rival.get(f"/v1/shipments/{waiting['id']}")
+    not_theirs = await (await net.client(RIVAL)).post(f"/v1/shipments/{waiting['id']}/cancel", {})
+    not_theirs_to_read = await (await net.client(RIVAL)).get(f"/v1/shipments/{waiting['id']}")
 
     assert (too_late.status_code, error_code(too_late)) == (409, "too_late_to_cancel")
     assert (not_theirs.status_code, error_code(not_theirs)) == (403, "not_your_shipment")
@@ -724,7 +729,7 @@ async def test_a_host_that_restricts_carriers_has_its_orders_refused_to_others(
 ) -> None:
     policy = {"valid_from": "2024-01-01", "allowed": [CAINIAO, JT], "reason": "partner carriers"}
     by_merchant = await net.merchant.post("/v1/carrier-policies", policy)
-    declared = await net.host.post("/v1/carrier-policies", policy)
+    declared = await (await net.client(HOST)).post("/v1/carrier-policies", policy)
     assert (by_merchant.status_code, error_code(by_merchant)) == (403, "wrong_role")
     assert declared.status_code == 200, declared.text
     assert declared.json()["message"]["rule"] == {

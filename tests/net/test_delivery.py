@@ -25,7 +25,7 @@ from hutong.protocol.envelope import DOMAIN, PROTOCOL_VERSION
 from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import delivery_lanes
 from hutong.world.reference import ReferenceWorld
-from tests.conftest import Clock, Switch
+from tests.harness.switch import Clock, Switch
 
 World = tuple[ReferenceWorld, str]
 

@@ -38,6 +38,11 @@ from hutong.protocol.signing import (
     verify_authorization,
     verify_with_digest_header,
 )
+from tests.harness.vectors import (
+    BODY,
+    GOLDEN_HEADER,
+    GOLDEN_SIGNATURE,
+)
 
 # --------------------------------------------------------------------------
 # The independent implementation (cryptography + hashlib, no hutong code).
@@ -98,7 +103,6 @@ PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68
 SEED_B64 = b64(SEED)
 PUBLIC_B64 = b64(PUBLIC)
 
-BODY = b'{"context":{"domain":"ONDC:RET10","action":"search"},"message":{}}'
 CREATED = 1_700_000_000
 EXPIRES = 1_700_000_300
 NOW = 1_700_000_100
@@ -109,15 +113,6 @@ KEY_ID = "k1"
 # written down, so a change of format anywhere shows up as a changed string.
 GOLDEN_DIGEST = (
     "OWv6wUx87XcXymkahJJA+rBq88O58pcrd4Z8pwsM5YGY76r9eTBGat109SKCf/4L2DnVW2qYBi5SY47U2tYgIw=="
-)
-GOLDEN_SIGNATURE = (
-    "vqtLtKB/ghJq+KrP4nZ+D1e9OaPvzsZewYR0AdUE1ku4lTewGxnWg7tBOVLkERae5lIBgMcVs8vU57mJh46qDw=="
-)
-GOLDEN_HEADER = (
-    'Signature keyId="buyer.example.com|k1|ed25519",algorithm="ed25519",'
-    'created="1700000000",expires="1700000300",'
-    'headers="(created) (expires) digest",'
-    f'signature="{GOLDEN_SIGNATURE}"'
 )
 
 

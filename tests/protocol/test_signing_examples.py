@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,10 @@ from hutong.protocol.signing import (
     signing_string,
     verify_authorization,
 )
+from tests.harness.vectors import (
+    EXAMPLES,
+    Example,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -37,55 +40,6 @@ SUBSCRIBER, KEY_ID = "buyer.example.com", "k1"
 CREATED, EXPIRES = 1_700_000_000, 1_700_000_300
 
 
-@dataclass(frozen=True)
-class Example:
-    method: str
-    path: str
-    body: bytes
-    signing_string: str
-    header: str
-
-
-EXAMPLES = {
-    "get-with-query": Example(
-        method="GET",
-        path="/v1/orders/o-1?x=1",
-        body=b"",
-        signing_string=(
-            "(created): 1700000000\n"
-            "(expires): 1700000300\n"
-            "(request-target): get /v1/orders/o-1?x=1\n"
-            "digest: BLAKE-512=eGoC90IBWQPGxv2FJVLScpEvR0DhWEdhiobiF/cfVBnSXhAxr+5YUxOJZESTTrBLkDpo"
-            "WxRIt1XVb3Aa/pvizg=="
-        ),
-        header=(
-            'Signature keyId="buyer.example.com|k1|ed25519",algorithm="ed25519",'
-            'created="1700000000",expires="1700000300",'
-            'headers="(created) (expires) (request-target) digest",'
-            'signature="uoZKOUM1XtJWwUeCdHUfiftXEnbEC8ItZA5aHciIYUB2oAYWfh3V0QKKnBLcHMU8kITKHAaD'
-            'yYn86nteI/SoCQ=="'
-        ),
-    ),
-    "post-with-body": Example(
-        method="POST",
-        path="/v1/shipments/shp_1/cancel",
-        body=b'{"context":{"message_id":"cancel-1"},"message":{}}',
-        signing_string=(
-            "(created): 1700000000\n"
-            "(expires): 1700000300\n"
-            "(request-target): post /v1/shipments/shp_1/cancel\n"
-            "digest: BLAKE-512=O8EEpF+nMM7kDBmrvQjHvTlrFiq55XjOAaiUFGeH2hfSMgLRz0EBipjQXf66ixYX"
-            "va1xPPG826ar7kCQXQpHWg=="
-        ),
-        header=(
-            'Signature keyId="buyer.example.com|k1|ed25519",algorithm="ed25519",'
-            'created="1700000000",expires="1700000300",'
-            'headers="(created) (expires) (request-target) digest",'
-            'signature="xq5wj1/27ykYejccWcPfbXNjP8+Ru4Q1vlVgT/r6DWKSq0cP4YvYwSURgQ4EUIDn37PIAoO6'
-            '1/5YwpQkH4jtBg=="'
-        ),
-    ),
-}
 CASES = pytest.mark.parametrize("example", EXAMPLES.values(), ids=EXAMPLES.keys())
 
 

@@ -70,7 +70,7 @@ from hutong.store.tables import (
     transfers,
 )
 from hutong.store.types import UTCDateTime
-from tests.conftest import POSTGRES_URL
+from tests.harness.switch import POSTGRES_URL
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

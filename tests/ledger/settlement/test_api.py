@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Clock, Switch, row_counts
-from tests.ledger.test_ledger_api import account, create, move, resolve, submit
+from tests.harness.ledger import account, create, move, resolve, submit
+from tests.harness.switch import Clock, Switch, row_counts
 
 WECHATPAY, ALIPAY, JD, TAOBAO = (
     "wechatpay.example",

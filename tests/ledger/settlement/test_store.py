@@ -39,7 +39,7 @@ from hutong.store.tables import (
     settlement_positions,
     settlement_windows,
 )
-from tests.conftest import Clock
+from tests.harness.switch import Clock
 
 WECHATPAY, ALIPAY, JD, TAOBAO = (
     "wechatpay.example",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 
 from hutong.net.calls import CALLEE_TTL
-from tests.payments.conftest import ALIPAY, TAOBAO, TEA_HOUSE, PayNet
+from tests.harness.cast import ALIPAY, TAOBAO, TEA_HOUSE
+from tests.harness.networks import PayNet
 
 
 async def test_a_suspended_wallet_is_not_called(paynet: PayNet) -> None:

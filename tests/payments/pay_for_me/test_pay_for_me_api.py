@@ -19,8 +19,10 @@ from hutong.config import Settings
 from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs, pay_for_me
 from hutong.workers.deadlines import sweep_once
-from tests.conftest import Clock
-from tests.payments.checkout.test_payments_api import (
+from tests.harness.assertions import assert_nack as refused
+from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, TAOBAO, WECHAT, WECHATPAY
+from tests.harness.networks import PayNet
+from tests.harness.payments import (
     account,
     calls,
     envelope,
@@ -28,20 +30,10 @@ from tests.payments.checkout.test_payments_api import (
     eventually,
     held_in_ledger,
     post,
-    refused,
     send,
     show,
 )
-from tests.payments.conftest import (
-    ALIPAY,
-    DOUYIN,
-    JD,
-    JD_BEAUTY,
-    TAOBAO,
-    WECHAT,
-    WECHATPAY,
-    PayNet,
-)
+from tests.harness.switch import Clock
 
 BUYER = "dy-buyer-7"
 

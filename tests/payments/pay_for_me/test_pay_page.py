@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from tests.payments.conftest import DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY, PayNet
+from tests.harness.cast import DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.networks import PayNet
 
 
 async def _request(paynet: PayNet, host: str, merchant: str) -> dict[str, Any]:

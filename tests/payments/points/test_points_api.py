@@ -28,7 +28,8 @@ from hutong.payments.points import exchanges
 from hutong.payments.points import store as points_store
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
-from tests.payments.conftest import AUDITOR, TAOBAO, VIDEO, VIP, PayNet
+from tests.harness.cast import AUDITOR, TAOBAO, VIDEO, VIP
+from tests.harness.networks import PayNet
 
 PRICE, RATE = 1_000, 1_500
 BENEFIT = "tencent-video-vip/1-month"

@@ -14,7 +14,8 @@ import httpx
 from sqlalchemy import select
 
 from hutong.store.tables import aliases
-from tests.payments.conftest import ALIPAY, TAOBAO, WECHATPAY, PayNet
+from tests.harness.cast import ALIPAY, TAOBAO, WECHATPAY
+from tests.harness.networks import PayNet
 
 PHONE = "13800135678"
 MASKED = "138****5678"

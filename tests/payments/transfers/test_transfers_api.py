@@ -28,8 +28,9 @@ from hutong.payments.transfers import expire_due, forget_wallets
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers
-from tests.conftest import Clock
-from tests.payments.conftest import ALIPAY, AUDITOR, TAOBAO, WECHATPAY, PayNet
+from tests.harness.cast import ALIPAY, AUDITOR, TAOBAO, WECHATPAY
+from tests.harness.networks import PayNet
+from tests.harness.switch import Clock
 
 BOB_PHONE = "13800135678"
 

@@ -9,75 +9,53 @@ their booking desks and tracking plugins. Douyin takes 5% on storefront
 orders and 20% on external links; Kuaishou takes 5% on creator placements and
 pays creators 10% (beauty 15%).
 
-After each test the ledger must pass its check.
+Its cast is `tests.harness.cast.SHOP`; `open_shop` brings it up for the orders
+tests. After each test the ledger must pass its check.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
-import pytest
 
-from hutong.client import Client, encode_json
-from hutong.ledger.check import check_ledger
+from hutong.client import encode_json
 from hutong.ledger.store import get_account
 from hutong.net.delivery import DeliveryWorker
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.world.carriers import tracking_payload
-from hutong.world.demo_logistics import CARRIERS, STATION
-from hutong.world.reference import CarrierDesk, ReferenceWorld
-from hutong.world.stock import StockDesk
-from hutong.world.wallets import WalletDesk
-from tests.conftest import Clock, Switch
+from hutong.world.demo_logistics import STATION
+from tests.harness.cast import (
+    ALIPAY,
+    DOUYIN,
+    JD,
+    JD_BEAUTY,
+    JDL,
+    KUAISHOU,
+    SHOP,
+    STREAMER,
+    TAOBAO,
+    TEA_HOUSE,
+    ok,
+)
+from tests.harness.network import Network
 
-DOUYIN, KUAISHOU, JD, TAOBAO = "douyin.example", "kuaishou.example", "jd.example", "taobao.example"
-JD_BEAUTY, TEA_HOUSE = "jd-beauty.example", "tea-house.example"
-ALIPAY, WECHATPAY = "alipay.example", "wechatpay.example"
-JDL, CAINIAO = "jd-logistics.example", "cainiao.example"
-STREAMER, AUDITOR = "streamer.example", "regulator.example"
 SERUM, CREAM, TEA = "serum-1", "cream-2", "tea-1"
 PRICES = {SERUM: 19_900, CREAM: 9_900, TEA: 5_000}
 BEIJING = "110105"
 HANGZHOU = "330106"
 
 
-@dataclass
-class Shop:
-    switch: Switch
-    world: ReferenceWorld
-    clients: dict[str, Client] = field(default_factory=dict)
-    clock: Clock | None = None
+class Shop(Network):
+    """The shop's network: orders, their steps and the money they move."""
+
     storefront: str = ""
     placement: str = ""
 
-    def __getitem__(self, subscriber_id: str) -> Client:
-        return self.clients[subscriber_id]
-
     def stock(self, platform: str, merchant: str, sku_id: str) -> int:
         return self.world.stores[platform].stock(merchant, sku_id)
-
-    def wallet(self, subscriber_id: str) -> WalletDesk:
-        return self.world.wallets[subscriber_id]
-
-    async def post(
-        self, sender: str, path: str, message: dict[str, Any], *, message_id: str | None = None
-    ) -> httpx.Response:
-        """A signed POST, signed at the switch's clock (which tests move)."""
-        body = encode_json(request_envelope(message, message_id=message_id or new_id("msg")))
-        return await self.send(sender, "POST", path, body)
-
-    async def send(self, sender: str, method: str, path: str, body: bytes = b"") -> httpx.Response:
-        client = self.clients[sender]
-        created = self.clock.unix if self.clock is not None else None
-        return await client.send(method, path, body, created=created)
-
-    async def get(self, reader: str, path: str) -> httpx.Response:
-        return await self.send(reader, "GET", path)
 
     async def order(self, **changes: Any) -> httpx.Response:
         """Douyin orders 1 serum and 2 creams from JD Beauty's storefront for buyer b-1."""
@@ -184,53 +162,9 @@ def tea_order(placement_id: str, **changes: Any) -> dict[str, Any]:
     } | changes
 
 
-async def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-@pytest.fixture
-async def shop(
-    switch: Switch, world: tuple[ReferenceWorld, str], clock: Clock
-) -> AsyncIterator[Shop]:
-    reference, url = world
-    http = httpx.AsyncClient(timeout=30)
-    net = Shop(switch, reference, clock=clock)
-
-    async def join(subscriber_id: str, role: str) -> Client:
-        callback = f"{url}/cb/{subscriber_id}"
-        client = await switch.register(subscriber_id, [role], callback, http=http)
-        net.clients[subscriber_id] = client
-        return client
-
-    for platform in (DOUYIN, KUAISHOU, JD, TAOBAO):
-        client = await join(platform, "platform")
-        if platform in (JD, TAOBAO):
-            reference.stores[platform] = StockDesk(signer=client.signer)
-    for merchant, home in ((JD_BEAUTY, JD), (TEA_HOUSE, TAOBAO)):
-        await join(merchant, "merchant")
-        await _ok(
-            await switch.operator.put(
-                f"/operator/merchants/{merchant}/profile", json={"home_platform": home}
-            )
-        )
-    for wallet in (ALIPAY, WECHATPAY):
-        client = await join(wallet, "wallet")
-        reference.wallets[wallet] = WalletDesk(
-            signer=client.signer, balances={"u-alice": 500_000, "u-bob": 200_000, "u-poor": 100}
-        )
-        await _ok(await client.post("/v1/wallet/profile", {"fees": [{"kind": "order", "bps": 60}]}))
-    for carrier in (JDL, CAINIAO):
-        client = await join(carrier, "carrier")
-        reference.carriers[carrier] = CarrierDesk(
-            signer=client.signer, tracking_prefix=CARRIERS[carrier]
-        )
-        await _ok(await client.post("/v1/carrier/services", {"services": []}))
-    await _ok(await net[CAINIAO].post("/v1/pickup-points", {"points": [STATION]}))
-    await join(STREAMER, "creator")
-    await join(AUDITOR, "auditor")
-
+async def open_shop(net: Shop) -> None:
+    """Everyone joins; the catalogs, the storefront, the placement and the schedules are set."""
+    await net.join(*SHOP)
     catalog = {
         JD_BEAUTY: [(SERUM, "beauty", 10), (CREAM, "beauty", 5)],
         TEA_HOUSE: [(TEA, "tea", 20)],
@@ -247,11 +181,11 @@ async def shop(
             }
             for sku, category, stock in items
         ]
-        await _ok(await net[merchant].post("/v1/offers", {"offers": offers}))
+        await ok(await net[merchant].post("/v1/offers", {"offers": offers}))
         home = JD if merchant == JD_BEAUTY else TAOBAO
         for sku, _, stock in items:
-            reference.stores[home].offer(merchant, sku, PRICES[sku], stock)
-    storefront = await _ok(
+            net.store(home).offer(merchant, sku, PRICES[sku], stock)
+    storefront = await ok(
         await net[JD_BEAUTY].post(
             "/v1/storefronts",
             {
@@ -263,15 +197,15 @@ async def shop(
         201,
     )
     net.storefront = storefront["id"]
-    await _ok(await net[DOUYIN].post(f"/v1/storefronts/{net.storefront}/approve", {}))
-    placement = await _ok(
+    await ok(await net[DOUYIN].post(f"/v1/storefronts/{net.storefront}/approve", {}))
+    placement = await ok(
         await net[STREAMER].post(
             "/v1/placements",
             {"host": KUAISHOU, "surface": "live_cart", "merchant": TEA_HOUSE, "sku_id": TEA},
         )
     )
     net.placement = placement["message"]["placement"]["id"]
-    await _ok(
+    await ok(
         await net[DOUYIN].post(
             "/v1/commission-schedules",
             {
@@ -281,7 +215,7 @@ async def shop(
         ),
         201,
     )
-    await _ok(
+    await ok(
         await net[KUAISHOU].post(
             "/v1/commission-schedules",
             {
@@ -293,8 +227,3 @@ async def shop(
         ),
         201,
     )
-    yield net
-    async with switch.services.db.read() as conn:
-        report = await check_ledger(conn)
-    assert report.ok, report.problems
-    await http.aclose()

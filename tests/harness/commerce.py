@@ -1,4 +1,4 @@
-"""What the commerce tests share: a small world of a merchant and its hosts."""
+"""What the storefront and offer tests send: offers, storefront requests, events read back."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import httpx
 from hutong.client import Client, encode_json
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
-from tests.conftest import Clock, Switch
-
-MERCHANT = "jdbeauty.example"
+from tests.harness.switch import Clock, Switch
 
 
 def offer(sku_id: str, **changes: Any) -> dict[str, Any]:
@@ -26,11 +24,6 @@ def offer(sku_id: str, **changes: Any) -> dict[str, Any]:
     }
     item.update(changes)
     return {k: v for k, v in item.items() if v is not None}
-
-
-def assert_nack(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
 
 
 async def publish(client: Client, *items: dict[str, Any]) -> httpx.Response:

@@ -1,0 +1,59 @@
+"""What the switch's answers look like: a NACK, an ACK, a balanced ledger.
+
+`assert_nack` is the one refusal check of the suite: the exact status, the
+stable code, a human sentence and nothing else in the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+import httpx
+
+from hutong.ledger.check import check_ledger
+from hutong.runtime.services import Services
+from tests.harness.switch import Switch, row_counts
+
+
+def assert_nack(response: httpx.Response, status: int, code: str, what: str = "") -> dict[str, Any]:
+    """`response` is a NACK with exactly this status and code, and a human sentence.
+
+    Returns the document (for tests that read more of it).
+    """
+    assert response.status_code == status, f"{what}: {response.text}"
+    document: dict[str, Any] = response.json()
+    message = document["error"]["message"]
+    assert isinstance(message, str) and message, f"{what}: {response.text}"
+    assert document == {
+        "message": {"ack": {"status": "NACK"}},
+        "error": {"code": code, "message": message},
+    }, f"{what}: {response.text}"
+    if status == 401:  # a challenge: the signature scheme's, or the operator's bearer token
+        assert response.headers["www-authenticate"], what
+    else:
+        assert "www-authenticate" not in response.headers, what
+    return document
+
+
+def assert_acked(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json()["message"]["ack"]["status"] == "ACK"
+
+
+async def refused_without_writes(
+    switch: Switch, request: Awaitable[httpx.Response], status: int, code: str, what: str = ""
+) -> httpx.Response:
+    """Send `request`, check it is this NACK, and that no table gained or lost a row."""
+    before = await row_counts(switch.services)
+    response = await request
+    assert_nack(response, status, code, what)
+    assert await row_counts(switch.services) == before, what
+    return response
+
+
+async def assert_ledger_balances(services: Services) -> None:
+    """The ledger passes its check: the money a test moved balances."""
+    async with services.db.read() as conn:
+        report = await check_ledger(conn)
+    assert report.ok, report.problems

@@ -1,0 +1,71 @@
+"""The networks the packages' tests use, each drawn from its cast in `tests.harness.cast`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from hutong.client import Client
+from tests.harness.cast import (
+    CAINIAO,
+    DOUYIN,
+    JDL,
+    JT,
+    KUAISHOU,
+    MARKET_MERCHANT,
+    STREAMER,
+    TEA_HOUSE,
+    WECHAT,
+)
+from tests.harness.network import Network
+
+
+class PayNet(Network):
+    """Payments: platforms, merchants, wallets, programs, an auditor."""
+
+    async def payment(self, sender: str, **message: Any) -> dict[str, Any]:
+        """Create a payment and return it (fails the test when refused)."""
+        response = await self.post(sender, "/v1/payments", message)
+        assert response.status_code == 201, response.text
+        payment: dict[str, Any] = response.json()["payment"]
+        return payment
+
+
+class Logistics(Network):
+    """Logistics: Tea House books with the three carriers; Taobao is its host."""
+
+    @property
+    def merchant(self) -> Client:
+        return self[TEA_HOUSE]
+
+    @property
+    def carriers(self) -> dict[str, Client]:
+        return {carrier: self[carrier] for carrier in (JDL, CAINIAO, JT)}
+
+    async def book(self, body: dict[str, Any], *, message_id: str | None = None) -> httpx.Response:
+        return await self.merchant.post("/v1/shipments", body, message_id=message_id)
+
+
+class Market(Network):
+    """Storefronts and offers: one merchant, three hosts, a creator."""
+
+    @property
+    def merchant(self) -> Client:
+        return self[MARKET_MERCHANT]
+
+    @property
+    def douyin(self) -> Client:
+        return self[DOUYIN]
+
+    @property
+    def kuaishou(self) -> Client:
+        return self[KUAISHOU]
+
+    @property
+    def wechat(self) -> Client:
+        return self[WECHAT]
+
+    @property
+    def creator(self) -> Client:
+        return self[STREAMER]

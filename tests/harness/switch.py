@@ -1,0 +1,137 @@
+"""The switch under test: a settable clock, the served app and its operator, its databases.
+
+Storage tests run twice: on SQLite and on PostgreSQL (the throwaway server
+that `scripts/test.sh` starts and names in `HUTONG_TEST_POSTGRES_URL`).
+Migrating is paid once per session on each: SQLite tests get a copy of a
+migrated template file, PostgreSQL tests a schema migrated once and emptied
+before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, create_engine, func, select, text
+
+from hutong.client import Client
+from hutong.protocol.signing import new_key_pair
+from hutong.runtime.services import Services
+from hutong.store.db import sync_url
+from hutong.store.migrate import upgrade
+from hutong.store.tables import metadata
+
+OPERATOR_TOKEN = "test-operator-token"
+POSTGRES_URL = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
+
+
+class Clock:
+    """A settable UTC clock; starts at the real time."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    @property
+    def unix(self) -> int:
+        return int(self.now.timestamp())
+
+
+@dataclass
+class Switch:
+    url: str
+    services: Services
+    operator: httpx.AsyncClient
+
+    async def register(
+        self,
+        subscriber_id: str,
+        roles: list[str],
+        callback_url: str = "http://127.0.0.1:9/unused",
+        *,
+        key_id: str = "k1",
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> Client:
+        """Register a participant through the operator API; returns its signed client.
+
+        `http`: a connection pool the client shares (the caller closes it); else its own.
+        """
+        pair = new_key_pair()
+        body: dict[str, Any] = {
+            "subscriber_id": subscriber_id,
+            "roles": roles,
+            "callback_url": callback_url,
+            "key_id": key_id,
+            "public_key": pair.public_key,
+        }
+        if valid_from is not None:
+            body["valid_from"] = valid_from.isoformat()
+        if valid_until is not None:
+            body["valid_until"] = valid_until.isoformat()
+        response = await self.operator.post("/operator/participants", json=body)
+        assert response.status_code == 201, response.text
+        return Client(self.url, subscriber_id, key_id, pair.private_key, http=http)
+
+
+async def row_counts(services: Services) -> dict[str, int]:
+    """Rows in every table, by name: compare before/after to show nothing was written."""
+    counts: dict[str, int] = {}
+    async with services.db.read() as conn:
+        for table in metadata.sorted_tables:
+            count = await conn.scalar(select(func.count()).select_from(table))
+            counts[table.name] = int(count or 0)
+    return counts
+
+
+# -- databases ----------------------------------------------------------------------------------
+
+
+def sqlite_template(directory: Path) -> Path:
+    """A SQLite file migrated to head, with nothing left in its write-ahead log."""
+    path = directory / "template.db"
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """A fresh migrated SQLite database in `directory`: a copy of the template; its URL."""
+    path = directory / "hutong.db"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+class PostgresTables:
+    """The migrated PostgreSQL schema, emptied on demand over one kept connection pool."""
+
+    def __init__(self, url: str) -> None:
+        upgrade(url)
+        self.url = url
+        self._engine: Engine = create_engine(sync_url(url), pool_size=1)
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        self._truncate = text(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+    def empty(self) -> str:
+        with self._engine.begin() as conn:
+            conn.execute(self._truncate)
+        return self.url
+
+    def dispose(self) -> None:
+        self._engine.dispose()
