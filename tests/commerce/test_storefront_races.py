@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hutong.client import Client
 from hutong.store.tables import storefronts
-from tests.conftest import Switch
+from tests.harness.switch import Switch
 
 MERCHANT = "racer-shop.example"
 HOST = "race-host.example"
