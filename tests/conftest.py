@@ -19,10 +19,10 @@ from hutong.config import Settings
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.world.reference import ReferenceWorld, reference_app
+from hutong.world.serving import serve_asgi
 from tests.harness.assertions import assert_ledger_balances
 from tests.harness.cast import CAINIAO, JDL, JT, LOGISTICS, MARKET, PAYMENTS, SHOP, TEA_HOUSE
 from tests.harness.networks import Logistics, Market, PayNet
-from tests.harness.serving import serve
 from tests.harness.shop import Shop, open_shop
 from tests.harness.switch import (
     OPERATOR_TOKEN,
@@ -95,7 +95,7 @@ async def services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
 async def switch(services: Services) -> AsyncIterator[Switch]:
     """The switch served over real HTTP on loopback (background loops off)."""
     app = create_app(services, run_background=False)
-    async with serve(app) as url:
+    async with serve_asgi(app) as url:
         operator = httpx.AsyncClient(
             base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
         )
@@ -109,7 +109,7 @@ async def world(switch: Switch) -> AsyncIterator[tuple[ReferenceWorld, str]]:
     world = ReferenceWorld(
         switch_public_key=switch.services.switch_public_key, clock=switch.services.clock
     )
-    async with serve(reference_app(world)) as url:
+    async with serve_asgi(reference_app(world)) as url:
         yield world, url
 
 
