@@ -72,7 +72,7 @@ async def publish_offers(
         results = await store.upsert_offers(conn, signed.subscriber_id, items, services.clock())
         return 200, msgspec.to_builtins(offer_results(results))
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @get("/offers", summary="Your offers, by SKU id")
@@ -112,7 +112,7 @@ async def request_storefront(
         )
         return 201, msgspec.to_builtins(storefront_out(storefront))
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 async def _decide(
@@ -133,7 +133,7 @@ async def _decide(
         )
         return 200, msgspec.to_builtins(storefront_out(storefront))
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @post("/storefronts/{storefront_id:str}/approve", status_code=200, summary="Approve (host only)")
@@ -211,7 +211,7 @@ async def declare_policy(
         )
         return 201, msgspec.to_builtins(rule_out(signed.subscriber_id, stored))
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @get("/storefront-policies", summary="A host's declared standing rules, every version")

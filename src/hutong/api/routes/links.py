@@ -134,7 +134,7 @@ async def place(
         assert view is not None
         return 200, ack(placement=placement_out(services, view, base))
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @get("/placements/{placement_id:str}", summary="One placement with its link and share code")
@@ -182,7 +182,7 @@ async def declare(
             raise _invalid_rule(exc) from None
         return 200, ack(rule=stored.to_dict())
 
-    response = await run_once(services, request, signed, operation)
+    response = await run_once(services, signed, operation)
     services.resolver().forget_policies(host)
     return response
 

@@ -310,7 +310,7 @@ async def cancel(
 
         return write
 
-    return await run_decided(services, request, signed, prepare)
+    return await run_decided(services, signed, prepare)
 
 
 @get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")

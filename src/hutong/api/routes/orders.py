@@ -63,7 +63,6 @@ async def create_order(state: State, request: Req) -> Response[bytes]:
     )
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_intake.create(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
@@ -100,7 +99,6 @@ async def pay_order(state: State, request: Req, order_id: FromPath[str]) -> Resp
     await strict_body(request, SignedEmpty)
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_service.pay(
             services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
@@ -116,7 +114,6 @@ async def cancel_order(state: State, request: Req, order_id: FromPath[str]) -> R
     body = (await strict_body(request, SignedCancel)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_service.cancel(
             services, call_transport(), signed.subscriber_id, order_id, body.reason
@@ -132,7 +129,6 @@ async def ship_order(state: State, request: Req, order_id: FromPath[str]) -> Res
     body = (await strict_body(request, SignedShip)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_shipping.ship(
             services,
@@ -154,7 +150,6 @@ async def confirm_order(state: State, request: Req, order_id: FromPath[str]) -> 
     await strict_body(request, SignedEmpty)
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_service.confirm(services, signed.subscriber_id, order_id),
         order_moved_out,
@@ -172,7 +167,6 @@ async def request_refund(state: State, request: Req, order_id: FromPath[str]) ->
     body = (await strict_body(request, SignedRefund)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_refunds.request(
             services, signed.subscriber_id, order_id, body.amounts, body.quantities
@@ -192,7 +186,6 @@ async def close_refund(state: State, request: Req, order_id: FromPath[str]) -> R
     await strict_body(request, SignedEmpty)
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_refunds.close(services, signed.subscriber_id, order_id),
         order_moved_out,
@@ -206,7 +199,6 @@ async def refund_order(state: State, request: Req, order_id: FromPath[str]) -> R
     body = (await strict_body(request, SignedRefund)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_refunds.refund(
             services,
@@ -245,7 +237,7 @@ async def declare_schedule(state: State, request: Req) -> Response[bytes]:
         stored = await commission_store.declare_schedule(conn, schedule, services.clock())
         return 201, {"schedule": stored.to_dict()}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 @get("/commission-schedules/{host:str}", summary="A host's commission schedule, every version")

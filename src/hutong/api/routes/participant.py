@@ -81,7 +81,7 @@ async def rotate_key(
             }
         )
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @post(
@@ -106,7 +106,7 @@ async def ping(
         )
         return 200, ack(event_id=event_id)
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 router = Router(

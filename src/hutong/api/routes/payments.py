@@ -72,7 +72,7 @@ async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
         )
         return 200, {"profile": profile.to_dict()}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 @get("/wallets", summary="Registered wallets and their declared fees")
@@ -103,7 +103,7 @@ async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
         stored = await store.declare_acceptance(conn, policy, services.clock())
         return 201, {"policy": _policy_out(stored)}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 def _policy_out(policy: AcceptancePolicy) -> dict[str, Any]:
@@ -156,7 +156,6 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
     spec = checkout.NewPayment(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.create(services, signed.subscriber_id, spec),
         created_out,
@@ -179,7 +178,6 @@ async def authorize_payment(
     body = (await strict_body(request, SignedAuthorize)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.authorize(
             services,
@@ -201,7 +199,6 @@ async def capture_payment(state: State, request: Req, payment_id: FromPath[str])
     body = (await strict_body(request, SignedCapture)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.capture(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount
@@ -217,7 +214,6 @@ async def void_payment(state: State, request: Req, payment_id: FromPath[str]) ->
     await strict_body(request, SignedEmpty)
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.void(services, call_transport(), signed.subscriber_id, payment_id),
         payment_out,
@@ -232,7 +228,6 @@ async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) 
     refund_id = body.refund_id or signed.message_id or ""
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.refund(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount, refund_id
@@ -257,7 +252,6 @@ async def request_pay_for_me(
     body = (await strict_body(request, SignedPayForMe)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: pay_for_me.create(
             services,
@@ -278,7 +272,6 @@ async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Res
     body = (await strict_body(request, SignedPay)).message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: pay_for_me.pay(
             services,
@@ -304,7 +297,6 @@ async def cancel_pay_for_me(
     await strict_body(request, SignedEmpty)
     return await run_decided(
         services,
-        request,
         signed,
         lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id),
         request_out(services, _base_url(request), 200),

@@ -95,7 +95,6 @@ async def publish_offer(state: State, request: Req) -> Response[bytes]:
     spec = points.NewOffer(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.publish_offer(services, signed.subscriber_id, spec),
         offer_published_out,
@@ -113,7 +112,6 @@ async def withdraw_offer(state: State, request: Req, offer_id: FromPath[str]) ->
     await strict_body(request, SignedEmpty)
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.withdraw_offer(services, signed.subscriber_id, offer_id),
         offer_withdrawn_out,
@@ -142,7 +140,6 @@ async def grant_points(state: State, request: Req) -> Response[bytes]:
     grant_id = body.grant_id or signed.message_id or ""
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.grant(services, signed.subscriber_id, body.member, body.points, grant_id),
         grant_out,
@@ -171,7 +168,6 @@ async def create_exchange(state: State, request: Req) -> Response[bytes]:
     spec = points.NewExchange(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.exchange(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec

@@ -133,7 +133,7 @@ async def register_alias(state: State, request: Req) -> Response[bytes]:
         )
         return (201 if created else 200), {"alias": directory.entry_out(entry), "created": created}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 @post("/aliases/remove", status_code=200, summary="Withdraw an alias you published (wallets)")
@@ -155,7 +155,7 @@ async def remove_alias(state: State, request: Req) -> Response[bytes]:
         )
         return 200, {"removed": directory.entry_out(entry)}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 @post("/aliases/lookup", status_code=200, summary="Which wallets serve an alias (masked)")
@@ -185,7 +185,6 @@ async def quote_transfer(state: State, request: Req) -> Response[bytes]:
     )
     return await run_decided(
         services,
-        request,
         signed,
         lambda: transfers.quote(services, signed.subscriber_id, spec),
         quote_out,
@@ -207,7 +206,6 @@ async def execute_transfer(
         try:
             return await run_decided(
                 services,
-                request,
                 signed,
                 lambda: transfers.execute(
                     services, call_transport(), signed.subscriber_id, transfer_id
