@@ -18,13 +18,18 @@ A handler names what it needs and gets it:
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.dto import MsgspecDTO
+from litestar.openapi.spec import Reference, Schema
+from litestar.typing import FieldDefinition
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
 
 from hutong.api.auth import SignedRequest, signed_request
 from hutong.protocol.errors import ValidationError
@@ -66,10 +71,20 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 
 class StrictBody(MsgspecDTO[S], Generic[S]):
-    """A route's `dto` that decodes the body once, strictly (see `decode_strictly`)."""
+    """A route's `dto` that decodes the body once, strictly (see `decode_strictly`).
+
+    The OpenAPI document shows the shape itself, every level of it (a DTO's
+    own schema would stop at its nesting depth and show `message` empty).
+    """
 
     def decode_bytes(self, value: bytes) -> Any:
         return decode_strictly(value, self.model_type)
+
+    @classmethod
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: SchemaCreator
+    ) -> Reference | Schema:
+        return schema_creator.for_field_definition(FieldDefinition.from_annotation(cls.model_type))
 
 
 async def _services(state: State) -> Services:
