@@ -25,6 +25,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.dto import MsgspecDTO
+from litestar.exceptions import SerializationException
 from litestar.openapi.spec import Reference, Schema
 from litestar.typing import FieldDefinition
 
@@ -73,18 +74,24 @@ S = TypeVar("S", bound=msgspec.Struct)
 class StrictBody(MsgspecDTO[S], Generic[S]):
     """A route's `dto` that decodes the body once, strictly (see `decode_strictly`).
 
-    The OpenAPI document shows the shape itself, every level of it (a DTO's
-    own schema would stop at its nesting depth and show `message` empty).
+    Only the schema check is stricter than a plain `JSONBody`: an absent body
+    is still the parameter's default (or refused if it has none) and bytes
+    that are not JSON are still a 400 `bad_request`. The OpenAPI document
+    shows the parameter's own type, every level of it (a DTO's schema would
+    stop at its nesting depth and show a signed body's `message` empty).
     """
 
     def decode_bytes(self, value: bytes) -> Any:
-        return decode_strictly(value, self.model_type)
+        try:
+            return decode_strictly(value, self.model_type)
+        except msgspec.DecodeError as exc:  # not JSON at all (a mismatch raised above)
+            raise SerializationException(str(exc)) from exc
 
     @classmethod
     def create_openapi_schema(
         cls, field_definition: FieldDefinition, handler_id: str, schema_creator: SchemaCreator
     ) -> Reference | Schema:
-        return schema_creator.for_field_definition(FieldDefinition.from_annotation(cls.model_type))
+        return schema_creator.for_field_definition(field_definition)
 
 
 async def _services(state: State) -> Services:
