@@ -10,6 +10,8 @@ A handler names what it needs and gets it:
 - `services: ServicesDep`: the running switch's `Services` (app-wide);
 - `signed: SignedDep` / `sender: SenderDep`: the verified signed request and
   its subscriber id (the signature middleware verified it before the route);
+- `guards=[requires(Role.X)]`: the sender holds a role, checked before the
+  body is read;
 - `StrictBody[Shape]` as the route's `dto`: the body is decoded once and
   strictly (msgspec, no coercion): `"100"` and `100.0` are refused where an
   integer is wanted, everywhere, and the OpenAPI document still shows the
@@ -22,11 +24,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.dto import MsgspecDTO
 from litestar.exceptions import SerializationException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Reference, Schema
+from litestar.types import Guard
 from litestar.typing import FieldDefinition
 
 if TYPE_CHECKING:
@@ -34,6 +39,8 @@ if TYPE_CHECKING:
 
 from hutong.api.auth import SignedRequest, signed_request
 from hutong.protocol.errors import ValidationError
+from hutong.registry.models import Role
+from hutong.registry.service import require_role
 from hutong.runtime.services import Services
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "SignedDep",
     "StrictBody",
     "decode_strictly",
+    "requires",
     "services_of",
 ]
 
@@ -92,6 +100,20 @@ class StrictBody(MsgspecDTO[S], Generic[S]):
         cls, field_definition: FieldDefinition, handler_id: str, schema_creator: SchemaCreator
     ) -> Reference | Schema:
         return schema_creator.for_field_definition(field_definition)
+
+
+def requires(*roles: Role) -> Guard:
+    """A guard: the verified sender holds one of `roles` (403 `wrong_role`).
+
+    A guard runs before the body is decoded, so a sender in the wrong role is
+    told so whatever it sent.
+    """
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        sender = signed_request(connection.scope).subscriber_id
+        await require_role(services_of(connection.app.state).db, sender, *roles)
+
+    return guard
 
 
 async def _services(state: State) -> Services:
