@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import URL
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, Scope, Send
@@ -80,6 +81,10 @@ class SignedRequest:
     digest: str
     document: Any
     message_id: str | None
+    #: The method and the path (as `Request.url.path` reads them): with the
+    #: sender and the message id, what makes the exactly-once key.
+    method: str
+    path: str
 
 
 def signed_request(scope: Scope) -> SignedRequest:
@@ -331,5 +336,7 @@ async def authenticate(
         digest=body_digest(body),
         document=document,
         message_id=message_id_of(document),
+        method=method,
+        path=URL.from_scope(scope).path,
     )
     return signed, body

@@ -10,6 +10,8 @@ A handler names what it needs and gets it:
 - `services: ServicesDep`: the running switch's `Services` (app-wide);
 - `signed: SignedDep` / `sender: SenderDep`: the verified signed request and
   its subscriber id (the signature middleware verified it before the route);
+- `guards=[requires(Role.X)]`: the sender holds a role, checked before the
+  body is read;
 - `StrictBody[Shape]` as the route's `dto`: the body is decoded once and
   strictly (msgspec, no coercion): `"100"` and `100.0` are refused where an
   integer is wanted, everywhere, and the OpenAPI document still shows the
@@ -18,16 +20,27 @@ A handler names what it needs and gets it:
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.dto import MsgspecDTO
+from litestar.exceptions import SerializationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import Reference, Schema
+from litestar.types import Guard
+from litestar.typing import FieldDefinition
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
 
 from hutong.api.auth import SignedRequest, signed_request
 from hutong.protocol.errors import ValidationError
+from hutong.registry.models import Role
+from hutong.registry.service import require_role
 from hutong.runtime.services import Services
 
 __all__ = [
@@ -37,6 +50,7 @@ __all__ = [
     "SignedDep",
     "StrictBody",
     "decode_strictly",
+    "requires",
     "services_of",
 ]
 
@@ -66,10 +80,40 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 
 class StrictBody(MsgspecDTO[S], Generic[S]):
-    """A route's `dto` that decodes the body once, strictly (see `decode_strictly`)."""
+    """A route's `dto` that decodes the body once, strictly (see `decode_strictly`).
+
+    Only the schema check is stricter than a plain `JSONBody`: an absent body
+    is still the parameter's default (or refused if it has none) and bytes
+    that are not JSON are still a 400 `bad_request`. The OpenAPI document
+    shows the parameter's own type, every level of it (a DTO's schema would
+    stop at its nesting depth and show a signed body's `message` empty).
+    """
 
     def decode_bytes(self, value: bytes) -> Any:
-        return decode_strictly(value, self.model_type)
+        try:
+            return decode_strictly(value, self.model_type)
+        except msgspec.DecodeError as exc:  # not JSON at all (a mismatch raised above)
+            raise SerializationException(str(exc)) from exc
+
+    @classmethod
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: SchemaCreator
+    ) -> Reference | Schema:
+        return schema_creator.for_field_definition(field_definition)
+
+
+def requires(*roles: Role) -> Guard:
+    """A guard: the verified sender holds one of `roles` (403 `wrong_role`).
+
+    A guard runs before the body is decoded, so a sender in the wrong role is
+    told so whatever it sent.
+    """
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        sender = signed_request(connection.scope).subscriber_id
+        await require_role(services_of(connection.app.state).db, sender, *roles)
+
+    return guard
 
 
 async def _services(state: State) -> Services:

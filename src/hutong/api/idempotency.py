@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
-from litestar import Request, Response
+from litestar import Response
 
 from hutong.api.auth import SignedRequest
 from hutong.api.errors import status_of
@@ -43,7 +43,7 @@ def refusal_reply(error: HutongError) -> Reply:
     return status_of(error), error.body()
 
 
-def message_key(request: Request[Any, Any, Any], signed: SignedRequest) -> MessageKey:
+def message_key(signed: SignedRequest) -> MessageKey:
     """The exactly-once key of a verified request (refused without a message id)."""
     if signed.message_id is None:
         raise ValidationError(
@@ -54,8 +54,8 @@ def message_key(request: Request[Any, Any, Any], signed: SignedRequest) -> Messa
         sender=signed.subscriber_id,
         message_id=signed.message_id,
         digest=signed.digest,
-        method=request.method,
-        path=request.url.path,
+        method=signed.method,
+        path=signed.path,
     )
 
 
@@ -72,53 +72,47 @@ def _response(answer: Answer) -> Response[bytes]:
 @overload
 async def run_once(
     services: Services,
-    request: Request[Any, Any, Any],
     signed: SignedRequest,
     write: Write[Reply | Refused],
 ) -> Response[bytes]: ...
 @overload
 async def run_once(
     services: Services,
-    request: Request[Any, Any, Any],
     signed: SignedRequest,
     write: Write[T],
     present: Present[T],
 ) -> Response[bytes]: ...
 async def run_once(
     services: Services,
-    request: Request[Any, Any, Any],
     signed: SignedRequest,
     write: Write[Any],
     present: Present[Any] = _as_is,
 ) -> Response[bytes]:
     """Run a database write at most once for this sender and message id."""
-    key = message_key(request, signed)
+    key = message_key(signed)
     return _response(await exactly_once.run_once(services, key, write, present, refusal_reply))
 
 
 @overload
 async def run_decided(
     services: Services,
-    request: Request[Any, Any, Any],
     signed: SignedRequest,
     prepare: Callable[[], Awaitable[Write[Reply | Refused]]],
 ) -> Response[bytes]: ...
 @overload
 async def run_decided(
     services: Services,
-    request: Request[Any, Any, Any],
     signed: SignedRequest,
     prepare: Callable[[], Awaitable[Write[T]]],
     present: Present[T],
 ) -> Response[bytes]: ...
 async def run_decided(
     services: Services,
-    request: Request[Any, Any, Any],
     signed: SignedRequest,
     prepare: Callable[[], Awaitable[Write[Any]]],
     present: Present[Any] = _as_is,
 ) -> Response[bytes]:
     """Exactly once for a step that asks a participant first (the message id claimed first)."""
-    key = message_key(request, signed)
+    key = message_key(signed)
     answer = await exactly_once.run_decided(services, key, prepare, present, refusal_reply)
     return _response(answer)

@@ -13,14 +13,14 @@ from typing import Any
 
 import msgspec
 from litestar import Response, Router, get, put
-from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import delete, insert, select
 
-from hutong.api.declare import services_of
+from hutong.api.declare import ServicesDep, StrictBody
 from hutong.api.routes.operator import operator_guard
 from hutong.protocol.errors import ValidationError
 from hutong.registry.service import require_participant
+from hutong.runtime.services import Services
 from hutong.store.tables import app_links
 
 _IOS_APP_ID = re.compile(r"^[A-Z0-9]{10}\.[A-Za-z0-9.-]+$")
@@ -60,11 +60,15 @@ def _check(data: AppLinksIn) -> None:
             )
 
 
-@put("/apps/{subscriber_id:str}", summary="Register a participant's apps for app links")
+@put(
+    "/apps/{subscriber_id:str}",
+    dto=StrictBody[AppLinksIn],
+    return_dto=None,
+    summary="Register a participant's apps for app links",
+)
 async def register_apps(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[AppLinksIn]
+    services: ServicesDep, subscriber_id: FromPath[str], data: JSONBody[AppLinksIn]
 ) -> dict[str, Any]:
-    services = services_of(state)
     _check(data)
     async with services.db.transaction() as conn:
         await require_participant(conn, subscriber_id)
@@ -86,8 +90,7 @@ operator_router = Router(
 )
 
 
-async def _registered(state: State) -> list[Any]:
-    services = services_of(state)
+async def _registered(services: Services) -> list[Any]:
     async with services.db.read() as conn:
         return list(
             (await conn.execute(select(app_links).order_by(app_links.c.subscriber_id))).all()
@@ -95,16 +98,16 @@ async def _registered(state: State) -> list[Any]:
 
 
 @get("/.well-known/apple-app-site-association", tags=["links"], summary="iOS universal links")
-async def apple_app_site_association(state: State) -> Response[dict[str, Any]]:
-    app_ids = [a for row in await _registered(state) for a in json.loads(row.ios_app_ids)]
+async def apple_app_site_association(services: ServicesDep) -> Response[dict[str, Any]]:
+    app_ids = [a for row in await _registered(services) for a in json.loads(row.ios_app_ids)]
     body = {"applinks": {"details": [{"appIDs": app_ids, "components": [{"/": "/l/*"}]}]}}
     return Response(content=body, media_type="application/json")
 
 
 @get("/.well-known/assetlinks.json", tags=["links"], summary="Android app links")
-async def assetlinks(state: State) -> list[dict[str, Any]]:
+async def assetlinks(services: ServicesDep) -> list[dict[str, Any]]:
     statements = []
-    for row in await _registered(state):
+    for row in await _registered(services):
         for app in json.loads(row.android_packages):
             statements.append(
                 {

@@ -8,13 +8,11 @@ by their own ids, so a retried call never moves money twice.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-from litestar import Request, Router, get, post
+from litestar import Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware, is_switch
-from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, decode_strictly
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.routes.ledger_schemas import (
     TRANSFER_FLAGS,
     AccountOut,
@@ -42,13 +40,6 @@ from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
 
 MAX_PAGE = 1000
-
-T = TypeVar("T")
-
-
-async def strict_body(request: Request[Any, Any, Any], shape: type[T]) -> T:
-    """The request body decoded strictly (see `hutong.api.declare.decode_strictly`)."""
-    return decode_strictly(await request.body(), shape)
 
 
 def to_request(item: TransferIn) -> TransferRequest:

@@ -10,12 +10,11 @@ from typing import Any
 import msgspec
 import segno
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
@@ -88,12 +87,19 @@ def _base_url(request: Request[Any, Any, Any]) -> str:
 # -- placements and policies (signed) ---------------------------------------------
 
 
-@post("/placements", status_code=200, summary="Place an offer on a host surface")
+@post(
+    "/placements",
+    dto=StrictBody[PlacementRequest],
+    return_dto=None,
+    status_code=200,
+    summary="Place an offer on a host surface",
+)
 async def place(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[PlacementRequest]
+    services: ServicesDep,
+    signed: SignedDep,
+    request: Request[Any, Any, Any],
+    data: JSONBody[PlacementRequest],
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
     wanted = data.message
     try:
         surface = Surface(wanted.surface)
@@ -134,14 +140,13 @@ async def place(
         assert view is not None
         return 200, ack(placement=placement_out(services, view, base))
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @get("/placements/{placement_id:str}", summary="One placement with its link and share code")
 async def show_placement(
-    state: State, request: Request[Any, Any, Any], placement_id: FromPath[str]
+    services: ServicesDep, request: Request[Any, Any, Any], placement_id: FromPath[str]
 ) -> dict[str, Any]:
-    services = services_of(state)
     async with services.db.read() as conn:
         view = await placement_by_id(conn, placement_id)
     if view is None:
@@ -160,12 +165,16 @@ def _invalid_rule(exc: Exception) -> ValidationError:
     return ValidationError(f"the link rule is not valid: {detail}", code="invalid_link_rule")
 
 
-@post("/link-policies", status_code=200, summary="Declare a link rule (adds a version)")
+@post(
+    "/link-policies",
+    dto=StrictBody[RuleRequest],
+    return_dto=None,
+    status_code=200,
+    summary="Declare a link rule (adds a version)",
+)
 async def declare(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[RuleRequest]
+    services: ServicesDep, signed: SignedDep, data: JSONBody[RuleRequest]
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
     host = alias(signed.subscriber_id)
     try:
         rule = LinkRule.from_dict(data.message | {"host": host, "version": 0})
@@ -182,7 +191,7 @@ async def declare(
             raise _invalid_rule(exc) from None
         return 200, ack(rule=stored.to_dict())
 
-    response = await run_once(services, request, signed, operation)
+    response = await run_once(services, signed, operation)
     services.resolver().forget_policies(host)
     return response
 
@@ -201,9 +210,8 @@ participant_router = Router(
 
 @get("/policies/{host:str}", tags=["links"], summary="A host's link policies on a date")
 async def show_policies(
-    state: State, host: FromPath[str], at: FromQuery[date | None] = None
+    services: ServicesDep, host: FromPath[str], at: FromQuery[date | None] = None
 ) -> dict[str, Any]:
-    services = services_of(state)
     async with services.db.read() as conn:
         history = await policy_history(conn, host)
     day = at or services.clock().date()
@@ -247,7 +255,7 @@ async def _answer(
 
 @get("/l/{code:str}", tags=["links"], summary="Open a universal link in the host's context")
 async def resolve_link(
-    state: State,
+    services: ServicesDep,
     request: Request[Any, Any, Any],
     code: FromPath[str],
     host: FromQuery[str | None] = None,
@@ -255,7 +263,6 @@ async def resolve_link(
     at: FromQuery[date | None] = None,
 ) -> Response[Any]:
     started = time.perf_counter()
-    services = services_of(state)
     view = await services.resolver().placement(code)
     if view is None:
         services.resolver().record_refusal(host or "", "unknown_link", code, started)
@@ -274,16 +281,16 @@ def _qr(url: str) -> segno.QRCode:
 
 @get("/l/{code:str}/qr.svg", tags=["links"], summary="QR code of a link (SVG)")
 async def qr_svg(
-    state: State, request: Request[Any, Any, Any], code: FromPath[str]
+    services: ServicesDep, request: Request[Any, Any, Any], code: FromPath[str]
 ) -> Response[bytes]:
-    return await _qr_response(services_of(state), request, code, "svg")
+    return await _qr_response(services, request, code, "svg")
 
 
 @get("/l/{code:str}/qr.png", tags=["links"], summary="QR code of a link (PNG)")
 async def qr_png(
-    state: State, request: Request[Any, Any, Any], code: FromPath[str]
+    services: ServicesDep, request: Request[Any, Any, Any], code: FromPath[str]
 ) -> Response[bytes]:
-    return await _qr_response(services_of(state), request, code, "png")
+    return await _qr_response(services, request, code, "png")
 
 
 async def _qr_response(
@@ -305,15 +312,16 @@ async def _qr_response(
 
 @post(
     "/share/parse",
+    dto=StrictBody[ShareParseIn],
+    return_dto=None,
     tags=["links"],
     status_code=200,
     summary="Find a share code in pasted text and resolve it",
 )
 async def share_parse(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[ShareParseIn]
+    services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[ShareParseIn]
 ) -> Response[Any]:
     started = time.perf_counter()
-    services = services_of(state)
     if len(data.text) > MAX_PASTED_TEXT:
         raise ValidationError(
             f"pasted text is limited to {MAX_PASTED_TEXT} characters", code="text_too_long"

@@ -7,15 +7,13 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
+from litestar import Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.idempotency import Operation, run_decided
-from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
@@ -134,13 +132,17 @@ async def _route(services: Services, given: RouteIn | BookIn) -> service.Route:
     return service.Route(origin, destination, given.weight_g, given.pickup_point_id, given.host)
 
 
-@post("/carrier/services", status_code=200, summary="Declare your services (carriers)")
+@post(
+    "/carrier/services",
+    dto=StrictBody[Envelope],
+    return_dto=None,
+    status_code=200,
+    summary="Declare your services (carriers)",
+)
 async def declare_services(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[Envelope]
+    services: ServicesDep, sender: SenderDep, data: JSONBody[Envelope]
 ) -> dict[str, Any]:
-    services = services_of(state)
-    carrier = signed_request(request.scope).subscriber_id
-    await require_role(services.db, carrier, Role.CARRIER)
+    await require_role(services.db, sender, Role.CARRIER)
     raw = data.message.get("services")
     try:
         declared = [ServiceDeclaration.from_dict(item) for item in raw or []]
@@ -149,18 +151,24 @@ async def declare_services(
             f"a service declaration is not valid: {exc}", code="invalid_service"
         ) from None
     if not declared:
-        declared = list(service.plugin_for(carrier).services)
+        declared = list(service.plugin_for(sender).services)
     async with services.db.transaction() as conn:
-        await store.declare_services(conn, carrier, declared, services.clock())
+        await store.declare_services(conn, sender, declared, services.clock())
     return ack(services=[d.to_dict() for d in declared])
 
 
-@post("/pickup-points", status_code=200, summary="Publish your network's pickup points")
-async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
-    services = services_of(state)
-    network = signed_request(request.scope).subscriber_id
-    await require_role(services.db, network, Role.CARRIER, Role.PLATFORM)
-    body = (await strict_body(request, SignedPoints)).message
+@post(
+    "/pickup-points",
+    dto=StrictBody[SignedPoints],
+    return_dto=None,
+    status_code=200,
+    summary="Publish your network's pickup points",
+    guards=[requires(Role.CARRIER, Role.PLATFORM)],
+)
+async def publish_points(
+    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedPoints]
+) -> dict[str, Any]:
+    body = data.message
     points = []
     for p in body.points:
         if p.capacity < 0 or not -90 <= p.lat <= 90 or not -180 <= p.lng <= 180:
@@ -171,7 +179,7 @@ async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[
             Place(p.province, p.city)  # quotes and bookings to the point need its area
             point = PickupPoint(
                 id=p.id,
-                network=network,
+                network=sender,
                 name=p.name,
                 address=p.address,
                 province=p.province,
@@ -188,18 +196,11 @@ async def publish_points(state: State, request: Request[Any, Any, Any]) -> dict[
             ) from None
         points.append(point)
     async with services.db.transaction() as conn:
-        await store.publish_points(conn, network, points, services.clock())
+        await store.publish_points(conn, sender, points, services.clock())
     return ack(published=len(points))
 
 
-async def _declare(request: Request[Any, Any, Any], state: State, kind: str) -> dict[str, Any]:
-    services = services_of(state)
-    owner = signed_request(request.scope).subscriber_id
-    if kind == "host":
-        await require_role(services.db, owner, Role.PLATFORM)
-    else:
-        await require_role(services.db, owner, Role.CARRIER, Role.PLATFORM)
-    given = (await strict_body(request, SignedRule)).message
+async def _declare(services: Services, owner: str, given: RuleIn, kind: str) -> dict[str, Any]:
     try:
         rule = PickupRule(
             network=owner,
@@ -217,25 +218,42 @@ async def _declare(request: Request[Any, Any, Any], state: State, kind: str) -> 
     return ack(rule=stored.to_dict())
 
 
-@post("/pickup-policies", status_code=200, summary="Which carriers may deliver to your points")
-async def declare_pickup_policy(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
-    return await _declare(request, state, "pickup")
+@post(
+    "/pickup-policies",
+    dto=StrictBody[SignedRule],
+    return_dto=None,
+    status_code=200,
+    summary="Which carriers may deliver to your points",
+    guards=[requires(Role.CARRIER, Role.PLATFORM)],
+)
+async def declare_pickup_policy(
+    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRule]
+) -> dict[str, Any]:
+    return await _declare(services, sender, data.message, "pickup")
 
 
-@post("/carrier-policies", status_code=200, summary="Which carriers your orders may use (hosts)")
-async def declare_carrier_policy(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
-    return await _declare(request, state, "host")
+@post(
+    "/carrier-policies",
+    dto=StrictBody[SignedRule],
+    return_dto=None,
+    status_code=200,
+    summary="Which carriers your orders may use (hosts)",
+    guards=[requires(Role.PLATFORM)],
+)
+async def declare_carrier_policy(
+    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRule]
+) -> dict[str, Any]:
+    return await _declare(services, sender, data.message, "host")
 
 
 @get("/pickup-points", summary="Pickup points of every network near a location")
 async def search_points(
-    state: State,
+    services: ServicesDep,
     lat: FromQuery[float],
     lng: FromQuery[float],
     radius_m: FromQuery[int] = 2000,
     limit: FromQuery[int] = 20,
 ) -> dict[str, Any]:
-    services = services_of(state)
     if not 0 < radius_m <= MAX_RADIUS_M:
         raise ValidationError(f"radius_m must be 1 to {MAX_RADIUS_M}", code="invalid_radius")
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
@@ -247,10 +265,15 @@ async def search_points(
     return {"points": [point_out(p) | {"distance_m": d} for d, p in near]}
 
 
-@post("/shipments/quote", status_code=200, summary="Quotes of every carrier serving a route")
-async def quote(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
-    services = services_of(state)
-    given = (await strict_body(request, SignedRoute)).message
+@post(
+    "/shipments/quote",
+    dto=StrictBody[SignedRoute],
+    return_dto=None,
+    status_code=200,
+    summary="Quotes of every carrier serving a route",
+)
+async def quote(services: ServicesDep, data: JSONBody[SignedRoute]) -> dict[str, Any]:
+    given = data.message
     board = await service.quote_all(services, await _route(services, given))
     return {
         "quotes": [
@@ -267,15 +290,20 @@ async def quote(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]
     }
 
 
-@post("/shipments", status_code=201, summary="Book a shipment with the carrier you choose")
-async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await require_role(services.db, signed.subscriber_id, Role.MERCHANT)
-    envelope = await strict_body(request, SignedBook)
-    given = envelope.message
+@post(
+    "/shipments",
+    dto=StrictBody[SignedBook],
+    return_dto=None,
+    status_code=201,
+    summary="Book a shipment with the carrier you choose",
+    guards=[requires(Role.MERCHANT)],
+)
+async def book(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedBook]
+) -> dict[str, Any]:
+    given = data.message
     route = await _route(services, given)
-    key = f"{signed.subscriber_id}|{envelope.context.message_id}".encode()
+    key = f"{signed.subscriber_id}|{data.context.message_id}".encode()
     shipment_id = "shp_" + hashlib.blake2b(key, digest_size=12).hexdigest()
     destination = dict(given.address) | {"area_code": given.destination or ""}
     shipment = await service.book(
@@ -291,14 +319,23 @@ async def book(state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
     return shipment.as_dict()
 
 
-@post("/shipments/{shipment_id:str}/cancel", status_code=200, summary="Cancel before pick-up")
+@post(
+    "/shipments/{shipment_id:str}/cancel",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
+    status_code=200,
+    summary="Cancel before pick-up",
+)
 async def cancel(
-    state: State, request: Request[Any, Any, Any], shipment_id: FromPath[str]
+    services: ServicesDep,
+    signed: SignedDep,
+    shipment_id: FromPath[str],
+    data: JSONBody[SignedEmpty],
 ) -> Response[bytes]:
-    """Exactly once per message id: a retry gets the first answer, the carrier is asked once."""
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+    """Exactly once per message id: a retry gets the first answer, the carrier is asked once.
+
+    The body is checked (and documented) as `data`: its message is empty.
+    """
 
     async def prepare() -> Operation:
         shipment = await service.ask_to_cancel(
@@ -310,33 +347,35 @@ async def cancel(
 
         return write
 
-    return await run_decided(services, request, signed, prepare)
+    return await run_decided(services, signed, prepare)
 
 
 @get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")
 async def show(
-    state: State, request: Request[Any, Any, Any], shipment_id: FromPath[str]
+    services: ServicesDep, sender: SenderDep, shipment_id: FromPath[str]
 ) -> dict[str, Any]:
-    services = services_of(state)
-    caller = signed_request(request.scope).subscriber_id
     async with services.db.read() as conn:
         shipment = await store.get_shipment(conn, shipment_id)
-        participant = await require_participant(conn, caller)
+        participant = await require_participant(conn, sender)
         events = await store.events_of(conn, shipment_id)
-    if caller not in (shipment.merchant, shipment.host, shipment.carrier) and not (
+    if sender not in (shipment.merchant, shipment.host, shipment.carrier) and not (
         participant.has_role(Role.AUDITOR)
     ):
         raise ForbiddenError("this shipment is not yours", code="not_your_shipment")
     return shipment.as_dict() | {"events": events}
 
 
-@post("/tracking", status_code=200, summary="Push a tracking event in your own vocabulary")
+@post(
+    "/tracking",
+    dto=StrictBody[Envelope],
+    return_dto=None,
+    status_code=200,
+    summary="Push a tracking event in your own vocabulary",
+)
 async def track(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[Envelope]
+    services: ServicesDep, sender: SenderDep, data: JSONBody[Envelope]
 ) -> dict[str, Any]:
-    services = services_of(state)
-    carrier = signed_request(request.scope).subscriber_id
-    return (await order_shipping.track(services, carrier, data.message)).to_dict()
+    return (await order_shipping.track(services, sender, data.message)).to_dict()
 
 
 router = Router(

@@ -7,11 +7,10 @@ from typing import Any
 
 from litestar import Router, get, post
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.declare import services_of
+from hutong.api.declare import ServicesDep, StrictBody, services_of
 from hutong.api.schemas import (
     EventOut,
     ParticipantIn,
@@ -23,6 +22,7 @@ from hutong.events.outbox import EventStatus, list_events
 from hutong.protocol.errors import ForbiddenError, OperatorAuthenticationError, ValidationError
 from hutong.registry import service
 from hutong.registry.models import Role, Status
+from hutong.runtime.services import Services
 
 
 async def operator_guard(
@@ -41,9 +41,13 @@ async def operator_guard(
         raise OperatorAuthenticationError("a valid operator bearer token is required")
 
 
-@post("/participants", summary="Register a participant with its first signing key")
-async def add_participant(state: State, data: JSONBody[ParticipantIn]) -> ParticipantOut:
-    services = services_of(state)
+@post(
+    "/participants",
+    dto=StrictBody[ParticipantIn],
+    return_dto=None,
+    summary="Register a participant with its first signing key",
+)
+async def add_participant(services: ServicesDep, data: JSONBody[ParticipantIn]) -> ParticipantOut:
     async with services.db.transaction() as conn:
         participant = await service.add_participant(
             conn,
@@ -59,9 +63,8 @@ async def add_participant(state: State, data: JSONBody[ParticipantIn]) -> Partic
 
 @get("/participants", summary="List participants, optionally by role and status")
 async def list_participants(
-    state: State, role: FromQuery[str | None] = None, status: FromQuery[str | None] = None
+    services: ServicesDep, role: FromQuery[str | None] = None, status: FromQuery[str | None] = None
 ) -> list[ParticipantOut]:
-    services = services_of(state)
     try:
         wanted_role = Role(role) if role else None
         wanted_status = Status(status) if status else None
@@ -73,16 +76,14 @@ async def list_participants(
 
 
 @get("/participants/{subscriber_id:str}", summary="One participant with its keys")
-async def show_participant(state: State, subscriber_id: FromPath[str]) -> ParticipantOut:
-    services = services_of(state)
+async def show_participant(services: ServicesDep, subscriber_id: FromPath[str]) -> ParticipantOut:
     async with services.db.read() as conn:
         return participant_out(await service.require_participant(conn, subscriber_id))
 
 
 async def _set_status(
-    state: State, subscriber_id: str, status: Status, reason: str
+    services: Services, subscriber_id: str, status: Status, reason: str
 ) -> ParticipantOut:
-    services = services_of(state)
     async with services.db.transaction() as conn:
         participant = await service.set_status(
             conn, subscriber_id, status, services.clock(), reason
@@ -95,36 +96,59 @@ def _reason(change: StatusChange | None) -> str:
     return change.reason if change is not None else ""
 
 
-@post("/participants/{subscriber_id:str}/suspend", status_code=200, summary="Suspend")
+@post(
+    "/participants/{subscriber_id:str}/suspend",
+    dto=StrictBody[StatusChange],
+    return_dto=None,
+    status_code=200,
+    summary="Suspend",
+)
 async def suspend(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange | None] = None
+    services: ServicesDep,
+    subscriber_id: FromPath[str],
+    data: JSONBody[StatusChange | None] = None,
 ) -> ParticipantOut:
-    return await _set_status(state, subscriber_id, Status.SUSPENDED, _reason(data))
+    return await _set_status(services, subscriber_id, Status.SUSPENDED, _reason(data))
 
 
-@post("/participants/{subscriber_id:str}/reactivate", status_code=200, summary="Lift a suspension")
+@post(
+    "/participants/{subscriber_id:str}/reactivate",
+    dto=StrictBody[StatusChange],
+    return_dto=None,
+    status_code=200,
+    summary="Lift a suspension",
+)
 async def reactivate(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange | None] = None
+    services: ServicesDep,
+    subscriber_id: FromPath[str],
+    data: JSONBody[StatusChange | None] = None,
 ) -> ParticipantOut:
-    return await _set_status(state, subscriber_id, Status.ACTIVE, _reason(data))
+    return await _set_status(services, subscriber_id, Status.ACTIVE, _reason(data))
 
 
-@post("/participants/{subscriber_id:str}/revoke", status_code=200, summary="Revoke (final)")
+@post(
+    "/participants/{subscriber_id:str}/revoke",
+    dto=StrictBody[StatusChange],
+    return_dto=None,
+    status_code=200,
+    summary="Revoke (final)",
+)
 async def revoke(
-    state: State, subscriber_id: FromPath[str], data: JSONBody[StatusChange | None] = None
+    services: ServicesDep,
+    subscriber_id: FromPath[str],
+    data: JSONBody[StatusChange | None] = None,
 ) -> ParticipantOut:
-    return await _set_status(state, subscriber_id, Status.REVOKED, _reason(data))
+    return await _set_status(services, subscriber_id, Status.REVOKED, _reason(data))
 
 
 @get("/events", summary="Events in the outbox: pending, delivered or dead")
 async def events(
-    state: State,
+    services: ServicesDep,
     participant: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     limit: FromQuery[int] = 100,
     after: FromQuery[int] = 0,
 ) -> list[EventOut]:
-    services = services_of(state)
     try:
         wanted = EventStatus(status) if status else None
     except ValueError as exc:

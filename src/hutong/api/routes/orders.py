@@ -10,14 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar import Response, Router, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.orders_presenters import order_moved_out, order_taken_out
 from hutong.api.routes.orders_schemas import (
     SignedCancel,
@@ -37,17 +35,21 @@ from hutong.commerce.orders import shipping as order_shipping
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
-from hutong.registry.service import require_role
 
-Req = Request[Any, Any, Any]
 MAX_LIST = 200
 
 
-@post("/orders", status_code=201, summary="Order for your buyer (prices checked, stock reserved)")
-async def create_order(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedOrder)).message
+@post(
+    "/orders",
+    dto=StrictBody[SignedOrder],
+    return_dto=None,
+    status_code=201,
+    summary="Order for your buyer (prices checked, stock reserved)",
+)
+async def create_order(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedOrder]
+) -> Response[bytes]:
+    body = data.message
     spec = order_intake.NewOrder(
         buyer=body.buyer,
         merchant=body.merchant,
@@ -63,7 +65,6 @@ async def create_order(state: State, request: Req) -> Response[bytes]:
     )
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_intake.create(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
@@ -74,33 +75,39 @@ async def create_order(state: State, request: Req) -> Response[bytes]:
 
 @get("/orders", summary="Your orders, newest first (auditors: all)")
 async def list_orders(
-    state: State, request: Req, status: FromQuery[str | None] = None, limit: FromQuery[int] = 50
+    services: ServicesDep,
+    sender: SenderDep,
+    status: FromQuery[str | None] = None,
+    limit: FromQuery[int] = 50,
 ) -> dict[str, Any]:
-    services = services_of(state)
-    reader = signed_request(request.scope).subscriber_id
     if status is not None and status not in {s.value for s in OrderState}:
         raise ValidationError(f"no order state {status!r}", code="invalid_state")
     rows = await order_service.list_for(
-        services, reader, state=status, limit=min(max(limit, 1), MAX_LIST)
+        services, sender, state=status, limit=min(max(limit, 1), MAX_LIST)
     )
     return {"orders": [row.to_dict() for row in rows]}
 
 
 @get("/orders/{order_id:str}", summary="An order (the parties it involves, auditors)")
-async def show_order(state: State, request: Req, order_id: FromPath[str]) -> dict[str, Any]:
-    services = services_of(state)
-    reader = signed_request(request.scope).subscriber_id
-    return {"order": (await order_service.readable(services, reader, order_id)).to_dict()}
+async def show_order(
+    services: ServicesDep, sender: SenderDep, order_id: FromPath[str]
+) -> dict[str, Any]:
+    return {"order": (await order_service.readable(services, sender, order_id)).to_dict()}
 
 
-@post("/orders/{order_id:str}/pay", status_code=200, summary="Pay (the host, for its buyer)")
-async def pay_order(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+@post(
+    "/orders/{order_id:str}/pay",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
+    status_code=200,
+    summary="Pay (the host, for its buyer)",
+)
+async def pay_order(
+    services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
+) -> Response[bytes]:
+    # The body is checked (and documented) as `data`: its message is empty.
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_service.pay(
             services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
@@ -109,14 +116,19 @@ async def pay_order(state: State, request: Req, order_id: FromPath[str]) -> Resp
     )
 
 
-@post("/orders/{order_id:str}/cancel", status_code=200, summary="Cancel before shipping")
-async def cancel_order(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedCancel)).message
+@post(
+    "/orders/{order_id:str}/cancel",
+    dto=StrictBody[SignedCancel],
+    return_dto=None,
+    status_code=200,
+    summary="Cancel before shipping",
+)
+async def cancel_order(
+    services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedCancel]
+) -> Response[bytes]:
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_service.cancel(
             services, call_transport(), signed.subscriber_id, order_id, body.reason
@@ -125,14 +137,19 @@ async def cancel_order(state: State, request: Req, order_id: FromPath[str]) -> R
     )
 
 
-@post("/orders/{order_id:str}/ship", status_code=200, summary="Book the order's carrier (merchant)")
-async def ship_order(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedShip)).message
+@post(
+    "/orders/{order_id:str}/ship",
+    dto=StrictBody[SignedShip],
+    return_dto=None,
+    status_code=200,
+    summary="Book the order's carrier (merchant)",
+)
+async def ship_order(
+    services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedShip]
+) -> Response[bytes]:
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_shipping.ship(
             services,
@@ -147,14 +164,19 @@ async def ship_order(state: State, request: Req, order_id: FromPath[str]) -> Res
     )
 
 
-@post("/orders/{order_id:str}/confirm", status_code=200, summary="Confirm receipt: complete")
-async def confirm_order(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+@post(
+    "/orders/{order_id:str}/confirm",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
+    status_code=200,
+    summary="Confirm receipt: complete",
+)
+async def confirm_order(
+    services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
+) -> Response[bytes]:
+    # The body is checked (and documented) as `data`: its message is empty.
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_service.confirm(services, signed.subscriber_id, order_id),
         order_moved_out,
@@ -163,16 +185,20 @@ async def confirm_order(state: State, request: Req, order_id: FromPath[str]) -> 
 
 @post(
     "/orders/{order_id:str}/refund-request",
+    dto=StrictBody[SignedRefund],
+    return_dto=None,
     status_code=200,
     summary="Ask for a refund (the host, for its buyer)",
 )
-async def request_refund(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedRefund)).message
+async def request_refund(
+    services: ServicesDep,
+    signed: SignedDep,
+    order_id: FromPath[str],
+    data: JSONBody[SignedRefund],
+) -> Response[bytes]:
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_refunds.request(
             services, signed.subscriber_id, order_id, body.amounts, body.quantities
@@ -183,30 +209,36 @@ async def request_refund(state: State, request: Req, order_id: FromPath[str]) ->
 
 @post(
     "/orders/{order_id:str}/refund-request/close",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
     status_code=200,
     summary="Refuse the request (merchant) or withdraw it (host)",
 )
-async def close_refund(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+async def close_refund(
+    services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
+) -> Response[bytes]:
+    # The body is checked (and documented) as `data`: its message is empty.
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_refunds.close(services, signed.subscriber_id, order_id),
         order_moved_out,
     )
 
 
-@post("/orders/{order_id:str}/refunds", status_code=200, summary="Refund (the merchant)")
-async def refund_order(state: State, request: Req, order_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedRefund)).message
+@post(
+    "/orders/{order_id:str}/refunds",
+    dto=StrictBody[SignedRefund],
+    return_dto=None,
+    status_code=200,
+    summary="Refund (the merchant)",
+)
+async def refund_order(
+    services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedRefund]
+) -> Response[bytes]:
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: order_refunds.refund(
             services,
@@ -224,12 +256,18 @@ async def refund_order(state: State, request: Req, order_id: FromPath[str]) -> R
 # -- commission schedules -----------------------------------------------------------------------
 
 
-@post("/commission-schedules", status_code=201, summary="Declare your commission schedule (hosts)")
-async def declare_schedule(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await require_role(services.db, signed.subscriber_id, Role.PLATFORM)
-    given = (await strict_body(request, SignedSchedule)).message
+@post(
+    "/commission-schedules",
+    dto=StrictBody[SignedSchedule],
+    return_dto=None,
+    status_code=201,
+    summary="Declare your commission schedule (hosts)",
+    guards=[requires(Role.PLATFORM)],
+)
+async def declare_schedule(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedSchedule]
+) -> Response[bytes]:
+    given = data.message
     schedule = CommissionSchedule(
         host=signed.subscriber_id,
         valid_from=given.valid_from,
@@ -245,12 +283,11 @@ async def declare_schedule(state: State, request: Req) -> Response[bytes]:
         stored = await commission_store.declare_schedule(conn, schedule, services.clock())
         return 201, {"schedule": stored.to_dict()}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 @get("/commission-schedules/{host:str}", summary="A host's commission schedule, every version")
-async def show_schedules(state: State, host: FromPath[str]) -> dict[str, Any]:
-    services = services_of(state)
+async def show_schedules(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
     async with services.db.read() as conn:
         history = await commission_store.commission_history(conn, host)
     return {"host": host, "versions": [s.to_dict() for s in history.versions]}

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Response, Router, get, post
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
-from hutong.api.declare import services_of
+from hutong.api.declare import ServicesDep, SignedDep, StrictBody, services_of
 from hutong.api.idempotency import run_once
 from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
 from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry import service
-from hutong.runtime.services import Services
 
 
 async def require_message_id(
@@ -51,19 +49,21 @@ async def participants_only(
 
 
 @get("/self", summary="The calling participant's own record")
-async def whoami(state: State, request: Request[Any, Any, Any]) -> ParticipantOut:
-    services = services_of(state)
-    signed = signed_request(request.scope)
+async def whoami(services: ServicesDep, signed: SignedDep) -> ParticipantOut:
     async with services.db.read() as conn:
         return participant_out(await service.require_participant(conn, signed.subscriber_id))
 
 
-@post("/keys", status_code=200, summary="Add a signing key (rotation); old keys stay valid")
+@post(
+    "/keys",
+    dto=StrictBody[RotateKeyRequest],
+    return_dto=None,
+    status_code=200,
+    summary="Add a signing key (rotation); old keys stay valid",
+)
 async def rotate_key(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[RotateKeyRequest]
+    services: ServicesDep, signed: SignedDep, data: JSONBody[RotateKeyRequest]
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
     key = data.message
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
@@ -81,19 +81,19 @@ async def rotate_key(
             }
         )
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 @post(
     "/ping",
+    dto=StrictBody[PingRequest],
+    return_dto=None,
     status_code=200,
     summary="Ask the switch to send an on_ping event to your callback URL",
 )
 async def ping(
-    state: State, request: Request[Any, Any, Any], data: JSONBody[PingRequest]
+    services: ServicesDep, signed: SignedDep, data: JSONBody[PingRequest]
 ) -> Response[bytes]:
-    services: Services = services_of(state)
-    signed = signed_request(request.scope)
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         event_id = await enqueue(
@@ -106,7 +106,7 @@ async def ping(
         )
         return 200, ack(event_id=event_id)
 
-    return await run_once(services, request, signed, operation)
+    return await run_once(services, signed, operation)
 
 
 router = Router(

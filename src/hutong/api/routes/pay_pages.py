@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from sqlalchemy import select
 
-from hutong.api.declare import services_of
+from hutong.api.declare import ServicesDep
 from hutong.links.hosts import alias, host_context
 from hutong.payments import checkout, pay_for_me
 from hutong.payments.checkout import store
@@ -35,9 +34,11 @@ async def _platform_id(services: Any, host_alias: str) -> str | None:
 
 @get("/p/{code:str}", tags=["payments"], summary="A pay-for-me request, for whoever opens it")
 async def pay_page(
-    state: State, request: Request[Any, Any, Any], code: FromPath[str], host: FromQuery[str] = ""
+    services: ServicesDep,
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    host: FromQuery[str] = "",
 ) -> Response[Any]:
-    services = services_of(state)
     context = host_context(
         host, request.headers.get("user-agent", ""), request.headers.get("accept", "")
     )

@@ -12,13 +12,11 @@ from typing import Any, cast
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_presenters import (
     created_out,
     paid_out,
@@ -55,11 +53,17 @@ def _base_url(request: Req) -> str:
 # -- wallets and acceptance -------------------------------------------------------------
 
 
-@post("/wallet/profile", status_code=200, summary="Declare your currencies and fees (wallets)")
-async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedWalletProfile)).message
+@post(
+    "/wallet/profile",
+    dto=StrictBody[SignedWalletProfile],
+    return_dto=None,
+    status_code=200,
+    summary="Declare your currencies and fees (wallets)",
+)
+async def declare_wallet_profile(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedWalletProfile]
+) -> Response[bytes]:
+    body = data.message
     await require_role(services.db, signed.subscriber_id, Role.WALLET)
     # FeeRule checks the kind itself (invalid_fee names an unknown one).
     rules = [FeeRule(cast(PaymentKind, f.kind), f.bps, f.fixed) for f in body.fees]
@@ -72,23 +76,28 @@ async def declare_wallet_profile(state: State, request: Req) -> Response[bytes]:
         )
         return 200, {"profile": profile.to_dict()}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 @get("/wallets", summary="Registered wallets and their declared fees")
-async def list_wallets(state: State) -> dict[str, Any]:
-    services = services_of(state)
+async def list_wallets(services: ServicesDep) -> dict[str, Any]:
     async with services.db.read() as conn:
         wallets = await store.registered_wallets(conn)
         profiles = [await store.wallet_profile(conn, wallet) for wallet in wallets]
     return {"wallets": [p.to_dict() for p in profiles if p is not None]}
 
 
-@post("/acceptance-policy", status_code=201, summary="Declare which wallets you accept")
-async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedAcceptance)).message
+@post(
+    "/acceptance-policy",
+    dto=StrictBody[SignedAcceptance],
+    return_dto=None,
+    status_code=201,
+    summary="Declare which wallets you accept",
+)
+async def declare_acceptance(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedAcceptance]
+) -> Response[bytes]:
+    body = data.message
     await require_role(services.db, signed.subscriber_id, Role.PLATFORM)
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
@@ -103,7 +112,7 @@ async def declare_acceptance(state: State, request: Req) -> Response[bytes]:
         stored = await store.declare_acceptance(conn, policy, services.clock())
         return 201, {"policy": _policy_out(stored)}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
 def _policy_out(policy: AcceptancePolicy) -> dict[str, Any]:
@@ -119,9 +128,8 @@ def _policy_out(policy: AcceptancePolicy) -> dict[str, Any]:
 
 @get("/acceptance-policy/{platform:str}", summary="A platform's acceptance policy, on a day")
 async def show_acceptance(
-    state: State, platform: FromPath[str], at: FromQuery[date | None] = None
+    services: ServicesDep, platform: FromPath[str], at: FromQuery[date | None] = None
 ) -> dict[str, Any]:
-    services = services_of(state)
     async with services.db.read() as conn:
         history = await store.acceptance_history(conn, platform)
     day = at or services.clock().date()
@@ -136,9 +144,8 @@ async def show_acceptance(
 
 @get("/payments/options", summary="The wallets a buyer may choose, and every refusal")
 async def payment_options(
-    state: State, merchant: FromQuery[str], host: FromQuery[str]
+    services: ServicesDep, merchant: FromQuery[str], host: FromQuery[str]
 ) -> dict[str, Any]:
-    services = services_of(state)
     async with services.db.read() as conn:
         merchant_platform = await store.home_platform(conn, merchant)
     choice = await checkout.wallet_choice(services, host, merchant_platform)
@@ -148,15 +155,20 @@ async def payment_options(
 # -- payments --------------------------------------------------------------------------------
 
 
-@post("/payments", status_code=201, summary="Create a payment (host or merchant's platform)")
-async def create_payment(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedPayment)).message
+@post(
+    "/payments",
+    dto=StrictBody[SignedPayment],
+    return_dto=None,
+    status_code=201,
+    summary="Create a payment (host or merchant's platform)",
+)
+async def create_payment(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedPayment]
+) -> Response[bytes]:
+    body = data.message
     spec = checkout.NewPayment(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.create(services, signed.subscriber_id, spec),
         created_out,
@@ -164,22 +176,28 @@ async def create_payment(state: State, request: Req) -> Response[bytes]:
 
 
 @get("/payments/{payment_id:str}", summary="A payment (its parties, its wallet, auditors)")
-async def show_payment(state: State, request: Req, payment_id: FromPath[str]) -> dict[str, Any]:
-    services = services_of(state)
-    reader = signed_request(request.scope).subscriber_id
-    return {"payment": (await checkout.readable(services, reader, payment_id)).to_dict()}
+async def show_payment(
+    services: ServicesDep, sender: SenderDep, payment_id: FromPath[str]
+) -> dict[str, Any]:
+    return {"payment": (await checkout.readable(services, sender, payment_id)).to_dict()}
 
 
-@post("/payments/{payment_id:str}/authorize", status_code=200, summary="Authorize: hold funds")
+@post(
+    "/payments/{payment_id:str}/authorize",
+    dto=StrictBody[SignedAuthorize],
+    return_dto=None,
+    status_code=200,
+    summary="Authorize: hold funds",
+)
 async def authorize_payment(
-    state: State, request: Req, payment_id: FromPath[str]
+    services: ServicesDep,
+    signed: SignedDep,
+    payment_id: FromPath[str],
+    data: JSONBody[SignedAuthorize],
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedAuthorize)).message
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.authorize(
             services,
@@ -194,14 +212,22 @@ async def authorize_payment(
     )
 
 
-@post("/payments/{payment_id:str}/capture", status_code=200, summary="Capture (all or part)")
-async def capture_payment(state: State, request: Req, payment_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedCapture)).message
+@post(
+    "/payments/{payment_id:str}/capture",
+    dto=StrictBody[SignedCapture],
+    return_dto=None,
+    status_code=200,
+    summary="Capture (all or part)",
+)
+async def capture_payment(
+    services: ServicesDep,
+    signed: SignedDep,
+    payment_id: FromPath[str],
+    data: JSONBody[SignedCapture],
+) -> Response[bytes]:
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.capture(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount
@@ -210,29 +236,42 @@ async def capture_payment(state: State, request: Req, payment_id: FromPath[str])
     )
 
 
-@post("/payments/{payment_id:str}/void", status_code=200, summary="Void: release the hold")
-async def void_payment(state: State, request: Req, payment_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+@post(
+    "/payments/{payment_id:str}/void",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
+    status_code=200,
+    summary="Void: release the hold",
+)
+async def void_payment(
+    services: ServicesDep, signed: SignedDep, payment_id: FromPath[str], data: JSONBody[SignedEmpty]
+) -> Response[bytes]:
+    # The body is checked (and documented) as `data`: its message is empty.
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.void(services, call_transport(), signed.subscriber_id, payment_id),
         payment_out,
     )
 
 
-@post("/payments/{payment_id:str}/refunds", status_code=200, summary="Refund part or all")
-async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedRefund)).message
+@post(
+    "/payments/{payment_id:str}/refunds",
+    dto=StrictBody[SignedRefund],
+    return_dto=None,
+    status_code=200,
+    summary="Refund part or all",
+)
+async def refund_payment(
+    services: ServicesDep,
+    signed: SignedDep,
+    payment_id: FromPath[str],
+    data: JSONBody[SignedRefund],
+) -> Response[bytes]:
+    body = data.message
     refund_id = body.refund_id or signed.message_id or ""
     return await run_decided(
         services,
-        request,
         signed,
         lambda: checkout.refund(
             services, call_transport(), signed.subscriber_id, payment_id, body.amount, refund_id
@@ -246,18 +285,21 @@ async def refund_payment(state: State, request: Req, payment_id: FromPath[str]) 
 
 @post(
     "/payments/{payment_id:str}/pay-for-me",
+    dto=StrictBody[SignedPayForMe],
+    return_dto=None,
     status_code=201,
     summary="Ask someone else to pay (a link and a share code)",
 )
 async def request_pay_for_me(
-    state: State, request: Req, payment_id: FromPath[str]
+    services: ServicesDep,
+    signed: SignedDep,
+    request: Req,
+    payment_id: FromPath[str],
+    data: JSONBody[SignedPayForMe],
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedPayForMe)).message
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: pay_for_me.create(
             services,
@@ -271,14 +313,23 @@ async def request_pay_for_me(
     )
 
 
-@post("/pay-for-me/{code:str}/pay", status_code=200, summary="Pay someone's pay-for-me request")
-async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedPay)).message
+@post(
+    "/pay-for-me/{code:str}/pay",
+    dto=StrictBody[SignedPay],
+    return_dto=None,
+    status_code=200,
+    summary="Pay someone's pay-for-me request",
+)
+async def pay_pay_for_me(
+    services: ServicesDep,
+    signed: SignedDep,
+    request: Req,
+    code: FromPath[str],
+    data: JSONBody[SignedPay],
+) -> Response[bytes]:
+    body = data.message
     return await run_decided(
         services,
-        request,
         signed,
         lambda: pay_for_me.pay(
             services,
@@ -294,17 +345,22 @@ async def pay_pay_for_me(state: State, request: Req, code: FromPath[str]) -> Res
 
 
 @post(
-    "/pay-for-me/{request_id:str}/cancel", status_code=200, summary="Withdraw a pay-for-me request"
+    "/pay-for-me/{request_id:str}/cancel",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
+    status_code=200,
+    summary="Withdraw a pay-for-me request",
 )
 async def cancel_pay_for_me(
-    state: State, request: Req, request_id: FromPath[str]
+    services: ServicesDep,
+    signed: SignedDep,
+    request: Req,
+    request_id: FromPath[str],
+    data: JSONBody[SignedEmpty],
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+    # The body is checked (and documented) as `data`: its message is empty.
     return await run_decided(
         services,
-        request,
         signed,
         lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id),
         request_out(services, _base_url(request), 200),

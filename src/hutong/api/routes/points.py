@@ -14,14 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar import Response, Router, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_decided
-from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.points_presenters import (
     exchange_out,
@@ -32,9 +30,6 @@ from hutong.api.routes.points_presenters import (
 from hutong.net.transport import call_transport
 from hutong.payments import points
 from hutong.protocol.envelope import Context
-
-Req = Request[Any, Any, Any]
-
 
 # -- request bodies ---------------------------------------------------------------------------
 
@@ -87,15 +82,20 @@ class SignedExchange(msgspec.Struct, kw_only=True):
 # -- offers -------------------------------------------------------------------------------------
 
 
-@post("/points/offers", status_code=201, summary="Publish an exchange offer (the issuing program)")
-async def publish_offer(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedOffer)).message
+@post(
+    "/points/offers",
+    dto=StrictBody[SignedOffer],
+    return_dto=None,
+    status_code=201,
+    summary="Publish an exchange offer (the issuing program)",
+)
+async def publish_offer(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedOffer]
+) -> Response[bytes]:
+    body = data.message
     spec = points.NewOffer(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.publish_offer(services, signed.subscriber_id, spec),
         offer_published_out,
@@ -104,16 +104,17 @@ async def publish_offer(state: State, request: Req) -> Response[bytes]:
 
 @post(
     "/points/offers/{offer_id:str}/withdraw",
+    dto=StrictBody[SignedEmpty],
+    return_dto=None,
     status_code=200,
     summary="Withdraw an exchange offer (the issuing program)",
 )
-async def withdraw_offer(state: State, request: Req, offer_id: FromPath[str]) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedEmpty)
+async def withdraw_offer(
+    services: ServicesDep, signed: SignedDep, offer_id: FromPath[str], data: JSONBody[SignedEmpty]
+) -> Response[bytes]:
+    # The body is checked (and documented) as `data`: its message is empty.
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.withdraw_offer(services, signed.subscriber_id, offer_id),
         offer_withdrawn_out,
@@ -122,11 +123,10 @@ async def withdraw_offer(state: State, request: Req, offer_id: FromPath[str]) ->
 
 @get("/points/offers", summary="Exchange offers, by the paying or the issuing program")
 async def list_offers(
-    state: State,
+    services: ServicesDep,
     program_from: FromQuery[str | None] = None,
     program_to: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
-    services = services_of(state)
     offers = await points.list_offers(services, program_from=program_from, program_to=program_to)
     return {"offers": [offer.to_dict() for offer in offers]}
 
@@ -134,15 +134,20 @@ async def list_offers(
 # -- grants and balances ---------------------------------------------------------------------
 
 
-@post("/points/grants", status_code=201, summary="Credit points to one of your members")
-async def grant_points(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedGrant)).message
+@post(
+    "/points/grants",
+    dto=StrictBody[SignedGrant],
+    return_dto=None,
+    status_code=201,
+    summary="Credit points to one of your members",
+)
+async def grant_points(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedGrant]
+) -> Response[bytes]:
+    body = data.message
     grant_id = body.grant_id or signed.message_id or ""
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.grant(services, signed.subscriber_id, body.member, body.points, grant_id),
         grant_out,
@@ -150,10 +155,10 @@ async def grant_points(state: State, request: Req) -> Response[bytes]:
 
 
 @get("/points/members/{member:str}/balance", summary="One of your members' points")
-async def member_balance(state: State, request: Req, member: FromPath[str]) -> dict[str, Any]:
-    services = services_of(state)
-    reader = signed_request(request.scope).subscriber_id
-    return (await points.balance(services, reader, member)).to_dict()
+async def member_balance(
+    services: ServicesDep, sender: SenderDep, member: FromPath[str]
+) -> dict[str, Any]:
+    return (await points.balance(services, sender, member)).to_dict()
 
 
 # -- exchanges --------------------------------------------------------------------------------
@@ -161,17 +166,18 @@ async def member_balance(state: State, request: Req, member: FromPath[str]) -> d
 
 @post(
     "/points/exchanges",
+    dto=StrictBody[SignedExchange],
+    return_dto=None,
     status_code=201,
     summary="Exchange a member's points for another program's benefit (the paying program)",
 )
-async def create_exchange(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedExchange)).message
+async def create_exchange(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedExchange]
+) -> Response[bytes]:
+    body = data.message
     spec = points.NewExchange(**msgspec.structs.asdict(body))
     return await run_decided(
         services,
-        request,
         signed,
         lambda: points.exchange(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
@@ -181,10 +187,10 @@ async def create_exchange(state: State, request: Req) -> Response[bytes]:
 
 
 @get("/points/exchanges/{exchange_id:str}", summary="An exchange (its two programs, auditors)")
-async def show_exchange(state: State, request: Req, exchange_id: FromPath[str]) -> dict[str, Any]:
-    services = services_of(state)
-    reader = signed_request(request.scope).subscriber_id
-    exchange = await points.readable_exchange(services, reader, exchange_id)
+async def show_exchange(
+    services: ServicesDep, sender: SenderDep, exchange_id: FromPath[str]
+) -> dict[str, Any]:
+    exchange = await points.readable_exchange(services, sender, exchange_id)
     return {"exchange": exchange.to_dict()}
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from hutong.api.declare import services_of
+from hutong.api.declare import ServicesDep, StrictBody
 from hutong.api.schemas import LookupIn, WellKnown
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -32,8 +31,7 @@ async def echo(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @get("/.well-known/hutong.json", tags=["public"], summary="The switch's public signing key")
-async def well_known(state: State) -> WellKnown:
-    services = services_of(state)
+async def well_known(services: ServicesDep) -> WellKnown:
     signer = services.signer()
     return WellKnown(
         subscriber_id=signer.subscriber_id,
@@ -46,12 +44,13 @@ async def well_known(state: State) -> WellKnown:
 
 @post(
     "/lookup",
+    dto=StrictBody[LookupIn],
+    return_dto=None,
     tags=["public"],
     summary="Beckn-style registry lookup by subscriber id, role (type) and key id (ukId)",
     status_code=200,
 )
-async def lookup_route(state: State, data: JSONBody[LookupIn]) -> list[dict[str, Any]]:
-    services = services_of(state)
+async def lookup_route(services: ServicesDep, data: JSONBody[LookupIn]) -> list[dict[str, Any]]:
     role_name = data.role or data.type
     role: Role | None = None
     if role_name:

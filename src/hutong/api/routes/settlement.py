@@ -16,12 +16,10 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
-from hutong.api.routes.ledger import strict_body
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import SenderDep, ServicesDep, StrictBody
 from hutong.api.routes.operator import operator_guard
 from hutong.ledger.settlement import SettlementFile, StoredWindow, WindowDetail, service
 from hutong.protocol.envelope import Context
@@ -144,25 +142,31 @@ def file_response(found: SettlementFile, fmt: str) -> Response[str]:
 # -- operator ---------------------------------------------------------------------------
 
 
-@post("/close", status_code=200, summary="Close the open window (optionally up to `until`)")
-async def close(state: State, data: JSONBody[CloseIn | None] = None) -> WindowDetailOut:
+@post(
+    "/close",
+    dto=StrictBody[CloseIn],
+    return_dto=None,
+    status_code=200,
+    summary="Close the open window (optionally up to `until`)",
+)
+async def close(services: ServicesDep, data: JSONBody[CloseIn | None] = None) -> WindowDetailOut:
     until = data.until if data is not None else None
-    return detail_out(await service.close(services_of(state), until, by="operator"))
+    return detail_out(await service.close(services, until, by="operator"))
 
 
 @post("/windows/{window_id:str}/settle", status_code=200, summary="Record a window as settled")
-async def settle(state: State, window_id: FromPath[str]) -> WindowOut:
-    return window_out(await service.settle(services_of(state), window_id))
+async def settle(services: ServicesDep, window_id: FromPath[str]) -> WindowOut:
+    return window_out(await service.settle(services, window_id))
 
 
 @get("/windows", summary="Every window, oldest first")
-async def windows(state: State) -> list[WindowOut]:
-    return [window_out(w) for w in await service.windows(services_of(state))]
+async def windows(services: ServicesDep) -> list[WindowOut]:
+    return [window_out(w) for w in await service.windows(services)]
 
 
 @get("/windows/{window_id:str}", summary="A window: bilateral and overall positions, payments")
-async def show(state: State, window_id: FromPath[str]) -> WindowDetailOut:
-    return detail_out(await service.detail(services_of(state), window_id))
+async def show(services: ServicesDep, window_id: FromPath[str]) -> WindowDetailOut:
+    return detail_out(await service.detail(services, window_id))
 
 
 @get(
@@ -170,13 +174,13 @@ async def show(state: State, window_id: FromPath[str]) -> WindowDetailOut:
     summary="A participant's settlement file (csv or json)",
 )
 async def operator_file(
-    state: State,
+    services: ServicesDep,
     window_id: FromPath[str],
     participant: FromPath[str],
     format: FromQuery[str] = "csv",
 ) -> Response[str]:
     fmt = _format(format)
-    found = await service.participant_file(services_of(state), window_id, participant)
+    found = await service.participant_file(services, window_id, participant)
     return file_response(found, fmt)
 
 
@@ -186,7 +190,7 @@ async def operator_file(
     summary="Reconcile a participant's statement (body: text/csv)",
 )
 async def operator_reconcile(
-    state: State, request: Req, window_id: FromPath[str], participant: FromPath[str]
+    services: ServicesDep, request: Req, window_id: FromPath[str], participant: FromPath[str]
 ) -> dict[str, Any]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("text/csv", "text/plain"):
@@ -195,7 +199,7 @@ async def operator_reconcile(
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError("the statement is not UTF-8", code="invalid_statement") from None
-    report = await service.reconcile_statement(services_of(state), window_id, participant, text)
+    report = await service.reconcile_statement(services, window_id, participant, text)
     return report.to_dict()
 
 
@@ -224,29 +228,33 @@ async def _readable_by(services: Services, caller: str, participant: str) -> Non
 
 @get("/windows/{window_id:str}/file", summary="Your settlement file (auditors: anyone's)")
 async def my_file(
-    state: State,
-    request: Req,
+    services: ServicesDep,
+    sender: SenderDep,
     window_id: FromPath[str],
     format: FromQuery[str] = "csv",
     participant: FromQuery[str | None] = None,
 ) -> Response[str]:
-    services = services_of(state)
     fmt = _format(format)
-    caller = signed_request(request.scope).subscriber_id
-    wanted = participant or caller
-    await _readable_by(services, caller, wanted)
+    wanted = participant or sender
+    await _readable_by(services, sender, wanted)
     return file_response(await service.participant_file(services, window_id, wanted), fmt)
 
 
-@post("/windows/{window_id:str}/reconcile", status_code=200, summary="Reconcile your statement")
+@post(
+    "/windows/{window_id:str}/reconcile",
+    dto=StrictBody[SignedStatementIn],
+    return_dto=None,
+    status_code=200,
+    summary="Reconcile your statement",
+)
 async def my_reconcile(
-    state: State, request: Req, window_id: FromPath[str], data: JSONBody[SignedStatementIn]
+    services: ServicesDep,
+    sender: SenderDep,
+    window_id: FromPath[str],
+    data: JSONBody[SignedStatementIn],
 ) -> dict[str, Any]:
-    body = await strict_body(request, SignedStatementIn)
-    caller = signed_request(request.scope).subscriber_id
-    report = await service.reconcile_statement(
-        services_of(state), window_id, caller, body.message.statement
-    )
+    statement = data.message.statement
+    report = await service.reconcile_statement(services, window_id, sender, statement)
     return report.to_dict()
 
 

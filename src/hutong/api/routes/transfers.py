@@ -12,24 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath
+from litestar import Response, Router, get, post
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.auth import SignedRequestMiddleware, signed_request
-from hutong.api.declare import services_of
+from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.routes.ledger import strict_body
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.net.transport import call_transport
 from hutong.payments import transfers
 from hutong.payments.transfers import directory
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ValidationError
-
-Req = Request[Any, Any, Any]
 
 #: A commit that PostgreSQL chose as a deadlock's victim (or a serialization
 #: failure) is run again, up to this many times in all.
@@ -108,11 +104,17 @@ class SignedExecute(msgspec.Struct, kw_only=True):
 # -- the alias directory ------------------------------------------------------------------
 
 
-@post("/aliases", status_code=201, summary="Publish an alias of one of your users (wallets)")
-async def register_alias(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedRegisterAlias)).message
+@post(
+    "/aliases",
+    status_code=201,
+    dto=StrictBody[SignedRegisterAlias],
+    return_dto=None,
+    summary="Publish an alias of one of your users (wallets)",
+)
+async def register_alias(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRegisterAlias]
+) -> Response[bytes]:
+    body = data.message
     await transfers.require_wallet(services, signed.subscriber_id)
     alias = directory.parse(body.kind, body.value)
     if not body.account or len(body.account) > transfers.MAX_ACCOUNT:
@@ -133,14 +135,20 @@ async def register_alias(state: State, request: Req) -> Response[bytes]:
         )
         return (201 if created else 200), {"alias": directory.entry_out(entry), "created": created}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
-@post("/aliases/remove", status_code=200, summary="Withdraw an alias you published (wallets)")
-async def remove_alias(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedRemoveAlias)).message
+@post(
+    "/aliases/remove",
+    status_code=200,
+    dto=StrictBody[SignedRemoveAlias],
+    return_dto=None,
+    summary="Withdraw an alias you published (wallets)",
+)
+async def remove_alias(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRemoveAlias]
+) -> Response[bytes]:
+    body = data.message
     await transfers.require_wallet(services, signed.subscriber_id)
     alias = directory.parse(body.kind, body.value)
     key = directory.directory_key(services)
@@ -155,15 +163,21 @@ async def remove_alias(state: State, request: Req) -> Response[bytes]:
         )
         return 200, {"removed": directory.entry_out(entry)}
 
-    return await run_once(services, request, signed, write)
+    return await run_once(services, signed, write)
 
 
-@post("/aliases/lookup", status_code=200, summary="Which wallets serve an alias (masked)")
-async def lookup_alias(state: State, request: Req) -> dict[str, Any]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedLookup)).message
-    await transfers.require_wallet(services, signed.subscriber_id)
+@post(
+    "/aliases/lookup",
+    status_code=200,
+    dto=StrictBody[SignedLookup],
+    return_dto=None,
+    summary="Which wallets serve an alias (masked)",
+)
+async def lookup_alias(
+    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedLookup]
+) -> dict[str, Any]:
+    body = data.message
+    await transfers.require_wallet(services, sender)
     entries = await directory.find(services, directory.parse(body.kind, body.value))
     return {"entries": [directory.entry_out(e) for e in entries]}
 
@@ -171,11 +185,17 @@ async def lookup_alias(state: State, request: Req) -> dict[str, Any]:
 # -- transfers ----------------------------------------------------------------------------
 
 
-@post("/transfers/quote", status_code=201, summary="Quote a transfer to an alias (payer's wallet)")
-async def quote_transfer(state: State, request: Req) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    body = (await strict_body(request, SignedQuote)).message
+@post(
+    "/transfers/quote",
+    status_code=201,
+    dto=StrictBody[SignedQuote],
+    return_dto=None,
+    summary="Quote a transfer to an alias (payer's wallet)",
+)
+async def quote_transfer(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedQuote]
+) -> Response[bytes]:
+    body = data.message
     spec = transfers.QuoteRequest(
         payer=body.payer,
         alias=directory.parse(body.alias.kind, body.alias.value),
@@ -185,7 +205,6 @@ async def quote_transfer(state: State, request: Req) -> Response[bytes]:
     )
     return await run_decided(
         services,
-        request,
         signed,
         lambda: transfers.quote(services, signed.subscriber_id, spec),
         quote_out,
@@ -195,19 +214,20 @@ async def quote_transfer(state: State, request: Req) -> Response[bytes]:
 @post(
     "/transfers/{transfer_id:str}/execute",
     status_code=200,
+    dto=StrictBody[SignedExecute],
+    return_dto=None,
     summary="Execute a quote: reserve, confirm, commit both sides or neither",
 )
 async def execute_transfer(
-    state: State, request: Req, transfer_id: FromPath[str]
+    services: ServicesDep,
+    signed: SignedDep,
+    transfer_id: FromPath[str],
+    data: JSONBody[SignedExecute],  # checked and documented: an empty message
 ) -> Response[bytes]:
-    services = services_of(state)
-    signed = signed_request(request.scope)
-    await strict_body(request, SignedExecute)
     for attempt in range(1, EXECUTE_ATTEMPTS + 1):
         try:
             return await run_decided(
                 services,
-                request,
                 signed,
                 lambda: transfers.execute(
                     services, call_transport(), signed.subscriber_id, transfer_id
@@ -223,10 +243,10 @@ async def execute_transfer(
 
 
 @get("/transfers/{transfer_id:str}", summary="A transfer (its two wallets, auditors)")
-async def show_transfer(state: State, request: Req, transfer_id: FromPath[str]) -> dict[str, Any]:
-    services = services_of(state)
-    reader = signed_request(request.scope).subscriber_id
-    return {"transfer": (await transfers.readable(services, reader, transfer_id)).to_dict()}
+async def show_transfer(
+    services: ServicesDep, sender: SenderDep, transfer_id: FromPath[str]
+) -> dict[str, Any]:
+    return {"transfer": (await transfers.readable(services, sender, transfer_id)).to_dict()}
 
 
 router = Router(
