@@ -25,9 +25,11 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.dto import MsgspecDTO
+from litestar.types import Empty
 
-from hutong.api.auth import SignedRequest, signed_request
+from hutong.api.auth import SIGNED_STATE_KEY, SignedRequest, signed_request
 from hutong.protocol.errors import ValidationError
+from hutong.protocol.strict_json import decode_json, parse_json
 from hutong.runtime.services import Services
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "ServicesDep",
     "SignedDep",
     "StrictBody",
+    "StrictRequest",
     "decode_strictly",
     "services_of",
 ]
@@ -51,15 +54,37 @@ def services_of(state: State) -> Services:
 
 
 def decode_strictly(body: bytes, shape: type[T]) -> T:
-    """`body` as `shape`, with no type coercion, or 422 `invalid_request` saying where."""
+    """`body` as `shape`, with no type coercion, or 422 `invalid_request` saying where.
+
+    A body that is not JSON at all (`hutong.protocol.strict_json`) is 400
+    `malformed_json`, or `json_too_deep`.
+    """
     try:
-        return msgspec.json.decode(body, type=shape)
+        return decode_json(body, shape)
     except msgspec.ValidationError as exc:
         problem, _, where = str(exc).partition(" - at `$.")
         where = where.rstrip("`")
         raise ValidationError(
             f"the request does not match the schema: {where + ': ' if where else ''}{problem}"
         ) from None
+
+
+class StrictRequest(Request[Any, Any, Any]):
+    """The app's request class: a `JSONBody` is read by the one strict JSON reader.
+
+    A signed request's body was parsed by the signature middleware; its
+    document is used as it is, not parsed a second time.
+    """
+
+    async def json(self) -> Any:
+        if self._json is Empty:
+            signed = (self.scope.get("state") or {}).get(SIGNED_STATE_KEY)
+            if isinstance(signed, SignedRequest) and signed.body:
+                self._json = signed.document
+            else:
+                body = await self.body()
+                self._json = parse_json(body) if body else None
+        return self._json
 
 
 S = TypeVar("S", bound=msgspec.Struct)

@@ -12,6 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.declare import services_of
+from hutong.api.params import Int64
 from hutong.api.schemas import (
     EventOut,
     ParticipantIn,
@@ -122,7 +123,7 @@ async def events(
     participant: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     limit: FromQuery[int] = 100,
-    after: FromQuery[int] = 0,
+    after: FromQuery[Int64] = 0,
 ) -> list[EventOut]:
     services = services_of(state)
     try:
