@@ -10,14 +10,20 @@ refusal. Whatever still escapes is a bug, and its log line names the request.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from typing import Any
 
 import httpx
 import pytest
 
+from hutong.api.app import create_app
+from hutong.api.server import NackingH11Protocol
 from hutong.protocol.signing import Signer
 from hutong.protocol.strict_json import MAX_DEPTH
+from hutong.runtime.services import Services
+from hutong.world.serving import serve_asgi
 from tests.api.test_authentication import (
     assert_refused,
     join,
@@ -195,6 +201,51 @@ async def test_an_after_beyond_64_bits_is_refused_on_every_database(
             f"/operator/ledger/accounts/acc_douyin/transfers?after={after}"
         )
         assert ok.status_code == 200, ok.text
+
+
+# --------------------------------------------------------------------------
+# Requests the HTTP server itself cannot read.
+# --------------------------------------------------------------------------
+
+
+async def raw_exchange(url: str, request: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(request)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+
+
+async def assert_nacked_by_the_server(url: str, length: str) -> None:
+    for path in (b"/v1/ping", b"/operator/participants"):
+        answer = await raw_exchange(
+            url,
+            b"POST " + path + b" HTTP/1.1\r\nHost: switch\r\n"
+            b"Content-Type: application/json\r\nContent-Length: " + length.encode() + b"\r\n"
+            b"Connection: close\r\n\r\n{}",
+        )
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 "), answer
+        assert b"content-type: application/json" in head.lower(), answer
+        document = json.loads(body)
+        assert document["message"] == {"ack": {"status": "NACK"}}, answer
+        assert document["error"]["code"] == "malformed_http", answer
+        assert document["error"]["message"], answer
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1 2"])
+async def test_a_bad_content_length_is_refused_with_a_code(switch: Switch, length: str) -> None:
+    await assert_nacked_by_the_server(switch.url, length)
+
+
+async def test_the_h11_parser_refuses_with_a_code_too(services: Services) -> None:
+    async with serve_asgi(
+        create_app(services, run_background=False), http=NackingH11Protocol
+    ) as url:
+        await assert_nacked_by_the_server(url, "-1")
 
 
 # --------------------------------------------------------------------------
