@@ -271,3 +271,21 @@ async def test_an_unexpected_error_is_logged_with_the_request_id(
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
     assert logged, caplog.text
     assert [getattr(r, "request_id", None) for r in logged] == ["req_clock_test"]
+
+
+# --------------------------------------------------------------------------
+# Hosts in the path or the query that are not hosts.
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["%20", "%0C", ".x", "%0A%09"])
+async def test_a_blank_or_malformed_host_is_refused_with_a_code(
+    switch: Switch, douyin: Signer, host: str
+) -> None:
+    async with httpx.AsyncClient(base_url=switch.url) as http:
+        response = await http.get(f"/policies/{host}")
+    assert_refused(response, 422, "invalid_host", host)
+    path = f"/v1/storefront-policies?host={host}"
+    response = await send(switch, douyin, b"", method="GET", path=path)
+    # Any host may be asked about here: a blank one has declared nothing.
+    assert response.status_code == 200, response.text
