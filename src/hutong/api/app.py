@@ -18,9 +18,10 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
-from hutong.api.declare import DEPENDENCIES
+from hutong.api.declare import DEPENDENCIES, StrictRequest
 from hutong.api.errors import status_of
-from hutong.api.request_log import RequestLogMiddleware, tag_unrouted
+from hutong.api.params import out_of_range
+from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
     app_links,
     commerce,
@@ -64,8 +65,11 @@ def on_hutong_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dic
     return response
 
 
-def on_validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     detail = exc.extra if isinstance(exc.extra, list) else []
+    too_big = out_of_range(d for d in detail if isinstance(d, dict))
+    if too_big is not None:
+        return on_hutong_error(request, too_big)
     parts = [f"{d.get('key', '')}: {d.get('message', '')}" for d in detail if isinstance(d, dict)]
     message = "; ".join(parts) or str(exc.detail)
     return _nack(422, "invalid_request", f"the request does not match the schema: {message}")
@@ -78,8 +82,18 @@ def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
     return _nack(exc.status_code, code, str(exc.detail))
 
 
-def on_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error("unhandled error", exc_info=exc)
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything but a `HutongError` reaching the edge is a bug: logged with the request's id."""
+    state = request.scope.get("state") or {}
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={
+            "request_id": state.get(REQUEST_ID_STATE_KEY),
+            "method": request.scope.get("method"),
+            "path": request.scope.get("path"),
+        },
+    )
     return _nack(500, "internal_error", "the switch failed to answer; the error was logged")
 
 
@@ -171,6 +185,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         ],
         state=State({"services": services}),
         dependencies=DEPENDENCIES,
+        request_class=StrictRequest,
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware(), prometheus.middleware],
         before_send=[tag_unrouted],

@@ -42,7 +42,6 @@ from hutong.protocol.errors import (
     BodyTooLarge,
     HutongError,
     Kind,
-    MalformedJSON,
     UnsupportedMediaType,
 )
 from hutong.protocol.signing import (
@@ -55,6 +54,7 @@ from hutong.protocol.signing import (
     verify_signature,
     verify_with_digest_header,
 )
+from hutong.protocol.strict_json import parse_json
 from hutong.registry.models import SigningKey, Status
 from hutong.registry.service import KeyOwner
 from hutong.runtime.metrics import AUTH_REFUSALS
@@ -130,15 +130,25 @@ def target_of(scope: Scope) -> str | None:
         return None
 
 
-def _beckn_action(scope: Scope, body: bytes) -> bool:
+def _beckn_action(scope: Scope, document: Any) -> bool:
     """A POST to a Beckn route with a Beckn context (a message id) in a JSON object body."""
-    if scope.get("method") != "POST" or scope.get("path") not in BECKN_ROUTES or not body:
-        return False
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    if scope.get("method") != "POST" or scope.get("path") not in BECKN_ROUTES:
         return False
     return message_id_of(document) is not None
+
+
+def _read_json(body: bytes) -> tuple[Any, HutongError | None]:
+    """The body's JSON document (None if no body), or why it is none.
+
+    The body is parsed once, strictly (`hutong.protocol.strict_json`); the
+    refusal waits until the sender is known to be who it says.
+    """
+    if not body:
+        return None, None
+    try:
+        return parse_json(body), None
+    except HutongError as error:
+        return None, error
 
 
 async def read_body(receive: Receive, limit: int, declared: str | None) -> bytes:
@@ -255,7 +265,8 @@ async def authenticate(
         header = parse_authorization(authorization)
     except SignatureError as exc:
         raise AuthenticationError(exc.reason, code="malformed_signature") from None
-    if not header.covers_target and not _beckn_action(scope, body):
+    document, not_json = _read_json(body)
+    if not header.covers_target and not _beckn_action(scope, document):
         raise AuthenticationError(
             'sign the request line too: headers="(created) (expires) (request-target) digest"'
             " (only a Beckn action with a context in its body may leave it out)",
@@ -320,12 +331,9 @@ async def authenticate(
             code="body_required",
             kind=Kind.MALFORMED,
         )
-    document: Any = None
+    if not_json is not None:
+        raise not_json
     if body:
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
-            raise MalformedJSON("the body is not valid JSON", code="malformed_json") from None
         problem = message_id_problem(document)
         if problem is not None:
             raise HutongError(problem, code="invalid_message_id", kind=Kind.MALFORMED)

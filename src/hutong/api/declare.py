@@ -31,14 +31,15 @@ from litestar.dto import MsgspecDTO
 from litestar.exceptions import SerializationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Reference, Schema
-from litestar.types import Guard
+from litestar.types import Empty, Guard
 from litestar.typing import FieldDefinition
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
 
-from hutong.api.auth import SignedRequest, signed_request
+from hutong.api.auth import SIGNED_STATE_KEY, SignedRequest, signed_request
 from hutong.protocol.errors import ValidationError
+from hutong.protocol.strict_json import decode_json, parse_json
 from hutong.registry.models import Role
 from hutong.registry.service import require_role
 from hutong.runtime.services import Services
@@ -49,6 +50,7 @@ __all__ = [
     "ServicesDep",
     "SignedDep",
     "StrictBody",
+    "StrictRequest",
     "decode_strictly",
     "requires",
     "services_of",
@@ -65,15 +67,37 @@ def services_of(state: State) -> Services:
 
 
 def decode_strictly(body: bytes, shape: type[T]) -> T:
-    """`body` as `shape`, with no type coercion, or 422 `invalid_request` saying where."""
+    """`body` as `shape`, with no type coercion, or 422 `invalid_request` saying where.
+
+    A body that is not JSON at all (`hutong.protocol.strict_json`) is 400
+    `malformed_json`, or `json_too_deep`.
+    """
     try:
-        return msgspec.json.decode(body, type=shape)
+        return decode_json(body, shape)
     except msgspec.ValidationError as exc:
         problem, _, where = str(exc).partition(" - at `$.")
         where = where.rstrip("`")
         raise ValidationError(
             f"the request does not match the schema: {where + ': ' if where else ''}{problem}"
         ) from None
+
+
+class StrictRequest(Request[Any, Any, Any]):
+    """The app's request class: a `JSONBody` is read by the one strict JSON reader.
+
+    A signed request's body was parsed by the signature middleware; its
+    document is used as it is, not parsed a second time.
+    """
+
+    async def json(self) -> Any:
+        if self._json is Empty:
+            signed = (self.scope.get("state") or {}).get(SIGNED_STATE_KEY)
+            if isinstance(signed, SignedRequest) and signed.body:
+                self._json = signed.document
+            else:
+                body = await self.body()
+                self._json = parse_json(body) if body else None
+        return self._json
 
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -84,7 +108,8 @@ class StrictBody(MsgspecDTO[S], Generic[S]):
 
     Only the schema check is stricter than a plain `JSONBody`: an absent body
     is still the parameter's default (or refused if it has none) and bytes
-    that are not JSON are still a 400 `bad_request`. The OpenAPI document
+    that are not JSON are a 400 `malformed_json` (or `json_too_deep`), as
+    everywhere. The OpenAPI document
     shows the parameter's own type, every level of it (a DTO's schema would
     stop at its nesting depth and show a signed body's `message` empty).
     """

@@ -27,6 +27,8 @@ def serve(
     """Run the switch: the API, and the outbox delivery loop in each worker."""
     import uvicorn
 
+    from hutong.api.server import HTTP_PROTOCOL
+
     config = settings()
     upgrade(config.database_url)
     if config.is_sqlite and workers > 1:
@@ -44,4 +46,6 @@ def serve(
         access_log=False,
         log_level=log_level,
         proxy_headers=True,
+        # The server's own 400s are NACKs with a code, as the app's are.
+        http=HTTP_PROTOCOL,
     )

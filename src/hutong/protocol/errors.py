@@ -116,6 +116,18 @@ class MalformedJSON(HutongError):
     code = "malformed_json"
 
 
+class JSONTooDeep(HutongError):
+    kind = Kind.MALFORMED
+    code = "json_too_deep"
+
+
+class IntegerOutOfRange(HutongError):
+    """A number from the query or the path that no 64-bit column can hold."""
+
+    kind = Kind.MALFORMED
+    code = "integer_out_of_range"
+
+
 class BodyTooLarge(HutongError):
     kind = Kind.TOO_LARGE
     code = "body_too_large"

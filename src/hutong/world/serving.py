@@ -18,6 +18,8 @@ from typing import Any
 
 import uvicorn
 
+from hutong.api.server import HTTP_PROTOCOL
+
 #: The longest a stop waits for open connections and running tasks.
 STOP_TIMEOUT = 10.0
 
@@ -56,11 +58,26 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve_asgi(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Run `app` with uvicorn on `host:port` (0 picks a free port); yields its base URL."""
+async def serve_asgi(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    http: type[asyncio.Protocol] = HTTP_PROTOCOL,
+) -> AsyncIterator[str]:
+    """Run `app` with uvicorn on `host:port` (0 picks a free port); yields its base URL.
+
+    `http`: the HTTP/1.1 protocol class (the switch's, whose 400s are NACKs).
+    """
     port = port or free_port(host)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        http=http,
     )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve())

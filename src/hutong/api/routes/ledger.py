@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware, is_switch
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.params import Int64
 from hutong.api.routes.ledger_schemas import (
     TRANSFER_FLAGS,
     AccountOut,
@@ -201,7 +202,7 @@ async def operator_account(services: ServicesDep, account_id: FromPath[str]) -> 
 async def operator_history(
     services: ServicesDep,
     account_id: FromPath[str],
-    after: FromQuery[int] = 0,
+    after: FromQuery[Int64] = 0,
     limit: FromQuery[int] = 100,
 ) -> HistoryOut:
     return await _history(services, account_id, after, limit)
@@ -268,7 +269,7 @@ async def my_history(
     services: ServicesDep,
     sender: SenderDep,
     account_id: FromPath[str],
-    after: FromQuery[int] = 0,
+    after: FromQuery[Int64] = 0,
     limit: FromQuery[int] = 100,
 ) -> HistoryOut:
     await _readable(services, sender, await _account(services, account_id))

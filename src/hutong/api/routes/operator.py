@@ -11,6 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody, services_of
+from hutong.api.params import Int64
 from hutong.api.schemas import (
     EventOut,
     ParticipantIn,
@@ -147,7 +148,7 @@ async def events(
     participant: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     limit: FromQuery[int] = 100,
-    after: FromQuery[int] = 0,
+    after: FromQuery[Int64] = 0,
 ) -> list[EventOut]:
     try:
         wanted = EventStatus(status) if status else None
