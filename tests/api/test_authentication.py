@@ -26,29 +26,17 @@ import pytest
 
 from hutong.api.auth import WWW_AUTHENTICATE
 from hutong.protocol.signing import Signer, body_digest, new_key_pair
+from tests.harness.assertions import assert_acked, assert_nack
+from tests.harness.assertions import refused_without_writes as harness_refused_without_writes
 from tests.harness.signed import PING, SUBSCRIBER, join, now_unix, ping_header, send
 from tests.harness.switch import Clock, Switch, row_counts
 
 
 def assert_refused(response: httpx.Response, status: int, code: str, what: str = "") -> None:
-    """A NACK with exactly this status and code, and a human sentence."""
-    assert response.status_code == status, f"{what}: {response.text}"
-    document = response.json()
-    message = document["error"]["message"]
-    assert isinstance(message, str) and message
-    assert document == {
-        "message": {"ack": {"status": "NACK"}},
-        "error": {"code": code, "message": message},
-    }, what
+    """`assert_nack`, and a 401 challenges with exactly the signature scheme's header."""
+    assert_nack(response, status, code, what)
     if status == 401:
-        assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
-    else:
-        assert "www-authenticate" not in response.headers
-
-
-def assert_acked(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-    assert response.json()["message"]["ack"]["status"] == "ACK"
+        assert response.headers["www-authenticate"] == WWW_AUTHENTICATE, what
 
 
 @pytest.fixture
@@ -59,11 +47,9 @@ async def douyin(switch: Switch) -> Signer:
 async def refused_without_writes(
     switch: Switch, request: Awaitable[httpx.Response], status: int, code: str, what: str = ""
 ) -> httpx.Response:
-    """Send `request`, check it is this NACK, and that no table gained or lost a row."""
-    before = await row_counts(switch.services)
-    response = await request
+    """The harness's `refused_without_writes`, with this module's exact 401 challenge."""
+    response = await harness_refused_without_writes(switch, request, status, code, what)
     assert_refused(response, status, code, what)
-    assert await row_counts(switch.services) == before, what
     return response
 
 

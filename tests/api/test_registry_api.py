@@ -18,6 +18,7 @@ import httpx
 from hutong.client import verify_event
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import KeyPair, Signer, new_key_pair, verify_authorization
+from tests.harness.assertions import assert_nack
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch, row_counts
 
 CALLBACK = "https://douyin.example/hutong"
@@ -34,18 +35,6 @@ def registration(subscriber_id: str = "douyin.example", **changes: Any) -> dict[
     }
     body.update(changes)
     return body
-
-
-def assert_nack(response: httpx.Response, status: int, code: str, what: str = "") -> None:
-    assert response.status_code == status, f"{what}: {response.text}"
-    message = response.json()["error"]["message"]
-    assert isinstance(message, str) and message
-    assert response.json() == {
-        "message": {"ack": {"status": "NACK"}},
-        "error": {"code": code, "message": message},
-    }, what
-    if status == 401:
-        assert response.headers["www-authenticate"], what
 
 
 async def signed_post(

@@ -6,24 +6,14 @@ request, the wallet holds and captures, the carrier books and pushes tracking.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
 from hutong.commerce.commissions import carrier_fees_account, host_commission_account
 from hutong.payments.legs import merchant_receivable, wallet_fees
+from tests.harness.assertions import assert_nack
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, JDL
 from tests.harness.shop import CREAM, SERUM, Shop
 from tests.harness.switch import Clock, row_counts
 
 TOTAL = 19_900 + 2 * 9_900  # one serum, two creams
-
-
-def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["error"]["code"] == code, response.text
-    return body
 
 
 async def test_a_storefront_order_goes_from_reserved_to_completed_and_everyone_is_paid(
@@ -83,7 +73,7 @@ async def test_a_price_changed_since_it_was_shown_is_refused_and_nothing_is_held
     host, body_bytes = shop.order_body("m-price")
     response = await shop.send(host, "POST", "/v1/orders", body_bytes)
 
-    body = refused(response, 409, "price_changed")
+    body = assert_nack(response, 409, "price_changed", extra=["order"])
     assert "shown at 9900 fen, now 10900 fen" in body["error"]["message"]
     assert body["order"]["state"] == "cancelled" and body["order"]["reason"] == "price_changed"
     await nothing_held(shop, before)
@@ -94,9 +84,9 @@ async def test_a_price_changed_since_it_was_shown_is_refused_and_nothing_is_held
 
 async def test_stock_short_or_an_offer_gone_is_refused_with_its_own_code(shop: Shop) -> None:
     shop.world.stores[JD].offer(JD_BEAUTY, CREAM, 9_900, 1)
-    refused(await shop.order(), 409, "out_of_stock")
+    assert_nack(await shop.order(), 409, "out_of_stock", extra=["order"])
     del shop.world.stores[JD].offers[JD_BEAUTY][CREAM]
-    refused(await shop.order(), 409, "unknown_offer")
+    assert_nack(await shop.order(), 409, "unknown_offer", extra=["order"])
     assert shop.stock(JD, JD_BEAUTY, SERUM) == 10
 
 
@@ -108,7 +98,7 @@ async def test_a_merchant_platform_that_does_not_answer_refuses_the_order_cleanl
 
     host, body_bytes = shop.order_body("m-down")
     response = await shop.send(host, "POST", "/v1/orders", body_bytes)
-    body = refused(response, 503, "merchant_platform_unavailable")
+    body = assert_nack(response, 503, "merchant_platform_unavailable", extra=["order"])
 
     assert body["order"]["state"] == "cancelled"
     await nothing_held(shop, before)
@@ -145,9 +135,9 @@ async def test_bad_orders_get_a_clear_error_and_write_nothing(shop: Shop) -> Non
         ({"merchant": "nobody.example"}, 404, "unknown_merchant"),
     ]
     for changes, status, code in cases:
-        refused(await shop.order(**changes), status, code)
-    refused(await shop.order(host=JD_BEAUTY), 403, "wrong_role")
-    refused(await shop.order(host="kuaishou.example"), 403, "not_your_storefront")
+        assert_nack(await shop.order(**changes), status, code)
+    assert_nack(await shop.order(host=JD_BEAUTY), 403, "wrong_role")
+    assert_nack(await shop.order(host="kuaishou.example"), 403, "not_your_storefront")
     after = await row_counts(shop.switch.services)
     assert {t: after[t] - before[t] for t in ("orders", "payments", "ledger_transfers")} == {
         "orders": 0,

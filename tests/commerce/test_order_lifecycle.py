@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from hutong.commerce.commissions import (
@@ -17,6 +16,7 @@ from hutong.commerce.commissions import (
 )
 from hutong.payments.legs import merchant_receivable, wallet_fees
 from hutong.workers.deadlines import sweep_once
+from tests.harness.assertions import assert_nack
 from tests.harness.cast import (
     ALIPAY,
     AUDITOR,
@@ -34,11 +34,6 @@ from tests.harness.shop import CREAM, SERUM, TEA, Shop, tea_order
 from tests.harness.switch import Clock
 
 TOTAL = 19_900 + 2 * 9_900
-
-
-def refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
 
 
 async def on_order(shop: Shop, recipient: str, order_id: str) -> list[tuple[str, str]]:
@@ -97,7 +92,7 @@ async def test_cancelling_a_booked_parcel_cancels_it_with_the_carrier(shop: Shop
 async def test_an_order_cannot_be_cancelled_once_shipped(shop: Shop, clock: Clock) -> None:
     order = await shop.shipped(clock.now)
     response = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/cancel", {})
-    refused(response, 409, "cannot_cancel_after_shipping")
+    assert_nack(response, 409, "cannot_cancel_after_shipping")
     assert (await shop.show(order["id"]))["state"] == "shipped"
 
 
@@ -121,13 +116,13 @@ async def test_an_unpaid_order_expires_and_releases_its_stock(shop: Shop, clock:
     assert (await shop.show(on_time["id"]))["state"] == "reserved"
     await shop.deliver_events()
     assert (shop.stock(JD, JD_BEAUTY, SERUM), shop.stock(JD, JD_BEAUTY, CREAM)) == (9, 5)
-    refused(await shop.post(DOUYIN, f"/v1/orders/{late['id']}/pay", {}), 409, "order_cancelled")
+    assert_nack(await shop.post(DOUYIN, f"/v1/orders/{late['id']}/pay", {}), 409, "order_cancelled")
 
 
 async def test_paying_at_the_deadline_is_refused(shop: Shop, clock: Clock) -> None:
     order = await shop.placed(pay_within=600)
     clock.advance(600)
-    refused(
+    assert_nack(
         await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}), 409, "reservation_expired"
     )
     assert shop.wallet(ALIPAY).balance("u-alice") == 500_000
@@ -156,25 +151,31 @@ async def test_a_retried_payment_charges_once(shop: Shop) -> None:
     assert first.status_code == 200, first.text
     again = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}, message_id="pay-2")
 
-    refused(again, 409, "already_paid")
+    assert_nack(again, 409, "already_paid")
     assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - TOTAL
 
 
 async def test_a_buyer_without_the_money_keeps_the_order_reserved(shop: Shop) -> None:
     order = await shop.placed(payer="u-poor")
-    refused(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}), 409, "insufficient_funds")
+    assert_nack(
+        await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}), 409, "insufficient_funds"
+    )
     assert (await shop.show(order["id"]))["state"] == "reserved"
     assert await shop.balance(merchant_receivable(JD_BEAUTY)) == 0
 
 
 async def test_only_the_host_pays_and_confirms_and_only_the_merchant_ships(shop: Shop) -> None:
     order = await shop.placed()
-    refused(await shop.post(JD_BEAUTY, f"/v1/orders/{order['id']}/pay", {}), 403, "not_a_party")
+    assert_nack(await shop.post(JD_BEAUTY, f"/v1/orders/{order['id']}/pay", {}), 403, "not_a_party")
     await shop.act(DOUYIN, order["id"], "pay")
     ship = {"origin": "330106", "weight_g": 500}
-    refused(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/ship", ship), 403, "not_a_party")
-    refused(await shop.post(JD_BEAUTY, f"/v1/orders/{order['id']}/confirm", {}), 403, "not_a_party")
-    refused(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/confirm", {}), 409, "not_shipped")
+    assert_nack(await shop.post(DOUYIN, f"/v1/orders/{order['id']}/ship", ship), 403, "not_a_party")
+    assert_nack(
+        await shop.post(JD_BEAUTY, f"/v1/orders/{order['id']}/confirm", {}), 403, "not_a_party"
+    )
+    assert_nack(
+        await shop.post(DOUYIN, f"/v1/orders/{order['id']}/confirm", {}), 409, "not_shipped"
+    )
 
 
 @pytest.mark.parametrize("reader", [DOUYIN, JD, JD_BEAUTY, ALIPAY, JDL, AUDITOR])
@@ -186,7 +187,7 @@ async def test_an_order_is_read_by_those_it_involves_and_auditors(shop: Shop, re
 async def test_others_cannot_read_an_order(shop: Shop) -> None:
     order = await shop.placed()
     for outsider in (KUAISHOU, TAOBAO, WECHATPAY, TEA_HOUSE):
-        refused(await shop.get(outsider, f"/v1/orders/{order['id']}"), 403, "not_a_party")
+        assert_nack(await shop.get(outsider, f"/v1/orders/{order['id']}"), 403, "not_a_party")
 
 
 # -- who hears ----------------------------------------------------------------------------------
@@ -284,15 +285,17 @@ async def test_refunds_are_refused_beyond_what_was_paid_and_without_a_request(
 ) -> None:
     order = await shop.completed(clock.now)
     path = f"/v1/orders/{order['id']}"
-    refused(await shop.post(JD_BEAUTY, f"{path}/refunds", {}), 409, "no_refund_requested")
+    assert_nack(await shop.post(JD_BEAUTY, f"{path}/refunds", {}), 409, "no_refund_requested")
     too_much = {"amounts": {SERUM: 19_901}}
-    refused(await shop.post(DOUYIN, f"{path}/refund-request", too_much), 409, "refund_exceeds_paid")
-    refused(
+    assert_nack(
+        await shop.post(DOUYIN, f"{path}/refund-request", too_much), 409, "refund_exceeds_paid"
+    )
+    assert_nack(
         await shop.post(DOUYIN, f"{path}/refund-request", {"amounts": {"x-9": 1}}),
         422,
         "unknown_line",
     )
-    refused(
+    assert_nack(
         await shop.post(DOUYIN, f"{path}/refund-request", {"quantities": {CREAM: 3}}),
         422,
         "invalid_quantity",
@@ -343,9 +346,9 @@ async def test_the_recorded_reversal_is_what_the_ledger_moved_after_refunds_on_b
 
 async def test_a_storefront_sells_only_its_catalog_at_its_prices(shop: Shop) -> None:
     tea = {"sku_id": TEA, "quantity": 1, "unit_price": 5_000}
-    refused(await shop.order(lines=[tea]), 422, "not_in_storefront")
+    assert_nack(await shop.order(lines=[tea]), 422, "not_in_storefront")
     cheaper = {"sku_id": SERUM, "quantity": 1, "unit_price": 19_000}
-    refused(await shop.order(lines=[cheaper]), 409, "price_changed")
+    assert_nack(await shop.order(lines=[cheaper]), 409, "price_changed")
     assert shop.world.stores[JD].reservations == {}
 
 
@@ -375,7 +378,7 @@ async def test_a_parcel_picked_up_while_a_refund_is_requested_ships_the_order_on
     closed = await shop.act(JD_BEAUTY, order["id"], "refund-request/close")
 
     assert closed["state"] == "shipped"
-    refused(
+    assert_nack(
         await shop.post(DOUYIN, f"/v1/orders/{order['id']}/cancel", {}),
         409,
         "cannot_cancel_after_shipping",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +29,7 @@ from hutong.commerce.orders.lines import (
     quantity_refund,
     refundable,
 )
+from tests.harness.assertions import rule_refuses
 
 S, E = OrderState, OrderEvent
 
@@ -41,10 +41,6 @@ SECOND = timedelta(seconds=1)
 SERUM = OrderLine("serum-30ml", 2, 19_900)  # 398.00 yuan
 MASK = OrderLine("mask-5pc", 1, 5_990)  # 59.90 yuan
 TOTAL = 2 * 19_900 + 5_990
-
-
-def refused(code: str) -> AbstractContextManager[pytest.ExceptionInfo[OrderError]]:
-    return pytest.raises(OrderError, match=f"^{code}: ")
 
 
 def created() -> Order:
@@ -88,43 +84,43 @@ def test_totals_are_exact_integer_fen() -> None:
     [(0, "zero"), (-1, "negative"), (True, "bool"), (2.0, "float"), ("2", "string")],
 )
 def test_a_quantity_is_a_whole_number_of_at_least_one(quantity: object, why: str) -> None:
-    with refused("invalid_quantity"):
+    with rule_refuses(OrderError, "invalid_quantity"):
         OrderLine("serum-30ml", quantity, 100)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("price", [0, -100, True, 199.0, "199"])
 def test_a_price_shown_is_a_whole_number_of_fen_of_at_least_one(price: object) -> None:
-    with refused("invalid_price"):
+    with rule_refuses(OrderError, "invalid_price"):
         OrderLine("serum-30ml", 1, price)  # type: ignore[arg-type]
 
 
 def test_a_line_needs_a_sku_id_as_offers_have_them() -> None:
-    with refused("invalid_sku_id"):
+    with rule_refuses(OrderError, "invalid_sku_id"):
         OrderLine("", 1, 100)
-    with refused("invalid_sku_id"):
+    with rule_refuses(OrderError, "invalid_sku_id"):
         OrderLine("a b", 1, 100)
 
 
 def test_totals_beyond_what_the_ledger_holds_are_refused() -> None:
-    with refused("total_too_large"):
+    with rule_refuses(OrderError, "total_too_large"):
         OrderLine("serum-30ml", 2, MAX_AMOUNT // 2 + 1)
     half = OrderLine("a", 1, MAX_AMOUNT // 2 + 1)
-    with refused("total_too_large"):
+    with rule_refuses(OrderError, "total_too_large"):
         order_total([half, OrderLine("b", 1, MAX_AMOUNT // 2 + 1)])
-    with refused("total_too_large"):
+    with rule_refuses(OrderError, "total_too_large"):
         Order((half, OrderLine("b", 1, MAX_AMOUNT // 2 + 1)))
 
 
 def test_an_order_has_lines_and_one_line_per_sku() -> None:
-    with refused("no_lines"):
+    with rule_refuses(OrderError, "no_lines"):
         Order(())
-    with refused("duplicate_line"):
+    with rule_refuses(OrderError, "duplicate_line"):
         Order((SERUM, MASK, OrderLine("serum-30ml", 1, 19_900)))
 
 
 def test_an_order_rebuilt_from_its_fields_has_one_refunded_amount_per_line() -> None:
     assert Order((SERUM, MASK)).refunded == (0, 0)
-    with refused("invalid_refund"):
+    with rule_refuses(OrderError, "invalid_refund"):
         Order((SERUM, MASK), refunded=(0,))
 
 
@@ -144,24 +140,24 @@ def test_prices_and_stock_that_still_hold_pass() -> None:
 
 
 def test_a_changed_price_names_the_sku_the_price_shown_and_the_price_now() -> None:
-    with refused("price_changed") as error:
+    with rule_refuses(OrderError, "price_changed") as error:
         check_prices([SERUM], {"serum-30ml": Now(20_900, 10)})
     assert error.value.message == "serum-30ml: shown at 19900 fen, now 20900 fen"
 
 
 def test_a_lower_price_now_is_refused_too_shown_and_charged_must_agree() -> None:
-    with refused("price_changed"):
+    with rule_refuses(OrderError, "price_changed"):
         check_prices([SERUM], {"serum-30ml": Now(9_900, 10)})
 
 
 def test_too_little_stock_says_how_many_were_requested_and_are_available() -> None:
-    with refused("out_of_stock") as error:
+    with rule_refuses(OrderError, "out_of_stock") as error:
         check_prices([SERUM], {"serum-30ml": Now(19_900, 1)})
     assert error.value.message == "serum-30ml: 2 requested, 1 available"
 
 
 def test_an_offer_the_merchant_no_longer_has_is_unknown() -> None:
-    with refused("unknown_offer"):
+    with rule_refuses(OrderError, "unknown_offer"):
         check_prices([SERUM], {})
 
 
@@ -182,16 +178,16 @@ def test_every_line_that_no_longer_holds_is_listed_in_line_order() -> None:
 
 def test_what_a_line_may_still_get_back_is_its_total_less_its_refunds() -> None:
     assert refundable([SERUM, MASK], [19_900, 0]) == (19_900, 5_990)
-    with refused("refund_exceeds_paid"):
+    with rule_refuses(OrderError, "refund_exceeds_paid"):
         refundable([SERUM, MASK], [0, 6_000])
-    with refused("invalid_refund"):
+    with rule_refuses(OrderError, "invalid_refund"):
         refundable([SERUM, MASK], [0])
 
 
 def test_a_quantity_refund_is_units_at_the_price_paid() -> None:
     assert quantity_refund(SERUM, 1) == {"serum-30ml": 19_900}
     for bad in (0, 3, True):
-        with refused("invalid_quantity"):
+        with rule_refuses(OrderError, "invalid_quantity"):
             quantity_refund(SERUM, bad)
 
 
@@ -265,25 +261,25 @@ def test_cancelling_is_never_refused_for_lateness() -> None:
 
 @pytest.mark.parametrize("order", [shipped, delivered])
 def test_an_order_cannot_be_cancelled_once_shipped(order: Callable[[], Order]) -> None:
-    with refused("cannot_cancel_after_shipping"):
+    with rule_refuses(OrderError, "cannot_cancel_after_shipping"):
         order().apply(E.CANCEL, now=NOON)
 
 
 def test_an_unpaid_order_expires_at_its_pay_deadline_and_releases_stock() -> None:
     assert reserved().apply(E.EXPIRE, now=PAY_BY).state is S.CANCELLED
-    with refused("not_expired"):
+    with rule_refuses(OrderError, "not_expired"):
         reserved().apply(E.EXPIRE, now=PAY_BY - SECOND)
 
 
 def test_paying_at_or_after_the_pay_deadline_is_refused() -> None:
     assert reserved().apply(E.PAY, now=PAY_BY - SECOND, amount=TOTAL).state is S.PAID
-    with refused("reservation_expired"):
+    with rule_refuses(OrderError, "reservation_expired"):
         reserved().apply(E.PAY, now=PAY_BY, amount=TOTAL)
 
 
 def test_a_delivered_order_completes_by_itself_at_the_end_of_the_window() -> None:
     assert delivered().apply(E.EXPIRE, now=CONFIRM_BY).state is S.COMPLETED
-    with refused("not_expired"):
+    with rule_refuses(OrderError, "not_expired"):
         delivered().apply(E.EXPIRE, now=CONFIRM_BY - SECOND)
 
 
@@ -294,9 +290,9 @@ def test_the_buyer_may_confirm_before_the_window_ends() -> None:
 @pytest.mark.parametrize("event", [E.RESERVE, E.DELIVER])
 def test_reserve_and_deliver_need_a_deadline_in_the_future(event: OrderEvent) -> None:
     order = created() if event is E.RESERVE else shipped()
-    with refused("invalid_deadline"):
+    with rule_refuses(OrderError, "invalid_deadline"):
         order.apply(event, now=NOON)
-    with refused("invalid_deadline"):
+    with rule_refuses(OrderError, "invalid_deadline"):
         order.apply(event, now=NOON, deadline=NOON)
 
 
@@ -304,28 +300,28 @@ def test_reserve_and_deliver_need_a_deadline_in_the_future(event: OrderEvent) ->
 
 
 def test_the_amount_paid_must_be_the_total_shown() -> None:
-    with refused("amount_mismatch") as error:
+    with rule_refuses(OrderError, "amount_mismatch") as error:
         reserved().apply(E.PAY, now=NOON, amount=TOTAL - 1)
     assert error.value.message == f"the order's total is {TOTAL} fen, not {TOTAL - 1}"
 
 
 @pytest.mark.parametrize("amount", [None, -1, True, float(TOTAL)])
 def test_pay_takes_an_amount_in_fen(amount: object) -> None:
-    with refused("invalid_amount"):
+    with rule_refuses(OrderError, "invalid_amount"):
         reserved().apply(E.PAY, now=NOON, amount=amount)  # type: ignore[arg-type]
 
 
 def test_an_argument_the_event_does_not_take_is_refused() -> None:
-    with refused("invalid_argument"):
+    with rule_refuses(OrderError, "invalid_argument"):
         paid().apply(E.SHIP, now=NOON, amount=TOTAL)
-    with refused("invalid_argument"):
+    with rule_refuses(OrderError, "invalid_argument"):
         reserved().apply(E.PAY, now=NOON, amount=TOTAL, deadline=PAY_BY)
-    with refused("invalid_argument"):
+    with rule_refuses(OrderError, "invalid_argument"):
         requested(paid()).apply(E.CLOSE_REFUND, now=NOON, refund={"mask-5pc": 1})
 
 
 def test_the_carrier_is_booked_once() -> None:
-    with refused("already_booked"):
+    with rule_refuses(OrderError, "already_booked"):
         paid().apply(E.BOOK_CARRIER, now=NOON).apply(E.BOOK_CARRIER, now=NOON)
 
 
@@ -380,22 +376,22 @@ def test_the_confirmation_clock_stops_while_a_refund_is_requested() -> None:
 
 
 def test_a_line_never_gets_back_more_than_it_cost() -> None:
-    with refused("refund_exceeds_paid") as error:
+    with rule_refuses(OrderError, "refund_exceeds_paid") as error:
         requested(paid(), {"mask-5pc": 5_991})
     assert error.value.message == "mask-5pc: 5990 fen may still be refunded, not 5991"
     order = requested(paid(), {"mask-5pc": 5_000}).apply(E.REFUND, now=NOON)
-    with refused("refund_exceeds_paid"):
+    with rule_refuses(OrderError, "refund_exceeds_paid"):
         requested(order, {"mask-5pc": 991})
 
 
 @pytest.mark.parametrize("refund", [{}, {"mask-5pc": 0}, {"mask-5pc": -1}, {"mask-5pc": 1.0}])
 def test_a_refund_names_lines_and_positive_fen(refund: dict[str, int]) -> None:
-    with refused("invalid_refund"):
+    with rule_refuses(OrderError, "invalid_refund"):
         paid().apply(E.REQUEST_REFUND, now=NOON, refund=refund)
 
 
 def test_a_refund_of_a_sku_not_in_the_order_is_refused() -> None:
-    with refused("unknown_line"):
+    with rule_refuses(OrderError, "unknown_line"):
         requested(paid(), {"toner": 100})
 
 
@@ -485,7 +481,7 @@ def test_a_refused_event_names_the_reason_and_changes_nothing(
 ) -> None:
     order = IN_STATE[state]()
     assert order.state is state
-    with refused(code) as error:
+    with rule_refuses(OrderError, code) as error:
         order.apply(event, now=NOON)
     assert error.value.message == f"cannot {event} an order in state {state}"
     assert order == IN_STATE[state]()

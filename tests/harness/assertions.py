@@ -6,26 +6,39 @@ stable code, a human sentence and nothing else in the document.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Collection, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 from hutong.ledger.check import check_ledger
+from hutong.protocol.errors import HutongError
 from hutong.runtime.services import Services
 from tests.harness.switch import Switch, row_counts
 
 
-def assert_nack(response: httpx.Response, status: int, code: str, what: str = "") -> dict[str, Any]:
+def assert_nack(
+    response: httpx.Response,
+    status: int,
+    code: str,
+    what: str = "",
+    *,
+    extra: Collection[str] = (),
+) -> dict[str, Any]:
     """`response` is a NACK with exactly this status and code, and a human sentence.
 
-    Returns the document (for tests that read more of it).
+    Nothing else is in the document but the members named in `extra` (a
+    refused order also shows the order it kept as cancelled). Returns the
+    document (for tests that read more of it).
     """
     assert response.status_code == status, f"{what}: {response.text}"
     document: dict[str, Any] = response.json()
     message = document["error"]["message"]
     assert isinstance(message, str) and message, f"{what}: {response.text}"
-    assert document == {
+    assert set(extra) <= set(document), f"{what}: {response.text}"
+    assert {k: v for k, v in document.items() if k not in extra} == {
         "message": {"ack": {"status": "NACK"}},
         "error": {"code": code, "message": message},
     }, f"{what}: {response.text}"
@@ -57,3 +70,21 @@ async def assert_ledger_balances(services: Services) -> None:
     async with services.db.read() as conn:
         report = await check_ledger(conn)
     assert report.ok, report.problems
+
+
+def error_code(response: httpx.Response) -> str:
+    """The error code of a NACK (for tests that compare codes across many answers)."""
+    code: str = response.json()["error"]["code"]
+    return code
+
+
+E = TypeVar("E", bound=HutongError)
+
+
+@contextmanager
+def rule_refuses(error: type[E], code: str) -> Iterator[pytest.ExceptionInfo[E]]:
+    """The block raises `error` with exactly this stable code (and a human sentence)."""
+    with pytest.raises(error) as caught:
+        yield caught
+    assert caught.value.code == code, f"{caught.value.code}: {caught.value.message}"
+    assert caught.value.message, code

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
+from tests.harness.assertions import assert_nack
 from tests.harness.ledger import account, create, move, resolve, submit
 from tests.harness.switch import Clock, Switch, row_counts
 
@@ -66,14 +67,6 @@ async def assert_ledger_ok(switch: Switch) -> dict[str, Any]:
     assert report["ok"] is True, report["problems"]
     assert report["problems"] == []
     return dict(report)
-
-
-def assert_nack(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["message"] == {"ack": {"status": "NACK"}}
-    assert body["error"]["code"] == code, body
-    assert body["error"]["message"]
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from hutong.store.tables import (
     storefronts,
 )
 from hutong.world.link_policies import DOUYIN_LINK_RULES, SEED_LINK_RULES
+from tests.harness.assertions import assert_nack
 from tests.harness.switch import Clock, Switch, row_counts
 
 ISSUE_SURFACES = (
@@ -288,12 +289,6 @@ def share_text_on(response: httpx.Response) -> str:
     return html.unescape(found.group(1)).strip()
 
 
-def nack(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
-    assert response.json()["message"] == {"ack": {"status": "NACK"}}
-
-
 async def outcomes(net: Net) -> Counter[str]:
     """Resolution events by outcome, after the batched log is written."""
     await net.switch.services.resolver().log.flush()
@@ -455,7 +450,7 @@ async def test_extra_steps_and_missing_targets(net: Net) -> None:
     assert (app.json()["outcome"], app.json()["url"]) == ("deep_link_fallback_open", TEA_H5)
 
     bad = await resolve(net, placement["code"], host="wechat", surface="moon")
-    nack(bad, 422, "invalid_surface")
+    assert_nack(bad, 422, "invalid_surface")
     assert await outcomes(net) == Counter({"open": 2, "deep_link_fallback_open": 2})
 
 
@@ -617,7 +612,7 @@ async def test_an_unknown_link_is_a_404_page(net: Net) -> None:
     text = page(response, 404)
     assert "zzzzzzzz" in text and "does not exist" in text
     assert_no_store(response)
-    nack(await net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
+    assert_nack(await net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
     assert await outcomes(net) == Counter({"refused_unknown_link": 1})
 
 
@@ -665,12 +660,12 @@ async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(net: N
 
     forged_token = token[:-1] + ("2" if token[-1] != "2" else "3")
     forged = await parse(net, f"【互通】₴{forged_token}₴ 复制这段话打开", host="wechat")
-    nack(forged, 422, "share_code_forged")
-    nack(await parse(net, "今天天气不错，没有口令 🌤"), 422, "share_code_missing")
-    nack(await parse(net, placement["share_text"], surface="moon"), 422, "invalid_surface")
+    assert_nack(forged, 422, "share_code_forged")
+    assert_nack(await parse(net, "今天天气不错，没有口令 🌤"), 422, "share_code_missing")
+    assert_nack(await parse(net, placement["share_text"], surface="moon"), 422, "invalid_surface")
 
     net.clock.advance(timedelta(days=1).total_seconds())  # at share_expires_at: expired
-    nack(await parse(net, placement["share_text"]), 422, "share_code_expired")
+    assert_nack(await parse(net, placement["share_text"]), 422, "share_code_expired")
 
     assert await outcomes(net) == Counter(
         {
@@ -692,22 +687,22 @@ async def test_placement_refusals_store_nothing(net: Net) -> None:
     await net.client(JD_BEAUTY, ("merchant",))
     before = (await row_counts(net.switch.services))["placements"]
 
-    nack(
+    assert_nack(
         await place(net, "douyin", "douyin.example", "live_cart", TB_TEA, "nope"),
         404,
         "unknown_offer",
     )
-    nack(
+    assert_nack(
         await place(net, JD_BEAUTY, "douyin.example", "live_cart", JD_BEAUTY, "serum-1"),
         403,
         "wrong_role",
     )
-    nack(
+    assert_nack(
         await place(net, "douyin", "douyin.example", "moon", TB_TEA, "tea-1"),
         422,
         "invalid_surface",
     )
-    nack(
+    assert_nack(
         await place(
             net,
             "kuaishou",
@@ -722,7 +717,7 @@ async def test_placement_refusals_store_nothing(net: Net) -> None:
     )
     # Another host's placement of douyin's storefront, and a placement on
     # somebody else's behalf, are refused too.
-    nack(
+    assert_nack(
         await place(
             net,
             "kuaishou",
@@ -735,7 +730,7 @@ async def test_placement_refusals_store_nothing(net: Net) -> None:
         403,
         "wrong_role",
     )
-    nack(
+    assert_nack(
         await place(net, "douyin", "nowhere.example", "live_cart", TB_TEA, "tea-1"),
         422,
         "invalid_host",
@@ -784,7 +779,7 @@ async def test_declaring_link_policies(net: Net) -> None:
         declared_at=date(2022, 2, 1),
     )
     refused = await merchant.post("/v1/link-policies", rule_message(cut))
-    nack(refused, 403, "wrong_role")
+    assert_nack(refused, 403, "wrong_role")
 
     for bad in (
         rule_message(cut) | {"treatment": "hidden"},
@@ -795,7 +790,7 @@ async def test_declaring_link_policies(net: Net) -> None:
         {k: v for k, v in rule_message(cut).items() if k != "valid_from"},
         rule_message(cut) | {"extra_steps": ["warning_page"]},  # blocked: no steps
     ):
-        nack(await kuaishou.post("/v1/link-policies", bad), 422, "invalid_link_rule")
+        assert_nack(await kuaishou.post("/v1/link-policies", bad), 422, "invalid_link_rule")
     assert (await row_counts(net.switch.services))["link_rules"] == 0
 
     days = [date(2022, 2, 28), date(2022, 3, 1), date(2022, 6, 1), date(2022, 10, 27)]
@@ -821,7 +816,7 @@ async def test_declaring_link_policies(net: Net) -> None:
 
     # A declaration dated before the latest one would rewrite the past: refused.
     backdated = rule_message(restore) | {"declared_at": "2021-01-01"}
-    nack(await kuaishou.post("/v1/link-policies", backdated), 422, "invalid_link_rule")
+    assert_nack(await kuaishou.post("/v1/link-policies", backdated), 422, "invalid_link_rule")
     assert (await row_counts(net.switch.services))["link_rules"] == 2
     async with net.switch.services.db.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(link_rules)) == 2
@@ -835,14 +830,14 @@ async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) ->
         "kuaishou", "taobao", Treatment.BLOCKED, date(2022, 3, 1), declared_at=date(2022, 2, 1)
     )
     own = await kuaishou.post("/v1/link-policies", rule_message(cut) | {"source": "kuaishou"})
-    nack(own, 422, "invalid_link_rule")
+    assert_nack(own, 422, "invalid_link_rule")
     assert own.json()["error"]["message"] == (
         "the link rule is not valid: kuaishou's own links are always open; no rule applies to them"
     )
     await declare(net, cut)
     backdated = rule_message(cut) | {"declared_at": "2021-01-01"}
     refused = await kuaishou.post("/v1/link-policies", backdated)
-    nack(refused, 422, "invalid_link_rule")
+    assert_nack(refused, 422, "invalid_link_rule")
     assert refused.json()["error"]["message"] == (
         "the link rule is not valid: declared_at 2021-01-01 is before the latest "
         "declaration (2022-02-01); versions only move forward"

@@ -29,6 +29,7 @@ from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import logistics_refusals, pickup_points, tracking_events
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import STATION
+from tests.harness.assertions import error_code
 from tests.harness.cast import CAINIAO, JT
 from tests.harness.cast import JD_BEAUTY as RIVAL
 from tests.harness.cast import JDL as JD
@@ -71,11 +72,6 @@ PICKED_UP = {carrier: steps[0][:2] for carrier, steps in JOURNEYS.items()}
 IN_TRANSIT = {carrier: steps[1][:2] for carrier, steps in JOURNEYS.items()}
 RETURNED = {JD: ("96", ""), CAINIAO: ("RETURN_SIGN", ""), JT: ("4", "")}
 NOT_IN_ANY_MAPPING = {JD: "42", CAINIAO: "TELEPORT", JT: "77"}
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
 
 
 def route(destination: str = SHANGHAI, weight_g: int = 800, **extra: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from hutong.payments.fees import (
     quote_transfer,
 )
 from hutong.payments.rules import MAX_AMOUNT, PaymentError
+from tests.harness.assertions import rule_refuses
 
 K = PaymentKind
 NOW = datetime(2024, 10, 29, 12, 0, tzinfo=UTC)
@@ -28,10 +28,6 @@ ALIPAY = FeeSchedule(
     wallet="alipay",
 )
 WECHATPAY = FeeSchedule([FeeRule(K.ORDER, bps=60), FeeRule(K.TRANSFER, bps=0, fixed=0)])
-
-
-def refused(code: str) -> AbstractContextManager[pytest.ExceptionInfo[PaymentError]]:
-    return pytest.raises(PaymentError, match=f"^{code}: ")
 
 
 # -- fees --------------------------------------------------------------------------------
@@ -56,12 +52,12 @@ def test_a_schedule_charges_per_kind_of_payment() -> None:
 
 
 def test_an_undeclared_kind_is_refused_rather_than_free() -> None:
-    with refused("fee_not_declared"):
+    with rule_refuses(PaymentError, "fee_not_declared"):
         WECHATPAY.fee(K.PAY_FOR_ME, 100)
 
 
 def test_a_kind_is_declared_once() -> None:
-    with refused("invalid_fee"):
+    with rule_refuses(PaymentError, "invalid_fee"):
         FeeSchedule([FeeRule(K.ORDER, bps=1), FeeRule(K.ORDER, bps=2)])
 
 
@@ -77,20 +73,20 @@ def test_a_kind_is_declared_once() -> None:
     ],
 )
 def test_a_rule_takes_whole_basis_points_and_fen(bps: object, fixed: object, code: str) -> None:
-    with refused(code):
+    with rule_refuses(PaymentError, code):
         FeeRule(K.ORDER, bps=bps, fixed=fixed)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("amount", [-1, True, 10.0, "100", MAX_AMOUNT + 1])
 def test_an_amount_is_whole_fen(amount: object) -> None:
-    with refused("invalid_amount"):
+    with rule_refuses(PaymentError, "invalid_amount"):
         ALIPAY.fee(K.ORDER, amount)  # type: ignore[arg-type]
 
 
 def test_an_unknown_kind_is_refused() -> None:
-    with refused("invalid_fee"):
+    with rule_refuses(PaymentError, "invalid_fee"):
         FeeRule("tip", bps=1)  # type: ignore[arg-type]
-    with refused("invalid_fee"):
+    with rule_refuses(PaymentError, "invalid_fee"):
         ALIPAY.fee("tip", 100)  # type: ignore[arg-type]
 
 
@@ -115,22 +111,22 @@ def test_a_quote_without_now_has_no_deadline_and_ttl_is_the_callers() -> None:
     assert quote_transfer(100, ALIPAY, WECHATPAY).expires_at is None
     quote = quote_transfer(100, ALIPAY, WECHATPAY, now=NOW, ttl=timedelta(seconds=30))
     assert quote.expires_at == NOW + timedelta(seconds=30)
-    with refused("invalid_quote"):
+    with rule_refuses(PaymentError, "invalid_quote"):
         quote_transfer(100, ALIPAY, WECHATPAY, now=NOW, ttl=timedelta(0))
 
 
 def test_a_transfer_moves_at_least_one_fen_and_stays_within_the_ledger() -> None:
-    with refused("invalid_amount"):
+    with rule_refuses(PaymentError, "invalid_amount"):
         quote_transfer(0, ALIPAY, WECHATPAY)
-    with refused("invalid_amount"):
+    with rule_refuses(PaymentError, "invalid_amount"):
         quote_transfer(MAX_AMOUNT, ALIPAY, WECHATPAY)
 
 
 def test_both_wallets_must_declare_a_transfer_fee() -> None:
     no_transfers = FeeSchedule([FeeRule(K.ORDER)], wallet="jdpay")
-    with refused("fee_not_declared"):
+    with rule_refuses(PaymentError, "fee_not_declared"):
         quote_transfer(100, ALIPAY, no_transfers)
-    with refused("fee_not_declared"):
+    with rule_refuses(PaymentError, "fee_not_declared"):
         quote_transfer(100, no_transfers, ALIPAY)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from hutong.payments.transfers.states import (
     TransferState,
     transfer_transition,
 )
+from tests.harness.assertions import rule_refuses
 
 P, PE = PaymentState, PaymentEvent
 T, TE = TransferState, TransferEvent
@@ -37,10 +37,6 @@ F, FE = PayForMeState, PayForMeEvent
 NOON = datetime(2024, 10, 29, 12, 0, tzinfo=UTC)
 DEADLINE = NOON + timedelta(minutes=15)
 LATE = DEADLINE  # at the deadline counts as late
-
-
-def refused(code: str) -> AbstractContextManager[pytest.ExceptionInfo[PaymentError]]:
-    return pytest.raises(PaymentError, match=f"^{code}: ")
 
 
 def authorized(amount: int = 10_000) -> Payment:
@@ -154,7 +150,7 @@ def test_a_refused_event_names_the_reason(
 ) -> None:
     captured_total, refunded_total = totals_for(state)
     value = 10 if event in (PE.CAPTURE, PE.REFUND) else 0
-    with refused(code):
+    with rule_refuses(PaymentError, code):
         transition(
             state,
             event,
@@ -168,38 +164,38 @@ def test_a_refused_event_names_the_reason(
 
 
 def test_capture_happens_once() -> None:
-    with refused("already_captured"):
+    with rule_refuses(PaymentError, "already_captured"):
         captured(10_000, 5_000).apply(PE.CAPTURE, 5_000)
 
 
 def test_capture_cannot_exceed_the_authorized_amount() -> None:
-    with refused("capture_exceeds_authorized"):
+    with rule_refuses(PaymentError, "capture_exceeds_authorized"):
         authorized(10_000).apply(PE.CAPTURE, 10_001)
 
 
 def test_capture_at_or_after_the_hold_deadline_is_refused() -> None:
-    with refused("hold_expired"):
+    with rule_refuses(PaymentError, "hold_expired"):
         authorized().apply(PE.CAPTURE, 1, now=LATE)
     assert authorized().apply(PE.CAPTURE, 1, now=LATE - timedelta(seconds=1)).captured == 1
 
 
 def test_authorize_after_the_payment_deadline_is_refused() -> None:
-    with refused("payment_expired"):
+    with rule_refuses(PaymentError, "payment_expired"):
         Payment(100, expires_at=DEADLINE).apply(PE.AUTHORIZE, now=LATE)
 
 
 def test_expire_before_the_deadline_or_without_one_is_refused() -> None:
-    with refused("not_expired"):
+    with rule_refuses(PaymentError, "not_expired"):
         authorized().apply(PE.EXPIRE, now=DEADLINE - timedelta(seconds=1))
-    with refused("not_expired"):
+    with rule_refuses(PaymentError, "not_expired"):
         Payment(100).apply(PE.EXPIRE, now=LATE)
 
 
 def test_refunds_never_exceed_what_was_captured() -> None:
     payment = captured(10_000, 4_000).apply(PE.REFUND, 3_000)
-    with refused("refund_exceeds_captured"):
+    with rule_refuses(PaymentError, "refund_exceeds_captured"):
         payment.apply(PE.REFUND, 1_001)
-    with refused("refund_exceeds_captured"):
+    with rule_refuses(PaymentError, "refund_exceeds_captured"):
         captured(10_000, 4_000).apply(PE.REFUND, 4_001)
 
 
@@ -217,7 +213,7 @@ def test_refunds_never_exceed_what_was_captured() -> None:
 )
 def test_inconsistent_totals_are_invalid_amounts(kwargs: dict[str, object], why: str) -> None:
     args: dict[str, object] = {"amount": 100, "captured": 0, "refunded": 0} | kwargs
-    with refused("invalid_amount"):
+    with rule_refuses(PaymentError, "invalid_amount"):
         transition(P.CREATED, PE.AUTHORIZE, **args)  # type: ignore[arg-type]
 
 
@@ -236,7 +232,7 @@ def test_capture_and_refund_take_a_positive_value_the_others_none(
     state: PaymentState, event: PaymentEvent, value: int
 ) -> None:
     captured_total = 100 if state is P.CAPTURED else 0
-    with refused("invalid_amount"):
+    with rule_refuses(PaymentError, "invalid_amount"):
         transition(state, event, amount=100, captured=captured_total, value=value)
 
 
@@ -339,19 +335,19 @@ TRANSFER_STATE_CODES = {
 def test_a_refused_transfer_event_names_the_state(
     state: TransferState, event: TransferEvent
 ) -> None:
-    with refused(TRANSFER_STATE_CODES[state]):
+    with rule_refuses(PaymentError, TRANSFER_STATE_CODES[state]):
         transfer_transition(state, event, now=NOON, expires_at=DEADLINE)
 
 
 def test_reserving_an_expired_quote_or_committing_an_expired_reservation_is_refused() -> None:
-    with refused("quote_expired"):
+    with rule_refuses(PaymentError, "quote_expired"):
         transfer_transition(T.QUOTED, TE.RESERVE, now=LATE, expires_at=DEADLINE)
-    with refused("reservation_expired"):
+    with rule_refuses(PaymentError, "reservation_expired"):
         transfer_transition(T.RESERVED, TE.COMMIT, now=LATE, expires_at=DEADLINE)
 
 
 def test_a_transfer_does_not_expire_before_its_deadline() -> None:
-    with refused("not_expired"):
+    with rule_refuses(PaymentError, "not_expired"):
         transfer_transition(T.RESERVED, TE.EXPIRE, now=NOON, expires_at=DEADLINE)
 
 
@@ -361,7 +357,7 @@ def test_a_transfer_does_not_expire_before_its_deadline() -> None:
 def test_a_pay_for_me_request_is_paid_once() -> None:
     state = pay_for_me_transition(F.OPEN, FE.PAY, now=NOON, expires_at=DEADLINE)
     assert state is F.PAID
-    with refused("already_paid"):
+    with rule_refuses(PaymentError, "already_paid"):
         pay_for_me_transition(state, FE.PAY, now=NOON, expires_at=DEADLINE)
 
 
@@ -386,17 +382,17 @@ def test_the_pay_for_me_table_lists_every_allowed_move() -> None:
 def test_a_closed_request_refuses_everything(
     state: PayForMeState, code: str, event: PayForMeEvent
 ) -> None:
-    with refused(code):
+    with rule_refuses(PaymentError, code):
         pay_for_me_transition(state, event, now=NOON, expires_at=DEADLINE)
 
 
 def test_paying_at_or_after_the_deadline_is_refused() -> None:
-    with refused("request_expired"):
+    with rule_refuses(PaymentError, "request_expired"):
         pay_for_me_transition(F.OPEN, FE.PAY, now=LATE, expires_at=DEADLINE)
 
 
 def test_a_request_does_not_expire_before_its_deadline() -> None:
-    with refused("not_expired"):
+    with rule_refuses(PaymentError, "not_expired"):
         pay_for_me_transition(F.OPEN, FE.EXPIRE, now=NOON, expires_at=DEADLINE)
 
 

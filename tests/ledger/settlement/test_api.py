@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tests.harness.assertions import assert_nack
 from tests.harness.ledger import account, create, move, resolve, submit
 from tests.harness.switch import Clock, Switch, row_counts
 
@@ -48,11 +49,6 @@ async def close(switch: Switch, **body: Any) -> dict[str, Any]:
     response = await switch.operator.post("/operator/settlement/close", json=body or None)
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-def error(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
 
 
 async def test_the_operator_closes_a_window_and_reads_positions_payments_and_files(
@@ -164,7 +160,7 @@ async def test_a_participant_reads_and_reconciles_only_its_own_file(
             "pay-1,wechatpay.example,CNY,10000,credit",
         ]
         other = await jd.get(f"/v1/settlement/windows/window-1/file?participant={WECHATPAY}")
-        error(other, 403, "not_your_file")
+        assert_nack(other, 403, "not_your_file")
         audited = await auditor.get(
             f"/v1/settlement/windows/window-1/file?participant={WECHATPAY}&format=json"
         )
@@ -181,9 +177,9 @@ async def test_a_participant_reads_and_reconciles_only_its_own_file(
         assert report.json()["summary"]["missing_at_participant"] == 2
 
         unsigned = await jd.http.get("/v1/settlement/windows/window-1/file")
-        error(unsigned, 401, "signature_missing")
+        assert_nack(unsigned, 401, "signature_missing")
         open_window = await jd.get("/v1/settlement/windows/window-2/file")
-        error(open_window, 409, "window_open")
+        assert_nack(open_window, 409, "window_open")
         wrong_shape = await jd.post("/v1/settlement/windows/window-1/reconcile", {"csv": "x"})
         assert wrong_shape.status_code == 422, wrong_shape.text
 
@@ -197,25 +193,27 @@ async def test_bad_requests_are_refused_with_a_code_and_write_nothing(
     op = switch.operator
     base = "/operator/settlement"
     future = clock.now.replace(year=clock.now.year + 1).isoformat()
-    error(await op.post(f"{base}/close", json={"until": future}), 422, "until_in_future")
-    error(await op.post(f"{base}/close", json={"until": "yesterday"}), 422, "invalid_request")
-    error(
+    assert_nack(await op.post(f"{base}/close", json={"until": future}), 422, "until_in_future")
+    assert_nack(await op.post(f"{base}/close", json={"until": "yesterday"}), 422, "invalid_request")
+    assert_nack(
         await op.post(f"{base}/close", json={"until": "2024-01-01T00:00:00"}), 422, "invalid_until"
     )
-    error(await op.post(f"{base}/close"), 409, "invalid_cutoff")  # window 2 has not begun
-    error(await op.post(f"{base}/windows/window-2/settle"), 409, "window_open")
-    error(await op.post(f"{base}/windows/window-7/settle"), 404, "unknown_window")
-    error(await op.get(f"{base}/windows/window-7"), 404, "unknown_window")
-    error(await op.get(f"{base}/windows/window-2/files/{JD}"), 409, "window_open")
-    error(await op.get(f"{base}/windows/window-1/files/nobody.example"), 404, "unknown_participant")
-    error(
+    assert_nack(await op.post(f"{base}/close"), 409, "invalid_cutoff")  # window 2 has not begun
+    assert_nack(await op.post(f"{base}/windows/window-2/settle"), 409, "window_open")
+    assert_nack(await op.post(f"{base}/windows/window-7/settle"), 404, "unknown_window")
+    assert_nack(await op.get(f"{base}/windows/window-7"), 404, "unknown_window")
+    assert_nack(await op.get(f"{base}/windows/window-2/files/{JD}"), 409, "window_open")
+    assert_nack(
+        await op.get(f"{base}/windows/window-1/files/nobody.example"), 404, "unknown_participant"
+    )
+    assert_nack(
         await op.get(f"{base}/windows/window-1/files/{JD}", params={"format": "xml"}),
         422,
         "invalid_format",
     )
     reconcile = f"{base}/windows/window-1/reconcile/{JD}"
-    error(await op.post(reconcile, json={"statement": "x"}), 415, "unsupported_media_type")
-    error(
+    assert_nack(await op.post(reconcile, json={"statement": "x"}), 415, "unsupported_media_type")
+    assert_nack(
         await op.post(reconcile, content=b"\xff\xfe", headers={"content-type": "text/csv"}),
         422,
         "invalid_statement",
@@ -226,5 +224,5 @@ async def test_bad_requests_are_refused_with_a_code_and_write_nothing(
     assert garbage.status_code == 200
     assert garbage.json()["invalid_rows"][0]["code"] == "missing_column"
     async with httpx.AsyncClient(base_url=switch.url) as anonymous:
-        error(await anonymous.get(f"{base}/windows"), 401, "operator_token")
+        assert_nack(await anonymous.get(f"{base}/windows"), 401, "operator_token")
     assert await row_counts(switch.services) == before

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from hutong.payments.checkout.acceptance import (
 )
 from hutong.payments.rules import PaymentError
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES, seed_acceptance
+from tests.harness.assertions import rule_refuses
 
 WALLETS = ["alipay", "wechatpay", "jdpay", "unionpay"]
 CHANGE = date(2024, 10, 29)
@@ -45,10 +45,6 @@ def jd() -> AcceptanceHistory:
         "jd",
         [policy(refused={"alipay": "rival group"}), policy(valid_from=CHANGE)],
     )
-
-
-def refused(code: str) -> AbstractContextManager[pytest.ExceptionInfo[PaymentError]]:
-    return pytest.raises(PaymentError, match=f"^{code}: ")
 
 
 # -- one platform's history --------------------------------------------------------------
@@ -124,7 +120,7 @@ def test_versions_are_numbered_and_as_of_rebuilds_the_past() -> None:
     assert [p.version for p in history.versions] == [1, 2]
     assert history.as_of(1).refusal("alipay", date(2025, 1, 1)) is not None
     assert len(history.as_of(0).versions) == 0
-    with refused("invalid_policy"):
+    with rule_refuses(PaymentError, "invalid_policy"):
         history.as_of(3)
 
 
@@ -139,18 +135,18 @@ def test_versions_are_numbered_and_as_of_rebuilds_the_past() -> None:
     ],
 )
 def test_an_invalid_declaration_is_refused(make: object, why: str) -> None:
-    with refused("invalid_policy"):
+    with rule_refuses(PaymentError, "invalid_policy"):
         make()  # type: ignore[operator]
 
 
 def test_a_history_takes_only_its_platform_in_order() -> None:
     history = jd()
-    with refused("invalid_policy"):
+    with rule_refuses(PaymentError, "invalid_policy"):
         history.declare(policy("taobao"))
-    with refused("invalid_policy"):
+    with rule_refuses(PaymentError, "invalid_policy"):
         history.declare(AcceptancePolicy(platform="jd", valid_from=CHANGE, version=7))
     history.declare(policy(valid_from=CHANGE, declared_at=date(2024, 10, 1)))
-    with refused("invalid_policy"):
+    with rule_refuses(PaymentError, "invalid_policy"):
         history.declare(policy(valid_from=CHANGE, declared_at=date(2024, 9, 1)))
 
 
@@ -175,7 +171,7 @@ def test_a_merchant_on_its_own_platform_app_is_judged_once() -> None:
     history = jd()
     choice = choosable_wallets(WALLETS, history, history, date(2020, 1, 1))
     assert len(choice.refused) == 1
-    with refused("invalid_policy"):
+    with rule_refuses(PaymentError, "invalid_policy"):
         choosable_wallets(WALLETS, history, jd(), date(2020, 1, 1))
 
 

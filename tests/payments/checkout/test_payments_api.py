@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -25,6 +24,7 @@ from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs
 from hutong.store.tables import payment_refunds, payment_refusals
 from hutong.workers.deadlines import sweep_once
+from tests.harness.assertions import assert_nack
 from tests.harness.cast import ALIPAY, AUDITOR, DOUYIN, JD, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.payments import (
@@ -42,14 +42,6 @@ from tests.harness.payments import (
 from tests.harness.switch import Clock, row_counts
 
 # -- helpers: signed requests at the switch's clock -------------------------------------------
-
-
-def refused(response: httpx.Response, status: int, code: str) -> None:
-    """`response` is the refusal `status` with error `code` (a NACK)."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["error"]["code"] == code, body
-    assert body["message"]["ack"]["status"] == "NACK"
 
 
 async def create(paynet: PayNet, sender: str = TAOBAO, **message: Any) -> dict[str, Any]:
@@ -121,7 +113,7 @@ async def test_a_platform_that_is_neither_host_nor_the_merchants_platform_cannot
         paynet, JD, "/v1/payments", {"merchant": TEA_HOUSE, "amount": 100, "host": DOUYIN}
     )
 
-    refused(response, 403, "not_a_party")
+    assert_nack(response, 403, "not_a_party")
     after = await row_counts(paynet.switch.services)
     assert after["payments"] == before["payments"]
     assert after["outbox"] == before["outbox"]
@@ -133,7 +125,7 @@ async def test_only_a_platform_creates_payments(paynet: PayNet, sender: str) -> 
 
     response = await post(paynet, sender, "/v1/payments", {"merchant": TEA_HOUSE, "amount": 100})
 
-    refused(response, 403, "wrong_role")
+    assert_nack(response, 403, "wrong_role")
     assert (await row_counts(paynet.switch.services))["payments"] == before["payments"]
 
 
@@ -157,7 +149,7 @@ async def test_an_amount_that_is_not_a_positive_whole_number_of_fen_writes_nothi
 
     response = await post(paynet, TAOBAO, "/v1/payments", {"merchant": TEA_HOUSE, "amount": amount})
 
-    refused(response, 422, code)
+    assert_nack(response, 422, code)
     after = await row_counts(paynet.switch.services)
     for table in ("payments", "payment_refusals", "outbox", "ledger_transfers"):
         assert after[table] == before[table], table
@@ -168,7 +160,7 @@ async def test_a_merchant_the_switch_does_not_know_is_unknown_merchant(paynet: P
         paynet, TAOBAO, "/v1/payments", {"merchant": "nobody.example", "amount": 100}
     )
 
-    refused(response, 404, "unknown_merchant")
+    assert_nack(response, 404, "unknown_merchant")
 
 
 @pytest.mark.parametrize(
@@ -183,7 +175,7 @@ async def test_a_wallet_and_its_payer_are_named_together(
         paynet, TAOBAO, "/v1/payments", {"merchant": TEA_HOUSE, "amount": 100, **payer_fields}
     )
 
-    refused(response, 422, "invalid_payer")
+    assert_nack(response, 422, "invalid_payer")
     assert (await row_counts(paynet.switch.services))["payments"] == before["payments"]
 
 
@@ -198,7 +190,7 @@ async def test_deadlines_outside_a_minute_to_thirty_days_are_refused(
         paynet, TAOBAO, "/v1/payments", {"merchant": TEA_HOUSE, "amount": 100, field: value}
     )
 
-    refused(response, 422, "invalid_deadline")
+    assert_nack(response, 422, "invalid_deadline")
 
 
 async def test_a_wallet_that_is_not_a_wallet_is_unknown_wallet(paynet: PayNet) -> None:
@@ -209,7 +201,7 @@ async def test_a_wallet_that_is_not_a_wallet_is_unknown_wallet(paynet: PayNet) -
         {"merchant": TEA_HOUSE, "amount": 100, "wallet": DOUYIN, "payer": "u-alice"},
     )
 
-    refused(response, 422, "unknown_wallet")
+    assert_nack(response, 422, "unknown_wallet")
 
 
 # -- which wallets a buyer may use -------------------------------------------------------------
@@ -252,7 +244,7 @@ async def test_paying_with_a_refused_wallet_is_refused_recorded_and_reported_to_
         {"merchant": TEA_HOUSE, "amount": 100, "wallet": WECHATPAY, "payer": "u-bob"},
     )
 
-    refused(response, 409, "wallet_not_accepted")
+    assert_nack(response, 409, "wallet_not_accepted")
     assert "since 2021-10-01" in response.json()["error"]["message"]
     assert (await row_counts(paynet.switch.services))["payments"] == before["payments"]
     async with paynet.switch.services.db.read() as conn:
@@ -280,7 +272,7 @@ async def test_once_taobao_accepts_wechat_pay_the_same_payment_works_and_the_pas
         "wallet": WECHATPAY,
         "payer": "u-bob",
     }
-    refused(
+    assert_nack(
         await post(paynet, DOUYIN, "/v1/payments", wechat_at_tea_house), 409, "wallet_not_accepted"
     )
 
@@ -358,7 +350,7 @@ async def test_authorizing_with_a_wallet_the_merchants_platform_refuses_asks_no_
         {"wallet": WECHATPAY, "payer": "u-bob"},
     )
 
-    refused(response, 409, "wallet_not_accepted")
+    assert_nack(response, 409, "wallet_not_accepted")
     assert calls(paynet, WECHATPAY, "authorize") == []
 
 
@@ -367,7 +359,7 @@ async def test_authorizing_without_a_wallet_says_which_is_missing(paynet: PayNet
 
     response = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/authorize", {})
 
-    refused(response, 422, "invalid_payer")
+    assert_nack(response, 422, "invalid_payer")
 
 
 async def test_another_wallet_than_the_one_named_at_creation_is_a_mismatch(paynet: PayNet) -> None:
@@ -380,7 +372,7 @@ async def test_another_wallet_than_the_one_named_at_creation_is_a_mismatch(payne
         {"wallet": WECHATPAY, "payer": "u-bob"},
     )
 
-    refused(response, 409, "wallet_mismatch")
+    assert_nack(response, 409, "wallet_mismatch")
 
 
 @pytest.mark.parametrize(
@@ -401,7 +393,7 @@ async def test_a_wallet_that_declines_leaves_the_payment_created_and_holds_nothi
 
     response = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/authorize", {})
 
-    refused(response, 409, code)
+    assert_nack(response, 409, code)
     assert (await show(paynet, payment["id"]))["state"] == "created"
     assert alipay.holds == {}
     assert await held_in_ledger(paynet) == 0
@@ -413,7 +405,7 @@ async def test_authorizing_twice_is_already_authorized_and_holds_once(paynet: Pa
 
     again = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/authorize", {})
 
-    refused(again, 409, "already_authorized")
+    assert_nack(again, 409, "already_authorized")
     assert len(calls(paynet, ALIPAY, "authorize")) == 1
     assert paynet.wallet(ALIPAY).available("u-alice") == 90_000
     assert await held_in_ledger(paynet) == 10_000
@@ -424,7 +416,7 @@ async def test_a_platform_that_is_not_a_party_cannot_authorize(paynet: PayNet) -
 
     response = await post(paynet, JD, f"/v1/payments/{payment['id']}/authorize", {})
 
-    refused(response, 403, "not_a_party")
+    assert_nack(response, 403, "not_a_party")
     assert calls(paynet, ALIPAY, "authorize") == []
 
 
@@ -446,7 +438,7 @@ class TestAWalletThatDoesNotAnswerInTime:
 
         timed_out = await send(paynet, TAOBAO, path, request)
 
-        refused(timed_out, 502, "participant_timeout")
+        assert_nack(timed_out, 502, "participant_timeout")
         assert (await show(paynet, payment["id"]))["state"] == "created"
         assert await held_in_ledger(paynet) == 0
 
@@ -475,7 +467,7 @@ class TestAWalletThatDoesNotAnswerInTime:
         path = f"/v1/payments/{payment['id']}/capture"
         alipay.fail["capture"], alipay.delay = "slow", 0.6
 
-        refused(await send(paynet, TAOBAO, path, request), 502, "participant_timeout")
+        assert_nack(await send(paynet, TAOBAO, path, request), 502, "participant_timeout")
         assert (await show(paynet, payment["id"]))["state"] == "authorized"
 
         del alipay.fail["capture"]
@@ -494,14 +486,14 @@ class TestAWalletThatDoesNotAnswerInTime:
         payment = await authorized(paynet, 10_000)
         path = f"/v1/payments/{payment['id']}/capture"
         alipay.fail["capture"], alipay.delay = "slow", 0.6
-        refused(await post(paynet, TAOBAO, path, {"amount": 4_000}), 502, "participant_timeout")
+        assert_nack(await post(paynet, TAOBAO, path, {"amount": 4_000}), 502, "participant_timeout")
         del alipay.fail["capture"]
         await eventually(lambda: payment["id"] in alipay.captured)  # the wallet took it, late
         assert alipay.captured == {payment["id"]: 4_000}
 
         other = await post(paynet, TAOBAO, path, {"amount": 5_000})
 
-        refused(other, 409, "already_captured")
+        assert_nack(other, 409, "already_captured")
         assert (await show(paynet, payment["id"]))["captured"] == 0
         assert (await account(paynet, legs.wallet_position(ALIPAY))).debits_posted == 0
         same = await post(paynet, TAOBAO, path, {"amount": 4_000})
@@ -518,13 +510,13 @@ class TestAWalletThatDoesNotAnswerInTime:
         path = f"/v1/payments/{payment['id']}/refunds"
         alipay.fail["refund"], alipay.delay = "slow", 0.6
         timed_out = await post(paynet, TEA_HOUSE, path, {"amount": 2_000, "refund_id": "r-1"})
-        refused(timed_out, 502, "participant_timeout")
+        assert_nack(timed_out, 502, "participant_timeout")
         del alipay.fail["refund"]
         await eventually(lambda: alipay.balance("u-alice") == 92_000)  # refunded, late
 
         other = await post(paynet, TEA_HOUSE, path, {"amount": 3_000, "refund_id": "r-1"})
 
-        refused(other, 409, "refund_id_reused")
+        assert_nack(other, 409, "refund_id_reused")
         assert (await show(paynet, payment["id"]))["refunded"] == 0
         same = await post(paynet, TEA_HOUSE, path, {"amount": 2_000, "refund_id": "r-1"})
         assert same.status_code == 200, same.text
@@ -572,7 +564,7 @@ async def test_a_second_capture_is_already_captured(paynet: PayNet) -> None:
 
     again = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/capture", {"amount": 3_000})
 
-    refused(again, 409, "already_captured")
+    assert_nack(again, 409, "already_captured")
     assert len(calls(paynet, ALIPAY, "capture")) == 1
     assert paynet.wallet(ALIPAY).balance("u-alice") == 97_000
 
@@ -595,7 +587,7 @@ async def test_a_capture_of_a_wrong_amount_is_refused_before_asking_the_wallet(
         paynet, TAOBAO, f"/v1/payments/{payment['id']}/capture", {"amount": amount}
     )
 
-    refused(response, status, code)
+    assert_nack(response, status, code)
     assert calls(paynet, ALIPAY, "capture") == []
     assert (await show(paynet, payment["id"]))["state"] == "authorized"
     assert await held_in_ledger(paynet) == 10_000
@@ -607,7 +599,7 @@ async def test_a_capture_after_the_hold_ended_is_hold_expired(paynet: PayNet, cl
 
     response = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/capture", {})
 
-    refused(response, 409, "hold_expired")
+    assert_nack(response, 409, "hold_expired")
     assert calls(paynet, ALIPAY, "capture") == []
     assert paynet.wallet(ALIPAY).balance("u-alice") == 100_000
 
@@ -641,7 +633,7 @@ async def test_the_same_message_id_with_another_capture_amount_is_a_conflict(
 
     other = await post(paynet, TAOBAO, path, {"amount": 9_000}, message_id="cap-1")
 
-    refused(other, 409, "message_id_conflict")
+    assert_nack(other, 409, "message_id_conflict")
     assert (await show(paynet, payment["id"]))["captured"] == 8_000
 
 
@@ -666,7 +658,7 @@ async def test_a_created_payment_is_voided_without_asking_a_wallet(paynet: PayNe
     assert response.json()["payment"]["state"] == "voided"
     assert calls(paynet, ALIPAY, "void") == []
     authorize = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/authorize", {})
-    refused(authorize, 409, "already_voided")
+    assert_nack(authorize, 409, "already_voided")
     assert calls(paynet, ALIPAY, "authorize") == []
 
 
@@ -681,11 +673,11 @@ async def test_voiding_an_authorized_payment_releases_the_hold_everywhere(paynet
     assert (alipay.holds, alipay.available("u-alice")) == ({}, 100_000)
     position = await account(paynet, legs.wallet_position(ALIPAY))
     assert (position.debits_pending, position.debits_posted) == (0, 0)
-    refused(
+    assert_nack(
         await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/void", {}), 409, "already_voided"
     )
     capture = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/capture", {})
-    refused(capture, 409, "already_voided")
+    assert_nack(capture, 409, "already_voided")
     assert calls(paynet, ALIPAY, "capture") == []
 
 
@@ -694,7 +686,7 @@ async def test_a_captured_payment_cannot_be_voided(paynet: PayNet) -> None:
 
     response = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/void", {})
 
-    refused(response, 409, "already_captured")
+    assert_nack(response, 409, "already_captured")
     assert calls(paynet, ALIPAY, "void") == []
     assert (await show(paynet, payment["id"]))["state"] == "captured"
     assert paynet.wallet(ALIPAY).balance("u-alice") == 90_000
@@ -733,7 +725,7 @@ async def test_partial_refunds_give_back_the_fee_in_proportion_and_exactly_in_to
     ):
         assert (await account(paynet, account_id)).balance == 0, account_id
     more = await post(paynet, TEA_HOUSE, path, {"amount": 1})
-    refused(more, 409, "already_refunded")
+    assert_nack(more, 409, "already_refunded")
 
 
 async def test_refunds_beyond_what_was_captured_are_refused(paynet: PayNet) -> None:
@@ -743,7 +735,7 @@ async def test_refunds_beyond_what_was_captured_are_refused(paynet: PayNet) -> N
 
     response = await post(paynet, TEA_HOUSE, path, {"amount": 1_001})
 
-    refused(response, 409, "refund_exceeds_captured")
+    assert_nack(response, 409, "refund_exceeds_captured")
     assert len(calls(paynet, ALIPAY, "refund")) == 1
     assert (await show(paynet, payment["id"]))["refunded"] == 5_000
     assert paynet.wallet(ALIPAY).balance("u-alice") == 99_000
@@ -757,7 +749,7 @@ async def test_a_refund_of_no_money_is_invalid(paynet: PayNet, amount: int, code
         paynet, TEA_HOUSE, f"/v1/payments/{payment['id']}/refunds", {"amount": amount}
     )
 
-    refused(response, 422, code)
+    assert_nack(response, 422, code)
     assert calls(paynet, ALIPAY, "refund") == []
 
 
@@ -768,7 +760,7 @@ async def test_a_refund_before_capture_is_not_captured(paynet: PayNet) -> None:
         paynet, TEA_HOUSE, f"/v1/payments/{payment['id']}/refunds", {"amount": 100}
     )
 
-    refused(response, 409, "not_captured")
+    assert_nack(response, 409, "not_captured")
     assert calls(paynet, ALIPAY, "refund") == []
 
 
@@ -798,7 +790,7 @@ async def test_the_same_refund_id_with_another_amount_is_refund_id_reused(paynet
 
     response = await post(paynet, TEA_HOUSE, path, {"amount": 3_000, "refund_id": "r-1"})
 
-    refused(response, 409, "refund_id_reused")
+    assert_nack(response, 409, "refund_id_reused")
     assert (await show(paynet, payment["id"]))["refunded"] == 2_000
     assert len(calls(paynet, ALIPAY, "refund")) == 1
 
@@ -846,7 +838,7 @@ async def test_the_sweep_expires_late_payments_releases_holds_and_tells_everyone
         assert {(unpaid["id"], "expired"), (held["id"], "expired")} <= states, party
     assert (await sweep_once(paynet.switch.services))["payments"] == 0
     late = await post(paynet, TAOBAO, f"/v1/payments/{unpaid['id']}/authorize", {})
-    refused(late, 409, "payment_expired")
+    assert_nack(late, 409, "payment_expired")
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -871,8 +863,8 @@ async def test_a_payment_is_not_read_by_anyone_else(paynet: PayNet, reader: str)
 
     response = await get(paynet, reader, f"/v1/payments/{payment['id']}")
 
-    refused(response, 403, "not_a_party")
+    assert_nack(response, 403, "not_a_party")
 
 
 async def test_an_unknown_payment_is_unknown_payment(paynet: PayNet) -> None:
-    refused(await get(paynet, TAOBAO, "/v1/payments/pay_nothing"), 404, "unknown_payment")
+    assert_nack(await get(paynet, TAOBAO, "/v1/payments/pay_nothing"), 404, "unknown_payment")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hutong.payments.points.rules import ExchangeOffer, ExchangeQuote, check_exchange
 from hutong.payments.rules import MAX_AMOUNT, PaymentError
+from tests.harness.assertions import rule_refuses
 
 #: 88VIP points for a month of Tencent Video membership (the figures are illustrative).
 VIDEO_MONTH = ExchangeOffer(
@@ -20,10 +19,6 @@ VIDEO_MONTH = ExchangeOffer(
     daily_cap_per_user=1,
     money_rate_fen=1_200,
 )
-
-
-def refused(code: str) -> AbstractContextManager[pytest.ExceptionInfo[PaymentError]]:
-    return pytest.raises(PaymentError, match=f"^{code}: ")
 
 
 def offer(**changes: object) -> ExchangeOffer:
@@ -52,9 +47,9 @@ def test_an_exchange_debits_points_in_a_and_owes_money_to_b() -> None:
 
 
 def test_the_daily_cap_per_user_is_enforced() -> None:
-    with refused("daily_cap_exceeded"):
+    with rule_refuses(PaymentError, "daily_cap_exceeded"):
         check_exchange(VIDEO_MONTH, user_used_today=1, quantity=1)
-    with refused("daily_cap_exceeded"):
+    with rule_refuses(PaymentError, "daily_cap_exceeded"):
         check_exchange(offer(daily_cap_per_user=3), user_used_today=1, quantity=3)
     assert check_exchange(offer(daily_cap_per_user=3), 1, 2).remaining_today == 0
 
@@ -69,19 +64,19 @@ def test_an_offer_without_a_cap_has_no_daily_limit() -> None:
 
 
 def test_a_member_without_enough_points_is_refused_when_the_balance_is_known() -> None:
-    with refused("insufficient_points"):
+    with rule_refuses(PaymentError, "insufficient_points"):
         check_exchange(VIDEO_MONTH, 0, 1, points_balance=1_499)
     assert check_exchange(VIDEO_MONTH, 0, 1, points_balance=1_500).points_debit == 1_500
 
 
 @pytest.mark.parametrize(("used", "quantity"), [(0, 0), (0, -1), (0, True), (-1, 1), (0, 1.0)])
 def test_quantities_are_positive_whole_units(used: object, quantity: object) -> None:
-    with refused("invalid_quantity"):
+    with rule_refuses(PaymentError, "invalid_quantity"):
         check_exchange(offer(), used, quantity)  # type: ignore[arg-type]
 
 
 def test_a_total_beyond_the_ledger_is_refused() -> None:
-    with refused("invalid_amount"):
+    with rule_refuses(PaymentError, "invalid_amount"):
         check_exchange(offer(points_price=MAX_AMOUNT, daily_cap_per_user=None), 0, 2)
 
 
@@ -100,7 +95,7 @@ def test_a_total_beyond_the_ledger_is_refused() -> None:
     ],
 )
 def test_an_invalid_offer_is_refused(changes: dict[str, object]) -> None:
-    with refused("invalid_offer"):
+    with rule_refuses(PaymentError, "invalid_offer"):
         offer(**changes)
 
 

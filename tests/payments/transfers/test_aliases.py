@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,13 +15,10 @@ from hutong.payments.transfers.aliases import (
     mask,
     normalize_alias,
 )
+from tests.harness.assertions import rule_refuses
 
 KEY = b"k" * 32
 PHONE = "13800135678"
-
-
-def refused(code: str) -> AbstractContextManager[pytest.ExceptionInfo[PaymentError]]:
-    return pytest.raises(PaymentError, match=f"^{code}: ")
 
 
 def phone(value: str = PHONE) -> Alias:
@@ -64,7 +59,7 @@ def test_a_mobile_number_is_read_however_it_was_written(written: str) -> None:
     ],
 )
 def test_anything_but_an_11_digit_mainland_mobile_is_refused(written: str) -> None:
-    with refused("invalid_alias") as caught:
+    with rule_refuses(PaymentError, "invalid_alias") as caught:
         phone(written)
     assert written.strip() == "" or written.strip() not in str(caught.value)
 
@@ -75,21 +70,21 @@ def test_a_handle_is_lower_case_without_its_at_sign() -> None:
 
 @pytest.mark.parametrize("written", ["ab", "a" * 33, "8lilei", "li lei", "李雷", "_lilei"])
 def test_a_handle_is_3_to_32_plain_characters_starting_with_a_letter(written: str) -> None:
-    with refused("invalid_alias"):
+    with rule_refuses(PaymentError, "invalid_alias"):
         normalize_alias(AliasKind.HANDLE, written)
 
 
 def test_an_unknown_kind_or_a_non_text_value_is_refused() -> None:
-    with refused("invalid_alias"):
+    with rule_refuses(PaymentError, "invalid_alias"):
         normalize_alias("email", "a@b.c")
-    with refused("invalid_alias"):
+    with rule_refuses(PaymentError, "invalid_alias"):
         normalize_alias(AliasKind.PHONE, 13800135678)  # type: ignore[arg-type]
 
 
 def test_an_alias_is_built_only_from_a_normalized_value() -> None:
-    with refused("invalid_alias"):
+    with rule_refuses(PaymentError, "invalid_alias"):
         Alias(AliasKind.PHONE, "+86 138 0013 5678")
-    with refused("invalid_alias"):
+    with rule_refuses(PaymentError, "invalid_alias"):
         Alias(AliasKind.HANDLE, "LiLei")
 
 
@@ -153,10 +148,10 @@ def test_registering_the_same_entry_again_changes_nothing() -> None:
 
 def test_only_the_owning_wallet_registers_or_removes_an_alias() -> None:
     directory = AliasDirectory(KEY)
-    with refused("alias_not_owned"):
+    with rule_refuses(PaymentError, "alias_not_owned"):
         directory.register(phone(), wallet="alipay", account="a", acting="wechatpay")
     directory.register(phone(), wallet="alipay", account="a", acting="alipay")
-    with refused("alias_not_owned"):
+    with rule_refuses(PaymentError, "alias_not_owned"):
         directory.remove(phone(), wallet="alipay", acting="wechatpay")
     assert directory.remove(phone(), wallet="alipay", acting="alipay").account == "a"
     assert directory.lookup(phone()) == ()
@@ -165,16 +160,16 @@ def test_only_the_owning_wallet_registers_or_removes_an_alias() -> None:
 def test_within_a_wallet_an_alias_names_one_account() -> None:
     directory = AliasDirectory(KEY)
     directory.register(phone(), wallet="alipay", account="a", acting="alipay")
-    with refused("alias_taken") as caught:
+    with rule_refuses(PaymentError, "alias_taken") as caught:
         directory.register(phone(), wallet="alipay", account="b", acting="alipay")
     assert PHONE not in str(caught.value)
 
 
 def test_removing_an_unpublished_alias_is_not_found() -> None:
-    with refused("alias_not_found"):
+    with rule_refuses(PaymentError, "alias_not_found"):
         AliasDirectory(KEY).remove(phone(), wallet="alipay", acting="alipay")
 
 
 def test_an_entry_needs_a_wallet_and_an_account() -> None:
-    with refused("invalid_alias"):
+    with rule_refuses(PaymentError, "invalid_alias"):
         AliasDirectory(KEY).register(phone(), wallet="alipay", account=" ", acting="alipay")

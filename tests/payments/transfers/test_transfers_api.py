@@ -28,6 +28,7 @@ from hutong.payments.transfers import expire_due, forget_wallets
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers
+from tests.harness.assertions import error_code
 from tests.harness.cast import ALIPAY, AUDITOR, TAOBAO, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.switch import Clock
@@ -101,11 +102,6 @@ async def state_of(paynet: PayNet, transfer_id: str) -> str:
 async def ledger_legs(paynet: PayNet) -> int:
     async with paynet.switch.services.db.read() as conn:
         return int(await conn.scalar(select(func.count()).select_from(ledger_transfers)) or 0)
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
 
 
 # -- quotes -------------------------------------------------------------------------------
