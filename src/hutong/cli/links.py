@@ -89,7 +89,7 @@ def seed() -> None:
                     declared += 1
         return declared
 
-    console.print(f"declared {with_services(work)} seed rule(s)")
+    console.print(f"declared {with_services(work, create=True)} seed rule(s)")
 
 
 async def _share_key(services: Services) -> bytes:

@@ -67,7 +67,7 @@ def add(
                 now=services.clock(),
             )
 
-    participant = with_services(work)
+    participant = with_services(work, create=True)
     _show(participant)
     if generated is not None:
         console.print("[bold]Generated key pair (the private key is shown only now):[/]")
