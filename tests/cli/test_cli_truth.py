@@ -220,3 +220,14 @@ def test_points_take_member_as_an_option(database_url: str) -> None:
     env: dict[str, str | None] = {"HUTONG_DATABASE_URL": database_url}
     for command in (("points", "grant"), ("points", "balance"), ("points", "exchange")):
         assert "--member" in invoke(env, *command, "--help").stdout, command
+
+
+def test_the_demo_keeps_each_participants_key_as_a_private_key_file(tmp_path: Path) -> None:
+    from hutong.cli.remote import load_key
+    from hutong.world.demo_keys import keep_key
+
+    pair = new_key_pair()
+    path = keep_key(tmp_path, DOUYIN, "k2", pair.private_key)
+    assert path == tmp_path / "keys" / f"{DOUYIN}.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_key(path).subscriber_id == DOUYIN and load_key(path).key_id == "k2"
