@@ -132,7 +132,7 @@ def test_add_without_a_key_prints_the_generated_pair_as_the_last_line(hutong: Hu
 
     assert result.exit_code == 0, result.output
     pair = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(pair) == {"key_id", "public_key", "private_key"}
+    assert set(pair) == {"subscriber_id", "key_id", "public_key", "private_key"}
     assert pair["key_id"] == "k1"
     assert public_key_of(pair["private_key"]) == pair["public_key"]
     shown = hutong("participant", "show", "shop.example")

@@ -1,18 +1,29 @@
-"""What the sub-commands share: settings, the database, errors, tables."""
+"""What the sub-commands share: settings, the database, the one runner, tables.
+
+Every command runs its work through `with_services` (against the database,
+the operator's way) or `hutong.cli.remote` (signed over HTTP, a participant's
+way); both end the same way: success exits 0, a refusal (a `HutongError` from
+the domain, an answer the API would send with a 4xx/5xx, a NACK from the
+switch) prints `<code>: <sentence>` on stderr and exits 1, bad input exits 2.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
 
 from hutong.config import Settings, load_settings
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import HutongError
+from hutong.runtime.exactly_once import Present, Refused, Write
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
@@ -21,6 +32,50 @@ T = TypeVar("T")
 
 console = Console()
 errors = Console(stderr=True)
+
+#: Exit codes: a refusal (the switch or the domain said no), bad input.
+REFUSED = 1
+USAGE = 2
+
+
+class Refusal(Exception):
+    """A refusal as the API would answer it: a code, a sentence, and what else it said."""
+
+    def __init__(self, code: str, message: str, body: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.body = body or {}
+
+    @classmethod
+    def of_body(cls, status: int, body: Any) -> Refusal:
+        """The refusal in an answer's body (`{"error": {code, message}}`), or one by status."""
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and error.get("code"):
+            return cls(str(error["code"]), str(error.get("message", "")), body)
+        return cls(f"http_{status}", f"the switch answered {status}", {})
+
+
+def refuse(code: str, message: str, *, exit_code: int = REFUSED) -> NoReturn:
+    """Say why on stderr (`<code>: <sentence>`) and exit (1: refused, 2: bad input)."""
+    errors.print(f"[red]{escape(code)}:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(exit_code)
+
+
+def refused(refusal: Refusal) -> NoReturn:
+    """Exit 1 with the refusal; what the answer said besides (the order as it stands) on stdout."""
+    body = refusal.body if isinstance(refusal.body, dict) else {}
+    shown = {key: value for key, value in body.items() if key not in ("message", "error")}
+    message = body.get("message")
+    if isinstance(message, dict):
+        shown |= {key: value for key, value in message.items() if key != "ack"}
+    if shown:
+        show_json(shown)
+    errors.print(f"[red]{escape(refusal.code)}:[/] {escape(refusal.message)}", soft_wrap=True)
+    order = shown.get("order")
+    if isinstance(order, dict) and "id" in order and "state" in order:
+        errors.print(f"order {escape(str(order['id']))} is {escape(str(order['state']))}")
+    raise typer.Exit(REFUSED)
 
 
 def show_json(body: Any) -> None:
@@ -32,13 +87,39 @@ def settings() -> Settings:
     try:
         return load_settings()
     except ValueError as exc:
-        errors.print(f"[red]configuration error:[/] {exc}")
-        raise typer.Exit(2) from None
+        refuse("configuration_error", str(exc), exit_code=USAGE)
 
 
-def with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:
-    """Run `work` against the configured database; a refusal exits 1 with its message."""
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def require_database(config: Settings) -> None:
+    """Refuse (exit 1, creating nothing) when the SQLite database does not exist yet."""
+    path = sqlite_file(config.database_url)
+    if path is not None and not path.is_file():
+        refuse(
+            "no_database",
+            f"no Hutong database at {path}; run the command in the switch's data directory, "
+            "set HUTONG_DATA_DIR or HUTONG_DATABASE_URL, or create one with `hutong migrate`",
+        )
+
+
+def with_services(
+    work: Callable[[Services], Awaitable[T]], *, migrate: bool = True, create: bool = False
+) -> T:
+    """Run `work` against the configured database: the operator's way.
+
+    Only commands that set a switch up (`create=True`) may create the database;
+    the others refuse when it does not exist. A refusal exits 1 with its code.
+    """
     config = settings()
+    if not create:
+        require_database(config)
     if migrate:
         upgrade(config.database_url)
 
@@ -53,5 +134,25 @@ def with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool = T
     try:
         return asyncio.run(run())
     except HutongError as exc:
-        errors.print(f"[red]{exc.code}:[/] {exc.message}")
-        raise typer.Exit(1) from None
+        refuse(exc.code, exc.message)
+    except Refusal as exc:
+        refused(exc)
+
+
+async def run_operation(
+    services: Services, operation: Write[T], present: Present[T]
+) -> dict[str, Any]:
+    """Run a domain write in its own transaction and show its result as the API does.
+
+    What it commits with a refusal (a `Refused`), or a result the API would answer
+    with a 4xx/5xx (a wallet's refusal of a transfer), is raised after the commit
+    as a `Refusal`: the command exits 1 like the API's client would see a NACK.
+    """
+    async with services.db.transaction() as conn:
+        result = await operation(conn)
+    if isinstance(result, Refused):
+        raise Refusal(result.error.code, result.error.message, dict(result.extra))
+    status, body = present(result)
+    if status >= 400:
+        raise Refusal.of_body(status, body)
+    return body

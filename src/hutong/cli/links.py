@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, errors, with_services
+from hutong.cli._common import console, refuse, with_services
 from hutong.links.hosts import alias
 from hutong.links.policy import PolicyHistory, Surface
-from hutong.links.share_code import ShareCodeError, first_live, make_code, scan, wrap
+from hutong.links.share_code import first_live, make_code, scan, wrap
 from hutong.links.store import (
     PlacementView,
     declare_rule,
@@ -46,6 +46,12 @@ def show(
             return await policy_history(conn, host)
 
     history = with_services(work)
+    if len(history) == 0:
+        refuse(
+            "no_link_policy",
+            f"{host} has declared no link policy (hosts declare them with "
+            "POST /v1/link-policies; `hutong policy seed` declares the seed world's)",
+        )
     rules = history.rules_at(day)
     console.print(
         f"[bold]{history.host}[/] on {day.isoformat()}: {len(rules)} rule(s) in force, "
@@ -89,7 +95,7 @@ def seed() -> None:
                     declared += 1
         return declared
 
-    console.print(f"declared {with_services(work)} seed rule(s)")
+    console.print(f"declared {with_services(work, create=True)} seed rule(s)")
 
 
 async def _share_key(services: Services) -> bytes:
@@ -101,15 +107,20 @@ async def _share_key(services: Services) -> bytes:
 def make(placement_id: str) -> None:
     """Print the share text of a placement, ready to paste."""
 
-    async def work(services: Services) -> tuple[PlacementView | None, bytes]:
+    async def work(services: Services) -> tuple[PlacementView | None, bytes, datetime]:
         async with services.db.read() as conn:
             view = await placement_by_id(conn, placement_id)
-        return view, await _share_key(services)
+        return view, await _share_key(services), services.clock()
 
-    view, key = with_services(work)
+    view, key, now = with_services(work)
     if view is None:
-        errors.print(f"[red]unknown_placement:[/] no placement {placement_id}")
-        raise typer.Exit(1)
+        refuse("unknown_placement", f"no placement {placement_id}")
+    if view.share_expires_at <= now:
+        refuse(
+            "share_code_expired",
+            f"the share code of {placement_id} expired at {view.share_expires_at:%Y-%m-%d %H:%M} "
+            "UTC; nobody could open it",
+        )
     typer.echo(wrap(make_code(view.share_serial, key)))
 
 
@@ -132,14 +143,9 @@ def parse(
             return None, ""
         return views[live.serial], live.code
 
-    try:
-        view, code = with_services(work)
-    except ShareCodeError as error:
-        errors.print(f"[red]{error.code}:[/] {error.message}")
-        raise typer.Exit(1) from None
+    view, code = with_services(work)  # a ShareCodeError is a HutongError: exit 1
     if view is None:
-        errors.print("[red]share_code_missing:[/] no share code in the text")
-        raise typer.Exit(1)
+        refuse("share_code_missing", "no share code in the text")
     console.print(
         f"{code} → placement {view.id}: {view.title} ({view.merchant} {view.sku_id}) "
         f"placed on {alias(view.host)} {view.surface.value}; link /l/{view.code}"

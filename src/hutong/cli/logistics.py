@@ -1,4 +1,10 @@
-"""`hutong ship quote|book|track|cancel` and `hutong pickup search`."""
+"""`hutong ship quote|book|track|cancel` and `hutong pickup search`.
+
+A merchant books and cancels with its key (`--key-file`, `HUTONG_KEY_FILE`),
+signed over HTTP to `--switch-url`; the operator may act directly
+(`--merchant`/`--as`, `--operator`). Weights are `--weight-g` (grams)
+everywhere; `--weight` is the old, hidden spelling.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, with_services
+from hutong.cli import remote
+from hutong.cli._common import USAGE, console, refuse, show_json, with_services
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place
@@ -15,14 +22,27 @@ from hutong.net.transport import open_transport
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
 
+SWITCH = remote.DEFAULT_SWITCH_URL
+
 ship_app = typer.Typer(help="Shipments: quote, book, track, cancel.", no_args_is_help=True)
 pickup_app = typer.Typer(help="Pickup points of every network.", no_args_is_help=True)
 
 Origin = Annotated[str, typer.Option(help="Six-digit area code of the sender, e.g. 330106.")]
 Destination = Annotated[str, typer.Option(help="Area code of the recipient.")]
 PickupPointId = Annotated[str | None, typer.Option(help="Deliver to this pickup point instead.")]
-Weight = Annotated[int, typer.Option(help="Weight in grams.")]
+Weight = Annotated[int | None, typer.Option("--weight-g", help="Weight in grams.", min=1)]
+#: The old spelling of --weight-g, hidden and deprecated.
+OldWeight = Annotated[int | None, typer.Option("--weight", hidden=True, min=1)]
+MAX_RADIUS_M = 50_000
 Host = Annotated[str | None, typer.Option(help="The host platform of the order, if any.")]
+
+
+def _grams(weight_g: int | None, old: int | None) -> int:
+    if weight_g is None and old is None:
+        refuse("missing_weight", "give the parcel's weight in grams: --weight-g", exit_code=USAGE)
+    if weight_g is not None and old is not None and weight_g != old:
+        refuse("conflicting_weight", "give the weight once, as --weight-g", exit_code=USAGE)
+    return weight_g if weight_g is not None else old  # type: ignore[return-value]
 
 
 def _place(code: str) -> Place:
@@ -52,12 +72,14 @@ async def _route(
 @ship_app.command()
 def quote(
     origin: Origin,
-    weight: Weight,
+    weight_g: Weight = None,
     destination: Destination = "",
     pickup_point: PickupPointId = None,
     host: Host = None,
+    weight: OldWeight = None,
 ) -> None:
     """Quotes of every carrier that serves the route, cheapest first."""
+    weight = _grams(weight_g, weight)
 
     async def work(services: Services) -> service.QuoteBoard:
         route = await _route(services, origin, destination, pickup_point, weight, host)
@@ -74,42 +96,69 @@ def quote(
 
 @ship_app.command()
 def book(
-    merchant: Annotated[str, typer.Option(help="The merchant shipping.")],
     carrier: Annotated[str, typer.Option(help="The carrier chosen, e.g. jd-logistics.example.")],
     service_name: Annotated[str, typer.Option("--service", help="The carrier's service.")],
     origin: Origin,
-    weight: Weight,
+    weight_g: Weight = None,
     destination: Destination = "",
     pickup_point: PickupPointId = None,
     host: Host = None,
+    weight: OldWeight = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    merchant: Annotated[
+        str | None,
+        typer.Option(
+            "--merchant", "--as", help="Operator only: book directly for this merchant (unsigned)."
+        ),
+    ] = None,
 ) -> None:
-    """Book a shipment with the carrier (the switch calls the carrier, signed)."""
+    """Book a shipment with the carrier, as the merchant (the switch calls the carrier, signed)."""
+    grams = _grams(weight_g, weight)
 
-    async def work(services: Services) -> store.Shipment:
-        await services.load_switch_key()
-        route = await _route(services, origin, destination, pickup_point, weight, host)
-        async with open_transport() as http:
-            return await service.book(
-                services,
-                http,
-                merchant=merchant,
-                carrier=carrier,
-                service=service_name,
-                route=route,
-                destination={"area_code": destination},
-                shipment_id=new_id("shp"),
-            )
+    def direct(shipper: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            route = await _route(services, origin, destination, pickup_point, grams, host)
+            async with open_transport() as http:
+                shipment = await service.book(
+                    services,
+                    http,
+                    merchant=shipper,
+                    carrier=carrier,
+                    service=service_name,
+                    route=route,
+                    destination={"area_code": destination},
+                    shipment_id=new_id("shp"),
+                )
+            return shipment.as_dict()
 
-    shipment = with_services(work)
-    console.print(
-        f"booked {shipment.id}: {shipment.carrier} {shipment.service}, tracking "
-        f"{shipment.tracking_number}, {shipment.price} fen"
-    )
+        return with_services(work)
+
+    message: dict[str, Any] = {
+        "carrier": carrier,
+        "service": service_name,
+        "origin": origin,
+        "destination": destination,
+        "pickup_point_id": pickup_point,
+        "weight_g": grams,
+        "host": host,
+    }
+    remote.act(merchant, key_file, switch_url, ("POST", "/v1/shipments", message), direct)
 
 
 @ship_app.command()
-def track(shipment_id: str) -> None:
-    """A shipment's state and its tracking events, in one language (raw codes kept)."""
+def track(
+    shipment_id: str, key_file: remote.KeyFile = None, switch_url: remote.SwitchUrl = SWITCH
+) -> None:
+    """A shipment's state and its tracking events, in one language (raw codes kept).
+
+    With --key-file as one of its parties, over HTTP; without, from the database (operator).
+    """
+    if key_file is not None:
+        path = remote.path_of("/v1/shipments/{}", shipment_id)
+        show_json(remote.call(key_file, switch_url, "GET", path))
+        return
 
     async def work(services: Services) -> tuple[store.Shipment, list[dict[str, Any]]]:
         async with services.db.read() as conn:
@@ -138,26 +187,40 @@ def track(shipment_id: str) -> None:
 
 
 @ship_app.command()
-def cancel(shipment_id: str) -> None:
-    """Cancel a shipment that was not picked up yet (on the merchant's behalf)."""
+def cancel(
+    shipment_id: str,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    operator: Annotated[
+        bool, typer.Option("--operator", help="Operator only: cancel directly, for its merchant.")
+    ] = False,
+) -> None:
+    """Cancel a shipment that was not picked up yet (as its merchant)."""
 
-    async def work(services: Services) -> store.Shipment:
-        await services.load_switch_key()
-        async with services.db.read() as conn:
-            merchant = (await store.get_shipment(conn, shipment_id)).merchant
-        async with open_transport() as http:
-            return await service.cancel(services, http, shipment_id, merchant)
+    def direct(_: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            async with services.db.read() as conn:
+                merchant = (await store.get_shipment(conn, shipment_id)).merchant
+            async with open_transport() as http:
+                shipment = await service.cancel(services, http, shipment_id, merchant)
+            return shipment.as_dict()
 
-    shipment = with_services(work)
-    console.print(f"{shipment.id} is {shipment.status.value}")
+        return with_services(work)
+
+    path = remote.path_of("/v1/shipments/{}/cancel", shipment_id)
+    sender = "operator" if operator else None
+    remote.act(sender, key_file, switch_url, ("POST", path, {}), direct)
 
 
 @pickup_app.command()
 def search(
-    lat: Annotated[float, typer.Option(help="Latitude in degrees.")],
-    lng: Annotated[float, typer.Option(help="Longitude in degrees.")],
-    radius_m: Annotated[int, typer.Option(help="Search radius in metres.")] = 2000,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 20,
+    lat: Annotated[float, typer.Option(help="Latitude in degrees.", min=-90, max=90)],
+    lng: Annotated[float, typer.Option(help="Longitude in degrees.", min=-180, max=180)],
+    radius_m: Annotated[
+        int, typer.Option(help="Search radius in metres.", min=1, max=MAX_RADIUS_M)
+    ] = 2000,
+    limit: Annotated[int, typer.Option(help="At most this many.", min=1, max=100)] = 20,
 ) -> None:
     """Pickup points of every network near a location, nearest first."""
 

@@ -1,20 +1,24 @@
-"""`hutong order ...`: cross-platform orders, for the operator and for trying them by hand.
+"""`hutong order ...`: cross-platform orders at the terminal.
 
-The commands act for a participant (`--as`), against the configured
-database, through the same services and checks as the API: a command that
-asks the merchant's platform, the wallet or the carrier calls it over signed
-HTTP, exactly as the switch would.
+A participant acts with its key (`--key-file` or `HUTONG_KEY_FILE`): each
+step is a signed request to the switch at `--switch-url`, as its platform
+would send it. The operator may instead write the database directly as a
+participant (`--as`), through the same services and checks as the API; a
+step that asks the merchant's platform, the wallet or the carrier then calls
+it over signed HTTP, exactly as the switch would.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, errors, show_json, with_services
-from hutong.cli.payments import As
+from hutong.cli._common import console, run_operation, show_json, with_services
+from hutong.cli.remote import DEFAULT_SWITCH_URL as SWITCH
+from hutong.cli.remote import As, KeyFile, SwitchUrl, act, path_of, read_or_direct
 from hutong.commerce import commission_store
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
@@ -34,22 +38,31 @@ app = typer.Typer(
 )
 
 
-def _refused(refusal: Refused) -> NoReturn:
-    error = refusal.error
-    errors.print(f"[red]{error.code}:[/] {error.message}")
-    order = refusal.extra.get("order")
-    if order:
-        errors.print(f"order {order['id']} is {order['state']}")
-    raise typer.Exit(1)
+def _shown(outcome: OrderOutcome | Refused) -> tuple[int, dict[str, Any]]:
+    assert not isinstance(outcome, Refused)  # run_operation raises a refusal first
+    return 200, outcome.to_dict()
 
 
 async def _run(services: Services, operation: Write[OrderOutcome | Refused]) -> dict[str, Any]:
-    """Run an order step's write in one transaction; show its outcome (or why refused)."""
-    async with services.db.transaction() as conn:
-        result = await operation(conn)
-    if isinstance(result, Refused):
-        _refused(result)
-    return result.to_dict()
+    """Run an order step's write in one transaction; its outcome, or exit 1 saying why."""
+    return await run_operation(services, operation, _shown)
+
+
+Step = Callable[[Services, str], Awaitable[Write[OrderOutcome | Refused]]]
+Step2 = Callable[[Services, str], Awaitable[Write[OrderOutcome]]]
+
+
+def _direct(step: Step | Step2) -> Callable[[str], dict[str, Any]]:
+    """`--as SENDER`: run `step(services, sender)` against the database."""
+
+    def run(sender: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            return await _run(services, await step(services, sender))
+
+        return with_services(work)
+
+    return run
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:
@@ -72,7 +85,6 @@ def _line(text: str) -> dict[str, Any]:
 
 @app.command()
 def create(
-    sender: As,
     merchant: Annotated[str, typer.Option(help="The merchant sold from.")],
     line: Annotated[list[str], typer.Option(help="SKU:QUANTITY:UNIT_PRICE_FEN (repeatable).")],
     buyer: Annotated[str, typer.Option(help="Your pseudonymous id of the buyer.")],
@@ -83,139 +95,178 @@ def create(
     area_code: Annotated[str, typer.Option(help="Or to this six-digit area code.")] = "",
     storefront: Annotated[str, typer.Option(help="The storefront it came from.")] = "",
     placement: Annotated[str, typer.Option(help="Or the placement it came from.")] = "",
-    pay_within: Annotated[int, typer.Option(help="Seconds to pay.")] = (
+    pay_within: Annotated[int, typer.Option(help="Seconds to pay.", min=1)] = (
         order_intake.DEFAULT_PAY_WITHIN
     ),
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
 ) -> None:
     """Order for your buyer (as the host): prices checked and stock reserved."""
     destination: dict[str, Any] = (
         {"pickup_point_id": pickup_point} if pickup_point else {"area_code": area_code}
     )
-    spec = order_intake.NewOrder(
-        buyer=buyer,
-        merchant=merchant,
-        lines=[_line(text) for text in line],
-        wallet=wallet,
-        payer=payer,
-        carrier=carrier,
-        destination=destination,
-        storefront_id=storefront,
-        placement_id=placement,
-        pay_within=pay_within,
+    message: dict[str, Any] = {
+        "buyer": buyer,
+        "merchant": merchant,
+        "lines": [_line(text) for text in line],
+        "wallet": wallet,
+        "payer": payer,
+        "carrier": carrier,
+        "destination": destination,
+        "storefront_id": storefront,
+        "placement_id": placement,
+        "pay_within": pay_within,
+    }
+    spec = order_intake.NewOrder(**message)
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", "/v1/orders", message),
+        _direct(
+            lambda services, who: order_intake.create(
+                services, call_transport(), who, new_id("cli"), spec
+            )
+        ),
     )
 
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await order_intake.create(
-            services, call_transport(), sender, new_id("cli"), spec
-        )
-        return await _run(services, operation)
 
-    show_json(with_services(work))
+def _path(order_id: str, step: str) -> str:
+    return path_of("/v1/orders/{}/" + step, order_id)
 
 
 @app.command()
-def pay(order_id: str, sender: As) -> None:
+def pay(
+    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+) -> None:
     """Pay (as the host): the wallet holds and captures the total."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await order_service.pay(
-            services, call_transport(), sender, order_id, new_id("cli")
-        )
-        return await _run(services, operation)
-
-    show_json(with_services(work))
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "pay"), {}),
+        _direct(
+            lambda services, who: order_service.pay(
+                services, call_transport(), who, order_id, new_id("cli")
+            )
+        ),
+    )
 
 
 @app.command()
 def ship(
     order_id: str,
-    sender: As,
     origin: Annotated[str, typer.Option(help="Six-digit area code the parcel leaves from.")],
-    weight_g: Annotated[int, typer.Option(help="Weight in grams.")],
+    weight_g: Annotated[int, typer.Option("--weight-g", help="Weight in grams.", min=1)],
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
 ) -> None:
     """Book the order's carrier (as the merchant)."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await order_shipping.ship(
-            services, call_transport(), sender, order_id, origin=origin, weight_g=weight_g
-        )
-        return await _run(services, operation)
-
-    show_json(with_services(work))
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "ship"), {"origin": origin, "weight_g": weight_g}),
+        _direct(
+            lambda services, who: order_shipping.ship(
+                services, call_transport(), who, order_id, origin=origin, weight_g=weight_g
+            )
+        ),
+    )
 
 
 @app.command()
-def confirm(order_id: str, sender: As) -> None:
+def confirm(
+    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+) -> None:
     """Confirm receipt (as the host): the order completes and the money is split."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        return await _run(services, await order_service.confirm(services, sender, order_id))
-
-    show_json(with_services(work))
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "confirm"), {}),
+        _direct(lambda services, who: order_service.confirm(services, who, order_id)),
+    )
 
 
 @app.command()
 def cancel(
     order_id: str,
-    sender: As,
     reason: Annotated[str, typer.Option(help="Why, as a short code.")] = "",
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
 ) -> None:
     """Cancel before shipping: stock back, the payment voided or refunded."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await order_service.cancel(services, call_transport(), sender, order_id, reason)
-        return await _run(services, operation)
-
-    show_json(with_services(work))
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "cancel"), {"reason": reason}),
+        _direct(
+            lambda services, who: order_service.cancel(
+                services, call_transport(), who, order_id, reason
+            )
+        ),
+    )
 
 
 @app.command("refund-request")
 def refund_request(
     order_id: str,
-    sender: As,
-    amount: Annotated[list[str], typer.Option(help="SKU=FEN (repeatable).")],
+    amount: Annotated[list[str], typer.Option(help="SKU=FEN to give back (repeatable).")],
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
 ) -> None:
     """Ask for a refund (as the host, for the buyer)."""
     amounts = _amounts(amount, "amounts")
-
-    async def work(services: Services) -> dict[str, Any]:
-        operation = await order_refunds.request(services, sender, order_id, amounts, None)
-        return await _run(services, operation)
-
-    show_json(with_services(work))
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "refund-request"), {"amounts": amounts}),
+        _direct(
+            lambda services, who: order_refunds.request(services, who, order_id, amounts, None)
+        ),
+    )
 
 
 @app.command()
 def refund(
     order_id: str,
-    sender: As,
     refund_id: Annotated[str, typer.Option(help="Your id of this refund.")] = "",
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
 ) -> None:
     """Refund what the buyer asked (as the merchant)."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await order_refunds.refund(
-            services, call_transport(), sender, order_id, refund_id or new_id("rf"), None, None
-        )
-        return await _run(services, operation)
-
-    show_json(with_services(work))
+    given = refund_id or new_id("rf")
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "refunds"), {"refund_id": given}),
+        _direct(
+            lambda services, who: order_refunds.refund(
+                services, call_transport(), who, order_id, given, None, None
+            )
+        ),
+    )
 
 
 @app.command()
-def show(order_id: str) -> None:
-    """One order, as the switch keeps it."""
+def show(order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH) -> None:
+    """One order: as a party to it (--key-file), or as the switch keeps it (operator)."""
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
             return (await order_store.require_order(conn, order_id)).to_dict()
 
-    show_json(with_services(work))
+    path = path_of("/v1/orders/{}", order_id)
+    show_json(read_or_direct(key_file, switch_url, path, lambda: with_services(work)))
 
 
 @app.command("list")

@@ -1,4 +1,9 @@
-"""`hutong participant add|list|show|suspend|reactivate|revoke` for the operator."""
+"""`hutong participant add|list|show|suspend|reactivate|revoke` for the operator.
+
+`add` without `--public-key` prints the generated key once, as its last line:
+the JSON key file (`subscriber_id`, `key_id`, `public_key`, `private_key`)
+that participants' commands take as `--key-file`.
+"""
 
 from __future__ import annotations
 
@@ -67,13 +72,14 @@ def add(
                 now=services.clock(),
             )
 
-    participant = with_services(work)
+    participant = with_services(work, create=True)
     _show(participant)
     if generated is not None:
         console.print("[bold]Generated key pair (the private key is shown only now):[/]")
         typer.echo(
             json.dumps(
                 {
+                    "subscriber_id": participant.subscriber_id,
                     "key_id": key_id,
                     "public_key": generated.public_key,
                     "private_key": generated.private_key,

@@ -1,12 +1,15 @@
 """`hutong pay ...`: payments for the operator, and for trying them by hand.
 
-The commands act for a participant (`--as`), against the configured
-database, through the same services and checks as the API: a command that
-asks a wallet calls it over signed HTTP, exactly as the switch would.
+A participant acts with its key (`--key-file`, `HUTONG_KEY_FILE`): signed
+requests to the switch at `--switch-url`. The operator may instead write the
+database directly as a participant (`--as`), through the same services and
+checks as the API; a step that asks a wallet calls it over signed HTTP,
+exactly as the switch would.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -14,13 +17,14 @@ import typer
 from rich.table import Table
 
 from hutong.api.routes.payments_presenters import created_out, payment_out, refund_out
-from hutong.cli._common import console, show_json, with_services
+from hutong.cli import remote
+from hutong.cli._common import console, run_operation, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import checkout
 from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Present, Refused, Write
+from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.services import Services
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 
@@ -28,134 +32,172 @@ app = typer.Typer(help="Payments: create, authorize, capture, void, refund.", no
 acceptance_app = typer.Typer(help="Which wallets platforms accept.", no_args_is_help=True)
 app.add_typer(acceptance_app, name="acceptance")
 
-As = Annotated[str, typer.Option("--as", help="The participant to act for (subscriber id).")]
-
-
 T = TypeVar("T")
+SWITCH = remote.DEFAULT_SWITCH_URL
 
 
-async def run_operation(
-    services: Services, operation: Write[T], present: Present[T]
-) -> dict[str, Any]:
-    """Run a write in its own transaction and show its result as the API does.
+def _direct(
+    step: Callable[[Services, str], Awaitable[Write[T]]], present: Present[T]
+) -> Callable[[str], dict[str, Any]]:
+    """`--as SENDER`: run the step against the database as `sender` (the operator's way)."""
 
-    A refusal it commits with is raised after.
-    """
-    async with services.db.transaction() as conn:
-        result = await operation(conn)
-    if isinstance(result, Refused):
-        raise result.error
-    return present(result)[1]
+    def run(sender: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            return await run_operation(services, await step(services, sender), present)
+
+        return with_services(work)
+
+    return run
+
+
+def _path(payment_id: str, step: str) -> str:
+    return remote.path_of("/v1/payments/{}/" + step, payment_id)
 
 
 @app.command()
 def create(
-    sender: As,
     merchant: Annotated[str, typer.Option(help="The merchant paid.")],
-    amount: Annotated[int, typer.Option(help="Amount in fen.")],
-    host: Annotated[str, typer.Option(help="The app the buyer is in (default: --as).")] = "",
+    amount: Annotated[int, typer.Option(help="Amount in fen.", min=1)],
+    host: Annotated[str, typer.Option(help="The app the buyer is in (default: the sender).")] = "",
     wallet: Annotated[str, typer.Option(help="The wallet chosen, if already known.")] = "",
     payer: Annotated[str, typer.Option(help="The payer's account at the wallet.")] = "",
     reference: Annotated[str, typer.Option(help="The order's reference.")] = "",
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
     """Create a payment (as the host or the merchant's platform)."""
-    spec = checkout.NewPayment(
-        merchant=merchant, amount=amount, host=host, wallet=wallet, payer=payer, reference=reference
+    message: dict[str, Any] = {
+        "merchant": merchant,
+        "amount": amount,
+        "host": host,
+        "wallet": wallet,
+        "payer": payer,
+        "reference": reference,
+    }
+    spec = checkout.NewPayment(**message)
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", "/v1/payments", message),
+        _direct(lambda services, who: checkout.create(services, who, spec), created_out),
     )
-
-    async def work(services: Services) -> dict[str, Any]:
-        return await run_operation(
-            services, await checkout.create(services, sender, spec), created_out
-        )
-
-    show_json(with_services(work))
 
 
 @app.command()
 def authorize(
     payment_id: str,
-    sender: As,
     wallet: Annotated[str, typer.Option(help="The wallet that pays.")] = "",
     payer: Annotated[str, typer.Option(help="The payer's account at the wallet.")] = "",
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
     """Ask the wallet to hold the amount."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await checkout.authorize(
-            services,
-            call_transport(),
-            sender,
-            payment_id,
-            wallet=wallet,
-            payer=payer,
-            attempt=new_id("cli"),
-        )
-        return await run_operation(services, operation, payment_out)
-
-    show_json(with_services(work))
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(payment_id, "authorize"), {"wallet": wallet, "payer": payer}),
+        _direct(
+            lambda services, who: checkout.authorize(
+                services,
+                call_transport(),
+                who,
+                payment_id,
+                wallet=wallet,
+                payer=payer,
+                attempt=new_id("cli"),
+            ),
+            payment_out,
+        ),
+    )
 
 
 @app.command()
 def capture(
     payment_id: str,
-    sender: As,
-    amount: Annotated[int | None, typer.Option(help="Fen to capture (default: all).")] = None,
+    amount: Annotated[
+        int | None, typer.Option(help="Fen to capture (default: all).", min=1)
+    ] = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
     """Capture all or part of the hold."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        operation = await checkout.capture(services, call_transport(), sender, payment_id, amount)
-        return await run_operation(services, operation, payment_out)
-
-    show_json(with_services(work))
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(payment_id, "capture"), {} if amount is None else {"amount": amount}),
+        _direct(
+            lambda services, who: checkout.capture(
+                services, call_transport(), who, payment_id, amount
+            ),
+            payment_out,
+        ),
+    )
 
 
 @app.command()
-def void(payment_id: str, sender: As) -> None:
+def void(
+    payment_id: str,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
+) -> None:
     """Cancel the payment; the hold is released."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        return await run_operation(
-            services,
-            await checkout.void(services, call_transport(), sender, payment_id),
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(payment_id, "void"), {}),
+        _direct(
+            lambda services, who: checkout.void(services, call_transport(), who, payment_id),
             payment_out,
-        )
-
-    show_json(with_services(work))
+        ),
+    )
 
 
 @app.command()
 def refund(
     payment_id: str,
-    sender: As,
-    amount: Annotated[int, typer.Option(help="Fen to give back.")],
+    amount: Annotated[int, typer.Option(help="Fen to give back.", min=1)],
     refund_id: Annotated[str, typer.Option(help="Your id of this refund.")] = "",
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
     """Refund part or all of what was captured."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        given = refund_id or new_id("rf")
-        operation = await checkout.refund(
-            services, call_transport(), sender, payment_id, amount, given
-        )
-        return await run_operation(services, operation, refund_out(given))
-
-    show_json(with_services(work))
+    given = refund_id or new_id("rf")
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(payment_id, "refunds"), {"amount": amount, "refund_id": given}),
+        _direct(
+            lambda services, who: checkout.refund(
+                services, call_transport(), who, payment_id, amount, given
+            ),
+            refund_out(given),
+        ),
+    )
 
 
 @app.command()
-def show(payment_id: str) -> None:
-    """One payment."""
+def show(
+    payment_id: str, key_file: remote.KeyFile = None, switch_url: remote.SwitchUrl = SWITCH
+) -> None:
+    """One payment: as a party to it (--key-file), or as the switch keeps it (operator)."""
 
-    async def work(services: Services) -> store.PaymentRow:
+    async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
-            return await store.require_payment(conn, payment_id)
+            return {"payment": (await store.require_payment(conn, payment_id)).to_dict()}
 
-    show_json({"payment": with_services(work).to_dict()})
+    path = remote.path_of("/v1/payments/{}", payment_id)
+    show_json(remote.read_or_direct(key_file, switch_url, path, lambda: with_services(work)))
 
 
 @app.command("list")
@@ -267,4 +309,4 @@ def acceptance_seed() -> None:
                 declared += 1
         return declared
 
-    console.print(f"declared {with_services(work)} acceptance policy versions")
+    console.print(f"declared {with_services(work, create=True)} acceptance policy versions")

@@ -1,25 +1,32 @@
 """`hutong points ...`: exchange offers, members' balances, exchanges.
 
-Acting commands take `--as` (the program acting) and go through the same
-checks as the API; `exchange` asks the issuing program over signed HTTP,
-exactly as the switch would.
+A program acts with its key (`--key-file`, `HUTONG_KEY_FILE`): signed
+requests to the switch at `--switch-url`. The operator may instead act
+directly as a program (`--as`), through the same checks as the API;
+`exchange` then asks the issuing program over signed HTTP, as the switch would.
+The member is `--member` everywhere (the old positional MEMBER still works).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 
 from hutong.api.routes.points_presenters import exchange_out, grant_out
-from hutong.cli._common import console, show_json, with_services
-from hutong.cli.payments import As, run_operation
+from hutong.cli import remote
+from hutong.cli._common import USAGE, console, refuse, run_operation, show_json, with_services
 from hutong.net.transport import call_transport
 from hutong.payments import points
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.ids import new_id
+from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.services import Services
+
+T = TypeVar("T")
+SWITCH = remote.DEFAULT_SWITCH_URL
 
 app = typer.Typer(help="Points programs: offers, balances, exchanges.", no_args_is_help=True)
 
@@ -51,48 +58,110 @@ def offers(
     console.print(table)
 
 
+Member = Annotated[str | None, typer.Option("--member", help="The member (your own id of them).")]
+#: The member as an argument, as before; kept hidden and deprecated for `--member`.
+OldMember = Annotated[str | None, typer.Argument(hidden=True, show_default=False)]
+
+
+def _member(member: str | None, old: str | None) -> str:
+    chosen = member or old
+    if not chosen:
+        refuse("missing_member", "give --member", exit_code=USAGE)
+    if old and member and old != member:
+        refuse("conflicting_member", "give the member once, as --member", exit_code=USAGE)
+    return chosen
+
+
+def _direct(
+    step: Callable[[Services, str], Awaitable[Write[T]]], present: Present[T]
+) -> Callable[[str], dict[str, Any]]:
+    """`--as SENDER`: run the step against the database as `sender` (the operator's way)."""
+
+    def run(sender: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            return await run_operation(services, await step(services, sender), present)
+
+        return with_services(work)
+
+    return run
+
+
 @app.command()
-def balance(member: str, sender: As) -> None:
-    """A member's points at the program acting (`--as`)."""
+def balance(
+    old_member: OldMember = None,
+    member: Member = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
+) -> None:
+    """A member's points at your program."""
+    who = _member(member, old_member)
 
-    async def work(services: Services) -> dict[str, Any]:
-        return (await points.balance(services, sender, member)).to_dict()
+    def direct(program: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            return (await points.balance(services, program, who)).to_dict()
 
-    show_json(with_services(work))
+        return with_services(work)
+
+    path = remote.path_of("/v1/points/members/{}/balance", who)
+    remote.act(sender, key_file, switch_url, ("GET", path, None), direct)
 
 
 @app.command()
 def grant(
-    member: str,
-    sender: As,
-    amount: Annotated[int, typer.Option("--points", help="Points to credit.")],
+    amount: Annotated[int, typer.Option("--points", help="Points to credit.", min=1)],
+    old_member: OldMember = None,
+    member: Member = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
-    """Credit points to the acting program's member."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        operation = await points.grant(services, sender, member, amount, new_id("grant"))
-        return await run_operation(services, operation, grant_out)
-
-    show_json(with_services(work))
+    """Credit points to your program's member."""
+    who = _member(member, old_member)
+    grant_id = new_id("grant")
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", "/v1/points/grants", {"member": who, "points": amount, "grant_id": grant_id}),
+        _direct(
+            lambda services, program: points.grant(services, program, who, amount, grant_id),
+            grant_out,
+        ),
+    )
 
 
 @app.command()
 def exchange(
-    sender: As,
     offer: Annotated[str, typer.Option(help="The offer id.")],
     member: Annotated[str, typer.Option(help="The member whose points pay.")],
     beneficiary: Annotated[str, typer.Option(help="The member's account at the issuer.")],
-    quantity: int = 1,
+    quantity: Annotated[int, typer.Option(min=1)] = 1,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
     """Exchange a member's points for the offer's benefit (both or neither)."""
-
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        spec = points.NewExchange(offer, member, beneficiary, quantity)
-        operation = await points.exchange(services, call_transport(), sender, new_id("cli"), spec)
-        return await run_operation(services, operation, exchange_out)
-
-    show_json(with_services(work))
+    message = {
+        "offer_id": offer,
+        "member": member,
+        "beneficiary": beneficiary,
+        "quantity": quantity,
+    }
+    spec = points.NewExchange(offer, member, beneficiary, quantity)
+    remote.act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", "/v1/points/exchanges", message),
+        _direct(
+            lambda services, program: points.exchange(
+                services, call_transport(), program, new_id("cli"), spec
+            ),
+            exchange_out,
+        ),
+    )
 
 
 @app.command("show")

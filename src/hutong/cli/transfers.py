@@ -1,7 +1,9 @@
 """`hutong transfer ...`: wallet-to-wallet transfers for the operator and by hand.
 
-`send` acts for the payer's wallet (`--as`): it quotes, then executes the
-two-phase transfer over signed HTTP to both wallets, exactly as the API does.
+`send` acts for the payer's wallet: with its key (`--key-file`) it sends the
+quote and the execution to the switch, signed; the operator may instead act
+directly (`--as`), and then the switch's services ask both wallets over
+signed HTTP, exactly as the API does.
 Phone numbers are only ever printed masked.
 """
 
@@ -14,8 +16,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
-from hutong.cli._common import console, show_json, with_services
-from hutong.cli.payments import As, run_operation
+from hutong.cli import remote
+from hutong.cli._common import console, run_operation, show_json, with_services
 from hutong.net.transport import call_transport
 from hutong.payments import transfers
 from hutong.payments.transfers import directory
@@ -24,59 +26,93 @@ from hutong.store.tables import transfers as transfers_table
 
 app = typer.Typer(help="Wallet-to-wallet transfers: look up, send, show.", no_args_is_help=True)
 
+SWITCH = remote.DEFAULT_SWITCH_URL
 Kind = Annotated[str, typer.Option(help="phone or handle.")]
 
 
 @app.command()
-def lookup(value: str, kind: Kind = "phone") -> None:
-    """Which wallets serve an alias (shown masked)."""
+def lookup(
+    value: str,
+    kind: Kind = "phone",
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+) -> None:
+    """Which wallets serve an alias (shown masked): as a wallet (--key-file), or the operator."""
 
     async def work(services: Services) -> list[dict[str, Any]]:
         await services.load_switch_key()
         found = await directory.find(services, directory.parse(kind, value))
         return [directory.entry_out(entry) for entry in found]
 
+    if key_file is not None:
+        message = {"kind": kind, "value": value}
+        found = remote.call(key_file, switch_url, "POST", "/v1/aliases/lookup", message)["entries"]
+    else:
+        found = with_services(work)
     table = Table("wallet", "alias", "account")
-    for entry in with_services(work):
+    for entry in found:
         table.add_row(entry["wallet"], entry["masked"], entry["account"])
     console.print(table)
 
 
 @app.command()
 def send(
-    sender: As,
     payer: Annotated[str, typer.Option(help="The payer's account at the sending wallet.")],
     to: Annotated[str, typer.Option(help="The payee's alias (a phone number or a handle).")],
-    amount: Annotated[int, typer.Option(help="Fen to send.")],
+    amount: Annotated[int, typer.Option(help="Fen to send.", min=1)],
     kind: Kind = "phone",
     payee_wallet: Annotated[str, typer.Option(help="When several wallets serve the alias.")] = "",
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    sender: remote.As = None,
 ) -> None:
-    """Quote and execute a transfer: both wallets or neither."""
+    """Quote and execute a transfer (as the payer's wallet): both wallets or neither.
 
-    async def work(services: Services) -> dict[str, Any]:
-        await services.load_switch_key()
-        spec = transfers.QuoteRequest(
-            payer=payer, alias=directory.parse(kind, to), amount=amount, payee_wallet=payee_wallet
-        )
-        quoted = await run_operation(
-            services, await transfers.quote(services, sender, spec), quote_out
-        )
-        transfer_id = quoted["transfer"]["id"]
-        operation = await transfers.execute(services, call_transport(), sender, transfer_id)
-        return await run_operation(services, operation, executed_out)
+    Exits 1 when a wallet refuses (the transfer is then released).
+    """
+    alias = directory.parse(kind, to)
 
-    show_json(with_services(work))
+    def direct(who: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            spec = transfers.QuoteRequest(
+                payer=payer, alias=alias, amount=amount, payee_wallet=payee_wallet
+            )
+            quoted = await run_operation(
+                services, await transfers.quote(services, who, spec), quote_out
+            )
+            transfer_id = quoted["transfer"]["id"]
+            operation = await transfers.execute(services, call_transport(), who, transfer_id)
+            return await run_operation(services, operation, executed_out)
+
+        return with_services(work)
+
+    if sender or key_file is None:
+        remote.act(sender, key_file, switch_url, ("", "", None), direct)
+        return
+    message = {
+        "payer": payer,
+        "alias": {"kind": kind, "value": to},
+        "amount": amount,
+        "payee_wallet": payee_wallet,
+    }
+    quoted = remote.call(key_file, switch_url, "POST", "/v1/transfers/quote", message)
+    path = remote.path_of("/v1/transfers/{}/execute", quoted["transfer"]["id"])
+    show_json(remote.call(key_file, switch_url, "POST", path, {}))
 
 
 @app.command()
-def show(transfer_id: str) -> None:
-    """One transfer."""
+def show(
+    transfer_id: str, key_file: remote.KeyFile = None, switch_url: remote.SwitchUrl = SWITCH
+) -> None:
+    """One transfer: as one of its wallets (--key-file), or as the switch keeps it (operator)."""
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
             return (await transfers.store.require(conn, transfer_id)).to_dict()
 
-    show_json(with_services(work))
+    path = remote.path_of("/v1/transfers/{}", transfer_id)
+    show_json(remote.read_or_direct(key_file, switch_url, path, lambda: with_services(work)))
 
 
 @app.command("list")

@@ -37,6 +37,7 @@ from hutong.world import (
     demo_payments,
     demo_settlement,
 )
+from hutong.world.demo_keys import keep_key
 from hutong.world.participants import SEED_PARTICIPANTS
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
@@ -69,6 +70,7 @@ async def register_world(stage: Stage) -> str:
         stage.clients[seed.subscriber_id] = Client(
             stage.switch_url, seed.subscriber_id, "k1", pair.private_key
         )
+        keep_key(stage.services.settings.data_dir, seed.subscriber_id, "k1", pair.private_key)
     return f"{len(SEED_PARTICIPANTS)} participants registered by the operator"
 
 
@@ -107,6 +109,7 @@ async def douyin_rotates_its_key(stage: Stage) -> str:
     response = await old.post("/v1/keys", {"key_id": "k2", "public_key": pair.public_key})
     expect_status(response, 200)
     new = Client(stage.switch_url, "douyin.example", "k2", pair.private_key)
+    keep_key(stage.services.settings.data_dir, "douyin.example", "k2", pair.private_key)
     stage.clients["douyin.example"] = new
     expect_status(await new.get("/v1/self"), 200)
     expect_status(await old.get("/v1/self"), 200)

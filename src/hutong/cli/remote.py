@@ -1,0 +1,174 @@
+"""Acting as a participant: requests signed with its key, sent to the switch over HTTP.
+
+A participant's commands take `--key-file` (or `HUTONG_KEY_FILE`): the JSON
+`hutong participant add` prints once (`subscriber_id`, `key_id`,
+`private_key`), and `--switch-url` (or `HUTONG_SWITCH_URL`). The request goes
+through `hutong.client.Client`, exactly as a platform's own code would send
+it, so the switch checks the signature, the sender's role and the message id.
+
+`--as X` is the operator's other way: it writes the switch's database
+directly as X (no signature); it needs the database and is for the operator only.
+The private key is read, used to sign, and never printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+import httpx
+import typer
+
+from hutong.cli._common import USAGE, Refusal, refuse, refused, show_json
+from hutong.client import Client
+from hutong.protocol.signing import KeyFormatError, Signer
+
+DEFAULT_SWITCH_URL = "http://127.0.0.1:8080"
+
+KeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        envvar="HUTONG_KEY_FILE",
+        help="Act as the participant of this key file (the JSON `hutong participant add` "
+        "prints: subscriber_id, key_id, private_key): signed over HTTP to --switch-url.",
+    ),
+]
+SwitchUrl = Annotated[
+    str,
+    typer.Option(
+        "--switch-url", envvar="HUTONG_SWITCH_URL", help="The switch a --key-file request goes to."
+    ),
+]
+As = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Operator only: write the switch's database directly as this participant "
+        "(unsigned). Participants use --key-file.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Key:
+    subscriber_id: str
+    key_id: str
+    private_key: str
+
+
+def load_key(path: Path) -> Key:
+    """The key file's identity; a file that is not one exits 2 (its contents never shown)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        refuse("invalid_key_file", f"cannot read {path}: {exc.strerror or exc}", exit_code=USAGE)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        refuse("invalid_key_file", f"{path} is not a JSON key file", exit_code=USAGE)
+    if not isinstance(document, dict):
+        refuse("invalid_key_file", f"{path} is not a JSON object", exit_code=USAGE)
+    missing = [
+        name
+        for name in ("subscriber_id", "private_key")
+        if not isinstance(document.get(name), str) or not document[name]
+    ]
+    if missing:
+        refuse(
+            "invalid_key_file",
+            f"{path} has no {' or '.join(missing)} (write it from `hutong participant add`)",
+            exit_code=USAGE,
+        )
+    key_id = str(document.get("key_id") or "k1")
+    key = Key(document["subscriber_id"], key_id, document["private_key"])
+    try:
+        Signer(key.subscriber_id, key.key_id, key.private_key)
+    except (KeyFormatError, ValueError):
+        refuse("invalid_key_file", f"{path} holds no valid ed25519 private key", exit_code=USAGE)
+    return key
+
+
+def path_of(template: str, *parts: str, **query: Any) -> str:
+    """`template` with each part percent-encoded, and the query of the values given."""
+    path = template.format(*(quote(part, safe="") for part in parts))
+    given = {name: value for name, value in query.items() if value not in (None, "")}
+    return f"{path}?{urlencode(given)}" if given else path
+
+
+async def _send(
+    key: Key, switch_url: str, method: str, path: str, message: dict[str, Any] | None
+) -> dict[str, Any]:
+    async with Client(switch_url, key.subscriber_id, key.key_id, key.private_key) as client:
+        if method == "GET":
+            response = await client.get(path)
+        else:
+            response = await client.post(path, message or {})
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    said = body.get("message") if isinstance(body, dict) else None
+    nack = isinstance(said, dict) and said.get("ack") == {"status": "NACK"}
+    if response.status_code >= 400 or nack or not isinstance(body, dict):
+        raise Refusal.of_body(response.status_code, body)
+    return body
+
+
+def call(
+    key_file: Path,
+    switch_url: str,
+    method: str,
+    path: str,
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Sign and send one request as the key file's participant; a refusal exits 1."""
+    key = load_key(key_file)
+    try:
+        return asyncio.run(_send(key, switch_url, method, path, message))
+    except Refusal as exc:
+        refused(exc)
+    except httpx.HTTPError as exc:
+        refuse("switch_unreachable", f"cannot reach the switch at {switch_url}: {exc}")
+
+
+def act(
+    sender: str | None,
+    key_file: Path | None,
+    switch_url: str,
+    request: tuple[str, str, dict[str, Any] | None],
+    direct: Callable[[str], dict[str, Any]],
+) -> None:
+    """Run a participant's step: `--as` writes directly (operator), else the key file signs.
+
+    `request` is the (method, path, message) the participant sends; `direct`
+    does the same step against the database as `sender`. Either way the
+    answer is shown as JSON, and a refusal exits 1.
+    """
+    if sender:
+        show_json(direct(sender))
+        return
+    if key_file is None:
+        refuse(
+            "no_participant",
+            "act as a participant with --key-file (or HUTONG_KEY_FILE); the operator may "
+            "write directly with --as",
+            exit_code=USAGE,
+        )
+    method, path, message = request
+    show_json(call(key_file, switch_url, method, path, message))
+
+
+def read_or_direct(
+    key_file: Path | None,
+    switch_url: str,
+    path: str,
+    direct: Callable[[], Any],
+) -> Any:
+    """A read: over HTTP as the key file's participant, or from the database (operator)."""
+    if key_file is not None:
+        return call(key_file, switch_url, "GET", path)
+    return direct()
