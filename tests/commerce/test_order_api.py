@@ -90,7 +90,7 @@ async def test_stock_short_or_an_offer_gone_is_refused_with_its_own_code(shop: S
     assert shop.stock(JD, JD_BEAUTY, SERUM) == 10
 
 
-async def test_a_merchant_platform_that_does_not_answer_refuses_the_order_cleanly(
+async def test_an_order_the_merchant_platform_did_not_answer_can_be_sent_again(
     shop: Shop,
 ) -> None:
     shop.world.stores[JD].fail["reserve_stock"] = "down"
@@ -103,10 +103,18 @@ async def test_a_merchant_platform_that_does_not_answer_refuses_the_order_cleanl
     assert body["order"]["state"] == "cancelled"
     await nothing_held(shop, before)
     shop.world.stores[JD].fail.clear()
-    # The same request names the same order: it stays refused; a new one goes through.
+    # Nobody answered, so that was no answer: the same message, sent again once the
+    # platform is back, creates the order (under an id of its own: the attempt stays
+    # cancelled); then its answer is the message's.
     again = await shop.send(host, "POST", "/v1/orders", body_bytes)
-    assert (again.status_code, again.json()) == (503, body)
-    assert (await shop.order()).status_code == 201
+    assert again.status_code == 201, again.text
+    assert "x-hutong-replay" not in again.headers
+    created = again.json()["order"]
+    assert created["state"] == "reserved" and created["id"] != body["order"]["id"]
+    replayed = await shop.send(host, "POST", "/v1/orders", body_bytes)
+    assert (replayed.status_code, replayed.content) == (201, again.content)
+    assert replayed.headers["x-hutong-replay"] == "true"
+    assert (await shop.show(body["order"]["id"]))["state"] == "cancelled"
     await shop.deliver_events()
     cancels = [
         e

@@ -112,3 +112,28 @@ async def test_the_switch_key_id_with_another_private_key_is_refused(switch: Swi
     assert response.json()["error"]["code"] == "bad_signature"
     await real.aclose()
     await impostor.aclose()
+
+
+async def test_an_account_whose_id_has_slashes_is_served_to_its_owner(switch: Switch) -> None:
+    service = await switch_client(switch)
+    owner = await switch.register("shop.example", ["merchant"])
+    account = {"id": "m/shop.example/receivable", "owner": "shop.example", "asset": "CNY"}
+    created = await service.post(
+        "/v1/ledger/accounts", {"accounts": [account | {"kind": "funding"}]}
+    )
+    assert created.json()["ok"] is True, created.text
+
+    raw = await owner.get("/v1/ledger/accounts/m/shop.example/receivable")
+    encoded = await owner.get("/v1/ledger/accounts/m%2Fshop.example%2Freceivable")
+    history = await owner.get("/v1/ledger/accounts/m/shop.example/receivable/transfers")
+    by_operator = await switch.operator.get("/operator/ledger/accounts/m/shop.example/receivable")
+    unknown = await owner.get("/v1/ledger/accounts/m/nobody/receivable")
+
+    for response in (raw, encoded, by_operator):
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == account["id"]
+    assert history.status_code == 200, history.text
+    assert history.json()["account_id"] == account["id"]
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_account"
+    await service.aclose()
+    await owner.aclose()

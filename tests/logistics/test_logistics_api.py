@@ -211,10 +211,16 @@ async def test_a_bad_weight_or_area_code_is_refused(net: Network) -> None:
 # -- 2. booking ---------------------------------------------------------------------------
 
 
+async def resend(net: Network, path: str, body: bytes) -> httpx.Response:
+    """Send these exact bytes (a retry is the same body, its timestamp included)."""
+    return await net.merchant.send("POST", path, body)
+
+
 async def test_the_merchant_books_the_carrier_it_chooses(net: Network) -> None:
-    message_id = new_id("msg")
-    body = booking(JD, destination=BEIJING, weight_g=1200)
-    response = await net.book(body, message_id=message_id)
+    sent = encode_json(
+        request_envelope(booking(JD, destination=BEIJING, weight_g=1200), message_id=new_id("msg"))
+    )
+    response = await resend(net, "/v1/shipments", sent)
 
     assert response.status_code == 201, response.text
     shipment = response.json()
@@ -242,16 +248,18 @@ async def test_the_merchant_books_the_carrier_it_chooses(net: Network) -> None:
     assert await show(net, shipment["id"]) == shipment | {"events": []}
 
     # The same message again (a retry): the same shipment, and the desk booked once.
-    again = await net.book(body, message_id=message_id)
-    assert again.status_code == 201
-    assert again.json() == shipment
+    again = await resend(net, "/v1/shipments", sent)
+    assert (again.status_code, again.content) == (201, response.content)
+    assert again.headers["x-hutong-replay"] == "true"
     assert len(desk.bookings) == 1
 
     # A retry that races the first attempt (to a station, which holds a slot per parcel).
-    body = booking(JD, pickup_point_id=STATION["id"])
+    sent = encode_json(
+        request_envelope(booking(JD, pickup_point_id=STATION["id"]), message_id="retry-1")
+    )
     desk.mode, desk.delay = "slow", 0.2
     first, retry = await asyncio.gather(
-        net.book(body, message_id="retry-1"), net.book(body, message_id="retry-1")
+        resend(net, "/v1/shipments", sent), resend(net, "/v1/shipments", sent)
     )
     assert (first.status_code, retry.status_code) == (201, 201), retry.text
     assert first.json() == retry.json()
@@ -287,7 +295,8 @@ async def test_a_desk_that_refuses_gives_its_own_code_and_nothing_is_stored(
     assert (response.status_code, error_code(response)) == (409, "not_serviceable")
     assert "we do not serve this address" in response.json()["error"]["message"]
     assert (to_station.status_code, error_code(to_station)) == (409, "not_serviceable")
-    assert await row_counts(net.switch.services) == before
+    # Nothing but the two refusals, recorded as the answers to their message ids.
+    assert await row_counts(net.switch.services) == before | {"messages": before["messages"] + 2}
     assert await held(net, STATION["id"]) == 0  # the slot taken for the call was given back
 
 

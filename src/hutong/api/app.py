@@ -59,7 +59,7 @@ def _nack(status: int, code: str, message: str) -> Response[dict[str, Any]]:
 
 
 def on_hutong_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dict[str, Any]]:
-    response = _nack(status_of(exc), exc.code, exc.message)
+    response = Response(content=exc.body(), status_code=status_of(exc))
     if isinstance(exc, AuthenticationError):
         response.headers["www-authenticate"] = exc.challenge
     return response

@@ -18,6 +18,7 @@ from hutong.logistics.statuses import Status
 from hutong.net.calls import call
 from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 
@@ -313,7 +314,15 @@ TrackingFollower = Callable[[AsyncConnection, str, Status, datetime], Awaitable[
 async def ingest(
     services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
 ) -> store.Applied:
-    """One tracking event in the carrier's own vocabulary: store, map, maybe advance.
+    """One tracking event in the carrier's own vocabulary: store, map, maybe advance."""
+    # Group commit: concurrent carriers' events share one durable commit.
+    return await services.batcher().run(ingest_write(services, carrier, payload, follow=follow))
+
+
+def ingest_write(
+    services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
+) -> Write[store.Applied]:
+    """The write of one tracking event (parsed now, refused now if not understood).
 
     A status change is told to the merchant and the host and passed to
     `follow` in the same transaction, so what depends on the parcel moves with it.
@@ -326,7 +335,7 @@ async def ingest(
     mapped = plugin.mapping.map(event.code, event.sub_code)
     dedupe_key = plugin.dedupe_key(event)
 
-    async def write(conn: AsyncConnection) -> tuple[store.Shipment, store.Applied]:
+    async def write(conn: AsyncConnection) -> store.Applied:
         now = services.clock()
         # The row lock orders concurrent events of one shipment (PostgreSQL).
         shipment = await store.shipment_by_tracking(conn, carrier, event.tracking_number, lock=True)
@@ -356,11 +365,9 @@ async def ingest(
                 and not shipment.status.terminal
             ):
                 await store.change_held(conn, applied.shipment.pickup_point_id, -1)
-        return shipment, applied
+        return applied
 
-    # Group commit: concurrent carriers' events share one durable commit.
-    _, applied = await services.batcher().run(write)
-    return applied
+    return write
 
 
 async def _tell(conn: Any, shipment: store.Shipment, what: str, now: Any) -> None:

@@ -8,11 +8,14 @@ by their own ids, so a retried call never moves money twice.
 
 from __future__ import annotations
 
-from litestar import Router, get, post
+import msgspec
+from litestar import Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware, is_switch
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.idempotency import Reply, run_decided, run_once
 from hutong.api.params import Int64
 from hutong.api.routes.ledger_schemas import (
     TRANSFER_FLAGS,
@@ -38,6 +41,7 @@ from hutong.ledger.store import NewAccount, create_accounts, get_account, histor
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 MAX_PAGE = 1000
@@ -90,6 +94,26 @@ async def _account(services: Services, account_id: str) -> Account:
     return account
 
 
+async def _by_path(services: Services, path: str) -> tuple[Account, bool]:
+    """The account a path names, and whether its history is wanted.
+
+    Account ids may contain '/' (the switch's own are `m/<merchant>/receivable`,
+    `h/<host>/commission`...), so the route takes the rest of the path, raw or
+    with '/' sent as %2F: the account whose id is the whole path, else
+    `<id>/transfers` is that account's history.
+    """
+    account_id = path.lstrip("/")
+    async with services.db.read() as conn:
+        account = await get_account(conn, account_id)
+        if account is None and account_id.endswith("/transfers"):
+            account = await get_account(conn, account_id.removesuffix("/transfers"))
+            if account is not None:
+                return account, True
+    if account is None:
+        raise NotFoundError(f"no ledger account {account_id}", code="unknown_account")
+    return account, False
+
+
 async def _history(services: Services, account_id: str, after: int, limit: int) -> HistoryOut:
     await _account(services, account_id)
     limit = min(max(limit, 1), MAX_PAGE)
@@ -105,8 +129,8 @@ async def _history(services: Services, account_id: str, after: int, limit: int) 
 # -- operator --------------------------------------------------------------------
 
 
-async def create(services: Services, data: AccountsIn) -> ResultsOut:
-    new = [
+def _new_accounts(data: AccountsIn) -> list[NewAccount]:
+    return [
         NewAccount(
             id=a.id,
             owner=a.owner,
@@ -125,12 +149,26 @@ async def create(services: Services, data: AccountsIn) -> ResultsOut:
         )
         for a in data.accounts
     ]
-    async with services.db.transaction() as conn:
-        results = await create_accounts(conn, new, services.clock())
+
+
+async def _create_in(
+    conn: AsyncConnection, services: Services, new: list[NewAccount]
+) -> ResultsOut:
+    results = await create_accounts(conn, new, services.clock())
     return ResultsOut(
         results=[ItemResult(a.id, r) for a, r in zip(new, results, strict=True)],
         ok=all(r in ("ok", "exists") for r in results),
     )
+
+
+async def create(services: Services, data: AccountsIn) -> ResultsOut:
+    new = _new_accounts(data)
+    async with services.db.transaction() as conn:
+        return await _create_in(conn, services, new)
+
+
+def _results(results: ResultsOut) -> Reply:
+    return 200, msgspec.to_builtins(results)
 
 
 @post(
@@ -193,19 +231,20 @@ async def operator_accounts(
         return [account_out(a) for a in await list_accounts(conn, owner)]
 
 
-@get("/accounts/{account_id:str}", summary="One account")
-async def operator_account(services: ServicesDep, account_id: FromPath[str]) -> AccountOut:
-    return account_out(await _account(services, account_id))
-
-
-@get("/accounts/{account_id:str}/transfers", summary="An account's history, oldest first")
-async def operator_history(
+@get(
+    "/accounts/{account_path:path}",
+    summary="One account, or with /transfers its history (ids may contain '/')",
+)
+async def operator_account(
     services: ServicesDep,
-    account_id: FromPath[str],
+    account_path: FromPath[str],
     after: FromQuery[Int64] = 0,
     limit: FromQuery[int] = 100,
-) -> HistoryOut:
-    return await _history(services, account_id, after, limit)
+) -> AccountOut | HistoryOut:
+    account, history_of = await _by_path(services, account_path)
+    if history_of:
+        return await _history(services, account.id, after, limit)
+    return account_out(account)
 
 
 @get("/check", summary="Verify the ledger's invariants")
@@ -226,7 +265,6 @@ operator_router = Router(
         operator_void,
         operator_accounts,
         operator_account,
-        operator_history,
         operator_check,
     ],
     guards=[operator_guard],
@@ -255,25 +293,22 @@ async def my_accounts(services: ServicesDep, sender: SenderDep) -> list[AccountO
         return [account_out(a) for a in await list_accounts(conn, sender)]
 
 
-@get("/accounts/{account_id:str}", summary="One of your accounts (auditors: any)")
+@get(
+    "/accounts/{account_path:path}",
+    summary="One of your accounts, or with /transfers its history (auditors: any)",
+)
 async def my_account(
-    services: ServicesDep, sender: SenderDep, account_id: FromPath[str]
-) -> AccountOut:
-    account = await _account(services, account_id)
-    await _readable(services, sender, account)
-    return account_out(account)
-
-
-@get("/accounts/{account_id:str}/transfers", summary="History of one of your accounts")
-async def my_history(
     services: ServicesDep,
     sender: SenderDep,
-    account_id: FromPath[str],
+    account_path: FromPath[str],
     after: FromQuery[Int64] = 0,
     limit: FromQuery[int] = 100,
-) -> HistoryOut:
-    await _readable(services, sender, await _account(services, account_id))
-    return await _history(services, account_id, after, limit)
+) -> AccountOut | HistoryOut:
+    account, history_of = await _by_path(services, account_path)
+    await _readable(services, sender, account)
+    if history_of:
+        return await _history(services, account.id, after, limit)
+    return account_out(account)
 
 
 def _switch_only(services: Services, signed: SignedRequest) -> None:
@@ -294,9 +329,15 @@ def _switch_only(services: Services, signed: SignedRequest) -> None:
 )
 async def service_create_accounts(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedAccountsIn]
-) -> ResultsOut:
+) -> Response[bytes]:
+    """Exactly once per message id, like every signed write (and idempotent by account id)."""
     _switch_only(services, signed)
-    return await create(services, data.message)
+    new = _new_accounts(data.message)
+
+    async def write(conn: AsyncConnection) -> ResultsOut:
+        return await _create_in(conn, services, new)
+
+    return await run_once(services, signed, write, _results)
 
 
 @post(
@@ -308,9 +349,26 @@ async def service_create_accounts(
 )
 async def service_transfers(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedTransfersIn]
-) -> ResultsOut:
+) -> Response[bytes]:
+    """Exactly once per message id: the ledger's own commit runs first, then the answer.
+
+    The ledger commits transfers in its own group commit (not in the answer's
+    transaction), so the message id is claimed first (`run_decided`). A send
+    whose answer was lost in a crash between the two submits again; the
+    transfers are idempotent by their ids, so nothing moves twice.
+    """
     _switch_only(services, signed)
-    return await submit(services, [to_request(t) for t in data.message.transfers])
+    requests = [to_request(t) for t in data.message.transfers]
+
+    async def prepare() -> Write[ResultsOut]:
+        results = await submit(services, requests)
+
+        async def write(_: AsyncConnection) -> ResultsOut:
+            return results
+
+        return write
+
+    return await run_decided(services, signed, prepare, _results)
 
 
 participant_router = Router(
@@ -318,7 +376,6 @@ participant_router = Router(
     route_handlers=[
         my_accounts,
         my_account,
-        my_history,
         service_create_accounts,
         service_transfers,
     ],

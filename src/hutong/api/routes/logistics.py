@@ -1,118 +1,47 @@
-"""Logistics API: carriers' services, pickup points and policies, shipments, tracking."""
+"""Logistics API: carriers' services, pickup points and policies, shipments, tracking.
+
+Every write is exactly once per message id: declarations, pickup points and
+tracking events are database writes (`run_once`), so a resend replays the
+first answer instead of adding a version or overwriting a later publication;
+booking and cancelling ask the carrier first (`run_decided`), so a resend is
+answered without asking again and another body under a used id is
+`message_id_conflict`.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from typing import Any
 
-import msgspec
 from litestar import Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.api.auth import SignedRequestMiddleware
+from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
-from hutong.api.idempotency import Operation, run_decided
+from hutong.api.idempotency import Operation, Reply, run_decided, run_once
+from hutong.api.routes.logistics_schemas import (
+    MAX_RADIUS_M,
+    BookIn,
+    Envelope,
+    RouteIn,
+    RuleIn,
+    SignedBook,
+    SignedPoints,
+    SignedRoute,
+    SignedRule,
+    point_out,
+)
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
 from hutong.logistics.quotes import Place, ServiceDeclaration
 from hutong.net.transport import call_transport
-from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant, require_role
+from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
-
-MAX_RADIUS_M = 50_000
-
-
-class Envelope(msgspec.Struct, kw_only=True):
-    context: Context
-    message: dict[str, Any]
-
-
-class PointIn(msgspec.Struct, kw_only=True):
-    id: str
-    name: str
-    address: str
-    province: str
-    city: str
-    lat: float
-    lng: float
-    opening_hours: str
-    capacity: int
-
-
-class PointsIn(msgspec.Struct, kw_only=True):
-    points: list[PointIn]
-
-
-class SignedPoints(msgspec.Struct, kw_only=True):
-    context: Context
-    message: PointsIn
-
-
-class RuleIn(msgspec.Struct, kw_only=True):
-    valid_from: date
-    allowed: list[str] | None = None
-    refused: list[str] = msgspec.field(default_factory=list)
-    reason: str = ""
-
-
-class SignedRule(msgspec.Struct, kw_only=True):
-    context: Context
-    message: RuleIn
-
-
-class RouteIn(msgspec.Struct, kw_only=True):
-    #: Six-digit administrative codes (GB/T 2260), e.g. "330106".
-    origin: str
-    destination: str = ""
-    pickup_point_id: str | None = None
-    weight_g: int
-    host: str | None = None
-
-
-class SignedRoute(msgspec.Struct, kw_only=True):
-    context: Context
-    message: RouteIn
-
-
-class BookIn(msgspec.Struct, kw_only=True):
-    carrier: str
-    service: str
-    origin: str
-    destination: str = ""
-    #: The buyer's address as the carrier needs it (name, phone, street...).
-    address: dict[str, str] = msgspec.field(default_factory=dict)
-    pickup_point_id: str | None = None
-    weight_g: int
-    host: str | None = None
-
-
-class SignedBook(msgspec.Struct, kw_only=True):
-    context: Context
-    message: BookIn
-
-
-def point_out(point: PickupPoint) -> dict[str, Any]:
-    return {
-        "id": point.id,
-        "network": point.network,
-        "name": point.name,
-        "address": point.address,
-        "province": point.province,
-        "city": point.city,
-        "lat": point.lat_e6 / 1_000_000,
-        "lng": point.lng_e6 / 1_000_000,
-        "opening_hours": point.opening_hours,
-        "capacity": point.capacity,
-        "held": point.held,
-        "full": point.free == 0,
-    }
 
 
 def _place(code: str, what: str) -> Place:
@@ -138,11 +67,12 @@ async def _route(services: Services, given: RouteIn | BookIn) -> service.Route:
     return_dto=None,
     status_code=200,
     summary="Declare your services (carriers)",
+    guards=[requires(Role.CARRIER)],
 )
 async def declare_services(
-    services: ServicesDep, sender: SenderDep, data: JSONBody[Envelope]
-) -> dict[str, Any]:
-    await require_role(services.db, sender, Role.CARRIER)
+    services: ServicesDep, signed: SignedDep, data: JSONBody[Envelope]
+) -> Response[bytes]:
+    sender = signed.subscriber_id
     raw = data.message.get("services")
     try:
         declared = [ServiceDeclaration.from_dict(item) for item in raw or []]
@@ -152,9 +82,12 @@ async def declare_services(
         ) from None
     if not declared:
         declared = list(service.plugin_for(sender).services)
-    async with services.db.transaction() as conn:
+
+    async def write(conn: AsyncConnection) -> Reply:
         await store.declare_services(conn, sender, declared, services.clock())
-    return ack(services=[d.to_dict() for d in declared])
+        return 200, ack(services=[d.to_dict() for d in declared])
+
+    return await run_once(services, signed, write)
 
 
 @post(
@@ -166,8 +99,9 @@ async def declare_services(
     guards=[requires(Role.CARRIER, Role.PLATFORM)],
 )
 async def publish_points(
-    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedPoints]
-) -> dict[str, Any]:
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedPoints]
+) -> Response[bytes]:
+    sender = signed.subscriber_id
     body = data.message
     points = []
     for p in body.points:
@@ -195,12 +129,18 @@ async def publish_points(
                 f"pickup point {p.id}: {exc}", code="invalid_pickup_point"
             ) from None
         points.append(point)
-    async with services.db.transaction() as conn:
+
+    async def write(conn: AsyncConnection) -> Reply:
         await store.publish_points(conn, sender, points, services.clock())
-    return ack(published=len(points))
+        return 200, ack(published=len(points))
+
+    return await run_once(services, signed, write)
 
 
-async def _declare(services: Services, owner: str, given: RuleIn, kind: str) -> dict[str, Any]:
+async def _declare(
+    services: Services, signed: SignedRequest, given: RuleIn, kind: str
+) -> Response[bytes]:
+    owner = signed.subscriber_id
     try:
         rule = PickupRule(
             network=owner,
@@ -211,11 +151,14 @@ async def _declare(services: Services, owner: str, given: RuleIn, kind: str) -> 
         )
     except ValueError as exc:
         raise ValidationError(str(exc), code="invalid_policy") from None
-    async with services.db.transaction() as conn:
+
+    async def write(conn: AsyncConnection) -> Reply:
         stored = await store.declare_policy(
             conn, kind=kind, owner=owner, rule=rule, now=services.clock()
         )
-    return ack(rule=stored.to_dict())
+        return 200, ack(rule=stored.to_dict())
+
+    return await run_once(services, signed, write)
 
 
 @post(
@@ -227,9 +170,9 @@ async def _declare(services: Services, owner: str, given: RuleIn, kind: str) -> 
     guards=[requires(Role.CARRIER, Role.PLATFORM)],
 )
 async def declare_pickup_policy(
-    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRule]
-) -> dict[str, Any]:
-    return await _declare(services, sender, data.message, "pickup")
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRule]
+) -> Response[bytes]:
+    return await _declare(services, signed, data.message, "pickup")
 
 
 @post(
@@ -241,9 +184,9 @@ async def declare_pickup_policy(
     guards=[requires(Role.PLATFORM)],
 )
 async def declare_carrier_policy(
-    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRule]
-) -> dict[str, Any]:
-    return await _declare(services, sender, data.message, "host")
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRule]
+) -> Response[bytes]:
+    return await _declare(services, signed, data.message, "host")
 
 
 @get("/pickup-points", summary="Pickup points of every network near a location")
@@ -300,13 +243,33 @@ async def quote(services: ServicesDep, data: JSONBody[SignedRoute]) -> dict[str,
 )
 async def book(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedBook]
-) -> dict[str, Any]:
+) -> Response[bytes]:
+    """Exactly once per message id: the carrier is asked by the first send only.
+
+    The shipment is stored when the carrier books it (`service.book`, its id
+    derived from the message id); the answer is recorded after. A send whose
+    answer was lost in a crash between the two books again, finds the stored
+    shipment and answers it.
+    """
     given = data.message
+
+    async def prepare() -> Operation:
+        shipment = await _book(services, signed, given)
+
+        async def write(_: AsyncConnection) -> Reply:
+            return 201, shipment.as_dict()
+
+        return write
+
+    return await run_decided(services, signed, prepare)
+
+
+async def _book(services: Services, signed: SignedRequest, given: BookIn) -> store.Shipment:
     route = await _route(services, given)
-    key = f"{signed.subscriber_id}|{data.context.message_id}".encode()
+    key = f"{signed.subscriber_id}|{signed.message_id}".encode()
     shipment_id = "shp_" + hashlib.blake2b(key, digest_size=12).hexdigest()
     destination = dict(given.address) | {"area_code": given.destination or ""}
-    shipment = await service.book(
+    return await service.book(
         services,
         call_transport(),
         merchant=signed.subscriber_id,
@@ -316,7 +279,6 @@ async def book(
         destination=destination,
         shipment_id=shipment_id,
     )
-    return shipment.as_dict()
 
 
 @post(
@@ -373,9 +335,11 @@ async def show(
     summary="Push a tracking event in your own vocabulary",
 )
 async def track(
-    services: ServicesDep, sender: SenderDep, data: JSONBody[Envelope]
-) -> dict[str, Any]:
-    return (await order_shipping.track(services, sender, data.message)).to_dict()
+    services: ServicesDep, signed: SignedDep, data: JSONBody[Envelope]
+) -> Response[bytes]:
+    """Exactly once per message id (and each event once by the carrier's own event key)."""
+    write = order_shipping.track_write(services, signed.subscriber_id, data.message)
+    return await run_once(services, signed, write, lambda applied: (200, applied.to_dict()))
 
 
 router = Router(

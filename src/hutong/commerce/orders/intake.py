@@ -5,10 +5,16 @@ anything is held the switch asks the merchant's platform (a signed decision
 call, ``reserve_stock``, see `hutong.world.stock` for the reference desk)
 what it offers now; a price that changed, a SKU gone or stock short since
 the buyer saw it is a refusal with that code (`price_problems`), and so is a
-platform that does not answer (``merchant_platform_unavailable``, 503): the
-order is kept as ``cancelled`` with the reason, its message id answers the
-same again, and the merchant's platform is told, so a reservation it made
-late is given back. A reserved order has a payment
+platform that does not answer (``merchant_platform_unavailable``, 503).
+A refusal is the message's answer: the order is kept as ``cancelled`` with
+the reason and the same message answers the same again. A platform that did
+not answer is not an answer: that attempt is kept as a cancelled order (its
+parties are told, so a reservation the platform made late is given back),
+but the message id stays free, so the same message sent again once the
+platform is back creates the order. Each attempt has its own order id, and
+so its own reservation: the first is derived from (host, message id) as
+always, the n-th retry's from (host, ``<message id>#<n>``); the 503 names
+the cancelled attempt. A reserved order has a payment
 (`hutong.payments.service`) for exactly its total, to be paid before
 ``pay_by``.
 
@@ -20,7 +26,6 @@ merchant's home platform is the host.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -31,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.commerce.commissions import Channel
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.attempts import attempt_id, cancelled_attempt
 from hutong.commerce.orders.lines import OrderError, OrderLine, price_problems
 from hutong.commerce.orders.moves import moved
 from hutong.commerce.orders.outcome import OrderOutcome
@@ -76,12 +82,6 @@ class NewOrder:
     placement_id: str = ""
     storefront_id: str = ""
     pay_within: int = DEFAULT_PAY_WITHIN
-
-
-def order_id_for(host: str, message_id: str) -> str:
-    """The order's id, derived from the request (a retry names the same order)."""
-    digest = hashlib.blake2b(f"{host}|{message_id}".encode(), digest_size=12).hexdigest()
-    return f"ord_{digest}"
 
 
 def _lines(given: list[dict[str, Any]]) -> tuple[OrderLine, ...]:
@@ -286,7 +286,7 @@ async def create(
         merchant_platform = await payment_store.home_platform(conn, spec.merchant)
     origin = await _origin(services, sender, spec, merchant_platform, lines)
     await _party_with_role(services, spec.carrier, Role.CARRIER, "unknown_carrier")
-    order_id = order_id_for(sender, message_id)
+    order_id = await attempt_id(services, sender, message_id)
     await payments.wallet_profile_for(services, spec.wallet, "order")
     await payments.check_wallet(services, spec.wallet, sender, merchant_platform, order_id)
     if not spec.payer:
@@ -320,6 +320,8 @@ async def create(
     )
     reservation, problem = await _ask_stock(services, http, row)
     if problem is not None:
+        if problem.kind.transient:
+            raise await cancelled_attempt(services, row, problem)
         return _refused_order(services, row, problem)
     pay_by = now + timedelta(seconds=spec.pay_within)
     payment = await payments.create(

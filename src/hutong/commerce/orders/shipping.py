@@ -94,6 +94,11 @@ async def track(services: Services, carrier: str, payload: dict[str, Any]) -> Ap
     return await logistics.ingest(services, carrier, payload, follow=follow)
 
 
+def track_write(services: Services, carrier: str, payload: dict[str, Any]) -> Write[Applied]:
+    """The write of `track`, to run exactly once under the event's message id."""
+    return logistics.ingest_write(services, carrier, payload, follow=follow)
+
+
 async def follow(conn: AsyncConnection, shipment_id: str, status: Status, now: datetime) -> None:
     """In `conn`: move the order shipped in `shipment_id` as its tracking says, if it can."""
     row = await order_store.order_by_shipment(conn, shipment_id)
