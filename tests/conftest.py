@@ -96,8 +96,10 @@ async def switch(services: Services) -> AsyncIterator[Switch]:
     """The switch served over real HTTP on loopback (background loops off)."""
     app = create_app(services, run_background=False)
     async with serve_asgi(app) as url:
+        # As long as the pool's: an operator batch of 8,190 transfers on a
+        # loaded PostgreSQL can take longer than httpx's 5 s default.
         operator = httpx.AsyncClient(
-            base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
+            base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
         )
         yield Switch(url=url, services=services, operator=operator)
         await operator.aclose()

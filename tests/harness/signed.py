@@ -44,7 +44,7 @@ async def send(
     elif signer is not None:
         sent["authorization"] = signer.for_request(method, path, body, created, expires)
     sent.update(headers or {})
-    async with httpx.AsyncClient(base_url=switch.url) as http:
+    async with httpx.AsyncClient(base_url=switch.url, timeout=30) as http:
         return await http.request(method, path, content=body, headers=sent)
 
 
