@@ -187,6 +187,13 @@ async def setup(server: Server, shipments: int) -> tuple[dict[str, Signer], dict
                 _expect(response, 201, f"register {subscriber}")
             keys[subscriber] = pair.private_key
         clients = {s: Client(server.url, s, "k1", key, http=http) for s, key in keys.items()}
+        # A shipment's host must be a platform its merchant sells on: here, its home.
+        response = await http.put(
+            f"/operator/merchants/{MERCHANT}/profile",
+            headers=operator,
+            json={"home_platform": HOST},
+        )
+        _expect(response, 200, "merchant profile")
         signers = {carrier: clients[carrier].signer for carrier in CARRIERS}
         for carrier, prefix in CARRIERS.items():
             world.carriers[carrier] = CarrierDesk(signer=signers[carrier], tracking_prefix=prefix)

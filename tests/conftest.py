@@ -145,7 +145,7 @@ async def paynet(
 async def net(
     switch: Switch, world: tuple[ReferenceWorld, str], http: httpx.AsyncClient
 ) -> Logistics:
-    """Tea House and the carriers it books with; its host and rival join when first asked for."""
+    """Tea House (and its home, Taobao) and its carriers; its rival joins when first asked for."""
     net = Logistics(switch, world[0], world[1], LOGISTICS, http)
     await net.join(TEA_HOUSE, JDL, CAINIAO, JT)
     return net

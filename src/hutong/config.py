@@ -55,6 +55,11 @@ class Settings:
     #: ledger transaction still committing is never skipped
     #: (`hutong.ledger.settlement.window_store`).
     settlement_grace: int = 5
+    #: Alias lookups a wallet may make (``POST /v1/aliases/lookup``): this many
+    #: a minute on average, up to `alias_lookup_burst` at once; 0 turns the
+    #: limit off. Kept in the database, so shared by every worker.
+    alias_lookups_per_minute: int = 60
+    alias_lookup_burst: int = 20
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -86,7 +91,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         delivery_max_age=_int(env, "HUTONG_DELIVERY_MAX_AGE", 86_400),
         run_delivery=env.get("HUTONG_RUN_DELIVERY", "1") not in ("0", "false", "no"),
         settlement_grace=_int(env, "HUTONG_SETTLEMENT_GRACE", 5),
+        alias_lookups_per_minute=_int(env, "HUTONG_ALIAS_LOOKUPS_PER_MINUTE", 60),
+        alias_lookup_burst=_int(env, "HUTONG_ALIAS_LOOKUP_BURST", 20),
     )
+    if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
+        raise ValueError(
+            "HUTONG_ALIAS_LOOKUPS_PER_MINUTE must not be negative and"
+            " HUTONG_ALIAS_LOOKUP_BURST must be at least 1"
+        )
     if settings.settlement_grace < 0:
         raise ValueError("HUTONG_SETTLEMENT_GRACE must not be negative")
     if settings.message_retention < settings.max_request_lifetime + 2 * settings.clock_skew:

@@ -135,7 +135,7 @@ PAYMENTS: dict[str, Part] = {
 }
 
 LOGISTICS: dict[str, Part] = {
-    TEA_HOUSE: Part("merchant"),  # a Taobao merchant
+    TEA_HOUSE: Part("merchant", needs=(TAOBAO,), setup=home(TAOBAO)),  # a Taobao merchant
     JD_BEAUTY: Part("merchant"),  # its rival
     TAOBAO: Part("platform"),  # the platform the orders come from
     JDL: Part("carrier", setup=carrier()),

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import insert
 
 from hutong.client import Client
+from hutong.protocol.ids import new_id
+from hutong.store.tables import storefronts
 from tests.harness.cast import (
     CAINIAO,
     DOUYIN,
@@ -34,6 +37,28 @@ class PayNet(Network):
 
 class Logistics(Network):
     """Logistics: Tea House books with the three carriers; Taobao is its host."""
+
+    async def sells_on(
+        self, host: str, merchant: str = TEA_HOUSE, status: str = "approved"
+    ) -> None:
+        """`merchant` has a storefront (in `status`) inside `host`: a host it may ship for."""
+        now = self.switch.services.clock()
+        async with self.switch.services.db.transaction() as conn:
+            await conn.execute(
+                insert(storefronts),
+                {
+                    "id": new_id("sf"),
+                    "merchant": merchant,
+                    "host": host,
+                    "status": status,
+                    "catalog": "[]",
+                    "commission_bps": 0,
+                    "reason": "",
+                    "decided_by": host,
+                    "requested_at": now,
+                    "decided_at": now,
+                },
+            )
 
     @property
     def merchant(self) -> Client:

@@ -29,7 +29,7 @@ from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import logistics_refusals, pickup_points, tracking_events
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import STATION
-from tests.harness.assertions import error_code
+from tests.harness.assertions import assert_nack, error_code
 from tests.harness.cast import CAINIAO, JT
 from tests.harness.cast import JD_BEAUTY as RIVAL
 from tests.harness.cast import JDL as JD
@@ -763,7 +763,25 @@ async def test_a_host_that_restricts_carriers_has_its_orders_refused_to_others(
     assert await held(net, STATION["id"]) == 0
     # An allowed carrier books; an order from another host may still use JD.
     assert (await book(net, CAINIAO))["carrier"] == CAINIAO
+    await net.sells_on("douyin.example")
     assert (await book(net, JD, host="douyin.example"))["carrier"] == JD
+
+
+async def test_a_shipment_names_only_a_host_the_merchant_sells_on(net: Network) -> None:
+    """The host hears the shipment's news: the merchant's home, or an order or storefront there."""
+    await net.sells_on("kuaishou.example", status="requested")
+
+    for stranger in ("douyin.example", "kuaishou.example"):
+        before = await row_counts(net.switch.services)
+        response = await net.book(booking(JD, host=stranger))
+        assert_nack(response, 403, "not_your_host", stranger)
+        assert await row_counts(net.switch.services) == before, stranger
+    assert net.desk(JD).bookings == {}
+
+    await net.sells_on("douyin.example")
+    assert (await book(net, JD, host="douyin.example"))["host"] == "douyin.example"
+    assert (await book(net, CAINIAO))["host"] == HOST  # Tea House's home platform
+    assert (await book(net, JT, host=None))["host"] is None  # no host: nobody else hears
 
 
 async def test_points_and_policies_that_make_no_sense_are_refused(net: Network) -> None:

@@ -41,7 +41,7 @@ from hutong.api.routes import (
 from hutong.ledger.store import expire_pending
 from hutong.net.delivery import DeliveryWorker
 from hutong.net.transport import close_call_transport
-from hutong.protocol.errors import AuthenticationError, HutongError, nack
+from hutong.protocol.errors import AuthenticationError, HutongError, RateLimitedError, nack
 from hutong.runtime.services import Services
 from hutong.store.tables import messages
 from hutong.workers.deadlines import run_deadlines
@@ -62,6 +62,8 @@ def on_hutong_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dic
     response = Response(content=exc.body(), status_code=status_of(exc))
     if isinstance(exc, AuthenticationError):
         response.headers["www-authenticate"] = exc.challenge
+    if isinstance(exc, RateLimitedError):
+        response.headers["retry-after"] = str(exc.retry_after)
     return response
 
 

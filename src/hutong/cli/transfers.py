@@ -41,7 +41,7 @@ def lookup(
 
     async def work(services: Services) -> list[dict[str, Any]]:
         await services.load_switch_key()
-        found = await directory.find(services, directory.parse(kind, value))
+        found = await directory.published(services, directory.parse(kind, value))
         return [directory.entry_out(entry) for entry in found]
 
     if key_file is not None:

@@ -138,6 +138,10 @@ async def book(
 ) -> store.Shipment:
     """Book with the chosen carrier (the merchant's free choice, unless a policy refuses it).
 
+    The shipment's host (who hears its news) must be a platform the merchant
+    sells on: its home platform, one with an order from it or one that
+    approved a storefront of it (``not_your_host`` otherwise).
+
     `shipment_id` is the idempotency key: booking it again returns the
     shipment already booked, and the carrier sees the same message id.
     """
@@ -147,6 +151,12 @@ async def book(
         existing = await store.find_shipment(conn, shipment_id)
         if existing is not None:
             return existing
+        if route.host and not await store.hosts_merchant(conn, route.host, merchant):
+            raise ForbiddenError(
+                f"{route.host} is not a platform {merchant} sells on (not its home, no order,"
+                " no approved storefront): it cannot be this shipment's host",
+                code="not_your_host",
+            )
         declared = (await store.all_services(conn)).get(carrier, [])
     declaration = next((d for d in declared if d.name == service), None)
     if declaration is None:

@@ -88,6 +88,17 @@ class ValidationError(HutongError):
     code = "invalid_request"
 
 
+class RateLimitedError(HutongError):
+    """Too many requests of one kind: try again in `retry_after` seconds (``Retry-After``)."""
+
+    kind = Kind.RATE_LIMITED
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class RuleBroken(HutongError):
     """A pure rule refused: built `(code, message)`, the kind chosen by code.
 

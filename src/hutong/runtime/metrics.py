@@ -13,3 +13,7 @@ IDEMPOTENT_REPLAYS = Counter(
 EVENT_DELIVERIES = Counter(
     "hutong_event_deliveries_total", "Event delivery attempts, by outcome", ["outcome"]
 )
+ALIAS_LOOKUPS_LIMITED = Counter(
+    "hutong_alias_lookups_limited_total",
+    "Alias lookups refused because the wallet spent its allowance (rate_limited)",
+)

@@ -706,6 +706,16 @@ aliases = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+#: Each wallet's alias-lookup allowance: a token bucket (thousandths of a
+#: lookup), refilled by elapsed time (`hutong.runtime.rate_limit`).
+alias_lookup_buckets = Table(
+    "alias_lookup_buckets",
+    metadata,
+    Column("wallet", String(255), primary_key=True),
+    Column("milli_tokens", BigInteger, nullable=False),
+    Column("refilled_at", UTCDateTime(), nullable=False),
+)
+
 transfers = Table(
     "transfers",
     metadata,

@@ -237,9 +237,10 @@ async def alipay_user_pays_wechat_pay_user(stage: Stage) -> str:
     entries = found.json()["entries"]
     expect([e["wallet"] for e in entries] == ["wechatpay.example"], f"lookup: {entries}")
     expect("5678" in entries[0]["masked"] and "1234" not in entries[0]["masked"], "not masked")
+    expect("wx-payee-5" not in found.text, "the lookup showed the payee's account")
     quoted = await alipay.post(
         "/v1/transfers/quote",
-        {"payer": "ali-sender-7", "alias": {"kind": "phone", "value": phone}, "amount": 52_000},
+        {"payer": "ali-sender-7", "payee_token": entries[0]["payee_token"], "amount": 52_000},
     )
     expect_status(quoted, 201)
     transfer = quoted.json()["transfer"]

@@ -69,7 +69,7 @@ async def create_order(
         lambda: order_intake.create(
             services, call_transport(), signed.subscriber_id, signed.message_id or "", spec
         ),
-        order_taken_out,
+        order_taken_out(signed.subscriber_id),
     )
 
 
@@ -85,7 +85,7 @@ async def list_orders(
     rows = await order_service.list_for(
         services, sender, state=status, limit=min(max(limit, 1), MAX_LIST)
     )
-    return {"orders": [row.to_dict() for row in rows]}
+    return {"orders": [order.to_dict() for order in rows]}
 
 
 @get("/orders/{order_id:str}", summary="An order (the parties it involves, auditors)")
@@ -112,7 +112,7 @@ async def pay_order(
         lambda: order_service.pay(
             services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
         ),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 
@@ -133,7 +133,7 @@ async def cancel_order(
         lambda: order_service.cancel(
             services, call_transport(), signed.subscriber_id, order_id, body.reason
         ),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 
@@ -160,7 +160,7 @@ async def ship_order(
             weight_g=body.weight_g,
             service=body.service,
         ),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 
@@ -179,7 +179,7 @@ async def confirm_order(
         services,
         signed,
         lambda: order_service.confirm(services, signed.subscriber_id, order_id),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 
@@ -203,7 +203,7 @@ async def request_refund(
         lambda: order_refunds.request(
             services, signed.subscriber_id, order_id, body.amounts, body.quantities
         ),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 
@@ -222,7 +222,7 @@ async def close_refund(
         services,
         signed,
         lambda: order_refunds.close(services, signed.subscriber_id, order_id),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 
@@ -249,7 +249,7 @@ async def refund_order(
             body.amounts,
             body.quantities,
         ),
-        order_moved_out,
+        order_moved_out(signed.subscriber_id),
     )
 
 

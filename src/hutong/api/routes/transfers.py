@@ -80,8 +80,10 @@ class SignedLookup(msgspec.Struct, kw_only=True):
 class QuoteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: The payer's account at the sending wallet.
     payer: str
-    alias: AliasIn
     amount: int
+    #: The payee: an alias, or the payee token a lookup answered (one of the two).
+    alias: AliasIn | None = None
+    payee_token: str = ""
     #: Required when several wallets published the alias.
     payee_wallet: str = ""
     ttl_seconds: int = transfers.DEFAULT_QUOTE_TTL
@@ -171,15 +173,16 @@ async def remove_alias(
     status_code=200,
     dto=StrictBody[SignedLookup],
     return_dto=None,
-    summary="Which wallets serve an alias (masked)",
+    summary="Which wallets serve an alias (masked, a payee token each; limited per wallet)",
 )
 async def lookup_alias(
     services: ServicesDep, sender: SenderDep, data: JSONBody[SignedLookup]
 ) -> dict[str, Any]:
     body = data.message
     await transfers.require_wallet(services, sender)
-    entries = await directory.find(services, directory.parse(body.kind, body.value))
-    return {"entries": [directory.entry_out(e) for e in entries]}
+    entries = await directory.find(services, sender, directory.parse(body.kind, body.value))
+    key = directory.directory_key(services)
+    return {"entries": [directory.found_out(key, e) for e in entries]}
 
 
 # -- transfers ----------------------------------------------------------------------------
@@ -190,15 +193,20 @@ async def lookup_alias(
     status_code=201,
     dto=StrictBody[SignedQuote],
     return_dto=None,
-    summary="Quote a transfer to an alias (payer's wallet)",
+    summary="Quote a transfer to an alias or a payee token (payer's wallet)",
 )
 async def quote_transfer(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedQuote]
 ) -> Response[bytes]:
     body = data.message
+    if (body.alias is None) == (not body.payee_token):
+        raise ValidationError(
+            "name the payee by alias or by payee_token (one of the two)", code="invalid_payee"
+        )
     spec = transfers.QuoteRequest(
         payer=body.payer,
-        alias=directory.parse(body.alias.kind, body.alias.value),
+        alias=None if body.alias is None else directory.parse(body.alias.kind, body.alias.value),
+        payee_token=body.payee_token,
         amount=body.amount,
         payee_wallet=body.payee_wallet,
         ttl_seconds=body.ttl_seconds,

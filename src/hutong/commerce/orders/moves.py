@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.commerce.orders import Order, OrderEvent, StateChange, recipients
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.store import OrderRow
+from hutong.commerce.orders.visibility import view
 from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ForbiddenError
 from hutong.runtime.services import Services
@@ -26,23 +27,18 @@ def step(order: Order, event: OrderEvent, now: datetime, **arguments: Any) -> Or
     return order.apply(event, now=now, **arguments)
 
 
-#: Who sees an order's destination (the buyer's address or pickup point).
-def _sees_destination(row: OrderRow, recipient: str) -> bool:
-    return recipient in (row.host, row.merchant, row.carrier)
-
-
 async def tell(
     conn: AsyncConnection, before: Order, event: OrderEvent, row: OrderRow, now: datetime
 ) -> None:
     """``on_order {event, order}`` to each participant the move concerns (`recipients`).
 
-    Only the host, the merchant and the carrier see where the parcel goes;
-    nobody sees more of the buyer than the host's pseudonymous id.
+    Each sees the order as `hutong.commerce.orders.visibility` shows it to its
+    roles (only the host, the merchant and the carrier see where the parcel
+    goes); nobody sees more of the buyer than the host's pseudonymous id.
     """
     change = StateChange(before, event, row.order)
-    document = row.to_dict()
     for recipient in recipients(change, row.parties):
-        order = document if _sees_destination(row, recipient) else document | {"destination": None}
+        order = view(row, recipient).to_dict()
         await enqueue(
             conn,
             recipient=recipient,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hutong.commerce.orders.store import OrderRefund, OrderRow
+from hutong.commerce.orders.visibility import view
 from hutong.logistics.store import Shipment
 from hutong.payments.checkout import PaymentRow
 
@@ -27,8 +28,10 @@ class OrderOutcome:
     shipment: Shipment | None = None
     refund: OrderRefund | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"order": self.order.to_dict()}
+    def to_dict(self, reader: str | None = None) -> dict[str, Any]:
+        """The whole answer; for `reader`, the order as it sees it (`visibility`)."""
+        order = self.order.to_dict() if reader is None else view(self.order, reader).to_dict()
+        body: dict[str, Any] = {"order": order}
         if self.payment is not None:
             body["payment"] = self.payment.to_dict()
         if self.shipment is not None:

@@ -22,6 +22,7 @@ from hutong.commerce.orders.completion import complete, ensure_split_accounts
 from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
+from hutong.commerce.orders.visibility import OrderView, view
 from hutong.logistics import service as logistics
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
@@ -40,13 +41,14 @@ from hutong.runtime.services import Services
 # -- reading ----------------------------------------------------------------------------------
 
 
-async def readable(services: Services, reader: str, order_id: str) -> OrderRow:
-    """The order, for those it involves and for auditors."""
+async def readable(services: Services, reader: str, order_id: str) -> OrderView:
+    """The order as `reader` sees it (`visibility`), for those it involves and for auditors."""
     async with services.db.read() as conn:
         row = await order_store.require_order(conn, order_id)
         participant = await require_participant(conn, reader)
-    if row.involves(reader) or participant.has_role(Role.AUDITOR):
-        return row
+    auditor = participant.has_role(Role.AUDITOR)
+    if row.involves(reader) or auditor:
+        return view(row, reader, auditor=auditor)
     raise ForbiddenError(f"{reader} is not a party of order {order_id}", code="not_a_party")
 
 
@@ -198,8 +200,12 @@ def _expires(
 
 async def list_for(
     services: Services, reader: str, *, state: str | None, limit: int
-) -> list[OrderRow]:
+) -> list[OrderView]:
+    """`reader`'s orders (an auditor's: all), each as it sees it (`visibility`)."""
     async with services.db.read() as conn:
         participant = await require_participant(conn, reader)
-        party = None if participant.has_role(Role.AUDITOR) else reader
-        return await order_store.list_orders(conn, party, state=state, limit=limit)
+        auditor = participant.has_role(Role.AUDITOR)
+        rows = await order_store.list_orders(
+            conn, None if auditor else reader, state=state, limit=limit
+        )
+    return [view(row, reader, auditor=auditor) for row in rows]

@@ -14,6 +14,7 @@ from hutong.logistics.store.pickup_points import (
 from hutong.logistics.store.policies import (
     declare_policy,
     host_policy,
+    hosts_merchant,
     pickup_policy,
     record_refusal,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "get_point",
     "get_shipment",
     "host_policy",
+    "hosts_merchant",
     "insert_shipment",
     "pickup_policy",
     "points_near",

@@ -11,13 +11,38 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.pickup import PickupPolicy, PickupRule
-from hutong.store.tables import host_carrier_policies, logistics_refusals, pickup_policies
+from hutong.store.tables import (
+    host_carrier_policies,
+    logistics_refusals,
+    merchant_profiles,
+    orders,
+    pickup_policies,
+    storefronts,
+)
 
-__all__ = ["declare_policy", "host_policy", "pickup_policy", "record_refusal"]
+__all__ = ["declare_policy", "host_policy", "hosts_merchant", "pickup_policy", "record_refusal"]
+
+
+async def hosts_merchant(conn: AsyncConnection, host: str, merchant: str) -> bool:
+    """Whether `host` is a platform `merchant` sells on.
+
+    Its home platform (its own store), a platform with an order from it, or
+    one that approved a storefront of it.
+    """
+    home = exists().where(
+        merchant_profiles.c.subscriber_id == merchant, merchant_profiles.c.home_platform == host
+    )
+    ordered = exists().where(orders.c.host == host, orders.c.merchant == merchant)
+    storefront = exists().where(
+        storefronts.c.host == host,
+        storefronts.c.merchant == merchant,
+        storefronts.c.status == "approved",
+    )
+    return bool((await conn.execute(select(home | ordered | storefront))).scalar())
 
 
 async def _policy(conn: AsyncConnection, table: Table, key: str, owner: str) -> PickupPolicy:

@@ -9,11 +9,22 @@ phone number.
 
 The digest key is derived from the switch's key (like the pay-for-me share
 key), so it survives restarts and is never stored.
+
+A lookup answers, for each wallet, a payee token (`payee_token`) instead of
+the wallet's account reference: the alias's digest and a MAC of (digest,
+wallet, account) under another key derived from the switch's. The switch maps
+it back (`by_token`) when a quote names the payee by it; it stops working
+when the entry is removed or names another account. Each wallet's lookups
+are limited (`find`, `hutong.runtime.rate_limit`): the directory must not be
+walked number by number.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +36,13 @@ from hutong.payments.transfers.aliases import (
     Alias,
     AliasDirectory,
     AliasEntry,
+    AliasKind,
     alias_digest,
     normalize_alias,
 )
-from hutong.protocol.errors import NotFoundError
+from hutong.protocol.errors import NotFoundError, RateLimitedError, ValidationError
+from hutong.runtime import rate_limit
+from hutong.runtime.metrics import ALIAS_LOOKUPS_LIMITED
 from hutong.runtime.services import Services
 from hutong.store.tables import aliases
 
@@ -39,13 +53,66 @@ def directory_key(services: Services) -> bytes:
 
 
 def entry_out(entry: AliasEntry) -> dict[str, Any]:
-    """An entry as answers show it: masked, never the full phone number."""
+    """An entry as its own wallet sees it: masked, never the full phone number."""
     return {
         "kind": entry.kind.value,
         "masked": entry.masked,
         "wallet": entry.wallet,
         "account": entry.account,
     }
+
+
+def found_out(key: bytes, entry: AliasEntry) -> dict[str, Any]:
+    """An entry as a lookup shows it to other wallets: a payee token, not the account."""
+    return {
+        "kind": entry.kind.value,
+        "masked": entry.masked,
+        "wallet": entry.wallet,
+        "payee_token": payee_token(key, entry),
+    }
+
+
+# -- payee tokens -------------------------------------------------------------------------
+
+_TOKEN_PREFIX = "pt1_"
+_DIGEST_PREFIX = "b2:"
+_MAC_SIZE = 16
+
+
+def _token_mac(key: bytes, digest: str, wallet: str, account: str) -> bytes:
+    material = "\x1f".join((digest, wallet, account)).encode()
+    token_key = hashlib.blake2b(key, digest_size=32, person=b"hutong-payee").digest()
+    return hashlib.blake2b(material, key=token_key, digest_size=_MAC_SIZE).digest()
+
+
+def payee_token(key: bytes, entry: AliasEntry) -> str:
+    """The opaque token that names `entry` (its alias at its wallet, for its account)."""
+    digest = bytes.fromhex(entry.digest.removeprefix(_DIGEST_PREFIX))
+    mac = _token_mac(key, entry.digest, entry.wallet, entry.account)
+    return _TOKEN_PREFIX + base64.urlsafe_b64encode(digest + mac).decode().rstrip("=")
+
+
+def _token_parts(token: str) -> tuple[str, bytes]:
+    """(the alias digest, the MAC) of a token, or ``invalid_payee_token``."""
+    body = token.removeprefix(_TOKEN_PREFIX)
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if not token.startswith(_TOKEN_PREFIX) or len(raw) != 32 + _MAC_SIZE:
+        raise ValidationError("not a payee token from a lookup", code="invalid_payee_token")
+    return _DIGEST_PREFIX + raw[:32].hex(), raw[32:]
+
+
+async def by_token(conn: AsyncConnection, key: bytes, token: str) -> tuple[AliasEntry, ...]:
+    """The one entry `token` names (empty when it is gone or names another account now)."""
+    digest, mac = _token_parts(token)
+    rows = (await conn.execute(select(aliases).where(aliases.c.digest == digest))).all()
+    return tuple(
+        AliasEntry(row.digest, AliasKind(row.kind), row.masked, row.wallet, row.account)
+        for row in rows
+        if hmac.compare_digest(mac, _token_mac(key, row.digest, row.wallet, row.account))
+    )
 
 
 async def _loaded(conn: AsyncConnection, key: bytes, alias: Alias) -> AliasDirectory:
@@ -124,8 +191,29 @@ def parse(kind: str, value: str) -> Alias:
     return normalize_alias(kind, value)
 
 
-async def find(services: Services, alias: Alias) -> tuple[AliasEntry, ...]:
-    """Every wallet's entry for `alias`; 404 ``alias_not_found`` when none published it."""
+def lookup_limit(services: Services) -> rate_limit.Limit:
+    settings = services.settings
+    return rate_limit.Limit(settings.alias_lookups_per_minute, settings.alias_lookup_burst)
+
+
+async def find(services: Services, wallet: str, alias: Alias) -> tuple[AliasEntry, ...]:
+    """Every wallet's entry for `alias`, for `wallet` (one of its limited lookups).
+
+    429 ``rate_limited`` (with the seconds to wait) when `wallet` has spent its
+    allowance; 404 ``alias_not_found`` when no wallet published the alias.
+    """
+    async with services.db.transaction() as conn:
+        wait = await rate_limit.take_alias_lookup(
+            conn, wallet, lookup_limit(services), services.clock()
+        )
+    if wait:
+        ALIAS_LOOKUPS_LIMITED.inc()
+        raise RateLimitedError(f"too many alias lookups: try again in {wait} s", retry_after=wait)
+    return await published(services, alias)
+
+
+async def published(services: Services, alias: Alias) -> tuple[AliasEntry, ...]:
+    """Every wallet's entry for `alias`, unlimited (the operator's CLI; wallets use `find`)."""
     async with services.db.read() as conn:
         entries = await lookup(conn, directory_key(services), alias)
     if not entries:

@@ -1,6 +1,7 @@
-"""Quoting a transfer: the payee found by alias, both wallets' fees, a deadline.
+"""Quoting a transfer: the payee found by alias or payee token, both wallets' fees, a deadline.
 
-The payer's wallet asks what sending an amount to an alias costs; the quote
+The payer's wallet asks what sending an amount to an alias (or to the payee
+token a lookup answered, `hutong.payments.transfers.directory.payee_token`) costs; the quote
 is recorded ``quoted`` until its deadline, for `hutong.payments.transfers.execute`.
 """
 
@@ -37,9 +38,11 @@ MAX_ACCOUNT = 255
 @dataclass(frozen=True, slots=True)
 class QuoteRequest:
     payer: str
-    alias: Alias
+    #: The payee: by alias, or by a lookup's payee token (one of the two).
+    alias: Alias | None
     amount: int
     payee_wallet: str = ""
+    payee_token: str = ""
     ttl_seconds: int = DEFAULT_QUOTE_TTL
 
 
@@ -58,7 +61,10 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[Tr
         )
     key = directory.directory_key(services)
     async with services.db.read() as conn:  # the one query when the wallets are remembered
-        entries = await directory.lookup(conn, key, spec.alias)
+        if spec.alias is not None:
+            entries = await directory.lookup(conn, key, spec.alias)
+        else:
+            entries = await directory.by_token(conn, key, spec.payee_token)
     found = await wallet_infos(services, sender, *(e.wallet for e in entries))
     check_wallet(found, sender)
     payee = _payee(sender, spec, entries)
@@ -93,18 +99,19 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[Tr
 
 def _payee(sender: str, spec: QuoteRequest, entries: tuple[AliasEntry, ...]) -> AliasEntry:
     """The one entry the transfer goes to (``alias_not_found``, ``alias_ambiguous``...)."""
+    named = "the payee token's alias" if spec.alias is None else str(spec.alias)
     if not entries:
-        raise NotFoundError(f"no wallet has published {spec.alias}", code="alias_not_found")
+        raise NotFoundError(f"no wallet has published {named}", code="alias_not_found")
     if spec.payee_wallet:
         entries = tuple(e for e in entries if e.wallet == spec.payee_wallet)
         if not entries:
             raise NotFoundError(
-                f"{spec.payee_wallet} has not published {spec.alias}", code="alias_not_found"
+                f"{spec.payee_wallet} has not published {named}", code="alias_not_found"
             )
     if len(entries) > 1:
         wallets = ", ".join(e.wallet for e in entries)
         raise ConflictError(
-            f"{spec.alias} is registered at several wallets ({wallets}): say payee_wallet",
+            f"{named} is registered at several wallets ({wallets}): say payee_wallet",
             code="alias_ambiguous",
         )
     (payee,) = entries
