@@ -145,12 +145,17 @@ async def _services(state: State) -> Services:
     return services_of(state)
 
 
-async def _signed(request: Request[Any, Any, Any]) -> SignedRequest:
+# Each dependency names the one before it (services -> signed -> sender), so
+# Litestar resolves them one after the other in the handler's task. Side by
+# side, it would resolve them in an anyio task group: two tasks spawned per
+# request, which cost the signed path about a fifth of its throughput.
+async def _signed(request: Request[Any, Any, Any], services: Services) -> SignedRequest:
+    del services  # named only to order the resolution (see above)
     return signed_request(request.scope)
 
 
-async def _sender(request: Request[Any, Any, Any]) -> str:
-    return signed_request(request.scope).subscriber_id
+async def _sender(signed: SignedRequest) -> str:
+    return signed.subscriber_id
 
 
 #: The dependencies a handler names by these annotations (and these names).
