@@ -34,6 +34,7 @@ from litestar.datastructures import URL
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from hutong.api.errors import status_of
 from hutong.protocol.envelope import message_id_of, message_id_problem
@@ -221,6 +222,9 @@ class SignedRequestMiddleware(ASGIMiddleware):
             await send_error(send, error)
             return
         scope.setdefault("state", {})[SIGNED_STATE_KEY] = signed
+        # The body is read: the route's `Request.body()` takes it from the
+        # connection state instead of streaming it again (and parsing headers).
+        ScopeState.from_scope(scope).body = body
         await next_app(scope, replay_receive(body), send)
 
 
