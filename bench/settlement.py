@@ -122,6 +122,10 @@ def _accounts(totals: dict[str, list[int]], now: datetime) -> list[dict[str, Any
     ]
 
 
+def _posted(account: dict[str, Any]) -> tuple[int, int, str]:
+    return account["debits_posted"], account["credits_posted"], account["id"]
+
+
 def _fill(url: str, transfers: int, now: datetime) -> dict[tuple[str, str], int]:
     """Bulk-load accounts and transfers; returns the (debit owner, credit owner) sums."""
     start = now - timedelta(hours=1)
@@ -154,15 +158,8 @@ def _fill(url: str, transfers: int, now: datetime) -> dict[tuple[str, str], int]
     if url.startswith("sqlite"):
         conn = sqlite3.connect(make_url(url).database or "")
         with conn:
-            marks = ", ".join("?" * len(TRANSFER_COLUMNS))
-            insert = f"INSERT INTO ledger_transfers ({columns}) VALUES ({marks})"
-            batch: list[tuple[Any, ...]] = []
-            for *row, created in tracked():
-                batch.append((*row, created.replace(tzinfo=None).isoformat(" "), None))
-                if len(batch) == CHUNK:
-                    conn.executemany(insert, batch)
-                    batch.clear()
-            conn.executemany(insert, batch)
+            # Accounts first (the transfers' foreign keys name them), their
+            # posted totals once the transfers that make them are loaded.
             names = list(_accounts(totals, now)[0])
             conn.executemany(
                 f"INSERT INTO ledger_accounts ({', '.join(names)}) "
@@ -175,6 +172,19 @@ def _fill(url: str, transfers: int, now: datetime) -> dict[tuple[str, str], int]
                     for a in _accounts(totals, now)
                 ],
             )
+            marks = ", ".join("?" * len(TRANSFER_COLUMNS))
+            insert = f"INSERT INTO ledger_transfers ({columns}) VALUES ({marks})"
+            batch: list[tuple[Any, ...]] = []
+            for *row, created in tracked():
+                batch.append((*row, created.replace(tzinfo=None).isoformat(" "), None))
+                if len(batch) == CHUNK:
+                    conn.executemany(insert, batch)
+                    batch.clear()
+            conn.executemany(insert, batch)
+            conn.executemany(
+                "UPDATE ledger_accounts SET debits_posted = ?, credits_posted = ? WHERE id = ?",
+                [_posted(a) for a in _accounts(totals, now)],
+            )
         conn.execute("ANALYZE")
         conn.close()
     else:
@@ -182,18 +192,24 @@ def _fill(url: str, transfers: int, now: datetime) -> dict[tuple[str, str], int]
 
         conninfo = make_url(sync_url(url)).set(drivername="postgresql")
         with psycopg.connect(conninfo.render_as_string(hide_password=False)) as conn:
-            with (
-                conn.cursor() as cur,
-                cur.copy(f"COPY ledger_transfers ({columns}) FROM STDIN") as copy,
-            ):
-                for row in tracked():
-                    copy.write_row((*row, None))
+            # Accounts first (the transfers' foreign keys name them), their
+            # posted totals once the transfers that make them are loaded.
             accounts = _accounts(totals, now)
             names = list(accounts[0])
             conn.cursor().executemany(
                 f"INSERT INTO ledger_accounts ({', '.join(names)}) "
                 f"VALUES ({', '.join('%s' for _ in names)})",
                 [tuple(a.values()) for a in accounts],
+            )
+            with (
+                conn.cursor() as cur,
+                cur.copy(f"COPY ledger_transfers ({columns}) FROM STDIN") as copy,
+            ):
+                for row in tracked():
+                    copy.write_row((*row, None))
+            conn.cursor().executemany(
+                "UPDATE ledger_accounts SET debits_posted = %s, credits_posted = %s WHERE id = %s",
+                [_posted(a) for a in _accounts(totals, now)],
             )
         with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as c:
             c.execute("VACUUM ANALYZE ledger_transfers")
