@@ -149,12 +149,12 @@ async def _services(state: State) -> Services:
 # Litestar resolves them one after the other in the handler's task. Side by
 # side, it would resolve them in an anyio task group: two tasks spawned per
 # request, which cost the signed path about a fifth of its throughput.
-async def _signed(request: Request[Any, Any, Any], services: Services) -> SignedRequest:
+async def _signed(request: Request[Any, Any, Any], services: ServicesDep) -> SignedRequest:
     del services  # named only to order the resolution (see above)
     return signed_request(request.scope)
 
 
-async def _sender(signed: SignedRequest) -> str:
+async def _sender(signed: SignedDep) -> str:
     return signed.subscriber_id
 
 
