@@ -250,21 +250,29 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
             return _replayed(found)
         now = services.clock()
         try:
-            async with services.db.transaction() as conn:
-                if found is None:
-                    await conn.execute(
-                        insert(messages), _record_values(services, key, CLAIMED, b"", now)
-                    )
-                    return _Claimed(now)
-                # A claim past its lease: its owner is gone. Take it over, unless
-                # somebody else just did.
-                taken = await conn.execute(
-                    update(messages).where(_still_claimed(key, found.at)).values(created_at=now)
-                )
-                if taken.rowcount == 1:
-                    return _Claimed(now)
+            # In the group commit: durable before anyone is asked, and many
+            # claims share one commit instead of paying one each.
+            if await services.batcher().run(_claim_write(services, key, found, now)):
+                return _Claimed(now)
         except IntegrityError:
             pass  # a twin claimed it between our look and our insert: wait for it
+
+
+def _claim_write(
+    services: Services, key: MessageKey, stale: _Claimed | None, now: datetime
+) -> Write[bool]:
+    """Record the claim (or take over `stale`, a claim past its lease); False if another did."""
+
+    async def claim(conn: AsyncConnection) -> bool:
+        if stale is None:
+            await conn.execute(insert(messages), _record_values(services, key, CLAIMED, b"", now))
+            return True
+        taken = await conn.execute(
+            update(messages).where(_still_claimed(key, stale.at)).values(created_at=now)
+        )
+        return bool(taken.rowcount == 1)
+
+    return claim
 
 
 async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None:
