@@ -156,3 +156,18 @@ async def run_operation(
     if status >= 400:
         raise Refusal.of_body(status, body)
     return body
+
+
+def direct_step(
+    step: Callable[[Services, str], Awaitable[Write[T]]], present: Present[T]
+) -> Callable[[str], dict[str, Any]]:
+    """`--as SENDER`: run the step against the database as `sender` (the operator's way)."""
+
+    def run(sender: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            return await run_operation(services, await step(services, sender), present)
+
+        return with_services(work)
+
+    return run

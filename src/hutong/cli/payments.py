@@ -9,7 +9,6 @@ exactly as the switch would.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -18,13 +17,12 @@ from rich.table import Table
 
 from hutong.api.routes.payments_presenters import created_out, payment_out, refund_out
 from hutong.cli import remote
-from hutong.cli._common import console, run_operation, show_json, with_services
+from hutong.cli._common import console, direct_step, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import checkout
 from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.services import Services
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 
@@ -34,21 +32,6 @@ app.add_typer(acceptance_app, name="acceptance")
 
 T = TypeVar("T")
 SWITCH = remote.DEFAULT_SWITCH_URL
-
-
-def _direct(
-    step: Callable[[Services, str], Awaitable[Write[T]]], present: Present[T]
-) -> Callable[[str], dict[str, Any]]:
-    """`--as SENDER`: run the step against the database as `sender` (the operator's way)."""
-
-    def run(sender: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            return await run_operation(services, await step(services, sender), present)
-
-        return with_services(work)
-
-    return run
 
 
 def _path(payment_id: str, step: str) -> str:
@@ -82,7 +65,7 @@ def create(
         key_file,
         switch_url,
         ("POST", "/v1/payments", message),
-        _direct(lambda services, who: checkout.create(services, who, spec), created_out),
+        direct_step(lambda services, who: checkout.create(services, who, spec), created_out),
     )
 
 
@@ -101,7 +84,7 @@ def authorize(
         key_file,
         switch_url,
         ("POST", _path(payment_id, "authorize"), {"wallet": wallet, "payer": payer}),
-        _direct(
+        direct_step(
             lambda services, who: checkout.authorize(
                 services,
                 call_transport(),
@@ -132,7 +115,7 @@ def capture(
         key_file,
         switch_url,
         ("POST", _path(payment_id, "capture"), {} if amount is None else {"amount": amount}),
-        _direct(
+        direct_step(
             lambda services, who: checkout.capture(
                 services, call_transport(), who, payment_id, amount
             ),
@@ -154,7 +137,7 @@ def void(
         key_file,
         switch_url,
         ("POST", _path(payment_id, "void"), {}),
-        _direct(
+        direct_step(
             lambda services, who: checkout.void(services, call_transport(), who, payment_id),
             payment_out,
         ),
@@ -177,7 +160,7 @@ def refund(
         key_file,
         switch_url,
         ("POST", _path(payment_id, "refunds"), {"amount": amount, "refund_id": given}),
-        _direct(
+        direct_step(
             lambda services, who: checkout.refund(
                 services, call_transport(), who, payment_id, amount, given
             ),

@@ -9,7 +9,6 @@ The member is `--member` everywhere (the old positional MEMBER still works).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -17,12 +16,18 @@ from rich.table import Table
 
 from hutong.api.routes.points_presenters import exchange_out, grant_out
 from hutong.cli import remote
-from hutong.cli._common import USAGE, console, refuse, run_operation, show_json, with_services
+from hutong.cli._common import (
+    USAGE,
+    console,
+    direct_step,
+    refuse,
+    show_json,
+    with_services,
+)
 from hutong.net.transport import call_transport
 from hutong.payments import points
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.services import Services
 
 T = TypeVar("T")
@@ -72,21 +77,6 @@ def _member(member: str | None, old: str | None) -> str:
     return chosen
 
 
-def _direct(
-    step: Callable[[Services, str], Awaitable[Write[T]]], present: Present[T]
-) -> Callable[[str], dict[str, Any]]:
-    """`--as SENDER`: run the step against the database as `sender` (the operator's way)."""
-
-    def run(sender: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            return await run_operation(services, await step(services, sender), present)
-
-        return with_services(work)
-
-    return run
-
-
 @app.command()
 def balance(
     old_member: OldMember = None,
@@ -125,7 +115,7 @@ def grant(
         key_file,
         switch_url,
         ("POST", "/v1/points/grants", {"member": who, "points": amount, "grant_id": grant_id}),
-        _direct(
+        direct_step(
             lambda services, program: points.grant(services, program, who, amount, grant_id),
             grant_out,
         ),
@@ -155,7 +145,7 @@ def exchange(
         key_file,
         switch_url,
         ("POST", "/v1/points/exchanges", message),
-        _direct(
+        direct_step(
             lambda services, program: points.exchange(
                 services, call_transport(), program, new_id("cli"), spec
             ),
