@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, run_operation, show_json, with_services
+from hutong.cli._common import console, direct_step, show_json, with_services
 from hutong.cli.remote import DEFAULT_SWITCH_URL as SWITCH
 from hutong.cli.remote import As, KeyFile, SwitchUrl, act, path_of, read_or_direct
 from hutong.commerce import commission_store
@@ -43,26 +43,13 @@ def _shown(outcome: OrderOutcome | Refused) -> tuple[int, dict[str, Any]]:
     return 200, outcome.to_dict()
 
 
-async def _run(services: Services, operation: Write[OrderOutcome | Refused]) -> dict[str, Any]:
-    """Run an order step's write in one transaction; its outcome, or exit 1 saying why."""
-    return await run_operation(services, operation, _shown)
-
-
 Step = Callable[[Services, str], Awaitable[Write[OrderOutcome | Refused]]]
 Step2 = Callable[[Services, str], Awaitable[Write[OrderOutcome]]]
 
 
 def _direct(step: Step | Step2) -> Callable[[str], dict[str, Any]]:
     """`--as SENDER`: run `step(services, sender)` against the database."""
-
-    def run(sender: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            return await _run(services, await step(services, sender))
-
-        return with_services(work)
-
-    return run
+    return direct_step(step, _shown)
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:
