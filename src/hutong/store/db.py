@@ -76,6 +76,14 @@ class Database:
         async with self._reader.connect() as conn:
             yield conn
 
+    @property
+    def sync_engine(self) -> Engine:
+        """The engine under the async face: where statement hooks (counters, tracing) attach."""
+        if self._sqlite is not None:
+            return self._sqlite.engine
+        assert self._engine is not None
+        return self._engine.sync_engine
+
     async def dispose(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
@@ -119,6 +127,10 @@ class _SQLite:
         self._lock = asyncio.Lock()
         self._writer: Connection | None = None
         self._reader: Connection | None = None
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     @property
     def reader(self) -> _SyncConnection:

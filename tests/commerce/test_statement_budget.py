@@ -1,0 +1,78 @@
+"""How many SQL statements each step of a cross-platform order costs the switch.
+
+The order path's speed is mostly round trips to the database, so its
+statement count is held to a budget per step: a change that adds statements
+to a step fails here and has to say why (and raise the budget) or find them
+back. Counted on SQLite, on an order after the first (the first of a
+merchant and host also opens their split accounts), over real HTTP with the
+reference participants (`tests.harness.shop`); statements the reference
+participants' own stores run are not the switch's and are not counted.
+
+The aim (the speed issue) is 40 statements for a whole order; the budgets
+below are what the steps cost today and only ever go down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from tests.harness.cast import DOUYIN, JD_BEAUTY
+from tests.harness.shop import HANGZHOU, Shop
+from tests.harness.statements import StatementCount, counting
+from tests.harness.switch import Clock
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+#: Statements per step of one order, at most (SQLite).
+BUDGET = {
+    "create": 37,
+    "pay": 43,
+    "ship": 25,
+    "picked_up": 16,
+    "delivered": 17,
+    "confirm": 18,
+}
+
+
+async def counted(shop: Shop, action: Callable[[], Awaitable[Any]]) -> StatementCount:
+    with counting(shop.switch.services.db) as count:
+        await action()
+    return count
+
+
+async def order_steps(shop: Shop, clock: Clock) -> dict[str, StatementCount]:
+    """Each step of one whole order, with the statements it ran."""
+    steps: dict[str, StatementCount] = {}
+    order: dict[str, Any] = {}
+
+    async def create() -> None:
+        order.update(await shop.placed())
+
+    steps["create"] = await counted(shop, create)
+    oid = order["id"]
+    steps["pay"] = await counted(shop, lambda: shop.act(DOUYIN, oid, "pay"))
+    steps["ship"] = await counted(
+        shop, lambda: shop.act(JD_BEAUTY, oid, "ship", origin=HANGZHOU, weight_g=500)
+    )
+    shipped = await shop.show(oid)
+    steps["picked_up"] = await counted(shop, lambda: shop.track(shipped, "20", "", clock.now))
+    steps["delivered"] = await counted(shop, lambda: shop.track(shipped, "60", "", clock.now))
+    steps["confirm"] = await counted(shop, lambda: shop.act(DOUYIN, oid, "confirm"))
+    assert (await shop.show(oid))["state"] == "completed"
+    return steps
+
+
+async def test_each_order_step_stays_within_its_statement_budget(shop: Shop, clock: Clock) -> None:
+    await order_steps(shop, clock)  # the first order opens the split accounts
+    steps = await order_steps(shop, clock)
+
+    spent = {name: count.total for name, count in steps.items()}
+    over = {
+        name: (spent[name], BUDGET[name], steps[name].kinds)
+        for name in spent
+        if spent[name] > BUDGET[name]
+    }
+    assert not over, f"steps over their statement budget (spent, budget, by kind): {over}"
