@@ -1,6 +1,22 @@
-"""Entry point of the `hutong` command."""
+"""Entry point of the `hutong` command.
+
+`main` is what the installed `hutong` runs: the Typer app, and one last
+catch for what no command expected. A refusal or bad input is already
+answered by the commands (exit 1 or 2, `code: sentence` on stderr); anything
+else reaching here is a bug in Hutong, so the user gets one line saying so
+(exit 70, EX_SOFTWARE) and the traceback goes to a file they can attach to a
+report, not onto their terminal. `HUTONG_DEBUG=1` lets it through instead.
+"""
 
 from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 
@@ -48,5 +64,46 @@ app.command("demo")(demo.demo)
 app.command("migrate")(serve.migrate)
 
 
+#: Exit code for a bug (sysexits.h EX_SOFTWARE); an interrupted command exits 130.
+INTERNAL_ERROR = 70
+INTERRUPTED = 130
+
+
+def run(command: typer.Typer, argv: Sequence[str] | None = None) -> int:
+    """Run `command`, turning what no command expected into one line and a kept traceback."""
+    try:
+        command(args=None if argv is None else list(argv), prog_name="hutong")
+    except SystemExit as finished:
+        code = finished.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as error:
+        if os.environ.get("HUTONG_DEBUG"):
+            raise
+        kept = _keep_traceback(error)
+        print(
+            f"internal_error: {type(error).__name__} is a bug in Hutong, not something you did; "
+            f"the traceback is in {kept} (HUTONG_DEBUG=1 shows it here)",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
+    return 0
+
+
+def _keep_traceback(error: BaseException) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    handle, name = tempfile.mkstemp(prefix=f"hutong-crash-{stamp}-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("".join(traceback.format_exception(error)))
+    return Path(name)
+
+
+def main() -> None:
+    """The installed `hutong` command."""
+    sys.exit(run(app))
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()
