@@ -32,8 +32,14 @@ class Kind(StrEnum):
 
     @property
     def transient(self) -> bool:
-        """Not an answer: somebody did not answer, so a retry must ask again."""
-        return self in (Kind.UPSTREAM_FAILED, Kind.UNAVAILABLE, Kind.UPSTREAM_TIMEOUT)
+        """Not an answer: somebody did not answer, or the sender was told to wait (rate
+        limited), so a retry with the same message id must ask again."""
+        return self in (
+            Kind.UPSTREAM_FAILED,
+            Kind.UNAVAILABLE,
+            Kind.UPSTREAM_TIMEOUT,
+            Kind.RATE_LIMITED,
+        )
 
 
 class HutongError(Exception):

@@ -137,6 +137,38 @@ async def test_lookups_past_the_allowance_are_refused_with_retry_after(
     assert [(await lookup(bob)).status_code for _ in range(BURST + 1)] == [200] * BURST + [429]
 
 
+async def test_a_quote_by_alias_spends_the_same_allowance_and_a_retry_after_waiting_is_answered(
+    bob: PayNet, clock: Clock
+) -> None:
+    """Quoting by alias finds a payee too: unlimited, it would walk the phone numbers."""
+    alias = {"alias": {"kind": "phone", "value": BOB_PHONE}}
+    for _ in range(BURST):
+        assert (await quote(bob, **alias)).status_code == 201
+    refused = await bob.post(
+        ALIPAY,
+        "/v1/transfers/quote",
+        {"payer": "u-alice", "amount": 10_000} | alias,
+        message_id="msg-quote-waited",
+    )
+    assert_nack(refused, 429, "rate_limited")
+    assert_nack(await lookup(bob), 429, "rate_limited")  # one allowance for both
+
+    clock.advance(1)  # the 429 was not this message's answer: the same id is asked again
+    again = await bob.post(
+        ALIPAY,
+        "/v1/transfers/quote",
+        {"payer": "u-alice", "amount": 10_000} | alias,
+        message_id="msg-quote-waited",
+    )
+    assert again.status_code == 201, again.text
+
+
+async def test_a_quote_by_payee_token_spends_nothing(bob: PayNet) -> None:
+    token = (await lookup(bob)).json()["entries"][0]["payee_token"]
+    answers = [await quote(bob, payee_token=token) for _ in range(BURST + 2)]
+    assert {a.status_code for a in answers} == {201}
+
+
 async def test_workers_on_one_database_share_one_allowance(
     bob: PayNet, settings: Settings, clock: Clock
 ) -> None:

@@ -202,6 +202,17 @@ async def find(services: Services, wallet: str, alias: Alias) -> tuple[AliasEntr
     429 ``rate_limited`` (with the seconds to wait) when `wallet` has spent its
     allowance; 404 ``alias_not_found`` when no wallet published the alias.
     """
+    await spend_lookup(services, wallet)
+    return await published(services, alias)
+
+
+async def spend_lookup(services: Services, wallet: str) -> None:
+    """One lookup of `wallet`'s allowance, or 429 ``rate_limited`` with the seconds to wait.
+
+    Whatever resolves an alias for a wallet spends it: a lookup, and a quote
+    that names the payee by alias (a quote by payee token does not: the token
+    came from a lookup that paid).
+    """
     async with services.db.transaction() as conn:
         wait = await rate_limit.take_alias_lookup(
             conn, wallet, lookup_limit(services), services.clock()
@@ -209,7 +220,6 @@ async def find(services: Services, wallet: str, alias: Alias) -> tuple[AliasEntr
     if wait:
         ALIAS_LOOKUPS_LIMITED.inc()
         raise RateLimitedError(f"too many alias lookups: try again in {wait} s", retry_after=wait)
-    return await published(services, alias)
 
 
 async def published(services: Services, alias: Alias) -> tuple[AliasEntry, ...]:

@@ -59,6 +59,8 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[Tr
         raise ValidationError(
             f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
         )
+    if spec.alias is not None:
+        await directory.spend_lookup(services, sender)  # else quotes walk the phone numbers
     key = directory.directory_key(services)
     async with services.db.read() as conn:  # the one query when the wallets are remembered
         if spec.alias is not None:
