@@ -5,19 +5,25 @@ from __future__ import annotations
 import typer
 
 from hutong.cli import (
+    aliases,
+    commissions,
     demo,
     events,
     keys,
     ledger,
     links,
     logistics,
+    offers,
     orders,
     participant,
+    pay_for_me,
     payments,
+    placements,
     points,
     serve,
     settle,
     sign,
+    storefronts,
     transfers,
 )
 
@@ -37,10 +43,16 @@ app.add_typer(links.policy_app, name="policy")
 app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
+payments.app.add_typer(pay_for_me.app, name="for-me")
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
 app.add_typer(transfers.app, name="transfer")
 app.add_typer(orders.app, name="order")
+app.add_typer(offers.app, name="offer")
+app.add_typer(storefronts.app, name="storefront")
+app.add_typer(placements.app, name="placement")
+app.add_typer(aliases.app, name="alias")
+app.add_typer(commissions.app, name="commission")
 app.add_typer(settle.app, name="settle")
 app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)
