@@ -138,3 +138,37 @@ async def test_a_payment_sent_again_with_its_message_id_is_paid_once(
     again = answered(await hutong(WECHAT, *args))
     assert first == again and first["request"]["state"] == "paid"
     assert paynet.wallet(WECHATPAY).available("u-bob") == 50_000 - 19_900, "held once"
+
+
+# -- fees and acceptance ------------------------------------------------------------------------
+
+
+async def test_a_wallet_declares_its_fees_and_anyone_lists_them(hutong: Terminal) -> None:
+    args = ("wallet", "fees", "--fee", "order=55", "--fee", "transfer=0+100",
+            "--message-id", "msg-fees-1", "--json")  # fmt: skip
+    first = answered(await hutong(ALIPAY, *args))
+    assert answered(await hutong(ALIPAY, *args)) == first
+    assert {f["kind"]: (f["bps"], f["fixed"]) for f in first["profile"]["fees"]} == {
+        "order": (55, 0),
+        "transfer": (0, 100),
+    }
+    listed = await hutong(DOUYIN, "wallet", "list")
+    assert listed.exit_code == 0, listed.output
+    assert ALIPAY in listed.stdout and WECHATPAY in listed.stdout
+    refused_with(await hutong(DOUYIN, "wallet", "fees", "--fee", "order=60"), "wrong_role")
+    bad = await hutong(ALIPAY, "wallet", "fees", "--fee", "order")
+    assert bad.exit_code == 2 and "KIND=BPS" in bad.output
+
+
+async def test_a_platform_declares_which_wallets_it_accepts(hutong: Terminal) -> None:
+    args = ("pay", "acceptance", "declare", "--valid-from", "2024-01-01",
+            "--refuse", f"{ALIPAY}=微信内不支持支付宝", "--message-id", "msg-accept-1")  # fmt: skip
+    first = await hutong(WECHAT, *args)
+    assert first.exit_code == 0, first.output
+    assert f"{WECHAT} version 1 from 2024-01-01: accepts every wallet" in first.stdout
+    again = await hutong(WECHAT, *args)
+    assert again.stdout == first.stdout, "the retry is answered, not a version 2"
+    refused_with(
+        await hutong(ALIPAY, "pay", "acceptance", "declare", "--valid-from", "2024-01-01"),
+        "wrong_role",
+    )

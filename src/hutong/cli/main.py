@@ -25,6 +25,7 @@ from hutong.cli import (
     sign,
     storefronts,
     transfers,
+    wallets,
 )
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
 payments.app.add_typer(pay_for_me.app, name="for-me")
+payments.acceptance_app.command("declare")(wallets.declare_acceptance)
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
 app.add_typer(transfers.app, name="transfer")
@@ -52,6 +54,7 @@ app.add_typer(offers.app, name="offer")
 app.add_typer(storefronts.app, name="storefront")
 app.add_typer(placements.app, name="placement")
 app.add_typer(aliases.app, name="alias")
+app.add_typer(wallets.app, name="wallet")
 app.add_typer(commissions.app, name="commission")
 app.add_typer(settle.app, name="settle")
 app.command("reconcile")(settle.reconcile)
