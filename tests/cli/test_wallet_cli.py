@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, WECHAT, WECHATPAY
+from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, VIDEO, VIP, WECHAT, WECHATPAY
 from tests.harness.cli import Terminal, answered, refused_with
 from tests.harness.networks import PayNet
 
@@ -172,3 +172,22 @@ async def test_a_platform_declares_which_wallets_it_accepts(hutong: Terminal) ->
         await hutong(ALIPAY, "pay", "acceptance", "declare", "--valid-from", "2024-01-01"),
         "wrong_role",
     )
+
+
+# -- points exchange offers ---------------------------------------------------------------------
+
+
+async def test_a_program_publishes_and_withdraws_an_exchange_offer(hutong: Terminal) -> None:
+    args = ("points", "offer", "publish", "--from", VIP, "--points", "300",
+            "--benefit", "1 month of VIP", "--money-rate-fen", "1500", "--daily-cap", "2",
+            "--message-id", "msg-points-offer-1", "--json")  # fmt: skip
+    first = answered(await hutong(VIDEO, *args))
+    assert answered(await hutong(VIDEO, *args)) == first, "published once"
+    offer = first["offer"]
+    listed = await hutong(VIP, "points", "offer", "list", "--to", VIDEO)
+    assert listed.exit_code == 0, listed.output
+    assert offer["id"] in listed.stdout and "1 month of VIP" in listed.stdout
+
+    withdrawn = answered(await hutong(VIDEO, "points", "offer", "withdraw", offer["id"], "--json"))
+    assert withdrawn["offer"]["active"] is False
+    refused_with(await hutong(VIP, "points", "offer", "withdraw", offer["id"]), "not_a_party")

@@ -20,6 +20,7 @@ from hutong.cli import (
     payments,
     placements,
     points,
+    points_offers,
     serve,
     settle,
     sign,
@@ -45,6 +46,7 @@ app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
 payments.app.add_typer(pay_for_me.app, name="for-me")
+points.app.add_typer(points_offers.app, name="offer")
 payments.acceptance_app.command("declare")(wallets.declare_acceptance)
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
