@@ -13,6 +13,7 @@ from hutong.cli import (
     ledger,
     links,
     logistics,
+    me,
     offers,
     orders,
     participant,
@@ -39,6 +40,7 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(sign.app, name="sign")
 app.add_typer(participant.app, name="participant")
+app.add_typer(me.app, name="self")
 app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")
