@@ -33,5 +33,5 @@ async def test_the_merchant_refuses_a_refund_request_and_the_order_goes_on(
     closed = answered(await hutong(JD_BEAUTY, "order", "refund-close", order["id"]))
     assert closed["order"]["state"] == "paid"
     refused_with(
-        await hutong(JD_BEAUTY, "order", "refund-close", order["id"]), "invalid_transition"
+        await hutong(JD_BEAUTY, "order", "refund-close", order["id"]), "no_refund_requested"
     )
