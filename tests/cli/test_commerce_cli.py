@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.cast import DOUYIN, KUAISHOU, MARKET_MERCHANT, STREAMER
-from tests.harness.cli import Terminal, answered, refused_with
+from tests.harness.cli import Terminal, answered, invoke, refused_with
 from tests.harness.networks import Market
 
 MERCHANT = MARKET_MERCHANT
@@ -236,3 +236,22 @@ async def test_only_a_platform_declares_a_schedule(hutong: Terminal) -> None:
                        "--channel-rate", "storefront")  # fmt: skip
     assert bad.exit_code == 2, bad.output
     assert "CHANNEL=BPS" in bad.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("offer", "list"),
+        ("storefront", "approve", "sf_1"),
+        ("placement", "show", "pl_1"),
+        ("alias", "remove", "13800135678"),
+        ("pay", "for-me", "cancel", "pfm_1"),
+        ("commission", "declare", "--valid-from", "2024-01-01"),
+        ("self", "show"),
+    ],
+)
+def test_a_participant_command_without_a_key_file_says_how(args: tuple[str, ...]) -> None:
+    result = invoke({"HUTONG_KEY_FILE": None}, *args)
+    assert result.exit_code == 2, result.output
+    assert "no_participant" in result.stderr and "--key-file" in result.stderr
+    assert "13800135678" not in result.output
