@@ -16,51 +16,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from hutong.cli.main import app
-from hutong.client import Client
 from hutong.protocol.signing import new_key_pair
 from hutong.store.tables import placements
 from tests.harness.cast import ALIPAY, DOUYIN, WECHATPAY
+from tests.harness.cli import invoke, key_file, no_traceback
 from tests.harness.networks import PayNet
 from tests.harness.shop import Shop
 from tests.harness.switch import Clock
 
-runner = CliRunner()
 BOB_PHONE = "13800135678"
-
-
-def invoke(env: dict[str, str | None], *args: str) -> Result:
-    return runner.invoke(app, list(args), env={"COLUMNS": "200"} | env)
 
 
 async def ahutong(url: str, data_dir: Path, *args: str) -> Result:
     env: dict[str, str | None] = {"HUTONG_DATABASE_URL": url, "HUTONG_DATA_DIR": str(data_dir)}
     return await asyncio.to_thread(invoke, env, *args)
-
-
-def no_traceback(result: Result) -> None:
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-
-
-async def key_file(client: Client, folder: Path) -> Path:
-    """A second key for an already registered participant, written as a key file."""
-    pair = new_key_pair()
-    added = await client.post("/v1/keys", {"key_id": "cli", "public_key": pair.public_key})
-    assert added.status_code == 200, added.text
-    path = folder / f"{client.subscriber_id}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "subscriber_id": client.subscriber_id,
-                "key_id": "cli",
-                "private_key": pair.private_key,
-            }
-        )
-    )
-    return path
 
 
 # -- bad input: exit 2 and a sentence ---------------------------------------------------------

@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -81,6 +81,19 @@ def refused(refusal: Refusal) -> NoReturn:
 def show_json(body: Any) -> None:
     """A command's answer, as JSON (Chinese text as it is)."""
     console.print_json(json.dumps(body, ensure_ascii=False))
+
+
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the switch's whole answer as JSON (for machines).")
+]
+
+
+def answer(body: T, as_json: bool, human: Callable[[T], None]) -> None:
+    """Show an answer: the whole body as JSON (`--json`), else `human`'s table or line."""
+    if as_json:
+        show_json(body)
+    else:
+        human(body)
 
 
 def settings() -> Settings:

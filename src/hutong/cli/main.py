@@ -21,20 +21,29 @@ from pathlib import Path
 import typer
 
 from hutong.cli import (
+    aliases,
+    commissions,
     demo,
     events,
     keys,
     ledger,
     links,
     logistics,
+    me,
+    offers,
     orders,
     participant,
+    pay_for_me,
     payments,
+    placements,
     points,
+    points_offers,
     serve,
     settle,
     sign,
+    storefronts,
     transfers,
+    wallets,
 )
 
 app = typer.Typer(
@@ -47,16 +56,26 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(sign.app, name="sign")
 app.add_typer(participant.app, name="participant")
+app.add_typer(me.app, name="self")
 app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")
 app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
 app.add_typer(logistics.pickup_app, name="pickup")
+payments.app.add_typer(pay_for_me.app, name="for-me")
+points.app.add_typer(points_offers.app, name="offer")
+payments.acceptance_app.command("declare")(wallets.declare_acceptance)
 app.add_typer(payments.app, name="pay")
 app.add_typer(points.app, name="points")
 app.add_typer(transfers.app, name="transfer")
 app.add_typer(orders.app, name="order")
+app.add_typer(offers.app, name="offer")
+app.add_typer(storefronts.app, name="storefront")
+app.add_typer(placements.app, name="placement")
+app.add_typer(aliases.app, name="alias")
+app.add_typer(wallets.app, name="wallet")
+app.add_typer(commissions.app, name="commission")
 app.add_typer(settle.app, name="settle")
 app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)

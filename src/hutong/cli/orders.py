@@ -33,7 +33,7 @@ from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
 app = typer.Typer(
-    help="Orders: create, pay, ship, confirm, cancel, refund; commission schedules.",
+    help="Orders: create, pay, ship, confirm, cancel, refund, refund-close; commission schedules.",
     no_args_is_help=True,
 )
 
@@ -218,6 +218,20 @@ def refund_request(
         _direct(
             lambda services, who: order_refunds.request(services, who, order_id, amounts, None)
         ),
+    )
+
+
+@app.command("refund-close")
+def refund_close(
+    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+) -> None:
+    """Refuse the refund request (as the merchant) or withdraw it (as the host)."""
+    act(
+        sender,
+        key_file,
+        switch_url,
+        ("POST", _path(order_id, "refund-request/close"), {}),
+        _direct(lambda services, who: order_refunds.close(services, who, order_id)),
     )
 
 

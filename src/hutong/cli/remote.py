@@ -24,8 +24,10 @@ from urllib.parse import quote, urlencode
 import httpx
 import typer
 
+from hutong.cli import journal
 from hutong.cli._common import USAGE, Refusal, refuse, refused, show_json
 from hutong.client import Client
+from hutong.protocol.ids import new_id
 from hutong.protocol.signing import KeyFormatError, Signer
 
 DEFAULT_SWITCH_URL = "http://127.0.0.1:8080"
@@ -43,6 +45,15 @@ SwitchUrl = Annotated[
     str,
     typer.Option(
         "--switch-url", envvar="HUTONG_SWITCH_URL", help="The switch a --key-file request goes to."
+    ),
+]
+MessageId = Annotated[
+    str | None,
+    typer.Option(
+        "--message-id",
+        help="The message id to send (default: a new one). To retry a request whose answer "
+        "was lost, send it again with the id it was sent with: the switch does it once and "
+        "answers the retry as it answered the first.",
     ),
 ]
 As = Annotated[
@@ -99,21 +110,16 @@ def path_of(template: str, *parts: str, **query: Any) -> str:
     return f"{path}?{urlencode(given)}" if given else path
 
 
-async def _send(
-    key: Key, switch_url: str, method: str, path: str, message: dict[str, Any] | None
-) -> dict[str, Any]:
+async def _send(key: Key, switch_url: str, method: str, path: str, sent: bytes) -> Any:
     async with Client(switch_url, key.subscriber_id, key.key_id, key.private_key) as client:
-        if method == "GET":
-            response = await client.get(path)
-        else:
-            response = await client.post(path, message or {})
+        response = await client.send(method, path, sent)
     try:
         body = response.json()
     except ValueError:
         body = None
     said = body.get("message") if isinstance(body, dict) else None
     nack = isinstance(said, dict) and said.get("ack") == {"status": "NACK"}
-    if response.status_code >= 400 or nack or not isinstance(body, dict):
+    if response.status_code >= 400 or nack or not isinstance(body, dict | list):
         raise Refusal.of_body(response.status_code, body)
     return body
 
@@ -124,11 +130,71 @@ def call(
     method: str,
     path: str,
     message: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Sign and send one request as the key file's participant; a refusal exits 1."""
+    message_id: str | None = None,
+) -> Any:
+    """Sign and send one request as the key file's participant; a refusal exits 1.
+
+    A POST goes with `message_id` (default: a new one), at the timestamp it
+    was first sent with (`hutong.cli.journal`), so a retry is the same body;
+    when the switch cannot be reached, the sentence names the id to retry with.
+    """
     key = load_key(key_file)
+    sent_id = None if method == "GET" else (message_id or new_id("msg"))
+    body = b""
+    if sent_id is not None:
+        body = journal.body_for(journal.folder(key_file, key.subscriber_id), sent_id, message or {})
     try:
-        return asyncio.run(_send(key, switch_url, method, path, message))
+        return asyncio.run(_send(key, switch_url, method, path, body))
+    except Refusal as exc:
+        refused(exc)
+    except httpx.HTTPError as exc:
+        retry = f"; retry with --message-id {sent_id}" if sent_id else ""
+        refuse("switch_unreachable", f"cannot reach the switch at {switch_url}: {exc}{retry}")
+
+
+def require_key(key_file: Path | None) -> Path:
+    """The key file a participant's command acts with; without one, exit 2 saying how."""
+    if key_file is None:
+        refuse(
+            "no_participant",
+            "act as a participant with --key-file (or HUTONG_KEY_FILE)",
+            exit_code=USAGE,
+        )
+    return key_file
+
+
+def send(
+    key_file: Path | None,
+    switch_url: str,
+    path: str,
+    message: dict[str, Any],
+    message_id: str | None = None,
+) -> Any:
+    """A participant's write (POST `message` to `path`), signed with its key file."""
+    return call(require_key(key_file), switch_url, "POST", path, message, message_id)
+
+
+def read(key_file: Path | None, switch_url: str, path: str, **query: Any) -> Any:
+    """A participant's read (GET `path` with `query`), signed with its key file."""
+    return call(require_key(key_file), switch_url, "GET", path_of(path, **query))
+
+
+def public_read(switch_url: str, path: str) -> dict[str, Any]:
+    """A public page's facts as JSON (no key: anyone may open it); a refusal exits 1."""
+
+    async def get() -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=switch_url, timeout=10.0) as http:
+            response = await http.get(path, headers={"accept": "application/json"})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code >= 400 or not isinstance(body, dict):
+            raise Refusal.of_body(response.status_code, body)
+        return body
+
+    try:
+        return asyncio.run(get())
     except Refusal as exc:
         refused(exc)
     except httpx.HTTPError as exc:

@@ -49,9 +49,12 @@ def lookup(
         found = remote.call(key_file, switch_url, "POST", "/v1/aliases/lookup", message)["entries"]
     else:
         found = with_services(work)
-    table = Table("wallet", "alias", "account")
+    # The operator sees the account; another wallet only a payee token.
+    table = Table("wallet", "alias", "account" if key_file is None else "payee token")
     for entry in found:
-        table.add_row(entry["wallet"], entry["masked"], entry["account"])
+        table.add_row(
+            entry["wallet"], entry["masked"], entry.get("account", entry.get("payee_token"))
+        )
     console.print(table)
 
 

@@ -67,14 +67,17 @@ def event_envelope(
 
 
 def request_envelope(
-    message: dict[str, Any], *, message_id: str, action: str = ""
+    message: dict[str, Any], *, message_id: str, action: str = "", timestamp: str = ""
 ) -> dict[str, Any]:
-    """The body a participant sends to the switch for a mutating call."""
+    """The body a participant sends to the switch for a mutating call.
+
+    `timestamp` (default: now) is given only to send a retry's body again exactly.
+    """
     context: dict[str, Any] = {
         "domain": DOMAIN,
         "version": PROTOCOL_VERSION,
         "message_id": message_id,
-        "timestamp": utc_timestamp(),
+        "timestamp": timestamp or utc_timestamp(),
     }
     if action:
         context["action"] = action

@@ -1,0 +1,88 @@
+"""`hutong` at a participant's terminal: its own key file, the switch on loopback.
+
+`Terminal(network, folder)` runs the CLI (typer's CliRunner, in a thread so
+the switch keeps serving) as a participant of the network: it gives that
+participant a second key (`POST /v1/keys`, signed with its first), writes it
+as the key file `hutong participant add` prints, and passes it and the
+switch's URL in `HUTONG_KEY_FILE` / `HUTONG_SWITCH_URL`, the way an operator
+of a platform would set up a shell. No database is named: a participant's
+command must not need one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from hutong.cli.main import app
+from hutong.client import Client
+from hutong.protocol.signing import new_key_pair
+from tests.harness.network import Network
+
+runner = CliRunner()
+
+
+def invoke(env: dict[str, str | None], *args: str) -> Result:
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"} | env)
+
+
+async def key_file(client: Client, folder: Path) -> Path:
+    """A second key for an already registered participant, written as a key file."""
+    pair = new_key_pair()
+    added = await client.post("/v1/keys", {"key_id": "cli", "public_key": pair.public_key})
+    assert added.status_code == 200, added.text
+    path = folder / f"{client.subscriber_id}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "subscriber_id": client.subscriber_id,
+                "key_id": "cli",
+                "private_key": pair.private_key,
+            }
+        )
+    )
+    return path
+
+
+def no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def answered(result: Result) -> Any:
+    """The JSON a `--json` command printed; it must have succeeded."""
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def refused_with(result: Result, code: str) -> None:
+    """The command exited 1 with `<code>: ...` on stderr, and no traceback."""
+    no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert f"{code}:" in result.stderr, result.stderr
+
+
+class Terminal:
+    """Runs `hutong ARGS...` as one of `network`'s participants, with its own key file."""
+
+    def __init__(self, network: Network, folder: Path) -> None:
+        self.network = network
+        self.folder = folder
+        self.keys: dict[str, Path] = {}
+
+    async def __call__(self, who: str, *args: str) -> Result:
+        if who not in self.keys:
+            self.keys[who] = await key_file(await self.network.client(who), self.folder)
+        env: dict[str, str | None] = {
+            "HUTONG_KEY_FILE": str(self.keys[who]),
+            "HUTONG_SWITCH_URL": self.network.switch.url,
+            "HUTONG_DATABASE_URL": None,
+            "HUTONG_DATA_DIR": str(self.folder / "no-switch-here"),
+        }
+        result = await asyncio.to_thread(invoke, env, *args)
+        no_traceback(result)
+        return result
