@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from hutong.protocol.declared_time import Correction
 from hutong.protocol.envelope import Context
 from hutong.registry.models import Participant
 
@@ -27,6 +28,17 @@ class ErrorDetail(msgspec.Struct):
 class Nack(msgspec.Struct):
     message: AckMessage
     error: ErrorDetail
+
+
+class CorrectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``"correction": {"reason": ...}`` on a policy declaration: it is back-dated on purpose."""
+
+    reason: str
+
+
+def correction_of(given: CorrectionIn | None) -> Correction | None:
+    """The domain's `Correction` (refuses an empty reason) or None for a plain declaration."""
+    return None if given is None else Correction(given.reason)
 
 
 class KeyIn(msgspec.Struct, kw_only=True):

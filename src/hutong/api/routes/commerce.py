@@ -36,6 +36,7 @@ from hutong.api.routes.commerce_schemas import (
 )
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only, require_message_id
+from hutong.api.schemas import correction_of
 from hutong.commerce import store
 from hutong.commerce.storefronts import CatalogItem, Decision, StandingRule, StorefrontStatus
 from hutong.commerce.storefronts import service as storefront_service
@@ -229,7 +230,11 @@ async def declare_policy(
             reason=declared.reason,
         )
         stored = await storefront_service.declare_policy(
-            conn, signed.subscriber_id, rule, services.clock()
+            conn,
+            signed.subscriber_id,
+            rule,
+            services.clock(),
+            correction=correction_of(declared.correction),
         )
         return 201, msgspec.to_builtins(rule_out(signed.subscriber_id, stored))
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from hutong.api.schemas import CorrectionIn
 from hutong.commerce.store import ItemResult, MerchantProfile, Offer
 from hutong.commerce.storefronts import Decision, StandingRule, Storefront
 from hutong.protocol.envelope import Context
@@ -147,6 +148,8 @@ class StandingRuleIn(msgspec.Struct, kw_only=True):
     home_platforms: list[str] = msgspec.field(default_factory=list)
     #: Required to refuse: it becomes the refusal's reason.
     reason: str = ""
+    #: Present only on a back-dated version (`hutong.protocol.declared_time`).
+    correction: CorrectionIn | None = None
 
 
 class SignedStandingRuleIn(msgspec.Struct, kw_only=True):

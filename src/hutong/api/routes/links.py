@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
+from hutong.api.schemas import CorrectionIn, correction_of
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
@@ -29,6 +30,7 @@ from hutong.links.store import (
     placements_by_serials,
     policy_history,
 )
+from hutong.protocol.declared_time import Correction
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError, ack
 from hutong.registry.models import Role, Status
@@ -154,6 +156,18 @@ async def show_placement(
     return placement_out(services, view, _base_url(request))
 
 
+def _correction(given: Any) -> Correction | None:
+    """A link rule's ``"correction": {"reason": ...}``, as the other policy kinds take it."""
+    if given is None:
+        return None
+    try:
+        return correction_of(msgspec.convert(given, CorrectionIn))
+    except msgspec.ValidationError as exc:
+        raise ValidationError(
+            f"correction is {{'reason': '...'}}: {exc}", code="invalid_correction"
+        ) from None
+
+
 def _invalid_rule(exc: Exception) -> ValidationError:
     """Every refused declaration answers ``invalid_link_rule`` (422) with the rule's sentence.
 
@@ -176,8 +190,10 @@ async def declare(
     services: ServicesDep, signed: SignedDep, data: JSONBody[RuleRequest]
 ) -> Response[bytes]:
     host = alias(signed.subscriber_id)
+    given = dict(data.message)
+    correction = _correction(given.pop("correction", None))
     try:
-        rule = LinkRule.from_dict(data.message | {"host": host, "version": 0})
+        rule = LinkRule.from_dict(given | {"host": host, "version": 0})
     except (PolicyError, KeyError, ValueError, TypeError) as exc:
         raise _invalid_rule(exc) from None
 
@@ -186,10 +202,19 @@ async def declare(
         if not caller.has_role(Role.PLATFORM):
             raise ForbiddenError("only platforms declare link policies", code="wrong_role")
         try:
-            stored = await declare_rule(conn, rule, services.clock())
+            stored = await declare_rule(
+                conn,
+                rule,
+                services.clock(),
+                correction=correction,
+                declared_by=caller.subscriber_id,
+            )
         except PolicyError as exc:  # e.g. declared_at before the latest version's
             raise _invalid_rule(exc) from None
-        return 200, ack(rule=stored.to_dict())
+        out = stored.to_dict()
+        if correction is not None:
+            out["correction"] = {"reason": correction.reason}
+        return 200, ack(rule=out)
 
     response = await run_once(services, signed, operation)
     services.resolver().forget_policies(host)

@@ -33,6 +33,7 @@ from hutong.api.routes.logistics_schemas import (
     point_out,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.schemas import correction_of
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
@@ -154,7 +155,12 @@ async def _declare(
 
     async def write(conn: AsyncConnection) -> Reply:
         stored = await store.declare_policy(
-            conn, kind=kind, owner=owner, rule=rule, now=services.clock()
+            conn,
+            kind=kind,
+            owner=owner,
+            rule=rule,
+            now=services.clock(),
+            correction=correction_of(given.correction),
         )
         return 200, ack(rule=stored.to_dict())
 

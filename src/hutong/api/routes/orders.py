@@ -25,6 +25,7 @@ from hutong.api.routes.orders_schemas import (
     SignedShip,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.schemas import correction_of
 from hutong.commerce import commission_store
 from hutong.commerce.commissions import CommissionSchedule
 from hutong.commerce.orders import OrderState
@@ -280,7 +281,9 @@ async def declare_schedule(
     )
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        stored = await commission_store.declare_schedule(conn, schedule, services.clock())
+        stored = await commission_store.declare_schedule(
+            conn, schedule, services.clock(), correction=correction_of(given.correction)
+        )
         return 201, {"schedule": stored.to_dict()}
 
     return await run_once(services, signed, write)

@@ -35,6 +35,7 @@ from hutong.api.routes.payments_schemas import (
     SignedRefund,
     SignedWalletProfile,
 )
+from hutong.api.schemas import correction_of
 from hutong.net.transport import call_transport
 from hutong.payments import checkout, pay_for_me
 from hutong.payments.checkout import AcceptancePolicy, store
@@ -109,7 +110,9 @@ async def declare_acceptance(
             declared_at=services.clock().date(),
             note=body.note,
         )
-        stored = await store.declare_acceptance(conn, policy, services.clock())
+        stored = await store.declare_acceptance(
+            conn, policy, services.clock(), correction=correction_of(body.correction)
+        )
         return 201, {"policy": _policy_out(stored)}
 
     return await run_once(services, signed, write)
