@@ -212,4 +212,3 @@ async def test_a_correction_is_on_record_and_alters_nothing_recorded_before(
     assert correction["valid_from"] == "2015-01-01"
     assert correction["declared_by"] == declarer.subscriber_id
     assert correction["declared_at"].startswith(today(switch).isoformat())
-

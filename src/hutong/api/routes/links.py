@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
-from hutong.api.schemas import CorrectionIn, correction_of
+from hutong.api.schemas import CorrectionIn, correction_of, correction_out
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
@@ -29,8 +29,9 @@ from hutong.links.store import (
     placement_by_id,
     placements_by_serials,
     policy_history,
+    rule_corrections,
 )
-from hutong.protocol.declared_time import Correction
+from hutong.protocol.declared_time import Correction, check_valid_from
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError, ack
 from hutong.registry.models import Role, Status
@@ -196,6 +197,7 @@ async def declare(
         rule = LinkRule.from_dict(given | {"host": host, "version": 0})
     except (PolicyError, KeyError, ValueError, TypeError) as exc:
         raise _invalid_rule(exc) from None
+    check_valid_from(rule.valid_from, services.clock(), correction)
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         caller = await require_participant(conn, signed.subscriber_id)
@@ -245,6 +247,24 @@ async def show_policies(
         "at": day.isoformat(),
         "versions": len(history),
         "rules_in_force": [r.to_dict() for r in history.rules_at(day)],
+    }
+
+
+@get(
+    "/policies/{host:str}/history",
+    tags=["links"],
+    summary="Every version a host declared, back-dated corrections marked",
+)
+async def policy_versions(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
+    async with services.db.read() as conn:
+        history = await policy_history(conn, host)
+        corrected = await rule_corrections(conn, host)
+    return {
+        "host": history.host,
+        "versions": [
+            r.to_dict() | {"correction": correction_out(corrected.get(r.version))}
+            for r in history.versions
+        ],
     }
 
 
@@ -382,4 +402,4 @@ async def share_parse(
     return Response(content=body, headers=NO_STORE)
 
 
-public_handlers = [show_policies, resolve_link, qr_svg, qr_png, share_parse]
+public_handlers = [show_policies, policy_versions, resolve_link, qr_svg, qr_png, share_parse]
