@@ -213,10 +213,9 @@ async def declare(
             )
         except PolicyError as exc:  # e.g. declared_at before the latest version's
             raise _invalid_rule(exc) from None
-        out = stored.to_dict()
-        if correction is not None:
-            out["correction"] = {"reason": correction.reason}
-        return 200, ack(rule=out)
+        if correction is None:
+            return 200, ack(rule=stored.to_dict())
+        return 200, ack(rule=stored.to_dict(), correction={"reason": correction.reason})
 
     response = await run_once(services, signed, operation)
     services.resolver().forget_policies(host)
