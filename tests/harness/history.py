@@ -19,3 +19,7 @@ def as_declared_on(today: date, message: dict[str, Any]) -> dict[str, Any]:
     if date.fromisoformat(str(message["valid_from"])) < today:
         return message | {"correction": {"reason": TEST_HISTORY}}
     return message
+
+
+#: The member a back-dated test declaration adds to its body.
+AS_HISTORY: dict[str, Any] = {"correction": {"reason": TEST_HISTORY}}
