@@ -86,6 +86,7 @@ RULES: list[dict[str, Any]] = [
         "treatment": "open",
         "valid_from": "2021-09-17",
         "note": "taobao links open in group chats",
+        "correction": {"reason": "historical record (declared before this run)"},
     },
     {
         "source": "taobao",
@@ -93,6 +94,7 @@ RULES: list[dict[str, Any]] = [
         "treatment": "share_code_only",
         "valid_from": "2021-09-17",
         "note": "timeline posts carry share codes only",
+        "correction": {"reason": "historical record (declared before this run)"},
     },
 ]
 AIM_RATIO = 0.6

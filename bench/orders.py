@@ -220,7 +220,11 @@ async def open_shop(server: Server, signers: dict[str, Signer], stock: int) -> S
     await send(
         DOUYIN,
         "/v1/commission-schedules",
-        {"valid_from": "2024-01-01", "channel_rates": {"storefront": 500}},
+        {
+            "valid_from": "2024-01-01",
+            "channel_rates": {"storefront": 500},
+            "correction": {"reason": "historical record (declared before this run)"},
+        },
         201,
     )
     await send(ALIPAY, "/v1/wallet/profile", {"fees": [{"kind": "order", "bps": 60}]}, 200)

@@ -27,6 +27,7 @@ from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import STATION
 from tests.harness.assertions import assert_nack
 from tests.harness.cast import CAINIAO, DOUYIN, JDL, JT, MARKET_MERCHANT, TAOBAO, TEA_HOUSE
+from tests.harness.history import AS_HISTORY
 from tests.harness.network import Network
 from tests.harness.networks import Logistics, Market
 from tests.harness.switch import row_counts
@@ -109,7 +110,7 @@ class Case:
         return self.route, self.message
 
 
-RULE = {"valid_from": "2024-01-01", "refused": [JT], "reason": "slow"}
+RULE = {"valid_from": "2024-01-01", "refused": [JT], "reason": "slow"} | AS_HISTORY
 CASES = [
     Case("/v1/carrier/services", "net", JDL, {"services": []}),
     Case("/v1/pickup-points", "net", CAINIAO, {"points": [STATION | {"name": "Station 2"}]}),
@@ -125,20 +126,20 @@ CASES = [
         "/v1/storefront-policies",
         "market",
         DOUYIN,
-        {"decision": "approve", "valid_from": "2024-01-01", "categories": ["tea"]},
+        {"decision": "approve", "valid_from": "2024-01-01", "categories": ["tea"]} | AS_HISTORY,
     ),
     Case(
         "/v1/commission-schedules",
         "market",
         DOUYIN,
-        {"valid_from": "2024-01-01", "default_take_bps": 500},
+        {"valid_from": "2024-01-01", "default_take_bps": 500} | AS_HISTORY,
     ),
-    Case("/v1/acceptance-policy", "market", DOUYIN, {"valid_from": "2024-01-01"}),
+    Case("/v1/acceptance-policy", "market", DOUYIN, {"valid_from": "2024-01-01"} | AS_HISTORY),
     Case(
         "/v1/link-policies",
         "market",
         DOUYIN,
-        {"source": TAOBAO, "treatment": "share_code_only", "valid_from": "2024-01-01"},
+        {"source": TAOBAO, "treatment": "share_code_only", "valid_from": "2024-01-01"} | AS_HISTORY,
     ),
     Case("/v1/ping", "market", DOUYIN, {"note": "hello"}),
 ]

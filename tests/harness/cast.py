@@ -23,6 +23,7 @@ from hutong.world.demo_logistics import CARRIERS, STATION
 from hutong.world.reference import CarrierDesk
 from hutong.world.stock import StockDesk
 from hutong.world.wallets import ProgramDesk, WalletDesk
+from tests.harness.history import AS_HISTORY
 from tests.harness.network import Network, Part, Setup
 
 TAOBAO, JD, DOUYIN, WECHAT = "taobao.example", "jd.example", "douyin.example", "wechat.example"
@@ -105,7 +106,8 @@ async def refuses_wechatpay(net: Network, client: Client) -> None:
             {
                 "valid_from": "2021-10-01",
                 "refused": {WECHATPAY: "Taobao does not offer WeChat Pay"},
-            },
+            }
+            | AS_HISTORY,
         ),
         201,
     )

@@ -40,6 +40,7 @@ from tests.harness.cast import (
     TEA_HOUSE,
     ok,
 )
+from tests.harness.history import AS_HISTORY
 from tests.harness.network import Network
 
 SERUM, CREAM, TEA = "serum-1", "cream-2", "tea-1"
@@ -211,7 +212,8 @@ async def open_shop(net: Shop) -> None:
             {
                 "valid_from": "2024-01-01",
                 "channel_rates": {"storefront": 500, "link_placement": 2000},
-            },
+            }
+            | AS_HISTORY,
         ),
         201,
     )
@@ -223,7 +225,8 @@ async def open_shop(net: Shop) -> None:
                 "channel_rates": {"creator_placement": 500},
                 "default_creator_bps": 1000,
                 "creator_rates": {"beauty": 1500},
-            },
+            }
+            | AS_HISTORY,
         ),
         201,
     )

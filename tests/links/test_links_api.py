@@ -29,6 +29,7 @@ from hutong.links.policy import LinkRule, Surface, Treatment
 from hutong.store.tables import (
     link_resolutions,
     link_rules,
+    link_what_if_resolutions,
     merchant_profiles,
     offers,
     placements,
@@ -36,6 +37,7 @@ from hutong.store.tables import (
 )
 from hutong.world.link_policies import DOUYIN_LINK_RULES, SEED_LINK_RULES
 from tests.harness.assertions import assert_nack
+from tests.harness.history import as_declared_on
 from tests.harness.switch import Clock, Switch, row_counts
 
 ISSUE_SURFACES = (
@@ -191,8 +193,15 @@ def rule_message(rule: LinkRule) -> dict[str, Any]:
     return message
 
 
+def declared_message(net: Net, rule: LinkRule) -> dict[str, Any]:
+    """`rule_message`, as a correction when it is back-dated (`as_declared_on`)."""
+    return as_declared_on(net.clock().date(), rule_message(rule))
+
+
 async def declare(net: Net, rule: LinkRule) -> dict[str, Any]:
-    response = await (await net.client(rule.host)).post("/v1/link-policies", rule_message(rule))
+    response = await (await net.client(rule.host)).post(
+        "/v1/link-policies", declared_message(net, rule)
+    )
     assert response.status_code == 200, response.text
     stored: dict[str, Any] = response.json()["message"]["rule"]
     return stored
@@ -289,23 +298,25 @@ def share_text_on(response: httpx.Response) -> str:
     return html.unescape(found.group(1)).strip()
 
 
-async def outcomes(net: Net) -> Counter[str]:
-    """Resolution events by outcome, after the batched log is written."""
+async def outcomes(net: Net, *, what_if: bool = False) -> Counter[str]:
+    """Resolution events by outcome, after the batched log is written.
+
+    Real visits (the traffic), or (`what_if`) the resolutions asked with ``?at=``.
+    """
     await net.switch.services.resolver().log.flush()
+    table = link_what_if_resolutions if what_if else link_resolutions
     async with net.switch.services.db.read() as conn:
-        rows = await conn.execute(
-            select(link_resolutions.c.outcome, func.count()).group_by(link_resolutions.c.outcome)
-        )
+        rows = await conn.execute(select(table.c.outcome, func.count()).group_by(table.c.outcome))
         return Counter({outcome: int(count) for outcome, count in rows})
 
 
-async def events_of(net: Net, placement_id: str) -> list[Any]:
+async def events_of(net: Net, placement_id: str, *, what_if: bool = False) -> list[Any]:
+    """A placement's resolution events: real visits, or (`what_if`) the ``?at=`` ones."""
     await net.switch.services.resolver().log.flush()
+    table = link_what_if_resolutions if what_if else link_resolutions
     async with net.switch.services.db.read() as conn:
         rows = await conn.execute(
-            select(link_resolutions)
-            .where(link_resolutions.c.placement_id == placement_id)
-            .order_by(link_resolutions.c.id)
+            select(table).where(table.c.placement_id == placement_id).order_by(table.c.id)
         )
         return list(rows)
 
@@ -397,12 +408,13 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
                 ), what
     # One url_link per placement, reused across its resolutions.
     assert len(url_links) == len(ISSUE_SURFACES)
-    # Each resolution is an event; the share codes parsed back resolve today,
-    # when no rule is in force (open).
+    # Each resolution is an event: the share codes parsed back are visits that
+    # resolve today, when no rule is in force (open); the ?at= ones are what-ifs.
     per_outcome = 2 * len(ISSUE_SURFACES)
-    assert await outcomes(net) == Counter(
+    assert await outcomes(net) == Counter({"open": parsed})
+    assert await outcomes(net, what_if=True) == Counter(
         {
-            "open": per_outcome + parsed,
+            "open": per_outcome,
             "deep_link": per_outcome,
             "mini_program": per_outcome,
             "share_code_only": per_outcome,
@@ -451,7 +463,8 @@ async def test_extra_steps_and_missing_targets(net: Net) -> None:
 
     bad = await resolve(net, placement["code"], host="wechat", surface="moon")
     assert_nack(bad, 422, "invalid_surface")
-    assert await outcomes(net) == Counter({"open": 2, "deep_link_fallback_open": 2})
+    assert await outcomes(net) == Counter()
+    assert await outcomes(net, what_if=True) == Counter({"open": 2, "deep_link_fallback_open": 2})
 
 
 async def test_mini_program_url_link_is_renewed_a_day_before_it_lapses(net: Net) -> None:
@@ -543,7 +556,7 @@ async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
     assert await answer(jd["code"], date(2022, 3, 1)) == cut.format("jd", "product_page")
     assert await answer(jd["code"], date(2022, 11, 1)) == cut.format("jd", "product_page")
 
-    events = await events_of(net, taobao["id"])
+    events = await events_of(net, taobao["id"], what_if=True)
     assert [(e.outcome, e.rule, e.policy_day) for e in events] == [
         ("open", "", date(2022, 2, 28)),
         ("blocked", "kuaishou#v3", date(2022, 3, 1)),
@@ -594,7 +607,7 @@ async def test_the_host_is_read_from_the_user_agent(net: Net) -> None:
     assert share_text_on(
         await resolve(net, code, host="wechat", at=day, headers={"user-agent": UA["douyin"]})
     )
-    events = await events_of(net, group["id"])
+    events = await events_of(net, group["id"], what_if=True)
     assert [(e.host, json.loads(e.detail)["host_from"], e.outcome) for e in events] == [
         ("wechat", "unknown", "share_code_only"),
         ("wechat", "user_agent", "share_code_only"),
@@ -778,7 +791,7 @@ async def test_declaring_link_policies(net: Net) -> None:
         surfaces={Surface.LIVE_CART},
         declared_at=date(2022, 2, 1),
     )
-    refused = await merchant.post("/v1/link-policies", rule_message(cut))
+    refused = await merchant.post("/v1/link-policies", declared_message(net, cut))
     assert_nack(refused, 403, "wrong_role")
 
     for bad in (
@@ -815,7 +828,7 @@ async def test_declaring_link_policies(net: Net) -> None:
     assert at_change["rules_in_force"] == [v1, v2]
 
     # A declaration dated before the latest one would rewrite the past: refused.
-    backdated = rule_message(restore) | {"declared_at": "2021-01-01"}
+    backdated = declared_message(net, restore) | {"declared_at": "2021-01-01"}
     assert_nack(await kuaishou.post("/v1/link-policies", backdated), 422, "invalid_link_rule")
     assert (await row_counts(net.switch.services))["link_rules"] == 2
     async with net.switch.services.db.read() as conn:
@@ -835,10 +848,53 @@ async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) ->
         "the link rule is not valid: kuaishou's own links are always open; no rule applies to them"
     )
     await declare(net, cut)
-    backdated = rule_message(cut) | {"declared_at": "2021-01-01"}
+    backdated = declared_message(net, cut) | {"declared_at": "2021-01-01"}
     refused = await kuaishou.post("/v1/link-policies", backdated)
     assert_nack(refused, 422, "invalid_link_rule")
     assert refused.json()["error"]["message"] == (
         "the link rule is not valid: declared_at 2021-01-01 is before the latest "
         "declaration (2022-02-01); versions only move forward"
     )
+
+
+# -- declared history: what-ifs apart, corrections on record -------------------------------------
+
+
+async def test_a_what_if_resolution_is_not_traffic(net: Net) -> None:
+    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
+    today = net.clock().date()
+
+    assert_redirect(await resolve(net, placement["code"], host="douyin"), TEA_H5)
+    for day in (date(2016, 1, 1), today):  # ?at= is a question, even about today
+        assert_redirect(await resolve(net, placement["code"], host="douyin", at=day), TEA_H5)
+
+    assert await outcomes(net) == Counter({"open": 1})
+    assert [e.policy_day for e in await events_of(net, placement["id"])] == [today]
+    what_ifs = await events_of(net, placement["id"], what_if=True)
+    assert [e.policy_day for e in what_ifs] == [date(2016, 1, 1), today]
+
+
+async def test_a_correction_changes_later_questions_and_keeps_recorded_answers(net: Net) -> None:
+    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
+    assert_redirect(await resolve(net, placement["code"], host="douyin"), TEA_H5)
+    before = [tuple(e) for e in await events_of(net, placement["id"])]
+    cut = link_rule("douyin", "taobao", Treatment.BLOCKED, date(2015, 1, 1))
+    douyin = await net.client("douyin")
+
+    refused = await douyin.post("/v1/link-policies", rule_message(cut))
+
+    assert_nack(refused, 422, "valid_from_in_past")
+    corrected = await douyin.post(
+        "/v1/link-policies", rule_message(cut) | {"correction": {"reason": "historical record"}}
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["message"]["correction"] == {"reason": "historical record"}
+    net.switch.services.resolver().forget_policies()
+    then = await resolve(net, placement["code"], host="douyin", at=date(2016, 1, 1))
+    assert blocked_sentence(then) == "douyin blocks links to taobao on live_cart since 2015-01-01."
+    assert "as a correction: historical record" in plain(then.text)
+    # The visit answered before the correction stays what it was: open, by no rule.
+    assert [tuple(e) for e in await events_of(net, placement["id"])] == before
+    assert [(e.outcome, e.rule) for e in await events_of(net, placement["id"])] == [("open", "")]
+    listed = (await net.http.get("/policies/douyin/history")).json()["versions"]
+    assert [v["correction"]["reason"] for v in listed] == ["historical record"]

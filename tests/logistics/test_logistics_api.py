@@ -35,6 +35,7 @@ from tests.harness.cast import JD_BEAUTY as RIVAL
 from tests.harness.cast import JDL as JD
 from tests.harness.cast import TAOBAO as HOST
 from tests.harness.cast import TEA_HOUSE as MERCHANT
+from tests.harness.history import AS_HISTORY
 from tests.harness.networks import Logistics as Network
 from tests.harness.switch import Clock, row_counts
 
@@ -651,7 +652,7 @@ async def test_a_network_that_refuses_a_carrier_is_shown_in_quotes_and_enforced(
         "valid_from": "2024-01-01",
         "refused": [JT],
         "reason": "no J&T parcels at our stations",
-    }
+    } | AS_HISTORY
     declared = await net.carriers[CAINIAO].post("/v1/pickup-policies", policy)
     assert declared.status_code == 200, declared.text
     to_station = {"origin": HANGZHOU, "pickup_point_id": STATION["id"], "weight_g": 800}
@@ -732,7 +733,11 @@ async def test_a_slot_is_given_back_once_whatever_follows(net: Network, clock: C
 async def test_a_host_that_restricts_carriers_has_its_orders_refused_to_others(
     net: Network,
 ) -> None:
-    policy = {"valid_from": "2024-01-01", "allowed": [CAINIAO, JT], "reason": "partner carriers"}
+    policy = {
+        "valid_from": "2024-01-01",
+        "allowed": [CAINIAO, JT],
+        "reason": "partner carriers",
+    } | AS_HISTORY
     by_merchant = await net.merchant.post("/v1/carrier-policies", policy)
     declared = await (await net.client(HOST)).post("/v1/carrier-policies", policy)
     assert (by_merchant.status_code, error_code(by_merchant)) == (403, "wrong_role")
@@ -787,7 +792,7 @@ async def test_a_shipment_names_only_a_host_the_merchant_sells_on(net: Network) 
 
 
 async def test_points_and_policies_that_make_no_sense_are_refused(net: Network) -> None:
-    both = {"valid_from": "2024-01-01", "allowed": [JD], "refused": [JD]}
+    both = {"valid_from": "2024-01-01", "allowed": [JD], "refused": [JD]} | AS_HISTORY
     nowhere = STATION | {"id": "nowhere", "province": "Zhejiang", "city": "Hangzhou"}
     off_the_map = STATION | {"id": "off-the-map", "lat": 91.0}
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
 
+from hutong.protocol.declared_time import Correction, check_valid_from
 from hutong.protocol.envelope import Context
 from hutong.registry.models import Participant
+from hutong.store.corrections import CorrectionRecord
 
 
 class Ack(msgspec.Struct):
@@ -27,6 +29,33 @@ class ErrorDetail(msgspec.Struct):
 class Nack(msgspec.Struct):
     message: AckMessage
     error: ErrorDetail
+
+
+class CorrectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``"correction": {"reason": ...}`` on a policy declaration: it is back-dated on purpose."""
+
+    reason: str
+
+
+def correction_of(given: CorrectionIn | None) -> Correction | None:
+    """The domain's `Correction` (refuses an empty reason) or None for a plain declaration."""
+    return None if given is None else Correction(given.reason)
+
+
+def admitted(given: CorrectionIn | None, valid_from: date, now: datetime) -> Correction | None:
+    """A declaration's correction, once the declaring-day rule admits its valid_from.
+
+    Checked before the exactly-once write, so a refusal leaves no row at all
+    (the stores check again, for callers that are not routes).
+    """
+    correction = correction_of(given)
+    check_valid_from(valid_from, now, correction)
+    return correction
+
+
+def correction_out(record: CorrectionRecord | None) -> dict[str, Any] | None:
+    """How a history listing shows a version's correction (None: declared plainly)."""
+    return None if record is None else record.to_dict()
 
 
 class KeyIn(msgspec.Struct, kw_only=True):

@@ -18,10 +18,13 @@ from hutong.links.store import (
     placement_by_id,
     placements_by_serials,
     policy_history,
+    rule_corrections,
 )
 from hutong.registry.switch_key import load_or_create, share_code_key
 from hutong.runtime.services import Services
+from hutong.store.corrections import CorrectionRecord
 from hutong.world.link_policies import SEED_LINK_RULES
+from hutong.world.story import history_correction
 
 policy_app = typer.Typer(
     help="Link policies: what each host does with links, by date.", no_args_is_help=True
@@ -41,11 +44,11 @@ def show(
     """The rules in force on a day, and what they decide per source and surface."""
     day = at.date() if at else datetime.now(UTC).date()
 
-    async def work(services: Services) -> PolicyHistory:
+    async def work(services: Services) -> tuple[PolicyHistory, dict[int, CorrectionRecord]]:
         async with services.db.read() as conn:
-            return await policy_history(conn, host)
+            return await policy_history(conn, host), await rule_corrections(conn, host)
 
-    history = with_services(work)
+    history, corrected = with_services(work)
     if len(history) == 0:
         refuse(
             "no_link_policy",
@@ -57,8 +60,20 @@ def show(
         f"[bold]{history.host}[/] on {day.isoformat()}: {len(rules)} rule(s) in force, "
         f"{len(history)} version(s) declared"
     )
-    table = Table("v", "source", "surfaces", "scope", "treatment", "steps", "from", "until", "note")
+    table = Table(
+        "v",
+        "source",
+        "surfaces",
+        "scope",
+        "treatment",
+        "steps",
+        "from",
+        "until",
+        "note",
+        "back-dated",
+    )
     for rule in rules:
+        correction = corrected.get(rule.version)
         surfaces = "all" if rule.surfaces is None else ", ".join(sorted(rule.surfaces))
         table.add_row(
             str(rule.version),
@@ -70,6 +85,7 @@ def show(
             rule.valid_from.isoformat(),
             rule.valid_until.isoformat() if rule.valid_until else "-",
             rule.note,
+            "-" if correction is None else f"correction: {correction.reason}",
         )
     console.print(table)
     if history.sources():
@@ -91,7 +107,9 @@ def seed() -> None:
                 if rule.host not in known:
                     known[rule.host] = len(await policy_history(conn, rule.host)) == 0
                 if known[rule.host]:
-                    await declare_rule(conn, rule, services.clock())
+                    now = services.clock()
+                    correction = history_correction(rule.valid_from, now.date())
+                    await declare_rule(conn, rule, now, correction=correction)
                     declared += 1
         return declared
 

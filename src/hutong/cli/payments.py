@@ -25,6 +25,7 @@ from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
+from hutong.world.story import history_correction
 
 app = typer.Typer(help="Payments: create, authorize, capture, void, refund.", no_args_is_help=True)
 acceptance_app = typer.Typer(help="Which wallets platforms accept.", no_args_is_help=True)
@@ -235,6 +236,7 @@ def acceptanceshow_json(
     async def work(services: Services) -> None:
         async with services.db.read() as conn:
             history = await store.acceptance_history(conn, platform)
+            corrected = await store.acceptance_corrections(conn, platform)
         wanted = day or services.clock().date()
         in_force = history.in_force(wanted)
         console.print(
@@ -245,14 +247,18 @@ def acceptanceshow_json(
                 else f"version {in_force.version}"
             )
         )
-        table = Table("version", "valid from", "accepts", "refused", "note")
+        table = Table("version", "valid from", "accepts", "refused", "note", "back-dated")
         for p in history.versions:
+            correction = corrected.get(p.version)
             table.add_row(
                 str(p.version),
                 p.valid_from.isoformat(),
                 "every wallet" if p.accepts is None else ", ".join(sorted(p.accepts)),
                 "; ".join(f"{w}: {r}" for w, r in p.refused.items()) or "-",
                 p.note,
+                "-"
+                if correction is None
+                else f"correction declared {correction.declared_at:%Y-%m-%d}: {correction.reason}",
             )
         console.print(table)
 
@@ -288,7 +294,9 @@ def acceptance_seed() -> None:
                     for v in history.versions
                 ):
                     continue  # seeded before
-                await store.declare_acceptance(conn, policy, services.clock())
+                now = services.clock()
+                correction = history_correction(policy.valid_from, now.date())
+                await store.declare_acceptance(conn, policy, now, correction=correction)
                 declared += 1
         return declared
 

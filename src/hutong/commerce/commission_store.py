@@ -16,9 +16,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.commissions import Channel, CommissionHistory, CommissionSchedule
+from hutong.protocol.declared_time import Correction
+from hutong.store import corrections
+from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import commission_schedules
 
-__all__ = ["commission_history", "declare_schedule"]
+__all__ = ["commission_history", "declare_schedule", "schedule_corrections"]
 
 
 def _schedule_json(schedule: CommissionSchedule) -> str:
@@ -59,9 +62,18 @@ async def commission_history(conn: AsyncConnection, host: str) -> CommissionHist
 
 
 async def declare_schedule(
-    conn: AsyncConnection, schedule: CommissionSchedule, now: datetime
+    conn: AsyncConnection,
+    schedule: CommissionSchedule,
+    now: datetime,
+    *,
+    correction: Correction | None = None,
 ) -> CommissionSchedule:
-    """Append `schedule` as the host's next version (the key (host, version) refuses a race)."""
+    """Append `schedule` as the host's next version (the key (host, version) refuses a race).
+
+    Its valid_from is the declaring day or later, unless it is a `correction`
+    (`hutong.store.corrections`), filed beside it for the history to show.
+    """
+    corrections.admit(schedule.valid_from, now, correction)
     history = await commission_history(conn, schedule.host)
     stored = history.declare(replace(schedule, version=0, declared_at=now.date()))
     await conn.execute(
@@ -74,4 +86,19 @@ async def declare_schedule(
             "declared_at": now,
         },
     )
+    await corrections.record(
+        conn,
+        kind=commission_schedules.name,
+        owner=stored.host,
+        version=stored.version,
+        valid_from=stored.valid_from,
+        correction=correction,
+        declared_by=stored.host,
+        now=now,
+    )
     return stored
+
+
+async def schedule_corrections(conn: AsyncConnection, host: str) -> dict[int, CorrectionRecord]:
+    """The host's back-dated commission schedules, by version."""
+    return await corrections.corrections_of(conn, commission_schedules.name, host)

@@ -5,6 +5,11 @@ that decided it, latency). The resolver does not wait for that write: events
 go to an in-memory buffer that a background task flushes in one multi-row
 insert every few milliseconds. A crash can lose the last instant of these
 analytics events; it cannot lose anything that moves money or state.
+
+A resolution asked for another day (``?at=``, a what-if question) is not a
+visit: it goes to `link_what_if_resolutions`, never to `link_resolutions`,
+so nothing that counts traffic counts it. An answer decided by a back-dated
+version (a correction) says so: ``"correction": {...}`` in its data.
 """
 
 from __future__ import annotations
@@ -32,10 +37,12 @@ from hutong.links.store import (
     mini_program_url,
     placement_by_code,
     policy_history,
+    rule_corrections,
 )
 from hutong.protocol.ids import new_id
+from hutong.store.corrections import CorrectionRecord
 from hutong.store.db import Database
-from hutong.store.tables import link_resolutions, mini_program_links
+from hutong.store.tables import link_resolutions, link_what_if_resolutions, mini_program_links
 
 log = logging.getLogger("hutong.links")
 
@@ -64,6 +71,7 @@ class ResolutionLog:
         self.flush_every = flush_every
         self.max_rows = max_rows
         self._rows: list[dict[str, Any]] = []
+        self._what_ifs: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         #: Held while a batch is written, so `flush` returns only once every
@@ -72,25 +80,30 @@ class ResolutionLog:
         self._closing = False
         self.written = 0
 
-    def record(self, row: dict[str, Any]) -> None:
-        self._rows.append(row)
+    def record(self, row: dict[str, Any], *, what_if: bool = False) -> None:
+        """Buffer one event: a real visit, or (`what_if`) a question about another day."""
+        (self._what_ifs if what_if else self._rows).append(row)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._loop())
-        if len(self._rows) >= self.max_rows:
+        if len(self._rows) + len(self._what_ifs) >= self.max_rows:
             self._wake.set()
 
     async def flush(self) -> None:
         """Write every event recorded so far (after any batch already being written)."""
         async with self._lock:
             rows, self._rows = self._rows, []
-            if not rows:
+            what_ifs, self._what_ifs = self._what_ifs, []
+            if not rows and not what_ifs:
                 return
             try:
                 async with self.db.transaction() as conn:
-                    await conn.execute(insert(link_resolutions), rows)
-                self.written += len(rows)
+                    if rows:
+                        await conn.execute(insert(link_resolutions), rows)
+                    if what_ifs:
+                        await conn.execute(insert(link_what_if_resolutions), what_ifs)
+                self.written += len(rows) + len(what_ifs)
             except Exception:
-                log.exception("writing %d resolution events failed", len(rows))
+                log.exception("writing %d resolution events failed", len(rows) + len(what_ifs))
 
     async def close(self) -> None:
         # Let the loop finish the batch it may be writing (cancelling it
@@ -123,7 +136,7 @@ class Resolver:
         self.clock = clock
         self.share_key = share_key
         self.log = ResolutionLog(db)
-        self._policies: dict[str, tuple[float, PolicyHistory]] = {}
+        self._policies: dict[str, tuple[float, PolicyHistory, dict[int, CorrectionRecord]]] = {}
         self._placements: dict[str, tuple[float, PlacementView]] = {}
 
     async def close(self) -> None:
@@ -151,15 +164,17 @@ class Resolver:
             self._placements[code] = (now, view)
         return view
 
-    async def policies(self, host: str) -> PolicyHistory:
+    async def policies(self, host: str) -> tuple[PolicyHistory, dict[int, CorrectionRecord]]:
+        """The host's history and its back-dated versions (reused for a second)."""
         cached = self._policies.get(host)
         now = time.monotonic()
         if cached is not None and now - cached[0] < POLICY_CACHE_SECONDS:
-            return cached[1]
+            return cached[1], cached[2]
         async with self.db.read() as conn:
             history = await policy_history(conn, host)
-        self._policies[host] = (now, history)
-        return history
+            corrected = await rule_corrections(conn, host)
+        self._policies[host] = (now, history, corrected)
+        return history, corrected
 
     def share_text(self, placement: PlacementView) -> str:
         return wrap(make_code(placement.share_serial, self.share_key()))
@@ -178,7 +193,7 @@ class Resolver:
         where = Surface(surface) if surface else placement.surface
         moment = self.clock()
         on = day or moment.date()
-        history = await self.policies(host)
+        history, corrected = await self.policies(host)
         decision = history.decide(
             placement.source,
             where,
@@ -197,6 +212,9 @@ class Resolver:
         )
         share_text = "" if plain_redirect else self.share_text(placement)
         answer = plan(decision, targets, share_text, wants_json=context.wants_json)
+        correction = corrected.get(decision.rule.version) if decision.rule else None
+        if correction is not None:
+            answer.data["correction"] = correction.to_dict()
         self.log.record(
             {
                 "event_id": new_id("res"),
@@ -209,7 +227,8 @@ class Resolver:
                 "latency_us": int((time.perf_counter() - started) * 1_000_000),
                 "detail": json.dumps({"host_from": context.source}),
                 "created_at": moment,
-            }
+            },
+            what_if=day is not None,
         )
         return Resolution(placement, decision, answer, share_text)
 

@@ -16,8 +16,11 @@ from hutong.links.hosts import alias
 from hutong.links.policy import LinkRule, PolicyHistory, Surface
 from hutong.links.resolution import Targets
 from hutong.links.share_code import ALPHABET, MAX_SERIAL
+from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
 from hutong.protocol.ids import new_id
+from hutong.store import corrections
+from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     link_rules,
     merchant_profiles,
@@ -30,6 +33,8 @@ from hutong.store.tables import (
 #: Length of the universal link's code: 8 letters of a 27-letter alphabet
 #: (about 2.8e11 codes), random, so a code says nothing about what it opens.
 LINK_CODE_LENGTH = 8
+#: How `hutong.store.corrections` names link rules.
+POLICY_KIND = "link_rules"
 
 
 def new_link_code() -> str:
@@ -222,8 +227,20 @@ async def policy_history(conn: AsyncConnection, host: str) -> PolicyHistory:
     return PolicyHistory(alias(host), [LinkRule.from_dict(json.loads(r.rule)) for r in rows])
 
 
-async def declare_rule(conn: AsyncConnection, rule: LinkRule, now: datetime) -> LinkRule:
-    """Append a version to the host's history (never rewriting the past)."""
+async def declare_rule(
+    conn: AsyncConnection,
+    rule: LinkRule,
+    now: datetime,
+    *,
+    correction: Correction | None = None,
+    declared_by: str = "",
+) -> LinkRule:
+    """Append a version to the host's history (never rewriting the past).
+
+    Its valid_from is the declaring day or later, unless it is a `correction`
+    (`hutong.store.corrections`), filed beside it for the history to show.
+    """
+    corrections.admit(rule.valid_from, now, correction)
     history = await policy_history(conn, rule.host)
     stored = history.declare(rule)
     await conn.execute(
@@ -235,7 +252,22 @@ async def declare_rule(conn: AsyncConnection, rule: LinkRule, now: datetime) -> 
             "recorded_at": now,
         },
     )
+    await corrections.record(
+        conn,
+        kind=POLICY_KIND,
+        owner=stored.host,
+        version=stored.version,
+        valid_from=stored.valid_from,
+        correction=correction,
+        declared_by=declared_by,
+        now=now,
+    )
     return stored
+
+
+async def rule_corrections(conn: AsyncConnection, host: str) -> dict[int, CorrectionRecord]:
+    """The host's back-dated versions, by version."""
+    return await corrections.corrections_of(conn, POLICY_KIND, alias(host))
 
 
 async def policy_hosts(conn: AsyncConnection) -> list[str]:

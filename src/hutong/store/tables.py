@@ -165,6 +165,22 @@ CREDITS_LIMITED_FLAG = 2
 PENDING_FLAG = 2
 
 
+#: Back-dated policy versions, each declared as a correction with its reason
+#: (`hutong.protocol.declared_time`). `kind` names the policy table, `owner`
+#: its owner; (kind, owner, version) is the corrected version's row there.
+policy_corrections = Table(
+    "policy_corrections",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("owner", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("valid_from", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("declared_by", String(255), nullable=False),
+    Column("declared_at", UTCDateTime(), nullable=False),
+)
+
+
 def versioned_policy_table(name: str, owner: str) -> Table:
     """A declared policy kept as history: one row per version, never updated.
 
@@ -466,24 +482,33 @@ mini_program_links = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
 )
 
+
 #: Every resolution of a link or share code: attribution and audit evidence.
-link_resolutions = Table(
-    "link_resolutions",
-    metadata,
-    Column("id", BigIntPK, primary_key=True, autoincrement=True),
-    Column("event_id", String(64), nullable=False),
-    Column("placement_id", String(64), nullable=True),
-    Column("host", String(255), nullable=False),
-    Column("surface", String(32), nullable=False),
-    Column("outcome", String(32), nullable=False),
-    Column("rule", String(64), nullable=False),
-    Column("policy_day", Date, nullable=False),
-    Column("latency_us", Integer, nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Index("ix_link_resolutions_placement", "placement_id"),
-    Index("ix_link_resolutions_host", "host", "outcome"),
-)
+def _resolution_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", BigIntPK, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False),
+        Column("placement_id", String(64), nullable=True),
+        Column("host", String(255), nullable=False),
+        Column("surface", String(32), nullable=False),
+        Column("outcome", String(32), nullable=False),
+        Column("rule", String(64), nullable=False),
+        Column("policy_day", Date, nullable=False),
+        Column("latency_us", Integer, nullable=False),
+        Column("detail", Text, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Index(f"ix_{name}_placement", "placement_id"),
+        Index(f"ix_{name}_host", "host", "outcome"),
+    )
+
+
+link_resolutions = _resolution_table("link_resolutions")
+
+#: What-if resolutions (``/l/{code}?at=...``): same shape, kept apart so that
+#: nothing counting traffic in `link_resolutions` ever counts a question.
+link_what_if_resolutions = _resolution_table("link_what_if_resolutions")
 
 #: Apps registered with the switch, for universal links / app links files.
 app_links = Table(

@@ -45,7 +45,7 @@ async def catalog_and_policies(stage: Stage) -> str:
         if host not in stage.clients:
             continue
         body = {k: v for k, v in rule.to_dict().items() if k not in ("host", "version")}
-        response = await stage.client(host).post("/v1/link-policies", body)
+        response = await stage.client(host).post("/v1/link-policies", stage.as_history(body))
         expect_status(response, 200)
         declared += 1
     return f"2 offers published; {declared} dated link rules declared by the platforms"

@@ -41,7 +41,7 @@ async def carriers_join(stage: Stage) -> str:
     cainiao = stage.client("cainiao.example")
     expect_status(await cainiao.post("/v1/pickup-points", {"points": [STATION]}), 200)
     policy = {"valid_from": "2024-01-01", "reason": "stations take every carrier's parcels"}
-    expect_status(await cainiao.post("/v1/pickup-policies", policy), 200)
+    expect_status(await cainiao.post("/v1/pickup-policies", stage.as_history(policy)), 200)
     lat, lng = STATION["lat"], STATION["lng"]
     near = await stage.client("jd.example").get(
         f"/v1/pickup-points?lat={lat}&lng={lng}&radius_m=1000"

@@ -134,7 +134,8 @@ async def schedules_and_stock_desks(stage: Stage) -> str:
         desk.offer(merchant, offer["sku_id"], offer["price"], offer["stock"])
         stage.world.stores[platform] = desk
     for host, schedule in ((DOUYIN, DOUYIN_SCHEDULE), (KUAISHOU, KUAISHOU_SCHEDULE)):
-        await _ok(await stage.client(host).post("/v1/commission-schedules", schedule), 201)
+        declared = stage.as_history(schedule)
+        await _ok(await stage.client(host).post("/v1/commission-schedules", declared), 201)
     history = await _ok(await stage.client(KUAISHOU).get(f"/v1/commission-schedules/{DOUYIN}"))
     rates = history["versions"][-1]["channel_rates"]
     expect(rates.get("link_placement") == 2000, f"Douyin's schedule reads {rates}")

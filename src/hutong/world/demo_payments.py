@@ -76,7 +76,9 @@ async def wallets_join(stage: Stage) -> str:
         expect_status(await client.post("/v1/wallet/profile", {"fees": fees}), 200)
     for policy in SEED_ACCEPTANCE_POLICIES:
         platform = stage.client(f"{policy.platform}.example")
-        response = await platform.post("/v1/acceptance-policy", _registry_ids(policy))
+        response = await platform.post(
+            "/v1/acceptance-policy", stage.as_history(_registry_ids(policy))
+        )
         expect_status(response, 201)
     then = await stage.client("jd.example").get("/v1/acceptance-policy/jd.example?at=2020-06-18")
     expect_status(then, 200)

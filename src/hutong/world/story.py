@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 import httpx
 
 from hutong.client import Client
+from hutong.protocol.declared_time import Correction
 from hutong.runtime.services import Services
 from hutong.world.reference import ReferenceWorld
 
@@ -23,6 +26,15 @@ class StepResult:
     outcome: str
     ok: bool
     seconds: float
+
+
+#: Why the seed world's dated history is declared back-dated.
+HISTORICAL_RECORD = "historical record: the seed world's timeline (DESIGN.md section 1)"
+
+
+def history_correction(valid_from: date, today: date) -> Correction | None:
+    """The correction a seed version needs when declared on `today` (None: not back-dated)."""
+    return Correction(HISTORICAL_RECORD) if valid_from < today else None
 
 
 @dataclass(slots=True)
@@ -41,6 +53,18 @@ class Stage:
 
     def callback(self, subscriber_id: str) -> str:
         return f"{self.world_url}/cb/{subscriber_id}"
+
+    def as_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A policy declaration of the seed world's past, as the switch takes one today.
+
+        A version takes effect from its declaration day on; the 2011-2025
+        history is declared today, so each back-dated version is an explicit
+        correction with the reason `HISTORICAL_RECORD`, visible in the history.
+        """
+        today = self.services.clock().date()
+        if date.fromisoformat(str(body["valid_from"])) < today:
+            return body | {"correction": {"reason": HISTORICAL_RECORD}}
+        return body
 
 
 Step = tuple[str, str, Callable[[Stage], Awaitable[str]]]

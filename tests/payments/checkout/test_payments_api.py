@@ -26,6 +26,7 @@ from hutong.store.tables import payment_refunds, payment_refusals
 from hutong.workers.deadlines import sweep_once
 from tests.harness.assertions import assert_nack
 from tests.harness.cast import ALIPAY, AUDITOR, DOUYIN, JD, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.history import AS_HISTORY
 from tests.harness.networks import PayNet
 from tests.harness.payments import (
     account,
@@ -277,7 +278,10 @@ async def test_once_taobao_accepts_wechat_pay_the_same_payment_works_and_the_pas
     )
 
     declared = await post(
-        paynet, TAOBAO, "/v1/acceptance-policy", {"valid_from": "2024-09-27", "note": "all wallets"}
+        paynet,
+        TAOBAO,
+        "/v1/acceptance-policy",
+        {"valid_from": "2024-09-27", "note": "all wallets"} | AS_HISTORY,
     )
     assert declared.status_code == 201, declared.text
     assert declared.json()["policy"]["version"] == 2

@@ -21,6 +21,7 @@ from hutong.payments import legs, pay_for_me
 from hutong.workers.deadlines import sweep_once
 from tests.harness.assertions import assert_nack as refused
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, TAOBAO, WECHAT, WECHATPAY
+from tests.harness.history import AS_HISTORY
 from tests.harness.networks import PayNet
 from tests.harness.payments import (
     account,
@@ -145,7 +146,7 @@ async def test_a_wallet_the_merchants_platform_refuses_cannot_pay(paynet: PayNet
         paynet,
         JD,
         "/v1/acceptance-policy",
-        {"valid_from": "2024-09-27", "refused": {ALIPAY: "JD does not take Alipay"}},
+        {"valid_from": "2024-09-27", "refused": {ALIPAY: "JD does not take Alipay"}} | AS_HISTORY,
     )
     assert declared.status_code == 201, declared.text
     request = await ask(paynet)

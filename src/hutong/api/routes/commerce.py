@@ -36,6 +36,7 @@ from hutong.api.routes.commerce_schemas import (
 )
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only, require_message_id
+from hutong.api.schemas import admitted
 from hutong.commerce import store
 from hutong.commerce.storefronts import CatalogItem, Decision, StandingRule, StorefrontStatus
 from hutong.commerce.storefronts import service as storefront_service
@@ -218,6 +219,7 @@ async def declare_policy(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedStandingRuleIn]
 ) -> Response[bytes]:
     declared = data.message
+    correction = admitted(declared.correction, declared.valid_from, services.clock())
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         await store.require_role(conn, signed.subscriber_id, Role.PLATFORM)
@@ -229,7 +231,11 @@ async def declare_policy(
             reason=declared.reason,
         )
         stored = await storefront_service.declare_policy(
-            conn, signed.subscriber_id, rule, services.clock()
+            conn,
+            signed.subscriber_id,
+            rule,
+            services.clock(),
+            correction=correction,
         )
         return 201, msgspec.to_builtins(rule_out(signed.subscriber_id, stored))
 
@@ -244,7 +250,8 @@ async def policies(
     whose = host or sender
     async with services.db.read() as conn:
         rules = await storefront_store.policy_rules(conn, whose)
-    return [rule_out(whose, r) for r in rules]
+        corrected = await storefront_store.policy_corrections(conn, whose)
+    return [rule_out(whose, r, corrected.get(r.version)) for r in rules]
 
 
 participant_router = Router(

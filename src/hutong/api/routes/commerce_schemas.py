@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import msgspec
 
+from hutong.api.schemas import CorrectionIn, correction_out
 from hutong.commerce.store import ItemResult, MerchantProfile, Offer
 from hutong.commerce.storefronts import Decision, StandingRule, Storefront
 from hutong.protocol.envelope import Context
+from hutong.store.corrections import CorrectionRecord
 
 _ANY = "checked item by item (see the result codes), never converted"
 
@@ -147,6 +149,8 @@ class StandingRuleIn(msgspec.Struct, kw_only=True):
     home_platforms: list[str] = msgspec.field(default_factory=list)
     #: Required to refuse: it becomes the refusal's reason.
     reason: str = ""
+    #: Present only on a back-dated version (`hutong.protocol.declared_time`).
+    correction: CorrectionIn | None = None
 
 
 class SignedStandingRuleIn(msgspec.Struct, kw_only=True):
@@ -162,10 +166,15 @@ class StandingRuleOut(msgspec.Struct, kw_only=True):
     categories: list[str]
     home_platforms: list[str]
     reason: str
+    #: The version's back-dated correction record, None when declared plainly.
+    correction: dict[str, Any] | None = None
 
 
-def rule_out(host: str, rule: StandingRule) -> StandingRuleOut:
+def rule_out(
+    host: str, rule: StandingRule, correction: CorrectionRecord | None = None
+) -> StandingRuleOut:
     return StandingRuleOut(
+        correction=correction_out(correction),
         host=host,
         version=rule.version,
         decision=rule.decision.value,

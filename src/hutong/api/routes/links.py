@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
+from hutong.api.schemas import CorrectionIn, correction_of, correction_out
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
@@ -28,7 +29,9 @@ from hutong.links.store import (
     placement_by_id,
     placements_by_serials,
     policy_history,
+    rule_corrections,
 )
+from hutong.protocol.declared_time import Correction, check_valid_from
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError, ack
 from hutong.registry.models import Role, Status
@@ -154,6 +157,18 @@ async def show_placement(
     return placement_out(services, view, _base_url(request))
 
 
+def _correction(given: Any) -> Correction | None:
+    """A link rule's ``"correction": {"reason": ...}``, as the other policy kinds take it."""
+    if given is None:
+        return None
+    try:
+        return correction_of(msgspec.convert(given, CorrectionIn))
+    except msgspec.ValidationError as exc:
+        raise ValidationError(
+            f"correction is {{'reason': '...'}}: {exc}", code="invalid_correction"
+        ) from None
+
+
 def _invalid_rule(exc: Exception) -> ValidationError:
     """Every refused declaration answers ``invalid_link_rule`` (422) with the rule's sentence.
 
@@ -176,20 +191,31 @@ async def declare(
     services: ServicesDep, signed: SignedDep, data: JSONBody[RuleRequest]
 ) -> Response[bytes]:
     host = alias(signed.subscriber_id)
+    given = dict(data.message)
+    correction = _correction(given.pop("correction", None))
     try:
-        rule = LinkRule.from_dict(data.message | {"host": host, "version": 0})
+        rule = LinkRule.from_dict(given | {"host": host, "version": 0})
     except (PolicyError, KeyError, ValueError, TypeError) as exc:
         raise _invalid_rule(exc) from None
+    check_valid_from(rule.valid_from, services.clock(), correction)
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         caller = await require_participant(conn, signed.subscriber_id)
         if not caller.has_role(Role.PLATFORM):
             raise ForbiddenError("only platforms declare link policies", code="wrong_role")
         try:
-            stored = await declare_rule(conn, rule, services.clock())
+            stored = await declare_rule(
+                conn,
+                rule,
+                services.clock(),
+                correction=correction,
+                declared_by=caller.subscriber_id,
+            )
         except PolicyError as exc:  # e.g. declared_at before the latest version's
             raise _invalid_rule(exc) from None
-        return 200, ack(rule=stored.to_dict())
+        if correction is None:
+            return 200, ack(rule=stored.to_dict())
+        return 200, ack(rule=stored.to_dict(), correction={"reason": correction.reason})
 
     response = await run_once(services, signed, operation)
     services.resolver().forget_policies(host)
@@ -220,6 +246,24 @@ async def show_policies(
         "at": day.isoformat(),
         "versions": len(history),
         "rules_in_force": [r.to_dict() for r in history.rules_at(day)],
+    }
+
+
+@get(
+    "/policies/{host:str}/history",
+    tags=["links"],
+    summary="Every version a host declared, back-dated corrections marked",
+)
+async def policy_versions(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
+    async with services.db.read() as conn:
+        history = await policy_history(conn, host)
+        corrected = await rule_corrections(conn, host)
+    return {
+        "host": history.host,
+        "versions": [
+            r.to_dict() | {"correction": correction_out(corrected.get(r.version))}
+            for r in history.versions
+        ],
     }
 
 
@@ -357,4 +401,4 @@ async def share_parse(
     return Response(content=body, headers=NO_STORE)
 
 
-public_handlers = [show_policies, resolve_link, qr_svg, qr_png, share_parse]
+public_handlers = [show_policies, policy_versions, resolve_link, qr_svg, qr_png, share_parse]

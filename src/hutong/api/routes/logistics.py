@@ -33,6 +33,7 @@ from hutong.api.routes.logistics_schemas import (
     point_out,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.schemas import admitted, correction_out
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint, PickupRule
@@ -141,6 +142,7 @@ async def _declare(
     services: Services, signed: SignedRequest, given: RuleIn, kind: str
 ) -> Response[bytes]:
     owner = signed.subscriber_id
+    correction = admitted(given.correction, given.valid_from, services.clock())
     try:
         rule = PickupRule(
             network=owner,
@@ -154,11 +156,45 @@ async def _declare(
 
     async def write(conn: AsyncConnection) -> Reply:
         stored = await store.declare_policy(
-            conn, kind=kind, owner=owner, rule=rule, now=services.clock()
+            conn,
+            kind=kind,
+            owner=owner,
+            rule=rule,
+            now=services.clock(),
+            correction=correction,
         )
         return 200, ack(rule=stored.to_dict())
 
     return await run_once(services, signed, write)
+
+
+async def _versions(services: Services, kind: str, owner: str) -> dict[str, Any]:
+    async with services.db.read() as conn:
+        policy = await (store.pickup_policy if kind == "pickup" else store.host_policy)(conn, owner)
+        corrected = await store.policy_corrections(conn, kind=kind, owner=owner)
+    return {
+        "owner": owner,
+        "versions": [
+            r.to_dict() | {"correction": correction_out(corrected.get(r.version))}
+            for r in policy.versions
+        ],
+    }
+
+
+@get(
+    "/pickup-policies/{network:str}",
+    summary="A network's pickup policy, every version (back-dated corrections marked)",
+)
+async def pickup_policy_versions(services: ServicesDep, network: FromPath[str]) -> dict[str, Any]:
+    return await _versions(services, "pickup", network)
+
+
+@get(
+    "/carrier-policies/{host:str}",
+    summary="A host's carrier policy, every version (back-dated corrections marked)",
+)
+async def carrier_policy_versions(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
+    return await _versions(services, "carrier", host)
 
 
 @post(
@@ -348,6 +384,8 @@ router = Router(
         declare_services,
         publish_points,
         declare_pickup_policy,
+        pickup_policy_versions,
+        carrier_policy_versions,
         declare_carrier_policy,
         search_points,
         quote,

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from hutong.api.schemas import CorrectionIn
 from hutong.logistics.pickup import PickupPoint
 from hutong.protocol.envelope import Context
 
@@ -44,6 +45,8 @@ class RuleIn(msgspec.Struct, kw_only=True):
     allowed: list[str] | None = None
     refused: list[str] = msgspec.field(default_factory=list)
     reason: str = ""
+    #: Present only on a back-dated version (`hutong.protocol.declared_time`).
+    correction: CorrectionIn | None = None
 
 
 class SignedRule(msgspec.Struct, kw_only=True):

@@ -25,6 +25,7 @@ from hutong.api.routes.orders_schemas import (
     SignedShip,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.schemas import admitted, correction_out
 from hutong.commerce import commission_store
 from hutong.commerce.commissions import CommissionSchedule
 from hutong.commerce.orders import OrderState
@@ -268,6 +269,7 @@ async def declare_schedule(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedSchedule]
 ) -> Response[bytes]:
     given = data.message
+    correction = admitted(given.correction, given.valid_from, services.clock())
     schedule = CommissionSchedule(
         host=signed.subscriber_id,
         valid_from=given.valid_from,
@@ -280,7 +282,9 @@ async def declare_schedule(
     )
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
-        stored = await commission_store.declare_schedule(conn, schedule, services.clock())
+        stored = await commission_store.declare_schedule(
+            conn, schedule, services.clock(), correction=correction
+        )
         return 201, {"schedule": stored.to_dict()}
 
     return await run_once(services, signed, write)
@@ -290,7 +294,14 @@ async def declare_schedule(
 async def show_schedules(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
     async with services.db.read() as conn:
         history = await commission_store.commission_history(conn, host)
-    return {"host": host, "versions": [s.to_dict() for s in history.versions]}
+        corrected = await commission_store.schedule_corrections(conn, host)
+    return {
+        "host": host,
+        "versions": [
+            s.to_dict() | {"correction": correction_out(corrected.get(s.version))}
+            for s in history.versions
+        ],
+    }
 
 
 router = Router(

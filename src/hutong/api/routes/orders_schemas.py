@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from hutong.api.schemas import CorrectionIn
 from hutong.commerce.orders.intake import DEFAULT_PAY_WITHIN
 from hutong.protocol.envelope import Context
 
@@ -89,6 +90,8 @@ class ScheduleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     creator_rates: dict[str, int] = msgspec.field(default_factory=dict)
     default_creator_bps: int = 0
     note: str = ""
+    #: Present only on a back-dated version (`hutong.protocol.declared_time`).
+    correction: CorrectionIn | None = None
 
 
 class SignedSchedule(msgspec.Struct, kw_only=True):

@@ -35,6 +35,7 @@ from hutong.api.routes.payments_schemas import (
     SignedRefund,
     SignedWalletProfile,
 )
+from hutong.api.schemas import admitted, correction_out
 from hutong.net.transport import call_transport
 from hutong.payments import checkout, pay_for_me
 from hutong.payments.checkout import AcceptancePolicy, store
@@ -99,6 +100,7 @@ async def declare_acceptance(
 ) -> Response[bytes]:
     body = data.message
     await require_role(services.db, signed.subscriber_id, Role.PLATFORM)
+    correction = admitted(body.correction, body.valid_from, services.clock())
 
     async def write(conn: Any) -> tuple[int, dict[str, Any]]:
         policy = AcceptancePolicy(
@@ -109,7 +111,9 @@ async def declare_acceptance(
             declared_at=services.clock().date(),
             note=body.note,
         )
-        stored = await store.declare_acceptance(conn, policy, services.clock())
+        stored = await store.declare_acceptance(
+            conn, policy, services.clock(), correction=correction
+        )
         return 201, {"policy": _policy_out(stored)}
 
     return await run_once(services, signed, write)
@@ -132,13 +136,17 @@ async def show_acceptance(
 ) -> dict[str, Any]:
     async with services.db.read() as conn:
         history = await store.acceptance_history(conn, platform)
+        corrected = await store.acceptance_corrections(conn, platform)
     day = at or services.clock().date()
     policy = history.in_force(day)
     return {
         "platform": platform,
         "at": day.isoformat(),
         "in_force": None if policy is None else _policy_out(policy),
-        "versions": [_policy_out(p) for p in history.versions],
+        "versions": [
+            _policy_out(p) | {"correction": correction_out(corrected.get(p.version))}
+            for p in history.versions
+        ],
     }
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import msgspec
 
+from hutong.api.schemas import CorrectionIn
 from hutong.payments.checkout import DEFAULT_HOLD_SECONDS, DEFAULT_PAY_WITHIN
 from hutong.payments.pay_for_me import DEFAULT_EXPIRES_IN
 from hutong.protocol.envelope import Context
@@ -35,6 +36,8 @@ class AcceptanceIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Wallets refused by name, each with its reason.
     refused: dict[str, str] = msgspec.field(default_factory=dict)
     note: str = ""
+    #: Present only on a back-dated version (`hutong.protocol.declared_time`).
+    correction: CorrectionIn | None = None
 
 
 class SignedAcceptance(msgspec.Struct, kw_only=True):

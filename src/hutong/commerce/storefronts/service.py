@@ -29,6 +29,7 @@ from hutong.commerce.storefronts.rules import (
     standing_decision,
 )
 from hutong.events.outbox import enqueue
+from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import ConflictError, ForbiddenError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Participant, Role, Status
@@ -155,7 +156,15 @@ async def list_storefronts(
 
 
 async def declare_policy(
-    conn: AsyncConnection, host: str, rule: StandingRule, now: datetime
+    conn: AsyncConnection,
+    host: str,
+    rule: StandingRule,
+    now: datetime,
+    *,
+    correction: Correction | None = None,
 ) -> StandingRule:
-    """Append a version to the host's standing policy; earlier versions stay as declared."""
-    return await store.append_policy(conn, host, rule, now)
+    """Append a version to the host's standing policy; earlier versions stay as declared.
+
+    From the declaring day on, or back-dated as an explicit `correction`.
+    """
+    return await store.append_policy(conn, host, rule, now, correction=correction)

@@ -23,7 +23,10 @@ from hutong.commerce.storefronts.rules import (
     Storefront,
     StorefrontStatus,
 )
+from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import NotFoundError
+from hutong.store import corrections
+from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import storefront_policies, storefronts
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "get_storefront",
     "insert_storefront",
     "mark_decided",
+    "policy_corrections",
     "policy_rules",
     "select_storefronts",
 ]
@@ -129,9 +133,19 @@ async def policy_rules(conn: AsyncConnection, host: str) -> list[StandingRule]:
 
 
 async def append_policy(
-    conn: AsyncConnection, host: str, rule: StandingRule, now: datetime
+    conn: AsyncConnection,
+    host: str,
+    rule: StandingRule,
+    now: datetime,
+    *,
+    correction: Correction | None = None,
 ) -> StandingRule:
-    """Store `rule` as the host's next version (the one after the latest stored)."""
+    """Store `rule` as the host's next version (the one after the latest stored).
+
+    Its valid_from is the declaring day or later, unless it is a `correction`
+    (`hutong.store.corrections`), filed beside it for the history to show.
+    """
+    corrections.admit(rule.valid_from, now, correction)
     latest = await conn.scalar(
         select(func.max(storefront_policies.c.version)).where(storefront_policies.c.host == host)
     )
@@ -145,4 +159,19 @@ async def append_policy(
             declared_at=now,
         )
     )
+    await corrections.record(
+        conn,
+        kind=storefront_policies.name,
+        owner=host,
+        version=stored.version,
+        valid_from=stored.valid_from,
+        correction=correction,
+        declared_by=host,
+        now=now,
+    )
     return stored
+
+
+async def policy_corrections(conn: AsyncConnection, host: str) -> dict[int, CorrectionRecord]:
+    """The host's back-dated standing rules, by version."""
+    return await corrections.corrections_of(conn, storefront_policies.name, host)

@@ -16,6 +16,7 @@ from hutong.logistics.store.policies import (
     host_policy,
     hosts_merchant,
     pickup_policy,
+    policy_corrections,
     record_refusal,
 )
 from hutong.logistics.store.shipments import (
@@ -46,6 +47,7 @@ __all__ = [
     "insert_shipment",
     "pickup_policy",
     "points_near",
+    "policy_corrections",
     "publish_points",
     "record_event",
     "record_refusal",

@@ -15,6 +15,9 @@ from sqlalchemy import Table, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.pickup import PickupPolicy, PickupRule
+from hutong.protocol.declared_time import Correction
+from hutong.store import corrections
+from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     host_carrier_policies,
     logistics_refusals,
@@ -24,7 +27,14 @@ from hutong.store.tables import (
     storefronts,
 )
 
-__all__ = ["declare_policy", "host_policy", "hosts_merchant", "pickup_policy", "record_refusal"]
+__all__ = [
+    "declare_policy",
+    "host_policy",
+    "hosts_merchant",
+    "pickup_policy",
+    "policy_corrections",
+    "record_refusal",
+]
 
 
 async def hosts_merchant(conn: AsyncConnection, host: str, merchant: str) -> bool:
@@ -66,12 +76,21 @@ async def host_policy(conn: AsyncConnection, host: str) -> PickupPolicy:
 
 
 async def declare_policy(
-    conn: AsyncConnection, *, kind: str, owner: str, rule: PickupRule, now: datetime
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    owner: str,
+    rule: PickupRule,
+    now: datetime,
+    correction: Correction | None = None,
 ) -> PickupRule:
-    """Append a version of a network's pickup policy or a host's carrier policy."""
-    table, key = (
-        (pickup_policies, "network") if kind == "pickup" else (host_carrier_policies, "host")
-    )
+    """Append a version of a network's pickup policy or a host's carrier policy.
+
+    Its valid_from is the declaring day or later, unless it is a `correction`
+    (`hutong.store.corrections`), filed beside it for the history to show.
+    """
+    corrections.admit(rule.valid_from, now, correction)
+    table, key = _table(kind)
     policy = await _policy(conn, table, key, owner)
     stored = policy.declare(rule)
     await conn.execute(
@@ -84,7 +103,29 @@ async def declare_policy(
             "declared_at": now,
         },
     )
+    await corrections.record(
+        conn,
+        kind=table.name,
+        owner=owner,
+        version=stored.version,
+        valid_from=stored.valid_from,
+        correction=correction,
+        declared_by=owner,
+        now=now,
+    )
     return stored
+
+
+def _table(kind: str) -> tuple[Table, str]:
+    """The table of a kind of policy ("pickup" or "carrier") and its owner column."""
+    return (pickup_policies, "network") if kind == "pickup" else (host_carrier_policies, "host")
+
+
+async def policy_corrections(
+    conn: AsyncConnection, *, kind: str, owner: str
+) -> dict[int, CorrectionRecord]:
+    """The back-dated versions of `owner`'s pickup ("pickup") or carrier policy, by version."""
+    return await corrections.corrections_of(conn, _table(kind)[0].name, owner)
 
 
 async def record_refusal(

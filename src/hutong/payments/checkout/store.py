@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -13,7 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.payments.checkout.acceptance import AcceptanceHistory, AcceptancePolicy, Refusal
 from hutong.payments.checkout.states import PaymentState
 from hutong.payments.fees import FeeRule, FeeSchedule
+from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import NotFoundError
+from hutong.store import corrections
+from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     acceptance_policies,
     merchant_profiles,
@@ -23,6 +26,9 @@ from hutong.store.tables import (
     payments,
     wallet_profiles,
 )
+
+#: How `hutong.store.corrections` names acceptance policies.
+ACCEPTANCE_KIND = "acceptance_policies"
 
 # -- wallets ----------------------------------------------------------------------------
 
@@ -143,26 +149,48 @@ async def acceptance_history(conn: AsyncConnection, platform: str) -> Acceptance
 
 
 async def declare_acceptance(
-    conn: AsyncConnection, policy: AcceptancePolicy, now: datetime
+    conn: AsyncConnection,
+    policy: AcceptancePolicy,
+    now: datetime,
+    *,
+    correction: Correction | None = None,
 ) -> AcceptancePolicy:
-    """Append `policy` as the platform's next version (the history checks it first)."""
+    """Append `policy` as the platform's next version (the history checks it first).
+
+    It is declared `now` (whatever `declared_at` it carries) and takes effect
+    on that day or later, unless it is a `correction` (`hutong.store.corrections`),
+    filed beside it for the history to show.
+    """
+    corrections.admit(policy.valid_from, now, correction)
     history = await acceptance_history(conn, policy.platform)
-    stored = history.declare(replace(policy, declared_at=policy.declared_at or now.date()))
-    declared_at = (
-        now
-        if policy.declared_at is None
-        else datetime.combine(policy.declared_at, time(), tzinfo=UTC)
-    )
+    stored = history.declare(replace(policy, declared_at=now.date()))
     await conn.execute(
         insert(acceptance_policies).values(
             platform=stored.platform,
             version=stored.version,
             rule=_policy_rule(stored),
             valid_from=stored.valid_from,
-            declared_at=declared_at,
+            declared_at=now,
         )
     )
+    await corrections.record(
+        conn,
+        kind=ACCEPTANCE_KIND,
+        owner=stored.platform,
+        version=stored.version,
+        valid_from=stored.valid_from,
+        correction=correction,
+        declared_by=stored.platform,
+        now=now,
+    )
     return stored
+
+
+async def acceptance_corrections(
+    conn: AsyncConnection, platform: str
+) -> dict[int, CorrectionRecord]:
+    """The platform's back-dated acceptance versions, by version."""
+    return await corrections.corrections_of(conn, ACCEPTANCE_KIND, platform)
 
 
 async def record_refusals(
