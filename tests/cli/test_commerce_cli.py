@@ -10,6 +10,7 @@ the same `--message-id` is answered as the first time, and done once.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ import pytest
 from tests.harness.cast import DOUYIN, KUAISHOU, MARKET_MERCHANT, STREAMER
 from tests.harness.cli import Terminal, answered, invoke, refused_with
 from tests.harness.networks import Market
+
+#: Declarations take effect from their declaring day (UTC) on: the switch's today.
+TODAY = datetime.now(UTC).date().isoformat()
 
 MERCHANT = MARKET_MERCHANT
 SERUM = ("--sku-id", "serum-1", "--title", "精华", "--price", "19900", "--stock", "10",
@@ -147,7 +151,7 @@ async def test_a_decision_sent_again_with_its_message_id_is_answered_the_same(
 async def test_a_standing_rule_decides_requests_on_arrival(hutong: Terminal) -> None:
     declared = await hutong(
         DOUYIN, "storefront", "policy", "declare", "--decision", "refuse",
-        "--valid-from", "2024-01-01", "--category", "beauty", "--reason", "美妆类目暂停入驻",
+        "--valid-from", TODAY, "--category", "beauty", "--reason", "美妆类目暂停入驻",
     )  # fmt: skip
     assert declared.exit_code == 0, declared.output
     assert "refuse" in declared.stdout and "beauty" in declared.stdout
@@ -160,12 +164,12 @@ async def test_a_standing_rule_decides_requests_on_arrival(hutong: Terminal) -> 
     assert [(r["version"], r["decision"]) for r in rules] == [(1, "refuse")]
     refused_with(
         await hutong(DOUYIN, "storefront", "policy", "declare", "--decision", "refuse",
-                     "--valid-from", "2024-01-01", "--category", "tea"),
+                     "--valid-from", TODAY, "--category", "tea"),
         "reason_required",
     )  # fmt: skip
     refused_with(
         await hutong(MERCHANT, "storefront", "policy", "declare", "--decision", "approve",
-                     "--valid-from", "2024-01-01", "--category", "tea"),
+                     "--valid-from", TODAY, "--category", "tea"),
         "wrong_role",
     )  # fmt: skip
 
@@ -211,7 +215,7 @@ async def test_a_merchant_cannot_place_on_a_host(hutong: Terminal) -> None:
 async def test_a_host_declares_its_commission_schedule_and_anyone_reads_it(
     hutong: Terminal,
 ) -> None:
-    args = ("commission", "declare", "--valid-from", "2024-01-01",
+    args = ("commission", "declare", "--valid-from", TODAY,
             "--channel-rate", "storefront=500", "--channel-rate", "link_placement=2000",
             "--take-rate", "beauty:storefront=600", "--creator-rate", "beauty=1500",
             "--default-creator-bps", "1000", "--note", "2024 费率")  # fmt: skip
@@ -230,9 +234,9 @@ async def test_a_host_declares_its_commission_schedule_and_anyone_reads_it(
 
 
 async def test_only_a_platform_declares_a_schedule(hutong: Terminal) -> None:
-    result = await hutong(MERCHANT, "commission", "declare", "--valid-from", "2024-01-01")
+    result = await hutong(MERCHANT, "commission", "declare", "--valid-from", TODAY)
     refused_with(result, "wrong_role")
-    bad = await hutong(KUAISHOU, "commission", "declare", "--valid-from", "2024-01-01",
+    bad = await hutong(KUAISHOU, "commission", "declare", "--valid-from", TODAY,
                        "--channel-rate", "storefront")  # fmt: skip
     assert bad.exit_code == 2, bad.output
     assert "CHANNEL=BPS" in bad.output
@@ -246,7 +250,7 @@ async def test_only_a_platform_declares_a_schedule(hutong: Terminal) -> None:
         ("placement", "show", "pl_1"),
         ("alias", "remove", "13800135678"),
         ("pay", "for-me", "cancel", "pfm_1"),
-        ("commission", "declare", "--valid-from", "2024-01-01"),
+        ("commission", "declare", "--valid-from", TODAY),
         ("self", "show"),
     ],
 )

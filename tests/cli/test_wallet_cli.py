@@ -9,6 +9,7 @@ A refusal exits 1 with `<code>: <sentence>` on stderr; the same
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ import pytest
 from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, VIDEO, VIP, WECHAT, WECHATPAY
 from tests.harness.cli import Terminal, answered, refused_with
 from tests.harness.networks import PayNet
+
+#: Declarations take effect from their declaring day (UTC) on: the switch's today.
+TODAY = datetime.now(UTC).date().isoformat()
 
 BOB_PHONE = "13800135678"
 MASKED = "138****5678"
@@ -161,15 +165,15 @@ async def test_a_wallet_declares_its_fees_and_anyone_lists_them(hutong: Terminal
 
 
 async def test_a_platform_declares_which_wallets_it_accepts(hutong: Terminal) -> None:
-    args = ("pay", "acceptance", "declare", "--valid-from", "2024-01-01",
+    args = ("pay", "acceptance", "declare", "--valid-from", TODAY,
             "--refuse", f"{ALIPAY}=微信内不支持支付宝", "--message-id", "msg-accept-1")  # fmt: skip
     first = await hutong(WECHAT, *args)
     assert first.exit_code == 0, first.output
-    assert f"{WECHAT} version 1 from 2024-01-01: accepts every wallet" in first.stdout
+    assert f"{WECHAT} version 1 from {TODAY}: accepts every wallet" in first.stdout
     again = await hutong(WECHAT, *args)
     assert again.stdout == first.stdout, "the retry is answered, not a version 2"
     refused_with(
-        await hutong(ALIPAY, "pay", "acceptance", "declare", "--valid-from", "2024-01-01"),
+        await hutong(ALIPAY, "pay", "acceptance", "declare", "--valid-from", TODAY),
         "wrong_role",
     )
 
