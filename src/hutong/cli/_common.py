@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -94,6 +95,17 @@ def answer(body: T, as_json: bool, human: Callable[[T], None]) -> None:
         show_json(body)
     else:
         human(body)
+
+
+def json_file(path: Path, code: str) -> Any:
+    """The JSON document in `path` (`-`: standard input); unreadable or not JSON exits 2."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        return json.loads(text)
+    except OSError as exc:
+        refuse(code, f"cannot read {path}: {exc.strerror or exc}", exit_code=USAGE)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        refuse(code, f"{path} is not JSON", exit_code=USAGE)
 
 
 def settings() -> Settings:

@@ -113,6 +113,9 @@ def path_of(template: str, *parts: str, **query: Any) -> str:
 async def _send(key: Key, switch_url: str, method: str, path: str, sent: bytes) -> Any:
     async with Client(switch_url, key.subscriber_id, key.key_id, key.private_key) as client:
         response = await client.send(method, path, sent)
+    kind = response.headers.get("content-type", "")
+    if response.status_code < 400 and kind.startswith("text/"):
+        return response.text  # a file the switch serves as it is (a settlement CSV)
     try:
         body = response.json()
     except ValueError:
@@ -207,12 +210,14 @@ def act(
     switch_url: str,
     request: tuple[str, str, dict[str, Any] | None],
     direct: Callable[[str], dict[str, Any]],
+    message_id: str | None = None,
 ) -> None:
     """Run a participant's step: `--as` writes directly (operator), else the key file signs.
 
-    `request` is the (method, path, message) the participant sends; `direct`
-    does the same step against the database as `sender`. Either way the
-    answer is shown as JSON, and a refusal exits 1.
+    `request` is the (method, path, message) the participant sends, under
+    `message_id` (default: a new one); `direct` does the same step against
+    the database as `sender`. Either way the answer is shown as JSON, and a
+    refusal exits 1.
     """
     if sender:
         show_json(direct(sender))
@@ -225,7 +230,7 @@ def act(
             exit_code=USAGE,
         )
     method, path, message = request
-    show_json(call(key_file, switch_url, method, path, message))
+    show_json(call(key_file, switch_url, method, path, message, message_id))
 
 
 def read_or_direct(
