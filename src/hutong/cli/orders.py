@@ -16,9 +16,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, direct_step, show_json, with_services
+from hutong.cli._common import (
+    USAGE,
+    AsJson,
+    answer,
+    console,
+    direct_step,
+    refuse,
+    show_json,
+    with_services,
+)
 from hutong.cli.remote import DEFAULT_SWITCH_URL as SWITCH
-from hutong.cli.remote import As, KeyFile, SwitchUrl, act, path_of, read_or_direct
+from hutong.cli.remote import As, KeyFile, SwitchUrl, act, path_of, read, read_or_direct
 from hutong.commerce import commission_store
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
@@ -275,26 +284,33 @@ def list_orders(
     party: Annotated[str, typer.Option(help="Only orders involving this participant.")] = "",
     state: Annotated[str, typer.Option(help="Only orders in this state.")] = "",
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    as_json: AsJson = False,
 ) -> None:
-    """Orders, newest first."""
+    """Orders, newest first: yours with --key-file (auditors: all), else the operator's."""
+    if key_file is not None:
+        if party:
+            refuse("invalid_option", "with --key-file you list your own orders", exit_code=USAGE)
+        found = read(key_file, switch_url, "/v1/orders", status=state or None, limit=limit)
+        answer(found, as_json, _orders)
+        return
 
-    async def work(services: Services) -> list[order_store.OrderRow]:
+    async def work(services: Services) -> list[dict[str, Any]]:
         async with services.db.read() as conn:
-            return await order_store.list_orders(
+            rows = await order_store.list_orders(
                 conn, party or None, state=state or None, limit=limit
             )
+        return [row.to_dict() for row in rows]
 
+    answer({"orders": with_services(work)}, as_json, _orders)
+
+
+def _orders(found: dict[str, Any]) -> None:
     table = Table("order", "state", "host", "merchant", "channel", "total", "refunded")
-    for row in with_services(work):
-        table.add_row(
-            row.id,
-            row.state.value,
-            row.host,
-            row.merchant,
-            row.channel.value,
-            yuan(row.order.total),
-            yuan(row.order.refunded_total),
-        )
+    for order in found["orders"]:
+        table.add_row(order["id"], order["state"], order["host"], order["merchant"],
+                      order["channel"], yuan(order["total"]), yuan(order["refunded"]))  # fmt: skip
     console.print(table)
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from hutong.api.routes.payments_presenters import created_out, payment_out, refund_out
 from hutong.cli import remote
-from hutong.cli._common import console, direct_step, show_json, with_services
+from hutong.cli._common import AsJson, answer, console, direct_step, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import checkout
@@ -213,8 +213,17 @@ def list_payments(
 def options(
     host: Annotated[str, typer.Option(help="The app the buyer is in.")],
     merchant: Annotated[str, typer.Option(help="The merchant.")],
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
 ) -> None:
-    """The wallets a buyer may choose, and every refusal (with its policy and date)."""
+    """The wallets a buyer may choose, and every refusal (with its policy and date).
+
+    With --key-file, asked of the switch over HTTP; without, from the database (operator).
+    """
+    if key_file is not None:
+        show_json(remote.read(key_file, switch_url, "/v1/payments/options", merchant=merchant,
+                              host=host))  # fmt: skip
+        return
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
@@ -225,38 +234,64 @@ def options(
 
 
 @acceptance_app.command("show")
-def acceptanceshow_json(
+def acceptance_show(
     platform: str,
     at: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); default today.")] = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    as_json: AsJson = False,
 ) -> None:
-    """A platform's acceptance policy on a day, and its versions."""
-    day = date.fromisoformat(at) if at else None
+    """A platform's acceptance policy on a day, and its versions.
 
-    async def work(services: Services) -> None:
+    With --key-file, asked of the switch over HTTP; without, from the database (operator).
+    """
+    day = date.fromisoformat(at) if at else None
+    if key_file is not None:
+        path = remote.path_of("/v1/acceptance-policy/{}", platform)
+        answer(remote.read(key_file, switch_url, path, at=at), as_json, _acceptance)
+        return
+
+    async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
             history = await store.acceptance_history(conn, platform)
         wanted = day or services.clock().date()
         in_force = history.in_force(wanted)
-        console.print(
-            f"{platform} on {wanted}: "
-            + (
-                "no declaration (every wallet)"
-                if in_force is None
-                else f"version {in_force.version}"
-            )
-        )
-        table = Table("version", "valid from", "accepts", "refused", "note")
-        for p in history.versions:
-            table.add_row(
-                str(p.version),
-                p.valid_from.isoformat(),
-                "every wallet" if p.accepts is None else ", ".join(sorted(p.accepts)),
-                "; ".join(f"{w}: {r}" for w, r in p.refused.items()) or "-",
-                p.note,
-            )
-        console.print(table)
+        return {
+            "platform": platform,
+            "at": wanted.isoformat(),
+            "in_force": None if in_force is None else {"version": in_force.version},
+            "versions": [_version(p) for p in history.versions],
+        }
 
-    with_services(work)
+    answer(with_services(work), as_json, _acceptance)
+
+
+def _version(policy: AcceptancePolicy) -> dict[str, Any]:
+    """A version as `GET /v1/acceptance-policy/{platform}` answers it."""
+    return {
+        "platform": policy.platform,
+        "version": policy.version,
+        "valid_from": policy.valid_from.isoformat(),
+        "accepts": None if policy.accepts is None else sorted(policy.accepts),
+        "refused": dict(policy.refused),
+        "note": policy.note,
+    }
+
+
+def _acceptance(body: dict[str, Any]) -> None:
+    in_force = body["in_force"]
+    said = "no declaration (every wallet)" if in_force is None else f"version {in_force['version']}"
+    console.print(f"{body['platform']} on {body['at']}: {said}")
+    table = Table("version", "valid from", "accepts", "refused", "note")
+    for p in body["versions"]:
+        table.add_row(
+            str(p["version"]),
+            p["valid_from"],
+            "every wallet" if p["accepts"] is None else ", ".join(p["accepts"]),
+            "; ".join(f"{w}: {r}" for w, r in p["refused"].items()) or "-",
+            p["note"],
+        )
+    console.print(table)
 
 
 def seed_policies() -> list[AcceptancePolicy]:

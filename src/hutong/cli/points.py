@@ -155,8 +155,14 @@ def exchange(
 
 
 @app.command("show")
-def show_exchange(exchange_id: str) -> None:
-    """One exchange."""
+def show_exchange(
+    exchange_id: str, key_file: remote.KeyFile = None, switch_url: remote.SwitchUrl = SWITCH
+) -> None:
+    """One exchange: as one of its programs (--key-file), or as the switch keeps it (operator)."""
+    if key_file is not None:
+        path = remote.path_of("/v1/points/exchanges/{}", exchange_id)
+        show_json(remote.read(key_file, switch_url, path))
+        return
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
