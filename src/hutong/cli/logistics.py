@@ -142,6 +142,8 @@ def book(
             "--merchant", "--as", help="Operator only: book directly for this merchant (unsigned)."
         ),
     ] = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Book a shipment with the carrier, as the merchant (the switch calls the carrier, signed)."""
     grams = _grams(weight_g, weight)
@@ -174,7 +176,8 @@ def book(
         "weight_g": grams,
         "host": host,
     }
-    remote.act(merchant, key_file, switch_url, ("POST", "/v1/shipments", message), direct)
+    request = ("POST", "/v1/shipments", message)
+    remote.act(merchant, key_file, switch_url, request, direct, message_id)
 
 
 @ship_app.command()
@@ -224,6 +227,8 @@ def cancel(
     operator: Annotated[
         bool, typer.Option("--operator", help="Operator only: cancel directly, for its merchant.")
     ] = False,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Cancel a shipment that was not picked up yet (as its merchant)."""
 
@@ -240,7 +245,7 @@ def cancel(
 
     path = remote.path_of("/v1/shipments/{}/cancel", shipment_id)
     sender = "operator" if operator else None
-    remote.act(sender, key_file, switch_url, ("POST", path, {}), direct)
+    remote.act(sender, key_file, switch_url, ("POST", path, {}), direct, message_id)
 
 
 @pickup_app.command()

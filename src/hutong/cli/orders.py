@@ -27,7 +27,18 @@ from hutong.cli._common import (
     with_services,
 )
 from hutong.cli.remote import DEFAULT_SWITCH_URL as SWITCH
-from hutong.cli.remote import As, KeyFile, SwitchUrl, act, path_of, read, read_or_direct
+from hutong.cli.remote import (
+    As,
+    JsonAnswer,
+    KeyFile,
+    MessageId,
+    SwitchUrl,
+    act,
+    derived_id,
+    path_of,
+    read,
+    read_or_direct,
+)
 from hutong.commerce import commission_store
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
@@ -97,6 +108,8 @@ def create(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Order for your buyer (as the host): prices checked and stock reserved."""
     destination: dict[str, Any] = (
@@ -125,6 +138,7 @@ def create(
                 services, call_transport(), who, new_id("cli"), spec
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -134,7 +148,12 @@ def _path(order_id: str, step: str) -> str:
 
 @app.command()
 def pay(
-    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+    order_id: str,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Pay (as the host): the wallet holds and captures the total."""
     act(
@@ -147,6 +166,7 @@ def pay(
                 services, call_transport(), who, order_id, new_id("cli")
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -158,6 +178,8 @@ def ship(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Book the order's carrier (as the merchant)."""
     act(
@@ -170,12 +192,18 @@ def ship(
                 services, call_transport(), who, order_id, origin=origin, weight_g=weight_g
             )
         ),
+        message_id=message_id,
     )
 
 
 @app.command()
 def confirm(
-    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+    order_id: str,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Confirm receipt (as the host): the order completes and the money is split."""
     act(
@@ -184,6 +212,7 @@ def confirm(
         switch_url,
         ("POST", _path(order_id, "confirm"), {}),
         _direct(lambda services, who: order_service.confirm(services, who, order_id)),
+        message_id=message_id,
     )
 
 
@@ -194,6 +223,8 @@ def cancel(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Cancel before shipping: stock back, the payment voided or refunded."""
     act(
@@ -206,6 +237,7 @@ def cancel(
                 services, call_transport(), who, order_id, reason
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -216,6 +248,8 @@ def refund_request(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Ask for a refund (as the host, for the buyer)."""
     amounts = _amounts(amount, "amounts")
@@ -227,12 +261,18 @@ def refund_request(
         _direct(
             lambda services, who: order_refunds.request(services, who, order_id, amounts, None)
         ),
+        message_id=message_id,
     )
 
 
 @app.command("refund-close")
 def refund_close(
-    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+    order_id: str,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Refuse the refund request (as the merchant) or withdraw it (as the host)."""
     act(
@@ -241,6 +281,7 @@ def refund_close(
         switch_url,
         ("POST", _path(order_id, "refund-request/close"), {}),
         _direct(lambda services, who: order_refunds.close(services, who, order_id)),
+        message_id=message_id,
     )
 
 
@@ -251,9 +292,11 @@ def refund(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Refund what the buyer asked (as the merchant)."""
-    given = refund_id or new_id("rf")
+    given = derived_id("rf", refund_id, message_id)
     act(
         sender,
         key_file,
@@ -264,6 +307,7 @@ def refund(
                 services, call_transport(), who, order_id, given, None, None
             )
         ),
+        message_id=message_id,
     )
 
 

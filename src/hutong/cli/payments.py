@@ -49,6 +49,8 @@ def create(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Create a payment (as the host or the merchant's platform)."""
     message: dict[str, Any] = {
@@ -66,6 +68,7 @@ def create(
         switch_url,
         ("POST", "/v1/payments", message),
         direct_step(lambda services, who: checkout.create(services, who, spec), created_out),
+        message_id=message_id,
     )
 
 
@@ -77,6 +80,8 @@ def authorize(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Ask the wallet to hold the amount."""
     remote.act(
@@ -96,6 +101,7 @@ def authorize(
             ),
             payment_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -108,6 +114,8 @@ def capture(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Capture all or part of the hold."""
     remote.act(
@@ -121,6 +129,7 @@ def capture(
             ),
             payment_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -130,6 +139,8 @@ def void(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Cancel the payment; the hold is released."""
     remote.act(
@@ -141,6 +152,7 @@ def void(
             lambda services, who: checkout.void(services, call_transport(), who, payment_id),
             payment_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -152,9 +164,11 @@ def refund(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Refund part or all of what was captured."""
-    given = refund_id or new_id("rf")
+    given = remote.derived_id("rf", refund_id, message_id)
     remote.act(
         sender,
         key_file,
@@ -166,6 +180,7 @@ def refund(
             ),
             refund_out(given),
         ),
+        message_id=message_id,
     )
 
 

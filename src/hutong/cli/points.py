@@ -106,10 +106,12 @@ def grant(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Credit points to your program's member."""
     who = _member(member, old_member)
-    grant_id = new_id("grant")
+    grant_id = remote.derived_id("grant", "", message_id)
     remote.act(
         sender,
         key_file,
@@ -119,6 +121,7 @@ def grant(
             lambda services, program: points.grant(services, program, who, amount, grant_id),
             grant_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -131,6 +134,8 @@ def exchange(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Exchange a member's points for the offer's benefit (both or neither)."""
     message = {
@@ -151,6 +156,7 @@ def exchange(
             ),
             exchange_out,
         ),
+        message_id=message_id,
     )
 
 

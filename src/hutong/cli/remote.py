@@ -56,6 +56,12 @@ MessageId = Annotated[
         "answers the retry as it answered the first.",
     ),
 ]
+JsonAnswer = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="The answer is printed as the switch's JSON either way (for scripts)."
+    ),
+]
 As = Annotated[
     str | None,
     typer.Option(
@@ -153,6 +159,17 @@ def call(
     except httpx.HTTPError as exc:
         retry = f"; retry with --message-id {sent_id}" if sent_id else ""
         refuse("switch_unreachable", f"cannot reach the switch at {switch_url}: {exc}{retry}")
+
+
+def derived_id(prefix: str, given: str, message_id: str | None) -> str:
+    """An id the command puts in its message: `given`, else one from `--message-id`, else new.
+
+    A retry with the same `--message-id` must send the same message, so an id
+    the command makes up (a grant's, a refund's) comes from the message id.
+    """
+    if given:
+        return given
+    return f"{prefix}_{message_id}" if message_id else new_id(prefix)
 
 
 def require_key(key_file: Path | None) -> Path:
