@@ -65,6 +65,7 @@ def services(
     as_json: AsJson = False,
 ) -> None:
     """Declare your services (as the carrier); without --file, the ones your plugin knows."""
+    remote.require_key(key_file)  # before reading a file or standard input
     declared: list[Any] = []
     if file is not None:
         document = json_file(file, "invalid_services_file")
@@ -86,6 +87,7 @@ def track(
     as_json: AsJson = False,
 ) -> None:
     """Push one tracking event (as the carrier): stored once, mapped, the order follows."""
+    remote.require_key(key_file)  # before reading a file or standard input
     payload = json_file(event, "invalid_event_file")
     if not isinstance(payload, dict):
         refuse("invalid_event_file", f"{event} is not a JSON object", exit_code=USAGE)
@@ -114,6 +116,7 @@ def publish_points(
     as_json: AsJson = False,
 ) -> None:
     """Publish your network's pickup points (as a carrier or platform); they replace the old."""
+    remote.require_key(key_file)  # before reading a file or standard input
     document = json_file(file, "invalid_points_file")
     points = document.get("points") if isinstance(document, dict) else document
     if not isinstance(points, list):
