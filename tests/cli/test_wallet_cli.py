@@ -9,6 +9,7 @@ A refusal exits 1 with `<code>: <sentence>` on stderr; the same
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -176,6 +177,18 @@ async def test_a_platform_declares_which_wallets_it_accepts(hutong: Terminal) ->
         await hutong(ALIPAY, "pay", "acceptance", "declare", "--valid-from", TODAY),
         "wrong_role",
     )
+
+
+async def test_a_back_dated_declaration_must_say_it_is_a_correction(hutong: Terminal) -> None:
+    back_dated = ("pay", "acceptance", "declare", "--valid-from", "2019-05-01",
+                  "--refuse", f"{ALIPAY}=微信内不支持支付宝")  # fmt: skip
+    refused_with(await hutong(WECHAT, *back_dated), "valid_from_in_past")
+
+    filed = await hutong(WECHAT, *back_dated, "--correction", "the 2019 rule, never declared")
+    assert filed.exit_code == 0, filed.output
+    shown = await hutong(WECHAT, "pay", "acceptance", "show", WECHAT, "--json")
+    (version,) = json.loads(shown.stdout)["versions"]
+    assert version["correction"]["reason"] == "the 2019 rule, never declared"
 
 
 # -- points exchange offers ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -86,6 +87,20 @@ def show_json(body: Any) -> None:
 AsJson = Annotated[
     bool, typer.Option("--json", help="Print the switch's whole answer as JSON (for machines).")
 ]
+#: A version dated before today must say it corrects history (else `valid_from_in_past`).
+Correction = Annotated[
+    str | None,
+    typer.Option(
+        "--correction",
+        help="Declare a back-dated version as a correction of history: why. Kept with it and "
+        "shown in every listing; answers already given stay as they were.",
+    ),
+]
+
+
+def with_correction(message: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    """`message`, saying it is a back-dated correction when `reason` is given."""
+    return message if reason is None else message | {"correction": {"reason": reason}}
 
 
 def answer(body: T, as_json: bool, human: Callable[[T], None]) -> None:
@@ -94,6 +109,17 @@ def answer(body: T, as_json: bool, human: Callable[[T], None]) -> None:
         show_json(body)
     else:
         human(body)
+
+
+def json_file(path: Path, code: str) -> Any:
+    """The JSON document in `path` (`-`: standard input); unreadable or not JSON exits 2."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        return json.loads(text)
+    except OSError as exc:
+        refuse(code, f"cannot read {path}: {exc.strerror or exc}", exit_code=USAGE)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        refuse(code, f"{path} is not JSON", exit_code=USAGE)
 
 
 def settings() -> Settings:

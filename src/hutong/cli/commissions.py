@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from hutong.cli import remote
-from hutong.cli._common import AsJson, answer, console, with_services
+from hutong.cli._common import AsJson, Correction, answer, console, with_correction, with_services
 from hutong.commerce import commission_store
 from hutong.runtime.services import Services
 
@@ -75,6 +75,7 @@ def declare(
     ] = None,
     default_creator_bps: Annotated[int, typer.Option(help="Paid to creators otherwise.")] = 0,
     note: Annotated[str, typer.Option(help="A note kept with the version.")] = "",
+    correction: Correction = None,
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     message_id: remote.MessageId = None,
@@ -90,7 +91,13 @@ def declare(
         "default_creator_bps": default_creator_bps,
         "note": note,
     }
-    body = remote.send(key_file, switch_url, "/v1/commission-schedules", message, message_id)
+    body = remote.send(
+        key_file,
+        switch_url,
+        "/v1/commission-schedules",
+        with_correction(message, correction),
+        message_id,
+    )
     schedule = body["schedule"]
     answer(body, as_json, lambda _: _versions({"host": schedule["host"], "versions": [schedule]}))
 

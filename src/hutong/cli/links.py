@@ -1,14 +1,28 @@
-"""`hutong policy …` and `hutong share …`: link policies and share codes by hand."""
+"""`hutong policy …` and `hutong share …`: link policies and share codes by hand.
+
+A host declares a link rule with its key (`hutong policy declare`, signed to
+`POST /v1/link-policies`, done once per `--message-id`); `show` and `seed`
+read and write the switch's database (the operator).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, refuse, with_services
+from hutong.cli import remote
+from hutong.cli._common import (
+    AsJson,
+    Correction,
+    answer,
+    console,
+    refuse,
+    with_correction,
+    with_services,
+)
 from hutong.links.hosts import alias
 from hutong.links.policy import PolicyHistory, Surface
 from hutong.links.share_code import first_live, make_code, scan, wrap
@@ -93,6 +107,64 @@ def show(
         for source in history.sources():
             grid.add_row(source, *[history.decide(source, s, day).treatment.value for s in Surface])
         console.print(grid)
+
+
+@policy_app.command("declare")
+def declare(
+    source: Annotated[str, typer.Option(help="The platform whose links the rule is about.")],
+    treatment: Annotated[
+        str, typer.Option(help="open, deep_link, mini_program, share_code_only or blocked.")
+    ],
+    valid_from: Annotated[str, typer.Option(help="The first day (UTC, YYYY-MM-DD) it holds.")],
+    valid_until: Annotated[
+        str | None, typer.Option(help="The day it stops holding (default: until replaced).")
+    ] = None,
+    surface: Annotated[
+        list[str] | None, typer.Option(help="Only on this surface (repeatable; default: all).")
+    ] = None,
+    scope: Annotated[str, typer.Option(help="all, self_operated or merchants.")] = "all",
+    merchant: Annotated[
+        list[str] | None, typer.Option(help="With --scope merchants: a merchant (repeatable).")
+    ] = None,
+    extra_step: Annotated[
+        list[str] | None,
+        typer.Option(help="warning_page, copy_to_browser, confirm_leave, delayed_load."),
+    ] = None,
+    note: Annotated[str, typer.Option(help="A note kept with the version.")] = "",
+    correction: Correction = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = remote.DEFAULT_SWITCH_URL,
+    message_id: remote.MessageId = None,
+    as_json: AsJson = False,
+) -> None:
+    """Declare a link rule (as the host platform): a new version, from --valid-from on."""
+    message: dict[str, Any] = {
+        "source": source,
+        "surfaces": surface or None,
+        "scope": {"kind": scope, "merchant_ids": merchant or []},
+        "treatment": treatment,
+        "extra_steps": extra_step or [],
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "note": note,
+    }
+    body = remote.send(
+        key_file, switch_url, "/v1/link-policies", with_correction(message, correction), message_id
+    )
+
+    def human(said: dict[str, Any]) -> None:
+        rule = said["message"]["rule"]
+        surfaces = "every surface" if rule["surfaces"] is None else ", ".join(rule["surfaces"])
+        steps = f" after {', '.join(rule['extra_steps'])}" if rule["extra_steps"] else ""
+        console.print(
+            f"{rule['host']} version {rule['version']} from {rule['valid_from']}: "
+            f"{rule['source']} links ({rule['scope']['kind']}) on {surfaces}: "
+            f"{rule['treatment']}{steps}",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+    answer(body, as_json, human)
 
 
 @policy_app.command("seed")

@@ -14,10 +14,10 @@ import typer
 from rich.table import Table
 
 from hutong.cli import remote
-from hutong.cli._common import USAGE, console, refuse, show_json, with_services
+from hutong.cli._common import USAGE, AsJson, answer, console, refuse, show_json, with_services
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint
-from hutong.logistics.quotes import Place
+from hutong.logistics.quotes import Place, Quote
 from hutong.net.transport import open_transport
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
@@ -77,20 +77,50 @@ def quote(
     pickup_point: PickupPointId = None,
     host: Host = None,
     weight: OldWeight = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    as_json: AsJson = False,
 ) -> None:
-    """Quotes of every carrier that serves the route, cheapest first."""
+    """Quotes of every carrier that serves the route, cheapest first.
+
+    With --key-file, asked of the switch over HTTP (signed); without, from the database.
+    """
     weight = _grams(weight_g, weight)
+    if key_file is not None:
+        message = {"origin": origin, "destination": destination, "weight_g": weight,
+                   "pickup_point_id": pickup_point, "host": host}  # fmt: skip
+        answer(remote.send(key_file, switch_url, "/v1/shipments/quote", message), as_json, _board)
+        return
 
     async def work(services: Services) -> service.QuoteBoard:
         route = await _route(services, origin, destination, pickup_point, weight, host)
         return await service.quote_all(services, route)
 
     board = with_services(work)
+    if as_json:
+        show_json({"quotes": [_quote(q) for q in board.quotes], "refused": board.refused})
+        return
     table = Table("carrier", "service", "price (fen)", "days", "zone")
     for q in board.quotes:
         table.add_row(q.carrier, q.service, str(q.price), str(q.days), q.zone.value)
     console.print(table)
     for refusal in board.refused:
+        console.print(f"[yellow]refused:[/] {refusal['carrier']}: {refusal['reason']}")
+
+
+def _quote(q: Quote) -> dict[str, Any]:
+    """A quote as `POST /v1/shipments/quote` answers it."""
+    return {"carrier": q.carrier, "service": q.service, "price": q.price, "days": q.days,
+            "zone": q.zone.value}  # fmt: skip
+
+
+def _board(board: dict[str, Any]) -> None:
+    """The switch's answer to a quote: a table, then each carrier's refusal."""
+    table = Table("carrier", "service", "price (fen)", "days", "zone")
+    for q in board["quotes"]:
+        table.add_row(q["carrier"], q["service"], str(q["price"]), str(q["days"]), q["zone"])
+    console.print(table)
+    for refusal in board["refused"]:
         console.print(f"[yellow]refused:[/] {refusal['carrier']}: {refusal['reason']}")
 
 
@@ -112,6 +142,8 @@ def book(
             "--merchant", "--as", help="Operator only: book directly for this merchant (unsigned)."
         ),
     ] = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Book a shipment with the carrier, as the merchant (the switch calls the carrier, signed)."""
     grams = _grams(weight_g, weight)
@@ -144,7 +176,8 @@ def book(
         "weight_g": grams,
         "host": host,
     }
-    remote.act(merchant, key_file, switch_url, ("POST", "/v1/shipments", message), direct)
+    request = ("POST", "/v1/shipments", message)
+    remote.act(merchant, key_file, switch_url, request, direct, message_id)
 
 
 @ship_app.command()
@@ -194,6 +227,8 @@ def cancel(
     operator: Annotated[
         bool, typer.Option("--operator", help="Operator only: cancel directly, for its merchant.")
     ] = False,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Cancel a shipment that was not picked up yet (as its merchant)."""
 
@@ -210,7 +245,7 @@ def cancel(
 
     path = remote.path_of("/v1/shipments/{}/cancel", shipment_id)
     sender = "operator" if operator else None
-    remote.act(sender, key_file, switch_url, ("POST", path, {}), direct)
+    remote.act(sender, key_file, switch_url, ("POST", path, {}), direct, message_id)
 
 
 @pickup_app.command()

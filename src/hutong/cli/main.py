@@ -22,6 +22,7 @@ import typer
 
 from hutong.cli import (
     aliases,
+    carriers,
     commissions,
     demo,
     events,
@@ -62,6 +63,10 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")
 app.add_typer(links.share_app, name="share")
 app.add_typer(logistics.ship_app, name="ship")
+logistics.ship_app.command("policy")(carriers.carrier_policy)
+logistics.pickup_app.command("publish")(carriers.publish_points)
+logistics.pickup_app.command("policy")(carriers.pickup_policy)
+app.add_typer(carriers.app, name="carrier")
 app.add_typer(logistics.pickup_app, name="pickup")
 payments.app.add_typer(pay_for_me.app, name="for-me")
 points.app.add_typer(points_offers.app, name="offer")

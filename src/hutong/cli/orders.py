@@ -16,9 +16,29 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, direct_step, show_json, with_services
+from hutong.cli._common import (
+    USAGE,
+    AsJson,
+    answer,
+    console,
+    direct_step,
+    refuse,
+    show_json,
+    with_services,
+)
 from hutong.cli.remote import DEFAULT_SWITCH_URL as SWITCH
-from hutong.cli.remote import As, KeyFile, SwitchUrl, act, path_of, read_or_direct
+from hutong.cli.remote import (
+    As,
+    JsonAnswer,
+    KeyFile,
+    MessageId,
+    SwitchUrl,
+    act,
+    derived_id,
+    path_of,
+    read,
+    read_or_direct,
+)
 from hutong.commerce import commission_store
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
@@ -88,6 +108,8 @@ def create(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Order for your buyer (as the host): prices checked and stock reserved."""
     destination: dict[str, Any] = (
@@ -116,6 +138,7 @@ def create(
                 services, call_transport(), who, new_id("cli"), spec
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -125,7 +148,12 @@ def _path(order_id: str, step: str) -> str:
 
 @app.command()
 def pay(
-    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+    order_id: str,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Pay (as the host): the wallet holds and captures the total."""
     act(
@@ -138,6 +166,7 @@ def pay(
                 services, call_transport(), who, order_id, new_id("cli")
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -149,6 +178,8 @@ def ship(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Book the order's carrier (as the merchant)."""
     act(
@@ -161,12 +192,18 @@ def ship(
                 services, call_transport(), who, order_id, origin=origin, weight_g=weight_g
             )
         ),
+        message_id=message_id,
     )
 
 
 @app.command()
 def confirm(
-    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+    order_id: str,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Confirm receipt (as the host): the order completes and the money is split."""
     act(
@@ -175,6 +212,7 @@ def confirm(
         switch_url,
         ("POST", _path(order_id, "confirm"), {}),
         _direct(lambda services, who: order_service.confirm(services, who, order_id)),
+        message_id=message_id,
     )
 
 
@@ -185,6 +223,8 @@ def cancel(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Cancel before shipping: stock back, the payment voided or refunded."""
     act(
@@ -197,6 +237,7 @@ def cancel(
                 services, call_transport(), who, order_id, reason
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -207,6 +248,8 @@ def refund_request(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Ask for a refund (as the host, for the buyer)."""
     amounts = _amounts(amount, "amounts")
@@ -218,12 +261,18 @@ def refund_request(
         _direct(
             lambda services, who: order_refunds.request(services, who, order_id, amounts, None)
         ),
+        message_id=message_id,
     )
 
 
 @app.command("refund-close")
 def refund_close(
-    order_id: str, key_file: KeyFile = None, switch_url: SwitchUrl = SWITCH, sender: As = None
+    order_id: str,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Refuse the refund request (as the merchant) or withdraw it (as the host)."""
     act(
@@ -232,6 +281,7 @@ def refund_close(
         switch_url,
         ("POST", _path(order_id, "refund-request/close"), {}),
         _direct(lambda services, who: order_refunds.close(services, who, order_id)),
+        message_id=message_id,
     )
 
 
@@ -242,9 +292,11 @@ def refund(
     key_file: KeyFile = None,
     switch_url: SwitchUrl = SWITCH,
     sender: As = None,
+    message_id: MessageId = None,
+    as_json: JsonAnswer = False,
 ) -> None:
     """Refund what the buyer asked (as the merchant)."""
-    given = refund_id or new_id("rf")
+    given = derived_id("rf", refund_id, message_id)
     act(
         sender,
         key_file,
@@ -255,6 +307,7 @@ def refund(
                 services, call_transport(), who, order_id, given, None, None
             )
         ),
+        message_id=message_id,
     )
 
 
@@ -275,26 +328,33 @@ def list_orders(
     party: Annotated[str, typer.Option(help="Only orders involving this participant.")] = "",
     state: Annotated[str, typer.Option(help="Only orders in this state.")] = "",
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    key_file: KeyFile = None,
+    switch_url: SwitchUrl = SWITCH,
+    as_json: AsJson = False,
 ) -> None:
-    """Orders, newest first."""
+    """Orders, newest first: yours with --key-file (auditors: all), else the operator's."""
+    if key_file is not None:
+        if party:
+            refuse("invalid_option", "with --key-file you list your own orders", exit_code=USAGE)
+        found = read(key_file, switch_url, "/v1/orders", status=state or None, limit=limit)
+        answer(found, as_json, _orders)
+        return
 
-    async def work(services: Services) -> list[order_store.OrderRow]:
+    async def work(services: Services) -> list[dict[str, Any]]:
         async with services.db.read() as conn:
-            return await order_store.list_orders(
+            rows = await order_store.list_orders(
                 conn, party or None, state=state or None, limit=limit
             )
+        return [row.to_dict() for row in rows]
 
+    answer({"orders": with_services(work)}, as_json, _orders)
+
+
+def _orders(found: dict[str, Any]) -> None:
     table = Table("order", "state", "host", "merchant", "channel", "total", "refunded")
-    for row in with_services(work):
-        table.add_row(
-            row.id,
-            row.state.value,
-            row.host,
-            row.merchant,
-            row.channel.value,
-            yuan(row.order.total),
-            yuan(row.order.refunded_total),
-        )
+    for order in found["orders"]:
+        table.add_row(order["id"], order["state"], order["host"], order["merchant"],
+                      order["channel"], yuan(order["total"]), yuan(order["refunded"]))  # fmt: skip
     console.print(table)
 
 

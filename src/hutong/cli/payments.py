@@ -17,13 +17,14 @@ from rich.table import Table
 
 from hutong.api.routes.payments_presenters import created_out, payment_out, refund_out
 from hutong.cli import remote
-from hutong.cli._common import console, direct_step, show_json, with_services
+from hutong.cli._common import AsJson, answer, console, direct_step, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import checkout
 from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
+from hutong.store.corrections import CorrectionRecord
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
 from hutong.world.story import history_correction
 
@@ -50,6 +51,8 @@ def create(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Create a payment (as the host or the merchant's platform)."""
     message: dict[str, Any] = {
@@ -67,6 +70,7 @@ def create(
         switch_url,
         ("POST", "/v1/payments", message),
         direct_step(lambda services, who: checkout.create(services, who, spec), created_out),
+        message_id=message_id,
     )
 
 
@@ -78,6 +82,8 @@ def authorize(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Ask the wallet to hold the amount."""
     remote.act(
@@ -97,6 +103,7 @@ def authorize(
             ),
             payment_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -109,6 +116,8 @@ def capture(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Capture all or part of the hold."""
     remote.act(
@@ -122,6 +131,7 @@ def capture(
             ),
             payment_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -131,6 +141,8 @@ def void(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Cancel the payment; the hold is released."""
     remote.act(
@@ -142,6 +154,7 @@ def void(
             lambda services, who: checkout.void(services, call_transport(), who, payment_id),
             payment_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -153,9 +166,11 @@ def refund(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Refund part or all of what was captured."""
-    given = refund_id or new_id("rf")
+    given = remote.derived_id("rf", refund_id, message_id)
     remote.act(
         sender,
         key_file,
@@ -167,6 +182,7 @@ def refund(
             ),
             refund_out(given),
         ),
+        message_id=message_id,
     )
 
 
@@ -214,8 +230,17 @@ def list_payments(
 def options(
     host: Annotated[str, typer.Option(help="The app the buyer is in.")],
     merchant: Annotated[str, typer.Option(help="The merchant.")],
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
 ) -> None:
-    """The wallets a buyer may choose, and every refusal (with its policy and date)."""
+    """The wallets a buyer may choose, and every refusal (with its policy and date).
+
+    With --key-file, asked of the switch over HTTP; without, from the database (operator).
+    """
+    if key_file is not None:
+        show_json(remote.read(key_file, switch_url, "/v1/payments/options", merchant=merchant,
+                              host=host))  # fmt: skip
+        return
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
@@ -226,43 +251,70 @@ def options(
 
 
 @acceptance_app.command("show")
-def acceptanceshow_json(
+def acceptance_show(
     platform: str,
     at: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); default today.")] = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    as_json: AsJson = False,
 ) -> None:
-    """A platform's acceptance policy on a day, and its versions."""
-    day = date.fromisoformat(at) if at else None
+    """A platform's acceptance policy on a day, and its versions.
 
-    async def work(services: Services) -> None:
+    With --key-file, asked of the switch over HTTP; without, from the database (operator).
+    """
+    day = date.fromisoformat(at) if at else None
+    if key_file is not None:
+        path = remote.path_of("/v1/acceptance-policy/{}", platform)
+        answer(remote.read(key_file, switch_url, path, at=at), as_json, _acceptance)
+        return
+
+    async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:
             history = await store.acceptance_history(conn, platform)
             corrected = await store.acceptance_corrections(conn, platform)
         wanted = day or services.clock().date()
         in_force = history.in_force(wanted)
-        console.print(
-            f"{platform} on {wanted}: "
-            + (
-                "no declaration (every wallet)"
-                if in_force is None
-                else f"version {in_force.version}"
-            )
-        )
-        table = Table("version", "valid from", "accepts", "refused", "note", "back-dated")
-        for p in history.versions:
-            correction = corrected.get(p.version)
-            table.add_row(
-                str(p.version),
-                p.valid_from.isoformat(),
-                "every wallet" if p.accepts is None else ", ".join(sorted(p.accepts)),
-                "; ".join(f"{w}: {r}" for w, r in p.refused.items()) or "-",
-                p.note,
-                "-"
-                if correction is None
-                else f"correction declared {correction.declared_at:%Y-%m-%d}: {correction.reason}",
-            )
-        console.print(table)
+        return {
+            "platform": platform,
+            "at": wanted.isoformat(),
+            "in_force": None if in_force is None else {"version": in_force.version},
+            "versions": [_version(p, corrected.get(p.version)) for p in history.versions],
+        }
 
-    with_services(work)
+    answer(with_services(work), as_json, _acceptance)
+
+
+def _version(policy: AcceptancePolicy, correction: CorrectionRecord | None) -> dict[str, Any]:
+    """A version as `GET /v1/acceptance-policy/{platform}` answers it."""
+    return {
+        "platform": policy.platform,
+        "version": policy.version,
+        "valid_from": policy.valid_from.isoformat(),
+        "accepts": None if policy.accepts is None else sorted(policy.accepts),
+        "refused": dict(policy.refused),
+        "note": policy.note,
+        "correction": None if correction is None else correction.to_dict(),
+    }
+
+
+def _acceptance(body: dict[str, Any]) -> None:
+    in_force = body["in_force"]
+    said = "no declaration (every wallet)" if in_force is None else f"version {in_force['version']}"
+    console.print(f"{body['platform']} on {body['at']}: {said}")
+    table = Table("version", "valid from", "accepts", "refused", "note", "back-dated")
+    for p in body["versions"]:
+        correction = p.get("correction")
+        table.add_row(
+            str(p["version"]),
+            p["valid_from"],
+            "every wallet" if p["accepts"] is None else ", ".join(p["accepts"]),
+            "; ".join(f"{w}: {r}" for w, r in p["refused"].items()) or "-",
+            p["note"],
+            "-"
+            if not correction
+            else f"correction declared {correction['declared_at'][:10]}: {correction['reason']}",
+        )
+    console.print(table)
 
 
 def seed_policies() -> list[AcceptancePolicy]:

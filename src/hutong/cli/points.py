@@ -106,10 +106,12 @@ def grant(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Credit points to your program's member."""
     who = _member(member, old_member)
-    grant_id = new_id("grant")
+    grant_id = remote.derived_id("grant", "", message_id)
     remote.act(
         sender,
         key_file,
@@ -119,6 +121,7 @@ def grant(
             lambda services, program: points.grant(services, program, who, amount, grant_id),
             grant_out,
         ),
+        message_id=message_id,
     )
 
 
@@ -131,6 +134,8 @@ def exchange(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Exchange a member's points for the offer's benefit (both or neither)."""
     message = {
@@ -151,12 +156,19 @@ def exchange(
             ),
             exchange_out,
         ),
+        message_id=message_id,
     )
 
 
 @app.command("show")
-def show_exchange(exchange_id: str) -> None:
-    """One exchange."""
+def show_exchange(
+    exchange_id: str, key_file: remote.KeyFile = None, switch_url: remote.SwitchUrl = SWITCH
+) -> None:
+    """One exchange: as one of its programs (--key-file), or as the switch keeps it (operator)."""
+    if key_file is not None:
+        path = remote.path_of("/v1/points/exchanges/{}", exchange_id)
+        show_json(remote.read(key_file, switch_url, path))
+        return
 
     async def work(services: Services) -> dict[str, Any]:
         async with services.db.read() as conn:

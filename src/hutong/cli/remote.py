@@ -56,6 +56,12 @@ MessageId = Annotated[
         "answers the retry as it answered the first.",
     ),
 ]
+JsonAnswer = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="The answer is printed as the switch's JSON either way (for scripts)."
+    ),
+]
 As = Annotated[
     str | None,
     typer.Option(
@@ -113,6 +119,9 @@ def path_of(template: str, *parts: str, **query: Any) -> str:
 async def _send(key: Key, switch_url: str, method: str, path: str, sent: bytes) -> Any:
     async with Client(switch_url, key.subscriber_id, key.key_id, key.private_key) as client:
         response = await client.send(method, path, sent)
+    kind = response.headers.get("content-type", "")
+    if response.status_code < 400 and kind.startswith("text/"):
+        return response.text  # a file the switch serves as it is (a settlement CSV)
     try:
         body = response.json()
     except ValueError:
@@ -150,6 +159,17 @@ def call(
     except httpx.HTTPError as exc:
         retry = f"; retry with --message-id {sent_id}" if sent_id else ""
         refuse("switch_unreachable", f"cannot reach the switch at {switch_url}: {exc}{retry}")
+
+
+def derived_id(prefix: str, given: str, message_id: str | None) -> str:
+    """An id the command puts in its message: `given`, else one from `--message-id`, else new.
+
+    A retry with the same `--message-id` must send the same message, so an id
+    the command makes up (a grant's, a refund's) comes from the message id.
+    """
+    if given:
+        return given
+    return f"{prefix}_{message_id}" if message_id else new_id(prefix)
 
 
 def require_key(key_file: Path | None) -> Path:
@@ -207,12 +227,14 @@ def act(
     switch_url: str,
     request: tuple[str, str, dict[str, Any] | None],
     direct: Callable[[str], dict[str, Any]],
+    message_id: str | None = None,
 ) -> None:
     """Run a participant's step: `--as` writes directly (operator), else the key file signs.
 
-    `request` is the (method, path, message) the participant sends; `direct`
-    does the same step against the database as `sender`. Either way the
-    answer is shown as JSON, and a refusal exits 1.
+    `request` is the (method, path, message) the participant sends, under
+    `message_id` (default: a new one); `direct` does the same step against
+    the database as `sender`. Either way the answer is shown as JSON, and a
+    refusal exits 1.
     """
     if sender:
         show_json(direct(sender))
@@ -225,7 +247,7 @@ def act(
             exit_code=USAGE,
         )
     method, path, message = request
-    show_json(call(key_file, switch_url, method, path, message))
+    show_json(call(key_file, switch_url, method, path, message, message_id))
 
 
 def read_or_direct(

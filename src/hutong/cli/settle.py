@@ -1,4 +1,9 @@
-"""`hutong settle close|show|file|settle` and `hutong reconcile` for the operator.
+"""`hutong settle close|show|file|settle` and `hutong reconcile`.
+
+The operator reads and writes the database. A participant, with its key
+(`--key-file`), fetches its own file of a closed window (`settle file`,
+`GET /v1/settlement/windows/{id}/file`) and reconciles its own statement
+(`reconcile`, `POST /v1/settlement/windows/{id}/reconcile`), signed over HTTP.
 
 Amounts in CNY are shown in yuan with every fen (``12,345.67``); points as
 whole points. Files are written exactly as the API serves them.
@@ -10,16 +15,18 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, errors, with_services
-from hutong.ledger.settlement import Report, SettlementFile, StoredWindow, WindowDetail, service
+from hutong.cli import remote
+from hutong.cli._common import USAGE, console, errors, refuse, with_services
+from hutong.ledger.settlement import SettlementFile, StoredWindow, WindowDetail, service
 from hutong.runtime.services import Services
 
 app = typer.Typer(help="Settlement windows, positions and files.", no_args_is_help=True)
+SWITCH = remote.DEFAULT_SWITCH_URL
 
 
 def money(amount: int, asset: str) -> str:
@@ -115,25 +122,46 @@ def show(
 @app.command("file")
 def file_(
     window: str,
-    participant: str,
+    participant: Annotated[
+        str | None, typer.Argument(help="Whose file (with --key-file: default yours).")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
 ) -> None:
-    """A participant's settlement file of a closed window."""
+    """A participant's settlement file of a closed window.
+
+    With --key-file: your own (auditors: anyone's), over HTTP; without, the operator's.
+    """
     if format not in ("csv", "json"):
         errors.print(f"[red]invalid_format:[/] format is csv or json, not {format!r}")
         raise typer.Exit(2)
+    if key_file is not None:
+        path = remote.path_of("/v1/settlement/windows/{}/file", window)
+        said = remote.read(key_file, switch_url, path, format=format, participant=participant)
+        text = said if isinstance(said, str) else json.dumps(said, ensure_ascii=False, indent=2)
+        _write(text.rstrip("\n") + "\n", out, f"the file of {window}")
+        return
+    if participant is None:
+        refuse("missing_participant", "name the PARTICIPANT whose file it is", exit_code=USAGE)
+    whose = participant
 
     async def work(services: Services) -> SettlementFile:
-        return await service.participant_file(services, window, participant)
+        return await service.participant_file(services, window, whose)
 
     found = with_services(work)
     text = found.to_csv() if format == "csv" else found.to_json()
+    _write(text, out, f"{len(found.lines)} lines of {whose} in {found.window.id}")
+
+
+def _write(text: str, out: Path | None, what: str) -> None:
+    """The file on stdout, or in `out` (and a line on stderr saying so)."""
     if out is None:
         sys.stdout.write(text)
         return
     out.write_text(text, encoding="utf-8")
-    errors.print(f"wrote {len(found.lines)} lines of {participant} in {found.window.id} to {out}")
+    errors.print(f"wrote {what} to {out}")
 
 
 @app.command()
@@ -150,54 +178,75 @@ def settle(window: str) -> None:
 def reconcile(
     statement: Annotated[Path, typer.Argument(help="The participant's CSV statement.")],
     window: Annotated[str, typer.Option(help="The window id or number.")],
-    participant: Annotated[str, typer.Option(help="Whose statement it is.")],
+    participant: Annotated[
+        str | None, typer.Option(help="Whose statement it is (with --key-file: yours).")
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole report as JSON.")
     ] = False,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    message_id: remote.MessageId = None,
 ) -> None:
-    """Reconcile a participant's statement with its settlement lines; exit 1 unless ok."""
+    """Reconcile a participant's statement with its settlement lines; exit 1 unless ok.
+
+    With --key-file: your own statement, sent signed to the switch; else the operator's.
+    """
     try:
         text = statement.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         errors.print(f"[red]invalid_statement:[/] cannot read {statement}: {exc}")
         raise typer.Exit(2) from None
-
-    async def work(services: Services) -> Report:
-        return await service.reconcile_statement(services, window, participant, text)
-
-    report = with_services(work)
-    if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    if key_file is not None:
+        if participant is not None:
+            refuse("invalid_option", "with --key-file you reconcile your own", exit_code=USAGE)
+        path = remote.path_of("/v1/settlement/windows/{}/reconcile", window)
+        report = remote.send(key_file, switch_url, path, {"statement": text}, message_id)
+        whose = remote.load_key(key_file).subscriber_id
+    elif participant is None:
+        refuse("missing_participant", "name whose statement it is: --participant", exit_code=USAGE)
     else:
-        _print_report(report, participant)
-    if not report.ok:
+        whose = participant
+
+        async def work(services: Services) -> dict[str, Any]:
+            return (await service.reconcile_statement(services, window, whose, text)).to_dict()
+
+        report = with_services(work)
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_report(report, whose)
+    if not report["ok"]:
         raise typer.Exit(1)
 
 
-def _print_report(report: Report, participant: str) -> None:
-    summary = ", ".join(f"{name} {count}" for name, count in report.summary.items())
-    verdict = "[green]reconciled[/]" if report.ok else "[red]discrepancies[/]"
+def _print_report(report: dict[str, Any], participant: str) -> None:
+    """A report as `Report.to_dict` (and the API) writes it, one line per discrepancy."""
+    summary = ", ".join(f"{name} {count}" for name, count in report["summary"].items())
+    verdict = "[green]reconciled[/]" if report["ok"] else "[red]discrepancies[/]"
     console.print(f"{participant}: {verdict}: {summary}")
-    for m in report.amount_mismatches:
+    for m in report["amount_mismatches"]:
+        asset = m["switch"]["asset"]
         console.print(
-            f"  amount   {m.transfer_id} (line {m.line}): switch "
-            f"{money(m.switch.signed, m.switch.asset)}, statement "
-            f"{money(m.participant.signed, m.participant.asset)}"
+            f"  amount   {m['transfer_id']} (line {m['line']}): switch "
+            f"{money(m['switch_amount'], asset)}, statement "
+            f"{money(m['participant_amount'], m['participant']['asset'])}"
         )
-    for m in report.detail_mismatches:
-        console.print(f"  detail   {m.transfer_id} (line {m.line}): {', '.join(m.fields)} differ")
-    for line in report.missing_at_participant:
+    for m in report["detail_mismatches"]:
+        fields = ", ".join(m["fields"])
+        console.print(f"  detail   {m['transfer_id']} (line {m['line']}): {fields} differ")
+    for line in report["missing_at_participant"]:
         console.print(
-            f"  missing in statement  {line.transfer_id}: {line.direction.value} "
-            f"{money(line.amount, line.asset)} {line.asset} with {line.counterparty}"
+            f"  missing in statement  {line['transfer_id']}: {line['direction']} "
+            f"{money(line['amount'], line['asset'])} {line['asset']} with {line['counterparty']}"
         )
-    for s in report.missing_at_switch:
+    for s in report["missing_at_switch"]:
         console.print(
-            f"  unknown to the switch {s.entry.transfer_id} (line {s.line}): "
-            f"{money(s.entry.amount, s.entry.asset)} {s.entry.asset}"
+            f"  unknown to the switch {s['transfer_id']} (line {s['line']}): "
+            f"{money(s['amount'], s['asset'])} {s['asset']}"
         )
-    for d in report.duplicates:
-        where = f"line {d.line}" if d.side == "participant" else "switch"
-        console.print(f"  duplicate {d.transfer_id} ({where})")
-    for e in report.invalid_rows:
-        console.print(f"  invalid row {e.line}: {e.code}: {e.message}")
+    for d in report["duplicates"]:
+        where = f"line {d['line']}" if d["side"] == "participant" else "switch"
+        console.print(f"  duplicate {d['transfer_id']} ({where})")
+    for e in report["invalid_rows"]:
+        console.print(f"  invalid row {e['line']}: {e['code']}: {e['message']}")

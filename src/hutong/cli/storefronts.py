@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from hutong.cli import remote
-from hutong.cli._common import AsJson, answer, console
+from hutong.cli._common import AsJson, Correction, answer, console, with_correction
 
 app = typer.Typer(
     help="Storefronts: request, approve, refuse, list, show; a host's standing rules.",
@@ -183,6 +183,7 @@ def declare_policy(
         list[str] | None, typer.Option(help="Only merchants of this home platform (repeatable).")
     ] = None,
     reason: Annotated[str, typer.Option(help="Required to refuse: the refusal's reason.")] = "",
+    correction: Correction = None,
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     message_id: remote.MessageId = None,
@@ -196,7 +197,13 @@ def declare_policy(
         "home_platforms": home_platform or [],
         "reason": reason,
     }
-    body = remote.send(key_file, switch_url, "/v1/storefront-policies", message, message_id)
+    body = remote.send(
+        key_file,
+        switch_url,
+        "/v1/storefront-policies",
+        with_correction(message, correction),
+        message_id,
+    )
     answer(body, as_json, lambda rule: _rules([rule]))
 
 

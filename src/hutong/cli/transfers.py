@@ -68,10 +68,14 @@ def send(
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     sender: remote.As = None,
+    message_id: remote.MessageId = None,
+    as_json: remote.JsonAnswer = False,
 ) -> None:
     """Quote and execute a transfer (as the payer's wallet): both wallets or neither.
 
-    Exits 1 when a wallet refuses (the transfer is then released).
+    Exits 1 when a wallet refuses (the transfer is then released). With
+    --message-id X the quote goes as X and the execution as X.execute, so a
+    retry with X quotes and executes the same transfer, once.
     """
     alias = directory.parse(kind, to)
 
@@ -99,9 +103,10 @@ def send(
         "amount": amount,
         "payee_wallet": payee_wallet,
     }
-    quoted = remote.call(key_file, switch_url, "POST", "/v1/transfers/quote", message)
+    quoted = remote.send(key_file, switch_url, "/v1/transfers/quote", message, message_id)
     path = remote.path_of("/v1/transfers/{}/execute", quoted["transfer"]["id"])
-    show_json(remote.call(key_file, switch_url, "POST", path, {}))
+    execute_id = f"{message_id}.execute" if message_id else None
+    show_json(remote.send(key_file, switch_url, path, {}, execute_id))
 
 
 @app.command()

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from hutong.cli import remote
-from hutong.cli._common import AsJson, answer, console
+from hutong.cli._common import AsJson, Correction, answer, console, with_correction
 
 app = typer.Typer(help="Wallets: declare your fees, list everyone's.", no_args_is_help=True)
 
@@ -83,6 +83,7 @@ def declare_acceptance(
         list[str] | None, typer.Option(help="WALLET=REASON refused (repeatable).")
     ] = None,
     note: Annotated[str, typer.Option(help="A note kept with the version.")] = "",
+    correction: Correction = None,
     key_file: remote.KeyFile = None,
     switch_url: remote.SwitchUrl = SWITCH,
     message_id: remote.MessageId = None,
@@ -95,7 +96,13 @@ def declare_acceptance(
         "refused": _refused(refuse or []),
         "note": note,
     }
-    body = remote.send(key_file, switch_url, "/v1/acceptance-policy", message, message_id)
+    body = remote.send(
+        key_file,
+        switch_url,
+        "/v1/acceptance-policy",
+        with_correction(message, correction),
+        message_id,
+    )
 
     def human(said: dict[str, Any]) -> None:
         policy = said["policy"]
