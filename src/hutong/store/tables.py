@@ -406,6 +406,9 @@ storefronts = Table(
     Column("catalog", Text, nullable=False),
     Column("commission_bps", Integer, nullable=False),
     Column("reason", Text, nullable=False),
+    #: A refusal's justification code and its reference (issue 15; NULL if none).
+    Column("justification", String(16), nullable=True),
+    Column("justification_ref", String(512), nullable=True),
     Column("decided_by", String(64), nullable=False),
     Column("requested_at", UTCDateTime(), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=True),
@@ -945,3 +948,13 @@ settlement_instructions = Table(
     Column("amount", BigInteger, nullable=False),
     positive("amount"),
 )
+
+# The auditor's evidence tables live in their own module, on this metadata.
+from hutong.store.evidence_tables import (  # noqa: E402, F401
+    corporate_groups,
+    decision_calls,
+    impression_items,
+    impression_lists,
+    merchant_terms,
+)
+
