@@ -22,6 +22,7 @@ from tests.harness.cast import (
     WECHAT,
 )
 from tests.harness.network import Network
+from tests.harness.switch import row_counts
 
 
 class PayNet(Network):
@@ -94,3 +95,35 @@ class Market(Network):
     @property
     def creator(self) -> Client:
         return self[STREAMER]
+
+
+class Evidence(Network):
+    """The auditor's evidence: platforms of several groups, their merchants, an auditor."""
+
+    async def group(
+        self,
+        name: str,
+        *members: str,
+        valid_from: str = "2013-01-01",
+        allied: list[str] | None = None,
+    ) -> httpx.Response:
+        """Declare the next version of group `name` (as the operator)."""
+        body: dict[str, Any] = {"name": name, "members": list(members), "valid_from": valid_from}
+        if allied is not None:
+            body["allied"] = allied
+        return await self.switch.operator.post("/operator/groups", json=body)
+
+    async def evidence_rows(self) -> dict[str, int]:
+        """Rows in the evidence tables (a refusal must leave them as they were)."""
+        counts = await row_counts(self.switch.services)
+        return {name: counts[name] for name in EVIDENCE_TABLES}
+
+
+#: The tables the auditor's evidence routes write.
+EVIDENCE_TABLES = (
+    "corporate_groups",
+    "impression_lists",
+    "impression_items",
+    "merchant_terms",
+    "storefronts",
+)

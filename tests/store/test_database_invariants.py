@@ -53,11 +53,11 @@ from hutong.ledger.models import (
 )
 from hutong.ledger.settlement import WindowState
 from hutong.logistics.statuses import Status as ShipmentStatus
+from hutong.net.call_journal import Outcome
 from hutong.payments.checkout import PaymentState
 from hutong.payments.pay_for_me import PayForMeState
 from hutong.payments.points import ExchangeState
 from hutong.payments.transfers import TransferState
-from hutong.net.call_journal import Outcome
 from hutong.protocol.justifications import JustificationCode
 from hutong.registry.models import Status as ParticipantStatus
 from hutong.store import evidence_tables, tables

@@ -25,6 +25,7 @@ from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, t
 from hutong.api.routes import (
     app_links,
     commerce,
+    groups,
     ledger,
     links,
     logistics,
@@ -181,6 +182,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *app_links.public_handlers,
             commerce.participant_router,
             commerce.operator_router,
+            groups.operator_router,
+            groups.participant_router,
             settlement.operator_router,
             settlement.participant_router,
             PrometheusController,

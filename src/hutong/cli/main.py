@@ -7,6 +7,7 @@ import typer
 from hutong.cli import (
     demo,
     events,
+    groups,
     keys,
     ledger,
     links,
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(sign.app, name="sign")
 app.add_typer(participant.app, name="participant")
+app.add_typer(groups.app, name="group")
 app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")

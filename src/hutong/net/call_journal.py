@@ -167,12 +167,16 @@ async def prune(services: Services) -> int:
     while True:
         async with services.db.transaction() as conn:
             ids = (
-                await conn.execute(
-                    select(decision_calls.c.id)
-                    .where(decision_calls.c.called_at < cutoff)
-                    .limit(PRUNE_CHUNK)
+                (
+                    await conn.execute(
+                        select(decision_calls.c.id)
+                        .where(decision_calls.c.called_at < cutoff)
+                        .limit(PRUNE_CHUNK)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if ids:
                 await conn.execute(delete(decision_calls).where(decision_calls.c.id.in_(ids)))
         removed += len(ids)

@@ -2,8 +2,8 @@
 
 Groups (who is own, allied or rival), ranking impressions reported by hosts,
 the terms a platform applies to one merchant, and the decision calls the
-switch makes to participants. `hutong.store.tables` imports this module, so
-`tables.metadata` (and the migrations) see these tables too.
+switch makes to participants. They are defined on the one metadata
+(`hutong.store.schema`) and re-exported by `hutong.store.tables`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from hutong.store import tables as _tables
+from hutong.store.schema import known, metadata, not_negative, positive
 from hutong.store.types import BigIntPK, UTCDateTime
 
 __all__ = [
@@ -33,9 +33,6 @@ __all__ = [
     "impression_lists",
     "merchant_terms",
 ]
-
-metadata = _tables.metadata
-known, not_negative = _tables.known, _tables.not_negative
 
 #: The closed set of justification codes (hutong.protocol.justifications).
 JUSTIFICATIONS = ("fraud", "safety", "legal", "quality", "capacity")
@@ -103,7 +100,7 @@ impression_items = Table(
     Column("rating", Float, nullable=True),
     Column("reviews", BigInteger, nullable=True),
     Index("ix_impression_items_merchant", "merchant"),
-    _tables.positive("position"),
+    positive("position"),
 )
 
 #: Every signed call the switch made to a participant: who, for whom, what, how long, result.

@@ -56,9 +56,7 @@ def upgrade() -> None:
             "commission_bps >= 0", name=op.f("ck_merchant_terms_commission_bps_not_negative")
         ),
         sa.CheckConstraint(_JUSTIFICATIONS, name=op.f("ck_merchant_terms_justification_known")),
-        sa.PrimaryKeyConstraint(
-            "platform", "merchant", "version", name=op.f("pk_merchant_terms")
-        ),
+        sa.PrimaryKeyConstraint("platform", "merchant", "version", name=op.f("pk_merchant_terms")),
     )
     op.create_index(
         "ix_merchant_terms_merchant", "merchant_terms", ["merchant", "valid_from"], unique=False
@@ -91,13 +89,13 @@ def upgrade() -> None:
         sa.CheckConstraint("position > 0", name=op.f("ck_impression_items_position_positive")),
         sa.PrimaryKeyConstraint("list_id", "position", name=op.f("pk_impression_items")),
     )
-    op.create_index(
-        "ix_impression_items_merchant", "impression_items", ["merchant"], unique=False
-    )
+    op.create_index("ix_impression_items_merchant", "impression_items", ["merchant"], unique=False)
     op.create_table(
         "decision_calls",
         sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True,
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
             nullable=False,
         ),
         sa.Column("callee", sa.String(length=255), nullable=False),
@@ -124,9 +122,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_decision_calls_callee", "decision_calls", ["callee", "called_at"], unique=False
     )
-    op.add_column(
-        "storefronts", sa.Column("justification", sa.String(length=16), nullable=True)
-    )
+    op.add_column("storefronts", sa.Column("justification", sa.String(length=16), nullable=True))
     op.add_column(
         "storefronts", sa.Column("justification_ref", sa.String(length=512), nullable=True)
     )
