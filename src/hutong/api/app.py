@@ -25,6 +25,7 @@ from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, t
 from hutong.api.routes import (
     app_links,
     commerce,
+    evidence,
     groups,
     ledger,
     links,
@@ -184,6 +185,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             commerce.operator_router,
             groups.operator_router,
             groups.participant_router,
+            evidence.participant_router,
+            evidence.operator_router,
             settlement.operator_router,
             settlement.participant_router,
             PrometheusController,
