@@ -150,4 +150,5 @@ EVIDENCE_TABLES = (
     "impression_items",
     "merchant_terms",
     "storefronts",
+    "storefront_policies",
 )
