@@ -41,6 +41,7 @@ from hutong.api.routes import (
     transfers,
 )
 from hutong.ledger.store import expire_pending
+from hutong.net import call_journal
 from hutong.net.delivery import DeliveryWorker
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import AuthenticationError, HutongError, RateLimitedError, nack
@@ -152,6 +153,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             if worker is not None:
                 await worker.close()
             await close_call_transport()
+            await call_journal.settled(services)
             await services.batcher().close()
             await services.keys().close()
             await services.ledger().close()
