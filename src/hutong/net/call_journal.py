@@ -164,20 +164,14 @@ async def prune(services: Services) -> int:
         return 0  # 0 keeps them for ever
     cutoff = services.clock() - timedelta(days=days)
     removed = 0
+    due = select(decision_calls.c.id).where(decision_calls.c.called_at < cutoff).limit(PRUNE_CHUNK)
     while True:
-        async with services.db.transaction() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        select(decision_calls.c.id)
-                        .where(decision_calls.c.called_at < cutoff)
-                        .limit(PRUNE_CHUNK)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if ids:
+        # Looked up with a read (the sweep runs every second: no write lock when
+        # nothing is due), then removed by id in a short transaction.
+        async with services.db.read() as conn:
+            ids = list((await conn.execute(due)).scalars().all())
+        if ids:
+            async with services.db.transaction() as conn:
                 await conn.execute(delete(decision_calls).where(decision_calls.c.id.in_(ids)))
         removed += len(ids)
         if len(ids) < PRUNE_CHUNK:
