@@ -21,8 +21,18 @@ from hutong.store.db import Database
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
 from tests.harness.assertions import assert_ledger_balances
-from tests.harness.cast import CAINIAO, JDL, JT, LOGISTICS, MARKET, PAYMENTS, SHOP, TEA_HOUSE
-from tests.harness.networks import Logistics, Market, PayNet
+from tests.harness.cast import (
+    CAINIAO,
+    EVIDENCE,
+    JDL,
+    JT,
+    LOGISTICS,
+    MARKET,
+    PAYMENTS,
+    SHOP,
+    TEA_HOUSE,
+)
+from tests.harness.networks import Evidence, Logistics, Market, PayNet
 from tests.harness.shop import Shop, open_shop
 from tests.harness.switch import (
     OPERATOR_TOKEN,
@@ -168,3 +178,11 @@ async def shop(
     await open_shop(net)
     yield net
     await assert_ledger_balances(switch.services)
+
+
+@pytest.fixture
+async def evidence(switch: Switch, http: httpx.AsyncClient) -> Evidence:
+    """The auditor's evidence cast, all joined (nobody answers calls)."""
+    net = Evidence(switch, None, "", EVIDENCE, http)
+    await net.join(*EVIDENCE)
+    return net

@@ -60,6 +60,9 @@ class Settings:
     #: limit off. Kept in the database, so shared by every worker.
     alias_lookups_per_minute: int = 60
     alias_lookup_burst: int = 20
+    #: Decision calls (the auditor's evidence, `hutong.net.call_journal`) are
+    #: kept this many days; 0 keeps them for ever.
+    decision_call_retention_days: int = 400
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -93,12 +96,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         settlement_grace=_int(env, "HUTONG_SETTLEMENT_GRACE", 5),
         alias_lookups_per_minute=_int(env, "HUTONG_ALIAS_LOOKUPS_PER_MINUTE", 60),
         alias_lookup_burst=_int(env, "HUTONG_ALIAS_LOOKUP_BURST", 20),
+        decision_call_retention_days=_int(env, "HUTONG_DECISION_CALL_RETENTION_DAYS", 400),
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(
             "HUTONG_ALIAS_LOOKUPS_PER_MINUTE must not be negative and"
             " HUTONG_ALIAS_LOOKUP_BURST must be at least 1"
         )
+    if settings.decision_call_retention_days < 0:
+        raise ValueError("HUTONG_DECISION_CALL_RETENTION_DAYS must not be negative")
     if settings.settlement_grace < 0:
         raise ValueError("HUTONG_SETTLEMENT_GRACE must not be negative")
     if settings.message_retention < settings.max_request_lifetime + 2 * settings.clock_skew:

@@ -151,7 +151,8 @@ READS = {
     "/v1/settlement/windows/{window_id:str}/reconcile",
 }
 #: Writes through `run_once`/`run_decided` whose resends are tested with their
-#: own setups (orders, payments, points, transfers, aliases, ledger, keys, offers).
+#: own setups (orders, payments, points, transfers, aliases, ledger, keys, offers,
+#: and the auditor's evidence in tests/audit).
 TESTED_WITH_THEIR_DOMAIN = {
     "/v1/orders",
     "/v1/orders/{order_id:str}/cancel",
@@ -183,6 +184,8 @@ TESTED_WITH_THEIR_DOMAIN = {
     "/v1/keys",
     "/v1/offers",
     "/v1/placements",
+    "/v1/impressions",
+    "/v1/merchant-terms",
 }
 
 

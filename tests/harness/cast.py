@@ -10,6 +10,8 @@ joined first and how they set themselves up (see `tests.harness.network`).
   booking desks; Cainiao publishes one station, open to every carrier.
 - `MARKET`: a merchant, three hosts and a creator; nobody answers calls.
 - `SHOP` (see `tests.harness.shop`): everyone an order involves.
+- `EVIDENCE`: the auditor's evidence (groups, impressions, merchant terms):
+  platforms of several groups, a merchant at home on each side, an auditor.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tests.harness.history import AS_HISTORY
 from tests.harness.network import Network, Part, Setup
 
 TAOBAO, JD, DOUYIN, WECHAT = "taobao.example", "jd.example", "douyin.example", "wechat.example"
-KUAISHOU = "kuaishou.example"
+KUAISHOU, TMALL = "kuaishou.example", "tmall.example"
 TEA_HOUSE, JD_BEAUTY = "tea-house.example", "jd-beauty.example"
 ALIPAY, WECHATPAY = "alipay.example", "wechatpay.example"
 VIP, VIDEO = "88vip.example", "tencent-video.example"
@@ -171,4 +173,17 @@ SHOP: dict[str, Part] = {
     CAINIAO: Part("carrier", setup=carrier(station=True)),
     STREAMER: Part("creator"),
     AUDITOR: Part("auditor"),
+}
+
+EVIDENCE: dict[str, Part] = {
+    TAOBAO: Part("platform", answers=False),
+    TMALL: Part("platform", answers=False),
+    ALIPAY: Part("wallet", answers=False),
+    JD: Part("platform", answers=False),
+    WECHAT: Part("platform", answers=False),
+    KUAISHOU: Part("platform", answers=False),
+    DOUYIN: Part("platform", answers=False),
+    TEA_HOUSE: Part("merchant", needs=(TAOBAO,), setup=home(TAOBAO), answers=False),
+    JD_BEAUTY: Part("merchant", needs=(JD,), setup=home(JD), answers=False),
+    AUDITOR: Part("auditor", answers=False),
 }

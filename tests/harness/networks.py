@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from hutong.client import Client
 from hutong.protocol.ids import new_id
-from hutong.store.tables import storefronts
+from hutong.store.tables import placements, storefronts
 from tests.harness.cast import (
     CAINIAO,
     DOUYIN,
@@ -22,6 +22,7 @@ from tests.harness.cast import (
     WECHAT,
 )
 from tests.harness.network import Network
+from tests.harness.switch import row_counts
 
 
 class PayNet(Network):
@@ -94,3 +95,60 @@ class Market(Network):
     @property
     def creator(self) -> Client:
         return self[STREAMER]
+
+
+class Evidence(Network):
+    """The auditor's evidence: platforms of several groups, their merchants, an auditor."""
+
+    async def group(
+        self,
+        name: str,
+        *members: str,
+        valid_from: str = "2013-01-01",
+        allied: list[str] | None = None,
+    ) -> httpx.Response:
+        """Declare the next version of group `name` (as the operator)."""
+        body: dict[str, Any] = {"name": name, "members": list(members), "valid_from": valid_from}
+        if allied is not None:
+            body["allied"] = allied
+        return await self.switch.operator.post("/operator/groups", json=body)
+
+    async def placement(self, host: str, merchant: str, sku_id: str) -> str:
+        """A placement of `merchant`'s `sku_id` on `host`, as the switch keeps it; its id."""
+        now = self.switch.services.clock()
+        placement_id = new_id("pl")
+        async with self.switch.services.db.transaction() as conn:
+            serial = int(await conn.scalar(select(func.count()).select_from(placements)) or 0)
+            await conn.execute(
+                insert(placements),
+                {
+                    "id": placement_id,
+                    "code": placement_id[-12:],
+                    "share_serial": serial + 1,
+                    "host": host,
+                    "surface": "search",
+                    "merchant": merchant,
+                    "sku_id": sku_id,
+                    "placed_by": host,
+                    "storefront_id": None,
+                    "created_at": now,
+                    "share_expires_at": now,
+                },
+            )
+        return placement_id
+
+    async def evidence_rows(self) -> dict[str, int]:
+        """Rows in the evidence tables (a refusal must leave them as they were)."""
+        counts = await row_counts(self.switch.services)
+        return {name: counts[name] for name in EVIDENCE_TABLES}
+
+
+#: The tables the auditor's evidence routes write.
+EVIDENCE_TABLES = (
+    "corporate_groups",
+    "impression_lists",
+    "impression_items",
+    "merchant_terms",
+    "storefronts",
+    "storefront_policies",
+)

@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from hutong.client import Client
+from hutong.net import call_journal
 from hutong.protocol.signing import new_key_pair
 from hutong.runtime.services import Services
 from hutong.store.db import sync_url
@@ -87,7 +88,12 @@ class Switch:
 
 
 async def row_counts(services: Services) -> dict[str, int]:
-    """Rows in every table, by name: compare before/after to show nothing was written."""
+    """Rows in every table, by name: compare before/after to show nothing was written.
+
+    The decision-call journal commits with the next group commit, so its rows
+    handed over so far are waited for first (the counts are then settled).
+    """
+    await call_journal.settled(services)
     counts: dict[str, int] = {}
     async with services.db.read() as conn:
         for table in metadata.sorted_tables:

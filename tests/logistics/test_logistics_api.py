@@ -296,8 +296,12 @@ async def test_a_desk_that_refuses_gives_its_own_code_and_nothing_is_stored(
     assert (response.status_code, error_code(response)) == (409, "not_serviceable")
     assert "we do not serve this address" in response.json()["error"]["message"]
     assert (to_station.status_code, error_code(to_station)) == (409, "not_serviceable")
-    # Nothing but the two refusals, recorded as the answers to their message ids.
-    assert await row_counts(net.switch.services) == before | {"messages": before["messages"] + 2}
+    # Nothing but the two refusals, recorded as the answers to their message ids,
+    # and the two refused calls in the auditor's journal of decision calls.
+    assert await row_counts(net.switch.services) == before | {
+        "messages": before["messages"] + 2,
+        "decision_calls": before["decision_calls"] + 2,
+    }
     assert await held(net, STATION["id"]) == 0  # the slot taken for the call was given back
 
 
@@ -319,7 +323,10 @@ async def test_without_a_trustworthy_answer_nothing_is_booked(net: Network) -> N
     assert (to_station.status_code, error_code(to_station)) == (502, "participant_unavailable")
     assert (forged.status_code, error_code(forged)) == (502, "answer_not_signed")
     assert (impostor.status_code, error_code(impostor)) == (502, "answer_not_signed")
-    assert await row_counts(net.switch.services) == before
+    # Nothing booked; only the four failed calls, in the auditor's journal of decision calls.
+    assert await row_counts(net.switch.services) == before | {
+        "decision_calls": before["decision_calls"] + 4
+    }
     assert await held(net, STATION["id"]) == 0
 
     desk.signer = own_signer

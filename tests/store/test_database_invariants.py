@@ -53,12 +53,14 @@ from hutong.ledger.models import (
 )
 from hutong.ledger.settlement import WindowState
 from hutong.logistics.statuses import Status as ShipmentStatus
+from hutong.net.call_journal import Outcome
 from hutong.payments.checkout import PaymentState
 from hutong.payments.pay_for_me import PayForMeState
 from hutong.payments.points import ExchangeState
 from hutong.payments.transfers import TransferState
+from hutong.protocol.justifications import JustificationCode
 from hutong.registry.models import Status as ParticipantStatus
-from hutong.store import tables
+from hutong.store import evidence_tables, tables
 from hutong.store.db import sync_url
 from hutong.store.migrate import alembic_config, upgrade
 from hutong.store.tables import (
@@ -522,6 +524,8 @@ ENUMS: dict[tuple[str, ...], type[StrEnum]] = {
     tables.PAYMENT_STATES: PaymentState,
     tables.TRANSFER_STATES: TransferState,
     tables.PARTICIPANT_STATUSES: ParticipantStatus,
+    evidence_tables.JUSTIFICATIONS: JustificationCode,
+    evidence_tables.DECISION_OUTCOMES: Outcome,
 }
 
 

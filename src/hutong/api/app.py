@@ -25,6 +25,8 @@ from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, t
 from hutong.api.routes import (
     app_links,
     commerce,
+    evidence,
+    groups,
     ledger,
     links,
     logistics,
@@ -39,6 +41,7 @@ from hutong.api.routes import (
     transfers,
 )
 from hutong.ledger.store import expire_pending
+from hutong.net import call_journal
 from hutong.net.delivery import DeliveryWorker
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import AuthenticationError, HutongError, RateLimitedError, nack
@@ -150,6 +153,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             if worker is not None:
                 await worker.close()
             await close_call_transport()
+            await call_journal.settled(services)
             await services.batcher().close()
             await services.keys().close()
             await services.ledger().close()
@@ -181,6 +185,10 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *app_links.public_handlers,
             commerce.participant_router,
             commerce.operator_router,
+            groups.operator_router,
+            groups.participant_router,
+            evidence.participant_router,
+            evidence.operator_router,
             settlement.operator_router,
             settlement.participant_router,
             PrometheusController,

@@ -22,6 +22,7 @@ from rich.markup import escape
 from sqlalchemy.engine import make_url
 
 from hutong.config import Settings, load_settings
+from hutong.net import call_journal
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import HutongError
 from hutong.runtime.exactly_once import Present, Refused, Write
@@ -167,6 +168,7 @@ def with_services(
         try:
             return await work(services)
         finally:
+            await call_journal.settled(services)  # the journal rows of the calls it made
             await close_call_transport()  # the calls a command made to participants
             await services.db.dispose()
 

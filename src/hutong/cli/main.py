@@ -26,6 +26,7 @@ from hutong.cli import (
     commissions,
     demo,
     events,
+    groups,
     keys,
     ledger,
     links,
@@ -58,6 +59,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(sign.app, name="sign")
 app.add_typer(participant.app, name="participant")
 app.add_typer(me.app, name="self")
+app.add_typer(groups.app, name="group")
 app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")

@@ -204,6 +204,7 @@ async def book(
                 "weight_g": route.weight_g,
             },
             message_id=shipment_id,
+            on_behalf_of=route.host or "",
         )
         tracking_number = str(answer["tracking_number"])
         label_ref = str(answer.get("label_ref") or "")
@@ -270,6 +271,7 @@ async def ask_to_cancel(
         "cancel",
         {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number},
         message_id=f"{shipment.id}:cancel",
+        on_behalf_of=shipment.host or "",
     )
     return shipment
 

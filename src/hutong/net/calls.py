@@ -5,6 +5,11 @@ a signed `{context, message}` to `<callback URL>/<action>` and the answer
 must be signed by the participant with one of its registered keys, over the
 exact bytes of the answer. Retries reuse the message id, so a participant
 that deduplicates by it never acts twice.
+
+Every call is journaled for the auditor (`hutong.net.call_journal`): the
+participant asked, on whose behalf, the action, the latency over all its
+attempts, and whether it answered, refused (with its code and any
+justification it gave) or failed. The row rides the group commit.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import time
 import weakref
 from typing import Any
 
+from hutong.net.call_journal import DecisionCall, Outcome, latency_ms, record
 from hutong.net.transport import CallTransport, Reply, TransportError, TransportTimeout
 from hutong.protocol.envelope import request_envelope
-from hutong.protocol.errors import HutongError, Kind
+from hutong.protocol.errors import HutongError, Kind, ValidationError
+from hutong.protocol.justifications import Justification, parse_justification
 from hutong.protocol.signing import (
     SignatureError,
     check_window,
@@ -53,9 +60,21 @@ async def _callee(services: Services, subscriber_id: str) -> Participant:
 
 
 class CallRefused(HutongError):
-    """The participant answered with a signed refusal (its code and sentence)."""
+    """The participant answered with a signed refusal (its code and sentence).
+
+    A refusal may say why from the closed set (`error.justification`:
+    `{code, reference}`); one outside the set is kept as no justification.
+    """
 
     kind = Kind.CONFLICT
+    justification: Justification | None = None
+
+
+def _justification(error: Any) -> Justification | None:
+    try:
+        return parse_justification(error.get("justification") if isinstance(error, dict) else None)
+    except ValidationError:
+        return None
 
 
 class CallFailed(HutongError):
@@ -75,8 +94,55 @@ async def call(
     message_id: str,
     timeout: float = 5.0,
     attempts: int = 2,
+    on_behalf_of: str = "",
 ) -> dict[str, Any]:
-    """POST `message` to the participant's `<callback>/<action>`; the verified answer's message."""
+    """POST `message` to the participant's `<callback>/<action>`; the verified answer's message.
+
+    `on_behalf_of` is the platform the call serves (the order's host, the
+    payment's host), "" when none; it is journaled with the call's outcome.
+    """
+    started, called_at = time.monotonic(), services.clock()
+
+    def journal(outcome: Outcome, code: str = "", justification: Any = None) -> None:
+        record(
+            services,
+            DecisionCall(
+                callee=subscriber_id,
+                on_behalf_of=on_behalf_of,
+                action=action,
+                message_id=message_id,
+                latency_ms=latency_ms(time.monotonic() - started),
+                outcome=outcome,
+                code=code,
+                called_at=called_at,
+                justification=justification,
+            ),
+        )
+
+    try:
+        result = await _call(
+            services, http, subscriber_id, action, message, message_id, timeout, attempts
+        )
+    except CallRefused as refusal:
+        journal(Outcome.REFUSED, refusal.code, refusal.justification)
+        raise
+    except HutongError as failure:
+        journal(Outcome.FAILED, failure.code)
+        raise
+    journal(Outcome.ANSWERED)
+    return result
+
+
+async def _call(
+    services: Services,
+    http: CallTransport,
+    subscriber_id: str,
+    action: str,
+    message: dict[str, Any],
+    message_id: str,
+    timeout: float,
+    attempts: int,
+) -> dict[str, Any]:
     participant = await _callee(services, subscriber_id)
     if participant.status is not Status.ACTIVE:
         raise CallFailed(
@@ -111,10 +177,12 @@ async def call(
         answer = await _verified(services, subscriber_id, response)
         if response.status_code >= 400:
             error = answer.get("error") or {}
-            raise CallRefused(
+            refused = CallRefused(
                 str(error.get("message") or f"{subscriber_id} refused {action}"),
                 code=str(error.get("code") or "refused"),
             )
+            refused.justification = _justification(error)
+            raise refused
         result = answer.get("message")
         return result if isinstance(result, dict) else {}
     raise CallFailed(last_error, code="participant_timeout" if "within" in last_error else None)

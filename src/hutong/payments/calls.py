@@ -30,7 +30,17 @@ async def ask_wallet(
     action: str,
     message: dict[str, Any],
     message_id: str,
+    *,
+    on_behalf_of: str = "",
 ) -> dict[str, Any]:
+    """Ask `wallet` (or a program) to decide `action`, for the platform `on_behalf_of`."""
     return await call(
-        services, http, wallet, action, message, message_id=message_id, **_http_options(services)
+        services,
+        http,
+        wallet,
+        action,
+        message,
+        message_id=message_id,
+        on_behalf_of=on_behalf_of,
+        **_http_options(services),
     )

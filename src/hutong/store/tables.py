@@ -19,7 +19,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
@@ -27,18 +26,15 @@ from sqlalchemy import (
     text,
 )
 
+# The auditor's evidence tables live in their own module, on the same metadata.
+from hutong.store.evidence_tables import corporate_groups as corporate_groups
+from hutong.store.evidence_tables import decision_calls as decision_calls
+from hutong.store.evidence_tables import impression_items as impression_items
+from hutong.store.evidence_tables import impression_lists as impression_lists
+from hutong.store.evidence_tables import merchant_terms as merchant_terms
+from hutong.store.schema import known, not_negative, positive
+from hutong.store.schema import metadata as metadata
 from hutong.store.types import BigIntPK, UTCDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
 
 #: The values of the code's enums that state columns may hold. They are
 #: written out (the store is below the domain packages that own the enums);
@@ -141,22 +137,6 @@ PARTICIPANT_STATUSES = (
     "suspended",
     "revoked",
 )
-
-
-def known(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    """`column` holds one of `values` (or NULL, which every CHECK lets through)."""
-    listed = ", ".join(f"'{value}'" for value in values)
-    return CheckConstraint(
-        f"{column} IN ({listed})", name=f"{column}_known", info={"values": values, "column": column}
-    )
-
-
-def positive(column: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} > 0", name=f"{column}_positive")
-
-
-def not_negative(column: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative")
 
 
 #: The ledger's flag bits (hutong.ledger.models; checked by the same test).
@@ -422,6 +402,9 @@ storefronts = Table(
     Column("catalog", Text, nullable=False),
     Column("commission_bps", Integer, nullable=False),
     Column("reason", Text, nullable=False),
+    #: A refusal's justification code and its reference (issue 15; NULL if none).
+    Column("justification", String(16), nullable=True),
+    Column("justification_ref", String(512), nullable=True),
     Column("decided_by", String(64), nullable=False),
     Column("requested_at", UTCDateTime(), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=True),

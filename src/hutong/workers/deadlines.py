@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hutong.commerce.orders import service as order_service
+from hutong.net import call_journal
 from hutong.payments import checkout, pay_for_me, points, transfers
 from hutong.runtime.services import Services
 
@@ -31,6 +32,7 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("transfers", transfers.expire_due),
     ("points exchanges", points.expire_due),
     ("orders", order_service.expire_due),
+    ("decision calls past their retention", call_journal.prune),
 ]
 
 

@@ -38,6 +38,7 @@ from hutong.world import (
     demo_settlement,
 )
 from hutong.world.demo_keys import keep_key
+from hutong.world.groups import SEED_GROUPS
 from hutong.world.participants import SEED_PARTICIPANTS
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import serve_asgi
@@ -72,6 +73,23 @@ async def register_world(stage: Stage) -> str:
         )
         keep_key(stage.services.settings.data_dir, seed.subscriber_id, "k1", pair.private_key)
     return f"{len(SEED_PARTICIPANTS)} participants registered by the operator"
+
+
+async def declare_groups(stage: Stage) -> str:
+    """The operator declares the corporate groups (own, allied, rival) the auditor reads."""
+    for group in SEED_GROUPS:
+        response = await stage.operator.post(
+            f"{stage.switch_url}/operator/groups",
+            json={
+                "name": group.name,
+                "members": list(group.members),
+                "allied": list(group.allied),
+                "valid_from": group.valid_from,
+            },
+        )
+        expect_status(response, 201)
+    names = sorted({g.name for g in SEED_GROUPS})
+    return f"{len(names)} groups ({', '.join(names)}); JD and Kuaishou Tencent-aligned"
 
 
 async def everyone_signs_in(stage: Stage) -> str:
@@ -272,6 +290,7 @@ async def money_moves_exactly(stage: Stage) -> str:
 STORY: tuple[Step, ...] = (
     ("Switch publishes its key", "hutong", publish_switch_key),
     ("The seed world registers", "operator", register_world),
+    ("Corporate groups", "operator", declare_groups),
     ("Every participant signs a request", "all", everyone_signs_in),
     ("Signed events reach every callback", "all", events_reach_everyone),
     ("Registry lookup by role", "anyone", lookup_wallets),

@@ -57,11 +57,15 @@ Act = Callable[[str, dict[str, Any]], dict[str, Any]]
 class Refusal(Exception):
     """A signed refusal: HTTP status, stable code, a sentence."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, justification: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        #: Why, from the closed set (`{code, reference}`), when the desk says so.
+        self.justification = justification
 
 
 def _text(message: dict[str, Any], name: str) -> str:
@@ -123,6 +127,8 @@ class WalletDesk:
     finished: set[tuple[str, str]] = field(default_factory=set)
     #: Accounts whose user presses cancel; accounts that are closed.
     cancelling: set[str] = field(default_factory=set)
+    #: Accounts the wallet's risk control declines, with the justification it gives.
+    flagged: dict[str, dict[str, str]] = field(default_factory=dict)
     closed: set[str] = field(default_factory=set)
     #: action -> "down" (503, unsigned) or "slow" (wait `delay` seconds, then answer).
     fail: dict[str, str] = field(default_factory=dict)
@@ -172,6 +178,10 @@ class WalletDesk:
             raise Refusal(422, "unknown_account", f"no account {payer}")
         if payer in self.cancelling:
             raise Refusal(409, "user_cancelled", "the user cancelled the payment")
+        if payer in self.flagged:
+            raise Refusal(
+                409, "risk_declined", "risk control declined this payer", self.flagged[payer]
+            )
         if self.available(payer) < amount:
             raise Refusal(409, "insufficient_funds", "the balance does not cover the amount")
         return payer
@@ -343,4 +353,7 @@ def answered(act: Act, action: str, message: dict[str, Any]) -> Answer:
     try:
         return 200, act(action, message)
     except Refusal as refusal:
-        return refusal.status, nack(refusal.code, refusal.message)
+        body = nack(refusal.code, refusal.message)
+        if refusal.justification is not None:
+            body["error"]["justification"] = refusal.justification
+        return refusal.status, body

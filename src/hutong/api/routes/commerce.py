@@ -19,6 +19,7 @@ from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
 from hutong.api.routes.commerce_schemas import (
+    DecisionIn,
     OfferOut,
     ProfileIn,
     ProfileOut,
@@ -28,6 +29,7 @@ from hutong.api.routes.commerce_schemas import (
     SignedStorefrontIn,
     StandingRuleOut,
     StorefrontOut,
+    justification_in,
     offer_out,
     offer_results,
     profile_out,
@@ -127,7 +129,11 @@ async def request_storefront(
 
 
 async def _decide(
-    services: Services, signed: SignedRequest, storefront_id: str, decision: Decision, reason: str
+    services: Services,
+    signed: SignedRequest,
+    storefront_id: str,
+    decision: Decision,
+    said: DecisionIn,
 ) -> Response[bytes]:
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
@@ -136,8 +142,9 @@ async def _decide(
             storefront_id,
             caller=signed.subscriber_id,
             decision=decision,
-            reason=reason,
+            reason=said.reason,
             now=services.clock(),
+            justification=justification_in(said.justification),
         )
         return 200, msgspec.to_builtins(storefront_out(storefront))
 
@@ -157,8 +164,7 @@ async def approve(
     storefront_id: FromPath[str],
     data: JSONBody[SignedDecisionIn],
 ) -> Response[bytes]:
-    reason = data.message.reason
-    return await _decide(services, signed, storefront_id, Decision.APPROVE, reason)
+    return await _decide(services, signed, storefront_id, Decision.APPROVE, data.message)
 
 
 @post(
@@ -174,8 +180,7 @@ async def refuse(
     storefront_id: FromPath[str],
     data: JSONBody[SignedDecisionIn],
 ) -> Response[bytes]:
-    reason = data.message.reason
-    return await _decide(services, signed, storefront_id, Decision.REFUSE, reason)
+    return await _decide(services, signed, storefront_id, Decision.REFUSE, data.message)
 
 
 @get("/storefronts", summary="Your storefronts, as merchant and as host (auditors: all)")
@@ -223,12 +228,14 @@ async def declare_policy(
 
     async def operation(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
         await store.require_role(conn, signed.subscriber_id, Role.PLATFORM)
+        justification = justification_in(declared.justification)
         rule = StandingRule(
             decision=declared.decision,
             valid_from=declared.valid_from,
             categories=frozenset(declared.categories),
             home_platforms=frozenset(declared.home_platforms),
             reason=declared.reason,
+            justification=justification,
         )
         stored = await storefront_service.declare_policy(
             conn,

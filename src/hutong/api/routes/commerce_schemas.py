@@ -11,6 +11,7 @@ from hutong.api.schemas import CorrectionIn, correction_out
 from hutong.commerce.store import ItemResult, MerchantProfile, Offer
 from hutong.commerce.storefronts import Decision, StandingRule, Storefront
 from hutong.protocol.envelope import Context
+from hutong.protocol.justifications import Justification, parse_justification
 from hutong.store.corrections import CorrectionRecord
 
 _ANY = "checked item by item (see the result codes), never converted"
@@ -96,9 +97,25 @@ class SignedStorefrontIn(msgspec.Struct, kw_only=True):
     message: StorefrontIn
 
 
+class JustificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Why a refusal is justified: code one of fraud, safety, legal, quality, capacity."""
+
+    code: str
+    reference: str = ""
+
+    def parsed(self) -> Justification | None:
+        return parse_justification({"code": self.code, "reference": self.reference})
+
+
+def justification_in(given: JustificationIn | None) -> Justification | None:
+    return given.parsed() if given is not None else None
+
+
 class DecisionIn(msgspec.Struct, kw_only=True):
     #: Required (non-blank) to refuse; optional to approve.
     reason: str = ""
+    #: A refusal's justification (issue 15), from the closed set.
+    justification: JustificationIn | None = None
 
 
 class SignedDecisionIn(msgspec.Struct, kw_only=True):
@@ -124,6 +141,8 @@ class StorefrontOut(msgspec.Struct, kw_only=True):
     decided_by: str
     requested_at: datetime
     decided_at: datetime | None
+    #: A refusal's justification `{code, reference}`, or null.
+    justification: dict[str, str] | None = None
 
 
 def storefront_out(storefront: Storefront) -> StorefrontOut:
@@ -138,7 +157,12 @@ def storefront_out(storefront: Storefront) -> StorefrontOut:
         decided_by=storefront.decided_by,
         requested_at=storefront.requested_at,
         decided_at=storefront.decided_at,
+        justification=_shown(storefront.justification),
     )
+
+
+def _shown(justification: Justification | None) -> dict[str, str] | None:
+    return justification.to_dict() if justification is not None else None
 
 
 class StandingRuleIn(msgspec.Struct, kw_only=True):
@@ -151,6 +175,8 @@ class StandingRuleIn(msgspec.Struct, kw_only=True):
     reason: str = ""
     #: Present only on a back-dated version (`hutong.protocol.declared_time`).
     correction: CorrectionIn | None = None
+    #: A refusing rule's justification, from the closed set (none to approve).
+    justification: JustificationIn | None = None
 
 
 class SignedStandingRuleIn(msgspec.Struct, kw_only=True):
@@ -168,6 +194,7 @@ class StandingRuleOut(msgspec.Struct, kw_only=True):
     reason: str
     #: The version's back-dated correction record, None when declared plainly.
     correction: dict[str, Any] | None = None
+    justification: dict[str, str] | None = None
 
 
 def rule_out(
@@ -182,6 +209,7 @@ def rule_out(
         categories=sorted(rule.categories),
         home_platforms=sorted(rule.home_platforms),
         reason=rule.reason,
+        justification=_shown(rule.justification),
     )
 
 

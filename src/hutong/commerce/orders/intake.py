@@ -234,6 +234,7 @@ async def _ask_stock(
                 ],
             },
             message_id=f"{row.id}.reserve",
+            on_behalf_of=row.host,
             timeout=services.settings.wallet_call_timeout,
             attempts=services.settings.wallet_call_attempts,
         )

@@ -52,6 +52,7 @@ from typing import Any
 
 from hutong.commerce.offers import MAX_AMOUNT, is_integer
 from hutong.protocol.errors import ConflictError, ValidationError
+from hutong.protocol.justifications import Justification, parse_justification
 
 MAX_CATALOG = 1000
 MAX_BPS = 10_000
@@ -91,6 +92,15 @@ def decide(current: StorefrontStatus, decision: Decision) -> StorefrontStatus:
             code="storefront_decided",
         )
     return wanted
+
+
+def check_justification(decision: Decision, justification: Justification | None) -> None:
+    """Only a refusal is justified: an approval with a justification is refused."""
+    if justification is not None and decision is not Decision.REFUSE:
+        raise ValidationError(
+            "a justification explains a refusal; an approval carries none",
+            code="invalid_justification",
+        )
 
 
 def check_reason(decision: Decision, reason: str) -> str:
@@ -148,9 +158,12 @@ class Storefront:
     decided_by: str
     requested_at: datetime
     decided_at: datetime | None
+    #: Why a refusal is justified (fraud, safety, ...), when the host says so.
+    justification: Justification | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The storefront as events show it (`justification` only when there is one)."""
+        shown: dict[str, Any] = {
             "id": self.id,
             "merchant": self.merchant,
             "host": self.host,
@@ -162,6 +175,9 @@ class Storefront:
             "requested_at": self.requested_at.isoformat(),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
         }
+        if self.justification is not None:
+            shown["justification"] = self.justification.to_dict()
+        return shown
 
 
 def _names(values: Iterable[str], what: str) -> frozenset[str]:
@@ -181,6 +197,8 @@ class StandingRule:
     home_platforms: frozenset[str] = field(default_factory=frozenset)
     reason: str = ""
     version: int = 0
+    #: A refusing rule's justification (fraud, safety, legal, quality, capacity).
+    justification: Justification | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.decision, Decision):
@@ -195,6 +213,7 @@ class StandingRule:
                 "a standing rule names categories, home platforms or both", code="invalid_policy"
             )
         check_reason(self.decision, self.reason)
+        check_justification(self.decision, self.justification)
 
     @property
     def match(self) -> tuple[frozenset[str], frozenset[str]]:
@@ -214,12 +233,15 @@ class StandingRule:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored JSON (valid_from and version have columns of their own)."""
-        return {
+        stored: dict[str, Any] = {
             "decision": self.decision.value,
             "categories": sorted(self.categories),
             "home_platforms": sorted(self.home_platforms),
             "reason": self.reason,
         }
+        if self.justification is not None:
+            stored["justification"] = self.justification.to_dict()
+        return stored
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], valid_from: date, version: int) -> StandingRule:
@@ -230,6 +252,7 @@ class StandingRule:
             home_platforms=frozenset(data.get("home_platforms", ())),
             reason=data.get("reason", ""),
             version=version,
+            justification=parse_justification(data.get("justification")),
         )
 
 

@@ -22,6 +22,7 @@ from hutong.commerce.storefronts.rules import (
     Storefront,
     StorefrontStatus,
     check_catalog,
+    check_justification,
     check_reason,
     decide,
     policy_ref,
@@ -32,6 +33,7 @@ from hutong.events.outbox import enqueue
 from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import ConflictError, ForbiddenError, ValidationError
 from hutong.protocol.ids import new_id
+from hutong.protocol.justifications import Justification
 from hutong.registry.models import Participant, Role, Status
 
 __all__ = [
@@ -110,6 +112,7 @@ async def request_storefront(
             storefront,
             status=decision.outcome,
             reason=rule.reason,
+            justification=rule.justification,
             decided_by=policy_ref(host, rule.version),
             decided_at=now,
         )
@@ -126,8 +129,13 @@ async def decide_storefront(
     decision: Decision,
     reason: str,
     now: datetime,
+    justification: Justification | None = None,
 ) -> Storefront:
-    """The host approves or refuses a pending request (a refusal with its reason)."""
+    """The host approves or refuses a pending request (a refusal with its reason).
+
+    A refusal may carry a justification from the closed set; an approval not.
+    """
+    check_justification(decision, justification)
     storefront = await store.get_storefront(conn, storefront_id)
     if storefront.host != caller:
         raise ForbiddenError(
@@ -138,6 +146,7 @@ async def decide_storefront(
         storefront,
         status=decide(storefront.status, decision),
         reason=check_reason(decision, reason),
+        justification=justification,
         decided_by=BY_HOST,
         decided_at=now,
     )

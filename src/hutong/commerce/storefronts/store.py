@@ -25,6 +25,7 @@ from hutong.commerce.storefronts.rules import (
 )
 from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import NotFoundError
+from hutong.protocol.justifications import Justification, justification_of
 from hutong.store import corrections
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import storefront_policies, storefronts
@@ -57,7 +58,15 @@ def _storefront(row: Any) -> Storefront:
         decided_by=row.decided_by,
         requested_at=row.requested_at,
         decided_at=row.decided_at,
+        justification=justification_of(row.justification, row.justification_ref),
     )
+
+
+def _justification_columns(justification: Justification | None) -> dict[str, str | None]:
+    return {
+        "justification": justification.code.value if justification else None,
+        "justification_ref": justification.reference if justification else None,
+    }
 
 
 async def get_storefront(conn: AsyncConnection, storefront_id: str) -> Storefront:
@@ -85,6 +94,7 @@ async def insert_storefront(conn: AsyncConnection, storefront: Storefront) -> No
         catalog=json.dumps(row["catalog"], separators=(",", ":")),
         requested_at=storefront.requested_at,
         decided_at=storefront.decided_at,
+        **_justification_columns(storefront.justification),
     )
     await conn.execute(insert(storefronts).values(**row))
 
@@ -102,6 +112,7 @@ async def mark_decided(conn: AsyncConnection, decided: Storefront) -> bool:
             reason=decided.reason,
             decided_by=decided.decided_by,
             decided_at=decided.decided_at,
+            **_justification_columns(decided.justification),
         )
     )
     return changed.rowcount == 1

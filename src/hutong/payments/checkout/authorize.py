@@ -71,6 +71,7 @@ async def authorize_hold(
             "hold_seconds": payment.hold_seconds,
         },
         f"{payment.id}.authorize.{attempt}",
+        on_behalf_of=payment.host,
     )
 
 

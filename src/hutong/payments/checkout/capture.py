@@ -53,6 +53,7 @@ async def capture(
         "capture",
         {"payment_id": payment.id, "amount": amount},
         f"{payment.id}.capture",
+        on_behalf_of=payment.host,
     )
     agrees(payment.wallet, answer, "captured", amount, "already_captured")
 

@@ -57,6 +57,7 @@ async def refund(
             "refund",
             {"payment_id": payment.id, "refund_id": refund_id, "amount": value},
             f"{payment.id}.refund.{refund_id}",
+            on_behalf_of=payment.host,
         )
         agrees(payment.wallet, answer, "refunded", value, "refund_id_reused")
 

@@ -70,6 +70,7 @@ async def void(
             "void",
             {"payment_id": payment.id},
             f"{payment.id}.void",
+            on_behalf_of=payment.host,
         )
 
     async def write(conn: AsyncConnection) -> store.PaymentRow:

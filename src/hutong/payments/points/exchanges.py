@@ -300,6 +300,7 @@ async def _ask_issuer(services: Services, http: CallTransport, held: ExchangeRow
                 "quantity": held.quantity,
             },
             f"{held.id}.issue",
+            on_behalf_of=held.program_from,
         )
     except CallRefused as refusal:
         await cancel(
