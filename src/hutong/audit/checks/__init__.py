@@ -1,0 +1,23 @@
+"""The checks, each pure code from aggregated evidence to cells (`cells.decide` judges them)."""
+
+from collections.abc import Callable
+
+from hutong.audit.checks.cells import Cell, decide
+from hutong.audit.checks.exclusion import carrier_exclusion, wallet_exclusion
+from hutong.audit.checks.links import link_blocking
+from hutong.audit.checks.storefronts import storefront_refusal
+from hutong.audit.evidence import Evidence
+from hutong.audit.parties import Parties
+from hutong.audit.rules import Thresholds
+
+__all__ = ["IMPLEMENTED", "Cell", "CheckFn", "decide"]
+
+CheckFn = Callable[[Evidence, Parties, Thresholds], list[Cell]]
+
+#: The checks this version runs, in the order it runs them.
+IMPLEMENTED: dict[str, CheckFn] = {
+    "link_blocking": link_blocking,
+    "storefront_refusal": storefront_refusal,
+    "wallet_exclusion": wallet_exclusion,
+    "carrier_exclusion": carrier_exclusion,
+}

@@ -1,0 +1,214 @@
+"""`storefront_refusal`: a host approving rival merchants' storefronts less often.
+
+Per host x home group of the merchant (the group of its home platform), over
+the storefront requests decided in the window::
+
+    approval_rate(g) = approved(g) / (approved(g) + refused(g))
+
+against the host's own group. Justified refusals (fraud, safety, legal,
+quality, capacity) whose code the host also applies to its own merchants are
+left out of both sides; a code applied to rivals only stays in, and is shown.
+Flagged when the rival rate is lower by a one-sided Fisher exact test
+(BH-adjusted p <= alpha, n >= minimum), or, without a test, when a standing
+policy in force refuses merchants by a rival home platform and names none
+of the host's own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from hutong.audit.checks.cells import Cell, rate
+from hutong.audit.evidence import Evidence, StandingPolicy
+from hutong.audit.findings import EvidenceRef, Metric
+from hutong.audit.parties import Parties, Relation
+from hutong.audit.rules import Thresholds
+from hutong.audit.stats import Alternative, fisher_exact
+
+__all__ = ["storefront_refusal"]
+
+CHECK = "storefront_refusal"
+
+
+@dataclass(slots=True)
+class _Tally:
+    approved: int = 0
+    refused: int = 0
+    first_refused: datetime | None = None
+    homes: set[str] = field(default_factory=set)
+    #: Refusals by justification code ("" for bare refusals).
+    by_code: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def n(self) -> int:
+        return self.approved + self.refused
+
+
+def _tallies(
+    evidence: Evidence, parties: Parties
+) -> tuple[dict[str, _Tally], dict[tuple[str, str, Relation], _Tally]]:
+    own: dict[str, _Tally] = defaultdict(_Tally)
+    others: dict[tuple[str, str, Relation], _Tally] = defaultdict(_Tally)
+    for cell in evidence.storefronts:
+        if cell.status not in ("approved", "refused"):
+            continue
+        relation = parties.relation(cell.host, cell.home)
+        tally = (
+            own[cell.host]
+            if relation is Relation.OWN
+            else others[(cell.host, parties.label(cell.home), relation)]
+        )
+        tally.homes.add(cell.home)
+        if cell.status == "approved":
+            tally.approved += cell.count
+            continue
+        tally.refused += cell.count
+        tally.by_code[cell.justification or ""] += cell.count
+        if tally.first_refused is None or cell.first < tally.first_refused:
+            tally.first_refused = cell.first
+    return own, others
+
+
+def _without_shared_justifications(rival: _Tally, base: _Tally) -> tuple[_Tally, _Tally, list[str]]:
+    """Both tallies without refusals whose justification both sides got; the rival-only codes."""
+    shared = {c for c in rival.by_code if c and base.by_code.get(c)}
+    rival_only = sorted(c for c in rival.by_code if c and c not in shared)
+
+    def drop(t: _Tally) -> _Tally:
+        left = sum(n for c, n in t.by_code.items() if c in shared)
+        return _Tally(t.approved, t.refused - left, t.first_refused, t.homes)
+
+    return drop(rival), drop(base), rival_only
+
+
+def storefront_refusal(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
+    spec = thresholds[CHECK]
+    own, others = _tallies(evidence, parties)
+    cells: list[Cell] = []
+    for (host, group, relation), rival_all in sorted(others.items()):
+        if rival_all.refused == 0:
+            continue
+        base_all = own.get(host)
+        kind = "allied" if relation is Relation.ALLIED else "rival"
+        if base_all is None or base_all.n == 0:
+            cells.append(_blind(host, group, kind, rival_all, spec.threshold))
+            continue
+        rival, base, rival_only = _without_shared_justifications(rival_all, base_all)
+        if rival.refused == 0:
+            continue
+        rival_rate, base_rate = rate(rival.approved, rival.n), rate(base.approved, base.n)
+        shown = f" (justified to rivals only: {', '.join(rival_only)})" if rival_only else ""
+        cells.append(
+            Cell(
+                check=CHECK,
+                subject=host,
+                against=(group,),
+                surface=None,
+                metric=Metric(
+                    "rival_approval_rate",
+                    round(rival_rate, 6),
+                    round(base_rate, 6),
+                    spec.threshold,
+                ),
+                n=rival.n,
+                p_value=fisher_exact(
+                    rival.approved, rival.refused, base.approved, base.refused, Alternative.LESS
+                ),
+                since=rival.first_refused.date() if rival.first_refused else None,
+                evidence_count=rival.refused,
+                evidence=_ref(host, rival_all),
+                what=(
+                    f"discriminatory refusal to deal: {host} approved {rival.approved} of "
+                    f"{rival.n} storefront requests from {kind} {group} merchants "
+                    f"({rival_rate:.0%}) against {base.approved} of {base.n} from its own "
+                    f"group ({base_rate:.0%}){shown}"
+                ),
+                exceeds=rival_rate < base_rate * spec.threshold,
+            )
+        )
+    cells.extend(_standing(evidence, parties, thresholds))
+    return cells
+
+
+def _ref(host: str, tally: _Tally) -> EvidenceRef:
+    return EvidenceRef("storefronts", {"host": host, "homes": tuple(sorted(tally.homes))})
+
+
+def _blind(host: str, group: str, kind: str, rival: _Tally, threshold: float) -> Cell:
+    rival_rate = rate(rival.approved, rival.n)
+    return Cell(
+        check=CHECK,
+        subject=host,
+        against=(group,),
+        surface=None,
+        metric=Metric("rival_approval_rate", round(rival_rate, 6), None, threshold),
+        n=rival.n,
+        p_value=None,
+        since=rival.first_refused.date() if rival.first_refused else None,
+        evidence_count=rival.refused,
+        evidence=_ref(host, rival),
+        what=f"refusal to deal: {host} refused {rival.refused} {kind} {group} storefronts",
+        exceeds=True,
+        blind="no own-group storefront decisions to compare",
+    )
+
+
+def _in_force(
+    policies: tuple[StandingPolicy, ...],
+) -> list[tuple[StandingPolicy, dict[str, object]]]:
+    """Per host and match (categories, home platforms), the latest version (it replaces earlier)."""
+    latest: dict[tuple[str, str, str], tuple[StandingPolicy, dict[str, object]]] = {}
+    for policy in sorted(policies, key=lambda p: (p.host, p.valid_from, p.version)):
+        rule = json.loads(policy.rule)
+        match = (
+            policy.host,
+            json.dumps(sorted(rule.get("categories", []))),
+            json.dumps(sorted(rule.get("home_platforms", []))),
+        )
+        latest[match] = (policy, rule)
+    return [latest[k] for k in sorted(latest)]
+
+
+def _standing(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
+    spec = thresholds[CHECK]
+    cells: list[Cell] = []
+    for policy, rule in _in_force(evidence.standing_policies):
+        homes = [str(h) for h in rule.get("home_platforms", [])]  # type: ignore[attr-defined]
+        if rule.get("decision") != "refuse" or not homes:
+            continue
+        if any(parties.relation(policy.host, h) is Relation.OWN for h in homes):
+            continue  # applied to its own group too: not self-preferencing
+        justification = rule.get("justification")
+        shown = (
+            f" (justification: {justification['code']})" if isinstance(justification, dict) else ""
+        )
+        since: date = policy.valid_from
+        for group in sorted({parties.label(h) for h in homes}):
+            cells.append(
+                Cell(
+                    check=CHECK,
+                    subject=policy.host,
+                    against=(group,),
+                    surface="standing_policy",
+                    metric=Metric("standing_refusal", 1.0, 0.0, spec.threshold),
+                    n=1,
+                    p_value=None,
+                    since=since,
+                    evidence_count=1,
+                    evidence=EvidenceRef(
+                        "storefront_policies",
+                        {"host": policy.host, "version": str(policy.version)},
+                    ),
+                    what=(
+                        f"refusal to deal: {policy.host}'s standing policy v{policy.version} "
+                        f"refuses every storefront of merchants whose home platform is "
+                        f"{', '.join(sorted(homes))} (group {group}) since {since}{shown}"
+                    ),
+                    exceeds=True,
+                    declared=True,
+                )
+            )
+    return cells

@@ -1,0 +1,267 @@
+"""The auditor's reads: every count aggregated in SQL (GROUP BY) for a window [from, to).
+
+Each read answers a few rows per cell (host x source x surface x outcome,
+...), never one row per event, so a month of a busy network is summed by
+the database. The checks (`hutong.audit.checks`) are pure code over these
+cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.audit.findings import Window
+from hutong.registry.group_store import all_versions
+from hutong.registry.groups import GroupVersion
+from hutong.store.tables import (
+    carrier_services,
+    link_resolutions,
+    logistics_refusals,
+    merchant_profiles,
+    payment_refusals,
+    placements,
+    storefront_policies,
+    storefronts,
+    wallet_profiles,
+)
+
+__all__ = [
+    "CarrierRefusalCell",
+    "Evidence",
+    "LinkCell",
+    "StandingPolicy",
+    "StorefrontCell",
+    "WalletRefusalCell",
+    "bounds",
+    "read_evidence",
+]
+
+#: Resolution outcomes that reached the offer (the link opened).
+OPENED_OUTCOMES = ("open", "deep_link", "mini_program")
+
+
+def bounds(window: Window) -> tuple[datetime, datetime]:
+    """The window's instants: [from 00:00 UTC, to 00:00 UTC)."""
+    return (
+        datetime.combine(window.start, time(), UTC),
+        datetime.combine(window.end, time(), UTC),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCell:
+    host: str
+    source: str
+    surface: str
+    #: "opened", "code_only" or "blocked".
+    outcome: str
+    #: The declared rule that decided them ("" when none did).
+    rule: str
+    count: int
+    first: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StorefrontCell:
+    host: str
+    home: str
+    status: str
+    justification: str | None
+    by_policy: bool
+    count: int
+    first: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StandingPolicy:
+    host: str
+    version: int
+    valid_from: date
+    rule: str  # JSON, `hutong.commerce.storefronts.rules.StandingRule.to_dict`
+
+
+@dataclass(frozen=True, slots=True)
+class WalletRefusalCell:
+    by: str
+    wallet: str
+    policy_version: int
+    since: date
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierRefusalCell:
+    kind: str
+    by: str
+    carrier: str
+    count: int
+    first: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything one audit run reads, already aggregated."""
+
+    window: Window
+    groups: tuple[GroupVersion, ...]
+    links: tuple[LinkCell, ...]
+    storefronts: tuple[StorefrontCell, ...]
+    standing_policies: tuple[StandingPolicy, ...]
+    wallets: tuple[str, ...]
+    wallet_refusals: tuple[WalletRefusalCell, ...]
+    carriers: tuple[str, ...]
+    carrier_refusals: tuple[CarrierRefusalCell, ...]
+
+
+def link_source() -> object:
+    """The platform a placement's link leads to (as `hutong.links.store` decides it)."""
+    return case(
+        (storefronts.c.status == "approved", placements.c.host),
+        else_=func.coalesce(merchant_profiles.c.home_platform, placements.c.merchant),
+    )
+
+
+def link_outcome() -> object:
+    return case(
+        (link_resolutions.c.outcome.in_(OPENED_OUTCOMES), literal("opened")),
+        (link_resolutions.c.outcome.like("%_fallback_open"), literal("opened")),
+        (link_resolutions.c.outcome == "share_code_only", literal("code_only")),
+        else_=literal("blocked"),
+    )
+
+
+def link_from() -> object:
+    return (
+        link_resolutions.join(placements, placements.c.id == link_resolutions.c.placement_id)
+        .outerjoin(merchant_profiles, merchant_profiles.c.subscriber_id == placements.c.merchant)
+        .outerjoin(storefronts, storefronts.c.id == placements.c.storefront_id)
+    )
+
+
+async def _links(conn: AsyncConnection, start: datetime, end: datetime) -> list[LinkCell]:
+    source = link_source().label("source")  # type: ignore[attr-defined]
+    outcome = link_outcome().label("outcome_class")  # type: ignore[attr-defined]
+    query = (
+        select(
+            link_resolutions.c.host,
+            source,
+            link_resolutions.c.surface,
+            outcome,
+            link_resolutions.c.rule,
+            func.count().label("n"),
+            func.min(link_resolutions.c.created_at).label("first"),
+        )
+        .select_from(link_from())  # type: ignore[arg-type]
+        .where(
+            link_resolutions.c.created_at >= start,
+            link_resolutions.c.created_at < end,
+            ~link_resolutions.c.outcome.like("refused_%"),
+        )
+        .group_by(link_resolutions.c.host, source, link_resolutions.c.surface, outcome)
+        .group_by(link_resolutions.c.rule)
+    )
+    rows = (await conn.execute(query)).all()
+    return [
+        LinkCell(r.host, r.source, r.surface, r.outcome_class, r.rule, int(r.n), r.first)
+        for r in rows
+    ]
+
+
+async def _storefronts(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[StorefrontCell]:
+    home = func.coalesce(merchant_profiles.c.home_platform, storefronts.c.merchant).label("home")
+    by_policy = storefronts.c.decided_by.like("policy:%").label("by_policy")
+    query = (
+        select(
+            storefronts.c.host,
+            home,
+            storefronts.c.status,
+            storefronts.c.justification,
+            by_policy,
+            func.count().label("n"),
+            func.min(storefronts.c.decided_at).label("first"),
+        )
+        .select_from(
+            storefronts.outerjoin(
+                merchant_profiles, merchant_profiles.c.subscriber_id == storefronts.c.merchant
+            )
+        )
+        .where(storefronts.c.decided_at >= start, storefronts.c.decided_at < end)
+        .group_by(storefronts.c.host, home, storefronts.c.status, storefronts.c.justification)
+        .group_by(by_policy)
+    )
+    rows = (await conn.execute(query)).all()
+    return [
+        StorefrontCell(
+            r.host, r.home, r.status, r.justification, bool(r.by_policy), int(r.n), r.first
+        )
+        for r in rows
+    ]
+
+
+async def _standing_policies(conn: AsyncConnection, end: date) -> list[StandingPolicy]:
+    query = (
+        select(storefront_policies)
+        .where(storefront_policies.c.valid_from < end)
+        .order_by(storefront_policies.c.host, storefront_policies.c.version)
+    )
+    return [
+        StandingPolicy(r.host, r.version, r.valid_from, r.rule)
+        for r in (await conn.execute(query)).all()
+    ]
+
+
+async def _wallet_refusals(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[WalletRefusalCell]:
+    t = payment_refusals.c
+    query = (
+        select(t.by, t.wallet, t.policy_version, func.min(t.since).label("since"), func.count())
+        .where(t.created_at >= start, t.created_at < end)
+        .group_by(t.by, t.wallet, t.policy_version)
+    )
+    rows = (await conn.execute(query)).all()
+    return [WalletRefusalCell(r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows]
+
+
+async def _carrier_refusals(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[CarrierRefusalCell]:
+    t = logistics_refusals.c
+    query = (
+        select(t.kind, t.by, t.against, func.count(), func.min(t.created_at))
+        .where(t.created_at >= start, t.created_at < end)
+        .group_by(t.kind, t.by, t.against)
+    )
+    rows = (await conn.execute(query)).all()
+    return [CarrierRefusalCell(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
+
+
+async def _names(conn: AsyncConnection, column: object) -> tuple[str, ...]:
+    rows = (await conn.execute(select(column).distinct())).scalars().all()  # type: ignore[call-overload]
+    return tuple(sorted(rows))
+
+
+async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
+    """Every aggregate the checks need for `window`."""
+    start, end = bounds(window)
+    return Evidence(
+        window=window,
+        groups=tuple(await all_versions(conn)),
+        links=tuple(sorted(await _links(conn, start, end), key=_link_key)),
+        storefronts=tuple(await _storefronts(conn, start, end)),
+        standing_policies=tuple(await _standing_policies(conn, window.end)),
+        wallets=await _names(conn, wallet_profiles.c.subscriber_id),
+        wallet_refusals=tuple(await _wallet_refusals(conn, start, end)),
+        carriers=await _names(conn, carrier_services.c.carrier),
+        carrier_refusals=tuple(await _carrier_refusals(conn, start, end)),
+    )
+
+
+def _link_key(cell: LinkCell) -> tuple[str, ...]:
+    return (cell.host, cell.source, cell.surface, cell.outcome, cell.rule)
