@@ -24,6 +24,7 @@ from hutong.api.params import out_of_range
 from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
     app_links,
+    audit,
     commerce,
     evidence,
     groups,
@@ -189,6 +190,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             groups.participant_router,
             evidence.participant_router,
             evidence.operator_router,
+            audit.participant_router,
+            audit.operator_router,
             settlement.operator_router,
             settlement.participant_router,
             PrometheusController,
