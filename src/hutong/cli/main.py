@@ -22,6 +22,7 @@ import typer
 
 from hutong.cli import (
     aliases,
+    audit,
     carriers,
     commissions,
     demo,
@@ -60,6 +61,7 @@ app.add_typer(sign.app, name="sign")
 app.add_typer(participant.app, name="participant")
 app.add_typer(me.app, name="self")
 app.add_typer(groups.app, name="group")
+app.add_typer(audit.app, name="audit")
 app.add_typer(events.app, name="events")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(links.policy_app, name="policy")

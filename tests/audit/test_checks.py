@@ -1,0 +1,243 @@
+"""Each check's edges over aggregated evidence handed in (pure: no database).
+
+For every check: just below and just above its threshold, the inconclusive
+path below the minimum sample, a justified difference applied to own and
+rivals alike (no finding), one applied to rivals only (a finding showing it),
+and the same data giving the same findings with the same ids.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from hutong.audit import Thresholds, Window, run_checks
+from hutong.audit.evidence import (
+    CarrierRefusalCell,
+    Evidence,
+    LinkCell,
+    StorefrontCell,
+    WalletRefusalCell,
+)
+from hutong.registry.groups import GroupVersion
+
+DAY = datetime(2025, 3, 3, tzinfo=UTC)
+WINDOW = Window(date(2025, 3, 1), date(2025, 4, 1))
+GROUPS = (
+    GroupVersion("alibaba", 1, date(2013, 1, 1), frozenset({"taobao.example", "alipay.example"})),
+    GroupVersion(
+        "tencent",
+        1,
+        date(2013, 1, 1),
+        frozenset({"wechat.example", "tenpay.example"}),
+        allied=frozenset({"jd"}),
+    ),
+    GroupVersion("jd", 1, date(2013, 1, 1), frozenset({"jd.example", "jdl.example"})),
+)
+
+
+def world(**parts: Any) -> Evidence:
+    base: dict[str, Any] = {
+        "window": WINDOW,
+        "groups": GROUPS,
+        "links": (),
+        "storefronts": (),
+        "standing_policies": (),
+        "wallets": ("alipay.example", "tenpay.example"),
+        "wallet_refusals": (),
+        "carriers": ("jdl.example", "cainiao.example"),
+        "carrier_refusals": (),
+    }
+    return Evidence(**(base | parts))
+
+
+def links(
+    own_open: int, own_refused: int, rival_open: int, rival_refused: int, rule: str = ""
+) -> tuple[LinkCell, ...]:
+    cells = [
+        LinkCell("wechat", "wechat.example", "chat", "opened", "", own_open, DAY),
+        LinkCell("wechat", "wechat.example", "chat", "blocked", "", own_refused, DAY),
+        LinkCell("wechat", "taobao.example", "chat", "opened", "", rival_open, DAY),
+        LinkCell("wechat", "taobao.example", "chat", "blocked", rule, rival_refused, DAY),
+    ]
+    return tuple(c for c in cells if c.count)
+
+
+# -- link_blocking ------------------------------------------------------------------------
+
+
+def test_rival_links_blocked_where_own_links_open_are_flagged() -> None:
+    report = run_checks(world(links=links(40, 0, 28, 12)))
+    [finding] = report.findings
+    assert (finding.check, finding.subject, finding.against, finding.surface) == (
+        "link_blocking",
+        "wechat",
+        ("alibaba",),
+        "chat",
+    )
+    assert finding.metric.value == 0.7 and finding.metric.baseline == 1.0
+    assert finding.p_value is not None and finding.p_value <= 0.01
+    assert finding.n == 40 and finding.evidence_count == 12
+    assert finding.summary.startswith("Indicator of possible link blocking")
+
+
+def test_a_shortfall_just_short_of_significance_is_no_finding() -> None:
+    # 40 vs 40 links: 4 refused of the rival's is p ~ 0.058, 6 is p ~ 0.013, 7 is p ~ 0.006.
+    assert run_checks(world(links=links(40, 0, 34, 6))).findings == ()
+    assert len(run_checks(world(links=links(40, 0, 33, 7))).findings) == 1
+
+
+def test_below_the_minimum_sample_a_shortfall_is_inconclusive() -> None:
+    report = run_checks(world(links=links(40, 0, 0, 19)))
+    assert report.findings == ()
+    [cell] = report.inconclusive
+    assert cell.reason == "n=19 is below the minimum sample of 20"
+    assert len(run_checks(world(links=links(40, 0, 0, 20))).findings) == 1
+
+
+def test_a_block_by_a_declared_rule_counts_on_its_own_whatever_the_sample() -> None:
+    [finding] = run_checks(world(links=links(40, 0, 0, 3, rule="wechat#v1"))).findings
+    assert finding.p_value is not None
+    assert "declared rule wechat#v1" in finding.summary
+
+
+def test_the_same_treatment_of_own_and_rival_links_is_not_flagged() -> None:
+    assert run_checks(world(links=links(30, 10, 30, 10, rule="wechat#v1"))).findings == ()
+
+
+def test_allied_links_are_reported_as_allied_never_as_own() -> None:
+    cells = (
+        LinkCell("wechat", "wechat.example", "chat", "opened", "", 40, DAY),
+        LinkCell("wechat", "jd.example", "chat", "blocked", "wechat#v2", 25, DAY),
+    )
+    [finding] = run_checks(world(links=cells)).findings
+    assert finding.against == ("jd",)
+    assert "allied jd" in finding.summary
+
+
+def test_no_own_links_to_compare_is_inconclusive() -> None:
+    cells = (LinkCell("wechat", "taobao.example", "chat", "blocked", "", 50, DAY),)
+    report = run_checks(world(links=cells))
+    assert report.findings == ()
+    assert report.inconclusive[0].reason == "no own links on this surface to compare"
+
+
+def test_a_threshold_is_configurable() -> None:
+    strict = Thresholds().with_threshold("link_blocking", min_n=50)
+    report = run_checks(world(links=links(40, 0, 28, 12)), strict)
+    assert report.findings == () and len(report.inconclusive) == 1
+
+
+# -- storefront_refusal ----------------------------------------------------------------------
+
+
+def storefronts(
+    own: tuple[int, int],
+    rival: tuple[int, int],
+    *,
+    own_code: str | None = None,
+    rival_code: str | None = None,
+    justified: int = 0,
+) -> tuple[StorefrontCell, ...]:
+    cells = [
+        StorefrontCell("taobao.example", "taobao.example", "approved", None, False, own[0], DAY),
+        StorefrontCell("taobao.example", "taobao.example", "refused", None, False, own[1], DAY),
+        StorefrontCell("taobao.example", "jd.example", "approved", None, False, rival[0], DAY),
+        StorefrontCell("taobao.example", "jd.example", "refused", None, False, rival[1], DAY),
+    ]
+    if justified:
+        cells.append(
+            StorefrontCell(
+                "taobao.example", "jd.example", "refused", rival_code, False, justified, DAY
+            )
+        )
+        if own_code:
+            cells.append(
+                StorefrontCell(
+                    "taobao.example", "taobao.example", "refused", own_code, False, 1, DAY
+                )
+            )
+    return tuple(c for c in cells if c.count)
+
+
+def test_a_significantly_lower_rival_approval_rate_is_flagged() -> None:
+    [finding] = run_checks(world(storefronts=storefronts((30, 0), (20, 10)))).findings
+    assert finding.check == "storefront_refusal" and finding.against == ("jd",)
+    assert finding.metric.value == 0.666667 and finding.metric.baseline == 1.0
+
+
+def test_a_lower_rival_rate_short_of_significance_is_no_finding() -> None:
+    assert run_checks(world(storefronts=storefronts((30, 0), (26, 4)))).findings == ()
+
+
+def test_few_storefront_decisions_are_inconclusive() -> None:
+    report = run_checks(world(storefronts=storefronts((30, 0), (0, 19))))
+    assert report.findings == ()
+    assert report.inconclusive[0].reason == "n=19 is below the minimum sample of 20"
+
+
+def test_a_justification_applied_to_own_merchants_too_is_left_out() -> None:
+    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=15)
+    assert run_checks(world(storefronts=cells)).findings == ()
+
+
+def test_a_justification_applied_to_rivals_only_is_flagged_and_shown() -> None:
+    cells = storefronts((30, 0), (20, 0), rival_code="fraud", justified=15)
+    [finding] = run_checks(world(storefronts=cells)).findings
+    assert "justified to rivals only: fraud" in finding.summary
+
+
+# -- wallet_exclusion and carrier_exclusion ----------------------------------------------------
+
+
+def test_a_rival_wallet_refused_while_the_own_wallet_is_accepted_is_flagged() -> None:
+    refusals = (WalletRefusalCell("taobao.example", "tenpay.example", 1, date(2011, 1, 1), 3),)
+    [finding] = run_checks(world(wallet_refusals=refusals)).findings
+    assert (finding.check, finding.subject, finding.against) == (
+        "wallet_exclusion",
+        "taobao.example",
+        ("tenpay.example",),
+    )
+    assert finding.since == date(2011, 1, 1) and finding.n == 3
+
+
+def test_a_wallet_refused_by_a_platform_refusing_its_own_too_is_not_flagged() -> None:
+    refusals = (
+        WalletRefusalCell("taobao.example", "tenpay.example", 1, date(2011, 1, 1), 3),
+        WalletRefusalCell("taobao.example", "alipay.example", 1, date(2011, 1, 1), 2),
+    )
+    report = run_checks(world(wallet_refusals=refusals))
+    assert report.findings == ()
+    assert "no accepted own-group one" in report.inconclusive[0].reason
+
+
+def test_no_refusal_is_no_finding() -> None:
+    report = run_checks(world())
+    assert report.findings == () and report.inconclusive == () and report.checks_run == 4
+
+
+def test_a_rival_carrier_refused_while_the_own_carrier_is_accepted_is_flagged() -> None:
+    refusals = (CarrierRefusalCell("host_carrier", "jd.example", "cainiao.example", 2, DAY),)
+    [finding] = run_checks(world(carrier_refusals=refusals)).findings
+    assert finding.check == "carrier_exclusion" and finding.against == ("cainiao.example",)
+
+
+def test_a_full_pickup_point_refuses_everyone_alike_and_is_not_flagged() -> None:
+    refusals = (CarrierRefusalCell("pickup_full", "jd.example", "cainiao.example", 9, DAY),)
+    assert run_checks(world(carrier_refusals=refusals)).findings == ()
+
+
+# -- determinism --------------------------------------------------------------------------------
+
+
+def test_the_same_data_gives_the_same_findings_and_ids_and_another_window_other_ids() -> None:
+    data = world(
+        links=links(40, 0, 28, 12),
+        storefronts=storefronts((30, 0), (20, 10)),
+        wallet_refusals=(
+            WalletRefusalCell("taobao.example", "tenpay.example", 1, date(2011, 1, 1), 3),
+        ),
+    )
+    first, again = run_checks(data), run_checks(data)
+    assert first == again
+    assert len({f.id for f in first.findings}) == 3
