@@ -13,7 +13,6 @@ from hutong.world.synth import CHECKS, PlantError, Network, build, plan, synthes
 from hutong.world.reference import ReferenceWorld
 from tests.harness.switch import Switch
 
-pytestmark = pytest.mark.anyio
 
 ALL_PLANTS = [
     "link_blocking:aurora-mall.example",

@@ -178,7 +178,8 @@ async def run(
         return {"placement_id": placements[key]}
 
     async def one(host: str, merchant: Merchant) -> dict[str, Any] | None:
-        wallet = rng.choice(accepted_wallets[host])
+        # The host and the merchant's platform must both accept the wallet.
+        wallet = rng.choice([w for w in accepted_wallets[host] if w in accepted_wallets[merchant.home]])
         carrier = rng.choice(allowed_carriers[host])
         sku = merchant.skus[0][0]
         how = await origin(host, merchant, sku)
