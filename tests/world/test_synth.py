@@ -54,3 +54,53 @@ async def test_a_world_on_a_real_switch_gets_no_unexpected_answer(
     assert sum(manifest["requests"]["ok"].values()) > 300
     assert {p["check"] for p in manifest["plants"]} == set(CHECKS)
     assert manifest["counts"]["completed"] > 0
+
+
+TABLES = (storefronts, orders, merchant_profiles)
+
+
+async def test_the_same_seed_builds_the_same_world(tmp_path: Path) -> None:
+    plants = ["storefront_refusal:borealis-shop.example"]
+    first = await synthesize_locally(tmp_path / "a", 5, "small", plants)
+    second = await synthesize_locally(tmp_path / "b", 5, "small", plants)
+    for manifest in (first, second):
+        manifest.pop("today")
+        manifest.pop("window")
+    assert first == second
+    for table in TABLES:
+        assert _rows(tmp_path / "a", table) == _rows(tmp_path / "b", table)
+
+
+def _rival_refusals(folder: Path, host: str) -> dict[str, tuple[int, int]]:
+    """(refused, decided) storefront requests per host, of merchants whose home is a rival's."""
+    engine = create_engine(f"sqlite:///{folder / 'hutong.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(storefronts.c.host, storefronts.c.status, merchant_profiles.c.home_platform)
+            .join(merchant_profiles, merchant_profiles.c.subscriber_id == storefronts.c.merchant)
+        ).all()
+    world, _ = plan(5, "small", [])
+    tally: dict[str, tuple[int, int]] = {}
+    for h, status, home in rows:
+        if world.relation(h, home) != "rival":
+            continue
+        refused, decided = tally.get(h, (0, 0))
+        tally[h] = (refused + (status == "refused"), decided + 1)
+    return tally
+
+
+async def test_a_plant_changes_its_subject_and_nothing_else(tmp_path: Path) -> None:
+    subject = "borealis-shop.example"
+    fair = await synthesize_locally(tmp_path / "fair", 5, "small", [])
+    planted = await synthesize_locally(
+        tmp_path / "planted", 5, "small", [f"storefront_refusal:{subject}"]
+    )
+    before, after = _rival_refusals(tmp_path / "fair", subject), _rival_refusals(
+        tmp_path / "planted", subject
+    )
+    assert after[subject][0] > before[subject][0]
+    assert after[subject][1] == before[subject][1]
+    assert {h: v for h, v in after.items() if h != subject} == {
+        h: v for h, v in before.items() if h != subject
+    }
+    assert fair["requests"]["unexpected"] == planted["requests"]["unexpected"] == 0
