@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from hutong.store.tables import merchant_profiles, orders, storefronts
-from hutong.world.synth import CHECKS, PlantError, Network, build, plan, synthesize_locally
 from hutong.world.reference import ReferenceWorld
+from hutong.world.synth import CHECKS, Network, PlantError, build, plan, synthesize_locally
 from tests.harness.switch import Switch
-
 
 ALL_PLANTS = [
     "link_blocking:aurora-mall.example",
@@ -76,8 +75,9 @@ def _rival_refusals(folder: Path, host: str) -> dict[str, tuple[int, int]]:
     engine = create_engine(f"sqlite:///{folder / 'hutong.db'}")
     with engine.connect() as conn:
         rows = conn.execute(
-            select(storefronts.c.host, storefronts.c.status, merchant_profiles.c.home_platform)
-            .join(merchant_profiles, merchant_profiles.c.subscriber_id == storefronts.c.merchant)
+            select(
+                storefronts.c.host, storefronts.c.status, merchant_profiles.c.home_platform
+            ).join(merchant_profiles, merchant_profiles.c.subscriber_id == storefronts.c.merchant)
         ).all()
     world, _ = plan(5, "small", [])
     tally: dict[str, tuple[int, int]] = {}
@@ -95,8 +95,9 @@ async def test_a_plant_changes_its_subject_and_nothing_else(tmp_path: Path) -> N
     planted = await synthesize_locally(
         tmp_path / "planted", 5, "small", [f"storefront_refusal:{subject}"]
     )
-    before, after = _rival_refusals(tmp_path / "fair", subject), _rival_refusals(
-        tmp_path / "planted", subject
+    before, after = (
+        _rival_refusals(tmp_path / "fair", subject),
+        _rival_refusals(tmp_path / "planted", subject),
     )
     assert after[subject][0] > before[subject][0]
     assert after[subject][1] == before[subject][1]

@@ -44,8 +44,11 @@ async def build(
     counts: dict[str, int] = {"merchants": len(world.merchants)}
     counts |= await links.run(net, world, plants, day)
     made = await storefronts.run(net, world, plants, day)
-    counts |= {"storefront_requests": made.requested, "storefront_refusals": made.refused,
-               "storefronts_approved": len(made.approved)}
+    counts |= {
+        "storefront_requests": made.requested,
+        "storefront_refusals": made.refused,
+        "storefronts_approved": len(made.approved),
+    }
     counts |= await payments.run(net, world, plants, day)
     sells_on = {
         host: [m.subscriber_id for m in world.merchants_of(host)]
@@ -54,7 +57,9 @@ async def build(
     }
     counts |= await logistics.run(net, world, plants, day, reference, sells_on)
     allowed = {
-        host: [c for c in world.carriers if c not in logistics.refused_carriers(world, plants, host)]
+        host: [
+            c for c in world.carriers if c not in logistics.refused_carriers(world, plants, host)
+        ]
         for host in world.platforms
     }
     accepted = {
@@ -83,15 +88,24 @@ def manifest(
             "wallets": world.wallets,
             "carriers": world.carriers,
             "merchants": [
-                {"id": m.subscriber_id, "home": m.home, "category": m.category,
-                 "self_operated": m.self_operated}
+                {
+                    "id": m.subscriber_id,
+                    "home": m.home,
+                    "category": m.category,
+                    "self_operated": m.self_operated,
+                }
                 for m in world.merchants
             ],
             "auditor": AUDITOR,
         },
         "groups": [
-            {"name": name, "platforms": list(platforms), "wallet": wallet or None,
-             "carrier": carrier or None, "allied": list(allies)}
+            {
+                "name": name,
+                "platforms": list(platforms),
+                "wallet": wallet or None,
+                "carrier": carrier or None,
+                "allied": list(allies),
+            }
             for name, platforms, wallet, carrier, allies in GROUPS
         ],
         "plants": [

@@ -20,10 +20,14 @@ from hutong.world.synth.plants import Plant, planted
 
 BOOST = 0.5
 BATCH = 200
+ADJECTIVES, NOUNS = ("best", "cheap", "new"), ("gift", "daily", "sale")
 
 
 def ranked(
-    world: Cast, plants: list[Plant], host: str, candidates: list[tuple[str, str, float, int, float]]
+    world: Cast,
+    plants: list[Plant],
+    host: str,
+    candidates: list[tuple[str, str, float, int, float]],
 ) -> list[tuple[str, str, float, int]]:
     """Candidates (merchant, sku, rating, reviews, noise) in the order the host shows them."""
     homes = {m.subscriber_id: m.home for m in world.merchants}
@@ -52,18 +56,26 @@ async def run(net: Network, world: Cast, plants: list[Plant]) -> dict[str, int]:
         for n in range(world.size.impression_lists_per_host):
             chosen = rng.sample(items, min(world.size.items_per_list, len(items)))
             noise = [rng.gauss(0, 0.25) for _ in chosen]
-            candidates = [(m, s, *merit[(m, s)], e) for (m, s), e in zip(chosen, noise, strict=True)]
+            candidates = [
+                (m, s, *merit[(m, s)], e) for (m, s), e in zip(chosen, noise, strict=True)
+            ]
             shown = ranked(world, plants, host, candidates)
             sponsored = rng.randrange(5) == 0
             batch.append(
                 {
                     "surface": rng.choice(("search", "product_page")),
-                    "query": f"{rng.choice(('best', 'cheap', 'new'))} {rng.choice(('gift', 'daily', 'sale'))}",
+                    "query": f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}",
                     "shown_at": (start + timedelta(seconds=n)).isoformat(),
                     "items": [
-                        {"merchant": m, "sku_id": s, "position": k + 1,
-                         "sponsored": sponsored and k == 0, "labelled_ad": sponsored and k == 0,
-                         "rating": r, "reviews": v}
+                        {
+                            "merchant": m,
+                            "sku_id": s,
+                            "position": k + 1,
+                            "sponsored": sponsored and k == 0,
+                            "labelled_ad": sponsored and k == 0,
+                            "rating": r,
+                            "reviews": v,
+                        }
                         for k, (m, s, r, v) in enumerate(shown)
                     ],
                 }

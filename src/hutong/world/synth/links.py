@@ -28,29 +28,70 @@ def short(subscriber_id: str) -> str:
     return subscriber_id.split(".", 1)[0]
 
 
-def rules(world: Cast, plants: list[Plant], today: date, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+def rules(
+    world: Cast, plants: list[Plant], today: date, rng: random.Random
+) -> list[tuple[str, dict[str, Any]]]:
     """(host, rule body) to declare, in order."""
     declared: list[tuple[str, dict[str, Any]]] = []
     cautious = rng.choice(world.platforms)
     surface = rng.choice(("chat", "search"))
     for source in world.platforms:
         if source != cautious:
-            declared.append((cautious, _rule(source, [surface], "open", ["warning_page"], today,
-                                             "every external link behind a warning page")))
+            declared.append(
+                (
+                    cautious,
+                    _rule(
+                        source,
+                        [surface],
+                        "open",
+                        ["warning_page"],
+                        today,
+                        "every external link behind a warning page",
+                    ),
+                )
+            )
     for host in world.platforms:
         rivals = [s for s in world.platforms if world.relation(host, s) == "rival"]
         for source in rivals:
             if planted(plants, "link_blocking", host):
-                declared.append((host, _rule(source, list(BLOCKED_SURFACES), "blocked", [], today,
-                                             "rival links not carried in carts")))
+                declared.append(
+                    (
+                        host,
+                        _rule(
+                            source,
+                            list(BLOCKED_SURFACES),
+                            "blocked",
+                            [],
+                            today,
+                            "rival links not carried in carts",
+                        ),
+                    )
+                )
             if planted(plants, "link_friction", host):
-                declared.append((host, _rule(source, None, "open", ["copy_to_browser"], today,
-                                             "rival links open in a browser")))
+                declared.append(
+                    (
+                        host,
+                        _rule(
+                            source,
+                            None,
+                            "open",
+                            ["copy_to_browser"],
+                            today,
+                            "rival links open in a browser",
+                        ),
+                    )
+                )
     return declared
 
 
-def _rule(source: str, surfaces: list[str] | None, treatment: str, steps: list[str], today: date,
-          note: str) -> dict[str, Any]:
+def _rule(
+    source: str,
+    surfaces: list[str] | None,
+    treatment: str,
+    steps: list[str],
+    today: date,
+    note: str,
+) -> dict[str, Any]:
     return {
         "source": short(source),
         "surfaces": surfaces,
@@ -76,14 +117,20 @@ async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> di
                 host,
                 "placement",
                 "/v1/placements",
-                {"host": host, "surface": surface, "merchant": merchant.subscriber_id,
-                 "sku_id": sku},
+                {
+                    "host": host,
+                    "surface": surface,
+                    "merchant": merchant.subscriber_id,
+                    "sku_id": sku,
+                },
             )
             if answer is None:
                 continue
             placements += 1
             code = answer["message"]["placement"]["code"]
             for _ in range(count):
-                await net.visit("link_visit", f"/l/{code}", {"host": short(host), "surface": surface})
+                await net.visit(
+                    "link_visit", f"/l/{code}", {"host": short(host), "surface": surface}
+                )
                 visits += 1
     return {"placements": placements, "link_visits": visits}

@@ -24,8 +24,9 @@ from hutong.world.synth.network import Network
 from hutong.world.synth.plants import Plant, planted
 
 AREAS = ("330106", "110105", "310104", "440305", "510107", "420111")
-REFUSALS = frozenset({"host_carrier_refused", "carrier_refused", "not_serviceable",
-                      "carrier_not_allowed", "refused"})
+REFUSALS = frozenset(
+    {"host_carrier_refused", "carrier_refused", "not_serviceable", "carrier_not_allowed", "refused"}
+)
 LYING_SHARE = 1 / 6
 #: The service each carrier declares (its plugin's).
 SERVICE = {"cainiao.example": "economy"}
@@ -48,8 +49,11 @@ async def run(
     """`sells_on[host]`: merchants that may book with `host` as the shipment's host."""
     rng = random.Random(f"{world.seed}:logistics")
     for host in world.platforms:
-        rule: dict[str, object] = {"valid_from": today.isoformat(), "allowed": None,
-                                   "reason": "any carrier the merchant chooses"}
+        rule: dict[str, object] = {
+            "valid_from": today.isoformat(),
+            "allowed": None,
+            "reason": "any carrier the merchant chooses",
+        }
         refused = refused_carriers(world, plants, host)
         if refused:
             rule |= {"refused": refused, "reason": "only carriers we integrate with"}
@@ -68,9 +72,15 @@ async def run(
                 merchant,
                 "booking",
                 "/v1/shipments",
-                {"carrier": carrier, "service": SERVICE.get(carrier, "standard"), "origin": origin,
-                 "destination": destination, "weight_g": weight, "host": host,
-                 "address": {"name": "synthetic buyer"}},
+                {
+                    "carrier": carrier,
+                    "service": SERVICE.get(carrier, "standard"),
+                    "origin": origin,
+                    "destination": destination,
+                    "weight_g": weight,
+                    "host": host,
+                    "address": {"name": "synthetic buyer"},
+                },
                 refusals=REFUSALS,
             )
             reference.carriers[carrier].mode = "ok"

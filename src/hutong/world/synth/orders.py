@@ -93,7 +93,11 @@ class Orders:
         sku, price = self.rng.choice(merchant.skus)
         quantity = self.rng.randint(1, 3)
         desk = desk_behaviour(
-            self.world, self.plants, merchant.home, host, self.pace[merchant.home],
+            self.world,
+            self.plants,
+            merchant.home,
+            host,
+            self.pace[merchant.home],
             self.rng.random(),
         )
         stock = self.stores[merchant.home]
@@ -168,9 +172,15 @@ async def run(
         key = (host, merchant.subscriber_id, sku)
         if key not in placements:
             answer = await net.act(
-                host, "placement", "/v1/placements",
-                {"host": host, "surface": "search", "merchant": merchant.subscriber_id,
-                 "sku_id": sku},
+                host,
+                "placement",
+                "/v1/placements",
+                {
+                    "host": host,
+                    "surface": "search",
+                    "merchant": merchant.subscriber_id,
+                    "sku_id": sku,
+                },
             )
             if answer is None:
                 return None
@@ -179,15 +189,22 @@ async def run(
 
     async def one(host: str, merchant: Merchant) -> dict[str, Any] | None:
         # The host and the merchant's platform must both accept the wallet.
-        wallet = rng.choice([w for w in accepted_wallets[host] if w in accepted_wallets[merchant.home]])
+        wallet = rng.choice(
+            [w for w in accepted_wallets[host] if w in accepted_wallets[merchant.home]]
+        )
         carrier = rng.choice(allowed_carriers[host])
         sku = merchant.skus[0][0]
         how = await origin(host, merchant, sku)
         if how is None:
             return None
         # A storefront sells its catalog; a placement places one SKU: order that one.
-        fixed = Merchant(merchant.subscriber_id, merchant.home, merchant.category,
-                         merchant.self_operated, (merchant.skus[0],))
+        fixed = Merchant(
+            merchant.subscriber_id,
+            merchant.home,
+            merchant.category,
+            merchant.self_operated,
+            (merchant.skus[0],),
+        )
         return await orders.take(host, fixed, wallet, carrier, how)
 
     for platform in world.platforms:
@@ -197,8 +214,9 @@ async def run(
     for host in world.platforms:
         for n in range(world.size.completed_per_host):
             merchant = rng.choice(
-                world.merchants_of(host) if n % 2 == 0 else
-                [m for m in world.merchants if m.home != host]
+                world.merchants_of(host)
+                if n % 2 == 0
+                else [m for m in world.merchants if m.home != host]
             )
             order = await one(host, merchant)
             if order is not None:

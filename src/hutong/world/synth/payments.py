@@ -35,8 +35,11 @@ def refused_wallets(world: Cast, plants: list[Plant], platform: str) -> dict[str
 async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> dict[str, int]:
     rng = random.Random(f"{world.seed}:payments")
     for platform in world.platforms:
-        policy: dict[str, object] = {"valid_from": today.isoformat(), "accepts": None,
-                                     "note": "every wallet on the switch"}
+        policy: dict[str, object] = {
+            "valid_from": today.isoformat(),
+            "accepts": None,
+            "note": "every wallet on the switch",
+        }
         refused = refused_wallets(world, plants, platform)
         if refused:
             policy["refused"] = refused
@@ -55,8 +58,13 @@ async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> di
                 platform,
                 "payment",
                 "/v1/payments",
-                {"merchant": merchant.subscriber_id, "amount": amount, "host": platform,
-                 "wallet": wallet, "payer": payer},
+                {
+                    "merchant": merchant.subscriber_id,
+                    "amount": amount,
+                    "host": platform,
+                    "wallet": wallet,
+                    "payer": payer,
+                },
                 refusals=REFUSALS,
             )
             if answer is None:

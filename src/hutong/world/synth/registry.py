@@ -20,7 +20,11 @@ from hutong.world.wallets import WalletDesk
 
 #: Buyers' balances at every wallet, in fen (ample: payments never fail for want of money).
 BALANCE = 10**12
-TRACKING_PREFIX = {"cainiao.example": "CN", "jtexpress.example": "JT", "jd-logistics.example": "JDV"}
+TRACKING_PREFIX = {
+    "cainiao.example": "CN",
+    "jtexpress.example": "JT",
+    "jd-logistics.example": "JDV",
+}
 
 
 def roles(world: Cast) -> list[tuple[str, str]]:

@@ -51,9 +51,7 @@ async def synthesize_locally(
 ) -> dict[str, Any]:
     """Start a switch on SQLite in `data_dir`, build the world on it; its manifest."""
     token = secrets.token_urlsafe(24)
-    settings = Settings(
-        database_url=sqlite_url(data_dir), data_dir=data_dir, operator_token=token
-    )
+    settings = Settings(database_url=sqlite_url(data_dir), data_dir=data_dir, operator_token=token)
     upgrade(settings.database_url)
     services = Services(settings=settings, db=Database(settings.database_url))
     try:

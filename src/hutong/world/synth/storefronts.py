@@ -78,12 +78,16 @@ async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> St
                 made.refused += 1
                 continue
             if draw < approval_rate(world, plants, host, merchant.home):
-                await net.act(host, "storefront_decision", f"/v1/storefronts/{storefront['id']}/approve", {})
+                await net.act(
+                    host, "storefront_decision", f"/v1/storefronts/{storefront['id']}/approve", {}
+                )
                 made.approved[(merchant.subscriber_id, host)] = storefront["id"]
                 continue
             decision: dict[str, object] = {"reason": "catalog does not meet our listing rules"}
             if justified < 0.5:
                 decision["justification"] = {"code": "quality", "reference": "listing-rules-3.2"}
-            await net.act(host, "storefront_decision", f"/v1/storefronts/{storefront['id']}/refuse", decision)
+            await net.act(
+                host, "storefront_decision", f"/v1/storefronts/{storefront['id']}/refuse", decision
+            )
             made.refused += 1
     return made

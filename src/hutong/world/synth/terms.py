@@ -59,8 +59,14 @@ async def run(
                     platform,
                     "merchant_terms",
                     "/v1/merchant-terms",
-                    {"merchant": who, "commission_bps": bps, "promotion_eligible": promoted,
-                     "listed": True, "valid_from": valid_from.isoformat(), "reason": reason},
+                    {
+                        "merchant": who,
+                        "commission_bps": bps,
+                        "promotion_eligible": promoted,
+                        "listed": True,
+                        "valid_from": valid_from.isoformat(),
+                        "reason": reason,
+                    },
                 )
                 declared += 1
     return {"merchant_terms": declared, "multi_homers": len(multi), "retaliations": retaliations}
