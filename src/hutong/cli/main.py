@@ -47,6 +47,7 @@ from hutong.cli import (
     storefronts,
     transfers,
     wallets,
+    world,
 )
 
 app = typer.Typer(
@@ -80,6 +81,7 @@ app.add_typer(points.app, name="points")
 app.add_typer(transfers.app, name="transfer")
 app.add_typer(orders.app, name="order")
 app.add_typer(offers.app, name="offer")
+app.add_typer(world.app, name="world")
 app.add_typer(storefronts.app, name="storefront")
 app.add_typer(placements.app, name="placement")
 app.add_typer(aliases.app, name="alias")

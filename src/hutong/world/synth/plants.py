@@ -1,0 +1,79 @@
+"""Plants: one discrimination per check, made by one named subject.
+
+`CHECK:SUBJECT` names a check of the auditor (issue 15) and the participant
+whose behaviour is made to discriminate. Which kind of participant each
+check's subject must be:
+
+=========================  ==================================================
+check                      subject
+=========================  ==================================================
+link_blocking              a platform (host) blocking rival-group links
+link_friction              a platform adding copy-to-browser for rivals
+storefront_refusal         a platform approving rivals' storefronts less
+wallet_exclusion           a platform refusing rival-group wallets
+carrier_exclusion          a platform refusing rival-group carriers
+fee_discrimination         a platform taking 4x on the channel rivals use
+ranking_self_preference    a platform ranking own-group items higher
+exclusivity_retaliation    a platform worsening terms of multi-homing merchants
+interop_parity             a platform whose stock desk serves rival hosts worse
+declared_vs_observed       a carrier refusing bookings it declares it serves
+=========================  ==================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hutong.world.synth.cast import Cast
+
+CHECKS = (
+    "link_blocking",
+    "link_friction",
+    "storefront_refusal",
+    "wallet_exclusion",
+    "carrier_exclusion",
+    "fee_discrimination",
+    "ranking_self_preference",
+    "exclusivity_retaliation",
+    "interop_parity",
+    "declared_vs_observed",
+)
+CARRIER_CHECKS = ("declared_vs_observed",)
+
+
+class PlantError(ValueError):
+    """A plant that does not name a check and a fitting subject of the world."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plant:
+    check: str
+    subject: str
+
+    def against(self, world: Cast) -> list[str]:
+        """The rival groups the subject discriminates against (all, for a carrier's lie)."""
+        if self.check in CARRIER_CHECKS:
+            return sorted({world.group(p) for p in world.platforms})
+        own = world.group(self.subject)
+        return sorted(
+            {
+                world.group(p)
+                for p in world.platforms
+                if world.relation(self.subject, p) == "rival" and world.group(p) != own
+            }
+        )
+
+
+def parse_plant(text: str, world: Cast) -> Plant:
+    check, _, subject = text.partition(":")
+    if check not in CHECKS:
+        raise PlantError(f"unknown check {check!r}; one of {', '.join(CHECKS)}")
+    pool = world.carriers if check in CARRIER_CHECKS else world.platforms
+    if subject not in pool:
+        kind = "carrier" if check in CARRIER_CHECKS else "platform"
+        raise PlantError(f"{check} needs a {kind} of the world as subject: {', '.join(pool)}")
+    return Plant(check, subject)
+
+
+def planted(plants: list[Plant], check: str, subject: str) -> bool:
+    return any(p.check == check and p.subject == subject for p in plants)
