@@ -29,6 +29,7 @@ from hutong.links.store import (
     placements_by_serials,
     policy_history,
 )
+from hutong.payments import pay_for_me
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError, ack
 from hutong.registry.models import Role, Status
@@ -338,9 +339,19 @@ async def share_parse(
         live = first_live(
             found, {s: v.share_expires_at for s, v in views.items()}, services.clock()
         )
-    except ShareCodeError as error:
-        services.resolver().record_refusal(data.host or "", error.reason, error.token, started)
-        raise
+    except ShareCodeError as product_refusal:
+        # Not a product's code: a pay-for-me code is refused as forged under
+        # the product key (it has a key of its own), so ask pay-for-me.
+        refusal = product_refusal
+        shared = None
+        try:
+            shared = await pay_for_me.by_share_text(services, data.text)
+        except ShareCodeError as pay_for_me_refusal:
+            refusal = pay_for_me_refusal
+        if shared is not None:
+            return Response(content=shared.to_dict(_base_url(request)), headers=NO_STORE)
+        services.resolver().record_refusal(data.host or "", refusal.reason, refusal.token, started)
+        raise refusal from None
     if live is None:
         services.resolver().record_refusal(data.host or "", "missing", "", started)
         raise ValidationError("no share code was found in the text", code="share_code_missing")
@@ -350,6 +361,7 @@ async def share_parse(
         view, context, surface=data.surface, day=None, started=started
     )
     body = resolution.plan.data | {
+        "kind": "placement",
         "outcome": resolution.plan.outcome,
         "code": live.code,
         "placement": placement_out(services, view, _base_url(request)),
