@@ -274,7 +274,8 @@ def plain(fragment: str) -> str:
 
 
 def blocked_sentence(response: httpx.Response) -> str:
-    text = page(response)
+    """The sentence of a blocked page, which is answered 403: the page says "blocked"."""
+    text = page(response, 403)
     assert_no_store(response)
     found = WHO_BLOCKS.search(text)
     assert found is not None, text
@@ -352,9 +353,24 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
             browser = await resolve(net, code, host="douyin", surface=where, at=day)
             app = await resolve(net, code, host="douyin", surface=where, at=day, headers=JSON)
             what = f"{treatment} on {surface} at {day}"
-            if treatment is Treatment.BLOCKED or treatment is Treatment.SHARE_CODE_ONLY:
-                # The page is the same for an app and a browser.
-                assert app.text == browser.text, what
+            if treatment is Treatment.BLOCKED:
+                # An app asking for JSON is refused in JSON, naming the rule;
+                # the share code still travels (the offer itself is not gone).
+                refusal = assert_nack(app, 403, "link_blocked", what, extra={"link"})
+                assert_no_store(app)
+                link = refusal["link"]
+                assert (link["outcome"], link["treatment"]) == ("blocked", "blocked"), what
+                assert (link["host"], link["source"]) == ("douyin", "taobao"), what
+                assert link["rule"] and link["since"] == month(i).isoformat(), what
+                assert link["share_text"] == placement["share_text"], what
+                assert "douyin blocks links to taobao" in refusal["error"]["message"], what
+            elif treatment is Treatment.SHARE_CODE_ONLY:
+                # Copying the code is the answer, not a refusal: 200, in JSON.
+                assert app.status_code == 200, what
+                assert_no_store(app)
+                body = app.json()
+                assert (body["outcome"], body["treatment"]) == ("share_code_only",) * 2, what
+                assert body["share_text"] == placement["share_text"], what
             else:
                 assert app.status_code == 200, what
                 assert_no_store(app)
@@ -612,8 +628,11 @@ async def test_an_unknown_link_is_a_404_page(net: Net) -> None:
     text = page(response, 404)
     assert "zzzzzzzz" in text and "does not exist" in text
     assert_no_store(response)
+    app = await resolve(net, "zzzzzzzz", host="wechat", headers=JSON)
+    assert_nack(app, 404, "unknown_link")
+    assert_no_store(app)
     assert_nack(await net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
-    assert await outcomes(net) == Counter({"refused_unknown_link": 1})
+    assert await outcomes(net) == Counter({"refused_unknown_link": 2})
 
 
 async def test_qr_codes(net: Net) -> None:

@@ -191,8 +191,14 @@ Expected = tuple[Answer, str, str | None, str]
 
 def expected(treatment: Treatment, app: bool, targets: bool, steps: bool) -> Expected:
     if treatment is Treatment.BLOCKED:
+        # A refusal: JSON for an app, a page for a browser (both link_blocked, 403).
+        if app:
+            return Answer.REFUSED, "blocked", None, ""
         return Answer.PAGE, "blocked", None, "blocked.html"
     if treatment is Treatment.SHARE_CODE_ONLY:
+        # An answer: the code to copy, as JSON for an app.
+        if app:
+            return Answer.JSON, "share_code_only", None, ""
         return Answer.PAGE, "share_code_only", None, "share_code.html"
     if treatment is Treatment.MINI_PROGRAM and targets:
         if app:
@@ -264,6 +270,15 @@ def test_plan_for_every_treatment_client_target_and_step(
         assert result.data.get("share_text") == SHARE
         if result.url is not None:
             assert result.data["url"] == result.url
+    refusal = result.refusal
+    if outcome == "blocked":
+        assert refusal is not None and refusal.code == "link_blocked"
+        assert refusal.message.startswith("kuaishou blocks links to taobao on live_cart since")
+        assert refusal.link["share_text"] == SHARE  # the offer is still reachable by its code
+    else:
+        assert refusal is None
+    if outcome == "share_code_only":
+        assert result.data["share_text"] == SHARE
     if app and (outcome == "open" or outcome.endswith("_fallback_open")):
         assert result.data["url"] == H5
     if outcome == "deep_link" and app:

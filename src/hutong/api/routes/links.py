@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
+from hutong.api.errors import status_of
 from hutong.api.idempotency import run_once
 from hutong.links.hosts import alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
@@ -250,8 +251,17 @@ async def _answer(
         return Response(
             content=plan.data | {"outcome": plan.outcome, "title": view.title}, headers=NO_STORE
         )
+    refusal = plan.refusal
+    if plan.answer is Answer.REFUSED:
+        assert refusal is not None
+        refusal.link["title"] = view.title
+        return Response(content=refusal.body(), status_code=status_of(refusal), headers=NO_STORE)
+    # A page that says "blocked" has the refusal's status; every other page is an answer.
+    status = 200 if refusal is None else status_of(refusal)
     page = render(plan.page, title=view.title, **plan.data)
-    return Response(content=page, media_type="text/html; charset=utf-8", headers=NO_STORE)
+    return Response(
+        content=page, status_code=status, media_type="text/html; charset=utf-8", headers=NO_STORE
+    )
 
 
 @get("/l/{code:str}", tags=["links"], summary="Open a universal link in the host's context")
@@ -267,6 +277,11 @@ async def resolve_link(
     view = await services.resolver().placement(code)
     if view is None:
         services.resolver().record_refusal(host or "", "unknown_link", code, started)
+        if host_context(host, "", request.headers.get("accept", "")).wants_json:
+            missing = NotFoundError(f"no link {code} is known to this switch", code="unknown_link")
+            return Response(
+                content=missing.body(), status_code=status_of(missing), headers=NO_STORE
+            )
         page = render("not_found.html", message=f"No link {code} is known to this switch.")
         return Response(
             content=page, status_code=404, media_type="text/html; charset=utf-8", headers=NO_STORE
