@@ -11,7 +11,13 @@ from datetime import date
 
 import pytest
 
-from hutong.links.hosts import HostContext, alias, host_context, host_from_user_agent
+from hutong.links.hosts import (
+    HostContext,
+    alias,
+    checked_alias,
+    host_context,
+    host_from_user_agent,
+)
 from hutong.links.policy import (
     Decision,
     ExtraStep,
@@ -21,6 +27,7 @@ from hutong.links.policy import (
     Treatment,
 )
 from hutong.links.resolution import Answer, Plan, Targets, plan
+from hutong.protocol.errors import ValidationError
 
 # -- hosts --------------------------------------------------------------------------
 
@@ -129,6 +136,48 @@ def test_an_explicit_host_parameter_wins_over_the_user_agent() -> None:
 )
 def test_alias_is_the_first_label(given: str, expected: str) -> None:
     assert alias(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("wechat.example", "wechat"),
+        ("wechat", "wechat"),
+        ("WeChat.Example", "wechat"),
+        ("jd-logistics.example.cn", "jd-logistics"),
+        ("x1", "x1"),
+    ],
+)
+def test_a_host_from_outside_is_an_alias_or_a_subscriber_id(given: str, expected: str) -> None:
+    assert checked_alias(given) == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "",
+        " ",
+        "\x00",
+        "we\x00chat",
+        "wechat\n",
+        " wechat",
+        "a..b",
+        ".x",
+        "x.",
+        "-x",
+        "x-",
+        "we chat",
+        "wechat.example/",
+        "微信",
+        "a" * 64,
+        "a_b",
+        "x." + "b" * 250,
+    ],
+)
+def test_anything_else_is_refused_as_an_invalid_host(given: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        checked_alias(given)
+    assert refused.value.code == "invalid_host"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.errors import status_of
 from hutong.api.idempotency import run_once
-from hutong.links.hosts import alias, host_context
+from hutong.links.hosts import alias, checked_alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
 from hutong.links.share_code import ShareCodeError, first_live, scan
@@ -214,8 +214,9 @@ participant_router = Router(
 async def show_policies(
     services: ServicesDep, host: FromPath[str], at: FromQuery[date | None] = None
 ) -> dict[str, Any]:
+    checked = checked_alias(host)
     async with services.db.read() as conn:
-        history = await policy_history(conn, host)
+        history = await policy_history(conn, checked)
     day = at or services.clock().date()
     return {
         "host": history.host,
@@ -274,10 +275,11 @@ async def resolve_link(
     at: FromQuery[date | None] = None,
 ) -> Response[Any]:
     started = time.perf_counter()
+    asked = host_context(host, "", request.headers.get("accept", ""))  # invalid_host first
     view = await services.resolver().placement(code)
     if view is None:
-        services.resolver().record_refusal(host or "", "unknown_link", code, started)
-        if host_context(host, "", request.headers.get("accept", "")).wants_json:
+        services.resolver().record_refusal(asked.host, "unknown_link", code, started)
+        if asked.wants_json:
             missing = NotFoundError(f"no link {code} is known to this switch", code="unknown_link")
             return Response(
                 content=missing.body(), status_code=status_of(missing), headers=NO_STORE
@@ -338,6 +340,8 @@ async def share_parse(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[ShareParseIn]
 ) -> Response[Any]:
     started = time.perf_counter()
+    if data.host is not None:
+        checked_alias(data.host)
     if len(data.text) > MAX_PASTED_TEXT:
         raise ValidationError(
             f"pasted text is limited to {MAX_PASTED_TEXT} characters", code="text_too_long"
