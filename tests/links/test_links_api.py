@@ -540,9 +540,12 @@ async def test_seed_facts(net: Net) -> None:
 
 
 async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
-    await declare_seed(net, "kuaishou")
+    # Placed before Kuaishou declares its rules: a placement its host now
+    # blocks could not be made (blocked_by_host_policy), but one made earlier
+    # still resolves, and says who blocks it.
     taobao = await placed(net, "kuaishou", "live_cart", TB_TEA, "tea-1")
     jd = await placed(net, "kuaishou", "product_page", JD_BEAUTY, "serum-1")
+    await declare_seed(net, "kuaishou")
 
     async def answer(code: str, day: date) -> str:
         response = await resolve(net, code, host="kuaishou", at=day)
@@ -861,3 +864,33 @@ async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) ->
         "the link rule is not valid: declared_at 2021-01-01 is before the latest "
         "declaration (2022-02-01); versions only move forward"
     )
+
+
+async def test_a_placement_the_host_s_own_policy_blocks_is_refused_naming_the_rule(
+    net: Net,
+) -> None:
+    # Douyin declares it blocks Taobao links in live carts from today: it may
+    # not then place a Taobao offer in its own live cart (the switch would be
+    # carrying a link the host itself says it blocks), nor may a creator.
+    today = net.clock.now.date()
+    await declare(
+        net, link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART})
+    )
+    await net.client("dy-streamer", ("creator",))
+    before = await row_counts(net.switch.services)
+    for by in ("douyin", "dy-streamer"):
+        refused = await place(net, by, "douyin.example", "live_cart", TB_TEA, "tea-1")
+        sentence = assert_nack(refused, 409, "blocked_by_host_policy", by)["error"]["message"]
+        assert f"blocked by douyin since {today.isoformat()}" in sentence
+        assert "live_cart" in sentence and "taobao" in sentence
+    after = await row_counts(net.switch.services)
+    assert after["placements"] == before["placements"] == 0
+    # Where the host lets the link through, the placement is made.
+    chat = await placed(net, "douyin", "chat", TB_TEA, "tea-1")
+    assert chat["surface"] == "chat"
+    # Share-code-only is an answer, not a block: the offer still travels as a code.
+    await declare(
+        net,
+        link_rule("douyin", "taobao", Treatment.SHARE_CODE_ONLY, today, surfaces={Surface.SEARCH}),
+    )
+    assert (await placed(net, "douyin", "search", TB_TEA, "tea-1"))["surface"] == "search"

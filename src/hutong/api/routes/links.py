@@ -17,6 +17,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.errors import status_of
 from hutong.api.idempotency import run_once
+from hutong.links.host_policy import require_not_blocked
 from hutong.links.hosts import alias, checked_alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
@@ -140,6 +141,8 @@ async def place(
         )
         view = await placement_by_id(conn, placement_id)
         assert view is not None
+        # Refused (and rolled back) where the host's own declared policy blocks it.
+        await require_not_blocked(conn, view, now.date(), "this placement")
         return 200, ack(placement=placement_out(services, view, base))
 
     return await run_once(services, signed, operation)
