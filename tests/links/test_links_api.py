@@ -572,14 +572,17 @@ async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
 
 
 async def test_a_storefront_inside_the_host_is_its_own_link(net: Net) -> None:
+    external = await placed(net, "douyin", "live_cart", JD_BEAUTY, "serum-1")  # before the rules
+    assert external["source"] == "jd"
     for rule in DOUYIN_LINK_RULES:
         await declare(net, rule)
     in_store = await placed(
         net, "douyin", "live_cart", JD_BEAUTY, "serum-1", storefront_id=APPROVED_STOREFRONT
     )
     assert (in_store["source"], in_store["storefront_id"]) == ("douyin", APPROVED_STOREFRONT)
-    external = await placed(net, "douyin", "live_cart", JD_BEAUTY, "serum-1")
-    assert external["source"] == "jd"
+    # Douyin's own rules now block JD links in live carts: no new external placement there.
+    again = await place(net, "douyin", "douyin.example", "live_cart", JD_BEAUTY, "serum-1")
+    assert_nack(again, 409, "blocked_by_host_policy")
     day = date(2021, 6, 1)
     assert_redirect(await resolve(net, in_store["code"], host="douyin", at=day), SERUM_H5)
     app = await resolve(net, in_store["code"], host="douyin", at=day, headers=JSON)
