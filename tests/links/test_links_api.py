@@ -897,3 +897,17 @@ async def test_a_placement_the_host_s_own_policy_blocks_is_refused_naming_the_ru
         link_rule("douyin", "taobao", Treatment.SHARE_CODE_ONLY, today, surfaces={Surface.SEARCH}),
     )
     assert (await placed(net, "douyin", "search", TB_TEA, "tea-1"))["surface"] == "search"
+
+
+async def test_a_share_code_of_a_link_the_host_blocks_is_refused_like_the_link(net: Net) -> None:
+    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
+    today = net.clock.now.date()
+    await declare(
+        net, link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART})
+    )
+    parsed = await parse(net, placement["share_text"], host="douyin", surface="live_cart")
+    refusal = assert_nack(parsed, 403, "link_blocked", extra={"link"})
+    link = refusal["link"]
+    assert (link["kind"], link["outcome"], link["code"]) == ("placement", "blocked", link["code"])
+    assert link["placement"]["id"] == placement["id"]
+    assert link["code"] in placement["share_text"]

@@ -343,7 +343,7 @@ async def share_parse(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[ShareParseIn]
 ) -> Response[Any]:
     started = time.perf_counter()
-    if data.host is not None:
+    if data.host:  # "" is no host named, as for ?host=
         checked_alias(data.host)
     if len(data.text) > MAX_PASTED_TEXT:
         raise ValidationError(
@@ -357,24 +357,27 @@ async def share_parse(
     found = scan(data.text, services.share_key())
     async with services.db.read() as conn:
         views = await placements_by_serials(conn, found.serials)
+    refusal: ShareCodeError | None = None
     try:
         live = first_live(
             found, {s: v.share_expires_at for s, v in views.items()}, services.clock()
         )
     except ShareCodeError as product_refusal:
-        # Not a product's code: a pay-for-me code is refused as forged under
-        # the product key (it has a key of its own), so ask pay-for-me.
-        refusal = product_refusal
-        shared = None
+        refusal, live = product_refusal, None
+    if live is None:
+        # Not a product's code: a pay-for-me code has a key of its own (so it
+        # is refused as forged above); pay-for-me reads it and names its request.
         try:
             shared = await pay_for_me.by_share_text(services, data.text)
         except ShareCodeError as pay_for_me_refusal:
-            refusal = pay_for_me_refusal
+            refusal, shared = pay_for_me_refusal, None
         if shared is not None:
             return Response(content=shared.to_dict(_base_url(request)), headers=NO_STORE)
-        services.resolver().record_refusal(data.host or "", refusal.reason, refusal.token, started)
-        raise refusal from None
-    if live is None:
+        if refusal is not None:
+            services.resolver().record_refusal(
+                data.host or "", refusal.reason, refusal.token, started
+            )
+            raise refusal
         services.resolver().record_refusal(data.host or "", "missing", "", started)
         raise ValidationError("no share code was found in the text", code="share_code_missing")
     view = views[live.serial]
@@ -388,6 +391,10 @@ async def share_parse(
         "code": live.code,
         "placement": placement_out(services, view, _base_url(request)),
     }
+    blocked = resolution.plan.refusal
+    if blocked is not None:  # the same refusal as the link's, with what the code names
+        blocked.link.update(body)
+        return Response(content=blocked.body(), status_code=status_of(blocked), headers=NO_STORE)
     return Response(content=body, headers=NO_STORE)
 
 
