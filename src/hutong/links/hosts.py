@@ -52,6 +52,18 @@ def alias(subscriber_id: str) -> str:
     return subscriber_id.split(".", 1)[0].strip().lower()
 
 
+def checked_host(host: str) -> str:
+    """``host`` as given when it is an alias or a subscriber id (see `checked_alias`), else
+    ``invalid_host`` (422)."""
+    lowered = host.lower()
+    if len(lowered) > MAX_HOST_LENGTH or not lowered.isascii() or not _HOST.fullmatch(lowered):
+        raise ValidationError(
+            f"{host!r} is not a host: an alias or a subscriber id of DNS labels",
+            code="invalid_host",
+        )
+    return host
+
+
 def checked_alias(host: str) -> str:
     """The alias of a host named from outside, or ``invalid_host`` (422).
 
@@ -61,13 +73,7 @@ def checked_alias(host: str) -> str:
     other characters, an empty label as in ``a..b``, spaces around it) is
     refused as written, never repaired.
     """
-    lowered = host.lower()
-    if len(lowered) > MAX_HOST_LENGTH or not lowered.isascii() or not _HOST.fullmatch(lowered):
-        raise ValidationError(
-            f"{host!r} is not a host: an alias or a subscriber id of DNS labels",
-            code="invalid_host",
-        )
-    return alias(lowered)
+    return alias(checked_host(host))
 
 
 @dataclass(frozen=True, slots=True)
