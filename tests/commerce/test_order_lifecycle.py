@@ -31,7 +31,7 @@ from tests.harness.cast import (
     WECHATPAY,
 )
 from tests.harness.shop import CREAM, SERUM, TEA, Shop, tea_order
-from tests.harness.switch import Clock
+from tests.harness.switch import Clock, row_counts
 
 TOTAL = 19_900 + 2 * 9_900
 
@@ -318,6 +318,28 @@ async def test_a_creators_live_cart_order_pays_the_creator_its_commission(
     assert order["split"]["host_commission"] == total * 500 // 10_000
     assert await shop.balance(creator_commission_account(STREAMER)) == total * 1_000 // 10_000
     assert shop.stock(TAOBAO, TEA_HOUSE, TEA) == 17
+
+
+async def test_an_order_through_a_placement_the_host_now_blocks_is_refused_naming_the_rule(
+    shop: Shop, clock: Clock
+) -> None:
+    # The streamer's live-cart placement was made while Kuaishou let Taobao
+    # links through; Kuaishou has since declared it blocks them in live carts.
+    today = clock.now.date().isoformat()
+    rule = {"source": "taobao", "surfaces": ["live_cart"], "treatment": "blocked"}
+    declared = await shop.post(KUAISHOU, "/v1/link-policies", rule | {"valid_from": today})
+    assert declared.status_code == 200, declared.text
+    before = await row_counts(shop.switch.services)
+
+    refused = await shop.order(**tea_order(shop.placement))
+
+    sentence = assert_nack(refused, 409, "blocked_by_host_policy")["error"]["message"]
+    assert f"blocked by kuaishou since {today}" in sentence and shop.placement in sentence
+    after = await row_counts(shop.switch.services)
+    assert {t: n for t, n in after.items() if n != before[t]} == {
+        "messages": before["messages"] + 1
+    }
+    assert shop.stock(TAOBAO, TEA_HOUSE, TEA) == 20  # nothing was reserved
 
 
 async def test_the_recorded_reversal_is_what_the_ledger_moved_after_refunds_on_both_sides(

@@ -283,7 +283,8 @@ def plain(fragment: str) -> str:
 
 
 def blocked_sentence(response: httpx.Response) -> str:
-    text = page(response)
+    """The sentence of a blocked page, which is answered 403: the page says "blocked"."""
+    text = page(response, 403)
     assert_no_store(response)
     found = WHO_BLOCKS.search(text)
     assert found is not None, text
@@ -363,9 +364,24 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
             browser = await resolve(net, code, host="douyin", surface=where, at=day)
             app = await resolve(net, code, host="douyin", surface=where, at=day, headers=JSON)
             what = f"{treatment} on {surface} at {day}"
-            if treatment is Treatment.BLOCKED or treatment is Treatment.SHARE_CODE_ONLY:
-                # The page is the same for an app and a browser.
-                assert app.text == browser.text, what
+            if treatment is Treatment.BLOCKED:
+                # An app asking for JSON is refused in JSON, naming the rule;
+                # the share code still travels (the offer itself is not gone).
+                refusal = assert_nack(app, 403, "link_blocked", what, extra={"link"})
+                assert_no_store(app)
+                link = refusal["link"]
+                assert (link["outcome"], link["treatment"]) == ("blocked", "blocked"), what
+                assert (link["host"], link["source"]) == ("douyin", "taobao"), what
+                assert link["rule"] and link["since"] == month(i).isoformat(), what
+                assert link["share_text"] == placement["share_text"], what
+                assert "douyin blocks links to taobao" in refusal["error"]["message"], what
+            elif treatment is Treatment.SHARE_CODE_ONLY:
+                # Copying the code is the answer, not a refusal: 200, in JSON.
+                assert app.status_code == 200, what
+                assert_no_store(app)
+                body = app.json()
+                assert (body["outcome"], body["treatment"]) == ("share_code_only",) * 2, what
+                assert body["share_text"] == placement["share_text"], what
             else:
                 assert app.status_code == 200, what
                 assert_no_store(app)
@@ -537,9 +553,12 @@ async def test_seed_facts(net: Net) -> None:
 
 
 async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
-    await declare_seed(net, "kuaishou")
+    # Placed before Kuaishou declares its rules: a placement its host now
+    # blocks could not be made (blocked_by_host_policy), but one made earlier
+    # still resolves, and says who blocks it.
     taobao = await placed(net, "kuaishou", "live_cart", TB_TEA, "tea-1")
     jd = await placed(net, "kuaishou", "product_page", JD_BEAUTY, "serum-1")
+    await declare_seed(net, "kuaishou")
 
     async def answer(code: str, day: date) -> str:
         response = await resolve(net, code, host="kuaishou", at=day)
@@ -566,14 +585,17 @@ async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
 
 
 async def test_a_storefront_inside_the_host_is_its_own_link(net: Net) -> None:
+    external = await placed(net, "douyin", "live_cart", JD_BEAUTY, "serum-1")  # before the rules
+    assert external["source"] == "jd"
     for rule in DOUYIN_LINK_RULES:
         await declare(net, rule)
     in_store = await placed(
         net, "douyin", "live_cart", JD_BEAUTY, "serum-1", storefront_id=APPROVED_STOREFRONT
     )
     assert (in_store["source"], in_store["storefront_id"]) == ("douyin", APPROVED_STOREFRONT)
-    external = await placed(net, "douyin", "live_cart", JD_BEAUTY, "serum-1")
-    assert external["source"] == "jd"
+    # Douyin's own rules now block JD links in live carts: no new external placement there.
+    again = await place(net, "douyin", "douyin.example", "live_cart", JD_BEAUTY, "serum-1")
+    assert_nack(again, 409, "blocked_by_host_policy")
     day = date(2021, 6, 1)
     assert_redirect(await resolve(net, in_store["code"], host="douyin", at=day), SERUM_H5)
     app = await resolve(net, in_store["code"], host="douyin", at=day, headers=JSON)
@@ -625,8 +647,11 @@ async def test_an_unknown_link_is_a_404_page(net: Net) -> None:
     text = page(response, 404)
     assert "zzzzzzzz" in text and "does not exist" in text
     assert_no_store(response)
+    app = await resolve(net, "zzzzzzzz", host="wechat", headers=JSON)
+    assert_nack(app, 404, "unknown_link")
+    assert_no_store(app)
     assert_nack(await net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
-    assert await outcomes(net) == Counter({"refused_unknown_link": 1})
+    assert await outcomes(net) == Counter({"refused_unknown_link": 2})
 
 
 async def test_qr_codes(net: Net) -> None:
@@ -898,3 +923,47 @@ async def test_a_correction_changes_later_questions_and_keeps_recorded_answers(n
     assert [(e.outcome, e.rule) for e in await events_of(net, placement["id"])] == [("open", "")]
     listed = (await net.http.get("/policies/douyin/history")).json()["versions"]
     assert [v["correction"]["reason"] for v in listed] == ["historical record"]
+
+
+async def test_a_placement_the_host_s_own_policy_blocks_is_refused_naming_the_rule(
+    net: Net,
+) -> None:
+    # Douyin declares it blocks Taobao links in live carts from today: it may
+    # not then place a Taobao offer in its own live cart (the switch would be
+    # carrying a link the host itself says it blocks), nor may a creator.
+    today = net.clock.now.date()
+    await declare(
+        net, link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART})
+    )
+    await net.client("dy-streamer", ("creator",))
+    before = await row_counts(net.switch.services)
+    for by in ("douyin", "dy-streamer"):
+        refused = await place(net, by, "douyin.example", "live_cart", TB_TEA, "tea-1")
+        sentence = assert_nack(refused, 409, "blocked_by_host_policy", by)["error"]["message"]
+        assert f"blocked by douyin since {today.isoformat()}" in sentence
+        assert "live_cart" in sentence and "taobao" in sentence
+    after = await row_counts(net.switch.services)
+    assert after["placements"] == before["placements"] == 0
+    # Where the host lets the link through, the placement is made.
+    chat = await placed(net, "douyin", "chat", TB_TEA, "tea-1")
+    assert chat["surface"] == "chat"
+    # Share-code-only is an answer, not a block: the offer still travels as a code.
+    await declare(
+        net,
+        link_rule("douyin", "taobao", Treatment.SHARE_CODE_ONLY, today, surfaces={Surface.SEARCH}),
+    )
+    assert (await placed(net, "douyin", "search", TB_TEA, "tea-1"))["surface"] == "search"
+
+
+async def test_a_share_code_of_a_link_the_host_blocks_is_refused_like_the_link(net: Net) -> None:
+    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
+    today = net.clock.now.date()
+    await declare(
+        net, link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART})
+    )
+    parsed = await parse(net, placement["share_text"], host="douyin", surface="live_cart")
+    refusal = assert_nack(parsed, 403, "link_blocked", extra={"link"})
+    link = refusal["link"]
+    assert (link["kind"], link["outcome"], link["code"]) == ("placement", "blocked", link["code"])
+    assert link["placement"]["id"] == placement["id"]
+    assert link["code"] in placement["share_text"]

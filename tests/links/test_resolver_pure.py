@@ -11,7 +11,13 @@ from datetime import date
 
 import pytest
 
-from hutong.links.hosts import HostContext, alias, host_context, host_from_user_agent
+from hutong.links.hosts import (
+    HostContext,
+    alias,
+    checked_alias,
+    host_context,
+    host_from_user_agent,
+)
 from hutong.links.policy import (
     Decision,
     ExtraStep,
@@ -21,6 +27,7 @@ from hutong.links.policy import (
     Treatment,
 )
 from hutong.links.resolution import Answer, Plan, Targets, plan
+from hutong.protocol.errors import ValidationError
 
 # -- hosts --------------------------------------------------------------------------
 
@@ -132,6 +139,48 @@ def test_alias_is_the_first_label(given: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("wechat.example", "wechat"),
+        ("wechat", "wechat"),
+        ("WeChat.Example", "wechat"),
+        ("jd-logistics.example.cn", "jd-logistics"),
+        ("x1", "x1"),
+    ],
+)
+def test_a_host_from_outside_is_an_alias_or_a_subscriber_id(given: str, expected: str) -> None:
+    assert checked_alias(given) == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "",
+        " ",
+        "\x00",
+        "we\x00chat",
+        "wechat\n",
+        " wechat",
+        "a..b",
+        ".x",
+        "x.",
+        "-x",
+        "x-",
+        "we chat",
+        "wechat.example/",
+        "微信",
+        "a" * 64,
+        "a_b",
+        "x." + "b" * 250,
+    ],
+)
+def test_anything_else_is_refused_as_an_invalid_host(given: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        checked_alias(given)
+    assert refused.value.code == "invalid_host"
+
+
+@pytest.mark.parametrize(
     ("accept", "wants_json"),
     [
         ("application/json", True),
@@ -191,8 +240,14 @@ Expected = tuple[Answer, str, str | None, str]
 
 def expected(treatment: Treatment, app: bool, targets: bool, steps: bool) -> Expected:
     if treatment is Treatment.BLOCKED:
+        # A refusal: JSON for an app, a page for a browser (both link_blocked, 403).
+        if app:
+            return Answer.REFUSED, "blocked", None, ""
         return Answer.PAGE, "blocked", None, "blocked.html"
     if treatment is Treatment.SHARE_CODE_ONLY:
+        # An answer: the code to copy, as JSON for an app.
+        if app:
+            return Answer.JSON, "share_code_only", None, ""
         return Answer.PAGE, "share_code_only", None, "share_code.html"
     if treatment is Treatment.MINI_PROGRAM and targets:
         if app:
@@ -264,6 +319,15 @@ def test_plan_for_every_treatment_client_target_and_step(
         assert result.data.get("share_text") == SHARE
         if result.url is not None:
             assert result.data["url"] == result.url
+    refusal = result.refusal
+    if outcome == "blocked":
+        assert refusal is not None and refusal.code == "link_blocked"
+        assert refusal.message.startswith("kuaishou blocks links to taobao on live_cart since")
+        assert refusal.link["share_text"] == SHARE  # the offer is still reachable by its code
+    else:
+        assert refusal is None
+    if outcome == "share_code_only":
+        assert result.data["share_text"] == SHARE
     if app and (outcome == "open" or outcome.endswith("_fallback_open")):
         assert result.data["url"] == H5
     if outcome == "deep_link" and app:

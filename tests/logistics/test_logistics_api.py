@@ -185,7 +185,11 @@ async def test_carriers_that_cannot_take_the_parcel_are_left_out(net: Network) -
         (JD, "standard", 4500, 2, "nearby"),
         (JD, "next_day", 6000, 1, "nearby"),
     ]
-    assert await quote(net, route(SHANGHAI, 40_000)) == []
+    # Heavier than any carrier takes on the route: said, not an empty list.
+    for weight_g in (40_000, 999_999):
+        too_heavy = await net.merchant.post("/v1/shipments/quote", route(SHANGHAI, weight_g))
+        sentence = assert_nack(too_heavy, 422, "no_carrier_for_weight")["error"]["message"]
+        assert f"{weight_g} g" in sentence and "30000 g" in sentence  # the heaviest taken
 
 
 async def test_a_bad_weight_or_area_code_is_refused(net: Network) -> None:
@@ -207,6 +211,29 @@ async def test_a_bad_weight_or_area_code_is_refused(net: Network) -> None:
         assert (quoted.status_code, error_code(quoted)) == (422, "invalid_area_code"), body
         assert (booked.status_code, error_code(booked)) == (422, "invalid_area_code"), body
     assert net.desk(JD).bookings == {}
+
+
+async def test_a_region_that_does_not_exist_is_refused(net: Network) -> None:
+    # Six digits, but no province 99 (nor 00, nor 19) in GB/T 2260.
+    for origin, destination in [
+        ("999999", SHANGHAI),
+        ("000000", SHANGHAI),
+        (HANGZHOU, "990100"),
+        (HANGZHOU, "190000"),
+    ]:
+        body = {"origin": origin, "destination": destination, "weight_g": 800}
+        quoted = await net.merchant.post("/v1/shipments/quote", body)
+        booked = await net.book(booking(origin=origin, destination=destination))
+        assert_nack(quoted, 422, "unknown_region", str(body))
+        assert_nack(booked, 422, "unknown_region", str(body))
+    assert net.desk(JD).bookings == {}
+
+
+async def test_a_quote_names_only_a_registered_platform_as_its_host(net: Network) -> None:
+    for stranger in ("nowhere.example", MERCHANT, JD):  # unknown, a merchant, a carrier
+        quoted = await net.merchant.post("/v1/shipments/quote", route(host=stranger))
+        assert_nack(quoted, 422, "invalid_host", stranger)
+    assert (await net.merchant.post("/v1/shipments/quote", route(host=HOST))).status_code == 200
 
 
 # -- 2. booking ---------------------------------------------------------------------------
@@ -590,6 +617,26 @@ async def test_only_the_carrier_of_a_parcel_reports_on_it(net: Network, clock: C
     assert await count(net, tracking_events) == 0
 
 
+async def test_a_push_about_an_unknown_parcel_uses_no_message_id(
+    net: Network, clock: Clock
+) -> None:
+    # The carrier may push before the booking's answer is stored: a refusal
+    # for a parcel not known yet is no answer to keep under the message id,
+    # so the same message sent again once the parcel is known is taken.
+    payload = tracking_payload(JD, "JDV0000000001", *PICKED_UP[JD], clock.now, "ev-early")
+    sent = encode_json(request_envelope(payload, message_id="msg-early-push"))
+    before = await row_counts(net.switch.services)
+    early = await net.carriers[JD].send("POST", "/v1/tracking", sent)
+    assert_nack(early, 404, "unknown_tracking_number")
+    assert await row_counts(net.switch.services) == before  # not even a message row
+
+    shipment = await book(net, JD)
+    assert shipment["tracking_number"] == "JDV0000000001"
+    again = await net.carriers[JD].send("POST", "/v1/tracking", sent)
+    assert again.status_code == 200, again.text
+    assert (await show(net, shipment["id"]))["status"] == "picked_up"
+
+
 async def test_status_changes_are_told_to_the_merchant_and_the_host(
     net: Network, clock: Clock
 ) -> None:
@@ -795,7 +842,25 @@ async def test_a_shipment_names_only_a_host_the_merchant_sells_on(net: Network) 
     await net.sells_on("douyin.example")
     assert (await book(net, JD, host="douyin.example"))["host"] == "douyin.example"
     assert (await book(net, CAINIAO))["host"] == HOST  # Tea House's home platform
-    assert (await book(net, JT, host=None))["host"] is None  # no host: nobody else hears
+    # No host named: the shipment is the merchant's own store's, its home platform's.
+    assert (await book(net, JT, host=None))["host"] == HOST
+
+
+async def test_a_booking_without_a_host_obeys_the_home_platform_s_carrier_exclusion(
+    net: Network,
+) -> None:
+    policy = {"valid_from": "2024-01-01", "refused": [JD], "reason": "no JD parcels"} | AS_HISTORY
+    declared = await (await net.client(HOST)).post("/v1/carrier-policies", policy)
+    assert declared.status_code == 200, declared.text
+
+    quoted = (await net.merchant.post("/v1/shipments/quote", route())).json()
+    unnamed = await net.book(booking(JD, host=None))
+
+    assert [r["carrier"] for r in quoted["refused"]] == [JD]  # no host: the home platform's
+    assert_nack(unnamed, 409, "carrier_not_allowed")
+    assert "no JD parcels" in unnamed.json()["error"]["message"]
+    assert net.desk(JD).bookings == {}
+    assert (await book(net, CAINIAO, host=None))["host"] == HOST
 
 
 async def test_points_and_policies_that_make_no_sense_are_refused(net: Network) -> None:

@@ -25,7 +25,7 @@ from hutong.cli._common import (
 )
 from hutong.links.hosts import alias
 from hutong.links.policy import PolicyHistory, Surface
-from hutong.links.share_code import first_live, make_code, scan, wrap
+from hutong.links.share_code import ShareCodeError, first_live, make_code, scan, wrap
 from hutong.links.store import (
     PlacementView,
     declare_rule,
@@ -34,6 +34,8 @@ from hutong.links.store import (
     policy_history,
     rule_corrections,
 )
+from hutong.payments import pay_for_me
+from hutong.payments.pay_for_me import SharedRequest
 from hutong.registry.switch_key import load_or_create, share_code_key
 from hutong.runtime.services import Services
 from hutong.store.corrections import CorrectionRecord
@@ -222,13 +224,21 @@ def parse(
     if text == "-":
         text = typer.get_text_stream("stdin").read()
 
-    async def work(services: Services) -> tuple[PlacementView | None, str]:
-        found = scan(text, await _share_key(services))
+    async def work(services: Services) -> tuple[PlacementView | SharedRequest | None, str]:
+        await services.load_switch_key()
+        found = scan(text, services.share_key())
         async with services.db.read() as conn:
             views = await placements_by_serials(conn, found.serials)
-        live = first_live(
-            found, {s: v.share_expires_at for s, v in views.items()}, services.clock()
-        )
+        try:
+            live = first_live(
+                found, {s: v.share_expires_at for s, v in views.items()}, services.clock()
+            )
+        except ShareCodeError:
+            # A pay-for-me code has a key of its own: refused as forged above.
+            shared = await pay_for_me.by_share_text(services, text)
+            if shared is None:
+                raise
+            return shared, shared.code.code
         if live is None:
             return None, ""
         return views[live.serial], live.code
@@ -236,6 +246,13 @@ def parse(
     view, code = with_services(work)  # a ShareCodeError is a HutongError: exit 1
     if view is None:
         refuse("share_code_missing", "no share code in the text")
+    if isinstance(view, SharedRequest):
+        request = view.request
+        console.print(
+            f"{code} → pay-for-me request {request.id} ({request.state.value}): "
+            f"{view.amount} fen to {view.merchant}; link /p/{request.code}"
+        )
+        return
     console.print(
         f"{code} → placement {view.id}: {view.title} ({view.merchant} {view.sku_id}) "
         f"placed on {alias(view.host)} {view.surface.value}; link /l/{view.code}"

@@ -17,7 +17,7 @@ from hutong.cli import remote
 from hutong.cli._common import USAGE, AsJson, answer, console, refuse, show_json, with_services
 from hutong.logistics import service, store
 from hutong.logistics.pickup import PickupPoint
-from hutong.logistics.quotes import Place, Quote
+from hutong.logistics.quotes import Place, Quote, UnknownRegion
 from hutong.net.transport import open_transport
 from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
@@ -46,8 +46,11 @@ def _grams(weight_g: int | None, old: int | None) -> int:
 
 
 def _place(code: str) -> Place:
+    """The place of an area code; a refusal (exit 1) names ``unknown_region`` or the bad code."""
     try:
         return Place.from_code(code)
+    except UnknownRegion as exc:
+        refuse("unknown_region", str(exc))
     except ValueError:
         raise typer.BadParameter(f"{code!r} is not a six-digit area code") from None
 

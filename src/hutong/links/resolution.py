@@ -2,24 +2,53 @@
 
 Given the offer's targets and the host's decision, choose the answer:
 an in-app H5 page (302), a deep link (302 for a browser, JSON for an app),
-a mini-program target (JSON for an app, a page for a browser), a page with
-the share code to copy, or a page that says plainly who blocks the link
-and since when. Extra steps the host forces (a warning page, copy to a
-browser) turn a redirect into a page that shows them before the link.
+a mini-program target (JSON for an app, a page for a browser), the share
+code to copy (a page, or JSON for an app: a legitimate answer, not a
+refusal), or a refusal that says plainly who blocks the link and since when
+(`LinkBlocked`, ``link_blocked``: a page for a browser, JSON for an app; the
+HTTP layer answers both with the refusal's status, 403). Extra steps the host
+forces (a warning page, copy to a browser) turn a redirect into a page that
+shows them before the link.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from hutong.links.policy import Decision, Treatment
+from hutong.protocol.errors import ForbiddenError
+
+
+class LinkBlocked(ForbiddenError):
+    """The host blocks this link here: ``link_blocked``, naming who, since when, by which rule.
+
+    ``link`` is what the resolver knows of the answer (host, source, surface,
+    rule, since, and the share code that still reaches the offer); the NACK
+    carries it as its ``link`` member.
+    """
+
+    code = "link_blocked"
+
+    def __init__(self, link: Mapping[str, object]) -> None:
+        since = f" since {link['since']}" if link.get("since") else ""
+        rule = f" ({link['rule']})" if link.get("rule") else ""
+        super().__init__(
+            f"{link['host']} blocks links to {link['source']} on {link['surface']}{since}{rule}."
+        )
+        self.link = dict(link)
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | {"link": self.link}
 
 
 class Answer(StrEnum):
     REDIRECT = "redirect"  # 302 to a URL
     JSON = "json"  # a target for an app
     PAGE = "page"  # an HTML page for a person
+    REFUSED = "refused"  # a refusal for an app (`Plan.refusal`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +73,15 @@ class Plan:
     #: Data for the JSON answer or the page.
     data: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def refusal(self) -> LinkBlocked | None:
+        """What a blocked answer refuses (an app gets it as JSON, a browser as a page)."""
+        return (
+            LinkBlocked(self.data | {"outcome": self.outcome})
+            if self.outcome == "blocked"
+            else None
+        )
+
 
 def plan(decision: Decision, targets: Targets, share_text: str, *, wants_json: bool) -> Plan:
     """The answer to give; falls back to the share code where a target is missing."""
@@ -60,13 +98,16 @@ def plan(decision: Decision, targets: Targets, share_text: str, *, wants_json: b
     }
     if treatment is Treatment.BLOCKED:
         return Plan(
-            Answer.PAGE, "blocked", page="blocked.html", data=base | {"share_text": share_text}
+            Answer.REFUSED if wants_json else Answer.PAGE,
+            "blocked",
+            page="" if wants_json else "blocked.html",
+            data=base | {"share_text": share_text},
         )
     if treatment is Treatment.SHARE_CODE_ONLY:
         return Plan(
-            Answer.PAGE,
+            Answer.JSON if wants_json else Answer.PAGE,
             "share_code_only",
-            page="share_code.html",
+            page="" if wants_json else "share_code.html",
             data=base | {"share_text": share_text},
         )
     if treatment is Treatment.MINI_PROGRAM and targets.mini_program_app_id:

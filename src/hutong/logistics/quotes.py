@@ -7,6 +7,9 @@ Places are GB/T 2260 administrative division codes (six digits, as strings):
 ``330000`` (Zhejiang). A municipality's districts share one city code
 (``310101`` and ``310115`` are both in ``310100``, Shanghai).
 
+Only provinces that exist are places: a code whose first two digits are not
+a provincial-level division of GB/T 2260 (`PROVINCES`) is an `UnknownRegion`.
+
 Zones
 -----
 same_city
@@ -50,6 +53,17 @@ class Zone(StrEnum):
 
 _CODE = re.compile(r"\d{6}")
 
+#: The two-digit prefixes of GB/T 2260's provincial-level divisions.
+PROVINCES: frozenset[str] = frozenset((
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82",
+))  # fmt: skip
+
+
+class UnknownRegion(ValueError):
+    """Six digits, but of no province of GB/T 2260."""
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -65,6 +79,8 @@ class Place:
             raise ValueError(f"city {self.city!r} is not a code like '330100'")
         if self.city[:2] != self.province[:2]:
             raise ValueError(f"city {self.city} is not in province {self.province}")
+        if self.province[:2] not in PROVINCES:
+            raise UnknownRegion(f"{self.province[:2]}xxxx is no province of GB/T 2260")
 
     @classmethod
     def from_code(cls, code: str) -> Place:

@@ -1,25 +1,59 @@
-"""Quoting, booking, cancelling shipments, and ingesting carriers' tracking events."""
+"""Quoting, booking and cancelling shipments (tracking events: `hutong.logistics.tracking`).
+
+Places are checked where they enter (`place_of`): six digits
+(``invalid_area_code``) of a province that exists (``unknown_region``).
+A quote naming a host names a registered platform (``invalid_host``). A
+route with no host is the merchant's own store's: its home platform is the
+host (`with_host`), so that platform's carrier exclusion applies to quotes
+and bookings that name no host, and it hears the shipment's news. A parcel
+heavier than every service serving the route takes is refused
+(``no_carrier_for_weight``), not answered with no quotes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.events.outbox import enqueue
 from hutong.logistics import store
-from hutong.logistics.plugins import CarrierPlugin, load_plugins
-from hutong.logistics.quotes import Place, Quote, cheapest_first, quote
+from hutong.logistics.news import tell
+from hutong.logistics.quotes import (
+    Place,
+    Quote,
+    ServiceDeclaration,
+    UnknownRegion,
+    cheapest_first,
+    quote,
+)
 from hutong.logistics.statuses import Status
+from hutong.logistics.tracking import TrackingFollower, ingest, ingest_write, plugin_for
 from hutong.net.calls import call
 from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from hutong.runtime.exactly_once import Write
+from hutong.registry.models import Role
+from hutong.registry.service import get_participant
 from hutong.runtime.services import Services
+
+__all__ = [
+    "QuoteBoard",
+    "Route",
+    "TrackingFollower",
+    "ask_to_cancel",
+    "book",
+    "cancel",
+    "ingest",
+    "ingest_write",
+    "place_of",
+    "plugin_for",
+    "quote_all",
+    "record_cancel",
+    "route_destination",
+    "with_host",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +63,18 @@ class Route:
     weight_g: int
     pickup_point_id: str | None = None
     host: str | None = None
+
+
+def place_of(code: str, what: str) -> Place:
+    """The place of an area code, or ``invalid_area_code`` / ``unknown_region`` (422)."""
+    try:
+        return Place.from_code(code)
+    except UnknownRegion as exc:
+        raise ValidationError(f"{what}: {exc}", code="unknown_region") from None
+    except ValueError:
+        raise ValidationError(
+            f"{what} must be a six-digit area code such as 330106", code="invalid_area_code"
+        ) from None
 
 
 async def route_destination(
@@ -41,12 +87,23 @@ async def route_destination(
         if point is None:
             raise ValidationError(f"no pickup point {pickup_point_id}", code="unknown_pickup_point")
         return Place(point.province, point.city)
-    try:
-        return Place.from_code(area_code)
-    except ValueError:
-        raise ValidationError(
-            "destination must be a six-digit area code such as 330106", code="invalid_area_code"
-        ) from None
+    return place_of(area_code, "destination")
+
+
+async def with_host(services: Services, route: Route, merchant: str | None) -> Route:
+    """`route` with its host: the one named, else the merchant's home platform (if any)."""
+    if route.host or not merchant:
+        return route
+    async with services.db.read() as conn:
+        home = await store.home_platform(conn, merchant)
+    return replace(route, host=home) if home else route
+
+
+async def _require_platform(services: Services, host: str) -> None:
+    async with services.db.read() as conn:
+        found = await get_participant(conn, host)
+    if found is None or not found.has_role(Role.PLATFORM):
+        raise ValidationError(f"{host} is not a registered platform", code="invalid_host")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +158,19 @@ async def _refusals(
     return ("pickup_point_refused" if kind == "pickup_point" else "carrier_not_allowed"), reason
 
 
-async def quote_all(services: Services, route: Route) -> QuoteBoard:
-    """Quotes from every carrier whose declared services serve the route, cheapest first."""
+async def quote_all(services: Services, route: Route, merchant: str | None = None) -> QuoteBoard:
+    """Quotes from every carrier whose declared services serve the route, cheapest first.
+
+    `merchant` (who asks) gives a route without a host its home platform.
+    """
     if route.weight_g <= 0:
         raise ValidationError("weight_g must be a positive number of grams", code="invalid_weight")
+    if route.host:
+        await _require_platform(services, route.host)
+    route = await with_host(services, route, merchant)
     async with services.db.read() as conn:
         declared = await store.all_services(conn)
+    _require_a_taker(declared.values(), route)
     quotes: list[Quote] = []
     refused: list[dict[str, str]] = []
     for carrier, declarations in declared.items():
@@ -125,6 +189,18 @@ async def quote_all(services: Services, route: Route) -> QuoteBoard:
     return QuoteBoard(cheapest_first(quotes), refused)
 
 
+def _require_a_taker(declared: Iterable[list[ServiceDeclaration]], route: Route) -> None:
+    """``no_carrier_for_weight`` when services serve the route but none takes the weight."""
+    serving = [d for ds in declared for d in ds if d.serves(route.origin, route.destination)]
+    if serving and all(d.band(route.weight_g) is None for d in serving):
+        heaviest = max(d.max_weight_g for d in serving)
+        raise ValidationError(
+            f"no carrier takes a parcel of {route.weight_g} g on this route: "
+            f"the heaviest any takes is {heaviest} g",
+            code="no_carrier_for_weight",
+        )
+
+
 async def book(
     services: Services,
     http: CallTransport,
@@ -140,13 +216,16 @@ async def book(
 
     The shipment's host (who hears its news) must be a platform the merchant
     sells on: its home platform, one with an order from it or one that
-    approved a storefront of it (``not_your_host`` otherwise).
+    approved a storefront of it (``not_your_host`` otherwise). With no host
+    named it is the merchant's home platform (`with_host`), whose carrier
+    exclusion then applies.
 
     `shipment_id` is the idempotency key: booking it again returns the
     shipment already booked, and the carrier sees the same message id.
     """
     if route.weight_g <= 0:
         raise ValidationError("weight_g must be a positive number of grams", code="invalid_weight")
+    route = await with_host(services, route, merchant)
     async with services.db.read() as conn:
         existing = await store.find_shipment(conn, shipment_id)
         if existing is not None:
@@ -232,7 +311,7 @@ async def book(
     try:
         async with services.db.transaction() as conn:
             await store.insert_shipment(conn, shipment, now)
-            await _tell(conn, shipment, "booked", now)
+            await tell(conn, shipment, "booked", now)
     except IntegrityError:
         # A retry of this booking raced it and stored it first (the carrier saw the same
         # message id and booked once): give back the slot this attempt took, same answer.
@@ -290,7 +369,7 @@ async def record_cancel(
     if shipment.pickup_point_id:
         await store.change_held(conn, shipment.pickup_point_id, -1)
     shipment = await store.get_shipment(conn, shipment.id)
-    await _tell(conn, shipment, "cancelled", now)
+    await tell(conn, shipment, "cancelled", now)
     return shipment
 
 
@@ -304,92 +383,4 @@ def _check_cancellable(shipment: store.Shipment) -> None:
             f"shipment {shipment.id} is {shipment.status.value}; only one not yet picked up "
             "can be cancelled",
             code="too_late_to_cancel",
-        )
-
-
-def plugin_for(carrier: str) -> CarrierPlugin:
-    plugin = load_plugins().get(carrier)
-    if plugin is None:
-        raise ForbiddenError(
-            f"{carrier} has no tracking integration installed on this switch",
-            code="no_carrier_plugin",
-        )
-    return plugin
-
-
-#: What moves with a shipment's tracking, in the event's transaction (the order
-#: shipped in it: `hutong.commerce.orders.shipping.follow`): the connection, the
-#: shipment id, its new status, now.
-TrackingFollower = Callable[[AsyncConnection, str, Status, datetime], Awaitable[None]]
-
-
-async def ingest(
-    services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
-) -> store.Applied:
-    """One tracking event in the carrier's own vocabulary: store, map, maybe advance."""
-    # Group commit: concurrent carriers' events share one durable commit.
-    return await services.batcher().run(ingest_write(services, carrier, payload, follow=follow))
-
-
-def ingest_write(
-    services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
-) -> Write[store.Applied]:
-    """The write of one tracking event (parsed now, refused now if not understood).
-
-    A status change is told to the merchant and the host and passed to
-    `follow` in the same transaction, so what depends on the parcel moves with it.
-    """
-    plugin = plugin_for(carrier)
-    try:
-        event = plugin.parse_event(payload)
-    except ValueError as exc:
-        raise ValidationError(f"{carrier} event not understood: {exc}", code="bad_event") from None
-    mapped = plugin.mapping.map(event.code, event.sub_code)
-    dedupe_key = plugin.dedupe_key(event)
-
-    async def write(conn: AsyncConnection) -> store.Applied:
-        now = services.clock()
-        # The row lock orders concurrent events of one shipment (PostgreSQL).
-        shipment = await store.shipment_by_tracking(conn, carrier, event.tracking_number, lock=True)
-        if shipment is None:
-            raise NotFoundError(
-                f"{carrier} has no shipment with tracking number {event.tracking_number}",
-                code="unknown_tracking_number",
-            )
-        applied = await store.record_event(
-            conn,
-            shipment=shipment,
-            dedupe_key=dedupe_key,
-            mapped=mapped,
-            raw=dict(event.raw),
-            occurred_at=event.occurred_at,
-            now=now,
-        )
-        if applied.changed:
-            await _tell(conn, applied.shipment, "status", now)
-            await follow(conn, shipment.id, applied.shipment.status, now)
-            # The parcel leaves the point (or never comes) once: the first terminal state
-            # gives the slot back, not delivered -> returned, nor a cancelled booking
-            # delivered after all.
-            if (
-                applied.shipment.pickup_point_id
-                and applied.shipment.status.terminal
-                and not shipment.status.terminal
-            ):
-                await store.change_held(conn, applied.shipment.pickup_point_id, -1)
-        return applied
-
-    return write
-
-
-async def _tell(conn: Any, shipment: store.Shipment, what: str, now: Any) -> None:
-    """Shipment news goes to the merchant and the host (when there is one)."""
-    for recipient in {shipment.merchant, *([shipment.host] if shipment.host else [])}:
-        await enqueue(
-            conn,
-            recipient=recipient,
-            action="on_shipment",
-            message={"change": what, "shipment": shipment.as_dict()},
-            now=now,
-            transaction_id=shipment.id,
         )

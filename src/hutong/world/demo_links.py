@@ -159,7 +159,7 @@ async def kuaishou_live_cart(stage: Stage) -> str:
     expect(placement["placed_by"] == "ks-creator.example", "the creator is not credited")
     blocked = await _open(stage, placement["code"], "kuaishou", "live_cart", "2022-05-01")
     expect(
-        blocked.status_code == 200 and "since 2022-03-01" in blocked.text,
+        blocked.status_code == 403 and "since 2022-03-01" in blocked.text,
         "2022-05-01: expected a page naming the block and its date",
     )
     reopened = await _open(stage, placement["code"], "kuaishou", "live_cart", "2022-11-01")

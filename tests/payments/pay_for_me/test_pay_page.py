@@ -14,6 +14,7 @@ import httpx
 
 from tests.harness.cast import DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.networks import PayNet
+from tests.harness.switch import Clock
 
 
 async def _request(paynet: PayNet, host: str, merchant: str) -> dict[str, Any]:
@@ -62,3 +63,36 @@ async def test_an_unknown_code_is_not_found(paynet: PayNet) -> None:
         )
     assert page.status_code == 404 and "zzzzzzzz" in page.text
     assert facts.status_code == 404 and facts.json()["error"]["code"] == "unknown_request"
+
+
+async def test_a_pay_for_me_share_code_pasted_anywhere_says_it_is_a_pay_for_me_request(
+    paynet: PayNet,
+) -> None:
+    # The buyer pastes the sentence into a chat; the friend's app hands the
+    # text to the switch's share-code parser, like any product's share code.
+    request = await _request(paynet, DOUYIN, JD_BEAUTY)
+    async with httpx.AsyncClient(base_url=paynet.switch.url) as http:
+        parsed = await http.post(
+            "/share/parse", json={"text": f"帮个忙 {request['share_text']}", "host": "wechat"}
+        )
+    assert parsed.status_code == 200, parsed.text
+    body = parsed.json()
+    assert (body["kind"], body["outcome"]) == ("pay_for_me", "pay_for_me")
+    assert body["code"] in request["share_text"]
+    assert (body["request_id"], body["state"], body["url"]) == (
+        request["id"],
+        "open",
+        request["url"],
+    )
+    assert "buyer-secret-id-77" not in parsed.text
+
+
+async def test_an_expired_pay_for_me_share_code_is_refused_as_expired(paynet: PayNet) -> None:
+    request = await _request(paynet, DOUYIN, JD_BEAUTY)
+    clock = paynet.switch.services.clock
+    assert isinstance(clock, Clock)
+    clock.advance(86_400 + 1)  # the request's default lifetime is a day
+    async with httpx.AsyncClient(base_url=paynet.switch.url) as http:
+        parsed = await http.post("/share/parse", json={"text": request["share_text"]})
+    assert parsed.status_code == 422, parsed.text
+    assert parsed.json()["error"]["code"] == "share_code_expired"

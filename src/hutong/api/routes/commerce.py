@@ -43,6 +43,7 @@ from hutong.commerce import store
 from hutong.commerce.storefronts import CatalogItem, Decision, StandingRule, StorefrontStatus
 from hutong.commerce.storefronts import service as storefront_service
 from hutong.commerce.storefronts import store as storefront_store
+from hutong.links.hosts import checked_host
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
@@ -254,7 +255,7 @@ async def policies(
     services: ServicesDep, sender: SenderDep, host: FromQuery[str | None] = None
 ) -> list[StandingRuleOut]:
     """Declared policies are public: by default your own, or any host's by `host`."""
-    whose = host or sender
+    whose = checked_host(host) if host is not None else sender
     async with services.db.read() as conn:
         rules = await storefront_store.policy_rules(conn, whose)
         corrected = await storefront_store.policy_corrections(conn, whose)

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
+from hutong.api.errors import status_of
 from hutong.api.idempotency import run_once
 from hutong.api.schemas import CorrectionIn, correction_of, correction_out
-from hutong.links.hosts import alias, host_context
+from hutong.links.host_policy import require_not_blocked
+from hutong.links.hosts import alias, checked_alias, host_context
 from hutong.links.policy import LinkRule, PolicyError, Surface
 from hutong.links.resolution import Answer
 from hutong.links.share_code import ShareCodeError, first_live, scan
@@ -31,6 +33,7 @@ from hutong.links.store import (
     policy_history,
     rule_corrections,
 )
+from hutong.payments import pay_for_me
 from hutong.protocol.declared_time import Correction, check_valid_from
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError, ack
@@ -141,6 +144,8 @@ async def place(
         )
         view = await placement_by_id(conn, placement_id)
         assert view is not None
+        # Refused (and rolled back) where the host's own declared policy blocks it.
+        await require_not_blocked(conn, view, now.date(), "this placement")
         return 200, ack(placement=placement_out(services, view, base))
 
     return await run_once(services, signed, operation)
@@ -238,8 +243,9 @@ participant_router = Router(
 async def show_policies(
     services: ServicesDep, host: FromPath[str], at: FromQuery[date | None] = None
 ) -> dict[str, Any]:
+    checked = checked_alias(host)
     async with services.db.read() as conn:
-        history = await policy_history(conn, host)
+        history = await policy_history(conn, checked)
     day = at or services.clock().date()
     return {
         "host": history.host,
@@ -293,8 +299,17 @@ async def _answer(
         return Response(
             content=plan.data | {"outcome": plan.outcome, "title": view.title}, headers=NO_STORE
         )
+    refusal = plan.refusal
+    if plan.answer is Answer.REFUSED:
+        assert refusal is not None
+        refusal.link["title"] = view.title
+        return Response(content=refusal.body(), status_code=status_of(refusal), headers=NO_STORE)
+    # A page that says "blocked" has the refusal's status; every other page is an answer.
+    status = 200 if refusal is None else status_of(refusal)
     page = render(plan.page, title=view.title, **plan.data)
-    return Response(content=page, media_type="text/html; charset=utf-8", headers=NO_STORE)
+    return Response(
+        content=page, status_code=status, media_type="text/html; charset=utf-8", headers=NO_STORE
+    )
 
 
 @get("/l/{code:str}", tags=["links"], summary="Open a universal link in the host's context")
@@ -307,9 +322,15 @@ async def resolve_link(
     at: FromQuery[date | None] = None,
 ) -> Response[Any]:
     started = time.perf_counter()
+    asked = host_context(host, "", request.headers.get("accept", ""))  # invalid_host first
     view = await services.resolver().placement(code)
     if view is None:
-        services.resolver().record_refusal(host or "", "unknown_link", code, started)
+        services.resolver().record_refusal(asked.host, "unknown_link", code, started)
+        if asked.wants_json:
+            missing = NotFoundError(f"no link {code} is known to this switch", code="unknown_link")
+            return Response(
+                content=missing.body(), status_code=status_of(missing), headers=NO_STORE
+            )
         page = render("not_found.html", message=f"No link {code} is known to this switch.")
         return Response(
             content=page, status_code=404, media_type="text/html; charset=utf-8", headers=NO_STORE
@@ -366,6 +387,8 @@ async def share_parse(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[ShareParseIn]
 ) -> Response[Any]:
     started = time.perf_counter()
+    if data.host:  # "" is no host named, as for ?host=
+        checked_alias(data.host)
     if len(data.text) > MAX_PASTED_TEXT:
         raise ValidationError(
             f"pasted text is limited to {MAX_PASTED_TEXT} characters", code="text_too_long"
@@ -378,14 +401,27 @@ async def share_parse(
     found = scan(data.text, services.share_key())
     async with services.db.read() as conn:
         views = await placements_by_serials(conn, found.serials)
+    refusal: ShareCodeError | None = None
     try:
         live = first_live(
             found, {s: v.share_expires_at for s, v in views.items()}, services.clock()
         )
-    except ShareCodeError as error:
-        services.resolver().record_refusal(data.host or "", error.reason, error.token, started)
-        raise
+    except ShareCodeError as product_refusal:
+        refusal, live = product_refusal, None
     if live is None:
+        # Not a product's code: a pay-for-me code has a key of its own (so it
+        # is refused as forged above); pay-for-me reads it and names its request.
+        try:
+            shared = await pay_for_me.by_share_text(services, data.text)
+        except ShareCodeError as pay_for_me_refusal:
+            refusal, shared = pay_for_me_refusal, None
+        if shared is not None:
+            return Response(content=shared.to_dict(_base_url(request)), headers=NO_STORE)
+        if refusal is not None:
+            services.resolver().record_refusal(
+                data.host or "", refusal.reason, refusal.token, started
+            )
+            raise refusal
         services.resolver().record_refusal(data.host or "", "missing", "", started)
         raise ValidationError("no share code was found in the text", code="share_code_missing")
     view = views[live.serial]
@@ -394,10 +430,15 @@ async def share_parse(
         view, context, surface=data.surface, day=None, started=started
     )
     body = resolution.plan.data | {
+        "kind": "placement",
         "outcome": resolution.plan.outcome,
         "code": live.code,
         "placement": placement_out(services, view, _base_url(request)),
     }
+    blocked = resolution.plan.refusal
+    if blocked is not None:  # the same refusal as the link's, with what the code names
+        blocked.link.update(body)
+        return Response(content=blocked.body(), status_code=status_of(blocked), headers=NO_STORE)
     return Response(content=body, headers=NO_STORE)
 
 

@@ -45,17 +45,8 @@ from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
 
 
-def _place(code: str, what: str) -> Place:
-    try:
-        return Place.from_code(code)
-    except ValueError:
-        raise ValidationError(
-            f"{what} must be a six-digit area code such as 330106", code="invalid_area_code"
-        ) from None
-
-
 async def _route(services: Services, given: RouteIn | BookIn) -> service.Route:
-    origin = _place(given.origin, "origin")
+    origin = service.place_of(given.origin, "origin")
     destination = await service.route_destination(
         services, given.destination, given.pickup_point_id
     )
@@ -251,9 +242,11 @@ async def search_points(
     status_code=200,
     summary="Quotes of every carrier serving a route",
 )
-async def quote(services: ServicesDep, data: JSONBody[SignedRoute]) -> dict[str, Any]:
+async def quote(
+    services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRoute]
+) -> dict[str, Any]:
     given = data.message
-    board = await service.quote_all(services, await _route(services, given))
+    board = await service.quote_all(services, await _route(services, given), sender)
     return {
         "quotes": [
             {
@@ -374,7 +367,7 @@ async def track(
     services: ServicesDep, signed: SignedDep, data: JSONBody[Envelope]
 ) -> Response[bytes]:
     """Exactly once per message id (and each event once by the carrier's own event key)."""
-    write = order_shipping.track_write(services, signed.subscriber_id, data.message)
+    write = await order_shipping.track_write(services, signed.subscriber_id, data.message)
     return await run_once(services, signed, write, lambda applied: (200, applied.to_dict()))
 
 

@@ -14,7 +14,8 @@ but the message id stays free, so the same message sent again once the
 platform is back creates the order. Each attempt has its own order id, and
 so its own reservation: the first is derived from (host, message id) as
 always, the n-th retry's from (host, ``<message id>#<n>``); the 503 names
-the cancelled attempt. A reserved order has a payment
+the cancelled attempt. An order through a placement its host's own link policy now blocks is
+refused (``blocked_by_host_policy``, `hutong.links.host_policy`). A reserved order has a payment
 (`hutong.payments.service`) for exactly its total, to be paid before
 ``pay_by``.
 
@@ -43,6 +44,7 @@ from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.storefronts import StorefrontStatus
 from hutong.commerce.storefronts.store import get_storefront
+from hutong.links.host_policy import require_not_blocked
 from hutong.links.store import placement_by_id
 from hutong.net.calls import CallFailed, call
 from hutong.net.transport import CallTransport
@@ -163,6 +165,12 @@ async def _origin(
                     f"placement {placement.id} places {placement.sku_id}, which is not ordered",
                     code="placement_not_ordered",
                 )
+            await require_not_blocked(
+                conn,
+                placement,
+                services.clock().date(),
+                f"an order through placement {placement.id}",
+            )
             creator = placement.placed_by if placement.placed_by != host else ""
             channel = Channel.CREATOR_PLACEMENT if creator else Channel.LINK_PLACEMENT
             if placement.storefront_id and not creator:

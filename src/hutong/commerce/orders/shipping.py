@@ -23,11 +23,9 @@ from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import service as logistics
 from hutong.logistics import store as logistics_store
-from hutong.logistics.quotes import Place
 from hutong.logistics.statuses import Status
 from hutong.logistics.store import Applied
 from hutong.net.transport import CallTransport
-from hutong.protocol.errors import ValidationError
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
@@ -55,12 +53,7 @@ async def ship(
         declared = (await logistics_store.all_services(conn)).get(row.carrier, [])
     require_party(row, sender, "merchant")
     step(row.order, OrderEvent.BOOK_CARRIER, services.clock())
-    try:
-        start = Place.from_code(origin)
-    except ValueError:
-        raise ValidationError(
-            "origin must be a six-digit area code such as 330106", code="invalid_area_code"
-        ) from None
+    start = logistics.place_of(origin, "origin")
     name = service or row.carrier_service or (declared[0].name if declared else "")
     destination = await logistics.route_destination(
         services, row.destination.get("area_code") or "", row.destination.get("pickup_point_id")
@@ -94,9 +87,9 @@ async def track(services: Services, carrier: str, payload: dict[str, Any]) -> Ap
     return await logistics.ingest(services, carrier, payload, follow=follow)
 
 
-def track_write(services: Services, carrier: str, payload: dict[str, Any]) -> Write[Applied]:
+async def track_write(services: Services, carrier: str, payload: dict[str, Any]) -> Write[Applied]:
     """The write of `track`, to run exactly once under the event's message id."""
-    return logistics.ingest_write(services, carrier, payload, follow=follow)
+    return await logistics.ingest_write(services, carrier, payload, follow=follow)
 
 
 async def follow(conn: AsyncConnection, shipment_id: str, status: Status, now: datetime) -> None:

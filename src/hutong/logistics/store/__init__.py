@@ -13,6 +13,7 @@ from hutong.logistics.store.pickup_points import (
 )
 from hutong.logistics.store.policies import (
     declare_policy,
+    home_platform,
     host_policy,
     hosts_merchant,
     pickup_policy,
@@ -42,6 +43,7 @@ __all__ = [
     "find_shipment",
     "get_point",
     "get_shipment",
+    "home_platform",
     "host_policy",
     "hosts_merchant",
     "insert_shipment",

@@ -29,12 +29,23 @@ from hutong.store.tables import (
 
 __all__ = [
     "declare_policy",
+    "home_platform",
     "host_policy",
     "hosts_merchant",
     "pickup_policy",
     "policy_corrections",
     "record_refusal",
 ]
+
+
+async def home_platform(conn: AsyncConnection, merchant: str) -> str | None:
+    """The platform `merchant`'s own store is on, if it has declared one."""
+    home = await conn.scalar(
+        select(merchant_profiles.c.home_platform).where(
+            merchant_profiles.c.subscriber_id == merchant
+        )
+    )
+    return str(home) if home else None
 
 
 async def hosts_merchant(conn: AsyncConnection, host: str, merchant: str) -> bool:

@@ -24,6 +24,7 @@ from hutong.payments.pay_for_me.service import (
     pay,
     share_key,
 )
+from hutong.payments.pay_for_me.share_codes import SharedRequest, by_share_text
 from hutong.payments.pay_for_me.states import PayForMeState
 from hutong.payments.pay_for_me.store import PayForMe, find, require
 
@@ -32,6 +33,8 @@ __all__ = [
     "PayForMe",
     "PayForMePaid",
     "PayForMeState",
+    "SharedRequest",
+    "by_share_text",
     "cancel",
     "create",
     "expire_due",

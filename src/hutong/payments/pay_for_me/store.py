@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,16 @@ async def find(conn: AsyncConnection, *, code: str = "", request_id: str = "") -
         await conn.execute(select(pay_for_me_requests).where(column == (code or request_id)))
     ).first()
     return None if row is None else _row(row)
+
+
+async def rows_by_serials(conn: AsyncConnection, serials: Collection[int]) -> dict[int, PayForMe]:
+    """The requests whose share codes carry these serials, by serial."""
+    if not serials:
+        return {}
+    rows = await conn.execute(
+        select(pay_for_me_requests).where(pay_for_me_requests.c.share_serial.in_(list(serials)))
+    )
+    return {row.share_serial: _row(row) for row in rows}
 
 
 async def require(conn: AsyncConnection, *, code: str = "", request_id: str = "") -> PayForMe:

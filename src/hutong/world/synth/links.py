@@ -103,10 +103,15 @@ def _rule(
 
 
 async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> dict[str, int]:
+    """Offers placed first, then the hosts' rules, then the buyers' visits.
+
+    A host may not place a link its own rules block (`blocked_by_host_policy`),
+    so, as in the real history, the links are out there before a host starts
+    blocking them, and the visits meet the rules.
+    """
     rng = random.Random(f"{world.seed}:links")
-    for host, body in rules(world, plants, today, rng):
-        await net.act(host, "link_policy", "/v1/link-policies", body)
-    placements = visits = 0
+    declared = rules(world, plants, today, rng)
+    placed: list[tuple[str, str, str, int]] = []
     for merchant in world.merchants:
         for _ in range(world.size.placements_per_merchant):
             host = rng.choice(world.platforms)
@@ -124,13 +129,13 @@ async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> di
                     "sku_id": sku,
                 },
             )
-            if answer is None:
-                continue
-            placements += 1
-            code = answer["message"]["placement"]["code"]
-            for _ in range(count):
-                await net.visit(
-                    "link_visit", f"/l/{code}", {"host": short(host), "surface": surface}
-                )
-                visits += 1
-    return {"placements": placements, "link_visits": visits}
+            if answer is not None:
+                placed.append((host, surface, answer["message"]["placement"]["code"], count))
+    for host, body in declared:
+        await net.act(host, "link_policy", "/v1/link-policies", body)
+    visits = 0
+    for host, surface, code, count in placed:
+        for _ in range(count):
+            await net.visit("link_visit", f"/l/{code}", {"host": short(host), "surface": surface})
+            visits += 1
+    return {"placements": len(placed), "link_visits": visits}

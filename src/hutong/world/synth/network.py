@@ -80,12 +80,18 @@ class Network:
         return None
 
     async def visit(self, what: str, path: str, params: dict[str, str]) -> int:
-        """A buyer opens a public URL (a link): its status, counted as a success if < 400."""
+        """A buyer opens a public URL (a link) as a browser does: its status.
+
+        Below 400 is a success; 403 is the page of a link its host blocks (a
+        refusal the world's rules make, not a fault).
+        """
         response = await self.operator.get(
             f"{self.switch_url}{path}", params=params, follow_redirects=False
         )
         if response.status_code < 400:
             self.tally.ok[what] += 1
+        elif response.status_code == 403:
+            self.tally.refused[f"{what}:link_blocked"] += 1
         else:
             self.tally.unexpected.append(f"{what}: {response.status_code} {response.text[:200]}")
         return response.status_code
