@@ -15,6 +15,11 @@ What must hold of every answer (`problem_with`):
 - no status >= 500: the switch understood what happened, or it is a bug;
 - a 4xx JSON answer is a NACK with a stable `error.code`.
 
+Path parameters are generated, so most name nothing and are answered 404;
+`Fuzzing.known` gives real values by parameter name (an order, a
+storefront, a participant), and a third of the examples of an operation
+with such a parameter use them, so the bodies reach what those routes do.
+
 Generation is derandomized (the seed follows the test, not the clock), so a
 run is the same on every machine; the Hypothesis database is off. Findings
 are collected, not raised, so one run lists every failing operation.
@@ -26,6 +31,7 @@ event loop: call `fuzz` in a worker thread (`asyncio.to_thread`).
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -101,8 +107,25 @@ class Fuzzing:
 
     base_url: str
     max_examples: int
+    #: Real values for path parameters, by name (`order_id`, `subscriber_id`, ...).
+    known: dict[str, str] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
+    #: Answers by who sent them and status: a run whose signatures all fail proves nothing.
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    #: The first answer of each (who, status), to tell what a count is made of.
+    samples: dict[tuple[str, int], str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+
+    def answered(self, who: str, statuses: range) -> int:
+        """How many of `who`'s requests were answered with one of `statuses`."""
+        return sum(
+            n
+            for (sender, status), n in self.statuses.items()
+            if sender == who and status in statuses
+        )
+
+
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 def load_schema(base_url: str) -> BaseSchema:
@@ -161,10 +184,15 @@ def _fuzz_operation(
     auth: AuthBase | None,
     session: requests.Session,
 ) -> None:
-    strategy = st.one_of(
+    strategies = [
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
-    )
+    ]
+    names = _PATH_PARAMETER.findall(operation.path)
+    known = {name: run.known[name] for name in names if name in run.known}
+    if known:
+        strategies.append(operation.as_strategy(path_parameters=known))
+    strategy = st.one_of(strategies)
 
     @settings(
         max_examples=run.max_examples,
@@ -181,6 +209,11 @@ def _fuzz_operation(
             base_url=run.base_url, session=session, auth=auth, timeout=30
         )
         run.requests[who] += 1
+        run.statuses[who, response.status_code] += 1
+        run.samples.setdefault(
+            (who, response.status_code),
+            f"{operation.method.upper()} {operation.path}: {response.content[:200]!r}",
+        )
         problem = problem_with(response)
         if problem is not None:
             request = response.request
