@@ -96,9 +96,13 @@ class Finding:
     status: int
     problem: str
     request: str
+    answer: str
 
     def __str__(self) -> str:
-        return f"[{self.who}] {self.operation} -> {self.status}: {self.problem}\n    {self.request}"
+        return (
+            f"[{self.who}] {self.operation} -> {self.status}: {self.problem}\n"
+            f"    sent {self.request}\n    got {self.answer}"
+        )
 
 
 @dataclass
@@ -225,6 +229,7 @@ def _fuzz_operation(
                     status=response.status_code,
                     problem=problem,
                     request=f"{request.method} {request.path_url} {body!r:.300}",
+                    answer=f"{response.content[:300]!r}",
                 )
             )
 
