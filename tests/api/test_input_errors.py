@@ -192,6 +192,18 @@ async def test_a_nul_character_in_a_body_is_refused_with_a_code(
         "nul_character",
         f"{where} operator",
     )
+    async with httpx.AsyncClient(base_url=switch.url) as public:
+        await refused_without_writes(
+            switch,
+            public.post(
+                "/lookup",
+                content=NUL_IN_BODY[where].replace("title", "subscriber_id").encode(),
+                headers={"content-type": "application/json"},
+            ),
+            400,
+            "nul_character",
+            f"{where} /lookup",
+        )
 
 
 async def test_an_escaped_backslash_before_u0000_is_text_not_a_nul(
@@ -208,6 +220,7 @@ async def test_an_escaped_backslash_before_u0000_is_text_not_a_nul(
         "/v1/storefronts/sf%00x",
         "/v1/offers?merchant=a%00b",
         "/v1/offers?a%00=b",
+        "/v1/payments/options?host=douyin.example&merchant=%00b",
     ],
 )
 async def test_a_nul_character_in_a_signed_path_or_query_is_refused_with_a_code(
