@@ -67,8 +67,10 @@ AS_ROLE = {
     Role.AUDITOR: AUDITOR,
 }
 
-#: Examples per operation and identity: sized for CI (about a minute on two cores in all).
-EXAMPLES = {"sqlite": 6, "postgres": 2}
+#: Examples per operation and identity, sized for CI (about a minute on two cores in all).
+#: PostgreSQL gets more: it is the stricter store (a NUL in a query or a body was a 500
+#: there only; 6 examples find it, 4 did not).
+EXAMPLES = {"sqlite": 3, "postgres": 6}
 
 
 def test_every_role_has_a_participant() -> None:
