@@ -161,6 +161,84 @@ async def test_json_as_deep_as_allowed_is_read(switch: Switch, douyin: Signer) -
 
 
 # --------------------------------------------------------------------------
+# NUL characters: PostgreSQL text cannot hold one, and no field needs one.
+# --------------------------------------------------------------------------
+
+#: Where a NUL may hide in a JSON body: a string, a key, behind an escaped backslash.
+NUL_IN_BODY = {
+    "in a string": '{"title":"tea\\u0000"}',
+    "in a key": '{"ti\\u0000tle":"tea"}',
+    "after an escaped backslash": '{"title":"\\\\\\u0000"}',
+}
+
+
+@pytest.mark.parametrize("where", NUL_IN_BODY)
+async def test_a_nul_character_in_a_body_is_refused_with_a_code(
+    switch: Switch, douyin: Signer, where: str
+) -> None:
+    body = envelope(NUL_IN_BODY[where])
+    for path in ("/v1/ping", "/v1/offers", "/v1/storefronts"):
+        await refused_without_writes(
+            switch, send(switch, douyin, body, path=path), 400, "nul_character", f"{where} {path}"
+        )
+    await refused_without_writes(
+        switch,
+        switch.operator.post(
+            "/operator/participants",
+            content=NUL_IN_BODY[where].replace("title", "subscriber_id").encode(),
+            headers={"content-type": "application/json"},
+        ),
+        400,
+        "nul_character",
+        f"{where} operator",
+    )
+    async with httpx.AsyncClient(base_url=switch.url) as public:
+        await refused_without_writes(
+            switch,
+            public.post(
+                "/lookup",
+                content=NUL_IN_BODY[where].replace("title", "subscriber_id").encode(),
+                headers={"content-type": "application/json"},
+            ),
+            400,
+            "nul_character",
+            f"{where} /lookup",
+        )
+
+
+async def test_an_escaped_backslash_before_u0000_is_text_not_a_nul(
+    switch: Switch, douyin: Signer
+) -> None:
+    # The string is the six characters `\u0000`: nothing to refuse.
+    response = await send(switch, douyin, envelope('{"note":"\\\\u0000"}'))
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/v1/storefronts/sf%00x",
+        "/v1/offers?merchant=a%00b",
+        "/v1/offers?a%00=b",
+        "/v1/payments/options?host=douyin.example&merchant=%00b",
+    ],
+)
+async def test_a_nul_character_in_a_signed_path_or_query_is_refused_with_a_code(
+    switch: Switch, douyin: Signer, target: str
+) -> None:
+    await refused_without_writes(
+        switch, send(switch, douyin, b"", path=target, method="GET"), 400, "nul_character"
+    )
+
+
+@pytest.mark.parametrize("target", ["/operator/participants/a%00b", "/l/a%00b", "/policies/a%00"])
+async def test_a_nul_character_in_an_operator_or_public_path_is_refused_with_a_code(
+    switch: Switch, target: str
+) -> None:
+    await refused_without_writes(switch, switch.operator.get(target), 400, "nul_character")
+
+
+# --------------------------------------------------------------------------
 # Integers from the query reach the database: 64 bits, or a coded 400.
 # --------------------------------------------------------------------------
 

@@ -92,6 +92,23 @@ async def test_openapi_document_describes_the_api_and_its_security_schemes(
     assert schemes["operatorToken"] == {"type": "http", "scheme": "bearer"}
 
 
+async def test_every_operator_operation_declares_the_operator_token(
+    http: httpx.AsyncClient,
+) -> None:
+    """A client (or a fuzzer) reading the document knows what to send: the bearer token."""
+    document = (await http.get("/openapi.json")).json()
+
+    undeclared = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        if path.startswith("/operator/")
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+        and operation.get("security") != [{"operatorToken": []}]
+    ]
+    assert undeclared == []
+
+
 async def test_docs_serve_an_html_page_of_the_api(http: httpx.AsyncClient) -> None:
     response = await http.get("/docs")
 

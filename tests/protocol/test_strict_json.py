@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from hutong.protocol.errors import JSONTooDeep, MalformedJSON
+from hutong.protocol.errors import JSONTooDeep, MalformedJSON, NulCharacter
 from hutong.protocol.strict_json import MAX_DEPTH, check_depth, decode_json, parse_json
 
 
@@ -62,3 +62,20 @@ def test_a_wrong_shape_is_left_to_the_caller_to_explain() -> None:
     with pytest.raises(msgspec.ValidationError):
         decode_json(b"{}", list[int])
     assert decode_json(b'"\\ud83d\\ude00"', str) == "😀"
+
+
+@pytest.mark.parametrize("backslashes", [0, 2, 4])
+def test_a_nul_escape_after_an_even_run_of_backslashes_is_a_nul_and_refused(
+    backslashes: int,
+) -> None:
+    body = b'["' + b"\\" * backslashes + b'\\u0000"]'
+    with pytest.raises(NulCharacter):
+        parse_json(body)
+    with pytest.raises(NulCharacter):
+        decode_json(body, list[str])
+
+
+@pytest.mark.parametrize("backslashes", [2, 4])
+def test_u0000_after_escaped_backslashes_is_text(backslashes: int) -> None:
+    body = b'["' + b"\\" * backslashes + b'u0000"]'
+    assert parse_json(body) == ["\\" * (backslashes // 2) + "u0000"]

@@ -21,6 +21,7 @@ from hutong import __version__
 from hutong.api.declare import DEPENDENCIES, StrictRequest
 from hutong.api.errors import status_of
 from hutong.api.params import out_of_range
+from hutong.api.request_line import NulFreeRequestLine
 from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, tag_unrouted
 from hutong.api.routes import (
     app_links,
@@ -200,7 +201,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         dependencies=DEPENDENCIES,
         request_class=StrictRequest,
         lifespan=[lifespan],
-        middleware=[RequestLogMiddleware(), prometheus.middleware],
+        middleware=[RequestLogMiddleware(), prometheus.middleware, NulFreeRequestLine()],
         before_send=[tag_unrouted],
         exception_handlers={
             HutongError: on_hutong_error,

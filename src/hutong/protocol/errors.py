@@ -138,6 +138,13 @@ class JSONTooDeep(HutongError):
     code = "json_too_deep"
 
 
+class NulCharacter(HutongError):
+    """A NUL (U+0000) in a body, a path or a query: PostgreSQL text cannot hold one."""
+
+    kind = Kind.MALFORMED
+    code = "nul_character"
+
+
 class IntegerOutOfRange(HutongError):
     """A number from the query or the path that no 64-bit column can hold."""
 

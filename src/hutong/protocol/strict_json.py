@@ -3,10 +3,12 @@
 What is refused, as `malformed_json` (400): anything that is not RFC 8259
 JSON in UTF-8: `NaN`, `Infinity`, numbers beyond a double, UTF-16 or any
 other encoding, a byte-order mark, lone surrogates (`"\\ud800"`), trailing
-commas. A body nested deeper than `MAX_DEPTH` arrays and objects is refused
-as `json_too_deep` (400) before it is decoded: nothing legitimate nests that
-deep, and a decoder (or what walks the result) would otherwise recurse until
-the interpreter gives up.
+commas. A string or key holding a NUL (`"\\u0000"`) is refused as
+`nul_character` (400): PostgreSQL text cannot hold one (SQLite can, and the
+two stores must answer alike). A body nested deeper than `MAX_DEPTH` arrays
+and objects is refused as `json_too_deep` (400) before it is decoded: nothing
+legitimate nests that deep, and a decoder (or what walks the result) would
+otherwise recurse until the interpreter gives up.
 
 The signature middleware, the routes' strict DTO and the plain JSON bodies
 of the operator's routes all read bodies through this module (msgspec, which
@@ -20,9 +22,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from hutong.protocol.errors import JSONTooDeep, MalformedJSON
+from hutong.protocol.errors import JSONTooDeep, MalformedJSON, NulCharacter
 
-__all__ = ["MAX_DEPTH", "check_depth", "decode_json", "parse_json"]
+__all__ = ["MAX_DEPTH", "check_depth", "check_no_nul", "decode_json", "parse_json"]
 
 #: How deep arrays and objects may nest in a request body.
 MAX_DEPTH = 64
@@ -54,6 +56,21 @@ def check_depth(body: bytes, limit: int = MAX_DEPTH) -> None:
         raise JSONTooDeep(f"the body nests arrays and objects deeper than {limit} levels")
 
 
+#: The escape of a NUL: `\\u0000` after an even number (zero too) of backslashes.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def check_no_nul(body: bytes) -> None:
+    """Refuse `body` if a string or key of it holds a NUL character.
+
+    Strict JSON has no raw control characters in strings, so a NUL can only
+    be the escape `\\u0000`; one preceded by an odd number of backslashes is
+    the text `\\u0000` (its backslash escaped), not a NUL.
+    """
+    if b"\\u0000" in body and _NUL_ESCAPE.search(body):
+        raise NulCharacter("a NUL character (\\u0000) cannot be stored: remove it from the body")
+
+
 def _malformed(exc: Exception) -> MalformedJSON:
     return MalformedJSON(
         f"the body is not valid JSON ({exc}): send UTF-8 JSON, without NaN, Infinity"
@@ -62,8 +79,9 @@ def _malformed(exc: Exception) -> MalformedJSON:
 
 
 def parse_json(body: bytes) -> Any:
-    """The JSON document of `body`, or `MalformedJSON` / `JSONTooDeep` (both 400)."""
+    """The JSON document of `body`, or `MalformedJSON` / `JSONTooDeep` / `NulCharacter` (400)."""
     check_depth(body)
+    check_no_nul(body)
     try:
         return msgspec.json.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
@@ -78,6 +96,7 @@ def decode_json(body: bytes, shape: type[T]) -> T:
     for the caller to say where.
     """
     check_depth(body)
+    check_no_nul(body)
     try:
         return msgspec.json.decode(body, type=shape)
     except msgspec.ValidationError as exc:  # a DecodeError too: this goes first

@@ -86,7 +86,11 @@ async def register_apps(
 
 
 operator_router = Router(
-    path="/operator", route_handlers=[register_apps], guards=[operator_guard], tags=["operator"]
+    path="/operator",
+    route_handlers=[register_apps],
+    guards=[operator_guard],
+    tags=["operator"],
+    security=[{"operatorToken": []}],
 )
 
 
