@@ -14,6 +14,13 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.audit.evidence_fees import (
+    FeeCell,
+    PolicyVersion,
+    read_acceptance_policies,
+    read_fees,
+    read_schedules,
+)
 from hutong.audit.findings import Window
 from hutong.registry.group_store import all_versions
 from hutong.registry.groups import GroupVersion
@@ -32,7 +39,9 @@ from hutong.store.tables import (
 __all__ = [
     "CarrierRefusalCell",
     "Evidence",
+    "FeeCell",
     "LinkCell",
+    "PolicyVersion",
     "StandingPolicy",
     "StorefrontCell",
     "WalletRefusalCell",
@@ -115,6 +124,11 @@ class Evidence:
     wallet_refusals: tuple[WalletRefusalCell, ...]
     carriers: tuple[str, ...]
     carrier_refusals: tuple[CarrierRefusalCell, ...]
+    #: Completed orders' take rates, and the commission schedules declared.
+    fees: tuple[FeeCell, ...] = ()
+    schedules: tuple[PolicyVersion, ...] = ()
+    #: Wallet acceptance policies declared (what a refusal is compared with).
+    acceptance_policies: tuple[PolicyVersion, ...] = ()
 
 
 def link_source() -> object:
@@ -260,6 +274,9 @@ async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
         wallet_refusals=tuple(await _wallet_refusals(conn, start, end)),
         carriers=await _names(conn, carrier_services.c.carrier),
         carrier_refusals=tuple(await _carrier_refusals(conn, start, end)),
+        fees=tuple(await read_fees(conn, start, end)),
+        schedules=tuple(await read_schedules(conn, window.end)),
+        acceptance_policies=tuple(await read_acceptance_policies(conn, window.end)),
     )
 
 

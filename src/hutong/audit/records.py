@@ -13,11 +13,13 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.audit.evidence import OPENED_OUTCOMES, bounds, link_from, link_source
+from hutong.audit.evidence_fees import host_commission
 from hutong.audit.findings import EvidenceRef, Window
 from hutong.store.tables import (
     link_resolutions,
     logistics_refusals,
     merchant_profiles,
+    orders,
     payment_refusals,
     storefront_policies,
     storefronts,
@@ -43,10 +45,27 @@ def _str(value: str | tuple[str, ...]) -> str:
     return value if isinstance(value, str) else ",".join(value)
 
 
-def _query(ref: EvidenceRef, window: Window) -> tuple[Select[Any], ColumnElement[Any], str]:
+def _query(
+    ref: EvidenceRef, window: Window, dialect: str
+) -> tuple[Select[Any], ColumnElement[Any], str]:
     """(the rows, the column to order by, the id prefix)."""
     start, end = bounds(window)
     f = ref.filters
+    if ref.kind == "orders":
+        o = orders.c
+        query = (
+            select(o.id, o.host, o.merchant, o.merchant_platform, o.category, o.channel)
+            .add_columns(o.paid, host_commission(dialect).label("host_commission"))
+            .add_columns(o.schedule_version, o.created_at)
+            .where(o.host == _str(f["host"]), o.category == _str(f["category"]))
+            .where(o.channel == _str(f["channel"]))
+            .where(o.merchant_platform.in_(_tuple(f["platforms"])))
+            .where(o.split.is_not(None), o.paid > 0)
+            .where(o.created_at >= start, o.created_at < end)
+        )
+        if "versions" in f:
+            query = query.where(o.schedule_version.in_([int(v) for v in _tuple(f["versions"])]))
+        return query, o.id, "order"
     if ref.kind == "link_resolutions":
         r = link_resolutions.c
         query = (
@@ -124,7 +143,7 @@ async def read_records(
     conn: AsyncConnection, ref: EvidenceRef, window: Window, *, offset: int = 0, limit: int = 50
 ) -> RecordsPage:
     """One page of the records behind `ref` in `window`, and how many there are in all."""
-    query, order, prefix = _query(ref, window)
+    query, order, prefix = _query(ref, window, conn.dialect.name)
     total = await conn.scalar(select(func.count()).select_from(query.subquery()))
     page = query.order_by(order).offset(max(offset, 0)).limit(max(1, min(limit, MAX_PAGE)))
     rows = (await conn.execute(page)).all()

@@ -106,8 +106,9 @@ CHECKS: MappingProxyType[str, CheckSpec] = MappingProxyType(
             ),
             CheckSpec(
                 "fee_discrimination",
-                metric="take_rate_ratio",
-                baseline="own-group take rate in the same host and category",
+                metric="rival_take_rate",
+                baseline="own-group mean take rate on the same host, category and channel "
+                "(else the host's own store)",
                 threshold=1.05,
                 min_n=20,
             ),
