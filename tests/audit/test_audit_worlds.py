@@ -51,3 +51,6 @@ async def test_completed_orders_are_read_with_their_take_rate_and_schedule(
     assert report.findings == ()
     [blind] = report.inconclusive
     assert blind.reason == f"no own-group beauty orders on {DOUYIN} to compare"
+
+    honoured = await audit(shop.switch.services.db, today(clock), check="declared_vs_observed")
+    assert honoured.findings == () and honoured.inconclusive == ()

@@ -16,6 +16,7 @@ from hutong.audit.evidence import (
     CarrierRefusalCell,
     Evidence,
     LinkCell,
+    PolicyVersion,
     StorefrontCell,
     WalletRefusalCell,
 )
@@ -45,6 +46,15 @@ def world(**parts: Any) -> Evidence:
         "standing_policies": (),
         "wallets": ("alipay.example", "tenpay.example"),
         "wallet_refusals": (),
+        # Taobao's declared stance: the refusals below follow it (no contradiction).
+        "acceptance_policies": (
+            PolicyVersion(
+                "taobao.example",
+                1,
+                date(2011, 1, 1),
+                '{"accepts": null, "refused": {"tenpay.example": "-", "alipay.example": "-"}}',
+            ),
+        ),
         "carriers": ("jdl.example", "cainiao.example"),
         "carrier_refusals": (),
     }

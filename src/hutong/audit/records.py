@@ -119,6 +119,8 @@ def _query(
             .where(w.by == _str(f["by"]), w.wallet == _str(f["party"]))
             .where(w.created_at >= start, w.created_at < end)
         )
+        if "version" in f:
+            query = query.where(w.policy_version == int(_str(f["version"])))
         return query, w.id, "payref"
     if ref.kind == "logistics_refusals":
         g = logistics_refusals.c

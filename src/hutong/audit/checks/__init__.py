@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from hutong.audit.checks.cells import Cell, decide
+from hutong.audit.checks.declared import declared_vs_observed
 from hutong.audit.checks.exclusion import carrier_exclusion, wallet_exclusion
 from hutong.audit.checks.fees import fee_discrimination
 from hutong.audit.checks.links import link_blocking
@@ -22,4 +23,5 @@ IMPLEMENTED: dict[str, CheckFn] = {
     "wallet_exclusion": wallet_exclusion,
     "carrier_exclusion": carrier_exclusion,
     "fee_discrimination": fee_discrimination,
+    "declared_vs_observed": declared_vs_observed,
 }
