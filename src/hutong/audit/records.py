@@ -79,6 +79,18 @@ def _query(
             .where(link_source().in_(_tuple(f["sources"])))  # type: ignore[attr-defined]
         )
         return query, r.id, "res"
+    if ref.kind == "link_friction":
+        r = link_resolutions.c
+        query = (
+            select(r.id, r.event_id, r.placement_id, r.host, r.surface, r.outcome, r.rule)
+            .add_columns(link_source().label("source"), r.latency_us, r.detail, r.created_at)  # type: ignore[attr-defined]
+            .select_from(link_from())  # type: ignore[arg-type]
+            .where(r.host == _str(f["host"]), r.surface == _str(f["surface"]))
+            .where(r.created_at >= start, r.created_at < end)
+            .where(r.outcome.in_(OPENED_OUTCOMES) | r.outcome.like("%_fallback_open"))
+            .where(link_source().in_(_tuple(f["sources"])))  # type: ignore[attr-defined]
+        )
+        return query, r.id, "res"
     if ref.kind == "storefronts":
         s = storefronts.c
         home = func.coalesce(merchant_profiles.c.home_platform, s.merchant)

@@ -120,6 +120,14 @@ CHECKS: MappingProxyType[str, CheckSpec] = MappingProxyType(
                 min_n=1,
             ),
             CheckSpec(
+                "link_friction",
+                metric="rival_latency_p95_us",
+                baseline="own links' p95 latency on the same host and surface; "
+                "extra steps: none for own links",
+                threshold=1.5,  # the p95 latency ratio; extra steps for rivals only flag alone
+                min_n=200,
+            ),
+            CheckSpec(
                 "interop_parity",
                 metric="rival_to_own_ratio",
                 baseline="calls on behalf of own-group hosts",
