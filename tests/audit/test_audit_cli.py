@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert
 
-from hutong.store.tables import payment_refusals, wallet_profiles
+from hutong.store.tables import acceptance_policies, payment_refusals, wallet_profiles
 from tests.audit.test_group_cli import in_db
 from tests.cli.test_participant_cli import add, sync_url
 
@@ -26,6 +26,17 @@ def refusals_on_record(database_url: str) -> None:
                 {"subscriber_id": w, "currencies": '["CNY"]', "fees": "{}", "updated_at": NOW}
                 for w in ("alipay.example", "wechatpay.example")
             ],
+        )
+        # The acceptance policy v1 those refusals follow (so they contradict nothing declared).
+        conn.execute(
+            insert(acceptance_policies),
+            {
+                "platform": "taobao.example",
+                "version": 1,
+                "rule": '{"accepts": null, "refused": {"wechatpay.example": "not accepted"}}',
+                "valid_from": date(2011, 1, 1),
+                "declared_at": NOW,
+            },
         )
         conn.execute(
             insert(payment_refusals),

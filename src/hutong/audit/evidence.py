@@ -11,9 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.audit.evidence_fees import (
+    FeeCell,
+    PolicyVersion,
+    read_acceptance_policies,
+    read_fees,
+    read_schedules,
+)
 from hutong.audit.findings import Window
 from hutong.registry.group_store import all_versions
 from hutong.registry.groups import GroupVersion
@@ -32,7 +40,10 @@ from hutong.store.tables import (
 __all__ = [
     "CarrierRefusalCell",
     "Evidence",
+    "FeeCell",
+    "FrictionCell",
     "LinkCell",
+    "PolicyVersion",
     "StandingPolicy",
     "StorefrontCell",
     "WalletRefusalCell",
@@ -63,6 +74,25 @@ class LinkCell:
     rule: str
     count: int
     first: datetime
+
+
+#: Link latencies are counted in buckets of this many microseconds.
+LATENCY_BUCKET_US = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FrictionCell:
+    """Opened links of one host x source x surface with the same steps and latency bucket."""
+
+    host: str
+    source: str
+    surface: str
+    #: Extra steps forced before the link opened, and whether one was "copy to a browser".
+    steps: int
+    copy_to_browser: bool
+    #: The latency bucket: [bucket, bucket + 1) x LATENCY_BUCKET_US microseconds.
+    bucket: int
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +145,13 @@ class Evidence:
     wallet_refusals: tuple[WalletRefusalCell, ...]
     carriers: tuple[str, ...]
     carrier_refusals: tuple[CarrierRefusalCell, ...]
+    #: Completed orders' take rates, and the commission schedules declared.
+    fees: tuple[FeeCell, ...] = ()
+    schedules: tuple[PolicyVersion, ...] = ()
+    #: Wallet acceptance policies declared (what a refusal is compared with).
+    acceptance_policies: tuple[PolicyVersion, ...] = ()
+    #: Opened links by steps, copy-to-browser and latency bucket.
+    friction: tuple[FrictionCell, ...] = ()
 
 
 def link_source() -> object:
@@ -169,6 +206,41 @@ async def _links(conn: AsyncConnection, start: datetime, end: datetime) -> list[
         LinkCell(r.host, r.source, r.surface, r.outcome_class, r.rule, int(r.n), r.first)
         for r in rows
     ]
+
+
+def _link_steps(dialect: str) -> object:
+    """The extra steps a resolution recorded in its detail (0 for rows from before they were)."""
+    detail = link_resolutions.c.detail
+    if dialect == "postgresql":
+        steps = cast(cast(detail, JSONB)["steps"].astext, Integer)
+    else:
+        steps = cast(func.json_extract(detail, "$.steps"), Integer)
+    return func.coalesce(steps, 0)
+
+
+async def _friction(conn: AsyncConnection, start: datetime, end: datetime) -> list[FrictionCell]:
+    r = link_resolutions.c
+    source = link_source().label("source")  # type: ignore[attr-defined]
+    steps = _link_steps(conn.dialect.name).label("steps")  # type: ignore[attr-defined]
+    copy = r.detail.like('%"copy_to_browser"%').label("copy")
+    bucket = (r.latency_us / LATENCY_BUCKET_US).label("bucket")
+    query = (
+        select(r.host, source, r.surface, steps, copy, bucket, func.count().label("n"))
+        .select_from(link_from())  # type: ignore[arg-type]
+        .where(r.created_at >= start, r.created_at < end)
+        .where(link_outcome() == "opened")  # type: ignore[arg-type]
+        .group_by(r.host, source, r.surface, steps, copy, bucket)
+    )
+    rows = (await conn.execute(query)).all()
+    cells = [
+        FrictionCell(
+            r.host, r.source, r.surface, int(r.steps), bool(r.copy), int(r.bucket), int(r.n)
+        )
+        for r in rows
+    ]
+    return sorted(
+        cells, key=lambda c: (c.host, c.source, c.surface, c.steps, c.copy_to_browser, c.bucket)
+    )
 
 
 async def _storefronts(
@@ -260,6 +332,10 @@ async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
         wallet_refusals=tuple(await _wallet_refusals(conn, start, end)),
         carriers=await _names(conn, carrier_services.c.carrier),
         carrier_refusals=tuple(await _carrier_refusals(conn, start, end)),
+        fees=tuple(await read_fees(conn, start, end)),
+        schedules=tuple(await read_schedules(conn, window.end)),
+        acceptance_policies=tuple(await read_acceptance_policies(conn, window.end)),
+        friction=tuple(await _friction(conn, start, end)),
     )
 
 

@@ -13,11 +13,13 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.audit.evidence import OPENED_OUTCOMES, bounds, link_from, link_source
+from hutong.audit.evidence_fees import host_commission
 from hutong.audit.findings import EvidenceRef, Window
 from hutong.store.tables import (
     link_resolutions,
     logistics_refusals,
     merchant_profiles,
+    orders,
     payment_refusals,
     storefront_policies,
     storefronts,
@@ -43,10 +45,27 @@ def _str(value: str | tuple[str, ...]) -> str:
     return value if isinstance(value, str) else ",".join(value)
 
 
-def _query(ref: EvidenceRef, window: Window) -> tuple[Select[Any], ColumnElement[Any], str]:
+def _query(
+    ref: EvidenceRef, window: Window, dialect: str
+) -> tuple[Select[Any], ColumnElement[Any], str]:
     """(the rows, the column to order by, the id prefix)."""
     start, end = bounds(window)
     f = ref.filters
+    if ref.kind == "orders":
+        o = orders.c
+        query = (
+            select(o.id, o.host, o.merchant, o.merchant_platform, o.category, o.channel)
+            .add_columns(o.paid, host_commission(dialect).label("host_commission"))
+            .add_columns(o.schedule_version, o.created_at)
+            .where(o.host == _str(f["host"]), o.category == _str(f["category"]))
+            .where(o.channel == _str(f["channel"]))
+            .where(o.merchant_platform.in_(_tuple(f["platforms"])))
+            .where(o.split.is_not(None), o.paid > 0)
+            .where(o.created_at >= start, o.created_at < end)
+        )
+        if "versions" in f:
+            query = query.where(o.schedule_version.in_([int(v) for v in _tuple(f["versions"])]))
+        return query, o.id, "order"
     if ref.kind == "link_resolutions":
         r = link_resolutions.c
         query = (
@@ -57,6 +76,18 @@ def _query(ref: EvidenceRef, window: Window) -> tuple[Select[Any], ColumnElement
             .where(r.created_at >= start, r.created_at < end)
             .where(~r.outcome.in_(OPENED_OUTCOMES), ~r.outcome.like("%_fallback_open"))
             .where(~r.outcome.like("refused_%"))
+            .where(link_source().in_(_tuple(f["sources"])))  # type: ignore[attr-defined]
+        )
+        return query, r.id, "res"
+    if ref.kind == "link_friction":
+        r = link_resolutions.c
+        query = (
+            select(r.id, r.event_id, r.placement_id, r.host, r.surface, r.outcome, r.rule)
+            .add_columns(link_source().label("source"), r.latency_us, r.detail, r.created_at)  # type: ignore[attr-defined]
+            .select_from(link_from())  # type: ignore[arg-type]
+            .where(r.host == _str(f["host"]), r.surface == _str(f["surface"]))
+            .where(r.created_at >= start, r.created_at < end)
+            .where(r.outcome.in_(OPENED_OUTCOMES) | r.outcome.like("%_fallback_open"))
             .where(link_source().in_(_tuple(f["sources"])))  # type: ignore[attr-defined]
         )
         return query, r.id, "res"
@@ -100,6 +131,8 @@ def _query(ref: EvidenceRef, window: Window) -> tuple[Select[Any], ColumnElement
             .where(w.by == _str(f["by"]), w.wallet == _str(f["party"]))
             .where(w.created_at >= start, w.created_at < end)
         )
+        if "version" in f:
+            query = query.where(w.policy_version == int(_str(f["version"])))
         return query, w.id, "payref"
     if ref.kind == "logistics_refusals":
         g = logistics_refusals.c
@@ -124,7 +157,7 @@ async def read_records(
     conn: AsyncConnection, ref: EvidenceRef, window: Window, *, offset: int = 0, limit: int = 50
 ) -> RecordsPage:
     """One page of the records behind `ref` in `window`, and how many there are in all."""
-    query, order, prefix = _query(ref, window)
+    query, order, prefix = _query(ref, window, conn.dialect.name)
     total = await conn.scalar(select(func.count()).select_from(query.subquery()))
     page = query.order_by(order).offset(max(offset, 0)).limit(max(1, min(limit, MAX_PAGE)))
     rows = (await conn.execute(page)).all()

@@ -106,8 +106,9 @@ CHECKS: MappingProxyType[str, CheckSpec] = MappingProxyType(
             ),
             CheckSpec(
                 "fee_discrimination",
-                metric="take_rate_ratio",
-                baseline="own-group take rate in the same host and category",
+                metric="rival_take_rate",
+                baseline="own-group mean take rate on the same host, category and channel "
+                "(else the host's own store)",
                 threshold=1.05,
                 min_n=20,
             ),
@@ -117,6 +118,14 @@ CHECKS: MappingProxyType[str, CheckSpec] = MappingProxyType(
                 baseline="the party's own declared policy",
                 threshold=0.0,
                 min_n=1,
+            ),
+            CheckSpec(
+                "link_friction",
+                metric="rival_latency_p95_us",
+                baseline="own links' p95 latency on the same host and surface; "
+                "extra steps: none for own links",
+                threshold=1.5,  # the p95 latency ratio; extra steps for rivals only flag alone
+                min_n=200,
             ),
             CheckSpec(
                 "interop_parity",

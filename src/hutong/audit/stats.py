@@ -35,6 +35,7 @@ from enum import StrEnum
 __all__ = [
     "Alternative",
     "benjamini_hochberg",
+    "binomial_sf",
     "bootstrap_ci",
     "fisher_exact",
     "hypergeom_pmf",
@@ -142,3 +143,21 @@ def bootstrap_ci(
     low = values[math.floor(tail * (resamples - 1))]
     high = values[math.ceil((1 - tail) * (resamples - 1))]
     return (low, high)
+
+
+def binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p): an exact upper tail (1.0 when k <= 0)."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(_log_comb(n, i) + i * log_p + (n - i) * log_q)
+        total += term
+        if i > n * p and term < total * 1e-17:
+            break  # past the mode the terms only shrink: the rest is below rounding
+    return min(1.0, total)

@@ -225,7 +225,14 @@ class Resolver:
                 "rule": f"{decision.rule.host}#v{decision.rule.version}" if decision.rule else "",
                 "policy_day": on,
                 "latency_us": int((time.perf_counter() - started) * 1_000_000),
-                "detail": json.dumps({"host_from": context.source}),
+                # The steps forced before the link (the auditor's link_friction reads them).
+                "detail": json.dumps(
+                    {
+                        "host_from": context.source,
+                        "steps": len(decision.extra_steps),
+                        "extra_steps": [step.value for step in decision.extra_steps],
+                    }
+                ),
                 "created_at": moment,
             },
             what_if=day is not None,

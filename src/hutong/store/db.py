@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, pool
-from sqlalchemy.engine import Result, make_url
+from sqlalchemy.engine import Dialect, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
@@ -96,6 +96,11 @@ class _SyncConnection:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    @property
+    def dialect(self) -> Dialect:
+        """The database's dialect, as an `AsyncConnection` has it (for dialect-specific SQL)."""
+        return self._conn.dialect
 
     async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
         return self._conn.execute(statement, parameters)

@@ -3,7 +3,10 @@
 from collections.abc import Callable
 
 from hutong.audit.checks.cells import Cell, decide
+from hutong.audit.checks.declared import declared_vs_observed
 from hutong.audit.checks.exclusion import carrier_exclusion, wallet_exclusion
+from hutong.audit.checks.fees import fee_discrimination
+from hutong.audit.checks.friction import link_friction
 from hutong.audit.checks.links import link_blocking
 from hutong.audit.checks.storefronts import storefront_refusal
 from hutong.audit.evidence import Evidence
@@ -20,4 +23,7 @@ IMPLEMENTED: dict[str, CheckFn] = {
     "storefront_refusal": storefront_refusal,
     "wallet_exclusion": wallet_exclusion,
     "carrier_exclusion": carrier_exclusion,
+    "fee_discrimination": fee_discrimination,
+    "declared_vs_observed": declared_vs_observed,
+    "link_friction": link_friction,
 }

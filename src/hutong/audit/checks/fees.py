@@ -1,0 +1,192 @@
+"""`fee_discrimination`: rival merchants' orders taxed at a higher take rate than own ones.
+
+Per host x category x channel x home group of the merchant, over the
+completed orders of the window, the mean effective take rate per order::
+
+    t = host_commission / paid          mean(t), var(t) from the SQL moments
+
+The baseline is the host's own group's orders in the same category: on the
+same channel when it has any (a channel priced the same for own and rival
+merchants is equal treatment, whatever the price), else on the host's own
+store (Douyin's 20% on external links against 5% in its own store is a
+ratio of 4.0). Flagged when ``mean(t_rival) > threshold * mean(t_own)`` by a
+one-sided Welch test of exactly that (BH-adjusted p <= alpha, n >= minimum).
+A category dearer for everyone is compared within itself, so it never flags.
+
+Without a test: any commission taken on orders that no declared schedule
+covers (no version in force, or a version the host never declared) is a
+fee not in a declared schedule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hutong.audit.checks.cells import Cell
+from hutong.audit.evidence import Evidence, FeeCell
+from hutong.audit.findings import EvidenceRef, Metric
+from hutong.audit.parties import Parties, Relation
+from hutong.audit.rules import Thresholds
+from hutong.audit.stats import welch_z
+
+__all__ = ["OWN_STORE", "Moments", "fee_discrimination"]
+
+CHECK = "fee_discrimination"
+#: The host's own store channel (`hutong.commerce.commissions.Channel.OWN_STORE`).
+OWN_STORE = "own_store"
+
+
+@dataclass(slots=True)
+class Moments:
+    """Pooled per-order take rates: n, sums, fees and GMV, the platforms seen."""
+
+    n: int = 0
+    rate_sum: float = 0.0
+    rate_squares: float = 0.0
+    fees: int = 0
+    gmv: int = 0
+    first: datetime | None = None
+    platforms: set[str] = field(default_factory=set)
+
+    def add(self, cell: FeeCell) -> None:
+        self.n += cell.count
+        self.rate_sum += cell.rate_sum
+        self.rate_squares += cell.rate_squares
+        self.fees += cell.fees
+        self.gmv += cell.gmv
+        self.platforms.add(cell.merchant_platform)
+        if self.first is None or cell.first < self.first:
+            self.first = cell.first
+
+    @property
+    def mean(self) -> float:
+        return self.rate_sum / self.n if self.n else 0.0
+
+    @property
+    def variance(self) -> float:
+        if self.n < 2:
+            return 0.0
+        return max(0.0, (self.rate_squares - self.n * self.mean**2) / (self.n - 1))
+
+
+def orders_ref(host: str, category: str, channel: str, platforms: set[str]) -> EvidenceRef:
+    return EvidenceRef(
+        "orders",
+        {
+            "host": host,
+            "category": category,
+            "channel": channel,
+            "platforms": tuple(sorted(platforms)),
+        },
+    )
+
+
+def fee_discrimination(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
+    spec = thresholds[CHECK]
+    own: dict[tuple[str, str, str], Moments] = defaultdict(Moments)
+    others: dict[tuple[str, str, str, str, Relation], Moments] = defaultdict(Moments)
+    for cell in evidence.fees:
+        relation = parties.relation(cell.host, cell.merchant_platform)
+        if relation is Relation.OWN:
+            own[(cell.host, cell.category, cell.channel)].add(cell)
+        else:
+            group = parties.label(cell.merchant_platform)
+            others[(cell.host, cell.category, cell.channel, group, relation)].add(cell)
+    cells: list[Cell] = []
+    for (host, category, channel, group, relation), rival in sorted(others.items()):
+        base = own.get((host, category, channel)) or own.get((host, category, OWN_STORE))
+        kind = "allied" if relation is Relation.ALLIED else "rival"
+        where = f"{host}'s {category} orders by {channel}"
+        ref = orders_ref(host, category, channel, rival.platforms)
+        since = rival.first.date() if rival.first else None
+        if base is None or base.n == 0:
+            cells.append(
+                Cell(
+                    check=CHECK,
+                    subject=host,
+                    against=(group,),
+                    surface=f"{category}/{channel}",
+                    metric=Metric("rival_take_rate", round(rival.mean, 6), None, spec.threshold),
+                    n=rival.n,
+                    p_value=None,
+                    since=since,
+                    evidence_count=rival.n,
+                    evidence=ref,
+                    what=f"fee discrimination: {where} from {kind} {group} merchants",
+                    exceeds=rival.mean > 0,
+                    blind=f"no own-group {category} orders on {host} to compare",
+                )
+            )
+            continue
+        ratio = rival.mean / base.mean if base.mean else float("inf")
+        p = welch_z(
+            rival.mean,
+            rival.variance,
+            rival.n,
+            spec.threshold * base.mean,
+            spec.threshold**2 * base.variance,
+            base.n,
+        )
+        shown_ratio = f"{ratio:.2f}" if base.mean else "unbounded (own orders pay nothing)"
+        cells.append(
+            Cell(
+                check=CHECK,
+                subject=host,
+                against=(group,),
+                surface=f"{category}/{channel}",
+                metric=Metric(
+                    "rival_take_rate", round(rival.mean, 6), round(base.mean, 6), spec.threshold
+                ),
+                n=rival.n,
+                p_value=p,
+                since=since,
+                evidence_count=rival.n,
+                evidence=ref,
+                what=(
+                    f"fee discrimination: {where} from {kind} {group} merchants paid a mean "
+                    f"take rate of {rival.mean:.2%} over {rival.n} orders against "
+                    f"{base.mean:.2%} over {base.n} orders of its own group's merchants "
+                    f"(ratio {shown_ratio})"
+                ),
+                exceeds=rival.mean > spec.threshold * base.mean,
+            )
+        )
+    cells.extend(_undeclared(evidence, parties))
+    return cells
+
+
+def _undeclared(evidence: Evidence, parties: Parties) -> list[Cell]:
+    declared = {(s.owner, s.version) for s in evidence.schedules}
+    taken: dict[tuple[str, str, str], Moments] = defaultdict(Moments)
+    for cell in evidence.fees:
+        if cell.fees <= 0:
+            continue
+        if cell.schedule_version is not None and (cell.host, cell.schedule_version) in declared:
+            continue
+        taken[(cell.host, cell.category, cell.channel)].add(cell)
+    cells: list[Cell] = []
+    for (host, category, channel), found in sorted(taken.items()):
+        groups = tuple(sorted({parties.label(p) for p in found.platforms}))
+        cells.append(
+            Cell(
+                check=CHECK,
+                subject=host,
+                against=groups,
+                surface=f"{category}/{channel}/undeclared",
+                metric=Metric("undeclared_fees", float(found.fees), 0.0, 0.0),
+                n=found.n,
+                p_value=None,
+                since=found.first.date() if found.first else None,
+                evidence_count=found.n,
+                evidence=orders_ref(host, category, channel, found.platforms),
+                what=(
+                    f"an undisclosed fee: {host} took {found.fees} fen of commission on "
+                    f"{found.n} {category} orders by {channel} under no schedule it declared"
+                ),
+                exceeds=True,
+                declared=True,
+            )
+        )
+    return cells
