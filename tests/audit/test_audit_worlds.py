@@ -1,0 +1,105 @@
+"""The auditor on synthetic worlds: every plant found, fair twins and bystanders left alone.
+
+Three seeded worlds at `small` size, each built through the public API as
+a fair twin and once per check the auditor runs (the registry,
+`hutong.audit.checks.IMPLEMENTED`) with one plant of that check
+(`hutong.world.synth.score`). `bench/audit_worlds.py` does the same over
+50 seeds and prints recall and false positives per check.
+
+A check or a generator that misses a plant on these seeds is a defect to
+fix there, not here: `KNOWN_MISSES` names the ones found when this test was
+written, each with what was found; they are strict expected failures, so
+the test says so when one is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hutong.world.synth import plan
+from hutong.world.synth.score import WorldScore, audited_checks, plant_subject, score_seed
+
+SEEDS = (0, 1, 2)
+PLANTED, _ = audited_checks()
+
+#: Misses seen on seeds 0-2 (small size) when this test was written: defects to route.
+KNOWN_MISSES = {
+    "link_blocking": (
+        "seeds 0 (cirrus-live) and 1 (borealis-chat): the plant declares blocked rules for "
+        "rival sources on live_cart/video_cart, but no own-group link was resolved on those "
+        "surfaces of the subject, so the check says inconclusive ('no own links on this "
+        "surface to compare') although the declared rule blocks only rivals"
+    ),
+    "storefront_refusal": (
+        "seeds 0-2: a small world has 1-3 rival storefront decisions per host (n below the "
+        "minimum of 20: inconclusive), and a subject whose group has no other platform "
+        "(cirrus-live) never has own-group decisions to compare"
+    ),
+    "wallet_exclusion": (
+        "seed 2: subject cirrus-live's group has no wallet; the plant refuses aurora-pay and "
+        "dune-pay, and the check is inconclusive ('no accepted own-group one to compare')"
+    ),
+    "carrier_exclusion": (
+        "seed 2 (borealis-chat): every booking at the subject chose its own carrier, so no "
+        "refusal was recorded; the check reads observed refusals only, not the host's "
+        "declared carrier policy refusing rival carriers, and says nothing"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
+    root = tmp_path_factory.mktemp("audit-worlds")
+
+    async def all_seeds() -> list[WorldScore]:
+        return [s for seed in SEEDS for s in await score_seed(root, seed, "small", PLANTED)]
+
+    done = asyncio.run(all_seeds())
+    assert not [s.describe() for s in done if s.skipped], "a world had unexpected answers"
+    return done
+
+
+def _check_param(check: str) -> object:
+    if check in KNOWN_MISSES:
+        return pytest.param(check, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[check]))
+    return check
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", [_check_param(c) for c in PLANTED])
+def test_every_plant_of_a_check_is_found(worlds: list[WorldScore], check: str) -> None:
+    planted = [s for s in worlds if s.check == check]
+    assert len(planted) == len(SEEDS)
+    missed = [s.describe() for s in planted if not s.hit]
+    assert missed == []
+
+
+@pytest.mark.slow
+def test_fair_twins_raise_no_finding(worlds: list[WorldScore]) -> None:
+    fair = [s for s in worlds if s.check is None]
+    assert len(fair) == len(SEEDS)
+    assert [s.describe() for s in fair if s.findings] == []
+
+
+@pytest.mark.slow
+def test_a_plant_raises_no_finding_but_its_own(worlds: list[WorldScore]) -> None:
+    assert [s.describe() for s in worlds if s.check and s.false_positives] == []
+
+
+def test_every_plant_subject_is_drawn_from_the_world_deterministically() -> None:
+    world, _ = plan(4, "small", [])
+    manifest = {
+        "seed": 4,
+        "size": "small",
+        "participants": {
+            "platforms": world.platforms,
+            "carriers": world.carriers,
+            "wallets": world.wallets,
+        },
+    }
+    for check in PLANTED:
+        subject = plant_subject(manifest, check)
+        assert subject == plant_subject(manifest, check)
+        plan(4, "small", [f"{check}:{subject}"])  # a subject the generator accepts
