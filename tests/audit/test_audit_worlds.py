@@ -1,94 +1,105 @@
-"""The new checks over worlds built through the public API and read back in SQL.
+"""The auditor on synthetic worlds: every plant found, fair twins and bystanders left alone.
 
-Each world is made by the participants' own calls (orders completed, lists
-reported, terms declared, links resolved) on SQLite and PostgreSQL; the
-audit then reads the window's aggregates and judges them as the findings
-API does (`hutong.audit.audit`).
+Three seeded worlds at `small` size, each built through the public API as
+a fair twin and once per check the auditor runs (the registry,
+`hutong.audit.checks.IMPLEMENTED`) with one plant of that check
+(`hutong.world.synth.score`). `bench/audit_worlds.py` does the same over
+50 seeds and prints recall and false positives per check.
+
+A check or a generator that misses a plant on these seeds is a defect to
+fix there, not here: `KNOWN_MISSES` names the ones found when this test was
+written, each with what was found; they are strict expected failures, so
+the test says so when one is fixed.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import asyncio
 
-from hutong.audit import Window, audit
-from hutong.audit.evidence import read_evidence
-from tests.harness.cast import DOUYIN, JD
-from tests.harness.shop import Shop
-from tests.harness.switch import Clock
-from tests.links.test_links_api import (  # the links tests' network and helpers
-    TB_TEA,
-    Net,
-    Surface,
-    Treatment,
-    declare,
-    link_rule,
-    net,  # noqa: F401 (the fixture)
-    placed,
-    resolve,
-)
+import pytest
 
+from hutong.world.synth import plan
+from hutong.world.synth.score import WorldScore, audited_checks, plant_subject, score_seed
 
-def today(clock: Clock) -> Window:
-    return Window(clock.now.date(), clock.now.date() + timedelta(days=1))
+SEEDS = (0, 1, 2)
+PLANTED, _ = audited_checks()
 
-
-async def declare_group(shop: Shop, name: str, *members: str) -> None:
-    body = {"name": name, "members": list(members), "valid_from": "2013-01-01"}
-    answer = await shop.switch.operator.post("/operator/groups", json=body)
-    assert answer.status_code == 201, answer.text
-
-
-async def test_completed_orders_are_read_with_their_take_rate_and_schedule(
-    shop: Shop, clock: Clock
-) -> None:
-    await declare_group(shop, "bytedance", DOUYIN)
-    await declare_group(shop, "jd", JD)
-    for _ in range(2):
-        await shop.completed(clock.now)
-
-    async with shop.switch.services.db.read() as conn:
-        evidence = await read_evidence(conn, today(clock))
-    [cell] = evidence.fees
-    assert (cell.host, cell.category, cell.channel, cell.merchant_platform) == (
-        DOUYIN,
-        "beauty",
-        "storefront",
-        JD,
-    )
-    assert (cell.count, cell.schedule_version) == (2, 1)
-    assert cell.fees * 20 == cell.gmv and cell.min_rate == cell.max_rate == 0.05
-
-    report = await audit(shop.switch.services.db, today(clock), check="fee_discrimination")
-    assert report.findings == ()
-    [blind] = report.inconclusive
-    assert blind.reason == f"no own-group beauty orders on {DOUYIN} to compare"
-
-    honoured = await audit(shop.switch.services.db, today(clock), check="declared_vs_observed")
-    assert honoured.findings == () and honoured.inconclusive == ()
+#: Misses seen on seeds 0-2 (small size) when this test was written: defects to route.
+KNOWN_MISSES = {
+    "link_blocking": (
+        "seeds 0 (cirrus-live) and 1 (borealis-chat): the plant declares blocked rules for "
+        "rival sources on live_cart/video_cart, but no own-group link was resolved on those "
+        "surfaces of the subject, so the check says inconclusive ('no own links on this "
+        "surface to compare') although the declared rule blocks only rivals"
+    ),
+    "storefront_refusal": (
+        "seeds 0-2: a small world has 1-3 rival storefront decisions per host (n below the "
+        "minimum of 20: inconclusive), and a subject whose group has no other platform "
+        "(cirrus-live) never has own-group decisions to compare"
+    ),
+    "wallet_exclusion": (
+        "seed 2: subject cirrus-live's group has no wallet; the plant refuses aurora-pay and "
+        "dune-pay, and the check is inconclusive ('no accepted own-group one to compare')"
+    ),
+    "carrier_exclusion": (
+        "seed 2 (borealis-chat): every booking at the subject chose its own carrier, so no "
+        "refusal was recorded; the check reads observed refusals only, not the host's "
+        "declared carrier policy refusing rival carriers, and says nothing"
+    ),
+}
 
 
-async def test_links_opened_behind_steps_are_read_with_their_steps_and_latency(
-    net: Net,  # noqa: F811
-) -> None:
-    rule = link_rule(
-        "wechat",
-        "taobao",
-        Treatment.OPEN,
-        date(2021, 9, 17),
-        surfaces={Surface.CHAT},
-        extra_steps=("warning_page", "copy_to_browser"),
-    )
-    await declare(net, rule)
-    placement = await placed(net, "wechat", "chat", TB_TEA, "tea-1")
-    for _ in range(3):
-        answer = await resolve(net, placement["code"], host="wechat")
-        assert answer.status_code == 200, answer.text
-    await net.switch.services.resolver().log.flush()
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
+    root = tmp_path_factory.mktemp("audit-worlds")
 
-    async with net.switch.services.db.read() as conn:
-        day = net.clock().date()
-        evidence = await read_evidence(conn, Window(day, day + timedelta(days=1)))
-    assert {(c.host, c.surface, c.steps, c.copy_to_browser) for c in evidence.friction} == {
-        ("wechat", "chat", 2, True)
+    async def all_seeds() -> list[WorldScore]:
+        return [s for seed in SEEDS for s in await score_seed(root, seed, "small", PLANTED)]
+
+    done = asyncio.run(all_seeds())
+    assert not [s.describe() for s in done if s.skipped], "a world had unexpected answers"
+    return done
+
+
+def _check_param(check: str) -> object:
+    if check in KNOWN_MISSES:
+        return pytest.param(check, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[check]))
+    return check
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", [_check_param(c) for c in PLANTED])
+def test_every_plant_of_a_check_is_found(worlds: list[WorldScore], check: str) -> None:
+    planted = [s for s in worlds if s.check == check]
+    assert len(planted) == len(SEEDS)
+    missed = [s.describe() for s in planted if not s.hit]
+    assert missed == []
+
+
+@pytest.mark.slow
+def test_fair_twins_raise_no_finding(worlds: list[WorldScore]) -> None:
+    fair = [s for s in worlds if s.check is None]
+    assert len(fair) == len(SEEDS)
+    assert [s.describe() for s in fair if s.findings] == []
+
+
+@pytest.mark.slow
+def test_a_plant_raises_no_finding_but_its_own(worlds: list[WorldScore]) -> None:
+    assert [s.describe() for s in worlds if s.check and s.false_positives] == []
+
+
+def test_every_plant_subject_is_drawn_from_the_world_deterministically() -> None:
+    world, _ = plan(4, "small", [])
+    manifest = {
+        "seed": 4,
+        "size": "small",
+        "participants": {
+            "platforms": world.platforms,
+            "carriers": world.carriers,
+            "wallets": world.wallets,
+        },
     }
-    assert sum(c.count for c in evidence.friction) == 3
+    for check in PLANTED:
+        subject = plant_subject(manifest, check)
+        assert subject == plant_subject(manifest, check)
+        plan(4, "small", [f"{check}:{subject}"])  # a subject the generator accepts

@@ -31,6 +31,7 @@ from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys
 from hutong.world import (
+    demo_audit,
     demo_links,
     demo_logistics,
     demo_orders,
@@ -360,6 +361,7 @@ STORY: tuple[Step, ...] = (
     ("A crushed box is refunded", "kuaishou, tea-house", demo_orders.crushed_box_refunded),
     ("A settlement window closes", "operator", demo_settlement.window_closes),
     ("Who received what", "everyone paid", demo_settlement.money_received),
+    ("The auditor's findings", "regulator", demo_audit.regulator_reads_the_findings),
 )
 
 
