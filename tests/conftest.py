@@ -32,6 +32,7 @@ from tests.harness.cast import (
     SHOP,
     TEA_HOUSE,
 )
+from tests.harness.links import Net, seed_catalog
 from tests.harness.networks import Evidence, Logistics, Market, PayNet
 from tests.harness.shop import Shop, open_shop
 from tests.harness.switch import (
@@ -186,3 +187,14 @@ async def evidence(switch: Switch, http: httpx.AsyncClient) -> Evidence:
     net = Evidence(switch, None, "", EVIDENCE, http)
     await net.join(*EVIDENCE)
     return net
+
+
+@pytest.fixture
+async def links_net(switch: Switch) -> AsyncIterator[Net]:
+    """The links tests' hosts and merchants on their seeded catalog (`tests.harness.links`)."""
+    await seed_catalog(switch)
+    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0) as http:
+        links_net = Net(switch, http)
+        yield links_net
+        for client in links_net.clients.values():
+            await client.aclose()

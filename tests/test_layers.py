@@ -3,10 +3,16 @@
 `lint-imports` runs in scripts/test.sh with the contracts in pyproject.toml;
 these tests show that a forbidden import really breaks it, and that
 importing a domain service loads no web framework or HTTP client.
+
+The suite has a layering of its own: test modules share code only through
+the fixture library `tests/harness` (fixtures in `tests/conftest.py`), never
+by importing one another (a `tests.<package>.test_*` module, absolute or
+relative, plain or `from tests.<package> import test_*`).
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -86,3 +92,76 @@ def test_importing_a_domain_package_loads_no_web_framework_or_http_client(packag
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     ).stdout.strip()
     assert loaded == "", f"importing {package} loads {loaded}"
+
+
+# -- the suite's own rule: no module under tests/ imports a test module ----------------------
+
+
+def _module_name(path: Path, root: Path) -> str:
+    return ".".join(path.relative_to(root.parent).with_suffix("").parts)
+
+
+def _is_test_module(module: str) -> bool:
+    return module.rsplit(".", 1)[-1].startswith("test_")
+
+
+def _imported_modules(path: Path, root: Path) -> list[str]:
+    """Every module `path` imports, absolute, including `from package import module`."""
+    package = _module_name(path, root).rsplit(".", 1)[0]
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, *([base] if base else [])])
+            names = [f"{base}.{alias.name}" for alias in node.names]
+            found += [base] if _is_test_module(base) else names
+    return found
+
+
+def imports_of_test_modules(root: Path) -> list[str]:
+    """`file: module` for each import of a test module by a module under `root` (tests/)."""
+    return [
+        f"{path.relative_to(root.parent)}: {module}"
+        for path in sorted(root.rglob("*.py"))
+        for module in _imported_modules(path, root)
+        if module.split(".")[0] == root.name and _is_test_module(module)
+    ]
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    assert imports_of_test_modules(ROOT / "tests") == [], "move what is shared into tests/harness"
+
+
+def test_an_import_of_a_test_module_in_any_spelling_is_caught(tmp_path: Path) -> None:
+    suite = tmp_path / "tests"
+    (suite / "audit").mkdir(parents=True)
+    (suite / "harness").mkdir()
+    (suite / "audit" / "test_checks.py").write_text("DAY = 1\n")
+    (suite / "harness" / "audit.py").write_text("DAY = 1\n")
+    (suite / "audit" / "test_fine.py").write_text(
+        "import tests.harness.audit\n"
+        "from tests.harness.audit import DAY\n"
+        "from tests import harness\n"
+        "from ..harness.audit import DAY\n"
+    )
+    (suite / "audit" / "test_bad.py").write_text(
+        "from tests.audit.test_checks import DAY\n"
+        "import tests.audit.test_checks\n"
+        "from tests.audit import test_checks\n"
+        "from .test_checks import DAY\n"
+        "from . import test_checks\n"
+    )
+
+    found = imports_of_test_modules(suite)
+
+    assert found == [
+        "tests/audit/test_bad.py: tests.audit.test_checks",
+        "tests/audit/test_bad.py: tests.audit.test_checks",
+        "tests/audit/test_bad.py: tests.audit.test_checks",
+        "tests/audit/test_bad.py: tests.audit.test_checks",
+        "tests/audit/test_bad.py: tests.audit.test_checks",
+    ]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert
 
+from hutong.store.db import sync_url
 from hutong.store.tables import acceptance_policies, payment_refusals, wallet_profiles
-from tests.audit.test_group_cli import in_db
-from tests.cli.test_participant_cli import add, sync_url
+from tests.harness.cli import add, in_db
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 WINDOW = ("--from", "2025-03-01", "--to", "2025-04-01")

@@ -13,7 +13,7 @@ from datetime import date
 
 from hutong.audit import AuditReport, run_checks
 from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion, WalletRefusalCell
-from tests.audit.test_checks import DAY, WINDOW, world
+from tests.harness.audit import DAY, WINDOW, world
 
 #: Taobao's schedule v1: 5% by default, 20% on external links, 10% on jewellery in its store.
 RULE = {

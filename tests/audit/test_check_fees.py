@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hutong.audit import AuditReport, run_checks
 from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion
-from tests.audit.test_checks import DAY, WINDOW, world
+from tests.harness.audit import DAY, WINDOW, world
 
 
 def fees(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hutong.audit import AuditReport, run_checks
 from hutong.audit.evidence import Evidence, FrictionCell
-from tests.audit.test_checks import world
+from tests.harness.audit import world
 
 
 def opened(source: str, count: int, *, steps: int = 0, bucket: int = 9) -> FrictionCell:

@@ -8,57 +8,16 @@ and the same data giving the same findings with the same ids.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date
 
-from hutong.audit import Thresholds, Window, run_checks
+from hutong.audit import Thresholds, run_checks
 from hutong.audit.evidence import (
     CarrierRefusalCell,
-    Evidence,
     LinkCell,
-    PolicyVersion,
     StorefrontCell,
     WalletRefusalCell,
 )
-from hutong.registry.groups import GroupVersion
-
-DAY = datetime(2025, 3, 3, tzinfo=UTC)
-WINDOW = Window(date(2025, 3, 1), date(2025, 4, 1))
-GROUPS = (
-    GroupVersion("alibaba", 1, date(2013, 1, 1), frozenset({"taobao.example", "alipay.example"})),
-    GroupVersion(
-        "tencent",
-        1,
-        date(2013, 1, 1),
-        frozenset({"wechat.example", "tenpay.example"}),
-        allied=frozenset({"jd"}),
-    ),
-    GroupVersion("jd", 1, date(2013, 1, 1), frozenset({"jd.example", "jdl.example"})),
-)
-
-
-def world(**parts: Any) -> Evidence:
-    base: dict[str, Any] = {
-        "window": WINDOW,
-        "groups": GROUPS,
-        "links": (),
-        "storefronts": (),
-        "standing_policies": (),
-        "wallets": ("alipay.example", "tenpay.example"),
-        "wallet_refusals": (),
-        # Taobao's declared stance: the refusals below follow it (no contradiction).
-        "acceptance_policies": (
-            PolicyVersion(
-                "taobao.example",
-                1,
-                date(2011, 1, 1),
-                '{"accepts": null, "refused": {"tenpay.example": "-", "alipay.example": "-"}}',
-            ),
-        ),
-        "carriers": ("jdl.example", "cainiao.example"),
-        "carrier_refusals": (),
-    }
-    return Evidence(**(base | parts))
+from tests.harness.audit import DAY, world
 
 
 def links(

@@ -12,20 +12,11 @@ from datetime import date, timedelta
 
 from hutong.audit import Window, audit
 from hutong.audit.evidence import read_evidence
+from hutong.links.policy import Surface, Treatment
 from tests.harness.cast import DOUYIN, JD
+from tests.harness.links import TB_TEA, Net, declare, link_rule, placed, resolve
 from tests.harness.shop import Shop
 from tests.harness.switch import Clock
-from tests.links.test_links_api import (  # the links tests' network and helpers
-    TB_TEA,
-    Net,
-    Surface,
-    Treatment,
-    declare,
-    link_rule,
-    net,  # noqa: F401 (the fixture)
-    placed,
-    resolve,
-)
 
 
 def today(clock: Clock) -> Window:
@@ -68,7 +59,7 @@ async def test_completed_orders_are_read_with_their_take_rate_and_schedule(
 
 
 async def test_links_opened_behind_steps_are_read_with_their_steps_and_latency(
-    net: Net,  # noqa: F811
+    links_net: Net,
 ) -> None:
     rule = link_rule(
         "wechat",
@@ -78,15 +69,15 @@ async def test_links_opened_behind_steps_are_read_with_their_steps_and_latency(
         surfaces={Surface.CHAT},
         extra_steps=("warning_page", "copy_to_browser"),
     )
-    await declare(net, rule)
-    placement = await placed(net, "wechat", "chat", TB_TEA, "tea-1")
+    await declare(links_net, rule)
+    placement = await placed(links_net, "wechat", "chat", TB_TEA, "tea-1")
     for _ in range(3):
-        answer = await resolve(net, placement["code"], host="wechat")
+        answer = await resolve(links_net, placement["code"], host="wechat")
         assert answer.status_code == 200, answer.text
-    await net.switch.services.resolver().log.flush()
+    await links_net.switch.services.resolver().log.flush()
 
-    async with net.switch.services.db.read() as conn:
-        day = net.clock().date()
+    async with links_net.switch.services.db.read() as conn:
+        day = links_net.clock().date()
         evidence = await read_evidence(conn, Window(day, day + timedelta(days=1)))
     assert {(c.host, c.surface, c.steps, c.copy_to_browser) for c in evidence.friction} == {
         ("wechat", "chat", 2, True)

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from typer.testing import CliRunner, Result
-
-from hutong.cli.main import app
-from tests.cli.test_participant_cli import Hutong, add, row_counts, table_rows
-
-runner = CliRunner()
-
-
-def in_db(database_url: str) -> Hutong:
-    env = {"HUTONG_DATABASE_URL": database_url, "COLUMNS": "200"}
-
-    def run(*args: str) -> Result:
-        return runner.invoke(app, list(args), env=env)
-
-    return run
-
+from tests.harness.cli import add, database_row_counts, in_db, table_rows
 
 ALIBABA = ("taobao.example", "tmall.example", "alipay.example", "cainiao.example", "88vip.example")
 
@@ -42,12 +27,12 @@ def test_set_declares_versions_that_list_and_show_read_back(database_url: str) -
 def test_a_refused_group_exits_1_with_its_code_and_stores_nothing(database_url: str) -> None:
     hutong = in_db(database_url)
     add(hutong, "taobao.example", "platform")
-    before = row_counts(database_url)
+    before = database_row_counts(database_url)
     result = hutong(
         "group", "set", "alibaba", "taobao.example", "ghost.example", "--from", "2013-01-01"
     )
     assert result.exit_code == 1
     assert "unknown_participant" in result.output
-    assert row_counts(database_url) == before
+    assert database_row_counts(database_url) == before
     missing = hutong("group", "show", "nowhere")
     assert missing.exit_code == 1 and "unknown_group" in missing.output

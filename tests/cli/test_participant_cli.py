@@ -9,54 +9,17 @@ of its output, in JSON. Revocation is final.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from typer.testing import CliRunner, Result
 
-from hutong.cli.main import app
 from hutong.protocol.signing import new_key_pair, public_key_of
-from hutong.store.db import sync_url
-from hutong.store.tables import metadata
-
-Hutong = Callable[..., Result]
-
-CALLBACK = "http://127.0.0.1:9000/cb/shop.example"
-
-runner = CliRunner()
+from tests.harness.cli import CALLBACK, Hutong, add, database_row_counts, in_db, table_rows
 
 
 @pytest.fixture
 def hutong(database_url: str) -> Hutong:
     """Runs `hutong ARGS...` against the test database, on a terminal wide enough for tables."""
-    env = {"HUTONG_DATABASE_URL": database_url, "COLUMNS": "200"}
-
-    def run(*args: str) -> Result:
-        return runner.invoke(app, list(args), env=env)
-
-    return run
-
-
-def row_counts(database_url: str) -> dict[str, int]:
-    engine = create_engine(sync_url(database_url))
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: int(conn.scalar(select(func.count()).select_from(table)) or 0)
-                for table in metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
-
-
-def table_rows(output: str) -> list[list[str]]:
-    """The body rows of the Rich tables in `output`, as lists of stripped cells."""
-    return [
-        [cell.strip() for cell in line.strip().strip("│").split("│")]
-        for line in output.splitlines()
-        if line.lstrip().startswith("│")
-    ]
+    return in_db(database_url)
 
 
 def show_fields(output: str) -> dict[str, str]:
@@ -75,22 +38,6 @@ def show_fields(output: str) -> dict[str, str]:
 def listed(output: str) -> dict[str, list[str]]:
     """The `list` table as {subscriber id: [roles, status, keys, callback URL]}."""
     return {row[0]: row[1:] for row in table_rows(output)}
-
-
-def add(hutong: Hutong, subscriber_id: str, *roles: str, callback: str = CALLBACK) -> Result:
-    role_args = [arg for role in roles for arg in ("--role", role)]
-    result = hutong(
-        "participant",
-        "add",
-        subscriber_id,
-        *role_args,
-        "--callback",
-        callback,
-        "--public-key",
-        new_key_pair().public_key,
-    )
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def test_add_with_a_given_public_key_registers_that_key(hutong: Hutong) -> None:
@@ -150,14 +97,14 @@ def test_add_with_valid_until_ends_the_key_window_then(hutong: Hutong, database_
     window = show_fields(hutong("participant", "show", "shop.example").stdout)["key k1"]
     assert window.splitlines()[1].endswith("→ 2099-01-02 03:04 UTC")
 
-    before = row_counts(database_url)
+    before = database_row_counts(database_url)
     past = hutong(
         "participant", "add", "old.example", "-r", "merchant", "--callback", CALLBACK,
         "--public-key", new_key_pair().public_key, "--valid-until", "2001-01-01",
     )  # fmt: skip
     assert past.exit_code == 1, past.output
     assert "invalid_key_window:" in past.stderr
-    assert row_counts(database_url) == before
+    assert database_row_counts(database_url) == before
 
 
 @pytest.mark.parametrize(
@@ -179,7 +126,7 @@ def test_an_invalid_registration_exits_1_with_its_code_and_stores_nothing(
     public_key: str,
     code: str,
 ) -> None:
-    before = row_counts(database_url)
+    before = database_row_counts(database_url)
     args = ["participant", "add", subscriber_id, "--role", role, "--callback", callback]
     if public_key:
         args += ["--public-key", public_key]
@@ -189,7 +136,7 @@ def test_an_invalid_registration_exits_1_with_its_code_and_stores_nothing(
     assert result.exit_code == 1, result.output
     assert f"{code}:" in result.stderr
     assert "private_key" not in result.output, "no key pair is handed out for a refusal"
-    assert row_counts(database_url) == before
+    assert database_row_counts(database_url) == before
     assert listed(hutong("participant", "list").stdout) == {}
 
 
@@ -209,14 +156,14 @@ def test_registering_the_same_subscriber_twice_exits_1_participant_exists(
         first_key,
     )
     assert result.exit_code == 0, result.output
-    before = row_counts(database_url)
+    before = database_row_counts(database_url)
 
     again = hutong("participant", "add", "shop.example", "-r", "wallet", "--callback", CALLBACK)
 
     assert again.exit_code == 1, again.output
     assert "participant_exists:" in again.stderr
     assert "private_key" not in again.output
-    assert row_counts(database_url) == before
+    assert database_row_counts(database_url) == before
     fields = show_fields(hutong("participant", "show", "shop.example").stdout)
     assert fields["roles"] == "merchant"
     assert fields["key k1"].splitlines()[0] == first_key

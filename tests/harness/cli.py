@@ -1,4 +1,4 @@
-"""`hutong` at a participant's terminal: its own key file, the switch on loopback.
+"""`hutong` at a participant's terminal, and at the operator's.
 
 `Terminal(network, folder)` runs the CLI (typer's CliRunner, in a thread so
 the switch keeps serving) as a participant of the network: it gives that
@@ -7,21 +7,36 @@ as the key file `hutong participant add` prints, and passes it and the
 switch's URL in `HUTONG_KEY_FILE` / `HUTONG_SWITCH_URL`, the way an operator
 of a platform would set up a shell. No database is named: a participant's
 command must not need one.
+
+`in_db(database_url)` runs it as the operator does, on the switch's database
+(`HUTONG_DATABASE_URL`); `add` registers a participant that way,
+`database_row_counts` counts every table's rows straight from the database
+(to show a refused command wrote nothing) and `table_rows` reads a printed
+Rich table back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner, Result
 
 from hutong.cli.main import app
 from hutong.client import Client
 from hutong.protocol.signing import new_key_pair
+from hutong.store.db import sync_url
+from hutong.store.tables import metadata
 from tests.harness.network import Network
+
+#: `hutong ARGS...` run somewhere: returns typer's Result.
+Hutong = Callable[..., Result]
+
+CALLBACK = "http://127.0.0.1:9000/cb/shop.example"
 
 runner = CliRunner()
 
@@ -86,3 +101,58 @@ class Terminal:
         result = await asyncio.to_thread(invoke, env, *args)
         no_traceback(result)
         return result
+
+
+# -- the operator's terminal: the switch's database named in HUTONG_DATABASE_URL --------------
+
+
+def in_db(database_url: str) -> Hutong:
+    """Runs `hutong ARGS...` against the database at `database_url`."""
+
+    def run(*args: str) -> Result:
+        return invoke({"HUTONG_DATABASE_URL": database_url}, *args)
+
+    return run
+
+
+def add(hutong: Hutong, subscriber_id: str, *roles: str, callback: str = CALLBACK) -> Result:
+    """`hutong participant add` with a fresh public key; it must succeed."""
+    role_args = [arg for role in roles for arg in ("--role", role)]
+    result = hutong(
+        "participant",
+        "add",
+        subscriber_id,
+        *role_args,
+        "--callback",
+        callback,
+        "--public-key",
+        new_key_pair().public_key,
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def database_row_counts(database_url: str) -> dict[str, int]:
+    """Rows in every table, by name, read from the database itself (no `Services` needed).
+
+    The CLI's counterpart of `tests.harness.switch.row_counts`, which counts
+    through a running switch's services.
+    """
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as conn:
+            return {
+                table.name: int(conn.scalar(select(func.count()).select_from(table)) or 0)
+                for table in metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The body rows of the Rich tables in `output`, as lists of stripped cells."""
+    return [
+        [cell.strip() for cell in line.strip().strip("│").split("│")]
+        for line in output.splitlines()
+        if line.lstrip().startswith("│")
+    ]

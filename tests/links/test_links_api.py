@@ -15,30 +15,42 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from hutong.client import Client
-from hutong.links.policy import LinkRule, Surface, Treatment
+from hutong.links.policy import Surface, Treatment
 from hutong.store.tables import (
     link_resolutions,
     link_rules,
     link_what_if_resolutions,
-    merchant_profiles,
-    offers,
     placements,
-    storefronts,
 )
 from hutong.world.link_policies import DOUYIN_LINK_RULES, SEED_LINK_RULES
 from tests.harness.assertions import assert_nack
-from tests.harness.history import as_declared_on
-from tests.harness.switch import Clock, Switch, row_counts
+from tests.harness.links import (
+    APPROVED_STOREFRONT,
+    FULL_DEEP,
+    FULL_H5,
+    JD_BEAUTY,
+    MP_APP_ID,
+    MP_PATH,
+    REQUESTED_STOREFRONT,
+    SERUM_H5,
+    TB_TEA,
+    TEA_H5,
+    Net,
+    declare,
+    declared_message,
+    link_rule,
+    place,
+    placed,
+    resolve,
+    rule_message,
+)
+from tests.harness.switch import row_counts
 
 ISSUE_SURFACES = (
     Surface.LIVE_CART,
@@ -57,18 +69,6 @@ TREATMENTS = (
     Treatment.BLOCKED,
 )
 
-# Merchants (data only: the SQL below is their catalog).
-TB_TEA = "tb-tea.example"  # a Taobao merchant
-JD_BEAUTY = "jd-beauty.example"  # JD's self-operated beauty store
-TEA_H5 = "https://h5.taobao.example/item/tea-1"
-FULL_H5 = "https://h5.taobao.example/item/tea-full"
-FULL_DEEP = "taobao://item/tea-full"
-MP_APP_ID = "wx00tbtea0000001"
-MP_PATH = "pages/item/index?sku=tea-full"
-SERUM_H5 = "https://h5.jd.example/item/serum-1"
-APPROVED_STOREFRONT = "sf-jdbeauty-douyin"
-REQUESTED_STOREFRONT = "sf-jdbeauty-kuaishou"
-
 UA = {
     "wechat": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI",
@@ -81,183 +81,6 @@ UA = {
 JSON = {"accept": "application/json"}
 SHARE_TEXT = re.compile(r'<p class="code" id="share-text">(.*?)</p>', re.S)
 WHO_BLOCKS = re.compile(r'<p id="who-blocks">(.*?)</p>', re.S)
-
-
-@dataclass
-class Net:
-    switch: Switch
-    http: httpx.AsyncClient
-    clients: dict[str, Client] = field(default_factory=dict)
-
-    async def client(self, name: str, roles: tuple[str, ...] = ("platform",)) -> Client:
-        """The signed client of `<name>.example` (or `name` with a dot), registered on first use."""
-        subscriber = name if "." in name else f"{name}.example"
-        if subscriber not in self.clients:
-            self.clients[subscriber] = await self.switch.register(subscriber, list(roles))
-        return self.clients[subscriber]
-
-    @property
-    def clock(self) -> Clock:
-        clock = self.switch.services.clock
-        assert isinstance(clock, Clock)
-        return clock
-
-
-async def seed_catalog(switch: Switch) -> None:
-    now = switch.services.clock()
-
-    def offer(merchant: str, sku: str, h5: str, **targets: str) -> dict[str, Any]:
-        return {
-            "merchant": merchant,
-            "sku_id": sku,
-            "title": f"{merchant} {sku}",
-            "price": 4_900,
-            "stock": 100,
-            "category": "food",
-            "h5_url": h5,
-            "deep_link": targets.get("deep_link"),
-            "mini_program_app_id": targets.get("app_id"),
-            "mini_program_path": targets.get("path"),
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def storefront(sf_id: str, host: str, status: str) -> dict[str, Any]:
-        return {
-            "id": sf_id,
-            "merchant": JD_BEAUTY,
-            "host": host,
-            "status": status,
-            "catalog": json.dumps([{"sku_id": "serum-1", "price": 9_900}]),
-            "commission_bps": 500,
-            "reason": "",
-            "decided_by": host if status == "approved" else "",
-            "requested_at": now,
-            "decided_at": now if status == "approved" else None,
-        }
-
-    async with switch.services.db.transaction() as conn:
-        await conn.execute(
-            insert(merchant_profiles),
-            [
-                {
-                    "subscriber_id": TB_TEA,
-                    "home_platform": "taobao.example",
-                    "self_operated": False,
-                    "updated_at": now,
-                },
-                {
-                    "subscriber_id": JD_BEAUTY,
-                    "home_platform": "jd.example",
-                    "self_operated": True,
-                    "updated_at": now,
-                },
-            ],
-        )
-        await conn.execute(
-            insert(offers),
-            [
-                offer(TB_TEA, "tea-1", TEA_H5),
-                offer(
-                    TB_TEA, "tea-full", FULL_H5, deep_link=FULL_DEEP, app_id=MP_APP_ID, path=MP_PATH
-                ),
-                offer(JD_BEAUTY, "serum-1", SERUM_H5),
-            ],
-        )
-        await conn.execute(
-            insert(storefronts),
-            [
-                storefront(APPROVED_STOREFRONT, "douyin.example", "approved"),
-                storefront(REQUESTED_STOREFRONT, "kuaishou.example", "requested"),
-            ],
-        )
-
-
-@pytest.fixture
-async def net(switch: Switch) -> AsyncIterator[Net]:
-    await seed_catalog(switch)
-    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0) as http:
-        world = Net(switch, http)
-        yield world
-        for client in world.clients.values():
-            await client.aclose()
-
-
-# -- helpers ----------------------------------------------------------------------------
-
-
-def rule_message(rule: LinkRule) -> dict[str, Any]:
-    """A rule as the host sends it: to_dict() without the host and version the switch sets."""
-    message = rule.to_dict()
-    del message["host"], message["version"]
-    return message
-
-
-def declared_message(net: Net, rule: LinkRule) -> dict[str, Any]:
-    """`rule_message`, as a correction when it is back-dated (`as_declared_on`)."""
-    return as_declared_on(net.clock().date(), rule_message(rule))
-
-
-async def declare(net: Net, rule: LinkRule) -> dict[str, Any]:
-    response = await (await net.client(rule.host)).post(
-        "/v1/link-policies", declared_message(net, rule)
-    )
-    assert response.status_code == 200, response.text
-    stored: dict[str, Any] = response.json()["message"]["rule"]
-    return stored
-
-
-def link_rule(
-    host: str, source: str, treatment: Treatment, valid_from: date, **more: Any
-) -> LinkRule:
-    surfaces = more.pop("surfaces", None)
-    return LinkRule(
-        host=host,
-        source=source,
-        treatment=treatment,
-        valid_from=valid_from,
-        surfaces=None if surfaces is None else frozenset(surfaces),
-        **more,
-    )
-
-
-async def place(
-    net: Net, by: str, host: str, surface: str, merchant: str, sku: str, **more: Any
-) -> httpx.Response:
-    client = await net.client(by)
-    message = {"host": host, "surface": surface, "merchant": merchant, "sku_id": sku} | more
-    return await client.post("/v1/placements", message)
-
-
-async def placed(
-    net: Net, host: str, surface: str, merchant: str, sku: str, **more: Any
-) -> dict[str, Any]:
-    """A placement made by the host platform itself."""
-    response = await place(net, host, f"{host}.example", surface, merchant, sku, **more)
-    assert response.status_code == 200, response.text
-    placement: dict[str, Any] = response.json()["message"]["placement"]
-    return placement
-
-
-async def resolve(
-    net: Net,
-    code: str,
-    *,
-    host: str | None = None,
-    surface: str | None = None,
-    at: date | None = None,
-    headers: dict[str, str] | None = None,
-) -> httpx.Response:
-    params = {
-        name: value
-        for name, value in (
-            ("host", host),
-            ("surface", surface),
-            ("at", at.isoformat() if at else None),
-        )
-        if value is not None
-    }
-    return await net.http.get(f"/l/{code}", params=params, headers=headers or {})
 
 
 def assert_no_store(response: httpx.Response) -> None:
@@ -333,13 +156,13 @@ def month(index: int) -> date:
     return date(2023, 1 + index, 1)
 
 
-async def test_each_outcome_on_each_surface(net: Net) -> None:
+async def test_each_outcome_on_each_surface(links_net: Net) -> None:
     # Douyin declares, for each surface, a different treatment each month of
     # early 2023 for links to Taobao: every treatment on every surface.
     for i in range(len(TREATMENTS)):
         for j, surface in enumerate(ISSUE_SURFACES):
             await declare(
-                net,
+                links_net,
                 link_rule(
                     "douyin",
                     "taobao",
@@ -350,7 +173,7 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
                 ),
             )
     by_surface = {
-        surface: await placed(net, "douyin", surface.value, TB_TEA, "tea-full")
+        surface: await placed(links_net, "douyin", surface.value, TB_TEA, "tea-full")
         for surface in ISSUE_SURFACES
     }
     url_links: set[str] = set()
@@ -361,8 +184,8 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
             treatment = TREATMENTS[(i + j) % len(TREATMENTS)]
             placement = by_surface[surface]
             code, where = placement["code"], surface.value
-            browser = await resolve(net, code, host="douyin", surface=where, at=day)
-            app = await resolve(net, code, host="douyin", surface=where, at=day, headers=JSON)
+            browser = await resolve(links_net, code, host="douyin", surface=where, at=day)
+            app = await resolve(links_net, code, host="douyin", surface=where, at=day, headers=JSON)
             what = f"{treatment} on {surface} at {day}"
             if treatment is Treatment.BLOCKED:
                 # An app asking for JSON is refused in JSON, naming the rule;
@@ -411,7 +234,7 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
             elif treatment is Treatment.SHARE_CODE_ONLY:
                 shared = share_text_on(browser)
                 assert shared == placement["share_text"], what
-                back = await parse(net, shared, host="douyin", surface=surface.value)
+                back = await parse(links_net, shared, host="douyin", surface=surface.value)
                 assert back.status_code == 200, back.text
                 assert back.json()["placement"]["id"] == placement["id"], what
                 assert back.json()["code"] in shared, what
@@ -427,8 +250,8 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
     # Each resolution is an event: the share codes parsed back are visits that
     # resolve today, when no rule is in force (open); the ?at= ones are what-ifs.
     per_outcome = 2 * len(ISSUE_SURFACES)
-    assert await outcomes(net) == Counter({"open": parsed})
-    assert await outcomes(net, what_if=True) == Counter(
+    assert await outcomes(links_net) == Counter({"open": parsed})
+    assert await outcomes(links_net, what_if=True) == Counter(
         {
             "open": per_outcome,
             "deep_link": per_outcome,
@@ -440,11 +263,11 @@ async def test_each_outcome_on_each_surface(net: Net) -> None:
     assert parsed == len(ISSUE_SURFACES)
 
 
-async def test_extra_steps_and_missing_targets(net: Net) -> None:
+async def test_extra_steps_and_missing_targets(links_net: Net) -> None:
     # WeChat opens Taobao links in chats behind a warning page, and asks for
     # a deep link in search, which the tea-1 offer does not have.
     await declare(
-        net,
+        links_net,
         link_rule(
             "wechat",
             "taobao",
@@ -455,43 +278,45 @@ async def test_extra_steps_and_missing_targets(net: Net) -> None:
         ),
     )
     await declare(
-        net,
+        links_net,
         link_rule(
             "wechat", "taobao", Treatment.DEEP_LINK, date(2021, 9, 17), surfaces={Surface.SEARCH}
         ),
     )
-    placement = await placed(net, "wechat", "chat", TB_TEA, "tea-1")
+    placement = await placed(links_net, "wechat", "chat", TB_TEA, "tea-1")
     day = date(2021, 10, 1)
-    text = page(await resolve(net, placement["code"], host="wechat", at=day))
+    text = page(await resolve(links_net, placement["code"], host="wechat", at=day))
     assert "warning_page" in text
     assert f'id="continue" href="{TEA_H5}"' in text
-    app = await resolve(net, placement["code"], host="wechat", at=day, headers=JSON)
+    app = await resolve(links_net, placement["code"], host="wechat", at=day, headers=JSON)
     assert (app.json()["outcome"], app.json()["url"]) == ("open", TEA_H5)
     assert app.json()["extra_steps"] == ["warning_page"]
 
-    fallback = await resolve(net, placement["code"], host="wechat", surface="search", at=day)
+    fallback = await resolve(links_net, placement["code"], host="wechat", surface="search", at=day)
     assert_redirect(fallback, TEA_H5)
     app = await resolve(
-        net, placement["code"], host="wechat", surface="search", at=day, headers=JSON
+        links_net, placement["code"], host="wechat", surface="search", at=day, headers=JSON
     )
     assert app.status_code == 200, app.text
     assert (app.json()["outcome"], app.json()["url"]) == ("deep_link_fallback_open", TEA_H5)
 
-    bad = await resolve(net, placement["code"], host="wechat", surface="moon")
+    bad = await resolve(links_net, placement["code"], host="wechat", surface="moon")
     assert_nack(bad, 422, "invalid_surface")
-    assert await outcomes(net) == Counter()
-    assert await outcomes(net, what_if=True) == Counter({"open": 2, "deep_link_fallback_open": 2})
+    assert await outcomes(links_net) == Counter()
+    assert await outcomes(links_net, what_if=True) == Counter(
+        {"open": 2, "deep_link_fallback_open": 2}
+    )
 
 
-async def test_mini_program_url_link_is_renewed_a_day_before_it_lapses(net: Net) -> None:
+async def test_mini_program_url_link_is_renewed_a_day_before_it_lapses(links_net: Net) -> None:
     mini = link_rule("wechat", "taobao", Treatment.MINI_PROGRAM, date(2020, 1, 1))
-    await declare(net, mini)
-    placement = await placed(net, "wechat", "mini_program", TB_TEA, "tea-full")
-    fresh = await placed(net, "wechat", "group_chat", TB_TEA, "tea-full")
+    await declare(links_net, mini)
+    placement = await placed(links_net, "wechat", "mini_program", TB_TEA, "tea-full")
+    fresh = await placed(links_net, "wechat", "group_chat", TB_TEA, "tea-full")
     day = date(2024, 1, 1)
 
     async def url_link() -> str:
-        response = await resolve(net, placement["code"], host="wechat", at=day, headers=JSON)
+        response = await resolve(links_net, placement["code"], host="wechat", at=day, headers=JSON)
         assert response.status_code == 200, response.text
         assert response.json()["outcome"] == "mini_program"
         link: str = response.json()["mini_program"]["url_link"]
@@ -499,23 +324,23 @@ async def test_mini_program_url_link_is_renewed_a_day_before_it_lapses(net: Net)
 
     first = await url_link()
     assert await url_link() == first
-    net.clock.advance(timedelta(days=28).total_seconds())  # 2 days left: reused
+    links_net.clock.advance(timedelta(days=28).total_seconds())  # 2 days left: reused
     assert await url_link() == first
-    net.clock.advance(timedelta(days=1, hours=12).total_seconds())  # 12 hours left: renewed
+    links_net.clock.advance(timedelta(days=1, hours=12).total_seconds())  # 12 hours left: renewed
     second = await url_link()
     assert second != first
     assert await url_link() == second
-    browser = page(await resolve(net, placement["code"], host="wechat", at=day))
+    browser = page(await resolve(links_net, placement["code"], host="wechat", at=day))
     assert f'href="{second}"' in browser and first not in browser
-    net.clock.advance(timedelta(days=28).total_seconds())  # 30 - 28 = 2 days left: reused
+    links_net.clock.advance(timedelta(days=28).total_seconds())  # 30 - 28 = 2 days left: reused
     assert await url_link() == second
 
     # Many buyers tapping a fresh link at once all get an answer and share one url_link.
     answers = await asyncio.gather(
-        *(resolve(net, fresh["code"], host="wechat", at=day, headers=JSON) for _ in range(8))
+        *(resolve(links_net, fresh["code"], host="wechat", at=day, headers=JSON) for _ in range(8))
     )
     assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers]
-    after = await resolve(net, fresh["code"], host="wechat", at=day, headers=JSON)
+    after = await resolve(links_net, fresh["code"], host="wechat", at=day, headers=JSON)
     assert after.json()["mini_program"]["url_link"] in {
         a.json()["mini_program"]["url_link"] for a in answers
     }
@@ -531,37 +356,41 @@ async def declare_seed(net: Net, host: str) -> None:
             assert stored == rule_message(rule) | {"host": host, "version": stored["version"]}
 
 
-async def test_seed_facts(net: Net) -> None:
-    await declare_seed(net, "wechat")
-    await declare_seed(net, "kuaishou")
+async def test_seed_facts(links_net: Net) -> None:
+    await declare_seed(links_net, "wechat")
+    await declare_seed(links_net, "kuaishou")
 
-    group = await placed(net, "wechat", "group_chat", TB_TEA, "tea-1")
-    blocked_2013 = await resolve(net, group["code"], host="wechat", at=date(2013, 6, 1))
+    group = await placed(links_net, "wechat", "group_chat", TB_TEA, "tea-1")
+    blocked_2013 = await resolve(links_net, group["code"], host="wechat", at=date(2013, 6, 1))
     assert share_text_on(blocked_2013) == group["share_text"]
     assert "since 2013-01-01" in blocked_2013.text
-    before = await resolve(net, group["code"], host="wechat", at=date(2021, 11, 28))
+    before = await resolve(links_net, group["code"], host="wechat", at=date(2021, 11, 28))
     assert share_text_on(before) == group["share_text"]
-    assert_redirect(await resolve(net, group["code"], host="wechat", at=date(2021, 11, 29)), TEA_H5)
+    assert_redirect(
+        await resolve(links_net, group["code"], host="wechat", at=date(2021, 11, 29)), TEA_H5
+    )
 
-    live = await placed(net, "kuaishou", "live_cart", TB_TEA, "tea-1")
-    cut = await resolve(net, live["code"], host="kuaishou", at=date(2022, 5, 1))
+    live = await placed(links_net, "kuaishou", "live_cart", TB_TEA, "tea-1")
+    cut = await resolve(links_net, live["code"], host="kuaishou", at=date(2022, 5, 1))
     assert blocked_sentence(cut) == "kuaishou blocks links to taobao on live_cart since 2022-03-01."
-    assert_redirect(await resolve(net, live["code"], host="kuaishou", at=date(2022, 11, 1)), TEA_H5)
+    assert_redirect(
+        await resolve(links_net, live["code"], host="kuaishou", at=date(2022, 11, 1)), TEA_H5
+    )
     # The share code of a blocked link still parses back to its placement.
-    shared = await parse(net, live["share_text"], host="kuaishou")
+    shared = await parse(links_net, live["share_text"], host="kuaishou")
     assert shared.json()["placement"]["id"] == live["id"]
 
 
-async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
+async def test_policy_history_before_at_and_after_a_change(links_net: Net) -> None:
     # Placed before Kuaishou declares its rules: a placement its host now
     # blocks could not be made (blocked_by_host_policy), but one made earlier
     # still resolves, and says who blocks it.
-    taobao = await placed(net, "kuaishou", "live_cart", TB_TEA, "tea-1")
-    jd = await placed(net, "kuaishou", "product_page", JD_BEAUTY, "serum-1")
-    await declare_seed(net, "kuaishou")
+    taobao = await placed(links_net, "kuaishou", "live_cart", TB_TEA, "tea-1")
+    jd = await placed(links_net, "kuaishou", "product_page", JD_BEAUTY, "serum-1")
+    await declare_seed(links_net, "kuaishou")
 
     async def answer(code: str, day: date) -> str:
-        response = await resolve(net, code, host="kuaishou", at=day)
+        response = await resolve(links_net, code, host="kuaishou", at=day)
         if response.status_code == 302:
             return "302"
         return blocked_sentence(response)
@@ -575,7 +404,7 @@ async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
     assert await answer(jd["code"], date(2022, 3, 1)) == cut.format("jd", "product_page")
     assert await answer(jd["code"], date(2022, 11, 1)) == cut.format("jd", "product_page")
 
-    events = await events_of(net, taobao["id"], what_if=True)
+    events = await events_of(links_net, taobao["id"], what_if=True)
     assert [(e.outcome, e.rule, e.policy_day) for e in events] == [
         ("open", "", date(2022, 2, 28)),
         ("blocked", "kuaishou#v3", date(2022, 3, 1)),
@@ -584,52 +413,58 @@ async def test_policy_history_before_at_and_after_a_change(net: Net) -> None:
     ]
 
 
-async def test_a_storefront_inside_the_host_is_its_own_link(net: Net) -> None:
-    external = await placed(net, "douyin", "live_cart", JD_BEAUTY, "serum-1")  # before the rules
+async def test_a_storefront_inside_the_host_is_its_own_link(links_net: Net) -> None:
+    external = await placed(
+        links_net, "douyin", "live_cart", JD_BEAUTY, "serum-1"
+    )  # before the rules
     assert external["source"] == "jd"
     for rule in DOUYIN_LINK_RULES:
-        await declare(net, rule)
+        await declare(links_net, rule)
     in_store = await placed(
-        net, "douyin", "live_cart", JD_BEAUTY, "serum-1", storefront_id=APPROVED_STOREFRONT
+        links_net, "douyin", "live_cart", JD_BEAUTY, "serum-1", storefront_id=APPROVED_STOREFRONT
     )
     assert (in_store["source"], in_store["storefront_id"]) == ("douyin", APPROVED_STOREFRONT)
     # Douyin's own rules now block JD links in live carts: no new external placement there.
-    again = await place(net, "douyin", "douyin.example", "live_cart", JD_BEAUTY, "serum-1")
+    again = await place(links_net, "douyin", "douyin.example", "live_cart", JD_BEAUTY, "serum-1")
     assert_nack(again, 409, "blocked_by_host_policy")
     day = date(2021, 6, 1)
-    assert_redirect(await resolve(net, in_store["code"], host="douyin", at=day), SERUM_H5)
-    app = await resolve(net, in_store["code"], host="douyin", at=day, headers=JSON)
+    assert_redirect(await resolve(links_net, in_store["code"], host="douyin", at=day), SERUM_H5)
+    app = await resolve(links_net, in_store["code"], host="douyin", at=day, headers=JSON)
     assert (app.json()["outcome"], app.json()["source"], app.json()["since"]) == (
         "open",
         "douyin",
         None,
     )
     assert app.json()["rule"] == ""
-    assert blocked_sentence(await resolve(net, external["code"], host="douyin", at=day)) == (
+    assert blocked_sentence(await resolve(links_net, external["code"], host="douyin", at=day)) == (
         "douyin blocks links to jd on live_cart since 2020-10-09."
     )
 
 
-async def test_the_host_is_read_from_the_user_agent(net: Net) -> None:
-    await declare_seed(net, "wechat")
-    group = await placed(net, "wechat", "group_chat", TB_TEA, "tea-1")
+async def test_the_host_is_read_from_the_user_agent(links_net: Net) -> None:
+    await declare_seed(links_net, "wechat")
+    group = await placed(links_net, "wechat", "group_chat", TB_TEA, "tea-1")
     day = date(2013, 6, 1)
     code = group["code"]
     # No ?host and no app marker: the placement's own host decides.
-    assert share_text_on(await resolve(net, code, at=day, headers={"user-agent": UA["browser"]}))
-    assert share_text_on(await resolve(net, code, at=day, headers={"user-agent": UA["wechat"]}))
+    assert share_text_on(
+        await resolve(links_net, code, at=day, headers={"user-agent": UA["browser"]})
+    )
+    assert share_text_on(
+        await resolve(links_net, code, at=day, headers={"user-agent": UA["wechat"]})
+    )
     # Douyin declared nothing: open.
-    douyin = await resolve(net, code, at=day, headers={"user-agent": UA["douyin"]})
+    douyin = await resolve(links_net, code, at=day, headers={"user-agent": UA["douyin"]})
     assert_redirect(douyin, TEA_H5)
     # An explicit ?host wins over the User-Agent, both ways.
     assert_redirect(
-        await resolve(net, code, host="douyin", at=day, headers={"user-agent": UA["wechat"]}),
+        await resolve(links_net, code, host="douyin", at=day, headers={"user-agent": UA["wechat"]}),
         TEA_H5,
     )
     assert share_text_on(
-        await resolve(net, code, host="wechat", at=day, headers={"user-agent": UA["douyin"]})
+        await resolve(links_net, code, host="wechat", at=day, headers={"user-agent": UA["douyin"]})
     )
-    events = await events_of(net, group["id"], what_if=True)
+    events = await events_of(links_net, group["id"], what_if=True)
     assert [(e.host, json.loads(e.detail)["host_from"], e.outcome) for e in events] == [
         ("wechat", "unknown", "share_code_only"),
         ("wechat", "user_agent", "share_code_only"),
@@ -642,26 +477,26 @@ async def test_the_host_is_read_from_the_user_agent(net: Net) -> None:
 # -- unknown links and QR codes -------------------------------------------------------------
 
 
-async def test_an_unknown_link_is_a_404_page(net: Net) -> None:
-    response = await resolve(net, "zzzzzzzz", host="wechat")
+async def test_an_unknown_link_is_a_404_page(links_net: Net) -> None:
+    response = await resolve(links_net, "zzzzzzzz", host="wechat")
     text = page(response, 404)
     assert "zzzzzzzz" in text and "does not exist" in text
     assert_no_store(response)
-    app = await resolve(net, "zzzzzzzz", host="wechat", headers=JSON)
+    app = await resolve(links_net, "zzzzzzzz", host="wechat", headers=JSON)
     assert_nack(app, 404, "unknown_link")
     assert_no_store(app)
-    assert_nack(await net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
-    assert await outcomes(net) == Counter({"refused_unknown_link": 2})
+    assert_nack(await links_net.http.get("/l/zzzzzzzz/qr.svg"), 404, "unknown_link")
+    assert await outcomes(links_net) == Counter({"refused_unknown_link": 2})
 
 
-async def test_qr_codes(net: Net) -> None:
-    placement = await placed(net, "douyin", "video_cart", TB_TEA, "tea-1")
+async def test_qr_codes(links_net: Net) -> None:
+    placement = await placed(links_net, "douyin", "video_cart", TB_TEA, "tea-1")
     assert placement["qr_svg"].endswith(f"/l/{placement['code']}/qr.svg")
-    svg = await net.http.get(f"/l/{placement['code']}/qr.svg")
+    svg = await links_net.http.get(f"/l/{placement['code']}/qr.svg")
     assert svg.status_code == 200
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content
-    png = await net.http.get(f"/l/{placement['code'].upper()}/qr.png")
+    png = await links_net.http.get(f"/l/{placement['code'].upper()}/qr.png")
     assert png.status_code == 200
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -674,8 +509,8 @@ def full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(net: Net) -> None:
-    placement = await placed(net, "douyin", "video_cart", TB_TEA, "tea-1", share_code_days=1)
+async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(links_net: Net) -> None:
+    placement = await placed(links_net, "douyin", "video_cart", TB_TEA, "tea-1", share_code_days=1)
     code = re.search(r"₴(\w+)₴", placement["share_text"])
     assert code is not None
     token = code.group(1)
@@ -686,7 +521,7 @@ async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(net: N
         + full_width(token[4:]).lower()
         + "\ufeff￥ 复制这段话打开 🍵\r\n"
     )
-    found = await parse(net, noisy, host="douyin")
+    found = await parse(links_net, noisy, host="douyin")
     assert found.status_code == 200, found.text
     assert_no_store(found)
     body = found.json()
@@ -697,15 +532,17 @@ async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(net: N
     )
 
     forged_token = token[:-1] + ("2" if token[-1] != "2" else "3")
-    forged = await parse(net, f"【互通】₴{forged_token}₴ 复制这段话打开", host="wechat")
+    forged = await parse(links_net, f"【互通】₴{forged_token}₴ 复制这段话打开", host="wechat")
     assert_nack(forged, 422, "share_code_forged")
-    assert_nack(await parse(net, "今天天气不错，没有口令 🌤"), 422, "share_code_missing")
-    assert_nack(await parse(net, placement["share_text"], surface="moon"), 422, "invalid_surface")
+    assert_nack(await parse(links_net, "今天天气不错，没有口令 🌤"), 422, "share_code_missing")
+    assert_nack(
+        await parse(links_net, placement["share_text"], surface="moon"), 422, "invalid_surface"
+    )
 
-    net.clock.advance(timedelta(days=1).total_seconds())  # at share_expires_at: expired
-    assert_nack(await parse(net, placement["share_text"]), 422, "share_code_expired")
+    links_net.clock.advance(timedelta(days=1).total_seconds())  # at share_expires_at: expired
+    assert_nack(await parse(links_net, placement["share_text"]), 422, "share_code_expired")
 
-    assert await outcomes(net) == Counter(
+    assert await outcomes(links_net) == Counter(
         {
             "open": 1,
             "refused_forged": 1,
@@ -719,30 +556,30 @@ async def test_share_parse_finds_codes_in_noisy_text_and_records_refusals(net: N
 # -- placements -------------------------------------------------------------------------------
 
 
-async def test_placement_refusals_store_nothing(net: Net) -> None:
-    await net.client("douyin")
-    await net.client("kuaishou")
-    await net.client(JD_BEAUTY, ("merchant",))
-    before = (await row_counts(net.switch.services))["placements"]
+async def test_placement_refusals_store_nothing(links_net: Net) -> None:
+    await links_net.client("douyin")
+    await links_net.client("kuaishou")
+    await links_net.client(JD_BEAUTY, ("merchant",))
+    before = (await row_counts(links_net.switch.services))["placements"]
 
     assert_nack(
-        await place(net, "douyin", "douyin.example", "live_cart", TB_TEA, "nope"),
+        await place(links_net, "douyin", "douyin.example", "live_cart", TB_TEA, "nope"),
         404,
         "unknown_offer",
     )
     assert_nack(
-        await place(net, JD_BEAUTY, "douyin.example", "live_cart", JD_BEAUTY, "serum-1"),
+        await place(links_net, JD_BEAUTY, "douyin.example", "live_cart", JD_BEAUTY, "serum-1"),
         403,
         "wrong_role",
     )
     assert_nack(
-        await place(net, "douyin", "douyin.example", "moon", TB_TEA, "tea-1"),
+        await place(links_net, "douyin", "douyin.example", "moon", TB_TEA, "tea-1"),
         422,
         "invalid_surface",
     )
     assert_nack(
         await place(
-            net,
+            links_net,
             "kuaishou",
             "kuaishou.example",
             "live_cart",
@@ -757,7 +594,7 @@ async def test_placement_refusals_store_nothing(net: Net) -> None:
     # somebody else's behalf, are refused too.
     assert_nack(
         await place(
-            net,
+            links_net,
             "kuaishou",
             "douyin.example",
             "live_cart",
@@ -769,17 +606,17 @@ async def test_placement_refusals_store_nothing(net: Net) -> None:
         "wrong_role",
     )
     assert_nack(
-        await place(net, "douyin", "nowhere.example", "live_cart", TB_TEA, "tea-1"),
+        await place(links_net, "douyin", "nowhere.example", "live_cart", TB_TEA, "tea-1"),
         422,
         "invalid_host",
     )
-    async with net.switch.services.db.read() as conn:
+    async with links_net.switch.services.db.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(placements)) == before == 0
 
 
-async def test_a_creator_places_an_offer_on_a_host(net: Net) -> None:
-    await net.client("douyin")
-    streamer = await net.client("streamer", ("creator",))
+async def test_a_creator_places_an_offer_on_a_host(links_net: Net) -> None:
+    await links_net.client("douyin")
+    streamer = await links_net.client("streamer", ("creator",))
     response = await streamer.post(
         "/v1/placements",
         {"host": "douyin.example", "surface": "live_cart", "merchant": TB_TEA, "sku_id": "tea-1"},
@@ -792,7 +629,7 @@ async def test_a_creator_places_an_offer_on_a_host(net: Net) -> None:
     shown = await streamer.get(f"/v1/placements/{placement['id']}")
     assert shown.status_code == 200, shown.text
     assert shown.json()["placed_by"] == "streamer.example"
-    assert_redirect(await resolve(net, placement["code"]), TEA_H5)
+    assert_redirect(await resolve(links_net, placement["code"]), TEA_H5)
 
 
 # -- declaring link policies -------------------------------------------------------------------
@@ -805,9 +642,9 @@ async def policies(net: Net, host: str, day: date) -> dict[str, Any]:
     return body
 
 
-async def test_declaring_link_policies(net: Net) -> None:
-    merchant = await net.client(JD_BEAUTY, ("merchant",))
-    kuaishou = await net.client("kuaishou")
+async def test_declaring_link_policies(links_net: Net) -> None:
+    merchant = await links_net.client(JD_BEAUTY, ("merchant",))
+    kuaishou = await links_net.client("kuaishou")
     cut = link_rule(
         "kuaishou",
         "taobao",
@@ -816,7 +653,7 @@ async def test_declaring_link_policies(net: Net) -> None:
         surfaces={Surface.LIVE_CART},
         declared_at=date(2022, 2, 1),
     )
-    refused = await merchant.post("/v1/link-policies", declared_message(net, cut))
+    refused = await merchant.post("/v1/link-policies", declared_message(links_net, cut))
     assert_nack(refused, 403, "wrong_role")
 
     for bad in (
@@ -829,12 +666,12 @@ async def test_declaring_link_policies(net: Net) -> None:
         rule_message(cut) | {"extra_steps": ["warning_page"]},  # blocked: no steps
     ):
         assert_nack(await kuaishou.post("/v1/link-policies", bad), 422, "invalid_link_rule")
-    assert (await row_counts(net.switch.services))["link_rules"] == 0
+    assert (await row_counts(links_net.switch.services))["link_rules"] == 0
 
     days = [date(2022, 2, 28), date(2022, 3, 1), date(2022, 6, 1), date(2022, 10, 27)]
-    v1 = await declare(net, cut)
+    v1 = await declare(links_net, cut)
     assert (v1["host"], v1["version"]) == ("kuaishou", 1)
-    earlier = {day: await policies(net, "kuaishou", day) for day in days}
+    earlier = {day: await policies(links_net, "kuaishou", day) for day in days}
     assert earlier[date(2022, 2, 28)]["rules_in_force"] == []
     assert earlier[date(2022, 3, 1)]["rules_in_force"] == [v1]
     assert earlier[date(2022, 3, 1)]["versions"] == 1
@@ -842,28 +679,28 @@ async def test_declaring_link_policies(net: Net) -> None:
     restore = link_rule(
         "kuaishou", "taobao", Treatment.OPEN, date(2022, 10, 28), surfaces={Surface.LIVE_CART}
     )
-    v2 = await declare(net, restore)
+    v2 = await declare(links_net, restore)
     assert v2["version"] == 2
     for day in days:
-        now = await policies(net, "kuaishou", day)
+        now = await policies(links_net, "kuaishou", day)
         assert now["rules_in_force"] == earlier[day]["rules_in_force"], day
         assert now["versions"] == 2
-    at_change = await policies(net, "kuaishou.example", date(2022, 10, 28))
+    at_change = await policies(links_net, "kuaishou.example", date(2022, 10, 28))
     assert (at_change["host"], at_change["at"]) == ("kuaishou", "2022-10-28")
     assert at_change["rules_in_force"] == [v1, v2]
 
     # A declaration dated before the latest one would rewrite the past: refused.
-    backdated = declared_message(net, restore) | {"declared_at": "2021-01-01"}
+    backdated = declared_message(links_net, restore) | {"declared_at": "2021-01-01"}
     assert_nack(await kuaishou.post("/v1/link-policies", backdated), 422, "invalid_link_rule")
-    assert (await row_counts(net.switch.services))["link_rules"] == 2
-    async with net.switch.services.db.read() as conn:
+    assert (await row_counts(links_net.switch.services))["link_rules"] == 2
+    async with links_net.switch.services.db.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(link_rules)) == 2
-    assert (await policies(net, "nobody", date(2022, 1, 1)))["rules_in_force"] == []
+    assert (await policies(links_net, "nobody", date(2022, 1, 1)))["rules_in_force"] == []
 
 
-async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) -> None:
+async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(links_net: Net) -> None:
     """One code for every rule problem; the sentence is the rule's, after a fixed preamble."""
-    kuaishou = await net.client("kuaishou")
+    kuaishou = await links_net.client("kuaishou")
     cut = link_rule(
         "kuaishou", "taobao", Treatment.BLOCKED, date(2022, 3, 1), declared_at=date(2022, 2, 1)
     )
@@ -872,8 +709,8 @@ async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) ->
     assert own.json()["error"]["message"] == (
         "the link rule is not valid: kuaishou's own links are always open; no rule applies to them"
     )
-    await declare(net, cut)
-    backdated = declared_message(net, cut) | {"declared_at": "2021-01-01"}
+    await declare(links_net, cut)
+    backdated = declared_message(links_net, cut) | {"declared_at": "2021-01-01"}
     refused = await kuaishou.post("/v1/link-policies", backdated)
     assert_nack(refused, 422, "invalid_link_rule")
     assert refused.json()["error"]["message"] == (
@@ -885,26 +722,28 @@ async def test_a_refused_link_rule_says_why_in_the_rule_s_own_words(net: Net) ->
 # -- declared history: what-ifs apart, corrections on record -------------------------------------
 
 
-async def test_a_what_if_resolution_is_not_traffic(net: Net) -> None:
-    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
-    today = net.clock().date()
+async def test_a_what_if_resolution_is_not_traffic(links_net: Net) -> None:
+    placement = await placed(links_net, "douyin", "live_cart", TB_TEA, "tea-1")
+    today = links_net.clock().date()
 
-    assert_redirect(await resolve(net, placement["code"], host="douyin"), TEA_H5)
+    assert_redirect(await resolve(links_net, placement["code"], host="douyin"), TEA_H5)
     for day in (date(2016, 1, 1), today):  # ?at= is a question, even about today
-        assert_redirect(await resolve(net, placement["code"], host="douyin", at=day), TEA_H5)
+        assert_redirect(await resolve(links_net, placement["code"], host="douyin", at=day), TEA_H5)
 
-    assert await outcomes(net) == Counter({"open": 1})
-    assert [e.policy_day for e in await events_of(net, placement["id"])] == [today]
-    what_ifs = await events_of(net, placement["id"], what_if=True)
+    assert await outcomes(links_net) == Counter({"open": 1})
+    assert [e.policy_day for e in await events_of(links_net, placement["id"])] == [today]
+    what_ifs = await events_of(links_net, placement["id"], what_if=True)
     assert [e.policy_day for e in what_ifs] == [date(2016, 1, 1), today]
 
 
-async def test_a_correction_changes_later_questions_and_keeps_recorded_answers(net: Net) -> None:
-    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
-    assert_redirect(await resolve(net, placement["code"], host="douyin"), TEA_H5)
-    before = [tuple(e) for e in await events_of(net, placement["id"])]
+async def test_a_correction_changes_later_questions_and_keeps_recorded_answers(
+    links_net: Net,
+) -> None:
+    placement = await placed(links_net, "douyin", "live_cart", TB_TEA, "tea-1")
+    assert_redirect(await resolve(links_net, placement["code"], host="douyin"), TEA_H5)
+    before = [tuple(e) for e in await events_of(links_net, placement["id"])]
     cut = link_rule("douyin", "taobao", Treatment.BLOCKED, date(2015, 1, 1))
-    douyin = await net.client("douyin")
+    douyin = await links_net.client("douyin")
 
     refused = await douyin.post("/v1/link-policies", rule_message(cut))
 
@@ -914,54 +753,60 @@ async def test_a_correction_changes_later_questions_and_keeps_recorded_answers(n
     )
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["message"]["correction"] == {"reason": "historical record"}
-    net.switch.services.resolver().forget_policies()
-    then = await resolve(net, placement["code"], host="douyin", at=date(2016, 1, 1))
+    links_net.switch.services.resolver().forget_policies()
+    then = await resolve(links_net, placement["code"], host="douyin", at=date(2016, 1, 1))
     assert blocked_sentence(then) == "douyin blocks links to taobao on live_cart since 2015-01-01."
     assert "as a correction: historical record" in plain(then.text)
     # The visit answered before the correction stays what it was: open, by no rule.
-    assert [tuple(e) for e in await events_of(net, placement["id"])] == before
-    assert [(e.outcome, e.rule) for e in await events_of(net, placement["id"])] == [("open", "")]
-    listed = (await net.http.get("/policies/douyin/history")).json()["versions"]
+    assert [tuple(e) for e in await events_of(links_net, placement["id"])] == before
+    assert [(e.outcome, e.rule) for e in await events_of(links_net, placement["id"])] == [
+        ("open", "")
+    ]
+    listed = (await links_net.http.get("/policies/douyin/history")).json()["versions"]
     assert [v["correction"]["reason"] for v in listed] == ["historical record"]
 
 
 async def test_a_placement_the_host_s_own_policy_blocks_is_refused_naming_the_rule(
-    net: Net,
+    links_net: Net,
 ) -> None:
     # Douyin declares it blocks Taobao links in live carts from today: it may
     # not then place a Taobao offer in its own live cart (the switch would be
     # carrying a link the host itself says it blocks), nor may a creator.
-    today = net.clock.now.date()
+    today = links_net.clock.now.date()
     await declare(
-        net, link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART})
+        links_net,
+        link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART}),
     )
-    await net.client("dy-streamer", ("creator",))
-    before = await row_counts(net.switch.services)
+    await links_net.client("dy-streamer", ("creator",))
+    before = await row_counts(links_net.switch.services)
     for by in ("douyin", "dy-streamer"):
-        refused = await place(net, by, "douyin.example", "live_cart", TB_TEA, "tea-1")
+        refused = await place(links_net, by, "douyin.example", "live_cart", TB_TEA, "tea-1")
         sentence = assert_nack(refused, 409, "blocked_by_host_policy", by)["error"]["message"]
         assert f"blocked by douyin since {today.isoformat()}" in sentence
         assert "live_cart" in sentence and "taobao" in sentence
-    after = await row_counts(net.switch.services)
+    after = await row_counts(links_net.switch.services)
     assert after["placements"] == before["placements"] == 0
     # Where the host lets the link through, the placement is made.
-    chat = await placed(net, "douyin", "chat", TB_TEA, "tea-1")
+    chat = await placed(links_net, "douyin", "chat", TB_TEA, "tea-1")
     assert chat["surface"] == "chat"
     # Share-code-only is an answer, not a block: the offer still travels as a code.
     await declare(
-        net,
+        links_net,
         link_rule("douyin", "taobao", Treatment.SHARE_CODE_ONLY, today, surfaces={Surface.SEARCH}),
     )
-    assert (await placed(net, "douyin", "search", TB_TEA, "tea-1"))["surface"] == "search"
+    assert (await placed(links_net, "douyin", "search", TB_TEA, "tea-1"))["surface"] == "search"
 
 
-async def test_a_share_code_of_a_link_the_host_blocks_is_refused_like_the_link(net: Net) -> None:
-    placement = await placed(net, "douyin", "live_cart", TB_TEA, "tea-1")
-    today = net.clock.now.date()
+async def test_a_share_code_of_a_link_the_host_blocks_is_refused_like_the_link(
+    links_net: Net,
+) -> None:
+    placement = await placed(links_net, "douyin", "live_cart", TB_TEA, "tea-1")
+    today = links_net.clock.now.date()
     await declare(
-        net, link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART})
+        links_net,
+        link_rule("douyin", "taobao", Treatment.BLOCKED, today, surfaces={Surface.LIVE_CART}),
     )
-    parsed = await parse(net, placement["share_text"], host="douyin", surface="live_cart")
+    parsed = await parse(links_net, placement["share_text"], host="douyin", surface="live_cart")
     refusal = assert_nack(parsed, 403, "link_blocked", extra={"link"})
     link = refusal["link"]
     assert (link["kind"], link["outcome"], link["code"]) == ("placement", "blocked", link["code"])
