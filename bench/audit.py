@@ -166,10 +166,14 @@ def statements(scale: float, items: int) -> list[tuple[str, str]]:
             "storefronts",
             "id, merchant, host, status, catalog, commission_bps, reason, justification, "
             "justification_ref, decided_by, requested_at, decided_at",
-            f"SELECT 'sf_' || i, 'm' || (i % {MERCHANTS}) || '.example', {_pick(HOSTS, 'i / 3')}, "
-            "CASE WHEN i % 11 = 0 THEN 'refused' ELSE 'approved' END, '[]', 500, '', NULL, NULL, "
+            # One open storefront per merchant and host (ux_storefronts_open): the
+            # first 400 x 7 are each pair once; any beyond that were refused.
+            f"SELECT 'sf_' || i, 'm' || (i % {MERCHANTS}) || '.example', "
+            f"{_pick(HOSTS, f'i / {MERCHANTS}')}, "
+            f"CASE WHEN i % 11 = 0 OR i >= {MERCHANTS * len(HOSTS)} THEN 'refused' "
+            "ELSE 'approved' END, '[]', 500, '', NULL, NULL, "
             f"'host', {_at('i * 500')}, {_at('i * 500 + 60')} "
-            f"FROM generate_series(1, {n_store}) i",
+            f"FROM generate_series(0, {n_store - 1}) i",
         ),
         _into(
             "payment_refusals",
@@ -196,7 +200,11 @@ def statements(scale: float, items: int) -> list[tuple[str, str]]:
             "CASE WHEN i % 3 = 0 THEN 'external_link' ELSE 'storefront' END, "
             f"'pl_' || (i % {PLACEMENTS}), '', {_pick(CATEGORIES, 'i', '')}, '{{}}', '[]', "
             "'completed', 5000 + i % 90000, 5000 + i % 90000, '[]', true, 'pay_' || i, "
-            "'shp_' || i, 'r', 1, '{\"commission\": 250, \"wallet_fee\": 30}', 0, '', "
+            # The split as completion writes it: the host's commission is 20% of an
+            # external-link order and 5% of a storefront order (Douyin's two rates).
+            "'shp_' || i, 'r', 1, '{\"host_commission\": ' || ((5000 + i % 90000) * "
+            "CASE WHEN i % 3 = 0 THEN 2000 ELSE 500 END / 10000) || ', \"wallet_fee\": 30}', "
+            "0, '', "
             f"{_at('i * 26.784')}, {_at('i * 26.784')} FROM generate_series(1, {n_orders}) i",
         ),
         _into(
