@@ -15,7 +15,13 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from hutong.api.routes.payments_presenters import created_out, payment_out, refund_out
+from hutong.api.routes.payments_presenters import (
+    acceptance_out,
+    created_out,
+    payment_out,
+    refund_out,
+)
+from hutong.api.schemas import correction_out
 from hutong.cli import remote
 from hutong.cli._common import AsJson, answer, console, direct_step, show_json, with_services
 from hutong.ledger.models import yuan
@@ -286,15 +292,7 @@ def acceptance_show(
 
 def _version(policy: AcceptancePolicy, correction: CorrectionRecord | None) -> dict[str, Any]:
     """A version as `GET /v1/acceptance-policy/{platform}` answers it."""
-    return {
-        "platform": policy.platform,
-        "version": policy.version,
-        "valid_from": policy.valid_from.isoformat(),
-        "accepts": None if policy.accepts is None else sorted(policy.accepts),
-        "refused": dict(policy.refused),
-        "note": policy.note,
-        "correction": None if correction is None else correction.to_dict(),
-    }
+    return acceptance_out(policy) | {"correction": correction_out(correction)}
 
 
 def _acceptance(body: dict[str, Any]) -> None:

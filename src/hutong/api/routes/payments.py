@@ -18,6 +18,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.payments_presenters import (
+    acceptance_out,
     created_out,
     paid_out,
     payment_out,
@@ -114,20 +115,9 @@ async def declare_acceptance(
         stored = await store.declare_acceptance(
             conn, policy, services.clock(), correction=correction
         )
-        return 201, {"policy": _policy_out(stored)}
+        return 201, {"policy": acceptance_out(stored)}
 
     return await run_once(services, signed, write)
-
-
-def _policy_out(policy: AcceptancePolicy) -> dict[str, Any]:
-    return {
-        "platform": policy.platform,
-        "version": policy.version,
-        "valid_from": policy.valid_from.isoformat(),
-        "accepts": None if policy.accepts is None else sorted(policy.accepts),
-        "refused": dict(policy.refused),
-        "note": policy.note,
-    }
 
 
 @get("/acceptance-policy/{platform:str}", summary="A platform's acceptance policy, on a day")
@@ -142,9 +132,9 @@ async def show_acceptance(
     return {
         "platform": platform,
         "at": day.isoformat(),
-        "in_force": None if policy is None else _policy_out(policy),
+        "in_force": None if policy is None else acceptance_out(policy),
         "versions": [
-            _policy_out(p) | {"correction": correction_out(corrected.get(p.version))}
+            acceptance_out(p) | {"correction": correction_out(corrected.get(p.version))}
             for p in history.versions
         ],
     }

@@ -7,14 +7,15 @@ shows the same bodies.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from hutong.api.idempotency import Reply
 from hutong.payments import checkout, pay_for_me
-from hutong.payments.checkout import PaymentRow
+from hutong.payments.checkout import AcceptancePolicy, PaymentRow
 from hutong.payments.pay_for_me import PayForMe
 from hutong.runtime.services import Services
 
-__all__ = ["created_out", "paid_out", "payment_out", "refund_out", "request_out"]
+__all__ = ["acceptance_out", "created_out", "paid_out", "payment_out", "refund_out", "request_out"]
 
 
 def created_out(created: checkout.PaymentCreated) -> Reply:
@@ -52,3 +53,15 @@ def paid_out(services: Services, base_url: str) -> Callable[[pay_for_me.PayForMe
         }
 
     return present
+
+
+def acceptance_out(policy: AcceptancePolicy) -> dict[str, Any]:
+    """One version of a platform's acceptance policy, as the API and the CLI show it."""
+    return {
+        "platform": policy.platform,
+        "version": policy.version,
+        "valid_from": policy.valid_from.isoformat(),
+        "accepts": None if policy.accepts is None else sorted(policy.accepts),
+        "refused": dict(policy.refused),
+        "note": policy.note,
+    }
