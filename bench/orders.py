@@ -61,6 +61,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,6 +82,7 @@ from bench._harness import (
     run_phase,
 )
 from bench._reference import Desk, reference_processes
+from bench._switch_metrics import postgres_deadlocks, scrape, waits
 from bench.signed_requests import build_requests, register
 from bench.transfers import (
     Connection,
@@ -290,7 +292,12 @@ class Buyer:
 
 
 async def one_order(
-    buyer: Buyer, shop: Shop, buyers: int, rng: random.Random, tally: Tally
+    buyer: Buyer,
+    shop: Shop,
+    buyers: int,
+    rng: random.Random,
+    tally: Tally,
+    on_step: Callable[[str], Awaitable[None]] | None = None,
 ) -> None:
     who = rng.randrange(buyers)
     host = shop.signers[DOUYIN]
@@ -314,13 +321,18 @@ async def one_order(
     def failed(step: str, status: int, body: bytes) -> None:
         tally.count(f"{step} {status}: {body[:160]!r}")
 
+    async def mark() -> None:
+        marks.append(time.perf_counter())
+        if on_step is not None:
+            await on_step(STEPS[len(marks) - 2])
+
     status, body = await buyer.post(host, "/v1/orders", message, "create")
-    marks.append(time.perf_counter())
+    await mark()
     if status != 201:
         return failed("create", status, body)
     order_id = json.loads(body)["order"]["id"]
     status, body = await buyer.post(host, f"/v1/orders/{order_id}/pay", {}, "pay")
-    marks.append(time.perf_counter())
+    await mark()
     if status != 200:
         return failed("pay", status, body)
     status, body = await buyer.post(
@@ -329,7 +341,7 @@ async def one_order(
         {"origin": HANGZHOU, "weight_g": 500},
         "ship",
     )
-    marks.append(time.perf_counter())
+    await mark()
     if status != 200:
         return failed("ship", status, body)
     number = json.loads(body)["shipment"]["tracking_number"]
@@ -339,11 +351,11 @@ async def one_order(
         status, body = await buyer.post(
             shop.signers[JDL], "/v1/tracking", payload, f"tracking {code}"
         )
-        marks.append(time.perf_counter())
+        await mark()
         if status != 200 or not json.loads(body).get("applied"):
             return failed(f"tracking {code}", status, body)
     status, body = await buyer.post(host, f"/v1/orders/{order_id}/confirm", {}, "confirm")
-    marks.append(time.perf_counter())
+    await mark()
     if status != 200:
         return failed("confirm", status, body)
     state = json.loads(body)["order"]["state"]
@@ -354,6 +366,36 @@ async def one_order(
     for n, step in enumerate(STEPS[:-1]):
         tally.steps[step].append(marks[n + 1] - marks[n])
     tally.steps["order"].append(marks[-1] - marks[0])
+
+
+def statement_census(server: Server, shop: Shop, buyers: int, orders: int = 5) -> dict[str, int]:
+    """SQL statements the switch sends per step of one order (one buyer, nothing else running).
+
+    Read from the switch's statement counter between steps; the fewest of
+    `orders` orders per step (a background sweep may add a few to one).
+    """
+    seen: dict[str, list[int]] = {step: [] for step in STEPS[:-1]}
+    last = [0.0]
+
+    def statements() -> float:
+        snapshot = scrape(server.url)
+        return sum(v for (name, _), v in snapshot.items() if name == "hutong_sql_statements_total")
+
+    async def on_step(step: str) -> None:
+        now = await asyncio.to_thread(statements)
+        seen[step].append(round(now - last[0]))
+        last[0] = now
+
+    async def main() -> None:
+        rng = random.Random(4242)
+        async with Buyer(server, Tally()) as buyer:
+            for _ in range(orders):
+                last[0] = await asyncio.to_thread(statements)
+                await one_order(buyer, shop, buyers, rng, Tally(), on_step)
+
+    asyncio.run(main())
+    census = {step: min(counts) for step, counts in seen.items() if counts}
+    return census | {"order": sum(census.values())}
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -546,6 +588,8 @@ def bench_database(
             run_phase("warmup", server.host, server.port, warm_ping, args.concurrency)
             _, warm = order_phase(server, shop, args.buyers, WARMUP, args.concurrency, 0)
             completed = set(warm.completed)
+            census = statement_census(server, shop, args.buyers)
+            postgres = label == "postgres" and database_url is not None
             pings: list[PhaseResult] = []
             rounds: list[dict[str, Any]] = []
             names = ("switch", "wallet", "merchant_platform", "carrier", "load_generator")
@@ -554,10 +598,18 @@ def bench_database(
                 ping, _ = build_requests(server, platforms, args.pings)
                 pings.append(run_phase("signed", server.host, server.port, ping, args.concurrency))
                 before = cpu_snapshot(server, desks, label == "postgres")
+                metrics_before = scrape(server.url)
+                deadlocks_before = postgres_deadlocks(server.database_url) if postgres else 0
                 result, tally = order_phase(
                     server, shop, args.buyers, args.orders, args.concurrency, n + 1
                 )
                 after = cpu_snapshot(server, desks, label == "postgres")
+                result["waits"] = waits(metrics_before, scrape(server.url), len(tally.completed))
+                if postgres:
+                    deadlocks = postgres_deadlocks(server.database_url) - deadlocks_before
+                    result["waits"]["postgres_deadlocks_per_1000_orders"] = round(
+                        1000 * deadlocks / max(len(tally.completed), 1), 1
+                    )
                 for name in cpu:
                     cpu[name] += after[name] - before[name]
                 result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
@@ -586,6 +638,8 @@ def bench_database(
         f"({best['requests_per_second']:.0f} signed req/s) | ratio {ratio}"
     )
     print(f"[{label}] p50/p99 ms: {steps}")
+    print(f"[{label}] SQL statements per step (one order alone): {census}")
+    print(f"[{label}] where the time goes (best round): {best['waits']}")
     print(
         f"[{label}] CPU ms per order {cpu_per_order}; busy cores {cpu_share} (of {os.cpu_count()})"
     )
@@ -606,6 +660,7 @@ def bench_database(
         "signed": as_dict(best_ping),
         "orders": best,
         "ratio_orders_to_signed": ratio,
+        "statements_per_step": census,
         "all_rounds": {
             "signed": [r.rate for r in pings],
             "orders": [r["rate"] for r in rounds],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -37,6 +38,9 @@ def serve(
             "use PostgreSQL (HUTONG_DATABASE_URL) in production[/]"
         )
     os.environ["HUTONG_LOG_LEVEL"] = log_level
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics answers for every worker, not for the one that took the request.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hutong-metrics-")
     uvicorn.run(
         "hutong.api.asgi:app_factory",
         factory=True,

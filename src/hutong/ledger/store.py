@@ -1,9 +1,22 @@
 """Loading and saving ledger state; applying batches inside a transaction.
 
-Accounts a batch touches are locked in one statement, in id order (PostgreSQL
-`FOR UPDATE`), so batches from several workers never deadlock and never lose
-an update; SQLite has a single writer. A hot account is locked once per
-batch, not once per transfer.
+Two kinds of account are saved two ways:
+
+- An account with a limit (debits must not exceed credits, or the reverse)
+  is decided on: its totals are read under a lock (PostgreSQL `FOR UPDATE`,
+  all of them in one statement, in id order) and written back at once.
+- Every other account (a merchant's receivable, a wallet's position, a
+  host's commission) is never decided on, so it is not locked when read:
+  the change of its totals is written as an increment
+  (`totals ← totals + Δ`, `store.increments`). Inside a group commit the
+  increments of all its writes are applied together just before the
+  commit, in id order, so a hot account is locked once per batch, for the
+  commit only, and two batches never wait on each other in a circle. The
+  overflow check on such an account reads totals that may miss increments
+  not yet committed; the database's non-negative and BIGINT checks stay.
+
+Either way no update is lost and every transaction still sums to zero
+(`hutong ledger check`); SQLite has a single writer.
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ from hutong.ledger.models import (
     valid_asset,
     valid_id,
 )
+from hutong.store import increments
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
 
 
@@ -163,15 +177,17 @@ async def create_accounts(
 _LOAD_TRANSFERS = select(ledger_transfers).where(
     ledger_transfers.c.id.in_(bindparam("ids", expanding=True))
 )
+#: The transfers a batch names, locked: a pending one is resolved by whoever
+#: holds its row (a payment's capture, a void, the expiry sweeper), never twice.
+_LOCK_TRANSFERS = _LOAD_TRANSFERS.order_by(ledger_transfers.c.id).with_for_update()
 _LOAD_FAILURES = select(ledger_failures).where(
     ledger_failures.c.id.in_(bindparam("ids", expanding=True))
 )
-_LOCK_ACCOUNTS = (
-    select(ledger_accounts)
-    .where(ledger_accounts.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(ledger_accounts.c.id)
-    .with_for_update()
+_READ_ACCOUNTS = select(ledger_accounts).where(
+    ledger_accounts.c.id.in_(bindparam("ids", expanding=True))
 )
+_LOCK_ACCOUNTS = _READ_ACCOUNTS.order_by(ledger_accounts.c.id).with_for_update()
+_LIMITS = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
 _UPDATE_ACCOUNT = (
     update(ledger_accounts)
     .where(ledger_accounts.c.id == bindparam("account_id"))
@@ -202,7 +218,7 @@ async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _
     transfers: dict[str, Transfer] = {}
     failures: dict[str, Result] = {}
     if ids:
-        for row in (await conn.execute(_LOAD_TRANSFERS, {"ids": ids})).all():
+        for row in (await conn.execute(_LOCK_TRANSFERS, {"ids": ids})).all():
             transfers[row.id] = transfer_from_row(row)
         for row in (await conn.execute(_LOAD_FAILURES, {"ids": ids})).all():
             failures[row.id] = Result(row.result)
@@ -210,11 +226,26 @@ async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _
     for transfer in transfers.values():
         account_ids |= {transfer.debit_account_id, transfer.credit_account_id}
     account_ids.discard("")
+    return _Loaded(await _read_accounts(conn, account_ids), transfers, failures)
+
+
+async def _read_accounts(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Account]:
+    """The accounts by id: those with a limit read under their lock, the others as they are."""
+    ids = sorted(ids)
+    if not ids:
+        return {}
     accounts: dict[str, Account] = {}
-    if account_ids:
-        for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(account_ids)})).all():
+    for row in (await conn.execute(_READ_ACCOUNTS, {"ids": ids})).all():
+        accounts[row.id] = account_from_row(row)
+    limited = sorted(key for key, account in accounts.items() if _limited(account))
+    if limited:  # decided on: read again under the lock
+        for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": limited})).all():
             accounts[row.id] = account_from_row(row)
-    return _Loaded(accounts, transfers, failures)
+    return accounts
+
+
+def _limited(account: Account) -> bool:
+    return bool(account.flags & _LIMITS)
 
 
 async def apply_batches(
@@ -226,6 +257,7 @@ async def apply_batches(
     two callers), in order, on state loaded and locked once for all of them.
     """
     loaded = await _load(conn, (r for batch in batches for r in batch))
+    stored = dict(loaded.accounts)
     accounts, transfers, failures = loaded.accounts, loaded.transfers, loaded.failures
     resolved: dict[str, PendingState] = {}
     created: list[Transfer] = []
@@ -257,6 +289,7 @@ async def apply_batches(
         failed.update(outcome.failed)
 
     await _save(conn, created, resolved, [accounts[a] for a in sorted(changed)], failed, now)
+    await _add_increments(conn, {key: (stored[key], accounts[key]) for key in changed})
     return results
 
 
@@ -300,7 +333,8 @@ async def _save(
     ]
     if stored_changes:
         await conn.execute(_UPDATE_STATE, stored_changes)
-    if accounts:
+    limited = [a for a in accounts if _limited(a)]
+    if limited:
         await conn.execute(
             _UPDATE_ACCOUNT,
             [
@@ -311,7 +345,7 @@ async def _save(
                     "cp": a.credits_pending,
                     "cq": a.credits_posted,
                 }
-                for a in accounts
+                for a in limited
             ],
         )
     if failed:
@@ -322,6 +356,24 @@ async def _save(
                 for key, result in failed.items()
             ],
         )
+
+
+async def _add_increments(
+    conn: AsyncConnection, changes: dict[str, tuple[Account, Account]]
+) -> None:
+    """The change of every account without a limit, as increments (see the module's doc)."""
+    rows = {
+        key: {
+            "debits_pending": after.debits_pending - before.debits_pending,
+            "debits_posted": after.debits_posted - before.debits_posted,
+            "credits_pending": after.credits_pending - before.credits_pending,
+            "credits_posted": after.credits_posted - before.credits_posted,
+        }
+        for key, (before, after) in changes.items()
+        if not _limited(after)
+    }
+    if rows:
+        await increments.add(conn, ledger_accounts, "id", rows)
 
 
 _DUE = (
@@ -343,18 +395,17 @@ async def expire_pending(conn: AsyncConnection, now: datetime, limit: int = 1000
     ]
     if not due:
         return 0
-    ids = sorted({t.debit_account_id for t in due} | {t.credit_account_id for t in due})
-    accounts = {
-        row.id: account_from_row(row)
-        for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": ids})).all()
-    }
-    # Re-read under the account locks: another worker may have resolved some.
-    fresh = {
-        row.id: transfer_from_row(row)
-        for row in (await conn.execute(_LOAD_TRANSFERS, {"ids": [t.id for t in due]})).all()
-    }
-    resolved, changed = expire_due(list(fresh.values()), accounts, now)
+    # Under the transfers' locks: another worker may have resolved some.
+    fresh = [
+        transfer_from_row(row)
+        for row in (await conn.execute(_LOCK_TRANSFERS, {"ids": [t.id for t in due]})).all()
+    ]
+    accounts = await _read_accounts(
+        conn, {t.debit_account_id for t in fresh} | {t.credit_account_id for t in fresh}
+    )
+    resolved, changed = expire_due(fresh, accounts, now)
     await _save(conn, [], resolved, [changed[key] for key in sorted(changed)], {}, now)
+    await _add_increments(conn, {key: (accounts[key], changed[key]) for key in changed})
     return len(resolved)
 
 

@@ -33,6 +33,7 @@ from hutong.protocol.signing import (
 )
 from hutong.registry.models import Participant, Status
 from hutong.registry.service import require_participant
+from hutong.runtime.metrics import DECISION_CALL_SECONDS
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 
@@ -104,6 +105,7 @@ async def call(
     started, called_at = time.monotonic(), services.clock()
 
     def journal(outcome: Outcome, code: str = "", justification: Any = None) -> None:
+        DECISION_CALL_SECONDS.labels(action, outcome.value).observe(time.monotonic() - started)
         record(
             services,
             DecisionCall(

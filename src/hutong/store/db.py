@@ -23,9 +23,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from prometheus_client import Counter
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy.engine import Dialect, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+#: Every statement sent, BEGIN and COMMIT included (bench/orders.py divides it by steps).
+SQL_STATEMENTS = Counter("hutong_sql_statements_total", "SQL statements sent to the database")
+
+
+def _count_statement(*_: Any) -> None:
+    SQL_STATEMENTS.inc()
 
 
 class Database:
@@ -50,6 +58,7 @@ class Database:
             )
             # Reads need no transaction: no BEGIN and no ROLLBACK round trips.
             self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        event.listen(self.sync_engine, "before_cursor_execute", _count_statement)
 
     @property
     def is_sqlite(self) -> bool:

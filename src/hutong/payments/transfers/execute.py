@@ -40,7 +40,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.ledger.locks import lock_accounts
 from hutong.ledger.store import apply_batches
 from hutong.net.calls import CallFailed, CallRefused
 from hutong.net.transport import CallTransport
@@ -284,16 +283,8 @@ def _commit(services: Services, transfer_id: str) -> Write[TransferRow | Transfe
             committed.payer_fee,
             committed.payee_fee,
         )
-        # Both wallets' accounts, locked together in the ledger's order: the legs
-        # alone skip a fee account when that fee is 0, and a batch whose commits
-        # lock a subset first would take the rest out of order. When the legs
-        # touch all four, the ledger's own lock (one statement, in id order) is it.
-        accounts = {a.id for a in legs.wallet_accounts(committed.payer_wallet)}
-        accounts |= {a.id for a in legs.wallet_accounts(committed.payee_wallet)}
-        touched = {leg.debit_account_id for leg in posted}
-        touched |= {leg.credit_account_id for leg in posted}
-        if touched != accounts:
-            await lock_accounts(conn, accounts)
+        # The wallets' accounts have no limit: the ledger adds to them at the
+        # batch's commit, in id order, without locking them here.
         (results,) = await apply_batches(conn, [posted], now)
         if not all(result.succeeded for result in results):
             failed = next(r for r in results if not r.succeeded)
