@@ -1,10 +1,15 @@
 """The auditor on synthetic worlds: every plant found, fair twins and bystanders left alone.
 
 Three seeded worlds at `small` size, each built through the public API as
-a fair twin and once per check the auditor runs (the registry,
-`hutong.audit.checks.IMPLEMENTED`) with one plant of that check
-(`hutong.world.synth.score`). `bench/audit_worlds.py` does the same over
-50 seeds and prints recall and false positives per check.
+a fair twin and once with one plant of every check the auditor runs (the
+registry, `hutong.audit.checks.IMPLEMENTED`), each plant with its own drawn
+subject (`hutong.world.synth.score.score_seed_together`): two worlds per
+seed, built once for the module. `bench/audit_worlds.py` builds one world
+per plant over 50 seeds and prints recall and false positives per check.
+
+A small world cannot reach some checks' minimum sample (`SAMPLE_BOUND`):
+there the plant must be reported inconclusive for its subject ("below the
+minimum sample"), never missed in silence.
 
 A check or a generator that misses a plant on these seeds is a defect to
 fix there, not here: `KNOWN_MISSES` names the ones found when this test was
@@ -19,10 +24,26 @@ import asyncio
 import pytest
 
 from hutong.world.synth import plan
-from hutong.world.synth.score import WorldScore, audited_checks, plant_subject, score_seed
+from hutong.world.synth.score import (
+    WorldScore,
+    audited_checks,
+    plant_subject,
+    score_seed_together,
+)
 
 SEEDS = (0, 1, 2)
 PLANTED, _ = audited_checks()
+
+#: Checks whose minimum sample a small world does not reach, and why.
+SAMPLE_BOUND = {
+    "interop_parity": (
+        "a small world asks each merchant platform's desk for ~6 reservations (the minimum is "
+        "200 calls for rival hosts); the medium size asks 320"
+    ),
+    "exclusivity_retaliation": (
+        "a small world has 2-3 merchants per platform (the minimum is 10 that multi-homed)"
+    ),
+}
 
 #: Misses seen on seeds 0-2 (small size) when this test was written: defects to route.
 KNOWN_MISSES = {
@@ -77,7 +98,9 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
     root = tmp_path_factory.mktemp("audit-worlds")
 
     async def all_seeds() -> list[WorldScore]:
-        return [s for seed in SEEDS for s in await score_seed(root, seed, "small", PLANTED)]
+        return [
+            s for seed in SEEDS for s in await score_seed_together(root, seed, "small", PLANTED)
+        ]
 
     done = asyncio.run(all_seeds())
     assert not [s.describe() for s in done if s.skipped], "a world had unexpected answers"
@@ -95,8 +118,15 @@ def _check_param(check: str) -> object:
 def test_every_plant_of_a_check_is_found(worlds: list[WorldScore], check: str) -> None:
     planted = [s for s in worlds if s.check == check]
     assert len(planted) == len(SEEDS)
-    missed = [s.describe() for s in planted if not s.hit]
+    missed = [s.describe() for s in planted if not s.hit and not _too_small(s)]
     assert missed == []
+
+
+def _too_small(score: WorldScore) -> bool:
+    """A sample-bound check's plant reported inconclusive for its subject, for its size."""
+    return score.check in SAMPLE_BOUND and any(
+        "below the minimum sample" in reason for reason in score.inconclusive
+    )
 
 
 @pytest.mark.slow

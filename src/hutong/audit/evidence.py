@@ -22,6 +22,18 @@ from hutong.audit.evidence_fees import (
     read_fees,
     read_schedules,
 )
+from hutong.audit.evidence_market import (
+    CallCell,
+    DominanceCell,
+    ExposureCell,
+    MultiHoming,
+    TermsVersion,
+    read_calls,
+    read_dominance,
+    read_exposure,
+    read_multi_homing,
+    read_terms,
+)
 from hutong.audit.findings import Window
 from hutong.registry.group_store import all_versions
 from hutong.registry.groups import GroupVersion
@@ -38,14 +50,19 @@ from hutong.store.tables import (
 )
 
 __all__ = [
+    "CallCell",
     "CarrierRefusalCell",
+    "DominanceCell",
     "Evidence",
+    "ExposureCell",
     "FeeCell",
     "FrictionCell",
     "LinkCell",
+    "MultiHoming",
     "PolicyVersion",
     "StandingPolicy",
     "StorefrontCell",
+    "TermsVersion",
     "WalletRefusalCell",
     "bounds",
     "read_evidence",
@@ -152,6 +169,14 @@ class Evidence:
     acceptance_policies: tuple[PolicyVersion, ...] = ()
     #: Opened links by steps, copy-to-browser and latency bucket.
     friction: tuple[FrictionCell, ...] = ()
+    #: Ranking impressions: exposure by position, and dominated pairs (`evidence_market`).
+    exposure: tuple[ExposureCell, ...] = ()
+    dominance: tuple[DominanceCell, ...] = ()
+    #: Merchant terms declared, and merchants' first approved storefront per host.
+    terms: tuple[TermsVersion, ...] = ()
+    multi_homing: tuple[MultiHoming, ...] = ()
+    #: Decision calls made on behalf of a platform, by outcome and latency.
+    calls: tuple[CallCell, ...] = ()
 
 
 def link_source() -> object:
@@ -336,6 +361,11 @@ async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
         schedules=tuple(await read_schedules(conn, window.end)),
         acceptance_policies=tuple(await read_acceptance_policies(conn, window.end)),
         friction=tuple(await _friction(conn, start, end)),
+        exposure=tuple(await read_exposure(conn, start, end)),
+        dominance=tuple(await read_dominance(conn, start, end)),
+        terms=tuple(await read_terms(conn, window.end)),
+        multi_homing=tuple(await read_multi_homing(conn, end)),
+        calls=tuple(await read_calls(conn, start, end)),
     )
 
 
