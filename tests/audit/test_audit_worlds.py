@@ -47,12 +47,6 @@ SAMPLE_BOUND = {
 
 #: Misses seen on seeds 0-2 (small size) when this test was written: defects to route.
 KNOWN_MISSES = {
-    "link_blocking": (
-        "seeds 0 (cirrus-live) and 1 (borealis-chat): the plant declares blocked rules for "
-        "rival sources on live_cart/video_cart, but no own-group link was resolved on those "
-        "surfaces of the subject, so the check says inconclusive ('no own links on this "
-        "surface to compare') although the declared rule blocks only rivals"
-    ),
     "storefront_refusal": (
         "seeds 0-2: a small world has 1-3 rival storefront decisions per host (n below the "
         "minimum of 20: inconclusive), and a subject whose group has no other platform "
@@ -77,20 +71,7 @@ KNOWN_MISSES = {
         "declared it serves; the check reads wallets' acceptance and commission schedules "
         "only, not carriers' declared services"
     ),
-    "link_friction": (
-        "seeds 0 (borealis-shop) and others: MISSED with no cell at all; not investigated"
-    ),
 }
-
-#: A fair twin's finding, seen on seed 2 when the friction check joined: a defect to route.
-FRICTION_FALSE_POSITIVE = (
-    "seed 2: link_friction flags aurora-video against cirrus on search/steps. The fair "
-    "world's cautious host puts a warning page before every external link on one surface, "
-    "its own group's included; the switch keeps a host's own store links always open (no "
-    "rule may apply to them), so when no own-group sibling's link was visited there, the "
-    "check compares rivals with the host's own store links alone and reads equal treatment "
-    "as friction. The check should not use a host's own store links as the base for steps."
-)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +111,6 @@ def _too_small(score: WorldScore) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=FRICTION_FALSE_POSITIVE)
 def test_fair_twins_raise_no_finding(worlds: list[WorldScore]) -> None:
     fair = [s for s in worlds if s.check is None]
     assert len(fair) == len(SEEDS)
@@ -138,7 +118,6 @@ def test_fair_twins_raise_no_finding(worlds: list[WorldScore]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=FRICTION_FALSE_POSITIVE)
 def test_a_plant_raises_no_finding_but_its_own(worlds: list[WorldScore]) -> None:
     assert [s.describe() for s in worlds if s.check and s.false_positives] == []
 

@@ -8,6 +8,7 @@ cells.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -35,11 +36,13 @@ from hutong.audit.evidence_market import (
     read_terms,
 )
 from hutong.audit.findings import Window
+from hutong.links.policy.rules import LinkRule
 from hutong.registry.group_store import all_versions
 from hutong.registry.groups import GroupVersion
 from hutong.store.tables import (
     carrier_services,
     link_resolutions,
+    link_rules,
     logistics_refusals,
     merchant_profiles,
     payment_refusals,
@@ -175,6 +178,8 @@ class Evidence:
     #: Merchant terms declared, and merchants' first approved storefront per host.
     terms: tuple[TermsVersion, ...] = ()
     multi_homing: tuple[MultiHoming, ...] = ()
+    #: Every link rule declared (in force or not: the checks ask for a day).
+    link_rules: tuple[LinkRule, ...] = ()
     #: Decision calls made on behalf of a platform, by outcome and latency.
     calls: tuple[CallCell, ...] = ()
 
@@ -366,7 +371,13 @@ async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
         terms=tuple(await read_terms(conn, window.end)),
         multi_homing=tuple(await read_multi_homing(conn, end)),
         calls=tuple(await read_calls(conn, start, end)),
+        link_rules=tuple(await _link_rules(conn)),
     )
+
+
+async def _link_rules(conn: AsyncConnection) -> list[LinkRule]:
+    query = select(link_rules.c.rule).order_by(link_rules.c.host, link_rules.c.version)
+    return [LinkRule.from_dict(json.loads(r)) for r in (await conn.execute(query)).scalars()]
 
 
 def _link_key(cell: LinkCell) -> tuple[str, ...]:
