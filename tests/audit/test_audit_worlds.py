@@ -59,16 +59,6 @@ KNOWN_MISSES = {
         "seed 2: subject cirrus-live's group has no wallet; the plant refuses aurora-pay and "
         "dune-pay, and the check is inconclusive ('no accepted own-group one to compare')"
     ),
-    "carrier_exclusion": (
-        "seed 2 (borealis-chat): every booking at the subject chose its own carrier, so no "
-        "refusal was recorded; the check reads observed refusals only, not the host's "
-        "declared carrier policy refusing rival carriers, and says nothing"
-    ),
-    "declared_vs_observed": (
-        "seeds 0-2: the plant is a carrier (e.g. jtexpress) refusing bookings on routes it "
-        "declared it serves; the check reads wallets' acceptance and commission schedules "
-        "only, not carriers' declared services"
-    ),
 }
 
 

@@ -14,6 +14,7 @@ from hutong.audit import Thresholds, run_checks
 from hutong.audit.evidence import (
     CarrierRefusalCell,
     LinkCell,
+    PolicyVersion,
     StorefrontCell,
     WalletRefusalCell,
 )
@@ -191,6 +192,21 @@ def test_a_rival_carrier_refused_while_the_own_carrier_is_accepted_is_flagged() 
     refusals = (CarrierRefusalCell("host_carrier", "jd.example", "cainiao.example", 2, DAY),)
     [finding] = run_checks(world(carrier_refusals=refusals)).findings
     assert finding.check == "carrier_exclusion" and finding.against == ("cainiao.example",)
+
+
+def test_a_declared_refusal_of_a_rival_carrier_is_flagged_before_any_booking_meets_it() -> None:
+    policy = PolicyVersion(
+        "jd.example", 1, date(2025, 1, 1), '{"allowed": null, "refused": ["cainiao.example"]}'
+    )
+    [finding] = run_checks(world(carrier_policies=(policy,))).findings
+    assert (finding.check, finding.subject, finding.against) == (
+        "carrier_exclusion",
+        "jd.example",
+        ("cainiao.example",),
+    )
+    assert "its declared policy refuses it" in finding.summary
+    everyone = PolicyVersion("jd.example", 2, date(2025, 2, 1), '{"allowed": null, "refused": []}')
+    assert run_checks(world(carrier_policies=(policy, everyone))).findings == ()
 
 
 def test_a_full_pickup_point_refuses_everyone_alike_and_is_not_flagged() -> None:

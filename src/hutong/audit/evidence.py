@@ -20,6 +20,7 @@ from hutong.audit.evidence_fees import (
     FeeCell,
     PolicyVersion,
     read_acceptance_policies,
+    read_carrier_policies,
     read_fees,
     read_schedules,
 )
@@ -28,11 +29,13 @@ from hutong.audit.evidence_market import (
     DominanceCell,
     ExposureCell,
     MultiHoming,
+    ServiceRefusalCell,
     TermsVersion,
     read_calls,
     read_dominance,
     read_exposure,
     read_multi_homing,
+    read_service_refusals,
     read_terms,
 )
 from hutong.audit.findings import Window
@@ -63,6 +66,7 @@ __all__ = [
     "LinkCell",
     "MultiHoming",
     "PolicyVersion",
+    "ServiceRefusalCell",
     "StandingPolicy",
     "StorefrontCell",
     "TermsVersion",
@@ -178,6 +182,10 @@ class Evidence:
     #: Merchant terms declared, and merchants' first approved storefront per host.
     terms: tuple[TermsVersion, ...] = ()
     multi_homing: tuple[MultiHoming, ...] = ()
+    #: Host carrier and pickup network policies declared (which carriers they refuse).
+    carrier_policies: tuple[PolicyVersion, ...] = ()
+    #: Refusals of calls the callee's own declaration covers (`SERVICE_REFUSALS`).
+    service_refusals: tuple[ServiceRefusalCell, ...] = ()
     #: Every link rule declared (in force or not: the checks ask for a day).
     link_rules: tuple[LinkRule, ...] = ()
     #: Decision calls made on behalf of a platform, by outcome and latency.
@@ -372,6 +380,8 @@ async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
         multi_homing=tuple(await read_multi_homing(conn, end)),
         calls=tuple(await read_calls(conn, start, end)),
         link_rules=tuple(await _link_rules(conn)),
+        carrier_policies=tuple(await read_carrier_policies(conn, window.end)),
+        service_refusals=tuple(await read_service_refusals(conn, start, end)),
     )
 
 

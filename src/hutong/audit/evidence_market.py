@@ -10,6 +10,10 @@
   each merchant's first approved storefront per host (declarations and
   decisions, a few per merchant, not events).
 * `CallCell`: decision calls per callee x on-behalf-of x outcome x latency (ms).
+* `ServiceRefusalCell`: unjustified refusals of a call the switch only makes
+  when the participant's own declaration covers it (`SERVICE_REFUSALS`: a
+  carrier's ``book`` is sent only for a route its declared service prices,
+  so ``not_serviceable`` from it contradicts its declaration).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import Integer, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.tables import (
@@ -30,15 +34,18 @@ from hutong.store.tables import (
 )
 
 __all__ = [
+    "SERVICE_REFUSALS",
     "CallCell",
     "DominanceCell",
     "ExposureCell",
     "MultiHoming",
+    "ServiceRefusalCell",
     "TermsVersion",
     "read_calls",
     "read_dominance",
     "read_exposure",
     "read_multi_homing",
+    "read_service_refusals",
     "read_terms",
 ]
 
@@ -95,6 +102,20 @@ class CallCell:
     outcome: str
     latency_ms: int
     count: int
+
+
+#: (action, refusal code) pairs that contradict the callee's own declaration.
+SERVICE_REFUSALS = (("book", "not_serviceable"),)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRefusalCell:
+    callee: str
+    action: str
+    code: str
+    on_behalf_of: str
+    count: int
+    first: datetime
 
 
 def _home(items: object) -> object:
@@ -225,3 +246,19 @@ async def read_calls(conn: AsyncConnection, start: datetime, end: datetime) -> l
         for r in rows
     ]
     return sorted(cells, key=lambda x: (x.callee, x.on_behalf_of, x.outcome, x.latency_ms))
+
+
+async def read_service_refusals(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[ServiceRefusalCell]:
+    c = decision_calls.c
+    pairs = [and_(c.action == action, c.code == code) for action, code in SERVICE_REFUSALS]
+    query = (
+        select(c.callee, c.action, c.code, c.on_behalf_of, func.count(), func.min(c.called_at))
+        .where(c.called_at >= start, c.called_at < end)
+        .where(c.outcome == "refused", c.justification.is_(None), or_(*pairs))
+        .group_by(c.callee, c.action, c.code, c.on_behalf_of)
+    )
+    rows = (await conn.execute(query)).all()
+    found = [ServiceRefusalCell(r[0], r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
+    return sorted(found, key=lambda x: (x.callee, x.action, x.code, x.on_behalf_of))

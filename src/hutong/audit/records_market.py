@@ -64,5 +64,7 @@ def market_query(
             .where(c.callee == _str(f["callee"]), c.on_behalf_of.in_(_tuple(f["hosts"])))
             .where(c.called_at >= start, c.called_at < end)
         )
+        if "code" in f:
+            query = query.where(c.outcome == "refused", c.code == _str(f["code"]))
         return query, c.id, "call"
     raise ValueError(f"unknown evidence kind {kind!r}")
