@@ -13,9 +13,7 @@ group to compare): there the plant must be reported inconclusive for its
 subject, never missed in silence.
 
 A check or a generator that misses a plant on these seeds is a defect to
-fix there, not here: `KNOWN_MISSES` names the ones found when this test was
-written, each with what was found; they are strict expected failures, so
-the test says so when one is fixed.
+fix there, not here.
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ PLANTED, _ = audited_checks()
 SAMPLE_BOUND = {
     "interop_parity": (
         "a small world asks each merchant platform's desk for ~6 reservations (the minimum is "
-        "200 calls for rival hosts); the medium size asks 320"
+        "200 calls for rival hosts); the medium size asks 400"
     ),
     "exclusivity_retaliation": (
         "a small world has 2-3 merchants per platform (the minimum is 10 that multi-homed)"
@@ -52,15 +50,6 @@ SAMPLE_BOUND = {
         "a small world completes 2 orders per host (the minimum is 20 rival orders per cell)"
     ),
 }
-
-#: Misses seen on seeds 0-2 (small size) when this test was written: defects to route.
-KNOWN_MISSES = {
-    "wallet_exclusion": (
-        "seed 2: subject cirrus-live's group has no wallet; the plant refuses aurora-pay and "
-        "dune-pay, and the check is inconclusive ('no accepted own-group one to compare')"
-    ),
-}
-
 
 @pytest.fixture(scope="module")
 def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
@@ -76,14 +65,8 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
     return done
 
 
-def _check_param(check: str) -> object:
-    if check in KNOWN_MISSES:
-        return pytest.param(check, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[check]))
-    return check
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("check", [_check_param(c) for c in PLANTED])
+@pytest.mark.parametrize("check", PLANTED)
 def test_every_plant_of_a_check_is_found(worlds: list[WorldScore], check: str) -> None:
     planted = [s for s in worlds if s.check == check]
     assert len(planted) == len(SEEDS)
