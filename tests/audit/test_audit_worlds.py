@@ -51,6 +51,7 @@ SAMPLE_BOUND = {
     ),
 }
 
+
 @pytest.fixture(scope="module")
 def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
     root = tmp_path_factory.mktemp("audit-worlds")
