@@ -1,15 +1,19 @@
 """The auditor on synthetic worlds: every plant found, fair twins and bystanders left alone.
 
 Three seeded worlds at `small` size, each built through the public API as
-a fair twin and once per check the auditor runs (the registry,
-`hutong.audit.checks.IMPLEMENTED`) with one plant of that check
-(`hutong.world.synth.score`). `bench/audit_worlds.py` does the same over
-50 seeds and prints recall and false positives per check.
+a fair twin and once with one plant of every check the auditor runs (the
+registry, `hutong.audit.checks.IMPLEMENTED`), each plant with its own drawn
+subject (`hutong.world.synth.score.score_seed_together`): two worlds per
+seed, built once for the module. `bench/audit_worlds.py` builds one world
+per plant over 50 seeds and prints recall and false positives per check.
+
+A small world cannot give some checks the evidence they need
+(`SAMPLE_BOUND`: too few observations, or nothing of the subject's own
+group to compare): there the plant must be reported inconclusive for its
+subject, never missed in silence.
 
 A check or a generator that misses a plant on these seeds is a defect to
-fix there, not here: `KNOWN_MISSES` names the ones found when this test was
-written, each with what was found; they are strict expected failures, so
-the test says so when one is fixed.
+fix there, not here.
 """
 
 from __future__ import annotations
@@ -19,57 +23,33 @@ import asyncio
 import pytest
 
 from hutong.world.synth import plan
-from hutong.world.synth.score import WorldScore, audited_checks, plant_subject, score_seed
+from hutong.world.synth.score import (
+    WorldScore,
+    audited_checks,
+    plant_subject,
+    score_seed_together,
+)
 
 SEEDS = (0, 1, 2)
 PLANTED, _ = audited_checks()
 
-#: Misses seen on seeds 0-2 (small size) when this test was written: defects to route.
-KNOWN_MISSES = {
-    "link_blocking": (
-        "seeds 0 (cirrus-live) and 1 (borealis-chat): the plant declares blocked rules for "
-        "rival sources on live_cart/video_cart, but no own-group link was resolved on those "
-        "surfaces of the subject, so the check says inconclusive ('no own links on this "
-        "surface to compare') although the declared rule blocks only rivals"
+#: Checks whose minimum sample a small world does not reach, and why.
+SAMPLE_BOUND = {
+    "interop_parity": (
+        "a small world asks each merchant platform's desk for ~6 reservations (the minimum is "
+        "200 calls for rival hosts); the medium size asks 400"
+    ),
+    "exclusivity_retaliation": (
+        "a small world has 2-3 merchants per platform (the minimum is 10 that multi-homed)"
     ),
     "storefront_refusal": (
-        "seeds 0-2: a small world has 1-3 rival storefront decisions per host (n below the "
-        "minimum of 20: inconclusive), and a subject whose group has no other platform "
-        "(cirrus-live) never has own-group decisions to compare"
-    ),
-    "wallet_exclusion": (
-        "seed 2: subject cirrus-live's group has no wallet; the plant refuses aurora-pay and "
-        "dune-pay, and the check is inconclusive ('no accepted own-group one to compare')"
-    ),
-    "carrier_exclusion": (
-        "seed 2 (borealis-chat): every booking at the subject chose its own carrier, so no "
-        "refusal was recorded; the check reads observed refusals only, not the host's "
-        "declared carrier policy refusing rival carriers, and says nothing"
+        "a small world has 1-3 rival storefront decisions per host (the minimum is 20), and a "
+        "host alone in its group (cirrus-live) has no own-group decisions to compare"
     ),
     "fee_discrimination": (
-        "seeds 0-2: e.g. seed 0 aurora-video: inconclusive, 'no own-group supplements orders "
-        "on aurora-video to compare': a small world gives the subject no own-group orders in "
-        "the planted category"
-    ),
-    "declared_vs_observed": (
-        "seeds 0-2: the plant is a carrier (e.g. jtexpress) refusing bookings on routes it "
-        "declared it serves; the check reads wallets' acceptance and commission schedules "
-        "only, not carriers' declared services"
-    ),
-    "link_friction": (
-        "seeds 0 (borealis-shop) and others: MISSED with no cell at all; not investigated"
+        "a small world completes 2 orders per host (the minimum is 20 rival orders per cell)"
     ),
 }
-
-#: A fair twin's finding, seen on seed 2 when the friction check joined: a defect to route.
-FRICTION_FALSE_POSITIVE = (
-    "seed 2: link_friction flags aurora-video against cirrus on search/steps. The fair "
-    "world's cautious host puts a warning page before every external link on one surface, "
-    "its own group's included; the switch keeps a host's own store links always open (no "
-    "rule may apply to them), so when no own-group sibling's link was visited there, the "
-    "check compares rivals with the host's own store links alone and reads equal treatment "
-    "as friction. The check should not use a host's own store links as the base for steps."
-)
 
 
 @pytest.fixture(scope="module")
@@ -77,30 +57,30 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> list[WorldScore]:
     root = tmp_path_factory.mktemp("audit-worlds")
 
     async def all_seeds() -> list[WorldScore]:
-        return [s for seed in SEEDS for s in await score_seed(root, seed, "small", PLANTED)]
+        return [
+            s for seed in SEEDS for s in await score_seed_together(root, seed, "small", PLANTED)
+        ]
 
     done = asyncio.run(all_seeds())
     assert not [s.describe() for s in done if s.skipped], "a world had unexpected answers"
     return done
 
 
-def _check_param(check: str) -> object:
-    if check in KNOWN_MISSES:
-        return pytest.param(check, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[check]))
-    return check
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("check", [_check_param(c) for c in PLANTED])
+@pytest.mark.parametrize("check", PLANTED)
 def test_every_plant_of_a_check_is_found(worlds: list[WorldScore], check: str) -> None:
     planted = [s for s in worlds if s.check == check]
     assert len(planted) == len(SEEDS)
-    missed = [s.describe() for s in planted if not s.hit]
+    missed = [s.describe() for s in planted if not s.hit and not _too_small(s)]
     assert missed == []
 
 
+def _too_small(score: WorldScore) -> bool:
+    """A sample-bound check's plant reported inconclusive for its subject, for its size."""
+    return score.check in SAMPLE_BOUND and bool(score.inconclusive)
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=FRICTION_FALSE_POSITIVE)
 def test_fair_twins_raise_no_finding(worlds: list[WorldScore]) -> None:
     fair = [s for s in worlds if s.check is None]
     assert len(fair) == len(SEEDS)
@@ -108,7 +88,6 @@ def test_fair_twins_raise_no_finding(worlds: list[WorldScore]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=FRICTION_FALSE_POSITIVE)
 def test_a_plant_raises_no_finding_but_its_own(worlds: list[WorldScore]) -> None:
     assert [s.describe() for s in worlds if s.check and s.false_positives] == []
 

@@ -12,7 +12,13 @@ import json
 from datetime import date
 
 from hutong.audit import AuditReport, run_checks
-from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion, WalletRefusalCell
+from hutong.audit.evidence import (
+    Evidence,
+    FeeCell,
+    PolicyVersion,
+    ServiceRefusalCell,
+    WalletRefusalCell,
+)
 from tests.harness.audit import DAY, WINDOW, world
 
 #: Taobao's schedule v1: 5% by default, 20% on external links, 10% on jewellery in its store.
@@ -98,3 +104,18 @@ def test_a_refusal_under_a_version_never_declared_is_a_finding() -> None:
 def test_the_same_records_give_the_same_findings() -> None:
     data = acceptance({"accepts": None}, refusals(3))
     assert run_checks(data) == run_checks(data)
+
+
+def test_a_carrier_refusing_bookings_its_declared_service_covers_is_flagged() -> None:
+    refusals = (
+        ServiceRefusalCell("jdl.example", "book", "not_serviceable", "taobao.example", 3, DAY),
+        ServiceRefusalCell("jdl.example", "book", "not_serviceable", "wechat.example", 2, DAY),
+    )
+    report = run_checks(world(service_refusals=refusals)).only(check="declared_vs_observed")
+    [finding] = report.findings
+    assert (finding.subject, finding.against, finding.n) == (
+        "jdl.example",
+        ("alibaba", "tencent"),
+        5,
+    )
+    assert finding.surface == "book/not_serviceable" and finding.p_value is None

@@ -137,7 +137,8 @@ def test_commission_under_no_declared_schedule_is_flagged_without_a_test() -> No
     )
     [finding] = judged(data).findings
     assert finding.surface == "tea/own_store/undeclared" and finding.p_value is None
-    assert finding.against == ("alibaba", "jd") and finding.n == 5
+    # Taobao's own group paying it too is no discrimination against it: only JD is named.
+    assert finding.against == ("jd",) and finding.n == 5
     assert "under no schedule it declared" in finding.summary
 
 
@@ -152,3 +153,25 @@ def test_the_same_orders_give_the_same_findings() -> None:
         first == run_checks(data).only(check="fee_discrimination")
         and len({f.id for f in first.findings}) == 2
     )
+
+
+def test_with_no_own_orders_in_the_category_the_declared_own_store_rate_is_the_baseline() -> None:
+    schedule = PolicyVersion(
+        "taobao.example",
+        1,
+        WINDOW.start,
+        '{"take_rates": [{"category": "phones", "channel": "own_store", "bps": 500}], '
+        '"channel_rates": {"own_store": 300}, "default_take_bps": 300}',
+    )
+    dear = world(
+        fees=(fees("jd.example", 40, 0.20, category="phones", channel="link_placement", sd=0.01),),
+        schedules=(schedule,),
+    )
+    [finding] = judged(dear).findings
+    assert (finding.metric.value, finding.metric.baseline) == (0.2, 0.05)
+    assert "the 5.00% its schedule declares for its own store" in finding.summary
+    fair = world(
+        fees=(fees("jd.example", 40, 0.05, category="phones", channel="link_placement", sd=0.01),),
+        schedules=(schedule,),
+    )
+    assert judged(fair).findings == ()

@@ -1,15 +1,30 @@
 """`link_friction` over aggregated link resolutions handed in (pure: no database).
 
-Extra steps for rival links only flag on their own; steps on own links too
-are equal treatment. The p95 latency flags just above 1.5 times own links'
-and not at it, and only from 200 links on (inconclusive below).
+Extra steps for rival links only flag on their own; steps on links to the
+host's own group's other platforms (QQ, WeChat's sibling here) are equal
+treatment. WeChat's own store links are no baseline for steps (the switch
+keeps them always open), so with no sibling link resolved the declared
+rules for the sibling decide. The p95 latency flags just above 1.5 times
+own links' and not at it, and only from 200 links on (inconclusive below).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from hutong.audit import AuditReport, run_checks
 from hutong.audit.evidence import Evidence, FrictionCell
-from tests.harness.audit import world
+from hutong.links.policy.rules import ExtraStep, LinkRule, Surface, Treatment
+from hutong.registry.groups import GroupVersion
+from tests.harness.audit import GROUPS, world
+
+#: The harness's groups, QQ joining Tencent as WeChat's sibling platform.
+WITH_QQ = tuple(
+    GroupVersion(g.name, g.version, g.valid_from, g.members | {"qq.example"}, g.allied)
+    if g.name == "tencent"
+    else g
+    for g in GROUPS
+)
 
 
 def opened(source: str, count: int, *, steps: int = 0, bucket: int = 9) -> FrictionCell:
@@ -17,13 +32,25 @@ def opened(source: str, count: int, *, steps: int = 0, bucket: int = 9) -> Frict
     return FrictionCell("wechat", source, "chat", steps, steps > 0, bucket, count)
 
 
-def judged(*cells: FrictionCell) -> AuditReport:
-    data: Evidence = world(friction=cells)
+def judged(*cells: FrictionCell, rules: tuple[LinkRule, ...] = ()) -> AuditReport:
+    data: Evidence = world(friction=cells, groups=WITH_QQ, link_rules=rules)
     return run_checks(data).only(check="link_friction")
 
 
+def rule(source: str, steps: tuple[ExtraStep, ...]) -> LinkRule:
+    return LinkRule(
+        host="wechat",
+        source=source,
+        treatment=Treatment.OPEN,
+        valid_from=date(2025, 1, 1),
+        surfaces=frozenset({Surface.CHAT}),
+        extra_steps=steps,
+        version=1,
+    )
+
+
 def test_extra_steps_for_rival_links_only_are_flagged_without_a_test() -> None:
-    [finding] = judged(opened("wechat.example", 40), opened("taobao.example", 5, steps=2)).findings
+    [finding] = judged(opened("qq.example", 40), opened("taobao.example", 5, steps=2)).findings
     assert (finding.subject, finding.against, finding.surface) == (
         "wechat",
         ("alibaba",),
@@ -34,8 +61,34 @@ def test_extra_steps_for_rival_links_only_are_flagged_without_a_test() -> None:
 
 
 def test_the_same_steps_for_own_links_are_equal_treatment() -> None:
-    own = opened("wechat.example", 40, steps=1)
+    own = opened("qq.example", 40, steps=1)
     assert judged(own, opened("taobao.example", 40, steps=2)).findings == ()
+
+
+def test_own_store_links_are_no_baseline_for_steps() -> None:
+    # A warning page before every external link, QQ's too; only WeChat's own store links
+    # (always open by the switch) were resolved without one: equal treatment, no finding.
+    rules = (rule("qq", (ExtraStep.WARNING_PAGE,)), rule("taobao", (ExtraStep.WARNING_PAGE,)))
+    store = opened("wechat.example", 40)
+    report = judged(store, opened("taobao.example", 5, steps=1), rules=rules)
+    assert report.findings == ()
+
+
+def test_with_no_sibling_link_resolved_the_declared_rules_for_siblings_decide() -> None:
+    rules = (rule("qq", ()), rule("taobao", (ExtraStep.COPY_TO_BROWSER,)))
+    [finding] = judged(opened("taobao.example", 5, steps=1), rules=rules).findings
+    assert "declared rules give its own group's qq none" in finding.summary
+    warned = (rule("qq", (ExtraStep.WARNING_PAGE,)), *rules[1:])
+    assert judged(opened("taobao.example", 5, steps=1), rules=warned).findings == ()
+
+
+def test_a_host_whose_group_has_no_other_platform_is_inconclusive_on_steps() -> None:
+    data = world(friction=(opened("taobao.example", 5, steps=1),))  # Tencent: WeChat alone
+    report = run_checks(data).only(check="link_friction")
+    assert report.findings == ()
+    assert [i.reason for i in report.inconclusive] == [
+        "no other own-group platform's links to compare"
+    ]
 
 
 def test_a_p95_latency_at_the_ratio_is_no_finding_and_just_above_it_is() -> None:
@@ -68,7 +121,7 @@ def test_below_200_links_a_slower_p95_is_inconclusive() -> None:
 
 
 def test_allied_links_are_reported_as_allied() -> None:
-    [finding] = judged(opened("wechat.example", 40), opened("jd.example", 5, steps=1)).findings
+    [finding] = judged(opened("qq.example", 40), opened("jd.example", 5, steps=1)).findings
     assert finding.against == ("jd",) and "allied jd" in finding.summary
 
 

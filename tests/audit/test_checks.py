@@ -14,10 +14,13 @@ from hutong.audit import Thresholds, run_checks
 from hutong.audit.evidence import (
     CarrierRefusalCell,
     LinkCell,
+    PolicyVersion,
     StorefrontCell,
     WalletRefusalCell,
 )
-from tests.harness.audit import DAY, world
+from hutong.links.policy.rules import LinkRule, Surface, Treatment
+from hutong.registry.groups import GroupVersion
+from tests.harness.audit import DAY, GROUPS, world
 
 
 def links(
@@ -191,6 +194,21 @@ def test_a_rival_carrier_refused_while_the_own_carrier_is_accepted_is_flagged() 
     assert finding.check == "carrier_exclusion" and finding.against == ("cainiao.example",)
 
 
+def test_a_declared_refusal_of_a_rival_carrier_is_flagged_before_any_booking_meets_it() -> None:
+    policy = PolicyVersion(
+        "jd.example", 1, date(2025, 1, 1), '{"allowed": null, "refused": ["cainiao.example"]}'
+    )
+    [finding] = run_checks(world(carrier_policies=(policy,))).findings
+    assert (finding.check, finding.subject, finding.against) == (
+        "carrier_exclusion",
+        "jd.example",
+        ("cainiao.example",),
+    )
+    assert "its declared policy refuses it" in finding.summary
+    everyone = PolicyVersion("jd.example", 2, date(2025, 2, 1), '{"allowed": null, "refused": []}')
+    assert run_checks(world(carrier_policies=(policy, everyone))).findings == ()
+
+
 def test_a_full_pickup_point_refuses_everyone_alike_and_is_not_flagged() -> None:
     refusals = (CarrierRefusalCell("pickup_full", "jd.example", "cainiao.example", 9, DAY),)
     assert run_checks(world(carrier_refusals=refusals)).findings == ()
@@ -210,3 +228,29 @@ def test_the_same_data_gives_the_same_findings_and_ids_and_another_window_other_
     first, again = run_checks(data), run_checks(data)
     assert first == again
     assert len({f.id for f in first.findings}) == 3
+
+
+def test_a_declared_block_of_rivals_only_is_flagged_with_no_own_link_resolved() -> None:
+    # WeChat declares a block of Taobao on chat; QQ, its sibling, has no rule (open).
+    groups = tuple(
+        GroupVersion(g.name, g.version, g.valid_from, g.members | {"qq.example"}, g.allied)
+        if g.name == "tencent"
+        else g
+        for g in GROUPS
+    )
+    cells = (
+        LinkCell("wechat", "taobao.example", "chat", "blocked", "wechat#v1", 5, DAY),
+        LinkCell("qq", "qq.example", "chat", "opened", "", 5, DAY),
+    )
+    [finding] = run_checks(world(links=cells, groups=groups)).only(check="link_blocking").findings
+    assert finding.subject == "wechat" and "open the links of qq there" in finding.summary
+    blocked_too = LinkRule(
+        host="wechat",
+        source="qq",
+        treatment=Treatment.BLOCKED,
+        valid_from=date(2025, 1, 1),
+        surfaces=frozenset({Surface.CHAT}),
+        version=2,
+    )
+    same = world(links=cells, groups=groups, link_rules=(blocked_too,))
+    assert run_checks(same).only(check="link_blocking").findings == ()

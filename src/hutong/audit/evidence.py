@@ -8,6 +8,7 @@ cells.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -19,15 +20,32 @@ from hutong.audit.evidence_fees import (
     FeeCell,
     PolicyVersion,
     read_acceptance_policies,
+    read_carrier_policies,
     read_fees,
     read_schedules,
 )
+from hutong.audit.evidence_market import (
+    CallCell,
+    DominanceCell,
+    ExposureCell,
+    MultiHoming,
+    ServiceRefusalCell,
+    TermsVersion,
+    read_calls,
+    read_dominance,
+    read_exposure,
+    read_multi_homing,
+    read_service_refusals,
+    read_terms,
+)
 from hutong.audit.findings import Window
+from hutong.links.policy.rules import LinkRule
 from hutong.registry.group_store import all_versions
 from hutong.registry.groups import GroupVersion
 from hutong.store.tables import (
     carrier_services,
     link_resolutions,
+    link_rules,
     logistics_refusals,
     merchant_profiles,
     payment_refusals,
@@ -38,14 +56,20 @@ from hutong.store.tables import (
 )
 
 __all__ = [
+    "CallCell",
     "CarrierRefusalCell",
+    "DominanceCell",
     "Evidence",
+    "ExposureCell",
     "FeeCell",
     "FrictionCell",
     "LinkCell",
+    "MultiHoming",
     "PolicyVersion",
+    "ServiceRefusalCell",
     "StandingPolicy",
     "StorefrontCell",
+    "TermsVersion",
     "WalletRefusalCell",
     "bounds",
     "read_evidence",
@@ -152,6 +176,20 @@ class Evidence:
     acceptance_policies: tuple[PolicyVersion, ...] = ()
     #: Opened links by steps, copy-to-browser and latency bucket.
     friction: tuple[FrictionCell, ...] = ()
+    #: Ranking impressions: exposure by position, and dominated pairs (`evidence_market`).
+    exposure: tuple[ExposureCell, ...] = ()
+    dominance: tuple[DominanceCell, ...] = ()
+    #: Merchant terms declared, and merchants' first approved storefront per host.
+    terms: tuple[TermsVersion, ...] = ()
+    multi_homing: tuple[MultiHoming, ...] = ()
+    #: Host carrier and pickup network policies declared (which carriers they refuse).
+    carrier_policies: tuple[PolicyVersion, ...] = ()
+    #: Refusals of calls the callee's own declaration covers (`SERVICE_REFUSALS`).
+    service_refusals: tuple[ServiceRefusalCell, ...] = ()
+    #: Every link rule declared (in force or not: the checks ask for a day).
+    link_rules: tuple[LinkRule, ...] = ()
+    #: Decision calls made on behalf of a platform, by outcome and latency.
+    calls: tuple[CallCell, ...] = ()
 
 
 def link_source() -> object:
@@ -336,7 +374,20 @@ async def read_evidence(conn: AsyncConnection, window: Window) -> Evidence:
         schedules=tuple(await read_schedules(conn, window.end)),
         acceptance_policies=tuple(await read_acceptance_policies(conn, window.end)),
         friction=tuple(await _friction(conn, start, end)),
+        exposure=tuple(await read_exposure(conn, start, end)),
+        dominance=tuple(await read_dominance(conn, start, end)),
+        terms=tuple(await read_terms(conn, window.end)),
+        multi_homing=tuple(await read_multi_homing(conn, end)),
+        calls=tuple(await read_calls(conn, start, end)),
+        link_rules=tuple(await _link_rules(conn)),
+        carrier_policies=tuple(await read_carrier_policies(conn, window.end)),
+        service_refusals=tuple(await read_service_refusals(conn, start, end)),
     )
+
+
+async def _link_rules(conn: AsyncConnection) -> list[LinkRule]:
+    query = select(link_rules.c.rule).order_by(link_rules.c.host, link_rules.c.version)
+    return [LinkRule.from_dict(json.loads(r)) for r in (await conn.execute(query)).scalars()]
 
 
 def _link_key(cell: LinkCell) -> tuple[str, ...]:

@@ -19,13 +19,20 @@ from sqlalchemy import BigInteger, Float, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.store.tables import acceptance_policies, commission_schedules, orders
+from hutong.store.tables import (
+    acceptance_policies,
+    commission_schedules,
+    host_carrier_policies,
+    orders,
+    pickup_policies,
+)
 
 __all__ = [
     "FeeCell",
     "PolicyVersion",
     "host_commission",
     "read_acceptance_policies",
+    "read_carrier_policies",
     "read_fees",
     "read_schedules",
 ]
@@ -135,3 +142,10 @@ async def read_schedules(conn: AsyncConnection, end: date) -> list[PolicyVersion
 async def read_acceptance_policies(conn: AsyncConnection, end: date) -> list[PolicyVersion]:
     """Every wallet acceptance policy version declared to take effect before `end`."""
     return await _versions(conn, acceptance_policies, acceptance_policies.c.platform, end)
+
+
+async def read_carrier_policies(conn: AsyncConnection, end: date) -> list[PolicyVersion]:
+    """Every host carrier policy and pickup network policy version before `end` (owner first)."""
+    hosts = await _versions(conn, host_carrier_policies, host_carrier_policies.c.host, end)
+    networks = await _versions(conn, pickup_policies, pickup_policies.c.network, end)
+    return hosts + networks

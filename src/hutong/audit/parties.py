@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hutong.links.hosts import alias
-from hutong.registry.groups import GroupVersion, Relation, group_of, relation
+from hutong.registry.groups import GroupVersion, Relation, group_of, groups_in_force, relation
 
 __all__ = ["Parties", "Relation"]
 
@@ -43,6 +43,12 @@ class Parties:
 
     def group(self, party: str) -> str | None:
         return group_of(self.versions, alias(party), self.day)
+
+    def siblings(self, party: str) -> frozenset[str]:
+        """The other members (by alias) of the party's group on the day (none outside one)."""
+        name = self.group(party)
+        group = groups_in_force(self.versions, self.day).get(name) if name else None
+        return (group.members if group else frozenset()) - {alias(party)}
 
     def label(self, party: str) -> str:
         """The party's group name, or the party itself when it is in none."""

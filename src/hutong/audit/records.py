@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.audit.evidence import OPENED_OUTCOMES, bounds, link_from, link_source
 from hutong.audit.evidence_fees import host_commission
 from hutong.audit.findings import EvidenceRef, Window
+from hutong.audit.records_market import MARKET_KINDS, market_query
 from hutong.store.tables import (
     link_resolutions,
     logistics_refusals,
@@ -51,6 +52,8 @@ def _query(
     """(the rows, the column to order by, the id prefix)."""
     start, end = bounds(window)
     f = ref.filters
+    if ref.kind in MARKET_KINDS:
+        return market_query(ref.kind, f, start, end)
     if ref.kind == "orders":
         o = orders.c
         query = (
@@ -149,6 +152,10 @@ def _query(
 def _shown(row: Any, prefix: str) -> dict[str, Any]:
     record = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row._mapping.items()}
     key = record.get("event_id") or record.get("id") or record.get("version")
+    if prefix == "imp":
+        key = f"{record['id']}/{record['position']}"
+    elif prefix == "terms":
+        key = f"{record['merchant']}/{record['version']}"
     record["evidence_id"] = f"{prefix}:{key}"
     return record
 

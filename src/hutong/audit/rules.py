@@ -46,6 +46,16 @@ RULES: MappingProxyType[str, str] = MappingProxyType(
             "AUCL 2025 Art. 21 (state and apply fair-competition rules); SAMR platform fee "
             "compliance guide 2025 (published fee rules)"
         ),
+        "ranking_self_preference": (
+            "Platform responsibility guideline draft 2021 §2 (equal treatment in ranking); "
+            "DMA Art. 6(5) (no more favourable ranking of own products); platform "
+            "anti-monopoly guidelines 2021 (差别待遇)"
+        ),
+        "exclusivity_retaliation": (
+            "Anti-Monopoly Law Art. 22 (restricting trading partners, 二选一); Alibaba 2021 and "
+            "Meituan 2021 decisions; Online Transaction Supervision Measures 2021 Art. 32(1); "
+            "E-Commerce Law Art. 35"
+        ),
         "interop_parity": (
             "Platform responsibility guideline draft 2021 §3 (open ecosystem); "
             "DMA Art. 6(7) (same access as own services)"
@@ -133,6 +143,21 @@ CHECKS: MappingProxyType[str, CheckSpec] = MappingProxyType(
                 baseline="calls on behalf of own-group hosts",
                 threshold=1.25,  # refusal-rate ratio; the p95 latency ratio flags above 1.5
                 min_n=200,
+            ),
+            CheckSpec(
+                "ranking_self_preference",
+                metric="merit_adjusted_exposure_ratio",
+                baseline="rival items' exposure per unit of rating on the same host; "
+                "dominated-win odds: rival items under a better rival item",
+                threshold=1.25,  # the exposure ratio; the dominated-win odds ratio flags above 1.5
+                min_n=200,
+            ),
+            CheckSpec(
+                "exclusivity_retaliation",
+                metric="difference_in_differences",
+                baseline="the platform's merchants that did not multi-home",
+                threshold=0.10,  # a 10% worsening; "most worsened within 30 days" flags alone
+                min_n=10,
             ),
         )
     }

@@ -21,6 +21,15 @@ Benjamini–Hochberg over the m p-values of one run: sort ascending,
 ``q_(i) = min_{j >= i} p_(j) * m / j``, capped at 1; a cell is significant
 at level alpha when q <= alpha.
 
+Mantel–Haenszel over K strata of 2x2 tables [[a, b], [c, d]] (n = a+b+c+d)::
+
+    OR_MH = sum(a d / n) / sum(b c / n)
+    z     = (sum a - sum E[a]) / sqrt(sum Var[a]),  E[a] = r1 c1 / n,
+            Var[a] = r1 r2 c1 c2 / (n^2 (n - 1))
+
+with the one-sided p-value P(Z > z) ("x succeeds more than y, stratum by
+stratum"); strata with n < 2 carry no information and are skipped.
+
 The bootstrap resamples units (queries, orders) with replacement from a
 `random.Random(seed)`, so a confidence interval is reproducible.
 """
@@ -39,6 +48,7 @@ __all__ = [
     "bootstrap_ci",
     "fisher_exact",
     "hypergeom_pmf",
+    "mantel_haenszel",
     "normal_sf",
     "welch_z",
 ]
@@ -161,3 +171,22 @@ def binomial_sf(k: int, n: int, p: float) -> float:
         if i > n * p and term < total * 1e-17:
             break  # past the mode the terms only shrink: the rest is below rounding
     return min(1.0, total)
+
+
+def mantel_haenszel(tables: Sequence[tuple[int, int, int, int]]) -> tuple[float, float]:
+    """(the pooled odds ratio, the one-sided p that x's odds exceed y's) over strata."""
+    top = bottom = observed = expected = variance = 0.0
+    for a, b, c, d in tables:
+        n = a + b + c + d
+        if n < 2:
+            continue
+        r1, r2, c1, c2 = a + b, c + d, a + c, b + d
+        top += a * d / n
+        bottom += b * c / n
+        observed += a
+        expected += r1 * c1 / n
+        variance += r1 * r2 * c1 * c2 / (n * n * (n - 1))
+    ratio = top / bottom if bottom else (math.inf if top else 1.0)
+    if variance == 0.0:
+        return ratio, 1.0
+    return ratio, normal_sf((observed - expected) / math.sqrt(variance))

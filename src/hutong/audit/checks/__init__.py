@@ -5,9 +5,12 @@ from collections.abc import Callable
 from hutong.audit.checks.cells import Cell, decide
 from hutong.audit.checks.declared import declared_vs_observed
 from hutong.audit.checks.exclusion import carrier_exclusion, wallet_exclusion
+from hutong.audit.checks.exclusivity import exclusivity_retaliation
 from hutong.audit.checks.fees import fee_discrimination
 from hutong.audit.checks.friction import link_friction
+from hutong.audit.checks.interop import interop_parity
 from hutong.audit.checks.links import link_blocking
+from hutong.audit.checks.ranking import ranking_self_preference
 from hutong.audit.checks.storefronts import storefront_refusal
 from hutong.audit.evidence import Evidence
 from hutong.audit.parties import Parties
@@ -26,4 +29,7 @@ IMPLEMENTED: dict[str, CheckFn] = {
     "fee_discrimination": fee_discrimination,
     "declared_vs_observed": declared_vs_observed,
     "link_friction": link_friction,
+    "interop_parity": interop_parity,
+    "ranking_self_preference": ranking_self_preference,
+    "exclusivity_retaliation": exclusivity_retaliation,
 }

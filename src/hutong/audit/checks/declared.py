@@ -10,7 +10,12 @@ breach), shown with the declaration and the records:
   ``b/10000 - 1/g < t <= b/10000``; any order outside that band contradicts v;
 * a wallet refused at checkout under an acceptance policy version that, as
   declared, accepts it (it neither names the wallet among those refused nor
-  accepts only a set without it), or under a version never declared.
+  accepts only a set without it), or under a version never declared;
+* a participant refusing a call its own declaration covers: the switch asks
+  a carrier to book only a route its declared service prices (the switch
+  refuses the others itself), so a carrier answering ``not_serviceable`` to
+  a booking contradicts its declared coverage. Justified refusals (e.g.
+  ``safety``) are not counted.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 from hutong.audit.checks.cells import Cell
 from hutong.audit.checks.fees import orders_ref
-from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion
+from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion, ServiceRefusalCell
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties
 from hutong.audit.rules import Thresholds
@@ -53,7 +58,46 @@ def _honours(cell: FeeCell, bps: int) -> bool:
 def declared_vs_observed(
     evidence: Evidence, parties: Parties, thresholds: Thresholds
 ) -> list[Cell]:
-    return [*_schedules(evidence, parties, thresholds), *_wallets(evidence, thresholds)]
+    return [
+        *_schedules(evidence, parties, thresholds),
+        *_wallets(evidence, thresholds),
+        *_services(evidence, parties, thresholds),
+    ]
+
+
+def _services(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
+    spec = thresholds[CHECK]
+    grouped: dict[tuple[str, str, str], list[ServiceRefusalCell]] = defaultdict(list)
+    for r in evidence.service_refusals:
+        grouped[(r.callee, r.action, r.code)].append(r)
+    cells: list[Cell] = []
+    for (callee, action, code), rows in sorted(grouped.items()):
+        count = sum(r.count for r in rows)
+        hosts = tuple(sorted({r.on_behalf_of for r in rows}))
+        cells.append(
+            Cell(
+                check=CHECK,
+                subject=callee,
+                against=tuple(sorted({parties.label(h) for h in hosts})),
+                surface=f"{action}/{code}",
+                metric=Metric("contradicting_refusals", float(count), 0.0, spec.threshold),
+                n=count,
+                p_value=None,
+                since=min(r.first for r in rows).date(),
+                evidence_count=count,
+                evidence=EvidenceRef(
+                    "decision_calls", {"callee": callee, "hosts": hosts, "code": code}
+                ),
+                what=(
+                    f"a practice contradicting the declared policy: {callee} refused {count} "
+                    f"'{action}' calls as {code} although the switch only sends those its "
+                    f"declared services cover"
+                ),
+                exceeds=count > spec.threshold,
+                declared=True,
+            )
+        )
+    return cells
 
 
 def _versions(policies: tuple[PolicyVersion, ...]) -> dict[tuple[str, int], dict[str, Any]]:

@@ -8,21 +8,26 @@ that refuses one is inconclusive (nothing of its own to prefer).
 
 carrier_exclusion: the same over `logistics_refusals` of a host's carrier
 policy or a pickup network's policy, against the carriers that declare
-services. A pickup point at capacity (`pickup_full`) refuses every carrier
-alike and is never counted.
+services; and, without any refusal observed, over the policy in force on
+the window's last day itself: a rival carrier it declares refused (or
+leaves out of its allowed list) while its own group's carrier is allowed
+is flagged on the declaration (merchants who never tried it are still
+denied the choice). A pickup point at capacity (`pickup_full`) refuses
+every carrier alike and is never counted.
 
 Allied wallets and carriers are flagged like rivals but labelled allied.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from hutong.audit.checks.cells import Cell
-from hutong.audit.evidence import Evidence
+from hutong.audit.evidence import Evidence, PolicyVersion
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
 from hutong.audit.rules import Thresholds
@@ -39,6 +44,8 @@ class _Refused:
     party: str
     count: int
     since: date
+    #: Refused by the declared policy in force, whether or not a booking met it.
+    declared: bool = False
 
 
 def _cells(
@@ -78,10 +85,11 @@ def _cells(
                     evidence=EvidenceRef(ref_kind, {"by": by, "party": r.party}),
                     what=(
                         f"{what}: {by} refused the {kind} {r.party} {r.count} times "
-                        f"(since {r.since}) while accepting its own group's "
+                        + ("(its declared policy refuses it) " if r.declared else "")
+                        + f"(since {r.since}) while accepting its own group's "
                         f"{', '.join(own_accepted)}"
                     ),
-                    exceeds=r.count > spec.threshold,
+                    exceeds=r.count > spec.threshold or r.declared,
                     declared=bool(own_accepted),
                     blind="" if own_accepted else f"{by} has no accepted own-group one to compare",
                 )
@@ -113,7 +121,16 @@ def carrier_exclusion(evidence: Evidence, parties: Parties, thresholds: Threshol
             continue
         count, since = totals.get((cell.by, cell.carrier), (0, cell.first.date()))
         totals[(cell.by, cell.carrier)] = (count + cell.count, min(since, cell.first.date()))
-    refused = [_Refused(by, c, n, since) for (by, c), (n, since) in sorted(totals.items())]
+    declared = _declared_refusals(evidence)
+    refused = [
+        _Refused(by, c, n, since, (by, c) in declared)
+        for (by, c), (n, since) in sorted(totals.items())
+    ]
+    refused += [
+        _Refused(by, c, 0, since, True)
+        for (by, c), since in sorted(declared.items())
+        if (by, c) not in totals
+    ]
     return _cells(
         "carrier_exclusion",
         "restricting the merchant's choice of carrier",
@@ -123,3 +140,26 @@ def carrier_exclusion(evidence: Evidence, parties: Parties, thresholds: Threshol
         thresholds,
         "logistics_refusals",
     )
+
+
+def _declared_refusals(evidence: Evidence) -> dict[tuple[str, str], date]:
+    """(owner, carrier) -> since: the carriers each policy in force on the last day refuses."""
+    last = evidence.window.end - timedelta(days=1)
+    latest: dict[str, PolicyVersion] = {}
+    for p in evidence.carrier_policies:
+        if p.valid_from <= last and (
+            p.owner not in latest
+            or (p.valid_from, p.version) > (latest[p.owner].valid_from, latest[p.owner].version)
+        ):
+            latest[p.owner] = p
+    refused: dict[tuple[str, str], date] = {}
+    for owner, policy in latest.items():
+        try:
+            rule = json.loads(policy.rule)
+            allowed, denied = rule.get("allowed"), set(rule.get("refused") or ())
+        except (ValueError, TypeError, AttributeError):
+            continue
+        for carrier in evidence.carriers:
+            if carrier in denied or (allowed is not None and carrier not in allowed):
+                refused[(owner, carrier)] = policy.valid_from
+    return refused

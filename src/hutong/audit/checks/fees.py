@@ -9,17 +9,23 @@ The baseline is the host's own group's orders in the same category: on the
 same channel when it has any (a channel priced the same for own and rival
 merchants is equal treatment, whatever the price), else on the host's own
 store (Douyin's 20% on external links against 5% in its own store is a
-ratio of 4.0). Flagged when ``mean(t_rival) > threshold * mean(t_own)`` by a
+ratio of 4.0). With no own-group order in the category on the host at all,
+the baseline is the own-store rate the host's schedule in force declares
+for the category (a declared rate: no variance, n = its rival orders).
+Flagged when ``mean(t_rival) > threshold * mean(t_own)`` by a
 one-sided Welch test of exactly that (BH-adjusted p <= alpha, n >= minimum).
 A category dearer for everyone is compared within itself, so it never flags.
 
 Without a test: any commission taken on orders that no declared schedule
 covers (no version in force, or a version the host never declared) is a
-fee not in a declared schedule.
+fee not in a declared schedule; it names the groups of the merchants that
+paid it other than the host's own (its own group's merchants paying it is
+no discrimination against them, only an undisclosed fee).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +55,8 @@ class Moments:
     gmv: int = 0
     first: datetime | None = None
     platforms: set[str] = field(default_factory=set)
+    #: A rate the host's schedule declares, not orders seen.
+    declared: bool = False
 
     def add(self, cell: FeeCell) -> None:
         self.n += cell.count
@@ -96,7 +104,11 @@ def fee_discrimination(evidence: Evidence, parties: Parties, thresholds: Thresho
             others[(cell.host, cell.category, cell.channel, group, relation)].add(cell)
     cells: list[Cell] = []
     for (host, category, channel, group, relation), rival in sorted(others.items()):
-        base = own.get((host, category, channel)) or own.get((host, category, OWN_STORE))
+        base = (
+            own.get((host, category, channel))
+            or own.get((host, category, OWN_STORE))
+            or _declared_base(evidence, host, category)
+        )
         kind = "allied" if relation is Relation.ALLIED else "rival"
         where = f"{host}'s {category} orders by {channel}"
         ref = orders_ref(host, category, channel, rival.platforms)
@@ -147,14 +159,41 @@ def fee_discrimination(evidence: Evidence, parties: Parties, thresholds: Thresho
                 what=(
                     f"fee discrimination: {where} from {kind} {group} merchants paid a mean "
                     f"take rate of {rival.mean:.2%} over {rival.n} orders against "
-                    f"{base.mean:.2%} over {base.n} orders of its own group's merchants "
-                    f"(ratio {shown_ratio})"
+                    + (
+                        f"the {base.mean:.2%} its schedule declares for its own store "
+                        if base.declared
+                        else f"{base.mean:.2%} over {base.n} orders of its own group's merchants "
+                    )
+                    + f"(ratio {shown_ratio})"
                 ),
                 exceeds=rival.mean > spec.threshold * base.mean,
             )
         )
     cells.extend(_undeclared(evidence, parties))
     return cells
+
+
+def _declared_base(evidence: Evidence, host: str, category: str) -> Moments | None:
+    """The own-store rate the host's latest declared schedule sets for `category`."""
+    declared = [s for s in evidence.schedules if s.owner == host]
+    if not declared:
+        return None
+    latest = max(declared, key=lambda s: (s.valid_from, s.version))
+    try:
+        rule = json.loads(latest.rule)
+        rates = {(r["category"], r["channel"]): r["bps"] for r in rule.get("take_rates", ())}
+        bps = rates.get(
+            (category, OWN_STORE),
+            rule.get("channel_rates", {}).get(OWN_STORE, rule.get("default_take_bps")),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(bps, int) or bps <= 0:
+        return None
+    rate = bps / 10_000
+    # One pseudo-order at the declared rate with no spread: Welch's test then rests on
+    # the rival orders' variance alone.
+    return Moments(n=1, rate_sum=rate, rate_squares=rate * rate, declared=True)
 
 
 def _undeclared(evidence: Evidence, parties: Parties) -> list[Cell]:
@@ -168,7 +207,14 @@ def _undeclared(evidence: Evidence, parties: Parties) -> list[Cell]:
         taken[(cell.host, cell.category, cell.channel)].add(cell)
     cells: list[Cell] = []
     for (host, category, channel), found in sorted(taken.items()):
-        groups = tuple(sorted({parties.label(p) for p in found.platforms}))
+        groups = tuple(
+            sorted(
+                parties.label(p)
+                for p in found.platforms
+                if parties.relation(host, p) is not Relation.OWN
+            )
+        )
+        groups = tuple(dict.fromkeys(groups))
         cells.append(
             Cell(
                 check=CHECK,

@@ -10,8 +10,13 @@ Per host x surface x source group, over the links that opened in the window
 against the host's own group on the same surface. Two cells each:
 
 * steps: flagged without a test when rival links carry extra steps (or a
-  copy-to-browser step) and own links on that surface carry none (a step
-  applied to own links too is equal treatment);
+  copy-to-browser step) and links to the host's own group's OTHER platforms
+  on that surface carry none (a step applied to own links too is equal
+  treatment). The host's own store links are no baseline for steps: the
+  switch keeps them always open, whatever the host's rules. With no sibling
+  link resolved there, the host's declared rules for its siblings decide
+  (`declared_links`); a host whose group has no other platform cannot be
+  judged on steps (inconclusive);
 * latency: flagged when ``p95(rival) > threshold * p95(own)`` (1.5), by an
   exact binomial test that more than 5% of rival links took longer than
   that (BH-adjusted p <= alpha, n >= minimum).
@@ -23,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from hutong.audit.checks.cells import Cell, rate
+from hutong.audit.checks.declared_links import own_treatment
 from hutong.audit.evidence import LATENCY_BUCKET_US, Evidence
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
@@ -62,33 +68,69 @@ class _Tally:
 
 def link_friction(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
     own: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    siblings: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     others: dict[tuple[str, str, str, Relation], _Tally] = defaultdict(_Tally)
     for cell in evidence.friction:
         host = alias(cell.host)
         relation = parties.relation(host, cell.source)
+        tallies = []
         if relation is Relation.OWN:
-            tally = own[(host, cell.surface)]
+            tallies.append(own[(host, cell.surface)])
+            if alias(cell.source) != host:
+                tallies.append(siblings[(host, cell.surface)])
         else:
-            tally = others[(host, cell.surface, parties.label(alias(cell.source)), relation)]
-        tally.n += cell.count
-        tally.steps += cell.steps * cell.count
-        tally.stepped += cell.count if cell.steps else 0
-        tally.copied += cell.count if cell.copy_to_browser else 0
-        tally.buckets[cell.bucket] += cell.count
-        tally.sources.add(cell.source)
+            tallies.append(
+                others[(host, cell.surface, parties.label(alias(cell.source)), relation)]
+            )
+        for tally in tallies:
+            tally.n += cell.count
+            tally.steps += cell.steps * cell.count
+            tally.stepped += cell.count if cell.steps else 0
+            tally.copied += cell.count if cell.copy_to_browser else 0
+            tally.buckets[cell.bucket] += cell.count
+            tally.sources.add(cell.source)
     cells: list[Cell] = []
     for (host, surface, group, relation), rival in sorted(others.items()):
-        base = own.get((host, surface))
-        if base is None or base.n == 0:
-            continue  # nothing of its own opened there: link_blocking says the rest
         kind = "allied" if relation is Relation.ALLIED else "rival"
         ref = EvidenceRef(
             "link_friction",
             {"host": host, "surface": surface, "sources": tuple(sorted(rival.sources))},
         )
-        cells.extend(_steps(host, surface, group, kind, rival, base, ref, thresholds))
-        cells.append(_latency(host, surface, group, kind, rival, base, ref, thresholds))
+        cells.extend(
+            _steps(
+                host,
+                surface,
+                group,
+                kind,
+                rival,
+                _steps_base(evidence, parties, host, surface, siblings.get((host, surface))),
+                ref,
+            )
+        )
+        base = own.get((host, surface))
+        if base is not None and base.n:  # nothing of its own opened there: no latency to compare
+            cells.append(_latency(host, surface, group, kind, rival, base, ref, thresholds))
     return cells
+
+
+def _steps_base(
+    evidence: Evidence, parties: Parties, host: str, surface: str, seen: _Tally | None
+) -> str | None:
+    """How own-group links fare on the surface, in words, when they carry no steps.
+
+    "" when they carry steps (equal treatment); None when unknown.
+    """
+    if seen is not None and seen.n:
+        return "" if seen.stepped else f"none of {seen.n} links to its own group's platforms"
+    sources = {alias(c.source) for c in evidence.friction} | {
+        alias(c.source) for c in evidence.links
+    }
+    declared = own_treatment(evidence.link_rules, parties, host, surface, sources)
+    if declared is None:
+        return None
+    if declared.steps or not declared.open:
+        return ""
+    return f"its declared rules give its own group's {', '.join(declared.siblings)} none"
 
 
 def _steps(
@@ -97,11 +139,10 @@ def _steps(
     group: str,
     kind: str,
     rival: _Tally,
-    base: _Tally,
+    base: str | None,
     ref: EvidenceRef,
-    thresholds: Thresholds,
 ) -> list[Cell]:
-    if rival.stepped == 0 or base.stepped > 0:
+    if rival.stepped == 0 or base == "":
         return []  # no steps for rivals, or steps for own links too: equal treatment
     mean = rate(rival.steps, rival.n)
     return [
@@ -120,10 +161,11 @@ def _steps(
                 f"link friction: on {host}'s {surface} surface, {rival.stepped} of {rival.n} "
                 f"links to {kind} {group} opened only after extra steps ({mean:.2f} on "
                 f"average; {rate(rival.copied, rival.n):.0%} copied into a browser) while "
-                f"none of {base.n} own links needed any"
+                f"{base or 'no link to its own group was resolved there'}"
             ),
             exceeds=True,
-            declared=True,
+            declared=base is not None,
+            blind="" if base is not None else "no other own-group platform's links to compare",
         )
     ]
 

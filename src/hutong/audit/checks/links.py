@@ -10,8 +10,12 @@ allied, reported apart) group is flagged when its open rate is below the
 own rate, by a one-sided Fisher exact test (BH-adjusted p <= alpha, n >=
 the minimum). A refusal decided by a declared rule counts on its own: it
 flags without a test when own links on that surface open more often. With
-no own links on the surface to compare, a bare (undeclared) shortfall is
-inconclusive.
+no own link resolved on the surface, a declared refusal is judged by the
+host's declared rules for its own group's other platforms there
+(`declared_links`), or, for a host alone in its group, for the allied
+platforms: it flags when their links open; links to the host's own store
+are no baseline (the switch keeps them open whatever the rules). A bare
+(undeclared) shortfall with nothing to compare is inconclusive.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hutong.audit.checks.cells import Cell, rate
+from hutong.audit.checks.declared_links import OwnTreatment, treatment_of
 from hutong.audit.evidence import Evidence
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
@@ -89,6 +94,16 @@ def link_blocking(evidence: Evidence, parties: Parties, thresholds: Thresholds) 
             if base is not None and base_rate is not None
             else "no own links were resolved there"
         )
+        by_rule = (
+            _declared_base(evidence, parties, host, surface, relation)
+            if base is None and rival.declared
+            else None
+        )
+        if by_rule is not None:
+            if not by_rule.open:
+                continue  # the same declared refusal for its own group: equal treatment
+            declared = True
+            compared = f"its declared rules open the links of {', '.join(by_rule.siblings)} there"
         rules = (
             f"; decided by declared rule {', '.join(sorted(rival.rules))}" if rival.rules else ""
         )
@@ -119,7 +134,22 @@ def link_blocking(evidence: Evidence, parties: Parties, thresholds: Thresholds) 
                 ),
                 exceeds=exceeds,
                 declared=declared,
-                blind="" if base is not None else "no own links on this surface to compare",
+                blind=""
+                if base is not None or by_rule is not None
+                else "no own links on this surface to compare",
             )
         )
     return cells
+
+
+def _declared_base(
+    evidence: Evidence, parties: Parties, host: str, surface: str, relation: Relation
+) -> OwnTreatment | None:
+    """The declared treatment of the host's own group's other platforms (allied, if alone)."""
+    known = {alias(c.source) for c in evidence.links} | {
+        alias(r.source) for r in evidence.link_rules
+    }
+    siblings = set(parties.siblings(host) & known)
+    if not siblings and relation is Relation.RIVAL:
+        siblings = {s for s in known if parties.relation(host, s) is Relation.ALLIED}
+    return treatment_of(evidence.link_rules, parties, host, surface, siblings)

@@ -55,8 +55,8 @@ class Size:
 
 
 SIZES = {
-    "small": Size("small", 3, 0.5, 2, 2, 10, 8, 6, 2, 6, 8),
-    "medium": Size("medium", 16, 0.6, 2, 6, 90, 70, 240, 16, 220, 10),
+    "small": Size("small", 3, 0.5, 2, 2, 10, 8, 6, 2, 100, 10),
+    "medium": Size("medium", 16, 0.6, 2, 6, 90, 70, 400, 16, 220, 10),
 }
 
 

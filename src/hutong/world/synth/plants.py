@@ -10,8 +10,8 @@ check                      subject
 link_blocking              a platform (host) blocking rival-group links
 link_friction              a platform adding copy-to-browser for rivals
 storefront_refusal         a platform approving rivals' storefronts less
-wallet_exclusion           a platform refusing rival-group wallets
-carrier_exclusion          a platform refusing rival-group carriers
+wallet_exclusion           a platform with an own-group wallet refusing rival ones
+carrier_exclusion          a platform with an own-group carrier refusing rival ones
 fee_discrimination         a platform taking 4x on the channel rivals use
 ranking_self_preference    a platform ranking own-group items higher
 exclusivity_retaliation    a platform worsening terms of multi-homing merchants
@@ -72,6 +72,11 @@ def parse_plant(text: str, world: Cast) -> Plant:
     if subject not in pool:
         kind = "carrier" if check in CARRIER_CHECKS else "platform"
         raise PlantError(f"{check} needs a {kind} of the world as subject: {', '.join(pool)}")
+    # Preferring its own wallet or carrier needs one: a platform of a group without
+    # one refusing rivals is no self-preference (the auditor says inconclusive).
+    own = {"wallet_exclusion": world.own_wallet, "carrier_exclusion": world.own_carrier}
+    if check in own and not own[check].get(subject):
+        raise PlantError(f"{check} needs a platform whose group has its own: not {subject}")
     return Plant(check, subject)
 
 

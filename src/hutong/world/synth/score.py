@@ -11,6 +11,13 @@ the manifest's window. Then::
     hit             = a finding whose check and subject (by alias) are the plant's
     false positive  = any other finding of a planted world; any finding of a fair twin
 
+`score_seed_together` is the quick form the test suite runs: the fair twin,
+then ONE world holding every check's plant at once (each with the subject
+drawn as above). A plant is hit as above; a false positive is a finding
+that is no plant's. Two worlds per seed instead of one per check: the plants
+touch different chapters, so they do not hide one another, and a finding
+one plant causes for another check is a false positive all the same.
+
 A world whose build had an unexpected answer (`manifest["requests"]`) is
 skipped, and counted as skipped: its traffic is not the world it meant to be.
 """
@@ -40,6 +47,7 @@ __all__ = [
     "audited_checks",
     "plant_subject",
     "score_seed",
+    "score_seed_together",
 ]
 
 
@@ -112,7 +120,12 @@ async def audit_world(folder: Path, manifest: dict[str, Any]) -> AuditReport:
 
 
 def _score(
-    seed: int, check: str | None, subject: str | None, manifest: dict[str, Any], r: AuditReport
+    seed: int,
+    check: str | None,
+    subject: str | None,
+    manifest: dict[str, Any],
+    r: AuditReport,
+    others: tuple[tuple[str, str], ...] = (),
 ) -> WorldScore:
     def is_plant(f: Finding) -> bool:
         return (
@@ -121,12 +134,15 @@ def _score(
             and (f.check == check and alias(f.subject) == alias(subject))
         )
 
+    def is_other_plant(f: Finding) -> bool:
+        return any(f.check == c and alias(f.subject) == alias(s) for c, s in others)
+
     return WorldScore(
         seed=seed,
         check=check,
         subject=subject,
         hit=any(is_plant(f) for f in r.findings),
-        false_positives=tuple(f for f in r.findings if not is_plant(f)),
+        false_positives=tuple(f for f in r.findings if not is_plant(f) and not is_other_plant(f)),
         inconclusive=tuple(
             f"{i.subject} against {','.join(i.against)}: {i.reason}"
             for i in r.inconclusive
@@ -136,26 +152,38 @@ def _score(
     )
 
 
-async def _one(
-    root: Path, seed: int, size: str, check: str | None, subject: str | None
-) -> tuple[dict[str, Any], WorldScore]:
-    folder = root / f"seed{seed}-{check or 'fair'}"
+async def _world(
+    root: Path, seed: int, size: str, plants: list[tuple[str, str]]
+) -> tuple[dict[str, Any], list[WorldScore]]:
+    """Build one world with `plants` (check, subject); one score per plant (the fair twin's)."""
+    folder = root / f"seed{seed}-{'-'.join(c for c, _ in plants) or 'fair'}"[:200]
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     started = time.perf_counter()
-    plants = [f"{check}:{subject}"] if check else []
+    wanted: list[tuple[str | None, str | None]] = list(plants) or [(None, None)]
     try:
-        manifest = await synthesize_locally(folder, seed, size, plants)
+        manifest = await synthesize_locally(folder, seed, size, [f"{c}:{s}" for c, s in plants])
         if manifest["requests"]["unexpected"]:
-            score = WorldScore(
-                seed, check, subject, skipped=f"{manifest['requests']['unexpected']} unexpected"
-            )
+            why = f"{manifest['requests']['unexpected']} unexpected"
+            scores = [WorldScore(seed, c, s, skipped=why) for c, s in wanted]
         else:
-            score = _score(seed, check, subject, manifest, await audit_world(folder, manifest))
+            report = await audit_world(folder, manifest)
+            scores = [
+                _score(seed, c, s, manifest, report, tuple(p for p in plants if p != (c, s)))
+                for c, s in wanted
+            ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     seconds = round(time.perf_counter() - started, 2)
-    return manifest, replace(score, seconds=seconds)
+    return manifest, [replace(score, seconds=seconds) for score in scores]
+
+
+async def _one(
+    root: Path, seed: int, size: str, check: str | None, subject: str | None
+) -> tuple[dict[str, Any], WorldScore]:
+    plants = [(check, subject)] if check and subject else []
+    manifest, scores = await _world(root, seed, size, plants)
+    return manifest, scores[0]
 
 
 async def score_seed(
@@ -169,3 +197,14 @@ async def score_seed(
         _, score = await _one(root, seed, size, check, plant_subject(manifest, check))
         scores.append(score)
     return scores
+
+
+async def score_seed_together(
+    root: Path, seed: int, size: str = "small", checks: list[str] | None = None
+) -> list[WorldScore]:
+    """The fair twin of `seed`, then one world with every check's plant; a score per plant."""
+    plantable = audited_checks()[0] if checks is None else checks
+    manifest, fair = await _one(root, seed, size, None, None)
+    plants = [(check, plant_subject(manifest, check)) for check in plantable]
+    _, scores = await _world(root, seed, size, plants)
+    return [fair, *scores]
