@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(os.environ.get("HUTONG_BENCH_RESULTS") or Path(__file__).parent / "results")
 OPERATOR_TOKEN = "bench-operator-token"
 
 
