@@ -43,6 +43,7 @@ from tests.harness.switch import (
     Switch,
     sqlite_copy,
     sqlite_template,
+    worker_database,
 )
 
 
@@ -52,7 +53,7 @@ def postgres_tables() -> Iterator[PostgresTables]:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the PostgreSQL half: HUTONG_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL not available (run scripts/test.sh to start one)")
-    tables = PostgresTables(POSTGRES_URL)
+    tables = PostgresTables(worker_database(POSTGRES_URL))
     yield tables
     tables.dispose()
 

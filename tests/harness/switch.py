@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from hutong.client import Client
 from hutong.net import call_journal
@@ -30,6 +31,28 @@ from hutong.store.tables import metadata
 
 OPERATOR_TOKEN = "test-operator-token"
 POSTGRES_URL = os.environ.get("HUTONG_TEST_POSTGRES_URL", "")
+
+
+def worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker on the same server (`url` itself without xdist).
+
+    Each worker empties its database before every test, so two workers must
+    never share one: worker `gw1` gets `<database>_gw1`, made on first use.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            known = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not known:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 class Clock:
