@@ -32,9 +32,12 @@ class Settings:
     switch_id: str = "hutong.switch"
     #: Seconds of clock difference tolerated on created/expires.
     clock_skew: int = 30
-    #: Longest created->expires span accepted: a captured request is only
-    #: replayable for this long.
-    max_request_lifetime: int = 600
+    #: Longest created->expires span accepted (`HUTONG_MAX_REQUEST_LIFETIME`).
+    #: One hour, as the Beckn (BECKN-006) and ONDC signing utilities sign. A
+    #: captured request is replayable for this long plus twice the skew, so
+    #: the message-id record that answers a repeat (`message_retention`)
+    #: must be kept longer: `load_settings` refuses settings where it is not.
+    max_request_lifetime: int = 3600
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 4_194_304
     #: Message-id records are kept at least this long (must outlive requests).
@@ -86,7 +89,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         operator_token=env.get("HUTONG_OPERATOR_TOKEN", ""),
         switch_id=env.get("HUTONG_SWITCH_ID", "hutong.switch"),
         clock_skew=_int(env, "HUTONG_CLOCK_SKEW", 30),
-        max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 600),
+        max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 3600),
         max_body_bytes=_int(env, "HUTONG_MAX_BODY_BYTES", 4_194_304),
         message_retention=_int(env, "HUTONG_MESSAGE_RETENTION", 86_400),
         wallet_call_timeout=float(env.get("HUTONG_WALLET_CALL_TIMEOUT", "5")),
