@@ -66,6 +66,12 @@ class Settings:
     #: Decision calls (the auditor's evidence, `hutong.net.call_journal`) are
     #: kept this many days; 0 keeps them for ever.
     decision_call_retention_days: int = 400
+    #: The switch's base URL in its own registry entry (`HUTONG_PUBLIC_URL`);
+    #: empty: the URL the lookup was asked at.
+    public_url: str = ""
+    #: The country the switch serves, as its registry entry's location
+    #: (`HUTONG_COUNTRY`, ISO 3166-1 alpha-3 as Beckn networks write it).
+    country: str = "CHN"
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -100,6 +106,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alias_lookups_per_minute=_int(env, "HUTONG_ALIAS_LOOKUPS_PER_MINUTE", 60),
         alias_lookup_burst=_int(env, "HUTONG_ALIAS_LOOKUP_BURST", 20),
         decision_call_retention_days=_int(env, "HUTONG_DECISION_CALL_RETENTION_DAYS", 400),
+        public_url=env.get("HUTONG_PUBLIC_URL", ""),
+        country=env.get("HUTONG_COUNTRY", "CHN") or "CHN",
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(
