@@ -134,8 +134,9 @@ class Location(msgspec.Struct, kw_only=True):
 class LookupIn(msgspec.Struct, kw_only=True):
     """Hutong's lookup (role or lower-case type) or Beckn's (a Subscription's fields).
 
-    Beckn-shaped when `type` is BAP, BPP or BG, or a domain, country, city or
-    location is given: then the answer is Beckn Subscription records.
+    Beckn-shaped when `type` is BAP, BPP or BG, or a domain, country, city,
+    location or (Beckn) status is given: then the answer is Beckn
+    Subscription records.
     """
 
     subscriber_id: str | None = None

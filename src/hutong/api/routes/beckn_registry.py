@@ -74,7 +74,8 @@ _HANDLERS: dict[Any, Any] = {HutongError: on_beckn_error, ValidationException: o
 def is_beckn_lookup(data: LookupIn) -> bool:
     if data.type in tuple(BecknType):
         return True
-    return any(v is not None for v in (data.domain, data.country, data.city, data.location))
+    given = (data.domain, data.country, data.city, data.location, data.status)
+    return any(v is not None for v in given)
 
 
 def _wanted(data: LookupIn) -> Wanted:
