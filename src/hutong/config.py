@@ -32,9 +32,12 @@ class Settings:
     switch_id: str = "hutong.switch"
     #: Seconds of clock difference tolerated on created/expires.
     clock_skew: int = 30
-    #: Longest created->expires span accepted: a captured request is only
-    #: replayable for this long.
-    max_request_lifetime: int = 600
+    #: Longest created->expires span accepted (`HUTONG_MAX_REQUEST_LIFETIME`).
+    #: One hour, as the Beckn (BECKN-006) and ONDC signing utilities sign. A
+    #: captured request is replayable for this long plus twice the skew, so
+    #: the message-id record that answers a repeat (`message_retention`)
+    #: must be kept longer: `load_settings` refuses settings where it is not.
+    max_request_lifetime: int = 3600
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 4_194_304
     #: Message-id records are kept at least this long (must outlive requests).
@@ -63,6 +66,12 @@ class Settings:
     #: Decision calls (the auditor's evidence, `hutong.net.call_journal`) are
     #: kept this many days; 0 keeps them for ever.
     decision_call_retention_days: int = 400
+    #: The switch's base URL in its own registry entry (`HUTONG_PUBLIC_URL`);
+    #: empty: the URL the lookup was asked at.
+    public_url: str = ""
+    #: The country the switch serves, as its registry entry's location
+    #: (`HUTONG_COUNTRY`, ISO 3166-1 alpha-3 as Beckn networks write it).
+    country: str = "CHN"
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -86,7 +95,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         operator_token=env.get("HUTONG_OPERATOR_TOKEN", ""),
         switch_id=env.get("HUTONG_SWITCH_ID", "hutong.switch"),
         clock_skew=_int(env, "HUTONG_CLOCK_SKEW", 30),
-        max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 600),
+        max_request_lifetime=_int(env, "HUTONG_MAX_REQUEST_LIFETIME", 3600),
         max_body_bytes=_int(env, "HUTONG_MAX_BODY_BYTES", 4_194_304),
         message_retention=_int(env, "HUTONG_MESSAGE_RETENTION", 86_400),
         wallet_call_timeout=float(env.get("HUTONG_WALLET_CALL_TIMEOUT", "5")),
@@ -97,6 +106,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alias_lookups_per_minute=_int(env, "HUTONG_ALIAS_LOOKUPS_PER_MINUTE", 60),
         alias_lookup_burst=_int(env, "HUTONG_ALIAS_LOOKUP_BURST", 20),
         decision_call_retention_days=_int(env, "HUTONG_DECISION_CALL_RETENTION_DAYS", 400),
+        public_url=env.get("HUTONG_PUBLIC_URL", ""),
+        country=env.get("HUTONG_COUNTRY", "CHN") or "CHN",
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(

@@ -31,6 +31,7 @@ from tests.harness.cast import (
     ALIPAY,
     AUDITOR,
     DOUYIN,
+    GATEWAY,
     JD_BEAUTY,
     JDL,
     PAYMENTS,
@@ -65,6 +66,7 @@ AS_ROLE = {
     Role.CARRIER: JDL,
     Role.PROGRAM: VIP,
     Role.AUDITOR: AUDITOR,
+    Role.GATEWAY: GATEWAY,
 }
 
 #: Examples per operation and identity, sized for CI (about a minute on two cores in all).

@@ -8,6 +8,7 @@ of its output, in JSON. Revocation is final.
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -241,3 +242,61 @@ def test_list_refuses_an_unknown_role_or_status_as_a_usage_error(hutong: Hutong)
         result = hutong("participant", "list", option, value)
         assert result.exit_code == 2, result.output
         assert option in result.output
+
+
+def _subscribe_directly(database_url: str, subscriber_id: str) -> None:
+    """A subscription that answered its challenge (what `POST /subscribe` keeps)."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    import nacl.public
+
+    from hutong.protocol.signing import new_key_pair
+    from hutong.registry.beckn_store import NewSubscription, record_subscription
+    from hutong.store.db import Database
+
+    now = datetime.now(UTC)
+    encr = nacl.public.PrivateKey.generate().public_key
+    sub = NewSubscription(
+        subscriber_id=subscriber_id,
+        url="https://seller.example/beckn",
+        beckn_type="BPP",
+        domain="ONDC:RET10",
+        country="IND",
+        city="",
+        key_id="uk-1",
+        signing_public_key=new_key_pair().public_key,
+        encr_public_key=base64.b64encode(bytes(encr)).decode(),
+        valid_from=now,
+        valid_until=now + timedelta(days=30),
+    )
+
+    async def work() -> None:
+        db = Database(database_url)
+        try:
+            async with db.transaction() as conn:
+                await record_subscription(conn, sub, now)
+        finally:
+            await db.dispose()
+
+    asyncio.run(work())
+
+
+def test_approve_turns_a_pending_subscription_into_a_participant(
+    hutong: Hutong, database_url: str
+) -> None:
+    empty = hutong("participant", "subscriptions")
+    assert empty.exit_code == 0, empty.output
+    _subscribe_directly(database_url, "seller.example")
+    pending = hutong("participant", "subscriptions", "--status", "UNDER_SUBSCRIPTION")
+    assert [row[0] for row in table_rows(pending.stdout)] == ["seller.example"]
+
+    approved = hutong("participant", "approve", "seller.example")
+    assert approved.exit_code == 0, approved.output
+    fields = show_fields(approved.stdout)
+    assert (fields["roles"], fields["status"]) == ("merchant", "active")
+    assert "key uk-1" in fields
+
+    again = hutong("participant", "approve", "seller.example")
+    assert again.exit_code == 1, again.output
+    assert "no_pending_subscription:" in again.stderr

@@ -35,6 +35,8 @@ ALIPAY, WECHATPAY = "alipay.example", "wechatpay.example"
 VIP, VIDEO = "88vip.example", "tencent-video.example"
 JDL, CAINIAO, JT = "jd-logistics.example", "cainiao.example", "jtexpress.example"
 STREAMER, AUDITOR = "streamer.example", "regulator.example"
+#: A Beckn gateway (BG): signs what it forwards in X-Gateway-Authorization.
+GATEWAY = "gateway.example"
 
 
 async def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -173,6 +175,7 @@ SHOP: dict[str, Part] = {
     CAINIAO: Part("carrier", setup=carrier(station=True)),
     STREAMER: Part("creator"),
     AUDITOR: Part("auditor"),
+    GATEWAY: Part("gateway"),
 }
 
 EVIDENCE: dict[str, Part] = {

@@ -191,6 +191,35 @@ async def test_a_down_endpoint_gets_every_event_once_and_in_order_after_it_recov
     assert len(inbox.events) == 4 and inbox.duplicates == 0
 
 
+async def test_a_200_whose_body_is_a_nack_is_a_failed_delivery_and_is_retried(
+    switch: Switch, world: World, worker: DeliveryWorker, clock: Clock
+) -> None:
+    # A Beckn receiver refuses with HTTP 200 and {"message":{"ack":{"status":"NACK"}}}.
+    reference, _ = world
+    client = await join(switch, world, "shop.example")
+    inbox = reference.inbox("shop.example")
+    inbox.mode = "nack"
+    await ping(client, "n1", "n2")
+
+    await worker.drain()
+
+    first, second = await outbox_rows(switch, "shop.example")
+    assert (first.status, first.attempts) == (EventStatus.PENDING, 1)
+    assert first.last_error == "NACK (HTTP 200): 30000 not taking events now"
+    assert (second.status, second.attempts) == (EventStatus.PENDING, 0)
+    assert (await lane(switch, "shop.example")).failures == 1
+
+    inbox.mode = "ok"
+    clock.advance(0.2)
+    await worker.drain()
+    assert notes(inbox.events) == ["n1", "n2"]
+    rows = await outbox_rows(switch, "shop.example")
+    assert [(r.status, r.attempts) for r in rows] == [
+        (EventStatus.DELIVERED, 2),
+        (EventStatus.DELIVERED, 1),
+    ]
+
+
 async def test_an_unreachable_endpoint_records_the_connection_error(
     switch: Switch, world: World, worker: DeliveryWorker
 ) -> None:

@@ -26,6 +26,7 @@ from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, t
 from hutong.api.routes import (
     app_links,
     audit,
+    beckn_registry,
     commerce,
     evidence,
     groups,
@@ -170,6 +171,8 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             public.echo,
             public.well_known,
             public.lookup_route,
+            beckn_registry.router,
+            beckn_registry.operator_router,
             public.openapi_json,
             operator.router,
             participant.router,

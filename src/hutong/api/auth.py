@@ -36,6 +36,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from hutong.api.beckn_auth import GATEWAY_HEADERS, verify_gateway, with_current_key
 from hutong.api.errors import status_of
 from hutong.protocol.envelope import message_id_of, message_id_problem
 from hutong.protocol.errors import (
@@ -67,7 +68,13 @@ SIGNED_STATE_KEY = "hutong.signed"
 #: registry's Beckn lookup (`POST /lookup`) is public and not signed at all.
 BECKN_ROUTES = frozenset({"/v1/ping"})
 #: Headers whose second copy would be a second, unchecked meaning.
-_SINGLE_HEADERS = ("authorization", "digest", "content-type", "content-length")
+_SINGLE_HEADERS = (
+    "authorization",
+    "digest",
+    "content-type",
+    "content-length",
+    *GATEWAY_HEADERS,
+)
 #: The challenge of a refused signed request.
 WWW_AUTHENTICATE = AuthenticationError.challenge
 
@@ -201,6 +208,8 @@ async def send_error(send: Send, error: HutongError) -> None:
     ]
     if isinstance(error, AuthenticationError):
         headers.append((b"www-authenticate", error.challenge.encode()))
+        if error.proxy_challenge is not None:
+            headers.append((b"proxy-authenticate", error.proxy_challenge.encode()))
     await send({"type": "http.response.start", "status": status_of(error), "headers": headers})
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 
@@ -276,6 +285,7 @@ async def authenticate(
             " (only a Beckn action with a context in its body may leave it out)",
             code="request_target_required",
         )
+    header = await with_current_key(services, header, services.clock())
     target = target_of(scope)
     if header.covers_target and target is None:
         raise AuthenticationError(
@@ -329,6 +339,7 @@ async def authenticate(
             "bad signature": "bad_signature",
         }.get(exc.reason, "malformed_signature")
         raise AuthenticationError(exc.reason, code=code) from None
+    await verify_gateway(services, headers, body, target, now)
     if not body and method not in ("GET", "HEAD"):
         raise HutongError(
             f"a {method} changes something: send a body with context.message_id",

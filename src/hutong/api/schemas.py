@@ -119,12 +119,36 @@ def participant_out(participant: Participant) -> ParticipantOut:
     )
 
 
+class Code(msgspec.Struct, kw_only=True):
+    """A Beckn `Country` or `City`: its code (and name, ignored)."""
+
+    code: str | None = None
+    name: str | None = None
+
+
+class Location(msgspec.Struct, kw_only=True):
+    country: Code | None = None
+    city: Code | None = None
+
+
 class LookupIn(msgspec.Struct, kw_only=True):
+    """Hutong's lookup (role or lower-case type) or Beckn's (a Subscription's fields).
+
+    Beckn-shaped when `type` is BAP, BPP or BG, or a domain, country, city,
+    location or (Beckn) status is given: then the answer is Beckn
+    Subscription records.
+    """
+
     subscriber_id: str | None = None
     type: str | None = None
     role: str | None = None
     ukId: str | None = None
     key_id: str | None = None
+    domain: str | None = None
+    country: str | None = None
+    city: str | None = None
+    location: Location | None = None
+    status: str | None = None
 
 
 class WellKnown(msgspec.Struct, kw_only=True):

@@ -1,4 +1,7 @@
-"""`hutong participant add|list|show|suspend|reactivate|revoke` for the operator.
+"""`hutong participant add|list|show|suspend|reactivate|revoke|subscriptions|approve`.
+
+`subscriptions` lists Beckn `/subscribe` requests; `approve` turns a
+subscriber's pending ones into a participant (see `hutong.registry.beckn_store`).
 
 `add` without `--public-key` prints the generated key once, as its last line:
 the JSON key file (`subscriber_id`, `key_id`, `public_key`, `private_key`)
@@ -16,7 +19,7 @@ from rich.table import Table
 
 from hutong.cli._common import console, with_services
 from hutong.protocol.signing import new_key_pair
-from hutong.registry import service
+from hutong.registry import beckn_store, service
 from hutong.registry.models import Participant, Role, Status
 from hutong.runtime.services import Services
 
@@ -150,3 +153,40 @@ def revoke(
 ) -> None:
     """Revoke a participant and all its keys. This is final."""
     _set_status(subscriber_id, Status.REVOKED, reason)
+
+
+@app.command()
+def subscriptions(
+    status: Annotated[
+        str | None, typer.Option(help="UNDER_SUBSCRIPTION or SUBSCRIBED; omit for all.")
+    ] = None,
+) -> None:
+    """List Beckn subscriptions (self-registrations through /subscribe)."""
+
+    async def work(services: Services) -> list[dict[str, str]]:
+        async with services.db.read() as conn:
+            return await beckn_store.list_subscriptions(conn, status)
+
+    table = Table("subscriber", "type", "domain", "country", "key", "status", "url")
+    for row in with_services(work):
+        table.add_row(
+            row["subscriber_id"],
+            row["type"],
+            row["domain"],
+            row["country"],
+            row["ukId"],
+            row["status"],
+            row["url"],
+        )
+    console.print(table)
+
+
+@app.command()
+def approve(subscriber_id: str) -> None:
+    """Approve a subscriber's pending Beckn subscriptions: it becomes a participant."""
+
+    async def work(services: Services) -> Participant:
+        async with services.db.transaction() as conn:
+            return await beckn_store.approve(conn, subscriber_id, services.clock())
+
+    _show(with_services(work))

@@ -7,6 +7,10 @@ time. On PostgreSQL the lease is taken with `FOR UPDATE SKIP LOCKED`. A lane
 whose endpoint fails backs off exponentially; the other lanes carry on, each
 in its own task. Delivery is at least once: recipients deduplicate by the
 envelope's `context.message_id`, which is the event id.
+
+An event is delivered when the answer is a 2xx that is not a NACK: Beckn
+receivers refuse with HTTP 200 and `{"message":{"ack":{"status":"NACK"}}}`,
+so a NACK body fails the attempt whatever the status, and is retried.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import EventStatus
 from hutong.net.backoff import retry_delay
+from hutong.protocol.ack import nack_of
 from hutong.protocol.envelope import event_envelope, utc_timestamp
 from hutong.protocol.ids import new_id
 from hutong.runtime.metrics import EVENT_DELIVERIES
@@ -253,10 +258,13 @@ class DeliveryWorker:
         except httpx.HTTPError as exc:
             EVENT_DELIVERIES.labels(outcome="error").inc()
             return f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
-        if 200 <= response.status_code < 300:
+        refusal = nack_of(response.content)
+        if 200 <= response.status_code < 300 and refusal is None:
             EVENT_DELIVERIES.labels(outcome="delivered").inc()
             return None
         EVENT_DELIVERIES.labels(outcome="refused").inc()
+        if refusal is not None and 200 <= response.status_code < 300:
+            return f"NACK (HTTP {response.status_code}): {refusal}"[:500]
         return f"HTTP {response.status_code}: {response.text[:200]}"
 
     async def _delivered(self, event_id: int, recipient: str, now: datetime) -> None:

@@ -65,6 +65,19 @@ class AuthenticationError(HutongError):
     code = "unauthorized"
     #: The `WWW-Authenticate` challenge sent with the 401.
     challenge = 'Signature realm="hutong",headers="(created) (expires) (request-target) digest"'
+    #: A `Proxy-Authenticate` challenge sent too (a gateway's signature was refused).
+    proxy_challenge: str | None = None
+
+
+class GatewayAuthenticationError(AuthenticationError):
+    """A gateway's signature (`X-Gateway-Authorization`) was sent and does not verify.
+
+    A 401 still challenges for the sender's signature (`WWW-Authenticate`);
+    `Proxy-Authenticate` says it is the gateway's that failed.
+    """
+
+    code = "gateway_signature_invalid"
+    proxy_challenge = 'Signature realm="hutong-gateway",headers="(created) (expires) digest"'
 
 
 class OperatorAuthenticationError(AuthenticationError):

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import nacl.exceptions
 import nacl.signing
 
+from hutong.protocol.signature_header import canonical_headers, split_key_id, unwrap
+
 ALGORITHM = "ed25519"
 #: The Beckn 1.1 components: nothing names the request, only its body.
 SIGNED_HEADERS = "(created) (expires) digest"
@@ -220,10 +222,13 @@ _REQUIRED = ("keyId", "signature", "created", "expires")
 def parse_authorization(header: str) -> SignatureHeader:
     """Parse a `Signature ...` header in any parameter order.
 
-    Numbers may be quoted or not. Anything that is not exactly understood is
-    refused with a reason naming the part at fault.
+    Numbers may be quoted or not. The variants of other implementations
+    (`hutong.protocol.signature_header`) read as the canonical header they
+    stand for. Anything that is not exactly understood is refused with a
+    reason naming the part at fault; a keyId without a key id gives
+    `key_id == CURRENT_KEY`.
     """
-    text = header.strip()
+    text = unwrap(header)
     if not text:
         raise MalformedHeader("empty")
     scheme, _, rest = text.partition(" ")
@@ -245,14 +250,14 @@ def parse_authorization(header: str) -> SignatureHeader:
     for name in _REQUIRED:
         if name not in params:
             raise MalformedHeader(f"{name} missing")
-    parts = params["keyId"].split("|")
-    if len(parts) != 3 or not parts[0] or not parts[1]:
+    parts = split_key_id(params["keyId"])
+    if parts is None:
         raise MalformedHeader('keyId must be "subscriber_id|key_id|algorithm"')
     subscriber_id, key_id, key_algorithm = parts
     algorithm = params.get("algorithm", key_algorithm)
     if algorithm.lower() != ALGORITHM or key_algorithm.lower() != ALGORITHM:
         raise MalformedHeader(f"algorithm must be {ALGORITHM}")
-    headers = " ".join(params.get("headers", SIGNED_HEADERS).split())
+    headers = canonical_headers(" ".join(params.get("headers", SIGNED_HEADERS).split()))
     if headers not in _HEADER_LISTS:
         raise MalformedHeader(f'headers must be "{TARGET_SIGNED_HEADERS}" or "{SIGNED_HEADERS}"')
     created = _parse_unix(params["created"], "created")

@@ -23,6 +23,8 @@ class Role(StrEnum):
     CARRIER = "carrier"
     PROGRAM = "program"
     AUDITOR = "auditor"
+    #: A Beckn gateway (BG): its signature may travel in `X-Gateway-Authorization`.
+    GATEWAY = "gateway"
 
 
 class Status(StrEnum):

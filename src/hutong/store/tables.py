@@ -208,6 +208,35 @@ participant_keys = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+#: Beckn registry subscriptions (`POST /subscribe`): one row per subscriber and
+#: domain. A row is UNDER_SUBSCRIPTION once its challenge was answered, and
+#: SUBSCRIBED when the operator approved it (the participant then exists); it
+#: is also where a participant's Beckn domain and location are kept.
+BECKN_SUBSCRIPTION_STATUSES = ("UNDER_SUBSCRIPTION", "SUBSCRIBED")
+BECKN_TYPES = ("BAP", "BPP", "BG")
+
+beckn_subscriptions = Table(
+    "beckn_subscriptions",
+    metadata,
+    Column("subscriber_id", String(255), primary_key=True),
+    Column("domain", String(128), primary_key=True),
+    Column("type", String(8), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("country", String(8), nullable=False),
+    Column("city", String(64), nullable=False, server_default=""),
+    #: The signing key's id in keyIds (ONDC's `ukId`).
+    Column("key_id", String(255), nullable=False),
+    Column("signing_public_key", String(64), nullable=False),
+    Column("encr_public_key", String(64), nullable=False),
+    Column("valid_from", UTCDateTime(), nullable=False),
+    Column("valid_until", UTCDateTime(), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    known("status", BECKN_SUBSCRIPTION_STATUSES),
+    known("type", BECKN_TYPES),
+)
+
 #: The switch's own signing keys; the newest valid one signs.
 switch_keys = Table(
     "switch_keys",

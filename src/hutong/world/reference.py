@@ -45,7 +45,8 @@ class Inbox:
     seen: set[str] = field(default_factory=set)
     duplicates: int = 0
     refused: int = 0
-    #: "ok" answers 200; "down" answers 503; "slow" waits `delay` seconds first.
+    #: "ok" answers 200; "down" answers 503; "slow" waits `delay` seconds first;
+    #: "nack" answers 200 with a Beckn NACK body, as Beckn receivers refuse.
     mode: str = "ok"
     delay: float = 0.0
 
@@ -134,6 +135,8 @@ def reference_app(world: ReferenceWorld) -> Litestar:
         inbox = world.inbox(subscriber_id)
         if inbox.mode == "down":
             return Response(nack("unavailable", "endpoint is down"), status_code=503)
+        if inbox.mode == "nack":
+            return Response(nack("30000", "not taking events now"), status_code=200)
         if inbox.mode == "slow":
             await asyncio.sleep(inbox.delay)
         body = await request.body()

@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
+from hutong.api.routes.beckn_registry import beckn_lookup_records, is_beckn_lookup
 from hutong.api.schemas import LookupIn, WellKnown
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -47,10 +48,17 @@ async def well_known(services: ServicesDep) -> WellKnown:
     dto=StrictBody[LookupIn],
     return_dto=None,
     tags=["public"],
-    summary="Beckn-style registry lookup by subscriber id, role (type) and key id (ukId)",
+    summary=(
+        "Registry lookup by subscriber id, role and key id (ukId); Beckn-shaped"
+        " (type BAP/BPP/BG, domain, country, city) answers Beckn Subscription records"
+    ),
     status_code=200,
 )
-async def lookup_route(services: ServicesDep, data: JSONBody[LookupIn]) -> list[dict[str, Any]]:
+async def lookup_route(
+    services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[LookupIn]
+) -> list[dict[str, Any]]:
+    if is_beckn_lookup(data):
+        return await beckn_lookup_records(services, data, str(request.base_url))
     role_name = data.role or data.type
     role: Role | None = None
     if role_name:

@@ -1,0 +1,61 @@
+"""Beckn's own schemas (vendored in `tests/beckn_schemas/`, core-v1.1.0) as validators.
+
+Formats are checked (`uuid`, `date-time`, `uri`), as a Beckn participant's
+validator would. Ack.yaml's `tags` refers to TagGroup.yaml, which is not
+vendored: it is read as any value (Hutong sends no tags).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+SCHEMAS = Path(__file__).parent.parent / "beckn_schemas"
+
+
+def _load(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((SCHEMAS / name).read_text(encoding="utf-8"))
+    return document
+
+
+@cache
+def _subscription() -> Any:
+    components = _load("registry.yaml")["components"]
+    schema = {"$ref": "#/components/schemas/Subscription", "components": components}
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+@cache
+def _nack() -> Any:
+    ack = _load("Ack.yaml")
+    ack["properties"]["tags"] = {}
+    schema = {
+        "type": "object",
+        "required": ["message", "error"],
+        "properties": {
+            "message": {
+                "type": "object",
+                "required": ["ack"],
+                "properties": {"ack": {**ack, "required": ["status"]}},
+            },
+            "error": {**_load("Error.yaml"), "required": ["code", "message"]},
+        },
+    }
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+def subscription_errors(record: Any) -> list[str]:
+    """Why `record` is not a Beckn Subscription (empty when it is one)."""
+    return [f"{e.instance_path}: {e.message}" for e in _subscription().iter_errors(record)]
+
+
+def nack_errors(document: Any) -> list[str]:
+    """Why `document` is not a Beckn NACK with an Error object (empty when it is one)."""
+    errors = [f"{e.instance_path}: {e.message}" for e in _nack().iter_errors(document)]
+    if not errors and document["message"]["ack"]["status"] != "NACK":
+        errors.append("status is not NACK")
+    return errors
