@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -11,6 +13,8 @@ from sqlalchemy import insert, select, text
 from hutong.store.db import Database, sync_url
 from hutong.store.migrate import alembic_config, upgrade
 from hutong.store.tables import switch_keys
+
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
 
 def _head() -> str:
@@ -79,6 +83,49 @@ async def test_sqlite_commits_are_durable(tmp_path: object) -> None:
         assert synchronous == 2  # FULL
     finally:
         await db.dispose()
+
+
+async def test_a_sqlite_writer_waits_for_another_process_without_stopping_its_loop(
+    tmp_path: object,
+) -> None:
+    """Two handles on one file stand for two `hutong serve` workers (two processes).
+
+    While the first holds SQLite's write lock, the second's BEGIN IMMEDIATE
+    must wait beside the event loop, not in it: the first (on the same loop
+    here) can then finish and commit, and a ticker on the loop keeps ticking.
+    """
+    url = f"sqlite+aiosqlite:///{tmp_path}/shared.db"
+    upgrade(url)
+    first, second = Database(url), Database(url)
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(asyncio.get_running_loop().time())
+            await asyncio.sleep(0.005)
+
+    async def write(db: Database, key_id: str, hold: float) -> None:
+        async with db.transaction() as conn:
+            await conn.execute(
+                insert(switch_keys),
+                {"key_id": key_id, "public_key": "p", "private_key": "s", "created_at": NOW},
+            )
+            await asyncio.sleep(hold)
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        holder = asyncio.create_task(write(first, "first", hold=0.3))
+        await asyncio.sleep(0.05)  # the first holds the write lock
+        await asyncio.wait_for(write(second, "second", hold=0), timeout=5)
+        await holder
+    finally:
+        ticking.cancel()
+    async with second.read() as conn:
+        keys = set((await conn.execute(select(switch_keys.c.key_id))).scalars())
+    await first.dispose()
+    await second.dispose()
+    assert keys == {"first", "second"}
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.1
 
 
 async def test_postgres_commits_wait_for_the_disk(postgres_url: str) -> None:

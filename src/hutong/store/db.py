@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 
 from prometheus_client import Counter
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy.engine import Dialect, Result, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+#: Seconds a SQLite writer waits for another process's write lock before failing.
+WRITE_LOCK_WAIT = 30.0
 #: Every statement sent, BEGIN and COMMIT included (bench/orders.py divides it by steps).
 SQL_STATEMENTS = Counter("hutong_sql_statements_total", "SQL statements sent to the database")
 
@@ -157,20 +161,43 @@ class _SQLite:
         async with self._lock:
             if self._writer is None:
                 self._writer = self._engine.connect()
-            with self._begin(self._writer) as transaction:
+                # Never wait for the write lock inside SQLite: that would stop
+                # the event loop while another process writes (see `_begin`).
+                # (On the driver's connection: a statement here would begin a
+                # transaction, and its BEGIN IMMEDIATE would wait in SQLite.)
+                driver = self._writer.connection.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA busy_timeout=0")
+            transaction = await self._begin(self._writer)
+            try:
                 yield _SyncConnection(self._writer)
                 transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
 
     @staticmethod
-    @contextlib.contextmanager
-    def _begin(conn: Connection) -> Iterator[Any]:
-        transaction = conn.begin()
-        try:
-            yield transaction
-        except BaseException:
-            if transaction.is_active:
-                transaction.rollback()
-            raise
+    async def _begin(conn: Connection) -> Any:
+        """BEGIN IMMEDIATE, waiting for another process's write lock without blocking the loop.
+
+        Within one process writers queue on an asyncio lock; another process
+        (a second `hutong serve` worker, a CLI command) holds SQLite's own
+        lock. Its BEGIN IMMEDIATE is tried at once and, while that process
+        holds the lock, tried again after a sleep (1 ms doubling to 20 ms),
+        for up to `WRITE_LOCK_WAIT` seconds, as SQLite's busy timeout would,
+        but with the event loop free to serve other requests meanwhile.
+        """
+        deadline = time.monotonic() + WRITE_LOCK_WAIT
+        delay = 0.001
+        while True:
+            try:
+                return conn.begin()
+            except OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 0.02)
 
     def close(self) -> None:
         for conn in (self._writer, self._reader):

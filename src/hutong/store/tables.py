@@ -220,7 +220,7 @@ beckn_subscriptions = Table(
     metadata,
     Column("subscriber_id", String(255), primary_key=True),
     Column("domain", String(128), primary_key=True),
-    Column("type", String(8), nullable=False),
+    Column("type", String(16), nullable=False),
     Column("url", String(2048), nullable=False),
     Column("country", String(8), nullable=False),
     Column("city", String(64), nullable=False, server_default=""),

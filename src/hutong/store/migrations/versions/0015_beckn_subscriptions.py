@@ -29,7 +29,7 @@ def upgrade() -> None:
         "beckn_subscriptions",
         sa.Column("subscriber_id", sa.String(length=255), nullable=False),
         sa.Column("domain", sa.String(length=128), nullable=False),
-        sa.Column("type", sa.String(length=8), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("country", sa.String(length=8), nullable=False),
         sa.Column("city", sa.String(length=64), server_default="", nullable=False),
