@@ -40,7 +40,10 @@ that module exists; otherwise reported as not measured).
 
     .venv/bin/python -m bench.orders [--orders N] [--concurrency C] [--rounds R]
         [--pings N] [--buyers N] [--database sqlite|postgres|both]
-        [--transfers N] [--workers W]
+        [--transfers N] [--workers W] [--profile /tmp/orders_spy.txt]
+
+`--profile PATH` adds one order phase after the measured ones, not counted,
+while py-spy (pip install py-spy) samples the switch: folded stacks, raw.
 
 PostgreSQL is used when HUTONG_TEST_POSTGRES_URL is set (its tables are
 emptied first). Results go to bench/results/orders.json.
@@ -442,6 +445,33 @@ def order_phase(
     return result, tally
 
 
+def profiled(server: Server, shop: Shop, args: argparse.Namespace, path: Path) -> None:
+    """One more order phase, not counted, while py-spy samples the switch (raw, folded stacks)."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    command = [
+        spy,
+        "record",
+        "-p",
+        str(server.process.pid),
+        "-d",
+        "8",
+        "-f",
+        "raw",
+        "-o",
+        str(path),
+    ]
+    if args.workers > 1:
+        command.append("--subprocesses")
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    order_phase(server, shop, args.buyers, args.orders, args.concurrency, 99)
+    if sampler.wait(60) != 0:
+        err = sampler.stderr.read().decode() if sampler.stderr else ""
+        print(f"py-spy failed: {err.strip()[:500]}")
+    else:
+        print(f"py-spy samples of the switch written to {path}")
+
+
 # -- CPU accounting ---------------------------------------------------------------------------
 
 
@@ -573,7 +603,8 @@ def bench_database(
     if database_url and database_url.startswith("postgresql"):
         reset_postgres(database_url)
     started = time.perf_counter()
-    stock = 10 * (WARMUP + args.orders * args.rounds) + 1000  # at most 3 of a SKU per order
+    # at most 3 of a SKU per order; one more round for --profile, a few for the census
+    stock = 10 * (WARMUP + args.orders * (args.rounds + 1)) + 1000
     with hutong_server(database_url, workers=args.workers) as server:
         known = httpx.get(f"{server.url}/.well-known/hutong.json").json()
         with reference_processes(
@@ -615,6 +646,8 @@ def bench_database(
                 result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
                 rounds.append(result)
                 completed |= set(tally.completed)
+            if args.profile:
+                profiled(server, shop, args, Path(args.profile))
             checked = verify(server.database_url, completed)
         log = SwitchLog.read(server.log_path)
     seconds = time.perf_counter() - started
@@ -692,6 +725,7 @@ def bench_database(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=300, help="orders per round")
+    parser.add_argument("--profile", default="", help="py-spy raw output path (extra phase)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent buyers")
     parser.add_argument("--rounds", type=int, default=2, help="alternating phases of each kind")
     parser.add_argument("--pings", type=int, default=2000, help="signed pings per round")
