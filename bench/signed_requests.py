@@ -22,7 +22,10 @@ PostgreSQL is used when HUTONG_TEST_POSTGRES_URL is set (scripts/pg.sh starts on
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -85,6 +88,24 @@ def build_requests(
     return signed, echo
 
 
+def profile(server: Server, signers: list[Signer], args: argparse.Namespace, path: Path) -> None:
+    """One more signed phase, not counted, while py-spy samples the switch (raw, folded stacks)."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    command = [spy, "record", "-p", str(server.process.pid), "-d", "4", "-f", "raw"]
+    command += ["-o", str(path)]
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        signed, _ = build_requests(server, signers, args.requests)
+        run_phase("profiled", server.host, server.port, signed, args.concurrency)
+    if sampler.wait(60) != 0:
+        err = sampler.stderr.read().decode() if sampler.stderr else ""
+        print(f"py-spy failed: {err.strip()[:500]}")
+    else:
+        print(f"py-spy samples of the switch written to {path} (bench/folded.py reads them)")
+
+
 def bench_database(
     label: str, database_url: str | None, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -103,6 +124,8 @@ def bench_database(
             signed_runs.append(
                 run_phase("signed", server.host, server.port, signed, args.concurrency)
             )
+        if args.profile:
+            profile(server, signers, args, Path(f"{args.profile}.{label}"))
     best_echo = max(echo_runs, key=lambda r: r.rate)
     best_signed = max(signed_runs, key=lambda r: r.rate)
     for run in signed_runs:
@@ -132,6 +155,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="client connections")
     parser.add_argument("--rounds", type=int, default=3, help="alternating phases of each kind")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--profile", default="", help="py-spy raw output path prefix (extra phase)")
     args = parser.parse_args()
     run_on_databases("signed_requests", bench_database, args)
 
