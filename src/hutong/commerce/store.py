@@ -23,6 +23,7 @@ from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ForbiddenError, ValidationError
 from hutong.registry.models import Participant, Role
 from hutong.registry.service import get_participant, require_participant
+from hutong.store.cache import changed
 from hutong.store.tables import merchant_profiles, offers, storefronts
 
 
@@ -217,6 +218,7 @@ async def set_profile(
         raise ValidationError(f"{merchant} does not have the merchant role", code="not_a_merchant")
     await require_platform(conn, home_platform, "home platform")
     values = {"home_platform": home_platform, "self_operated": self_operated, "updated_at": now}
+    changed(conn, ("home_platform", merchant))
     if await get_profile(conn, merchant) is None:
         await conn.execute(insert(merchant_profiles).values(subscriber_id=merchant, **values))
     else:
