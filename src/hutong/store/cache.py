@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["TTL", "Declarations", "changed", "declarations", "declarations_at"]
+__all__ = ["EVERYTHING", "TTL", "Declarations", "changed", "declarations", "declarations_at"]
 
 T = TypeVar("T")
 
