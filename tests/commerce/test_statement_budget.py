@@ -33,7 +33,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 #: step makes (reserve; authorize and capture; book) adds its journal row for
 #: the auditor (one INSERT, in the step's own batch: no commit of its own).
 BUDGET = {
-    "create": 13,
+    "create": 10,
     "pay": 35,
     "ship": 19,
     # A tracking push first reads its parcel, so that a push about an unknown
