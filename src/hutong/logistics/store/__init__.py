@@ -30,6 +30,7 @@ from hutong.logistics.store.shipments import (
     record_event,
     set_status,
     shipment_by_tracking,
+    shipment_for_event,
 )
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "record_refusal",
     "set_status",
     "shipment_by_tracking",
+    "shipment_for_event",
 ]
