@@ -38,8 +38,8 @@ BUDGET = {
     "ship": 19,
     # A tracking push first reads its parcel, so that a push about an unknown
     # one is refused without using its message id (one SELECT each).
-    "picked_up": 11,
-    "delivered": 12,
+    "picked_up": 10,
+    "delivered": 11,
     "confirm": 15,
 }
 
