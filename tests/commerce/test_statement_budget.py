@@ -34,7 +34,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 #: the auditor (one INSERT, in the step's own batch: no commit of its own).
 BUDGET = {
     "create": 10,
-    "pay": 35,
+    "pay": 33,
     "ship": 19,
     # A tracking push first reads its parcel, so that a push about an unknown
     # one is refused without using its message id (one SELECT each).

@@ -66,12 +66,12 @@ async def pay(
         payment = await payment_store.require_payment(conn, row.payment_id)
     if payment.state is PaymentState.CREATED:
         authorized = await payments.authorize(
-            services, http, row.host, row.payment_id, attempt=attempt
+            services, http, row.host, row.payment_id, attempt=attempt, known=payment
         )
         # Through the group commit, which runs a deadlock victim again (the hold locks
         # ledger accounts that other orders' writes lock too).
-        await services.batcher().run(authorized)
-    capture = await payments.capture(services, http, row.host, row.payment_id, None)
+        payment = await services.batcher().run(authorized)
+    capture = await payments.capture(services, http, row.host, row.payment_id, None, known=payment)
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
