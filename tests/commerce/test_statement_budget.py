@@ -35,7 +35,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 BUDGET = {
     "create": 10,
     "pay": 33,
-    "ship": 19,
+    "ship": 17,
     # A tracking push first reads its parcel, so that a push about an unknown
     # one is refused without using its message id (one SELECT each).
     "picked_up": 10,

@@ -83,7 +83,7 @@ async def route_destination(
     """Where a parcel goes: the pickup point's city, else the area code's."""
     if pickup_point_id:
         async with services.db.read() as conn:
-            point = await store.get_point(conn, pickup_point_id)
+            point = await store.declared_point(conn, pickup_point_id)
         if point is None:
             raise ValidationError(f"no pickup point {pickup_point_id}", code="unknown_pickup_point")
         return Place(point.province, point.city)
@@ -120,7 +120,9 @@ async def _refusals(
     today = services.clock().date()
     async with services.db.read() as conn:
         point = (
-            await store.get_point(conn, route.pickup_point_id) if route.pickup_point_id else None
+            await store.declared_point(conn, route.pickup_point_id)
+            if route.pickup_point_id
+            else None
         )
         pickup = await store.pickup_policy(conn, point.network) if point else None
         host = await store.host_policy(conn, route.host) if route.host else None
