@@ -40,7 +40,7 @@ BUDGET = {
     # one is refused without using its message id (one SELECT each).
     "picked_up": 10,
     "delivered": 11,
-    "confirm": 15,
+    "confirm": 14,
 }
 
 
