@@ -310,10 +310,15 @@ async def book(
         sub_status="booked",
         status_at=now,
     )
+
+    async def booked(conn: AsyncConnection) -> None:
+        await store.insert_shipment(conn, shipment, now)
+        await tell(conn, shipment, "booked", now)
+
     try:
-        async with services.db.transaction() as conn:
-            await store.insert_shipment(conn, shipment, now)
-            await tell(conn, shipment, "booked", now)
+        # In the group commit: answered after the commit, which many bookings share,
+        # and the news for the merchant and the host go in one INSERT.
+        await services.batcher().run(booked)
     except IntegrityError:
         # A retry of this booking raced it and stored it first (the carrier saw the same
         # message id and booked once): give back the slot this attempt took, same answer.
