@@ -120,6 +120,19 @@ def changed(conn: Any, *keys: tuple[Any, ...]) -> None:
     """
     cache = declarations(conn)
     cache.forget(*keys)
-    event.listen(
-        _connection(conn).sync_connection, "commit", lambda _conn: cache.forget(*keys), once=True
-    )
+    connection = _connection(conn).sync_connection
+    connection.info.setdefault(_PENDING, []).append((cache, keys))
+    engine = connection.engine
+    if not event.contains(engine, "commit", _forget_committed):
+        event.listen(engine, "commit", _forget_committed)
+
+
+#: Where a connection keeps the drops its transaction owes at its commit.
+_PENDING = "hutong.cache.pending"
+
+
+def _forget_committed(connection: Any) -> None:
+    """The engine's commit hook: the drops of the committed transaction, once more."""
+    pending = connection.info.pop(_PENDING, None)
+    for cache, keys in pending or ():
+        cache.forget(*keys)
