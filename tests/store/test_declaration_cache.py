@@ -18,7 +18,6 @@ from hutong.store.cache import EVERYTHING, Declarations, changed, declarations
 from hutong.store.db import Database
 from hutong.store.tables import participants
 
-
 NEW_YEAR = datetime(2026, 1, 1, tzinfo=UTC)
 
 
