@@ -89,6 +89,16 @@ async def test_a_read_under_way_when_a_drop_comes_is_not_kept(cache: Declaration
     assert await cache.get(("participant", "a"), reads) == 2  # read again, not the old one
 
 
+async def test_unknown_keys_asked_for_by_anyone_never_grow_it_past_its_bound(
+    seconds: Seconds,
+) -> None:
+    cache = Declarations(ttl=0.8, clock=seconds, max_entries=3)
+    reads = Reads()
+    for n in range(10):
+        await cache.get(("key", "nobody", f"k{n}"), reads)
+        assert len(cache) <= 3
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)

@@ -42,6 +42,8 @@ T = TypeVar("T")
 
 #: Seconds an entry is used after its read started.
 TTL = 0.8
+#: Entries a cache holds at most (expired ones go first, then all).
+MAX_ENTRIES = 50_000
 #: What `Declarations.forget` takes to drop every entry.
 EVERYTHING = ("*",)
 
@@ -49,9 +51,16 @@ EVERYTHING = ("*",)
 class Declarations:
     """Entries by key, each used while younger than `ttl` (by `clock`, a monotonic clock)."""
 
-    def __init__(self, *, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: float = TTL,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
         self.ttl = ttl
         self.clock = clock
+        self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, Any]] = {}
         #: Advanced by every drop: a read that saw another generation is not kept.
         self._generation = 0
@@ -66,8 +75,22 @@ class Declarations:
         generation = self._generation
         value = await load()
         if generation == self._generation:
+            if len(self._entries) >= self.max_entries:
+                self._make_room(started)
             self._entries[key] = (started, value)
         return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _make_room(self, now: float) -> None:
+        """Drop the expired entries; all of them if that is not enough (keys sent by anyone,
+        such as unknown key ids, must not grow the process without bound)."""
+        expired = [key for key, (at, _) in self._entries.items() if now - at >= self.ttl]
+        for key in expired:
+            del self._entries[key]
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
 
     def forget(self, *keys: tuple[Any, ...]) -> None:
         """Drop `keys`; a one-item key `(kind,)` drops every key of that kind, `EVERYTHING` all."""
