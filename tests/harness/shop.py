@@ -89,13 +89,21 @@ class Shop(Network):
         return order
 
     async def track(self, order: dict[str, Any], code: str, sub_code: str, when: datetime) -> None:
+        await self.push_tracking(order, await self.tracking_number(order), code, sub_code, when)
+
+    async def tracking_number(self, order: dict[str, Any]) -> str:
+        """The parcel's tracking number, as its merchant reads it (the carrier knows it)."""
         shipment = (
             await self.clients[order["merchant"]].get(f"/v1/shipments/{order['shipment_id']}")
         ).json()
+        return str(shipment["tracking_number"])
+
+    async def push_tracking(
+        self, order: dict[str, Any], number: str, code: str, sub_code: str, when: datetime
+    ) -> None:
+        """The order's carrier pushes one tracking event about parcel `number`."""
         carrier = order["carrier"]
-        payload = tracking_payload(
-            carrier, shipment["tracking_number"], code, sub_code, when, new_id("ev")
-        )
+        payload = tracking_payload(carrier, number, code, sub_code, when, new_id("ev"))
         response = await self.post(carrier, "/v1/tracking", payload)
         assert response.status_code == 200, response.text
 

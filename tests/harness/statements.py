@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from hutong.store.cache import declarations_at
 from hutong.store.db import Database
 
 
@@ -48,3 +49,21 @@ def counting(db: Database) -> Iterator[StatementCount]:
         yield count
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+@contextlib.contextmanager
+def lasting_declarations(db: Database) -> Iterator[None]:
+    """Keep `db`'s cached declarations for the block, whatever the time it takes.
+
+    Under load a declaration is read once per process and cache bound (under
+    a second) for hundreds of orders, so a count per order is of the steady
+    state: on a slow machine a step must not find its cache expired by a
+    slow step before it.
+    """
+    cache = declarations_at(db.url)
+    ttl = cache.ttl
+    cache.ttl = 3600.0
+    try:
+        yield
+    finally:
+        cache.ttl = ttl

@@ -25,6 +25,7 @@ from hutong.client import Client
 from hutong.net import call_journal
 from hutong.protocol.signing import new_key_pair
 from hutong.runtime.services import Services
+from hutong.store.cache import EVERYTHING, declarations_at
 from hutong.store.db import sync_url
 from hutong.store.migrate import upgrade
 from hutong.store.tables import metadata
@@ -160,6 +161,8 @@ class PostgresTables:
     def empty(self) -> str:
         with self._engine.begin() as conn:
             conn.execute(self._truncate)
+        # Emptied behind the switch's back: what its processes cached is gone too.
+        declarations_at(self.url).forget(EVERYTHING)
         return self.url
 
     def dispose(self) -> None:

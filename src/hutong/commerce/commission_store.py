@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.commerce.commissions import Channel, CommissionHistory, CommissionSchedule
 from hutong.protocol.declared_time import Correction
 from hutong.store import corrections
+from hutong.store.cache import changed, declarations
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import commission_schedules
 
@@ -51,6 +52,11 @@ def _schedule(row: Any) -> CommissionSchedule:
 
 
 async def commission_history(conn: AsyncConnection, host: str) -> CommissionHistory:
+    """The host's schedules, cached (`hutong.store.cache`): read it, never declare on it."""
+    return await declarations(conn).get(("commission", host), lambda: _load_history(conn, host))
+
+
+async def _load_history(conn: AsyncConnection, host: str) -> CommissionHistory:
     rows = (
         await conn.execute(
             select(commission_schedules)
@@ -74,8 +80,9 @@ async def declare_schedule(
     (`hutong.store.corrections`), filed beside it for the history to show.
     """
     corrections.admit(schedule.valid_from, now, correction)
-    history = await commission_history(conn, schedule.host)
+    history = await _load_history(conn, schedule.host)
     stored = history.declare(replace(schedule, version=0, declared_at=now.date()))
+    changed(conn, ("commission", schedule.host))
     await conn.execute(
         insert(commission_schedules),
         {

@@ -23,6 +23,7 @@ from hutong.events.outbox import enqueue
 from hutong.protocol.errors import ForbiddenError, ValidationError
 from hutong.registry.models import Participant, Role
 from hutong.registry.service import get_participant, require_participant
+from hutong.store.cache import changed, declarations
 from hutong.store.tables import merchant_profiles, offers, storefronts
 
 
@@ -116,6 +117,8 @@ async def upsert_offers(
         await conn.execute(insert(offers), inserts)
     if updates:
         await conn.execute(_UPDATE_OFFER, updates)
+    if inserts or updates:
+        changed(conn, ("offer_category",))
     await _stock_events(conn, merchant, changes, now)
     return [r if isinstance(r, ItemResult) else ItemResult(r, outcome[r]) for r in results]
 
@@ -217,6 +220,7 @@ async def set_profile(
         raise ValidationError(f"{merchant} does not have the merchant role", code="not_a_merchant")
     await require_platform(conn, home_platform, "home platform")
     values = {"home_platform": home_platform, "self_operated": self_operated, "updated_at": now}
+    changed(conn, ("home_platform", merchant))
     if await get_profile(conn, merchant) is None:
         await conn.execute(insert(merchant_profiles).values(subscriber_id=merchant, **values))
     else:
@@ -226,3 +230,17 @@ async def set_profile(
             .values(**values)
         )
     return MerchantProfile(merchant, home_platform, self_operated, now)
+
+
+async def offer_category(conn: AsyncConnection, merchant: str, sku_id: str) -> str | None:
+    """The category `merchant` files `sku_id` under (cached: `hutong.store.cache`)."""
+
+    async def load() -> str | None:
+        found = await conn.scalar(
+            select(offers.c.category).where(
+                offers.c.merchant == merchant, offers.c.sku_id == sku_id
+            )
+        )
+        return None if found is None else str(found)
+
+    return await declarations(conn).get(("offer_category", merchant, sku_id), load)

@@ -83,7 +83,7 @@ async def route_destination(
     """Where a parcel goes: the pickup point's city, else the area code's."""
     if pickup_point_id:
         async with services.db.read() as conn:
-            point = await store.get_point(conn, pickup_point_id)
+            point = await store.declared_point(conn, pickup_point_id)
         if point is None:
             raise ValidationError(f"no pickup point {pickup_point_id}", code="unknown_pickup_point")
         return Place(point.province, point.city)
@@ -120,7 +120,9 @@ async def _refusals(
     today = services.clock().date()
     async with services.db.read() as conn:
         point = (
-            await store.get_point(conn, route.pickup_point_id) if route.pickup_point_id else None
+            await store.declared_point(conn, route.pickup_point_id)
+            if route.pickup_point_id
+            else None
         )
         pickup = await store.pickup_policy(conn, point.network) if point else None
         host = await store.host_policy(conn, route.host) if route.host else None
@@ -308,10 +310,15 @@ async def book(
         sub_status="booked",
         status_at=now,
     )
+
+    async def booked(conn: AsyncConnection) -> None:
+        await store.insert_shipment(conn, shipment, now)
+        await tell(conn, shipment, "booked", now)
+
     try:
-        async with services.db.transaction() as conn:
-            await store.insert_shipment(conn, shipment, now)
-            await tell(conn, shipment, "booked", now)
+        # In the group commit: answered after the commit, which many bookings share,
+        # and the news for the merchant and the host go in one INSERT.
+        await services.batcher().run(booked)
     except IntegrityError:
         # A retry of this booking raced it and stored it first (the carrier saw the same
         # message id and booked once): give back the slot this attempt took, same answer.

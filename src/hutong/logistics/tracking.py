@@ -75,12 +75,14 @@ async def ingest_write(
     async def write(conn: AsyncConnection) -> store.Applied:
         now = services.clock()
         # The row lock orders concurrent events of one shipment (PostgreSQL).
-        shipment = await store.shipment_by_tracking(conn, carrier, event.tracking_number, lock=True)
-        if shipment is None:  # shipments are never deleted: not after the read above
+        found = await store.shipment_for_event(conn, carrier, event.tracking_number, dedupe_key)
+        if found is None:  # shipments are never deleted: not after the read above
             raise _unknown(carrier, event.tracking_number)
+        shipment, seen = found
         applied = await store.record_event(
             conn,
             shipment=shipment,
+            seen=seen,
             dedupe_key=dedupe_key,
             mapped=mapped,
             raw=dict(event.raw),

@@ -25,6 +25,7 @@ from hutong.registry.models import (
     validate_subscriber_id,
     validate_window,
 )
+from hutong.store.cache import EVERYTHING, changed, declarations
 from hutong.store.db import Database
 from hutong.store.tables import participant_keys, participants
 
@@ -82,7 +83,8 @@ async def add_participant(
     )
     await _insert_key(conn, subscriber_id, key, now)
     await ensure_lane(conn, subscriber_id, now)
-    found = await get_participant(conn, subscriber_id)
+    changed(conn, EVERYTHING)  # lists of active participants include it now
+    found = await load_participant(conn, subscriber_id)
     assert found is not None
     return found
 
@@ -122,10 +124,11 @@ async def add_key(
     conn: AsyncConnection, subscriber_id: str, key: NewKey, now: datetime
 ) -> SigningKey:
     """Register another key (rotation). Existing keys keep their windows."""
-    participant = await require_participant(conn, subscriber_id)
+    participant = await require_participant(conn, subscriber_id, fresh=True)
     if participant.status is Status.REVOKED:
         raise ConflictError(f"{subscriber_id} is revoked", code="participant_revoked")
     added = await _insert_key(conn, subscriber_id, key, now)
+    changed(conn, ("participant", subscriber_id), ("key", subscriber_id, key.key_id))
     await enqueue(
         conn,
         recipient=subscriber_id,
@@ -142,6 +145,20 @@ async def add_key(
 
 
 async def get_participant(conn: AsyncConnection, subscriber_id: str) -> Participant | None:
+    """The participant with its keys, as known at most `TTL` seconds ago (`hutong.store.cache`).
+
+    Every change of a participant or its keys goes through this module, which
+    forgets the cached record in its own process; other processes see it
+    within the cache's bound. A write that decides on the participant's
+    current state reads it with `load_participant`.
+    """
+    return await declarations(conn).get(
+        ("participant", subscriber_id), lambda: load_participant(conn, subscriber_id)
+    )
+
+
+async def load_participant(conn: AsyncConnection, subscriber_id: str) -> Participant | None:
+    """The participant with its keys, read now (in the caller's transaction)."""
     row = (
         await conn.execute(
             select(participants).where(participants.c.subscriber_id == subscriber_id)
@@ -171,8 +188,12 @@ def _participant(row: Any, keys: tuple[SigningKey, ...]) -> Participant:
     )
 
 
-async def require_participant(conn: AsyncConnection, subscriber_id: str) -> Participant:
-    found = await get_participant(conn, subscriber_id)
+async def require_participant(
+    conn: AsyncConnection, subscriber_id: str, *, fresh: bool = False
+) -> Participant:
+    """The participant (cached unless `fresh`), or 404 ``unknown_participant``."""
+    load = load_participant if fresh else get_participant
+    found = await load(conn, subscriber_id)
     if found is None:
         raise NotFoundError(f"no participant {subscriber_id}", code="unknown_participant")
     return found
@@ -214,7 +235,7 @@ async def list_participants(
 async def set_status(
     conn: AsyncConnection, subscriber_id: str, wanted: Status, now: datetime, reason: str = ""
 ) -> Participant:
-    participant = await require_participant(conn, subscriber_id)
+    participant = await require_participant(conn, subscriber_id, fresh=True)
     status = next_status(participant.status, wanted)
     if status is participant.status:
         return participant
@@ -239,7 +260,9 @@ async def set_status(
         message={"subscriber_id": subscriber_id, "status": status.value, "reason": reason},
         now=now,
     )
-    return await require_participant(conn, subscriber_id)
+    # Whatever was cached may hang on the status (its keys, lists of active wallets).
+    changed(conn, EVERYTHING)
+    return await require_participant(conn, subscriber_id, fresh=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,11 +243,14 @@ def _in_flight(key: MessageKey) -> ConflictError:
 
 
 async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
-    """Claim the message id, or the answer a twin already recorded (after waiting)."""
+    """Claim the message id, or the answer a twin already recorded (after waiting).
+
+    The claim is inserted without looking first: a first arrival (nearly
+    every one) costs the insert alone; only one that meets the unique key
+    reads what is there, and waits for it, replays it, or takes it over.
+    """
+    found: _Claimed | None = None
     while True:
-        found = await _await_answer(services, key)
-        if isinstance(found, Answer):
-            return _replayed(found)
         now = services.clock()
         try:
             # In the group commit: durable before anyone is asked, and many
@@ -255,7 +258,11 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
             if await services.batcher().run(_claim_write(services, key, found, now)):
                 return _Claimed(now)
         except IntegrityError:
-            pass  # a twin claimed it between our look and our insert: wait for it
+            pass  # recorded or claimed by a twin (or a message with another body)
+        seen = await _await_answer(services, key)
+        if isinstance(seen, Answer):
+            return _replayed(seen)
+        found = seen  # None: the twin gave its claim back; else a claim past its lease
 
 
 def _claim_write(

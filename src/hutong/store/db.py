@@ -115,6 +115,16 @@ class _SyncConnection:
         """The database's dialect, as an `AsyncConnection` has it (for dialect-specific SQL)."""
         return self._conn.dialect
 
+    @property
+    def engine(self) -> Engine:
+        """The engine, as an `AsyncConnection` has one (its `url` names the database)."""
+        return self._conn.engine
+
+    @property
+    def sync_connection(self) -> Connection:
+        """The connection underneath, as an `AsyncConnection` has it (for its events)."""
+        return self._conn
+
     async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
         return self._conn.execute(statement, parameters)
 

@@ -175,13 +175,10 @@ async def ship_order(
 async def confirm_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
 ) -> Response[bytes]:
-    # The body is checked (and documented) as `data`: its message is empty.
-    return await run_decided(
-        services,
-        signed,
-        lambda: order_service.confirm(services, signed.subscriber_id, order_id),
-        order_moved_out(signed.subscriber_id),
-    )
+    # The body is checked (and documented) as `data`: its message is empty. It asks
+    # nobody: the message is recorded with its effects (no claim first).
+    write = await order_service.confirm(services, signed.subscriber_id, order_id)
+    return await run_once(services, signed, write, order_moved_out(signed.subscriber_id))
 
 
 @post(

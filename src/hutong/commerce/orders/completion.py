@@ -28,10 +28,9 @@ from hutong.commerce.commissions import (
     split_order,
 )
 from hutong.commerce.orders import OrderEvent
+from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.moves import moved
 from hutong.commerce.orders.store import OrderRow
-from hutong.logistics import store as logistics_store
-from hutong.payments.checkout import store as payment_store
 from hutong.payments.posting import ensure_accounts, post
 from hutong.store.db import Database
 
@@ -53,15 +52,10 @@ async def split_of(
     conn: AsyncConnection, row: OrderRow, now: datetime
 ) -> tuple[OrderSplit, int | None]:
     """The split of `row` at `now`, and the schedule version it used (None: no schedule)."""
-    payment = await payment_store.require_payment(conn, row.payment_id)
+    wallet_fee, price = await order_store.split_costs(conn, row)
     history = await commission_store.commission_history(conn, row.host)
     schedule = history.in_force(now.date())
     kept = row.order.paid - row.order.refunded_total
-    wallet_fee = payment.fee - payment.fee_returned
-    price = 0
-    if row.shipment_id:
-        shipment = await logistics_store.find_shipment(conn, row.shipment_id)
-        price = shipment.price if shipment is not None else 0
     before_carrier = split_order(
         kept, schedule, row.category, row.channel, wallet_fee, 0, bool(row.creator)
     )

@@ -31,15 +31,15 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.commerce import store as commerce_store
 from hutong.commerce.commissions import Channel
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.attempts import attempt_id, cancelled_attempt
 from hutong.commerce.orders.lines import OrderError, OrderLine, price_problems
-from hutong.commerce.orders.moves import moved
+from hutong.commerce.orders.moves import moved_new
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.storefronts import StorefrontStatus
@@ -60,7 +60,6 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_participant, require_role
 from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
-from hutong.store.tables import offers
 
 #: How long a reserved order waits for payment, by default and at most.
 DEFAULT_PAY_WITHIN = 900
@@ -207,12 +206,8 @@ def _in_catalog(storefront: str, catalog: dict[str, int], lines: tuple[OrderLine
 
 async def _category(services: Services, merchant: str, sku_id: str) -> str:
     async with services.db.read() as conn:
-        category = await conn.scalar(
-            select(offers.c.category).where(
-                offers.c.merchant == merchant, offers.c.sku_id == sku_id
-            )
-        )
-    return str(category or DEFAULT_CATEGORY)
+        category = await commerce_store.offer_category(conn, merchant, sku_id)
+    return category or DEFAULT_CATEGORY
 
 
 async def _party_with_role(services: Services, subscriber_id: str, role: Role, code: str) -> None:
@@ -357,8 +352,9 @@ async def create(
             created_at=at,
             updated_at=at,
         )
-        await order_store.insert_order(conn, placed)
-        reserved = await moved(conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by})
+        reserved = await moved_new(
+            conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by}
+        )
         return OrderOutcome(reserved, payment=created.payment)
 
     return write
@@ -373,8 +369,7 @@ def _refused_order(
         now = services.clock()
         existing = await order_store.find_order(conn, row.id)
         if existing is None:
-            await order_store.insert_order(conn, row)
-            existing = await moved(conn, row, OrderEvent.CANCEL, now, reason=problem.code)
+            existing = await moved_new(conn, row, OrderEvent.CANCEL, now, reason=problem.code)
         return Refused(problem, {"order": existing.to_dict()})
 
     return write

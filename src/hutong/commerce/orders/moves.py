@@ -8,6 +8,7 @@ stores the order with its events. `moved` is that last part.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,27 @@ async def moved(
     """In `conn`: apply `event` to the (locked) `row`, store it and tell the parties."""
     after = step(row.order, event, now, **(arguments or {}))
     changed = await order_store.save(conn, row, after, now, **columns)
+    await tell(conn, row.order, event, changed, now)
+    return changed
+
+
+async def moved_new(
+    conn: AsyncConnection,
+    row: OrderRow,
+    event: OrderEvent,
+    now: datetime,
+    *,
+    arguments: dict[str, Any] | None = None,
+    **columns: Any,
+) -> OrderRow:
+    """In `conn`: store the new `row` as its first `event` leaves it, and tell the parties.
+
+    What `moved` does to a stored row, with the row stored once (one INSERT,
+    not an INSERT and an UPDATE of the same row).
+    """
+    after = step(row.order, event, now, **(arguments or {}))
+    changed = replace(row, order=after, updated_at=now, **columns)
+    await order_store.insert_order(conn, changed)
     await tell(conn, row.order, event, changed, now)
     return changed
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.completion import complete, ensure_split_accounts
+from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
@@ -66,12 +67,12 @@ async def pay(
         payment = await payment_store.require_payment(conn, row.payment_id)
     if payment.state is PaymentState.CREATED:
         authorized = await payments.authorize(
-            services, http, row.host, row.payment_id, attempt=attempt
+            services, http, row.host, row.payment_id, attempt=attempt, known=payment
         )
         # Through the group commit, which runs a deadlock victim again (the hold locks
         # ledger accounts that other orders' writes lock too).
-        await services.batcher().run(authorized)
-    capture = await payments.capture(services, http, row.host, row.payment_id, None)
+        payment = await services.batcher().run(authorized)
+    capture = await payments.capture(services, http, row.host, row.payment_id, None, known=payment)
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
@@ -137,15 +138,26 @@ async def _cancel_shipment(services: Services, http: CallTransport, row: OrderRo
 
 
 async def confirm(services: Services, sender: str, order_id: str) -> Write[OrderOutcome]:
-    """The buyer (through its host) confirms receipt: the order completes and the money splits."""
+    """The buyer (through its host) confirms receipt: the order completes and the money splits.
+
+    It asks nobody, so it is a plain write (`run_once`): what may change (the
+    order's state) is checked in the write, where a refusal is recorded and a
+    resend of a confirmation meets its recorded answer; before it, only what
+    never changes (the order exists, the sender is its host).
+    """
     row = await read_order(services, order_id)
     require_party(row, sender, "host")
-    step(row.order, OrderEvent.CONFIRM, services.clock())
-    await ensure_split_accounts(services.db, row, services.clock())
+    try:
+        step(row.order, OrderEvent.CONFIRM, services.clock())
+    except OrderError:
+        pass  # refused (or answered already) in the write, which opens no accounts
+    else:
+        await ensure_split_accounts(services.db, row, services.clock())
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
+        step(current.order, OrderEvent.CONFIRM, now)  # refused before the split is posted
         done = await complete(conn, current, OrderEvent.CONFIRM, now)
         return OrderOutcome(done)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.commissions import (
@@ -22,7 +22,7 @@ from hutong.commerce.commissions import (
 from hutong.commerce.orders import Order, OrderState, Parties
 from hutong.commerce.orders.lines import OrderLine
 from hutong.protocol.errors import NotFoundError
-from hutong.store.tables import order_refunds, orders
+from hutong.store.tables import order_refunds, orders, payments, shipments
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +261,28 @@ async def save(
             values[name] = more[name]
     await conn.execute(update(orders).where(orders.c.id == row.id).values(values))
     return changed
+
+
+#: What the wallet kept of an order's payment, and its parcel's price: one round trip.
+_SPLIT_COSTS = select(
+    select(payments.c.fee - payments.c.fee_returned)
+    .where(payments.c.id == bindparam("payment_id"))
+    .scalar_subquery()
+    .label("wallet_fee"),
+    select(shipments.c.price)
+    .where(shipments.c.id == bindparam("shipment_id"))
+    .scalar_subquery()
+    .label("price"),
+)
+
+
+async def split_costs(conn: AsyncConnection, row: OrderRow) -> tuple[int, int]:
+    """(the wallet's fee net of what it returned, the parcel's price or 0) of `row`."""
+    params = {"payment_id": row.payment_id, "shipment_id": row.shipment_id}
+    found = (await conn.execute(_SPLIT_COSTS, params)).one()
+    if found.wallet_fee is None:
+        raise NotFoundError(f"no payment {row.payment_id}", code="unknown_payment")
+    return int(found.wallet_fee), int(found.price or 0)
 
 
 async def order_by_shipment(conn: AsyncConnection, shipment_id: str) -> OrderRow | None:

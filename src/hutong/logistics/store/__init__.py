@@ -7,6 +7,7 @@ One module per kind of thing stored (`carriers`, `pickup_points`,
 from hutong.logistics.store.carriers import all_services, declare_services
 from hutong.logistics.store.pickup_points import (
     change_held,
+    declared_point,
     get_point,
     points_near,
     publish_points,
@@ -30,6 +31,7 @@ from hutong.logistics.store.shipments import (
     record_event,
     set_status,
     shipment_by_tracking,
+    shipment_for_event,
 )
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "change_held",
     "declare_policy",
     "declare_services",
+    "declared_point",
     "events_of",
     "find_shipment",
     "get_point",
@@ -55,4 +58,5 @@ __all__ = [
     "record_refusal",
     "set_status",
     "shipment_by_tracking",
+    "shipment_for_event",
 ]

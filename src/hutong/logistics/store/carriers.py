@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.quotes import ServiceDeclaration
+from hutong.store.cache import changed, declarations
 from hutong.store.tables import carrier_services
 
 __all__ = ["all_services", "declare_services"]
@@ -19,6 +20,7 @@ async def declare_services(
     conn: AsyncConnection, carrier: str, services: Sequence[ServiceDeclaration], now: datetime
 ) -> None:
     """Replace what `carrier` offers with `services`."""
+    changed(conn, ("carrier_services",))
     await conn.execute(delete(carrier_services).where(carrier_services.c.carrier == carrier))
     if services:
         await conn.execute(
@@ -36,6 +38,12 @@ async def declare_services(
 
 
 async def all_services(conn: AsyncConnection) -> dict[str, list[ServiceDeclaration]]:
+    """Every carrier's services, cached (`hutong.store.cache`); a copy the caller may change."""
+    cached = await declarations(conn).get(("carrier_services",), lambda: _load(conn))
+    return {carrier: list(services) for carrier, services in cached.items()}
+
+
+async def _load(conn: AsyncConnection) -> dict[str, list[ServiceDeclaration]]:
     rows = (await conn.execute(select(carrier_services).order_by(carrier_services.c.carrier))).all()
     found: dict[str, list[ServiceDeclaration]] = {}
     for row in rows:

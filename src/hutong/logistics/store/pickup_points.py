@@ -10,9 +10,10 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.pickup import PickupPoint, bounding_box, nearest
+from hutong.store.cache import changed, declarations
 from hutong.store.tables import pickup_points
 
-__all__ = ["change_held", "get_point", "points_near", "publish_points"]
+__all__ = ["change_held", "declared_point", "get_point", "points_near", "publish_points"]
 
 
 def _point(row: Any) -> PickupPoint:
@@ -35,6 +36,7 @@ async def publish_points(
     conn: AsyncConnection, network: str, points: Sequence[PickupPoint], now: datetime
 ) -> None:
     """Add or update a network's points (their held count is kept)."""
+    changed(conn, *(("pickup_point", point.id) for point in points))
     for point in points:
         values = {
             "network": network,
@@ -60,6 +62,17 @@ async def publish_points(
 async def get_point(conn: AsyncConnection, point_id: str) -> PickupPoint | None:
     row = (await conn.execute(select(pickup_points).where(pickup_points.c.id == point_id))).first()
     return _point(row) if row is not None else None
+
+
+async def declared_point(conn: AsyncConnection, point_id: str) -> PickupPoint | None:
+    """The point as its network declared it (cached: `hutong.store.cache`).
+
+    For where it is and whose it is: its `held` count may be up to the cache's
+    bound old, so room is only ever taken by `change_held`.
+    """
+    return await declarations(conn).get(
+        ("pickup_point", point_id), lambda: get_point(conn, point_id)
+    )
 
 
 async def points_near(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.logistics.pickup import PickupPolicy, PickupRule
 from hutong.protocol.declared_time import Correction
 from hutong.store import corrections
+from hutong.store.cache import changed, declarations
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     host_carrier_policies,
@@ -39,13 +40,18 @@ __all__ = [
 
 
 async def home_platform(conn: AsyncConnection, merchant: str) -> str | None:
-    """The platform `merchant`'s own store is on, if it has declared one."""
-    home = await conn.scalar(
-        select(merchant_profiles.c.home_platform).where(
-            merchant_profiles.c.subscriber_id == merchant
+    """The platform `merchant`'s own store is on, if it has declared one (cached)."""
+
+    async def load() -> str | None:
+        found = await conn.scalar(
+            select(merchant_profiles.c.home_platform).where(
+                merchant_profiles.c.subscriber_id == merchant
+            )
         )
-    )
-    return str(home) if home else None
+        return None if found is None else str(found)
+
+    home = await declarations(conn).get(("home_platform", merchant), load)
+    return home or None
 
 
 async def hosts_merchant(conn: AsyncConnection, host: str, merchant: str) -> bool:
@@ -79,11 +85,17 @@ async def _policy(conn: AsyncConnection, table: Table, key: str, owner: str) -> 
 
 
 async def pickup_policy(conn: AsyncConnection, network: str) -> PickupPolicy:
-    return await _policy(conn, pickup_policies, "network", network)
+    """The network's pickup policy, cached (`hutong.store.cache`): read it, never declare on it."""
+    return await declarations(conn).get(
+        ("pickup", network), lambda: _policy(conn, pickup_policies, "network", network)
+    )
 
 
 async def host_policy(conn: AsyncConnection, host: str) -> PickupPolicy:
-    return await _policy(conn, host_carrier_policies, "host", host)
+    """The host's carrier policy, cached (`hutong.store.cache`): read it, never declare on it."""
+    return await declarations(conn).get(
+        ("carrier", host), lambda: _policy(conn, host_carrier_policies, "host", host)
+    )
 
 
 async def declare_policy(
@@ -104,6 +116,7 @@ async def declare_policy(
     table, key = _table(kind)
     policy = await _policy(conn, table, key, owner)
     stored = policy.declare(rule)
+    changed(conn, ("pickup" if kind == "pickup" else "carrier", owner))
     await conn.execute(
         insert(table),
         {

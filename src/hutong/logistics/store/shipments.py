@@ -190,6 +190,30 @@ _SEEN = select(tracking_events.c.id).where(
     tracking_events.c.carrier == bindparam("carrier"),
     tracking_events.c.dedupe_key == bindparam("dedupe_key"),
 )
+#: The shipment, locked, and whether its carrier already sent the event: one round trip.
+_FOR_EVENT = (
+    select(shipments, _SEEN.exists().label("seen"))
+    .where(
+        shipments.c.carrier == bindparam("carrier"),
+        shipments.c.tracking_number == bindparam("tracking_number"),
+    )
+    .with_for_update(of=shipments)
+)
+
+
+async def shipment_for_event(
+    conn: AsyncConnection, carrier: str, tracking_number: str, dedupe_key: str
+) -> tuple[Shipment, bool] | None:
+    """The parcel's shipment, locked (PostgreSQL), and whether event `dedupe_key` is stored.
+
+    For `record_event`'s caller: the lock and the duplicate check in one
+    statement. A twin event committed while this one waited for the lock may
+    be missed by the check (its snapshot is the statement's); the unique key
+    on (carrier, dedupe_key) then refuses the insert and the write runs again.
+    """
+    params = {"carrier": carrier, "tracking_number": tracking_number, "dedupe_key": dedupe_key}
+    row = (await conn.execute(_FOR_EVENT, params)).first()
+    return None if row is None else (_shipment(row), bool(row.seen))
 
 
 async def record_event(
@@ -201,15 +225,16 @@ async def record_event(
     raw: dict[str, Any],
     occurred_at: datetime,
     now: datetime,
+    seen: bool,
 ) -> Applied:
     """Store one tracking event (once) and move the shipment's state if it advances.
 
-    The caller holds the shipment's row lock (`shipment_by_tracking(lock=True)`),
-    so the duplicate check and the state change see every earlier event of
-    this shipment; the unique key on (carrier, dedupe_key) stays the backstop.
+    The caller holds the shipment's row lock and knows whether the event was
+    `seen` before (`shipment_for_event`), so the duplicate check and the state
+    change see every earlier event of this shipment; the unique key on
+    (carrier, dedupe_key) stays the backstop.
     """
-    seen = await conn.scalar(_SEEN, {"carrier": shipment.carrier, "dedupe_key": dedupe_key})
-    if seen is not None:
+    if seen:
         return Applied(True, False, shipment, mapped)
     changed = advances(shipment.status, shipment.status_at, mapped.status, occurred_at)
     await conn.execute(

@@ -138,8 +138,10 @@ async def authorize(
     wallet: str = "",
     payer: str = "",
     attempt: str,
+    known: store.PaymentRow | None = None,
 ) -> Write[store.PaymentRow]:
-    payment = await party(services, sender, payment_id)
+    """Ask the wallet to hold; the write holds in the ledger (`known`: the payment as just read)."""
+    payment = await party(services, sender, payment_id, known)
     step(payment, PaymentEvent.AUTHORIZE, now=services.clock())
     wallet, payer = wallet or payment.wallet, payer or payment.payer
     if not wallet or not payer:

@@ -39,9 +39,16 @@ def agrees(wallet: str, answer: dict[str, Any], field: str, value: int, code: st
 
 
 async def capture(
-    services: Services, http: CallTransport, sender: str, payment_id: str, value: int | None
+    services: Services,
+    http: CallTransport,
+    sender: str,
+    payment_id: str,
+    value: int | None,
+    *,
+    known: store.PaymentRow | None = None,
 ) -> Write[store.PaymentRow]:
-    payment = await party(services, sender, payment_id)
+    """Ask the wallet to capture; the write posts it (`known`: the payment as just read)."""
+    payment = await party(services, sender, payment_id, known)
     amount = payment.amount if value is None else value
     step(payment, PaymentEvent.CAPTURE, amount, now=services.clock())
     profile = await wallet_profile_for(services, payment.wallet, payment.kind)

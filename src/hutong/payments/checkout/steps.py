@@ -49,9 +49,18 @@ async def readable(services: Services, reader: str, payment_id: str) -> store.Pa
     raise ForbiddenError(f"{reader} is not a party of payment {payment_id}", code="not_a_party")
 
 
-async def party(services: Services, sender: str, payment_id: str) -> store.PaymentRow:
-    async with services.db.read() as conn:
-        payment = await store.require_payment(conn, payment_id)
+async def party(
+    services: Services, sender: str, payment_id: str, known: store.PaymentRow | None = None
+) -> store.PaymentRow:
+    """The payment, refused unless `sender` is a party of it.
+
+    `known` is the payment as the caller just read or wrote it (not read again).
+    """
+    if known is not None and known.id == payment_id:
+        payment = known
+    else:
+        async with services.db.read() as conn:
+            payment = await store.require_payment(conn, payment_id)
     if sender not in payment.parties:
         raise ForbiddenError(f"{sender} is not a party of payment {payment_id}", code="not_a_party")
     return payment

@@ -16,6 +16,7 @@ from hutong.payments.fees import FeeRule, FeeSchedule
 from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import NotFoundError
 from hutong.store import corrections
+from hutong.store.cache import changed, declarations
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     acceptance_policies,
@@ -68,6 +69,7 @@ async def save_wallet_profile(
         await conn.execute(
             update(wallet_profiles).where(wallet_profiles.c.subscriber_id == wallet).values(values)
         )
+    changed(conn, ("wallet_profile", wallet), ("wallets",))
     return WalletProfile(wallet, currencies, schedule)
 
 
@@ -78,6 +80,13 @@ def _profile(row: Any) -> WalletProfile:
 
 
 async def wallet_profile(conn: AsyncConnection, wallet: str) -> WalletProfile | None:
+    """The wallet's declared profile (cached: `hutong.store.cache`)."""
+    return await declarations(conn).get(
+        ("wallet_profile", wallet), lambda: _load_wallet_profile(conn, wallet)
+    )
+
+
+async def _load_wallet_profile(conn: AsyncConnection, wallet: str) -> WalletProfile | None:
     row = (
         await conn.execute(select(wallet_profiles).where(wallet_profiles.c.subscriber_id == wallet))
     ).first()
@@ -85,22 +94,39 @@ async def wallet_profile(conn: AsyncConnection, wallet: str) -> WalletProfile | 
 
 
 async def registered_wallets(conn: AsyncConnection) -> list[str]:
-    """Active wallets that declared a profile, by id: what a buyer could choose from."""
+    """Active wallets that declared a profile, by id: what a buyer could choose from.
+
+    Cached (`hutong.store.cache`): a status change or a new profile forgets it.
+    """
+    return list(await declarations(conn).get(("wallets",), lambda: _load_wallets(conn)))
+
+
+async def _load_wallets(conn: AsyncConnection) -> tuple[str, ...]:
     query = (
         select(wallet_profiles.c.subscriber_id)
         .join(participants, participants.c.subscriber_id == wallet_profiles.c.subscriber_id)
         .where(participants.c.status == "active")
         .order_by(wallet_profiles.c.subscriber_id)
     )
-    return list((await conn.execute(query)).scalars())
+    return tuple((await conn.execute(query)).scalars())
+
+
+async def declared_home(conn: AsyncConnection, merchant: str) -> str | None:
+    """The merchant's declared home platform, if any (cached: `hutong.store.cache`)."""
+
+    async def load() -> str | None:
+        found = await conn.scalar(
+            select(merchant_profiles.c.home_platform).where(
+                merchant_profiles.c.subscriber_id == merchant
+            )
+        )
+        return None if found is None else str(found)
+
+    return await declarations(conn).get(("home_platform", merchant), load)
 
 
 async def home_platform(conn: AsyncConnection, merchant: str) -> str:
-    platform = await conn.scalar(
-        select(merchant_profiles.c.home_platform).where(
-            merchant_profiles.c.subscriber_id == merchant
-        )
-    )
+    platform = await declared_home(conn, merchant)
     if platform is None:
         raise NotFoundError(
             f"{merchant} has no merchant profile (its home platform is unknown)",
@@ -124,6 +150,13 @@ def _policy_rule(policy: AcceptancePolicy) -> str:
 
 
 async def acceptance_history(conn: AsyncConnection, platform: str) -> AcceptanceHistory:
+    """The platform's policy versions, cached (`hutong.store.cache`): never declare on it."""
+    return await declarations(conn).get(
+        ("acceptance", platform), lambda: _load_acceptance(conn, platform)
+    )
+
+
+async def _load_acceptance(conn: AsyncConnection, platform: str) -> AcceptanceHistory:
     rows = (
         await conn.execute(
             select(acceptance_policies)
@@ -162,8 +195,9 @@ async def declare_acceptance(
     filed beside it for the history to show.
     """
     corrections.admit(policy.valid_from, now, correction)
-    history = await acceptance_history(conn, policy.platform)
+    history = await _load_acceptance(conn, policy.platform)
     stored = history.declare(replace(policy, declared_at=now.date()))
+    changed(conn, ("acceptance", policy.platform))
     await conn.execute(
         insert(acceptance_policies).values(
             platform=stored.platform,

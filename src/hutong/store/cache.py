@@ -1,0 +1,161 @@
+"""A per-process cache of rarely changing declarations, stale for at most `TTL` seconds.
+
+What it is for: reads that every request repeats and that change a few times
+a day (a participant and its keys, a wallet's profile, a platform's
+acceptance policy, a carrier's services). An order step read them up to six
+times each; from here they cost a dictionary lookup.
+
+The staleness bound (what a change costs to take effect):
+
+- In the process that wrote the change, at once: the write path calls
+  `changed(conn, ...)`, which drops the entries when the write runs and again
+  when its transaction commits; a read that started before either drop does
+  not keep what it read (every drop advances a generation the read checks).
+- In any other process (a second `hutong serve` worker, the CLI), within
+  `TTL` seconds plus the duration of one read: an entry is used only while
+  `clock() - loaded_at < TTL`, where `loaded_at` is taken *before* the query
+  that filled it. `TTL` is 0.8 s, so a suspension or a key revocation is
+  refused everywhere within a second.
+
+A key is a tuple whose first item names its kind (`("participant", id)`).
+Which writes change which keys is each caller's business: the registry drops
+everything on a participant's status change, and so on. A value must not be
+changed by its readers (a frozen record, a tuple, a history read and never
+declared on): every reader shares it.
+
+There is one cache per database per process (`declarations(conn)`), found by
+the database's address, so every `Database` of one process shares it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+
+__all__ = ["EVERYTHING", "TTL", "Declarations", "changed", "declarations", "declarations_at"]
+
+T = TypeVar("T")
+
+#: Seconds an entry is used after its read started.
+TTL = 0.8
+#: Entries a cache holds at most (expired ones go first, then all).
+MAX_ENTRIES = 50_000
+#: What `Declarations.forget` takes to drop every entry.
+EVERYTHING = ("*",)
+
+
+class Declarations:
+    """Entries by key, each used while younger than `ttl` (by `clock`, a monotonic clock)."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = TTL,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.max_entries = max_entries
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        #: Advanced by every drop: a read that saw another generation is not kept.
+        self._generation = 0
+
+    async def get(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """The cached value of `key`, or what `load` reads now (kept unless a drop came between)."""
+        started = self.clock()
+        entry = self._entries.get(key)
+        if entry is not None and started - entry[0] < self.ttl:
+            value: T = entry[1]
+            return value
+        generation = self._generation
+        value = await load()
+        if generation == self._generation:
+            if len(self._entries) >= self.max_entries:
+                self._make_room(started)
+            self._entries[key] = (started, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _make_room(self, now: float) -> None:
+        """Drop the expired entries; all of them if that is not enough (keys sent by anyone,
+        such as unknown key ids, must not grow the process without bound)."""
+        expired = [key for key, (at, _) in self._entries.items() if now - at >= self.ttl]
+        for key in expired:
+            del self._entries[key]
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+
+    def forget(self, *keys: tuple[Any, ...]) -> None:
+        """Drop `keys`; a one-item key `(kind,)` drops every key of that kind, `EVERYTHING` all."""
+        self._generation += 1
+        if EVERYTHING in keys:
+            self._entries.clear()
+            return
+        kinds = {key[0] for key in keys if len(key) == 1}
+        for key in keys:
+            self._entries.pop(key, None)
+        if kinds:
+            for key in [k for k in self._entries if isinstance(k, tuple) and k[0] in kinds]:
+                del self._entries[key]
+
+
+_BY_DATABASE: dict[tuple[Any, ...], Declarations] = {}
+
+
+def _address(url: URL) -> tuple[Any, ...]:
+    """What names one database whatever the driver: backend, server, name."""
+    return (url.get_backend_name(), url.host, url.port, url.database)
+
+
+def declarations_at(url: URL | str) -> Declarations:
+    """The process's cache of the database at `url`."""
+    address = _address(make_url(url))
+    found = _BY_DATABASE.get(address)
+    if found is None:
+        found = _BY_DATABASE[address] = Declarations()
+    return found
+
+
+def _connection(conn: Any) -> Any:
+    """The connection under `conn` (the group commit's views keep theirs as `conn`)."""
+    while not hasattr(conn, "engine") and hasattr(conn, "conn"):
+        conn = conn.conn
+    return conn
+
+
+def declarations(conn: Any) -> Declarations:
+    """The process's cache of the database `conn` (async or the SQLite face) is connected to."""
+    return declarations_at(_connection(conn).engine.url)
+
+
+def changed(conn: Any, *keys: tuple[Any, ...]) -> None:
+    """A write in `conn`'s transaction changes `keys`: drop them now and once it commits.
+
+    A rolled-back transaction drops them at the connection's next commit
+    instead: a drop too many costs one read, never a stale answer.
+    """
+    cache = declarations(conn)
+    cache.forget(*keys)
+    connection = _connection(conn).sync_connection
+    connection.info.setdefault(_PENDING, []).append((cache, keys))
+    engine = connection.engine
+    if not event.contains(engine, "commit", _forget_committed):
+        event.listen(engine, "commit", _forget_committed)
+
+
+#: Where a connection keeps the drops its transaction owes at its commit.
+_PENDING = "hutong.cache.pending"
+
+
+def _forget_committed(connection: Any) -> None:
+    """The engine's commit hook: the drops of the committed transaction, once more."""
+    pending = connection.info.pop(_PENDING, None)
+    for cache, keys in pending or ():
+        cache.forget(*keys)

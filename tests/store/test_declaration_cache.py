@@ -1,0 +1,135 @@
+"""The declaration cache: an entry serves until it is `TTL` old or its writer drops it.
+
+`hutong.store.cache` is read by every signed request (keys) and every order
+step (participants, profiles, policies); its promise is a bound on staleness,
+so that is what is shown: how long an entry serves, that a drop wins over a
+read that was under way, and that a write's drop is made again at its commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from hutong.store.cache import EVERYTHING, Declarations, changed, declarations
+from hutong.store.db import Database
+from hutong.store.tables import participants
+
+NEW_YEAR = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Seconds:
+    """A hand-set monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def seconds() -> Seconds:
+    return Seconds()
+
+
+@pytest.fixture
+def cache(seconds: Seconds) -> Declarations:
+    return Declarations(ttl=0.8, clock=seconds)
+
+
+class Reads:
+    """A loader that counts its reads and returns the read's number."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def __call__(self) -> int:
+        self.count += 1
+        return self.count
+
+
+async def test_an_entry_serves_until_it_is_ttl_old(cache: Declarations, seconds: Seconds) -> None:
+    reads = Reads()
+    assert await cache.get(("participant", "a"), reads) == 1
+    seconds.now = 0.79
+    assert await cache.get(("participant", "a"), reads) == 1
+    seconds.now = 0.8
+    assert await cache.get(("participant", "a"), reads) == 2
+
+
+async def test_a_drop_forgets_a_key_its_kind_or_everything(cache: Declarations) -> None:
+    reads = Reads()
+    for key in (("participant", "a"), ("participant", "b"), ("wallets",)):
+        await cache.get(key, reads)
+
+    cache.forget(("participant", "a"))
+    assert await cache.get(("participant", "a"), reads) == 4
+    assert await cache.get(("participant", "b"), reads) == 2
+
+    cache.forget(("participant",))
+    assert await cache.get(("participant", "b"), reads) == 5
+    assert await cache.get(("wallets",), reads) == 3
+
+    cache.forget(EVERYTHING)
+    assert await cache.get(("wallets",), reads) == 6
+
+
+async def test_a_read_under_way_when_a_drop_comes_is_not_kept(cache: Declarations) -> None:
+    reads = Reads()
+
+    async def read_while_a_write_drops() -> int:
+        cache.forget(("participant", "a"))  # the write commits while this read runs
+        return await reads()
+
+    assert await cache.get(("participant", "a"), read_while_a_write_drops) == 1
+    assert await cache.get(("participant", "a"), reads) == 2  # read again, not the old one
+
+
+async def test_unknown_keys_asked_for_by_anyone_never_grow_it_past_its_bound(
+    seconds: Seconds,
+) -> None:
+    cache = Declarations(ttl=0.8, clock=seconds, max_entries=3)
+    reads = Reads()
+    for n in range(10):
+        await cache.get(("key", "nobody", f"k{n}"), reads)
+        assert len(cache) <= 3
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_a_write_drops_what_it_changed_again_at_its_commit(db: Database) -> None:
+    async def names() -> tuple[str, ...]:
+        async with db.read() as conn:
+            found = await conn.execute(select(participants.c.subscriber_id))
+            return tuple(found.scalars())
+
+    async with db.read() as conn:
+        cache = declarations(conn)
+    assert await cache.get(("names",), names) == ()
+
+    async with db.transaction() as conn:
+        changed(conn, ("names",))
+        # A reader between the drop and the commit reads (and keeps) the old rows...
+        assert await cache.get(("names",), names) == ()
+        await conn.execute(
+            participants.insert().values(
+                subscriber_id="a.example",
+                name="",
+                roles="platform",
+                callback_url="http://127.0.0.1:9/cb",
+                status="active",
+                created_at=NEW_YEAR,
+                updated_at=NEW_YEAR,
+            )
+        )
+    # ...which the commit drops again: the next read sees the write.
+    assert await cache.get(("names",), names) == ("a.example",)
