@@ -10,6 +10,8 @@ The seeded world, all through the signed API:
 - the seed world's 2011-2025 link policy history (`SEED_LINK_RULES`),
   declared by WeChat, Douyin and Kuaishou as "historical record"
   corrections, as `hutong demo` declares it;
+- a few journaled decision calls to Taobao and JD (one failed) and an
+  undelivered and a dead event for Taobao: the health page's figures;
 - groups (Alibaba: Taobao and Tmall; JD) and Taobao's standing policy
   refusing storefronts of JD merchants: the auditor's `storefront_refusal`
   finding, with its evidence record.
@@ -29,15 +31,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
 from hutong.api.app import create_app
 from hutong.config import Settings
+from hutong.events.outbox import EventStatus
+from hutong.net import call_journal
+from hutong.net.call_journal import DecisionCall, Outcome
 from hutong.runtime.services import Services
 from hutong.store.db import Database
+from hutong.store.tables import outbox
 from hutong.world.link_policies import SEED_LINK_RULES
 from hutong.world.serving import serve_asgi
 from hutong.world.story import HISTORICAL_RECORD
-from tests.harness.cast import EVIDENCE, JD, TAOBAO, TMALL, ok
+from tests.harness.cast import DOUYIN, EVIDENCE, JD, TAOBAO, TMALL, ok
 from tests.harness.networks import Evidence
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch, sqlite_copy, sqlite_template
 
@@ -91,7 +98,50 @@ async def seed(switch: Switch) -> str:
             )
         )
         finding: str = report["findings"][0]["id"]
-        return finding
+    await journal_calls(switch)
+    return finding
+
+
+#: Decision calls the switch made (journaled as it journals them): callee, latencies, failures.
+CALLS = {TAOBAO: ([12, 15, 18, 22, 30, 45, 80], 1), JD: ([9, 11, 14, 16, 21], 0)}
+
+
+async def journal_calls(switch: Switch) -> None:
+    """A few journaled decision calls and two undelivered events, for the health page."""
+    now = switch.services.clock()
+    for callee, (latencies, failures) in CALLS.items():
+        for i, latency in enumerate(latencies):
+            failed = i < failures
+            call_journal.record(
+                switch.services,
+                DecisionCall(
+                    callee=callee,
+                    on_behalf_of=DOUYIN,
+                    action="reserve_stock",
+                    message_id=f"msg-{callee}-{i}",
+                    latency_ms=latency,
+                    outcome=Outcome.FAILED if failed else Outcome.ANSWERED,
+                    code="timeout" if failed else "",
+                    called_at=now - timedelta(minutes=i),
+                ),
+            )
+    await call_journal.settled(switch.services)
+    async with switch.services.db.transaction() as conn:
+        for n, status in enumerate((EventStatus.PENDING, EventStatus.DEAD)):
+            await conn.execute(
+                insert(outbox),
+                {
+                    "event_id": f"ev-dashboard-{n}",
+                    "recipient": TAOBAO,
+                    "action": "on_status",
+                    "transaction_id": f"tx-{n}",
+                    "payload": "{}",
+                    "status": status,
+                    "attempts": 3 * n,
+                    "created_at": now,
+                    "last_error": "connection refused" if status is EventStatus.DEAD else None,
+                },
+            )
 
 
 def _tomorrow(switch: Switch) -> str:

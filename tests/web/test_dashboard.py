@@ -201,6 +201,21 @@ def test_the_matrix_works_at_a_phones_width(dashboard: ServedDashboard, operator
         page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def test_network_health_shows_each_callees_latency_and_the_delivery_backlog(
+    dashboard: ServedDashboard, operator: Browsing
+) -> None:
+    page = operator.page
+    operator.open(f"{dashboard.url}/dashboard/health")
+    rows = {
+        r.split("\t")[0]: r.split("\t")[1:]
+        for r in page.locator("#callees tbody tr").all_inner_texts()
+    }
+    # taobao.example: 7 calls, nearest-rank p50 = 22 ms, p95 = 80 ms, 1 of 7 failed.
+    assert rows["taobao.example"] == ["7", "22", "80", "14.3%"]
+    assert rows["jd.example"] == ["5", "14", "21", "0.0%"]
+    assert page.inner_text("#deliveries tbody").split() == ["taobao.example", "1", "1"]
+
+
 def test_screenshots_of_every_page(dashboard: ServedDashboard, operator: Browsing) -> None:
     """Last in the module: one full-page screenshot per page, named after it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
