@@ -6,12 +6,15 @@
 #     HUTONG_TEST_POSTGRES_URL / HUTONG_TEST_PG_BIN for the tests and benches.
 #     If PostgreSQL cannot be had: with CI=true fail, otherwise warn loudly and
 #     run only the SQLite half of the suite.
-#  3. ruff, mypy, lint-imports, pytest, stopping at the first failure.
+#  3. Find Debian's chromium for the browser tests (scripts/chromium.sh installs
+#     it when missing) and export HUTONG_TEST_CHROMIUM. Without it: with
+#     CI=true fail, otherwise warn and the browser tests skip.
+#  4. ruff, mypy, lint-imports, pytest, stopping at the first failure.
 #
 # Environment:
 #   HUTONG_SKIP_LINT=1   skip ruff and mypy (for quick local iterations only;
 #                        CI never sets it). The import contracts always run.
-#   CI=true              PostgreSQL is mandatory.
+#   CI=true              PostgreSQL and chromium are mandatory.
 set -euo pipefail
 
 # shellcheck source=scripts/_venv.sh
@@ -58,6 +61,19 @@ else
     # Binaries exist but the cluster did not come up: that is a real failure.
     log "ERROR: could not start PostgreSQL (scripts/pg.sh exit $pg_rc)"
     exit 1
+fi
+
+# --- chromium (the dashboard's browser tests) ---------------------------------
+chromium_rc=0
+chromium_path="$(bash scripts/chromium.sh)" || chromium_rc=$?
+if [[ "$chromium_rc" -eq 0 ]]; then
+    export HUTONG_TEST_CHROMIUM="$chromium_path"
+elif [[ "${CI:-}" == "true" ]]; then
+    log "ERROR: chromium is required in CI (CI=true) but could not be found or installed"
+    exit 1
+else
+    unset HUTONG_TEST_CHROMIUM
+    log "WARNING: chromium is NOT available; the browser tests (tests/web) will be skipped"
 fi
 
 # --- lint, types, tests -------------------------------------------------------

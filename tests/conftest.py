@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +33,7 @@ from tests.harness.cast import (
     SHOP,
     TEA_HOUSE,
 )
+from tests.harness.dashboard import ServedDashboard, chromium_path, served_dashboard
 from tests.harness.links import Net, seed_catalog
 from tests.harness.networks import Evidence, Logistics, Market, PayNet
 from tests.harness.shop import Shop, open_shop
@@ -199,3 +201,27 @@ async def links_net(switch: Switch) -> AsyncIterator[Net]:
         yield links_net
         for client in links_net.clients.values():
             await client.aclose()
+
+
+# -- the dashboard in a browser (tests/web) -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDashboard]:
+    """The app served on loopback with the seeded world, once per test module."""
+    with served_dashboard(tmp_path_factory.mktemp("dashboard")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (headless), once per test module."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()

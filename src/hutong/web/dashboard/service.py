@@ -1,0 +1,125 @@
+"""The dashboard's read service: one call per page, each in one read transaction.
+
+The API layer's dashboard routes call exactly one of these and render what
+it returns; nothing here knows of HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from hutong.audit import CHECKS, AuditReport, EvidencePage, Window, audit, evidence_of
+from hutong.store.db import Database
+from hutong.web.dashboard.matrix import (
+    Grid,
+    LinkMatrix,
+    link_histories,
+    link_matrix_of,
+    party_grids,
+)
+from hutong.web.dashboard.operations import Health, Money, health, money
+from hutong.web.dashboard.timeline import (
+    FIRST_DAY,
+    IndexPoint,
+    Timeline,
+    openness_series,
+    timeline,
+    traffic,
+)
+
+__all__ = [
+    "FIRST_DAY",
+    "FindingsPage",
+    "MatrixPage",
+    "PublicPage",
+    "checks",
+    "clamp_day",
+    "default_period",
+    "finding_page",
+    "findings_page",
+    "health_page",
+    "matrix_page",
+    "money_page",
+    "public_page",
+    "timeline_page",
+]
+
+
+def clamp_day(day: date | None, today: date) -> date:
+    """The day a page shows: `day` within FIRST_DAY..today (today when not given)."""
+    if day is None:
+        return today
+    return min(max(day, FIRST_DAY), today)
+
+
+def checks() -> tuple[str, ...]:
+    return tuple(sorted(CHECKS))
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixPage:
+    links: LinkMatrix
+    grids: tuple[Grid, ...]
+
+
+async def matrix_page(db: Database, day: date) -> MatrixPage:
+    async with db.read() as conn:
+        links = link_matrix_of(await link_histories(conn), day)
+        grids = await party_grids(conn, day)
+    return MatrixPage(links, grids)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicPage:
+    """The transparency page: aggregate link matrix and openness index, nothing else."""
+
+    links: LinkMatrix
+    series: tuple[IndexPoint, ...]
+
+
+async def public_page(db: Database, day: date, today: date) -> PublicPage:
+    async with db.read() as conn:
+        histories = await link_histories(conn)
+        weights = await traffic(conn)
+    return PublicPage(link_matrix_of(histories, day), openness_series(histories, weights, today))
+
+
+async def timeline_page(db: Database, platform: str | None, today: date) -> Timeline:
+    async with db.read() as conn:
+        return await timeline(conn, platform, today)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingsPage:
+    report: AuditReport
+    check: str | None
+    subject: str | None
+
+
+async def findings_page(
+    db: Database, start: date, end: date, *, check: str | None, subject: str | None
+) -> FindingsPage:
+    """The auditor's run over [start, end) with the filters (`invalid_window`, `unknown_check`)."""
+    report = await audit(db, Window(start, end), subject=subject, check=check)
+    return FindingsPage(report, check, subject)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The findings page's period when none is asked: the last 30 days, today included."""
+    return today - timedelta(days=29), today + timedelta(days=1)
+
+
+async def finding_page(db: Database, finding: str, offset: int = 0) -> EvidencePage:
+    """One finding with its records (`unknown_finding` when the id names none)."""
+    return await evidence_of(db, finding, offset=offset, limit=50)
+
+
+async def money_page(db: Database, now: datetime) -> Money:
+    async with db.read() as conn:
+        return await money(conn, now)
+
+
+async def health_page(db: Database, now: datetime) -> Health:
+    async with db.read() as conn:
+        return await health(conn, now)

@@ -1,0 +1,102 @@
+"""A platform's link policy history and the network's openness index over time.
+
+The index (`hutong.web.dashboard.cells.openness_index`) is computed on the
+first day of every month from `FIRST_DAY` to today and on every day a
+declared version took effect (the dated facts, marked on the chart). Each
+point is pure computation over the histories read once; the traffic weights
+are one GROUP BY over the resolutions joined to their placements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.links.hosts import alias
+from hutong.links.policy import LinkRule, PolicyHistory
+from hutong.links.store import rule_corrections
+from hutong.store.tables import link_resolutions, merchant_profiles, placements
+from hutong.web.dashboard.cells import openness_index
+from hutong.web.dashboard.matrix import link_histories, link_matrix_of
+
+__all__ = ["FIRST_DAY", "Fact", "IndexPoint", "Timeline", "openness_series", "timeline"]
+
+#: The first day the dashboard shows: the seed world's history starts in 2011.
+FIRST_DAY = date(2011, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPoint:
+    day: date
+    index: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A declared version: a dated fact of a platform's history."""
+
+    rule: LinkRule
+    #: The reason given when it was declared back-dated ("" when not a correction).
+    correction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    platform: str | None
+    platforms: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    series: tuple[IndexPoint, ...]
+
+
+async def traffic(conn: AsyncConnection) -> dict[tuple[str, str], int]:
+    """Link resolutions per (host, source platform): the openness index's weights."""
+    query = (
+        select(link_resolutions.c.host, merchant_profiles.c.home_platform, func.count())
+        .select_from(
+            link_resolutions.join(
+                placements, placements.c.id == link_resolutions.c.placement_id
+            ).join(merchant_profiles, merchant_profiles.c.subscriber_id == placements.c.merchant)
+        )
+        .group_by(link_resolutions.c.host, merchant_profiles.c.home_platform)
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for host, home, count in (await conn.execute(query)).all():
+        key = (alias(host), alias(home))
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+def _months(first: date, last: date) -> list[date]:
+    days, day = [], first
+    while day <= last:
+        days.append(day)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return days
+
+
+def openness_series(
+    histories: dict[str, PolicyHistory], weights: dict[tuple[str, str], int], today: date
+) -> tuple[IndexPoint, ...]:
+    """The index on the 1st of each month and on each version's first day, in day order."""
+    days = set(_months(FIRST_DAY, today))
+    days |= {r.valid_from for h in histories.values() for r in h.versions if r.valid_from <= today}
+    return tuple(
+        IndexPoint(day, openness_index(link_matrix_of(histories, day).cells.values(), weights))
+        for day in sorted(days)
+    )
+
+
+async def timeline(conn: AsyncConnection, platform: str | None, today: date) -> Timeline:
+    histories = await link_histories(conn)
+    facts: list[Fact] = []
+    chosen = alias(platform) if platform else None
+    if chosen in histories:
+        corrections = await rule_corrections(conn, chosen)
+        for rule in histories[chosen].versions:
+            fixed = corrections.get(rule.version)
+            facts.append(Fact(rule, fixed.reason if fixed is not None else ""))
+    series = openness_series(histories, await traffic(conn), today)
+    return Timeline(chosen, tuple(sorted(histories)), tuple(facts), series)
