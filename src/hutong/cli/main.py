@@ -26,6 +26,7 @@ from hutong.cli import (
     carriers,
     commissions,
     demo,
+    replay,
     events,
     groups,
     keys,
@@ -91,6 +92,7 @@ app.add_typer(settle.app, name="settle")
 app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("replay")(replay.replay)
 app.command("migrate")(serve.migrate)
 
 
