@@ -89,6 +89,8 @@ async def _join(
                 "callback_url": f"{world_url}/cb/{seed.subscriber_id}",
                 "key_id": "k1",
                 "public_key": pair.public_key,
+                # One key for the whole replay (a key is otherwise valid for a year).
+                "valid_until": "2026-12-31T00:00:00Z",
             },
         )
         net.clients[seed.subscriber_id] = SimClient(
