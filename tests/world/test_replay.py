@@ -24,7 +24,6 @@ from hutong.store.db import Database
 from hutong.world.replay import ReplayResult, replay
 from hutong.world.serving import serve_asgi
 
-pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,10 @@
 
 The switch, the reference participants (wallet desks) and every signed
 client read one `SimClock`. Each day the replay first makes the day's
-declarations (`acts`), then its traffic (`traffic`); after the last day it
-runs the auditor over each calendar year and returns the findings.
+declarations (`acts`), then its traffic (`traffic`), then delivers the day's
+events (the replay runs the switch's delivery worker itself, so every event
+is signed, delivered and verified on the simulated day it was written); after
+the last day it runs the auditor over each calendar year.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 from hutong.api.app import create_app
 from hutong.audit import AuditReport, Window, audit
 from hutong.config import Settings
+from hutong.net.delivery import DeliveryWorker
 from hutong.protocol.signing import new_key_pair
 from hutong.runtime.services import Services
 from hutong.store.db import Database
@@ -49,14 +52,21 @@ class ReplayResult:
     audits: dict[int, AuditReport] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Switch:
+    net: Network
+    world: ReferenceWorld
+    world_url: str
+    delivery: DeliveryWorker
+
+
 @contextlib.asynccontextmanager
-async def _switch(
-    settings: Settings, clock: SimClock
-) -> AsyncIterator[tuple[Network, ReferenceWorld, str]]:
+async def _switch(settings: Settings, clock: SimClock) -> AsyncIterator[_Switch]:
     upgrade(settings.database_url)
     services = Services(settings=settings, db=Database(settings.database_url), clock=clock)
+    delivery = DeliveryWorker(services)
     try:
-        async with serve_asgi(create_app(services, run_background=True)) as switch_url:
+        async with serve_asgi(create_app(services, run_background=False)) as switch_url:
             world = ReferenceWorld(switch_public_key=services.switch_public_key, clock=clock)
             async with serve_asgi(reference_app(world)) as world_url:
                 operator = httpx.AsyncClient(
@@ -64,11 +74,12 @@ async def _switch(
                 )
                 net = Network(switch_url, operator)
                 try:
-                    yield net, world, world_url
+                    yield _Switch(net, world, world_url, delivery)
                 finally:
                     await net.aclose()
                     await operator.aclose()
     finally:
+        await delivery.close()
         await services.db.dispose()
 
 
@@ -111,8 +122,11 @@ async def _join(
             "price": price,
             "stock": 10**6,
             "category": category,
+            "h5_url": f"https://{merchant.removesuffix('.example')}.shop.example/{sku}",
         }
-        await net.act(merchant, "offer", "/v1/offers", {"offers": [offer]})
+        answer = await net.act(merchant, "offer", "/v1/offers", {"offers": [offer]})
+        if answer is not None and not answer["ok"]:
+            net.tally.unexpected.append(f"offer {merchant}: {answer['results']}")
     for seed in PARTICIPANTS:
         if "wallet" in seed.roles:
             client = net.clients[seed.subscriber_id]
@@ -137,8 +151,9 @@ async def replay(
     clock = SimClock(FIRST_DAY)
     pending = acts()
     state: dict[str, Any] = {}
-    async with _switch(settings, clock) as (net, world, world_url):
-        await _join(net, world, world_url, settings, clock)
+    async with _switch(settings, clock) as switch:
+        net = switch.net
+        await _join(net, switch.world, switch.world_url, settings, clock)
         traffic = Traffic(net, volume)
         day, days = FIRST_DAY, 0
         while day <= until:
@@ -146,6 +161,7 @@ async def replay(
             while pending and pending[0].day <= day:
                 await pending.pop(0).do(net, state)
             await traffic.day(day, state.get("links", {}))
+            await switch.delivery.drain()
             days += 1
             if on_day is not None:
                 on_day(day)

@@ -8,9 +8,8 @@ every host, surface and merchant gets its share)::
 Once a week, `volume` checkouts per (platform, wallet) pair the sources talk
 about: JD with Alipay and JD Pay, Taobao with WeChat Pay and Alipay. A
 checkout the platform's acceptance policy refuses is recorded by the switch
-(`wallet_not_accepted`); an accepted one is created and left to expire (the
-wallet desks sign their answers by the real clock, which the switch, on the
-simulated one, would not trust yet).
+(`wallet_not_accepted`); an accepted one is authorized by the wallet's desk
+and captured by the platform.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ class Traffic:
     net: Network
     volume: int
     cursor: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: {"visits": 0, "checkouts": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"visits": 0, "checkouts": 0, "paid": 0})
 
     async def day(self, today: date, links: dict[tuple[str, str, str], str]) -> None:
         keys = sorted(links)
@@ -67,5 +66,14 @@ class Traffic:
             "wallet": wallet,
             "payer": payer,
         }
-        await self.net.act(platform, "payment", "/v1/payments", body, refusals=REFUSED)
         self.counts["checkouts"] += 1
+        created = await self.net.act(
+            platform, "payment", "/v1/payments", body, refusals=REFUSED
+        )
+        if created is None:
+            return
+        payment = created["payment"]["id"]
+        for step in ("authorize", "capture"):
+            if await self.net.act(platform, step, f"/v1/payments/{payment}/{step}", {}) is None:
+                return
+        self.counts["paid"] += 1
