@@ -65,13 +65,13 @@ LANES: tuple[Lane, ...] = (
     *_lanes(
         "douyin",
         ("live_cart", "video_cart"),
-        "tea-house tmall-flagship jd-beauty douyin-shop",
+        "tea-house jd-beauty douyin-shop",
         date(2018, 12, 1),
     ),
     *_lanes(
         "kuaishou",
         ("live_cart", "video_cart", "product_page"),
-        "tea-house tmall-flagship jd-beauty ks-shop",
+        "tea-house jd-beauty ks-shop",
         date(2019, 1, 1),
     ),
 )

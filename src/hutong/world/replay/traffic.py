@@ -5,7 +5,7 @@ every host, surface and merchant gets its share)::
 
     visits(day) = volume,  link(k) = links[(cursor + k) mod len(links)]
 
-Once a week, `volume` checkouts per (platform, wallet) pair the sources talk
+On the 1st of each month, `volume` checkouts per (platform, wallet) pair the sources talk
 about: JD with Alipay and JD Pay, Taobao with WeChat Pay and Alipay. A
 checkout the platform's acceptance policy refuses is recorded by the switch
 (`wallet_not_accepted`); an accepted one is authorized by the wallet's desk
@@ -44,7 +44,8 @@ class Traffic:
     cursor: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {"visits": 0, "checkouts": 0, "paid": 0})
 
-    async def day(self, today: date, links: dict[tuple[str, str, str], str]) -> None:
+    async def day(self, today: date, links: dict[tuple[str, str, str], str]) -> bool:
+        """The day's visits and checkouts; True when there were checkouts."""
         keys = sorted(links)
         if keys:
             for _ in range(self.volume):
@@ -54,10 +55,12 @@ class Traffic:
                 params = {"host": short(host), "surface": surface}
                 await self.net.visit("link_visit", f"/l/{code}", params)
                 self.counts["visits"] += 1
-        if today.toordinal() % 7 == 0 and today.year >= 2011:
-            for checkout in CHECKOUTS:
-                for _ in range(self.volume):
-                    await self._checkout(*checkout)
+        if today.day != 1:
+            return False
+        for checkout in CHECKOUTS:
+            for _ in range(self.volume):
+                await self._checkout(*checkout)
+        return True
 
     async def _checkout(self, platform: str, merchant: str, wallet: str, payer: str) -> None:
         body: dict[str, Any] = {
@@ -67,9 +70,7 @@ class Traffic:
             "payer": payer,
         }
         self.counts["checkouts"] += 1
-        created = await self.net.act(
-            platform, "payment", "/v1/payments", body, refusals=REFUSED
-        )
+        created = await self.net.act(platform, "payment", "/v1/payments", body, refusals=REFUSED)
         if created is None:
             return
         payment = created["payment"]["id"]
