@@ -26,6 +26,7 @@ from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.world.replay import ReplayResult, replay
 from hutong.world.serving import serve_asgi
+from tests.harness.cli import invoke
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +141,19 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
                 assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
     finally:
         await services.db.dispose()
+
+
+@pytest.mark.parametrize("until", ["2010-12-31", "2026-01-01"])
+def test_replay_refuses_a_last_day_outside_the_facts(tmp_path: Path, until: str) -> None:
+    folder = tmp_path / "data"
+    result = invoke({}, "replay", "--until", until, "--data-dir", str(folder))
+    assert result.exit_code == 2, result.stdout
+    assert "2011-01-01" in result.output and "2025-12-31" in result.output
+    assert not folder.exists()
+
+
+def test_the_replay_function_refuses_it_too(tmp_path: Path) -> None:
+    settings = Settings(database_url=sqlite_url(tmp_path), data_dir=tmp_path, operator_token="t")
+    with pytest.raises(ValueError, match="2011-01-01"):
+        asyncio.run(replay(settings, until=date(2026, 1, 1)))
+    assert not (tmp_path / "hutong.db").exists()

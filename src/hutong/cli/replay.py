@@ -38,6 +38,11 @@ def replay(
     ] = "",
 ) -> None:
     """Replay the dated facts of 2011-2025 through the signed API, then audit each year."""
+    last = until.date()
+    if not FIRST_DAY <= last <= LAST_DAY:
+        raise typer.BadParameter(
+            f"the facts run from {FIRST_DAY} to {LAST_DAY}", param_hint="--until"
+        )
     logs.configure("error")
     logging.getLogger("uvicorn").setLevel(logging.ERROR)
     if not database_url:
@@ -47,7 +52,6 @@ def replay(
         data_dir=data_dir,
         operator_token=secrets.token_urlsafe(24),
     )
-    last = until.date()
     started = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"),

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
+from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES, as_declared
 from hutong.world.demo_orders import DOUYIN_SCHEDULE
-from hutong.world.demo_payments import _registry_ids
 from hutong.world.groups import SEED_GROUPS
 from hutong.world.link_policies import SEED_LINK_RULES
 from hutong.world.replay.cast import LANES, OFFERS, STOREFRONTS
@@ -106,7 +105,7 @@ def acts() -> list[Act]:
             Act(
                 policy.declared_at or policy.valid_from,
                 f"acceptance {policy.platform}",
-                _post(platform, "acceptance", "/v1/acceptance-policy", _registry_ids(policy)),
+                _post(platform, "acceptance", "/v1/acceptance-policy", as_declared(policy)),
             )
         )
     for lane in LANES:

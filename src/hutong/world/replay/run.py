@@ -150,6 +150,8 @@ async def replay(
     """Walk FIRST_DAY..until (inclusive) through a switch; audit each year."""
     if volume < 1:
         raise ValueError("volume is at least 1 visit a day")
+    if not FIRST_DAY <= until <= LAST_DAY:
+        raise ValueError(f"the facts run from {FIRST_DAY} to {LAST_DAY}, not to {until}")
     clock = SimClock(FIRST_DAY)
     pending = acts()
     state: dict[str, Any] = {}
