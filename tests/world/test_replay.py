@@ -126,19 +126,21 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
     wechat = result.links[("wechat.example", "group_chat", "tea-house.example")]
     kuaishou = result.links[("kuaishou.example", "live_cart", "tea-house.example")]
     try:
-        async with serve_asgi(create_app(services, run_background=False)) as url:
-            async with httpx.AsyncClient(base_url=url) as http:
+        async with (
+            serve_asgi(create_app(services, run_background=False)) as url,
+            httpx.AsyncClient(base_url=url) as http,
+        ):
 
-                async def opened(code: str, host: str, surface: str, at: str) -> int:
-                    params = {"host": host, "surface": surface, "at": at}
-                    response = await http.get(f"/l/{code}", params=params)
-                    return response.status_code
+            async def opened(code: str, host: str, surface: str, at: str) -> int:
+                params = {"host": host, "surface": surface, "at": at}
+                response = await http.get(f"/l/{code}", params=params)
+                return response.status_code
 
-                assert await opened(wechat, "wechat", "group_chat", "2019-06-01") == 200
-                assert await opened(wechat, "wechat", "group_chat", "2022-06-01") == 302
-                assert await opened(kuaishou, "kuaishou", "live_cart", "2019-06-01") == 302
-                assert await opened(kuaishou, "kuaishou", "live_cart", "2022-06-01") == 403
-                assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
+            assert await opened(wechat, "wechat", "group_chat", "2019-06-01") == 200
+            assert await opened(wechat, "wechat", "group_chat", "2022-06-01") == 302
+            assert await opened(kuaishou, "kuaishou", "live_cart", "2019-06-01") == 302
+            assert await opened(kuaishou, "kuaishou", "live_cart", "2022-06-01") == 403
+            assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
     finally:
         await services.db.dispose()
 

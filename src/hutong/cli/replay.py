@@ -1,4 +1,4 @@
-"""`hutong replay`: the 2011-2025 history through a switch on the simulated clock, audited per year."""
+"""`hutong replay`: the 2011-2025 history through a switch on a simulated clock, audited."""
 
 from __future__ import annotations
 

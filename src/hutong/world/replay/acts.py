@@ -94,7 +94,7 @@ def acts() -> list[Act]:
         host = f"{rule.host}.example"
         found.append(
             Act(
-                rule.declared_at,
+                rule.declared_at or rule.valid_from,
                 f"link rule {rule.host}→{rule.source}",
                 _post(host, "link_policy", "/v1/link-policies", body),
             )

@@ -2,10 +2,11 @@
 
 The switch, the reference participants (wallet desks) and every signed
 client read one `SimClock`. Each day the replay first makes the day's
-declarations (`acts`), then its traffic (`traffic`), then delivers the day's
-events (on a day with declarations or payments: link visits write none) (the replay runs the switch's delivery worker itself, so every event
-is signed, delivered and verified on the simulated day it was written); after
-the last day it runs the auditor over each calendar year.
+declarations (`acts`), then its traffic (`traffic`), then, on a day that
+wrote events (declarations or payments; link visits write none), delivers
+them: the replay runs the switch's delivery worker itself, so every event is
+signed, delivered and verified on its simulated day. After the last day it
+runs the auditor over each calendar year.
 """
 
 from __future__ import annotations
