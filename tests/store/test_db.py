@@ -128,6 +128,21 @@ async def test_a_sqlite_writer_waits_for_another_process_without_stopping_its_lo
     assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.1
 
 
+async def test_a_rebuildable_sqlite_database_commits_without_waiting_for_the_disk(
+    tmp_path: object,
+) -> None:
+    """`durable=False` (a replay, rebuilt from its facts): WAL with synchronous=NORMAL."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/d.db"
+    upgrade(url)
+    db = Database(url, durable=False)
+    try:
+        async with db.transaction() as conn:
+            assert await conn.scalar(text("PRAGMA journal_mode")) == "wal"
+            assert await conn.scalar(text("PRAGMA synchronous")) == 1  # NORMAL
+    finally:
+        await db.dispose()
+
+
 async def test_postgres_commits_wait_for_the_disk(postgres_url: str) -> None:
     db = Database(postgres_url)
     try:

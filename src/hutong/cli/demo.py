@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -25,9 +24,12 @@ from hutong.world.story import StepResult
 
 def demo(
     data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Keep the demo's SQLite database here (default: a temporary folder)."),
-    ] = None,
+        Path,
+        typer.Option(
+            envvar="HUTONG_DATA_DIR",
+            help="Keep the demo's SQLite database here, where `hutong serve` reads it.",
+        ),
+    ] = Path("hutong-data"),
     database_url: Annotated[
         str, typer.Option(envvar="HUTONG_DEMO_DATABASE_URL", help="Run on another database.")
     ] = "",
@@ -35,12 +37,13 @@ def demo(
     """Run the seed world's story over real HTTP and print what happened."""
     logs.configure("error")
     logging.getLogger("uvicorn").setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory(prefix="hutong-demo-") as scratch:
-        folder = data_dir or Path(scratch)
-        url = database_url or sqlite_url(folder)
-        settings = demo_settings(url, folder)
-        results = _run_with_progress(settings)
-        money = _money_table(folder) if all(r.ok for r in results) else None
+    folder = data_dir
+    if not database_url:
+        fresh_folder(folder)
+    url = database_url or sqlite_url(folder)
+    settings = demo_settings(url, folder)
+    results = _run_with_progress(settings)
+    money = _money_table(folder) if all(r.ok for r in results) else None
     table = Table("", "step", "who", "what happened", "s", title="Hutong demo")
     for result in results:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
@@ -55,6 +58,16 @@ def demo(
         out.print(f"[red]{len(failed)} step(s) failed[/]")
         raise typer.Exit(1)
     out.print(f"[green]all {len(results)} steps passed[/]")
+
+
+def fresh_folder(folder: Path) -> None:
+    """Refuse a folder that already holds a switch's database (the world registers anew)."""
+    if (folder / "hutong.db").exists():
+        console.print(
+            f"[red]{folder / 'hutong.db'} exists[/]: remove it or pass --data-dir to another folder"
+        )
+        raise typer.Exit(2)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _run_with_progress(settings: Settings) -> list[StepResult]:

@@ -41,6 +41,7 @@ from hutong.cli import (
     placements,
     points,
     points_offers,
+    replay,
     serve,
     settle,
     sign,
@@ -91,6 +92,7 @@ app.add_typer(settle.app, name="settle")
 app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("replay")(replay.replay)
 app.command("migrate")(serve.migrate)
 
 

@@ -158,7 +158,7 @@ async def _call(
     url = f"{participant.callback_url.rstrip('/')}/{action}"
     last_error = ""
     for _ in range(max(attempts, 1)):
-        created = int(time.time())
+        created = int(services.clock().timestamp())
         headers = {
             "content-type": "application/json",
             "authorization": services.signer().authorization(

@@ -13,6 +13,10 @@ handing it to a worker thread was measured slower, because the thread then
 waits for the GIL (up to the 5 ms switch interval) while the loop is busy.
 Group commit (`hutong.store.batch`) makes one fsync serve many writes; on a
 disk whose fsync is slow, use PostgreSQL.
+
+`Database(url, durable=False)` is for a database rebuilt from its inputs (the
+replay): SQLite then commits with `synchronous=NORMAL` (still atomic and
+consistent; a power cut may lose the last commits, never corrupt the file).
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ def _count_statement(*_: Any) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 20, echo: bool = False, durable: bool = True
+    ) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
         self.driver = make_url(url).get_driver_name()
@@ -49,7 +55,7 @@ class Database:
         self._reader: AsyncEngine | None = None
         self._sqlite: _SQLite | None = None
         if self.is_sqlite:
-            self._sqlite = _SQLite(sync_url(url), echo=echo)
+            self._sqlite = _SQLite(sync_url(url), echo=echo, durable=durable)
         else:
             # A fixed pool: opening a connection costs more than waiting for one.
             self._engine = create_async_engine(
@@ -138,7 +144,7 @@ class _SyncConnection:
 
 
 class _SQLite:
-    def __init__(self, url: str, *, echo: bool) -> None:
+    def __init__(self, url: str, *, echo: bool, durable: bool) -> None:
         database = make_url(url).database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +156,7 @@ class _SQLite:
             max_overflow=0,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
-        event.listen(self._engine, "connect", _sqlite_pragmas)
+        event.listen(self._engine, "connect", _sqlite_pragmas if durable else _rebuildable_pragmas)
         event.listen(self._engine, "begin", _begin_immediate)
         self._lock = asyncio.Lock()
         self._writer: Connection | None = None
@@ -225,6 +231,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _rebuildable_pragmas(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

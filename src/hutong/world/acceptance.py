@@ -27,6 +27,7 @@ payment).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from hutong.payments.checkout import AcceptanceHistory, AcceptancePolicy
 
@@ -62,6 +63,16 @@ SEED_ACCEPTANCE_POLICIES: tuple[AcceptancePolicy, ...] = (
         note="Tmall accepts WeChat Pay for Double 11; its earlier stance is not reported",
     ),
 )
+
+
+def as_declared(policy: AcceptancePolicy) -> dict[str, Any]:
+    """A seed policy as its platform declares it (short ids become subscriber ids)."""
+    return {
+        "valid_from": policy.valid_from.isoformat(),
+        "accepts": None if policy.accepts is None else [f"{w}.example" for w in policy.accepts],
+        "refused": {f"{w}.example": reason for w, reason in policy.refused.items()},
+        "note": policy.note,
+    }
 
 
 def seed_acceptance() -> dict[str, AcceptanceHistory]:

@@ -11,8 +11,7 @@ import asyncio
 from typing import Any
 
 from hutong.ledger.models import yuan
-from hutong.payments.checkout import AcceptancePolicy
-from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
+from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES, as_declared
 from hutong.world.story import Stage, expect, expect_status
 from hutong.world.wallets import ProgramDesk, WalletDesk
 
@@ -56,16 +55,6 @@ async def told_of(
     return False
 
 
-def _registry_ids(policy: AcceptancePolicy) -> dict[str, Any]:
-    """A seed policy as a platform declares it (short ids become subscriber ids)."""
-    return {
-        "valid_from": policy.valid_from.isoformat(),
-        "accepts": None if policy.accepts is None else [f"{w}.example" for w in policy.accepts],
-        "refused": {f"{w}.example": reason for w, reason in policy.refused.items()},
-        "note": policy.note,
-    }
-
-
 async def wallets_join(stage: Stage) -> str:
     """Wallets declare their fees; platforms declare which wallets they accepted, and when."""
     for wallet, fees in WALLET_FEES.items():
@@ -77,7 +66,7 @@ async def wallets_join(stage: Stage) -> str:
     for policy in SEED_ACCEPTANCE_POLICIES:
         platform = stage.client(f"{policy.platform}.example")
         response = await platform.post(
-            "/v1/acceptance-policy", stage.as_history(_registry_ids(policy))
+            "/v1/acceptance-policy", stage.as_history(as_declared(policy))
         )
         expect_status(response, 201)
     then = await stage.client("jd.example").get("/v1/acceptance-policy/jd.example?at=2020-06-18")

@@ -98,6 +98,11 @@ class ReferenceWorld:
     stores: dict[str, StockDesk] = field(default_factory=dict)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
+    def now(self) -> datetime | None:
+        """The world's time when it runs on a clock of its own (a replay's); else None."""
+        moment: datetime | None = self.clock() if self.clock else None
+        return moment
+
     def inbox(self, subscriber_id: str) -> Inbox:
         return self.inboxes.setdefault(subscriber_id, Inbox())
 
@@ -140,13 +145,12 @@ def reference_app(world: ReferenceWorld) -> Litestar:
         if inbox.mode == "slow":
             await asyncio.sleep(inbox.delay)
         body = await request.body()
-        now: datetime | None = world.clock() if world.clock else None
         try:
             envelope = verify_event(
                 body,
                 request.headers.get("authorization", ""),
                 world.switch_public_key,
-                now=now,
+                now=world.now(),
                 switch_id=world.switch_id,
             )
         except (SignatureError, ValueError) as exc:
@@ -169,7 +173,8 @@ def reference_app(world: ReferenceWorld) -> Litestar:
 
     def signed(desk: CarrierDesk | Desk, document: dict[str, Any], status: int) -> Response[bytes]:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        created = int(time.time())
+        now = world.now()
+        created = int(now.timestamp() if now else time.time())
         headers = {"authorization": desk.signer.authorization(body, created, created + 60)}
         return Response(body, status_code=status, media_type="application/json", headers=headers)
 
@@ -189,6 +194,7 @@ def reference_app(world: ReferenceWorld) -> Litestar:
                 body,
                 request.headers.get("authorization", ""),
                 world.switch_public_key,
+                now=world.now(),
                 switch_id=world.switch_id,
             )
         except (SignatureError, ValueError) as exc:
@@ -236,6 +242,7 @@ def reference_app(world: ReferenceWorld) -> Litestar:
                 body,
                 request.headers.get("authorization", ""),
                 world.switch_public_key,
+                now=world.now(),
                 switch_id=world.switch_id,
             )
         except (SignatureError, ValueError) as exc:

@@ -1,0 +1,161 @@
+"""`hutong replay` end to end at a small volume: the auditor reads the documented history.
+
+One replay (2011 to 2024-12-31, two link visits a day) on SQLite serves every
+test of this module; the assertions read its per-year audits and the links'
+`?at=` resolutions on the switch it leaves behind. A link finding names the
+host by its short name (the `host` a link is opened with); a wallet finding
+names the platform by its subscriber id. A finding's `since` is its first
+refused visit, within days of the fact (the visits take the lanes in turn).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hutong.api.app import create_app
+from hutong.audit import Finding
+from hutong.config import Settings, sqlite_url
+from hutong.runtime.services import Services
+from hutong.store.db import Database
+from hutong.world.replay import ReplayResult, replay
+from hutong.world.serving import serve_asgi
+from tests.harness.cli import invoke
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReplayResult, Path]:
+    folder = tmp_path_factory.mktemp("replay")
+    settings = Settings(
+        database_url=sqlite_url(folder), data_dir=folder, operator_token=secrets.token_urlsafe(8)
+    )
+    return asyncio.run(replay(settings, until=date(2024, 12, 31), volume=2)), folder
+
+
+def findings(result: ReplayResult, year: int, check: str, subject: str) -> list[Finding]:
+    return [f for f in result.audits[year].findings if f.check == check and f.subject == subject]
+
+
+def against(found: list[Finding]) -> set[str]:
+    return {a for f in found for a in f.against}
+
+
+def test_every_request_is_answered_as_the_rules_say(replayed: Any) -> None:
+    result, _ = replayed
+    assert result.tally["unexpected"] == 0, result.tally["unexpected_samples"]
+    assert result.counts["visits"] > 8000
+    assert 0 < result.counts["paid"] < result.counts["checkouts"]
+
+
+def started(found: list[Finding], fact: date) -> bool:
+    """The first refusal came in the fortnight after the fact (visits take lanes in turn)."""
+    first = min(f.since for f in found if f.since)
+    return fact <= first < fact + timedelta(days=14)
+
+
+def test_wechat_keeps_taobao_links_code_only_until_2021_09_17(replayed: Any) -> None:
+    result, _ = replayed
+    for year in (2014, 2018, 2020):
+        found = findings(result, year, "link_blocking", "wechat")
+        assert "alibaba" in against(found), (year, result.audits[year].findings)
+        assert {f.surface for f in found} == {"chat", "group_chat"}
+    for year in (2011, 2012, 2022, 2023):
+        assert not findings(result, year, "link_blocking", "wechat"), year
+
+
+def test_douyin_blocks_taobao_and_jd_in_live_carts_from_2020_10_09(replayed: Any) -> None:
+    result, _ = replayed
+    assert not findings(result, 2019, "link_blocking", "douyin")
+    for year in (2020, 2022, 2024):
+        found = findings(result, year, "link_blocking", "douyin")
+        assert {f.surface for f in found} == {"live_cart"}, year
+        assert against(found) == {"alibaba", "jd"}, year
+    assert started(findings(result, 2020, "link_blocking", "douyin"), date(2020, 10, 9))
+
+
+def test_kuaishou_blocks_taobao_alliance_links_from_2022_03_01_to_10_28(replayed: Any) -> None:
+    result, _ = replayed
+    found = [
+        f for f in findings(result, 2022, "link_blocking", "kuaishou") if "alibaba" in f.against
+    ]
+    assert {f.surface for f in found} == {"live_cart", "video_cart", "product_page"}
+    assert started(found, date(2022, 3, 1))
+    assert "alibaba" not in against(findings(result, 2023, "link_blocking", "kuaishou"))
+    assert not findings(result, 2021, "link_blocking", "kuaishou")
+
+
+def test_jd_refuses_alipay_until_2024_10_29_and_taobao_wechat_pay_until_2024_09_27(
+    replayed: Any,
+) -> None:
+    result, _ = replayed
+    # The auditor compares with the platform's own group's wallet: groups start in 2013.
+    for year in (2014, 2019, 2024):
+        assert against(findings(result, year, "wallet_exclusion", "jd.example")) == {
+            "alipay.example"
+        }
+    # The sources attest Taobao's refusal from 2021-10 (the month), not before.
+    assert not findings(result, 2020, "wallet_exclusion", "taobao.example")
+    for year in (2021, 2024):
+        assert against(findings(result, year, "wallet_exclusion", "taobao.example")) == {
+            "wechatpay.example"
+        }
+
+
+def test_no_finding_where_the_sources_record_openness(replayed: Any) -> None:
+    result, _ = replayed
+    for year in range(2020, 2025):
+        for host in ("douyin.example", "kuaishou.example"):
+            assert not findings(result, year, "storefront_refusal", host), (year, host)
+        assert result.links.get(("kuaishou.example", "live_cart", "jd-beauty.example#store"))
+    assert result.links.get(("douyin.example", "live_cart", "jd-beauty.example#store"))
+
+
+async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
+    """`?at=` on the replayed switch's links: the answer a buyer had on that day."""
+    result, folder = replayed
+    services = Services(
+        settings=Settings(database_url=sqlite_url(folder), data_dir=folder, operator_token="t"),
+        db=Database(sqlite_url(folder)),
+    )
+    wechat = result.links[("wechat.example", "group_chat", "tea-house.example")]
+    kuaishou = result.links[("kuaishou.example", "live_cart", "tea-house.example")]
+    try:
+        async with (
+            serve_asgi(create_app(services, run_background=False)) as url,
+            httpx.AsyncClient(base_url=url) as http,
+        ):
+
+            async def opened(code: str, host: str, surface: str, at: str) -> int:
+                params = {"host": host, "surface": surface, "at": at}
+                response = await http.get(f"/l/{code}", params=params)
+                return response.status_code
+
+            assert await opened(wechat, "wechat", "group_chat", "2019-06-01") == 200
+            assert await opened(wechat, "wechat", "group_chat", "2022-06-01") == 302
+            assert await opened(kuaishou, "kuaishou", "live_cart", "2019-06-01") == 302
+            assert await opened(kuaishou, "kuaishou", "live_cart", "2022-06-01") == 403
+            assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
+    finally:
+        await services.db.dispose()
+
+
+@pytest.mark.parametrize("until", ["2010-12-31", "2026-01-01"])
+def test_replay_refuses_a_last_day_outside_the_facts(tmp_path: Path, until: str) -> None:
+    folder = tmp_path / "data"
+    result = invoke({}, "replay", "--until", until, "--data-dir", str(folder))
+    assert result.exit_code == 2, result.stdout
+    assert "2011-01-01" in result.output and "2025-12-31" in result.output
+    assert not folder.exists()
+
+
+def test_the_replay_function_refuses_it_too(tmp_path: Path) -> None:
+    settings = Settings(database_url=sqlite_url(tmp_path), data_dir=tmp_path, operator_token="t")
+    with pytest.raises(ValueError, match="2011-01-01"):
+        asyncio.run(replay(settings, until=date(2026, 1, 1)))
+    assert not (tmp_path / "hutong.db").exists()
