@@ -223,7 +223,7 @@ def test_a_declared_rate_the_same_as_the_own_store_or_within_the_threshold_is_no
     assert len(judged(world(groups=WITH_DOUYIN, schedules=(just_above,))).findings) == 1
 
 
-def test_a_host_whose_group_has_another_platform_is_judged_on_orders_only() -> None:
+def test_a_host_whose_group_has_another_platform_is_judged_on_orders_else_inconclusive() -> None:
     # Taobao's group has Tmall: Tmall's merchants would pay Taobao's link rate too.
     groups = tuple(
         GroupVersion(g.name, g.version, g.valid_from, g.members | {"tmall.example"}, g.allied)
@@ -235,7 +235,15 @@ def test_a_host_whose_group_has_another_platform_is_judged_on_orders_only() -> N
         PolicyVersion("taobao.example", 1, date(2020, 1, 1), DOUYIN_2020.rule),
         PolicyVersion("tmall.example", 1, date(2020, 1, 1), DOUYIN_2020.rule),
     )
-    assert judged(world(groups=groups, schedules=schedules)).findings == ()
+    report = judged(world(groups=groups, schedules=schedules))
+    assert report.findings == ()
+    assert {(i.subject, i.reason.split(":")[0]) for i in report.inconclusive} == {
+        (
+            "taobao.example",
+            "its group's other platforms' merchants could pay the declared rate too",
+        ),
+        ("tmall.example", "its group's other platforms' merchants could pay the declared rate too"),
+    }
 
 
 def test_a_schedule_replaced_before_the_window_decides_nothing_in_it() -> None:

@@ -5,7 +5,9 @@ inside the host) and ``link_placement`` (an external link to a merchant's own
 platform) channels are other platforms' merchants' orders by construction.
 For a host whose group has no other platform whose merchants could use them,
 the rate its schedule declares there falls on other groups' merchants only,
-and its own store's declared rate is what its own merchants pay. For every
+and its own store's declared rate is what its own merchants pay (with other
+platforms in its group, a dearer declared rate is only inconclusive: their
+merchants could pay it too). For every
 schedule version in force on some day of the window (the latest version by
 first day on the window's first day, and each one starting inside it)::
 
@@ -22,11 +24,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from hutong.audit.checks.cells import Cell
-from hutong.audit.checks.declared_blocks import link_sources
+from hutong.audit.checks.declared_rules import link_sources
 from hutong.audit.evidence import Evidence, PolicyVersion
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties
@@ -40,6 +43,11 @@ CHECK = "fee_discrimination"
 OWN_STORE = "own_store"
 #: Channels only other platforms' merchants sell through (`commerce.commissions.Channel`).
 FOREIGN_CHANNELS = ("storefront", "link_placement")
+#: Why a dearer declared rate of a host with other platforms in its group is not judged.
+SHARED = (
+    "its group's other platforms' merchants could pay the declared rate too: judged on "
+    "orders, and the window has none of other groups' merchants on that channel"
+)
 #: The general rates of a schedule (no category named).
 ANY = "*"
 
@@ -76,8 +84,8 @@ def declared_fees(
     hosts = sorted({s.owner for s in evidence.schedules})
     cells: list[Cell] = []
     for host in hosts:
-        if parties.siblings(host) & platforms:
-            continue  # its own group's merchants could sell on these channels too
+        # Its own group's merchants could sell on these channels too: orders must tell.
+        shared = bool(parties.siblings(host) & platforms)
         own = parties.group(host)
         against = tuple(name for name in others if name != own) or ("other platforms",)
         mine = [s for s in evidence.schedules if s.owner == host]
@@ -94,7 +102,9 @@ def declared_fees(
                 for category in categories:
                     cell = _cell(host, version, rule, category, channel, since, against, spec)
                     if cell is not None:
-                        cells.append(cell)
+                        cells.append(
+                            replace(cell, declared=False, blind=SHARED) if shared else cell
+                        )
     return cells
 
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hutong.audit.checks.cells import Cell, rate
-from hutong.audit.checks.declared_blocks import OWN_STORE_OPEN, declared_blocks, link_sources
+from hutong.audit.checks.declared_blocks import declared_blocks
 from hutong.audit.checks.declared_links import OwnTreatment, treatment_of
+from hutong.audit.checks.declared_rules import OWN_STORE_OPEN, link_sources
 from hutong.audit.evidence import Evidence
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
