@@ -146,6 +146,9 @@ def _the_auditor_finds_the_seed_policies(data_dir: Path, printed: str) -> None:
         ("link_blocking", "kuaishou", "jd", "live_cart"),  # 2022
     ):
         assert blocked in seen, (blocked, found)
+    # Each finding's records (the rules, the schedule version) are there to read.
+    assert all(f["evidence"]["sample"] for f in found), found
+    assert {s.split(":")[0] for f in found for s in f["evidence"]["sample"]} == {"rule", "schedule"}
     assert f"{len(found)} finding(s)" in printed, printed
     for line in summarize(found):
         assert line in printed, (line, printed)
