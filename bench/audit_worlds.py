@@ -14,12 +14,23 @@ audited in-process for the manifest's window (`hutong.world.synth.score`)::
     fair twins flagged      = fair twins with any finding
 
 Worlds whose build had an unexpected answer are skipped and counted.
-A world takes 4-8 s at `small` size on the shared 2-core machine, so the
-default 50 seeds x (1 + 4 checks) = 250 worlds take about 20-30 minutes
-(more as checks join); `--jobs 2` builds two seeds at once.
+`--together` builds, per seed, the fair twin and ONE world holding every
+plant (`score_seed_together`, what the test suite runs): a finding that is
+no plant's is a false positive, counted once per world. The worlds'
+databases go to RAM (/dev/shm) when there is one.
+
+Measured on the shared 2-core machine under load: a `small` world takes
+5-15 s (50 seeds `--together`, 100 worlds: 953 s; one world per check,
+550 worlds, would be 1-2 hours) and a `medium` one about 2-3.5 minutes
+(2 seeds `--together`: 514 s, every other plant found). Neither size gives `storefront_refusal`
+(n >= 20 rival decisions per host) and `fee_discrimination` (n >= 20 rival
+orders per cell) their minimum sample on a host with sibling platforms;
+`small` also misses `interop_parity` and `exclusivity_retaliation`'s. Those
+plants are reported inconclusive for their subject. `--jobs 2` builds two
+seeds at once.
 
     .venv/bin/python -m bench.audit_worlds [--seeds 50] [--first 0]
-        [--size small|medium] [--jobs 1] [--check CHECK ...]
+        [--size tiny|small|medium] [--jobs 1] [--check CHECK ...] [--together]
 
 Results go to bench/results/audit_worlds.json, with every miss and false
 positive described (seed, check, subject, what was found).
@@ -29,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -39,12 +51,24 @@ from typing import Any
 
 from bench._harness import machine, write_results
 from hutong.world.synth import SIZES
-from hutong.world.synth.score import WorldScore, audited_checks, score_seed
+from hutong.world.synth.score import (
+    WorldScore,
+    audited_checks,
+    score_seed,
+    score_seed_together,
+)
 
 
-def _seed(seed: int, size: str, checks: list[str]) -> list[WorldScore]:
-    with tempfile.TemporaryDirectory(prefix="hutong-audit-worlds-") as scratch:
-        return asyncio.run(score_seed(Path(scratch), seed, size, checks))
+def scratch_root() -> str | None:
+    """RAM (/dev/shm) when the machine has it: the worlds are throwaway, their fsyncs are not."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _seed(seed: int, size: str, checks: list[str], together: bool = False) -> list[WorldScore]:
+    score = score_seed_together if together else score_seed
+    with tempfile.TemporaryDirectory(prefix="hutong-audit-worlds-", dir=scratch_root()) as scratch:
+        return asyncio.run(score(Path(scratch), seed, size, checks))
 
 
 def scores(args: argparse.Namespace, checks: list[str]) -> list[WorldScore]:
@@ -52,26 +76,37 @@ def scores(args: argparse.Namespace, checks: list[str]) -> list[WorldScore]:
     done: list[WorldScore] = []
     if args.jobs <= 1:
         for seed in seeds:
-            done.extend(_report(_seed(seed, args.size, checks)))
+            done.extend(_report(_seed(seed, args.size, checks, args.together), args.together))
         return done
+    n = len(seeds)
     with ProcessPoolExecutor(args.jobs) as pool:
-        for result in pool.map(_seed, seeds, [args.size] * len(seeds), [checks] * len(seeds)):
-            done.extend(_report(result))
+        for result in pool.map(_seed, seeds, [args.size] * n, [checks] * n, [args.together] * n):
+            done.extend(_report(result, args.together))
     return done
 
 
-def _report(seed_scores: list[WorldScore]) -> list[WorldScore]:
+def false_positives(done: list[WorldScore], together: bool) -> Counter[str]:
+    """Per check. Together, a world's scores (one per plant) share its findings: count once."""
+    if not together:
+        return Counter(f.check for s in done for f in s.false_positives)
+    seen = {(s.seed, s.check is None, f.id): f.check for s in done for f in s.false_positives}
+    return Counter(seen.values())
+
+
+def _report(seed_scores: list[WorldScore], together: bool) -> list[WorldScore]:
     for s in seed_scores:
         if s.skipped or (s.check and not s.hit) or s.false_positives:
             print(f"  {s.describe()}", flush=True)
-    seconds = sum(s.seconds for s in seed_scores)
-    print(f"seed {seed_scores[0].seed}: {len(seed_scores)} worlds in {seconds:.0f} s", flush=True)
+    # Together, the plants' scores share one world (and its seconds): the fair twin's and one.
+    worlds = seed_scores[:2] if together else seed_scores
+    seconds = sum(s.seconds for s in worlds)
+    print(f"seed {seed_scores[0].seed}: {len(worlds)} worlds in {seconds:.0f} s", flush=True)
     return seed_scores
 
 
-def table(done: list[WorldScore], checks: list[str]) -> list[dict[str, Any]]:
+def table(done: list[WorldScore], checks: list[str], together: bool) -> list[dict[str, Any]]:
     scored = [s for s in done if not s.skipped]
-    wrong = Counter(f.check for s in scored for f in s.false_positives)
+    wrong = false_positives(scored, together)
     rows = []
     for check in checks:
         planted = [s for s in scored if s.check == check]
@@ -83,6 +118,8 @@ def table(done: list[WorldScore], checks: list[str]) -> list[dict[str, Any]]:
                 "found": hits,
                 "recall": round(hits / len(planted), 4) if planted else None,
                 "false_positives": wrong[check],
+                # Misses the auditor said it could not judge (inconclusive for the subject).
+                "inconclusive": sum(1 for s in planted if not s.hit and s.inconclusive),
                 "skipped": sum(1 for s in done if s.check == check and s.skipped),
             }
         )
@@ -94,6 +131,7 @@ def table(done: list[WorldScore], checks: list[str]) -> list[dict[str, Any]]:
                 "found": 0,
                 "recall": None,
                 "false_positives": wrong[check],
+                "inconclusive": 0,
                 "skipped": 0,
             }
         )
@@ -101,12 +139,15 @@ def table(done: list[WorldScore], checks: list[str]) -> list[dict[str, Any]]:
 
 
 def print_table(rows: list[dict[str, Any]], fair: list[WorldScore]) -> None:
-    print(f"\n{'check':<26}{'planted':>8}{'found':>7}{'recall':>8}{'false +':>9}{'skipped':>9}")
+    print(
+        f"\n{'check':<26}{'planted':>8}{'found':>7}{'recall':>8}{'false +':>9}"
+        f"{'unsure':>8}{'skipped':>9}"
+    )
     for r in rows:
         recall = "-" if r["recall"] is None else f"{r['recall']:.2f}"
         print(
             f"{r['check']:<26}{r['planted']:>8}{r['found']:>7}{recall:>8}"
-            f"{r['false_positives']:>9}{r['skipped']:>9}"
+            f"{r['false_positives']:>9}{r['inconclusive']:>8}{r['skipped']:>9}"
         )
     flagged = sum(1 for s in fair if s.false_positives)
     print(f"fair twins with a finding: {flagged} of {len(fair)}")
@@ -119,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--jobs", type=int, default=1, help="seeds built at once (processes)")
     parser.add_argument("--check", action="append", help="plant only these checks")
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="per seed, one world holding every plant (score_seed_together) instead of one each",
+    )
     args = parser.parse_args(argv)
     plantable, unplantable = audited_checks()
     checks = args.check or plantable
@@ -128,10 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     done = scores(args, checks)
     seconds = round(time.perf_counter() - started, 1)
-    rows = table(done, checks)
+    rows = table(done, checks, args.together)
     fair = [s for s in done if s.check is None and not s.skipped]
     print_table(rows, fair)
-    print(f"{len(done)} worlds in {seconds} s")
+    built = len({(s.seed, s.check is None) for s in done}) if args.together else len(done)
+    print(f"{built} worlds in {seconds} s")
     path = write_results(
         "audit_worlds",
         {
@@ -139,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "settings": vars(args),
             "seconds": seconds,
-            "worlds": len(done),
+            "worlds": built,
             "skipped_worlds": sum(1 for s in done if s.skipped),
             "fair_twins": len(fair),
             "fair_twins_flagged": sum(1 for s in fair if s.false_positives),

@@ -9,9 +9,12 @@ taken under no declared schedule.
 
 from __future__ import annotations
 
+from datetime import date
+
 from hutong.audit import AuditReport, run_checks
 from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion
-from tests.harness.audit import DAY, WINDOW, world
+from hutong.registry.groups import GroupVersion
+from tests.harness.audit import DAY, GROUPS, WINDOW, world
 
 
 def fees(
@@ -175,3 +178,99 @@ def test_with_no_own_orders_in_the_category_the_declared_own_store_rate_is_the_b
         schedules=(schedule,),
     )
     assert judged(fair).findings == ()
+
+
+# -- on the declared schedule alone --------------------------------------------------------
+
+#: Douyin's schedule as reported in 2020: 5% in its stores, 20% through external links.
+DOUYIN_2020 = PolicyVersion(
+    "douyin.example",
+    1,
+    date(2020, 8, 20),
+    '{"channel_rates": {"own_store": 500, "storefront": 500, "link_placement": 2000}}',
+)
+WITH_DOUYIN = (
+    *GROUPS,
+    GroupVersion("bytedance", 1, date(2016, 1, 1), frozenset({"douyin.example"})),
+)
+
+
+def test_a_dearer_declared_rate_on_external_links_is_flagged_with_no_order() -> None:
+    [finding] = judged(world(groups=WITH_DOUYIN, schedules=(DOUYIN_2020,))).findings
+    assert (finding.subject, finding.surface) == ("douyin.example", "*/link_placement/declared")
+    assert finding.against == ("alibaba", "jd", "tencent")
+    assert (finding.metric.value, finding.metric.baseline) == (0.2, 0.05)
+    assert finding.n == 0 and finding.p_value is None and finding.since == WINDOW.start
+    assert finding.evidence.kind == "commission_schedules"
+    assert "declares 20% on link_placement" in finding.summary and "ratio 4.00" in finding.summary
+
+
+def test_a_declared_rate_the_same_as_the_own_store_or_within_the_threshold_is_no_finding() -> None:
+    for rates in (
+        '{"own_store": 500, "link_placement": 500}',
+        '{"own_store": 2000, "link_placement": 2100}',
+    ):
+        schedule = PolicyVersion(
+            "douyin.example", 1, date(2020, 8, 20), f'{{"channel_rates": {rates}}}'
+        )
+        assert judged(world(groups=WITH_DOUYIN, schedules=(schedule,))).findings == ()
+    just_above = PolicyVersion(
+        "douyin.example",
+        1,
+        date(2020, 8, 20),
+        '{"channel_rates": {"own_store": 2000, "link_placement": 2101}}',
+    )
+    assert len(judged(world(groups=WITH_DOUYIN, schedules=(just_above,))).findings) == 1
+
+
+def test_a_host_whose_group_has_another_platform_is_judged_on_orders_else_inconclusive() -> None:
+    # Taobao's group has Tmall: Tmall's merchants would pay Taobao's link rate too.
+    groups = tuple(
+        GroupVersion(g.name, g.version, g.valid_from, g.members | {"tmall.example"}, g.allied)
+        if g.name == "alibaba"
+        else g
+        for g in GROUPS
+    )
+    schedules = (
+        PolicyVersion("taobao.example", 1, date(2020, 1, 1), DOUYIN_2020.rule),
+        PolicyVersion("tmall.example", 1, date(2020, 1, 1), DOUYIN_2020.rule),
+    )
+    report = judged(world(groups=groups, schedules=schedules))
+    assert report.findings == ()
+    assert {(i.subject, i.reason.split(":")[0]) for i in report.inconclusive} == {
+        (
+            "taobao.example",
+            "its group's other platforms' merchants could pay the declared rate too",
+        ),
+        ("tmall.example", "its group's other platforms' merchants could pay the declared rate too"),
+    }
+
+
+def test_a_schedule_replaced_before_the_window_decides_nothing_in_it() -> None:
+    fair = PolicyVersion(
+        "douyin.example",
+        2,
+        date(2024, 1, 1),
+        '{"channel_rates": {"own_store": 500, "link_placement": 500}}',
+    )
+    assert judged(world(groups=WITH_DOUYIN, schedules=(DOUYIN_2020, fair))).findings == ()
+    later = PolicyVersion(
+        "douyin.example",
+        2,
+        date(2025, 3, 15),
+        '{"channel_rates": {"own_store": 500, "link_placement": 500}}',
+    )
+    [finding] = judged(world(groups=WITH_DOUYIN, schedules=(DOUYIN_2020, later))).findings
+    assert finding.since == WINDOW.start
+
+
+def test_rival_orders_on_the_channel_are_judged_as_orders_not_as_the_declaration() -> None:
+    data = world(
+        groups=WITH_DOUYIN,
+        schedules=(DOUYIN_2020,),
+        fees=(
+            fees("jd.example", 40, 0.20, channel="link_placement", host="douyin.example", sd=0.01),
+        ),
+    )
+    [finding] = judged(data).findings
+    assert finding.surface == "tea/link_placement" and finding.n == 40

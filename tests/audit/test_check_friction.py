@@ -128,3 +128,38 @@ def test_allied_links_are_reported_as_allied() -> None:
 def test_the_same_links_give_the_same_findings() -> None:
     cells = (opened("wechat.example", 400), opened("taobao.example", 300, bucket=20))
     assert judged(*cells) == judged(*cells)
+
+
+def test_a_host_alone_in_its_group_is_judged_against_its_allies_declared_rules() -> None:
+    # Tencent (allied with JD): WeChat alone; its rules open JD links without steps.
+    rules = (rule("jd", ()), rule("taobao", (ExtraStep.COPY_TO_BROWSER,)))
+    data = world(friction=(opened("taobao.example", 5, steps=1),), link_rules=rules)
+    [finding] = run_checks(data).only(check="link_friction").findings
+    assert finding.against == ("alibaba",)
+    assert "declared rules give its allies' jd none" in finding.summary
+    warned = (rule("jd", (ExtraStep.WARNING_PAGE,)), *rules[1:])
+    data = world(friction=(opened("taobao.example", 5, steps=1),), link_rules=warned)
+    assert run_checks(data).only(check="link_friction").findings == ()
+
+
+def test_declared_steps_for_rivals_only_are_flagged_with_no_link_resolved() -> None:
+    rules = (rule("qq", ()), rule("taobao", (ExtraStep.COPY_TO_BROWSER,)))
+    [finding] = judged(rules=rules).findings
+    assert (finding.subject, finding.against, finding.surface) == (
+        "wechat",
+        ("alibaba",),
+        "chat/steps",
+    )
+    assert finding.n == 0 and finding.p_value is None and finding.evidence.kind == "link_rules"
+    assert "open only after copy_to_browser" in finding.summary
+    warned = (rule("qq", (ExtraStep.WARNING_PAGE,)), *rules[1:])
+    assert judged(rules=warned).findings == ()
+
+
+def test_declared_steps_with_nothing_of_its_own_to_compare_are_inconclusive() -> None:
+    data = world(link_rules=(rule("taobao", (ExtraStep.COPY_TO_BROWSER,)),))  # WeChat alone
+    report = run_checks(data).only(check="link_friction")
+    assert report.findings == ()
+    assert [i.reason for i in report.inconclusive] == [
+        "no other own-group platform's links to compare"
+    ]

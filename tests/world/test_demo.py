@@ -7,24 +7,31 @@ and ends with `all N steps passed` (exit 0) or `K step(s) failed` (exit 1).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hutong.audit import Window, audit
+from hutong.config import sqlite_url
 from hutong.ledger.settlement import parse_statement, reconcile
+from hutong.store.db import Database
 from hutong.world.demo import STORY
+from hutong.world.demo_audit import HISTORY_FROM, summarize
 from hutong.world.demo_payments import yuan
 from hutong.world.demo_settlement import MONEY_FILE
 
 #: The demo takes a few seconds; this is the most a user should ever wait.
 BUDGET_SECONDS = 60
+AUDIT_STEP = "The auditor's findings"
 
 
 @pytest.mark.slow
@@ -54,6 +61,7 @@ def test_the_demo_passes_every_step_of_the_story(tmp_path: Path) -> None:
     assert (tmp_path / "hutong.db").is_file(), "--data-dir keeps the demo's database"
     participants = _settlement_files_reconcile(tmp_path / "settlement")
     _money_adds_up(json.loads((tmp_path / MONEY_FILE).read_text()), participants, done.stdout)
+    _the_auditor_finds_the_seed_policies(tmp_path, _cell_of(done.stdout, AUDIT_STEP))
 
 
 def _settlement_files_reconcile(root: Path) -> set[str]:
@@ -92,3 +100,55 @@ def _money_adds_up(money: dict[str, Any], participants: set[str], stdout: str) -
     total = sum(row["fen"] for row in received)
     assert total == money["paid"] - money["refunded"] and money["refunded"] > 0, money
     assert "Who received what" in stdout and yuan(total) in stdout
+
+
+def _cell_of(stdout: str, title: str) -> str:
+    """The step's "what happened" cell, its wrapped lines joined with spaces."""
+    parts: list[str] = []
+    inside = False
+    for line in stdout.splitlines():
+        columns = [c.strip() for c in line.split("│")]
+        if len(columns) < 6:
+            inside = inside and not line.startswith(("└", "├"))
+            continue
+        if columns[1]:  # a new step's first line (its mark)
+            inside = columns[2] == title
+        if inside and columns[4]:
+            parts.append(columns[4])
+    return " ".join(parts)
+
+
+def _the_auditor_finds_the_seed_policies(data_dir: Path, printed: str) -> None:
+    """Douyin's external-link fee and the seed link blocks: found, and printed in the table."""
+
+    async def findings() -> list[dict[str, Any]]:
+        db = Database(sqlite_url(data_dir))
+        try:
+            day = time.gmtime()
+            today = date(day.tm_year, day.tm_mon, day.tm_mday)
+            report = await audit(db, Window(HISTORY_FROM, today + timedelta(days=2)))
+        finally:
+            await db.dispose()
+        return [f.to_dict() for f in report.findings]
+
+    found = asyncio.run(findings())
+    seen = {(f["check"], f["subject"], a, f["surface"]) for f in found for a in f["against"]}
+    fee = [f for f in found if f["check"] == "fee_discrimination"]
+    assert [(f["subject"], f["surface"]) for f in fee] == [
+        ("douyin.example", "*/link_placement/declared")
+    ], found
+    assert (fee[0]["metric"]["value"], fee[0]["metric"]["baseline"]) == (0.2, 0.05)
+    for blocked in (
+        ("link_blocking", "douyin", "alibaba", "live_cart"),  # 2020: Taobao, Tmall
+        ("link_blocking", "douyin", "jd", "live_cart"),
+        ("link_blocking", "wechat", "alibaba", "chat"),  # 2013: share codes only
+        ("link_blocking", "kuaishou", "youzan", None),  # 2021: every surface
+        ("link_blocking", "kuaishou", "jd", "live_cart"),  # 2022
+    ):
+        assert blocked in seen, (blocked, found)
+    # Each finding's records (the rules, the schedule version) are there to read.
+    assert all(f["evidence"]["sample"] for f in found), found
+    assert {s.split(":")[0] for f in found for s in f["evidence"]["sample"]} == {"rule", "schedule"}
+    assert f"{len(found)} finding(s)" in printed, printed
+    for line in summarize(found):
+        assert line in printed, (line, printed)

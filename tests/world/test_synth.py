@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +62,46 @@ async def test_a_world_on_a_real_switch_gets_no_unexpected_answer(
 TABLES = (storefronts, orders, merchant_profiles)
 
 
-async def test_the_same_seed_builds_the_same_world(tmp_path: Path) -> None:
-    plants = ["storefront_refusal:borealis-shop.example"]
-    first = await synthesize_locally(tmp_path / "a", 5, "small", plants)
-    second = await synthesize_locally(tmp_path / "b", 5, "small", plants)
+@dataclass(frozen=True, slots=True)
+class Seed5:
+    """Seed 5 at `tiny` size, built once for the module: fair, and the same plant twice."""
+
+    fair: Path
+    planted: tuple[Path, Path]
+    manifests: dict[Path, dict[str, Any]]
+
+
+SUBJECT = "borealis-shop.example"
+
+
+@pytest.fixture(scope="module")
+def seed5() -> Iterator[Seed5]:
+    # Throwaway worlds: in RAM where there is some, so the switch's fsyncs cost nothing.
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as scratch:
+        root = Path(scratch)
+        plants = [f"storefront_refusal:{SUBJECT}"]
+
+        async def build_all() -> dict[Path, dict[str, Any]]:
+            return {
+                root / "fair": await synthesize_locally(root / "fair", 5, "tiny", []),
+                root / "a": await synthesize_locally(root / "a", 5, "tiny", plants),
+                root / "b": await synthesize_locally(root / "b", 5, "tiny", plants),
+            }
+
+        manifests = asyncio.run(build_all())
+        yield Seed5(root / "fair", (root / "a", root / "b"), manifests)
+
+
+def test_the_same_seed_builds_the_same_world(seed5: Seed5) -> None:
+    a, b = seed5.planted
+    first, second = (dict(seed5.manifests[a]), dict(seed5.manifests[b]))
     for manifest in (first, second):
         manifest.pop("today")
         manifest.pop("window")
     assert first == second
     for table in TABLES:
-        assert _rows(tmp_path / "a", table) == _rows(tmp_path / "b", table)
+        assert _rows(a, table) == _rows(b, table) > 0
 
 
 def _rival_refusals(folder: Path, host: str) -> dict[str, tuple[int, int]]:
@@ -79,7 +113,7 @@ def _rival_refusals(folder: Path, host: str) -> dict[str, tuple[int, int]]:
                 storefronts.c.host, storefronts.c.status, merchant_profiles.c.home_platform
             ).join(merchant_profiles, merchant_profiles.c.subscriber_id == storefronts.c.merchant)
         ).all()
-    world, _ = plan(5, "small", [])
+    world, _ = plan(5, "tiny", [])
     tally: dict[str, tuple[int, int]] = {}
     for h, status, home in rows:
         if world.relation(h, home) != "rival":
@@ -89,19 +123,13 @@ def _rival_refusals(folder: Path, host: str) -> dict[str, tuple[int, int]]:
     return tally
 
 
-async def test_a_plant_changes_its_subject_and_nothing_else(tmp_path: Path) -> None:
-    subject = "borealis-shop.example"
-    fair = await synthesize_locally(tmp_path / "fair", 5, "small", [])
-    planted = await synthesize_locally(
-        tmp_path / "planted", 5, "small", [f"storefront_refusal:{subject}"]
-    )
-    before, after = (
-        _rival_refusals(tmp_path / "fair", subject),
-        _rival_refusals(tmp_path / "planted", subject),
-    )
-    assert after[subject][0] > before[subject][0]
-    assert after[subject][1] == before[subject][1]
-    assert {h: v for h, v in after.items() if h != subject} == {
-        h: v for h, v in before.items() if h != subject
+def test_a_plant_changes_its_subject_and_nothing_else(seed5: Seed5) -> None:
+    planted = seed5.planted[0]
+    before, after = _rival_refusals(seed5.fair, SUBJECT), _rival_refusals(planted, SUBJECT)
+    assert after[SUBJECT][0] > before[SUBJECT][0]
+    assert after[SUBJECT][1] == before[SUBJECT][1]
+    assert {h: v for h, v in after.items() if h != SUBJECT} == {
+        h: v for h, v in before.items() if h != SUBJECT
     }
-    assert fair["requests"]["unexpected"] == planted["requests"]["unexpected"] == 0
+    assert seed5.manifests[seed5.fair]["requests"]["unexpected"] == 0
+    assert seed5.manifests[planted]["requests"]["unexpected"] == 0

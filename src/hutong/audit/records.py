@@ -17,7 +17,9 @@ from hutong.audit.evidence_fees import host_commission
 from hutong.audit.findings import EvidenceRef, Window
 from hutong.audit.records_market import MARKET_KINDS, market_query
 from hutong.store.tables import (
+    commission_schedules,
     link_resolutions,
+    link_rules,
     logistics_refusals,
     merchant_profiles,
     orders,
@@ -126,6 +128,19 @@ def _query(
             p.host == _str(f["host"]), p.version == int(_str(f["version"]))
         )
         return query, p.version, "policy"
+    if ref.kind == "link_rules":
+        k = link_rules.c
+        versions = [int(v) for v in _tuple(f["versions"])]
+        query = select(k.host, k.version, k.rule, k.recorded_at).where(
+            k.host == _str(f["host"]), k.version.in_(versions)
+        )
+        return query, k.version, "rule"
+    if ref.kind == "commission_schedules":
+        c = commission_schedules.c
+        query = select(c.host, c.version, c.rule, c.valid_from, c.declared_at).where(
+            c.host == _str(f["host"]), c.version == int(_str(f["version"]))
+        )
+        return query, c.version, "schedule"
     if ref.kind == "payment_refusals":
         w = payment_refusals.c
         query = (
@@ -154,6 +169,8 @@ def _shown(row: Any, prefix: str) -> dict[str, Any]:
     key = record.get("event_id") or record.get("id") or record.get("version")
     if prefix == "imp":
         key = f"{record['id']}/{record['position']}"
+    elif prefix == "schedule" or prefix == "rule":
+        key = f"{record['host']}#v{record['version']}"
     elif prefix == "terms":
         key = f"{record['merchant']}/{record['version']}"
     record["evidence_id"] = f"{prefix}:{key}"

@@ -25,6 +25,7 @@ from collections import defaultdict
 from typing import Any
 
 from hutong.audit.checks.cells import Cell
+from hutong.audit.checks.declared_fees import declared_take_bps
 from hutong.audit.checks.fees import orders_ref
 from hutong.audit.evidence import Evidence, FeeCell, PolicyVersion, ServiceRefusalCell
 from hutong.audit.findings import EvidenceRef, Metric
@@ -36,17 +37,6 @@ __all__ = ["declared_take_bps", "declared_vs_observed"]
 CHECK = "declared_vs_observed"
 #: Float slack when comparing a rate computed in SQL with a declared one.
 EPSILON = 1e-9
-
-
-def declared_take_bps(rule: dict[str, Any], category: str, channel: str) -> int:
-    """The take rate a schedule's JSON declares for `category` and `channel` (as the switch)."""
-    for item in rule.get("take_rates", []):
-        if item.get("category") == category and item.get("channel") == channel:
-            return int(item["bps"])
-    by_channel = rule.get("channel_rates", {})
-    if channel in by_channel:
-        return int(by_channel[channel])
-    return int(rule.get("default_take_bps", 0))
 
 
 def _honours(cell: FeeCell, bps: int) -> bool:

@@ -23,7 +23,7 @@ from hutong.audit.parties import Parties
 from hutong.links.hosts import alias
 from hutong.links.policy.rules import LinkRule, ScopeKind, Surface
 
-__all__ = ["OwnTreatment", "own_treatment", "treatment_of"]
+__all__ = ["OwnTreatment", "own_treatment", "treatment_of", "winner"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class OwnTreatment:
     siblings: tuple[str, ...]
 
 
-def _winner(
+def winner(
     rules: Sequence[LinkRule], host: str, source: str, surface: Surface, day: date
 ) -> LinkRule | None:
     matching = [
@@ -71,8 +71,12 @@ def treatment_of(
     host: str,
     surface: str,
     sources: Collection[str],
+    day: date | None = None,
 ) -> OwnTreatment | None:
-    """How the host's declared rules treat links to `sources` on the surface (None: none)."""
+    """How the host's declared rules treat links to `sources` on the surface (None: none).
+
+    On `day` (the window's last day, `parties.day`, unless given).
+    """
     siblings = tuple(sorted(sources))
     if not siblings:
         return None
@@ -80,7 +84,8 @@ def treatment_of(
         where = Surface(surface)
     except ValueError:
         return None
-    treated = [_winner(rules, alias(host), s, where, parties.day) for s in siblings]
+    on = parties.day if day is None else day
+    treated = [winner(rules, alias(host), s, where, on) for s in siblings]
     return OwnTreatment(
         open=all(r is None or r.treatment.clickable for r in treated),
         steps=min(0 if r is None else len(r.extra_steps) for r in treated),

@@ -21,6 +21,10 @@ covers (no version in force, or a version the host never declared) is a
 fee not in a declared schedule; it names the groups of the merchants that
 paid it other than the host's own (its own group's merchants paying it is
 no discrimination against them, only an undisclosed fee).
+
+On the declaration alone: a host alone in its group whose schedule declares
+a dearer rate on the channels only other platforms' merchants use than in
+its own store (`declared_fees`), where the window has no such orders.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hutong.audit.checks.cells import Cell
+from hutong.audit.checks.declared_fees import declared_fees
 from hutong.audit.evidence import Evidence, FeeCell
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
@@ -170,6 +175,8 @@ def fee_discrimination(evidence: Evidence, parties: Parties, thresholds: Thresho
             )
         )
     cells.extend(_undeclared(evidence, parties))
+    observed = {(host, channel) for host, _, channel, _, _ in others}
+    cells.extend(declared_fees(evidence, parties, spec, observed))
     return cells
 
 

@@ -15,8 +15,11 @@ against the host's own group on the same surface. Two cells each:
   treatment). The host's own store links are no baseline for steps: the
   switch keeps them always open, whatever the host's rules. With no sibling
   link resolved there, the host's declared rules for its siblings decide
-  (`declared_links`); a host whose group has no other platform cannot be
-  judged on steps (inconclusive);
+  (`declared_links`); a host whose group has no other platform is judged
+  against its allies (rival sources only: its declared rules for them);
+  with neither it cannot be judged on steps
+  (inconclusive). Declared steps no resolution met are judged on the
+  declaration (`declared_friction`);
 * latency: flagged when ``p95(rival) > threshold * p95(own)`` (1.5), by an
   exact binomial test that more than 5% of rival links took longer than
   that (BH-adjusted p <= alpha, n >= minimum).
@@ -28,7 +31,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from hutong.audit.checks.cells import Cell, rate
-from hutong.audit.checks.declared_links import own_treatment
+from hutong.audit.checks.declared_friction import declared_friction
+from hutong.audit.checks.declared_links import own_treatment, treatment_of
+from hutong.audit.checks.declared_rules import link_sources
 from hutong.audit.evidence import LATENCY_BUCKET_US, Evidence
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
@@ -103,34 +108,47 @@ def link_friction(evidence: Evidence, parties: Parties, thresholds: Thresholds) 
                 group,
                 kind,
                 rival,
-                _steps_base(evidence, parties, host, surface, siblings.get((host, surface))),
+                _steps_base(
+                    evidence, parties, host, surface, siblings.get((host, surface)), relation
+                ),
                 ref,
             )
         )
         base = own.get((host, surface))
         if base is not None and base.n:  # nothing of its own opened there: no latency to compare
             cells.append(_latency(host, surface, group, kind, rival, base, ref, thresholds))
-    return cells
+    judged = {(host, surface, group) for host, surface, group, _ in others}
+    return [*cells, *declared_friction(evidence, parties, judged)]
 
 
 def _steps_base(
-    evidence: Evidence, parties: Parties, host: str, surface: str, seen: _Tally | None
+    evidence: Evidence,
+    parties: Parties,
+    host: str,
+    surface: str,
+    seen: _Tally | None,
+    relation: Relation,
 ) -> str | None:
     """How own-group links fare on the surface, in words, when they carry no steps.
 
-    "" when they carry steps (equal treatment); None when unknown.
+    "" when they carry steps (equal treatment); None when unknown. A host alone
+    in its group is judged against its allies (rival sources only), as its
+    declared rules treat them.
     """
     if seen is not None and seen.n:
         return "" if seen.stepped else f"none of {seen.n} links to its own group's platforms"
-    sources = {alias(c.source) for c in evidence.friction} | {
-        alias(c.source) for c in evidence.links
-    }
+    sources = link_sources(evidence)
     declared = own_treatment(evidence.link_rules, parties, host, surface, sources)
+    whose = "its own group's"
+    if declared is None and relation is Relation.RIVAL:
+        allies = {s for s in sources if parties.relation(host, s) is Relation.ALLIED}
+        declared = treatment_of(evidence.link_rules, parties, host, surface, allies)
+        whose = "its allies'"
     if declared is None:
         return None
     if declared.steps or not declared.open:
         return ""
-    return f"its declared rules give its own group's {', '.join(declared.siblings)} none"
+    return f"its declared rules give {whose} {', '.join(declared.siblings)} none"
 
 
 def _steps(

@@ -13,9 +13,11 @@ flags without a test when own links on that surface open more often. With
 no own link resolved on the surface, a declared refusal is judged by the
 host's declared rules for its own group's other platforms there
 (`declared_links`), or, for a host alone in its group, for the allied
-platforms: it flags when their links open; links to the host's own store
-are no baseline (the switch keeps them open whatever the rules). A bare
-(undeclared) shortfall with nothing to compare is inconclusive.
+platforms: it flags when their links open; with neither, the host's own
+store, whose links the switch keeps open whatever the rules. A bare
+(undeclared) shortfall with nothing to compare is inconclusive. A declared
+refusal no resolution met in the window is judged on the declaration
+(`declared_blocks`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hutong.audit.checks.cells import Cell, rate
+from hutong.audit.checks.declared_blocks import declared_blocks
 from hutong.audit.checks.declared_links import OwnTreatment, treatment_of
+from hutong.audit.checks.declared_rules import OWN_STORE_OPEN, link_sources
 from hutong.audit.evidence import Evidence
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties, Relation
@@ -104,6 +108,9 @@ def link_blocking(evidence: Evidence, parties: Parties, thresholds: Thresholds) 
                 continue  # the same declared refusal for its own group: equal treatment
             declared = True
             compared = f"its declared rules open the links of {', '.join(by_rule.siblings)} there"
+        elif base is None and rival.declared:
+            declared = True  # alone, with no ally to compare: its own store
+            compared = OWN_STORE_OPEN
         rules = (
             f"; decided by declared rule {', '.join(sorted(rival.rules))}" if rival.rules else ""
         )
@@ -135,20 +142,19 @@ def link_blocking(evidence: Evidence, parties: Parties, thresholds: Thresholds) 
                 exceeds=exceeds,
                 declared=declared,
                 blind=""
-                if base is not None or by_rule is not None
+                if base is not None or declared
                 else "no own links on this surface to compare",
             )
         )
-    return cells
+    judged = {(c.subject, c.surface or "", c.against[0]) for c in cells}
+    return [*cells, *declared_blocks(evidence, parties, spec, judged)]
 
 
 def _declared_base(
     evidence: Evidence, parties: Parties, host: str, surface: str, relation: Relation
 ) -> OwnTreatment | None:
     """The declared treatment of the host's own group's other platforms (allied, if alone)."""
-    known = {alias(c.source) for c in evidence.links} | {
-        alias(r.source) for r in evidence.link_rules
-    }
+    known = link_sources(evidence)
     siblings = set(parties.siblings(host) & known)
     if not siblings and relation is Relation.RIVAL:
         siblings = {s for s in known if parties.relation(host, s) is Relation.ALLIED}

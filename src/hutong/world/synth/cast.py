@@ -39,7 +39,7 @@ PRICES = {
 
 @dataclass(frozen=True, slots=True)
 class Size:
-    """How much traffic a world makes (`small` for tests, `medium` for benchmarks)."""
+    """How much traffic a world makes (`tiny`, `small` for tests, `medium` for benchmarks)."""
 
     name: str
     merchants_per_platform: int
@@ -55,6 +55,8 @@ class Size:
 
 
 SIZES = {
+    # Every chapter once or twice: for tests of the generator itself (determinism, plants).
+    "tiny": Size("tiny", 2, 0.5, 1, 1, 4, 4, 2, 1, 5, 5),
     "small": Size("small", 3, 0.5, 2, 2, 10, 8, 6, 2, 100, 10),
     "medium": Size("medium", 16, 0.6, 2, 6, 90, 70, 400, 16, 220, 10),
 }

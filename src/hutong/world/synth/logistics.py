@@ -9,13 +9,15 @@ Plants:
 * ``carrier_exclusion``: the subject host refuses rival groups' carriers
   (its own stays allowed); bookings with them are refused and recorded.
 * ``declared_vs_observed``: the subject carrier declares it serves every
-  route, then refuses one booking in six (``not_serviceable``) on routes
-  it declared: its behaviour contradicts its own declaration.
+  route, then refuses (``not_serviceable``) the first booking that reaches
+  it and one in six after, on routes it declared: its behaviour contradicts
+  its own declaration, in every world where anyone books it.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date
 
 from hutong.world.reference import ReferenceWorld
@@ -27,7 +29,7 @@ AREAS = ("330106", "110105", "310104", "440305", "510107", "420111")
 REFUSALS = frozenset(
     {"host_carrier_refused", "carrier_refused", "not_serviceable", "carrier_not_allowed", "refused"}
 )
-LYING_SHARE = 1 / 6
+LIES_EVERY = 6
 #: The service each carrier declares (its plugin's).
 SERVICE = {"cainiao.example": "economy"}
 
@@ -59,6 +61,7 @@ async def run(
             rule |= {"refused": refused, "reason": "only carriers we integrate with"}
         await net.act(host, "carrier_policy", "/v1/carrier-policies", rule)
     booked = refusals = 0
+    asked: Counter[str] = Counter()
     for host in world.platforms:
         own = world.own_carrier.get(host, "")
         for _ in range(world.size.bookings_per_host):
@@ -66,7 +69,16 @@ async def run(
             carrier = own if own and rng.random() < 0.3 else rng.choice(world.carriers)
             origin, destination = rng.sample(AREAS, 2)
             weight = rng.randint(200, 5_000)
-            lies = rng.random() < LYING_SHARE and planted(plants, "declared_vs_observed", carrier)
+            rng.random()  # drawn as before the plant lied by count: the worlds stay the same
+            reaches = carrier not in refused_carriers(world, plants, host)
+            if reaches:
+                asked[carrier] += 1
+            # The first booking that reaches it, then one in LIES_EVERY: never none.
+            lies = (
+                reaches
+                and planted(plants, "declared_vs_observed", carrier)
+                and asked[carrier] % LIES_EVERY == 1
+            )
             reference.carriers[carrier].mode = "refuse" if lies else "ok"
             answer = await net.act(
                 merchant,
