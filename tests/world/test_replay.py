@@ -64,9 +64,15 @@ def test_wechat_keeps_taobao_links_code_only_until_2021_09_17(replayed: Any) -> 
     for year in (2014, 2018, 2020):
         found = findings(result, year, "link_blocking", "wechat")
         assert "alibaba" in against(found), (year, result.audits[year].findings)
-        assert {f.surface for f in found} == {"chat", "group_chat"}
-    for year in (2011, 2012, 2022, 2023):
+        # The timeline (Moments) was declared code-only too, and never reopened.
+        assert {f.surface for f in found} == {"chat", "group_chat", "timeline"}
+    for year in (2011, 2012):
         assert not findings(result, year, "link_blocking", "wechat"), year
+    for year in (2022, 2023):
+        reopened = [
+            f for f in findings(result, year, "link_blocking", "wechat") if f.surface != "timeline"
+        ]
+        assert not reopened, year
 
 
 def test_douyin_blocks_taobao_and_jd_in_live_carts_from_2020_10_09(replayed: Any) -> None:
@@ -87,7 +93,8 @@ def test_kuaishou_blocks_taobao_alliance_links_from_2022_03_01_to_10_28(replayed
     assert {f.surface for f in found} == {"live_cart", "video_cart", "product_page"}
     assert started(found, date(2022, 3, 1))
     assert "alibaba" not in against(findings(result, 2023, "link_blocking", "kuaishou"))
-    assert not findings(result, 2021, "link_blocking", "kuaishou")
+    # 2021: Kuaishou cut third-party store services (Youzan, Mokuai), not Taobao.
+    assert against(findings(result, 2021, "link_blocking", "kuaishou")) == {"mokuai", "youzan"}
 
 
 def test_jd_refuses_alipay_until_2024_10_29_and_taobao_wechat_pay_until_2024_09_27(
