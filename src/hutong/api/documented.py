@@ -21,7 +21,8 @@ itself is still generated lazily, on its first request):
 A route may name more with `opt={REFUSES: (status, ...)}`. Routes whose
 NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
 `opt={NACK_SHAPE: BecknNack}`. A success answered as raw JSON bytes (the
-exactly-once path) is documented as a JSON object, not a string.
+exactly-once path) is documented as a JSON object, not a string, or as
+`opt={RESULT: Shape}` says (`Ack` where the answer is an ACK).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from litestar.typing import FieldDefinition
 __all__ = [
     "NACK_SHAPE",
     "REFUSES",
+    "RESULT",
     "Ack",
     "AckStatus",
     "BecknError",
@@ -50,6 +52,8 @@ __all__ = [
 
 #: `opt` key: the statuses a route refuses with beyond what its declaration implies.
 REFUSES = "refuses"
+#: `opt` key: the shape of a success sent as raw JSON bytes (a JSON object unless said).
+RESULT = "result"
 #: `opt` key: the struct its NACKs are (`Nack` unless said).
 NACK_SHAPE = "nack_shape"
 
@@ -63,7 +67,7 @@ class AckMessage(msgspec.Struct):
 
 
 class Ack(msgspec.Struct):
-    """`{"message": {"ack": {"status": "ACK"}, ...}}`: accepted (fields of the result beside)."""
+    """`{"message": {"ack": {"status": "ACK"}, ...}}`: accepted (the result's fields beside)."""
 
     message: AckMessage
 
@@ -161,7 +165,9 @@ def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
     }
     if _answers_raw_json(handler):
         responses[handler.status_code] = ResponseSpec(
-            data_container=dict[str, Any], description="The result", generate_examples=False
+            data_container=handler.opt.get(RESULT, dict[str, Any]),
+            description="The result",
+            generate_examples=False,
         )
     responses.update(handler.responses or {})
     return responses
