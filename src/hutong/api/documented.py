@@ -12,13 +12,15 @@ itself is still generated lazily, on its first request):
 - a path parameter: 404 (names nothing);
 - signed (`security: beckn`): 401 (the signature), 403 (the sender's role or
   the participant's state), 413 and 415 (the signed body), and what a domain
-  service refuses: 404, 409 and 422; a signed write also 409 for a message id
-  reused (`message_id_conflict`, `message_in_flight`), 429 (rate limited)
-  and 502/503/504 (a participant the step asks did not answer);
+  service refuses: 404, 409 (also a message id reused: `message_id_conflict`,
+  `message_in_flight`) and 422;
+- a write of a router that asks participants (`opt={CALLS_PARTICIPANTS: True}`):
+  502/503/504 (a participant the step asked did not answer, or not in time);
 - the operator's (`security: operatorToken`): 401 `operator_token`, and a write
   404/409 as its service refuses.
 
-A route may name more with `opt={REFUSES: (status, ...)}`. Routes whose
+A route may name more with `opt={REFUSES: (status, ...)}` (429 where a
+wallet's allowance is spent, 415 where the body is CSV). Routes whose
 NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
 `opt={NACK_SHAPE: BecknNack}`. A success answered as raw JSON bytes (the
 exactly-once path) is documented as a JSON object, not a string, or as
@@ -37,6 +39,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.typing import FieldDefinition
 
 __all__ = [
+    "CALLS_PARTICIPANTS",
     "NACK_SHAPE",
     "REFUSES",
     "RESULT",
@@ -52,6 +55,8 @@ __all__ = [
 
 #: `opt` key: the statuses a route refuses with beyond what its declaration implies.
 REFUSES = "refuses"
+#: `opt` key (a router's): its writes ask participants, who may not answer (502/503/504).
+CALLS_PARTICIPANTS = "calls_participants"
 #: `opt` key: the shape of a success sent as raw JSON bytes (a JSON object unless said).
 RESULT = "result"
 #: `opt` key: the struct its NACKs are (`Nack` unless said).
@@ -138,12 +143,12 @@ def refusals_of(handler: HTTPRouteHandler) -> set[int]:
     writes = bool(_WRITES & set(handler.http_methods))
     if "beckn" in schemes:
         statuses |= {401, 403, 404, 409, 413, 415, 422}
-        if writes:
-            statuses |= {429, 502, 503, 504}
     if "operatorToken" in schemes:
         statuses.add(401)
         if writes:
             statuses |= {404, 409, 422}
+    if writes and handler.opt.get(CALLS_PARTICIPANTS):
+        statuses |= {502, 503, 504}
     statuses.update(handler.opt.get(REFUSES, ()))
     return statuses
 
