@@ -14,24 +14,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import jsonschema_rs
 import pytest
 
 from hutong.client import Client
+from tests.harness.openapi import operations, problem, served_document
 from tests.harness.switch import OPERATOR_TOKEN, Switch
-
-METHODS = ("get", "post", "put", "patch", "delete")
-
-
-def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield method.upper(), path, operation
 
 
 def concrete(path: str) -> str:
@@ -44,32 +34,9 @@ def schemes(operation: dict[str, Any]) -> set[str]:
     return {name for requirement in operation.get("security") or [] for name in requirement}
 
 
-def problem(document: dict[str, Any], operation: dict[str, Any], answer: httpx.Response) -> str:
-    """What the document gets wrong about `answer` ("" when nothing)."""
-    responses = operation["responses"]
-    documented = responses.get(str(answer.status_code)) or responses.get("default")
-    if documented is None:
-        return f"{answer.status_code} is not documented ({sorted(responses)}): {answer.text[:200]}"
-    if "json" not in answer.headers.get("content-type", ""):
-        return ""
-    schema = (documented.get("content") or {}).get("application/json", {}).get("schema")
-    if schema is None:
-        return f"{answer.status_code} has a JSON body but no JSON schema"
-    if schema == {}:  # any bytes at all (`/echo`)
-        return ""
-    validator = jsonschema_rs.validator_for({**schema, "components": document["components"]})
-    errors = [str(error) for error in validator.iter_errors(answer.json())]
-    return (
-        f"{answer.status_code} body does not fit: {errors[:2]}: {answer.text[:200]}"
-        if errors
-        else ""
-    )
-
-
 @pytest.fixture
-async def document(http: httpx.AsyncClient) -> dict[str, Any]:
-    served: dict[str, Any] = (await http.get("/openapi.json")).json()
-    return served
+async def document(switch: Switch, http: httpx.AsyncClient) -> dict[str, Any]:
+    return await served_document(http, switch.url)
 
 
 async def test_refusals_are_documented_as_nacks_never_litestars_400(
