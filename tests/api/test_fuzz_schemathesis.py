@@ -8,8 +8,10 @@ role, with catalogs, a storefront and a placement to find. Every signed
 operation is tried as each role, signed with that participant's key as the
 SDK signs; the operator's as the operator, the public ones unsigned.
 
-No answer may be a server error, and every 4xx JSON answer is a NACK with
-a stable code; after the run the ledger still balances.
+No answer may be a server error, every 4xx JSON answer is a NACK with a
+stable code, and every answer is as the document says (its status documented
+for the operation, its JSON body fitting the documented schema); after the
+run the ledger still balances.
 
 Select with `-m fuzz`; `HUTONG_FUZZ_EXAMPLES` sets the examples per
 operation and identity (to look harder locally; CI runs the defaults below).

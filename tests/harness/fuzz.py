@@ -13,7 +13,10 @@ public ones nothing.
 What must hold of every answer (`problem_with`):
 
 - no status >= 500: the switch understood what happened, or it is a bug;
-- a 4xx JSON answer is a NACK with a stable `error.code`.
+- a 4xx JSON answer is a NACK with a stable `error.code`;
+- the answer is what the document says (schemathesis' `status_code_conformance`
+  and `response_schema_conformance`): its status is documented for the
+  operation and its JSON body fits the documented schema.
 
 Path parameters are generated, so most name nothing and are answered 404;
 `Fuzzing.known` gives real values by parameter name (an order, a
@@ -43,8 +46,13 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from requests.auth import AuthBase
 from schemathesis import GenerationMode
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.schemas import APIOperation, BaseSchema
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from hutong.protocol.signing import Signer, request_target
 
@@ -157,6 +165,27 @@ def is_signed(operation: APIOperation) -> bool:
     return any("beckn" in requirement for requirement in declared)
 
 
+#: The document must tell the truth about each answer.
+CONFORMANCE = [status_code_conformance, response_schema_conformance]
+#: Operations whose success body is whatever was sent (JSON or not, empty too): status only.
+ANY_BODY = {"POST /echo"}
+
+
+def nonconformance(case: Any, response: Response) -> str | None:
+    """How `response` differs from what the document says of `case`'s operation, or None."""
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
+    checks = CONFORMANCE[:1] if operation in ANY_BODY else CONFORMANCE
+    try:
+        case.validate_response(response, checks=checks)
+    except FailureGroup as group:
+        return "; ".join(
+            f"{failure.title}: {failure.message}"[:300] for failure in group.exceptions
+        )
+    except Failure as failure:
+        return f"{failure.title}: {failure.message}"[:300]
+    return None
+
+
 def problem_with(response: Response) -> str | None:
     """What is wrong with an answer, or None: see the module's docstring."""
     if response.status_code >= 500:
@@ -218,7 +247,7 @@ def _fuzz_operation(
             (who, response.status_code),
             f"{operation.method.upper()} {operation.path}: {response.content[:200]!r}",
         )
-        problem = problem_with(response)
+        problem = problem_with(response) or nonconformance(case, response)
         if problem is not None:
             request = response.request
             body = request.body if isinstance(request.body, bytes | str | None) else "<stream>"

@@ -19,6 +19,7 @@ from sqlalchemy import delete
 
 from hutong import __version__
 from hutong.api.declare import DEPENDENCIES, StrictRequest
+from hutong.api.documented import document_refusals
 from hutong.api.errors import status_of
 from hutong.api.params import out_of_range
 from hutong.api.request_line import NulFreeRequestLine
@@ -166,7 +167,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
 
     prometheus = PrometheusConfig(app_name="hutong", prefix="hutong", group_path=True)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             public.healthz,
             public.echo,
@@ -241,3 +242,4 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         # Logs are configured by `hutong.logs` (JSON lines), not by Litestar.
         logging_config=None,
     )
+    return document_refusals(app)

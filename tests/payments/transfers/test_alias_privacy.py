@@ -23,6 +23,7 @@ from hutong.store.db import Database
 from tests.harness.assertions import assert_nack
 from tests.harness.cast import ALIPAY, WECHATPAY
 from tests.harness.networks import PayNet
+from tests.harness.openapi import assert_documented, served_document
 from tests.harness.switch import Clock
 
 BOB_PHONE = "13800135678"
@@ -109,6 +110,7 @@ async def test_a_token_that_is_forged_or_outlived_its_entry_is_refused(bob: PayN
         WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob-2"}
     )
     assert again.status_code == 201, again.text
+    assert_documented(await served_document(bob.http, bob.switch.url), again)
     # The old token named u-bob: it does not follow the number to another account.
     assert_nack(await quote(bob, payee_token=token), 404, "alias_not_found")
 
@@ -127,6 +129,7 @@ async def test_lookups_past_the_allowance_are_refused_with_retry_after(
     refused = await lookup(bob)
 
     assert_nack(refused, 429, "rate_limited")
+    assert_documented(await served_document(bob.http, bob.switch.url), refused)
     assert refused.headers["retry-after"] == "1"
     assert limited_count() == before + 1
     assert (await lookup(bob, sender=WECHATPAY)).status_code == 200  # each wallet its own
@@ -151,6 +154,7 @@ async def test_a_quote_by_alias_spends_the_same_allowance_and_a_retry_after_wait
         message_id="msg-quote-waited",
     )
     assert_nack(refused, 429, "rate_limited")
+    assert_documented(await served_document(bob.http, bob.switch.url), refused)
     assert_nack(await lookup(bob), 429, "rate_limited")  # one allowance for both
 
     clock.advance(1)  # the 429 was not this message's answer: the same id is asked again

@@ -27,6 +27,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
+from hutong.api.documented import NACK_SHAPE, REFUSES, BecknNack
 from hutong.api.errors import status_of
 from hutong.api.routes.operator import operator_guard
 from hutong.api.schemas import Location, LookupIn, ParticipantOut, participant_out
@@ -129,6 +130,7 @@ async def beckn_lookup_records(
     summary="Beckn registry lookup (ONDC's path): Subscription records by type, domain, country",
     status_code=200,
     exception_handlers=_HANDLERS,
+    opt={NACK_SHAPE: BecknNack},
 )
 async def lookup_v2(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[LookupIn]
@@ -216,6 +218,7 @@ def _check_possession(
     summary="Beckn self-registration: challenge at {url}/on_subscribe, then the operator approves",
     status_code=200,
     exception_handlers=_HANDLERS,
+    opt={NACK_SHAPE: BecknNack, REFUSES: (401, 409, 502, 503, 504)},
 )
 async def subscribe(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[SubscribeIn]

@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.documented import RESULT
 from hutong.api.idempotency import run_once
 from hutong.api.routes.commerce_schemas import (
     DecisionIn,
     OfferOut,
+    OfferResultsOut,
     ProfileIn,
     ProfileOut,
     SignedDecisionIn,
@@ -73,6 +75,7 @@ def _raw_offers(data: SignedOffersIn, document: Any) -> list[Any]:
     return_dto=None,
     status_code=200,
     summary="Publish offers: bulk upsert, one result per item",
+    opt={RESULT: OfferResultsOut},
 )
 async def publish_offers(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedOffersIn]
@@ -108,6 +111,7 @@ async def my_offers(
     return_dto=None,
     status_code=201,
     summary="Ask a host for a storefront (入驻)",
+    opt={RESULT: StorefrontOut},
 )
 async def request_storefront(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedStorefrontIn]
@@ -158,6 +162,7 @@ async def _decide(
     return_dto=None,
     status_code=200,
     summary="Approve (host only)",
+    opt={RESULT: StorefrontOut},
 )
 async def approve(
     services: ServicesDep,
@@ -174,6 +179,7 @@ async def approve(
     return_dto=None,
     status_code=200,
     summary="Refuse with a reason",
+    opt={RESULT: StorefrontOut},
 )
 async def refuse(
     services: ServicesDep,
@@ -220,6 +226,7 @@ async def one_storefront(
     return_dto=None,
     status_code=201,
     summary="Declare a standing storefront rule",
+    opt={RESULT: StandingRuleOut},
 )
 async def declare_policy(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedStandingRuleIn]

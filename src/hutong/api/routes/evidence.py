@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
+from hutong.api.documented import RESULT
 from hutong.api.idempotency import run_once
 from hutong.api.routes.evidence_schemas import (
     ImpressionListIn,
@@ -112,6 +113,7 @@ def _terms_reply(terms: MerchantTerms) -> tuple[int, dict[str, Any]]:
     status_code=201,
     guards=[requires(Role.PLATFORM)],
     summary="Record the terms this platform applies to one merchant (versioned)",
+    opt={RESULT: TermsOut},
 )
 async def declare_terms(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedTermsIn]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware, is_switch
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.documented import RESULT
 from hutong.api.idempotency import Reply, run_decided, run_once
 from hutong.api.params import Int64
 from hutong.api.routes.ledger_schemas import (
@@ -177,6 +178,7 @@ def _results(results: ResultsOut) -> Reply:
     dto=StrictBody[AccountsIn],
     return_dto=None,
     summary="Create ledger accounts (idempotent by id)",
+    opt={RESULT: ResultsOut},
 )
 async def operator_create_accounts(services: ServicesDep, data: JSONBody[AccountsIn]) -> ResultsOut:
     return await create(services, data)
@@ -188,6 +190,7 @@ async def operator_create_accounts(services: ServicesDep, data: JSONBody[Account
     dto=StrictBody[TransfersIn],
     return_dto=None,
     summary="Submit transfers (one result code each)",
+    opt={RESULT: ResultsOut},
 )
 async def operator_transfers(services: ServicesDep, data: JSONBody[TransfersIn]) -> ResultsOut:
     return await submit(services, [to_request(t) for t in data.transfers])
@@ -326,6 +329,7 @@ def _switch_only(services: Services, signed: SignedRequest) -> None:
     dto=StrictBody[SignedAccountsIn],
     return_dto=None,
     summary="Create accounts (the switch's services only)",
+    opt={RESULT: ResultsOut},
 )
 async def service_create_accounts(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedAccountsIn]
@@ -346,6 +350,7 @@ async def service_create_accounts(
     dto=StrictBody[SignedTransfersIn],
     return_dto=None,
     summary="Submit transfers (the switch's services only)",
+    opt={RESULT: ResultsOut},
 )
 async def service_transfers(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedTransfersIn]

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
+from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import Operation, Reply, run_decided, run_once
 from hutong.api.routes.logistics_schemas import (
     MAX_RADIUS_M,
@@ -373,6 +374,7 @@ async def track(
 
 router = Router(
     path="/v1",
+    opt={CALLS_PARTICIPANTS: True},
     route_handlers=[
         declare_services,
         publish_points,

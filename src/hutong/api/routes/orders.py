@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
+from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.orders_presenters import order_moved_out, order_taken_out
 from hutong.api.routes.orders_schemas import (
@@ -303,6 +304,7 @@ async def show_schedules(services: ServicesDep, host: FromPath[str]) -> dict[str
 
 router = Router(
     path="/v1",
+    opt={CALLS_PARTICIPANTS: True},
     route_handlers=[
         create_order,
         list_orders,

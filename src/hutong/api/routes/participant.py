@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware, is_switch, signed_request
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody, services_of
+from hutong.api.documented import RESULT, Ack
 from hutong.api.idempotency import run_once
 from hutong.api.schemas import ParticipantOut, PingRequest, RotateKeyRequest, participant_out
 from hutong.events.outbox import enqueue
@@ -60,6 +61,7 @@ async def whoami(services: ServicesDep, signed: SignedDep) -> ParticipantOut:
     return_dto=None,
     status_code=200,
     summary="Add a signing key (rotation); old keys stay valid",
+    opt={RESULT: Ack},
 )
 async def rotate_key(
     services: ServicesDep, signed: SignedDep, data: JSONBody[RotateKeyRequest]
@@ -90,6 +92,7 @@ async def rotate_key(
     return_dto=None,
     status_code=200,
     summary="Ask the switch to send an on_ping event to your callback URL",
+    opt={RESULT: Ack},
 )
 async def ping(
     services: ServicesDep, signed: SignedDep, data: JSONBody[PingRequest]

@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.payments_presenters import (
     acceptance_out,
@@ -367,6 +368,7 @@ async def cancel_pay_for_me(
 
 router = Router(
     path="/v1",
+    opt={CALLS_PARTICIPANTS: True},
     route_handlers=[
         declare_wallet_profile,
         list_wallets,

@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import run_decided
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.points_presenters import (
@@ -196,6 +197,7 @@ async def show_exchange(
 
 router = Router(
     path="/v1",
+    opt={CALLS_PARTICIPANTS: True},
     route_handlers=[
         publish_offer,
         withdraw_offer,

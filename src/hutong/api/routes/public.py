@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
@@ -25,6 +26,11 @@ async def healthz() -> dict[str, str]:
     tags=["public"],
     summary="Returns the request body unchanged (a connectivity check, unauthenticated)",
     status_code=200,
+    responses={
+        200: ResponseSpec(
+            data_container=Any, description="The body as it was sent", generate_examples=False
+        )
+    },
 )
 async def echo(request: Request[Any, Any, Any]) -> Response[bytes]:
     body = await request.body()

@@ -20,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, StrictBody
+from hutong.api.documented import REFUSES
 from hutong.api.routes.operator import operator_guard
 from hutong.ledger.settlement import SettlementFile, StoredWindow, WindowDetail, service
 from hutong.protocol.envelope import Context
@@ -188,6 +189,7 @@ async def operator_file(
     "/windows/{window_id:str}/reconcile/{participant:str}",
     status_code=200,
     summary="Reconcile a participant's statement (body: text/csv)",
+    opt={REFUSES: (415,)},
 )
 async def operator_reconcile(
     services: ServicesDep, request: Req, window_id: FromPath[str], participant: FromPath[str]

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
+from hutong.api.documented import CALLS_PARTICIPANTS, REFUSES
 from hutong.api.idempotency import run_decided, run_once
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.net.transport import call_transport
@@ -174,6 +175,7 @@ async def remove_alias(
     dto=StrictBody[SignedLookup],
     return_dto=None,
     summary="Which wallets serve an alias (masked, a payee token each; limited per wallet)",
+    opt={REFUSES: (429,)},  # the wallet's alias-lookup allowance
 )
 async def lookup_alias(
     services: ServicesDep, sender: SenderDep, data: JSONBody[SignedLookup]
@@ -194,6 +196,7 @@ async def lookup_alias(
     dto=StrictBody[SignedQuote],
     return_dto=None,
     summary="Quote a transfer to an alias or a payee token (payer's wallet)",
+    opt={REFUSES: (429,)},  # the wallet's alias-lookup allowance
 )
 async def quote_transfer(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedQuote]
@@ -259,6 +262,7 @@ async def show_transfer(
 
 router = Router(
     path="/v1",
+    opt={CALLS_PARTICIPANTS: True},
     route_handlers=[
         register_alias,
         remove_alias,
