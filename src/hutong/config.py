@@ -72,6 +72,10 @@ class Settings:
     #: The country the switch serves, as its registry entry's location
     #: (`HUTONG_COUNTRY`, ISO 3166-1 alpha-3 as Beckn networks write it).
     country: str = "CHN"
+    #: Beckn self-registration (`POST /subscribe`) is open (`HUTONG_OPEN_SUBSCRIPTION=1`).
+    #: Closed by default: a subscription makes the switch call a URL its
+    #: sender chose, and anyone can make a key pair to sign one.
+    open_subscription: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -108,6 +112,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         decision_call_retention_days=_int(env, "HUTONG_DECISION_CALL_RETENTION_DAYS", 400),
         public_url=env.get("HUTONG_PUBLIC_URL", ""),
         country=env.get("HUTONG_COUNTRY", "CHN") or "CHN",
+        open_subscription=env.get("HUTONG_OPEN_SUBSCRIPTION", "0") in ("1", "true", "yes"),
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(

@@ -122,7 +122,9 @@ class Subscriber:
 
 
 @pytest.fixture
-async def seller() -> AsyncIterator[Subscriber]:
+async def seller(switch: Switch) -> AsyncIterator[Subscriber]:
+    """A seller app, and a switch whose operator opened self-registration."""
+    switch.services.settings = switch.services.settings.with_(open_subscription=True)
     subscriber = Subscriber()
 
     @post("/beckn/on_subscribe", status_code=200)
@@ -236,6 +238,16 @@ async def beckn_refusal(
     assert (document["error"]["code"], document["error"]["hutong_code"]) == (number, code)
     assert await row_counts(switch.services) == before
     return document
+
+
+async def test_self_registration_is_closed_unless_the_operator_opens_it(
+    switch: Switch, seller: Subscriber
+) -> None:
+    """Closed, the switch calls no URL a sender chose (anyone can make a key to sign one)."""
+    switch.services.settings = switch.services.settings.with_(open_subscription=False)
+    refused = subscribe(switch, seller, subscription(switch, seller))
+    await beckn_refusal(switch, refused, 403, "50000", "subscription_closed")
+    assert seller.challenges == []
 
 
 async def test_a_wrong_answer_to_the_challenge_keeps_nothing(

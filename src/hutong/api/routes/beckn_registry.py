@@ -37,6 +37,7 @@ from hutong.protocol.errors import (
     AuthenticationError,
     ConflictError,
     HutongError,
+    Kind,
     ValidationError,
 )
 from hutong.protocol.signing import SignatureError, verify_authorization
@@ -218,11 +219,19 @@ def _check_possession(
     summary="Beckn self-registration: challenge at {url}/on_subscribe, then the operator approves",
     status_code=200,
     exception_handlers=_HANDLERS,
-    opt={NACK_SHAPE: BecknNack, REFUSES: (401, 409, 502, 503, 504)},
+    opt={NACK_SHAPE: BecknNack, REFUSES: (401, 403, 409, 502, 503, 504)},
 )
 async def subscribe(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[SubscribeIn]
 ) -> SubscribeOut:
+    if not services.settings.open_subscription:
+        # Before anything else: a closed registry calls no URL a sender chose.
+        raise HutongError(
+            "self-registration is closed on this switch (HUTONG_OPEN_SUBSCRIPTION);"
+            " ask its operator to register you",
+            code="subscription_closed",
+            kind=Kind.FORBIDDEN,
+        )
     sub = _subscription(data)
     validate_subscription(sub)
     _check_possession(services, sub, await request.body(), request.headers.get("authorization", ""))
