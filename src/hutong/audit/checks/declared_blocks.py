@@ -18,8 +18,8 @@ from collections.abc import Collection
 from hutong.audit.checks.cells import Cell
 from hutong.audit.checks.declared_rules import Declared, Key, RuleKind, declared_rules
 from hutong.audit.evidence import Evidence
-from hutong.audit.findings import EvidenceRef, Metric
-from hutong.audit.parties import Parties, Relation
+from hutong.audit.findings import Metric
+from hutong.audit.parties import Parties
 from hutong.audit.rules import CheckSpec
 
 __all__ = ["REFUSALS", "declared_blocks"]
@@ -44,9 +44,9 @@ def declared_blocks(
 
 def _cell(key: Key, entry: Declared, spec: CheckSpec) -> Cell:
     host, surface, group = key
-    kind = "allied" if entry.relation is Relation.ALLIED else "rival"
+    kind = entry.relation_word
     where = f"its {surface} surface" if surface else "every surface"
-    ids = ", ".join(f"{host}#v{v}" for v in entry.versions)
+    ids = entry.rule_ids(host)
     return Cell(
         check=CHECK,
         subject=host,
@@ -57,9 +57,7 @@ def _cell(key: Key, entry: Declared, spec: CheckSpec) -> Cell:
         p_value=None,
         since=entry.since,
         evidence_count=len(entry.versions),
-        evidence=EvidenceRef(
-            "link_rules", {"host": entry.rules[0].host, "versions": entry.versions}
-        ),
+        evidence=entry.evidence,
         what=(
             f"link blocking: {host} declares links to {kind} {group} on {where} "
             f"{' or '.join(sorted(entry.treatments))} from {entry.since} while "

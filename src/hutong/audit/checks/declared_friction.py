@@ -16,8 +16,8 @@ from collections.abc import Collection
 from hutong.audit.checks.cells import Cell
 from hutong.audit.checks.declared_rules import Declared, Key, RuleKind, declared_rules
 from hutong.audit.evidence import Evidence
-from hutong.audit.findings import EvidenceRef, Metric
-from hutong.audit.parties import Parties, Relation
+from hutong.audit.findings import Metric
+from hutong.audit.parties import Parties
 
 __all__ = ["STEPPED", "declared_friction"]
 
@@ -36,10 +36,10 @@ def declared_friction(evidence: Evidence, parties: Parties, judged: Collection[K
 
 def _cell(key: Key, entry: Declared) -> Cell:
     host, surface, group = key
-    kind = "allied" if entry.relation is Relation.ALLIED else "rival"
+    kind = entry.relation_word
     steps = sorted({s.value for r in entry.rules for s in r.extra_steps})
     most = max(len(r.extra_steps) for r in entry.rules)
-    ids = ", ".join(f"{host}#v{v}" for v in entry.versions)
+    ids = entry.rule_ids(host)
     return Cell(
         check=CHECK,
         subject=host,
@@ -50,9 +50,7 @@ def _cell(key: Key, entry: Declared) -> Cell:
         p_value=None,
         since=entry.since,
         evidence_count=len(entry.versions),
-        evidence=EvidenceRef(
-            "link_rules", {"host": entry.rules[0].host, "versions": entry.versions}
-        ),
+        evidence=entry.evidence,
         what=(
             f"link friction: {host} declares links to {kind} {group} on "
             f"{f'its {surface} surface' if surface else 'every surface'} open only after "

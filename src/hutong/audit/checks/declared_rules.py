@@ -27,6 +27,7 @@ from datetime import date
 
 from hutong.audit.checks.declared_links import OwnTreatment, treatment_of, winner
 from hutong.audit.evidence import Evidence
+from hutong.audit.findings import EvidenceRef
 from hutong.audit.parties import Parties, Relation
 from hutong.links.hosts import alias
 from hutong.links.policy.rules import LinkRule, ScopeKind, Surface
@@ -62,6 +63,19 @@ class Declared:
     @property
     def versions(self) -> tuple[str, ...]:
         return tuple(sorted({str(r.version) for r in self.rules}, key=int))
+
+    @property
+    def relation_word(self) -> str:
+        return "allied" if self.relation is Relation.ALLIED else "rival"
+
+    @property
+    def evidence(self) -> EvidenceRef:
+        """The declared rule versions a finding on this entry stands on."""
+        return EvidenceRef("link_rules", {"host": self.rules[0].host, "versions": self.versions})
+
+    def rule_ids(self, host: str) -> str:
+        """The rule versions as the finding's text names them: `host#v3, host#v4`."""
+        return ", ".join(f"{host}#v{v}" for v in self.versions)
 
 
 def link_sources(evidence: Evidence) -> set[str]:
