@@ -288,8 +288,8 @@ async def apply_batches(
         failures.update(outcome.failed)
         failed.update(outcome.failed)
 
-    await _save(conn, created, resolved, [accounts[a] for a in sorted(changed)], failed, now)
-    await _add_increments(conn, {key: (stored[key], accounts[key]) for key in changed})
+    await _save(conn, created, resolved, failed, now)
+    await _save_totals(conn, {key: (stored[key], accounts[key]) for key in changed})
     return results
 
 
@@ -297,7 +297,6 @@ async def _save(
     conn: AsyncConnection,
     created: list[Transfer],
     resolved: dict[str, PendingState],
-    accounts: list[Account],
     failed: dict[str, Result],
     now: datetime,
 ) -> None:
@@ -333,7 +332,21 @@ async def _save(
     ]
     if stored_changes:
         await conn.execute(_UPDATE_STATE, stored_changes)
-    limited = [a for a in accounts if _limited(a)]
+    if failed:
+        await conn.execute(
+            insert(ledger_failures),
+            [
+                {"id": key, "result": result.value, "created_at": now}
+                for key, result in failed.items()
+            ],
+        )
+
+
+async def _save_totals(conn: AsyncConnection, changes: dict[str, tuple[Account, Account]]) -> None:
+    """Each changed account's totals, from (as read, as changed): an account with a
+    limit is written as it is (it was read under its lock), every other one as an
+    increment (see the module's doc)."""
+    limited = [after for key, (_, after) in sorted(changes.items()) if _limited(after)]
     if limited:
         await conn.execute(
             _UPDATE_ACCOUNT,
@@ -348,20 +361,6 @@ async def _save(
                 for a in limited
             ],
         )
-    if failed:
-        await conn.execute(
-            insert(ledger_failures),
-            [
-                {"id": key, "result": result.value, "created_at": now}
-                for key, result in failed.items()
-            ],
-        )
-
-
-async def _add_increments(
-    conn: AsyncConnection, changes: dict[str, tuple[Account, Account]]
-) -> None:
-    """The change of every account without a limit, as increments (see the module's doc)."""
     rows = {
         key: {
             "debits_pending": after.debits_pending - before.debits_pending,
@@ -404,8 +403,8 @@ async def expire_pending(conn: AsyncConnection, now: datetime, limit: int = 1000
         conn, {t.debit_account_id for t in fresh} | {t.credit_account_id for t in fresh}
     )
     resolved, changed = expire_due(fresh, accounts, now)
-    await _save(conn, [], resolved, [changed[key] for key in sorted(changed)], {}, now)
-    await _add_increments(conn, {key: (accounts[key], changed[key]) for key in changed})
+    await _save(conn, [], resolved, {}, now)
+    await _save_totals(conn, {key: (accounts[key], changed[key]) for key in changed})
     return len(resolved)
 
 
