@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-__all__ = ["Held", "add", "held_by"]
+__all__ = ["Held", "add"]
 
 #: (table name, key column, key value) -> column -> delta
 _Deltas = dict[tuple[str, str, Any], dict[str, int]]
@@ -55,23 +55,13 @@ class Held:
             for column, delta in columns.items():
                 held[column] += delta
 
-    def merge(self, other: Held) -> None:
-        self.tables.update(other.tables)
-        for where, columns in other.deltas.items():
-            held = self.deltas[where]
-            for column, delta in columns.items():
-                held[column] += delta
-
-    def __bool__(self) -> bool:
-        return bool(self.deltas)
-
     async def apply(self, conn: AsyncConnection) -> None:
         """Apply and forget what is held: rows in (table, key) order."""
         deltas, self.deltas = self.deltas, defaultdict(lambda: defaultdict(int))
         await _apply(conn, self.tables, deltas)
 
 
-def held_by(conn: Any) -> Held | None:
+def _held_by(conn: Any) -> Held | None:
     """The increments a batch holds for this connection view, if it holds them."""
     held = getattr(conn, "held_increments", None)
     return held if isinstance(held, Held) else None
@@ -81,7 +71,7 @@ async def add(
     conn: AsyncConnection, table: Table, key_column: str, rows: Mapping[Any, Mapping[str, int]]
 ) -> None:
     """Add `rows` ({key: {column: delta}}) to `table`: held by a batch, else applied now."""
-    held = held_by(conn)
+    held = _held_by(conn)
     if held is not None:
         held.add(table, key_column, rows)
         return
