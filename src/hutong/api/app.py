@@ -42,6 +42,7 @@ from hutong.api.routes import (
     payments,
     points,
     public,
+    resolver,
     settlement,
     transfers,
 )
@@ -182,6 +183,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             ledger.participant_router,
             links.participant_router,
             *links.public_handlers,
+            *resolver.public_handlers,
             logistics.router,
             payments.router,
             orders.router,
