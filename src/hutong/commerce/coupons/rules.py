@@ -17,8 +17,10 @@ least ``min_spend``.
 
 The discount of an order of total ``T``::
 
-    fixed    d = min(value, T)
-    percent  d = min(T * value // 10000, cap)        (cap 0: no cap)
+    fixed    d = min(value, T - 1)
+    percent  d = min(T * value // 10000, cap, T - 1)   (cap 0: no cap)
+
+(the buyer's wallet always pays at least a fen: a payment is never 0).
 
 A refund of part of an order gives the coupon back its share cumulatively, so
 the parts always add up: after refunds totalling ``R`` of the order's ``T``,
@@ -38,6 +40,7 @@ coupon_not_valid_here      the host, surface, storefront, category or
 coupon_not_yet_valid       before ``valid_from`` (redeem)
 coupon_min_spend_not_met   the order's total is under ``min_spend`` (redeem)
 coupon_already_used        the coupon was redeemed in another order (redeem)
+coupon_no_discount         the order is too small for the coupon to take anything off
 coupon_not_yours           another host's buyer holds the coupon (redeem)
 unknown_coupon             no such coupon or campaign
 invalid_campaign           a campaign that cannot be declared as given
@@ -46,7 +49,7 @@ invalid_campaign           a campaign that cannot be declared as given
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -60,9 +63,9 @@ __all__ = [
     "CouponError",
     "Release",
     "ValueKind",
+    "Where",
     "check_claim",
     "check_redeem",
-    "Where",
     "discount",
     "funder_deltas",
     "funding_shares",
@@ -83,6 +86,7 @@ class CouponError(RuleBroken, ValueError):
         "coupon_not_valid_here": Kind.FORBIDDEN,
         "coupon_not_yours": Kind.FORBIDDEN,
         "coupon_min_spend_not_met": Kind.INVALID,
+        "coupon_no_discount": Kind.INVALID,
     }
 
 
@@ -247,15 +251,22 @@ def check_redeem(campaign: Campaign, now: datetime, where: Where, total: int) ->
             "coupon_min_spend_not_met",
             f"{campaign.id} needs an order of {campaign.min_spend} fen, not {total}",
         )
-    return discount(campaign, total)
+    off = discount(campaign, total)
+    if off <= 0:
+        raise CouponError(
+            "coupon_no_discount", f"{campaign.id} takes nothing off an order of {total} fen"
+        )
+    return off
 
 
 def discount(campaign: Campaign, total: int) -> int:
-    """What the coupon takes off an order of `total` fen (see the module doc), never above it."""
+    """What the coupon takes off an order of `total` fen (see the module doc): below the total."""
     if campaign.value_kind is ValueKind.FIXED:
-        return min(campaign.value, total)
-    off = total * campaign.value // BPS_WHOLE
-    return min(off, campaign.cap) if campaign.cap else off
+        off = campaign.value
+    else:
+        off = total * campaign.value // BPS_WHOLE
+        off = min(off, campaign.cap) if campaign.cap else off
+    return max(min(off, total - 1), 0)
 
 
 def funding_shares(funding: Mapping[str, int], amount: int) -> dict[str, int]:

@@ -9,7 +9,9 @@ the creator's rate when a creator's placement brought it, the wallet's fee
 carrier's price for the shipment. The merchant keeps the rest in its
 receivable; the other parts move out of it in one linked chain of ledger
 transfers (all or nothing), and the split is stored with the order so that
-refunds after completion can reverse it exactly.
+refunds after completion can reverse it exactly. An order that redeemed a
+coupon is split on its whole total: first the coupon's funders pay what the
+buyer did not (`hutong.commerce.coupons.redeem.fund`), into the same receivable.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from hutong.commerce.commissions import (
     split_legs,
     split_order,
 )
+from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.moves import moved
@@ -84,5 +87,6 @@ async def complete(
     """
     split, version = await split_of(conn, row, now)
     accounts = accounts_for(row)
+    await coupons.fund(conn, row.id, row.merchant, now)
     await post(conn, split_legs(row.id, split, accounts, already_posted=CHARGED_AT_CAPTURE), now)
     return await moved(conn, row, event, now, split=split, schedule_version=version)
