@@ -31,11 +31,12 @@ from hutong.commerce.coupons.rules import (
     check_claim,
     released_at,
 )
-from hutong.commerce.coupons.store import CampaignRow, Claim
+from hutong.commerce.coupons.store import CampaignRow, Claim, Redemption
+from hutong.commerce.orders import store as order_store
 from hutong.events.outbox import enqueue
 from hutong.payments.checkout import store as payment_store
 from hutong.payments.posting import ensure_accounts
-from hutong.protocol.errors import ForbiddenError, HutongError, ValidationError
+from hutong.protocol.errors import ForbiddenError, HutongError, NotFoundError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant, require_role
@@ -48,6 +49,7 @@ __all__ = [
     "claim",
     "declare",
     "list_campaigns",
+    "order_coupon",
     "readable_campaign",
     "refusals",
     "tell",
@@ -288,3 +290,16 @@ async def refusals(
                     conn, campaign_id=campaign_id, host=None, limit=limit
                 )
         return await coupon_store.refusals(conn, campaign_id=campaign_id, host=reader, limit=limit)
+
+
+async def order_coupon(services: Services, reader: str, order_id: str) -> Redemption:
+    """The coupon `order_id` redeemed, for the order's parties and auditors."""
+    async with services.db.read() as conn:
+        row = await order_store.require_order(conn, order_id)
+        participant = await require_participant(conn, reader)
+        found = await coupon_store.find_redemption(conn, order_id)
+    if not (row.involves(reader) or participant.has_role(Role.AUDITOR)):
+        raise ForbiddenError(f"{reader} is not a party of order {order_id}", code="not_a_party")
+    if found is None:
+        raise NotFoundError(f"order {order_id} redeemed no coupon", code="no_coupon")
+    return found
