@@ -53,9 +53,10 @@ def accounts_for(row: OrderRow) -> SplitAccounts:
 
 async def split_of(
     conn: AsyncConnection, row: OrderRow, now: datetime
-) -> tuple[OrderSplit, int | None]:
-    """The split of `row` at `now`, and the schedule version it used (None: no schedule)."""
-    wallet_fee, price = await order_store.split_costs(conn, row)
+) -> tuple[OrderSplit, int | None, bool]:
+    """The split of `row` at `now`, the schedule version it used (None: no schedule), and
+    whether a coupon of the order is still to be funded."""
+    wallet_fee, price, coupon = await order_store.split_costs(conn, row)
     history = await commission_store.commission_history(conn, row.host)
     schedule = history.in_force(now.date())
     kept = row.order.paid - row.order.refunded_total
@@ -68,7 +69,7 @@ async def split_of(
     split = replace(
         before_carrier, merchant=before_carrier.merchant - carrier_fee, carrier_fee=carrier_fee
     )
-    return split, None if schedule is None else schedule.version
+    return split, None if schedule is None else schedule.version, coupon
 
 
 async def ensure_split_accounts(db: Database, row: OrderRow, now: datetime) -> None:
@@ -85,8 +86,9 @@ async def complete(
 
     The accounts must exist (`ensure_split_accounts`).
     """
-    split, version = await split_of(conn, row, now)
+    split, version, coupon = await split_of(conn, row, now)
     accounts = accounts_for(row)
-    await coupons.fund(conn, row.id, row.merchant, now)
+    if coupon:
+        await coupons.fund(conn, row.id, row.merchant, now)
     await post(conn, split_legs(row.id, split, accounts, already_posted=CHARGED_AT_CAPTURE), now)
     return await moved(conn, row, event, now, split=split, schedule_version=version)
