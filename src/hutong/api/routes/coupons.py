@@ -84,7 +84,10 @@ class SignedClaim(msgspec.Struct, kw_only=True):
 def _utc(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
         raise CouponError("invalid_campaign", f"{name} needs a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise CouponError("invalid_campaign", f"{name} is out of range") from None
 
 
 # -- presenters -------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ __all__ = [
 
 MAX_BUYER_ID = 128
 MAX_TITLE = 200
+MAX_SURFACE = 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +169,11 @@ async def claim(
         raise ValidationError(
             f"buyer is the host's pseudonymous id, 1 to {MAX_BUYER_ID} characters",
             code="invalid_buyer",
+        )
+    if not 1 <= len(surface) <= MAX_SURFACE:
+        raise ValidationError(
+            f"surface is where the buyer took it, 1 to {MAX_SURFACE} characters",
+            code="invalid_surface",
         )
     async with services.db.read() as conn:
         found = await coupon_store.find_campaign(conn, campaign_id)
