@@ -16,7 +16,7 @@ from hutong.client import encode_json
 from hutong.commerce.commissions import host_commission_account
 from hutong.payments.legs import merchant_receivable
 from hutong.protocol.envelope import request_envelope
-from tests.harness.assertions import assert_nack
+from tests.harness.assertions import assert_nack, refused_without_writes
 from tests.harness.cast import ALIPAY, AUDITOR, DOUYIN, JD, JD_BEAUTY, KUAISHOU, ok
 from tests.harness.coupons import (
     DISCOUNT,
@@ -270,3 +270,13 @@ async def test_only_the_merchant_its_platform_or_a_named_host_issues_a_campaign(
     assert campaign["issuer"] == JD_BEAUTY
     hosted = await declared(shop, sender=DOUYIN)
     assert hosted["issuer"] == DOUYIN
+
+
+async def test_a_claim_with_a_malformed_buyer_or_surface_writes_nothing(shop: Shop) -> None:
+    campaign = await declared(shop)
+    await refused_without_writes(
+        shop.switch, claim(shop, campaign["id"], buyer=""), 422, "invalid_buyer"
+    )
+    await refused_without_writes(
+        shop.switch, claim(shop, campaign["id"], surface="s" * 33), 422, "invalid_surface"
+    )
