@@ -8,9 +8,10 @@ orders' money is told party by party (`MONEY_FILE`, printed by ``hutong demo``
 as a table) and checked three ways: the parts add up to what the buyers paid
 less what they got back, every party's net in its settlement file over those
 orders' transfers is exactly its part, and the ledger passes its check. An
-order that redeemed a coupon: the buyer paid its total less the discount, and
-each funder's part of the discount (less what refunds returned) is a negative
-``coupon`` part of that funder.
+order that redeemed a coupon was paid partly by the buyer (its total less the
+discount) and partly by the coupon's funders (`coupon` of the order): its
+wallet owes that much less and each funder its share (less what refunds
+returned), which the settlement files show.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ PART_NAMES = {
     "creator_commission": "creator commission",
     "wallet_fee": "wallet fee",
     "carrier_fee": "carrier fee",
-    "coupon": "coupon funding",
 }
 
 
@@ -134,10 +134,7 @@ def _received(
             owed = funding_shares(coupon["funding"], coupon["discount"])
             kept = funding_shares(coupon["funding"], coupon["returned"])
             for funder in owed:
-                fen = owed[funder] - kept[funder]
-                if fen:
-                    parts[funder].append({"order": number, "part": "coupon", "fen": -fen})
-                    ledger[funder] -= fen
+                ledger[funder] -= owed[funder] - kept[funder]
     return dict(parts), dict(ledger)
 
 
@@ -167,8 +164,8 @@ async def money_received(stage: Stage) -> str:
     expect(len(orders) >= 2, f"{len(orders)} completed orders")
     coupons = await _coupons(stage, orders)
     parts, ledger = _received(orders, coupons)
-    paid = sum(o["paid"] for o in orders) - sum(c["discount"] for c in coupons.values())
-    refunded = sum(o["refunded"] for o in orders) - sum(c["returned"] for c in coupons.values())
+    paid = sum(o["paid"] for o in orders)
+    refunded = sum(o["refunded"] for o in orders)
     total = sum(p["fen"] for rows in parts.values() for p in rows)
     expect(total == paid - refunded, f"parts add up to {total}, buyers kept {paid - refunded} paid")
     folder = settlement_folder(stage.services.settings.data_dir, window)
@@ -189,6 +186,7 @@ async def money_received(stage: Stage) -> str:
                 "merchant": o["merchant"],
                 "paid": o["paid"],
                 "refunded": o["refunded"],
+                "coupon": coupons[o["id"]]["discount"] if o["id"] in coupons else 0,
             }
             for n, o in enumerate(orders, start=1)
         ],
