@@ -68,6 +68,13 @@ async def test_a_coupon_taken_in_douyin_lowers_the_payment_and_its_funders_pay_t
         "returned": 0,
         "funded": DISCOUNT,
     }
+    await shop.deliver_events()
+    funded = [
+        e["message"]
+        for e in shop.world.inbox(JD).events
+        if e["context"]["action"] == "on_coupon" and e["message"]["event"] == "coupon_funded"
+    ]
+    assert [m["funded"] for m in funded] == [{JD: 3_000, DOUYIN: 2_000}]
 
 
 async def test_the_issuer_funders_and_host_hear_of_the_campaign_its_claims_and_redemptions(

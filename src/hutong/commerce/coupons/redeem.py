@@ -15,7 +15,8 @@ for any order. The steps:
 - `redeem` (in the order's write): the coupon is marked redeemed with one
   conditional UPDATE (``coupon_already_used`` if another order won it).
 - `fund` (in the completion's write): each funder pays what refunds before
-  completion did not return.
+  completion did not return (``on_coupon coupon_funded`` to the funders and
+  the merchant).
 - `refund_share` / `returned` (a refund): the coupon's part of a refund of
   ``R`` so far is ``D * R // T``; the wallet gives back the rest, and after
   completion each funder gets its part back.
@@ -156,6 +157,14 @@ async def fund(conn: AsyncConnection, order_id: str, merchant: str, now: datetim
     parts = funder_deltas(r.funding, r.discount, r.returned, r.discount)
     await post(conn, funding_legs(order_id, merchant, parts), now)
     await coupon_store.save_redemption(conn, order_id, now, returned=r.returned, funded=left)
+    await tell(
+        conn,
+        (*r.funding, merchant),
+        "coupon_funded",
+        {"order_id": order_id, "campaign_id": r.campaign_id, "funded": parts},
+        now,
+        r.campaign_id,
+    )
     return left
 
 
