@@ -153,6 +153,18 @@ def read_transfers(data: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def read_coupons(data: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for r in _runs(data):
+        ratio, over = r["ratio_claims_to_signed"], r["over_issued"]
+        rows += [
+            Row("coupon claims", r["database"], "claims / signed ping req/s", ratio, ">= 0.3",
+                _at_least(ratio, 0.3)),
+            Row("coupon claims", r["database"], "coupons over-issued", over, "== 0", over == 0),
+        ]  # fmt: skip
+    return rows
+
+
 def read_orders(data: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for r in _runs(data):
@@ -295,6 +307,12 @@ def benches(workers: list[int]) -> list[Bench]:
             read_settlement,
         ),
         Bench("audit", "bench.audit", ("--scale", "1.0", "--rounds", "1"), read_audit),
+        Bench(
+            "coupons",
+            "bench.coupons",
+            ("--claims", "1000", "--rounds", "2", "--database", "both"),
+            read_coupons,
+        ),
     ]
     for n in workers:
         out.append(

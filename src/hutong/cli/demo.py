@@ -96,6 +96,7 @@ def _money_table(folder: Path) -> Table | None:
     money = json.loads(path.read_text(encoding="utf-8"))
     orders = "; ".join(
         f"#{o['number']} {o['merchant']} in {o['host']}: paid {yuan(o['paid'])}"
+        + (f" ({yuan(o['coupon'])} of it by a coupon's funders)" if o.get("coupon") else "")
         + (f", {yuan(o['refunded'])} refunded" if o["refunded"] else "")
         for o in money["orders"]
     )
@@ -109,9 +110,11 @@ def _money_table(folder: Path) -> Table | None:
     for participant, received, sources in money_rows(money):
         table.add_row(participant, received, sources)
     total = sum(entry["fen"] for entry in money["received"])
+    couponed = any(o.get("coupon") for o in money["orders"])
+    payers = "buyers and coupons' funders" if couponed else "buyers"
     table.add_row(
         "[bold]total[/]",
         f"[bold]{yuan(total)}[/]",
-        f"buyers paid {yuan(money['paid'])} less {yuan(money['refunded'])} refunded",
+        f"{payers} paid {yuan(money['paid'])} less {yuan(money['refunded'])} refunded",
     )
     return table

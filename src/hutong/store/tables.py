@@ -26,7 +26,12 @@ from sqlalchemy import (
     text,
 )
 
-# The auditor's evidence tables live in their own module, on the same metadata.
+# The coupon tables (issue 18) and the auditor's evidence tables live in their own
+# modules, on the same metadata.
+from hutong.store.coupon_tables import coupon_campaigns as coupon_campaigns
+from hutong.store.coupon_tables import coupon_claims as coupon_claims
+from hutong.store.coupon_tables import coupon_redemptions as coupon_redemptions
+from hutong.store.coupon_tables import coupon_refusals as coupon_refusals
 from hutong.store.evidence_tables import corporate_groups as corporate_groups
 from hutong.store.evidence_tables import decision_calls as decision_calls
 from hutong.store.evidence_tables import impression_items as impression_items

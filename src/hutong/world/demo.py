@@ -32,6 +32,7 @@ from hutong.store.migrate import upgrade
 from hutong.store.tables import switch_keys
 from hutong.world import (
     demo_audit,
+    demo_coupons,
     demo_links,
     demo_logistics,
     demo_orders,
@@ -359,6 +360,11 @@ STORY: tuple[Step, ...] = (
         demo_orders.kuaishou_creator_sells_taobao_tea,
     ),
     ("A crushed box is refunded", "kuaishou, tea-house", demo_orders.crushed_box_refunded),
+    (
+        "JD Services' coupons on Tmall",
+        "jd-services, tmall, jd, alipay",
+        demo_coupons.jd_services_coupons_on_tmall,
+    ),
     ("A settlement window closes", "operator", demo_settlement.window_closes),
     ("Who received what", "everyone paid", demo_settlement.money_received),
     ("The auditor's findings", "regulator", demo_audit.regulator_reads_the_findings),

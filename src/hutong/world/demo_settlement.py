@@ -7,7 +7,11 @@ reconciled against the switch as the participant's own statement. Then the
 orders' money is told party by party (`MONEY_FILE`, printed by ``hutong demo``
 as a table) and checked three ways: the parts add up to what the buyers paid
 less what they got back, every party's net in its settlement file over those
-orders' transfers is exactly its part, and the ledger passes its check.
+orders' transfers is exactly its part, and the ledger passes its check. An
+order that redeemed a coupon was paid partly by the buyer (its total less the
+discount) and partly by the coupon's funders (`coupon` of the order): its
+wallet owes that much less and each funder its share (less what refunds
+returned), which the settlement files show.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hutong.commerce.commissions import OrderSplit, reversed_after
+from hutong.commerce.coupons.rules import funding_shares
 from hutong.ledger.check import check_ledger
 from hutong.ledger.models import yuan
 from hutong.ledger.settlement import parse_statement
@@ -86,8 +91,20 @@ async def window_closes(stage: Stage) -> str:
     )
 
 
+async def _coupons(stage: Stage, orders: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The coupon each order redeemed, by order id (as the auditor reads them)."""
+    found = {}
+    for order in orders:
+        response = await stage.client(AUDITOR).get(f"/v1/coupons/orders/{order['id']}")
+        if response.status_code == 200:
+            found[order["id"]] = response.json()["coupon"]
+        else:
+            expect_status(response, 404)
+    return found
+
+
 def _received(
-    orders: list[dict[str, Any]],
+    orders: list[dict[str, Any]], coupons: dict[str, dict[str, Any]]
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """Each party's parts of `orders` (after refunds), and its net in the ledger over them."""
     parts: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -111,6 +128,13 @@ def _received(
                 ledger[owners[part]] += kept
         # The wallet collected the buyer's money and owes it on.
         ledger[order["wallet"]] -= order["paid"] - order["refunded"]
+        coupon = coupons.get(order["id"])
+        if coupon:  # the buyer paid less; the funders paid the rest (less what came back)
+            ledger[order["wallet"]] += coupon["discount"] - coupon["returned"]
+            owed = funding_shares(coupon["funding"], coupon["discount"])
+            kept = funding_shares(coupon["funding"], coupon["returned"])
+            for funder in owed:
+                ledger[funder] -= owed[funder] - kept[funder]
     return dict(parts), dict(ledger)
 
 
@@ -138,7 +162,8 @@ async def money_received(stage: Stage) -> str:
     listed = await _json(await stage.client(AUDITOR).get("/v1/orders?limit=200"))
     orders = sorted((o for o in listed["orders"] if o["split"]), key=lambda o: o["created_at"])
     expect(len(orders) >= 2, f"{len(orders)} completed orders")
-    parts, ledger = _received(orders)
+    coupons = await _coupons(stage, orders)
+    parts, ledger = _received(orders, coupons)
     paid = sum(o["paid"] for o in orders)
     refunded = sum(o["refunded"] for o in orders)
     total = sum(p["fen"] for rows in parts.values() for p in rows)
@@ -161,6 +186,7 @@ async def money_received(stage: Stage) -> str:
                 "merchant": o["merchant"],
                 "paid": o["paid"],
                 "refunded": o["refunded"],
+                "coupon": coupons[o["id"]]["discount"] if o["id"] in coupons else 0,
             }
             for n, o in enumerate(orders, start=1)
         ],

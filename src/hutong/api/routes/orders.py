@@ -64,6 +64,7 @@ async def create_order(
         placement_id=body.placement_id,
         storefront_id=body.storefront_id,
         pay_within=body.pay_within,
+        coupon=body.coupon,
     )
     return await run_decided(
         services,

@@ -34,6 +34,8 @@ class OrderIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     placement_id: str = ""
     storefront_id: str = ""
     pay_within: int = DEFAULT_PAY_WITHIN
+    #: A coupon the buyer holds (a claimed coupon's id), redeemed in this order.
+    coupon: str = ""
 
 
 class SignedOrder(msgspec.Struct, kw_only=True):

@@ -19,6 +19,13 @@ refused (``blocked_by_host_policy``, `hutong.links.host_policy`). A reserved ord
 (`hutong.payments.service`) for exactly its total, to be paid before
 ``pay_by``.
 
+An order may redeem a coupon its buyer holds (``coupon``, a claimed coupon's
+id): the price check knows it (`hutong.commerce.coupons.redeem.quote`, before
+the merchant's platform is asked), the order keeps its lines at the prices
+shown and the payment is for the total less the discount, which the coupon's
+funders pay at completion. A refused coupon (``coupon_*``) is the message's
+answer, kept for the auditor; nothing is held.
+
 How the order came decides the host's take rate: a storefront of the
 merchant inside the host, a placement of the host (an external link) or of a
 creator (who is then paid a commission), or the host's own store when the
@@ -35,6 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce import store as commerce_store
 from hutong.commerce.commissions import Channel
+from hutong.commerce.coupons import CouponError, Where
+from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.attempts import attempt_id, cancelled_attempt
@@ -83,6 +92,8 @@ class NewOrder:
     placement_id: str = ""
     storefront_id: str = ""
     pay_within: int = DEFAULT_PAY_WITHIN
+    #: A coupon the buyer holds, redeemed in this order ("" when none).
+    coupon: str = ""
 
 
 def _lines(given: list[dict[str, Any]]) -> tuple[OrderLine, ...]:
@@ -322,6 +333,12 @@ async def create(
         created_at=now,
         updated_at=now,
     )
+    coupon = None
+    if spec.coupon:
+        try:
+            coupon = await _quote(services, spec.coupon, row)
+        except CouponError as refusal:
+            return _refused_coupon(services, spec.coupon, row, refusal)
     reservation, problem = await _ask_stock(services, http, row)
     if problem is not None:
         if problem.kind.transient:
@@ -333,7 +350,7 @@ async def create(
         sender,
         payments.NewPayment(
             merchant=spec.merchant,
-            amount=row.order.total,
+            amount=row.order.total - (coupon.discount if coupon else 0),
             host=sender,
             wallet=spec.wallet,
             payer=spec.payer,
@@ -355,6 +372,8 @@ async def create(
         reserved = await moved_new(
             conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by}
         )
+        if coupon is not None:
+            await coupons.redeem(conn, coupon, order_id, sender, row.order.total, at)
         return OrderOutcome(reserved, payment=created.payment)
 
     return write
@@ -371,5 +390,27 @@ def _refused_order(
         if existing is None:
             existing = await moved_new(conn, row, OrderEvent.CANCEL, now, reason=problem.code)
         return Refused(problem, {"order": existing.to_dict()})
+
+    return write
+
+
+async def _quote(services: Services, claim_id: str, row: OrderRow) -> coupons.Quote:
+    where = Where(row.host, row.merchant, row.storefront_id, row.category)
+    async with services.db.read() as conn:
+        return await coupons.quote(
+            conn, claim_id, where, row.buyer, row.order.total, services.clock()
+        )
+
+
+def _refused_coupon(
+    services: Services, claim_id: str, row: OrderRow, refusal: CouponError
+) -> Write[OrderOutcome | Refused]:
+    """A coupon refused at the door: kept for the auditor, answered; no order, nothing held."""
+
+    async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
+        await coupons.refused(
+            conn, claim_id, row.host, row.merchant, refusal, row.id, services.clock()
+        )
+        return Refused(refusal)
 
     return write

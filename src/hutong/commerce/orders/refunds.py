@@ -10,7 +10,10 @@ and, after completion, first reverses the order's split
 creator's and the carrier's fee each give back their share, exactly to the
 fen, cumulatively (two refunds of 1 fen reverse what one of 2 fen would). All
 of it is one transaction with the order's move; a refund id answers the same
-again and never pays twice.
+again and never pays twice. Of an order that redeemed a coupon, the wallet
+gives back the refund less the coupon's share of it
+(`hutong.commerce.coupons.redeem.refund_share`), which goes back to the
+coupon's funders (or, before completion, is never asked of them).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.commissions import OrderSplit, reversal_legs, reverse_split
+from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.completion import CHARGED_AT_CAPTURE, accounts_for
@@ -126,8 +130,15 @@ async def refund(
         if now != before
     }
     amount = sum(lines.values())
-    wallet_refund = await payments.refund(
-        services, http, row.host, row.payment_id, amount, refund_id
+    async with services.db.read() as conn:
+        coupon = await coupons.find(conn, order_id)
+    by_wallet = amount - coupons.refund_share(
+        coupon, row.order.refunded_total, after.refunded_total
+    )
+    wallet_refund = (
+        await payments.refund(services, http, row.host, row.payment_id, by_wallet, refund_id)
+        if by_wallet
+        else None
     )
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
@@ -139,7 +150,7 @@ async def refund(
             raise ConflictError("the order was refunded meanwhile; ask again", code="order_changed")
         reversal = None
         if current.split is not None:
-            reversal = await _reversal(conn, current, amount)
+            reversal = await _reversal(conn, current, amount, by_wallet)
             legs = reversal_legs(
                 order_id,
                 refund_id,
@@ -148,7 +159,11 @@ async def refund(
                 already_posted=CHARGED_AT_CAPTURE,
             )
             await post(conn, legs, now)
-        await wallet_refund(conn)
+        if wallet_refund is not None:
+            await wallet_refund(conn)
+        await coupons.returned(
+            conn, order_id, refund_id, current.merchant, after.refunded_total, now
+        )
         done = await moved(
             conn,
             current,
@@ -165,11 +180,14 @@ async def refund(
     return write
 
 
-async def _reversal(conn: AsyncConnection, row: order_store.OrderRow, amount: int) -> OrderSplit:
+async def _reversal(
+    conn: AsyncConnection, row: order_store.OrderRow, amount: int, by_wallet: int
+) -> OrderSplit:
     """The parts a refund of `amount` after completion gives back, as the ledger will move them.
 
     The wallet's part is what the payment returns of its fee (computed on the
-    whole capture, `fee_returned_after`), which can differ by a fen from the
+    whole capture, `fee_returned_after`, of the part `by_wallet` the wallet
+    gives back), which can differ by a fen from the
     split's share when part was refunded before completion; the merchant's
     part absorbs the difference (both stay in the merchant's receivable, so
     only this record changes).
@@ -177,7 +195,7 @@ async def _reversal(conn: AsyncConnection, row: order_store.OrderRow, amount: in
     assert row.split is not None
     reversal = reverse_split(row.split, row.refunded_after_split, amount)
     payment = await payment_store.require_payment(conn, row.payment_id)
-    returned = fee_returned_after(payment.fee, payment.captured, payment.refunded + amount)
+    returned = fee_returned_after(payment.fee, payment.captured, payment.refunded + by_wallet)
     fee_back = returned - payment.fee_returned
     merchant = reversal.merchant + reversal.wallet_fee - fee_back
     if merchant < 0:

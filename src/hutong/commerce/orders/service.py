@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.completion import complete, ensure_split_accounts
@@ -106,6 +107,7 @@ async def cancel(
         current = await order_store.require_order(conn, order_id, lock=True)
         if money is not None:
             await money(conn)
+        await coupons.release(conn, order_id)  # the buyer holds its coupon again
         done = await moved(conn, current, OrderEvent.CANCEL, now, reason=why[:64])
         return OrderOutcome(done)
 
@@ -205,6 +207,7 @@ def _expires(
         current = await order_store.require_order(conn, order_id, lock=True)
         if money is not None:
             await money(conn)
+        await coupons.release(conn, order_id)
         await moved(conn, current, OrderEvent.EXPIRE, services.clock(), reason="unpaid")
 
     return write

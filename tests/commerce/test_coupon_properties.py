@@ -1,0 +1,210 @@
+"""Properties of coupons: the money always adds up, and a campaign never issues beyond its stock.
+
+The first is pure (`hutong.commerce.coupons.rules` and `legs`): whatever the
+funders' split, the discount and the refunds before and after completion,
+the wallet's refunds and the coupon's shares add up to the refunds exactly,
+nobody's part is negative where it must not be, and each funder ends up
+paying its share of what the buyer kept. The second runs concurrent claims
+through the switch's own exactly-once write on SQLite and PostgreSQL: the
+stock and the per-buyer limit hold, and every claim that could be served is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from hutong.commerce.coupons import Campaign, Release, ValueKind
+from hutong.commerce.coupons import service as coupons
+from hutong.commerce.coupons import store as coupon_store
+from hutong.commerce.coupons.legs import funder_account, funding_legs, return_legs
+from hutong.commerce.coupons.rules import funder_deltas, funding_shares, share_returned
+from hutong.config import Settings
+from hutong.payments.legs import merchant_receivable
+from hutong.protocol.errors import HutongError
+from hutong.protocol.ids import new_id
+from hutong.protocol.signing import new_key_pair
+from hutong.registry.service import NewKey, add_participant, get_participant
+from hutong.runtime.exactly_once import MessageKey, Refused, run_once
+from hutong.runtime.services import Services
+from hutong.store.db import Database
+from hutong.store.tables import coupon_claims
+from tests.harness.switch import Clock
+
+MERCHANT = "m.example"
+
+
+@st.composite
+def fundings(draw: st.DrawFn) -> dict[str, int]:
+    n = draw(st.integers(1, 4))
+    cuts = sorted(draw(st.sets(st.integers(1, 9_999), min_size=n - 1, max_size=n - 1)))
+    shares = [b - a for a, b in zip([0, *cuts], [*cuts, 10_000], strict=True)]
+    names = [MERCHANT, "host.example", "platform.example", "brand.example"]
+    return dict(zip(draw(st.permutations(names))[:n], shares, strict=True))
+
+
+def _net(legs: list[Any], account: str) -> int:
+    """What the legs moved into `account` (credits less debits)."""
+    return sum(
+        (leg.amount if leg.credit_account_id == account else 0)
+        - (leg.amount if leg.debit_account_id == account else 0)
+        for leg in legs
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(funding=fundings(), total=st.integers(2, 10**9), data=st.data())
+def test_coupon_funding_and_refunds_always_sum_exactly(
+    funding: dict[str, int], total: int, data: st.DataObject
+) -> None:
+    discount = data.draw(st.integers(1, total - 1), label="discount")
+    refunds = data.draw(st.lists(st.integers(1, total), max_size=6), label="refunds")
+    completion = data.draw(st.integers(0, len(refunds)), label="completed before refund n")
+    steps: list[int | None] = [*refunds[:completion], None, *refunds[completion:]]
+    refunded = wallet = returned = 0
+    completed = False
+    legs: list[Any] = []  # every coupon leg: the funding and what refunds gave back
+    for n, asked in enumerate(steps):
+        if asked is None:  # completion: the funders pay what refunds did not return
+            legs += funding_legs(
+                "o", MERCHANT, funder_deltas(funding, discount, returned, discount)
+            )
+            completed = True
+            continue
+        amount = min(asked, total - refunded)
+        if amount == 0:
+            continue
+        coupon_part = share_returned(discount, total, refunded + amount) - returned
+        assert 0 <= coupon_part <= amount  # the wallet's part is never negative
+        if completed:
+            parts = funder_deltas(funding, discount, returned, returned + coupon_part)
+            assert sum(parts.values()) == coupon_part
+            legs += return_legs("o", f"r{n}", MERCHANT, parts)
+        wallet += amount - coupon_part
+        refunded += amount
+        returned += coupon_part
+
+    assert wallet + returned == refunded
+    assert wallet <= total - discount  # the wallet never gives back more than it took
+    if refunded == total:
+        assert (wallet, returned) == (total - discount, discount)
+    owed, kept = funding_shares(funding, discount), funding_shares(funding, returned)
+    assert sum(owed.values()) == discount
+    others = 0
+    for funder in funding:
+        paid = -_net(legs, funder_account(funder))
+        if funder == MERCHANT:
+            assert paid == 0  # it funds its share by receiving less
+        else:
+            assert paid == owed[funder] - kept[funder]
+            others += paid
+    assert _net(legs, merchant_receivable(MERCHANT)) == others
+    assert all(leg.amount > 0 for leg in legs)
+
+
+# -- concurrent claims on one campaign ----------------------------------------------------------
+
+HOST = "claims-host.example"
+
+
+async def _host(services: Services) -> None:
+    async with services.db.transaction() as conn:
+        if await get_participant(conn, HOST) is None:
+            await add_participant(
+                conn,
+                subscriber_id=HOST,
+                roles=["platform"],
+                callback_url="http://127.0.0.1:9/unused",
+                key=NewKey("k1", new_key_pair().public_key),
+                now=services.clock(),
+            )
+
+
+async def _claims(url: str, stock: int, per_buyer: int, buyers: list[int]) -> None:
+    clock = Clock()
+    services = Services(settings=Settings(database_url=url), db=Database(url), clock=clock)
+    try:
+        await _host(services)
+        now = clock.now
+        campaign = Campaign(
+            id=new_id("cpg"),
+            issuer=HOST,
+            merchant=MERCHANT,
+            title="race",
+            funding={HOST: 10_000},
+            value_kind=ValueKind.FIXED,
+            value=100,
+            per_buyer=per_buyer,
+            releases=(Release(now, stock),),
+            valid_from=now,
+            valid_until=now + timedelta(days=1),
+            hosts=(HOST,),
+        )
+        async with services.db.transaction() as conn:
+            await coupon_store.insert_campaign(conn, campaign, now)
+
+        async def one(n: int, buyer: int) -> int:
+            write = await coupons.claim(services, HOST, campaign.id, f"b-{buyer}", "search")
+            key = MessageKey(HOST, f"{campaign.id}-{n}", f"d{n}", "POST", "/claims")
+            answer = await run_once(
+                services,
+                key,
+                write,
+                lambda claim: (409, {}) if isinstance(claim, Refused) else (201, {}),
+                lambda error: (409, {"code": error.code}),
+            )
+            return answer.status
+
+        statuses = await asyncio.gather(*(one(n, b) for n, b in enumerate(buyers)))
+
+        async with services.db.read() as conn:
+            issued = (await coupon_store.require_campaign(conn, campaign.id)).issued
+            per = Counter(
+                row.buyer
+                for row in (
+                    await conn.execute(
+                        select(coupon_claims.c.buyer).where(
+                            coupon_claims.c.campaign_id == campaign.id
+                        )
+                    )
+                ).all()
+            )
+            refusals = await coupon_store.refusals(
+                conn, campaign_id=campaign.id, host=None, limit=1000
+            )
+            rows = await conn.scalar(
+                select(func.count())
+                .select_from(coupon_claims)
+                .where(coupon_claims.c.campaign_id == campaign.id)
+            )
+        servable = min(stock, sum(min(n, per_buyer) for n in Counter(buyers).values()))
+        assert issued == rows == statuses.count(201) == servable
+        assert all(count <= per_buyer for count in per.values())
+        assert len(refusals) == statuses.count(409) == len(buyers) - servable
+        assert {r["code"] for r in refusals} <= {"coupon_exhausted", "coupon_limit_reached"}
+    except HutongError as error:  # pragma: no cover - shown with its code
+        raise AssertionError(f"{error.code}: {error.message}") from error
+    finally:
+        await services.db.dispose()
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    stock=st.integers(1, 8),
+    per_buyer=st.integers(1, 3),
+    buyers=st.lists(st.integers(0, 5), min_size=1, max_size=20),
+)
+def test_concurrent_claims_never_issue_beyond_the_stock_or_a_buyers_limit(
+    database_url: str, stock: int, per_buyer: int, buyers: list[int]
+) -> None:
+    asyncio.run(_claims(database_url, stock, per_buyer, buyers))
