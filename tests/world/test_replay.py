@@ -114,6 +114,38 @@ def test_jd_refuses_alipay_until_2024_10_29_and_taobao_wechat_pay_until_2024_09_
         }
 
 
+def test_douyin_takes_4x_its_own_store_fee_through_external_links_from_2020_08_20(
+    replayed: Any,
+) -> None:
+    """Orders in Douyin's own store and through its external links, 1st and 15th monthly.
+
+    Until the schedule (2020-08-20) no commission, so nothing to compare; from then
+    20% on the links against 5% in its own store. 2020 mixes both halves: the food
+    orders (the Douyin store sells food too) still read 4x; the lipstick's baseline
+    is the declared own-store rate, against which the year's mean is not significant.
+    """
+    result, _ = replayed
+    assert result.counts["completed"] == result.counts["orders"] > 0
+    assert not findings(result, 2019, "fee_discrimination", "douyin.example")
+    in_2020 = findings(result, 2020, "fee_discrimination", "douyin.example")
+    assert [(f.against, f.surface) for f in in_2020] == [(("alibaba",), "food/link_placement")]
+    assert ratio(in_2020[0]) == pytest.approx(4.0, rel=1e-3)
+    for year in (2021, 2022, 2023, 2024):
+        found = findings(result, year, "fee_discrimination", "douyin.example")
+        assert {(f.against, f.surface) for f in found} == {
+            (("alibaba",), "food/link_placement"),
+            (("jd",), "beauty/link_placement"),
+        }, year
+        for finding in found:
+            assert finding.metric.value == pytest.approx(0.2), year
+            assert ratio(finding) == pytest.approx(4.0), year
+
+
+def ratio(finding: Finding) -> float:
+    assert finding.metric.baseline
+    return finding.metric.value / finding.metric.baseline
+
+
 def test_no_finding_where_the_sources_record_openness(replayed: Any) -> None:
     result, _ = replayed
     for year in range(2020, 2025):
@@ -148,6 +180,7 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
             assert await opened(kuaishou, "kuaishou", "live_cart", "2019-06-01") == 302
             assert await opened(kuaishou, "kuaishou", "live_cart", "2022-06-01") == 403
             assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
+
     finally:
         await services.db.dispose()
 

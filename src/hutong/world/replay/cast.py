@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from hutong.world.participants import MERCHANT_PROFILES, SEED_PARTICIPANTS, SeedParticipant
 
-__all__ = ["HOME", "LANES", "OFFERS", "PARTICIPANTS", "STOREFRONTS", "Lane", "Storefront"]
+__all__ = [
+    "HOME",
+    "LANES",
+    "OFFERS",
+    "PARTICIPANTS",
+    "STOREFRONTS",
+    "Lane",
+    "Storefront",
+    "offer_of",
+]
 
 OWN_STORES: tuple[SeedParticipant, ...] = (
     SeedParticipant("douyin-shop.example", "A Douyin store 抖音小店", ("merchant",)),
@@ -42,6 +52,19 @@ OFFERS: dict[str, tuple[str, str, int, str]] = {
     "wx-shop.example": ("wx-mooncake-01", "Mooncakes 月饼礼盒", 16800, "food"),
     "jd-services.example": ("jds-laundry-01", "Laundry service 洗衣服务", 4900, "services"),
 }
+
+
+def offer_of(merchant: str) -> dict[str, Any]:
+    """`merchant`'s one offer as it publishes it (`/v1/offers`)."""
+    sku, title, price, category = OFFERS[merchant]
+    return {
+        "sku_id": sku,
+        "title": title,
+        "price": price,
+        "stock": 10**6,
+        "category": category,
+        "h5_url": f"https://{merchant.removesuffix('.example')}.shop.example/{sku}",
+    }
 
 
 @dataclass(frozen=True, slots=True)

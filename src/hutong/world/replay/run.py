@@ -30,8 +30,9 @@ from hutong.store.migrate import upgrade
 from hutong.world.demo_keys import keep_key
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.replay.acts import acts
-from hutong.world.replay.cast import HOME, OFFERS, PARTICIPANTS
+from hutong.world.replay.cast import HOME, PARTICIPANTS, offer_of
 from hutong.world.replay.clock import SimClient, SimClock
+from hutong.world.replay.orders import Orders
 from hutong.world.replay.traffic import Traffic
 from hutong.world.serving import serve_asgi
 from hutong.world.synth.network import Network
@@ -118,16 +119,7 @@ async def _join(
             f"/operator/merchants/{merchant}/profile",
             {"home_platform": home, "self_operated": self_operated},
         )
-        sku, title, price, category = OFFERS[merchant]
-        offer = {
-            "sku_id": sku,
-            "title": title,
-            "price": price,
-            "stock": 10**6,
-            "category": category,
-            "h5_url": f"https://{merchant.removesuffix('.example')}.shop.example/{sku}",
-        }
-        answer = await net.act(merchant, "offer", "/v1/offers", {"offers": [offer]})
+        answer = await net.act(merchant, "offer", "/v1/offers", {"offers": [offer_of(merchant)]})
         if answer is not None and not answer["ok"]:
             net.tally.unexpected.append(f"offer {merchant}: {answer['results']}")
     for seed in PARTICIPANTS:
@@ -160,6 +152,8 @@ async def replay(
         net = switch.net
         await _join(net, switch.world, switch.world_url, settings, clock)
         traffic = Traffic(net, volume)
+        orders = Orders(net, switch.world, volume, clock)
+        await orders.open()
         day, days = FIRST_DAY, 0
         while day <= until:
             clock.set(day)
@@ -167,14 +161,18 @@ async def replay(
             while pending and pending[0].day <= day:
                 await pending.pop(0).do(net, state)
             paid = await traffic.day(day, state.get("links", {}))
-            if acted or paid:  # link visits write no events
+            ordered = await orders.day(day, state.get("placements", {}))
+            if acted or paid or ordered:  # link visits write no events
                 await switch.delivery.drain()
             days += 1
             if on_day is not None:
                 on_day(day)
             day += timedelta(days=1)
         result = ReplayResult(
-            days, dict(traffic.counts), net.tally.to_dict(), dict(state.get("links", {}))
+            days,
+            dict(traffic.counts) | orders.counts,
+            net.tally.to_dict(),
+            dict(state.get("links", {})),
         )
         result.tally["unexpected_samples"] = net.tally.unexpected[:5]
     db = Database(settings.database_url)
