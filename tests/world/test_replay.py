@@ -164,6 +164,8 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
     )
     wechat = result.links[("wechat.example", "group_chat", "tea-house.example")]
     kuaishou = result.links[("kuaishou.example", "live_cart", "tea-house.example")]
+    eleme = result.links[("douyin.example", "video_cart", "eleme-grocer.example")]
+    tmall = result.links[("wechat.example", "group_chat", "tmall-flagship.example")]
     try:
         async with (
             serve_asgi(create_app(services, run_background=False)) as url,
@@ -181,6 +183,21 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
             assert await opened(kuaishou, "kuaishou", "live_cart", "2022-06-01") == 403
             assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
 
+            async def target(code: str, host: str, surface: str, at: str) -> Any:
+                params = {"host": host, "surface": surface, "at": at}
+                json = {"accept": "application/json"}
+                response = await http.get(f"/l/{code}", params=params, headers=json)
+                assert response.status_code < 400, response.text
+                return response.json().get("mini_program")
+
+            # The mini-program facts: Ele.me inside Douyin from 2022-08-19, the Tmall
+            # Supermarket inside WeChat chats from 2022-10 (month known).
+            assert await target(eleme, "douyin", "video_cart", "2022-08-18") is None
+            found = await target(eleme, "douyin", "video_cart", "2022-09-01")
+            assert found["app_id"] == "tt-eleme-local"
+            assert await target(tmall, "wechat", "group_chat", "2022-09-30") is None
+            found = await target(tmall, "wechat", "group_chat", "2022-10-01")
+            assert found["app_id"] == "wx-tmall-supermarket"
     finally:
         await services.db.dispose()
 

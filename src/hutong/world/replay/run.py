@@ -32,6 +32,7 @@ from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.replay.acts import acts
 from hutong.world.replay.cast import HOME, PARTICIPANTS, offer_of
 from hutong.world.replay.clock import SimClient, SimClock
+from hutong.world.replay.mini import mini_program_acts, visit_mini_programs
 from hutong.world.replay.orders import Orders
 from hutong.world.replay.traffic import Traffic
 from hutong.world.serving import serve_asgi
@@ -146,7 +147,8 @@ async def replay(
     if not FIRST_DAY <= until <= LAST_DAY:
         raise ValueError(f"the facts run from {FIRST_DAY} to {LAST_DAY}, not to {until}")
     clock = SimClock(FIRST_DAY)
-    pending = acts()
+    # A stable sort: each history's versions stay in their declared order.
+    pending = sorted([*acts(), *mini_program_acts()], key=lambda act: act.day)
     state: dict[str, Any] = {}
     async with _switch(settings, clock) as switch:
         net = switch.net
@@ -162,6 +164,9 @@ async def replay(
                 await pending.pop(0).do(net, state)
             paid = await traffic.day(day, state.get("links", {}))
             ordered = await orders.day(day, state.get("placements", {}))
+            traffic.counts["visits"] += await visit_mini_programs(
+                net, day, volume, state.get("mini_programs", {})
+            )
             if acted or paid or ordered:  # link visits write no events
                 await switch.delivery.drain()
             days += 1
@@ -172,7 +177,7 @@ async def replay(
             days,
             dict(traffic.counts) | orders.counts,
             net.tally.to_dict(),
-            dict(state.get("links", {})),
+            dict(state.get("links", {})) | state.get("mini_programs", {}),
         )
         result.tally["unexpected_samples"] = net.tally.unexpected[:5]
     db = Database(settings.database_url)
