@@ -214,6 +214,13 @@ def test_network_health_shows_each_callees_latency_and_the_delivery_backlog(
     assert rows["taobao.example"] == ["7", "22", "80", "14.3%"]
     assert rows["jd.example"] == ["5", "14", "21", "0.0%"]
     assert page.inner_text("#deliveries tbody").split() == ["taobao.example", "1", "1"]
+    # Availability over time: per month, the calls answered (a failed one is not).
+    available = [r.split("\t") for r in page.locator("#availability tbody tr").all_inner_texts()]
+    assert [(r[0], r[2], r[3], r[4]) for r in available] == [
+        ("jd.example", "5", "0", "100.0%"),
+        ("taobao.example", "7", "1", "85.7%"),
+    ]
+    assert page.locator("#availability-chart svg").count() == 1
 
 
 def test_screenshots_of_every_page(dashboard: ServedDashboard, operator: Browsing) -> None:

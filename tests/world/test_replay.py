@@ -24,6 +24,7 @@ from hutong.audit import Finding
 from hutong.config import Settings, sqlite_url
 from hutong.runtime.services import Services
 from hutong.store.db import Database
+from hutong.web.dashboard.flows import availability, money_flow
 from hutong.world.replay import ReplayResult, replay
 from hutong.world.serving import serve_asgi
 from tests.harness.cli import invoke
@@ -139,6 +140,28 @@ def test_douyin_takes_4x_its_own_store_fee_through_external_links_from_2020_08_2
         for finding in found:
             assert finding.metric.value == pytest.approx(0.2), year
             assert ratio(finding) == pytest.approx(4.0), year
+
+
+async def test_the_money_flow_adds_up_and_shows_douyins_commission(replayed: Any) -> None:
+    """The dashboard's money flow over the replayed decade: what buyers paid reaches receivers."""
+    _, folder = replayed
+    db = Database(sqlite_url(folder))
+    try:
+        async with db.read() as conn:
+            flows = await money_flow(conn)
+            available = await availability(conn)
+    finally:
+        await db.dispose()
+    into = {(f.source, f.target): f.fen for f in flows}
+    paid = sum(fen for (source, _), fen in into.items() if source == "buyers")
+    # Every fen paid ends with a receiver (a node no flow leaves).
+    passing = {source for source, _ in into}
+    received = sum(fen for (_, target), fen in into.items() if target not in passing)
+    assert paid == received > 0
+    assert into[("douyin.example", "douyin.example commission")] > 0
+    assert into[("douyin.example", "tea-house.example")] > 0
+    # Every stock desk of the replay answers: its callback was available every month.
+    assert available and all(a.share == 1.0 for a in available)
 
 
 def ratio(finding: Finding) -> float:

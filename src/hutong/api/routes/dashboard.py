@@ -35,8 +35,15 @@ from litestar.static_files import create_static_files_router
 
 from hutong.api.declare import ServicesDep, services_of
 from hutong.runtime.services import Services
-from hutong.web.charts import channels_chart, latency_chart, openness_chart
+from hutong.web.charts import (
+    availability_chart,
+    channels_chart,
+    flow_chart,
+    latency_chart,
+    openness_chart,
+)
 from hutong.web.dashboard import service, session
+from hutong.web.dashboard.flows import last_months
 from hutong.web.pages import STATIC_DIR, render
 
 __all__ = ["operator_router", "public_handlers"]
@@ -218,6 +225,7 @@ async def money(services: ServicesDep) -> Response[str]:
         charts=True,
         money=found,
         channels=channels_chart(found.channels),
+        flow=flow_chart(found.flows),
     )
 
 
@@ -231,6 +239,8 @@ async def health(services: ServicesDep) -> Response[str]:
         charts=True,
         health=found,
         latency=latency_chart(found.callees),
+        available=availability_chart(found.availability),
+        recent_availability=last_months(found.availability),
     )
 
 
