@@ -43,6 +43,7 @@ __all__ = ["FIRST_DAY", "LAST_DAY", "ReplayResult", "replay"]
 
 FIRST_DAY, LAST_DAY = date(2011, 1, 1), date(2025, 12, 31)
 BALANCE = 10**12  # fen: the replay's buyers never run out
+KEEP_ALIVE = 24 * 3600  # seconds: longer than any replay
 
 
 @dataclass(slots=True)
@@ -71,9 +72,12 @@ async def _switch(settings: Settings, clock: SimClock) -> AsyncIterator[_Switch]
     services = Services(settings=settings, db=db, clock=clock)
     delivery = DeliveryWorker(services)
     try:
-        async with serve_asgi(create_app(services, run_background=False)) as switch_url:
+        # A participant's client can sit idle for many real seconds between its acts
+        # (a merchant ships twice a month): its connections are kept for the whole run.
+        app = create_app(services, run_background=False)
+        async with serve_asgi(app, keep_alive=KEEP_ALIVE) as switch_url:
             world = ReferenceWorld(switch_public_key=services.switch_public_key, clock=clock)
-            async with serve_asgi(reference_app(world)) as world_url:
+            async with serve_asgi(reference_app(world), keep_alive=KEEP_ALIVE) as world_url:
                 operator = httpx.AsyncClient(
                     headers={"authorization": f"Bearer {settings.operator_token}"}, timeout=30
                 )
