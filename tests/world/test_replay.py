@@ -120,26 +120,27 @@ def test_douyin_takes_4x_its_own_store_fee_through_external_links_from_2020_08_2
 ) -> None:
     """Orders in Douyin's own store and through its external links, 1st and 15th monthly.
 
-    Until the schedule (2020-08-20) no commission, so nothing to compare; from then
-    20% on the links against 5% in its own store. 2020 mixes both halves: the food
-    orders (the Douyin store sells food too) still read 4x; the lipstick's baseline
-    is the declared own-store rate, against which the year's mean is not significant.
+    From 2020-06 (Douyin e-commerce founded), with no commission until the schedule
+    (2020-08-20), then 20% on the tea house's external link against 5% on the Douyin
+    store's own food: 2020 mixes both halves in the same proportion for each, so
+    the ratio is 4 that year too.
     """
     result, _ = replayed
     assert result.counts["completed"] == result.counts["orders"] > 0
     assert not findings(result, 2019, "fee_discrimination", "douyin.example")
-    in_2020 = findings(result, 2020, "fee_discrimination", "douyin.example")
-    assert [(f.against, f.surface) for f in in_2020] == [(("alibaba",), "food/link_placement")]
-    assert ratio(in_2020[0]) == pytest.approx(4.0, rel=1e-3)
-    for year in (2021, 2022, 2023, 2024):
+    for year in (2020, 2021, 2022, 2023, 2024):
         found = findings(result, year, "fee_discrimination", "douyin.example")
-        assert {(f.against, f.surface) for f in found} == {
-            (("alibaba",), "food/link_placement"),
-            (("jd",), "beauty/link_placement"),
-        }, year
-        for finding in found:
-            assert finding.metric.value == pytest.approx(0.2), year
-            assert ratio(finding) == pytest.approx(4.0), year
+        assert [(f.against, f.surface) for f in found] == [(("alibaba",), "food/link_placement")], (
+            year
+        )
+        assert ratio(found[0]) == pytest.approx(4.0, rel=1e-3), year
+        if year > 2020:
+            assert found[0].metric.value == pytest.approx(0.2), year
+
+
+def ratio(finding: Finding) -> float:
+    assert finding.metric.baseline
+    return finding.metric.value / finding.metric.baseline
 
 
 async def test_the_money_flow_adds_up_and_shows_douyins_commission(replayed: Any) -> None:
@@ -162,11 +163,6 @@ async def test_the_money_flow_adds_up_and_shows_douyins_commission(replayed: Any
     assert into[("douyin.example", "tea-house.example")] > 0
     # Every stock desk of the replay answers: its callback was available every month.
     assert available and all(a.share == 1.0 for a in available)
-
-
-def ratio(finding: Finding) -> float:
-    assert finding.metric.baseline
-    return finding.metric.value / finding.metric.baseline
 
 
 def test_no_finding_where_the_sources_record_openness(replayed: Any) -> None:
