@@ -10,12 +10,14 @@ written to bench/results/screenshots/ at the end.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from hutong.protocol.signing import KeyPair, load_signing_key, new_key_pair
 from tests.harness.dashboard import SCREENSHOTS, ServedDashboard
 from tests.harness.switch import OPERATOR_TOKEN
 
@@ -214,6 +216,13 @@ def test_network_health_shows_each_callees_latency_and_the_delivery_backlog(
     assert rows["taobao.example"] == ["7", "22", "80", "14.3%"]
     assert rows["jd.example"] == ["5", "14", "21", "0.0%"]
     assert page.inner_text("#deliveries tbody").split() == ["taobao.example", "1", "1"]
+    # Availability over time: per month, the calls answered (a failed one is not).
+    available = [r.split("\t") for r in page.locator("#availability tbody tr").all_inner_texts()]
+    assert [(r[0], r[2], r[3], r[4]) for r in available] == [
+        ("jd.example", "5", "0", "100.0%"),
+        ("taobao.example", "7", "1", "85.7%"),
+    ]
+    assert page.locator("#availability-chart svg").count() == 1
 
 
 def test_screenshots_of_every_page(dashboard: ServedDashboard, operator: Browsing) -> None:
@@ -229,3 +238,84 @@ def test_screenshots_of_every_page(dashboard: ServedDashboard, operator: Browsin
     public.close()
     written = {p.name for p in SCREENSHOTS.glob("*.png")}
     assert {f"{n}.png" for n in [*shots, "transparency"]} <= written
+
+
+def _register(dashboard: ServedDashboard, subscriber: str, role: str) -> KeyPair:
+    pair = new_key_pair()
+    answer = httpx.post(
+        f"{dashboard.url}/operator/participants",
+        headers={"authorization": f"Bearer {OPERATOR_TOKEN}"},
+        json={
+            "subscriber_id": subscriber,
+            "name": subscriber,
+            "roles": [role],
+            "callback_url": f"http://127.0.0.1:9/cb/{subscriber}",
+            "key_id": "k1",
+            "public_key": pair.public_key,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return pair
+
+
+def _signed(pair: KeyPair, text: str) -> str:
+    signature = load_signing_key(pair.private_key).sign(text.encode()).signature
+    return base64.b64encode(signature).decode()
+
+
+def _sign_in_with_key(
+    dashboard: ServedDashboard, subscriber: str, challenge: str, signature: str
+) -> httpx.Response:
+    return httpx.post(
+        f"{dashboard.url}/dashboard/sign-in/key",
+        data={
+            "subscriber_id": subscriber,
+            "key_id": "k1",
+            "challenge": challenge,
+            "signature": signature,
+            "next": "/dashboard/findings",
+        },
+        follow_redirects=False,
+    )
+
+
+def test_an_auditor_signs_in_by_signing_a_challenge_with_its_registered_key(
+    dashboard: ServedDashboard,
+) -> None:
+    pair = _register(dashboard, "dashboard-auditor.example", "auditor")
+    challenge = httpx.get(f"{dashboard.url}/dashboard/sign-in/challenge").json()["challenge"]
+    signed_in = _sign_in_with_key(
+        dashboard, "dashboard-auditor.example", challenge, _signed(pair, challenge)
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/dashboard/findings"
+    cookie = signed_in.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=28800" in cookie
+    page = httpx.get(f"{dashboard.url}/dashboard/findings", cookies=signed_in.cookies)
+    assert page.status_code == 200 and "<h1>" in page.text
+
+
+def test_a_key_sign_in_is_refused_without_the_auditors_own_signature_on_a_live_challenge(
+    dashboard: ServedDashboard,
+) -> None:
+    auditor = _register(dashboard, "second-auditor.example", "auditor")
+    platform = _register(dashboard, "not-an-auditor.example", "platform")
+    challenge = httpx.get(f"{dashboard.url}/dashboard/sign-in/challenge").json()["challenge"]
+    refusals = {
+        "signature_invalid": _sign_in_with_key(
+            dashboard, "second-auditor.example", challenge, _signed(platform, challenge)
+        ),
+        "challenge_invalid": _sign_in_with_key(
+            dashboard,
+            "second-auditor.example",
+            challenge[:-1] + ("0" if challenge[-1] != "0" else "1"),
+            _signed(auditor, challenge[:-1] + ("0" if challenge[-1] != "0" else "1")),
+        ),
+        "not_an_auditor": _sign_in_with_key(
+            dashboard, "not-an-auditor.example", challenge, _signed(platform, challenge)
+        ),
+    }
+    for code, answer in refusals.items():
+        assert answer.status_code == (403 if code == "not_an_auditor" else 401), code
+        assert code in answer.text
+        assert "set-cookie" not in answer.headers, code

@@ -24,6 +24,7 @@ from hutong.audit import Finding
 from hutong.config import Settings, sqlite_url
 from hutong.runtime.services import Services
 from hutong.store.db import Database
+from hutong.web.dashboard.flows import availability, money_flow
 from hutong.world.replay import ReplayResult, replay
 from hutong.world.serving import serve_asgi
 from tests.harness.cli import invoke
@@ -114,6 +115,56 @@ def test_jd_refuses_alipay_until_2024_10_29_and_taobao_wechat_pay_until_2024_09_
         }
 
 
+def test_douyin_takes_4x_its_own_store_fee_through_external_links_from_2020_08_20(
+    replayed: Any,
+) -> None:
+    """Orders in Douyin's own store and through its external links, 1st and 15th monthly.
+
+    From 2020-06 (Douyin e-commerce founded), with no commission until the schedule
+    (2020-08-20), then 20% on the tea house's external link against 5% on the Douyin
+    store's own food: 2020 mixes both halves in the same proportion for each, so
+    the ratio is 4 that year too.
+    """
+    result, _ = replayed
+    assert result.counts["completed"] == result.counts["orders"] > 0
+    assert not findings(result, 2019, "fee_discrimination", "douyin.example")
+    for year in (2020, 2021, 2022, 2023, 2024):
+        found = findings(result, year, "fee_discrimination", "douyin.example")
+        assert [(f.against, f.surface) for f in found] == [(("alibaba",), "food/link_placement")], (
+            year
+        )
+        assert ratio(found[0]) == pytest.approx(4.0, rel=1e-3), year
+        if year > 2020:
+            assert found[0].metric.value == pytest.approx(0.2), year
+
+
+def ratio(finding: Finding) -> float:
+    assert finding.metric.baseline
+    return finding.metric.value / finding.metric.baseline
+
+
+async def test_the_money_flow_adds_up_and_shows_douyins_commission(replayed: Any) -> None:
+    """The dashboard's money flow over the replayed decade: what buyers paid reaches receivers."""
+    _, folder = replayed
+    db = Database(sqlite_url(folder))
+    try:
+        async with db.read() as conn:
+            flows = await money_flow(conn)
+            available = await availability(conn)
+    finally:
+        await db.dispose()
+    into = {(f.source, f.target): f.fen for f in flows}
+    paid = sum(fen for (source, _), fen in into.items() if source == "buyers")
+    # Every fen paid ends with a receiver (a node no flow leaves).
+    passing = {source for source, _ in into}
+    received = sum(fen for (_, target), fen in into.items() if target not in passing)
+    assert paid == received > 0
+    assert into[("douyin.example", "douyin.example commission")] > 0
+    assert into[("douyin.example", "tea-house.example")] > 0
+    # Every stock desk of the replay answers: its callback was available every month.
+    assert available and all(a.share == 1.0 for a in available)
+
+
 def test_no_finding_where_the_sources_record_openness(replayed: Any) -> None:
     result, _ = replayed
     for year in range(2020, 2025):
@@ -132,6 +183,8 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
     )
     wechat = result.links[("wechat.example", "group_chat", "tea-house.example")]
     kuaishou = result.links[("kuaishou.example", "live_cart", "tea-house.example")]
+    eleme = result.links[("douyin.example", "video_cart", "eleme-grocer.example")]
+    tmall = result.links[("wechat.example", "group_chat", "tmall-flagship.example")]
     try:
         async with (
             serve_asgi(create_app(services, run_background=False)) as url,
@@ -148,6 +201,22 @@ async def test_links_resolve_as_history_says_at_any_date(replayed: Any) -> None:
             assert await opened(kuaishou, "kuaishou", "live_cart", "2019-06-01") == 302
             assert await opened(kuaishou, "kuaishou", "live_cart", "2022-06-01") == 403
             assert await opened(kuaishou, "kuaishou", "live_cart", "2022-11-01") == 302
+
+            async def target(code: str, host: str, surface: str, at: str) -> Any:
+                params = {"host": host, "surface": surface, "at": at}
+                json = {"accept": "application/json"}
+                response = await http.get(f"/l/{code}", params=params, headers=json)
+                assert response.status_code < 400, response.text
+                return response.json().get("mini_program")
+
+            # The mini-program facts: Ele.me inside Douyin from 2022-08-19, the Tmall
+            # Supermarket inside WeChat chats from 2022-10 (month known).
+            assert await target(eleme, "douyin", "video_cart", "2022-08-18") is None
+            found = await target(eleme, "douyin", "video_cart", "2022-09-01")
+            assert found["app_id"] == "tt-eleme-local"
+            assert await target(tmall, "wechat", "group_chat", "2022-09-30") is None
+            found = await target(tmall, "wechat", "group_chat", "2022-10-01")
+            assert found["app_id"] == "wx-tmall-supermarket"
     finally:
         await services.db.dispose()
 

@@ -28,7 +28,13 @@ def replay(
         datetime,
         typer.Option(formats=["%Y-%m-%d"], help="Last simulated day (default 2025-12-31)."),
     ] = datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day),
-    volume: Annotated[int, typer.Option(min=1, help="Link visits per simulated day.")] = 4,
+    volume: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Link visits per simulated day; also Douyin's external-link orders per order day.",
+        ),
+    ] = 4,
     data_dir: Annotated[
         Path,
         typer.Option(envvar="HUTONG_DATA_DIR", help="Where the switch's SQLite database goes."),

@@ -6,10 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from hutong.links.policy import LinkRule
+from hutong.web.dashboard.flows import Availability, Flow
 from hutong.web.dashboard.operations import CalleeHealth, ChannelVolume
 from hutong.web.dashboard.timeline import IndexPoint
 
-__all__ = ["channels_chart", "latency_chart", "openness_chart"]
+__all__ = [
+    "availability_chart",
+    "channels_chart",
+    "flow_chart",
+    "latency_chart",
+    "openness_chart",
+]
 
 
 def openness_chart(series: Iterable[IndexPoint], facts: Iterable[LinkRule] = ()) -> dict[str, Any]:
@@ -33,3 +40,26 @@ def channels_chart(channels: Iterable[ChannelVolume]) -> list[list[Any]]:
 
 def latency_chart(callees: Iterable[CalleeHealth]) -> list[list[Any]]:
     return [[c.callee, c.p50_ms, c.p95_ms] for c in callees]
+
+
+def flow_chart(flows: Iterable[Flow]) -> dict[str, Any]:
+    """A Sankey diagram's nodes (each name once) and links (source, target, yuan)."""
+    links = [{"source": f.source, "target": f.target, "value": f.fen / 100} for f in flows]
+    names = dict.fromkeys(n for link in links for n in (link["source"], link["target"]))
+    return {"nodes": [{"name": n} for n in names], "links": links}
+
+
+def availability_chart(rows: Iterable[Availability]) -> dict[str, Any]:
+    """Months on the x axis and one series per callee: its availability (%) each month."""
+    found = list(rows)
+    months = sorted({r.month for r in found})
+    series: dict[str, dict[str, float]] = {}
+    for r in found:
+        series.setdefault(r.callee, {})[r.month] = round(100 * r.share, 2)
+    return {
+        "months": months,
+        "series": [
+            {"name": callee, "data": [by_month.get(m) for m in months]}
+            for callee, by_month in sorted(series.items())
+        ],
+    }

@@ -64,10 +64,13 @@ async def serve_asgi(
     host: str = "127.0.0.1",
     port: int = 0,
     http: type[asyncio.Protocol] = HTTP_PROTOCOL,
+    keep_alive: int = 5,
 ) -> AsyncIterator[str]:
     """Run `app` with uvicorn on `host:port` (0 picks a free port); yields its base URL.
 
     `http`: the HTTP/1.1 protocol class (the switch's, whose 400s are NACKs).
+    `keep_alive`: seconds an idle connection is kept (uvicorn's default 5); a
+    client that reuses one just as the server closes it gets a read error.
     """
     port = port or free_port(host)
     config = uvicorn.Config(
@@ -78,6 +81,7 @@ async def serve_asgi(
         access_log=False,
         lifespan="on",
         http=http,
+        timeout_keep_alive=keep_alive,
     )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve())

@@ -13,6 +13,12 @@ Without a valid session cookie an operator page answers 303 to
 `/dashboard/sign-in?next=PATH` and shows nothing. `POST /dashboard/sign-in`
 (form field `token`: the operator token) sets the cookie (HttpOnly,
 SameSite=Strict, expiring); a wrong token answers 401 with the form again.
+An auditor signs in with its registered key instead: `GET
+/dashboard/sign-in/challenge` gives a challenge (JSON, two minutes), and
+`POST /dashboard/sign-in/key` (form fields subscriber_id, key_id, challenge,
+signature: base64 Ed25519 of the challenge text) sets the same kind of
+cookie; refused: 401 `challenge_invalid` or `signature_invalid`, 403
+`not_an_auditor`, with the form again.
 
 Public: `GET /transparency[?day=]`: the aggregate link matrix and the
 openness index only. Static files: `/dashboard/static/...`.
@@ -34,9 +40,17 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from hutong.api.declare import ServicesDep, services_of
+from hutong.protocol.errors import ForbiddenError, HutongError
 from hutong.runtime.services import Services
-from hutong.web.charts import channels_chart, latency_chart, openness_chart
-from hutong.web.dashboard import service, session
+from hutong.web.charts import (
+    availability_chart,
+    channels_chart,
+    flow_chart,
+    latency_chart,
+    openness_chart,
+)
+from hutong.web.dashboard import challenge, service, session
+from hutong.web.dashboard.flows import last_months
 from hutong.web.pages import STATIC_DIR, render
 
 __all__ = ["operator_router", "public_handlers"]
@@ -94,7 +108,10 @@ async def require_session(request: Request[Any, Any, Any]) -> Response[Any] | No
     return Redirect(f"/dashboard/sign-in?next={quote(target, safe='')}", status_code=303)
 
 
-def _sign_in_form(next_path: str, error: str = "", status: int = 200) -> Response[str]:
+def _sign_in_form(
+    services: Services, next_path: str, error: str = "", status: int = 200
+) -> Response[str]:
+    now = int(services.clock().timestamp())
     body = render(
         "dashboard/sign_in.html",
         title="Operator sign-in",
@@ -102,15 +119,28 @@ def _sign_in_form(next_path: str, error: str = "", status: int = 200) -> Respons
         public=True,
         next=next_path,
         error=error,
+        challenge=challenge.new_challenge(services.settings.operator_token, now),
     )
     return _html(body, status)
 
 
+def _session_cookie(value: str) -> Cookie:
+    return Cookie(
+        key=session.COOKIE,
+        value=value,
+        max_age=session.SESSION_SECONDS,
+        path="/dashboard",
+        httponly=True,
+        samesite="strict",
+    )
+
+
 @get("/sign-in", opt={"public": True}, include_in_schema=False)
 async def sign_in_form(
+    services: ServicesDep,
     next_path: Annotated[str | None, QueryParameter(name="next")] = None,
 ) -> Response[str]:
-    return _sign_in_form(_safe_next(next_path))
+    return _sign_in_form(services, _safe_next(next_path))
 
 
 @post("/sign-in", opt={"public": True}, include_in_schema=False, status_code=303)
@@ -120,22 +150,45 @@ async def sign_in(services: ServicesDep, request: Request[Any, Any, Any]) -> Res
     next_path = _safe_next(str(form.get("next") or ""))
     if not session.token_matches(token, str(form.get("token") or "")):
         error = "That is not the operator token." if token else "The operator API is disabled."
-        return _sign_in_form(next_path, error, status=401)
+        return _sign_in_form(services, next_path, error, status=401)
     value = session.new_session(token, int(services.clock().timestamp()))
-    return Redirect(
-        next_path,
-        status_code=303,
-        cookies=[
-            Cookie(
-                key=session.COOKIE,
-                value=value,
-                max_age=session.SESSION_SECONDS,
-                path="/dashboard",
-                httponly=True,
-                samesite="strict",
-            )
-        ],
+    return Redirect(next_path, status_code=303, cookies=[_session_cookie(value)])
+
+
+@get("/sign-in/challenge", opt={"public": True}, include_in_schema=False)
+async def sign_in_challenge(services: ServicesDep) -> Response[dict[str, Any]]:
+    """A fresh challenge for an auditor to sign (`hutong.web.dashboard.challenge`)."""
+    now = int(services.clock().timestamp())
+    text = challenge.new_challenge(services.settings.operator_token, now)
+    return Response(
+        {"challenge": text, "expires_in": challenge.CHALLENGE_SECONDS},
+        headers={"cache-control": "no-store"},
     )
+
+
+@post("/sign-in/key", opt={"public": True}, include_in_schema=False, status_code=303)
+async def sign_in_with_key(services: ServicesDep, request: Request[Any, Any, Any]) -> Response[Any]:
+    """An auditor's signed challenge (form fields subscriber_id, key_id, challenge, signature)."""
+    form = await request.form()
+    next_path = _safe_next(str(form.get("next") or ""))
+    token = services.settings.operator_token
+    try:
+        who = await challenge.signed_in_auditor(
+            services.db,
+            token,
+            subscriber_id=str(form.get("subscriber_id") or ""),
+            key_id=str(form.get("key_id") or ""),
+            challenge=str(form.get("challenge") or ""),
+            signature=str(form.get("signature") or ""),
+            now=services.clock(),
+        )
+    except HutongError as refused:
+        status = 403 if isinstance(refused, ForbiddenError) else 401
+        return _sign_in_form(
+            services, next_path, f"{refused.message} ({refused.code})", status=status
+        )
+    value = session.new_auditor_session(token, int(services.clock().timestamp()), who)
+    return Redirect(next_path, status_code=303, cookies=[_session_cookie(value)])
 
 
 @post("/sign-out", include_in_schema=False, status_code=303)
@@ -218,6 +271,7 @@ async def money(services: ServicesDep) -> Response[str]:
         charts=True,
         money=found,
         channels=channels_chart(found.channels),
+        flow=flow_chart(found.flows),
     )
 
 
@@ -231,6 +285,8 @@ async def health(services: ServicesDep) -> Response[str]:
         charts=True,
         health=found,
         latency=latency_chart(found.callees),
+        available=availability_chart(found.availability),
+        recent_availability=last_months(found.availability),
     )
 
 
@@ -239,6 +295,8 @@ operator_router = Router(
     route_handlers=[
         sign_in_form,
         sign_in,
+        sign_in_challenge,
+        sign_in_with_key,
         sign_out,
         matrix,
         timeline,

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.events.outbox import EventStatus
 from hutong.store.evidence_tables import decision_calls
 from hutong.store.tables import orders, outbox, settlement_windows
+from hutong.web.dashboard.flows import Availability, Flow, availability, money_flow
 
 __all__ = [
     "HEALTH_DAYS",
@@ -70,6 +71,8 @@ class Money:
     channels: tuple[ChannelVolume, ...]
     #: (YYYY-MM, channel, orders) over the last year.
     monthly: tuple[tuple[str, str, int], ...]
+    #: Who received what of the completed orders (`flows.money_flow`).
+    flows: tuple[Flow, ...] = ()
 
 
 async def money(conn: AsyncConnection, now: datetime) -> Money:
@@ -105,6 +108,7 @@ async def money(conn: AsyncConnection, now: datetime) -> Money:
             for row in channels
         ),
         monthly=tuple((m, c, n) for (m, c), n in sorted(monthly.items())),
+        flows=await money_flow(conn),
     )
 
 
@@ -140,6 +144,8 @@ class Health:
     since: datetime
     callees: tuple[CalleeHealth, ...]
     deliveries: tuple[Deliveries, ...]
+    #: Each callee's callback availability per month (`flows.availability`).
+    availability: tuple[Availability, ...] = ()
 
 
 async def health(conn: AsyncConnection, now: datetime) -> Health:
@@ -175,4 +181,4 @@ async def health(conn: AsyncConnection, now: datetime) -> Health:
         Deliveries(r, s.get(EventStatus.PENDING, 0), s.get(EventStatus.DEAD, 0))
         for r, s in sorted(backlog.items())
     )
-    return Health(since, callees, deliveries)
+    return Health(since, callees, deliveries, await availability(conn))

@@ -3,12 +3,14 @@
 The index (`hutong.web.dashboard.cells.openness_index`) is computed on the
 first day of every month from `FIRST_DAY` to today and on every day a
 declared version took effect (the dated facts, marked on the chart). Each
-point is pure computation over the histories read once; the traffic weights
-are one GROUP BY over the resolutions joined to their placements.
+point is pure computation over the histories read once, one matrix per day
+the histories change (`openness_series`); the traffic weights are one GROUP
+BY over the resolutions joined to their placements.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
@@ -80,13 +82,28 @@ def _months(first: date, last: date) -> list[date]:
 def openness_series(
     histories: dict[str, PolicyHistory], weights: dict[tuple[str, str], int], today: date
 ) -> tuple[IndexPoint, ...]:
-    """The index on the 1st of each month and on each version's first day, in day order."""
+    """The index on the 1st of each month and on each version's first day, in day order.
+
+    The matrix only changes on a day a version starts or ends, so it is drawn once
+    per such day (and once for the days before the first) and every point reads
+    the one in force: about 30 matrices for a decade's 200 points, not 200.
+    """
+    versions = [r for h in histories.values() for r in h.versions]
     days = set(_months(FIRST_DAY, today))
-    days |= {r.valid_from for h in histories.values() for r in h.versions if r.valid_from <= today}
-    return tuple(
-        IndexPoint(day, openness_index(link_matrix_of(histories, day).cells.values(), weights))
-        for day in sorted(days)
+    days |= {r.valid_from for r in versions if r.valid_from <= today}
+    changes = sorted(
+        {r.valid_from for r in versions} | {r.valid_until for r in versions if r.valid_until}
     )
+    drawn: dict[date, float | None] = {}
+    points = []
+    for day in sorted(days):
+        since = bisect_right(changes, day)
+        governing = changes[since - 1] if since else FIRST_DAY
+        if governing not in drawn:
+            cells = link_matrix_of(histories, day).cells.values()
+            drawn[governing] = openness_index(cells, weights)
+        points.append(IndexPoint(day, drawn[governing]))
+    return tuple(points)
 
 
 async def timeline(conn: AsyncConnection, platform: str | None, today: date) -> Timeline:

@@ -45,6 +45,29 @@ document.addEventListener("DOMContentLoaded", () => {
       series: [{ type: "bar", name: "orders", data: channels.map((c) => c[1]) }],
     });
   }
+  const flow = data("flow-data");
+  if (flow && flow.links.length) {
+    draw("flow-chart", {
+      tooltip: { trigger: "item" },
+      series: [{
+        type: "sankey", left: 8, right: 160, top: 8, bottom: 8,
+        emphasis: { focus: "adjacency" }, label: { fontSize: 11 },
+        data: flow.nodes, links: flow.links,
+      }],
+    });
+  }
+  const available = data("availability-data");
+  if (available && available.months.length) {
+    draw("availability-chart", {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 48, right: 16, top: 32, bottom: 48 },
+      xAxis: { type: "category", data: available.months },
+      yAxis: { type: "value", min: 0, max: 100, name: "%" },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
+      series: available.series.map((s) => ({ type: "line", name: s.name, data: s.data, connectNulls: false, showSymbol: available.months.length < 40 })),
+    });
+  }
   const latency = data("latency-data");
   if (latency) {
     draw("latency-chart", {

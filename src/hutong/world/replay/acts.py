@@ -21,7 +21,7 @@ from hutong.world.link_policies import SEED_LINK_RULES
 from hutong.world.replay.cast import LANES, OFFERS, STOREFRONTS
 from hutong.world.synth.network import Network
 
-__all__ = ["Act", "acts"]
+__all__ = ["Act", "acts", "post"]
 
 Do = Callable[[Network, dict[str, Any]], Awaitable[None]]
 
@@ -33,7 +33,7 @@ class Act:
     do: Do
 
 
-def _post(who: str, what: str, path: str, body: dict[str, Any]) -> Do:
+def post(who: str, what: str, path: str, body: dict[str, Any]) -> Do:
     async def do(net: Network, _: dict[str, Any]) -> None:
         await net.act(who, what, path, body)
 
@@ -54,8 +54,9 @@ def _place(host: str, surface: str, merchant: str) -> Do:
             host, "placement", "/v1/placements", body | {"sku_id": OFFERS[merchant][0]}
         )
         if answer is not None:
-            code = answer["message"]["placement"]["code"]
-            state.setdefault("links", {})[(host, surface, merchant)] = code
+            placement = answer["message"]["placement"]
+            state.setdefault("links", {})[(host, surface, merchant)] = placement["code"]
+            state.setdefault("placements", {})[(host, surface, merchant)] = placement["id"]
 
     return do
 
@@ -96,7 +97,7 @@ def acts() -> list[Act]:
             Act(
                 rule.declared_at or rule.valid_from,
                 f"link rule {rule.host}→{rule.source}",
-                _post(host, "link_policy", "/v1/link-policies", body),
+                post(host, "link_policy", "/v1/link-policies", body),
             )
         )
     for policy in SEED_ACCEPTANCE_POLICIES:
@@ -105,7 +106,7 @@ def acts() -> list[Act]:
             Act(
                 policy.declared_at or policy.valid_from,
                 f"acceptance {policy.platform}",
-                _post(platform, "acceptance", "/v1/acceptance-policy", as_declared(policy)),
+                post(platform, "acceptance", "/v1/acceptance-policy", as_declared(policy)),
             )
         )
     for lane in LANES:
@@ -132,7 +133,7 @@ def acts() -> list[Act]:
         Act(
             schedule,
             "douyin commission schedule",
-            _post("douyin.example", "schedule", "/v1/commission-schedules", DOUYIN_SCHEDULE),
+            post("douyin.example", "schedule", "/v1/commission-schedules", DOUYIN_SCHEDULE),
         )
     )
     found.extend(_logistics())
@@ -181,21 +182,21 @@ def _logistics() -> list[Act]:
         Act(
             date(2022, 10, 1),
             "carrier policy taobao",
-            _post("taobao.example", "carrier_policy", "/v1/carrier-policies", taobao_carriers),
+            post("taobao.example", "carrier_policy", "/v1/carrier-policies", taobao_carriers),
         ),
         Act(
             date(2024, 9, 1),
             "carrier policy taobao",
-            _post("taobao.example", "carrier_policy", "/v1/carrier-policies", with_jd),
+            post("taobao.example", "carrier_policy", "/v1/carrier-policies", with_jd),
         ),
         Act(
             date(2024, 9, 1),
             "carrier policy tmall",
-            _post("tmall.example", "carrier_policy", "/v1/carrier-policies", with_jd),
+            post("tmall.example", "carrier_policy", "/v1/carrier-policies", with_jd),
         ),
         Act(
             date(2024, 9, 1),
             "pickup policy cainiao",
-            _post("cainiao.example", "pickup_policy", "/v1/pickup-policies", jd_pickup),
+            post("cainiao.example", "pickup_policy", "/v1/pickup-policies", jd_pickup),
         ),
     ]

@@ -11,16 +11,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from hutong.world.participants import MERCHANT_PROFILES, SEED_PARTICIPANTS, SeedParticipant
 
-__all__ = ["HOME", "LANES", "OFFERS", "PARTICIPANTS", "STOREFRONTS", "Lane", "Storefront"]
+__all__ = [
+    "HOME",
+    "LANES",
+    "OFFERS",
+    "PARTICIPANTS",
+    "STOREFRONTS",
+    "Lane",
+    "Storefront",
+    "offer_of",
+]
 
 OWN_STORES: tuple[SeedParticipant, ...] = (
     SeedParticipant("douyin-shop.example", "A Douyin store 抖音小店", ("merchant",)),
     SeedParticipant("ks-shop.example", "A Kuaishou store 快手小店", ("merchant",)),
     SeedParticipant("wx-shop.example", "A WeChat mini-shop 微信小商店", ("merchant",)),
     SeedParticipant("jd-services.example", "京东服务+ official flagship store", ("merchant",)),
+    SeedParticipant("eleme.example", "Ele.me 饿了么", ("platform",)),
+    SeedParticipant("eleme-grocer.example", "A grocer delivering through Ele.me", ("merchant",)),
 )
 PARTICIPANTS: tuple[SeedParticipant, ...] = (*SEED_PARTICIPANTS, *OWN_STORES)
 
@@ -30,6 +42,7 @@ HOME: dict[str, tuple[str, bool]] = MERCHANT_PROFILES | {
     "ks-shop.example": ("kuaishou.example", False),
     "wx-shop.example": ("wechat.example", False),
     "jd-services.example": ("jd.example", True),
+    "eleme-grocer.example": ("eleme.example", False),
 }
 
 #: One offer per merchant: (sku, title, price in fen, category).
@@ -41,7 +54,21 @@ OFFERS: dict[str, tuple[str, str, int, str]] = {
     "ks-shop.example": ("ks-honey-01", "Mountain honey 土蜂蜜", 6800, "food"),
     "wx-shop.example": ("wx-mooncake-01", "Mooncakes 月饼礼盒", 16800, "food"),
     "jd-services.example": ("jds-laundry-01", "Laundry service 洗衣服务", 4900, "services"),
+    "eleme-grocer.example": ("elm-fruit-01", "Fruit box delivered 鲜果切", 2900, "food"),
 }
+
+
+def offer_of(merchant: str) -> dict[str, Any]:
+    """`merchant`'s one offer as it publishes it (`/v1/offers`)."""
+    sku, title, price, category = OFFERS[merchant]
+    return {
+        "sku_id": sku,
+        "title": title,
+        "price": price,
+        "stock": 10**6,
+        "category": category,
+        "h5_url": f"https://{merchant.removesuffix('.example')}.shop.example/{sku}",
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,10 @@ from hutong.store.migrate import upgrade
 from hutong.world.demo_keys import keep_key
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.replay.acts import acts
-from hutong.world.replay.cast import HOME, OFFERS, PARTICIPANTS
+from hutong.world.replay.cast import HOME, PARTICIPANTS, offer_of
 from hutong.world.replay.clock import SimClient, SimClock
+from hutong.world.replay.mini import mini_program_acts, visit_mini_programs
+from hutong.world.replay.orders import Orders
 from hutong.world.replay.traffic import Traffic
 from hutong.world.serving import serve_asgi
 from hutong.world.synth.network import Network
@@ -41,6 +43,7 @@ __all__ = ["FIRST_DAY", "LAST_DAY", "ReplayResult", "replay"]
 
 FIRST_DAY, LAST_DAY = date(2011, 1, 1), date(2025, 12, 31)
 BALANCE = 10**12  # fen: the replay's buyers never run out
+KEEP_ALIVE = 24 * 3600  # seconds: longer than any replay
 
 
 @dataclass(slots=True)
@@ -69,9 +72,12 @@ async def _switch(settings: Settings, clock: SimClock) -> AsyncIterator[_Switch]
     services = Services(settings=settings, db=db, clock=clock)
     delivery = DeliveryWorker(services)
     try:
-        async with serve_asgi(create_app(services, run_background=False)) as switch_url:
+        # A participant's client can sit idle for many real seconds between its acts
+        # (a merchant ships twice a month): its connections are kept for the whole run.
+        app = create_app(services, run_background=False)
+        async with serve_asgi(app, keep_alive=KEEP_ALIVE) as switch_url:
             world = ReferenceWorld(switch_public_key=services.switch_public_key, clock=clock)
-            async with serve_asgi(reference_app(world)) as world_url:
+            async with serve_asgi(reference_app(world), keep_alive=KEEP_ALIVE) as world_url:
                 operator = httpx.AsyncClient(
                     headers={"authorization": f"Bearer {settings.operator_token}"}, timeout=30
                 )
@@ -118,16 +124,7 @@ async def _join(
             f"/operator/merchants/{merchant}/profile",
             {"home_platform": home, "self_operated": self_operated},
         )
-        sku, title, price, category = OFFERS[merchant]
-        offer = {
-            "sku_id": sku,
-            "title": title,
-            "price": price,
-            "stock": 10**6,
-            "category": category,
-            "h5_url": f"https://{merchant.removesuffix('.example')}.shop.example/{sku}",
-        }
-        answer = await net.act(merchant, "offer", "/v1/offers", {"offers": [offer]})
+        answer = await net.act(merchant, "offer", "/v1/offers", {"offers": [offer_of(merchant)]})
         if answer is not None and not answer["ok"]:
             net.tally.unexpected.append(f"offer {merchant}: {answer['results']}")
     for seed in PARTICIPANTS:
@@ -154,12 +151,15 @@ async def replay(
     if not FIRST_DAY <= until <= LAST_DAY:
         raise ValueError(f"the facts run from {FIRST_DAY} to {LAST_DAY}, not to {until}")
     clock = SimClock(FIRST_DAY)
-    pending = acts()
+    # A stable sort: each history's versions stay in their declared order.
+    pending = sorted([*acts(), *mini_program_acts()], key=lambda act: act.day)
     state: dict[str, Any] = {}
     async with _switch(settings, clock) as switch:
         net = switch.net
         await _join(net, switch.world, switch.world_url, settings, clock)
         traffic = Traffic(net, volume)
+        orders = Orders(net, switch.world, volume, clock)
+        await orders.open()
         day, days = FIRST_DAY, 0
         while day <= until:
             clock.set(day)
@@ -167,14 +167,21 @@ async def replay(
             while pending and pending[0].day <= day:
                 await pending.pop(0).do(net, state)
             paid = await traffic.day(day, state.get("links", {}))
-            if acted or paid:  # link visits write no events
+            ordered = await orders.day(day, state.get("placements", {}))
+            traffic.counts["visits"] += await visit_mini_programs(
+                net, day, volume, state.get("mini_programs", {})
+            )
+            if acted or paid or ordered:  # link visits write no events
                 await switch.delivery.drain()
             days += 1
             if on_day is not None:
                 on_day(day)
             day += timedelta(days=1)
         result = ReplayResult(
-            days, dict(traffic.counts), net.tally.to_dict(), dict(state.get("links", {}))
+            days,
+            dict(traffic.counts) | orders.counts,
+            net.tally.to_dict(),
+            dict(state.get("links", {})) | state.get("mini_programs", {}),
         )
         result.tally["unexpected_samples"] = net.tally.unexpected[:5]
     db = Database(settings.database_url)

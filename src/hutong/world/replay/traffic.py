@@ -5,8 +5,11 @@ every host, surface and merchant gets its share)::
 
     visits(day) = volume,  link(k) = links[(cursor + k) mod len(links)]
 
-On the 1st of each month, `volume` checkouts per (platform, wallet) pair the sources talk
-about: JD with Alipay and JD Pay, Taobao with WeChat Pay and Alipay. A
+On the 1st of each quarter (January, April, July, October), ``ceil(volume / 2)``
+checkouts per (platform, wallet) pair the sources talk about: JD with Alipay
+and JD Pay, Taobao with WeChat Pay and Alipay. One refused checkout already
+shows an exclusion to the auditor, and a paid one costs the replay a dozen
+signed events to deliver. A
 checkout the platform's acceptance policy refuses is recorded by the switch
 (`wallet_not_accepted`); an accepted one is authorized by the wallet's desk
 and captured by the platform.
@@ -21,7 +24,7 @@ from typing import Any
 from hutong.world.replay.cast import OFFERS
 from hutong.world.synth.network import Network
 
-__all__ = ["CHECKOUTS", "Traffic"]
+__all__ = ["CHECKOUTS", "CHECKOUT_MONTHS", "Traffic"]
 
 #: (platform, merchant, wallet, payer)
 CHECKOUTS: tuple[tuple[str, str, str, str], ...] = (
@@ -31,6 +34,8 @@ CHECKOUTS: tuple[tuple[str, str, str, str], ...] = (
     ("taobao.example", "tea-house.example", "alipay.example", "ali-buyer-1"),
 )
 REFUSED = frozenset({"wallet_not_accepted"})
+#: The months whose 1st has checkouts.
+CHECKOUT_MONTHS = (1, 4, 7, 10)
 
 
 def short(subscriber_id: str) -> str:
@@ -55,10 +60,10 @@ class Traffic:
                 params = {"host": short(host), "surface": surface}
                 await self.net.visit("link_visit", f"/l/{code}", params)
                 self.counts["visits"] += 1
-        if today.day != 1:
+        if today.day != 1 or today.month not in CHECKOUT_MONTHS:
             return False
         for checkout in CHECKOUTS:
-            for _ in range(self.volume):
+            for _ in range(-(-self.volume // 2)):
                 await self._checkout(*checkout)
         return True
 
