@@ -156,7 +156,7 @@ def reference_app(world: ReferenceWorld) -> Litestar:
         except (SignatureError, ValueError) as exc:
             inbox.refused += 1
             return Response(nack("bad_signature", str(exc)), status_code=401)
-        message_id = envelope["context"]["message_id"]
+        message_id = message_id_of(envelope) or ""
         async with world.arrived:
             if message_id in inbox.seen:
                 inbox.duplicates += 1
