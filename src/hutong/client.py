@@ -86,6 +86,10 @@ class Client:
         if self._own_http:
             await self.http.aclose()
 
+    def now(self) -> datetime:
+        """The time a request's context is stamped with (a simulated client says its own)."""
+        return datetime.now(UTC)
+
     def sign(
         self, method: str, target: str, body: bytes, created: int | None = None
     ) -> dict[str, str]:
@@ -163,6 +167,7 @@ class Client:
             recipient_uri=self.base_url.rstrip("/"),
             ttl_seconds=self.ttl,
             transaction_id=transaction_id,
+            now=self.now(),
             timestamp=timestamp,
         )
         return encode_json(document)

@@ -38,7 +38,9 @@ __all__ = [
     "HUTONG_NAMESPACE",
     "PROTOCOL_VERSION",
     "Context",
+    "ContextLocation",
     "ContextRefusal",
+    "PlaceCode",
     "beckn_uuid",
     "duration",
     "expires_at",
@@ -59,14 +61,18 @@ COUNTRY = "CHN"
 HUTONG_NAMESPACE = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
 
 
-class Code(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PlaceCode(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A Beckn `Country` or `City` in a context: its code (its name is not read)."""
+
     code: str = ""
     name: str = ""
 
 
-class Location(msgspec.Struct, kw_only=True, omit_defaults=True):
-    country: Code | None = None
-    city: Code | None = None
+class ContextLocation(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """`context.location`: where the transaction is fulfilled (a country, maybe a city)."""
+
+    country: PlaceCode | None = None
+    city: PlaceCode | None = None
 
 
 class Context(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -88,7 +94,7 @@ class Context(msgspec.Struct, kw_only=True, omit_defaults=True):
     bap_uri: str = ""
     bpp_id: str = ""
     bpp_uri: str = ""
-    location: Location | None = None
+    location: ContextLocation | None = None
     hutong_message_id: str = ""
     hutong_transaction_id: str = ""
 
