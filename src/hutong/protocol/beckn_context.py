@@ -58,7 +58,7 @@ PROTOCOL_VERSION = "1.1.0"
 COUNTRY = "CHN"
 #: The namespace of the UUIDv5 a Hutong id maps to (fixed forever: changing it
 #: would give every retried message a new Beckn id).
-HUTONG_NAMESPACE = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
+HUTONG_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:hutong:ids")
 
 
 class PlaceCode(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -114,18 +114,14 @@ def utc_timestamp(now: datetime) -> str:
     return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def beckn_uuid(hutong_id: str) -> str:
-    """The Beckn (UUID) id of a Hutong id: itself if a UUID already, else its UUIDv5."""
-    try:
-        return str(uuid.UUID(hutong_id)) if _UUID.fullmatch(hutong_id) else _v5(hutong_id)
-    except ValueError:
-        return _v5(hutong_id)
-
-
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def _v5(hutong_id: str) -> str:
+def beckn_uuid(hutong_id: str) -> str:
+    """The Beckn (UUID) id of a Hutong id: itself (lower case) if a UUID already, else
+    `uuid5(HUTONG_NAMESPACE, hutong_id)`."""
+    if _UUID.fullmatch(hutong_id):
+        return str(uuid.UUID(hutong_id))
     return str(uuid.uuid5(HUTONG_NAMESPACE, hutong_id))
 
 
