@@ -3,8 +3,11 @@
     async with Client(base_url, "douyin.example", "k1", private_key) as client:
         response = await client.post("/v1/ping", {"note": "hello"})
 
-Mutating calls are wrapped in the `{context, message}` envelope with a fresh
-`context.message_id` (or the one given, to retry safely). Every request is
+Mutating calls are wrapped in the `{context, message}` envelope with a Beckn
+1.1 context (`hutong.protocol.beckn_context`): a fresh UUID as
+`context.message_id` (or the id given, to retry safely), the route's action
+(`route_action` of the path), the sender as BAP and the switch as BPP, a
+timestamp and a ttl. Every request is
 signed with its `(request-target)`: the method and the path and query exactly
 as they go on the wire, so a signature is good for that one request only.
 """
@@ -13,13 +16,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from hutong.protocol.envelope import request_envelope
-from hutong.protocol.ids import new_id
+from hutong.protocol.beckn_context import route_action
+from hutong.protocol.envelope import beckn_request_envelope, named_uri
 from hutong.protocol.signing import (
     SignatureError,
     Signer,
@@ -31,6 +35,11 @@ from hutong.protocol.signing import (
 )
 
 DEFAULT_LIFETIME = 60
+#: How long a request's message is good for (`context.ttl`): a retry of the
+#: same bytes (same message id and timestamp) is accepted within it.
+DEFAULT_TTL = 3600
+#: The switch's subscriber id unless told otherwise (`Settings.switch_id`).
+DEFAULT_SWITCH_ID = "hutong.switch"
 
 
 def encode_json(document: Any) -> bytes:
@@ -48,9 +57,17 @@ class Client:
         lifetime: int = DEFAULT_LIFETIME,
         timeout: float = 10.0,
         http: httpx.AsyncClient | None = None,
+        switch_id: str = DEFAULT_SWITCH_ID,
+        callback_url: str = "",
+        ttl: int = DEFAULT_TTL,
     ) -> None:
+        """`switch_id` and `base_url` are the context's BPP; `callback_url` (default: the
+        participant's name as a URI, `urn:hutong:<id>`) its `bap_uri`."""
         self.signer = Signer(subscriber_id, key_id, private_key)
         self.lifetime = lifetime
+        self.switch_id = switch_id
+        self.callback_url = callback_url
+        self.ttl = ttl
         self._own_http = http is None
         self.http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
         self.base_url = base_url
@@ -68,6 +85,10 @@ class Client:
     async def aclose(self) -> None:
         if self._own_http:
             await self.http.aclose()
+
+    def now(self) -> datetime:
+        """The time a request's context is stamped with (a simulated client says its own)."""
+        return datetime.now(UTC)
 
     def sign(
         self, method: str, target: str, body: bytes, created: int | None = None
@@ -109,9 +130,47 @@ class Client:
         *,
         message_id: str | None = None,
         action: str = "",
+        transaction_id: str = "",
     ) -> httpx.Response:
-        envelope = request_envelope(message, message_id=message_id or new_id("msg"), action=action)
-        return await self.send("POST", path, encode_json(envelope))
+        """POST `message` in its envelope; `action` defaults to the route's (`route_action`)."""
+        return await self.send(
+            "POST",
+            path,
+            self.envelope(path, message, message_id, action=action, transaction_id=transaction_id),
+        )
+
+    def envelope(
+        self,
+        path: str,
+        message: dict[str, Any],
+        message_id: str | None = None,
+        *,
+        action: str = "",
+        transaction_id: str = "",
+        timestamp: str = "",
+    ) -> bytes:
+        """The body `post` sends to `path`: `message` under this client's Beckn context.
+
+        The message id defaults to a new UUID. One given that is not a UUID
+        (Hutong takes any id of at most 128 characters) goes as
+        `hutong_message_id`, the one the switch knows the message by, next to
+        its UUIDv5 as `message_id` for Beckn peers. `timestamp` is given only
+        to send a retry's body again exactly.
+        """
+        document = beckn_request_envelope(
+            message,
+            message_id=message_id or str(uuid.uuid4()),
+            action=action or route_action(path),
+            sender=self.subscriber_id,
+            sender_uri=self.callback_url or named_uri(self.subscriber_id),
+            recipient=self.switch_id,
+            recipient_uri=self.base_url.rstrip("/"),
+            ttl_seconds=self.ttl,
+            transaction_id=transaction_id,
+            now=self.now(),
+            timestamp=timestamp,
+        )
+        return encode_json(document)
 
 
 def verify_event(

@@ -48,6 +48,58 @@ def _nack() -> Any:
     return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
+#: What Hutong's contexts carry beyond what Context.yaml requires (it requires
+#: nothing): every field Beckn 1.1 names but `key`.
+CONTEXT_REQUIRED = (
+    "domain",
+    "location",
+    "action",
+    "version",
+    "bap_id",
+    "bap_uri",
+    "bpp_id",
+    "bpp_uri",
+    "transaction_id",
+    "message_id",
+    "timestamp",
+    "ttl",
+)
+
+
+@cache
+def _context() -> Any:
+    """Context.yaml with its references (Location.yaml, Domain.yaml, …) read from the
+    vendored files, every field present and `ttl` an ISO 8601 duration."""
+
+    def retrieve(uri: str) -> Any:
+        return _load(uri.split("#", 1)[0].rsplit("/", 1)[-1])
+
+    schema = {
+        "allOf": [
+            {"$ref": "Context.yaml"},
+            {
+                "required": list(CONTEXT_REQUIRED),
+                "properties": {
+                    "action": {"minLength": 1},
+                    "ttl": {"format": "duration"},
+                    "location": {"required": ["country"]},
+                },
+            },
+        ]
+    }
+    return jsonschema_rs.validator_for(
+        schema,
+        validate_formats=True,
+        retriever=retrieve,
+        base_uri="https://beckn.example/schema/root.yaml",
+    )
+
+
+def context_errors(context: Any) -> list[str]:
+    """Why `context` is not a complete Beckn 1.1 Context with valid formats (empty when it is)."""
+    return [f"{e.instance_path}: {e.message}" for e in _context().iter_errors(context)]
+
+
 def subscription_errors(record: Any) -> list[str]:
     """Why `record` is not a Beckn Subscription (empty when it is one)."""
     return [f"{e.instance_path}: {e.message}" for e in _subscription().iter_errors(record)]

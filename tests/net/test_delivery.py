@@ -21,10 +21,12 @@ from sqlalchemy import select
 from hutong.client import Client, encode_json
 from hutong.events.outbox import EventRecord, EventStatus, count_by_status, enqueue, list_events
 from hutong.net.delivery import DeliveryOptions, DeliveryWorker
+from hutong.protocol.beckn_context import beckn_uuid
 from hutong.protocol.envelope import DOMAIN, PROTOCOL_VERSION
 from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import delivery_lanes
 from hutong.world.reference import ReferenceWorld
+from tests.harness.beckn_schemas import context_errors
 from tests.harness.switch import Clock, Switch
 
 World = tuple[ReferenceWorld, str]
@@ -114,15 +116,24 @@ async def test_an_event_arrives_as_a_signed_beckn_envelope(
     context = envelope["context"]
     assert context == {
         "domain": DOMAIN,
+        "location": {"country": {"code": "CHN"}},
         "action": "on_ping",
-        "message_id": event_id,
-        "transaction_id": event_id,  # none was given, so the event id stands in
-        "timestamp": context["timestamp"],
-        "bap_id": "douyin.example",
-        "bpp_id": switch.services.settings.switch_id,
         "version": PROTOCOL_VERSION,
+        "bap_id": "douyin.example",
+        "bap_uri": f"{world[1]}/cb/douyin.example",  # its callback URL
+        "bpp_id": switch.services.settings.switch_id,
+        "bpp_uri": f"urn:hutong:{switch.services.settings.switch_id}",
+        # Beckn's ids are UUIDs; Hutong's own ids go alongside.
+        "message_id": beckn_uuid(event_id),
+        "hutong_message_id": event_id,
+        # The ping's transaction: the event carries the request's transaction on.
+        "transaction_id": beckn_uuid("msg-ping-1"),
+        "hutong_transaction_id": "msg-ping-1",
+        "timestamp": context["timestamp"],
+        "ttl": "P1D",  # the outbox tries for a day (`delivery_max_age`)
     }
     assert context["timestamp"].endswith("Z")
+    assert context_errors(context) == []
     assert envelope["message"] == {"note": "n1", "in_reply_to": "msg-ping-1"}
 
     [row] = await outbox_rows(switch, "douyin.example")
@@ -176,7 +187,7 @@ async def test_a_down_endpoint_gets_every_event_once_and_in_order_after_it_recov
     await worker.drain()
 
     assert notes(inbox.events) == ["n1", "n2", "n3", "n4"]
-    assert [e["context"]["message_id"] for e in inbox.events] == event_ids
+    assert [e["context"]["hutong_message_id"] for e in inbox.events] == event_ids
     assert inbox.duplicates == 0
     assert inbox.refused == 0
     rows = await outbox_rows(switch, "shop.example")

@@ -12,12 +12,13 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from hutong.protocol.envelope import event_envelope, utc_timestamp
+from hutong.protocol.envelope import event_envelope, named_uri
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import KeyPair, Signer, new_key_pair
 from hutong.world.reference import ReferenceWorld, reference_app
@@ -68,9 +69,12 @@ def event(note: str = "hello", *, message_id: str | None = None, to: str = SHOP)
         message_id=message_id,
         transaction_id=message_id,
         sender=SWITCH_ID,
+        sender_uri=named_uri(SWITCH_ID),
         recipient=to,
+        recipient_uri=named_uri(to),
         message={"note": note},
-        timestamp=utc_timestamp(),
+        created_at=datetime.now(UTC),
+        ttl_seconds=86_400,
     )
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 

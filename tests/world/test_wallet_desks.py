@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import httpx
 import pytest
 
 from hutong.client import verify_event
-from hutong.protocol.envelope import event_envelope, request_envelope, utc_timestamp
+from hutong.protocol.envelope import beckn_request_envelope, event_envelope, named_uri
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import KeyPair, Signer, new_key_pair
 from hutong.world.reference import CarrierDesk, ReferenceWorld, reference_app
@@ -89,7 +90,16 @@ class Desks:
         timeout: float = 5.0,
     ) -> httpx.Response:
         """POST a decision call exactly as `hutong.net.calls.call` does."""
-        envelope = request_envelope(message, message_id=message_id or new_id("msg"), action=action)
+        envelope = beckn_request_envelope(
+            message,
+            message_id=message_id or new_id("msg"),
+            action=action,
+            sender=SWITCH_ID,
+            sender_uri=named_uri(SWITCH_ID),
+            recipient=to,
+            recipient_uri=f"{self.url}/cb/{to}",
+            ttl_seconds=70,
+        )
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
         created = int(time.time())
         authorization = (signer or self.switch).authorization(body, created, created + 60)
@@ -127,9 +137,12 @@ class Desks:
             message_id=message_id,
             transaction_id=message_id,
             sender=SWITCH_ID,
+            sender_uri=named_uri(SWITCH_ID),
             recipient=to,
+            recipient_uri=named_uri(to),
             message=message,
-            timestamp=utc_timestamp(),
+            created_at=datetime.now(UTC),
+            ttl_seconds=86_400,
         )
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
         created = int(time.time())

@@ -7,9 +7,10 @@ allows otherwise (below); the key exists, belongs to an active participant
 and is inside its window; created/expires bracket the clock within the
 allowed skew and lifetime; the signature over the request target and the
 digest of those bytes is valid; a request that is not a GET or HEAD has a
-body; the body is JSON, and its message id, if any, has no control
-characters. Only then does the route run, and it reads the same bytes. A
-refusal is answered here, and nothing is written.
+body; the body is JSON, its message id, if any, has no control characters, and
+its Beckn context, if any, names this route's action and is within its ttl
+(`hutong.protocol.beckn_context.refusal`). Only then does the route run, and
+it reads the same bytes. A refusal is answered here, and nothing is written.
 
 Which signing string is accepted where: every request must sign its
 `(request-target)` (`headers="(created) (expires) (request-target) digest"`),
@@ -38,6 +39,7 @@ from litestar.utils.scope.state import ScopeState
 
 from hutong.api.beckn_auth import GATEWAY_HEADERS, verify_gateway, with_current_key
 from hutong.api.errors import status_of
+from hutong.protocol.beckn_context import refusal, route_action
 from hutong.protocol.envelope import message_id_of, message_id_problem
 from hutong.protocol.errors import (
     AuthenticationError,
@@ -348,10 +350,12 @@ async def authenticate(
         )
     if not_json is not None:
         raise not_json
+    path = URL.from_scope(scope).path
     if body:
         problem = message_id_problem(document)
         if problem is not None:
             raise HutongError(problem, code="invalid_message_id", kind=Kind.MALFORMED)
+        _check_context(document, path, now, settings.clock_skew)
     signed = SignedRequest(
         subscriber_id=header.subscriber_id,
         key_id=header.key_id,
@@ -360,6 +364,15 @@ async def authenticate(
         document=document,
         message_id=message_id_of(document),
         method=method,
-        path=URL.from_scope(scope).path,
+        path=path,
     )
     return signed, body
+
+
+def _check_context(document: Any, path: str, now: datetime, skew: int) -> None:
+    """A Beckn context that names another route's action or is past its ttl is refused
+    (422 `context_action_mismatch`, `context_expired`, `invalid_context`)."""
+    context = document.get("context") if isinstance(document, dict) else None
+    found = refusal(context, action=route_action(path), now=now, skew=skew)
+    if found is not None:
+        raise HutongError(found.message, code=found.code, kind=Kind.INVALID)

@@ -18,11 +18,16 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hutong.client import encode_json
-from hutong.protocol.envelope import request_envelope, utc_timestamp
+from hutong.protocol.envelope import utc_timestamp
+
+#: Builds a request's body from its message id, message and timestamp
+#: (`hutong.client.Client.envelope`).
+Envelope = Callable[[str, dict[str, Any], str], bytes]
 
 #: How long a message id's first timestamp is kept for a retry.
 KEEP = 7 * 24 * 3600
@@ -40,21 +45,23 @@ def _file(where: Path, message_id: str) -> Path:
     return where / f"{safe}.json"
 
 
-def body_for(where: Path, message_id: str, message: dict[str, Any]) -> bytes:
-    """The body to send: `message` under `message_id`, at its first timestamp if it had one."""
+def body_for(where: Path, message_id: str, message: dict[str, Any], envelope: Envelope) -> bytes:
+    """The body to send: `message` under `message_id`, at its first timestamp if it had one.
+
+    The rest of the context (`envelope`) must not change between tries: its
+    ttl covers `KEEP`, so a retry the journal allows is not refused as expired.
+    """
     digest = hashlib.sha256(encode_json(message)).hexdigest()
     kept = _file(where, message_id)
     try:
         entry = json.loads(kept.read_bytes())
         if entry["message_id"] == message_id and entry["message_sha256"] == digest:
-            return encode_json(
-                request_envelope(message, message_id=message_id, timestamp=entry["timestamp"])
-            )
+            return envelope(message_id, message, str(entry["timestamp"]))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     timestamp = utc_timestamp()
     _keep(where, kept, {"message_id": message_id, "timestamp": timestamp, "message_sha256": digest})
-    return encode_json(request_envelope(message, message_id=message_id, timestamp=timestamp))
+    return envelope(message_id, message, timestamp)
 
 
 def _keep(where: Path, kept: Path, entry: dict[str, str]) -> None:

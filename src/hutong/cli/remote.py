@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ import typer
 
 from hutong.cli import journal
 from hutong.cli._common import USAGE, Refusal, refuse, refused, show_json
-from hutong.client import Client
+from hutong.client import DEFAULT_SWITCH_ID, Client
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import KeyFormatError, Signer
 
@@ -116,8 +118,21 @@ def path_of(template: str, *parts: str, **query: Any) -> str:
     return f"{path}?{urlencode(given)}" if given else path
 
 
-async def _send(key: Key, switch_url: str, method: str, path: str, sent: bytes) -> Any:
-    async with Client(switch_url, key.subscriber_id, key.key_id, key.private_key) as client:
+def _client(key: Key, switch_url: str) -> Client:
+    """The SDK client the CLI signs with: contexts valid for the journal's `KEEP`, so a
+    retry with `--message-id` is not refused as expired."""
+    return Client(
+        switch_url,
+        key.subscriber_id,
+        key.key_id,
+        key.private_key,
+        switch_id=os.environ.get("HUTONG_SWITCH_ID") or DEFAULT_SWITCH_ID,
+        ttl=journal.KEEP,
+    )
+
+
+async def _send(client: Client, method: str, path: str, sent: bytes) -> Any:
+    async with client:
         response = await client.send(method, path, sent)
     kind = response.headers.get("content-type", "")
     if response.status_code < 400 and kind.startswith("text/"):
@@ -148,12 +163,18 @@ def call(
     when the switch cannot be reached, the sentence names the id to retry with.
     """
     key = load_key(key_file)
-    sent_id = None if method == "GET" else (message_id or new_id("msg"))
+    sent_id = None if method == "GET" else (message_id or str(uuid.uuid4()))
+    client = _client(key, switch_url)
     body = b""
     if sent_id is not None:
-        body = journal.body_for(journal.folder(key_file, key.subscriber_id), sent_id, message or {})
+
+        def envelope(sent: str, payload: dict[str, Any], timestamp: str) -> bytes:
+            return client.envelope(path, payload, sent, timestamp=timestamp)
+
+        where = journal.folder(key_file, key.subscriber_id)
+        body = journal.body_for(where, sent_id, message or {}, envelope)
     try:
-        return asyncio.run(_send(key, switch_url, method, path, body))
+        return asyncio.run(_send(client, method, path, body))
     except Refusal as exc:
         refused(exc)
     except httpx.HTTPError as exc:

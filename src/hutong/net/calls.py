@@ -15,13 +15,14 @@ justification it gave) or failed. The row rides the group commit.
 from __future__ import annotations
 
 import json
+import math
 import time
 import weakref
 from typing import Any
 
 from hutong.net.call_journal import DecisionCall, Outcome, latency_ms, record
 from hutong.net.transport import CallTransport, Reply, TransportError, TransportTimeout
-from hutong.protocol.envelope import request_envelope
+from hutong.protocol.envelope import beckn_request_envelope, named_uri
 from hutong.protocol.errors import HutongError, Kind, ValidationError
 from hutong.protocol.justifications import Justification, parse_justification
 from hutong.protocol.signing import (
@@ -45,6 +46,12 @@ CALLEE_TTL = 1.0
 _CALLEES: weakref.WeakKeyDictionary[Database, dict[str, tuple[float, Participant]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _ttl(timeout: float, attempts: int) -> int:
+    """How long a decision call's message is good for: every attempt's timeout, and a
+    signature's lifetime over (the last attempt is signed just before it goes)."""
+    return math.ceil(timeout * max(attempts, 1)) + CALL_LIFETIME
 
 
 async def _callee(services: Services, subscriber_id: str) -> Participant:
@@ -150,8 +157,19 @@ async def _call(
         raise CallFailed(
             f"{subscriber_id} is {participant.status.value}", code="participant_inactive"
         )
+    settings = services.settings
     body = json.dumps(
-        request_envelope(message, message_id=message_id, action=action),
+        beckn_request_envelope(
+            message,
+            message_id=message_id,
+            action=action,
+            sender=settings.switch_id,
+            sender_uri=settings.public_url or named_uri(settings.switch_id),
+            recipient=subscriber_id,
+            recipient_uri=participant.callback_url,
+            now=services.clock(),
+            ttl_seconds=_ttl(timeout, attempts),
+        ),
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()

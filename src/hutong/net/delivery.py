@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.events.outbox import EventStatus
 from hutong.net.backoff import retry_delay
 from hutong.protocol.ack import nack_of
-from hutong.protocol.envelope import event_envelope, utc_timestamp
+from hutong.protocol.envelope import event_envelope, named_uri
 from hutong.protocol.ids import new_id
 from hutong.runtime.metrics import EVENT_DELIVERIES
 from hutong.runtime.services import Services
@@ -232,15 +232,19 @@ class DeliveryWorker:
 
     async def _send(self, url: str, event: Any, now: datetime) -> str | None:
         """POST one event; returns None on success or the error in a few words."""
+        settings = self.services.settings
         body = json.dumps(
             event_envelope(
                 action=event.action,
                 message_id=event.event_id,
                 transaction_id=event.transaction_id,
-                sender=self.services.settings.switch_id,
+                sender=settings.switch_id,
+                sender_uri=settings.public_url or named_uri(settings.switch_id),
                 recipient=event.recipient,
+                recipient_uri=url,
                 message=json.loads(event.payload),
-                timestamp=utc_timestamp(event.created_at),
+                created_at=event.created_at,
+                ttl_seconds=settings.delivery_max_age,
             ),
             ensure_ascii=False,
             separators=(",", ":"),

@@ -1,9 +1,9 @@
 """The Beckn-style `{context, message}` envelope.
 
-Requests from participants and events from the switch share this shape. The
-message id lives in `context.message_id`, inside the signed body, so that a
-captured request cannot be replayed under a fresh id without breaking the
-signature.
+Requests from participants, the switch's decision calls and its events share
+this shape; the context is Beckn's (`hutong.protocol.beckn_context`). The
+message id lives in the context, inside the signed body, so that a captured
+request cannot be replayed under a fresh id without breaking the signature.
 """
 
 from __future__ import annotations
@@ -14,20 +14,30 @@ from typing import Any
 
 import msgspec
 
-DOMAIN = "hutong:interconnect"
-PROTOCOL_VERSION = "1.1.0"
+from hutong.protocol.beckn_context import (
+    DOMAIN,
+    PROTOCOL_VERSION,
+    Context,
+    make_context,
+)
+from hutong.protocol.beckn_context import utc_timestamp as _utc_timestamp
+
+__all__ = [
+    "DOMAIN",
+    "MAX_MESSAGE_ID_LENGTH",
+    "PROTOCOL_VERSION",
+    "Context",
+    "Envelope",
+    "beckn_request_envelope",
+    "event_envelope",
+    "message_id_of",
+    "message_id_problem",
+    "named_uri",
+    "request_envelope",
+    "utc_timestamp",
+]
+
 MAX_MESSAGE_ID_LENGTH = 128
-
-
-class Context(msgspec.Struct, kw_only=True, omit_defaults=True):
-    message_id: str
-    domain: str = DOMAIN
-    action: str = ""
-    version: str = PROTOCOL_VERSION
-    transaction_id: str = ""
-    timestamp: str = ""
-    bap_id: str = ""
-    bpp_id: str = ""
 
 
 class Envelope(msgspec.Struct, kw_only=True):
@@ -36,8 +46,17 @@ class Envelope(msgspec.Struct, kw_only=True):
 
 
 def utc_timestamp(now: datetime | None = None) -> str:
-    moment = now or datetime.now(UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _utc_timestamp(now or datetime.now(UTC))
+
+
+def named_uri(subscriber_id: str) -> str:
+    """A participant's URI when its URL is not known to the sender: `urn:hutong:<id>`.
+
+    Beckn's `bap_uri`/`bpp_uri` must be URIs; Hutong answers its API
+    synchronously and sends events to the registered callback URL, so a
+    name is all a request's sender needs to give.
+    """
+    return f"urn:hutong:{subscriber_id}"
 
 
 def event_envelope(
@@ -46,32 +65,42 @@ def event_envelope(
     message_id: str,
     transaction_id: str,
     sender: str,
+    sender_uri: str,
     recipient: str,
+    recipient_uri: str,
     message: dict[str, Any],
-    timestamp: str,
+    created_at: datetime,
+    ttl_seconds: int,
 ) -> dict[str, Any]:
-    """The body the switch POSTs to a participant's callback URL."""
-    return {
-        "context": {
-            "domain": DOMAIN,
-            "action": action,
-            "version": PROTOCOL_VERSION,
-            "bap_id": recipient,
-            "bpp_id": sender,
-            "message_id": message_id,
-            "transaction_id": transaction_id,
-            "timestamp": timestamp,
-        },
-        "message": message,
-    }
+    """The body the switch POSTs to a participant's callback URL (an unsolicited `on_*`).
+
+    The recipient is the BAP (it receives the callback at `bap_uri`), the
+    switch the BPP; the timestamp is the event's creation, so every retry
+    sends the same context, valid for `ttl_seconds` (the outbox's maximum age).
+    """
+    context = make_context(
+        action=action,
+        message_id=message_id,
+        transaction_id=transaction_id,
+        bap_id=recipient,
+        bap_uri=recipient_uri,
+        bpp_id=sender,
+        bpp_uri=sender_uri,
+        now=created_at,
+        ttl_seconds=ttl_seconds,
+    )
+    return {"context": context, "message": message}
 
 
 def request_envelope(
     message: dict[str, Any], *, message_id: str, action: str = "", timestamp: str = ""
 ) -> dict[str, Any]:
-    """The body a participant sends to the switch for a mutating call.
+    """The least a request's context needs for Hutong's API: a message id (and a timestamp).
 
-    `timestamp` (default: now) is given only to send a retry's body again exactly.
+    What clients written before Beckn contexts send, and still may: Hutong's
+    API requires only `context.message_id` on a write. Hutong's own senders
+    use `beckn_request_envelope`. `timestamp` (default: now) is given only to
+    send a retry's body again exactly.
     """
     context: dict[str, Any] = {
         "domain": DOMAIN,
@@ -84,14 +113,55 @@ def request_envelope(
     return {"context": context, "message": message}
 
 
+def beckn_request_envelope(
+    message: dict[str, Any],
+    *,
+    message_id: str,
+    action: str,
+    sender: str,
+    sender_uri: str,
+    recipient: str,
+    recipient_uri: str,
+    ttl_seconds: int,
+    transaction_id: str = "",
+    now: datetime | None = None,
+    timestamp: str = "",
+) -> dict[str, Any]:
+    """A request with a full Beckn context: the SDK's and CLI's to the switch, the switch's
+    decision calls to a participant.
+
+    The sender is the BAP, the receiver the BPP. `transaction_id` defaults to
+    the message id (a request that starts its own transaction); `timestamp`
+    (default: `now`, default the clock) is given only to send a retry's body
+    again exactly.
+    """
+    context = make_context(
+        action=action,
+        message_id=message_id,
+        transaction_id=transaction_id or message_id,
+        bap_id=sender,
+        bap_uri=sender_uri,
+        bpp_id=recipient,
+        bpp_uri=recipient_uri,
+        now=now or datetime.now(UTC),
+        ttl_seconds=ttl_seconds,
+        timestamp=timestamp,
+    )
+    return {"context": context, "message": message}
+
+
 def message_id_of(document: object) -> str | None:
-    """`context.message_id` of a decoded body, or None when absent or not a string."""
+    """The message id Hutong knows a decoded body by, or None when absent or not a string.
+
+    That is `context.hutong_message_id` when given (Hutong's own id, next to
+    the UUID Beckn wants in `message_id`), else `context.message_id`.
+    """
     if not isinstance(document, dict):
         return None
     context = document.get("context")
     if not isinstance(context, dict):
         return None
-    value = context.get("message_id")
+    value = context.get("hutong_message_id") or context.get("message_id")
     if not isinstance(value, str) or not value or len(value) > MAX_MESSAGE_ID_LENGTH:
         return None
     return value
@@ -112,13 +182,16 @@ def message_id_problem(document: object) -> str | None:
     if not isinstance(document, dict):
         return None
     context = document.get("context")
-    value = context.get("message_id") if isinstance(context, dict) else None
-    if not isinstance(value, str):
+    if not isinstance(context, dict):
         return None
-    for position, char in enumerate(value):
-        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
-            return (
-                f"context.message_id has a control character (U+{ord(char):04X})"
-                f" at position {position}"
-            )
+    for name in ("message_id", "hutong_message_id"):
+        value = context.get(name)
+        if not isinstance(value, str):
+            continue
+        for position, char in enumerate(value):
+            if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+                return (
+                    f"context.{name} has a control character (U+{ord(char):04X})"
+                    f" at position {position}"
+                )
     return None

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,11 +21,9 @@ import httpx
 from sqlalchemy import select
 
 from hutong.api.app import create_app
-from hutong.client import Client, encode_json
+from hutong.client import Client
 from hutong.config import Settings
 from hutong.ledger.splits import Leg, split
-from hutong.protocol.envelope import request_envelope
-from hutong.protocol.ids import new_id
 from hutong.protocol.signing import new_key_pair
 from hutong.runtime.services import Services
 from hutong.store.db import Database
@@ -140,14 +139,14 @@ async def douyin_rotates_its_key(stage: Stage) -> str:
 async def retries_never_duplicate(stage: Stage) -> str:
     taobao = stage.client("taobao.example")
     before = len(stage.world.inbox("taobao.example").events)
-    message_id = new_id("msg")
-    body = encode_json(request_envelope({"note": "retry me"}, message_id=message_id))
+    message_id = str(uuid.uuid4())
+    body = taobao.envelope("/v1/ping", {"note": "retry me"}, message_id)
     first, second = [await taobao.send("POST", "/v1/ping", body) for _ in range(2)]
     expect_status(first, 200)
     expect_status(second, 200)
     expect(first.content == second.content, "a retry got a different answer")
     expect(second.headers.get("x-hutong-replay") == "true", "the retry was not marked as a replay")
-    other = encode_json(request_envelope({"note": "changed"}, message_id=message_id))
+    other = taobao.envelope("/v1/ping", {"note": "changed"}, message_id)
     expect_status(await taobao.send("POST", "/v1/ping", other), 409, "message_id_conflict")
     await stage.world.wait_for("taobao.example", before + 1, timeout=15)
     await asyncio.sleep(0.5)
@@ -157,7 +156,7 @@ async def retries_never_duplicate(stage: Stage) -> str:
 
 async def forgeries_are_refused(stage: Stage) -> str:
     jd = stage.client("jd.example")
-    body = encode_json(request_envelope({"note": "genuine"}, message_id=new_id("msg")))
+    body = jd.envelope("/v1/ping", {"note": "genuine"})
     headers = jd.sign("POST", "/v1/ping", body)
     tampered = body.replace(b"genuine", b"forged!")
     response = await jd.http.post(f"{stage.switch_url}/v1/ping", content=tampered, headers=headers)

@@ -156,7 +156,7 @@ def reference_app(world: ReferenceWorld) -> Litestar:
         except (SignatureError, ValueError) as exc:
             inbox.refused += 1
             return Response(nack("bad_signature", str(exc)), status_code=401)
-        message_id = envelope["context"]["message_id"]
+        message_id = message_id_of(envelope) or ""
         async with world.arrived:
             if message_id in inbox.seen:
                 inbox.duplicates += 1
@@ -209,7 +209,7 @@ def reference_app(world: ReferenceWorld) -> Litestar:
         desk, envelope = found
         if desk.mode == "refuse":
             return signed(desk, nack("not_serviceable", "we do not serve this address"), 422)
-        booked = desk.book(envelope["context"]["message_id"], envelope["message"])
+        booked = desk.book(message_id_of(envelope) or "", envelope["message"])
         return signed(desk, ack(**booked), 200)
 
     @post("/cb/{subscriber_id:str}/cancel", status_code=200)

@@ -103,9 +103,9 @@ async def ping(
             conn,
             recipient=signed.subscriber_id,
             action="on_ping",
-            message={"note": data.message.note, "in_reply_to": data.context.message_id},
+            message={"note": data.message.note, "in_reply_to": data.context.own_message_id},
             now=services.clock(),
-            transaction_id=data.context.transaction_id or None,
+            transaction_id=data.context.own_transaction_id or None,
         )
         return 200, ack(event_id=event_id)
 

@@ -38,11 +38,14 @@ class SimClock:
 
 
 class SimClient(Client):
-    """A participant's signed client whose signatures start at the simulated time."""
+    """A participant's signed client whose signatures and contexts start at the simulated time."""
 
     def __init__(self, clock: SimClock, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def sign(
         self, method: str, target: str, body: bytes, created: int | None = None
