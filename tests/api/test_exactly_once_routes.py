@@ -26,7 +26,16 @@ from hutong.store.db import Database
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import STATION
 from tests.harness.assertions import assert_nack
-from tests.harness.cast import CAINIAO, DOUYIN, JDL, JT, MARKET_MERCHANT, TAOBAO, TEA_HOUSE
+from tests.harness.cast import (
+    CAINIAO,
+    DOUYIN,
+    JDL,
+    JT,
+    MARKET_MERCHANT,
+    STREAMER,
+    TAOBAO,
+    TEA_HOUSE,
+)
 from tests.harness.history import AS_HISTORY
 from tests.harness.network import Network
 from tests.harness.networks import Logistics, Market
@@ -96,6 +105,43 @@ async def _refuse(net: Network) -> tuple[str, dict[str, Any]]:
     return f"/v1/storefronts/{await _storefront(net)}/refuse", {"reason": "not now"}
 
 
+SESSION = {
+    "broadcaster": STREAMER,
+    "title": "tea night",
+    "starts_at": "2030-01-01T12:00:00+00:00",
+    "ends_at": "2030-01-01T14:00:00+00:00",
+}
+
+
+async def _session(net: Network, *, live: bool = False) -> str:
+    response = await net.post(DOUYIN, "/v1/livestreams", SESSION)
+    assert response.status_code == 201, response.text
+    session_id = str(response.json()["session"]["id"])
+    if live:
+        started = await net.post(DOUYIN, f"/v1/livestreams/{session_id}/start", {})
+        assert started.status_code == 200, started.text
+    return session_id
+
+
+async def _start(net: Network) -> tuple[str, dict[str, Any]]:
+    return f"/v1/livestreams/{await _session(net)}/start", {}
+
+
+async def _end(net: Network) -> tuple[str, dict[str, Any]]:
+    return f"/v1/livestreams/{await _session(net)}/end", {}
+
+
+async def _cart(net: Network) -> tuple[str, dict[str, Any]]:
+    await _ask(net)  # the merchant's offer
+    path = f"/v1/livestreams/{await _session(net)}/cart"
+    return path, {"merchant": MARKET_MERCHANT, "sku_id": "tea-1"}
+
+
+async def _viewers(net: Network) -> tuple[str, dict[str, Any]]:
+    path = f"/v1/livestreams/{await _session(net, live=True)}/viewers"
+    return path, {"viewers": 10, "views": 12}
+
+
 @dataclass(frozen=True)
 class Case:
     route: str
@@ -142,6 +188,11 @@ CASES = [
         {"source": TAOBAO, "treatment": "share_code_only", "valid_from": "2024-01-01"} | AS_HISTORY,
     ),
     Case("/v1/ping", "market", DOUYIN, {"note": "hello"}),
+    Case("/v1/livestreams", "market", DOUYIN, SESSION),
+    Case("/v1/livestreams/{session_id:str}/start", "market", DOUYIN, prepare=_start),
+    Case("/v1/livestreams/{session_id:str}/end", "market", DOUYIN, prepare=_end),
+    Case("/v1/livestreams/{session_id:str}/cart", "market", DOUYIN, prepare=_cart),
+    Case("/v1/livestreams/{session_id:str}/viewers", "market", DOUYIN, prepare=_viewers),
 ]
 
 #: POSTs that change nothing (a question in a body), so no message id is spent on them.

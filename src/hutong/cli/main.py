@@ -32,6 +32,7 @@ from hutong.cli import (
     keys,
     ledger,
     links,
+    live,
     logistics,
     me,
     offers,
@@ -86,12 +87,14 @@ app.add_typer(offers.app, name="offer")
 app.add_typer(world.app, name="world")
 app.add_typer(storefronts.app, name="storefront")
 app.add_typer(placements.app, name="placement")
+app.add_typer(live.app, name="live")
 app.add_typer(aliases.app, name="alias")
 app.add_typer(wallets.app, name="wallet")
 app.add_typer(commissions.app, name="commission")
 app.add_typer(settle.app, name="settle")
 app.add_typer(coupons.app, name="coupon")
 app.command("reconcile")(settle.reconcile)
+app.command("discover")(live.discover)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("replay")(replay.replay)

@@ -37,6 +37,9 @@ from hutong.store.evidence_tables import decision_calls as decision_calls
 from hutong.store.evidence_tables import impression_items as impression_items
 from hutong.store.evidence_tables import impression_lists as impression_lists
 from hutong.store.evidence_tables import merchant_terms as merchant_terms
+from hutong.store.livestream_tables import livestream_cart as livestream_cart
+from hutong.store.livestream_tables import livestream_sessions as livestream_sessions
+from hutong.store.livestream_tables import livestream_viewer_reports as livestream_viewer_reports
 from hutong.store.schema import known, not_negative, positive
 from hutong.store.schema import metadata as metadata
 from hutong.store.types import BigIntPK, UTCDateTime

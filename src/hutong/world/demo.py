@@ -33,6 +33,7 @@ from hutong.world import (
     demo_audit,
     demo_coupons,
     demo_links,
+    demo_live,
     demo_logistics,
     demo_orders,
     demo_payments,
@@ -366,6 +367,8 @@ STORY: tuple[Step, ...] = (
     ),
     ("A settlement window closes", "operator", demo_settlement.window_closes),
     ("Who received what", "everyone paid", demo_settlement.money_received),
+    ("Tmall live in Douyin", "tmall, douyin, tmall-flagship", demo_live.tmall_live_on_douyin),
+    ('Searching "JD" inside Taobao', "taobao", demo_live.searching_jd_inside_taobao),
     ("The auditor's findings", "regulator", demo_audit.regulator_reads_the_findings),
 )
 

@@ -15,7 +15,9 @@ platform is back creates the order. Each attempt has its own order id, and
 so its own reservation: the first is derived from (host, message id) as
 always, the n-th retry's from (host, ``<message id>#<n>``); the 503 names
 the cancelled attempt. An order through a placement its host's own link policy now blocks is
-refused (``blocked_by_host_policy``, `hutong.links.host_policy`). A reserved order has a payment
+refused (``blocked_by_host_policy``, `hutong.links.host_policy`), and so is an order
+from a livestream's cart while its session is not on air (``session_not_live``,
+``session_ended``, `hutong.commerce.livestreams.cart`). A reserved order has a payment
 (`hutong.payments.service`) for exactly its total, to be paid before
 ``pay_by``.
 
@@ -44,6 +46,7 @@ from hutong.commerce import store as commerce_store
 from hutong.commerce.commissions import Channel
 from hutong.commerce.coupons import CouponError, Where
 from hutong.commerce.coupons import redeem as coupons
+from hutong.commerce.livestreams.cart import require_cart_open
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.attempts import attempt_id, cancelled_attempt
@@ -181,6 +184,8 @@ async def _origin(
                 services.clock().date(),
                 f"an order through placement {placement.id}",
             )
+            # A live cart's placement is ordered through only while its session is on air.
+            await require_cart_open(conn, placement.id)
             creator = placement.placed_by if placement.placed_by != host else ""
             channel = Channel.CREATOR_PLACEMENT if creator else Channel.LINK_PLACEMENT
             if placement.storefront_id and not creator:
