@@ -31,6 +31,7 @@ from hutong.ledger.settlement.files import (
     settlement_file,
 )
 from hutong.ledger.settlement.positions import (
+    HUB,
     Instruction,
     Position,
     Positions,
@@ -56,6 +57,7 @@ from hutong.ledger.settlement.windows import (
 
 __all__ = [
     "COLUMNS",
+    "HUB",
     "TRANSITIONS",
     "Direction",
     "Instruction",
