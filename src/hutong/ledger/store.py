@@ -17,6 +17,11 @@ Two kinds of account are saved two ways:
 
 Either way no update is lost and every transaction still sums to zero
 (`hutong ledger check`); SQLite has a single writer.
+
+Each owner's position (what it owes the network, `hutong.ledger.liquidity`)
+moves in the same transaction as its accounts. A caller's batch that would
+take a participant past its net debit cap is refused whole: every one of its
+transfers answers ``net_debit_cap_exceeded`` and nothing of it is applied.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.ledger.engine import apply_transfers, expire_due
+from hutong.ledger.liquidity import store as liquidity
+from hutong.ledger.liquidity.rules import LIQUIDITY_ASSET, position_changes
 from hutong.ledger.models import (
     Account,
     AccountFlags,
@@ -171,6 +178,9 @@ async def create_accounts(
         results.append(result)
     if rows:
         await conn.execute(insert(ledger_accounts), rows)
+        await liquidity.ensure_positions(
+            conn, {row["owner"] for row in rows if row["asset"] == LIQUIDITY_ASSET}
+        )
     return results
 
 
@@ -259,6 +269,11 @@ async def apply_batches(
     loaded = await _load(conn, (r for batch in batches for r in batch))
     stored = dict(loaded.accounts)
     accounts, transfers, failures = loaded.accounts, loaded.transfers, loaded.failures
+    caps = await liquidity.capped(
+        conn, {a.owner for a in accounts.values() if a.asset == LIQUIDITY_ASSET}
+    )
+    # Decided on: read under their locks, after the accounts with a limit.
+    positions = await liquidity.lock_positions(conn, caps)
     resolved: dict[str, PendingState] = {}
     created: list[Transfer] = []
     failed: dict[str, Result] = {}
@@ -273,9 +288,24 @@ async def apply_batches(
         resolved[transfer_id] = state
         transfers[transfer_id].state = state
 
+    for owner, change in position_changes(stored, released).items():
+        if owner in positions:
+            positions[owner] += change
+
     results: list[list[Result]] = []
     for batch in batches:
         outcome = apply_transfers(batch, accounts, transfers, failures, now)
+        changes = position_changes(accounts, outcome.accounts)
+        if any(
+            change > 0 and positions[owner] + change > caps[owner]
+            for owner, change in changes.items()
+            if owner in caps
+        ):
+            results.append([Result.NET_DEBIT_CAP_EXCEEDED] * len(batch))
+            continue
+        for owner, change in changes.items():
+            if owner in positions:
+                positions[owner] += change
         results.append(outcome.results)
         accounts.update(outcome.accounts)
         changed |= set(outcome.accounts)
@@ -290,6 +320,9 @@ async def apply_batches(
 
     await _save(conn, created, resolved, failed, now)
     await _save_totals(conn, {key: (stored[key], accounts[key]) for key in changed})
+    await liquidity.move(
+        conn, position_changes(stored, {key: accounts[key] for key in changed}), caps
+    )
     return results
 
 
@@ -405,6 +438,8 @@ async def expire_pending(conn: AsyncConnection, now: datetime, limit: int = 1000
     resolved, changed = expire_due(fresh, accounts, now)
     await _save(conn, [], resolved, {}, now)
     await _save_totals(conn, {key: (accounts[key], changed[key]) for key in changed})
+    # A released hold only lowers positions: nothing to decide, so increments.
+    await liquidity.move(conn, position_changes(accounts, changed), ())
     return len(resolved)
 
 

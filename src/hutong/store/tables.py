@@ -32,6 +32,11 @@ from hutong.store.evidence_tables import decision_calls as decision_calls
 from hutong.store.evidence_tables import impression_items as impression_items
 from hutong.store.evidence_tables import impression_lists as impression_lists
 from hutong.store.evidence_tables import merchant_terms as merchant_terms
+from hutong.store.liquidity_tables import liquidity_limits as liquidity_limits
+from hutong.store.liquidity_tables import liquidity_positions as liquidity_positions
+from hutong.store.liquidity_tables import (
+    settlement_acknowledgements as settlement_acknowledgements,
+)
 from hutong.store.schema import known, not_negative, positive
 from hutong.store.schema import metadata as metadata
 from hutong.store.types import BigIntPK, UTCDateTime
