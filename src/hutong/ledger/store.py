@@ -222,13 +222,21 @@ class _Loaded:
     failures: dict[str, Result]
 
 
-async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
+async def load_unlocked(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
+    """What a batch of `requests` would be applied on, read without a lock (a preview)."""
+    return await _load(conn, requests, lock=False)
+
+
+async def _load(
+    conn: AsyncConnection, requests: Iterable[TransferRequest], *, lock: bool = True
+) -> _Loaded:
     requests = list(requests)
     ids = sorted({r.id for r in requests} | {r.pending_id for r in requests if r.pending_id})
     transfers: dict[str, Transfer] = {}
     failures: dict[str, Result] = {}
     if ids:
-        for row in (await conn.execute(_LOCK_TRANSFERS, {"ids": ids})).all():
+        reading = _LOCK_TRANSFERS if lock else _LOAD_TRANSFERS
+        for row in (await conn.execute(reading, {"ids": ids})).all():
             transfers[row.id] = transfer_from_row(row)
         for row in (await conn.execute(_LOAD_FAILURES, {"ids": ids})).all():
             failures[row.id] = Result(row.result)
@@ -236,18 +244,21 @@ async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _
     for transfer in transfers.values():
         account_ids |= {transfer.debit_account_id, transfer.credit_account_id}
     account_ids.discard("")
-    return _Loaded(await _read_accounts(conn, account_ids), transfers, failures)
+    return _Loaded(await _read_accounts(conn, account_ids, lock=lock), transfers, failures)
 
 
-async def _read_accounts(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Account]:
-    """The accounts by id: those with a limit read under their lock, the others as they are."""
+async def _read_accounts(
+    conn: AsyncConnection, ids: Iterable[str], *, lock: bool = True
+) -> dict[str, Account]:
+    """The accounts by id: those with a limit read under their lock (unless not `lock`),
+    the others as they are."""
     ids = sorted(ids)
     if not ids:
         return {}
     accounts: dict[str, Account] = {}
     for row in (await conn.execute(_READ_ACCOUNTS, {"ids": ids})).all():
         accounts[row.id] = account_from_row(row)
-    limited = sorted(key for key, account in accounts.items() if _limited(account))
+    limited = sorted(key for key, account in accounts.items() if lock and _limited(account))
     if limited:  # decided on: read again under the lock
         for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": limited})).all():
             accounts[row.id] = account_from_row(row)

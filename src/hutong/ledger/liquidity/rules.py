@@ -58,7 +58,8 @@ class LiquidityError(RuleBroken, ValueError):
 
 
 class CapExceeded(LiquidityError):
-    """`net_debit_cap_exceeded`, with the cap, the position and the amount in its body."""
+    """`net_debit_cap_exceeded`; its answer carries ``liquidity``: who, the cap, the position
+    and the amount (the NACK's ``error`` keeps only its code and sentence)."""
 
     def __init__(self, participant: str, cap: int, position: int, amount: int) -> None:
         super().__init__(
@@ -73,9 +74,12 @@ class CapExceeded(LiquidityError):
 
     def body(self) -> dict[str, Any]:
         answer = super().body()
-        answer["error"].update(
-            participant=self.participant, cap=self.cap, position=self.position, amount=self.amount
-        )
+        answer["liquidity"] = {
+            "participant": self.participant,
+            "cap": self.cap,
+            "position": self.position,
+            "amount": self.amount,
+        }
         return answer
 
 
