@@ -31,6 +31,7 @@ from hutong.cli import (
     keys,
     ledger,
     links,
+    liquidity,
     logistics,
     me,
     offers,
@@ -89,6 +90,7 @@ app.add_typer(aliases.app, name="alias")
 app.add_typer(wallets.app, name="wallet")
 app.add_typer(commissions.app, name="commission")
 app.add_typer(settle.app, name="settle")
+app.add_typer(liquidity.app, name="liquidity")
 app.command("reconcile")(settle.reconcile)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
