@@ -17,9 +17,10 @@ import httpx
 import pytest
 
 from tests.harness.assertions import assert_nack, refused_without_writes
-from tests.harness.cast import ALIPAY, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.cast import ALIPAY, DOUYIN, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.payments import calls, held_in_ledger, post
+from tests.harness.shop import Shop
 from tests.harness.switch import row_counts
 
 BOB_PHONE = "13800135678"
@@ -154,3 +155,31 @@ async def test_a_transfer_past_the_payer_wallets_cap_is_refused_before_either_wa
     assert calls(bob, ALIPAY, "reserve") == [] and calls(bob, WECHATPAY, "confirm") == []
     shown = await bob[ALIPAY].get(f"/v1/transfers/{transfer['id']}")
     assert shown.json()["transfer"]["state"] == "quoted"
+
+
+async def test_an_order_payment_past_the_wallets_cap_is_refused_and_the_order_waits(
+    shop: Shop,
+) -> None:
+    """A Douyin buyer's order paid with Alipay: Alipay at its cap is not asked to hold."""
+    declared = await shop.switch.operator.post(
+        f"/operator/liquidity/{ALIPAY}", json={"net_debit_cap": 10_000, "prefunded": 10_000}
+    )
+    assert declared.status_code == 200, declared.text
+    order = await shop.placed()
+    assert order["total"] > 10_000
+    before = await row_counts(shop.switch.services)
+
+    refused = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {})
+
+    body = assert_nack(refused, 409, "net_debit_cap_exceeded", extra=("liquidity",))
+    assert body["liquidity"] == {
+        "participant": ALIPAY,
+        "cap": 10_000,
+        "position": 0,
+        "amount": order["total"],
+    }
+    after = await row_counts(shop.switch.services)
+    for table in ("payments", "payment_attempts", "ledger_transfers", "outbox"):
+        assert after[table] == before[table], table
+    assert shop.wallet(ALIPAY).holds == {}
+    assert (await shop.show(order["id"]))["state"] == "reserved"
