@@ -15,8 +15,8 @@ from collections.abc import Awaitable
 import httpx
 
 from tests.harness.assertions import assert_nack
+from tests.harness.settlement import ALIPAY, JD, TAOBAO, WECHATPAY, a_day_of_trade, close
 from tests.harness.switch import Clock, Switch, row_counts
-from tests.ledger.settlement.test_api import ALIPAY, JD, TAOBAO, WECHATPAY, a_day_of_trade, close
 
 W1 = "/v1/settlement/windows/window-1"
 
