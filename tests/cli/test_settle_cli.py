@@ -1,4 +1,4 @@
-"""`hutong settle ...` and `hutong reconcile`: the operator's settlement at the terminal.
+"""`hutong settle ...`, `hutong reconcile` and `hutong liquidity`: settlement at the terminal.
 
 `settle close` closes the open window and prints its positions and payments
 in yuan (every fen shown); `settle file` writes a participant's file;
@@ -144,3 +144,31 @@ def test_refusals_exit_with_their_code(hutong: Hutong, traded: None, tmp_path: P
     assert garbage.exit_code == 2 and "invalid_until" in garbage.output
     missing = hutong("reconcile", str(tmp_path / "none.csv"), "--window", "1", "--participant", JD)
     assert missing.exit_code == 2 and "invalid_statement" in missing.output
+
+
+# -- liquidity and answers ----------------------------------------------------------------
+
+
+def test_positions_are_shown_in_yuan_and_a_cap_for_nobody_is_refused(
+    hutong: Hutong, traded: None
+) -> None:
+    shown = hutong("liquidity", "show")
+    assert shown.exit_code == 0, shown.output
+    assert WECHATPAY in shown.output and "¥12,364.45" not in shown.output
+    assert "¥12364.45" in shown.output  # WeChat Pay's position: what it owes, net
+    assert "-¥12344.45" in shown.output  # JD is owed
+    assert "not capped" in shown.output
+
+    refused = hutong("liquidity", "set", "nobody.example", "--cap", "100", "--prefunded", "100")
+    assert refused.exit_code == 1
+    assert "unknown_participant" in refused.output
+
+
+def test_each_participants_answer_is_pending_until_it_confirms(
+    hutong: Hutong, traded: None
+) -> None:
+    assert hutong("settle", "close").exit_code == 0
+    answers = hutong("settle", "answers", "1")
+    assert answers.exit_code == 0, answers.output
+    assert JD in answers.output and "pending" in answers.output
+    assert "confirmed" not in answers.output

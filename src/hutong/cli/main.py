@@ -32,6 +32,7 @@ from hutong.cli import (
     keys,
     ledger,
     links,
+    liquidity,
     live,
     logistics,
     me,
@@ -93,6 +94,7 @@ app.add_typer(wallets.app, name="wallet")
 app.add_typer(commissions.app, name="commission")
 app.add_typer(settle.app, name="settle")
 app.add_typer(coupons.app, name="coupon")
+app.add_typer(liquidity.app, name="liquidity")
 app.command("reconcile")(settle.reconcile)
 app.command("discover")(live.discover)
 app.command("serve")(serve.serve)

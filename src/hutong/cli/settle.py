@@ -1,4 +1,4 @@
-"""`hutong settle close|show|file|settle` and `hutong reconcile`.
+"""`hutong settle close|show|file|settle|answers|confirm|dispute` and `hutong reconcile`.
 
 The operator reads and writes the database. A participant, with its key
 (`--key-file`), fetches its own file of a closed window (`settle file`,
@@ -22,7 +22,7 @@ from rich.table import Table
 
 from hutong.cli import remote
 from hutong.cli._common import USAGE, console, errors, refuse, with_services
-from hutong.ledger.settlement import SettlementFile, StoredWindow, WindowDetail, service
+from hutong.ledger.settlement import Answer, SettlementFile, StoredWindow, WindowDetail, service
 from hutong.runtime.services import Services
 
 app = typer.Typer(help="Settlement windows, positions and files.", no_args_is_help=True)
@@ -173,6 +173,51 @@ def settle(window: str) -> None:
 
     settled = with_services(work)
     console.print(f"{settled.id} settled at {_when(settled.settled_at)}")
+
+
+@app.command()
+def answers(window: str) -> None:
+    """Each participant's answer to its settlement in WINDOW: pending, confirmed or disputed."""
+
+    async def work(services: Services) -> list[Answer]:
+        return await service.answers(services, window)
+
+    table = Table("participant", "answer", "at", "reason", title=f"Answers to {window}")
+    for a in with_services(work):
+        table.add_row(a.participant, a.state.value, _when(a.at), a.reason)
+    console.print(table)
+
+
+def _answer(
+    action: str, window: str, reason: str, key_file: Path | None, url: str, mid: str | None
+) -> None:
+    path = remote.path_of(f"/v1/settlement/windows/{{}}/{action}", window)
+    found = remote.send(key_file, url, path, {"reason": reason}, mid)
+    a = found["answer"]
+    console.print(f"{a['participant']}: {a['state']} {a['window_id']}")
+
+
+@app.command()
+def confirm(
+    window: str,
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    message_id: remote.MessageId = None,
+) -> None:
+    """Confirm your settlement in a closed WINDOW (signed with your key)."""
+    _answer("confirm", window, "", key_file, switch_url, message_id)
+
+
+@app.command()
+def dispute(
+    window: str,
+    reason: Annotated[str, typer.Option(help="What is wrong (required).")],
+    key_file: remote.KeyFile = None,
+    switch_url: remote.SwitchUrl = SWITCH,
+    message_id: remote.MessageId = None,
+) -> None:
+    """Dispute your settlement in a closed WINDOW; it is not settled while you do."""
+    _answer("dispute", window, reason, key_file, switch_url, message_id)
 
 
 def reconcile(

@@ -131,6 +131,9 @@ class Result(StrEnum):
     EXISTS_WITH_DIFFERENT_ASSET = "exists_with_different_asset"
     EXISTS_WITH_DIFFERENT_CODE = "exists_with_different_code"
     EXISTS_WITH_DIFFERENT_REFERENCE = "exists_with_different_reference"
+    #: The caller's batch would take a participant's position past its net debit
+    #: cap (`hutong.ledger.liquidity`); nothing of the batch was applied.
+    NET_DEBIT_CAP_EXCEEDED = "net_debit_cap_exceeded"
 
     @property
     def succeeded(self) -> bool:
@@ -147,6 +150,7 @@ NOT_RECORDED = frozenset(
         Result.LINKED_EVENT_CHAIN_OPEN,
         Result.ID_INVALID,
         Result.ID_ALREADY_FAILED,
+        Result.NET_DEBIT_CAP_EXCEEDED,  # the same id may go through once the cap allows
     }
     | {result for result in Result if result.value.startswith("exists_with_different_")}
 )

@@ -17,6 +17,11 @@ Two kinds of account are saved two ways:
 
 Either way no update is lost and every transaction still sums to zero
 (`hutong ledger check`); SQLite has a single writer.
+
+Each owner's position (what it owes the network, `hutong.ledger.liquidity`)
+moves in the same transaction as its accounts. A caller's batch that would
+take a participant past its net debit cap is refused whole: every one of its
+transfers answers ``net_debit_cap_exceeded`` and nothing of it is applied.
 """
 
 from __future__ import annotations
@@ -24,155 +29,42 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# Creating accounts (`ledger.accounts`) and reading them (`ledger.reads`) live in
+# their own modules; their names stay importable from here, where callers look.
+from hutong.ledger.accounts import (
+    AccountResult as AccountResult,
+)
+from hutong.ledger.accounts import (
+    NewAccount as NewAccount,
+)
+from hutong.ledger.accounts import (
+    account_from_row,
+    transfer_from_row,
+)
+from hutong.ledger.accounts import (
+    create_accounts as create_accounts,
+)
 from hutong.ledger.engine import apply_transfers, expire_due
+from hutong.ledger.liquidity import store as liquidity
+from hutong.ledger.liquidity.rules import LIQUIDITY_ASSET, position_changes
 from hutong.ledger.models import (
     Account,
     AccountFlags,
-    AccountKind,
     PendingState,
     Result,
     Transfer,
-    TransferFlags,
     TransferRequest,
-    valid_asset,
-    valid_id,
 )
+from hutong.ledger.reads import HistoryEntry as HistoryEntry
+from hutong.ledger.reads import get_account as get_account
+from hutong.ledger.reads import history as history
+from hutong.ledger.reads import list_accounts as list_accounts
 from hutong.store import increments
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
-
-
-@dataclass(frozen=True, slots=True)
-class NewAccount:
-    id: str
-    owner: str
-    asset: str
-    kind: str
-    flags: AccountFlags = AccountFlags.NONE
-
-
-class AccountResult(StrEnum):
-    OK = "ok"
-    EXISTS = "exists"
-    ID_INVALID = "id_invalid"
-    ASSET_INVALID = "asset_invalid"
-    KIND_INVALID = "kind_invalid"
-    OWNER_INVALID = "owner_invalid"
-    FLAGS_ARE_MUTUALLY_EXCLUSIVE = "flags_are_mutually_exclusive"
-    EXISTS_WITH_DIFFERENT_OWNER = "exists_with_different_owner"
-    EXISTS_WITH_DIFFERENT_ASSET = "exists_with_different_asset"
-    EXISTS_WITH_DIFFERENT_KIND = "exists_with_different_kind"
-    EXISTS_WITH_DIFFERENT_FLAGS = "exists_with_different_flags"
-
-
-_KINDS = frozenset(kind.value for kind in AccountKind)
-_BOTH_LIMITS = (
-    AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-)
-
-
-def account_from_row(row: Any) -> Account:
-    return Account(
-        id=row.id,
-        owner=row.owner,
-        asset=row.asset,
-        kind=row.kind,
-        flags=AccountFlags(row.flags),
-        debits_pending=row.debits_pending,
-        debits_posted=row.debits_posted,
-        credits_pending=row.credits_pending,
-        credits_posted=row.credits_posted,
-    )
-
-
-def transfer_from_row(row: Any) -> Transfer:
-    return Transfer(
-        id=row.id,
-        debit_account_id=row.debit_account_id,
-        credit_account_id=row.credit_account_id,
-        amount=row.amount,
-        asset=row.asset,
-        code=row.code,
-        reference=row.reference,
-        flags=TransferFlags(row.flags),
-        pending_id=row.pending_id,
-        timeout=row.timeout,
-        state=PendingState(row.state),
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        requested_amount=row.requested_amount,
-    )
-
-
-def _check_account(new: NewAccount) -> str:
-    if not valid_id(new.id):
-        return AccountResult.ID_INVALID
-    if not new.owner or len(new.owner) > 255:
-        return AccountResult.OWNER_INVALID
-    if not valid_asset(new.asset):
-        return AccountResult.ASSET_INVALID
-    if new.kind not in _KINDS:
-        return AccountResult.KIND_INVALID
-    if new.flags & _BOTH_LIMITS == _BOTH_LIMITS:
-        return AccountResult.FLAGS_ARE_MUTUALLY_EXCLUSIVE
-    return AccountResult.OK
-
-
-async def create_accounts(
-    conn: AsyncConnection, accounts: Sequence[NewAccount], now: datetime
-) -> list[str]:
-    """Create accounts; one result per account (`ok`, `exists`, or why not)."""
-    ids = [a.id for a in accounts if valid_id(a.id)]
-    existing: dict[str, Any] = {}
-    if ids:
-        query = select(ledger_accounts).where(ledger_accounts.c.id.in_(ids))
-        existing = {row.id: row for row in (await conn.execute(query)).all()}
-    results: list[str] = []
-    rows: list[dict[str, Any]] = []
-    for new in accounts:
-        result = _check_account(new)
-        if result == AccountResult.OK and new.id in existing:
-            row = existing[new.id]
-            for name, differs in (
-                ("owner", AccountResult.EXISTS_WITH_DIFFERENT_OWNER),
-                ("asset", AccountResult.EXISTS_WITH_DIFFERENT_ASSET),
-                ("kind", AccountResult.EXISTS_WITH_DIFFERENT_KIND),
-            ):
-                if getattr(row, name) != getattr(new, name):
-                    result = differs
-                    break
-            else:
-                result = (
-                    AccountResult.EXISTS
-                    if row.flags == int(new.flags)
-                    else AccountResult.EXISTS_WITH_DIFFERENT_FLAGS
-                )
-        elif result == AccountResult.OK:
-            existing[new.id] = new  # a repeat later in the same call is `exists`
-            rows.append(
-                {
-                    "id": new.id,
-                    "owner": new.owner,
-                    "asset": new.asset,
-                    "kind": new.kind,
-                    "flags": int(new.flags),
-                    "debits_pending": 0,
-                    "debits_posted": 0,
-                    "credits_pending": 0,
-                    "credits_posted": 0,
-                    "created_at": now,
-                }
-            )
-        results.append(result)
-    if rows:
-        await conn.execute(insert(ledger_accounts), rows)
-    return results
-
 
 _LOAD_TRANSFERS = select(ledger_transfers).where(
     ledger_transfers.c.id.in_(bindparam("ids", expanding=True))
@@ -212,13 +104,21 @@ class _Loaded:
     failures: dict[str, Result]
 
 
-async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
+async def load_unlocked(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
+    """What a batch of `requests` would be applied on, read without a lock (a preview)."""
+    return await _load(conn, requests, lock=False)
+
+
+async def _load(
+    conn: AsyncConnection, requests: Iterable[TransferRequest], *, lock: bool = True
+) -> _Loaded:
     requests = list(requests)
     ids = sorted({r.id for r in requests} | {r.pending_id for r in requests if r.pending_id})
     transfers: dict[str, Transfer] = {}
     failures: dict[str, Result] = {}
     if ids:
-        for row in (await conn.execute(_LOCK_TRANSFERS, {"ids": ids})).all():
+        reading = _LOCK_TRANSFERS if lock else _LOAD_TRANSFERS
+        for row in (await conn.execute(reading, {"ids": ids})).all():
             transfers[row.id] = transfer_from_row(row)
         for row in (await conn.execute(_LOAD_FAILURES, {"ids": ids})).all():
             failures[row.id] = Result(row.result)
@@ -226,18 +126,21 @@ async def _load(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _
     for transfer in transfers.values():
         account_ids |= {transfer.debit_account_id, transfer.credit_account_id}
     account_ids.discard("")
-    return _Loaded(await _read_accounts(conn, account_ids), transfers, failures)
+    return _Loaded(await _read_accounts(conn, account_ids, lock=lock), transfers, failures)
 
 
-async def _read_accounts(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Account]:
-    """The accounts by id: those with a limit read under their lock, the others as they are."""
+async def _read_accounts(
+    conn: AsyncConnection, ids: Iterable[str], *, lock: bool = True
+) -> dict[str, Account]:
+    """The accounts by id: those with a limit read under their lock (unless not `lock`),
+    the others as they are."""
     ids = sorted(ids)
     if not ids:
         return {}
     accounts: dict[str, Account] = {}
     for row in (await conn.execute(_READ_ACCOUNTS, {"ids": ids})).all():
         accounts[row.id] = account_from_row(row)
-    limited = sorted(key for key, account in accounts.items() if _limited(account))
+    limited = sorted(key for key, account in accounts.items() if lock and _limited(account))
     if limited:  # decided on: read again under the lock
         for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": limited})).all():
             accounts[row.id] = account_from_row(row)
@@ -259,6 +162,11 @@ async def apply_batches(
     loaded = await _load(conn, (r for batch in batches for r in batch))
     stored = dict(loaded.accounts)
     accounts, transfers, failures = loaded.accounts, loaded.transfers, loaded.failures
+    caps = await liquidity.capped(
+        conn, {a.owner for a in accounts.values() if a.asset == LIQUIDITY_ASSET}
+    )
+    # Decided on: read under their locks, after the accounts with a limit.
+    positions = await liquidity.lock_positions(conn, caps)
     resolved: dict[str, PendingState] = {}
     created: list[Transfer] = []
     failed: dict[str, Result] = {}
@@ -273,9 +181,24 @@ async def apply_batches(
         resolved[transfer_id] = state
         transfers[transfer_id].state = state
 
+    for owner, change in position_changes(stored, released).items():
+        if owner in positions:
+            positions[owner] += change
+
     results: list[list[Result]] = []
     for batch in batches:
         outcome = apply_transfers(batch, accounts, transfers, failures, now)
+        changes = position_changes(accounts, outcome.accounts)
+        if any(
+            change > 0 and positions[owner] + change > caps[owner]
+            for owner, change in changes.items()
+            if owner in caps
+        ):
+            results.append([Result.NET_DEBIT_CAP_EXCEEDED] * len(batch))
+            continue
+        for owner, change in changes.items():
+            if owner in positions:
+                positions[owner] += change
         results.append(outcome.results)
         accounts.update(outcome.accounts)
         changed |= set(outcome.accounts)
@@ -290,6 +213,9 @@ async def apply_batches(
 
     await _save(conn, created, resolved, failed, now)
     await _save_totals(conn, {key: (stored[key], accounts[key]) for key in changed})
+    await liquidity.move(
+        conn, position_changes(stored, {key: accounts[key] for key in changed}), caps
+    )
     return results
 
 
@@ -405,43 +331,6 @@ async def expire_pending(conn: AsyncConnection, now: datetime, limit: int = 1000
     resolved, changed = expire_due(fresh, accounts, now)
     await _save(conn, [], resolved, {}, now)
     await _save_totals(conn, {key: (accounts[key], changed[key]) for key in changed})
+    # A released hold only lowers positions: nothing to decide, so increments.
+    await liquidity.move(conn, position_changes(accounts, changed), ())
     return len(resolved)
-
-
-async def get_account(conn: AsyncConnection, account_id: str) -> Account | None:
-    row = (
-        await conn.execute(select(ledger_accounts).where(ledger_accounts.c.id == account_id))
-    ).first()
-    return account_from_row(row) if row is not None else None
-
-
-async def list_accounts(conn: AsyncConnection, owner: str | None = None) -> list[Account]:
-    query = select(ledger_accounts).order_by(ledger_accounts.c.owner, ledger_accounts.c.id)
-    if owner is not None:
-        query = query.where(ledger_accounts.c.owner == owner)
-    return [account_from_row(row) for row in (await conn.execute(query)).all()]
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    seq: int
-    transfer: Transfer
-
-
-async def history(
-    conn: AsyncConnection, account_id: str, *, after: int = 0, limit: int = 100
-) -> list[HistoryEntry]:
-    """Transfers that debit or credit the account, oldest first, after `seq`."""
-    t = ledger_transfers
-    query = (
-        select(t)
-        .where(
-            (t.c.debit_account_id == account_id) | (t.c.credit_account_id == account_id),
-            t.c.seq > after,
-        )
-        .order_by(t.c.seq)
-        .limit(limit)
-    )
-    return [
-        HistoryEntry(row.seq, transfer_from_row(row)) for row in (await conn.execute(query)).all()
-    ]

@@ -24,6 +24,15 @@ from hutong.store.db import Database
 _KNOWN: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
 
 
+#: The ledger's own refusal of a batch past a participant's net debit cap, for every step.
+CAP_REFUSAL = {
+    Result.NET_DEBIT_CAP_EXCEEDED: (
+        "net_debit_cap_exceeded",
+        "a participant's position would pass its net debit cap; nothing was posted",
+    )
+}
+
+
 class LedgerRefused(ConflictError):
     """The ledger refused a leg (an overdraft of points, a hold that already lapsed...)."""
 
@@ -68,7 +77,7 @@ async def post(
     failed = next(
         (r for r in results if r not in (Result.LINKED_EVENT_FAILED, Result.OK)), results[0]
     )
-    code, message = (refusals or {}).get(
+    code, message = {**CAP_REFUSAL, **(refusals or {})}.get(
         failed, ("ledger_refused", f"the ledger refused the step: {failed.value}")
     )
     raise LedgerRefused(message, code=code)

@@ -37,6 +37,11 @@ from hutong.store.evidence_tables import decision_calls as decision_calls
 from hutong.store.evidence_tables import impression_items as impression_items
 from hutong.store.evidence_tables import impression_lists as impression_lists
 from hutong.store.evidence_tables import merchant_terms as merchant_terms
+from hutong.store.liquidity_tables import liquidity_limits as liquidity_limits
+from hutong.store.liquidity_tables import liquidity_positions as liquidity_positions
+from hutong.store.liquidity_tables import (
+    settlement_acknowledgements as settlement_acknowledgements,
+)
 from hutong.store.livestream_tables import livestream_cart as livestream_cart
 from hutong.store.livestream_tables import livestream_sessions as livestream_sessions
 from hutong.store.livestream_tables import livestream_viewer_reports as livestream_viewer_reports

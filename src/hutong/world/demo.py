@@ -32,6 +32,7 @@ from hutong.store.tables import switch_keys
 from hutong.world import (
     demo_audit,
     demo_coupons,
+    demo_history,
     demo_links,
     demo_live,
     demo_logistics,
@@ -335,9 +336,19 @@ STORY: tuple[Step, ...] = (
         demo_payments.friend_pays_from_wechat,
     ),
     (
+        "Alipay's WeChat friend transfer, 2022",
+        "alipay, wechatpay",
+        demo_history.alipay_qr_to_a_wechat_friend,
+    ),
+    (
         "Alipay to a WeChat Pay balance",
         "alipay, wechatpay",
         demo_payments.alipay_user_pays_wechat_pay_user,
+    ),
+    (
+        "Tencent Video denies 88VIP, 2022",
+        "88vip, tencent-video",
+        demo_history.tencent_video_denies_88vip,
     ),
     (
         "88VIP points for Tencent Video",

@@ -39,6 +39,11 @@ BALANCES: dict[str, dict[str, int]] = {
 }
 
 
+#: The WeChat friend's phone number and the Alipay user who sends the friend money.
+FRIEND_PHONE = "+86 139-1234-5678"
+SENDER = "ali-sender-7"
+
+
 async def told_of(
     stage: Stage, subscriber: str, action: str, after: int, timeout: float = 15, **match: Any
 ) -> bool:
@@ -218,7 +223,7 @@ async def vip_points_for_tencent_video(stage: Stage) -> str:
 async def alipay_user_pays_wechat_pay_user(stage: Stage) -> str:
     """A transfer by phone number from Alipay into a WeChat Pay balance (not a voucher)."""
     alipay, wechatpay = stage.client("alipay.example"), stage.client("wechatpay.example")
-    phone = "+86 139-1234-5678"
+    phone = FRIEND_PHONE
     published = await wechatpay.post(
         "/v1/aliases", {"kind": "phone", "value": phone, "account": "wx-payee-5"}
     )
@@ -231,7 +236,7 @@ async def alipay_user_pays_wechat_pay_user(stage: Stage) -> str:
     expect("wx-payee-5" not in found.text, "the lookup showed the payee's account")
     quoted = await alipay.post(
         "/v1/transfers/quote",
-        {"payer": "ali-sender-7", "payee_token": entries[0]["payee_token"], "amount": 52_000},
+        {"payer": SENDER, "payee_token": entries[0]["payee_token"], "amount": 52_000},
     )
     expect_status(quoted, 201)
     transfer = quoted.json()["transfer"]

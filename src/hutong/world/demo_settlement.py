@@ -27,7 +27,7 @@ from hutong.commerce.commissions import OrderSplit, reversed_after
 from hutong.commerce.coupons.rules import funding_shares
 from hutong.ledger.check import check_ledger
 from hutong.ledger.models import yuan
-from hutong.ledger.settlement import parse_statement
+from hutong.ledger.settlement import HUB, parse_statement
 from hutong.world.story import Stage, expect, expect_status
 
 #: Written in the data directory: who received what from the demo's orders.
@@ -84,10 +84,14 @@ async def window_closes(stage: Stage) -> str:
             )
         )
         expect(report["ok"], f"{participant}'s file does not reconcile: {report['summary']}")
+    strangers = [i for i in closed["instructions"] if HUB not in (i["payer"], i["payee"])]
+    expect(not strangers, f"instructions between two participants: {strangers}")
+    confirmed = await _everyone_confirms(stage, window["id"], participants)
     return (
         f"{window['id']} closed: {window['transfer_count']} transfers, {len(participants)} "
         f"participants' files in settlement/{window['id']}/ (csv, json), each reconciled; "
-        f"positions sum to zero; {len(closed['instructions'])} payments settle it"
+        f"positions sum to zero; {len(closed['instructions'])} payments with the hub settle "
+        f"it, each participant's own net; {confirmed} confirmed, window settled"
     )
 
 
@@ -101,6 +105,22 @@ async def _coupons(stage: Stage, orders: list[dict[str, Any]]) -> dict[str, dict
         else:
             expect_status(response, 404)
     return found
+
+
+async def _everyone_confirms(stage: Stage, window: str, participants: list[str]) -> int:
+    """Each participant with a key confirms its settlement; then the operator settles."""
+    confirmed = 0
+    for participant in participants:
+        if participant not in stage.clients:
+            continue
+        answer = await stage.client(participant).post(
+            f"/v1/settlement/windows/{window}/confirm", {}
+        )
+        expect_status(answer, 200)
+        confirmed += 1
+    base = f"{stage.switch_url}/operator/settlement/windows/{window}"
+    expect_status(await stage.operator.post(f"{base}/settle"), 200)
+    return confirmed
 
 
 def _received(

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from hutong.ledger.settlement import (
     COLUMNS,
+    HUB,
     Direction,
     Instruction,
     SettlementError,
@@ -139,13 +140,28 @@ def test_positions_stream_without_holding_the_transfers() -> None:
 # -- instructions ------------------------------------------------------------------------------
 
 
-def test_instructions_pay_each_creditor_from_the_largest_debtor_first() -> None:
+def test_each_participant_settles_its_own_net_with_the_hub() -> None:
+    """Debtors pay the hub, the hub pays creditors: nobody pays a stranger."""
     paid = instructions(net_positions(movements(TRANSFERS)))
     assert paid == [
-        Instruction("CNY", WECHATPAY, JD, 9_240),
-        Instruction("CNY", WECHATPAY, TAOBAO, 1_700),
-        Instruction("CNY", ALIPAY, TAOBAO, 5_000),
+        Instruction("CNY", ALIPAY, HUB, 5_000),
+        Instruction("CNY", WECHATPAY, HUB, 10_940),
+        Instruction("CNY", HUB, JD, 9_240),
+        Instruction("CNY", HUB, TAOBAO, 6_700),
     ]
+
+
+def test_two_participants_who_never_dealt_are_never_told_to_pay_each_other() -> None:
+    """88VIP owes Tencent Video, a buyer's wallet owes Douyin: two separate debts."""
+    positions = net_positions(
+        [
+            ("88vip.example", "tencent-video.example", "CNY", 1_200),
+            ("alipay.example", "douyin.example", "CNY", 766),
+        ]
+    )
+    pairs = {(i.payer, i.payee) for i in instructions(positions)}
+    assert ("88vip.example", "douyin.example") not in pairs
+    assert all(HUB in pair for pair in pairs)
 
 
 def test_a_participant_whose_trades_cancel_out_pays_nothing() -> None:
@@ -185,9 +201,7 @@ def test_the_json_file_adds_the_nets_and_the_participants_instructions() -> None
         {"asset": "CNY", "counterparty": WECHATPAY, "net": 8_940},
     ]
     assert body["net"] == [{"asset": "CNY", "net": positions.net(JD, "CNY")}]
-    assert body["instructions"] == [
-        {"asset": "CNY", "payer": WECHATPAY, "payee": JD, "amount": 9_240}
-    ]
+    assert body["instructions"] == [{"asset": "CNY", "payer": HUB, "payee": JD, "amount": 9_240}]
     assert file.to_json() == file.to_json()  # deterministic
 
 
@@ -250,15 +264,17 @@ def test_instructions_settle_every_position_exactly(transfers: list[WindowTransf
     paid = instructions(positions)
     settled: defaultdict[tuple[str, str], int] = defaultdict(int)
     for i in paid:
-        assert i.amount > 0 and i.payer != i.payee
+        assert i.amount > 0 and i.payer != i.payee and HUB in (i.payer, i.payee)
         settled[(i.asset, i.payer)] -= i.amount
         settled[(i.asset, i.payee)] += i.amount
+    hub = {asset: settled.pop((asset, HUB), 0) for asset in ASSETS}
+    assert hub == dict.fromkeys(ASSETS, 0)  # the instructions sum to zero: the hub keeps nothing
     assert {k: v for k, v in settled.items() if v} == {
         k: v for k, v in positions.overall.items() if v
     }
-    for asset in ASSETS:  # no more payments than participants, less one
+    for asset in ASSETS:  # one payment per participant with a net, no more
         active = sum(1 for (a, _), net in positions.overall.items() if a == asset and net)
-        assert sum(1 for i in paid if i.asset == asset) <= max(active - 1, 0)
+        assert sum(1 for i in paid if i.asset == asset) == active
 
 
 @settings(max_examples=200, deadline=None)

@@ -17,12 +17,21 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
-from hutong.api.declare import SenderDep, ServicesDep, StrictBody
+from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import REFUSES
+from hutong.api.idempotency import run_once
 from hutong.api.routes.operator import operator_guard
-from hutong.ledger.settlement import SettlementFile, StoredWindow, WindowDetail, service
+from hutong.ledger.settlement import (
+    Acknowledgement,
+    Answer,
+    SettlementFile,
+    StoredWindow,
+    WindowDetail,
+    service,
+)
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ForbiddenError, UnsupportedMediaType, ValidationError
 from hutong.registry.models import Role
@@ -90,6 +99,35 @@ class WindowDetailOut(msgspec.Struct, kw_only=True):
     positions: list[PositionOut]
     overall: list[OverallOut]
     instructions: list[InstructionOut]
+
+
+class AnswerIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: Why the settlement is disputed (required to dispute; optional to confirm).
+    reason: str = ""
+
+
+class SignedAnswerIn(msgspec.Struct, kw_only=True):
+    context: Context
+    message: AnswerIn
+
+
+class AnswerOut(msgspec.Struct, kw_only=True):
+    window_id: str
+    participant: str
+    #: pending, confirmed or disputed.
+    state: str
+    reason: str
+    at: datetime | None
+
+
+def answer_out(a: Answer) -> AnswerOut:
+    return AnswerOut(
+        window_id=a.window_id,
+        participant=a.participant,
+        state=a.state.value,
+        reason=a.reason,
+        at=a.at,
+    )
 
 
 def window_out(w: StoredWindow) -> WindowOut:
@@ -205,9 +243,22 @@ async def operator_reconcile(
     return report.to_dict()
 
 
+@get("/windows/{window_id:str}/answers", summary="Each participant's confirmation or dispute")
+async def operator_answers(services: ServicesDep, window_id: FromPath[str]) -> list[AnswerOut]:
+    return [answer_out(a) for a in await service.answers(services, window_id)]
+
+
 operator_router = Router(
     path="/operator/settlement",
-    route_handlers=[close, settle, windows, show, operator_file, operator_reconcile],
+    route_handlers=[
+        close,
+        settle,
+        windows,
+        show,
+        operator_file,
+        operator_reconcile,
+        operator_answers,
+    ],
     guards=[operator_guard],
     tags=["settlement (operator)"],
     security=[{"operatorToken": []}],
@@ -260,9 +311,56 @@ async def my_reconcile(
     return report.to_dict()
 
 
+async def _answer(
+    services: Services, signed: SignedDep, window_id: str, wanted: Acknowledgement, reason: str
+) -> Response[bytes]:
+    async def write(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+        found = await service.answer_in(
+            conn, services, window_id, signed.subscriber_id, wanted, reason
+        )
+        return 200, {"answer": msgspec.to_builtins(answer_out(found))}
+
+    await service.ensure_windows(services)  # window 1 exists once anyone names a window
+    return await run_once(services, signed, write)
+
+
+@post(
+    "/windows/{window_id:str}/confirm",
+    dto=StrictBody[SignedAnswerIn],
+    return_dto=None,
+    status_code=200,
+    summary="Confirm your settlement in a closed window",
+)
+async def confirm(
+    services: ServicesDep,
+    signed: SignedDep,
+    window_id: FromPath[str],
+    data: JSONBody[SignedAnswerIn],
+) -> Response[bytes]:
+    return await _answer(
+        services, signed, window_id, Acknowledgement.CONFIRMED, data.message.reason
+    )
+
+
+@post(
+    "/windows/{window_id:str}/dispute",
+    dto=StrictBody[SignedAnswerIn],
+    return_dto=None,
+    status_code=200,
+    summary="Dispute your settlement in a closed window (say why)",
+)
+async def dispute(
+    services: ServicesDep,
+    signed: SignedDep,
+    window_id: FromPath[str],
+    data: JSONBody[SignedAnswerIn],
+) -> Response[bytes]:
+    return await _answer(services, signed, window_id, Acknowledgement.DISPUTED, data.message.reason)
+
+
 participant_router = Router(
     path="/v1/settlement",
-    route_handlers=[my_file, my_reconcile],
+    route_handlers=[my_file, my_reconcile, confirm, dispute],
     middleware=[SignedRequestMiddleware()],
     tags=["settlement"],
     security=[{"beckn": []}],

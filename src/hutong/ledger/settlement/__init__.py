@@ -20,6 +20,8 @@ Every refusal is a `SettlementError` (or, for the service's own checks, a
 `hutong.protocol.errors.HutongError`) with a stable code.
 """
 
+from hutong.ledger.settlement.ack_store import Answer
+from hutong.ledger.settlement.acknowledgements import Acknowledgement
 from hutong.ledger.settlement.errors import SettlementError
 from hutong.ledger.settlement.files import (
     COLUMNS,
@@ -31,6 +33,7 @@ from hutong.ledger.settlement.files import (
     settlement_file,
 )
 from hutong.ledger.settlement.positions import (
+    HUB,
     Instruction,
     Position,
     Positions,
@@ -56,7 +59,10 @@ from hutong.ledger.settlement.windows import (
 
 __all__ = [
     "COLUMNS",
+    "HUB",
     "TRANSITIONS",
+    "Acknowledgement",
+    "Answer",
     "Direction",
     "Instruction",
     "Position",

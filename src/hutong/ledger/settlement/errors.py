@@ -22,4 +22,8 @@ class SettlementError(RuleBroken, ValueError):
         "window_settled": Kind.CONFLICT,
         "invalid_cutoff": Kind.CONFLICT,
         "no_open_window": Kind.CONFLICT,
+        "not_in_window": Kind.NOT_FOUND,
+        "already_confirmed": Kind.CONFLICT,
+        "already_disputed": Kind.CONFLICT,
+        "window_disputed": Kind.CONFLICT,
     }

@@ -23,10 +23,21 @@ every pair.
 
 Instructions
 ------------
-`instructions` turns overall nets into payments: per asset, the largest debtor
-pays the largest creditor as much as both allow, and so on (ties by name). Each
-instruction is positive, every participant pays or receives exactly its net,
-and there are at most (participants - 1) instructions per asset.
+`instructions` settles each participant's overall net against the hub
+(Mojaloop's multilateral net settlement): per asset, a participant whose net
+is negative pays the hub exactly that much, and the hub pays each participant
+whose net is positive exactly that much. So a participant pays or receives
+only what the network owes, in one payment, and is never told to pay a
+participant it never dealt with (a greedy pairing of the largest debtor with
+the largest creditor told 88VIP to pay Douyin, two parties that never met).
+Per asset the hub pays out exactly what it is paid in (the nets sum to zero),
+so the instructions sum to zero and the hub keeps nothing. There is one
+instruction per participant with a non-zero net, payers first, by name.
+
+Bilateral settlement between the parties who dealt was the other choice; it
+needs one payment per pair instead of one per participant, and a participant
+owed by one and owing another pays and receives both, so it moves more money
+than the network owes. The bilateral nets stay in each file for reconciling.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from typing import Any, NamedTuple
 from hutong.ledger.settlement.errors import SettlementError
 
 __all__ = [
+    "HUB",
     "Instruction",
     "Position",
     "Positions",
@@ -47,6 +59,11 @@ __all__ = [
     "movements",
     "net_positions",
 ]
+
+
+#: The settlement hub: the account of the switch's operator at the settlement bank, which
+#: every participant pays its net debit into and is paid its net credit from.
+HUB = "hub"
 
 
 class WindowTransfer(NamedTuple):
@@ -167,28 +184,17 @@ class Instruction(NamedTuple):
         return self._asdict()
 
 
-def instructions(positions: Positions) -> list[Instruction]:
-    """Greedy matching of debtors and creditors, per asset; settles every net exactly."""
+def instructions(positions: Positions, hub: str = HUB) -> list[Instruction]:
+    """Each participant's overall net settled with `hub`: debtors pay it, it pays creditors."""
     by_asset: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
     for (asset, participant), net in positions.overall.items():
         if net:
             by_asset[asset].append((participant, net))
     out: list[Instruction] = []
     for asset in sorted(by_asset):
-        nets = by_asset[asset]
-        debtors = sorted(((-net, p) for p, net in nets if net < 0), key=lambda x: (-x[0], x[1]))
-        creditors = sorted(((net, p) for p, net in nets if net > 0), key=lambda x: (-x[0], x[1]))
-        if sum(d for d, _ in debtors) != sum(c for c, _ in creditors):
+        nets = sorted(by_asset[asset])
+        if sum(net for _, net in nets) != 0:
             raise SettlementError("unbalanced", f"the nets in {asset} do not add up to zero")
-        i = j = 0
-        owed, payer = debtors[0] if debtors else (0, "")
-        due, payee = creditors[0] if creditors else (0, "")
-        while i < len(debtors) and j < len(creditors):
-            amount = min(owed, due)
-            out.append(Instruction(asset, payer, payee, amount))
-            owed, due = owed - amount, due - amount
-            if owed == 0 and (i := i + 1) < len(debtors):
-                owed, payer = debtors[i]
-            if due == 0 and (j := j + 1) < len(creditors):
-                due, payee = creditors[j]
+        out += [Instruction(asset, p, hub, -net) for p, net in nets if net < 0]
+        out += [Instruction(asset, hub, p, net) for p, net in nets if net > 0]
     return out

@@ -3,7 +3,9 @@
 Every refusal is a `HutongError` with a stable code: ``unknown_window`` (404),
 ``unknown_participant`` (404), ``window_open`` / ``window_closed`` /
 ``window_settled`` / ``invalid_cutoff`` (409), ``until_in_future`` and
-``invalid_until`` (422).
+``invalid_until`` (422); a participant's answer: ``not_in_window`` (404),
+``already_confirmed`` / ``already_disputed`` / ``window_disputed`` (409),
+``invalid_reason`` (422).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.config import Settings
-from hutong.ledger.settlement import line_store
+from hutong.ledger.settlement import ack_store, line_store
 from hutong.ledger.settlement import window_store as store
+from hutong.ledger.settlement.acknowledgements import Acknowledgement
 from hutong.ledger.settlement.files import SettlementFile
 from hutong.ledger.settlement.reconciliation import Report, parse_statement, reconcile
 from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
@@ -118,3 +122,37 @@ async def reconcile_statement(
     """Compare `participant`'s CSV statement with its lines of the window."""
     found = await participant_file(services, wanted, participant)
     return reconcile(found.lines, parse_statement(statement))
+
+
+async def ensure_windows(services: Services) -> None:
+    """Make window 1 if there is none yet, before a write that names a window."""
+    await _ensure_first(services)
+
+
+async def answer_in(
+    conn: AsyncConnection,
+    services: Services,
+    wanted: str,
+    participant: str,
+    answer: Acknowledgement,
+    reason: str = "",
+) -> ack_store.Answer:
+    """In `conn`: `participant` confirms or disputes its settlement in the window."""
+    return await ack_store.answer(conn, wanted, participant, answer, reason, services.clock())
+
+
+async def answer(
+    services: Services, wanted: str, participant: str, answer: Acknowledgement, reason: str = ""
+) -> ack_store.Answer:
+    """`participant`'s answer, in a transaction of its own (the CLI's)."""
+    await _ensure_first(services)
+    async with services.db.transaction() as conn:
+        return await answer_in(conn, services, wanted, participant, answer, reason)
+
+
+async def answers(services: Services, wanted: str) -> list[ack_store.Answer]:
+    """Every participant of the window with its answer (``pending`` before one)."""
+    await _ensure_first(services)
+    async with services.db.read() as conn:
+        window = await store.require_window(conn, wanted)
+        return await ack_store.answers(conn, window.id)

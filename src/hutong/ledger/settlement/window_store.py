@@ -66,13 +66,17 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.ledger.liquidity import store as liquidity
+from hutong.ledger.liquidity.rules import LIQUIDITY_ASSET
 from hutong.ledger.models import TransferFlags
+from hutong.ledger.settlement.acknowledgements import Acknowledgement, check_settleable
 from hutong.ledger.settlement.errors import SettlementError
 from hutong.ledger.settlement.positions import Instruction, Positions, instructions, net_positions
 from hutong.ledger.settlement.windows import Window, WindowEvent, WindowState, advance
 from hutong.store.tables import (
     ledger_accounts,
     ledger_transfers,
+    settlement_acknowledgements,
     settlement_instructions,
     settlement_positions,
     settlement_windows,
@@ -281,14 +285,39 @@ async def close_window(
     return WindowDetail(closed, positions, planned)
 
 
-async def settle_window(conn: AsyncConnection, wanted: str, now: datetime) -> StoredWindow:
-    """Record that a closed window's instructions were paid (closed -> settled)."""
+async def lock_window(conn: AsyncConnection, wanted: str) -> StoredWindow:
+    """The window, its row locked (``FOR UPDATE``) for the rest of the transaction."""
     query = select(_w).where(_w.c.id == _resolve_id(wanted)).with_for_update()
     row = (await conn.execute(query)).first()
     if row is None:
         raise SettlementError("unknown_window", f"no settlement window {wanted}")
-    current = _window(row)
+    return _window(row)
+
+
+async def settle_window(conn: AsyncConnection, wanted: str, now: datetime) -> StoredWindow:
+    """Record that a closed window's instructions were paid (closed -> settled).
+
+    Refused while a participant disputes it (``window_disputed``). Each
+    participant's position moves by its net in the window, as the hub's
+    payments settled it (`hutong.ledger.liquidity`).
+    """
+    current = await lock_window(conn, wanted)
     advance(current.state, WindowEvent.SETTLE)
+    disputed = select(settlement_acknowledgements.c.participant).where(
+        settlement_acknowledgements.c.window_id == current.id,
+        settlement_acknowledgements.c.state == Acknowledgement.DISPUTED.value,
+    )
+    check_settleable(
+        (who, Acknowledgement.DISPUTED) for who in (await conn.execute(disputed)).scalars()
+    )
+    p = settlement_positions
+    nets = (
+        select(p.c.participant, func.sum(p.c.amount))
+        .where(p.c.window_id == current.id, p.c.asset == LIQUIDITY_ASSET)
+        .group_by(p.c.participant)
+    )
+    settled = {who: int(net) for who, net in (await conn.execute(nets)).all() if net}
+    await liquidity.move(conn, settled, settled)
     await conn.execute(
         update(_w)
         .where(_w.c.id == current.id)

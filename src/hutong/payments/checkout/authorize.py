@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.ledger.liquidity.service import check_before_asking
 from hutong.net.transport import CallTransport
 from hutong.payments import legs
 from hutong.payments.calls import ask_wallet
@@ -51,12 +52,17 @@ async def authorize_hold(
     and checks it may still be authorized: a payment that becomes authorized,
     voided or expired afterwards sees this wallet and tells it to release.
     """
-    await _record_attempt(services, payment.id, wallet, attempt)
     await ensure_accounts(
         services.db,
         [*legs.wallet_accounts(wallet), *legs.merchant_accounts(payment.merchant)],
         services.clock(),
     )
+    # Past the wallet's net debit cap: refused before the wallet is asked or recorded.
+    await check_before_asking(
+        services,
+        legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
+    )
+    await _record_attempt(services, payment.id, wallet, attempt)
     await ask_wallet(
         services,
         http,

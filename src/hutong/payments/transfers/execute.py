@@ -40,6 +40,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.ledger.liquidity.service import check_before_asking
+from hutong.ledger.models import Result, TransferRequest
 from hutong.ledger.store import apply_batches
 from hutong.net.calls import CallFailed, CallRefused
 from hutong.net.transport import CallTransport
@@ -69,6 +71,17 @@ def reservation_seconds(services: Services) -> int:
     settings = services.settings
     asking = settings.wallet_call_timeout * max(settings.wallet_call_attempts, 1)
     return int(asking) + 1 + RESERVATION_MARGIN
+
+
+def _legs(transfer: TransferRow) -> list[TransferRequest]:
+    return legs.transfer_legs(
+        transfer.id,
+        transfer.payer_wallet,
+        transfer.payee_wallet,
+        transfer.amount,
+        transfer.payer_fee,
+        transfer.payee_fee,
+    )
 
 
 def _check_can_execute(transfer: TransferRow, now: datetime) -> None:
@@ -118,6 +131,8 @@ async def execute(
         ],
         asked_at,
     )
+    # Past the payer wallet's net debit cap: refused before either wallet is asked.
+    await check_before_asking(services, _legs(transfer), asked_at)
     try:
         answer = await ask_wallet(
             services,
@@ -275,17 +290,17 @@ def _commit(services: Services, transfer_id: str) -> Write[TransferRow | Transfe
             step(current, _E.COMMIT, now)  # the standard refusal (already_committed...)
             raise AssertionError(f"transfer {transfer_id} is {current.state}: not committable")
         committed = transfer_store.from_row(row)
-        posted = legs.transfer_legs(
-            committed.id,
-            committed.payer_wallet,
-            committed.payee_wallet,
-            committed.amount,
-            committed.payer_fee,
-            committed.payee_fee,
-        )
         # The wallets' accounts have no limit: the ledger adds to them at the
         # batch's commit, in id order, without locking them here.
-        (results,) = await apply_batches(conn, [posted], now)
+        (results,) = await apply_batches(conn, [_legs(committed)], now)
+        if Result.NET_DEBIT_CAP_EXCEEDED in results:
+            # A concurrent transfer took the headroom since the check: release both wallets.
+            late = await _released(services, conn, transfer_id, "net_debit_cap_exceeded")
+            return _declined(
+                "net_debit_cap_exceeded",
+                "the payer wallet's position would pass its net debit cap; released",
+                late,
+            )
         if not all(result.succeeded for result in results):
             failed = next(r for r in results if not r.succeeded)
             raise LedgerRefused(
