@@ -116,7 +116,7 @@ def test_a_category_dearer_in_every_channel_for_own_and_rival_merchants_is_not_f
 
 
 def test_a_dearer_external_channel_is_flagged_even_when_the_hosts_own_group_pays_it_too() -> None:
-    # Douyin's 20% applied to every external link: its siblings' merchants paying it spares no rival.
+    # Douyin's 20% on every external link: its siblings' merchants paying it too spares no rival.
     data = orders(
         fees("taobao.example", 40, 0.05),
         fees("taobao.example", 40, 0.20, channel="link_placement"),
