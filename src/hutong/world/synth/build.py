@@ -101,6 +101,7 @@ def manifest(
                 for m in world.merchants
             ],
             "applicants": [{"id": m.subscriber_id, "home": m.home} for m in world.applicants],
+            "busy": world.busy,
             "auditor": AUDITOR,
         },
         "groups": [

@@ -15,7 +15,7 @@ carrier_exclusion          a platform with an own-group carrier refusing rival o
 fee_discrimination         a platform taking 4x on the channel rivals use
 ranking_self_preference    a platform ranking own-group items higher
 exclusivity_retaliation    a platform worsening terms of multi-homing merchants
-interop_parity             a platform whose stock desk serves rival hosts worse
+interop_parity             the busy marketplace, its stock desk serving rival hosts worse
 declared_vs_observed       a carrier refusing bookings it declares it serves
 =========================  ==================================================
 """
@@ -72,6 +72,9 @@ def parse_plant(text: str, world: Cast) -> Plant:
     if subject not in pool:
         kind = "carrier" if check in CARRIER_CHECKS else "platform"
         raise PlantError(f"{check} needs a {kind} of the world as subject: {', '.join(pool)}")
+    # Parity is judged on the desk called often enough: the busy marketplace's.
+    if check == "interop_parity" and subject != world.busy:
+        raise PlantError(f"{check} needs the world's busy marketplace as subject: {world.busy}")
     # Preferring its own wallet or carrier needs one: a platform of a group without
     # one refusing rivals is no self-preference (the auditor says inconclusive).
     own = {"wallet_exclusion": world.own_wallet, "carrier_exclusion": world.own_carrier}
