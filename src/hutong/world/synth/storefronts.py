@@ -1,7 +1,9 @@
 """Storefronts: merchants ask other platforms for a storefront; hosts decide.
 
-Every merchant asks each other host with the size's `storefront_share`, an
-applicant (`cast`) with `APPLICANT_SHARE`. Every host approves about 9 in 10
+Every merchant asks each other host with the size's `storefront_share`; an
+applicant (`cast`) asks its own group's other platforms always (merchants
+grow inside their group first) and other hosts with `APPLICANT_SHARE`.
+Every host approves about 9 in 10
 requests; refusals carry a reason, half of them justified as ``quality``.
 One host (drawn from the seed) declares a standing rule refusing
 ``supplements`` storefronts for everyone, justified as ``safety``: equal
@@ -25,7 +27,9 @@ from hutong.world.synth.plants import Plant, planted
 FAIR_APPROVAL = 0.9
 PLANTED_APPROVAL = 0.4
 REFUSED_CATEGORY = "supplements"
-APPLICANT_SHARE = 0.8
+APPLICANT_SHARE = 0.5
+#: An applicant asks its own group's other platforms first: always.
+SIBLING_SHARE = 1.0
 
 
 @dataclass(slots=True)
@@ -68,7 +72,8 @@ async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> St
             if host == merchant.home:
                 continue
             asks, draw, justified = rng.random(), rng.random(), rng.random()
-            if asks >= share:
+            sibling = world.relation(merchant.home, host) == "own"
+            if asks >= (SIBLING_SHARE if sibling and share == APPLICANT_SHARE else share):
                 continue
             catalog = [{"sku_id": sku, "price": price} for sku, price in merchant.skus]
             answer = await net.act(
