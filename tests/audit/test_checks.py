@@ -150,15 +150,24 @@ def test_few_storefront_decisions_are_inconclusive() -> None:
     assert report.inconclusive[0].reason == "n=19 is below the minimum sample of 20"
 
 
-def test_a_justification_applied_to_own_merchants_too_is_left_out() -> None:
-    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=15)
+def test_a_justification_applied_to_own_merchants_at_the_same_rate_is_left_out() -> None:
+    # Fraud cited for 1 in 31 own requests and 1 in 21 rival ones: applied equally.
+    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=1)
     assert run_checks(world(storefronts=cells)).findings == ()
+
+
+def test_a_justification_cited_for_rivals_far_more_often_is_no_excuse() -> None:
+    # Fraud cited once for an own merchant (1 in 31) but 15 times in 35 rival requests: the
+    # own rate excuses one rival refusal, the other 14 count.
+    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=15)
+    [finding] = run_checks(world(storefronts=cells)).findings
+    assert finding.n == 34 and "justified to rivals beyond own: fraud" in finding.summary
 
 
 def test_a_justification_applied_to_rivals_only_is_flagged_and_shown() -> None:
     cells = storefronts((30, 0), (20, 0), rival_code="fraud", justified=15)
     [finding] = run_checks(world(storefronts=cells)).findings
-    assert "justified to rivals only: fraud" in finding.summary
+    assert "justified to rivals beyond own: fraud" in finding.summary
 
 
 # -- wallet_exclusion and carrier_exclusion ----------------------------------------------------

@@ -26,9 +26,14 @@ ALL_PLANTS = [
     "fee_discrimination:cirrus-live.example",
     "ranking_self_preference:aurora-mall.example",
     "exclusivity_retaliation:dune-market.example",
-    "interop_parity:aurora-mall.example",
     "declared_vs_observed:jtexpress.example",
 ]
+
+
+def all_plants(seed: int) -> list[str]:
+    """One plant of every check; interop_parity's subject is the seed's busy marketplace."""
+    world, _ = plan(seed, "small", [])
+    return [*ALL_PLANTS, f"interop_parity:{world.busy}"]
 
 
 def _rows(folder: Path, table: Any) -> int:
@@ -38,8 +43,13 @@ def _rows(folder: Path, table: Any) -> int:
 
 
 async def test_every_plant_names_a_check_and_a_subject_of_its_kind() -> None:
-    _, plants = plan(7, "small", ALL_PLANTS)
+    world, plants = plan(7, "small", all_plants(7))
     assert sorted(p.check for p in plants) == sorted(CHECKS)
+    quiet = next(p for p in world.platforms if p != world.busy)
+    with pytest.raises(PlantError, match="busy marketplace"):
+        plan(7, "small", [f"interop_parity:{quiet}"])
+    with pytest.raises(PlantError, match="whose group has another"):
+        plan(7, "small", ["storefront_refusal:cirrus-live.example"])
     with pytest.raises(PlantError, match="needs a carrier"):
         plan(7, "small", ["declared_vs_observed:aurora-mall.example"])
     with pytest.raises(PlantError, match="unknown check"):
@@ -51,7 +61,7 @@ async def test_a_world_on_a_real_switch_gets_no_unexpected_answer(
 ) -> None:
     reference, url = world
     net = Network(switch.url, switch.operator)
-    manifest = await build(net, reference, url, 11, "small", ALL_PLANTS)
+    manifest = await build(net, reference, url, 11, "small", all_plants(11))
     assert net.tally.unexpected == []
     assert manifest["requests"]["unexpected"] == 0
     assert sum(manifest["requests"]["ok"].values()) > 300

@@ -9,9 +9,13 @@ against the host's own group (its sibling platforms' merchants). Pooled as
 `interop_parity` pools rival hosts: a host's own group is one or two
 platforms' merchants, and each rival group alone would rarely give the test
 the sample it needs; the finding names every rival group in the pool.
-Justified refusals (fraud, safety, legal, quality, capacity) whose code the
-host also applies to its own merchants are left out of both sides; a code
-applied to rivals only stays in, and is shown. Flagged when the rival rate
+Justified refusals (fraud, safety, legal, quality, capacity) are left out as
+far as the host applies their code equally: all of the own group's, and of
+the rivals' as many as the own group's rate of that code gives
+(``round(own_c / own_n * rival_n)``); the rivals' excess stays in as
+refusals, and the code is shown (a host citing ``quality`` for one own
+merchant cannot so excuse refusing rivals for quality at ten times the
+rate). A code applied to rivals only stays in whole. Flagged when the rival rate
 is lower by a one-sided Fisher exact test (BH-adjusted p <= alpha, n >=
 minimum), or, without a test, when a standing policy in force refuses
 merchants by a rival home platform and names none of the host's own."""
@@ -73,15 +77,23 @@ def _tallies(
 
 
 def _without_shared_justifications(rival: _Tally, base: _Tally) -> tuple[_Tally, _Tally, list[str]]:
-    """Both tallies without refusals whose justification both sides got; the rival-only codes."""
+    """Both tallies without the justified refusals applied equally; the codes left in."""
     shared = {c for c in rival.by_code if c and base.by_code.get(c)}
-    rival_only = sorted(c for c in rival.by_code if c and c not in shared)
-
-    def drop(t: _Tally) -> _Tally:
-        left = sum(n for c, n in t.by_code.items() if c in shared)
-        return _Tally(t.approved, t.refused - left, t.first_refused, t.homes, t.groups)
-
-    return drop(rival), drop(base), rival_only
+    equal = {c: min(rival.by_code[c], round(base.by_code[c] / base.n * rival.n)) for c in shared}
+    kept = sorted(c for c in rival.by_code if c and rival.by_code[c] > equal.get(c, 0))
+    own_left = sum(n for c, n in base.by_code.items() if c in shared)
+    rival_left = sum(equal.values())
+    return (
+        _Tally(
+            rival.approved,
+            rival.refused - rival_left,
+            rival.first_refused,
+            rival.homes,
+            rival.groups,
+        ),
+        _Tally(base.approved, base.refused - own_left, base.first_refused, base.homes, base.groups),
+        kept,
+    )
 
 
 def storefront_refusal(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
@@ -102,7 +114,7 @@ def storefront_refusal(evidence: Evidence, parties: Parties, thresholds: Thresho
         if rival.refused == 0:
             continue
         rival_rate, base_rate = rate(rival.approved, rival.n), rate(base.approved, base.n)
-        shown = f" (justified to rivals only: {', '.join(rival_only)})" if rival_only else ""
+        shown = f" (justified to rivals beyond own: {', '.join(rival_only)})" if rival_only else ""
         cells.append(
             Cell(
                 check=CHECK,
