@@ -71,7 +71,7 @@ class Size:
 SIZES = {
     # Every chapter once or twice: for tests of the generator itself (determinism, plants).
     "tiny": Size("tiny", 2, 0.5, 0, 1, 1, 4, 4, 2, 2, 1, 5, 5),
-    "small": Size("small", 3, 0.5, 20, 2, 2, 10, 8, 6, 380, 2, 100, 10),
+    "small": Size("small", 3, 0.5, 20, 2, 2, 10, 8, 6, 380, 2, 500, 10),
     "medium": Size("medium", 16, 0.6, 8, 2, 6, 90, 70, 400, 400, 16, 220, 10),
 }
 
