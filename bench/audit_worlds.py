@@ -20,14 +20,15 @@ no plant's is a false positive, counted once per world. The worlds'
 databases go to RAM (/dev/shm) when there is one.
 
 Measured on the shared 2-core machine under load: a `small` world takes
-5-15 s (50 seeds `--together`, 100 worlds: 953 s; one world per check,
-550 worlds, would be 1-2 hours) and a `medium` one about 2-3.5 minutes
-(2 seeds `--together`: 514 s, every other plant found). Neither size gives `storefront_refusal`
-(n >= 20 rival decisions per host) and `fee_discrimination` (n >= 20 rival
-orders per cell) their minimum sample on a host with sibling platforms;
-`small` also misses `interop_parity` and `exclusivity_retaliation`'s. Those
-plants are reported inconclusive for their subject. `--jobs 2` builds two
-seeds at once.
+40-65 s since it carries the evidence every check's minimum sample needs
+(20 storefront applicants per platform, 380 reservations at the busy
+marketplace's desk; before, 5-15 s and four checks were inconclusive), so 10
+seeds `--together` (20 worlds) take 15-20 minutes; one world per check is
+5.5 times as many worlds. `--jobs 2` builds two seeds at once. Seeds 0-9
+`--together` (1854 s, loaded): every check recall 1.00 but
+storefront_refusal 0.90 (seed 1: the own group's chance refusals) and
+ranking_self_preference 0.90 (seed 4, before 500 lists per host: since
+found), no false positive, no fair twin flagged.
 
     .venv/bin/python -m bench.audit_worlds [--seeds 50] [--first 0]
         [--size tiny|small|medium] [--jobs 1] [--check CHECK ...] [--together]

@@ -96,8 +96,19 @@ def test_most_multi_homers_worsened_within_thirty_days_is_flagged_without_contro
     assert finding.surface == "after_multi_homing"
     assert finding.metric.value == 1.0
     assert {i.reason for i in report.inconclusive} == {
-        f"no merchant of {PLATFORM} stayed single-homed"
+        f"fewer than 2 merchants of {PLATFORM} stayed single-homed"
     }
+
+
+def test_one_merchant_that_stayed_is_no_control_for_a_difference_in_differences() -> None:
+    # Ten multi-homers with unchanged terms, one stayer whose routine review cut its fee 20%:
+    # a "worsening" of 20% against a control of one, which has no variance to test with.
+    report = judged(
+        merchants(10, "multi", multi=True),
+        merchants(1, "stay", (10, 400, True), multi=False),
+    )
+    assert report.findings == ()
+    assert "fewer than 2 merchants of" in report.inconclusive[0].reason
 
 
 def test_a_change_more_than_thirty_days_after_multi_homing_does_not_follow_it() -> None:

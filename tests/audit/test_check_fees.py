@@ -105,15 +105,26 @@ def test_below_the_minimum_sample_a_dearer_rate_is_inconclusive() -> None:
     assert len(judged(enough).findings) == 1
 
 
-def test_a_price_the_same_for_own_and_rival_merchants_is_not_flagged() -> None:
+def test_a_category_dearer_in_every_channel_for_own_and_rival_merchants_is_not_flagged() -> None:
     data = orders(
         fees("taobao.example", 40, 0.05),
-        fees("taobao.example", 40, 0.20, channel="link_placement"),
-        fees("jd.example", 40, 0.20, channel="link_placement"),
+        fees("jd.example", 40, 0.05, channel="link_placement"),
         fees("taobao.example", 40, 0.10, category="jewellery"),
         fees("jd.example", 40, 0.10, category="jewellery"),
     )
     assert judged(data).findings == ()
+
+
+def test_a_dearer_external_channel_is_flagged_even_when_the_hosts_own_group_pays_it_too() -> None:
+    # Douyin's 20% on every external link: its siblings' merchants paying it too spares no rival.
+    data = orders(
+        fees("taobao.example", 40, 0.05),
+        fees("taobao.example", 40, 0.20, channel="link_placement"),
+        fees("jd.example", 40, 0.20, channel="link_placement"),
+    )
+    [finding] = judged(data).findings
+    assert finding.against == ("jd",) and finding.surface == "tea/link_placement"
+    assert (finding.metric.value, finding.metric.baseline) == (0.2, 0.05)
 
 
 def test_allied_merchants_are_reported_as_allied_never_as_own() -> None:
@@ -223,8 +234,8 @@ def test_a_declared_rate_the_same_as_the_own_store_or_within_the_threshold_is_no
     assert len(judged(world(groups=WITH_DOUYIN, schedules=(just_above,))).findings) == 1
 
 
-def test_a_host_whose_group_has_another_platform_is_judged_on_orders_else_inconclusive() -> None:
-    # Taobao's group has Tmall: Tmall's merchants would pay Taobao's link rate too.
+def test_a_dearer_declared_rate_of_a_host_with_sibling_platforms_names_only_other_groups() -> None:
+    # Taobao's group has Tmall: Tmall's merchants pay Taobao's link rate too, JD's still do.
     groups = tuple(
         GroupVersion(g.name, g.version, g.valid_from, g.members | {"tmall.example"}, g.allied)
         if g.name == "alibaba"
@@ -236,14 +247,11 @@ def test_a_host_whose_group_has_another_platform_is_judged_on_orders_else_inconc
         PolicyVersion("tmall.example", 1, date(2020, 1, 1), DOUYIN_2020.rule),
     )
     report = judged(world(groups=groups, schedules=schedules))
-    assert report.findings == ()
-    assert {(i.subject, i.reason.split(":")[0]) for i in report.inconclusive} == {
-        (
-            "taobao.example",
-            "its group's other platforms' merchants could pay the declared rate too",
-        ),
-        ("tmall.example", "its group's other platforms' merchants could pay the declared rate too"),
+    assert {(f.subject, f.against) for f in report.findings} == {
+        ("taobao.example", ("jd", "tencent")),
+        ("tmall.example", ("jd", "tencent")),
     }
+    assert report.inconclusive == ()
 
 
 def test_a_schedule_replaced_before_the_window_decides_nothing_in_it() -> None:
@@ -274,3 +282,16 @@ def test_rival_orders_on_the_channel_are_judged_as_orders_not_as_the_declaration
     )
     [finding] = judged(data).findings
     assert finding.surface == "tea/link_placement" and finding.n == 40
+
+
+def test_too_few_rival_orders_on_the_channel_leave_the_declaration_to_decide() -> None:
+    data = world(
+        groups=WITH_DOUYIN,
+        schedules=(DOUYIN_2020,),
+        fees=(
+            fees("jd.example", 3, 0.20, channel="link_placement", host="douyin.example", sd=0.01),
+        ),
+    )
+    report = judged(data)
+    assert [f.surface for f in report.findings] == ["*/link_placement/declared"]
+    assert report.inconclusive[0].reason == "n=3 is below the minimum sample of 20"

@@ -9,15 +9,26 @@ allied items left out of both sides.
 from __future__ import annotations
 
 from hutong.audit import AuditReport, run_checks
-from hutong.audit.checks.ranking import dcg_weight
+from hutong.audit.checks.ranking import dcg_weight, ranking_self_preference
 from hutong.audit.evidence import DominanceCell, ExposureCell
-from tests.harness.audit import world
+from hutong.audit.parties import Parties
+from hutong.audit.rules import Thresholds
+from tests.harness.audit import GROUPS, WINDOW, world
 
 HOST = "taobao.example"
+PARTIES = Parties.of(GROUPS, WINDOW.end)
+RULES = Thresholds()
 
 
-def shown(home: str, position: int, n: int, rating: float = 4.5) -> ExposureCell:
-    return ExposureCell(HOST, home, position, n, n * rating, n * rating * rating)
+def shown(
+    home: str, position: int, n: int, rating: float = 4.5, *, items: int = 30
+) -> list[ExposureCell]:
+    """`n` showings at `position`, spread evenly over `items` distinct items of `home`."""
+    each = n // items
+    return [
+        ExposureCell(HOST, home, f"{home}-m/sku{k}", position, each, each * rating)
+        for k in range(items)
+    ]
 
 
 def pairs(a_home: str, b_home: str, wins: int, losses: int, gap: int = 3) -> list[DominanceCell]:
@@ -39,7 +50,7 @@ def test_dcg_weights_halve_attention_by_the_third_place() -> None:
 
 
 def test_own_items_on_top_at_equal_rating_are_flagged_with_the_exposure_ratio() -> None:
-    exposure = [shown(HOST, 1, 300), shown("jd.example", 3, 300)]
+    exposure = shown(HOST, 1, 300) + shown("jd.example", 3, 300)
     [finding] = judged(exposure, []).findings
     assert (finding.subject, finding.against, finding.surface) == (HOST, ("jd",), "exposure")
     assert finding.metric.value == 2.0  # w(1) / w(3) at the same rating
@@ -48,9 +59,36 @@ def test_own_items_on_top_at_equal_rating_are_flagged_with_the_exposure_ratio() 
 
 def test_exposure_in_proportion_to_rating_is_no_finding() -> None:
     # Own items rated 4.8 at the top, rival items rated 3.2 next: 1.06, below 1.25.
-    exposure = [shown(HOST, 1, 300, 4.8), shown("jd.example", 2, 300, 3.2)]
+    exposure = shown(HOST, 1, 300, 4.8) + shown("jd.example", 2, 300, 3.2)
     report = judged(exposure, [])
     assert report.findings == ()
+
+
+def test_an_item_shown_again_and_again_is_one_item_not_many_observations() -> None:
+    # The same two items in 300 lists each: own item on top, rival below, ratings equal.
+    # 300 showings of one item are no evidence that the host prefers its own group.
+    exposure = [
+        ExposureCell(HOST, HOST, "taobao-m/sku1", 1, 300, 1350.0),
+        ExposureCell(HOST, "jd.example", "jd-m/sku1", 3, 300, 1350.0),
+    ]
+    report = judged(exposure, [])
+    assert report.findings == ()
+    assert [i.reason for i in report.inconclusive] == [
+        "fewer than 2 distinct items on a side: no interval"
+    ]
+
+
+def test_own_items_ranked_anywhere_from_top_to_bottom_have_a_wide_interval() -> None:
+    # Own items average twice the rival exposure, but each own item sits either on top or far
+    # below: over 8 own items the interval is too wide to say it is more than chance.
+    exposure = [
+        *shown(HOST, 1, 200, items=2),
+        *[ExposureCell(HOST, HOST, f"taobao-low/sku{k}", 40, 100, 450.0) for k in range(6)],
+        *shown("jd.example", 10, 800, items=40),
+    ]
+    [cell] = [c for c in ranking_self_preference(world(exposure=tuple(exposure)), PARTIES, RULES)]
+    assert cell.metric.value > 1.25 and not cell.exceeds
+    assert judged(exposure, []).findings == ()
 
 
 def test_dominated_own_items_winning_far_more_often_are_flagged() -> None:
@@ -90,9 +128,9 @@ def test_pairs_compared_only_within_their_rating_gap() -> None:
 def test_allied_items_are_neither_own_nor_rival() -> None:
     host = "wechat.example"
     exposure = [
-        ExposureCell(host, "wechat.example", 2, 300, 1350.0, 6075.0),
-        ExposureCell(host, "jd.example", 1, 300, 1350.0, 6075.0),  # allied, on top
-        ExposureCell(host, "taobao.example", 2, 300, 1350.0, 6075.0),
+        ExposureCell(host, "wechat.example", "w/1", 2, 300, 1350.0),
+        ExposureCell(host, "jd.example", "j/1", 1, 300, 1350.0),  # allied, on top
+        ExposureCell(host, "taobao.example", "t/1", 2, 300, 1350.0),
     ]
     report = run_checks(world(exposure=tuple(exposure))).only(check="ranking_self_preference")
     assert report.findings == ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from hutong.audit import Thresholds, run_checks
+from hutong.audit.checks.cells import Cell, decide
 from hutong.audit.evidence import (
     CarrierRefusalCell,
     LinkCell,
@@ -18,9 +19,10 @@ from hutong.audit.evidence import (
     StorefrontCell,
     WalletRefusalCell,
 )
+from hutong.audit.findings import EvidenceRef, Metric
 from hutong.links.policy.rules import LinkRule, Surface, Treatment
 from hutong.registry.groups import GroupVersion
-from tests.harness.audit import DAY, GROUPS, world
+from tests.harness.audit import DAY, GROUPS, WINDOW, world
 
 
 def links(
@@ -148,15 +150,24 @@ def test_few_storefront_decisions_are_inconclusive() -> None:
     assert report.inconclusive[0].reason == "n=19 is below the minimum sample of 20"
 
 
-def test_a_justification_applied_to_own_merchants_too_is_left_out() -> None:
-    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=15)
+def test_a_justification_applied_to_own_merchants_at_the_same_rate_is_left_out() -> None:
+    # Fraud cited for 1 in 31 own requests and 1 in 21 rival ones: applied equally.
+    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=1)
     assert run_checks(world(storefronts=cells)).findings == ()
+
+
+def test_a_justification_cited_for_rivals_far_more_often_is_no_excuse() -> None:
+    # Fraud cited once for an own merchant (1 in 31) but 15 times in 35 rival requests: the
+    # own rate excuses one rival refusal, the other 14 count.
+    cells = storefronts((30, 0), (20, 0), rival_code="fraud", own_code="fraud", justified=15)
+    [finding] = run_checks(world(storefronts=cells)).findings
+    assert finding.n == 34 and "justified to rivals beyond own: fraud" in finding.summary
 
 
 def test_a_justification_applied_to_rivals_only_is_flagged_and_shown() -> None:
     cells = storefronts((30, 0), (20, 0), rival_code="fraud", justified=15)
     [finding] = run_checks(world(storefronts=cells)).findings
-    assert "justified to rivals only: fraud" in finding.summary
+    assert "justified to rivals beyond own: fraud" in finding.summary
 
 
 # -- wallet_exclusion and carrier_exclusion ----------------------------------------------------
@@ -254,3 +265,34 @@ def test_a_declared_block_of_rivals_only_is_flagged_with_no_own_link_resolved() 
     )
     same = world(links=cells, groups=groups, link_rules=(blocked_too,))
     assert run_checks(same).only(check="link_blocking").findings == ()
+
+
+# -- the run's decision --------------------------------------------------------------------------
+
+
+def _cell(subject: str, n: int, p: float) -> Cell:
+    return Cell(
+        check="storefront_refusal",
+        subject=subject,
+        against=("jd",),
+        surface=None,
+        metric=Metric("rival_approval_rate", 0.5, 0.9, 1.0),
+        n=n,
+        p_value=p,
+        since=None,
+        evidence_count=n,
+        evidence=EvidenceRef("storefronts"),
+        what="discriminatory refusal to deal",
+        exceeds=True,
+    )
+
+
+def test_cells_below_their_minimum_sample_do_not_dilute_the_others_q_values() -> None:
+    # Nine cells too small to judge, whatever their p, are no hypotheses of the run: the one
+    # judgeable cell keeps q = p = 0.004 (with them in the family it would be 0.04, no finding).
+    cells = [_cell("taobao.example", 40, 0.004)] + [
+        _cell(f"host{k}.example", 5, 0.5) for k in range(9)
+    ]
+    findings, inconclusive = decide(cells, WINDOW, Thresholds())
+    assert [(f.subject, f.p_value) for f in findings] == [("taobao.example", 0.004)]
+    assert len(inconclusive) == 9

@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, func, select
 from hutong.store.tables import merchant_profiles, orders, storefronts
 from hutong.world.reference import ReferenceWorld
 from hutong.world.synth import CHECKS, Network, PlantError, build, plan, synthesize_locally
-from tests.harness.switch import Switch
+from tests.harness.switch import Clock, Switch
 
 ALL_PLANTS = [
     "link_blocking:aurora-mall.example",
@@ -26,9 +27,14 @@ ALL_PLANTS = [
     "fee_discrimination:cirrus-live.example",
     "ranking_self_preference:aurora-mall.example",
     "exclusivity_retaliation:dune-market.example",
-    "interop_parity:aurora-mall.example",
     "declared_vs_observed:jtexpress.example",
 ]
+
+
+def all_plants(seed: int) -> list[str]:
+    """One plant of every check; interop_parity's subject is the seed's busy marketplace."""
+    world, _ = plan(seed, "small", [])
+    return [*ALL_PLANTS, f"interop_parity:{world.busy}"]
 
 
 def _rows(folder: Path, table: Any) -> int:
@@ -38,8 +44,13 @@ def _rows(folder: Path, table: Any) -> int:
 
 
 async def test_every_plant_names_a_check_and_a_subject_of_its_kind() -> None:
-    _, plants = plan(7, "small", ALL_PLANTS)
+    world, plants = plan(7, "small", all_plants(7))
     assert sorted(p.check for p in plants) == sorted(CHECKS)
+    quiet = next(p for p in world.platforms if p != world.busy)
+    with pytest.raises(PlantError, match="busy marketplace"):
+        plan(7, "small", [f"interop_parity:{quiet}"])
+    with pytest.raises(PlantError, match="whose group has another"):
+        plan(7, "small", ["storefront_refusal:cirrus-live.example"])
     with pytest.raises(PlantError, match="needs a carrier"):
         plan(7, "small", ["declared_vs_observed:aurora-mall.example"])
     with pytest.raises(PlantError, match="unknown check"):
@@ -47,11 +58,23 @@ async def test_every_plant_names_a_check_and_a_subject_of_its_kind() -> None:
 
 
 async def test_a_world_on_a_real_switch_gets_no_unexpected_answer(
-    switch: Switch, world: tuple[ReferenceWorld, str]
+    switch: Switch, world: tuple[ReferenceWorld, str], clock: Clock
 ) -> None:
     reference, url = world
     net = Network(switch.url, switch.operator)
-    manifest = await build(net, reference, url, 11, "small", ALL_PLANTS)
+
+    async def keep_time() -> None:
+        # The generator signs in real time; a small world takes longer than the switch's
+        # allowed skew, so the test's settable clock follows the real one while it builds.
+        while True:
+            clock.now = datetime.now(UTC).replace(microsecond=0)
+            await asyncio.sleep(1)
+
+    ticking = asyncio.create_task(keep_time())
+    try:
+        manifest = await build(net, reference, url, 11, "small", all_plants(11))
+    finally:
+        ticking.cancel()
     assert net.tally.unexpected == []
     assert manifest["requests"]["unexpected"] == 0
     assert sum(manifest["requests"]["ok"].values()) > 300

@@ -1,7 +1,9 @@
 """The auditor's reads for ranking, merchant terms and decision calls (aggregated in SQL).
 
-* `ExposureCell`: shown, unsponsored items per host x home platform x position
-  (count, sum and sum of squares of the rating shown), for exposure by DCG weight.
+* `ExposureCell`: shown, unsponsored items per host x home platform x item
+  (merchant and SKU) x position (count, sum of the rating shown), for
+  exposure by DCG weight with the item as the unit of inference (an item
+  shown a hundred times is one item, not a hundred).
 * `DominanceCell`: pairs of unsponsored items in one list where item b
   dominates item a (higher rating, at least as many reviews), per host x
   a's home x b's home x rating gap (tenths of a star) x whether a was shown
@@ -54,10 +56,11 @@ __all__ = [
 class ExposureCell:
     host: str
     home: str
+    #: The item shown: "merchant/sku_id".
+    item: str
     position: int
     count: int
     rating_sum: float
-    rating_squares: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,22 +135,25 @@ async def read_exposure(
         select(
             lists.host,
             home,
+            i.merchant,
+            i.sku_id,
             i.position,
             func.count().label("n"),
             func.sum(i.rating).label("rs"),
-            func.sum(i.rating * i.rating).label("rq"),
         )
         .select_from(impression_items.join(impression_lists, lists.id == i.list_id))
         .where(lists.shown_at >= start, lists.shown_at < end)
         .where(~i.sponsored, ~i.labelled_ad, i.rating.is_not(None))
-        .group_by(lists.host, home, i.position)
+        .group_by(lists.host, home, i.merchant, i.sku_id, i.position)
     )
     rows = (await conn.execute(query)).all()
     cells = [
-        ExposureCell(r.host, r.home, int(r.position), int(r.n), float(r.rs), float(r.rq))
+        ExposureCell(
+            r.host, r.home, f"{r.merchant}/{r.sku_id}", int(r.position), int(r.n), float(r.rs)
+        )
         for r in rows
     ]
-    return sorted(cells, key=lambda c: (c.host, c.home, c.position))
+    return sorted(cells, key=lambda c: (c.host, c.home, c.item, c.position))
 
 
 async def read_dominance(

@@ -2,7 +2,10 @@
 
 Each check turns aggregates into cells (one subject x counterpart x surface);
 the run adjusts every tested cell's p-value with Benjamini–Hochberg across
-the whole run (`hutong.audit.stats.benjamini_hochberg`) and then decides:
+the whole run (`hutong.audit.stats.benjamini_hochberg`; the family is the
+tested cells that may become findings: declared ones, and those with their
+check's minimum sample that are not blind; the others can only be
+inconclusive) and then decides:
 
     not exceeding the threshold (or the wrong direction)  -> nothing
     declared (a policy or record that flags on its own)    -> finding
@@ -50,10 +53,18 @@ class Cell:
     blind: str = ""
 
 
+def judgeable(cell: Cell, thresholds: Thresholds) -> bool:
+    """A cell that may become a finding: declared, or seeing with its check's minimum sample."""
+    return cell.declared or (not cell.blind and cell.n >= thresholds[cell.check].min_n)
+
+
 def decide(
     cells: Sequence[Cell], window: Window, thresholds: Thresholds
 ) -> tuple[list[Finding], list[Inconclusive]]:
-    tested = [i for i, c in enumerate(cells) if c.p_value is not None]
+    # The family BH adjusts over: the tested cells that could become findings. A cell below
+    # its minimum sample (or blind) is inconclusive whatever its p-value, whichever way it
+    # points; chosen by sample size, never by outcome, it is no hypothesis of the run.
+    tested = [i for i, c in enumerate(cells) if c.p_value is not None and judgeable(c, thresholds)]
     adjusted = dict(
         zip(tested, benjamini_hochberg([cells[i].p_value or 0.0 for i in tested]), strict=True)
     )

@@ -2,12 +2,11 @@
 
 Orders on a host's ``storefront`` (a merchant of another platform selling
 inside the host) and ``link_placement`` (an external link to a merchant's own
-platform) channels are other platforms' merchants' orders by construction.
-For a host whose group has no other platform whose merchants could use them,
-the rate its schedule declares there falls on other groups' merchants only,
-and its own store's declared rate is what its own merchants pay (with other
-platforms in its group, a dearer declared rate is only inconclusive: their
-merchants could pay it too). For every
+platform) channels are other platforms' merchants' orders by construction,
+and its own store's declared rate is what its own merchants pay. Merchants
+of the host's sibling platforms (its group) may pay the dearer rate too;
+that spares no rival (Douyin's 20% on every external link against 5% in its
+own store is the case in point), so the rivals are named. For every
 schedule version in force on some day of the window (the latest version by
 first day on the window's first day, and each one starting inside it)::
 
@@ -16,25 +15,23 @@ first day on the window's first day, and each one starting inside it)::
 flags, declared (no orders needed), when ``ratio > threshold`` (Douyin's 20%
 on external links against 5% in its own store is a ratio of 4.0), per
 category the schedule names and for its general rates (category ``*``). A
-channel on which the window has orders of other groups' merchants is judged
-on those orders instead (`fees.fee_discrimination`).
+channel on which the window has enough orders of other groups' merchants to
+judge (`min_n`) is judged on those orders instead (`fees.fee_discrimination`):
+what was taken outweighs what was declared.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from hutong.audit.checks.cells import Cell
-from hutong.audit.checks.declared_rules import link_sources
 from hutong.audit.evidence import Evidence, PolicyVersion
 from hutong.audit.findings import EvidenceRef, Metric
 from hutong.audit.parties import Parties
 from hutong.audit.rules import CheckSpec
-from hutong.links.hosts import alias
 from hutong.registry.groups import groups_in_force
 
 __all__ = ["FOREIGN_CHANNELS", "declared_fees", "declared_take_bps"]
@@ -43,11 +40,6 @@ CHECK = "fee_discrimination"
 OWN_STORE = "own_store"
 #: Channels only other platforms' merchants sell through (`commerce.commissions.Channel`).
 FOREIGN_CHANNELS = ("storefront", "link_placement")
-#: Why a dearer declared rate of a host with other platforms in its group is not judged.
-SHARED = (
-    "its group's other platforms' merchants could pay the declared rate too: judged on "
-    "orders, and the window has none of other groups' merchants on that channel"
-)
 #: The general rates of a schedule (no category named).
 ANY = "*"
 
@@ -73,19 +65,12 @@ def deciding_versions(versions: Sequence[PolicyVersion], start: date, end: date)
 def declared_fees(
     evidence: Evidence, parties: Parties, spec: CheckSpec, observed: Collection[tuple[str, str]]
 ) -> list[Cell]:
-    """Declared cells; `observed`: (host, channel) with other groups' orders in the window."""
+    """Declared cells; `observed`: (host, channel) judged on their other groups' orders."""
     start, end = evidence.window.start, evidence.window.end
-    platforms = (
-        link_sources(evidence)
-        | {alias(c.merchant_platform) for c in evidence.fees}
-        | {alias(s.owner) for s in evidence.schedules}
-    )
     others = sorted(groups_in_force(parties.versions, parties.day))
     hosts = sorted({s.owner for s in evidence.schedules})
     cells: list[Cell] = []
     for host in hosts:
-        # Its own group's merchants could sell on these channels too: orders must tell.
-        shared = bool(parties.siblings(host) & platforms)
         own = parties.group(host)
         against = tuple(name for name in others if name != own) or ("other platforms",)
         mine = [s for s in evidence.schedules if s.owner == host]
@@ -102,9 +87,7 @@ def declared_fees(
                 for category in categories:
                     cell = _cell(host, version, rule, category, channel, since, against, spec)
                     if cell is not None:
-                        cells.append(
-                            replace(cell, declared=False, blind=SHARED) if shared else cell
-                        )
+                        cells.append(cell)
     return cells
 
 
@@ -148,7 +131,7 @@ def _cell(
         ),
         what=(
             f"fee discrimination: {host}'s schedule v{version.version} ({where}) declares "
-            f"{bps / 100:g}% on {channel} orders, which only other groups' merchants place "
+            f"{bps / 100:g}% on {channel} orders, which other platforms' merchants place "
             f"there, against {own_bps / 100:g}% in its own store (ratio {bps / own_bps:.2f}), "
             f"from {since}"
         ),

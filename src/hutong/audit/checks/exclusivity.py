@@ -14,7 +14,9 @@ after (30 days later, or the window's last day if sooner)::
 
 One cell per platform x outcome: flagged when DiD >= threshold (a 10%
 worsening) by a one-sided Welch test that the treated worsened more
-(BH-adjusted p <= alpha); with no control merchant it cannot be judged.
+(BH-adjusted p <= alpha); with fewer than two control merchants it cannot
+be judged (one merchant has no variance: its one change would stand for
+every merchant that stayed).
 And one cell per platform without a control: flagged when most treated
 merchants (more than half, and a larger share than of the control) had
 their fee raised, promotion dropped or listing removed within 30 days
@@ -41,6 +43,8 @@ CHECK = "exclusivity_retaliation"
 #: How long after multi-homing a change of terms counts as following it.
 HORIZON = timedelta(days=30)
 OUTCOMES = ("fee", "promotion", "listing")
+#: The fewest merchants that did not multi-home a difference in differences rests on.
+MIN_CONTROL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,9 @@ def _did(
                     f"that did not (difference in differences {did:.1%})"
                 ),
                 exceeds=did >= spec.threshold,
-                blind="" if control else f"no merchant of {platform} stayed single-homed",
+                blind=""
+                if len(control) >= MIN_CONTROL
+                else f"fewer than {MIN_CONTROL} merchants of {platform} stayed single-homed",
             )
         )
     return cells

@@ -5,16 +5,17 @@ completed orders of the window, the mean effective take rate per order::
 
     t = host_commission / paid          mean(t), var(t) from the SQL moments
 
-The baseline is the host's own group's orders in the same category: on the
-same channel when it has any (a channel priced the same for own and rival
-merchants is equal treatment, whatever the price), else on the host's own
-store (Douyin's 20% on external links against 5% in its own store is a
-ratio of 4.0). With no own-group order in the category on the host at all,
-the baseline is the own-store rate the host's schedule in force declares
-for the category (a declared rate: no variance, n = its rival orders).
-Flagged when ``mean(t_rival) > threshold * mean(t_own)`` by a
-one-sided Welch test of exactly that (BH-adjusted p <= alpha, n >= minimum).
-A category dearer for everyone is compared within itself, so it never flags.
+The baseline is what the host's own merchants pay in the same category: its
+own group's orders in its own store (Douyin's 20% on external links against
+5% in its own store is a ratio of 4.0, whoever else pays the 20%: merchants
+of the host's sibling platforms placing links are no excuse). With no such
+order in the window, the baseline is the own-store rate the host's schedule
+in force declares for the category (a declared rate: no variance, n = its
+rival orders). Orders of the host's own group on other channels are the
+group's own business and judged against nothing. Flagged when
+``mean(t_rival) > threshold * mean(t_own)`` by a one-sided Welch test of
+exactly that (BH-adjusted p <= alpha, n >= minimum). A category dearer for
+everyone is compared within itself, so it never flags.
 
 Without a test: any commission taken on orders that no declared schedule
 covers (no version in force, or a version the host never declared) is a
@@ -22,9 +23,10 @@ fee not in a declared schedule; it names the groups of the merchants that
 paid it other than the host's own (its own group's merchants paying it is
 no discrimination against them, only an undisclosed fee).
 
-On the declaration alone: a host alone in its group whose schedule declares
-a dearer rate on the channels only other platforms' merchants use than in
-its own store (`declared_fees`), where the window has no such orders.
+On the declaration alone: a host whose schedule declares a dearer rate on
+the channels other platforms' merchants use than in its own store
+(`declared_fees`), unless the window's orders of other groups' merchants on
+that channel are enough to judge (`min_n`): then the orders decide.
 """
 
 from __future__ import annotations
@@ -109,11 +111,7 @@ def fee_discrimination(evidence: Evidence, parties: Parties, thresholds: Thresho
             others[(cell.host, cell.category, cell.channel, group, relation)].add(cell)
     cells: list[Cell] = []
     for (host, category, channel, group, relation), rival in sorted(others.items()):
-        base = (
-            own.get((host, category, channel))
-            or own.get((host, category, OWN_STORE))
-            or _declared_base(evidence, host, category)
-        )
+        base = own.get((host, category, OWN_STORE)) or _declared_base(evidence, host, category)
         kind = "allied" if relation is Relation.ALLIED else "rival"
         where = f"{host}'s {category} orders by {channel}"
         ref = orders_ref(host, category, channel, rival.platforms)
@@ -175,8 +173,11 @@ def fee_discrimination(evidence: Evidence, parties: Parties, thresholds: Thresho
             )
         )
     cells.extend(_undeclared(evidence, parties))
-    observed = {(host, channel) for host, _, channel, _, _ in others}
-    cells.extend(declared_fees(evidence, parties, spec, observed))
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for (host, _, channel, _, _), rival in others.items():
+        seen[(host, channel)] += rival.n
+    judged = {key for key, n in seen.items() if n >= spec.min_n}
+    cells.extend(declared_fees(evidence, parties, spec, judged))
     return cells
 
 

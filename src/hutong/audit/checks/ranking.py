@@ -12,8 +12,15 @@ group) against rival ones; allied items are in neither. Two cells per host:
       DTR  = (Exp(own) / U(own)) / (Exp(rival) / U(rival))
 
   flagged when DTR > threshold (1.25) and the 95% interval of DTR excludes 1.
-  The interval is the delta method on log DTR (each term's variance
-  ``var / (n mean^2)``, their covariances left out, which only widens it);
+  The unit of inference is the item (merchant and SKU), not the showing: a
+  host shows the same item in list after list, and its showings rise and
+  fall together. Since ``Exp(g) / U(g) = sum W_i / sum M_i`` over g's items
+  i (W_i the item's summed weights, M_i its summed ratings), each side is a
+  ratio estimator over k items, with the cluster-robust (linearised) variance
+
+      var(R_g) = k / (k - 1) * sum_i (W_i - R_g M_i)^2 / (sum_i M_i)^2
+
+  and ``se(log DTR)^2 = var(R_own) / R_own^2 + var(R_rival) / R_rival^2``;
 * dominated-item wins: pairs in one list where item b has a higher rating
   and at least as many reviews as item a. The rate at which a dominated own
   item is shown above its rival dominator is compared with the rate at which
@@ -21,14 +28,14 @@ group) against rival ones; allied items are in neither. Two cells per host:
   stratum of the rating gap (tenths of a star, 1.0 and more pooled), by the
   Mantel–Haenszel odds ratio; flagged when OR > 1.5 with its one-sided test.
 
-Both need `min_n` (200) own observations (shown items, dominated pairs).
+Both need `min_n` (200) own observations (showings, dominated pairs).
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hutong.audit.checks.cells import Cell
 from hutong.audit.evidence import Evidence
@@ -44,6 +51,8 @@ CHECK = "ranking_self_preference"
 ODDS_RATIO = 1.5
 #: Rating gaps from this many tenths of a star up are one stratum.
 TOP_GAP = 10
+#: Fewer distinct items than this on a side leave the exposure ratio without an interval.
+MIN_ITEMS = 2
 #: The two-sided 95% normal quantile.
 Z95 = 1.959964
 
@@ -55,17 +64,25 @@ def dcg_weight(position: int) -> float:
 
 @dataclass(slots=True)
 class _Shown:
-    n: int = 0
-    w: float = 0.0
-    w2: float = 0.0
-    r: float = 0.0
-    r2: float = 0.0
+    """One group's showings on a host, summed per item (the clusters)."""
 
-    def log_mean_var(self, total: float, squares: float) -> float:
-        """var(log mean) by the delta method: var / (n mean^2)."""
-        mean = total / self.n
-        var = max(0.0, squares / self.n - mean**2)
-        return var / (self.n * mean**2) if mean else math.inf
+    n: int = 0
+    #: item -> [summed DCG weight, summed rating]
+    items: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0]))
+
+    def ratio(self) -> float:
+        """R = sum W_i / sum M_i: exposure per unit of rating."""
+        merit = sum(m for _, m in self.items.values())
+        return sum(w for w, _ in self.items.values()) / merit if merit > 0 else math.nan
+
+    def log_ratio_var(self) -> float:
+        """var(log R) by the cluster-robust delta method; inf with fewer than two items."""
+        k, r = len(self.items), self.ratio()
+        merit = sum(m for _, m in self.items.values())
+        if k < 2 or not merit or not r or math.isnan(r):
+            return math.inf
+        residuals = sum((w - r * m) ** 2 for w, m in self.items.values())
+        return k / (k - 1) * residuals / merit**2 / r**2
 
 
 def ranking_self_preference(
@@ -79,12 +96,11 @@ def ranking_self_preference(
             continue
         if relation is Relation.RIVAL:
             rivals[cell.host].add(parties.label(cell.home))
-        s, w = shown[(cell.host, relation is Relation.OWN)], dcg_weight(cell.position)
+        s = shown[(cell.host, relation is Relation.OWN)]
         s.n += cell.count
-        s.w += w * cell.count
-        s.w2 += w * w * cell.count
-        s.r += cell.rating_sum
-        s.r2 += cell.rating_squares
+        item = s.items[f"{cell.home} {cell.item}"]
+        item[0] += dcg_weight(cell.position) * cell.count
+        item[1] += cell.rating_sum
     cells: list[Cell] = []
     hosts = {h for h, _ in shown} | {c.host for c in evidence.dominance}
     for host in sorted(hosts):
@@ -111,18 +127,13 @@ def _exposure(
     thresholds: Thresholds,
 ) -> Cell:
     spec = thresholds[CHECK]
-    exp_own, exp_rival = own.w / own.n, rival.w / rival.n
-    merit_own, merit_rival = own.r / own.n, rival.r / rival.n
-    if min(merit_own, merit_rival) <= 0:
+    r_own, r_rival = own.ratio(), rival.ratio()
+    if math.isnan(r_own) or math.isnan(r_rival) or not r_rival or not r_own:
         dtr, se = 1.0, math.inf
     else:
-        dtr = (exp_own / merit_own) / (exp_rival / merit_rival)
-        se = math.sqrt(
-            own.log_mean_var(own.w, own.w2)
-            + own.log_mean_var(own.r, own.r2)
-            + rival.log_mean_var(rival.w, rival.w2)
-            + rival.log_mean_var(rival.r, rival.r2)
-        )
+        dtr = r_own / r_rival
+        se = math.sqrt(own.log_ratio_var() + rival.log_ratio_var())
+    few = min(len(own.items), len(rival.items)) < MIN_ITEMS
     low = dtr * math.exp(-Z95 * se) if math.isfinite(se) else 0.0
     p = normal_sf(math.log(dtr) / se) if se and math.isfinite(se) else (0.0 if dtr > 1 else 1.0)
     return Cell(
@@ -139,9 +150,11 @@ def _exposure(
         what=(
             f"self-preferencing in ranking: {host} gave its own group's items "
             f"{dtr:.2f} times the exposure per unit of rating that it gave rival items "
-            f"(95% interval from {low:.2f}; {own.n} own and {rival.n} rival items shown)"
+            f"(95% interval from {low:.2f}; {len(own.items)} own items shown {own.n} times, "
+            f"{len(rival.items)} rival items {rival.n} times)"
         ),
-        exceeds=dtr > spec.threshold and low > 1.0,
+        exceeds=dtr > spec.threshold and (low > 1.0 or few),
+        blind=f"fewer than {MIN_ITEMS} distinct items on a side: no interval" if few else "",
     )
 
 

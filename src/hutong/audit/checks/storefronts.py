@@ -1,18 +1,24 @@
 """`storefront_refusal`: a host approving rival merchants' storefronts less often.
 
-Per host x home group of the merchant (the group of its home platform), over
-the storefront requests decided in the window::
+Per host, the merchants of rival groups pooled (allied ones apart, never
+as own), over the storefront requests decided in the window::
 
     approval_rate(g) = approved(g) / (approved(g) + refused(g))
 
-against the host's own group. Justified refusals (fraud, safety, legal,
-quality, capacity) whose code the host also applies to its own merchants are
-left out of both sides; a code applied to rivals only stays in, and is shown.
-Flagged when the rival rate is lower by a one-sided Fisher exact test
-(BH-adjusted p <= alpha, n >= minimum), or, without a test, when a standing
-policy in force refuses merchants by a rival home platform and names none
-of the host's own.
-"""
+against the host's own group (its sibling platforms' merchants). Pooled as
+`interop_parity` pools rival hosts: a host's own group is one or two
+platforms' merchants, and each rival group alone would rarely give the test
+the sample it needs; the finding names every rival group in the pool.
+Justified refusals (fraud, safety, legal, quality, capacity) are left out as
+far as the host applies their code equally: all of the own group's, and of
+the rivals' as many as the own group's rate of that code gives
+(``round(own_c / own_n * rival_n)``); the rivals' excess stays in as
+refusals, and the code is shown (a host citing ``quality`` for one own
+merchant cannot so excuse refusing rivals for quality at ten times the
+rate). A code applied to rivals only stays in whole. Flagged when the rival rate
+is lower by a one-sided Fisher exact test (BH-adjusted p <= alpha, n >=
+minimum), or, without a test, when a standing policy in force refuses
+merchants by a rival home platform and names none of the host's own."""
 
 from __future__ import annotations
 
@@ -39,6 +45,7 @@ class _Tally:
     refused: int = 0
     first_refused: datetime | None = None
     homes: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
     #: Refusals by justification code ("" for bare refusals).
     by_code: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -49,19 +56,16 @@ class _Tally:
 
 def _tallies(
     evidence: Evidence, parties: Parties
-) -> tuple[dict[str, _Tally], dict[tuple[str, str, Relation], _Tally]]:
+) -> tuple[dict[str, _Tally], dict[tuple[str, Relation], _Tally]]:
     own: dict[str, _Tally] = defaultdict(_Tally)
-    others: dict[tuple[str, str, Relation], _Tally] = defaultdict(_Tally)
+    others: dict[tuple[str, Relation], _Tally] = defaultdict(_Tally)
     for cell in evidence.storefronts:
         if cell.status not in ("approved", "refused"):
             continue
         relation = parties.relation(cell.host, cell.home)
-        tally = (
-            own[cell.host]
-            if relation is Relation.OWN
-            else others[(cell.host, parties.label(cell.home), relation)]
-        )
+        tally = own[cell.host] if relation is Relation.OWN else others[(cell.host, relation)]
         tally.homes.add(cell.home)
+        tally.groups.add(parties.label(cell.home))
         if cell.status == "approved":
             tally.approved += cell.count
             continue
@@ -73,39 +77,49 @@ def _tallies(
 
 
 def _without_shared_justifications(rival: _Tally, base: _Tally) -> tuple[_Tally, _Tally, list[str]]:
-    """Both tallies without refusals whose justification both sides got; the rival-only codes."""
+    """Both tallies without the justified refusals applied equally; the codes left in."""
     shared = {c for c in rival.by_code if c and base.by_code.get(c)}
-    rival_only = sorted(c for c in rival.by_code if c and c not in shared)
-
-    def drop(t: _Tally) -> _Tally:
-        left = sum(n for c, n in t.by_code.items() if c in shared)
-        return _Tally(t.approved, t.refused - left, t.first_refused, t.homes)
-
-    return drop(rival), drop(base), rival_only
+    equal = {c: min(rival.by_code[c], round(base.by_code[c] / base.n * rival.n)) for c in shared}
+    kept = sorted(c for c in rival.by_code if c and rival.by_code[c] > equal.get(c, 0))
+    own_left = sum(n for c, n in base.by_code.items() if c in shared)
+    rival_left = sum(equal.values())
+    return (
+        _Tally(
+            rival.approved,
+            rival.refused - rival_left,
+            rival.first_refused,
+            rival.homes,
+            rival.groups,
+        ),
+        _Tally(base.approved, base.refused - own_left, base.first_refused, base.homes, base.groups),
+        kept,
+    )
 
 
 def storefront_refusal(evidence: Evidence, parties: Parties, thresholds: Thresholds) -> list[Cell]:
     spec = thresholds[CHECK]
     own, others = _tallies(evidence, parties)
     cells: list[Cell] = []
-    for (host, group, relation), rival_all in sorted(others.items()):
+    for (host, relation), rival_all in sorted(others.items()):
         if rival_all.refused == 0:
             continue
+        against = tuple(sorted(rival_all.groups))
+        group = ", ".join(against)
         base_all = own.get(host)
         kind = "allied" if relation is Relation.ALLIED else "rival"
         if base_all is None or base_all.n == 0:
-            cells.append(_blind(host, group, kind, rival_all, spec.threshold))
+            cells.append(_blind(host, against, kind, rival_all, spec.threshold))
             continue
         rival, base, rival_only = _without_shared_justifications(rival_all, base_all)
         if rival.refused == 0:
             continue
         rival_rate, base_rate = rate(rival.approved, rival.n), rate(base.approved, base.n)
-        shown = f" (justified to rivals only: {', '.join(rival_only)})" if rival_only else ""
+        shown = f" (justified to rivals beyond own: {', '.join(rival_only)})" if rival_only else ""
         cells.append(
             Cell(
                 check=CHECK,
                 subject=host,
-                against=(group,),
+                against=against,
                 surface=None,
                 metric=Metric(
                     "rival_approval_rate",
@@ -137,12 +151,13 @@ def _ref(host: str, tally: _Tally) -> EvidenceRef:
     return EvidenceRef("storefronts", {"host": host, "homes": tuple(sorted(tally.homes))})
 
 
-def _blind(host: str, group: str, kind: str, rival: _Tally, threshold: float) -> Cell:
+def _blind(host: str, against: tuple[str, ...], kind: str, rival: _Tally, threshold: float) -> Cell:
     rival_rate = rate(rival.approved, rival.n)
+    group = ", ".join(against)
     return Cell(
         check=CHECK,
         subject=host,
-        against=(group,),
+        against=against,
         surface=None,
         metric=Metric("rival_approval_rate", round(rival_rate, 6), None, threshold),
         n=rival.n,

@@ -41,7 +41,10 @@ async def build(
     await register(net, world, reference, world_url)
     await declare_groups(net, world, day)
     await merchants_and_offers(net, world, reference)
-    counts: dict[str, int] = {"merchants": len(world.merchants)}
+    counts: dict[str, int] = {
+        "merchants": len(world.merchants),
+        "applicants": len(world.applicants),
+    }
     counts |= await links.run(net, world, plants, day)
     made = await storefronts.run(net, world, plants, day)
     counts |= {
@@ -50,9 +53,10 @@ async def build(
         "storefronts_approved": len(made.approved),
     }
     counts |= await payments.run(net, world, plants, day)
+    trading = {m.subscriber_id for m in world.merchants}
     sells_on = {
         host: [m.subscriber_id for m in world.merchants_of(host)]
-        + sorted(m for m, h in made.approved if h == host)
+        + sorted(m for m, h in made.approved if h == host and m in trading)
         for host in world.platforms
     }
     counts |= await logistics.run(net, world, plants, day, reference, sells_on)
@@ -96,6 +100,8 @@ def manifest(
                 }
                 for m in world.merchants
             ],
+            "applicants": [{"id": m.subscriber_id, "home": m.home} for m in world.applicants],
+            "busy": world.busy,
             "auditor": AUDITOR,
         },
         "groups": [

@@ -6,6 +6,18 @@ groups own platforms; `cirrus` is allied with `borealis` (the weaker
 relation, never own). Carriers are the three the switch has tracking
 plugins for, one per group that owns logistics; `openpay` is a wallet of no
 group.
+
+Besides the merchants that trade (offers, links, orders, impressions), each
+platform has applicants: merchants of its own that go looking for storefronts
+on other hosts (their catalogs and terms only). They are what gives a host's
+storefront decisions per home group, and a platform's multi-homing merchants,
+a sample to judge; drawn from their own stream (``"{seed}:applicants"``), so
+the trading merchants are the same whatever their number.
+
+Traffic is not spread evenly in a real network: one platform per world (the
+`busy` marketplace, drawn from ``"{seed}:busy"``) sells far more than the
+others, so its stock desk answers enough reservations, for own and rival
+hosts, for its parity to be judged.
 """
 
 from __future__ import annotations
@@ -44,11 +56,13 @@ class Size:
     name: str
     merchants_per_platform: int
     storefront_share: float  # chance a merchant asks each other host for a storefront
+    applicants_per_platform: int  # merchants that only ask hosts for storefronts
     placements_per_merchant: int
     visits_per_placement: int
     payments_per_host: int
     bookings_per_host: int
     reservations_per_platform: int  # orders asked of each merchant platform's stock desk
+    reservations_of_busy: int  # orders asked of the busy marketplace's desk
     completed_per_host: int  # orders taken through to confirmation (the split)
     impression_lists_per_host: int
     items_per_list: int
@@ -56,9 +70,9 @@ class Size:
 
 SIZES = {
     # Every chapter once or twice: for tests of the generator itself (determinism, plants).
-    "tiny": Size("tiny", 2, 0.5, 1, 1, 4, 4, 2, 1, 5, 5),
-    "small": Size("small", 3, 0.5, 2, 2, 10, 8, 6, 2, 100, 10),
-    "medium": Size("medium", 16, 0.6, 2, 6, 90, 70, 400, 16, 220, 10),
+    "tiny": Size("tiny", 2, 0.5, 0, 1, 1, 4, 4, 2, 2, 1, 5, 5),
+    "small": Size("small", 3, 0.5, 20, 2, 2, 10, 8, 6, 380, 2, 500, 10),
+    "medium": Size("medium", 16, 0.6, 8, 2, 6, 90, 70, 400, 400, 16, 220, 10),
 }
 
 
@@ -82,6 +96,10 @@ class Cast:
     wallets: list[str] = field(default_factory=list)
     carriers: list[str] = field(default_factory=list)
     merchants: list[Merchant] = field(default_factory=list)
+    #: Merchants that only ask other hosts for storefronts (see the module's docstring).
+    applicants: list[Merchant] = field(default_factory=list)
+    #: The platform that sells the most (see the module's docstring).
+    busy: str = ""
     own_wallet: dict[str, str] = field(default_factory=dict)
     own_carrier: dict[str, str] = field(default_factory=dict)
 
@@ -99,6 +117,9 @@ class Cast:
 
     def merchants_of(self, platform: str) -> list[Merchant]:
         return [m for m in self.merchants if m.home == platform]
+
+    def applicants_of(self, platform: str) -> list[Merchant]:
+        return [m for m in self.applicants if m.home == platform]
 
 
 def cast(seed: int, size: Size) -> Cast:
@@ -132,5 +153,16 @@ def cast(seed: int, size: Size) -> Cast:
             )
             world.merchants.append(
                 Merchant(f"{short}-m{n}.example", platform, category, n == 0, skus)
+            )
+    world.busy = random.Random(f"{seed}:busy").choice(world.platforms)
+    applicants = random.Random(f"{seed}:applicants")
+    for platform in world.platforms:
+        short = platform.split(".", 1)[0]
+        for n in range(size.applicants_per_platform):
+            category = applicants.choice(CATEGORIES)
+            low, high = PRICES[category]
+            sku = (f"{short}-a{n}-sku0", applicants.randrange(low, high, 100))
+            world.applicants.append(
+                Merchant(f"{short}-a{n}.example", platform, category, False, (sku,))
             )
     return world

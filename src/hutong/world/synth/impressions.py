@@ -4,6 +4,11 @@ Each list ranks candidates of every platform by merit (rating, with a
 little noise per showing); one slot in five is sponsored and labelled.
 Merit is drawn per item once, so the same item is as good everywhere.
 
+A small world's hosts report 500 lists each (a few batched requests): a host
+alone in its group with three merchants shows its own items in about one
+slot in seven, and needs that many lists for 200 own showings and dominated
+pairs.
+
 Plant ``ranking_self_preference``: the subject adds a boost worth about
 half a star to its own group's items, so they outrank better rival items.
 """

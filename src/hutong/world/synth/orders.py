@@ -2,7 +2,9 @@
 
 Each order the host takes asks the merchant's platform to reserve stock (a
 decision call the switch journals with its latency and outcome, on behalf
-of the host). Every stock desk answers in 5-20 ms (its own pace, the same
+of the host): the size's `reservations_per_platform` of each platform's
+merchants, `reservations_of_busy` of the busy marketplace's (`cast`), from
+hosts drawn evenly. Every stock desk answers in 5-20 ms (its own pace, the same
 for everyone) and refuses about one call in fifty (stock ran out).
 
 Completed orders (paid, shipped, delivered, confirmed) carry the split, so
@@ -209,7 +211,9 @@ async def run(
 
     for platform in world.platforms:
         sellers = world.merchants_of(platform)
-        for _ in range(world.size.reservations_per_platform):
+        busy = platform == world.busy
+        asked = world.size.reservations_of_busy if busy else world.size.reservations_per_platform
+        for _ in range(asked):
             await one(rng.choice(world.platforms), rng.choice(sellers))
     for host in world.platforms:
         for n in range(world.size.completed_per_host):

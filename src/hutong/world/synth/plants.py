@@ -9,13 +9,13 @@ check                      subject
 =========================  ==================================================
 link_blocking              a platform (host) blocking rival-group links
 link_friction              a platform adding copy-to-browser for rivals
-storefront_refusal         a platform approving rivals' storefronts less
+storefront_refusal         a platform with a sibling approving rivals' storefronts less
 wallet_exclusion           a platform with an own-group wallet refusing rival ones
 carrier_exclusion          a platform with an own-group carrier refusing rival ones
 fee_discrimination         a platform taking 4x on the channel rivals use
 ranking_self_preference    a platform ranking own-group items higher
 exclusivity_retaliation    a platform worsening terms of multi-homing merchants
-interop_parity             a platform whose stock desk serves rival hosts worse
+interop_parity             the busy marketplace, its stock desk serving rival hosts worse
 declared_vs_observed       a carrier refusing bookings it declares it serves
 =========================  ==================================================
 """
@@ -72,6 +72,14 @@ def parse_plant(text: str, world: Cast) -> Plant:
     if subject not in pool:
         kind = "carrier" if check in CARRIER_CHECKS else "platform"
         raise PlantError(f"{check} needs a {kind} of the world as subject: {', '.join(pool)}")
+    # Parity is judged on the desk called often enough: the busy marketplace's.
+    if check == "interop_parity" and subject != world.busy:
+        raise PlantError(f"{check} needs the world's busy marketplace as subject: {world.busy}")
+    # Approving its own group's merchants more needs some to approve: a sibling platform.
+    if check == "storefront_refusal" and not [
+        p for p in world.platforms if p != subject and world.relation(subject, p) == "own"
+    ]:
+        raise PlantError(f"{check} needs a platform whose group has another: not {subject}")
     # Preferring its own wallet or carrier needs one: a platform of a group without
     # one refusing rivals is no self-preference (the auditor says inconclusive).
     own = {"wallet_exclusion": world.own_wallet, "carrier_exclusion": world.own_carrier}

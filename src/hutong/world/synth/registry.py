@@ -33,7 +33,7 @@ def roles(world: Cast) -> list[tuple[str, str]]:
         *((p, "platform") for p in world.platforms),
         *((w, "wallet") for w in world.wallets),
         *((c, "carrier") for c in world.carriers),
-        *((m.subscriber_id, "merchant") for m in world.merchants),
+        *((m.subscriber_id, "merchant") for m in (*world.merchants, *world.applicants)),
         (AUDITOR, "auditor"),
     ]
 
@@ -93,7 +93,7 @@ async def declare_groups(net: Network, world: Cast, today: date) -> None:
 
 
 async def merchants_and_offers(net: Network, world: Cast, reference: ReferenceWorld) -> None:
-    for merchant in world.merchants:
+    for merchant in (*world.merchants, *world.applicants):
         await net.operate(
             "merchant_profile",
             "PUT",

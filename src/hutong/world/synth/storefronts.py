@@ -1,9 +1,13 @@
 """Storefronts: merchants ask other platforms for a storefront; hosts decide.
 
-Every host approves about 9 in 10 requests; refusals carry a reason, half
-of them justified as ``quality``. One host (drawn from the seed) declares a
-standing rule refusing ``supplements`` storefronts for everyone, justified
-as ``safety``: equal treatment, not a finding.
+Every merchant asks each other host with the size's `storefront_share`; an
+applicant (`cast`) asks its own group's other platforms always (merchants
+grow inside their group first) and other hosts with `APPLICANT_SHARE`.
+Every host approves about 9 in 10
+requests; refusals carry a reason, half of them justified as ``quality``.
+One host (drawn from the seed) declares a standing rule refusing
+``supplements`` storefronts for everyone, justified as ``safety``: equal
+treatment, not a finding.
 
 Plant ``storefront_refusal``: the subject approves rival-group merchants'
 requests 4 times in 10. The same random draw decides each request in the
@@ -23,6 +27,9 @@ from hutong.world.synth.plants import Plant, planted
 FAIR_APPROVAL = 0.9
 PLANTED_APPROVAL = 0.4
 REFUSED_CATEGORY = "supplements"
+APPLICANT_SHARE = 0.5
+#: An applicant asks its own group's other platforms first: always.
+SIBLING_SHARE = 1.0
 
 
 @dataclass(slots=True)
@@ -56,12 +63,17 @@ async def run(net: Network, world: Cast, plants: list[Plant], today: date) -> St
         },
     )
     made = Storefronts()
-    for merchant in world.merchants:
+    applicants = {m.subscriber_id for m in world.applicants}
+    for merchant in (*world.merchants, *world.applicants):
+        share = (
+            APPLICANT_SHARE if merchant.subscriber_id in applicants else world.size.storefront_share
+        )
         for host in world.platforms:
             if host == merchant.home:
                 continue
             asks, draw, justified = rng.random(), rng.random(), rng.random()
-            if asks >= world.size.storefront_share:
+            sibling = world.relation(merchant.home, host) == "own"
+            if asks >= (SIBLING_SHARE if sibling and share == APPLICANT_SHARE else share):
                 continue
             catalog = [{"sku_id": sku, "price": price} for sku, price in merchant.skus]
             answer = await net.act(

@@ -27,7 +27,7 @@ RETALIATION_RAISE = 1.4
 
 def multi_homers(world: Cast, approved: dict[tuple[str, str], str]) -> set[str]:
     """Merchants with an approved storefront on a host of a rival group of their home."""
-    homes = {m.subscriber_id: m.home for m in world.merchants}
+    homes = {m.subscriber_id: m.home for m in (*world.merchants, *world.applicants)}
     return {m for m, host in approved if world.relation(homes[m], host) == "rival"}
 
 
@@ -43,7 +43,7 @@ async def run(
     declared = retaliations = 0
     for platform in world.platforms:
         base = rng.choice((300, 500, 600, 800))
-        for merchant in world.merchants_of(platform):
+        for merchant in (*world.merchants_of(platform), *world.applicants_of(platform)):
             review, change, delay = rng.random(), rng.uniform(-0.1, 0.1), rng.randint(3, 25)
             who = merchant.subscriber_id
             versions = [(today, base, True, "standard terms", None)]
