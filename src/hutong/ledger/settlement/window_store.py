@@ -299,7 +299,9 @@ async def settle_window(conn: AsyncConnection, wanted: str, now: datetime) -> St
 
     Refused while a participant disputes it (``window_disputed``). Each
     participant's position moves by its net in the window, as the hub's
-    payments settled it (`hutong.ledger.liquidity`).
+    payments settled it (`hutong.ledger.liquidity`): the capped positions
+    under their locks first, the others after, the order a ledger batch
+    takes them in, so settling never deadlocks with one.
     """
     current = await lock_window(conn, wanted)
     advance(current.state, WindowEvent.SETTLE)
@@ -317,7 +319,11 @@ async def settle_window(conn: AsyncConnection, wanted: str, now: datetime) -> St
         .group_by(p.c.participant)
     )
     settled = {who: int(net) for who, net in (await conn.execute(nets)).all() if net}
-    await liquidity.move(conn, settled, settled)
+    # In the ledger's lock order: a batch holds capped positions as it posts
+    # and adds to uncapped ones at its commit, so capped first, then the rest.
+    capped = await liquidity.capped(conn, settled)
+    await liquidity.lock_positions(conn, capped)
+    await liquidity.move(conn, settled, capped)
     await conn.execute(
         update(_w)
         .where(_w.c.id == current.id)
