@@ -237,6 +237,10 @@ TESTED_WITH_THEIR_DOMAIN = {
     "/v1/placements",
     "/v1/impressions",
     "/v1/merchant-terms",
+    "/v1/coupons/campaigns",
+    "/v1/coupons/campaigns/{campaign_id:str}/claims",
+    "/v1/settlement/windows/{window_id:str}/confirm",
+    "/v1/settlement/windows/{window_id:str}/dispute",
 }
 
 

@@ -100,6 +100,21 @@ async def test_the_issuer_funders_and_host_hear_of_the_campaign_its_claims_and_r
         assert heard[1]["coupon"]["buyer"] is None  # the buyer stays the host's
 
 
+async def test_a_campaign_sent_again_is_declared_once(shop: Shop) -> None:
+    assert shop.clock is not None
+    message = campaign_message(shop.clock.now)
+    body = encode_json(request_envelope(message, message_id="m-campaign"))
+
+    first = await shop.send(JD, "POST", "/v1/coupons/campaigns", body)
+    again = await shop.send(JD, "POST", "/v1/coupons/campaigns", body)
+
+    assert first.status_code == 201, first.text
+    assert (again.status_code, again.content) == (201, first.content)
+    assert again.headers["x-hutong-replay"] == "true"
+    listed = await ok(await shop.get(JD, "/v1/coupons/campaigns"))
+    assert [c["id"] for c in listed["campaigns"]] == [first.json()["campaign"]["id"]]
+
+
 async def test_a_claim_sent_again_answers_the_same_coupon_and_issues_one(shop: Shop) -> None:
     campaign = await declared(shop)
 

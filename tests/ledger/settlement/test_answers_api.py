@@ -14,6 +14,8 @@ from collections.abc import Awaitable
 
 import httpx
 
+from hutong.client import encode_json
+from hutong.protocol.envelope import request_envelope
 from tests.harness.assertions import assert_nack
 from tests.harness.settlement import ALIPAY, JD, TAOBAO, WECHATPAY, a_day_of_trade, close
 from tests.harness.switch import Clock, Switch, row_counts
@@ -99,3 +101,25 @@ async def test_each_wrong_answer_is_refused_with_its_code(switch: Switch, clock:
         settled = await switch.operator.post("/operator/settlement/windows/window-1/settle")
         assert settled.status_code == 200, settled.text
         await refused(switch, taobao.post(f"{W1}/confirm", {}), 409, "window_settled")
+
+
+async def test_an_answer_sent_again_is_recorded_once(switch: Switch, clock: Clock) -> None:
+    jd = await switch.register(JD, ["merchant"])
+    wechat = await switch.register(WECHATPAY, ["wallet"])
+    await a_day_of_trade(switch, clock)
+    await close(switch)
+    async with jd, wechat:
+        for client, path, message in (
+            (wechat, f"{W1}/dispute", {"reason": "fee"}),
+            (jd, f"{W1}/confirm", {}),
+        ):
+            body = encode_json(request_envelope(message, message_id=f"m-{path[-7:]}"))
+            first = await client.send("POST", path, body)
+            assert first.status_code == 200, first.text
+            before = await row_counts(switch.services)
+            again = await client.send("POST", path, body)
+            assert (again.status_code, again.json()) == (200, first.json())
+            assert again.headers["x-hutong-replay"] == "true"
+            assert await row_counts(switch.services) == before
+    assert (await answers(switch))[WECHATPAY] == "disputed"
+    assert (await answers(switch))[JD] == "confirmed"
