@@ -9,6 +9,9 @@
 #   bash scripts/cluster.sh rejoin         # restart the keeper of a killed node (it rejoins as standby)
 #   bash scripts/cluster.sh down           # stop everything and delete the directory
 #   bash scripts/cluster.sh env            # print the export lines (URLs, paths)
+#   bash scripts/cluster.sh primary        # the port of the node taking writes (exit 1: none)
+#   bash scripts/cluster.sh in-sync        # exit 0 when there is a primary and a secondary
+#   bash scripts/cluster.sh parts          # install the packages below if root (exit 3: cannot)
 #
 # The parts (Debian's packages, installed with apt-get when root and missing):
 #   - pg_auto_failover (postgresql-15-auto-failover): a monitor and two keepers,
@@ -390,5 +393,7 @@ case "$command" in
     freeze-primary) cmd_freeze_primary "$@" ;;
     rejoin) cmd_rejoin ;;
     primary) primary_port ;;
+    in-sync) two_nodes_in_sync ;;
+    parts) ensure_parts ;;
     *) echo "usage: $0 up|down|status|env|kill-worker N|kill-primary|freeze-primary S|rejoin" >&2; exit 2 ;;
 esac
