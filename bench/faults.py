@@ -50,6 +50,7 @@ import asyncio
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -595,10 +596,10 @@ def judge(
 async def drive(args: argparse.Namespace, cluster: Cluster) -> list[dict[str, Any]]:
     run = new_id("r")[-6:]
     began = time.monotonic()
-    endpoints = Endpoints(cluster.base + 33)
+    endpoints = Endpoints(next(free_ports(range(cluster.base + 45, cluster.base + 50), set())))
     server = await endpoints.start()
     known = httpx.get(f"{cluster.url}/.well-known/hutong.json", timeout=10).json()
-    ports = iter(range(cluster.base + 30, cluster.base + 33))
+    ports = free_ports(range(cluster.base + 30, cluster.base + 50), skip={endpoints.port})
     with reference_processes(
         known["signing_public_key"], known["subscriber_id"], desk_configs(64, 10**6), ports
     ) as desks:
@@ -680,8 +681,17 @@ def passed(rows: list[dict[str, Any]]) -> bool:
     )
 
 
-def ports_of(base: int) -> Iterator[int]:
-    return iter(range(base, base + 50))
+def free_ports(candidates: range, skip: set[int]) -> Iterator[int]:
+    """The ports of `candidates` nothing is bound to now (a client's ephemeral port may be)."""
+    for port in candidates:
+        if port in skip:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        yield port
 
 
 def main(argv: list[str] | None = None) -> int:

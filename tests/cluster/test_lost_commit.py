@@ -153,3 +153,13 @@ async def test_a_database_that_stays_away_is_503_database_unavailable(
         await until_back(write_then_read, wait=1.0)
     assert refused.value.code == "database_unavailable"
     assert refused.value.kind.transient
+
+
+def test_a_sqlite_error_is_not_a_lost_database() -> None:
+    """SQLite has no connection to lose: its OperationalErrors keep their old handling."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    assert not database_lost(locked)

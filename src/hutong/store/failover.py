@@ -26,6 +26,7 @@ takes writes now. Three things make a failover survivable:
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -54,8 +55,8 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 def database_lost(exc: BaseException) -> bool:
     """The connection or the database is gone (or read-only): not an answer about the data."""
-    if not isinstance(exc, DBAPIError):
-        return False
+    if not isinstance(exc, DBAPIError) or isinstance(exc.orig, sqlite3.Error):
+        return False  # SQLite has no connection to lose ("locked" is an answer to wait on)
     if exc.connection_invalidated:
         return True
     state = _sqlstate(exc)
