@@ -39,9 +39,17 @@ class CommitCutter:
     port: int = 0
     _refuse_until: float = 0.0
     _server: asyncio.Server | None = field(default=None, repr=False)
+    _open: set[asyncio.StreamWriter] = field(default_factory=set, repr=False)
+    _pipes: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     def arm(self, mode: Mode, *, refuse_for: float = 0.0) -> None:
         self.armed, self.refuse_for = mode, refuse_for
+
+    def cut_all(self, *, refuse_for: float) -> None:
+        """The database goes away now: every connection closed, new ones refused for a while."""
+        self._refuse_until = time.monotonic() + refuse_for
+        for writer in list(self._open):
+            writer.close()
 
     @property
     def url(self) -> str:
@@ -89,16 +97,20 @@ class CommitCutter:
         upstream = make_url(self.direct_url)
         up_reader, up_writer = await asyncio.open_connection(upstream.host, upstream.port)
         silenced = [False]
+        self._open.update((writer, up_writer))
         pipes = [
             asyncio.create_task(self._pipe_client(reader, up_writer, silenced)),
             asyncio.create_task(self._pipe_server(up_reader, writer, silenced)),
         ]
+        self._pipes.update(pipes)
         with contextlib.suppress(Exception):
             await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
         for task in pipes:
             task.cancel()
+            self._pipes.discard(task)
         for stream in (writer, up_writer):
             stream.close()
+            self._open.discard(stream)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[CommitCutter]:
@@ -108,3 +120,9 @@ class CommitCutter:
             yield self
         finally:
             self._server.close()
+            for writer in list(self._open):
+                writer.close()
+            for task in list(self._pipes):
+                task.cancel()
+            await asyncio.gather(*self._pipes, return_exceptions=True)
+            await self._server.wait_closed()

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.config import Settings
 from hutong.protocol.errors import HutongError
-from hutong.runtime.exactly_once import Answer, MessageKey, run_once
+from hutong.runtime.exactly_once import Answer, MessageKey, Write, run_decided, run_once
 from hutong.runtime.services import Services
 from hutong.store.batch import WriteBatcher
 from hutong.store.db import Database
@@ -153,6 +153,32 @@ async def test_a_database_that_stays_away_is_503_database_unavailable(
         await until_back(write_then_read, wait=1.0)
     assert refused.value.code == "database_unavailable"
     assert refused.value.kind.transient
+
+
+async def test_a_claim_whose_step_lost_the_database_is_given_back_once_it_answers(
+    cutter: CommitCutter, services: Services
+) -> None:
+    """Else a retry would wait out the claim's lease (30 s or more) before it could run."""
+
+    async def prepare() -> Write[str]:
+        cutter.cut_all(refuse_for=1.0)  # the primary dies while the step decides
+        async with services.db.read() as conn:
+            await conn.scalar(select(1))
+        return _new_key
+
+    with pytest.raises(DBAPIError) as lost:
+        await run_decided(services, KEY, prepare, _present, _refusal)
+    assert database_lost(lost.value)
+    assert await _count(cutter.direct_url, messages) == 0  # the claim was given back
+    answer = await run_decided(services, KEY, _ready(_new_key), _present, _refusal)
+    assert answer.status == 201 and not answer.replayed
+
+
+def _ready(write: Write[str]) -> Any:
+    async def prepare() -> Write[str]:
+        return write
+
+    return prepare
 
 
 def test_a_sqlite_error_is_not_a_lost_database() -> None:

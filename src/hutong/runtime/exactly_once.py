@@ -329,8 +329,16 @@ def _claim_write(
 
 
 async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None:
-    async with services.db.transaction() as conn:
-        await conn.execute(delete(messages).where(_still_claimed(key, claim.at)))
+    """Give the claim back, waiting for the database if it is away (a failover).
+
+    A claim left behind would make the sender's retry wait out its lease.
+    """
+
+    async def release() -> None:
+        async with services.db.transaction() as conn:
+            await conn.execute(delete(messages).where(_still_claimed(key, claim.at)))
+
+    await until_back(release)
 
 
 class _ClaimLost(Exception):
