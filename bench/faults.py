@@ -246,10 +246,11 @@ class Endpoints:
             out[who] = buckets
         return out
 
-    def close(self, server: asyncio.Server) -> None:
+    async def close(self, server: asyncio.Server) -> None:
         server.close()
-        for writer in self._open:
+        for writer in list(self._open):
             writer.close()
+        await asyncio.sleep(0.2)  # the handlers see their connections end
 
 
 # -- the load ---------------------------------------------------------------------------------
@@ -634,7 +635,7 @@ async def drive(args: argparse.Namespace, cluster: Cluster) -> list[dict[str, An
         await asyncio.sleep(1)  # the last answers reach the endpoints
         view = await asyncio.to_thread(database_view, cluster, run)
         ledger = await asyncio.to_thread(ledger_check, cluster)
-    endpoints.close(server)
+    await endpoints.close(server)
     rows = judge(load, windows, view, ledger, endpoints)
     rows[-1]["summary"]["events_received_per_5s"] = endpoints.timeline(began)
     rows[-1]["summary"]["windows_s"] = {
