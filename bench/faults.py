@@ -11,7 +11,9 @@ A correctness run, not a speed benchmark. On loopback only, in ports
               endpoints are served here (they count each event id they receive).
     load      `--clients` buyers make whole orders through HAProxy at about `--rate`
               orders a second in all (create, pay, ship, picked up, delivered,
-              confirm: 6 signed requests). A step not answered (a 5xx, a broken or
+              confirm: 6 signed requests), each followed by a wallet-to-wallet
+              transfer (Alipay user to WeChat Pay user: lookup, quote, execute;
+              both wallets are reference desks too). A step not answered (a 5xx, a broken or
               refused connection) is sent again with the SAME message id, as the
               protocol allows, every 0.25 s until answered or the run ends.
     faults    one after the other, each in a window of `--seconds` with load before
@@ -27,9 +29,12 @@ A correctness run, not a speed benchmark. On loopback only, in ports
     check     load stops; the outbox is given up to 90 s to drain; then, per fault
               (a step belongs to the window it was first sent in):
                 lost        steps acknowledged whose effect is not in the database
-                            (an order answered paid must be paid or later, ...);
+                            (an order answered paid must be paid or later, ...; a
+                            transfer answered committed must be committed);
                 duplicated  orders stored twice for one create message (each order
-                            has its own buyer tag), ledger transfers stored twice;
+                            has its own buyer tag), ledger transfers stored twice,
+                            a committed transfer with more ledger legs than its
+                            amount and fees;
                 ledger      `hutong ledger check`;
                 events      Douyin's and JD Beauty's events: all delivered, and each
                             received at their endpoints;
@@ -79,6 +84,7 @@ from bench.orders import (
     desk_configs,
     open_shop,
 )
+from bench.transfers import WECHATPAY, phone, publish
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
@@ -123,6 +129,9 @@ class Cluster:
             "HUTONG_OPERATOR_TOKEN": OPERATOR,
             # An endpoint back after a while is tried again within seconds.
             "HUTONG_DELIVERY_MAX_DELAY": "2",
+            # Every transfer looks its payee up: not the rate limit's business here.
+            "HUTONG_ALIAS_LOOKUPS_PER_MINUTE": "1000000",
+            "HUTONG_ALIAS_LOOKUP_BURST": "100000",
         }
 
     def run(self, *args: str, timeout: float = 300) -> str:
@@ -276,6 +285,8 @@ class Load:
     #: buyer tag -> (order id, last acknowledged step, when it was acknowledged)
     orders: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
+    #: transfer id -> when its execution was acknowledged committed
+    transfers: dict[str, float] = field(default_factory=dict)
 
     def count(self, what: str) -> None:
         self.outcomes[what] = self.outcomes.get(what, 0) + 1
@@ -370,6 +381,34 @@ class Load:
         self.orders[tag] = (order_id, "confirm", time.monotonic())
         self.count("completed")
 
+    async def transfer(self, client: httpx.AsyncClient, n: int, rng: random.Random) -> None:
+        """Alipay user to WeChat Pay user: look the payee up, quote, execute."""
+        signer = self.shop.signers[ALIPAY]
+        payee = phone(WECHATPAY, rng.randrange(self.buyers))
+        lookup = {"kind": "phone", "value": payee}
+        status, body = await self.send(
+            client, signer, "/v1/aliases/lookup", lookup, Step(n, "lookup", time.monotonic())
+        )
+        if status != 200:
+            return self.count(f"lookup {status}: {str(body)[:120]}")
+        quote = {
+            "payer": account(rng.randrange(self.buyers)),
+            "payee_token": body["entries"][0]["payee_token"],
+            "amount": rng.randrange(100, 100_000),
+        }
+        step = Step(n, "quote", time.monotonic())
+        status, body = await self.send(client, signer, "/v1/transfers/quote", quote, step)
+        if status != 201:
+            return self.count(f"quote {status}: {str(body)[:120]}")
+        transfer_id = body["transfer"]["id"]
+        path = f"/v1/transfers/{transfer_id}/execute"
+        step = Step(n, "execute", time.monotonic())
+        status, body = await self.send(client, signer, path, {}, step)
+        if status != 200 or body["transfer"]["state"] != "committed":
+            return self.count(f"execute {status}: {str(body)[:120]}")
+        self.transfers[transfer_id] = time.monotonic()
+        self.count("transfer committed")
+
     async def client(self, number: int, interval: float, run: str) -> None:
         rng = random.Random(number)
         limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
@@ -381,6 +420,7 @@ class Load:
                 started = time.monotonic()
                 n += 1
                 await self.order(client, n, f"f-{run}-{number}-{n}", rng)
+                await self.transfer(client, n, rng)
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
@@ -482,6 +522,14 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
                     " HAVING count(*) > 1) AS d"
                 )
             ).scalar_one()
+            transfers = conn.execute(
+                text("SELECT id, state, payer_fee, payee_fee FROM transfers")
+            ).all()
+            legs = dict(
+                conn.execute(
+                    text("SELECT reference, count(*) FROM ledger_transfers GROUP BY reference")
+                ).all()
+            )
             outbox = conn.execute(
                 text("SELECT recipient, status, event_id FROM outbox WHERE recipient IN (:a, :b)"),
                 {"a": DOUYIN, "b": JD_BEAUTY},
@@ -491,7 +539,22 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
     by_buyer: dict[str, list[tuple[str, str]]] = {}
     for buyer, order_id, state in rows:
         by_buyer.setdefault(buyer, []).append((order_id, state))
-    return {"orders": by_buyer, "doubled_ledger": int(doubled_ledger), "outbox": outbox}
+    # A committed transfer posts its amount and each non-zero fee: more is a
+    # double, fewer a loss (it is then not counted as committed).
+    expected = {
+        r.id: 1 + int(r.payer_fee > 0) + int(r.payee_fee > 0)
+        for r in transfers
+        if r.state == "committed"
+    }
+    committed = {t for t, n in expected.items() if int(legs.get(t, 0)) >= n}
+    doubled_transfers = {t for t, n in expected.items() if int(legs.get(t, 0)) > n}
+    return {
+        "orders": by_buyer,
+        "doubled_ledger": int(doubled_ledger),
+        "outbox": outbox,
+        "committed_transfers": committed,
+        "doubled_transfers": doubled_transfers,
+    }
 
 
 def pending_events(cluster: Cluster) -> int:
@@ -547,7 +610,11 @@ def judge(
         wanted = AFTER[last]
         if not states or (wanted is not None and not states & wanted):
             lost_tags[tag] = acknowledged
+    for transfer_id, acknowledged in load.transfers.items():
+        if transfer_id not in view["committed_transfers"]:
+            lost_tags[transfer_id] = acknowledged
     doubled_tags = {tag for tag, kept in stored.items() if len(kept) > 1}
+    doubled_tags |= view["doubled_transfers"]
     delivered = {(r, e) for r, status, e in view["outbox"] if status == "delivered"}
     undelivered = [(r, e) for r, status, e in view["outbox"] if status != "delivered"]
     unreceived = [(r, e) for r, e in delivered if e not in endpoints.received.get(r, set())]
@@ -575,6 +642,7 @@ def judge(
         )
     summary = {
         "orders_acknowledged": len(load.orders),
+        "transfers_acknowledged_committed": len(load.transfers),
         "lost": len(lost_tags),
         "lost_orders": sorted(lost_tags)[:20],
         "duplicated": sorted(doubled_tags)[:20],
@@ -601,8 +669,10 @@ async def drive(args: argparse.Namespace, cluster: Cluster) -> list[dict[str, An
     server = await endpoints.start()
     known = httpx.get(f"{cluster.url}/.well-known/hutong.json", timeout=10).json()
     ports = free_ports(range(cluster.base + 30, cluster.base + 50), skip={endpoints.port})
+    specs = desk_configs(64, 10**6)
+    specs[WECHATPAY] = ("wallet", "wallets", {"balances": {account(n): 10**13 for n in range(64)}})
     with reference_processes(
-        known["signing_public_key"], known["subscriber_id"], desk_configs(64, 10**6), ports
+        known["signing_public_key"], known["subscriber_id"], specs, ports
     ) as desks:
         signers = await asyncio.to_thread(join, cluster, desks, endpoints)
         facade = Server(
@@ -614,6 +684,9 @@ async def drive(args: argparse.Namespace, cluster: Cluster) -> list[dict[str, An
             Path("/dev/null"),
         )
         shop = await open_shop(facade, signers, 10**6)
+        # After the shop: each wallet's profile (order, pay-for-me and transfer fees),
+        # then the phone numbers of 64 users each.
+        await publish(facade, {w: signers[w] for w in (ALIPAY, WECHATPAY)}, 64)
         faults = [f for f in args.faults.split(",") if f]
         total = args.seconds * (len(faults) + 1) + 120 * ("primary" in faults)
         load = Load(cluster, shop, 64, time.monotonic() + total)

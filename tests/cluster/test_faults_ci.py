@@ -2,9 +2,10 @@
 
 A real cluster (scripts/cluster.sh: pg_auto_failover with a synchronous
 standby, three switch processes behind HAProxy, two delivery workers) takes
-orders from signed clients while, one after the other, a switch process is
-SIGKILLed, the PostgreSQL primary is SIGKILLed (the standby is promoted), a
-participant's event endpoint is down, and the primary is frozen for 10 s.
+orders and wallet-to-wallet transfers from signed clients while, one after
+the other, a switch process is SIGKILLed, the PostgreSQL primary is
+SIGKILLed (the standby is promoted), a participant's event endpoint is down,
+and the primary is frozen for 10 s.
 Clients send unanswered steps again with the same message id. Afterwards,
 for every fault: nothing acknowledged is missing, nothing is stored twice,
 `hutong ledger check` passes, every event reached its endpoint, and the
@@ -83,5 +84,6 @@ def test_no_fault_loses_or_doubles_an_acknowledged_effect(tmp_path: Path) -> Non
         assert row["events_delivered_after_recovery"], (fault, summary["events"])
         assert row["unanswered_steps"] == 0, (fault, row)
     assert summary["lost"] == 0 and summary["orders_acknowledged"] > 0, summary
+    assert summary["transfers_acknowledged_committed"] > 0, summary
     assert rows["primary"]["longest_stall_s"] < 15, rows["primary"]
     assert outcome["passed"], run.stdout + run.stderr[-3000:]
