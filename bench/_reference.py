@@ -47,9 +47,15 @@ class Desk:
 
 @contextlib.contextmanager
 def reference_processes(
-    switch_key: str, switch_id: str, specs: Mapping[str, DeskSpec]
+    switch_key: str,
+    switch_id: str,
+    specs: Mapping[str, DeskSpec],
+    ports: Iterator[int] | None = None,
 ) -> Iterator[dict[str, Desk]]:
-    """One process per participant of `specs`, running once each answers on its port."""
+    """One process per participant of `specs`, running once each answers on its port.
+
+    Each on a free port, or on the next of `ports` (bench/faults.py keeps to its range).
+    """
     started: dict[str, Desk] = {}
     with tempfile.TemporaryDirectory(prefix="hutong-bench-desks-") as scratch:
         try:
@@ -65,7 +71,7 @@ def reference_processes(
                 path = Path(scratch) / f"{participant}.json"
                 path.write_text(json.dumps(config))
                 log_path = Path(scratch) / f"{participant}.log"
-                port = free_port()
+                port = next(ports) if ports is not None else free_port()
                 with log_path.open("wb") as log:  # a file: a full pipe would stall the desk
                     process = subprocess.Popen(
                         [*SERVER, "--config", str(path), "--port", str(port)],

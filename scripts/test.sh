@@ -9,7 +9,10 @@
 #  3. Find Debian's chromium for the browser tests (scripts/chromium.sh installs
 #     it when missing) and export HUTONG_TEST_CHROMIUM. Without it: with
 #     CI=true fail, otherwise warn and the browser tests skip.
-#  4. ruff, mypy, lint-imports, pytest, stopping at the first failure.
+#  4. Find or install the cluster's parts (pg_auto_failover, HAProxy) for the
+#     fault run in tests/cluster (scripts/cluster.sh parts). Without them:
+#     with CI=true fail, otherwise warn and that test skips.
+#  5. ruff, mypy, lint-imports, pytest, stopping at the first failure.
 #
 # Environment:
 #   HUTONG_SKIP_LINT=1   skip ruff and mypy (for quick local iterations only;
@@ -74,6 +77,20 @@ elif [[ "${CI:-}" == "true" ]]; then
 else
     unset HUTONG_TEST_CHROMIUM
     log "WARNING: chromium is NOT available; the browser tests (tests/web) will be skipped"
+fi
+
+# --- the cluster's parts (tests/cluster: pg_auto_failover, HAProxy) ------------
+# `scripts/cluster.sh parts` installs Debian's postgresql-15-auto-failover and
+# haproxy with apt-get when root and missing. Without them: with CI=true fail,
+# otherwise warn and the fault run skips (it says why).
+cluster_rc=0
+bash scripts/cluster.sh parts || cluster_rc=$?
+if [[ "$cluster_rc" -ne 0 ]]; then
+    if [[ "${CI:-}" == "true" ]]; then
+        log "ERROR: pg_auto_failover and haproxy are required in CI (CI=true) but unavailable"
+        exit 1
+    fi
+    log "WARNING: pg_autoctl or haproxy NOT available; the cluster fault run (tests/cluster) will be skipped"
 fi
 
 # --- lint, types, tests -------------------------------------------------------

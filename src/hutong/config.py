@@ -42,7 +42,8 @@ class Settings:
     max_body_bytes: int = 4_194_304
     #: Message-id records are kept at least this long (must outlive requests).
     message_retention: int = 86_400
-    #: Event delivery: HTTP timeout, first retry delay, cap, and maximum age.
+    #: Event delivery: HTTP timeout, first retry delay, cap (`HUTONG_DELIVERY_MAX_DELAY`),
+    #: and maximum age.
     delivery_timeout: float = 5.0
     delivery_base_delay: float = 0.5
     delivery_max_delay: float = 300.0
@@ -105,6 +106,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         wallet_call_timeout=float(env.get("HUTONG_WALLET_CALL_TIMEOUT", "5")),
         wallet_call_attempts=_int(env, "HUTONG_WALLET_CALL_ATTEMPTS", 2),
         delivery_max_age=_int(env, "HUTONG_DELIVERY_MAX_AGE", 86_400),
+        delivery_max_delay=float(env.get("HUTONG_DELIVERY_MAX_DELAY", "300")),
         run_delivery=env.get("HUTONG_RUN_DELIVERY", "1") not in ("0", "false", "no"),
         settlement_grace=_int(env, "HUTONG_SETTLEMENT_GRACE", 5),
         alias_lookups_per_minute=_int(env, "HUTONG_ALIAS_LOOKUPS_PER_MINUTE", 60),

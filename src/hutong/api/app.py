@@ -56,6 +56,7 @@ from hutong.net.delivery import DeliveryWorker
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import AuthenticationError, HutongError, RateLimitedError, nack
 from hutong.runtime.services import Services
+from hutong.store.failover import database_lost, database_unavailable
 from hutong.store.tables import messages
 from hutong.workers.deadlines import run_deadlines
 
@@ -98,7 +99,14 @@ def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Anything but a `HutongError` reaching the edge is a bug: logged with the request's id."""
+    """Anything but a `HutongError` reaching the edge is a bug: logged with the request's id.
+
+    Except a lost database (a failover under way): that is 503
+    `database_unavailable`, which the sender may send again as it was.
+    """
+    if database_lost(exc):
+        log.warning("database unavailable", extra={"path": request.scope.get("path")})
+        return on_hutong_error(request, database_unavailable())
     state = request.scope.get("state") or {}
     log.error(
         "unhandled error",

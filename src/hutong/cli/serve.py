@@ -1,8 +1,10 @@
-"""`hutong serve` and `hutong migrate`."""
+"""`hutong serve`, `hutong deliver` and `hutong migrate`."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import tempfile
 from typing import Annotated
 
@@ -53,3 +55,36 @@ def serve(
         # The server's own 400s are NACKs with a code, as the app's are.
         http=HTTP_PROTOCOL,
     )
+
+
+def deliver(
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the background work alone: outbox delivery, expiries and deadlines, no HTTP.
+
+    A cluster runs its API processes with HUTONG_RUN_DELIVERY=0 and one or
+    more of these beside them; they share the outbox (each lane is leased by
+    one worker at a time, with FOR UPDATE SKIP LOCKED). Stops on SIGTERM or
+    SIGINT.
+    """
+    from hutong import logs
+    from hutong.api.app import create_app
+    from hutong.runtime.services import Services
+    from hutong.store.db import Database
+
+    config = settings()
+    upgrade(config.database_url)
+    logs.configure(log_level)
+    app = create_app(
+        Services(settings=config, db=Database(config.database_url)), run_background=True
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        async with app.lifespan():
+            await stop.wait()
+
+    asyncio.run(run())

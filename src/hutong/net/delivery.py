@@ -34,6 +34,7 @@ from hutong.protocol.envelope import event_envelope, named_uri
 from hutong.protocol.ids import new_id
 from hutong.runtime.metrics import EVENT_DELIVERIES
 from hutong.runtime.services import Services
+from hutong.store.failover import until_back
 from hutong.store.tables import delivery_lanes, outbox, participants
 
 log = logging.getLogger("hutong.delivery")
@@ -146,15 +147,20 @@ class DeliveryWorker:
             log.exception("delivery to %s failed unexpectedly", recipient)
             await self._back_off_after_crash(recipient)
         finally:
-            async with self.services.db.transaction() as conn:
-                await conn.execute(
-                    update(delivery_lanes)
-                    .where(
-                        delivery_lanes.c.recipient == recipient,
-                        delivery_lanes.c.lease_owner == self.worker_id,
-                    )
-                    .values(lease_owner=None, lease_until=None)
+            # Through a failover too: a lease left behind would hold the lane
+            # for `lease_seconds` after the database is back.
+            await until_back(lambda: self._release(recipient))
+
+    async def _release(self, recipient: str) -> None:
+        async with self.services.db.transaction() as conn:
+            await conn.execute(
+                update(delivery_lanes)
+                .where(
+                    delivery_lanes.c.recipient == recipient,
+                    delivery_lanes.c.lease_owner == self.worker_id,
                 )
+                .values(lease_owner=None, lease_until=None)
+            )
 
     async def _back_off_after_crash(self, recipient: str) -> None:
         """A lane whose pass crashed waits like a failed one instead of spinning."""

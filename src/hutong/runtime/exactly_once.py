@@ -19,6 +19,13 @@ Two ways to run a message:
   released and a retry asks again. A claim whose owner vanished (a crash
   between claim and answer) is taken over after `claim_lease` seconds.
 
+A write whose commit outcome is unknown (the database connection broke
+during a failover) is resolved by the message record, which commits with
+the effects or not at all: found, its answer is the answer; absent (or
+still only claimed), nothing committed and the write runs again. Reads wait
+for the database to come back (`store.failover.until_back`, then 503
+`database_unavailable`).
+
 The answer is stored as the caller presents it (a status number and a JSON
 body); this module does not know what the numbers mean.
 """
@@ -33,12 +40,13 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.errors import ConflictError, HutongError
 from hutong.runtime.metrics import IDEMPOTENT_REPLAYS
 from hutong.runtime.services import Services
+from hutong.store.failover import database_lost, database_unavailable, until_back
 from hutong.store.tables import messages
 
 __all__ = [
@@ -65,6 +73,9 @@ Refusal = Callable[[HutongError], tuple[int, dict[str, Any]]]
 CLAIMED = 0
 #: How many times `run_once` runs a write that lost a unique key to another message.
 WRITE_ATTEMPTS = 3
+#: How many times a write whose connection was lost (and that did not commit)
+#: runs again before the sender is told 503 `database_unavailable`.
+RUNS_AFTER_LOSS = 5
 #: How often a twin looks whether the claimer has answered.
 _WAIT_STEP = 0.02
 
@@ -179,12 +190,31 @@ def _replayed(answer: Answer) -> Answer:
     return answer
 
 
+async def _record(services: Services, key: MessageKey) -> Answer | _Claimed | None:
+    """What `_find` finds, read again while the database is away (a failover)."""
+
+    async def read() -> Answer | _Claimed | None:
+        async with services.db.read() as conn:
+            return await _find(conn, key)
+
+    return await until_back(read)
+
+
+def _outcome_unknown(exc: DBAPIError) -> bool:
+    """The write's connection was lost: it may or may not have committed."""
+    return database_lost(exc) and not isinstance(exc, IntegrityError)
+
+
+def _own(answer: Answer) -> Answer:
+    """The answer this arrival committed itself (its reply was lost): not a replay."""
+    return Answer(answer.status, answer.body)
+
+
 async def _await_answer(services: Services, key: MessageKey) -> Answer | _Claimed | None:
     """Wait while somebody else holds a live claim; then what is there."""
     lease = timedelta(seconds=claim_lease(services))
     while True:
-        async with services.db.read() as conn:
-            found = await _find(conn, key)
+        found = await _record(services, key)
         if not isinstance(found, _Claimed) or services.clock() - found.at >= lease:
             return found
         await asyncio.sleep(_WAIT_STEP)
@@ -214,10 +244,12 @@ async def run_once(
             raise error
         return await record(conn, *refusal(error))
 
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
+    attempt = lost = 0
+    while True:
         try:
             return await services.batcher().run(apply, refused)
         except IntegrityError:
+            attempt += 1
             # Recorded first by an identical message (in this batch or by another
             # worker), or by one with another body (refused in `_find`).
             found = await _await_answer(services, key)
@@ -231,7 +263,15 @@ async def run_once(
             # left; a failure that persists is a real integrity failure.
             if attempt == WRITE_ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")
+        except DBAPIError as exc:
+            if not _outcome_unknown(exc):
+                raise
+            found = await _record(services, key)
+            if isinstance(found, Answer):
+                return _own(found)  # it committed; only its reply was lost
+            lost += 1  # nothing committed: it runs again
+            if lost > RUNS_AFTER_LOSS:
+                raise database_unavailable() from exc
 
 
 def _in_flight(key: MessageKey) -> ConflictError:
@@ -259,6 +299,12 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
                 return _Claimed(now)
         except IntegrityError:
             pass  # recorded or claimed by a twin (or a message with another body)
+        except DBAPIError as exc:
+            if not _outcome_unknown(exc):
+                raise
+            mine = await _record(services, key)
+            if isinstance(mine, _Claimed) and mine.at == now:
+                return mine  # the claim committed; only its reply was lost
         seen = await _await_answer(services, key)
         if isinstance(seen, Answer):
             return _replayed(seen)
@@ -283,8 +329,16 @@ def _claim_write(
 
 
 async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None:
-    async with services.db.transaction() as conn:
-        await conn.execute(delete(messages).where(_still_claimed(key, claim.at)))
+    """Give the claim back, waiting for the database if it is away (a failover).
+
+    A claim left behind would make the sender's retry wait out its lease.
+    """
+
+    async def release() -> None:
+        async with services.db.transaction() as conn:
+            await conn.execute(delete(messages).where(_still_claimed(key, claim.at)))
+
+    await until_back(release)
 
 
 class _ClaimLost(Exception):
@@ -338,18 +392,34 @@ async def run_decided(
             raise error
         return await record(conn, *refusal(error))
 
-    try:
-        return await services.batcher().run(apply, refused)
-    except _ClaimLost:
-        found = await _await_answer(services, key)
-        if isinstance(found, Answer):
-            return _replayed(found)
-        raise _in_flight(key) from None
-    except BaseException:
-        # Nothing was recorded (a participant that did not answer in the write,
-        # a database failure): give the message id back so a retry can run.
-        await _release(services, key, claimed)
-        raise
+    lost = 0
+    while True:
+        try:
+            return await services.batcher().run(apply, refused)
+        except _ClaimLost:
+            found = await _await_answer(services, key)
+            if isinstance(found, Answer):
+                return _replayed(found)
+            raise _in_flight(key) from None
+        except DBAPIError as exc:
+            if not _outcome_unknown(exc):
+                await _release(services, key, claimed)
+                raise
+            found = await _record(services, key)
+            if isinstance(found, Answer):
+                return _own(found)  # it committed; only its reply was lost
+            if not (isinstance(found, _Claimed) and found.at == claimed.at):
+                raise _in_flight(key) from exc
+            # Still our claim: nothing committed, the decision is in hand; again.
+            lost += 1
+            if lost > RUNS_AFTER_LOSS:
+                await _release(services, key, claimed)
+                raise database_unavailable() from exc
+        except BaseException:
+            # Nothing was recorded (a participant that did not answer in the
+            # write): give the message id back so a retry can run.
+            await _release(services, key, claimed)
+            raise
 
 
 def _raises(error: HutongError) -> Write[Any]:

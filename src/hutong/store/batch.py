@@ -6,7 +6,9 @@ holding its write has committed (SQLite `synchronous=FULL`, PostgreSQL
 in one transaction; if any write fails, the whole transaction is rolled back
 and the batch runs again with each write in its own SAVEPOINT, so the failed
 one is rolled back alone and reports its own error while the others commit.
-(Savepoints cost two statements per write; failures are rare.)
+(Savepoints cost two statements per write; failures are rare.) A batch whose
+connection is lost is not run again: it may have committed (see
+`store.failover`); every write of it fails with the error.
 
 Increments of hot counters (ledger totals; `store.increments`) are held by
 the optimistic pass and applied together just before its commit, in key
@@ -34,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.db import Database
+from hutong.store.failover import database_lost
 from hutong.store.gather import Gatherer
 from hutong.store.increments import Held
 
@@ -223,7 +226,12 @@ class WriteBatcher:
                         outcomes.append((True, await pending.write(deferring.view())))
                     await deferring.finish()
                     ran = time.perf_counter()
-            except Exception:
+            except Exception as exc:
+                if database_lost(exc):
+                    # The connection went, perhaps during COMMIT: whether the
+                    # batch committed is unknown, so nothing runs again here;
+                    # each caller resolves it by its own record (store.failover).
+                    raise
                 # Some write failed: undo all, then isolate each in a savepoint.
                 BATCH_CONFLICTS.labels("isolated").inc()
                 outcomes = []

@@ -1,7 +1,8 @@
 """The database handle, with the durability settings of DESIGN.md §5.
 
 PostgreSQL (production) runs through SQLAlchemy's async engine on psycopg,
-with `synchronous_commit=on`.
+with `synchronous_commit=on`; a multi-host URL (`?host=a:5432&host=b:5432
+&target_session_attrs=read-write`) follows a failover (`store.failover`).
 
 SQLite (the embedded default) runs in WAL mode with `synchronous=FULL`, so an
 acknowledged write survives a crash. Its statements run synchronously on the
@@ -33,6 +34,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy.engine import Dialect, Result, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from hutong.store.failover import watch
 
 #: Seconds a SQLite writer waits for another process's write lock before failing.
 WRITE_LOCK_WAIT = 30.0
@@ -66,6 +69,9 @@ class Database:
                 pool_timeout=30,
                 connect_args=_durable_connect_args(self.driver),
             )
+            # A connection to a node that died or became a standby is thrown
+            # away with the pool; the next one finds the primary (store.failover).
+            watch(self._engine.sync_engine)
             # Reads need no transaction: no BEGIN and no ROLLBACK round trips.
             self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         event.listen(self.sync_engine, "before_cursor_execute", _count_statement)
