@@ -37,7 +37,7 @@ merchant's home platform is the host.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -364,21 +364,18 @@ async def create(
         ),
     )
 
-    async def write(conn: AsyncConnection) -> OrderOutcome:
+    async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
         at = services.clock()
+        placed = replace(row, reservation=reservation, created_at=at, updated_at=at)
+        if coupon is not None and not await coupons.redeem(
+            conn, coupon, order_id, sender, row.order.total, at
+        ):
+            return await _lost_coupon(conn, placed, coupon.claim_id, at)
         created = await payment(conn)
-        placed = replace(
-            row,
-            reservation=reservation,
-            payment_id=created.payment.id,
-            created_at=at,
-            updated_at=at,
-        )
+        placed = replace(placed, payment_id=created.payment.id)
         reserved = await moved_new(
             conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by}
         )
-        if coupon is not None:
-            await coupons.redeem(conn, coupon, order_id, sender, row.order.total, at)
         return OrderOutcome(reserved, payment=created.payment)
 
     return write
@@ -419,3 +416,15 @@ def _refused_coupon(
         return Refused(refusal)
 
     return write
+
+
+async def _lost_coupon(
+    conn: AsyncConnection, row: OrderRow, claim_id: str, now: datetime
+) -> Refused:
+    """Another order redeemed the coupon since it was checked: this one is refused
+    ``coupon_already_used`` and kept as cancelled, so the merchant's platform gives back
+    the stock it reserved for it."""
+    lost = CouponError("coupon_already_used", f"coupon {claim_id} was used in another order")
+    await coupons.refused(conn, claim_id, row.host, row.merchant, lost, row.id, now)
+    kept = await moved_new(conn, row, OrderEvent.CANCEL, now, reason=lost.code)
+    return Refused(lost, {"order": kept.to_dict()})
