@@ -29,5 +29,7 @@ async def test_the_order_that_loses_a_coupon_race_gives_its_stock_back(shop: Sho
     assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
     lost = next(a for a in answers if a.status_code == 409)
     assert lost.json()["error"]["code"] == "coupon_already_used", lost.text
+    kept = lost.json()["order"]
+    assert (kept["state"], kept["reason"]) == ("cancelled", "coupon_already_used")
     await shop.deliver_events()
     assert (shop.stock(JD, JD_BEAUTY, SERUM), shop.stock(JD, JD_BEAUTY, CREAM)) == (9, 3)
