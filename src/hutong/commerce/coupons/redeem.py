@@ -13,7 +13,8 @@ for any order. The steps:
   (the Tmall Supermarket mini-program on WeChat handing out coupons used in
   Tmall's own channels).
 - `redeem` (in the order's write): the coupon is marked redeemed with one
-  conditional UPDATE (``coupon_already_used`` if another order won it).
+  conditional UPDATE (None if another order won it since `quote`: the order
+  is then refused ``coupon_already_used``).
 - `fund` (in the completion's write): each funder pays what refunds before
   completion did not return (``on_coupon coupon_funded`` to the funders and
   the merchant).
@@ -44,7 +45,6 @@ from hutong.commerce.coupons.rules import (
 from hutong.commerce.coupons.service import tell
 from hutong.commerce.coupons.store import Redemption
 from hutong.payments.posting import post
-from hutong.protocol.errors import ConflictError
 
 __all__ = [
     "Quote",
@@ -118,10 +118,10 @@ async def refused(
 
 async def redeem(
     conn: AsyncConnection, q: Quote, order_id: str, host: str, total: int, now: datetime
-) -> Redemption:
-    """In the order's write: the coupon is used by `order_id` (or ``coupon_already_used``)."""
+) -> Redemption | None:
+    """In the order's write: the coupon is used by `order_id` (None: another order won it)."""
     if not await coupon_store.mark_redeemed(conn, q.claim_id, order_id, now):
-        raise ConflictError(f"coupon {q.claim_id} was used in an order", code="coupon_already_used")
+        return None
     redemption = Redemption(
         order_id=order_id,
         claim_id=q.claim_id,

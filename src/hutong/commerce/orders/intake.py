@@ -18,53 +18,45 @@ the cancelled attempt. An order through a placement its host's own link policy n
 refused (``blocked_by_host_policy``, `hutong.links.host_policy`), and so is an order
 from a livestream's cart while its session is not on air (``session_not_live``,
 ``session_ended``, `hutong.commerce.livestreams.cart`). A reserved order has a payment
-(`hutong.payments.service`) for exactly its total, to be paid before
-``pay_by``.
+(`hutong.payments.service`) for exactly its total (less a coupon's
+discount), to be paid before ``pay_by``.
 
 An order may redeem a coupon its buyer holds (``coupon``, a claimed coupon's
 id): the price check knows it (`hutong.commerce.coupons.redeem.quote`, before
 the merchant's platform is asked), the order keeps its lines at the prices
 shown and the payment is for the total less the discount, which the coupon's
 funders pay at completion. A refused coupon (``coupon_*``) is the message's
-answer, kept for the auditor; nothing is held.
+answer, kept for the auditor; nothing is held. A coupon another order
+redeemed after the check is refused in the write (``coupon_already_used``)
+and the order kept as cancelled, so the stock reserved for it is given back.
 
-How the order came decides the host's take rate: a storefront of the
-merchant inside the host, a placement of the host (an external link) or of a
-creator (who is then paid a commission), or the host's own store when the
-merchant's home platform is the host.
+How the order came decides the host's take rate (`hutong.commerce.orders.origin`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce import store as commerce_store
-from hutong.commerce.commissions import Channel
 from hutong.commerce.coupons import CouponError, Where
 from hutong.commerce.coupons import redeem as coupons
-from hutong.commerce.livestreams.cart import require_cart_open
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.attempts import attempt_id, cancelled_attempt
 from hutong.commerce.orders.lines import OrderError, OrderLine, price_problems
 from hutong.commerce.orders.moves import moved_new
+from hutong.commerce.orders.origin import order_origin
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
-from hutong.commerce.storefronts import StorefrontStatus
-from hutong.commerce.storefronts.store import get_storefront
-from hutong.links.host_policy import require_not_blocked
-from hutong.links.store import placement_by_id
 from hutong.net.calls import CallFailed, call
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
 from hutong.payments.checkout import store as payment_store
 from hutong.protocol.errors import (
-    ConflictError,
-    ForbiddenError,
     HutongError,
     ValidationError,
 )
@@ -125,99 +117,6 @@ def _destination(given: dict[str, Any]) -> dict[str, Any]:
     ):
         raise ValidationError("address maps field names to strings", code="invalid_destination")
     return {"pickup_point_id": point} if point else {"area_code": area, "address": address}
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """How the order came: its channel, and the creator and category it carries."""
-
-    channel: Channel
-    creator: str = ""
-    placement_id: str = ""
-    storefront_id: str = ""
-
-
-async def _origin(
-    services: Services,
-    host: str,
-    spec: NewOrder,
-    merchant_platform: str,
-    lines: tuple[OrderLine, ...],
-) -> Origin:
-    skus = {line.sku_id for line in lines}
-    if spec.storefront_id and spec.placement_id:
-        raise ValidationError(
-            "an order comes from a storefront or a placement, not both", code="invalid_origin"
-        )
-    async with services.db.read() as conn:
-        if spec.storefront_id:
-            storefront = await get_storefront(conn, spec.storefront_id)
-            if storefront.host != host or storefront.merchant != spec.merchant:
-                raise ForbiddenError(
-                    f"storefront {storefront.id} is {storefront.merchant}'s in {storefront.host}",
-                    code="not_your_storefront",
-                )
-            if storefront.status is not StorefrontStatus.APPROVED:
-                raise ConflictError(
-                    f"storefront {storefront.id} is {storefront.status.value}",
-                    code="storefront_not_open",
-                )
-            _in_catalog(storefront.id, {i.sku_id: i.price for i in storefront.catalog}, lines)
-            return Origin(Channel.STOREFRONT, storefront_id=storefront.id)
-        if spec.placement_id:
-            placement = await placement_by_id(conn, spec.placement_id)
-            if placement is None:
-                raise ValidationError(f"no placement {spec.placement_id}", code="unknown_placement")
-            if placement.host != host or placement.merchant != spec.merchant:
-                raise ForbiddenError(
-                    f"placement {placement.id} is {placement.merchant}'s on {placement.host}",
-                    code="not_your_placement",
-                )
-            if placement.sku_id not in skus:
-                raise ValidationError(
-                    f"placement {placement.id} places {placement.sku_id}, which is not ordered",
-                    code="placement_not_ordered",
-                )
-            await require_not_blocked(
-                conn,
-                placement,
-                services.clock().date(),
-                f"an order through placement {placement.id}",
-            )
-            # A live cart's placement is ordered through only while its session is on air.
-            await require_cart_open(conn, placement.id)
-            creator = placement.placed_by if placement.placed_by != host else ""
-            channel = Channel.CREATOR_PLACEMENT if creator else Channel.LINK_PLACEMENT
-            if placement.storefront_id and not creator:
-                channel = Channel.STOREFRONT
-            return Origin(
-                channel,
-                creator=creator,
-                placement_id=placement.id,
-                storefront_id=placement.storefront_id or "",
-            )
-    if merchant_platform != host:
-        raise ValidationError(
-            f"{spec.merchant} sells on {merchant_platform}: an order in {host} comes from a "
-            "storefront or a placement",
-            code="no_channel",
-        )
-    return Origin(Channel.OWN_STORE)
-
-
-def _in_catalog(storefront: str, catalog: dict[str, int], lines: tuple[OrderLine, ...]) -> None:
-    """A storefront sells its catalog, at the prices it shows in the host."""
-    for line in lines:
-        if line.sku_id not in catalog:
-            raise ValidationError(
-                f"storefront {storefront} does not sell {line.sku_id}", code="not_in_storefront"
-            )
-        if catalog[line.sku_id] != line.unit_price_shown:
-            raise ConflictError(
-                f"{line.sku_id}: the storefront shows {catalog[line.sku_id]} fen, "
-                f"not {line.unit_price_shown}",
-                code="price_changed",
-            )
 
 
 async def _category(services: Services, merchant: str, sku_id: str) -> str:
@@ -304,7 +203,7 @@ async def create(
     destination = _destination(spec.destination)
     async with services.db.read() as conn:
         merchant_platform = await payment_store.home_platform(conn, spec.merchant)
-    origin = await _origin(services, sender, spec, merchant_platform, lines)
+    origin = await order_origin(services, sender, spec, merchant_platform, lines)
     await _party_with_role(services, spec.carrier, Role.CARRIER, "unknown_carrier")
     order_id = await attempt_id(services, sender, message_id)
     await payments.wallet_profile_for(services, spec.wallet, "order")
@@ -364,21 +263,18 @@ async def create(
         ),
     )
 
-    async def write(conn: AsyncConnection) -> OrderOutcome:
+    async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
         at = services.clock()
+        placed = replace(row, reservation=reservation, created_at=at, updated_at=at)
+        if coupon is not None and not await coupons.redeem(
+            conn, coupon, order_id, sender, row.order.total, at
+        ):
+            return await _lost_coupon(conn, placed, coupon.claim_id, at)
         created = await payment(conn)
-        placed = replace(
-            row,
-            reservation=reservation,
-            payment_id=created.payment.id,
-            created_at=at,
-            updated_at=at,
-        )
+        placed = replace(placed, payment_id=created.payment.id)
         reserved = await moved_new(
             conn, placed, OrderEvent.RESERVE, at, arguments={"deadline": pay_by}
         )
-        if coupon is not None:
-            await coupons.redeem(conn, coupon, order_id, sender, row.order.total, at)
         return OrderOutcome(reserved, payment=created.payment)
 
     return write
@@ -419,3 +315,15 @@ def _refused_coupon(
         return Refused(refusal)
 
     return write
+
+
+async def _lost_coupon(
+    conn: AsyncConnection, row: OrderRow, claim_id: str, now: datetime
+) -> Refused:
+    """Another order redeemed the coupon since it was checked: this one is refused
+    ``coupon_already_used`` and kept as cancelled, so the merchant's platform gives back
+    the stock it reserved for it."""
+    lost = CouponError("coupon_already_used", f"coupon {claim_id} was used in another order")
+    await coupons.refused(conn, claim_id, row.host, row.merchant, lost, row.id, now)
+    kept = await moved_new(conn, row, OrderEvent.CANCEL, now, reason=lost.code)
+    return Refused(lost, {"order": kept.to_dict()})
