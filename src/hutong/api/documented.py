@@ -24,18 +24,22 @@ wallet's allowance is spent, 415 where the body is CSV). Routes whose
 NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
 `opt={NACK_SHAPE: BecknNack}`. A success answered as raw JSON bytes (the
 exactly-once path) is documented as a JSON object, not a string, or as
-`opt={RESULT: Shape}` says (`Ack` where the answer is an ACK).
+`opt={RESULT: Shape}` says (`Ack` where the answer is an ACK). A success
+sent in other media types names each: `opt={RESULT: {"text/csv": str,
+"application/json": Shape}}` (`str` text, `bytes` binary, a struct JSON).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
 from litestar import Litestar, Response
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, Schema
 from litestar.typing import FieldDefinition
 
 __all__ = [
@@ -162,18 +166,71 @@ def _answers_raw_json(handler: HTTPRouteHandler) -> bool:
     return annotation.inner_types[0].annotation is bytes and "json" in (str(media_type) or "json")
 
 
+def _is_json(media_type: str) -> bool:
+    return "json" in media_type
+
+
+def _plain_schema(shape: Any) -> Schema:
+    """The schema of a body that is not JSON: text, or bytes (`format: binary`)."""
+    if shape is bytes:
+        return Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+    return Schema(type=OpenAPIType.STRING)
+
+
+def _sending(status: int, others: Mapping[str, Any]) -> type[Operation]:
+    """An operation class whose `status` answer lists `others` (media type: shape) too.
+
+    Litestar documents one media type per status; the bodies that are not JSON
+    are set here (text, or bytes as `format: binary`).
+    """
+
+    @dataclass
+    class Sends(Operation):
+        def __post_init__(self) -> None:
+            answer = (self.responses or {}).get(str(status))
+            if answer is None or isinstance(answer, Reference):
+                return
+            answer.content = {
+                **(answer.content or {}),
+                **{kind: OpenAPIMediaType(schema=_plain_schema(s)) for kind, s in others.items()},
+            }
+
+    return Sends
+
+
+def _result(handler: HTTPRouteHandler) -> ResponseSpec | None:
+    """The documented success, where the handler's own annotation does not say it."""
+    result = handler.opt.get(RESULT)
+    if isinstance(result, Mapping):
+        json_kinds = [kind for kind in result if _is_json(kind)]
+        plain = {kind: shape for kind, shape in result.items() if not _is_json(kind)}
+        if plain:
+            handler.operation_class = _sending(handler.status_code, plain)
+        first = json_kinds[0] if json_kinds else next(iter(plain))
+        return ResponseSpec(
+            data_container=result[first] if json_kinds else str,
+            description="The result",
+            media_type=first,
+            generate_examples=False,
+        )
+    if _answers_raw_json(handler) or result is not None:
+        return ResponseSpec(
+            data_container=result or dict[str, Any],
+            description="The result",
+            generate_examples=False,
+        )
+    return None
+
+
 def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
     nack = handler.opt.get(NACK_SHAPE, Nack)
     responses = {
         status: ResponseSpec(data_container=nack, description=_WHY[status], generate_examples=False)
         for status in sorted(refusals_of(handler))
     }
-    if _answers_raw_json(handler):
-        responses[handler.status_code] = ResponseSpec(
-            data_container=handler.opt.get(RESULT, dict[str, Any]),
-            description="The result",
-            generate_examples=False,
-        )
+    result = _result(handler)
+    if result is not None:
+        responses[handler.status_code] = result
     responses.update(handler.responses or {})
     return responses
 
