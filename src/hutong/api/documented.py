@@ -22,18 +22,20 @@ itself is still generated lazily, on its first request):
 A route may name more with `opt={REFUSES: (status, ...)}` (429 where a
 wallet's allowance is spent, 415 where the body is CSV). Routes whose
 NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
-`opt={NACK_SHAPE: BecknNack}`. A success answered as raw JSON bytes (the
-exactly-once path) is documented as a JSON object, not a string, or as
-`opt={RESULT: Shape}` says (`Ack` where the answer is an ACK). A success
-sent in other media types names each: `opt={RESULT: {"text/csv": str,
-"application/json": Shape}}` (`str` text, `bytes` binary, a struct JSON).
+`opt={NACK_SHAPE: BecknNack}`; where either may be sent, by the request's
+shape, `opt={NACK_SHAPE: (Nack, BecknNack)}` (documented as `anyOf` them). A
+success answered as raw JSON bytes (the exactly-once path) is documented
+as a JSON object, not a string, or as `opt={RESULT: Shape}` says (`Ack`
+where the answer is an ACK). A success sent in other media types names
+each: `opt={RESULT: {"text/csv": str, "application/json": Shape}}`
+(`str` text, `bytes` binary, a struct JSON).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 import msgspec
 from litestar import Litestar, Response
@@ -177,23 +179,36 @@ def _plain_schema(shape: Any) -> Schema:
     return Schema(type=OpenAPIType.STRING)
 
 
-def _sending(status: int, others: Mapping[str, Any]) -> type[Operation]:
-    """An operation class whose `status` answer lists `others` (media type: shape) too.
+def _operation(
+    handler: HTTPRouteHandler, plain: Mapping[str, Any], either: Iterable[int]
+) -> type[Operation]:
+    """An operation class that says what Litestar cannot, set on the handler.
 
-    Litestar documents one media type per status; the bodies that are not JSON
-    are set here (text, or bytes as `format: binary`).
+    Litestar documents one media type per status: the success's bodies that
+    are not JSON (`plain`: media type to shape) are added here (text, or
+    bytes as `format: binary`). A refusal that may be either of two NACKs
+    (`either`) is `anyOf` them, not `oneOf`: a Beckn NACK fits `Nack` too.
     """
+    status = str(handler.status_code)
+    refusals = {str(s) for s in either}
 
     @dataclass
     class Sends(Operation):
         def __post_init__(self) -> None:
-            answer = (self.responses or {}).get(str(status))
-            if answer is None or isinstance(answer, Reference):
-                return
-            answer.content = {
-                **(answer.content or {}),
-                **{kind: OpenAPIMediaType(schema=_plain_schema(s)) for kind, s in others.items()},
-            }
+            for code, answer in (self.responses or {}).items():
+                if isinstance(answer, Reference) or not answer.content:
+                    continue
+                if code == status and plain:
+                    answer.content = {
+                        **answer.content,
+                        **{
+                            kind: OpenAPIMediaType(schema=_plain_schema(s))
+                            for kind, s in plain.items()
+                        },
+                    }
+                shown = answer.content.get("application/json")
+                if code in refusals and shown is not None and isinstance(shown.schema, Schema):
+                    shown.schema.any_of, shown.schema.one_of = shown.schema.one_of, None
 
     return Sends
 
@@ -205,7 +220,7 @@ def _result(handler: HTTPRouteHandler) -> ResponseSpec | None:
         json_kinds = [kind for kind in result if _is_json(kind)]
         plain = {kind: shape for kind, shape in result.items() if not _is_json(kind)}
         if plain:
-            handler.operation_class = _sending(handler.status_code, plain)
+            handler.operation_class = _operation(handler, plain, ())
         first = json_kinds[0] if json_kinds else next(iter(plain))
         return ResponseSpec(
             data_container=result[first] if json_kinds else str,
@@ -224,9 +239,13 @@ def _result(handler: HTTPRouteHandler) -> ResponseSpec | None:
 
 def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
     nack = handler.opt.get(NACK_SHAPE, Nack)
+    refusals = sorted(refusals_of(handler))
+    if isinstance(nack, tuple):  # either NACK, by the request's shape
+        handler.operation_class = _operation(handler, {}, refusals)
+        nack = Union[nack]  # noqa: UP007 (a runtime union of the given structs)
     responses = {
         status: ResponseSpec(data_container=nack, description=_WHY[status], generate_examples=False)
-        for status in sorted(refusals_of(handler))
+        for status in refusals
     }
     result = _result(handler)
     if result is not None:
