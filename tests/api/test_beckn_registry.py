@@ -28,6 +28,7 @@ from hutong.protocol.challenge import open_challenge
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import verify_authorization
 from hutong.world.serving import serve_asgi
+from tests.harness.assertions import assert_nack
 from tests.harness.beckn_schemas import nack_errors, subscription_errors
 from tests.harness.ondc import OndcKey, authorisation_header
 from tests.harness.signed import now_unix
@@ -294,12 +295,23 @@ async def test_a_bad_subscription_is_refused_with_a_beckn_error(
     assert seller.challenges == []
 
 
-async def test_a_beckn_lookup_nack_is_a_beckn_error(switch: Switch) -> None:
+@pytest.mark.parametrize("path", ["/lookup", "/v2.0/lookup"])
+async def test_a_beckn_lookup_nack_is_a_beckn_error(switch: Switch, path: str) -> None:
+    """On `/lookup` too, where the request is Beckn-shaped (here by its domain)."""
     async with httpx.AsyncClient(base_url=switch.url) as http:
-        await beckn_refusal(
-            switch, http.post("/v2.0/lookup", json={"type": "XYZ"}), 422, "30000", "invalid_type"
-        )
+        wrong_type = {"type": "XYZ", "domain": RETAIL}
+        await beckn_refusal(switch, http.post(path, json=wrong_type), 422, "30000", "invalid_type")
+        not_the_schema = {"type": "BAP", "country": 7}
         document = await beckn_refusal(
-            switch, http.post("/v2.0/lookup", json={"type": 7}), 422, "30000", "invalid_request"
+            switch, http.post(path, json=not_the_schema), 422, "30000", "invalid_request"
         )
     assert document["error"]["type"] == "JSON-SCHEMA-ERROR"
+
+
+async def test_a_hutong_lookup_is_still_refused_with_hutongs_nack(switch: Switch) -> None:
+    async with httpx.AsyncClient(base_url=switch.url) as http:
+        unknown_role = await http.post("/lookup", json={"role": "bank"})
+        not_the_schema = await http.post("/lookup", json={"subscriber_id": 7})
+    assert_nack(unknown_role, 422, "invalid_roles")
+    assert_nack(not_the_schema, 422, "invalid_request")
+    assert "hutong_code" not in unknown_role.json()["error"]

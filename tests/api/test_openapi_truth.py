@@ -1,9 +1,10 @@
 """The OpenAPI document the switch serves says what it really answers.
 
 - Every refusal is documented as the NACK the switch sends (`Nack`, or Beckn's
-  `BecknNack` on the Beckn registry routes), never Litestar's
+  `BecknNack` on the Beckn registry routes, either on `/lookup`), never Litestar's
   `{status_code, detail, extra}`; the components `Ack`, `Nack`, `Error` exist.
-- No JSON success is documented as a bare string.
+- No JSON success is documented as a bare string; a settlement file is
+  documented as what it is sent as, CSV text or the `SettlementFileOut` JSON.
 - Every operation of the served document (whatever router added it) is called
   with its failure cases: no credentials, a body that is not JSON, a signed
   envelope without a context, the wrong media type, a path naming nothing,
@@ -20,8 +21,9 @@ import httpx
 import pytest
 
 from hutong.client import Client
-from tests.harness.openapi import operations, problem, served_document
-from tests.harness.switch import OPERATOR_TOKEN, Switch
+from tests.harness.openapi import assert_documented, operations, problem, served_document
+from tests.harness.settlement import JD, a_day_of_trade, close
+from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
 
 
 def concrete(path: str) -> str:
@@ -32,6 +34,14 @@ def concrete(path: str) -> str:
 
 def schemes(operation: dict[str, Any]) -> set[str]:
     return {name for requirement in operation.get("security") or [] for name in requirement}
+
+
+def nack_of(path: str) -> dict[str, Any]:
+    """The NACK a refusal of `path` is: Beckn's on its registry routes, either on `/lookup`."""
+    hutong, beckn = ({"$ref": f"#/components/schemas/{name}"} for name in ("Nack", "BecknNack"))
+    if path == "/lookup":  # by the request's shape
+        return {"anyOf": [hutong, beckn]}
+    return beckn if path in {"/v2.0/lookup", "/subscribe"} else hutong
 
 
 @pytest.fixture
@@ -50,8 +60,7 @@ async def test_refusals_are_documented_as_nacks_never_litestars_400(
             if int(status) < 400:
                 continue
             schema = response["content"]["application/json"]["schema"]
-            wanted = "BecknNack" if path in {"/v2.0/lookup", "/subscribe"} else "Nack"
-            if schema != {"$ref": f"#/components/schemas/{wanted}"}:
+            if schema != nack_of(path):
                 litestar_shaped.append(f"{method} {path} {status}: {schema}")
     assert litestar_shaped == []
 
@@ -64,9 +73,30 @@ async def test_no_json_success_is_documented_as_a_string(document: dict[str, Any
         if status.startswith("2")
         and (response.get("content") or {}).get("application/json", {}).get("schema")
         == {"type": "string"}
-        and "/file" not in path  # settlement files: CSV or JSON text, by `format`
     ]
     assert strings == []
+
+
+async def test_a_settlement_file_is_documented_as_csv_or_its_json_shape(
+    switch: Switch, clock: Clock, document: dict[str, Any]
+) -> None:
+    await a_day_of_trade(switch, clock)
+    await close(switch)
+    url = f"/operator/settlement/windows/window-1/files/{JD}"
+    for path in (
+        "/operator/settlement/windows/{window_id}/files/{participant}",
+        "/v1/settlement/windows/{window_id}/file",
+    ):
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert content == {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/SettlementFileOut"}},
+        }
+    as_csv = await switch.operator.get(url)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    as_json = await switch.operator.get(url, params={"format": "json"})
+    assert as_json.status_code == 200 and as_json.json()["lines"]
+    assert_documented(document, as_json)
 
 
 async def test_every_operation_answers_its_failure_cases_as_documented(

@@ -22,20 +22,26 @@ itself is still generated lazily, on its first request):
 A route may name more with `opt={REFUSES: (status, ...)}` (429 where a
 wallet's allowance is spent, 415 where the body is CSV). Routes whose
 NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
-`opt={NACK_SHAPE: BecknNack}`. A success answered as raw JSON bytes (the
-exactly-once path) is documented as a JSON object, not a string, or as
-`opt={RESULT: Shape}` says (`Ack` where the answer is an ACK).
+`opt={NACK_SHAPE: BecknNack}`; where either may be sent, by the request's
+shape, `opt={NACK_SHAPE: (Nack, BecknNack)}` (documented as `anyOf` them). A
+success answered as raw JSON bytes (the exactly-once path) is documented
+as a JSON object, not a string, or as `opt={RESULT: Shape}` says (`Ack`
+where the answer is an ACK). A success sent in other media types names
+each: `opt={RESULT: {"text/csv": str, "application/json": Shape}}`
+(`str` text, `bytes` binary, a struct JSON).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Union
 
 import msgspec
 from litestar import Litestar, Response
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, Schema
 from litestar.typing import FieldDefinition
 
 __all__ = [
@@ -162,18 +168,88 @@ def _answers_raw_json(handler: HTTPRouteHandler) -> bool:
     return annotation.inner_types[0].annotation is bytes and "json" in (str(media_type) or "json")
 
 
-def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
-    nack = handler.opt.get(NACK_SHAPE, Nack)
-    responses = {
-        status: ResponseSpec(data_container=nack, description=_WHY[status], generate_examples=False)
-        for status in sorted(refusals_of(handler))
-    }
-    if _answers_raw_json(handler):
-        responses[handler.status_code] = ResponseSpec(
-            data_container=handler.opt.get(RESULT, dict[str, Any]),
+def _is_json(media_type: str) -> bool:
+    return "json" in media_type
+
+
+def _plain_schema(shape: Any) -> Schema:
+    """The schema of a body that is not JSON: text, or bytes (`format: binary`)."""
+    if shape is bytes:
+        return Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+    return Schema(type=OpenAPIType.STRING)
+
+
+def _operation(
+    handler: HTTPRouteHandler, plain: Mapping[str, Any], either: Iterable[int]
+) -> type[Operation]:
+    """An operation class that says what Litestar cannot, set on the handler.
+
+    Litestar documents one media type per status: the success's bodies that
+    are not JSON (`plain`: media type to shape) are added here (text, or
+    bytes as `format: binary`). A refusal that may be either of two NACKs
+    (`either`) is `anyOf` them, not `oneOf`: a Beckn NACK fits `Nack` too.
+    """
+    status = str(handler.status_code)
+    refusals = {str(s) for s in either}
+
+    @dataclass
+    class Sends(Operation):
+        def __post_init__(self) -> None:
+            for code, answer in (self.responses or {}).items():
+                if isinstance(answer, Reference) or not answer.content:
+                    continue
+                if code == status and plain:
+                    answer.content = {
+                        **answer.content,
+                        **{
+                            kind: OpenAPIMediaType(schema=_plain_schema(s))
+                            for kind, s in plain.items()
+                        },
+                    }
+                shown = answer.content.get("application/json")
+                if code in refusals and shown is not None and isinstance(shown.schema, Schema):
+                    shown.schema.any_of, shown.schema.one_of = shown.schema.one_of, None
+
+    return Sends
+
+
+def _result(handler: HTTPRouteHandler) -> ResponseSpec | None:
+    """The documented success, where the handler's own annotation does not say it."""
+    result = handler.opt.get(RESULT)
+    if isinstance(result, Mapping):
+        json_kinds = [kind for kind in result if _is_json(kind)]
+        plain = {kind: shape for kind, shape in result.items() if not _is_json(kind)}
+        if plain:
+            handler.operation_class = _operation(handler, plain, ())
+        first = json_kinds[0] if json_kinds else next(iter(plain))
+        return ResponseSpec(
+            data_container=result[first] if json_kinds else str,
+            description="The result",
+            media_type=first,
+            generate_examples=False,
+        )
+    if _answers_raw_json(handler) or result is not None:
+        return ResponseSpec(
+            data_container=result or dict[str, Any],
             description="The result",
             generate_examples=False,
         )
+    return None
+
+
+def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
+    nack = handler.opt.get(NACK_SHAPE, Nack)
+    refusals = sorted(refusals_of(handler))
+    if isinstance(nack, tuple):  # either NACK, by the request's shape
+        handler.operation_class = _operation(handler, {}, refusals)
+        nack = Union[nack]  # noqa: UP007 (a runtime union of the given structs)
+    responses = {
+        status: ResponseSpec(data_container=nack, description=_WHY[status], generate_examples=False)
+        for status in refusals
+    }
+    result = _result(handler)
+    if result is not None:
+        responses[handler.status_code] = result
     responses.update(handler.responses or {})
     return responses
 

@@ -53,7 +53,14 @@ from hutong.registry.beckn_store import (
 from hutong.registry.service import get_participant
 from hutong.runtime.services import Services
 
-__all__ = ["beckn_lookup_records", "is_beckn_lookup", "operator_router", "router"]
+__all__ = [
+    "LOOKUP_HANDLERS",
+    "beckn_lookup_records",
+    "is_beckn_lookup",
+    "note_lookup_shape",
+    "operator_router",
+    "router",
+]
 
 
 def on_beckn_error(_: Request[Any, Any, Any], exc: HutongError) -> Response[dict[str, Any]]:
@@ -71,6 +78,42 @@ def on_beckn_validation(_: Request[Any, Any, Any], exc: ValidationException) -> 
 
 
 _HANDLERS: dict[Any, Any] = {HutongError: on_beckn_error, ValidationException: on_beckn_validation}
+
+
+#: `request.state` key: the lookup being answered is Beckn-shaped (`note_lookup_shape`).
+BECKN_SHAPED = "beckn_lookup"
+#: The Beckn-shaped fields of a lookup besides `type` (see `is_beckn_lookup`).
+_BECKN_FIELDS = ("domain", "country", "city", "location", "status")
+
+
+async def note_lookup_shape(request: Request[Any, Any, Any]) -> None:
+    """`before_request` of `/lookup`: note whether the body is Beckn-shaped, before it is read.
+
+    A body that does not fit the schema is refused before the handler runs,
+    so its shape is decided here, on the JSON as sent (bytes that are not
+    JSON are Hutong's to refuse).
+    """
+    try:
+        document = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        document = None
+    request.state[BECKN_SHAPED] = isinstance(document, dict) and (
+        document.get("type") in tuple(BecknType)
+        or any(document.get(name) is not None for name in _BECKN_FIELDS)
+    )
+
+
+def _on_lookup_error(request: Request[Any, Any, Any], exc: HutongError) -> Response[Any]:
+    if request.state.get(BECKN_SHAPED):
+        return on_beckn_error(request, exc)
+    response = Response(content=exc.body(), status_code=status_of(exc))
+    if isinstance(exc, AuthenticationError):
+        response.headers["www-authenticate"] = exc.challenge
+    return response
+
+
+#: `/lookup`'s exception handlers: Beckn's Error for a Beckn-shaped lookup, else Hutong's NACK.
+LOOKUP_HANDLERS: dict[Any, Any] = {HutongError: _on_lookup_error}
 
 
 def is_beckn_lookup(data: LookupIn) -> bool:

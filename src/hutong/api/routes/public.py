@@ -9,7 +9,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
-from hutong.api.routes.beckn_registry import beckn_lookup_records, is_beckn_lookup
+from hutong.api.documented import NACK_SHAPE, BecknNack, Nack
+from hutong.api.routes.beckn_registry import (
+    LOOKUP_HANDLERS,
+    beckn_lookup_records,
+    is_beckn_lookup,
+    note_lookup_shape,
+)
 from hutong.api.schemas import LookupIn, WellKnown
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -57,8 +63,12 @@ async def well_known(services: ServicesDep) -> WellKnown:
     summary=(
         "Registry lookup by subscriber id, role and key id (ukId); Beckn-shaped"
         " (type BAP/BPP/BG, domain, country, city) answers Beckn Subscription records"
+        " and is refused with Beckn's Error"
     ),
     status_code=200,
+    before_request=note_lookup_shape,
+    exception_handlers=LOOKUP_HANDLERS,
+    opt={NACK_SHAPE: (Nack, BecknNack)},
 )
 async def lookup_route(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[LookupIn]

@@ -16,6 +16,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
+from hutong.api.documented import RESULT
 from hutong.api.errors import status_of
 from hutong.api.routes.links import base_url, placement_out
 from hutong.links.hosts import checked_alias, host_context
@@ -110,14 +111,24 @@ def _qr(url: str) -> segno.QRCode:
     return segno.make(url, error="m")
 
 
-@get("/l/{code:str}/qr.svg", tags=["links"], summary="QR code of a link (SVG)")
+@get(
+    "/l/{code:str}/qr.svg",
+    tags=["links"],
+    summary="QR code of a link (SVG)",
+    opt={RESULT: {"image/svg+xml": str}},
+)
 async def qr_svg(
     services: ServicesDep, request: Request[Any, Any, Any], code: FromPath[str]
 ) -> Response[bytes]:
     return await _qr_response(services, request, code, "svg")
 
 
-@get("/l/{code:str}/qr.png", tags=["links"], summary="QR code of a link (PNG)")
+@get(
+    "/l/{code:str}/qr.png",
+    tags=["links"],
+    summary="QR code of a link (PNG)",
+    opt={RESULT: {"image/png": bytes}},
+)
 async def qr_png(
     services: ServicesDep, request: Request[Any, Any, Any], code: FromPath[str]
 ) -> Response[bytes]:

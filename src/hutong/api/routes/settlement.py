@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
-from hutong.api.documented import REFUSES
+from hutong.api.documented import REFUSES, RESULT
 from hutong.api.idempotency import run_once
 from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.settlement_schemas import SettlementFileOut
 from hutong.ledger.settlement import (
     Acknowledgement,
     Answer,
@@ -40,6 +41,8 @@ from hutong.runtime.services import Services
 
 Req = Request[Any, Any, Any]
 FORMATS = ("csv", "json")
+#: A settlement file: CSV (`?format=csv`, the default) or JSON (`?format=json`).
+FILE = {"text/csv": str, "application/json": SettlementFileOut}
 
 
 class CloseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -211,6 +214,7 @@ async def show(services: ServicesDep, window_id: FromPath[str]) -> WindowDetailO
 @get(
     "/windows/{window_id:str}/files/{participant:str}",
     summary="A participant's settlement file (csv or json)",
+    opt={RESULT: FILE},
 )
 async def operator_file(
     services: ServicesDep,
@@ -279,7 +283,11 @@ async def _readable_by(services: Services, caller: str, participant: str) -> Non
         )
 
 
-@get("/windows/{window_id:str}/file", summary="Your settlement file (auditors: anyone's)")
+@get(
+    "/windows/{window_id:str}/file",
+    summary="Your settlement file (auditors: anyone's)",
+    opt={RESULT: FILE},
+)
 async def my_file(
     services: ServicesDep,
     sender: SenderDep,
