@@ -115,6 +115,9 @@ async def test_a_session_sells_from_its_cart_only_while_live_and_reports_by_home
     tea_sale = await shop.paid(**tea_order(tea))
     serum_sale = await shop.paid(**serum_order(serum))
     assert (tea_sale["creator"], tea_sale["placement_id"]) == (STREAMER, tea)
+    # The order's own view names its session: no second call to find it.
+    assert (await shop.show(tea_sale["id"], reader=KUAISHOU))["session_id"] == sid
+    assert (await shop.show(serum_sale["id"], reader=JD_BEAUTY))["session_id"] == sid
     await shop.act(JD_BEAUTY, serum_sale["id"], "cancel")  # refunds everything paid
 
     assert (await step(shop, sid, "end")).json()["session"]["state"] == "ended"
@@ -167,6 +170,8 @@ async def test_an_order_through_a_placement_in_no_session_is_not_concerned(shop:
     # The streamer's standing live-cart placement belongs to no session.
     order = await shop.placed(**tea_order(shop.placement))
     assert order["state"] == "reserved"
+    shown = await shop.show(order["id"], reader=KUAISHOU)
+    assert (shown["session_id"], shown["coupon"]) == (None, None)
 
 
 # -- refusals -----------------------------------------------------------------------------------
