@@ -46,6 +46,7 @@ from hutong.commerce import store as commerce_store
 from hutong.commerce.commissions import Channel
 from hutong.commerce.coupons import CouponError, Where
 from hutong.commerce.coupons import redeem as coupons
+from hutong.commerce.livestreams import LivestreamError
 from hutong.commerce.livestreams.cart import require_cart_open
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
@@ -364,8 +365,15 @@ async def create(
         ),
     )
 
-    async def write(conn: AsyncConnection) -> OrderOutcome:
+    async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
         at = services.clock()
+        if row.placement_id:  # the session may have ended while the merchant was asked
+            try:
+                await require_cart_open(conn, row.placement_id, lock=True)
+            except LivestreamError as closed:
+                held = replace(row, reservation=reservation, created_at=at, updated_at=at)
+                kept = await moved_new(conn, held, OrderEvent.CANCEL, at, reason=closed.code)
+                return Refused(closed, {"order": kept.to_dict()})
         created = await payment(conn)
         placed = replace(
             row,
