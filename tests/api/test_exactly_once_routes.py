@@ -225,6 +225,7 @@ TESTED_WITH_THEIR_DOMAIN = {
     "/v1/points/grants",
     "/v1/points/offers",
     "/v1/points/offers/{offer_id:str}/withdraw",
+    "/v1/points/refusals",
     "/v1/transfers/quote",
     "/v1/transfers/{transfer_id:str}/execute",
     "/v1/aliases",

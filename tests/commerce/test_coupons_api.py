@@ -45,6 +45,14 @@ async def test_a_coupon_taken_in_douyin_lowers_the_payment_and_its_funders_pay_t
     assert created.json()["order"]["total"] == TOTAL
     assert created.json()["payment"]["amount"] == TOTAL - DISCOUNT
     order = created.json()["order"]
+    # The order's own view shows the coupon's discount: no second call to find it.
+    for reader in (DOUYIN, JD_BEAUTY, AUDITOR):
+        assert (await shop.show(order["id"], reader=reader))["coupon"] == {
+            "coupon": coupon,
+            "campaign_id": campaign["id"],
+            "discount": DISCOUNT,
+            "returned": 0,
+        }
     await shop.act(DOUYIN, order["id"], "pay")
     assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - (TOTAL - DISCOUNT)
     await shop.act(JD_BEAUTY, order["id"], "ship", origin="330106", weight_g=800)
@@ -151,6 +159,7 @@ async def test_a_refund_after_completion_gives_the_coupon_its_share_back_in_prop
     )
     shown = await ok(await shop.get(DOUYIN, f"/v1/coupons/orders/{order['id']}"))
     assert shown["coupon"]["returned"] == share
+    assert (await shop.show(order["id"]))["coupon"]["returned"] == share
 
 
 async def test_refunding_everything_before_completion_asks_the_funders_for_nothing(

@@ -8,6 +8,7 @@ them by the merchant's home platform, exactly, refunds included.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 
 from hutong.commerce.commissions import creator_commission_account
 from hutong.commerce.livestreams import REFUSALS, SessionEvent, SessionState
+from hutong.events.outbox import list_events
 from tests.harness.assertions import assert_nack
 from tests.harness.cast import (
     AUDITOR,
@@ -115,6 +117,9 @@ async def test_a_session_sells_from_its_cart_only_while_live_and_reports_by_home
     tea_sale = await shop.paid(**tea_order(tea))
     serum_sale = await shop.paid(**serum_order(serum))
     assert (tea_sale["creator"], tea_sale["placement_id"]) == (STREAMER, tea)
+    # The order's own view names its session: no second call to find it.
+    assert (await shop.show(tea_sale["id"], reader=KUAISHOU))["session_id"] == sid
+    assert (await shop.show(serum_sale["id"], reader=JD_BEAUTY))["session_id"] == sid
     await shop.act(JD_BEAUTY, serum_sale["id"], "cancel")  # refunds everything paid
 
     assert (await step(shop, sid, "end")).json()["session"]["state"] == "ended"
@@ -167,6 +172,8 @@ async def test_an_order_through_a_placement_in_no_session_is_not_concerned(shop:
     # The streamer's standing live-cart placement belongs to no session.
     order = await shop.placed(**tea_order(shop.placement))
     assert order["state"] == "reserved"
+    shown = await shop.show(order["id"], reader=KUAISHOU)
+    assert (shown["session_id"], shown["coupon"]) == (None, None)
 
 
 # -- refusals -----------------------------------------------------------------------------------
@@ -265,3 +272,45 @@ async def test_who_a_cart_place_is_attributed_to_follows_the_broadcaster(
     placed_by = response.json()["placement"]["placed_by"]
     # An official account earns the creator commission; a merchant on its own air does not.
     assert placed_by == (TAOBAO if kind == "official_account" else KUAISHOU)
+
+
+# -- ending a session races its cart's orders ---------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_no_order_is_taken_after_the_sessions_end_is_committed(
+    shop: Shop, clock: Clock
+) -> None:
+    """Orders from the cart sent with the session's end: each is taken before the end or refused.
+
+    The order's write checks the session under its row lock (the end takes the
+    same lock), so an order whose merchant was still being asked when the end
+    committed is refused ``session_ended`` and kept cancelled. The outbox tells
+    the order of commits: every taken order's event comes before the end's.
+    """
+    sid = (await scheduled(shop, clock))["id"]
+    tea = await in_cart(shop, sid, TEA_HOUSE, TEA)
+    await step(shop, sid, "start")
+    sent = [shop.order(**tea_order(tea, buyer=f"b-race-{i}")) for i in range(8)]
+
+    *answers, ended = await asyncio.gather(*sent, step(shop, sid, "end"))
+
+    assert ended.status_code == 200, ended.text
+    taken = {r.json()["order"]["id"] for r in answers if r.status_code == 201}
+    for refused in (r for r in answers if r.status_code != 201):
+        # Refused at the door, or kept cancelled when the end came during its write.
+        assert_nack(refused, 409, "session_ended", extra=set(refused.json()) & {"order"})
+    async with shop.switch.services.db.read() as conn:
+        events = await list_events(conn, limit=10_000)
+    end_at = min(
+        e.id
+        for e in events
+        if e.action == "on_livestream" and e.message["session"]["state"] == "ended"
+    )
+    reserved = {
+        e.transaction_id: e.id
+        for e in events
+        if e.action == "on_order" and e.message["order"]["state"] == "reserved"
+    }
+    assert set(reserved) == taken
+    assert all(at < end_at for at in reserved.values()), (reserved, end_at)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hutong.commerce.orders.details import OWN_VIEW_FIELDS
 from hutong.commerce.orders.visibility import RESTRICTED, Viewer, sees
 from tests.harness.cast import ALIPAY, AUDITOR, DOUYIN, JD, JD_BEAUTY, JDL, STREAMER
 from tests.harness.shop import HANGZHOU, Shop, tea_order
@@ -55,6 +56,11 @@ async def test_each_role_reads_the_order_as_the_rule_says(
 
     shown = await shop.show(placed["id"], reader)
     in_list = await listed(shop, reader, placed["id"])
+    # The order's own view adds its coupon and session (none here), for every reader alike.
+    assert {field: shown.pop(field) for field in OWN_VIEW_FIELDS} == {
+        "coupon": None,
+        "session_id": None,
+    }, role
 
     for order in (shown, in_list):
         assert order["destination"] == (destination if sees_destination else None), role

@@ -32,6 +32,7 @@ from hutong.world.demo_settlement import MONEY_FILE
 #: The demo takes a few seconds; this is the most a user should ever wait.
 BUDGET_SECONDS = 60
 AUDIT_STEP = "The auditor's findings"
+DENIAL_STEP = "Tencent Video denies 88VIP, 2022"
 
 
 @pytest.mark.slow
@@ -62,6 +63,9 @@ def test_the_demo_passes_every_step_of_the_story(tmp_path: Path) -> None:
     participants = _settlement_files_reconcile(tmp_path / "settlement")
     _money_adds_up(json.loads((tmp_path / MONEY_FILE).read_text()), participants, done.stdout)
     _the_auditor_finds_the_seed_policies(tmp_path, _cell_of(done.stdout, AUDIT_STEP))
+    # Tencent Video's 2022 denial is its declared refusal, named in 88VIP's refused exchange.
+    denial = _cell_of(done.stdout, DENIAL_STEP)
+    assert "exchange_refused_by_program" in denial and "declaration" in denial, denial
 
 
 def _settlement_files_reconcile(root: Path) -> set[str]:

@@ -1,6 +1,6 @@
 """`hutong replay` end to end at a small volume: the auditor reads the documented history.
 
-One replay (2011 to 2024-12-31, two link visits a day) on SQLite serves every
+One replay (2011 to 2025-03-08, two link visits a day) on SQLite serves every
 test of this module; the assertions read its per-year audits and the links'
 `?at=` resolutions on the switch it leaves behind. A link finding names the
 host by its short name (the `host` a link is opened with); a wallet finding
@@ -11,19 +11,22 @@ refused visit, within days of the fact (the visits take the lanes in turn).
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hutong.api.app import create_app
 from hutong.audit import Finding
 from hutong.config import Settings, sqlite_url
 from hutong.runtime.services import Services
 from hutong.store.db import Database
+from hutong.store.tables import coupon_campaigns, livestream_sessions
 from hutong.web.dashboard.flows import availability, money_flow
 from hutong.world.replay import ReplayResult, replay
 from hutong.world.serving import serve_asgi
@@ -36,7 +39,8 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReplayResult, Pa
     settings = Settings(
         database_url=sqlite_url(folder), data_dir=folder, operator_token=secrets.token_urlsafe(8)
     )
-    return asyncio.run(replay(settings, until=date(2024, 12, 31), volume=2)), folder
+    # Until JD Services' coupon day, the last fact.
+    return asyncio.run(replay(settings, until=date(2025, 3, 8), volume=2)), folder
 
 
 def findings(result: ReplayResult, year: int, check: str, subject: str) -> list[Finding]:
@@ -163,6 +167,35 @@ async def test_the_money_flow_adds_up_and_shows_douyins_commission(replayed: Any
     assert into[("douyin.example", "tea-house.example")] > 0
     # Every stock desk of the replay answers: its callback was available every month.
     assert available and all(a.share == 1.0 for a in available)
+
+
+async def test_tmalls_douyin_livestream_and_jd_services_coupons_happen_on_their_days(
+    replayed: Any,
+) -> None:
+    """2022-10-24: Tmall's official account live on Douyin, 1.3 million views; 2025-03-08:
+    the 京东服务+ store on Tmall releases coupons at 0, 10, 14 and 20 o'clock (Beijing)."""
+    _, folder = replayed
+    db = Database(sqlite_url(folder))
+    try:
+        async with db.read() as conn:
+            sessions = (await conn.execute(select(livestream_sessions))).all()
+            campaigns = (await conn.execute(select(coupon_campaigns))).all()
+    finally:
+        await db.dispose()
+    (live,) = [s for s in sessions if s.broadcaster == "tmall.example"]
+    assert (live.host, live.broadcaster_kind, live.state) == (
+        "douyin.example",
+        "official_account",
+        "ended",
+    )
+    assert live.views == 1_300_000
+    assert live.started_at.date() == live.ended_at.date() == date(2022, 10, 24)
+    (coupons,) = [c for c in campaigns if c.merchant == "jd-services.example"]
+    assert coupons.created_at.date() == date(2025, 3, 8)
+    released = [datetime.fromisoformat(at) for at, _ in json.loads(coupons.releases)]
+    beijing = timezone(timedelta(hours=8))
+    assert [at.astimezone(beijing).hour for at in released] == [0, 10, 14, 20]
+    assert json.loads(coupons.hosts) == ["tmall.example"]
 
 
 def test_no_finding_where_the_sources_record_openness(replayed: Any) -> None:

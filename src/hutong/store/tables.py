@@ -45,6 +45,7 @@ from hutong.store.liquidity_tables import (
 from hutong.store.livestream_tables import livestream_cart as livestream_cart
 from hutong.store.livestream_tables import livestream_sessions as livestream_sessions
 from hutong.store.livestream_tables import livestream_viewer_reports as livestream_viewer_reports
+from hutong.store.points_tables import points_refusals as points_refusals
 from hutong.store.schema import known, not_negative, positive
 from hutong.store.schema import metadata as metadata
 from hutong.store.types import BigIntPK, UTCDateTime

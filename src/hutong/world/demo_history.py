@@ -10,16 +10,22 @@ From the seed articles (facts only; the timeline's 2022-10 entries):
   Alipay; the next step is the real transfer, once WeChat Pay publishes it.
 * 88VIP's customer service said in 2022-10 that its points would soon buy
   Tencent Video membership; Tencent Video publicly denied any such
-  arrangement. Over Hutong the denial is the state of Tencent Video's
-  declarations: it has published no offer for 88VIP points, so an exchange is
-  refused (``unknown_offer``) and not a point moves, until the offer of the
-  following step.
+  arrangement. Over Hutong the denial is Tencent Video's declaration: it
+  refuses exchanges with 88VIP from 2022-10 (declared today, so a back-dated
+  version with the historical record as its correction). 88VIP's exchange
+  asked of Tencent Video is refused (``exchange_refused_by_program``) with
+  that declaration named, not a point moves, and the auditor reads it. The
+  following step's later version lifts it before Tencent Video's offer.
 """
 
 from __future__ import annotations
 
 from hutong.world.demo_payments import FRIEND_PHONE, SENDER
 from hutong.world.story import Stage, expect, expect_status
+
+#: Tencent Video's denial, as the seed articles report it (month precision).
+DENIAL_FROM = "2022-10-01"
+DENIAL = "Tencent Video denied any arrangement for 88VIP points (2022-10)"
 
 
 async def alipay_qr_to_a_wechat_friend(stage: Stage) -> str:
@@ -43,23 +49,36 @@ async def alipay_qr_to_a_wechat_friend(stage: Stage) -> str:
 
 
 async def tencent_video_denies_88vip(stage: Stage) -> str:
-    """88VIP announced Tencent Video membership for points; Tencent Video denied it."""
-    vip = stage.client("88vip.example")
-    listed = await vip.get(
-        "/v1/points/offers?program_from=88vip.example&program_to=tencent-video.example"
-    )
-    expect_status(listed, 200)
-    expect(listed.json()["offers"] == [], f"an offer exists already: {listed.text}")
+    """88VIP announced Tencent Video membership for points; Tencent Video declared it refuses."""
+    vip, video = stage.client("88vip.example"), stage.client("tencent-video.example")
+    denial = {
+        "program": "88vip.example",
+        "refuses": True,
+        "statement": DENIAL,
+        "valid_from": DENIAL_FROM,
+    }
+    declared = await video.post("/v1/points/refusals", stage.as_history(denial))
+    expect_status(declared, 201)
+    declaration = declared.json()["declaration"]
     body = {
         "offer_id": "announced-by-88vip",
+        "program_to": "tencent-video.example",
         "member": "vip-m-1",
         "beneficiary": "tv-m-1",
         "quantity": 1,
     }
     refused = await vip.post("/v1/points/exchanges", body)
-    expect_status(refused, 404, "unknown_offer")
+    expect_status(refused, 409, "exchange_refused_by_program")
+    named = refused.json().get("declaration", {}).get("id")
+    expect(named == declaration["id"], f"the refusal names {named}, not {declaration['id']}")
+    read = await stage.client("regulator.example").get(
+        "/v1/points/refusals?program=tencent-video.example&counterparty=88vip.example"
+    )
+    expect_status(read, 200)
+    expect(read.json()["declarations"] == [declaration], f"the auditor reads {read.text}")
     return (
         "2022-10: 88VIP's service announced Tencent Video membership for points, Tencent "
-        "Video denied it; over Hutong Tencent Video has declared no offer for 88VIP points: "
-        "an exchange is refused (unknown_offer), not a point moves"
+        f"Video denied it; over Hutong Tencent Video declared it refuses 88VIP's exchanges "
+        f"(declaration {declaration['id']}, from {DENIAL_FROM}): an exchange is refused "
+        "(exchange_refused_by_program) naming it, not a point moves, the auditor reads it"
     )

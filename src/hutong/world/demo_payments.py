@@ -188,6 +188,13 @@ async def vip_points_for_tencent_video(stage: Stage) -> str:
     stage.world.programs["tencent-video.example"] = ProgramDesk(
         signer=video.signer, members={"tv-m-1"}
     )
+    # Over Hutong, not in the sources: Tencent Video's later version lifts its 2022 refusal.
+    lifted = {
+        "program": "88vip.example",
+        "refuses": False,
+        "statement": "Tencent Video offers membership for 88VIP points (the demo's own step)",
+    }
+    expect_status(await video.post("/v1/points/refusals", lifted), 201)
     offer = await video.post(
         "/v1/points/offers",
         {

@@ -11,6 +11,7 @@ JSON integers.
 
 from __future__ import annotations
 
+from datetime import UTC, date
 from typing import Any
 
 import msgspec
@@ -23,13 +24,16 @@ from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import run_decided
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.points_presenters import (
+    declaration_out,
     exchange_out,
     grant_out,
     offer_published_out,
     offer_withdrawn_out,
 )
+from hutong.api.schemas import CorrectionIn, admitted
 from hutong.net.transport import call_transport
 from hutong.payments import points
+from hutong.payments.points import refusals
 from hutong.protocol.envelope import Context
 
 # -- request bodies ---------------------------------------------------------------------------
@@ -73,11 +77,30 @@ class ExchangeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: The same person's account at program_to, which receives the benefit.
     beneficiary: str
     quantity: int = 1
+    #: The issuing program you mean (optional; the offer must be its). A program that
+    #: declared it refuses your exchanges is named in the refusal even without an offer.
+    program_to: str = ""
 
 
 class SignedExchange(msgspec.Struct, kw_only=True):
     context: Context
     message: ExchangeIn
+
+
+class RefusalIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: The counterparty program whose exchanges you refuse (or no longer refuse).
+    program: str
+    refuses: bool
+    #: Your public statement, e.g. "no points arrangement with 88VIP".
+    statement: str
+    #: First UTC day it holds (default: today); earlier only as a correction.
+    valid_from: date | None = None
+    correction: CorrectionIn | None = None
+
+
+class SignedRefusal(msgspec.Struct, kw_only=True):
+    context: Context
+    message: RefusalIn
 
 
 # -- offers -------------------------------------------------------------------------------------
@@ -195,6 +218,52 @@ async def show_exchange(
     return {"exchange": exchange.to_dict()}
 
 
+# -- declared refusals -------------------------------------------------------------------------
+
+
+@post(
+    "/points/refusals",
+    dto=StrictBody[SignedRefusal],
+    return_dto=None,
+    status_code=201,
+    summary="Declare that you refuse (or no longer refuse) another program's exchanges",
+)
+async def declare_refusal(
+    services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRefusal]
+) -> Response[bytes]:
+    body = data.message
+    valid_from = body.valid_from or services.clock().astimezone(UTC).date()
+    spec = refusals.NewDeclaration(
+        counterparty=body.program,
+        refuses=body.refuses,
+        statement=body.statement,
+        valid_from=valid_from,
+        correction=admitted(body.correction, valid_from, services.clock()),
+    )
+    return await run_decided(
+        services,
+        signed,
+        lambda: refusals.declare(services, signed.subscriber_id, spec),
+        declaration_out,
+    )
+
+
+@get(
+    "/points/refusals",
+    summary="A program's declared refusals, every version or those in force on a day (public)",
+)
+async def list_refusals(
+    services: ServicesDep,
+    sender: SenderDep,
+    program: FromQuery[str],
+    counterparty: FromQuery[str | None] = None,
+    at: FromQuery[date | None] = None,
+) -> dict[str, Any]:
+    async with services.db.read() as conn:
+        found = await refusals.declarations(conn, program, counterparty=counterparty, at=at)
+    return {"declarations": [declaration.to_dict() for declaration in found]}
+
+
 router = Router(
     path="/v1",
     opt={CALLS_PARTICIPANTS: True},
@@ -206,6 +275,8 @@ router = Router(
         member_balance,
         create_exchange,
         show_exchange,
+        declare_refusal,
+        list_refusals,
     ],
     middleware=[SignedRequestMiddleware()],
     tags=["points"],

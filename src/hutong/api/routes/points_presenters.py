@@ -9,9 +9,16 @@ from __future__ import annotations
 from hutong.api.errors import status_of
 from hutong.api.idempotency import Reply
 from hutong.payments.points import ExchangeRow, Grant, OfferRow
+from hutong.payments.points.refusals import Declaration
 from hutong.runtime.exactly_once import Refused
 
-__all__ = ["exchange_out", "grant_out", "offer_published_out", "offer_withdrawn_out"]
+__all__ = [
+    "declaration_out",
+    "exchange_out",
+    "grant_out",
+    "offer_published_out",
+    "offer_withdrawn_out",
+]
 
 
 def offer_published_out(offer: OfferRow) -> Reply:
@@ -39,3 +46,7 @@ def exchange_out(exchange: ExchangeRow | Refused) -> Reply:
     if isinstance(exchange, Refused):
         return status_of(exchange.error), exchange.error.body() | dict(exchange.extra)
     return 201, {"exchange": exchange.to_dict()}
+
+
+def declaration_out(declaration: Declaration) -> Reply:
+    return 201, {"declaration": declaration.to_dict()}

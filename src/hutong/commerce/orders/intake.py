@@ -44,6 +44,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.commerce import store as commerce_store
 from hutong.commerce.coupons import CouponError, Where
 from hutong.commerce.coupons import redeem as coupons
+from hutong.commerce.livestreams import LivestreamError
+from hutong.commerce.livestreams.cart import require_cart_open
 from hutong.commerce.orders import Order, OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.attempts import attempt_id, cancelled_attempt
@@ -266,6 +268,12 @@ async def create(
     async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
         at = services.clock()
         placed = replace(row, reservation=reservation, created_at=at, updated_at=at)
+        if row.placement_id:  # the session may have ended while the merchant was asked
+            try:
+                await require_cart_open(conn, row.placement_id, lock=True)
+            except LivestreamError as closed:
+                kept = await moved_new(conn, placed, OrderEvent.CANCEL, at, reason=closed.code)
+                return Refused(closed, {"order": kept.to_dict()})
         if coupon is not None and not await coupons.redeem(
             conn, coupon, order_id, sender, row.order.total, at
         ):

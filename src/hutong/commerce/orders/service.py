@@ -13,6 +13,7 @@ shipping in `hutong.commerce.orders.shipping`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +21,7 @@ from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.completion import complete, ensure_split_accounts
+from hutong.commerce.orders.details import order_details
 from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
@@ -48,9 +50,10 @@ async def readable(services: Services, reader: str, order_id: str) -> OrderView:
     async with services.db.read() as conn:
         row = await order_store.require_order(conn, order_id)
         participant = await require_participant(conn, reader)
+        details = await order_details(conn, row)
     auditor = participant.has_role(Role.AUDITOR)
     if row.involves(reader) or auditor:
-        return view(row, reader, auditor=auditor)
+        return replace(view(row, reader, auditor=auditor), details=details)
     raise ForbiddenError(f"{reader} is not a party of order {order_id}", code="not_a_party")
 
 

@@ -15,7 +15,9 @@ destination  the host (its buyer's address), the merchant (who ships) and the
 Everyone else gets the field as ``null``. A participant that plays several
 roles sees what any of them sees. `view` is what ``GET /v1/orders``,
 ``GET /v1/orders/{id}``, the answers of the order steps and the ``on_order``
-events show (`hutong.commerce.orders.moves.tell`), so they cannot disagree.
+events show (`hutong.commerce.orders.moves.tell`), so they cannot disagree;
+``GET /v1/orders/{id}`` adds the order's coupon and livestream session
+(`hutong.commerce.orders.details`), the same for every reader.
 """
 
 from __future__ import annotations
@@ -74,9 +76,11 @@ class OrderView:
 
     row: OrderRow
     roles: frozenset[Viewer]
+    #: What the order's own view adds (`hutong.commerce.orders.details`), seen by every reader.
+    details: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        document = self.row.to_dict()
+        document = self.row.to_dict() | dict(self.details or {})
         for field in RESTRICTED:
             if not sees(self.roles, field):
                 document[field] = None

@@ -47,6 +47,7 @@ from hutong.payments.points.programs import (
     held_window,
     require_program,
 )
+from hutong.payments.points.refusals import Declaration, refusal_in_force, refused_by
 from hutong.payments.points.rules import ExchangeQuote, check_exchange
 from hutong.payments.points.store import (
     ExchangeRow,
@@ -94,6 +95,10 @@ class NewExchange:
     member: str
     beneficiary: str
     quantity: int
+    #: The issuing program the sender means (optional; when given, the offer must be its).
+    #: A program that declared it refuses the sender's exchanges is named in the refusal
+    #: even when it published no offer (`hutong.payments.points.refusals`).
+    program_to: str = ""
 
 
 def _same_request(exchange: ExchangeRow, spec: NewExchange, message_id: str) -> None:
@@ -215,14 +220,29 @@ async def exchange(
     await require_program(services, sender)
     _check_exchange_request(spec)
     exchange_id = exchange_id_for(sender, message_id)
+    today = services.clock().astimezone(UTC).date()
     async with services.db.read() as conn:
-        offer = await require_offer(conn, spec.offer_id)
         held = await get_exchange(conn, exchange_id)
+        if held is None and spec.program_to:
+            declared = await refusal_in_force(conn, spec.program_to, sender, today)
+            if declared is not None:
+                return _refused(declared)
+        offer = await require_offer(conn, spec.offer_id)
+        declared = None
+        if held is None:
+            declared = await refusal_in_force(conn, offer.program_to, offer.program_from, today)
     if sender != offer.program_from:
         raise ForbiddenError(
             f"only {offer.program_from} exchanges its members' points for this offer",
             code="not_a_party",
         )
+    if spec.program_to and spec.program_to != offer.program_to:
+        raise ValidationError(
+            f"offer {offer.id} is {offer.program_to}'s, not {spec.program_to}'s",
+            code="program_mismatch",
+        )
+    if declared is not None:
+        return _refused(declared)
     if held is None:
         if not offer.active:
             raise ConflictError(f"offer {offer.id} was withdrawn", code="offer_withdrawn")
@@ -281,6 +301,15 @@ async def exchange(
         committed = await require_exchange(conn, current.id)
         await notify(conn, committed, now)
         return committed
+
+    return write
+
+
+def _refused(declaration: Declaration) -> Write[ExchangeRow | Refused]:
+    """The answer to an exchange the issuing program refuses by declaration: nothing held."""
+
+    async def write(conn: AsyncConnection) -> ExchangeRow | Refused:
+        return Refused(refused_by(declaration), extra={"declaration": declaration.to_dict()})
 
     return write
 

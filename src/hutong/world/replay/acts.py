@@ -19,6 +19,12 @@ from hutong.world.demo_orders import DOUYIN_SCHEDULE
 from hutong.world.groups import SEED_GROUPS
 from hutong.world.link_policies import SEED_LINK_RULES
 from hutong.world.replay.cast import LANES, OFFERS, STOREFRONTS
+from hutong.world.replay.live_and_coupons import (
+    COUPON_DAY,
+    LIVE_DAY,
+    jd_services_coupons,
+    tmall_live_on_douyin,
+)
 from hutong.world.synth.network import Network
 
 __all__ = ["Act", "acts", "post"]
@@ -137,6 +143,9 @@ def acts() -> list[Act]:
         )
     )
     found.extend(_logistics())
+    found.append(Act(LIVE_DAY, "tmall live on douyin", tmall_live_on_douyin))
+    # After the storefront of the same day (the sort is stable).
+    found.append(Act(COUPON_DAY, "jd services coupons on tmall", jd_services_coupons))
     return sorted(found, key=lambda a: a.day)
 
 

@@ -260,4 +260,12 @@ FACTS: tuple[Fact, ...] = (
         "The 京东服务+ flagship store opens on Taobao/Tmall, JD Express doing pickups.",
         f"{SEEDS} 003",
     ),
+    _fact(
+        "2025-03-08",
+        "coupon",
+        "jd-services tmall",
+        "The 京东服务+ store on Tmall releases coupons at 0, 10, 14 and 20 o'clock;"
+        " laundry comes to ¥9.9.",
+        f"{SEEDS} 003",
+    ),
 )
