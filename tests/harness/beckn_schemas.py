@@ -105,6 +105,39 @@ def subscription_errors(record: Any) -> list[str]:
     return [f"{e.instance_path}: {e.message}" for e in _subscription().iter_errors(record)]
 
 
+@cache
+def _ack() -> Any:
+    ack = _load("Ack.yaml")
+    ack["properties"]["tags"] = {}
+    schema = {
+        "type": "object",
+        "required": ["message"],
+        "properties": {
+            "message": {
+                "type": "object",
+                "required": ["ack"],
+                "properties": {"ack": {**ack, "required": ["status"]}},
+            },
+        },
+    }
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+def ack_errors(document: Any) -> list[str]:
+    """Why `document` is not a Beckn ACK (empty when it is one)."""
+    errors = [f"{e.instance_path}: {e.message}" for e in _ack().iter_errors(document)]
+    if not errors and document["message"]["ack"]["status"] != "ACK":
+        errors.append("status is not ACK")
+    return errors
+
+
+def error_errors(error: Any) -> list[str]:
+    """Why `error` is not Beckn's Error object with a code and a message (empty when it is)."""
+    schema = {**_load("Error.yaml"), "required": ["code", "message"]}
+    validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+    return [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(error)]
+
+
 def nack_errors(document: Any) -> list[str]:
     """Why `document` is not a Beckn NACK with an Error object (empty when it is one)."""
     errors = [f"{e.instance_path}: {e.message}" for e in _nack().iter_errors(document)]

@@ -68,7 +68,19 @@ SIGNED_STATE_KEY = "hutong.signed"
 #: Routes of Beckn actions: a POST here with a Beckn context in its body may be
 #: signed without `(request-target)`, as other Beckn implementations sign. The
 #: registry's Beckn lookup (`POST /lookup`) is public and not signed at all.
-BECKN_ROUTES = frozenset({"/v1/ping"})
+BECKN_ROUTES = frozenset(
+    {
+        "/v1/ping",
+        # The transaction gateway (`hutong.api.routes.beckn_gateway`).
+        *(
+            f"/beckn/{action}"
+            for action in (
+                *("search", "select", "init", "confirm", "status"),
+                *("track", "cancel", "update", "rating", "support"),
+            )
+        ),
+    }
+)
 #: Headers whose second copy would be a second, unchecked meaning.
 _SINGLE_HEADERS = (
     "authorization",
