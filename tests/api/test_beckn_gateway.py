@@ -28,7 +28,13 @@ import uvicorn
 from sqlalchemy import func, select
 
 from hutong.store.tables import outbox
-from tests.harness.beckn_schemas import ack_errors, context_errors, error_errors, nack_errors
+from tests.harness.beckn_schemas import (
+    ack_errors,
+    context_errors,
+    error_errors,
+    nack_errors,
+    transaction_errors,
+)
 from tests.harness.cast import ALIPAY, JD_BEAUTY, JDL, ok
 from tests.harness.ondc import OndcKey, authorisation_header, verify_header
 from tests.harness.shop import CREAM, HANGZHOU, PRICES, SERUM, Shop
@@ -109,8 +115,11 @@ class Bap:
         } | changes
 
     async def send(self, action: str, message: dict[str, Any], **context: Any) -> httpx.Response:
-        body = json.dumps({"context": self.context(action, **context), "message": message})
-        return await self.post(f"/beckn/{action}", body.encode())
+        document = {"context": self.context(action, **context), "message": message}
+        if not context and message:
+            # What the BAP sends is Beckn's own request body.
+            assert transaction_errors(action, document) == []
+        return await self.post(f"/beckn/{action}", json.dumps(document).encode())
 
     async def post(self, path: str, body: bytes) -> httpx.Response:
         header = authorisation_header(
@@ -197,6 +206,7 @@ async def answer(shop: Shop, receiver: Receiver, action: str) -> dict[str, Any]:
     )
     document: dict[str, Any] = json.loads(body)
     assert context_errors(document["context"]) == []
+    assert transaction_errors(f"on_{action}", document) == []
     assert document["context"]["action"] == f"on_{action}"
     assert document["context"]["bpp_id"] == entry["subscriber_id"]
     return document

@@ -1,5 +1,8 @@
 """Beckn's own schemas (vendored in `tests/beckn_schemas/`, core-v1.1.0) as validators.
 
+`transaction_errors` checks a whole request or callback body (`/search`,
+`/on_search`, ...) against the transaction API's bundle, `transaction.yaml`.
+
 Formats are checked (`uuid`, `date-time`, `uri`), as a Beckn participant's
 validator would. Ack.yaml's `tags` refers to TagGroup.yaml, which is not
 vendored: it is read as any value (Hutong sends no tags).
@@ -136,6 +139,22 @@ def error_errors(error: Any) -> list[str]:
     schema = {**_load("Error.yaml"), "required": ["code", "message"]}
     validator = jsonschema_rs.validator_for(schema, validate_formats=True)
     return [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(error)]
+
+
+@cache
+def _transaction_body(path: str) -> Any:
+    """The request body schema of `path` in `transaction.yaml` (a self-contained bundle)."""
+    document = _load("transaction.yaml")
+    body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    schema = {**body["schema"], "components": document["components"], "paths": document["paths"]}
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+def transaction_errors(action: str, document: Any) -> list[str]:
+    """Why `document` is not the body of Beckn's `/<action>` (`on_search`, `init`, ...) as
+    `transaction.yaml` has it (empty when it is)."""
+    validator = _transaction_body(f"/{action}")
+    return [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(document)]
 
 
 def nack_errors(document: Any) -> list[str]:

@@ -20,7 +20,7 @@ from litestar.params import FromPath
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, requires
-from hutong.api.documented import NACK_SHAPE, BecknNack
+from hutong.api.documented import NACK_SHAPE, RESULT, Ack, BecknNack
 from hutong.api.errors import status_of
 from hutong.api.idempotency import REPLAY_HEADER, message_key
 from hutong.api.routes.beckn_registry import on_beckn_error, on_beckn_validation
@@ -53,7 +53,7 @@ def _ack(_: object) -> tuple[int, dict[str, Any]]:
     guards=[requires(Role.PLATFORM)],
     status_code=200,
     summary="A Beckn action of a buyer app: ACK now, on_<action> later at {bap_uri}/on_<action>",
-    opt={NACK_SHAPE: BecknNack},
+    opt={NACK_SHAPE: BecknNack, RESULT: Ack},
 )
 async def beckn_action(
     services: ServicesDep, signed: SignedDep, action: FromPath[str]
