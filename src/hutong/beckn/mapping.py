@@ -1,23 +1,18 @@
 """Beckn 1.1 shapes to Hutong's and back: money, catalog, order, states. Pure functions.
 
 - Money: Beckn prices are decimal strings in currency units (`"99.50"`),
-  Hutong's integer fen: `price(fen)` writes `f"{fen // 100}.{fen % 100:02d}"`,
-  `fen_of` reads with `Decimal` and refuses another currency than `CNY` or
-  more than two decimals (`invalid_price`).
+  Hutong's integer fen: `price(fen)` writes `f"{fen // 100}.{fen % 100:02d}"`.
+  No price is read from a BAP: the switch quotes today's.
 - States: Hutong order state -> Beckn `order.state` (`BECKN_STATE`).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from hutong.protocol.errors import ValidationError
 
 __all__ = [
     "BECKN_STATE",
     "catalog",
-    "fen_of",
     "order_out",
     "price",
     "quote",
@@ -42,20 +37,6 @@ BECKN_STATE = {
 def price(fen: int) -> dict[str, str]:
     """Beckn's Price of `fen`: `{"currency": "CNY", "value": "199.00"}`."""
     return {"currency": "CNY", "value": f"{fen // 100}.{fen % 100:02d}"}
-
-
-def fen_of(given: Any, path: str) -> int:
-    """Fen of a Beckn Price (`{"currency": "CNY", "value": "199.00"}`); `invalid_price` else."""
-    if not isinstance(given, dict) or given.get("currency", "CNY") != "CNY":
-        raise ValidationError(f"{path}: a price in CNY", code="invalid_price")
-    try:
-        amount = Decimal(str(given.get("value")))
-    except InvalidOperation:
-        raise ValidationError(f"{path}.value is not a decimal", code="invalid_price") from None
-    fen = amount * 100
-    if not amount.is_finite() or fen != fen.to_integral_value() or fen < 0:
-        raise ValidationError(f"{path}.value: at most two decimals", code="invalid_price")
-    return int(fen)
 
 
 def tag_value(tags: Any, group: str, code: str) -> str:
