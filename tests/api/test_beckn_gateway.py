@@ -253,20 +253,7 @@ async def test_a_beckn_buyer_app_searches_selects_inits_confirms_and_tracks_an_o
 
     order |= {
         "fulfillments": [{"id": JDL, "stops": [{"type": "end", "location": {"id": STATION_ID}}]}],
-        "payments": [
-            {
-                "type": "PRE-ORDER",
-                "tags": [
-                    {
-                        "descriptor": {"code": "hutong"},
-                        "list": [
-                            {"descriptor": {"code": "wallet"}, "value": ALIPAY},
-                            {"descriptor": {"code": "payer"}, "value": "u-alice"},
-                        ],
-                    }
-                ],
-            }
-        ],
+        "payments": [{"type": "PRE-ORDER", "tags": [wallet_tags()]}],
     }
     acked(await bap.send("init", {"order": order}))
     initialized = (await answer(shop, inbox, "init"))["message"]["order"]
@@ -349,3 +336,32 @@ async def test_the_actions_not_built_are_refused_with_a_documented_code(
     bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
     document = nacked(await bap.send(action, {}), 422, "action_not_supported")
     assert document["error"]["code"] == "40000"
+
+
+async def test_an_order_its_merchant_refuses_is_answered_on_init_with_the_refusal(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    await open_storefront_in(shop, bap)
+    order = {
+        "provider": {"id": JD_BEAUTY},
+        # JD Beauty has 10 serums: JD's stock desk refuses 11.
+        "items": [{"id": SERUM, "quantity": {"selected": {"count": 11}}}],
+        "fulfillments": [{"id": JDL, "stops": [{"type": "end", "location": {"id": STATION_ID}}]}],
+        "payments": [{"type": "PRE-ORDER", "tags": [wallet_tags()]}],
+    }
+    acked(await bap.send("init", {"order": order}))
+    error = (await answer(shop, inbox, "init"))["error"]
+    assert error_errors(error) == []
+    assert error["hutong_code"] == "out_of_stock", error
+
+
+def wallet_tags() -> dict[str, Any]:
+    return {
+        "descriptor": {"code": "hutong"},
+        "list": [
+            {"descriptor": {"code": "wallet"}, "value": ALIPAY},
+            {"descriptor": {"code": "payer"}, "value": "u-alice"},
+        ],
+    }
