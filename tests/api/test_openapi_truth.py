@@ -37,11 +37,15 @@ def schemes(operation: dict[str, Any]) -> set[str]:
 
 
 def nack_of(path: str) -> dict[str, Any]:
-    """The NACK a refusal of `path` is: Beckn's on its registry routes, either on `/lookup`."""
+    """The NACK a refusal of `path` is: Beckn's on its registry and gateway routes.
+
+    Either on `/lookup` (by the request's shape).
+    """
     hutong, beckn = ({"$ref": f"#/components/schemas/{name}"} for name in ("Nack", "BecknNack"))
     if path == "/lookup":  # by the request's shape
         return {"anyOf": [hutong, beckn]}
-    return beckn if path in {"/v2.0/lookup", "/subscribe"} else hutong
+    beckn_route = path in {"/v2.0/lookup", "/subscribe"} or path.startswith("/beckn/")
+    return beckn if beckn_route else hutong
 
 
 @pytest.fixture

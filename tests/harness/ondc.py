@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 #: What the ONDC utilities and the BECKN-006 example sign for.
@@ -53,3 +57,17 @@ def authorisation_header(
         f'expires="{expires}",headers="{headers}",signature="{signature}"'
     )
     return f'"{header}"' if wrap else header
+
+
+def verify_header(header: str, body: bytes, public_key: str, now: int) -> str:
+    """Check a Beckn `Authorization` header over `body` with a base64 raw ed25519 key, as
+    ONDC's `verify_authorisation_header` does; returns the keyId. Raises on any failure
+    (`cryptography`'s InvalidSignature, or AssertionError for the window or the shape)."""
+    unwrapped = header[1:-1] if header.startswith('"') else header
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', unwrapped))
+    created, expires = int(fields["created"]), int(fields["expires"])
+    assert created <= now <= expires, f"outside its window: {created}..{expires} at {now}"
+    assert fields["headers"].replace(" ", "") == "(created)(expires)digest", fields["headers"]
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
+    key.verify(base64.b64decode(fields["signature"]), signing_string(body, created, expires))
+    return fields["keyId"]

@@ -27,6 +27,7 @@ from hutong.api.request_log import REQUEST_ID_STATE_KEY, RequestLogMiddleware, t
 from hutong.api.routes import (
     app_links,
     audit,
+    beckn_gateway,
     beckn_registry,
     commerce,
     coupons,
@@ -188,6 +189,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             public.lookup_route,
             beckn_registry.router,
             beckn_registry.operator_router,
+            beckn_gateway.router,
             public.openapi_json,
             operator.router,
             participant.router,

@@ -40,6 +40,7 @@ from litestar.utils.scope.state import ScopeState
 from hutong.api.beckn_auth import GATEWAY_HEADERS, verify_gateway, with_current_key
 from hutong.api.errors import status_of
 from hutong.protocol.beckn_context import refusal, route_action
+from hutong.protocol.beckn_errors import beckn_nack
 from hutong.protocol.envelope import message_id_of, message_id_problem
 from hutong.protocol.errors import (
     AuthenticationError,
@@ -68,7 +69,19 @@ SIGNED_STATE_KEY = "hutong.signed"
 #: Routes of Beckn actions: a POST here with a Beckn context in its body may be
 #: signed without `(request-target)`, as other Beckn implementations sign. The
 #: registry's Beckn lookup (`POST /lookup`) is public and not signed at all.
-BECKN_ROUTES = frozenset({"/v1/ping"})
+BECKN_ROUTES = frozenset(
+    {
+        "/v1/ping",
+        # The transaction gateway (`hutong.api.routes.beckn_gateway`).
+        *(
+            f"/beckn/{action}"
+            for action in (
+                *("search", "select", "init", "confirm", "status"),
+                *("track", "cancel", "update", "rating", "support"),
+            )
+        ),
+    }
+)
 #: Headers whose second copy would be a second, unchecked meaning.
 _SINGLE_HEADERS = (
     "authorization",
@@ -201,8 +214,14 @@ def replay_receive(body: bytes) -> Receive:
     return receive
 
 
-async def send_error(send: Send, error: HutongError) -> None:
-    payload = json.dumps(error.body(), ensure_ascii=False).encode()
+#: Paths whose refusals are Beckn NACKs carrying Beckn's Error object (the transaction gateway).
+BECKN_NACK_PREFIX = "/beckn/"
+
+
+async def send_error(send: Send, error: HutongError, path: str = "") -> None:
+    """Answer `error` as a NACK: Beckn's Error object under `BECKN_NACK_PREFIX`, else Hutong's."""
+    body = beckn_nack(error) if path.startswith(BECKN_NACK_PREFIX) else error.body()
+    payload = json.dumps(body, ensure_ascii=False).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
@@ -230,7 +249,7 @@ class SignedRequestMiddleware(ASGIMiddleware):
             signed, body = await authenticate(services, scope, receive)
         except HutongError as error:
             AUTH_REFUSALS.labels(code=error.code).inc()
-            await send_error(send, error)
+            await send_error(send, error, str(scope.get("path", "")))
             return
         scope.setdefault("state", {})[SIGNED_STATE_KEY] = signed
         # The body is read: the route's `Request.body()` takes it from the

@@ -36,6 +36,6 @@ class NulFreeRequestLine(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if nul_in_request_line(scope):
             error = NulCharacter("a NUL character (%00) cannot be stored: remove it from the URL")
-            await send_error(send, error)
+            await send_error(send, error, str(scope.get("path", "")))
             return
         await next_app(scope, receive, send)

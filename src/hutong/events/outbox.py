@@ -52,8 +52,13 @@ async def enqueue(
     message: dict[str, Any],
     now: datetime,
     transaction_id: str | None = None,
+    reply_url: str | None = None,
 ) -> str:
-    """Add one event for `recipient`; returns its event id (the envelope's message id)."""
+    """Add one event for `recipient`; returns its event id (the envelope's message id).
+
+    With `reply_url` the event is a Beckn answer: `message` is the whole body
+    (its own context) and it goes to that URL instead of the callback URL.
+    """
     event_id = new_id("evt")
     await conn.execute(
         _INSERT_EVENT,
@@ -66,6 +71,7 @@ async def enqueue(
             "status": EventStatus.PENDING.value,
             "attempts": 0,
             "created_at": now,
+            "reply_url": reply_url,
         },
     )
     return event_id

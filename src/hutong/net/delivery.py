@@ -239,6 +239,9 @@ class DeliveryWorker:
     async def _send(self, url: str, event: Any, now: datetime) -> str | None:
         """POST one event; returns None on success or the error in a few words."""
         settings = self.services.settings
+        if event.reply_url:
+            # A Beckn answer: its body and context were made when it was queued.
+            return await self._post(event.reply_url, event.payload.encode(), now)
         body = json.dumps(
             event_envelope(
                 action=event.action,
@@ -255,6 +258,10 @@ class DeliveryWorker:
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
+        return await self._post(url, body, now)
+
+    async def _post(self, url: str, body: bytes, now: datetime) -> str | None:
+        """POST `body` signed by the switch; None when the answer is a 2xx that is no NACK."""
         created = int(now.timestamp())
         authorization = self.services.signer().authorization(
             body, created, created + EVENT_SIGNATURE_LIFETIME

@@ -46,6 +46,10 @@ BECKN_CODE_OF = MappingProxyType(
         "subscription_challenge_failed": ("40000", "CORE-ERROR"),
         "subscription_challenge_unreachable": ("40000", "CORE-ERROR"),
         "rate_limited": ("50000", "POLICY-ERROR"),
+        # The transaction gateway (`/beckn/*`).
+        "action_not_supported": ("40000", "CORE-ERROR"),
+        "bap_uri_not_registered": ("50000", "POLICY-ERROR"),
+        "bap_id_mismatch": ("30000", "CONTEXT-ERROR"),
     }
 )
 #: When a code is not in the table: by the error's kind.

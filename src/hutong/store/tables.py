@@ -293,6 +293,9 @@ outbox = Table(
     Column("last_attempt_at", UTCDateTime(), nullable=True),
     Column("delivered_at", UTCDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
+    #: A Beckn answer (`on_<action>` of a `/beckn/*` request): the URL it goes to,
+    #: `{bap_uri}/on_<action>`, and the payload is the whole body (context and all).
+    Column("reply_url", String(2048), nullable=True),
     UniqueConstraint("event_id"),
     Index("ix_outbox_recipient_status_id", "recipient", "status", "id"),
     Index("ix_outbox_status_id", "status", "id"),

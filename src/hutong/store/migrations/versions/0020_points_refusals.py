@@ -1,7 +1,7 @@
 """points refusals: a program's declared refusal of another program's exchanges
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 
 Issue 18 §5 (Tencent Video's public denial of the 88VIP arrangement, 2022):
 a points program declares, as dated versions under the declaring-day rule,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

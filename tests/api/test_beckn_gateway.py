@@ -1,0 +1,367 @@
+"""A Beckn buyer app (BAP) buys through the switch's transaction gateway, with nothing of Hutong.
+
+The BAP is plain `httpx`, `cryptography` and a small ASGI receiver served by
+uvicorn on loopback: it signs as ONDC's utilities do (Beckn's three-line
+string, one hour of lifetime, the header in quotes), posts `search → select →
+init → confirm → status` to `/beckn/<action>`, is answered ACK at once, and
+receives each result as `on_<action>` at its own `/on_<action>`, signed by the
+switch, whose key it finds through the switch's `/v2.0/lookup` entry. The
+order is a Hutong order: paid through the wallet, shipped by its merchant,
+and the ledger balances (the `shop` fixture checks it after the test).
+Every ACK, NACK and answer context passes Beckn's own schemas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.harness.beckn_schemas import (
+    ack_errors,
+    context_errors,
+    error_errors,
+    nack_errors,
+    transaction_errors,
+)
+from tests.harness.cast import ALIPAY, JD_BEAUTY, JDL, ok
+from tests.harness.ondc import OndcKey, authorisation_header, verify_header
+from tests.harness.shop import CREAM, HANGZHOU, PRICES, SERUM, Shop
+from tests.harness.signed import now_unix
+from tests.harness.switch import row_counts
+
+BAP = "bap.example"
+RETAIL = "ONDC:RET10"
+#: The pickup station of the shop's carrier (`hutong.world.demo_logistics.STATION`).
+STATION_ID = "cainiao-xixi-01"
+
+
+class Receiver:
+    """The BAP's callback server: every POST kept with its headers, answered ACK."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.arrived = asyncio.Event()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            event = await receive()
+            body += event.get("body", b"")
+            if not event.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.received.append((scope["path"], headers, body))
+        self.arrived.set()
+        answer = json.dumps({"message": {"ack": {"status": "ACK"}}}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    app = Receiver()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield app, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+class Bap:
+    """The buyer app: its key, its context, its requests."""
+
+    def __init__(self, shop: Shop, key: OndcKey, uri: str) -> None:
+        self.shop, self.key, self.uri = shop, key, uri
+        self.transaction_id = str(uuid.uuid4())
+
+    def context(self, action: str, **changes: Any) -> dict[str, Any]:
+        now = self.shop.switch.services.clock().astimezone(UTC)
+        stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {
+            "domain": RETAIL,
+            "location": {"country": {"code": "CHN"}},
+            "action": action,
+            "version": "1.1.0",
+            "bap_id": BAP,
+            "bap_uri": self.uri,
+            "transaction_id": self.transaction_id,
+            "message_id": str(uuid.uuid4()),
+            "timestamp": stamp,
+            "ttl": "PT30S",
+        } | changes
+
+    async def send(self, action: str, message: dict[str, Any], **context: Any) -> httpx.Response:
+        document = {"context": self.context(action, **context), "message": message}
+        if not context and message:
+            # What the BAP sends is Beckn's own request body.
+            assert transaction_errors(action, document) == []
+        return await self.post(f"/beckn/{action}", json.dumps(document).encode())
+
+    async def post(self, path: str, body: bytes) -> httpx.Response:
+        header = authorisation_header(
+            self.key, body, now_unix(self.shop.switch), key_id=f"{BAP}|uk-1|ed25519"
+        )
+        async with httpx.AsyncClient(base_url=self.shop.switch.url, timeout=30) as http:
+            return await http.post(
+                path,
+                content=body,
+                headers={"content-type": "application/json", "authorization": header},
+            )
+
+
+async def enrol(shop: Shop, callback: str) -> OndcKey:
+    key = OndcKey()
+    response = await shop.switch.operator.post(
+        "/operator/participants",
+        json={
+            "subscriber_id": BAP,
+            "roles": ["platform"],
+            "callback_url": callback,
+            "key_id": "uk-1",
+            "public_key": key.public_key,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return key
+
+
+async def open_storefront_in(shop: Shop, bap: Bap) -> None:
+    """JD Beauty opens a storefront in the BAP, which approves it (a /v1 call, signed with
+    its request line as the switch asks of every non-Beckn route)."""
+    storefront = await ok(
+        await shop[JD_BEAUTY].post(
+            "/v1/storefronts",
+            {
+                "host": BAP,
+                "catalog": [{"sku_id": s, "price": PRICES[s]} for s in (SERUM, CREAM)],
+                "commission_bps": 500,
+            },
+        ),
+        201,
+    )
+    path = f"/v1/storefronts/{storefront['id']}/approve"
+    body = json.dumps({"context": {"message_id": str(uuid.uuid4())}, "message": {}}).encode()
+    created = now_unix(shop.switch)
+    expires = created + 3600
+    digest = base64.b64encode(hashlib.blake2b(body, digest_size=64).digest()).decode()
+    text = (
+        f"(created): {created}\n(expires): {expires}\n"
+        f"(request-target): post {path}\ndigest: BLAKE-512={digest}"
+    ).encode()
+    header = (
+        f'Signature keyId="{BAP}|uk-1|ed25519",algorithm="ed25519",created="{created}",'
+        f'expires="{expires}",headers="(created) (expires) (request-target) digest",'
+        f'signature="{bap.key.sign(text)}"'
+    )
+    async with httpx.AsyncClient(base_url=shop.switch.url, timeout=30) as http:
+        response = await http.post(
+            path,
+            content=body,
+            headers={"content-type": "application/json", "authorization": header},
+        )
+    assert response.status_code == 200, response.text
+
+
+async def answer(shop: Shop, receiver: Receiver, action: str) -> dict[str, Any]:
+    """The switch delivers its outbox; the one `on_<action>` the BAP received, verified."""
+    await shop.deliver_events()
+    found = [r for r in receiver.received if r[0] == f"/beckn/on_{action}"]
+    assert len(found) == 1, [r[0] for r in receiver.received]
+    receiver.received.remove(found[0])
+    _, headers, body = found[0]
+    # As ONDC's utilities do: the signer's key is looked up by the keyId's parts.
+    signer, key_id, _ = key_id_of(headers["authorization"]).split("|")
+    async with httpx.AsyncClient(base_url=shop.switch.url) as http:
+        found = await http.post(
+            "/v2.0/lookup", json={"subscriber_id": signer, "ukId": key_id, "domain": RETAIL}
+        )
+    [entry] = found.json()
+    assert entry["type"] == "BG"
+    verify_header(
+        headers["authorization"], body, entry["signing_public_key"], now_unix(shop.switch)
+    )
+    document: dict[str, Any] = json.loads(body)
+    assert context_errors(document["context"]) == []
+    assert transaction_errors(f"on_{action}", document) == []
+    assert document["context"]["action"] == f"on_{action}"
+    assert document["context"]["bpp_id"] == entry["subscriber_id"]
+    return document
+
+
+def key_id_of(header: str) -> str:
+    return header.split('keyId="', 1)[1].split('"', 1)[0]
+
+
+def acked(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert ack_errors(response.json()) == []
+
+
+async def test_a_beckn_buyer_app_searches_selects_inits_confirms_and_tracks_an_order(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    await open_storefront_in(shop, bap)
+
+    search = await bap.send("search", {"intent": {"item": {"descriptor": {"name": "serum"}}}})
+    acked(search)
+    on_search = await answer(shop, inbox, "search")
+    sent = json.loads(search.request.content)["context"]
+    # Beckn pairs the answer with its request by message id, the transaction by its id.
+    assert on_search["context"]["message_id"] == sent["message_id"]
+    assert on_search["context"]["transaction_id"] == bap.transaction_id
+    [provider] = on_search["message"]["catalog"]["providers"]
+    assert provider["id"] == JD_BEAUTY
+    assert [(i["id"], i["price"]) for i in provider["items"]] == [
+        (SERUM, {"currency": "CNY", "value": "199.00"})
+    ]
+
+    order = {
+        "provider": {"id": JD_BEAUTY},
+        "items": [
+            {"id": SERUM, "quantity": {"selected": {"count": 1}}},
+            {"id": CREAM, "quantity": {"selected": {"count": 2}}},
+        ],
+    }
+    acked(await bap.send("select", {"order": order}))
+    quote = (await answer(shop, inbox, "select"))["message"]["order"]["quote"]
+    assert quote["price"] == {"currency": "CNY", "value": "397.00"}
+
+    order |= {
+        "fulfillments": [{"id": JDL, "stops": [{"type": "end", "location": {"id": STATION_ID}}]}],
+        "payments": [{"type": "PRE-ORDER", "tags": [wallet_tags()]}],
+    }
+    acked(await bap.send("init", {"order": order}))
+    initialized = (await answer(shop, inbox, "init"))["message"]["order"]
+    assert initialized["state"] == "Created"
+    assert initialized["payments"][0]["status"] == "NOT-PAID"
+    order_id = initialized["id"]
+
+    acked(await bap.send("confirm", {"order": {"id": order_id}}))
+    confirmed = (await answer(shop, inbox, "confirm"))["message"]["order"]
+    assert (confirmed["state"], confirmed["payments"][0]["status"]) == ("Accepted", "PAID")
+    assert (await shop.show(order_id, JD_BEAUTY))["paid"] == 39_700
+
+    # The merchant ships; the carrier reports the parcel picked up.
+    await shop.act(JD_BEAUTY, order_id, "ship", origin=HANGZHOU, weight_g=500)
+    shipped = await shop.show(order_id, JD_BEAUTY)
+    await shop.track(shipped, "20", "", shop.switch.services.clock())
+    acked(await bap.send("status", {"order_id": order_id}))
+    status = (await answer(shop, inbox, "status"))["message"]["order"]
+    assert status["state"] == "In-progress"
+
+
+async def test_a_repeated_request_is_acked_again_and_answered_once(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    body = json.dumps({"context": bap.context("search"), "message": {"intent": {}}}).encode()
+    acked(await bap.post("/beckn/search", body))
+    again = await bap.post("/beckn/search", body)
+    acked(again)
+    assert again.headers["x-hutong-replay"] == "true"
+    await answer(shop, inbox, "search")  # exactly one on_search
+
+
+async def test_a_refusal_found_while_working_is_an_on_action_with_beckns_error(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    order = {"provider": {"id": JD_BEAUTY}, "items": [{"id": "nothing-1"}]}
+    acked(await bap.send("select", {"order": order}))
+    error = (await answer(shop, inbox, "select"))["error"]
+    assert error_errors(error) == []
+    assert error["hutong_code"] == "unknown_item"
+
+
+def nacked(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    document: dict[str, Any] = response.json()
+    assert nack_errors(document) == []
+    assert document["error"]["hutong_code"] == code
+    return document
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code"),
+    [
+        ({"bap_uri": "http://169.254.169.254/latest"}, 403, "bap_uri_not_registered"),
+        ({"bap_id": "someone.example"}, 403, "bap_id_mismatch"),
+        ({"transaction_id": "txn-1"}, 422, "invalid_context"),
+        ({"domain": ""}, 422, "invalid_context"),
+    ],
+    ids=["bap_uri elsewhere (no SSRF)", "bap_id not the signer", "ids not UUIDs", "no domain"],
+)
+async def test_a_request_whose_context_cannot_be_answered_is_nacked_and_nothing_written(
+    shop: Shop, receiver: tuple[Receiver, str], changes: dict[str, Any], status: int, code: str
+) -> None:
+    _, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    before = await row_counts(shop.switch.services)
+    nacked(await bap.send("search", {"intent": {}}, **changes), status, code)
+    assert await row_counts(shop.switch.services) == before
+
+
+@pytest.mark.parametrize("action", ["track", "cancel", "update", "rating", "support"])
+async def test_the_actions_not_built_are_refused_with_a_documented_code(
+    shop: Shop, receiver: tuple[Receiver, str], action: str
+) -> None:
+    _, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    document = nacked(await bap.send(action, {}), 422, "action_not_supported")
+    assert document["error"]["code"] == "40000"
+
+
+async def test_an_order_its_merchant_refuses_is_answered_on_init_with_the_refusal(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    await open_storefront_in(shop, bap)
+    order = {
+        "provider": {"id": JD_BEAUTY},
+        # JD Beauty has 10 serums: JD's stock desk refuses 11.
+        "items": [{"id": SERUM, "quantity": {"selected": {"count": 11}}}],
+        "fulfillments": [{"id": JDL, "stops": [{"type": "end", "location": {"id": STATION_ID}}]}],
+        "payments": [{"type": "PRE-ORDER", "tags": [wallet_tags()]}],
+    }
+    acked(await bap.send("init", {"order": order}))
+    error = (await answer(shop, inbox, "init"))["error"]
+    assert error_errors(error) == []
+    assert error["hutong_code"] == "out_of_stock", error
+
+
+def wallet_tags() -> dict[str, Any]:
+    return {
+        "descriptor": {"code": "hutong"},
+        "list": [
+            {"descriptor": {"code": "wallet"}, "value": ALIPAY},
+            {"descriptor": {"code": "payer"}, "value": "u-alice"},
+        ],
+    }
