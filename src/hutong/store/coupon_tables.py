@@ -49,7 +49,7 @@ coupon_campaigns = Table(
     Column("merchant", String(255), nullable=False),
     Column("title", String(200), nullable=False),
     Column("funding", Text, nullable=False),  # JSON {participant: bps}, in declared order
-    Column("value_kind", String(8), nullable=False),
+    Column("value_kind", String(16), nullable=False),
     Column("value", BigInteger, nullable=False),
     Column("cap", BigInteger, nullable=False),
     Column("min_spend", BigInteger, nullable=False),
@@ -128,7 +128,7 @@ coupon_refusals = Table(
     metadata,
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
     Column("campaign_id", String(64), nullable=False),
-    Column("action", String(8), nullable=False),
+    Column("action", String(16), nullable=False),
     Column("host", String(255), nullable=False),
     Column("merchant", String(255), nullable=False),
     Column("code", String(64), nullable=False),
