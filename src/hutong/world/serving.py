@@ -57,6 +57,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+#: Seconds an in-process world keeps an idle connection: longer than any run, so a
+#: client that sat idle (a participant between acts, a starved process) never
+#: reuses a connection the server is closing at that moment (a read error).
+WORLD_KEEP_ALIVE = 24 * 3600
+
+
 @contextlib.asynccontextmanager
 async def serve_asgi(
     app: Any,

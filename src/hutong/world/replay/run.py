@@ -35,7 +35,7 @@ from hutong.world.replay.clock import SimClient, SimClock
 from hutong.world.replay.mini import mini_program_acts, visit_mini_programs
 from hutong.world.replay.orders import Orders
 from hutong.world.replay.traffic import Traffic
-from hutong.world.serving import serve_asgi
+from hutong.world.serving import WORLD_KEEP_ALIVE, serve_asgi
 from hutong.world.synth.network import Network
 from hutong.world.wallets import WalletDesk
 
@@ -43,7 +43,6 @@ __all__ = ["FIRST_DAY", "LAST_DAY", "ReplayResult", "replay"]
 
 FIRST_DAY, LAST_DAY = date(2011, 1, 1), date(2025, 12, 31)
 BALANCE = 10**12  # fen: the replay's buyers never run out
-KEEP_ALIVE = 24 * 3600  # seconds: longer than any replay
 
 
 @dataclass(slots=True)
@@ -75,9 +74,9 @@ async def _switch(settings: Settings, clock: SimClock) -> AsyncIterator[_Switch]
         # A participant's client can sit idle for many real seconds between its acts
         # (a merchant ships twice a month): its connections are kept for the whole run.
         app = create_app(services, run_background=False)
-        async with serve_asgi(app, keep_alive=KEEP_ALIVE) as switch_url:
+        async with serve_asgi(app, keep_alive=WORLD_KEEP_ALIVE) as switch_url:
             world = ReferenceWorld(switch_public_key=services.switch_public_key, clock=clock)
-            async with serve_asgi(reference_app(world), keep_alive=KEEP_ALIVE) as world_url:
+            async with serve_asgi(reference_app(world), keep_alive=WORLD_KEEP_ALIVE) as world_url:
                 operator = httpx.AsyncClient(
                     headers={"authorization": f"Bearer {settings.operator_token}"}, timeout=30
                 )

@@ -18,7 +18,7 @@ from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
 from hutong.world.reference import ReferenceWorld, reference_app
-from hutong.world.serving import serve_asgi
+from hutong.world.serving import WORLD_KEEP_ALIVE, serve_asgi
 from hutong.world.synth.build import build
 from hutong.world.synth.network import Network
 
@@ -34,7 +34,7 @@ async def synthesize(
     async with httpx.AsyncClient(timeout=30) as anonymous:
         key = (await anonymous.get(f"{switch_url}/.well-known/hutong.json")).json()
     world = ReferenceWorld(switch_public_key=key["signing_public_key"])
-    async with serve_asgi(reference_app(world)) as world_url:
+    async with serve_asgi(reference_app(world), keep_alive=WORLD_KEEP_ALIVE) as world_url:
         operator = httpx.AsyncClient(
             headers={"authorization": f"Bearer {operator_token}"}, timeout=30
         )
@@ -55,7 +55,9 @@ async def synthesize_locally(
     upgrade(settings.database_url)
     services = Services(settings=settings, db=Database(settings.database_url))
     try:
-        async with serve_asgi(create_app(services, run_background=False)) as url:
+        async with serve_asgi(
+            create_app(services, run_background=False), keep_alive=WORLD_KEEP_ALIVE
+        ) as url:
             return await synthesize(url, token, seed, size, plants)
     finally:
         await services.db.dispose()
