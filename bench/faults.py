@@ -227,7 +227,9 @@ class Endpoints:
                 if who in self.down:
                     status, answer = 503, b'{"error":{"code":"down"}}'
                 else:
-                    event = json.loads(body).get("context", {}).get("message_id", "")
+                    # Hutong's own id of the event (the outbox's), beside Beckn's UUID.
+                    context = json.loads(body).get("context", {})
+                    event = context.get("hutong_message_id") or context.get("message_id", "")
                     self.received.setdefault(who, set()).add(event)
                     self.arrivals.setdefault(who, []).append(time.monotonic())
                     status, answer = 200, b'{"message":{"ack":{"status":"ACK"}}}'
