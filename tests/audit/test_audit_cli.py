@@ -100,3 +100,22 @@ def test_show_of_an_unknown_finding_exits_1_with_its_code(database_url: str) -> 
     result = in_db(database_url)("audit", "show", "af_20250301_20250401_0123456789abcdef")
     assert result.exit_code == 1
     assert "unknown_finding" in result.output
+
+
+def test_run_stores_its_run_and_refresh_recomputes_only_stale_runs(database_url: str) -> None:
+    hutong = in_db(database_url)
+    add(hutong, "taobao.example", "platform")
+    add(hutong, "wechatpay.example", "wallet")
+    assert hutong("audit", "run", *WINDOW, "--json").exit_code == 0
+
+    quiet = hutong("audit", "refresh")
+    refusals_on_record(database_url)
+    stale = hutong("audit", "refresh")
+    forced = hutong("audit", "refresh", *WINDOW, "--force")
+    half = hutong("audit", "refresh", "--from", "2025-03-01")
+
+    assert quiet.exit_code == stale.exit_code == forced.exit_code == 0, stale.output
+    assert "2025-03-01 to 2025-04-01" in quiet.output and "(fresh)" in quiet.output
+    assert "declarations changed" in stale.output
+    assert "forced" in forced.output
+    assert half.exit_code == 2 and "--from and --to" in half.output

@@ -132,11 +132,18 @@ def test_a_findings_page_lists_its_evidence_records(
     dashboard: ServedDashboard, operator: Browsing
 ) -> None:
     page = operator.page
+    operator.open(f"{dashboard.url}/dashboard/findings")
+    computed = page.inner_text("#computed")
     operator.open(f"{dashboard.url}/dashboard/findings?check=storefront_refusal")
+    # The second visit reads the run the first stored: the same run, not computed again.
+    again = page.inner_text("#computed")
+    assert " for this page" not in again
+    assert again.rstrip(".") == computed.split(" for this page")[0].rstrip(".")
     assert page.locator("#findings a").count() == 1
     with page.expect_navigation():
         page.click('#findings a[href^="/dashboard/findings/af_"]')
     assert operator.errors == []
+    assert page.inner_text("#computed").startswith("From the auditor's stored run of")
     assert "E-Commerce Law Art. 35" in page.inner_text("#rule")
     assert page.inner_text("#threshold").strip() != ""
     assert page.locator("#evidence tr.record").count() >= 1

@@ -3,13 +3,22 @@
 `evidence` reads the window's aggregates in SQL; `checks` turns them into
 cells; `run` decides them together (Benjamini–Hochberg across the run) into
 `findings`; `records` reads the rows behind one finding. No HTTP here: the
-API and the CLI call `audit` and `evidence_of`.
+API and the CLI call `audit` and `evidence_of`; `stored` keeps runs per
+window for the dashboard (`current_run`, `run_evidence`, `refresh`).
 """
 
 from hutong.audit.findings import Finding, Inconclusive, Metric, Window, window_of_id
 from hutong.audit.rules import CHECKS, RULES, CheckSpec, Thresholds
 from hutong.audit.run import AuditReport, audit, check_filter, find, run_checks
 from hutong.audit.service import EvidencePage, evidence_of
+from hutong.audit.stored import (
+    StoredRun,
+    compute_run,
+    current_run,
+    refresh,
+    run_evidence,
+    staleness,
+)
 
 __all__ = [
     "CHECKS",
@@ -20,12 +29,18 @@ __all__ = [
     "Finding",
     "Inconclusive",
     "Metric",
+    "StoredRun",
     "Thresholds",
     "Window",
     "audit",
     "check_filter",
+    "compute_run",
+    "current_run",
     "evidence_of",
     "find",
+    "refresh",
     "run_checks",
+    "run_evidence",
+    "staleness",
     "window_of_id",
 ]

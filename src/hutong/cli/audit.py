@@ -1,11 +1,14 @@
-"""`hutong audit run|show`: the auditor's findings for a window, from the operator's terminal.
+"""`hutong audit run|show|refresh`: the auditor's findings for a window, from the terminal.
 
     hutong audit run --from 2025-03-01 --to 2025-04-01 [--json] [--html report.html]
     hutong audit show af_20250301_20250401_0123456789abcdef
+    hutong audit refresh [--from 2025-01-01 --to 2026-01-01] [--force]
 
 `run` prints a table per finding (or the API's JSON, or writes a
-self-contained HTML report grouped by platform); `show` prints one finding
-and the first page of the records behind it.
+self-contained HTML report grouped by platform) and stores the run, which
+the dashboard then reads (`hutong.audit.stored`); `show` prints one finding
+and the first page of the records behind it; `refresh` recomputes the stored
+runs that are stale (all of them with --force), or the one window asked.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from hutong.audit import AuditReport, EvidencePage, Window, audit, evidence_of
+from hutong.audit import (
+    AuditReport,
+    EvidencePage,
+    StoredRun,
+    Window,
+    compute_run,
+    evidence_of,
+    refresh,
+)
 from hutong.cli._common import console, with_services
 from hutong.runtime.services import Services
 from hutong.web.pages import render
@@ -74,11 +85,11 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report here.")] = None,
 ) -> None:
-    """Run every check over [--from, --to) and show the findings."""
+    """Run every check over [--from, --to), store the run and show the findings."""
     window = Window(start.date(), end.date())
 
     async def work(services: Services) -> AuditReport:
-        return await audit(services.db, window)
+        return (await compute_run(services.db, window, services.clock())).report
 
     with Progress(
         SpinnerColumn(),
@@ -126,4 +137,34 @@ def show(
     )
     for record in page.records:
         table.add_row(*(str(record[k]) for k in sorted(record)))
+    console.print(table)
+
+
+@app.command("refresh")
+def refresh_runs(
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Day after the last.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Recompute even fresh runs.")] = False,
+) -> None:
+    """Bring the stored runs the dashboard reads up to date (stale ones, or all with --force)."""
+    if (start is None) != (end is None):
+        raise typer.BadParameter("give both --from and --to, or neither")
+    windows = None if start is None or end is None else [Window(start.date(), end.date())]
+
+    async def work(services: Services) -> list[StoredRun]:
+        return await refresh(services.db, services.clock(), windows, force=force)
+
+    table = Table("window", "findings", "computed at", "recomputed because", title="stored runs")
+    for run in with_services(work):
+        w = run.report.window
+        table.add_row(
+            f"{w.start} to {w.end}",
+            str(len(run.report.findings)),
+            f"{run.computed_at:%Y-%m-%d %H:%M:%S} UTC",
+            run.recomputed or "(fresh)",
+        )
     console.print(table)

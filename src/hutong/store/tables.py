@@ -26,8 +26,9 @@ from sqlalchemy import (
     text,
 )
 
-# The coupon tables (issue 18) and the auditor's evidence tables live in their own
-# modules, on the same metadata.
+# The coupon tables (issue 18), the auditor's evidence tables and its stored runs live in
+# their own modules, on the same metadata.
+from hutong.store.audit_tables import audit_runs as audit_runs
 from hutong.store.coupon_tables import coupon_campaigns as coupon_campaigns
 from hutong.store.coupon_tables import coupon_claims as coupon_claims
 from hutong.store.coupon_tables import coupon_redemptions as coupon_redemptions

@@ -247,6 +247,7 @@ async def findings(
         services.db,
         start or default_start,
         end or default_end,
+        services.clock(),
         check=check or None,
         subject=subject or None,
     )
@@ -257,8 +258,14 @@ async def findings(
 
 @get("/findings/{finding:str}", include_in_schema=False)
 async def finding(services: ServicesDep, finding: FromPath[str]) -> Response[str]:
-    page = await service.finding_page(services.db, finding)
-    return _page("dashboard/finding.html", f"Finding {finding}", "findings", page=page)
+    found = await service.finding_page(services.db, finding, services.clock())
+    return _page(
+        "dashboard/finding.html",
+        f"Finding {finding}",
+        "findings",
+        page=found.evidence,
+        run=found.run,
+    )
 
 
 @get("/money", include_in_schema=False)

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from hutong.audit import CHECKS, AuditReport, EvidencePage, Window, audit, evidence_of
+from hutong.audit import (
+    CHECKS,
+    AuditReport,
+    EvidencePage,
+    StoredRun,
+    Window,
+    check_filter,
+    current_run,
+    run_evidence,
+)
 from hutong.store.db import Database
 from hutong.web.dashboard.matrix import (
     Grid,
@@ -30,6 +39,7 @@ from hutong.web.dashboard.timeline import (
 
 __all__ = [
     "FIRST_DAY",
+    "FindingPage",
     "FindingsPage",
     "MatrixPage",
     "PublicPage",
@@ -95,14 +105,28 @@ class FindingsPage:
     report: AuditReport
     check: str | None
     subject: str | None
+    #: The stored run the page read: when it was computed, and why now if it was.
+    run: StoredRun
 
 
 async def findings_page(
-    db: Database, start: date, end: date, *, check: str | None, subject: str | None
+    db: Database,
+    start: date,
+    end: date,
+    now: datetime,
+    *,
+    check: str | None,
+    subject: str | None,
 ) -> FindingsPage:
-    """The auditor's run over [start, end) with the filters (`invalid_window`, `unknown_check`)."""
-    report = await audit(db, Window(start, end), subject=subject, check=check)
-    return FindingsPage(report, check, subject)
+    """The stored run over [start, end) with the filters (`invalid_window`, `unknown_check`).
+
+    The run is the window's stored one (`hutong.audit.stored`), computed and
+    stored first if there is none or it is stale; the filters apply to it.
+    """
+    window = Window(start, end)
+    check = check_filter(check)
+    run = await current_run(db, window, now)
+    return FindingsPage(run.report.only(subject=subject, check=check), check, subject, run)
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -110,9 +134,16 @@ def default_period(today: date) -> tuple[date, date]:
     return today - timedelta(days=29), today + timedelta(days=1)
 
 
-async def finding_page(db: Database, finding: str, offset: int = 0) -> EvidencePage:
-    """One finding with its records (`unknown_finding` when the id names none)."""
-    return await evidence_of(db, finding, offset=offset, limit=50)
+@dataclass(frozen=True, slots=True)
+class FindingPage:
+    evidence: EvidencePage
+    run: StoredRun
+
+
+async def finding_page(db: Database, finding: str, now: datetime, offset: int = 0) -> FindingPage:
+    """One finding of its window's stored run, with its records (`unknown_finding` if none)."""
+    evidence, run = await run_evidence(db, finding, now, offset=offset, limit=50)
+    return FindingPage(evidence, run)
 
 
 async def money_page(db: Database, now: datetime) -> Money:

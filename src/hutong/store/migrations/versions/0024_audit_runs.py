@@ -1,0 +1,36 @@
+"""audit runs: the auditor's findings stored per window for the dashboard
+
+Revision ID: 0024
+Revises: 0020
+
+Issue 16 (pages under 300 ms on a replayed decade): the findings pages read
+a stored run of the auditor instead of running it per request. One row per
+window, replaced by a newer run; the evidence high-water mark it was
+computed at says when it is stale (hutong.audit.stored).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0024"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_runs",
+        sa.Column("window_from", sa.Date(), nullable=False),
+        sa.Column("window_to", sa.Date(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("mark", sa.Text(), nullable=False),
+        sa.Column("report", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("window_from", "window_to", name=op.f("pk_audit_runs")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("audit_runs")
