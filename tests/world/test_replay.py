@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,13 @@ import pytest
 from sqlalchemy import select
 
 from hutong.api.app import create_app
-from hutong.audit import Finding
+from hutong.audit import Finding, audit, current_run
 from hutong.config import Settings, sqlite_url
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import coupon_campaigns, livestream_sessions
 from hutong.web.dashboard.flows import availability, money_flow
+from hutong.web.dashboard.weights import read_weights
 from hutong.world.replay import ReplayResult, replay
 from hutong.world.serving import serve_asgi
 from tests.harness.cli import invoke
@@ -62,6 +63,25 @@ def started(found: list[Finding], fact: date) -> bool:
     """The first refusal came in the fortnight after the fact (visits take lanes in turn)."""
     first = min(f.since for f in found if f.since)
     return fact <= first < fact + timedelta(days=14)
+
+
+async def test_each_years_audit_is_stored_and_the_link_traffic_folded(replayed: Any) -> None:
+    """The dashboard's findings pages read these stored runs: they must be the auditor's answer."""
+    result, folder = replayed
+    db = Database(sqlite_url(folder))
+    try:
+        for year, report in result.audits.items():
+            run = await current_run(db, report.window, datetime.now(UTC))
+            assert run.recomputed == "", (year, run.recomputed)
+            assert run.report == report == await audit(db, report.window), year
+        async with db.read() as conn:
+            weights = await read_weights(conn)
+    finally:
+        await db.dispose()
+    assert any(r.findings for r in result.audits.values())
+    # The openness index's weights were folded at the end: a page counts no tail.
+    assert weights.through > 0 and weights.tail == 0
+    assert sum(weights.counts.values()) > 5000
 
 
 def test_wechat_keeps_taobao_links_code_only_until_2021_09_17(replayed: Any) -> None:

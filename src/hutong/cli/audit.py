@@ -8,7 +8,8 @@
 self-contained HTML report grouped by platform) and stores the run, which
 the dashboard then reads (`hutong.audit.stored`); `show` prints one finding
 and the first page of the records behind it; `refresh` recomputes the stored
-runs that are stale (all of them with --force), or the one window asked.
+runs that are stale (all of them with --force), or the one window asked,
+and folds the link traffic the dashboard's openness index weighs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from hutong.audit import (
 )
 from hutong.cli._common import console, with_services
 from hutong.runtime.services import Services
+from hutong.web.dashboard.weights import fold
 from hutong.web.pages import render
 
 app = typer.Typer(help="The openness and fairness audit (operator).", no_args_is_help=True)
@@ -150,12 +152,13 @@ def refresh_runs(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute even fresh runs.")] = False,
 ) -> None:
-    """Bring the stored runs the dashboard reads up to date (stale ones, or all with --force)."""
+    """Bring what the dashboard reads precomputed up to date: stale runs (all with --force)."""
     if (start is None) != (end is None):
         raise typer.BadParameter("give both --from and --to, or neither")
     windows = None if start is None or end is None else [Window(start.date(), end.date())]
 
     async def work(services: Services) -> list[StoredRun]:
+        await fold(services.db, services.clock())
         return await refresh(services.db, services.clock(), windows, force=force)
 
     table = Table("window", "findings", "computed at", "recomputed because", title="stored runs")

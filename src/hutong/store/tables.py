@@ -26,13 +26,14 @@ from sqlalchemy import (
     text,
 )
 
-# The coupon tables (issue 18), the auditor's evidence tables and its stored runs live in
-# their own modules, on the same metadata.
-from hutong.store.audit_tables import audit_runs as audit_runs
+# The coupon tables (issue 18), the auditor's evidence tables and what the dashboard
+# reads precomputed live in their own modules, on the same metadata.
 from hutong.store.coupon_tables import coupon_campaigns as coupon_campaigns
 from hutong.store.coupon_tables import coupon_claims as coupon_claims
 from hutong.store.coupon_tables import coupon_redemptions as coupon_redemptions
 from hutong.store.coupon_tables import coupon_refusals as coupon_refusals
+from hutong.store.dashboard_tables import audit_runs as audit_runs
+from hutong.store.dashboard_tables import link_traffic as link_traffic
 from hutong.store.evidence_tables import corporate_groups as corporate_groups
 from hutong.store.evidence_tables import decision_calls as decision_calls
 from hutong.store.evidence_tables import impression_items as impression_items

@@ -221,7 +221,7 @@ async def timeline(
     platform: FromQuery[str | None] = None,
     source: FromQuery[str | None] = None,
 ) -> Response[str]:
-    found = await service.timeline_page(services.db, platform or None, _today(services))
+    found = await service.timeline_page(services.db, platform or None, services.clock())
     facts = [f.rule for f in found.facts]
     return _page(
         "dashboard/timeline.html",
@@ -324,7 +324,7 @@ operator_router = Router(
 @get("/transparency", include_in_schema=False)
 async def transparency(services: ServicesDep, day: Day = None) -> Response[str]:
     today = _today(services)
-    page = await service.public_page(services.db, service.clamp_day(day, today), today)
+    page = await service.public_page(services.db, service.clamp_day(day, today), services.clock())
     body = render(
         "dashboard/public.html",
         title="Transparency: who is open to whom",

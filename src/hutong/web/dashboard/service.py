@@ -34,8 +34,8 @@ from hutong.web.dashboard.timeline import (
     Timeline,
     openness_series,
     timeline,
-    traffic,
 )
+from hutong.web.dashboard.weights import FOLD_AFTER, Weights, fold, read_weights
 
 __all__ = [
     "FIRST_DAY",
@@ -88,16 +88,27 @@ class PublicPage:
     series: tuple[IndexPoint, ...]
 
 
-async def public_page(db: Database, day: date, today: date) -> PublicPage:
+async def _fold_when_long(db: Database, weights: Weights, now: datetime) -> None:
+    """A page that counted over FOLD_AFTER unfolded resolutions folds them for the next."""
+    if weights.tail > FOLD_AFTER:
+        await fold(db, now)
+
+
+async def public_page(db: Database, day: date, now: datetime) -> PublicPage:
     async with db.read() as conn:
         histories = await link_histories(conn)
-        weights = await traffic(conn)
-    return PublicPage(link_matrix_of(histories, day), openness_series(histories, weights, today))
+        weights = await read_weights(conn)
+    await _fold_when_long(db, weights, now)
+    series = openness_series(histories, weights.counts, now.date())
+    return PublicPage(link_matrix_of(histories, day), series)
 
 
-async def timeline_page(db: Database, platform: str | None, today: date) -> Timeline:
+async def timeline_page(db: Database, platform: str | None, now: datetime) -> Timeline:
     async with db.read() as conn:
-        return await timeline(conn, platform, today)
+        weights = await read_weights(conn)
+        found = await timeline(conn, platform, now.date(), weights.counts)
+    await _fold_when_long(db, weights, now)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

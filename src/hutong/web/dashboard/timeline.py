@@ -4,8 +4,8 @@ The index (`hutong.web.dashboard.cells.openness_index`) is computed on the
 first day of every month from `FIRST_DAY` to today and on every day a
 declared version took effect (the dated facts, marked on the chart). Each
 point is pure computation over the histories read once, one matrix per day
-the histories change (`openness_series`); the traffic weights are one GROUP
-BY over the resolutions joined to their placements.
+the histories change (`openness_series`); the traffic weights are read
+folded (`hutong.web.dashboard.weights`), not counted per page.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.links.hosts import alias
 from hutong.links.policy import LinkRule, PolicyHistory
 from hutong.links.store import rule_corrections
-from hutong.store.tables import link_resolutions, merchant_profiles, placements
 from hutong.web.dashboard.cells import openness_index
 from hutong.web.dashboard.matrix import link_histories, link_matrix_of
 
@@ -51,24 +49,6 @@ class Timeline:
     platforms: tuple[str, ...]
     facts: tuple[Fact, ...]
     series: tuple[IndexPoint, ...]
-
-
-async def traffic(conn: AsyncConnection) -> dict[tuple[str, str], int]:
-    """Link resolutions per (host, source platform): the openness index's weights."""
-    query = (
-        select(link_resolutions.c.host, merchant_profiles.c.home_platform, func.count())
-        .select_from(
-            link_resolutions.join(
-                placements, placements.c.id == link_resolutions.c.placement_id
-            ).join(merchant_profiles, merchant_profiles.c.subscriber_id == placements.c.merchant)
-        )
-        .group_by(link_resolutions.c.host, merchant_profiles.c.home_platform)
-    )
-    counts: dict[tuple[str, str], int] = {}
-    for host, home, count in (await conn.execute(query)).all():
-        key = (alias(host), alias(home))
-        counts[key] = counts.get(key, 0) + int(count)
-    return counts
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -106,7 +86,12 @@ def openness_series(
     return tuple(points)
 
 
-async def timeline(conn: AsyncConnection, platform: str | None, today: date) -> Timeline:
+async def timeline(
+    conn: AsyncConnection,
+    platform: str | None,
+    today: date,
+    weights: dict[tuple[str, str], int],
+) -> Timeline:
     histories = await link_histories(conn)
     facts: list[Fact] = []
     chosen = alias(platform) if platform else None
@@ -115,5 +100,5 @@ async def timeline(conn: AsyncConnection, platform: str | None, today: date) -> 
         for rule in histories[chosen].versions:
             fixed = corrections.get(rule.version)
             facts.append(Fact(rule, fixed.reason if fixed is not None else ""))
-    series = openness_series(histories, await traffic(conn), today)
+    series = openness_series(histories, weights, today)
     return Timeline(chosen, tuple(sorted(histories)), tuple(facts), series)

@@ -7,7 +7,8 @@ wrote events (declarations or payments; link visits write none), delivers
 them: the replay runs the switch's delivery worker itself, so every event is
 signed, delivered and verified on its simulated day. After the last day it
 runs the auditor over each calendar year and stores each run
-(`hutong.audit.compute_run`): the dashboard's findings pages read them.
+(`hutong.audit.compute_run`), and folds the link traffic the openness index
+weighs (`hutong.web.dashboard.weights`): the dashboard reads both.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hutong.protocol.signing import new_key_pair
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
+from hutong.web.dashboard.weights import fold
 from hutong.world.demo_keys import keep_key
 from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.replay.acts import acts
@@ -191,6 +193,7 @@ async def replay(
             # Stored with the real time it was computed: the dashboard says when.
             run = await compute_run(db, Window(date(year, 1, 1), end), datetime.now(UTC))
             result.audits[year] = run.report
+        await fold(db, datetime.now(UTC))
     finally:
         await db.dispose()
     return result

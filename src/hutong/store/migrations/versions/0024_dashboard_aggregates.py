@@ -1,4 +1,4 @@
-"""audit runs: the auditor's findings stored per window for the dashboard
+"""audit runs and link traffic: what the dashboard reads precomputed
 
 Revision ID: 0024
 Revises: 0020
@@ -6,7 +6,9 @@ Revises: 0020
 Issue 16 (pages under 300 ms on a replayed decade): the findings pages read
 a stored run of the auditor instead of running it per request. One row per
 window, replaced by a newer run; the evidence high-water mark it was
-computed at says when it is stale (hutong.audit.stored).
+computed at says when it is stale (hutong.audit.stored). Link traffic:
+the openness index's weights, counted per (host, source platform) through a
+link_resolutions id; later rows are counted on read and folded in.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ def upgrade() -> None:
         sa.Column("report", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("window_from", "window_to", name=op.f("pk_audit_runs")),
     )
+    op.create_table(
+        "link_traffic",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("source", sa.String(length=255), nullable=False),
+        sa.Column("resolutions", sa.BigInteger(), nullable=False),
+        sa.Column("through_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("host", "source", name=op.f("pk_link_traffic")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("link_traffic")
     op.drop_table("audit_runs")
