@@ -9,8 +9,10 @@ session, after one warm-up request each::
 
     server time(page) = median and max of REPEAT wall-clock request times (ms)
 
-The findings pages run the auditor over the asked period (a year of the
-decade); the finding page reads one finding's records.
+The findings pages read the auditor's stored run of the asked period (a
+year of the decade; the replay stores one per year); the finding page reads
+one finding of it and its records. docs/dashboard.md says what each page
+reads precomputed.
 
     .venv/bin/python -m bench.dashboard [--until 2025-12-31] [--volume 4]
         [--data-dir DIR] [--repeat 5]
@@ -45,6 +47,7 @@ from hutong.api.app import create_app
 from hutong.config import Settings, sqlite_url
 from hutong.runtime.services import Services
 from hutong.store.db import Database
+from hutong.store.migrate import upgrade
 from hutong.web.dashboard import session
 from hutong.world.replay import replay
 
@@ -61,6 +64,7 @@ PAGES = {
 
 async def measure(folder: Path, token: str, repeat: int) -> dict[str, dict[str, float]]:
     settings = Settings(database_url=sqlite_url(folder), data_dir=folder, operator_token=token)
+    upgrade(settings.database_url)  # a reused folder may predate the newest tables
     services = Services(settings=settings, db=Database(settings.database_url))
     cookie = session.new_session(token, int(services.clock().timestamp()))
     timings: dict[str, dict[str, float]] = {}
