@@ -12,15 +12,34 @@ from datetime import UTC, datetime, timedelta
 
 from hutong.audit import Window, audit, compute_run, current_run, refresh, run_evidence, staleness
 from hutong.audit.stored import DECLARED, MAX_AGE, TRAFFIC, evidence_mark
-from tests.audit.test_findings_api import findings_path, refuse_by_home, window
-from tests.harness.cast import AUDITOR, JD, ok
+from tests.harness.cast import AUDITOR, JD, TAOBAO, TMALL, ok
 from tests.harness.networks import Evidence
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
 
 def the_window(net: Evidence) -> Window:
-    return Window(*window(net))
+    """Today, as the findings API's tests audit it."""
+    today = net.switch.services.clock().date()
+    return Window(today, today + timedelta(days=1))
+
+
+def findings_path(net: Evidence) -> str:
+    w = the_window(net)
+    return f"/v1/audit/findings?from={w.start}&to={w.end}"
+
+
+async def refuse_by_home(net: Evidence, home: str) -> None:
+    """Taobao declares: refuse every storefront of merchants at home on `home` (a rival's)."""
+    await ok(await net.group("alibaba", TAOBAO, TMALL), 201)
+    await ok(await net.group("jd", JD), 201)
+    rule = {
+        "decision": "refuse",
+        "home_platforms": [home],
+        "valid_from": the_window(net).start.isoformat(),
+        "reason": "not hosted here",
+    }
+    await ok(await net.post(TAOBAO, "/v1/storefront-policies", rule), 201)
 
 
 async def test_a_stored_run_reads_back_as_the_fresh_run_and_the_api_answer(
