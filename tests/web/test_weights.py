@@ -7,6 +7,8 @@ fold must leave the youngest resolutions to the next one.
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from hutong.store.tables import link_resolutions
@@ -62,3 +64,15 @@ async def test_a_fold_keeps_the_weights_and_the_next_read_counts_only_the_rows_a
     assert await fold(db, clock()) == await newest_id(links_net)
     assert (await weights(links_net))[0] == {PAIR: 5}
     assert (await weights(links_net))[2] == 0
+
+
+async def test_two_folds_at_once_count_each_resolution_once(links_net: Net) -> None:
+    db, clock = links_net.switch.services.db, links_net.clock
+    await open_links(links_net, 3)
+    clock.advance(FOLD_LAG.total_seconds() + 1)
+
+    folded = await asyncio.gather(fold(db, clock()), fold(db, clock()))
+
+    newest = await newest_id(links_net)
+    assert folded == [newest, newest]
+    assert await weights(links_net) == ({PAIR: 3}, newest, 0)

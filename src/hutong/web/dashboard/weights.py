@@ -15,7 +15,8 @@ end of `hutong replay`, by `hutong audit refresh`, and by a page whose tail
 held more than `FOLD_AFTER` resolutions. It folds only through the newest
 row created over `FOLD_LAG` ago: on PostgreSQL ids are taken before commit,
 so a younger id may still have an older one uncommitted below it (a request
-transaction lasts seconds, not a minute).
+transaction lasts seconds, not a minute). Folds are serialized (SQLite's one
+writer; a table lock on PostgreSQL), so two pages folding at once count once.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.links.hosts import alias
@@ -93,6 +94,9 @@ async def fold(db: Database, now: datetime) -> int:
     """Fold the tail through the newest row created over FOLD_LAG before `now`; the new T."""
     r = link_resolutions.c
     async with db.transaction() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two pages folding at once: the second waits, then reads the first's fold.
+            await conn.execute(text("LOCK TABLE link_traffic IN SHARE ROW EXCLUSIVE MODE"))
         counts, through = await _folded(conn)
         last = (
             await conn.execute(
