@@ -1,7 +1,11 @@
-"""The dashboard's read service: one call per page, each in one read transaction.
+"""The dashboard's read service: one call per page, each reading in one transaction.
 
 The API layer's dashboard routes call exactly one of these and render what
-it returns; nothing here knows of HTTP.
+it returns; nothing here knows of HTTP. Two kinds of page may also write what
+they computed, for the next request (docs/dashboard.md): the findings pages
+store the window's audit run when it has none or a stale one
+(`hutong.audit.stored`), and the openness index folds a long tail of link
+traffic (`hutong.web.dashboard.weights`).
 """
 
 from __future__ import annotations
