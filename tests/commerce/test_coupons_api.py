@@ -3,8 +3,8 @@
 JD issues a campaign for its merchant JD Beauty that Douyin hands out in its
 live cart; JD pays 60% of each discount and Douyin 40% (see
 `tests.harness.coupons`). The buyer's wallet pays the order's total less the
-discount; at completion the funders pay the rest into JD Beauty's receivable,
-and refunds give the coupon's share back in proportion. Every refusal is a
+discount; when the order is paid the funders pay the rest into JD Beauty's
+receivable, and refunds give the coupon's share back in proportion. Every refusal is a
 ``coupon_*`` code, kept for the auditor, with nothing held.
 """
 
@@ -162,7 +162,7 @@ async def test_a_refund_after_completion_gives_the_coupon_its_share_back_in_prop
     assert (await shop.show(order["id"]))["coupon"]["returned"] == share
 
 
-async def test_refunding_everything_before_completion_asks_the_funders_for_nothing(
+async def test_refunding_everything_before_completion_gives_the_funders_all_back(
     shop: Shop, clock: Clock
 ) -> None:
     campaign = await declared(shop)
