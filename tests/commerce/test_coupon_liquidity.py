@@ -12,6 +12,7 @@ After each test the ledger balances (the ``shop`` fixture checks it).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.harness.assertions import assert_nack
@@ -114,3 +115,25 @@ async def test_a_funder_past_its_cap_still_gets_its_share_back_when_the_paid_ord
     assert await funder_balance(shop, JD) == await funder_balance(shop, DOUYIN) == 0
     assert shop.wallet(ALIPAY).balance("u-alice") == 500_000
     assert await buyers_coupons(shop) == ["claimed"]
+
+
+async def test_two_orders_paid_at_once_never_take_a_funder_past_its_cap(shop: Shop) -> None:
+    """JD has room for one share: of two coupon orders paid together one pays, the other is
+    refused ``net_debit_cap_exceeded`` (before its wallet is asked, or at its write under
+    the position's lock) and waits; JD's position never passes its cap."""
+    campaign = await declared(shop)
+    first = await shop.placed(coupon=await claimed(shop, campaign["id"], "b-1"))
+    second = await shop.placed(buyer="b-2", coupon=await claimed(shop, campaign["id"], "b-2"))
+    await declare_cap(shop, JD, JD_SHARE)
+
+    answers = await asyncio.gather(
+        *(shop.post(DOUYIN, f"/v1/orders/{o['id']}/pay", {}) for o in (first, second))
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    lost = next(a for a in answers if a.status_code == 409)
+    assert lost.json()["error"]["code"] == "net_debit_cap_exceeded", lost.text
+    assert await position(shop, JD) == JD_SHARE
+    assert await funder_balance(shop, JD) == -JD_SHARE
+    states = sorted([(await shop.show(o["id"]))["state"] for o in (first, second)])
+    assert states == ["paid", "reserved"]

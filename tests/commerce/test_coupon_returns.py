@@ -11,6 +11,7 @@ they paid of what was refunded.
 
 from __future__ import annotations
 
+from hutong.workers.deadlines import sweep_once
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, ok
 from tests.harness.coupons import DISCOUNT, claimed, declared, funder_balance
 from tests.harness.shop import CREAM, PRICES, SERUM, Shop
@@ -96,3 +97,17 @@ async def test_after_completion_the_coupon_stays_used_whatever_is_refunded(
     assert await buyers_coupons(shop) == ["redeemed"]
     shown = await ok(await shop.get(JD_BEAUTY, f"/v1/coupons/orders/{order['id']}"))
     assert (shown["coupon"]["funded"], shown["coupon"]["returned"]) == (DISCOUNT, DISCOUNT)
+
+
+async def test_an_order_left_unpaid_past_its_deadline_gives_the_coupon_back(
+    shop: Shop, clock: Clock
+) -> None:
+    campaign = await declared(shop)
+    coupon = await claimed(shop, campaign["id"])
+    await shop.placed(coupon=coupon, pay_within=600)
+
+    clock.advance(600)
+    assert (await sweep_once(shop.switch.services))["orders"] == 1
+
+    assert await funders_paid(shop) == 0
+    assert await buyers_coupons(shop) == ["claimed"]
