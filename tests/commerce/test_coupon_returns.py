@@ -111,3 +111,25 @@ async def test_an_order_left_unpaid_past_its_deadline_gives_the_coupon_back(
 
     assert await funders_paid(shop) == 0
     assert await buyers_coupons(shop) == ["claimed"]
+
+
+async def test_an_order_whose_capture_failed_gives_the_funders_and_the_coupon_back_on_cancel(
+    shop: Shop,
+) -> None:
+    """The funders pay in the write that holds the wallet's money; the wallet is down when
+    asked to capture, so the order waits, funded and held; cancelling it gives back both."""
+    campaign = await declared(shop)
+    coupon = await claimed(shop, campaign["id"])
+    order = await shop.placed(coupon=coupon)
+    shop.wallet(ALIPAY).fail["capture"] = "down"
+
+    failed = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {})
+
+    assert failed.status_code != 200, failed.text
+    assert (await shop.show(order["id"]))["state"] == "reserved"
+    assert await funders_paid(shop) == DISCOUNT
+    del shop.wallet(ALIPAY).fail["capture"]
+    await shop.act(DOUYIN, order["id"], "cancel", reason="changed_mind")
+    assert await funders_paid(shop) == 0
+    assert shop.wallet(ALIPAY).holds == {}
+    assert await buyers_coupons(shop) == ["claimed"]
