@@ -1,10 +1,11 @@
 """Properties of coupons: the money always adds up, and a campaign never issues beyond its stock.
 
 The first is pure (`hutong.commerce.coupons.rules` and `legs`): whatever the
-funders' split, the discount and the refunds before and after completion,
-the wallet's refunds and the coupon's shares add up to the refunds exactly,
-nobody's part is negative where it must not be, and each funder ends up
-paying its share of what the buyer kept. The second runs concurrent claims
+funders' split, the discount, the refunds and a cancellation after them, the
+funders pay their shares when the order is paid, the wallet's refunds and
+the coupon's shares add up to the refunds exactly, nobody's part is negative
+where it must not be, and each funder ends up paying its share of what the
+buyer kept. The second runs concurrent claims
 through the switch's own exactly-once write on SQLite and PostgreSQL: the
 stock and the per-buyer limit hold, and every claim that could be served is.
 """
@@ -23,7 +24,12 @@ from sqlalchemy import func, select
 from hutong.commerce.coupons import Campaign, Release, ValueKind
 from hutong.commerce.coupons import service as coupons
 from hutong.commerce.coupons import store as coupon_store
-from hutong.commerce.coupons.legs import funder_account, funding_legs, return_legs
+from hutong.commerce.coupons.legs import (
+    funder_account,
+    funding_legs,
+    release_legs,
+    return_legs,
+)
 from hutong.commerce.coupons.rules import funder_deltas, funding_shares, share_returned
 from hutong.config import Settings
 from hutong.payments.legs import merchant_receivable
@@ -65,30 +71,26 @@ def test_coupon_funding_and_refunds_always_sum_exactly(
 ) -> None:
     discount = data.draw(st.integers(1, total - 1), label="discount")
     refunds = data.draw(st.lists(st.integers(1, total), max_size=6), label="refunds")
-    completion = data.draw(st.integers(0, len(refunds)), label="completed before refund n")
-    steps: list[int | None] = [*refunds[:completion], None, *refunds[completion:]]
+    cancelled = data.draw(st.booleans(), label="cancelled before completion after the refunds")
+    # Paid: the funders pay their shares of the whole discount.
+    legs: list[Any] = funding_legs("o", MERCHANT, funder_deltas(funding, discount, 0, discount))
     refunded = wallet = returned = 0
-    completed = False
-    legs: list[Any] = []  # every coupon leg: the funding and what refunds gave back
-    for n, asked in enumerate(steps):
-        if asked is None:  # completion: the funders pay what refunds did not return
-            legs += funding_legs(
-                "o", MERCHANT, funder_deltas(funding, discount, returned, discount)
-            )
-            completed = True
-            continue
+    for n, asked in enumerate(refunds):
         amount = min(asked, total - refunded)
         if amount == 0:
             continue
         coupon_part = share_returned(discount, total, refunded + amount) - returned
         assert 0 <= coupon_part <= amount  # the wallet's part is never negative
-        if completed:
-            parts = funder_deltas(funding, discount, returned, returned + coupon_part)
-            assert sum(parts.values()) == coupon_part
-            legs += return_legs("o", f"r{n}", MERCHANT, parts)
+        parts = funder_deltas(funding, discount, returned, returned + coupon_part)
+        assert sum(parts.values()) == coupon_part
+        legs += return_legs("o", f"r{n}", MERCHANT, parts)
         wallet += amount - coupon_part
         refunded += amount
         returned += coupon_part
+    if cancelled:  # everything left goes back: the wallet's part, and the funders' rest
+        legs += release_legs("o", MERCHANT, funder_deltas(funding, discount, returned, discount))
+        wallet += (total - refunded) - (discount - returned)
+        refunded, returned = total, discount
 
     assert wallet + returned == refunded
     assert wallet <= total - discount  # the wallet never gives back more than it took
@@ -106,6 +108,7 @@ def test_coupon_funding_and_refunds_always_sum_exactly(
             others += paid
     assert _net(legs, merchant_receivable(MERCHANT)) == others
     assert all(leg.amount > 0 for leg in legs)
+    assert len({leg.id for leg in legs}) == len(legs)  # no leg id posted twice
 
 
 # -- concurrent claims on one campaign ----------------------------------------------------------

@@ -3,8 +3,8 @@
 JD issues a campaign for its merchant JD Beauty that Douyin hands out in its
 live cart; JD pays 60% of each discount and Douyin 40% (see
 `tests.harness.coupons`). The buyer's wallet pays the order's total less the
-discount; at completion the funders pay the rest into JD Beauty's receivable,
-and refunds give the coupon's share back in proportion. Every refusal is a
+discount; when the order is paid the funders pay the rest into JD Beauty's
+receivable, and refunds give the coupon's share back in proportion. Every refusal is a
 ``coupon_*`` code, kept for the auditor, with nothing held.
 """
 
@@ -28,7 +28,7 @@ from tests.harness.coupons import (
     funder_balance,
 )
 from tests.harness.shop import CREAM, PRICES, SERUM, Shop
-from tests.harness.switch import Clock
+from tests.harness.switch import Clock, row_counts
 
 TOTAL = 19_900 + 2 * 9_900
 
@@ -162,7 +162,7 @@ async def test_a_refund_after_completion_gives_the_coupon_its_share_back_in_prop
     assert (await shop.show(order["id"]))["coupon"]["returned"] == share
 
 
-async def test_refunding_everything_before_completion_asks_the_funders_for_nothing(
+async def test_refunding_everything_before_completion_gives_the_funders_all_back(
     shop: Shop, clock: Clock
 ) -> None:
     campaign = await declared(shop)
@@ -311,3 +311,41 @@ async def test_a_claim_with_a_malformed_buyer_or_surface_writes_nothing(shop: Sh
     await refused_without_writes(
         shop.switch, claim(shop, campaign["id"], surface="s" * 33), 422, "invalid_surface"
     )
+
+
+async def test_an_order_before_the_coupons_validity_is_refused(shop: Shop, clock: Clock) -> None:
+    """Handed out now, redeemable from tomorrow (a campaign warmed up before a sale day)."""
+    tomorrow = clock.now + timedelta(days=1)
+    campaign = await declared(shop, valid_from=tomorrow.isoformat())
+    coupon = await claimed(shop, campaign["id"])
+    async with Held(shop):
+        assert_nack(await shop.order(coupon=coupon), 409, "coupon_not_yet_valid")
+    clock.advance(86_400)
+    assert (await shop.order(coupon=coupon)).status_code == 201
+
+
+async def test_a_coupon_that_would_take_nothing_off_is_refused(shop: Shop) -> None:
+    """0.01% of one cream (99 yuan) rounds down to nothing: no discount, no redemption."""
+    campaign = await declared(shop, value_kind="percent", value=1, min_spend=0)
+    coupon = await claimed(shop, campaign["id"])
+    one_cream = [{"sku_id": CREAM, "quantity": 1, "unit_price": PRICES[CREAM]}]
+    async with Held(shop):
+        assert_nack(await shop.order(coupon=coupon, lines=one_cream), 422, "coupon_no_discount")
+
+
+async def test_an_unknown_coupon_is_refused(shop: Shop) -> None:
+    async with Held(shop):
+        assert_nack(await shop.order(coupon="cpn_nobody"), 404, "unknown_coupon")
+
+
+async def test_a_campaign_that_cannot_be_declared_as_given_writes_only_its_answer(
+    shop: Shop,
+) -> None:
+    """Shares adding up to 90%: refused, no campaign, no account, no event; the refusal is
+    kept as the message's answer (a resend meets it)."""
+    assert shop.clock is not None
+    lopsided = campaign_message(shop.clock.now, funding={JD: 6_000, DOUYIN: 3_000})
+    before = await row_counts(shop.switch.services)
+    assert_nack(await shop.post(JD, "/v1/coupons/campaigns", lopsided), 422, "invalid_campaign")
+    after = await row_counts(shop.switch.services)
+    assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == {"messages": 1}

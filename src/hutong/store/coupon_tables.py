@@ -109,7 +109,7 @@ coupon_redemptions = Table(
     Column("funding", Text, nullable=False),  # JSON {participant: bps}, the campaign's
     #: The coupon's part of the refunds so far (cumulative, ``D * R // T``).
     Column("returned", BigInteger, nullable=False),
-    #: The coupon's part the funders paid at completion (0 before).
+    #: The coupon's part the funders paid when the order was paid (0 before).
     Column("funded", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),

@@ -7,7 +7,7 @@ down to ¥9.9. Here JD Services (a JD merchant) opens its storefront inside
 Tmall, which approves it; JD Services declares a campaign that Tmall hands out,
 released at those four times (Beijing time, today); a Tmall buyer claims a
 coupon (a second claim is refused: one per buyer), orders a laundry service
-with it and pays ¥9.9 with Alipay; at completion the coupon's funders pay the
+with it and pays ¥9.9 with Alipay, the coupon's funders paying the
 discount into JD Services' receivable. The laundry's list price, the number
 of coupons and the funders' split are illustrative (the sources give none).
 """

@@ -5,10 +5,12 @@ paid for coupons, less what refunds gave back (it may go below zero: the
 funder owes it to the network and settles it like any position). A funder
 that is the order's merchant has no leg: it funds its share by receiving less.
 
-At completion each other funder pays its share of the discount not returned
-by refunds so far, from its account to the merchant's receivable; a refund
-after completion moves each funder's part of the refund's coupon share back.
-A part of -1 fen (`hutong.commerce.coupons.rules.funder_deltas`) is a leg the
+When the order is paid each other funder pays its share of the discount,
+from its account to the merchant's receivable (beside the buyer's wallet,
+whose capture credits the same receivable); a refund moves each funder's
+part of the refund's coupon share back, and an order that ends before
+completion (cancelled, expired, refunded in full) gives back the rest. A
+part of -1 fen (`hutong.commerce.coupons.rules.funder_deltas`) is a leg the
 other way. Ids derive from the order (and refund) and the funder's place in
 the campaign's funding, so a retry posts nothing twice.
 """
@@ -22,7 +24,7 @@ from hutong.ledger.models import TransferRequest as Leg
 from hutong.ledger.store import NewAccount
 from hutong.payments.legs import CNY, chain, merchant_receivable
 
-__all__ = ["funder_account", "funder_accounts", "funding_legs", "return_legs"]
+__all__ = ["funder_account", "funder_accounts", "funding_legs", "release_legs", "return_legs"]
 
 
 def funder_account(funder: str) -> str:
@@ -61,12 +63,21 @@ def _legs(
 
 
 def funding_legs(order_id: str, merchant: str, parts: Mapping[str, int]) -> list[Leg]:
-    """Each funder pays its part to the merchant at completion: ``<order>/coupon/<n>``."""
+    """Each funder pays its part to the merchant when the order is paid: ``<order>/coupon/<n>``."""
     return _legs(f"{order_id}/coupon", order_id, merchant, parts, back=False)
 
 
 def return_legs(
     order_id: str, refund_id: str, merchant: str, parts: Mapping[str, int]
 ) -> list[Leg]:
-    """A refund after completion gives each funder its part back."""
+    """A refund gives each funder its part back: ``<order>/coupon/<refund>/<n>``."""
     return _legs(f"{order_id}/coupon/{refund_id}", order_id, merchant, parts, back=True)
+
+
+def release_legs(order_id: str, merchant: str, parts: Mapping[str, int]) -> list[Leg]:
+    """The order ended before completion: each funder gets back what refunds did not return.
+
+    ``<order>/coupon-release/<n>``: outside the refunds' ``<order>/coupon/`` ids,
+    whatever a merchant names its refunds.
+    """
+    return _legs(f"{order_id}/coupon-release", order_id, merchant, parts, back=True)

@@ -1,4 +1,4 @@
-"""A coupon in an order: the price check knows it, completion funds it, refunds return it.
+"""A coupon in an order: the price check knows it, payment funds it, refunds return it.
 
 The order keeps its lines at the prices shown (its total ``T``); the buyer's
 wallet pays ``T - D`` and the coupon's funders pay ``D``
@@ -15,13 +15,23 @@ for any order. The steps:
 - `redeem` (in the order's write): the coupon is marked redeemed with one
   conditional UPDATE (None if another order won it since `quote`: the order
   is then refused ``coupon_already_used``).
-- `fund` (in the completion's write): each funder pays what refunds before
-  completion did not return (``on_coupon coupon_funded`` to the funders and
-  the merchant).
+- `to_fund` / `funding_of` (before the buyer's wallet is asked to pay): the
+  legs the funders will pay, which the pay step checks against their net
+  debit caps first (`hutong.ledger.liquidity.service.check_before_asking`:
+  ``net_debit_cap_exceeded``, nobody asked, nothing held), as Mojaloop
+  checks a payer's cap before anyone is asked to pay.
+- `fund` (in the write that holds the buyer's money): each funder pays its
+  share, so its position carries it from then on (``on_coupon
+  coupon_funded`` to the funders and the merchant). Completion asks the
+  funders for nothing: no cap can refuse the completion of a paid order.
 - `refund_share` / `returned` (a refund): the coupon's part of a refund of
-  ``R`` so far is ``D * R // T``; the wallet gives back the rest, and after
-  completion each funder gets its part back.
-- `release` (a cancellation before completion): the buyer holds the coupon again.
+  ``R`` so far is ``D * R // T``; the wallet gives back the rest, each
+  funder gets its part back.
+- `release` (the order ends before completion with all its money back:
+  cancelled, expired unpaid, refunded in full): the funders get back what
+  refunds did not return yet and the buyer holds the coupon again. A partial
+  refund returns the coupon's share of the money, never the coupon; after
+  completion the coupon stays used whatever is refunded.
 
 A refused coupon is recorded in ``coupon_refusals`` (`refused`).
 """
@@ -34,7 +44,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.coupons import store as coupon_store
-from hutong.commerce.coupons.legs import funding_legs, return_legs
+from hutong.commerce.coupons.legs import funding_legs, release_legs, return_legs
 from hutong.commerce.coupons.rules import (
     CouponError,
     Where,
@@ -44,6 +54,7 @@ from hutong.commerce.coupons.rules import (
 )
 from hutong.commerce.coupons.service import tell
 from hutong.commerce.coupons.store import Redemption
+from hutong.ledger.models import TransferRequest
 from hutong.payments.posting import post
 
 __all__ = [
@@ -51,12 +62,14 @@ __all__ = [
     "Where",
     "find",
     "fund",
+    "funding_of",
     "quote",
     "redeem",
     "refund_share",
     "refused",
     "release",
     "returned",
+    "to_fund",
 ]
 
 
@@ -148,8 +161,23 @@ async def find(conn: AsyncConnection, order_id: str) -> Redemption | None:
     return await coupon_store.find_redemption(conn, order_id)
 
 
+async def to_fund(conn: AsyncConnection, order_id: str) -> Redemption | None:
+    """The order's coupon if its funders have not paid it yet (None: none, or paid)."""
+    r = await coupon_store.find_redemption(conn, order_id)
+    return None if r is None or r.funded else r
+
+
+def funding_of(r: Redemption, merchant: str) -> list[TransferRequest]:
+    """The legs `fund` will post for `r`: what to check against the funders' caps first."""
+    return funding_legs(r.order_id, merchant, funder_deltas(r.funding, r.discount, 0, r.discount))
+
+
 async def fund(conn: AsyncConnection, order_id: str, merchant: str, now: datetime) -> int:
-    """In the completion's write: the funders pay what is left of the discount; that amount."""
+    """In the write that holds the buyer's money: the funders pay the discount; that amount.
+
+    The ledger refuses it (``net_debit_cap_exceeded``, the whole write undone)
+    when a funder's position would pass its cap meanwhile.
+    """
     r = await coupon_store.find_redemption(conn, order_id)
     if r is None or r.funded:
         return 0
@@ -199,11 +227,13 @@ async def returned(
     return after - r.returned
 
 
-async def release(conn: AsyncConnection, order_id: str) -> None:
-    """The order ended before completion without the coupon being paid: the buyer holds it again.
-
-    Only while nobody funded it and no refund returned part of it.
-    """
+async def release(conn: AsyncConnection, order_id: str, merchant: str, now: datetime) -> None:
+    """The order ended before completion with all its money back: the buyer holds its coupon
+    again, and the funders get back what refunds did not return yet."""
     r = await coupon_store.find_redemption(conn, order_id)
-    if r is not None and not r.funded and not r.returned:
-        await coupon_store.give_back(conn, r)
+    if r is None:
+        return
+    if r.funded and r.returned < r.discount:
+        parts = funder_deltas(r.funding, r.discount, r.returned, r.discount)
+        await post(conn, release_legs(order_id, merchant, parts), now)
+    await coupon_store.give_back(conn, r)

@@ -270,7 +270,8 @@ async def mark_redeemed(conn: AsyncConnection, claim_id: str, order_id: str, now
 
 
 async def give_back(conn: AsyncConnection, redemption: Redemption) -> None:
-    """The order was cancelled before anyone funded it: the buyer holds the coupon again."""
+    """The order ended before completion with all its money back: the buyer holds the coupon
+    again (the redemption goes, so the coupon can be redeemed in another order)."""
     await conn.execute(
         update(coupon_claims)
         .where(coupon_claims.c.id == redemption.claim_id)

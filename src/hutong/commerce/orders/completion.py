@@ -10,8 +10,10 @@ carrier's price for the shipment. The merchant keeps the rest in its
 receivable; the other parts move out of it in one linked chain of ledger
 transfers (all or nothing), and the split is stored with the order so that
 refunds after completion can reverse it exactly. An order that redeemed a
-coupon is split on its whole total: first the coupon's funders pay what the
-buyer did not (`hutong.commerce.coupons.redeem.fund`), into the same receivable.
+coupon is split on its whole total: its funders paid what the buyer did not
+into the same receivable when the order was paid
+(`hutong.commerce.coupons.redeem.fund`), so completion asks them for nothing
+and no funder's net debit cap can refuse it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from hutong.commerce.commissions import (
     split_legs,
     split_order,
 )
-from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.moves import moved
@@ -53,10 +54,9 @@ def accounts_for(row: OrderRow) -> SplitAccounts:
 
 async def split_of(
     conn: AsyncConnection, row: OrderRow, now: datetime
-) -> tuple[OrderSplit, int | None, bool]:
-    """The split of `row` at `now`, the schedule version it used (None: no schedule), and
-    whether a coupon of the order is still to be funded."""
-    wallet_fee, price, coupon = await order_store.split_costs(conn, row)
+) -> tuple[OrderSplit, int | None]:
+    """The split of `row` at `now` and the schedule version it used (None: no schedule)."""
+    wallet_fee, price = await order_store.split_costs(conn, row)
     history = await commission_store.commission_history(conn, row.host)
     schedule = history.in_force(now.date())
     kept = row.order.paid - row.order.refunded_total
@@ -69,7 +69,7 @@ async def split_of(
     split = replace(
         before_carrier, merchant=before_carrier.merchant - carrier_fee, carrier_fee=carrier_fee
     )
-    return split, None if schedule is None else schedule.version, coupon
+    return split, None if schedule is None else schedule.version
 
 
 async def ensure_split_accounts(db: Database, row: OrderRow, now: datetime) -> None:
@@ -86,9 +86,7 @@ async def complete(
 
     The accounts must exist (`ensure_split_accounts`).
     """
-    split, version, coupon = await split_of(conn, row, now)
+    split, version = await split_of(conn, row, now)
     accounts = accounts_for(row)
-    if coupon:
-        await coupons.fund(conn, row.id, row.merchant, now)
     await post(conn, split_legs(row.id, split, accounts, already_posted=CHARGED_AT_CAPTURE), now)
     return await moved(conn, row, event, now, split=split, schedule_version=version)

@@ -25,8 +25,8 @@ An order may redeem a coupon its buyer holds (``coupon``, a claimed coupon's
 id): the price check knows it (`hutong.commerce.coupons.redeem.quote`, before
 the merchant's platform is asked), the order keeps its lines at the prices
 shown and the payment is for the total less the discount, which the coupon's
-funders pay at completion. A refused coupon (``coupon_*``) is the message's
-answer, kept for the auditor; nothing is held. A coupon another order
+funders pay when the order is paid. A refused coupon (``coupon_*``) is the
+message's answer, kept for the auditor; nothing is held. A coupon another order
 redeemed after the check is refused in the write (``coupon_already_used``)
 and the order kept as cancelled, so the stock reserved for it is given back.
 

@@ -13,7 +13,8 @@ of it is one transaction with the order's move; a refund id answers the same
 again and never pays twice. Of an order that redeemed a coupon, the wallet
 gives back the refund less the coupon's share of it
 (`hutong.commerce.coupons.redeem.refund_share`), which goes back to the
-coupon's funders (or, before completion, is never asked of them).
+coupon's funders; a refund that gives everything back before completion
+gives the buyer its coupon back too (`hutong.commerce.coupons.redeem.release`).
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ async def refund(
         await coupons.returned(
             conn, order_id, refund_id, current.merchant, after.refunded_total, now
         )
+        if current.split is None and after.refunded_total == after.total:
+            await coupons.release(conn, order_id, current.merchant, now)  # all back: the coupon
         done = await moved(
             conn,
             current,

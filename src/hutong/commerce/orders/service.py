@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.commerce.coupons import Redemption
 from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
@@ -27,11 +28,15 @@ from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.orders.visibility import OrderView, view
+from hutong.ledger.liquidity.service import check_before_asking
 from hutong.logistics import service as logistics
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
 from hutong.payments.checkout import PaymentState
 from hutong.payments.checkout import store as payment_store
+from hutong.payments.checkout.store import PaymentRow
+from hutong.payments.legs import merchant_accounts
+from hutong.payments.posting import ensure_accounts
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -63,19 +68,34 @@ async def readable(services: Services, reader: str, order_id: str) -> OrderView:
 async def pay(
     services: Services, http: CallTransport, sender: str, order_id: str, attempt: str
 ) -> Write[OrderOutcome]:
-    """The host pays for its buyer: the wallet holds and captures exactly the total."""
+    """The host pays for its buyer: the wallet holds and captures exactly the total.
+
+    Of an order that redeemed a coupon the wallet pays the total less the
+    discount and the coupon's funders the discount: their legs are checked
+    against their net debit caps before the wallet is asked (refused
+    ``net_debit_cap_exceeded``, nothing held, the order waits) and posted in
+    the write that holds the wallet's money (`hutong.commerce.coupons.redeem`).
+    """
     row = await read_order(services, order_id)
     require_party(row, sender, "host")
     step(row.order, OrderEvent.PAY, services.clock(), amount=row.order.total)
     async with services.db.read() as conn:
         payment = await payment_store.require_payment(conn, row.payment_id)
+        # Only an order paying less than its total redeemed a coupon: no read for others.
+        coupon = await coupons.to_fund(conn, order_id) if payment.amount < row.order.total else None
+    if coupon is not None:
+        # The accounts the funding posts to exist first, so the check reads them as they are.
+        await ensure_accounts(services.db, merchant_accounts(row.merchant), services.clock())
+        await check_before_asking(services, coupons.funding_of(coupon, row.merchant))
     if payment.state is PaymentState.CREATED:
         authorized = await payments.authorize(
             services, http, row.host, row.payment_id, attempt=attempt, known=payment
         )
         # Through the group commit, which runs a deadlock victim again (the hold locks
         # ledger accounts that other orders' writes lock too).
-        payment = await services.batcher().run(authorized)
+        payment = await services.batcher().run(_held_and_funded(services, row, authorized, coupon))
+    elif coupon is not None:  # held already, by the payment's own route: funded before capture
+        await services.batcher().run(_fund(services, row))
     capture = await payments.capture(services, http, row.host, row.payment_id, None, known=payment)
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
@@ -86,6 +106,27 @@ async def pay(
             conn, current, OrderEvent.PAY, now, arguments={"amount": current.order.total}
         )
         return OrderOutcome(paid, payment=captured)
+
+    return write
+
+
+def _held_and_funded(
+    services: Services, row: OrderRow, authorized: Write[PaymentRow], coupon: Redemption | None
+) -> Write[PaymentRow]:
+    """The wallet's hold and the coupon's funding (if any), in one write."""
+
+    async def write(conn: AsyncConnection) -> PaymentRow:
+        held = await authorized(conn)
+        if coupon is not None:
+            await coupons.fund(conn, row.id, row.merchant, services.clock())
+        return held
+
+    return write
+
+
+def _fund(services: Services, row: OrderRow) -> Write[int]:
+    async def write(conn: AsyncConnection) -> int:
+        return await coupons.fund(conn, row.id, row.merchant, services.clock())
 
     return write
 
@@ -110,7 +151,7 @@ async def cancel(
         current = await order_store.require_order(conn, order_id, lock=True)
         if money is not None:
             await money(conn)
-        await coupons.release(conn, order_id)  # the buyer holds its coupon again
+        await coupons.release(conn, order_id, current.merchant, now)  # the coupon comes back
         done = await moved(conn, current, OrderEvent.CANCEL, now, reason=why[:64])
         return OrderOutcome(done)
 
@@ -210,8 +251,9 @@ def _expires(
         current = await order_store.require_order(conn, order_id, lock=True)
         if money is not None:
             await money(conn)
-        await coupons.release(conn, order_id)
-        await moved(conn, current, OrderEvent.EXPIRE, services.clock(), reason="unpaid")
+        now = services.clock()
+        await coupons.release(conn, order_id, current.merchant, now)
+        await moved(conn, current, OrderEvent.EXPIRE, now, reason="unpaid")
 
     return write
 

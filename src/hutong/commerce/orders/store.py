@@ -22,7 +22,7 @@ from hutong.commerce.commissions import (
 from hutong.commerce.orders import Order, OrderState, Parties
 from hutong.commerce.orders.lines import OrderLine
 from hutong.protocol.errors import NotFoundError
-from hutong.store.tables import coupon_redemptions, order_refunds, orders, payments, shipments
+from hutong.store.tables import order_refunds, orders, payments, shipments
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,23 +273,16 @@ _SPLIT_COSTS = select(
     .where(shipments.c.id == bindparam("shipment_id"))
     .scalar_subquery()
     .label("price"),
-    # A coupon the order redeemed that its funders have not paid yet (in the same
-    # statement: an order without one costs nothing more).
-    select(coupon_redemptions.c.order_id)
-    .where(coupon_redemptions.c.order_id == bindparam("order_id"), coupon_redemptions.c.funded == 0)
-    .scalar_subquery()
-    .label("coupon"),
 )
 
 
-async def split_costs(conn: AsyncConnection, row: OrderRow) -> tuple[int, int, bool]:
-    """(the wallet's fee net of what it returned, the parcel's price or 0, whether a coupon
-    of `row` is still to be funded)."""
-    params = {"payment_id": row.payment_id, "shipment_id": row.shipment_id, "order_id": row.id}
+async def split_costs(conn: AsyncConnection, row: OrderRow) -> tuple[int, int]:
+    """(the wallet's fee net of what it returned, the parcel's price or 0)."""
+    params = {"payment_id": row.payment_id, "shipment_id": row.shipment_id}
     found = (await conn.execute(_SPLIT_COSTS, params)).one()
     if found.wallet_fee is None:
         raise NotFoundError(f"no payment {row.payment_id}", code="unknown_payment")
-    return int(found.wallet_fee), int(found.price or 0), found.coupon is not None
+    return int(found.wallet_fee), int(found.price or 0)
 
 
 async def order_by_shipment(conn: AsyncConnection, shipment_id: str) -> OrderRow | None:
