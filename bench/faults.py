@@ -62,7 +62,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -271,6 +270,10 @@ class Endpoints:
 # -- the load ---------------------------------------------------------------------------------
 
 
+class Stopped(Exception):
+    """The load stopped before this step was sent: the client ends here."""
+
+
 @dataclass
 class Step:
     order: int
@@ -305,7 +308,13 @@ class Load:
         message: dict[str, Any],
         step: Step,
     ) -> tuple[int, dict[str, Any]]:
-        """Send until answered (no 5xx, no broken connection), with the same message id."""
+        """Send until answered (no 5xx, no broken connection), with the same message id.
+
+        Once the load has stopped, no new step is begun (`Stopped`); one already
+        sent is still sent again until answered.
+        """
+        if time.monotonic() >= self.stop_at:
+            raise Stopped
         body = encode_json(request_envelope(message, message_id=new_id("msg")))
         self.steps.append(step)
         while True:
@@ -425,8 +434,11 @@ class Load:
             while time.monotonic() < self.stop_at:
                 started = time.monotonic()
                 n += 1
-                await self.order(client, n, f"f-{run}-{number}-{n}", rng)
-                await self.transfer(client, n, rng)
+                try:
+                    await self.order(client, n, f"f-{run}-{number}-{n}", rng)
+                    await self.transfer(client, n, rng)
+                except Stopped:
+                    return
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
@@ -625,19 +637,23 @@ def pending_events(cluster: Cluster) -> int:
 
 
 def ledger_check(cluster: Cluster) -> tuple[bool, str]:
-    with tempfile.TemporaryDirectory(prefix="hutong-cluster-check-") as scratch:
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "hutong"), "ledger", "check"],
-            env={
-                **os.environ,
-                "HUTONG_DATABASE_URL": cluster.database_url,
-                "HUTONG_DATA_DIR": scratch,
-            },
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    return done.returncode == 0, " ".join((done.stdout + done.stderr).split())[:300]
+    """`hutong ledger check` (its function, run here rather than in a new process)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hutong.ledger.check import check_ledger
+
+    async def run() -> tuple[bool, str]:
+        engine = create_async_engine(cluster.database_url)
+        try:
+            async with engine.connect() as conn:
+                report = await check_ledger(conn)
+        finally:
+            await engine.dispose()
+        if report.ok:
+            return True, f"ledger ok: {report.accounts} accounts, {report.transfers} transfers"
+        return False, "; ".join(report.problems)[:300]
+
+    return asyncio.run(run())
 
 
 def judge(

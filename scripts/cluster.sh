@@ -120,14 +120,14 @@ stop() {
     rm -f "$DIR/pids/$name"
 }
 
-# [SIGNAL=S] stop_all NAME...: as stop, but every one signalled first, then waited for.
-stop_all() {
-    local name pid signal="${SIGNAL:-TERM}"
+# signal_all SIGNAL NAME...: signal the process groups started as NAME..., not waiting.
+signal_all() {
+    local signal="$1" name pid
+    shift
     for name in "$@"; do
         pid="$(pid_of "$name")"
         if [[ -n "$pid" ]]; then kill -"$signal" -- "-$pid" 2>/dev/null || true; fi
     done
-    for name in "$@"; do stop "$name" "$signal"; done
 }
 
 monitor_url() { echo "postgres://autoctl_node@127.0.0.1:$MONITOR_PORT/pg_auto_failover?sslmode=disable"; }
@@ -431,16 +431,16 @@ cmd_down() {
     [[ -d "$DIR" ]] || { log "nothing in $DIR"; return 0; }
     local name
     command -v nft >/dev/null && [[ "$(id -u)" -eq 0 ]] && cut_off
-    stop haproxy
-    local tier=()
+    local tier=() database=()
     for name in $(ls "$DIR/pids" 2>/dev/null); do
-        case "$name" in switch*|delivery*) tier+=("$name") ;; esac
+        case "$name" in keeper-*|monitor) database+=("$name") ;; *) tier+=("$name") ;; esac
     done
-    stop_all "${tier[@]}"
-    log "switch tier stopped (${SECONDS}s)"
-    # SIGINT: pg_autoctl's fast shutdown, all three at once.
-    SIGNAL=INT stop_all keeper-node1 keeper-node2 monitor
-    log "keepers and monitor stopped (${SECONDS}s)"
+    # All at once: HAProxy and the switch tier with SIGTERM, pg_autoctl with
+    # SIGINT (its fast shutdown; with SIGTERM the monitor can take 10 s).
+    signal_all TERM "${tier[@]}"
+    signal_all INT "${database[@]}"
+    for name in "${tier[@]}"; do stop "$name"; done
+    for name in "${database[@]}"; do stop "$name" INT; done
     # A postmaster left behind by a SIGKILLed keeper.
     for name in node1 node2 monitor; do
         if [[ -f "$DIR/pg/$name/postmaster.pid" ]]; then
