@@ -59,6 +59,7 @@ import httpx
 from bench import _proc_cpu as cpu
 from bench._harness import machine, write_results
 from bench._loadgen import KINDS, Generators, Job, Outcome
+from bench._switch_metrics import Snapshot, scrape, waits
 from bench.faults import OPERATOR, Cluster
 
 PARTICIPANTS = 16
@@ -172,10 +173,24 @@ def phase(
         for g in range(args.generators)
     ]
     with Generators(jobs) as generators:
+        counted = metrics(cluster)
         before = cpu.snapshot()
         outcomes = generators.run()
         after = cpu.snapshot()
-    return summarize(kind, processes, outcomes, before, after, groups(cluster, after))
+    result = summarize(kind, processes, outcomes, before, after, groups(cluster, after))
+    later = metrics(cluster)
+    if counted is not None and later is not None:
+        # the switch's own counts: writes per group-commit batch, statements per request
+        result["switch_metrics"] = waits(counted, later, result["requests"])
+    return result
+
+
+def metrics(cluster: Cluster) -> Snapshot | None:
+    """The switch processes' metrics (one multiprocess directory: all of them at once)."""
+    try:
+        return scrape(cluster.url)
+    except httpx.HTTPError:
+        return None
 
 
 def summarize(
@@ -279,6 +294,7 @@ def compare(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "p50_ms": best["p50_ms"],
                 "p99_ms": best["p99_ms"],
                 "switch_cores": best["switch_cores"],
+                "switch_metrics": best.get("switch_metrics"),
                 "cpu_bound_ceiling": ceiling(processes, best["cpu_ms_per_request"]),
             }
         row["ratio_3_to_1_best"] = round(row["p3"]["best_rate"] / row["p1"]["best_rate"], 3)
@@ -293,12 +309,13 @@ def table(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'kind':<5} {'procs':>5} {'req/s':>8} {'ratio':>6} {'switch':>7} {'haproxy':>7}"
         f" {'db':>7} {'gen':>7} {'other':>7} {'busy':>5} {'sw.cores':>8} {'ceiling':>8}"
+        f" {'w/batch':>8}"
     )
     lines = [
         head,
         "  (best of the rounds; CPU in ms per request; busy = the machine's busy share;"
         " sw.cores = cores the switch processes used; ceiling = req/s if CPU-bound on a"
-        " machine of our own)",
+        " machine of our own; w/batch = writes per group commit)",
     ]
     for row in rows:
         for processes in (1, 3):
@@ -313,6 +330,7 @@ def table(rows: list[dict[str, Any]]) -> str:
                 )
                 + f" {cell['machine_busy_share'] * 100:>4.0f}%"
                 + f" {cell['switch_cores']:>8.2f} {cell['cpu_bound_ceiling'] or 0:>8.0f}"
+                + f" {(cell['switch_metrics'] or {}).get('writes_per_batch', 0):>8.1f}"
             )
     return "\n".join(lines)
 

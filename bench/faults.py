@@ -583,7 +583,7 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
             transfers = conn.execute(
                 text("SELECT id, state, payer_fee, payee_fee FROM transfers")
             ).all()
-            legs = dict(
+            legs: dict[str, int] = dict(
                 conn.execute(
                     text("SELECT reference, count(*) FROM ledger_transfers GROUP BY reference")
                 ).all()
@@ -769,7 +769,9 @@ async def drive(args: argparse.Namespace, cluster: Cluster) -> list[dict[str, An
         await settle(windows)
         log("clients done; waiting for the outbox to drain")
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and await asyncio.to_thread(pending_events, cluster):
+        while (
+            time.monotonic() < deadline and (await asyncio.to_thread(pending_events, cluster)) > 0
+        ):
             await asyncio.sleep(0.5)
         await asyncio.sleep(1)  # the last answers reach the endpoints
         log("outbox drained; comparing acknowledgements with the database")
