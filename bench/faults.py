@@ -24,8 +24,11 @@ A correctness run, not a speed benchmark. On loopback only, in ports
                           then rejoins as standby;
                 callback  JD Beauty's event endpoint answers 503 for the window
                           (its events wait in the outbox, Douyin's keep flowing);
-                network   the primary's PostgreSQL is frozen (SIGSTOP: connections
-                          stay open, nothing answers) for 10 s.
+                network   the network from the switch tier to the database is cut
+                          for `--cut-seconds` (default 10): `cluster.sh cut-db`, an
+                          nftables rule dropping the switch processes' packets to
+                          both nodes (connections stay open, nothing answers);
+                          without root or nft, the primary is frozen (SIGSTOP).
     check     load stops; the outbox is given up to 90 s to drain; then, per fault
               (a step belongs to the window it was first sent in):
                 lost        steps acknowledged whose effect is not in the database
@@ -42,6 +45,7 @@ A correctness run, not a speed benchmark. On loopback only, in ports
                             answer, retries included) among steps first sent in it.
 
     .venv/bin/python -m bench.faults [--seconds 20] [--rate 3] [--clients 6]
+        [--cut-seconds 10]
         [--faults worker,primary,callback,network] [--keep]
 
 Prints one table and writes bench/results/faults.json. Needs root (or the
@@ -58,7 +62,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -267,6 +270,10 @@ class Endpoints:
 # -- the load ---------------------------------------------------------------------------------
 
 
+class Stopped(Exception):
+    """The load stopped before this step was sent: the client ends here."""
+
+
 @dataclass
 class Step:
     order: int
@@ -301,7 +308,13 @@ class Load:
         message: dict[str, Any],
         step: Step,
     ) -> tuple[int, dict[str, Any]]:
-        """Send until answered (no 5xx, no broken connection), with the same message id."""
+        """Send until answered (no 5xx, no broken connection), with the same message id.
+
+        Once the load has stopped, no new step is begun (`Stopped`); one already
+        sent is still sent again until answered.
+        """
+        if time.monotonic() >= self.stop_at:
+            raise Stopped
         body = encode_json(request_envelope(message, message_id=new_id("msg")))
         self.steps.append(step)
         while True:
@@ -421,8 +434,11 @@ class Load:
             while time.monotonic() < self.stop_at:
                 started = time.monotonic()
                 n += 1
-                await self.order(client, n, f"f-{run}-{number}-{n}", rng)
-                await self.transfer(client, n, rng)
+                try:
+                    await self.order(client, n, f"f-{run}-{number}-{n}", rng)
+                    await self.transfer(client, n, rng)
+                except Stopped:
+                    return
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
@@ -468,9 +484,46 @@ class Window:
     started: float
     ended: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
+    #: after a failover: the wait for the old primary to be back in sync as
+    #: standby, which goes on during the next fault (one that does not touch
+    #: the database) and is awaited before one that does
+    resync: asyncio.Task[bool] | None = None
 
 
-async def inject(fault: str, cluster: Cluster, endpoints: Endpoints, seconds: float) -> Window:
+def cut_network(cluster: Cluster, seconds: float) -> str:
+    """Cut the switch tier off the database for `seconds`: how it was done.
+
+    A real cut (`cluster.sh cut-db`: an nftables rule dropping the switch
+    processes' packets to the database) where it can be had (root, nft);
+    otherwise (cut-db exits 3) the primary's PostgreSQL frozen with SIGSTOP.
+    """
+    done = subprocess.run(
+        ["bash", str(CLUSTER), "cut-db", f"{seconds:g}"],
+        env=cluster.env(),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+    )
+    if done.returncode == 0:
+        return "nftables"
+    if done.returncode != 3:
+        raise RuntimeError(f"cluster.sh cut-db: {done.stderr[-2000:]}")
+    cluster.run("freeze-primary", f"{seconds:g}", timeout=seconds + 60)
+    return "sigstop"
+
+
+async def settle(windows: list[Window]) -> None:
+    """Wait for every standby still resyncing after an earlier failover."""
+    for window in windows:
+        if window.resync is not None:
+            window.notes["standby_back_in_sync"] = await window.resync
+            window.resync = None
+
+
+async def inject(
+    fault: str, cluster: Cluster, endpoints: Endpoints, seconds: float, cut: float
+) -> Window:
     window = Window(fault, time.monotonic())
     if fault == "worker":
         await asyncio.to_thread(cluster.run, "kill-worker", "2")
@@ -493,12 +546,15 @@ async def inject(fault: str, cluster: Cluster, endpoints: Endpoints, seconds: fl
             p: len(endpoints.arrivals.get(p, [])) - before[p] for p in (DOUYIN, JD_BEAUTY)
         }
     elif fault == "network":
-        await asyncio.to_thread(cluster.run, "freeze-primary", "10")
+        window.notes["cut_s"] = cut
+        window.notes["cut_by"] = await asyncio.to_thread(cut_network, cluster, cut)
     remaining = seconds - (time.monotonic() - window.started)
     if remaining > 0:
         await asyncio.sleep(remaining)
     window.ended = time.monotonic()
-    if fault in ("primary", "network"):
+    if fault == "primary":
+        window.resync = asyncio.create_task(cluster.wait_in_sync(90))
+    elif fault == "network":
         window.notes["standby_back_in_sync"] = await cluster.wait_in_sync(90)
     return window
 
@@ -527,7 +583,7 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
             transfers = conn.execute(
                 text("SELECT id, state, payer_fee, payee_fee FROM transfers")
             ).all()
-            legs = dict(
+            legs: dict[str, int] = dict(
                 conn.execute(
                     text("SELECT reference, count(*) FROM ledger_transfers GROUP BY reference")
                 ).all()
@@ -581,19 +637,23 @@ def pending_events(cluster: Cluster) -> int:
 
 
 def ledger_check(cluster: Cluster) -> tuple[bool, str]:
-    with tempfile.TemporaryDirectory(prefix="hutong-cluster-check-") as scratch:
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "hutong"), "ledger", "check"],
-            env={
-                **os.environ,
-                "HUTONG_DATABASE_URL": cluster.database_url,
-                "HUTONG_DATA_DIR": scratch,
-            },
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    return done.returncode == 0, " ".join((done.stdout + done.stderr).split())[:300]
+    """`hutong ledger check` (its function, run here rather than in a new process)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hutong.ledger.check import check_ledger
+
+    async def run() -> tuple[bool, str]:
+        engine = create_async_engine(cluster.database_url)
+        try:
+            async with engine.connect() as conn:
+                report = await check_ledger(conn)
+        finally:
+            await engine.dispose()
+        if report.ok:
+            return True, f"ledger ok: {report.accounts} accounts, {report.transfers} transfers"
+        return False, "; ".join(report.problems)[:300]
+
+    return asyncio.run(run())
 
 
 def judge(
@@ -697,19 +757,27 @@ async def drive(args: argparse.Namespace, cluster: Cluster) -> list[dict[str, An
         windows: list[Window] = []
         await asyncio.sleep(args.seconds / 2)
         for fault in faults:
+            if fault in ("primary", "network"):
+                await settle(windows)  # a database fault starts from a standby in sync
             log(f"fault: {fault}")
-            windows.append(await inject(fault, cluster, endpoints, args.seconds))
+            windows.append(await inject(fault, cluster, endpoints, args.seconds, args.cut_seconds))
             log(f"fault {fault} over: {windows[-1].notes}")
             await asyncio.sleep(args.seconds / 2)
         load.stop_at = time.monotonic()
         log("load stopping; waiting for the clients' last orders")
         await asyncio.gather(*clients)
+        await settle(windows)
+        log("clients done; waiting for the outbox to drain")
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and await asyncio.to_thread(pending_events, cluster):
-            await asyncio.sleep(1)
+        while (
+            time.monotonic() < deadline and (await asyncio.to_thread(pending_events, cluster)) > 0
+        ):
+            await asyncio.sleep(0.5)
         await asyncio.sleep(1)  # the last answers reach the endpoints
+        log("outbox drained; comparing acknowledgements with the database")
         view = await asyncio.to_thread(database_view, cluster, run)
         ledger = await asyncio.to_thread(ledger_check, cluster)
+        log("checked")
     await endpoints.close(server)
     rows = judge(load, windows, view, ledger, endpoints)
     rows[-1]["summary"]["events_received_per_5s"] = endpoints.timeline(began)
@@ -775,6 +843,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each fault window")
     parser.add_argument("--rate", type=float, default=3.0, help="orders a second, all clients")
     parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument(
+        "--cut-seconds", type=float, default=10.0, help="how long the network fault lasts"
+    )
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--port-base", type=int, default=56000)
     parser.add_argument("--dir", default="/tmp/hutong-cluster-faults")
@@ -793,6 +864,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             cluster.run("down", timeout=120)
+            log("cluster down")
     print(table(rows))
     ok = passed(rows)
     primary = [r for r in rows if r.get("fault") == "primary"]

@@ -6,6 +6,8 @@
 #   bash scripts/cluster.sh kill-worker N  # SIGKILL switch process N (1-3), then restart it
 #   bash scripts/cluster.sh kill-primary   # SIGKILL the primary's keeper and PostgreSQL
 #   bash scripts/cluster.sh freeze-primary S  # SIGSTOP the primary's PostgreSQL for S seconds
+#   bash scripts/cluster.sh cut-db S       # cut the network from the switch tier to both database
+#                                          # nodes for S seconds (an nftables rule; root only)
 #   bash scripts/cluster.sh rejoin         # restart the keeper of a killed node (it rejoins as standby)
 #   bash scripts/cluster.sh down           # stop everything and delete the directory
 #   bash scripts/cluster.sh env            # print the export lines (URLs, paths)
@@ -26,7 +28,11 @@
 #     is sent again to another process only when its connection could not be
 #     made (any method) or, for GET and HEAD alone, when the answer was empty;
 #   - two delivery workers (`hutong deliver`) sharing the outbox (lanes leased
-#     with FOR UPDATE SKIP LOCKED).
+#     with FOR UPDATE SKIP LOCKED); HUTONG_CLUSTER_DELIVERY_WORKERS=N for
+#     another number (0: none, as the cluster-scale benchmark wants);
+#   - nftables (nftables), for `cut-db` alone: the switch tier (switch
+#     processes and delivery workers, run as root) and the database tier
+#     (pg_auto_failover, run as `hutongha`) are told apart by socket owner.
 #
 # pg_autoctl and PostgreSQL refuse to run as root: when root they run as the
 # unprivileged system user `hutongha` (created if needed), as scripts/pg.sh does.
@@ -34,6 +40,7 @@
 # Everything lives in HUTONG_CLUSTER_DIR (default /tmp/hutong-cluster-main) and
 # on ports HUTONG_CLUSTER_PORT_BASE + 0..49 (default 56000): monitor +1,
 # nodes +2 and +3, switch processes +10..+12, HAProxy +20, HAProxy stats +21.
+# HAProxy's runtime API (level admin) is the socket $DIR/haproxy.sock.
 set -euo pipefail
 
 DIR="${HUTONG_CLUSTER_DIR:-/tmp/hutong-cluster-main}"
@@ -46,19 +53,26 @@ NODE_PORTS=($((BASE + 2)) $((BASE + 3)))
 SWITCH_PORTS=($((BASE + 10)) $((BASE + 11)) $((BASE + 12)))
 LB_PORT=$((BASE + 20))
 STATS_PORT=$((BASE + 21))
-DELIVERY_WORKERS=2
+DELIVERY_WORKERS="${HUTONG_CLUSTER_DELIVERY_WORKERS:-2}"
 UNAVAILABLE=3   # exit status: the packages cannot be had
 
 log() { echo "cluster: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# /dev/shm (memory) makes up and down faster: the CI fault run uses it. A
+# process that dies keeps what it wrote there as on disk; only a crash of
+# the machine (not a fault tried here) would lose it.
 case "$DIR" in
-    /tmp/hutong-cluster-*) ;;
-    *) die "HUTONG_CLUSTER_DIR must be /tmp/hutong-cluster-*: got $DIR" ;;
+    /tmp/hutong-cluster-*|/dev/shm/hutong-cluster-*) ;;
+    *) die "HUTONG_CLUSTER_DIR must be /tmp/hutong-cluster-* or /dev/shm/hutong-cluster-*: got $DIR" ;;
 esac
 
 pg_bin() { ls -d /usr/lib/postgresql/15/bin 2>/dev/null; }
-have_parts() { command -v pg_autoctl >/dev/null && command -v haproxy >/dev/null && [[ -n "$(pg_bin)" ]]; }
+# nft is needed (for cut-db) only where it can be used: as root.
+have_parts() {
+    command -v pg_autoctl >/dev/null && command -v haproxy >/dev/null && [[ -n "$(pg_bin)" ]] &&
+        { [[ "$(id -u)" -ne 0 ]] || command -v nft >/dev/null; }
+}
 
 ensure_parts() {
     have_parts && return 0
@@ -104,6 +118,16 @@ stop() {
     done
     kill -KILL -- "-$pid" 2>/dev/null || true
     rm -f "$DIR/pids/$name"
+}
+
+# signal_all SIGNAL NAME...: signal the process groups started as NAME..., not waiting.
+signal_all() {
+    local signal="$1" name pid
+    shift
+    for name in "$@"; do
+        pid="$(pid_of "$name")"
+        if [[ -n "$pid" ]]; then kill -"$signal" -- "-$pid" 2>/dev/null || true; fi
+    done
 }
 
 monitor_url() { echo "postgres://autoctl_node@127.0.0.1:$MONITOR_PORT/pg_auto_failover?sslmode=disable"; }
@@ -152,6 +176,7 @@ write_haproxy_cfg() {
 global
     maxconn 2000
     log stderr format short local0 warning
+    stats socket $DIR/haproxy.sock mode 600 level admin
 
 defaults
     mode http
@@ -208,6 +233,22 @@ start_delivery() {  # start_delivery N
     start "delivery$1" $(switch_env) "$HUTONG" deliver --log-level warning
 }
 
+# create_node N (1 or 2): register nodeN with the monitor and make its
+# PostgreSQL (the second one from a base backup of the first), with timeouts
+# of seconds rather than the defaults' 20 s and more to notice a lost peer.
+create_node() {
+    local name="node$1" port="${NODE_PORTS[$(($1 - 1))]}" key
+    as_pg pg_autoctl create postgres --pgdata "$DIR/pg/$name" --pgport "$port" \
+        --hostname 127.0.0.1 --listen 127.0.0.1 --name "$name" --auth trust --no-ssl \
+        --username hutong --dbname hutong --pgctl "$(pg_bin)/pg_ctl" \
+        --monitor "$(monitor_url)" >>"$DIR/logs/create-$name.log" 2>&1 ||
+        { tail -20 "$DIR/logs/create-$name.log" >&2; return 1; }
+    for key in network_partition_timeout=5 prepare_promotion_walreceiver=2 \
+        postgresql_restart_failure_timeout=5; do
+        as_pg pg_autoctl config set --pgdata "$DIR/pg/$name" "timeout.${key%=*}" "${key#*=}" >/dev/null
+    done
+}
+
 start_keeper() {  # start_keeper node1|node2
     pg_prefix
     start "keeper-$1" "${PG_PREFIX[@]}" pg_autoctl run --pgdata "$DIR/pg/$1"
@@ -248,37 +289,31 @@ EOF
     start monitor "${PG_PREFIX[@]}" pg_autoctl run --pgdata "$DIR/pg/monitor"
     wait_for 60 "monitor" "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$MONITOR_PORT"
 
-    local i name
-    for i in 0 1; do
-        name="node$((i + 1))"
-        log "$name (keeper and PostgreSQL 15) on 127.0.0.1:${NODE_PORTS[$i]}"
-        as_pg pg_autoctl create postgres --pgdata "$DIR/pg/$name" --pgport "${NODE_PORTS[$i]}" \
-            --hostname 127.0.0.1 --listen 127.0.0.1 --name "$name" --auth trust --no-ssl \
-            --username hutong --dbname hutong --pgctl "$(pg_bin)/pg_ctl" \
-            --monitor "$(monitor_url)" >>"$DIR/logs/create.log" 2>&1 ||
-            { tail -20 "$DIR/logs/create.log" >&2; die "$name create failed"; }
-        # Detect a lost peer in seconds (defaults are 20 s and more).
-        as_pg pg_autoctl config set --pgdata "$DIR/pg/$name" timeout.network_partition_timeout 5 >/dev/null
-        as_pg pg_autoctl config set --pgdata "$DIR/pg/$name" timeout.prepare_promotion_walreceiver 2 >/dev/null
-        as_pg pg_autoctl config set --pgdata "$DIR/pg/$name" timeout.postgresql_restart_failure_timeout 5 >/dev/null
-        start_keeper "$name"
-        wait_for 120 "$name" "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "${NODE_PORTS[$i]}"
-        if [[ "$i" -eq 0 ]]; then
-            wait_for 60 "role hutong" psql_node "${NODE_PORTS[0]}" -c 'select 1'
-        fi
-    done
-    wait_for 180 "primary and synchronous standby" two_nodes_in_sync
+    local i creating
+    log "node1 (keeper and PostgreSQL 15) on 127.0.0.1:${NODE_PORTS[0]}"
+    create_node 1 || die "node1 create failed"
+    start_keeper node1
+    wait_for 120 "node1" "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "${NODE_PORTS[0]}"
+    wait_for 60 "role hutong" psql_node "${NODE_PORTS[0]}" -c 'select 1'
 
-    log "schema (hutong migrate)"
+    # node2 is made from a base backup of node1 meanwhile, and the switch
+    # processes start before it is in sync: they need the schema, not the
+    # standby. `up` returns only once the standby is synchronous.
+    log "node2 (keeper and PostgreSQL 15) on 127.0.0.1:${NODE_PORTS[1]}; schema (hutong migrate)"
+    create_node 2 &
+    creating=$!
     # shellcheck disable=SC2046
     $(switch_env) "$HUTONG" migrate >>"$DIR/logs/migrate.log" 2>&1 ||
         { tail -20 "$DIR/logs/migrate.log" >&2; die "migrate failed"; }
-
     for i in 1 2 3; do start_switch "$i"; done
     for i in $(seq 1 "$DELIVERY_WORKERS"); do start_delivery "$i"; done
     write_haproxy_cfg
     haproxy -c -q -f "$DIR/haproxy.cfg" || die "haproxy.cfg does not check"
     start haproxy haproxy -db -f "$DIR/haproxy.cfg"
+    wait "$creating" || die "node2 create failed"
+    start_keeper node2
+    wait_for 120 "node2" "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "${NODE_PORTS[1]}"
+    wait_for 180 "primary and synchronous standby" two_nodes_in_sync
     for i in 0 1 2; do
         wait_for 60 "switch $((i + 1))" curl -fsS "http://127.0.0.1:${SWITCH_PORTS[$i]}/healthz"
     done
@@ -349,6 +384,38 @@ cmd_freeze_primary() {
     log "$name's PostgreSQL answers again"
 }
 
+# The network between the switch tier and the database is cut for S seconds:
+# an nftables rule drops every packet that a root-owned socket (switch
+# processes, delivery workers) sends to either database node's port, so
+# open connections hang (nothing answers, nothing is refused) and new ones
+# time out, as in a real partition. The database tier (monitor, keepers,
+# replication: user hutongha) still sees itself whole, so nothing fails over.
+# The rule lives in its own table, removed when the time is up, on any exit
+# of this command, and by `down`.
+CUT_TABLE="hutong_cut_$BASE"
+cut_off() { nft delete table inet "$CUT_TABLE" 2>/dev/null || true; }
+
+cmd_cut_db() {
+    local seconds="${1:-10}"
+    [[ "$seconds" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "usage: $0 cut-db SECONDS"
+    [[ "$(id -u)" -eq 0 ]] && command -v nft >/dev/null ||
+        { log "cut-db needs root and nft (scripts/cluster.sh parts)"; exit "$UNAVAILABLE"; }
+    trap cut_off EXIT
+    nft -f - <<EOF
+table inet $CUT_TABLE {
+    chain output {
+        type filter hook output priority 0; policy accept;
+        ip daddr 127.0.0.1 tcp dport { ${NODE_PORTS[0]}, ${NODE_PORTS[1]} } meta skuid 0 drop
+    }
+}
+EOF
+    log "network from the switch tier to the database (ports ${NODE_PORTS[*]}) cut for ${seconds}s"
+    sleep "$seconds"
+    cut_off
+    trap - EXIT
+    log "network to the database restored"
+}
+
 # Bring back a node whose keeper was killed: it rejoins as a standby.
 cmd_rejoin() {
     local name
@@ -363,22 +430,27 @@ cmd_rejoin() {
 cmd_down() {
     [[ -d "$DIR" ]] || { log "nothing in $DIR"; return 0; }
     local name
-    stop haproxy
+    command -v nft >/dev/null && [[ "$(id -u)" -eq 0 ]] && cut_off
+    local tier=() database=()
     for name in $(ls "$DIR/pids" 2>/dev/null); do
-        case "$name" in switch*|delivery*) stop "$name" ;; esac
+        case "$name" in keeper-*|monitor) database+=("$name") ;; *) tier+=("$name") ;; esac
     done
-    for name in keeper-node1 keeper-node2 monitor; do
-        stop "$name"
-    done
+    # All at once: HAProxy and the switch tier with SIGTERM, pg_autoctl with
+    # SIGINT (its fast shutdown; with SIGTERM the monitor can take 10 s).
+    signal_all TERM "${tier[@]}"
+    signal_all INT "${database[@]}"
+    for name in "${tier[@]}"; do stop "$name"; done
+    for name in "${database[@]}"; do stop "$name" INT; done
     # A postmaster left behind by a SIGKILLed keeper.
     for name in node1 node2 monitor; do
         if [[ -f "$DIR/pg/$name/postmaster.pid" ]]; then
             kill -KILL "$(head -1 "$DIR/pg/$name/postmaster.pid")" 2>/dev/null || true
         fi
     done
+    log "processes stopped (${SECONDS}s)"
     cd /
     rm -rf "$DIR"
-    log "down, removed $DIR"
+    log "down, removed $DIR (${SECONDS}s)"
 }
 
 command="${1:-}"
@@ -391,9 +463,10 @@ case "$command" in
     kill-worker) cmd_kill_worker "$@" ;;
     kill-primary) cmd_kill_primary ;;
     freeze-primary) cmd_freeze_primary "$@" ;;
+    cut-db) cmd_cut_db "$@" ;;
     rejoin) cmd_rejoin ;;
     primary) primary_port ;;
     in-sync) two_nodes_in_sync ;;
     parts) ensure_parts ;;
-    *) echo "usage: $0 up|down|status|env|kill-worker N|kill-primary|freeze-primary S|rejoin" >&2; exit 2 ;;
+    *) echo "usage: $0 up|down|status|env|kill-worker N|kill-primary|freeze-primary S|cut-db S|rejoin" >&2; exit 2 ;;
 esac

@@ -189,3 +189,41 @@ def test_a_sqlite_error_is_not_a_lost_database() -> None:
 
     locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
     assert not database_lost(locked)
+
+
+async def test_a_lane_whose_claim_reply_was_lost_is_claimed_again_by_its_worker(
+    cutter: CommitCutter, services: Services
+) -> None:
+    """The claim committed but its worker never heard: the lease is still the worker's.
+
+    Without taking its own lease back, the worker skipped the lane until the
+    lease ran out (60 s): a recipient got no events for a minute after a
+    failover while every other lane flowed.
+    """
+    from datetime import timedelta
+
+    from hutong.events.outbox import enqueue
+    from hutong.net.delivery import DeliveryWorker
+    from hutong.store.tables import delivery_lanes
+
+    now = datetime.now(UTC)
+    direct = Database(cutter.direct_url)
+    try:
+        async with direct.transaction() as conn:
+            await enqueue(conn, recipient="shop.example", action="on_ping", message={}, now=now)
+            await conn.execute(
+                insert(delivery_lanes),
+                {"recipient": "shop.example", "next_attempt_at": now - timedelta(seconds=1)},
+            )
+    finally:
+        await direct.dispose()
+    worker = DeliveryWorker(services, worker_id="dw-test")
+    try:
+        cutter.arm("lose_reply", refuse_for=0.5)
+        with pytest.raises(DBAPIError):
+            await worker.claim_lanes(10)
+        assert cutter.fired == 1
+        claimed = await until_back(lambda: worker.claim_lanes(10))
+        assert claimed == ["shop.example"]
+    finally:
+        await worker.close()

@@ -121,7 +121,15 @@ class DeliveryWorker:
                         select(lanes.c.recipient)
                         .where(
                             lanes.c.next_attempt_at <= now,
-                            or_(lanes.c.lease_until.is_(None), lanes.c.lease_until < now),
+                            or_(
+                                lanes.c.lease_until.is_(None),
+                                lanes.c.lease_until < now,
+                                # Ours, with no task on it: a claim that committed
+                                # while its reply was lost (a failover). Waiting
+                                # for the lease would hold the lane for a minute.
+                                lanes.c.lease_owner == self.worker_id,
+                            ),
+                            lanes.c.recipient.not_in(list(self._tasks)),
                             has_pending,
                         )
                         .order_by(lanes.c.next_attempt_at)
