@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 # The coupon tables (issue 18) and the auditor's evidence tables live in their own
 # modules, on the same metadata.
+from hutong.store.beckn_tables import beckn_jobs as beckn_jobs
 from hutong.store.coupon_tables import coupon_campaigns as coupon_campaigns
 from hutong.store.coupon_tables import coupon_claims as coupon_claims
 from hutong.store.coupon_tables import coupon_redemptions as coupon_redemptions
