@@ -21,8 +21,10 @@ import httpx
 import pytest
 
 from hutong.client import Client
+from tests.harness.cast import DOUYIN, JD_BEAUTY
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import JD, a_day_of_trade, close
+from tests.harness.shop import CREAM, HANGZHOU, Shop
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
 
 
@@ -130,3 +132,45 @@ async def test_every_operation_answers_its_failure_cases_as_documented(
                 wrong.append(f"{method} {path} -> {found}")
     assert called > 300
     assert wrong == [], "\n".join(wrong)
+
+
+async def test_an_orders_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    shop: Shop, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    taken = await shop.order()
+    assert taken.status_code == 201, taken.text
+    order = taken.json()["order"]
+    path = f"/v1/orders/{order['id']}"
+    answers = [
+        taken,
+        await shop.post(DOUYIN, f"{path}/pay", {}),
+        await shop.get(DOUYIN, path),
+        await shop.get(DOUYIN, "/v1/orders"),
+        await shop.post(JD_BEAUTY, f"{path}/ship", {"origin": HANGZHOU, "weight_g": 500}),
+        await shop.post(DOUYIN, f"{path}/refund-request", {"quantities": {CREAM: 1}}),
+        await shop.post(JD_BEAUTY, f"{path}/refunds", {"quantities": {CREAM: 1}}),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    # The success is the documented struct, not any object.
+    pay = document["paths"]["/v1/orders/{order_id}/pay"]["post"]["responses"]
+    assert pay["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrderStepOut"
+    }
+    # A refusal's status is documented with the codes that route gives.
+    again = await shop.post(DOUYIN, f"{path}/pay", {})
+    assert again.status_code == 409
+    assert_documented(document, again)
+    assert again.json()["error"]["code"] in pay["409"]["description"]
+    early = await shop.post(DOUYIN, f"{path}/confirm", {})  # not delivered yet
+    assert early.status_code == 409
+    assert_documented(document, early)
+    confirm = document["paths"]["/v1/orders/{order_id}/confirm"]["post"]["responses"]
+    assert early.json()["error"]["code"] in confirm["409"]["description"]
+    # Booked but not picked up: it may still be cancelled, the payment refunded.
+    cancelled = await shop.post(DOUYIN, f"{path}/cancel", {})
+    assert cancelled.status_code == 200, cancelled.text
+    assert_documented(document, cancelled)
+    assert cancelled.json()["order"]["state"] == "cancelled"
