@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from hutong.client import Client
-from tests.harness.cast import DOUYIN, JD_BEAUTY
+from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE
+from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import JD, a_day_of_trade, close
 from tests.harness.shop import CREAM, HANGZHOU, Shop
@@ -174,3 +175,32 @@ async def test_an_orders_answers_fit_the_shapes_and_codes_documented_for_their_r
     assert cancelled.status_code == 200, cancelled.text
     assert_documented(document, cancelled)
     assert cancelled.json()["order"]["state"] == "cancelled"
+
+
+async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    new = {"merchant": TEA_HOUSE, "amount": 1_000, "wallet": ALIPAY, "payer": "u-alice"}
+    created = await paynet.post(TAOBAO, "/v1/payments", new)
+    payment = created.json()["payment"]["id"]
+    path = f"/v1/payments/{payment}"
+    answers = [
+        created,
+        await paynet.post(TAOBAO, f"{path}/authorize", {}),
+        await paynet.get(TAOBAO, path),
+        await paynet.post(TAOBAO, f"{path}/capture", {"amount": 1_000}),
+        await paynet.post(TAOBAO, f"{path}/refunds", {"amount": 400}),
+    ]
+    voided = (await paynet.post(TAOBAO, "/v1/payments", new)).json()["payment"]["id"]
+    answers.append(await paynet.post(TAOBAO, f"/v1/payments/{voided}/void", {}))
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    # Refusals carry the codes their route documents, read from the payment state machine.
+    for step, message in (("capture", {"amount": 1}), ("void", {}), ("authorize", {})):
+        refused = await paynet.post(TAOBAO, f"{path}/{step}", message)
+        assert refused.status_code == 409, refused.text
+        assert_documented(document, refused)
+        route = document["paths"][f"/v1/payments/{{payment_id}}/{step}"]["post"]["responses"]
+        assert refused.json()["error"]["code"] in route["409"]["description"], step

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from hutong.api.routes.payments_out import PaymentOut
 from hutong.commerce.orders import OrderState
 
 __all__ = ["OrderAnswer", "OrderList", "OrderOut", "OrderStepOut"]
@@ -71,25 +72,6 @@ class OrderOut(msgspec.Struct, kw_only=True):
     #: `GET /v1/orders/{id}` only: the coupon it redeemed and its livestream session.
     coupon: CouponOut | None = None
     session_id: str | None = None
-
-
-class PaymentOut(msgspec.Struct, kw_only=True):
-    id: str
-    kind: str
-    state: str
-    host: str
-    merchant: str
-    merchant_platform: str
-    wallet: str | None
-    amount: int
-    captured: int
-    refunded: int
-    fee: int
-    fee_returned: int
-    reference: str
-    expires_at: str | None
-    created_at: str
-    updated_at: str
 
 
 class ShipmentOut(msgspec.Struct, kw_only=True):
