@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from hutong.client import Client
-from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE
+from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import JD, a_day_of_trade, close
@@ -204,3 +204,30 @@ async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_
         assert_documented(document, refused)
         route = document["paths"][f"/v1/payments/{{payment_id}}/{step}"]["post"]["responses"]
         assert refused.json()["error"]["code"] in route["409"]["description"], step
+
+
+async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    alias = {"kind": "phone", "value": "13800135678"}
+    published = await paynet.post(WECHATPAY, "/v1/aliases", alias | {"account": "u-bob"})
+    assert published.status_code == 201, published.text
+    quoted = await paynet.post(
+        ALIPAY, "/v1/transfers/quote", {"payer": "u-alice", "amount": 10_000, "alias": alias}
+    )
+    path = f"/v1/transfers/{quoted.json()['transfer']['id']}"
+    answers = [
+        quoted,
+        await paynet.post(ALIPAY, f"{path}/execute", {}),
+        await paynet.get(ALIPAY, path),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert answers[1].json()["transfer"]["state"] == "committed"
+    again = await paynet.post(ALIPAY, f"{path}/execute", {})  # a new message: refused
+    assert again.status_code == 409, again.text
+    assert_documented(document, again)
+    execute = document["paths"]["/v1/transfers/{transfer_id}/execute"]["post"]["responses"]
+    assert again.json()["error"]["code"] in execute["409"]["description"]

@@ -10,12 +10,14 @@ cannot drift from it.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import msgspec
 
 from hutong.api.documented import CODES, RESULT
 from hutong.payments.checkout.states import PAYMENTS, PaymentEvent, PaymentState
+from hutong.payments.rules import Machine
 
 __all__ = [
     "CREATE_OPT",
@@ -23,6 +25,7 @@ __all__ = [
     "PaymentCreatedOut",
     "PaymentOut",
     "PaymentRefundOut",
+    "machine_codes",
     "payment_step",
     "step_codes",
 ]
@@ -64,16 +67,22 @@ class PaymentCreatedOut(msgspec.Struct, kw_only=True):
     wallets: dict[str, Any]
 
 
-def step_codes(event: PaymentEvent) -> tuple[str, ...]:
-    """Every code the state machine refuses `event` with (a state's, an exception's, late)."""
+def machine_codes(machine: Machine[Any, Any], event: StrEnum) -> tuple[str, ...]:
+    """Every code `machine` refuses `event` with (a state's, an exception's, too late)."""
+    states = {state for state, _ in machine.transitions} | set(machine.refused)
     codes = {
-        PAYMENTS.exceptions.get((state, event), PAYMENTS.refused[state])
-        for state in PaymentState
-        if (state, event) not in PAYMENTS.transitions
+        machine.exceptions.get((state, event), machine.refused[state])
+        for state in states
+        if (state, event) not in machine.transitions
     }
-    if event in PAYMENTS.late:
-        codes.add(PAYMENTS.late[event])
+    if event in machine.late:
+        codes.add(machine.late[event])
     return tuple(sorted(codes))
+
+
+def step_codes(event: PaymentEvent) -> tuple[str, ...]:
+    """Every code the payment state machine refuses `event` with."""
+    return machine_codes(PAYMENTS, event)
 
 
 def payment_step(
