@@ -22,6 +22,7 @@ import pytest
 
 from hutong.client import Client
 from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import JD, a_day_of_trade, close
@@ -231,3 +232,24 @@ async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their
     assert_documented(document, again)
     execute = document["paths"]["/v1/transfers/{transfer_id}/execute"]["post"]["responses"]
     assert again.json()["error"]["code"] in execute["409"]["description"]
+
+
+async def test_a_placements_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    links_net: Net,
+) -> None:
+    document = await served_document(links_net.http, str(links_net.switch.url))
+    placed = await place(links_net, "douyin", "douyin.example", "live_cart", TB_TEA, "tea-1")
+    assert placed.status_code == 200, placed.text
+    placement = placed.json()["message"]["placement"]
+    client = await links_net.client("douyin")
+    shown = await client.get(f"/v1/placements/{placement['id']}")
+    for answer in (placed, shown):
+        assert_documented(document, answer)
+    route = document["paths"]["/v1/placements"]["post"]["responses"]
+    assert route["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PlacementAck"
+    }
+    nowhere = await place(links_net, "douyin", "nowhere.example", "live_cart", TB_TEA, "tea-1")
+    assert nowhere.status_code == 422
+    assert_documented(document, nowhere)
+    assert nowhere.json()["error"]["code"] in route["422"]["description"]
