@@ -104,15 +104,22 @@ def record(services: Services, call: BecknCall) -> Write[None]:
 
 
 async def claim(services: Services, worker: str, limit: int = JOBS_PER_PASS) -> list[Job]:
-    """Lease up to `limit` due jobs no live lease holds, oldest first."""
+    """Lease up to `limit` due jobs no live lease holds, oldest first.
+
+    A read looks first, so an idle worker's poll takes no write lock.
+    """
     now = services.clock()
+    free = (
+        beckn_jobs.c.status == JobStatus.PENDING.value,
+        beckn_jobs.c.next_attempt_at <= now,
+        or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now),
+    )
+    async with services.db.read() as conn:
+        if await conn.scalar(select(beckn_jobs.c.id).where(*free).limit(1)) is None:
+            return []
     due = (
         select(beckn_jobs)
-        .where(
-            beckn_jobs.c.status == JobStatus.PENDING.value,
-            beckn_jobs.c.next_attempt_at <= now,
-            or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now),
-        )
+        .where(*free)
         .order_by(beckn_jobs.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

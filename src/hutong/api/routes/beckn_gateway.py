@@ -21,7 +21,7 @@ from litestar.params import FromPath
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, requires
-from hutong.api.documented import NACK_SHAPE, RESULT, Ack, BecknNack
+from hutong.api.documented import CODES, NACK_SHAPE, RESULT, Ack, BecknNack
 from hutong.api.errors import status_of
 from hutong.api.idempotency import REPLAY_HEADER, message_key
 from hutong.api.routes.beckn_registry import on_beckn_error, on_beckn_validation
@@ -53,7 +53,24 @@ def _ack(_: object) -> tuple[int, dict[str, Any]]:
     guards=[requires(Role.PLATFORM)],
     status_code=200,
     summary="A Beckn action of a buyer app: ACK now, on_<action> later at {bap_uri}/on_<action>",
-    opt={NACK_SHAPE: BecknNack, RESULT: Ack},
+    opt={
+        NACK_SHAPE: BecknNack,
+        RESULT: Ack,
+        CODES: {
+            422: (
+                "invalid_request",
+                "invalid_context",
+                "context_action_mismatch",
+                "context_expired",
+                "invalid_order",
+                "update_target_not_supported",
+                "action_not_supported",
+            ),
+            403: ("bap_id_mismatch", "bap_uri_not_registered"),
+            404: ("unknown_action",),
+            409: ("message_id_conflict",),
+        },
+    },
 )
 async def beckn_action(
     services: ServicesDep, signed: SignedDep, action: FromPath[str]
