@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from hutong.beckn import run_due
 from hutong.beckn.queue import JOB_ATTEMPTS, claim, lease_seconds
@@ -389,6 +389,54 @@ async def test_a_job_whose_participant_does_not_answer_is_tried_again_then_answe
     assert error["hutong_code"] == "merchant_platform_unavailable", error
     assert (await job_rows(shop))[-1] == ("init", "answered", JOB_ATTEMPTS)
     shop.world.stores[JD].fail.clear()
+
+
+async def test_a_job_the_switch_fails_to_run_is_answered_internal_error_not_silence(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    # An item name that is a number: discovery's parser fails on it (a bug of the switch's,
+    # logged), after the ACK. The BAP is told so, as on_search with Beckn's Error.
+    body = json.dumps(
+        {
+            "context": bap.context("search"),
+            "message": {"intent": {"item": {"descriptor": {"name": 5}}}},
+        }
+    ).encode()
+    acked(await bap.post("/beckn/search", body))
+    error = (await answer(shop, inbox, "search"))["error"]
+    assert error_errors(error) == []
+    assert (error["hutong_code"], error["code"]) == ("internal_error", "31001")
+    assert await job_rows(shop) == [("search", "answered", 1)]
+
+
+async def test_a_job_that_cannot_even_be_answered_is_abandoned_and_blocks_no_other(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    services = shop.switch.services
+    # A job whose stored request has lost its transaction id (no answer can be addressed).
+    broken = {"context": bap.context("search"), "message": {"intent": {}}}
+    del broken["context"]["transaction_id"]
+    async with services.db.transaction() as conn:
+        await conn.execute(
+            insert(beckn_jobs).values(
+                bap=BAP,
+                message_id=broken["context"]["message_id"],
+                action="search",
+                request=json.dumps(broken),
+                status="pending",
+                attempts=0,
+                next_attempt_at=services.clock(),
+                created_at=services.clock(),
+            )
+        )
+    acked(await bap.send("search", {"intent": {}}))
+    assert await run_due(services) == 2
+    assert sorted(await job_rows(shop)) == [("search", "answered", 1)] * 2
+    await answer(shop, inbox, "search")  # the good one is answered, once
 
 
 def nacked(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -231,8 +231,30 @@ async def run_job(services: Services, http: CallTransport, job: Job, worker: str
     except Exception:
         log.exception("beckn job %s (%s) failed", job.id, job.call.action)
         failed = queue_answer(services, job.call, error_answer(_internal(job)))
-        with contextlib.suppress(_LeaseLost):
+        try:
             await _finish(services, job, worker, failed)
+        except _LeaseLost:
+            pass
+        except Exception:  # not even the error can be queued: never run it again
+            log.exception("beckn job %s cannot be answered; abandoned", job.id)
+            await _abandon(services, job, worker)
+
+
+async def _abandon(services: Services, job: Job, worker: str) -> None:
+    """Mark a job that cannot be answered (its request unreadable) as done, unanswered."""
+    async with services.db.transaction() as conn:
+        await conn.execute(
+            update(beckn_jobs)
+            .where(_leased(job, worker))
+            .values(
+                status=JobStatus.ANSWERED.value,
+                attempts=job.attempts + 1,
+                answered_at=services.clock(),
+                lease_owner=None,
+                lease_until=None,
+                last_error="abandoned: the answer could not be queued",
+            )
+        )
 
 
 async def run_due(services: Services, *, worker: str | None = None) -> int:
