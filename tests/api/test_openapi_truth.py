@@ -153,6 +153,8 @@ async def test_an_orders_answers_fit_the_shapes_and_codes_documented_for_their_r
         await shop.post(DOUYIN, f"{path}/refund-request", {"quantities": {CREAM: 1}}),
         await shop.post(JD_BEAUTY, f"{path}/refunds", {"quantities": {CREAM: 1}}),
     ]
+    shipment = (await shop.show(order["id"], JD_BEAUTY))["shipment_id"]
+    answers.append(await shop.get(JD_BEAUTY, f"/v1/shipments/{shipment}"))
     for answer in answers:
         assert answer.status_code < 300, answer.text
         assert_documented(document, answer)

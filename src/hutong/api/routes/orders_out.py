@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from hutong.api.routes.payments_out import PaymentOut
+from hutong.api.routes.shipments_out import ShipmentOut
 from hutong.commerce.orders import OrderState
 
 __all__ = ["OrderAnswer", "OrderList", "OrderOut", "OrderStepOut"]
@@ -72,16 +73,6 @@ class OrderOut(msgspec.Struct, kw_only=True):
     #: `GET /v1/orders/{id}` only: the coupon it redeemed and its livestream session.
     coupon: CouponOut | None = None
     session_id: str | None = None
-
-
-class ShipmentOut(msgspec.Struct, kw_only=True):
-    id: str
-    merchant: str
-    host: str | None
-    carrier: str
-    service: str
-    tracking_number: str | None
-    status: str
 
 
 class RefundOut(msgspec.Struct, kw_only=True):
