@@ -77,6 +77,10 @@ class Settings:
     #: Closed by default: a subscription makes the switch call a URL its
     #: sender chose, and anyone can make a key pair to sign one.
     open_subscription: bool = False
+    #: The contact a Beckn `support` request is answered with (`HUTONG_SUPPORT_URL`,
+    #: `HUTONG_SUPPORT_EMAIL`); without a URL, the switch's public URL.
+    support_url: str = ""
+    support_email: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -115,6 +119,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         public_url=env.get("HUTONG_PUBLIC_URL", ""),
         country=env.get("HUTONG_COUNTRY", "CHN") or "CHN",
         open_subscription=env.get("HUTONG_OPEN_SUBSCRIPTION", "0") in ("1", "true", "yes"),
+        support_url=env.get("HUTONG_SUPPORT_URL", ""),
+        support_email=env.get("HUTONG_SUPPORT_EMAIL", ""),
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(

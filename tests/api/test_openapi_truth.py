@@ -21,8 +21,12 @@ import httpx
 import pytest
 
 from hutong.client import Client
+from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.links import TB_TEA, Net, place
+from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import JD, a_day_of_trade, close
+from tests.harness.shop import CREAM, HANGZHOU, Shop
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
 
 
@@ -130,3 +134,124 @@ async def test_every_operation_answers_its_failure_cases_as_documented(
                 wrong.append(f"{method} {path} -> {found}")
     assert called > 300
     assert wrong == [], "\n".join(wrong)
+
+
+async def test_an_orders_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    shop: Shop, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    taken = await shop.order()
+    assert taken.status_code == 201, taken.text
+    order = taken.json()["order"]
+    path = f"/v1/orders/{order['id']}"
+    answers = [
+        taken,
+        await shop.post(DOUYIN, f"{path}/pay", {}),
+        await shop.get(DOUYIN, path),
+        await shop.get(DOUYIN, "/v1/orders"),
+        await shop.post(JD_BEAUTY, f"{path}/ship", {"origin": HANGZHOU, "weight_g": 500}),
+        await shop.post(DOUYIN, f"{path}/refund-request", {"quantities": {CREAM: 1}}),
+        await shop.post(JD_BEAUTY, f"{path}/refunds", {"quantities": {CREAM: 1}}),
+    ]
+    shipment = (await shop.show(order["id"], JD_BEAUTY))["shipment_id"]
+    answers.append(await shop.get(JD_BEAUTY, f"/v1/shipments/{shipment}"))
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    # The success is the documented struct, not any object.
+    pay = document["paths"]["/v1/orders/{order_id}/pay"]["post"]["responses"]
+    assert pay["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrderStepOut"
+    }
+    # A refusal's status is documented with the codes that route gives.
+    again = await shop.post(DOUYIN, f"{path}/pay", {})
+    assert again.status_code == 409
+    assert_documented(document, again)
+    assert again.json()["error"]["code"] in pay["409"]["description"]
+    early = await shop.post(DOUYIN, f"{path}/confirm", {})  # not delivered yet
+    assert early.status_code == 409
+    assert_documented(document, early)
+    confirm = document["paths"]["/v1/orders/{order_id}/confirm"]["post"]["responses"]
+    assert early.json()["error"]["code"] in confirm["409"]["description"]
+    # Booked but not picked up: it may still be cancelled, the payment refunded.
+    cancelled = await shop.post(DOUYIN, f"{path}/cancel", {})
+    assert cancelled.status_code == 200, cancelled.text
+    assert_documented(document, cancelled)
+    assert cancelled.json()["order"]["state"] == "cancelled"
+
+
+async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    new = {"merchant": TEA_HOUSE, "amount": 1_000, "wallet": ALIPAY, "payer": "u-alice"}
+    created = await paynet.post(TAOBAO, "/v1/payments", new)
+    payment = created.json()["payment"]["id"]
+    path = f"/v1/payments/{payment}"
+    answers = [
+        created,
+        await paynet.post(TAOBAO, f"{path}/authorize", {}),
+        await paynet.get(TAOBAO, path),
+        await paynet.post(TAOBAO, f"{path}/capture", {"amount": 1_000}),
+        await paynet.post(TAOBAO, f"{path}/refunds", {"amount": 400}),
+    ]
+    voided = (await paynet.post(TAOBAO, "/v1/payments", new)).json()["payment"]["id"]
+    answers.append(await paynet.post(TAOBAO, f"/v1/payments/{voided}/void", {}))
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    # Refusals carry the codes their route documents, read from the payment state machine.
+    for step, message in (("capture", {"amount": 1}), ("void", {}), ("authorize", {})):
+        refused = await paynet.post(TAOBAO, f"{path}/{step}", message)
+        assert refused.status_code == 409, refused.text
+        assert_documented(document, refused)
+        route = document["paths"][f"/v1/payments/{{payment_id}}/{step}"]["post"]["responses"]
+        assert refused.json()["error"]["code"] in route["409"]["description"], step
+
+
+async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    alias = {"kind": "phone", "value": "13800135678"}
+    published = await paynet.post(WECHATPAY, "/v1/aliases", alias | {"account": "u-bob"})
+    assert published.status_code == 201, published.text
+    quoted = await paynet.post(
+        ALIPAY, "/v1/transfers/quote", {"payer": "u-alice", "amount": 10_000, "alias": alias}
+    )
+    path = f"/v1/transfers/{quoted.json()['transfer']['id']}"
+    answers = [
+        quoted,
+        await paynet.post(ALIPAY, f"{path}/execute", {}),
+        await paynet.get(ALIPAY, path),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert answers[1].json()["transfer"]["state"] == "committed"
+    again = await paynet.post(ALIPAY, f"{path}/execute", {})  # a new message: refused
+    assert again.status_code == 409, again.text
+    assert_documented(document, again)
+    execute = document["paths"]["/v1/transfers/{transfer_id}/execute"]["post"]["responses"]
+    assert again.json()["error"]["code"] in execute["409"]["description"]
+
+
+async def test_a_placements_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    links_net: Net,
+) -> None:
+    document = await served_document(links_net.http, str(links_net.switch.url))
+    placed = await place(links_net, "douyin", "douyin.example", "live_cart", TB_TEA, "tea-1")
+    assert placed.status_code == 200, placed.text
+    placement = placed.json()["message"]["placement"]
+    client = await links_net.client("douyin")
+    shown = await client.get(f"/v1/placements/{placement['id']}")
+    for answer in (placed, shown):
+        assert_documented(document, answer)
+    route = document["paths"]["/v1/placements"]["post"]["responses"]
+    assert route["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PlacementAck"
+    }
+    nowhere = await place(links_net, "douyin", "nowhere.example", "live_cart", TB_TEA, "tea-1")
+    assert nowhere.status_code == 422
+    assert_documented(document, nowhere)
+    assert nowhere.json()["error"]["code"] in route["422"]["description"]

@@ -51,6 +51,7 @@ from hutong.api.routes import (
     settlement,
     transfers,
 )
+from hutong.beckn import run_jobs
 from hutong.ledger.store import expire_pending
 from hutong.net import call_journal
 from hutong.net.delivery import DeliveryWorker
@@ -164,6 +165,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             tasks.append(asyncio.create_task(_sweep_messages(services, stop)))
             tasks.append(asyncio.create_task(_expire_holds(services, stop)))
             tasks.append(asyncio.create_task(run_deadlines(services, stop)))
+            tasks.append(asyncio.create_task(run_jobs(services, stop)))
         try:
             yield
         finally:

@@ -20,7 +20,9 @@ itself is still generated lazily, on its first request):
   404/409 as its service refuses.
 
 A route may name more with `opt={REFUSES: (status, ...)}` (429 where a
-wallet's allowance is spent, 415 where the body is CSV). Routes whose
+wallet's allowance is spent, 415 where the body is CSV), and the codes it
+refuses with, per status, with `opt={CODES: {409: ("already_paid", ...)}}`:
+each status's description then names them (and the status is documented). Routes whose
 NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
 `opt={NACK_SHAPE: BecknNack}`; where either may be sent, by the request's
 shape, `opt={NACK_SHAPE: (Nack, BecknNack)}` (documented as `anyOf` them). A
@@ -46,6 +48,7 @@ from litestar.typing import FieldDefinition
 
 __all__ = [
     "CALLS_PARTICIPANTS",
+    "CODES",
     "NACK_SHAPE",
     "REFUSES",
     "RESULT",
@@ -67,6 +70,8 @@ CALLS_PARTICIPANTS = "calls_participants"
 RESULT = "result"
 #: `opt` key: the struct its NACKs are (`Nack` unless said).
 NACK_SHAPE = "nack_shape"
+#: `opt` key: the codes a route's refusals carry, by status (`{409: ("already_paid", ...)}`).
+CODES = "codes"
 
 
 class AckStatus(msgspec.Struct):
@@ -156,7 +161,16 @@ def refusals_of(handler: HTTPRouteHandler) -> set[int]:
     if writes and handler.opt.get(CALLS_PARTICIPANTS):
         statuses |= {502, 503, 504}
     statuses.update(handler.opt.get(REFUSES, ()))
+    statuses.update(handler.opt.get(CODES, {}))
     return statuses
+
+
+def _why(handler: HTTPRouteHandler, status: int) -> str:
+    """The status's description: what it means, and the codes this route gives with it."""
+    codes = handler.opt.get(CODES, {}).get(status)
+    if not codes:
+        return _WHY[status]
+    return f"{_WHY[status]}. This route's codes: {', '.join(sorted(set(codes)))}"
 
 
 def _answers_raw_json(handler: HTTPRouteHandler) -> bool:
@@ -244,7 +258,9 @@ def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
         handler.operation_class = _operation(handler, {}, refusals)
         nack = Union[nack]  # noqa: UP007 (a runtime union of the given structs)
     responses = {
-        status: ResponseSpec(data_container=nack, description=_WHY[status], generate_examples=False)
+        status: ResponseSpec(
+            data_container=nack, description=_why(handler, status), generate_examples=False
+        )
         for status in refusals
     }
     result = _result(handler)

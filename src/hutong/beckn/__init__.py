@@ -1,10 +1,25 @@
 """The Beckn transaction gateway's domain side (issue 17 §3): requests of a BAP mapped
-onto Hutong's discovery, orders and payments, answered as `on_<action>` through the outbox.
+onto Hutong's discovery, orders, payments and shipments, answered as `on_<action>`.
 
-`mapping` turns Beckn's shapes into Hutong's and back (pure); `jobs` runs one
-action through the domain service its `/v1` route uses and queues the answer.
+`calls` checks a request and queues its answer; `queue` records it as a
+durable job with its ACK and runs it after (a worker); `jobs` and
+`aftersale` run one action through the domain service its `/v1` route uses;
+`mapping` turns Beckn's shapes into Hutong's and back (pure).
 """
 
-from hutong.beckn.jobs import ACTIONS, REFUSED_ACTIONS, BecknCall, checked_call, prepare
+from hutong.beckn.calls import BecknCall, checked_call
+from hutong.beckn.jobs import ACTIONS, REFUSED_ACTIONS, precheck, prepare
+from hutong.beckn.queue import record, run_due, run_jobs, wake
 
-__all__ = ["ACTIONS", "REFUSED_ACTIONS", "BecknCall", "checked_call", "prepare"]
+__all__ = [
+    "ACTIONS",
+    "REFUSED_ACTIONS",
+    "BecknCall",
+    "checked_call",
+    "precheck",
+    "prepare",
+    "record",
+    "run_due",
+    "run_jobs",
+    "wake",
+]

@@ -50,6 +50,9 @@ BECKN_CODE_OF = MappingProxyType(
         "action_not_supported": ("40000", "CORE-ERROR"),
         "bap_uri_not_registered": ("50000", "POLICY-ERROR"),
         "bap_id_mismatch": ("30000", "CONTEXT-ERROR"),
+        "update_target_not_supported": ("40000", "CORE-ERROR"),
+        # ONDC's 31001 (internal error of the seller app: retry).
+        "internal_error": ("31001", "CORE-ERROR"),
     }
 )
 #: When a code is not in the table: by the error's kind.

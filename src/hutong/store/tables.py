@@ -26,8 +26,9 @@ from sqlalchemy import (
     text,
 )
 
-# The coupon tables (issue 18), the auditor's evidence tables and what the dashboard
-# reads precomputed live in their own modules, on the same metadata.
+# The coupon tables (issue 18), the auditor's evidence tables, the Beckn gateway's jobs
+# and what the dashboard reads precomputed live in their own modules, on the same metadata.
+from hutong.store.beckn_tables import beckn_jobs as beckn_jobs
 from hutong.store.coupon_tables import coupon_campaigns as coupon_campaigns
 from hutong.store.coupon_tables import coupon_claims as coupon_claims
 from hutong.store.coupon_tables import coupon_redemptions as coupon_redemptions

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
+from hutong.api.routes.links_out import PLACE_OPT, SHOW_OPT
 from hutong.api.schemas import CorrectionIn, correction_of, correction_out
 from hutong.links.host_policy import require_not_blocked
 from hutong.links.hosts import alias, checked_alias
@@ -80,6 +81,7 @@ def base_url(request: Request[Any, Any, Any]) -> str:
     return_dto=None,
     status_code=200,
     summary="Place an offer on a host surface",
+    opt=PLACE_OPT,
 )
 async def place(
     services: ServicesDep,
@@ -132,7 +134,11 @@ async def place(
     return await run_once(services, signed, operation)
 
 
-@get("/placements/{placement_id:str}", summary="One placement with its link and share code")
+@get(
+    "/placements/{placement_id:str}",
+    summary="One placement with its link and share code",
+    opt=SHOW_OPT,
+)
 async def show_placement(
     services: ServicesDep, request: Request[Any, Any, Any], placement_id: FromPath[str]
 ) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from hutong.api.routes.logistics_schemas import (
     point_out,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.routes.shipments_out import SHOW_OPT
 from hutong.api.schemas import admitted, correction_out
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
@@ -342,7 +343,11 @@ async def cancel(
     return await run_decided(services, signed, prepare)
 
 
-@get("/shipments/{shipment_id:str}", summary="A shipment and its tracking, in one language")
+@get(
+    "/shipments/{shipment_id:str}",
+    summary="A shipment and its tracking, in one language",
+    opt=SHOW_OPT,
+)
 async def show(
     services: ServicesDep, sender: SenderDep, shipment_id: FromPath[str]
 ) -> dict[str, Any]:

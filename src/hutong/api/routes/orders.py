@@ -15,8 +15,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
-from hutong.api.documented import CALLS_PARTICIPANTS
+from hutong.api.documented import CALLS_PARTICIPANTS, CODES, RESULT
 from hutong.api.idempotency import run_decided, run_once
+from hutong.api.routes.orders_out import OrderAnswer, OrderList, OrderStepOut
 from hutong.api.routes.orders_presenters import order_moved_out, order_taken_out
 from hutong.api.routes.orders_schemas import (
     SignedCancel,
@@ -29,16 +30,36 @@ from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.schemas import admitted, correction_out
 from hutong.commerce import commission_store
 from hutong.commerce.commissions import CommissionSchedule
-from hutong.commerce.orders import OrderState
+from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
 from hutong.commerce.orders import service as order_service
 from hutong.commerce.orders import shipping as order_shipping
+from hutong.commerce.orders.states import REFUSALS
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 
 MAX_LIST = 200
+
+
+def _step(event: OrderEvent, **codes: tuple[str, ...]) -> dict[str, object]:
+    """`opt` of an order step: its answer's shape and its refusals' codes.
+
+    409: every code the order's state machine refuses `event` with
+    (`states.REFUSALS`); 403 `not_a_party`; 404 `unknown_order`; and what
+    `codes` adds by status (`s422=(...)`).
+    """
+    refused = sorted({code for (_, e), code in REFUSALS.items() if e is event})
+    by_status: dict[int, tuple[str, ...]] = {
+        403: ("not_a_party",),
+        404: ("unknown_order",),
+        409: (*refused, "message_id_conflict", "message_in_flight"),
+    }
+    for key, more in codes.items():
+        status = int(key.removeprefix("s"))
+        by_status[status] = (*by_status.get(status, ()), *more)
+    return {RESULT: OrderStepOut, CODES: by_status}
 
 
 @post(
@@ -47,6 +68,31 @@ MAX_LIST = 200
     return_dto=None,
     status_code=201,
     summary="Order for your buyer (prices checked, stock reserved)",
+    opt={
+        RESULT: OrderStepOut,
+        CODES: {
+            422: (
+                "invalid_buyer",
+                "invalid_deadline",
+                "invalid_destination",
+                "invalid_payer",
+                "invalid_origin",
+                "no_channel",
+                "not_in_storefront",
+                "placement_not_ordered",
+                "unknown_line",
+                "no_lines",
+                "duplicate_line",
+                "total_too_large",
+                "invalid_sku_id",
+                "invalid_quantity",
+            ),
+            403: ("not_your_placement", "not_your_storefront"),
+            404: ("unknown_placement",),
+            409: ("storefront_not_open", "price_changed", "out_of_stock", "message_id_conflict"),
+            503: ("merchant_platform_unavailable",),
+        },
+    },
 )
 async def create_order(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedOrder]
@@ -76,7 +122,11 @@ async def create_order(
     )
 
 
-@get("/orders", summary="Your orders, newest first (auditors: all)")
+@get(
+    "/orders",
+    summary="Your orders, newest first (auditors: all)",
+    opt={RESULT: OrderList, CODES: {422: ("invalid_state",)}},
+)
 async def list_orders(
     services: ServicesDep,
     sender: SenderDep,
@@ -91,7 +141,11 @@ async def list_orders(
     return {"orders": [order.to_dict() for order in rows]}
 
 
-@get("/orders/{order_id:str}", summary="An order (the parties it involves, auditors)")
+@get(
+    "/orders/{order_id:str}",
+    summary="An order (the parties it involves, auditors)",
+    opt={RESULT: OrderAnswer, CODES: {403: ("not_a_party",), 404: ("unknown_order",)}},
+)
 async def show_order(
     services: ServicesDep, sender: SenderDep, order_id: FromPath[str]
 ) -> dict[str, Any]:
@@ -104,6 +158,7 @@ async def show_order(
     return_dto=None,
     status_code=200,
     summary="Pay (the host, for its buyer)",
+    opt=_step(OrderEvent.PAY, s422=("wallet_not_accepted",)),
 )
 async def pay_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -125,6 +180,7 @@ async def pay_order(
     return_dto=None,
     status_code=200,
     summary="Cancel before shipping",
+    opt=_step(OrderEvent.CANCEL),
 )
 async def cancel_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedCancel]
@@ -146,6 +202,7 @@ async def cancel_order(
     return_dto=None,
     status_code=200,
     summary="Book the order's carrier (merchant)",
+    opt=_step(OrderEvent.SHIP),
 )
 async def ship_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedShip]
@@ -173,6 +230,7 @@ async def ship_order(
     return_dto=None,
     status_code=200,
     summary="Confirm receipt: complete",
+    opt=_step(OrderEvent.CONFIRM),
 )
 async def confirm_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -189,6 +247,7 @@ async def confirm_order(
     return_dto=None,
     status_code=200,
     summary="Ask for a refund (the host, for its buyer)",
+    opt=_step(OrderEvent.REQUEST_REFUND, s422=("invalid_refund", "unknown_line")),
 )
 async def request_refund(
     services: ServicesDep,
@@ -213,6 +272,7 @@ async def request_refund(
     return_dto=None,
     status_code=200,
     summary="Refuse the request (merchant) or withdraw it (host)",
+    opt=_step(OrderEvent.CLOSE_REFUND),
 )
 async def close_refund(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -232,6 +292,11 @@ async def close_refund(
     return_dto=None,
     status_code=200,
     summary="Refund (the merchant)",
+    opt=_step(
+        OrderEvent.REFUND,
+        s422=("invalid_refund", "invalid_refund_id", "unknown_line"),
+        s409=("order_changed", "refund_in_progress"),
+    ),
 )
 async def refund_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedRefund]

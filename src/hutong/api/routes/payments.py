@@ -16,8 +16,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
-from hutong.api.documented import CALLS_PARTICIPANTS
+from hutong.api.documented import CALLS_PARTICIPANTS, CODES, RESULT
 from hutong.api.idempotency import run_decided, run_once
+from hutong.api.routes.payments_out import (
+    CREATE_OPT,
+    PaymentAnswer,
+    PaymentRefundOut,
+    payment_step,
+)
 from hutong.api.routes.payments_presenters import (
     acceptance_out,
     created_out,
@@ -41,6 +47,7 @@ from hutong.api.schemas import admitted, correction_out
 from hutong.net.transport import call_transport
 from hutong.payments import checkout, pay_for_me
 from hutong.payments.checkout import AcceptancePolicy, store
+from hutong.payments.checkout.states import PaymentEvent
 from hutong.payments.fees import FeeRule, PaymentKind
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -160,6 +167,7 @@ async def payment_options(
     return_dto=None,
     status_code=201,
     summary="Create a payment (host or merchant's platform)",
+    opt=CREATE_OPT,
 )
 async def create_payment(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedPayment]
@@ -174,7 +182,11 @@ async def create_payment(
     )
 
 
-@get("/payments/{payment_id:str}", summary="A payment (its parties, its wallet, auditors)")
+@get(
+    "/payments/{payment_id:str}",
+    summary="A payment (its parties, its wallet, auditors)",
+    opt={RESULT: PaymentAnswer, CODES: {403: ("not_a_party",), 404: ("unknown_payment",)}},
+)
 async def show_payment(
     services: ServicesDep, sender: SenderDep, payment_id: FromPath[str]
 ) -> dict[str, Any]:
@@ -187,6 +199,7 @@ async def show_payment(
     return_dto=None,
     status_code=200,
     summary="Authorize: hold funds",
+    opt=payment_step(PaymentEvent.AUTHORIZE, s422=("invalid_payer", "wallet_mismatch")),
 )
 async def authorize_payment(
     services: ServicesDep,
@@ -217,6 +230,7 @@ async def authorize_payment(
     return_dto=None,
     status_code=200,
     summary="Capture (all or part)",
+    opt=payment_step(PaymentEvent.CAPTURE),
 )
 async def capture_payment(
     services: ServicesDep,
@@ -241,6 +255,7 @@ async def capture_payment(
     return_dto=None,
     status_code=200,
     summary="Void: release the hold",
+    opt=payment_step(PaymentEvent.VOID),
 )
 async def void_payment(
     services: ServicesDep, signed: SignedDep, payment_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -260,6 +275,12 @@ async def void_payment(
     return_dto=None,
     status_code=200,
     summary="Refund part or all",
+    opt=payment_step(
+        PaymentEvent.REFUND,
+        PaymentRefundOut,
+        s422=("invalid_refund_id",),
+        s409=("refund_id_reused",),
+    ),
 )
 async def refund_payment(
     services: ServicesDep,

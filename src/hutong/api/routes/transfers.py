@@ -21,6 +21,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CALLS_PARTICIPANTS, REFUSES
 from hutong.api.idempotency import run_decided, run_once
+from hutong.api.routes.transfers_out import EXECUTE_OPT, QUOTE_OPT, SHOW_OPT
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.net.transport import call_transport
 from hutong.payments import transfers
@@ -196,7 +197,7 @@ async def lookup_alias(
     dto=StrictBody[SignedQuote],
     return_dto=None,
     summary="Quote a transfer to an alias or a payee token (payer's wallet)",
-    opt={REFUSES: (429,)},  # the wallet's alias-lookup allowance
+    opt=QUOTE_OPT,  # 429: the wallet's alias-lookup allowance
 )
 async def quote_transfer(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedQuote]
@@ -228,6 +229,7 @@ async def quote_transfer(
     dto=StrictBody[SignedExecute],
     return_dto=None,
     summary="Execute a quote: reserve, confirm, commit both sides or neither",
+    opt=EXECUTE_OPT,
 )
 async def execute_transfer(
     services: ServicesDep,
@@ -253,7 +255,7 @@ async def execute_transfer(
     raise AssertionError("unreachable")
 
 
-@get("/transfers/{transfer_id:str}", summary="A transfer (its two wallets, auditors)")
+@get("/transfers/{transfer_id:str}", summary="A transfer (its two wallets, auditors)", opt=SHOW_OPT)
 async def show_transfer(
     services: ServicesDep, sender: SenderDep, transfer_id: FromPath[str]
 ) -> dict[str, Any]:

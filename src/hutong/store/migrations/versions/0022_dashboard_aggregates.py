@@ -1,7 +1,7 @@
 """audit runs and link traffic: what the dashboard reads precomputed
 
-Revision ID: 0024
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 
 Issue 16 (pages under 300 ms on a replayed decade): the findings pages read
 a stored run of the auditor instead of running it per request. One row per
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

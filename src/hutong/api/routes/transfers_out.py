@@ -1,0 +1,73 @@
+"""What the transfers API answers, as documented shapes (issue 17 §6), and each step's codes.
+
+`TransferRow.to_dict` makes the answers (the payee masked, no account
+references); these structs only document them. A step's 409 codes are read
+from the transfer state machine (`transfers.states.TRANSFERS`).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from hutong.api.documented import CODES, REFUSES, RESULT
+from hutong.api.routes.payments_out import machine_codes
+from hutong.payments.transfers.states import TRANSFERS, TransferEvent, TransferState
+
+__all__ = ["EXECUTE_OPT", "QUOTE_OPT", "SHOW_OPT", "TransferAnswer", "TransferOut"]
+
+
+class TransferOut(msgspec.Struct, kw_only=True):
+    """A wallet-to-wallet transfer (fen): what the payer pays, what the payee is credited."""
+
+    id: str
+    state: TransferState
+    payer_wallet: str
+    payee_wallet: str
+    payee_masked: str
+    amount: int
+    payer_fee: int
+    payee_fee: int
+    total_debit: int
+    credited: int
+    expires_at: str
+    reason: str
+    created_at: str
+    updated_at: str
+
+
+class TransferAnswer(msgspec.Struct, kw_only=True):
+    transfer: TransferOut
+
+
+#: `opt` of `POST /v1/transfers/quote` (429: the wallet's alias-lookup allowance).
+QUOTE_OPT: dict[str, object] = {
+    RESULT: TransferAnswer,
+    REFUSES: (429,),
+    CODES: {
+        422: ("invalid_payee", "invalid_payee_token", "invalid_amount", "invalid_payer"),
+        404: ("alias_not_found", "unknown_wallet"),
+        409: ("alias_ambiguous", "same_wallet", "wallet_does_not_serve", "wallet_inactive"),
+        429: ("rate_limited",),
+    },
+}
+#: `opt` of `POST /v1/transfers/{id}/execute`: a wallet's refusal is a NACK with the transfer.
+EXECUTE_OPT: dict[str, object] = {
+    RESULT: TransferAnswer,
+    CODES: {
+        403: ("not_the_payer",),
+        404: ("unknown_transfer",),
+        409: (
+            *machine_codes(TRANSFERS, TransferEvent.RESERVE),
+            *machine_codes(TRANSFERS, TransferEvent.COMMIT),
+            "ledger_refused",
+            "message_id_conflict",
+            "message_in_flight",
+        ),
+        502: ("bad_answer",),
+    },
+}
+#: `opt` of `GET /v1/transfers/{id}`.
+SHOW_OPT: dict[str, object] = {
+    RESULT: TransferAnswer,
+    CODES: {403: ("not_a_party",), 404: ("unknown_transfer",)},
+}
