@@ -269,6 +269,25 @@ async def test_a_refund_asked_again_under_its_id_pays_once(shop: Shop, clock: Cl
     assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - TOTAL + 500
 
 
+async def test_a_merchant_cannot_name_a_refund_after_the_cancellation_that_may_follow_it(
+    shop: Shop,
+) -> None:
+    # A cancellation refunds what is left under the payment's refund id "cancel": a merchant's
+    # partial refund under that name would make the later cancellation's refund a reuse of the
+    # id for another amount, and the order could never be cancelled.
+    order = await shop.paid()
+    await shop.act(DOUYIN, order["id"], "refund-request", quantities={CREAM: 1})
+    path = f"/v1/orders/{order['id']}/refunds"
+    assert_nack(await shop.post(JD_BEAUTY, path, {"refund_id": "cancel"}), 422, "invalid_refund_id")
+    assert (await shop.show(order["id"]))["refunded"] == 0
+
+    await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-1")
+    cancelled = await shop.act(JD_BEAUTY, order["id"], "cancel")
+
+    assert (cancelled["state"], cancelled["refunded"]) == ("cancelled", TOTAL)
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000
+
+
 async def test_refusing_a_refund_request_lets_the_order_go_on(shop: Shop, clock: Clock) -> None:
     order = await shop.delivered(clock.now)
     await shop.act(DOUYIN, order["id"], "refund-request", amounts={SERUM: 100})

@@ -44,6 +44,10 @@ from hutong.runtime.services import Services
 
 MAX_REFUND_ID = 64
 
+#: The payment's refund id under which a cancellation gives back what is left. A merchant's
+#: refund may not take it: the cancellation's refund would then reuse it for another amount.
+CANCEL_REFUND_ID = "cancel"
+
 
 def _asked(
     row: order_store.OrderRow, amounts: dict[str, int] | None, quantities: dict[str, int] | None
@@ -114,6 +118,11 @@ async def refund(
     if not 1 <= len(refund_id) <= MAX_REFUND_ID:
         raise ValidationError(
             f"refund_id is 1 to {MAX_REFUND_ID} characters", code="invalid_refund_id"
+        )
+    if refund_id == CANCEL_REFUND_ID:
+        raise ValidationError(
+            f"refund_id {CANCEL_REFUND_ID!r} is kept for the order's cancellation",
+            code="invalid_refund_id",
         )
     row = await read_order(services, order_id)
     require_party(row, sender, "merchant", "merchant_platform")

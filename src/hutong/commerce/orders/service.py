@@ -26,6 +26,7 @@ from hutong.commerce.orders.details import order_details
 from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
+from hutong.commerce.orders.refunds import CANCEL_REFUND_ID
 from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.orders.visibility import OrderView, view
 from hutong.ledger.liquidity.service import check_before_asking
@@ -168,7 +169,7 @@ async def _undo_payment(
         return await payments.void(services, http, row.host, payment.id)
     left = payment.captured - payment.refunded
     if payment.state is PaymentState.CAPTURED or left > 0:
-        return await payments.refund(services, http, row.host, payment.id, left, "cancel")
+        return await payments.refund(services, http, row.host, payment.id, left, CANCEL_REFUND_ID)
     return None
 
 
