@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from hutong.api.app import create_app
 from hutong.config import Settings
 from hutong.runtime.services import Services
 from hutong.store.db import Database
@@ -45,6 +44,7 @@ from tests.harness.switch import (
     Switch,
     sqlite_copy,
     sqlite_template,
+    switch_app,
     worker_database,
 )
 
@@ -108,15 +108,15 @@ async def services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
 @pytest.fixture
 async def switch(services: Services) -> AsyncIterator[Switch]:
     """The switch served over real HTTP on loopback (background loops off)."""
-    app = create_app(services, run_background=False)
-    async with serve_asgi(app) as url:
-        # As long as the pool's: an operator batch of 8,190 transfers on a
-        # loaded PostgreSQL can take longer than httpx's 5 s default.
-        operator = httpx.AsyncClient(
-            base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
-        )
-        yield Switch(url=url, services=services, operator=operator)
-        await operator.aclose()
+    with switch_app(services) as app:
+        async with serve_asgi(app) as url:
+            # As long as the pool's: an operator batch of 8,190 transfers on a
+            # loaded PostgreSQL can take longer than httpx's 5 s default.
+            operator = httpx.AsyncClient(
+                base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
+            )
+            yield Switch(url=url, services=services, operator=operator)
+            await operator.aclose()
 
 
 @pytest.fixture
