@@ -39,6 +39,7 @@ from tests.harness.shop import Shop, open_shop
 from tests.harness.switch import (
     OPERATOR_TOKEN,
     POSTGRES_URL,
+    TLS,
     Clock,
     PostgresTables,
     Switch,
@@ -113,7 +114,10 @@ async def switch(services: Services) -> AsyncIterator[Switch]:
             # As long as the pool's: an operator batch of 8,190 transfers on a
             # loaded PostgreSQL can take longer than httpx's 5 s default.
             operator = httpx.AsyncClient(
-                base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
+                base_url=url,
+                headers={"authorization": f"Bearer {OPERATOR_TOKEN}"},
+                timeout=30,
+                verify=TLS,
             )
             yield Switch(url=url, services=services, operator=operator)
             await operator.aclose()
@@ -140,7 +144,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 async def http(switch: Switch) -> AsyncIterator[httpx.AsyncClient]:
     """One connection pool the participants of a network share (based at the switch)."""
-    async with httpx.AsyncClient(base_url=switch.url, timeout=30) as pool:
+    async with httpx.AsyncClient(base_url=switch.url, timeout=30, verify=TLS) as pool:
         yield pool
 
 
@@ -196,7 +200,7 @@ async def evidence(switch: Switch, http: httpx.AsyncClient) -> Evidence:
 async def links_net(switch: Switch) -> AsyncIterator[Net]:
     """The links tests' hosts and merchants on their seeded catalog (`tests.harness.links`)."""
     await seed_catalog(switch)
-    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0) as http:
+    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0, verify=TLS) as http:
         links_net = Net(switch, http)
         yield links_net
         for client in links_net.clients.values():
