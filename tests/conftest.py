@@ -49,6 +49,27 @@ from tests.harness.switch import (
     worker_database,
 )
 
+#: Modules that take a minute or more (measured on CI's two cores), started first: xdist
+#: hands out whole files (`--dist loadfile`) in collection order, so a long one collected
+#: last would run alone at the end while the other workers sit idle.
+LONG_MODULES = (
+    "tests/cluster/test_faults_ci.py",
+    "tests/audit/test_audit_worlds.py",
+    "tests/api/test_fuzz_schemathesis.py",
+    "tests/world/test_synth.py",
+    "tests/world/test_replay.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long modules first (in `LONG_MODULES` order), the rest as collected."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_MODULES.index(path) if path in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def postgres_tables() -> Iterator[PostgresTables]:
