@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from hutong.api.app import create_app
 from hutong.config import Settings
 from hutong.runtime.services import Services
 from hutong.store.db import Database
@@ -40,13 +39,36 @@ from tests.harness.shop import Shop, open_shop
 from tests.harness.switch import (
     OPERATOR_TOKEN,
     POSTGRES_URL,
+    TLS,
     Clock,
     PostgresTables,
     Switch,
     sqlite_copy,
     sqlite_template,
+    switch_app,
     worker_database,
 )
+
+#: Modules that take a minute or more (measured on CI's two cores), started first: xdist
+#: hands out whole files (`--dist loadfile`) in collection order, so a long one collected
+#: last would run alone at the end while the other workers sit idle.
+LONG_MODULES = (
+    "tests/cluster/test_faults_ci.py",
+    "tests/audit/test_audit_worlds.py",
+    "tests/api/test_fuzz_schemathesis.py",
+    "tests/world/test_synth.py",
+    "tests/world/test_replay.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long modules first (in `LONG_MODULES` order), the rest as collected."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_MODULES.index(path) if path in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
@@ -108,15 +130,18 @@ async def services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
 @pytest.fixture
 async def switch(services: Services) -> AsyncIterator[Switch]:
     """The switch served over real HTTP on loopback (background loops off)."""
-    app = create_app(services, run_background=False)
-    async with serve_asgi(app) as url:
-        # As long as the pool's: an operator batch of 8,190 transfers on a
-        # loaded PostgreSQL can take longer than httpx's 5 s default.
-        operator = httpx.AsyncClient(
-            base_url=url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
-        )
-        yield Switch(url=url, services=services, operator=operator)
-        await operator.aclose()
+    with switch_app(services) as app:
+        async with serve_asgi(app) as url:
+            # As long as the pool's: an operator batch of 8,190 transfers on a
+            # loaded PostgreSQL can take longer than httpx's 5 s default.
+            operator = httpx.AsyncClient(
+                base_url=url,
+                headers={"authorization": f"Bearer {OPERATOR_TOKEN}"},
+                timeout=30,
+                verify=TLS,
+            )
+            yield Switch(url=url, services=services, operator=operator)
+            await operator.aclose()
 
 
 @pytest.fixture
@@ -140,7 +165,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 async def http(switch: Switch) -> AsyncIterator[httpx.AsyncClient]:
     """One connection pool the participants of a network share (based at the switch)."""
-    async with httpx.AsyncClient(base_url=switch.url, timeout=30) as pool:
+    async with httpx.AsyncClient(base_url=switch.url, timeout=30, verify=TLS) as pool:
         yield pool
 
 
@@ -196,7 +221,7 @@ async def evidence(switch: Switch, http: httpx.AsyncClient) -> Evidence:
 async def links_net(switch: Switch) -> AsyncIterator[Net]:
     """The links tests' hosts and merchants on their seeded catalog (`tests.harness.links`)."""
     await seed_catalog(switch)
-    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0) as http:
+    async with httpx.AsyncClient(base_url=switch.url, timeout=10.0, verify=TLS) as http:
         links_net = Net(switch, http)
         yield links_net
         for client in links_net.clients.values():

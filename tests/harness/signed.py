@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from hutong.protocol.signing import Signer
-from tests.harness.switch import Switch
+from tests.harness.switch import TLS, Switch
 
 PING = b'{"context":{"message_id":"m1"},"message":{}}'
 
@@ -44,7 +44,7 @@ async def send(
     elif signer is not None:
         sent["authorization"] = signer.for_request(method, path, body, created, expires)
     sent.update(headers or {})
-    async with httpx.AsyncClient(base_url=switch.url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=switch.url, timeout=30, verify=TLS) as http:
         return await http.request(method, path, content=body, headers=sent)
 
 

@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import delete
 
 from hutong import __version__
-from hutong.api.declare import DEPENDENCIES, StrictRequest
+from hutong.api.declare import DEPENDENCIES, StrictRequest, services_of
 from hutong.api.documented import document_refusals
 from hutong.api.errors import status_of
 from hutong.api.params import out_of_range
@@ -150,7 +150,10 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
     background = services.settings.run_delivery if run_background is None else run_background
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The Services in the app's state, as every route reads them: a test harness
+        # may serve one app for many Services in turn (tests/harness/switch.py).
+        services = services_of(app.state)
         settings = services.settings
         await services.load_switch_key(
             private_key=settings.extra.get("switch_private_key", ""),
