@@ -15,12 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
+from hutong.store.tables import liquidity_limits
 from tests.harness.assertions import assert_nack, refused_without_writes
 from tests.harness.cast import ALIPAY, DOUYIN, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.payments import calls, held_in_ledger, post
 from tests.harness.shop import Shop
+from tests.harness.statements import lasting_declarations
 from tests.harness.switch import row_counts
 
 BOB_PHONE = "13800135678"
@@ -183,3 +186,38 @@ async def test_an_order_payment_past_the_wallets_cap_is_refused_and_the_order_wa
         assert after[table] == before[table], table
     assert shop.wallet(ALIPAY).holds == {}
     assert (await shop.show(order["id"]))["state"] == "reserved"
+
+
+async def test_a_cap_declared_elsewhere_just_now_is_still_enforced_when_the_ledger_posts(
+    paynet: PayNet,
+) -> None:
+    """Which payers have a cap is cached for under a second, for the early refusal only.
+
+    A cap another process (a second worker, the CLI) declared a moment ago may
+    not be seen before the wallet is asked; the ledger reads the cap with the
+    accounts it posts to and refuses the hold there, and the position never
+    passes the cap.
+    """
+    with lasting_declarations(paynet.switch.services.db):
+        first = await payment(paynet, 1_000)
+        done = await post(paynet, TAOBAO, f"/v1/payments/{first['id']}/authorize", {})
+        assert done.status_code == 200, done.text  # Alipay is cached as having no cap
+        async with paynet.switch.services.db.transaction() as conn:  # not this process's write
+            await conn.execute(
+                insert(liquidity_limits).values(
+                    participant=ALIPAY,
+                    version=1,
+                    net_debit_cap=5_000,
+                    prefunded=5_000,
+                    declared_at=paynet.switch.services.clock(),
+                    declared_by="operator",
+                )
+            )
+        second = await payment(paynet, 6_000)
+
+        refused = await post(paynet, TAOBAO, f"/v1/payments/{second['id']}/authorize", {})
+
+    assert_nack(refused, 409, "net_debit_cap_exceeded")
+    assert len(calls(paynet, ALIPAY, "authorize")) == 2  # asked before the ledger refused
+    assert (await liquidity(paynet, ALIPAY))["position"] == 1_000
+    assert await held_in_ledger(paynet) == 1_000

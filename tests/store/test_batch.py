@@ -7,20 +7,23 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.batch import REQUEUES_ON_CONFLICT, RETRIES_ON_CONFLICT, WriteBatcher
 from hutong.store.db import Database
-from hutong.store.tables import switch_keys
+from hutong.store.tables import ledger_failures, switch_keys
+from tests.harness.statements import counting
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
+#: One statement object: the group commit gathers the rows of each statement.
+_INSERT_KEY = insert(switch_keys)
 
 
 async def _insert(conn: AsyncConnection, key_id: str) -> str:
     await conn.execute(
-        insert(switch_keys),
+        _INSERT_KEY,
         {"key_id": key_id, "public_key": "p", "private_key": "s", "created_at": NOW},
     )
     return key_id
@@ -48,6 +51,36 @@ async def test_concurrent_writes_are_committed_in_fewer_transactions(db: Databas
     assert await _count(db) == 50
     assert batcher.writes == 50
     assert batcher.batches < 50
+    await batcher.close()
+
+
+async def test_held_inserts_are_sent_together_before_the_first_statement_naming_their_table(
+    db: Database,
+) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def write(conn: AsyncConnection) -> int:
+        await _insert(conn, "one")
+        await conn.execute(select(ledger_failures.c.id))  # another table: "one" stays held
+        await _insert(conn, "two")
+        return int(await conn.scalar(select(func.count()).select_from(switch_keys)))
+
+    with counting(db) as count:
+        seen = await batcher.run(write)
+
+    assert seen == 2  # the count named switch_keys: both rows were written before it
+    assert count.kinds["INSERT INTO"] == 1
+    await batcher.close()
+
+
+async def test_raw_sql_sees_the_rows_held_before_it(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def write(conn: AsyncConnection) -> int:
+        await _insert(conn, "one")
+        return int(await conn.scalar(text("SELECT count(*) FROM switch_keys")))
+
+    assert await batcher.run(write) == 1  # its tables cannot be read off: it flushes
     await batcher.close()
 
 

@@ -27,10 +27,20 @@ transfers answers ``net_debit_cap_exceeded`` and nothing of it is applied.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    bindparam,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Creating accounts (`ledger.accounts`) and reading them (`ledger.reads`) live in
@@ -66,18 +76,46 @@ from hutong.ledger.reads import list_accounts as list_accounts
 from hutong.store import increments
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
 
-_LOAD_TRANSFERS = select(ledger_transfers).where(
-    ledger_transfers.c.id.in_(bindparam("ids", expanding=True))
-)
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+_LOAD_TRANSFERS = select(ledger_transfers).where(ledger_transfers.c.id.in_(_IDS))
 #: The transfers a batch names, locked: a pending one is resolved by whoever
 #: holds its row (a payment's capture, a void, the expiry sweeper), never twice.
 _LOCK_TRANSFERS = _LOAD_TRANSFERS.order_by(ledger_transfers.c.id).with_for_update()
-_LOAD_FAILURES = select(ledger_failures).where(
-    ledger_failures.c.id.in_(bindparam("ids", expanding=True))
-)
-_READ_ACCOUNTS = select(ledger_accounts).where(
-    ledger_accounts.c.id.in_(bindparam("ids", expanding=True))
-)
+_OWNER = ledger_accounts.c.owner
+_READ_ACCOUNTS = select(ledger_accounts).where(ledger_accounts.c.id.in_(_IDS))
+
+
+def _accounts_and_failures(*, preview: bool) -> CompoundSelect[Any]:
+    """A batch's accounts with their owners' net debit caps (a preview: and positions, as
+    they stand), and the recorded failures of the batch's ids, in one statement.
+
+    An account's row has ``failure`` NULL; a failure's row has only ``id`` and
+    ``failure``. The caps are read with the accounts, never cached: the
+    ledger decides on them. The failures are read after the transfers' lock,
+    as before the two were one statement: a retry that waited for a pending
+    transfer's lock sees its id failed by the request it waited for.
+    """
+    extra = [liquidity.cap_of(_OWNER).label("net_debit_cap")]
+    if preview:
+        extra.append(liquidity.position_of(_OWNER).label("position"))
+    accounts = select(ledger_accounts, *extra, null().label("failure")).where(
+        ledger_accounts.c.id.in_(_IDS)
+    )
+    failed = select(
+        *(
+            ledger_failures.c.id if column.name == "id" else null().label(column.name)
+            for column in ledger_accounts.c
+        ),
+        *(null().label(column.name) for column in extra),
+        ledger_failures.c.result.label("failure"),
+    ).where(ledger_failures.c.id.in_(bindparam("failed", expanding=True)))
+    return union_all(accounts, failed)
+
+
+_ACCOUNTS_AND_FAILURES = _accounts_and_failures(preview=False)
+_PREVIEW_ACCOUNTS_AND_FAILURES = _accounts_and_failures(preview=True)
 _LOCK_ACCOUNTS = _READ_ACCOUNTS.order_by(ledger_accounts.c.id).with_for_update()
 _LIMITS = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
 _UPDATE_ACCOUNT = (
@@ -102,49 +140,70 @@ class _Loaded:
     accounts: dict[str, Account]
     transfers: dict[str, Transfer]
     failures: dict[str, Result]
+    #: The current net debit cap of each owner of a CNY account loaded that has one.
+    caps: dict[str, int] = field(default_factory=dict)
+    #: Positions as they stand, of the owners in `caps` (a preview's only).
+    positions: dict[str, int] = field(default_factory=dict)
 
 
 async def load_unlocked(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
-    """What a batch of `requests` would be applied on, read without a lock (a preview)."""
+    """What a batch of `requests` would be applied on, read without a lock (a preview),
+    with the caps and positions of the accounts' owners: two statements."""
     return await _load(conn, requests, lock=False)
 
 
 async def _load(
     conn: AsyncConnection, requests: Iterable[TransferRequest], *, lock: bool = True
 ) -> _Loaded:
+    """The transfers the batch names (one statement, locked unless a preview), then its
+    accounts with their owners' caps and the failures of its ids (one statement; the
+    accounts with a limit again, under their lock)."""
     requests = list(requests)
     ids = sorted({r.id for r in requests} | {r.pending_id for r in requests if r.pending_id})
-    transfers: dict[str, Transfer] = {}
-    failures: dict[str, Result] = {}
+    loaded = _Loaded({}, {}, {})
     if ids:
         reading = _LOCK_TRANSFERS if lock else _LOAD_TRANSFERS
         for row in (await conn.execute(reading, {"ids": ids})).all():
-            transfers[row.id] = transfer_from_row(row)
-        for row in (await conn.execute(_LOAD_FAILURES, {"ids": ids})).all():
-            failures[row.id] = Result(row.result)
+            loaded.transfers[row.id] = transfer_from_row(row)
     account_ids = {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests}
-    for transfer in transfers.values():
+    for transfer in loaded.transfers.values():
         account_ids |= {transfer.debit_account_id, transfer.credit_account_id}
     account_ids.discard("")
-    return _Loaded(await _read_accounts(conn, account_ids, lock=lock), transfers, failures)
+    if not ids and not account_ids:
+        return loaded
+    both = _ACCOUNTS_AND_FAILURES if lock else _PREVIEW_ACCOUNTS_AND_FAILURES
+    for row in (await conn.execute(both, {"ids": sorted(account_ids), "failed": ids})).all():
+        if row.failure is not None:
+            loaded.failures[row.id] = Result(row.failure)
+            continue
+        loaded.accounts[row.id] = account_from_row(row)
+        if row.asset == LIQUIDITY_ASSET and row.net_debit_cap is not None:
+            loaded.caps[row.owner] = row.net_debit_cap
+            if not lock:
+                loaded.positions[row.owner] = row.position or 0
+    if lock:
+        await _lock_limited(conn, loaded.accounts)
+    return loaded
 
 
-async def _read_accounts(
-    conn: AsyncConnection, ids: Iterable[str], *, lock: bool = True
-) -> dict[str, Account]:
-    """The accounts by id: those with a limit read under their lock (unless not `lock`),
-    the others as they are."""
+async def _read_accounts(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Account]:
+    """The accounts by id: those with a limit read under their lock, the others as they are."""
     ids = sorted(ids)
     if not ids:
         return {}
     accounts: dict[str, Account] = {}
     for row in (await conn.execute(_READ_ACCOUNTS, {"ids": ids})).all():
         accounts[row.id] = account_from_row(row)
-    limited = sorted(key for key, account in accounts.items() if lock and _limited(account))
-    if limited:  # decided on: read again under the lock
+    await _lock_limited(conn, accounts)
+    return accounts
+
+
+async def _lock_limited(conn: AsyncConnection, accounts: dict[str, Account]) -> None:
+    """Read the accounts with a limit again, under their lock (they are decided on)."""
+    limited = sorted(key for key, account in accounts.items() if _limited(account))
+    if limited:
         for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": limited})).all():
             accounts[row.id] = account_from_row(row)
-    return accounts
 
 
 def _limited(account: Account) -> bool:
@@ -162,9 +221,7 @@ async def apply_batches(
     loaded = await _load(conn, (r for batch in batches for r in batch))
     stored = dict(loaded.accounts)
     accounts, transfers, failures = loaded.accounts, loaded.transfers, loaded.failures
-    caps = await liquidity.capped(
-        conn, {a.owner for a in accounts.values() if a.asset == LIQUIDITY_ASSET}
-    )
+    caps = loaded.caps
     # Decided on: read under their locks, after the accounts with a limit.
     positions = await liquidity.lock_positions(conn, caps)
     resolved: dict[str, PendingState] = {}

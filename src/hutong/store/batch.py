@@ -31,9 +31,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Insert
+from sqlalchemy import CompoundSelect, Delete, Insert, Select, TextClause, Update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import iterate
 
 from hutong.store.db import Database
 from hutong.store.failover import database_lost
@@ -98,11 +100,18 @@ class _Pending:
     queued_at: float = 0.0
 
 
+#: Statements whose tables `_DeferredInserts` reads off; any other flushes what is held.
+_ANALYSED = (Select, CompoundSelect, Insert, Update, Delete)
+
+
 class _DeferredInserts:
     """A connection view that holds back single-row INSERTs and sends them together.
 
-    Any other statement first flushes what is held, so every read and update
-    sees the rows written before it, in order. A failure of the combined
+    Another statement first flushes what is held when it names a table with
+    rows held, or a table whose foreign keys point at one (`_touches`), so
+    every read and update sees the rows written before it; a statement that
+    names none of them cannot see or depend on them and runs first. (Raw SQL,
+    or anything else whose tables cannot be read off, flushes.) A failure of the combined
     insert (a duplicate key, say) fails the optimistic pass, and the batch
     runs again write by write, each in its own savepoint. It also holds the
     batch's increments (`held_increments`), applied by `finish`.
@@ -124,12 +133,37 @@ class _DeferredInserts:
         ):
             self._held.setdefault(statement, []).append(parameters)
             return None
-        await self.flush()
+        if self._touches(statement):
+            await self.flush()
         return await self.conn.execute(statement, parameters)
 
     async def scalar(self, statement: Any, parameters: Any = None) -> Any:
-        await self.flush()
+        if self._touches(statement):
+            await self.flush()
         return await self.conn.scalar(statement, parameters)
+
+    def _touches(self, statement: Any) -> bool:
+        """Whether `statement` may read, change or refer to a row held back."""
+        if not self._held:
+            return False
+        if not isinstance(statement, _ANALYSED) or any(
+            isinstance(part, TextClause) for part in iterate(statement)
+        ):
+            return True  # raw SQL may name any table
+        held = {insert.table for insert in self._held}
+        named = set(
+            find_tables(
+                statement,
+                check_columns=True,
+                include_aliases=True,
+                include_joins=True,
+                include_crud=True,
+            )
+        )
+        referred = {
+            key.column.table for table in named for key in getattr(table, "foreign_keys", ())
+        }
+        return bool(held & (named | referred))
 
     def begin_nested(self) -> Any:
         raise _NotDeferrable

@@ -26,23 +26,31 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.ledger.liquidity.rules import Limit
+from hutong.ledger.liquidity.rules import LIQUIDITY_ASSET, Limit
 from hutong.store import increments
-from hutong.store.tables import liquidity_limits, liquidity_positions
+from hutong.store.cache import changed
+from hutong.store.tables import ledger_accounts, liquidity_limits, liquidity_positions
 
 __all__ = [
+    "CAPS",
+    "cap_of",
     "capped",
+    "caps_of_accounts",
     "current_limit",
     "declare",
     "ensure_positions",
     "history",
     "lock_positions",
     "move",
+    "position_of",
     "positions",
 ]
+
+#: The cache kind (`hutong.store.cache`) of caps read ahead of a write: dropped by `declare`.
+CAPS = "net_debit_caps"
 
 _l, _p = liquidity_limits, liquidity_positions
 
@@ -64,6 +72,41 @@ _WRITE = (
     .where(_p.c.participant == bindparam("who"))
     .values(position=_p.c.position + bindparam("change"))
 )
+
+
+def cap_of(owner: ColumnElement[str]) -> ScalarSelect[int]:
+    """The current net debit cap of `owner` (NULL without one), as a column of a read.
+
+    A correlated subquery: a read of ledger accounts gets each account's
+    owner's cap in the same statement (one round trip, the cap as exact as
+    the accounts)."""
+    return (
+        select(_l.c.net_debit_cap)
+        .where(_l.c.participant == owner)
+        .order_by(_l.c.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def position_of(owner: ColumnElement[str]) -> ScalarSelect[int]:
+    """The position of `owner` as it stands (no lock; NULL without a row), as a column."""
+    return select(_p.c.position).where(_p.c.participant == owner).scalar_subquery()
+
+
+_a = ledger_accounts
+_CAPS_OF_ACCOUNTS = select(_a.c.owner, cap_of(_a.c.owner).label("cap")).where(
+    _a.c.id.in_(bindparam("ids", expanding=True)), _a.c.asset == LIQUIDITY_ASSET
+)
+
+
+async def caps_of_accounts(conn: AsyncConnection, account_ids: Iterable[str]) -> dict[str, int]:
+    """The current caps of the owners of `account_ids` (CNY accounts; no cap, left out)."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    rows = (await conn.execute(_CAPS_OF_ACCOUNTS, {"ids": ids})).all()
+    return {row.owner: row.cap for row in rows if row.cap is not None}
 
 
 def _limit(row: Any) -> Limit:
@@ -169,6 +212,7 @@ async def declare(
     """
     await ensure_positions(conn, [participant])
     await lock_positions(conn, [participant])
+    changed(conn, (CAPS,))  # caps read ahead of a write (`caps_of_accounts`), in any process
     latest = await current_limit(conn, participant)
     limit = Limit(
         participant=participant,
