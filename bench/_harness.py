@@ -96,6 +96,33 @@ def hutong_server(
                 process.kill()
 
 
+def enrol_platforms(
+    url: str, operator_token: str, names: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """Each name enrolled as a platform with a new key: (subscriber id, key id, private key)."""
+    from hutong.protocol.signing import new_key_pair
+
+    enrolled = []
+    headers = {"authorization": f"Bearer {operator_token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as operator:
+        for subscriber in names:
+            pair = new_key_pair()
+            response = operator.post(
+                "/operator/participants",
+                json={
+                    "subscriber_id": subscriber,
+                    "roles": ["platform"],
+                    "callback_url": "http://127.0.0.1:9/cb",
+                    "key_id": "k1",
+                    "public_key": pair.public_key,
+                },
+            )
+            if response.status_code != 201:
+                raise SystemExit(f"enrol {subscriber}: {response.status_code} {response.text}")
+            enrolled.append((subscriber, "k1", pair.private_key))
+    return enrolled
+
+
 def reset_postgres(url: str) -> None:
     """Empty every table of a PostgreSQL database so a run starts clean."""
     from sqlalchemy import create_engine, text

@@ -57,7 +57,7 @@ from typing import Any
 import httpx
 
 from bench import _proc_cpu as cpu
-from bench._harness import machine, write_results
+from bench._harness import enrol_platforms, machine, write_results
 from bench._loadgen import KINDS, Generators, Job, Outcome
 from bench._switch_metrics import Snapshot, scrape, waits
 from bench.faults import OPERATOR, Cluster
@@ -108,29 +108,10 @@ def serve_with(cluster: Cluster, processes: int) -> None:
 
 def register(cluster: Cluster) -> tuple[tuple[str, str, str], ...]:
     from hutong.protocol.ids import new_id
-    from hutong.protocol.signing import new_key_pair
 
     run = new_id("s")[-6:].lower()
-    signers = []
-    headers = {"authorization": f"Bearer {OPERATOR}"}
-    with httpx.Client(base_url=cluster.url, headers=headers, timeout=30) as operator:
-        for n in range(PARTICIPANTS):
-            pair = new_key_pair()
-            subscriber = f"scale-{run}-{n}.example"
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": subscriber,
-                    "roles": ["platform"],
-                    "callback_url": "http://127.0.0.1:9/cb",
-                    "key_id": "k1",
-                    "public_key": pair.public_key,
-                },
-            )
-            if response.status_code != 201:
-                raise SystemExit(f"register {subscriber}: {response.status_code} {response.text}")
-            signers.append((subscriber, "k1", pair.private_key))
-    return tuple(signers)
+    names = [f"scale-{run}-{n}.example" for n in range(PARTICIPANTS)]
+    return tuple(enrol_platforms(cluster.url, OPERATOR, names))
 
 
 # -- one phase ----------------------------------------------------------------------------

@@ -28,13 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench._harness import (
     OPERATOR_TOKEN,
     PhaseResult,
     Server,
     as_dict,
+    enrol_platforms,
     http_request,
     hutong_server,
     reset_postgres,
@@ -44,32 +43,14 @@ from bench._harness import (
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
-from hutong.protocol.signing import Signer, new_key_pair
+from hutong.protocol.signing import Signer
 
 PARTICIPANTS = 16
 
 
 def register(server: Server) -> list[Signer]:
-    signers = []
-    with httpx.Client(
-        base_url=server.url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
-    ) as operator:
-        for n in range(PARTICIPANTS):
-            pair = new_key_pair()
-            subscriber = f"bench-{n}.example"
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": subscriber,
-                    "roles": ["platform"],
-                    "callback_url": "http://127.0.0.1:9/cb",
-                    "key_id": "k1",
-                    "public_key": pair.public_key,
-                },
-            )
-            response.raise_for_status()
-            signers.append(Signer(subscriber, "k1", pair.private_key))
-    return signers
+    names = [f"bench-{n}.example" for n in range(PARTICIPANTS)]
+    return [Signer(*enrolled) for enrolled in enrol_platforms(server.url, OPERATOR_TOKEN, names)]
 
 
 def build_requests(
