@@ -424,3 +424,34 @@ async def test_a_parcel_picked_up_while_a_refund_is_requested_ships_the_order_on
         409,
         "cannot_cancel_after_shipping",
     )
+
+
+# -- an order's payment is moved through its order -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sender", "step", "message"),
+    [
+        (JD_BEAUTY, "refunds", {"amount": 500, "refund_id": "r-side"}),
+        (DOUYIN, "void", {}),
+        (DOUYIN, "capture", {}),
+    ],
+)
+async def test_an_orders_payment_is_not_moved_behind_the_orders_back(
+    shop: Shop, clock: Clock, sender: str, step: str, message: dict[str, Any]
+) -> None:
+    # Refunded, voided or captured through /v1/payments, the buyer's money would move while
+    # the order still says it is paid: its refunds, cancellation and split would be wrong.
+    order = await shop.paid()
+    before = shop.wallet(ALIPAY).balance("u-alice")
+    path = f"/v1/payments/{order['payment_id']}/{step}"
+
+    refused = await shop.post(sender, path, message)
+
+    assert_nack(refused, 409, "payment_of_an_order")
+    assert order["id"] in refused.json()["error"]["message"]
+    assert shop.wallet(ALIPAY).balance("u-alice") == before
+    assert (await shop.show(order["id"]))["refunded"] == 0
+    cancelled = await shop.act(JD_BEAUTY, order["id"], "cancel")
+    assert (cancelled["state"], cancelled["refunded"]) == ("cancelled", TOTAL)
+    assert shop.wallet(ALIPAY).balance("u-alice") == 500_000

@@ -230,7 +230,7 @@ async def authorize_payment(
     return_dto=None,
     status_code=200,
     summary="Capture (all or part)",
-    opt=payment_step(PaymentEvent.CAPTURE),
+    opt=payment_step(PaymentEvent.CAPTURE, s409=("payment_of_an_order",)),
 )
 async def capture_payment(
     services: ServicesDep,
@@ -255,7 +255,7 @@ async def capture_payment(
     return_dto=None,
     status_code=200,
     summary="Void: release the hold",
-    opt=payment_step(PaymentEvent.VOID),
+    opt=payment_step(PaymentEvent.VOID, s409=("payment_of_an_order",)),
 )
 async def void_payment(
     services: ServicesDep, signed: SignedDep, payment_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -279,7 +279,7 @@ async def void_payment(
         PaymentEvent.REFUND,
         PaymentRefundOut,
         s422=("invalid_refund_id",),
-        s409=("refund_id_reused",),
+        s409=("refund_id_reused", "payment_of_an_order"),
     ),
 )
 async def refund_payment(

@@ -146,7 +146,9 @@ async def refund(
         coupon, row.order.refunded_total, after.refunded_total
     )
     wallet_refund = (
-        await payments.refund(services, http, row.host, row.payment_id, by_wallet, refund_id)
+        await payments.refund(
+            services, http, row.host, row.payment_id, by_wallet, refund_id, through_order=True
+        )
         if by_wallet
         else None
     )

@@ -97,7 +97,9 @@ async def pay(
         payment = await services.batcher().run(_held_and_funded(services, row, authorized, coupon))
     elif coupon is not None:  # held already, by the payment's own route: funded before capture
         await services.batcher().run(_fund(services, row))
-    capture = await payments.capture(services, http, row.host, row.payment_id, None, known=payment)
+    capture = await payments.capture(
+        services, http, row.host, row.payment_id, None, known=payment, through_order=True
+    )
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
@@ -166,10 +168,12 @@ async def _undo_payment(
     async with services.db.read() as conn:
         payment = await payment_store.require_payment(conn, row.payment_id)
     if payment.state in (PaymentState.CREATED, PaymentState.AUTHORIZED):
-        return await payments.void(services, http, row.host, payment.id)
+        return await payments.void(services, http, row.host, payment.id, through_order=True)
     left = payment.captured - payment.refunded
     if payment.state is PaymentState.CAPTURED or left > 0:
-        return await payments.refund(services, http, row.host, payment.id, left, CANCEL_REFUND_ID)
+        return await payments.refund(
+            services, http, row.host, payment.id, left, CANCEL_REFUND_ID, through_order=True
+        )
     return None
 
 

@@ -14,7 +14,7 @@ from hutong.payments.calls import ask_wallet
 from hutong.payments.checkout import store
 from hutong.payments.checkout.notices import notify
 from hutong.payments.checkout.states import PaymentEvent
-from hutong.payments.checkout.steps import party, step
+from hutong.payments.checkout.steps import not_an_orders, party, step
 from hutong.payments.checkout.wallets import wallet_profile_for
 from hutong.payments.fees import PaymentKind
 from hutong.payments.posting import post
@@ -46,9 +46,15 @@ async def capture(
     value: int | None,
     *,
     known: store.PaymentRow | None = None,
+    through_order: bool = False,
 ) -> Write[store.PaymentRow]:
-    """Ask the wallet to capture; the write posts it (`known`: the payment as just read)."""
+    """Ask the wallet to capture; the write posts it (`known`: the payment as just read).
+
+    An order's payment is captured only by the order's pay step (`through_order`).
+    """
     payment = await party(services, sender, payment_id, known)
+    if not through_order:
+        await not_an_orders(services, payment)
     amount = payment.amount if value is None else value
     step(payment, PaymentEvent.CAPTURE, amount, now=services.clock())
     profile = await wallet_profile_for(services, payment.wallet, payment.kind)

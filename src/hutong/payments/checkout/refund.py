@@ -16,7 +16,7 @@ from hutong.payments.checkout import store
 from hutong.payments.checkout.capture import agrees
 from hutong.payments.checkout.notices import notify
 from hutong.payments.checkout.states import PaymentEvent
-from hutong.payments.checkout.steps import party, step
+from hutong.payments.checkout.steps import not_an_orders, party, step
 from hutong.payments.posting import post
 from hutong.protocol.errors import (
     ConflictError,
@@ -35,13 +35,21 @@ async def refund(
     payment_id: str,
     value: int,
     refund_id: str,
+    *,
+    through_order: bool = False,
 ) -> Write[store.PaymentRow]:
-    """Give `value` fen back, once per `refund_id`; the payment after it (or as it stands)."""
+    """Give `value` fen back, once per `refund_id`; the payment after it (or as it stands).
+
+    An order's payment is refunded only by the order's refunds and cancellation
+    (`through_order`), which reverse its split with it.
+    """
     if not refund_id or len(refund_id) > MAX_REFUND_ID:
         raise ValidationError(
             f"refund_id is 1 to {MAX_REFUND_ID} characters", code="invalid_refund_id"
         )
     payment = await party(services, sender, payment_id)
+    if not through_order:
+        await not_an_orders(services, payment)
     async with services.db.read() as conn:
         earlier = await store.find_refund(conn, payment_id, refund_id)
     if earlier is not None and earlier != value:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from hutong.payments.checkout import store
 from hutong.payments.checkout.states import Payment, PaymentEvent
-from hutong.protocol.errors import ForbiddenError
+from hutong.protocol.errors import ConflictError, ForbiddenError
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
@@ -64,3 +64,20 @@ async def party(
     if sender not in payment.parties:
         raise ForbiddenError(f"{sender} is not a party of payment {payment_id}", code="not_a_party")
     return payment
+
+
+async def not_an_orders(services: Services, payment: store.PaymentRow) -> None:
+    """Refused (409 ``payment_of_an_order``) if an order owns the payment.
+
+    An order's payment is captured, voided and refunded by the order's own
+    steps (pay, cancel, refunds), which move the order and its split with it;
+    moved on its own, the money would say refunded where the order says paid.
+    """
+    async with services.db.read() as conn:
+        order_id = await store.order_of_payment(conn, payment)
+    if order_id is not None:
+        raise ConflictError(
+            f"payment {payment.id} belongs to order {order_id}: it is captured, voided and "
+            f"refunded through the order (/v1/orders/{order_id})",
+            code="payment_of_an_order",
+        )

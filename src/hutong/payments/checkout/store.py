@@ -21,6 +21,7 @@ from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     acceptance_policies,
     merchant_profiles,
+    orders,
     participants,
     payment_refunds,
     payment_refusals,
@@ -352,6 +353,20 @@ async def due_payments(conn: AsyncConnection, now: datetime, limit: int = 200) -
         .limit(limit)
     )
     return list((await conn.execute(query)).scalars())
+
+
+async def order_of_payment(conn: AsyncConnection, payment: PaymentRow) -> str | None:
+    """The order whose payment this is, if any.
+
+    An order's payment carries the order's id as its reference, and the order
+    names the payment: read by the order's key, not by a scan of payment ids.
+    """
+    found = await conn.execute(
+        select(orders.c.id).where(
+            orders.c.id == payment.reference, orders.c.payment_id == payment.id
+        )
+    )
+    return found.scalar_one_or_none()
 
 
 async def find_refund(conn: AsyncConnection, payment_id: str, refund_id: str) -> int | None:

@@ -20,7 +20,7 @@ from hutong.payments.calls import ask_wallet
 from hutong.payments.checkout import store
 from hutong.payments.checkout.notices import notify, tell_asked_wallets
 from hutong.payments.checkout.states import PaymentEvent, PaymentState
-from hutong.payments.checkout.steps import party, step
+from hutong.payments.checkout.steps import not_an_orders, party, step
 from hutong.protocol.errors import (
     ConflictError,
     HutongError,
@@ -58,9 +58,17 @@ async def _post_release(conn: AsyncConnection, payment_id: str, now: datetime) -
 
 
 async def void(
-    services: Services, http: CallTransport, sender: str, payment_id: str
+    services: Services,
+    http: CallTransport,
+    sender: str,
+    payment_id: str,
+    *,
+    through_order: bool = False,
 ) -> Write[store.PaymentRow]:
+    """Release the hold. An order's payment is voided only by the order (`through_order`)."""
     payment = await party(services, sender, payment_id)
+    if not through_order:
+        await not_an_orders(services, payment)
     step(payment, PaymentEvent.VOID, now=services.clock())
     if payment.state is PaymentState.AUTHORIZED:
         await ask_wallet(
