@@ -106,7 +106,8 @@ def allowed(
                     source,
                     Surface(asked["surface"]),
                     TODAY,
-                    merchant_is_self_operated=self_operated,
+                    # Only a merchant with a profile (a home platform) is known to be self-operated.
+                    merchant_is_self_operated=self_operated and home is not None,
                     merchant_id=name,
                 )
                 if decision.treatment is Treatment.BLOCKED:
