@@ -135,6 +135,8 @@ async def test_bad_orders_get_a_clear_error_and_write_nothing(shop: Shop) -> Non
         ({"buyer": ""}, 422, "invalid_buyer"),
         ({"destination": {}}, 422, "invalid_destination"),
         ({"destination": {"area_code": "11"}}, 422, "invalid_destination"),
+        # A point nobody declared: the paid order could never be shipped to it.
+        ({"destination": {"pickup_point_id": "nowhere-01"}}, 422, "unknown_pickup_point"),
         ({"storefront_id": ""}, 422, "no_channel"),
         ({"wallet": "nope.example"}, 404, "unknown_participant"),
         ({"carrier": ALIPAY}, 422, "unknown_carrier"),

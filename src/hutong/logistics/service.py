@@ -51,6 +51,7 @@ __all__ = [
     "plugin_for",
     "quote_all",
     "record_cancel",
+    "require_pickup_point",
     "route_destination",
     "with_host",
 ]
@@ -77,16 +78,21 @@ def place_of(code: str, what: str) -> Place:
         ) from None
 
 
+async def require_pickup_point(services: Services, pickup_point_id: str) -> Place:
+    """Where a declared pickup point is; refused ``unknown_pickup_point`` if none is declared."""
+    async with services.db.read() as conn:
+        point = await store.declared_point(conn, pickup_point_id)
+    if point is None:
+        raise ValidationError(f"no pickup point {pickup_point_id}", code="unknown_pickup_point")
+    return Place(point.province, point.city)
+
+
 async def route_destination(
     services: Services, area_code: str, pickup_point_id: str | None
 ) -> Place:
     """Where a parcel goes: the pickup point's city, else the area code's."""
     if pickup_point_id:
-        async with services.db.read() as conn:
-            point = await store.declared_point(conn, pickup_point_id)
-        if point is None:
-            raise ValidationError(f"no pickup point {pickup_point_id}", code="unknown_pickup_point")
-        return Place(point.province, point.city)
+        return await require_pickup_point(services, pickup_point_id)
     return place_of(area_code, "destination")
 
 

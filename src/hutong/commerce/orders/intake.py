@@ -54,6 +54,7 @@ from hutong.commerce.orders.moves import moved_new
 from hutong.commerce.orders.origin import order_origin
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
+from hutong.logistics import service as logistics
 from hutong.net.calls import CallFailed, call
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
@@ -203,6 +204,8 @@ async def create(
         raise ValidationError(f"pay_within is 60 to {MAX_PAY_WITHIN} s", code="invalid_deadline")
     lines = _lines(spec.lines)
     destination = _destination(spec.destination)
+    if "pickup_point_id" in destination:  # the order could never be shipped to a point not there
+        await logistics.require_pickup_point(services, destination["pickup_point_id"])
     async with services.db.read() as conn:
         merchant_platform = await payment_store.home_platform(conn, spec.merchant)
     origin = await order_origin(services, sender, spec, merchant_platform, lines)
