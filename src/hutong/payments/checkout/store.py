@@ -340,6 +340,25 @@ async def update_payment(conn: AsyncConnection, payment_id: str, **values: Any) 
     await conn.execute(update(payments).where(payments.c.id == payment_id).values(values))
 
 
+async def move_payment(
+    conn: AsyncConnection, payment_id: str, was: PaymentState, **values: Any
+) -> bool:
+    """Update the payment only if it is still in state `was` (locking its row); whether it was.
+
+    The read-then-lock of a payment, in one statement: a step decided on a
+    payment read in state `was` holds while the row is still in that state
+    and nothing the step decides on changes within it.
+    """
+    if isinstance(values.get("state"), PaymentState):
+        values["state"] = values["state"].value
+    done = await conn.execute(
+        update(payments)
+        .where(payments.c.id == payment_id, payments.c.state == was.value)
+        .values(values)
+    )
+    return bool(done.rowcount == 1)
+
+
 async def due_payments(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[str]:
     """Payments whose deadline passed while created or authorized."""
     query = (
