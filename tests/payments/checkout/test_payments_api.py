@@ -689,6 +689,27 @@ async def test_voiding_an_authorized_payment_releases_the_hold_everywhere(paynet
     assert calls(paynet, ALIPAY, "capture") == []
 
 
+async def test_a_payment_that_moves_while_its_wallet_holds_is_not_held_in_the_ledger(
+    paynet: PayNet,
+) -> None:
+    """The hold's write finds the payment no longer created (here another writer voided
+    it after the wallet was asked): refused for what it is now, nothing held."""
+    payment = await create(paynet, amount=7_000, wallet=ALIPAY, payer="u-alice")
+    services = paynet.switch.services
+    write = await checkout.authorize(
+        services, call_transport(), TAOBAO, payment["id"], attempt="a-1"
+    )
+    async with services.db.transaction() as conn:  # the other writer
+        await checkout_store.update_payment(conn, payment["id"], state=PaymentState.VOIDED)
+
+    with pytest.raises(HutongError) as refused:
+        await services.batcher().run(write)
+
+    assert refused.value.code == "already_voided"
+    assert (await show(paynet, payment["id"]))["state"] == "voided"
+    assert await held_in_ledger(paynet) == 0
+
+
 async def test_a_payment_that_moves_while_its_wallet_captures_is_not_captured_in_the_ledger(
     paynet: PayNet,
 ) -> None:
