@@ -12,10 +12,11 @@ Declarations the switch caches (participants, keys, profiles, policies:
 as they are under load, where one read serves every order of its second.
 
 The aim (the speed issue) is 40 statements for a whole order; the budgets
-below are what the steps cost today (84: 89 with the ship step's host
-check read, its shipment stored apart and the payment locked by a read
-before its hold and its capture, 102 with net debit caps read apart, 92
-before them, 162 at first) and only go up with a reason written beside them.
+below are what the steps cost today (83: 89 with the ship step's host
+check read, its shipment stored apart, the order and its payment read apart
+before paying and the payment locked by a read before its hold and its
+capture, 102 with net debit caps read apart, 92 before them, 162 at first)
+and only go up with a reason written beside them.
 What is left is writes and the reads that decide them: every step that asks
 a participant commits its claim of the message id first (BEGIN, INSERT)
 and its answer last; the ledger (not counted down here) spends 4 to 5
@@ -50,7 +51,7 @@ BUDGET = {
     # Claim (2); storefront, earlier attempts (2); the write: payment, outbox,
     # order, answer, journal (5 with its BEGIN).
     "create": 10,
-    # Claim (2); order, payment (2); the wallet's ask recorded before it is asked
+    # Claim (2); order and payment (1, one read); the wallet's ask recorded before it is asked
     # (3); the hold: payment moved only if still created (one conditional
     # UPDATE, as at capture), ledger (4), outbox, asked wallets, journal (10
     # with BEGIN); capture and the order: order locked, payment
@@ -61,11 +62,11 @@ BUDGET = {
     # asked, nothing is read unless the payer has a cap (cached: an early
     # refusal only; the ledger decides on the cap it reads with the accounts);
     # each posting adds to positions (one UPDATE per transaction).
-    # Was 32 with the payment locked by a read before its UPDATE at the hold
-    # and at capture;
+    # Was 32 with the order and the payment read apart and the payment locked
+    # by a read before its UPDATE at the hold and at capture;
     # 41 with caps read alone (3), transfers and failures apart (2), the
     # check before asking read even without a cap (4 less 2), two outbox INSERTs.
-    "pay": 30,
+    "pay": 29,
     # Claim (2); order, shipment id (2); the point's slot (2); the write: order
     # locked, order, answer, shipment, news of both (one outbox INSERT),
     # journal (7 with BEGIN). Was 16: the host's right to the shipment was read

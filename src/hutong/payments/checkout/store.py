@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -304,7 +305,12 @@ class PaymentRow:
 
 
 def _payment(row: Any) -> PaymentRow:
-    values = dict(row._mapping)
+    return payment_of(row._mapping)
+
+
+def payment_of(columns: Mapping[str, Any]) -> PaymentRow:
+    """The payment whose `payments` columns are `columns` (by name)."""
+    values = dict(columns)
     values["state"] = PaymentState(values["state"])
     return PaymentRow(**values)
 
