@@ -12,8 +12,8 @@ import asyncio
 
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
-from tests.harness.cast import ALIPAY, DOUYIN
-from tests.harness.shop import Shop
+from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY
+from tests.harness.shop import HANGZHOU, Shop
 
 COPIES = 20
 
@@ -47,3 +47,54 @@ async def test_a_pay_refused_by_the_state_is_recorded_but_a_twin_never_refuses_i
     assert first.status_code == 409, first.text
     assert (again.status_code, again.content) == (first.status_code, first.content)
     assert again.headers.get("x-hutong-replay") == "true"
+
+
+# -- shipping: the shipment and the order are one write ---------------------------------------
+
+
+def ship_body(message_id: str) -> bytes:
+    return encode_json(
+        request_envelope({"origin": HANGZHOU, "weight_g": 500}, message_id=message_id)
+    )
+
+
+async def test_two_ship_requests_for_one_order_book_one_shipment_and_the_second_is_refused(
+    shop: Shop,
+) -> None:
+    order = await shop.paid()
+    desk = shop.desk(order["carrier"])
+    desk.mode, desk.delay = "slow", 0.2  # both are at the carrier's desk at once
+    path = f"/v1/orders/{order['id']}/ship"
+
+    answers = await asyncio.gather(
+        *(shop.send(JD_BEAUTY, "POST", path, ship_body(f"msg-ship-{n}")) for n in (1, 2))
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    assert len(desk.bookings) == 1  # the carrier saw one message id: one parcel
+    shipped = next(a.json() for a in answers if a.status_code == 200)
+    shown = await shop.show(order["id"])
+    assert shown["shipment_id"] == shipped["shipment"]["id"]
+
+
+async def test_an_order_cancelled_while_its_carrier_books_is_refused_and_the_booking_is_kept(
+    shop: Shop,
+) -> None:
+    """The carrier booked the parcel whatever the order did meanwhile: its shipment is
+    stored (its merchant can see and cancel it), and the ship request is refused."""
+    order = await shop.paid()
+    desk = shop.desk(order["carrier"])
+    desk.mode, desk.delay = "slow", 0.3
+    shipping = asyncio.create_task(
+        shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
+    )
+    await asyncio.sleep(0.1)
+    await shop.act(DOUYIN, order["id"], "cancel")
+    refused = await shipping
+
+    assert refused.status_code == 409, refused.text
+    assert (await shop.show(order["id"]))["state"] == "cancelled"
+    [booked] = desk.bookings.values()
+    shipment = await shop.get(JD_BEAUTY, f"/v1/shipments/{booked['shipment_id']}")
+    assert shipment.status_code == 200, shipment.text
+    assert shipment.json()["tracking_number"] == booked["tracking_number"]

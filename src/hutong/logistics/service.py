@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics import store
+from hutong.logistics.booked import Booking
 from hutong.logistics.news import tell
 from hutong.logistics.quotes import (
     Place,
@@ -39,6 +39,7 @@ from hutong.registry.service import get_participant
 from hutong.runtime.services import Services
 
 __all__ = [
+    "Booking",
     "QuoteBoard",
     "Route",
     "TrackingFollower",
@@ -49,6 +50,7 @@ __all__ = [
     "ingest_write",
     "place_of",
     "plugin_for",
+    "prepare_booking",
     "quote_all",
     "record_cancel",
     "require_pickup_point",
@@ -220,6 +222,32 @@ async def book(
     destination: dict[str, Any],
     shipment_id: str,
 ) -> store.Shipment:
+    """Book with the chosen carrier and store the shipment in a write of its own."""
+    booking = await prepare_booking(
+        services,
+        http,
+        merchant=merchant,
+        carrier=carrier,
+        service=service,
+        route=route,
+        destination=destination,
+        shipment_id=shipment_id,
+    )
+    return await booking.kept(services)
+
+
+async def prepare_booking(
+    services: Services,
+    http: CallTransport,
+    *,
+    merchant: str,
+    carrier: str,
+    service: str,
+    route: Route,
+    destination: dict[str, Any],
+    shipment_id: str,
+    host_has_an_order: bool = False,
+) -> Booking:
     """Book with the chosen carrier (the merchant's free choice, unless a policy refuses it).
 
     The shipment's host (who hears its news) must be a platform the merchant
@@ -228,8 +256,11 @@ async def book(
     named it is the merchant's home platform (`with_host`), whose carrier
     exclusion then applies.
 
-    `shipment_id` is the idempotency key: booking it again returns the
-    shipment already booked, and the carrier sees the same message id.
+    `shipment_id` is the idempotency key: booking it again finds the
+    shipment already booked, and the carrier sees the same message id. The
+    booking is not stored here: the caller stores it (`Booking`).
+    `host_has_an_order`: the caller books for an order of `merchant` on
+    `route.host`, itself a proof of the host (not read again).
     """
     if route.weight_g <= 0:
         raise ValidationError("weight_g must be a positive number of grams", code="invalid_weight")
@@ -237,8 +268,12 @@ async def book(
     async with services.db.read() as conn:
         existing = await store.find_shipment(conn, shipment_id)
         if existing is not None:
-            return existing
-        if route.host and not await store.hosts_merchant(conn, route.host, merchant):
+            return Booking(existing, stored=True, at=services.clock())
+        if (
+            route.host
+            and not host_has_an_order
+            and not await store.hosts_merchant(conn, route.host, merchant)
+        ):
             raise ForbiddenError(
                 f"{route.host} is not a platform {merchant} sells on (not its home, no order,"
                 " no approved storefront): it cannot be this shipment's host",
@@ -317,26 +352,7 @@ async def book(
         status_at=now,
     )
 
-    async def booked(conn: AsyncConnection) -> None:
-        await store.insert_shipment(conn, shipment, now)
-        await tell(conn, shipment, "booked", now)
-
-    try:
-        # In the group commit: answered after the commit, which many bookings share,
-        # and the news for the merchant and the host go in one INSERT.
-        await services.batcher().run(booked)
-    except IntegrityError:
-        # A retry of this booking raced it and stored it first (the carrier saw the same
-        # message id and booked once): give back the slot this attempt took, same answer.
-        async with services.db.read() as conn:
-            existing = await store.find_shipment(conn, shipment_id)
-        if existing is None:
-            raise
-        if route.pickup_point_id:
-            async with services.db.transaction() as conn:
-                await store.change_held(conn, route.pickup_point_id, -1)
-        return existing
-    return shipment
+    return Booking(shipment, stored=False, at=now)
 
 
 async def cancel(

@@ -21,7 +21,11 @@ from sqlalchemy import select
 
 from hutong.config import Settings
 from hutong.net.delivery import DeliveryWorker
-from hutong.payments import legs
+from hutong.net.transport import call_transport
+from hutong.payments import checkout, legs
+from hutong.payments.checkout import PaymentState
+from hutong.payments.checkout import store as checkout_store
+from hutong.protocol.errors import HutongError
 from hutong.store.tables import payment_refunds, payment_refusals
 from hutong.workers.deadlines import sweep_once
 from tests.harness.assertions import assert_nack
@@ -683,6 +687,47 @@ async def test_voiding_an_authorized_payment_releases_the_hold_everywhere(paynet
     capture = await post(paynet, TAOBAO, f"/v1/payments/{payment['id']}/capture", {})
     assert_nack(capture, 409, "already_voided")
     assert calls(paynet, ALIPAY, "capture") == []
+
+
+async def test_a_payment_that_moves_while_its_wallet_holds_is_not_held_in_the_ledger(
+    paynet: PayNet,
+) -> None:
+    """The hold's write finds the payment no longer created (here another writer voided
+    it after the wallet was asked): refused for what it is now, nothing held."""
+    payment = await create(paynet, amount=7_000, wallet=ALIPAY, payer="u-alice")
+    services = paynet.switch.services
+    write = await checkout.authorize(
+        services, call_transport(), TAOBAO, payment["id"], attempt="a-1"
+    )
+    async with services.db.transaction() as conn:  # the other writer
+        await checkout_store.update_payment(conn, payment["id"], state=PaymentState.VOIDED)
+
+    with pytest.raises(HutongError) as refused:
+        await services.batcher().run(write)
+
+    assert refused.value.code == "already_voided"
+    assert (await show(paynet, payment["id"]))["state"] == "voided"
+    assert await held_in_ledger(paynet) == 0
+
+
+async def test_a_payment_that_moves_while_its_wallet_captures_is_not_captured_in_the_ledger(
+    paynet: PayNet,
+) -> None:
+    """The capture's write finds the payment no longer authorized (here another writer
+    voided it after the wallet was asked): refused for what it is now, nothing posted."""
+    payment = await authorized(paynet, 10_000)
+    services = paynet.switch.services
+    write = await checkout.capture(services, call_transport(), TAOBAO, payment["id"], None)
+    async with services.db.transaction() as conn:  # the other writer
+        await checkout_store.update_payment(conn, payment["id"], state=PaymentState.VOIDED)
+
+    with pytest.raises(HutongError) as refused:
+        await services.batcher().run(write)
+
+    assert refused.value.code == "already_voided"
+    assert (await show(paynet, payment["id"]))["state"] == "voided"
+    position = await account(paynet, legs.wallet_position(ALIPAY))
+    assert position.debits_posted == 0
 
 
 async def test_a_captured_payment_cannot_be_voided(paynet: PayNet) -> None:

@@ -77,11 +77,10 @@ async def pay(
     ``net_debit_cap_exceeded``, nothing held, the order waits) and posted in
     the write that holds the wallet's money (`hutong.commerce.coupons.redeem`).
     """
-    row = await read_order(services, order_id)
-    require_party(row, sender, "host")
-    step(row.order, OrderEvent.PAY, services.clock(), amount=row.order.total)
     async with services.db.read() as conn:
-        payment = await payment_store.require_payment(conn, row.payment_id)
+        row, payment = await order_store.order_and_payment(conn, order_id)
+        require_party(row, sender, "host")
+        step(row.order, OrderEvent.PAY, services.clock(), amount=row.order.total)
         # Only an order paying less than its total redeemed a coupon: no read for others.
         coupon = await coupons.to_fund(conn, order_id) if payment.amount < row.order.total else None
     if coupon is not None:

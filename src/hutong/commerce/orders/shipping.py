@@ -1,8 +1,11 @@
 """Shipping an order: the merchant books the order's carrier; tracking moves the order.
 
-The merchant books the carrier the buyer chose (`hutong.logistics.service.book`,
-the shipment's id derived from the order so a retry books once); the order
-records it (book_carrier). From then on the carrier's tracking events move
+The merchant books the carrier the buyer chose (`hutong.logistics.service.prepare_booking`,
+the shipment's id derived from the order so a retry books once); the shipment
+is stored in the write that records it on the order (book_carrier), one
+transaction. An order that moved while its carrier was asked (cancelled, or
+booked by a twin request) is refused, and what the carrier booked is still
+kept (`_booked_meanwhile`). From then on the carrier's tracking events move
 the order (`track` hands the event to the logistics service with `follow`,
 which it calls in the transaction that stores the event): picked up or any
 later progress ships it, delivered delivers it and starts the buyer's confirmation window.
@@ -18,15 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.moves import moved, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import service as logistics
 from hutong.logistics import store as logistics_store
+from hutong.logistics.booked import Booking
 from hutong.logistics.statuses import Status
 from hutong.logistics.store import Applied
 from hutong.net.transport import CallTransport
-from hutong.runtime.exactly_once import Write
+from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
 #: How long the buyer has to confirm receipt once delivered.
@@ -46,7 +51,7 @@ async def ship(
     origin: str,
     weight_g: int,
     service: str = "",
-) -> Write[OrderOutcome]:
+) -> Write[OrderOutcome | Refused]:
     """The merchant books the order's carrier for the parcel (origin area code, weight)."""
     async with services.db.read() as conn:
         row = await order_store.require_order(conn, order_id)
@@ -58,7 +63,7 @@ async def ship(
     destination = await logistics.route_destination(
         services, row.destination.get("area_code") or "", row.destination.get("pickup_point_id")
     )
-    shipment = await logistics.book(
+    booking = await logistics.prepare_booking(
         services,
         http,
         merchant=row.merchant,
@@ -70,16 +75,39 @@ async def ship(
         destination=dict(row.destination.get("address") or {})
         | {"area_code": row.destination.get("area_code") or ""},
         shipment_id=shipment_id_for(order_id),
+        host_has_an_order=True,  # this order: its host is one the merchant sells on
     )
 
-    async def write(conn: AsyncConnection) -> OrderOutcome:
+    async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
+        now = services.clock()
         current = await order_store.require_order(conn, order_id, lock=True)
+        try:
+            step(current.order, OrderEvent.BOOK_CARRIER, now)
+        except OrderError as refusal:
+            return await _booked_meanwhile(conn, current, booking, refusal)
+        await booking.keep(conn)
         done = await moved(
-            conn, current, OrderEvent.BOOK_CARRIER, services.clock(), shipment_id=shipment.id
+            conn, current, OrderEvent.BOOK_CARRIER, now, shipment_id=booking.shipment.id
         )
-        return OrderOutcome(done, shipment=shipment)
+        return OrderOutcome(done, shipment=booking.shipment)
 
     return write
+
+
+async def _booked_meanwhile(
+    conn: AsyncConnection, current: OrderRow, booking: Booking, refusal: OrderError
+) -> Refused:
+    """In `conn`: the order moved while its carrier was asked; the answer is the refusal.
+
+    What the carrier booked is still kept, as when the shipment was stored on
+    its own: stored, unless a twin request for this order stored it with the
+    order first, in which case this attempt's pickup slot goes back.
+    """
+    if current.shipment_id == booking.shipment.id:
+        await booking.give_back(conn)
+    else:
+        await booking.keep(conn)
+    return Refused(refusal)
 
 
 async def track(services: Services, carrier: str, payload: dict[str, Any]) -> Applied:

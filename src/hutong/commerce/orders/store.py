@@ -21,6 +21,7 @@ from hutong.commerce.commissions import (
 )
 from hutong.commerce.orders import Order, OrderState, Parties
 from hutong.commerce.orders.lines import OrderLine
+from hutong.payments.checkout.store import PaymentRow, payment_of
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import order_refunds, orders, payments, shipments
 
@@ -246,6 +247,27 @@ async def require_order(conn: AsyncConnection, order_id: str, *, lock: bool = Fa
     if found is None:
         raise NotFoundError(f"no order {order_id}", code="unknown_order")
     return found
+
+
+#: The payment's columns beside the order's, named apart (`order_and_payment`).
+_PAYMENT_COLUMNS = [column.label(f"payment__{column.name}") for column in payments.c]
+
+
+async def order_and_payment(conn: AsyncConnection, order_id: str) -> tuple[OrderRow, PaymentRow]:
+    """The order and its payment in one read (a step's check before it asks anyone;
+    its write locks and reads again what may have changed)."""
+    query = (
+        select(orders, *_PAYMENT_COLUMNS)
+        .join(payments, payments.c.id == orders.c.payment_id)
+        .where(orders.c.id == order_id)
+    )
+    found = (await conn.execute(query)).first()
+    if found is None:
+        row = await require_order(conn, order_id)  # unknown_order, else its payment is missing
+        raise NotFoundError(f"no payment {row.payment_id}", code="unknown_payment")
+    columns = found._mapping
+    payment = payment_of({c.name: columns[f"payment__{c.name}"] for c in payments.c})
+    return _row(found), payment
 
 
 async def save(

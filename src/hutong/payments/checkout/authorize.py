@@ -10,7 +10,7 @@ paid_with_another_wallet}`` and releases its hold.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,7 @@ from hutong.payments import legs
 from hutong.payments.calls import ask_wallet
 from hutong.payments.checkout import store
 from hutong.payments.checkout.notices import notify, tell_asked_wallets
-from hutong.payments.checkout.states import PaymentEvent
+from hutong.payments.checkout.states import Payment, PaymentEvent, PaymentState
 from hutong.payments.checkout.steps import party, step
 from hutong.payments.checkout.wallets import (
     check_wallet,
@@ -97,22 +97,56 @@ async def _record_attempt(services: Services, payment_id: str, wallet: str, atte
 
 
 async def apply_authorized(
-    services: Services, conn: AsyncConnection, payment_id: str, wallet: str, payer: str
+    services: Services,
+    conn: AsyncConnection,
+    payment_id: str,
+    wallet: str,
+    payer: str,
+    *,
+    known: store.PaymentRow | None = None,
 ) -> store.PaymentRow:
-    """In `conn`: hold the money in the ledger and mark the payment authorized."""
+    """In `conn`: hold the money in the ledger and mark the payment authorized.
+
+    `known`: the payment as read before the wallet was asked. While created
+    nothing authorizing decides on changes (amount, deadline, hold's length),
+    so it decides if the row is still created when one conditional UPDATE
+    locks it (no read to lock it first); if not, it is read under the lock
+    and refused for what it is now.
+    """
     now = services.clock()
-    payment = await store.require_payment(conn, payment_id, lock=True)
-    after = step(
-        payment,
-        PaymentEvent.AUTHORIZE,
-        now=now,
-        hold_until=now + timedelta(seconds=payment.hold_seconds),
-    )
-    await post(
-        conn,
-        legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
-        now,
-    )
+    if known is not None and known.id == payment_id and known.state is PaymentState.CREATED:
+        payment = known
+        after = _authorized(payment, now)
+        if not await store.move_payment(
+            conn,
+            payment.id,
+            PaymentState.CREATED,
+            state=after.state,
+            wallet=wallet,
+            payer=payer,
+            expires_at=after.expires_at,
+            updated_at=now,
+        ):
+            step(
+                await store.require_payment(conn, payment_id, lock=True),
+                PaymentEvent.AUTHORIZE,
+                now=now,
+            )
+            raise AssertionError(f"payment {payment_id} left created yet may authorize")
+        await _hold(conn, payment, wallet, now)
+    else:
+        payment = await store.require_payment(conn, payment_id, lock=True)
+        after = _authorized(payment, now)
+        await _hold(conn, payment, wallet, now)
+        await store.update_payment(
+            conn,
+            payment.id,
+            state=after.state,
+            wallet=wallet,
+            payer=payer,
+            expires_at=after.expires_at,
+            updated_at=now,
+        )
     changed = replace(
         payment,
         state=after.state,
@@ -121,18 +155,24 @@ async def apply_authorized(
         expires_at=after.expires_at,
         updated_at=now,
     )
-    await store.update_payment(
-        conn,
-        payment.id,
-        state=changed.state,
-        wallet=wallet,
-        payer=payer,
-        expires_at=changed.expires_at,
-        updated_at=now,
-    )
     await notify(conn, changed, now)
     await tell_asked_wallets(conn, changed, "paid_with_another_wallet", now)
     return changed
+
+
+def _authorized(payment: store.PaymentRow, now: datetime) -> Payment:
+    hold_until = now + timedelta(seconds=payment.hold_seconds)
+    return step(payment, PaymentEvent.AUTHORIZE, now=now, hold_until=hold_until)
+
+
+async def _hold(
+    conn: AsyncConnection, payment: store.PaymentRow, wallet: str, now: datetime
+) -> None:
+    await post(
+        conn,
+        legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
+        now,
+    )
 
 
 async def authorize(
@@ -162,6 +202,6 @@ async def authorize(
     await authorize_hold(services, http, payment, wallet, payer, attempt)
 
     async def write(conn: AsyncConnection) -> store.PaymentRow:
-        return await apply_authorized(services, conn, payment_id, wallet, payer)
+        return await apply_authorized(services, conn, payment_id, wallet, payer, known=payment)
 
     return write

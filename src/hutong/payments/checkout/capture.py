@@ -71,21 +71,32 @@ async def capture(
     agrees(payment.wallet, answer, "captured", amount, "already_captured")
 
     async def write(conn: AsyncConnection) -> store.PaymentRow:
+        # While authorized nothing capture decides on changes (amount, hold's end, wallet):
+        # `payment` decides, if its row is still authorized when the update locks it.
         now = services.clock()
-        current = await store.require_payment(conn, payment_id, lock=True)
-        after = step(current, PaymentEvent.CAPTURE, amount, now=now)
+        after = step(payment, PaymentEvent.CAPTURE, amount, now=now)
+        moved = await store.move_payment(
+            conn,
+            payment.id,
+            payment.state,
+            state=after.state,
+            captured=amount,
+            fee=fee,
+            updated_at=now,
+        )
+        if not moved:  # voided or expired meanwhile: the refusal for what it is now
+            current = await store.require_payment(conn, payment_id, lock=True)
+            step(current, PaymentEvent.CAPTURE, amount, now=now)
+            raise AssertionError(f"payment {payment_id} left {payment.state} yet may capture")
         await post(
             conn,
-            legs.capture(current.id, current.wallet, current.merchant, amount, fee),
+            legs.capture(payment.id, payment.wallet, payment.merchant, amount, fee),
             now,
             refusals={
                 Result.PENDING_TRANSFER_EXPIRED: ("hold_expired", "the hold lapsed in the ledger")
             },
         )
-        changed = replace(current, state=after.state, captured=amount, fee=fee, updated_at=now)
-        await store.update_payment(
-            conn, current.id, state=after.state, captured=amount, fee=fee, updated_at=now
-        )
+        changed = replace(payment, state=after.state, captured=amount, fee=fee, updated_at=now)
         await notify(conn, changed, now)
         return changed
 

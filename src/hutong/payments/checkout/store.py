@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -305,7 +306,12 @@ class PaymentRow:
 
 
 def _payment(row: Any) -> PaymentRow:
-    values = dict(row._mapping)
+    return payment_of(row._mapping)
+
+
+def payment_of(columns: Mapping[str, Any]) -> PaymentRow:
+    """The payment whose `payments` columns are `columns` (by name)."""
+    values = dict(columns)
     values["state"] = PaymentState(values["state"])
     return PaymentRow(**values)
 
@@ -339,6 +345,25 @@ async def update_payment(conn: AsyncConnection, payment_id: str, **values: Any) 
     if isinstance(values.get("state"), PaymentState):
         values["state"] = values["state"].value
     await conn.execute(update(payments).where(payments.c.id == payment_id).values(values))
+
+
+async def move_payment(
+    conn: AsyncConnection, payment_id: str, was: PaymentState, **values: Any
+) -> bool:
+    """Update the payment only if it is still in state `was` (locking its row); whether it was.
+
+    The read-then-lock of a payment, in one statement: a step decided on a
+    payment read in state `was` holds while the row is still in that state
+    and nothing the step decides on changes within it.
+    """
+    if isinstance(values.get("state"), PaymentState):
+        values["state"] = values["state"].value
+    done = await conn.execute(
+        update(payments)
+        .where(payments.c.id == payment_id, payments.c.state == was.value)
+        .values(values)
+    )
+    return bool(done.rowcount == 1)
 
 
 async def due_payments(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[str]:
