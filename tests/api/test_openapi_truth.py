@@ -21,7 +21,16 @@ import httpx
 import pytest
 
 from hutong.client import Client
-from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.cast import (
+    ALIPAY,
+    DOUYIN,
+    JD_BEAUTY,
+    TAOBAO,
+    TEA_HOUSE,
+    VIDEO,
+    VIP,
+    WECHATPAY,
+)
 from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
@@ -255,3 +264,53 @@ async def test_a_placements_answers_fit_the_shapes_and_codes_documented_for_thei
     assert nowhere.status_code == 422
     assert_documented(document, nowhere)
     assert nowhere.json()["error"]["code"] in route["422"]["description"]
+
+
+async def test_a_points_exchanges_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    offer = {
+        "program_from": VIP,
+        "points_price": 1_000,
+        "benefit": "tencent-video-vip/1-month",
+        "daily_cap_per_user": 1,
+        "money_rate_fen": 1_500,
+    }
+    published = await paynet.post(VIDEO, "/v1/points/offers", offer)
+    offer_id = published.json()["offer"]["id"]
+    granted = await paynet.post(VIP, "/v1/points/grants", {"member": "m-alice", "points": 5_000})
+    exchange = {"offer_id": offer_id, "member": "m-alice", "beneficiary": "m-alice"}
+    exchanged = await paynet.post(VIP, "/v1/points/exchanges", exchange)
+    declared = await paynet.post(
+        VIDEO, "/v1/points/refusals", {"program": VIP, "refuses": False, "statement": "welcome"}
+    )
+    answers = [
+        published,
+        granted,
+        exchanged,
+        declared,
+        await paynet.get(VIP, "/v1/points/members/m-alice/balance"),
+        await paynet.get(VIP, f"/v1/points/offers?program_from={VIP}"),
+        await paynet.get(VIP, f"/v1/points/exchanges/{exchanged.json()['exchange']['id']}"),
+        await paynet.get(VIP, f"/v1/points/refusals?program={VIDEO}"),
+        await paynet.post(VIDEO, f"/v1/points/offers/{offer_id}/withdraw", {}),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert exchanged.json()["exchange"]["state"] == "committed"
+    route = document["paths"]["/v1/points/exchanges"]["post"]["responses"]
+    assert route["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ExchangeAnswer"
+    }
+    # The offer is withdrawn now: a second exchange is refused with a documented code.
+    withdrawn = await paynet.post(VIP, "/v1/points/exchanges", exchange)
+    assert withdrawn.status_code == 409, withdrawn.text
+    assert_documented(document, withdrawn)
+    assert withdrawn.json()["error"]["code"] in route["409"]["description"]
+    stranger = await paynet.post(TAOBAO, "/v1/points/grants", {"member": "m-a", "points": 1})
+    assert stranger.status_code == 403, stranger.text
+    assert_documented(document, stranger)
+    grants = document["paths"]["/v1/points/grants"]["post"]["responses"]
+    assert stranger.json()["error"]["code"] in grants["403"]["description"]
