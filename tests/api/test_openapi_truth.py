@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +26,8 @@ from tests.harness.cast import (
     ALIPAY,
     DOUYIN,
     JD_BEAUTY,
+    KUAISHOU,
+    STREAMER,
     TAOBAO,
     TEA_HOUSE,
     VIDEO,
@@ -35,7 +38,7 @@ from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import JD, a_day_of_trade, close
-from tests.harness.shop import CREAM, HANGZHOU, Shop
+from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
 
 
@@ -314,3 +317,48 @@ async def test_a_points_exchanges_answers_fit_the_shapes_and_codes_documented_fo
     assert_documented(document, stranger)
     grants = document["paths"]["/v1/points/grants"]["post"]["responses"]
     assert stranger.json()["error"]["code"] in grants["403"]["description"]
+
+
+async def test_a_livestreams_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    shop: Shop, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    scheduled = await shop.post(
+        KUAISHOU,
+        "/v1/livestreams",
+        {
+            "broadcaster": STREAMER,
+            "title": "Double 11 tea night",
+            "starts_at": (clock.now + timedelta(minutes=5)).isoformat(),
+            "ends_at": (clock.now + timedelta(hours=2)).isoformat(),
+        },
+    )
+    path = f"/v1/livestreams/{scheduled.json()['session']['id']}"
+    carted = await shop.post(KUAISHOU, f"{path}/cart", {"merchant": TEA_HOUSE, "sku_id": TEA})
+    # Viewers before the session is live: refused by the state machine, as documented.
+    early = await shop.post(KUAISHOU, f"{path}/viewers", {"viewers": 1, "views": 1})
+    answers = [
+        scheduled,
+        carted,
+        await shop.post(KUAISHOU, f"{path}/start", {}),
+        await shop.post(KUAISHOU, f"{path}/viewers", {"viewers": 800, "views": 1_000}),
+    ]
+    await shop.paid(**tea_order(carted.json()["placement"]["id"]))
+    answers += [
+        await shop.post(KUAISHOU, f"{path}/end", {}),
+        await shop.get(STREAMER, path),
+        await shop.get(KUAISHOU, f"{path}/report"),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert answers[-1].json()["by_home_platform"][TAOBAO]["orders"] == 1
+    viewers = document["paths"]["/v1/livestreams/{session_id}/viewers"]["post"]["responses"]
+    assert early.status_code == 409, early.text
+    assert_documented(document, early)
+    assert early.json()["error"]["code"] in viewers["409"]["description"]
+    stranger = await shop.get(DOUYIN, f"{path}/report")
+    assert stranger.status_code == 403, stranger.text
+    assert_documented(document, stranger)
+    report = document["paths"]["/v1/livestreams/{session_id}/report"]["get"]["responses"]
+    assert stranger.json()["error"]["code"] in report["403"]["description"]
