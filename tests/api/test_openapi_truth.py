@@ -25,6 +25,7 @@ from hutong.client import Client
 from tests.harness.cast import (
     ALIPAY,
     DOUYIN,
+    JD,
     JD_BEAUTY,
     KUAISHOU,
     STREAMER,
@@ -34,10 +35,11 @@ from tests.harness.cast import (
     VIP,
     WECHATPAY,
 )
+from tests.harness.coupons import campaign_message, claim
 from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
-from tests.harness.settlement import JD, a_day_of_trade, close
+from tests.harness.settlement import a_day_of_trade, close
 from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
 
@@ -362,3 +364,35 @@ async def test_a_livestreams_answers_fit_the_shapes_and_codes_documented_for_the
     assert_documented(document, stranger)
     report = document["paths"]["/v1/livestreams/{session_id}/report"]["get"]["responses"]
     assert stranger.json()["error"]["code"] in report["403"]["description"]
+
+
+async def test_a_coupons_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    shop: Shop, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    declared = await shop.post(JD, "/v1/coupons/campaigns", campaign_message(clock.now))
+    campaign = declared.json()["campaign"]["id"]
+    claimed = await claim(shop, campaign)
+    # One coupon a buyer: a second claim is refused by the campaign's rule, as documented.
+    again = await claim(shop, campaign)
+    elsewhere = await claim(shop, campaign, host=KUAISHOU)
+    order = await shop.order(coupon=claimed.json()["coupon"]["id"])
+    answers = [
+        declared,
+        claimed,
+        order,
+        await shop.get(JD, f"/v1/coupons/campaigns?merchant={JD_BEAUTY}"),
+        await shop.get(JD, f"/v1/coupons/campaigns/{campaign}"),
+        await shop.get(DOUYIN, "/v1/coupons/buyers/b-1"),
+        await shop.get(JD_BEAUTY, f"/v1/coupons/orders/{order.json()['order']['id']}"),
+        await shop.get(JD, f"/v1/coupons/refusals?campaign_id={campaign}"),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert len(answers[-1].json()["refusals"]) == 2
+    claims = document["paths"]["/v1/coupons/campaigns/{campaign_id}/claims"]["post"]["responses"]
+    for refused, status in ((again, 409), (elsewhere, 403)):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in claims[str(status)]["description"]
