@@ -396,3 +396,46 @@ async def test_a_coupons_answers_fit_the_shapes_and_codes_documented_for_their_r
         assert refused.status_code == status, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in claims[str(status)]["description"]
+
+
+async def test_a_settlements_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    switch: Switch, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, switch.url)
+    jd = await switch.register(JD, ["merchant"])
+    await a_day_of_trade(switch, clock)
+    await close(switch)
+    window = "/v1/settlement/windows/window-1"
+    lines = (await switch.operator.get(f"/operator/settlement/windows/window-1/files/{JD}")).text
+    header, fee, hold, pay = lines.splitlines()
+    # Every kind of finding: a different amount, a repeat, a line the switch never saw,
+    # a line the participant lacks, a row that cannot be read; then another counterparty.
+    planted = "\n".join(
+        [header, hold.replace(",500,", ",550,"), pay, pay, "refund-9,x.example,CNY,100,debit"]
+    )
+    elsewhere = "\n".join([header, fee.replace(WECHATPAY, ALIPAY), hold, pay])
+    reconcile = f"/operator/settlement/windows/window-1/reconcile/{JD}"
+    csv = {"content-type": "text/csv"}
+    async with jd:
+        answers = [
+            await switch.operator.post(reconcile, content=planted + "\nbad,row", headers=csv),
+            await switch.operator.post(reconcile, content=elsewhere, headers=csv),
+            await jd.post(f"{window}/reconcile", {"statement": lines}),
+            await jd.post(f"{window}/dispute", {"reason": "pay-1 is 99.00 in our books"}),
+            await jd.post(f"{window}/confirm", {}),
+        ]
+        again = await jd.post(f"{window}/confirm", {})
+        still_open = await jd.post("/v1/settlement/windows/window-2/reconcile", {"statement": ""})
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    found = [answers[0].json()["summary"], answers[1].json()["summary"]]
+    assert all(a or b for a, b in zip(*(f.values() for f in found), strict=True)), found
+    paths = document["paths"]
+    for refused, route in (
+        (again, paths["/v1/settlement/windows/{window_id}/confirm"]["post"]),
+        (still_open, paths["/v1/settlement/windows/{window_id}/reconcile"]["post"]),
+    ):
+        assert refused.status_code == 409, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"]["409"]["description"]
