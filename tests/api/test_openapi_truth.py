@@ -24,6 +24,7 @@ import pytest
 from hutong.client import Client
 from tests.harness.cast import (
     ALIPAY,
+    AUDITOR,
     DOUYIN,
     JD,
     JD_BEAUTY,
@@ -31,13 +32,14 @@ from tests.harness.cast import (
     STREAMER,
     TAOBAO,
     TEA_HOUSE,
+    TMALL,
     VIDEO,
     VIP,
     WECHATPAY,
 )
 from tests.harness.coupons import campaign_message, claim
 from tests.harness.links import TB_TEA, Net, place
-from tests.harness.networks import PayNet
+from tests.harness.networks import Evidence, PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import a_day_of_trade, close
 from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
@@ -439,3 +441,41 @@ async def test_a_settlements_answers_fit_the_shapes_and_codes_documented_for_the
         assert refused.status_code == 409, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in route["responses"]["409"]["description"]
+
+
+async def test_an_audits_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    evidence: Evidence, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, evidence.switch.url)
+    # Taobao refuses every storefront of merchants at home on JD: one finding.
+    assert (await evidence.group("alibaba", TAOBAO, TMALL)).status_code == 201
+    assert (await evidence.group("jd", JD)).status_code == 201
+    today = evidence.switch.services.clock().date()
+    window = f"from={today}&to={today + timedelta(days=1)}"
+    rule = {
+        "decision": "refuse",
+        "home_platforms": [JD],
+        "valid_from": today.isoformat(),
+        "reason": "not hosted here",
+    }
+    assert (await evidence.post(TAOBAO, "/v1/storefront-policies", rule)).status_code == 201
+    report = await evidence.get(AUDITOR, f"/v1/audit/findings?{window}")
+    [finding] = report.json()["findings"]
+    answers = [
+        report,
+        await evidence.get(AUDITOR, f"/v1/audit/evidence/{finding['id']}"),
+        await evidence.switch.operator.get(f"/operator/audit/findings?{window}"),
+        await evidence.switch.operator.get(f"/operator/audit/evidence/{finding['id']}"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert answers[1].json()["records"][0]["evidence_id"] == "policy:1"
+    route = document["paths"]["/v1/audit/findings"]["get"]["responses"]
+    for refused, status in (
+        (await evidence.get(TAOBAO, f"/v1/audit/findings?{window}"), 403),
+        (await evidence.get(AUDITOR, f"/v1/audit/findings?{window}&check=nothing"), 422),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route[str(status)]["description"]
