@@ -22,12 +22,14 @@ import httpx
 import pytest
 
 from hutong.client import Client
+from hutong.world.carriers import tracking_payload
 from tests.harness.cast import (
     ALIPAY,
     AUDITOR,
     DOUYIN,
     JD,
     JD_BEAUTY,
+    JDL,
     KUAISHOU,
     STREAMER,
     TAOBAO,
@@ -39,7 +41,7 @@ from tests.harness.cast import (
 )
 from tests.harness.coupons import campaign_message, claim
 from tests.harness.links import TB_TEA, Net, place
-from tests.harness.networks import Evidence, PayNet
+from tests.harness.networks import Evidence, Logistics, PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
 from tests.harness.settlement import a_day_of_trade, close
 from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
@@ -479,3 +481,44 @@ async def test_an_audits_answers_fit_the_shapes_and_codes_documented_for_their_r
         assert refused.status_code == status, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in route[str(status)]["description"]
+
+
+async def test_a_shipments_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    net: Logistics, clock: Clock
+) -> None:
+    document = await served_document(net.http, str(net.switch.url))
+    parcel = {"origin": HANGZHOU, "destination": "310104", "weight_g": 800}
+    booking = parcel | {"carrier": JDL, "service": "standard", "address": {"name": "王女士"}}
+    quoted = await net.merchant.post("/v1/shipments/quote", parcel)
+    picked_up = await net.book(booking)
+    waiting = await net.book(booking)
+    number = picked_up.json()["tracking_number"]
+    pushed = tracking_payload(JDL, number, "20", "", clock.now, "ev-1")
+    answers = [
+        quoted,
+        picked_up,
+        waiting,
+        await net.carriers[JDL].post("/v1/tracking", pushed),
+        await net.carriers[JDL].post("/v1/tracking", pushed),  # a new message, the same event
+        await net.merchant.post(f"/v1/shipments/{waiting.json()['id']}/cancel", {}),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert (answers[3].json()["applied"], answers[4].json()["duplicate"]) == (True, True)
+    paths = document["paths"]
+    for refused, route, status in (
+        (
+            await net.merchant.post(f"/v1/shipments/{picked_up.json()['id']}/cancel", {}),
+            paths["/v1/shipments/{shipment_id}/cancel"]["post"],
+            409,
+        ),
+        (
+            await net.merchant.post("/v1/shipments/quote", parcel | {"weight_g": 0}),
+            paths["/v1/shipments/quote"]["post"],
+            422,
+        ),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]

@@ -34,7 +34,7 @@ from hutong.api.routes.logistics_schemas import (
     point_out,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
-from hutong.api.routes.shipments_out import SHOW_OPT
+from hutong.api.routes.shipments_out import BOOK_OPT, CANCEL_OPT, QUOTE_OPT, SHOW_OPT, TRACK_OPT
 from hutong.api.schemas import admitted, correction_out
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
@@ -243,6 +243,7 @@ async def search_points(
     return_dto=None,
     status_code=200,
     summary="Quotes of every carrier serving a route",
+    opt=QUOTE_OPT,
 )
 async def quote(
     services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRoute]
@@ -271,6 +272,7 @@ async def quote(
     status_code=201,
     summary="Book a shipment with the carrier you choose",
     guards=[requires(Role.MERCHANT)],
+    opt=BOOK_OPT,
 )
 async def book(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedBook]
@@ -318,6 +320,7 @@ async def _book(services: Services, signed: SignedRequest, given: BookIn) -> sto
     return_dto=None,
     status_code=200,
     summary="Cancel before pick-up",
+    opt=CANCEL_OPT,
 )
 async def cancel(
     services: ServicesDep,
@@ -368,6 +371,7 @@ async def show(
     return_dto=None,
     status_code=200,
     summary="Push a tracking event in your own vocabulary",
+    opt=TRACK_OPT,
 )
 async def track(
     services: ServicesDep, signed: SignedDep, data: JSONBody[Envelope]
