@@ -37,6 +37,7 @@ from tests.harness.cast import (
     TMALL,
     VIDEO,
     VIP,
+    WECHAT,
     WECHATPAY,
 )
 from tests.harness.coupons import campaign_message, claim
@@ -522,3 +523,45 @@ async def test_a_shipments_answers_fit_the_shapes_and_codes_documented_for_their
         assert refused.status_code == status, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
+
+
+async def test_wallets_and_pay_for_me_answers_fit_the_shapes_and_codes_documented(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    today = paynet.switch.services.clock().date()
+    fees = [{"kind": "order", "bps": 60, "fixed": 0}, {"kind": "transfer", "bps": 10, "fixed": 0}]
+    policy = {"valid_from": today.isoformat(), "refused": {WECHATPAY: "a rival's wallet"}}
+    created = await paynet.post(DOUYIN, "/v1/payments", {"merchant": JD_BEAUTY, "amount": 19_900})
+    payment = created.json()["payment"]["id"]
+    ask = {"buyer": "dy-buyer-7", "expires_in": 3_600, "note": "生日礼物"}
+    asked = await paynet.post(DOUYIN, f"/v1/payments/{payment}/pay-for-me", ask)
+    code = asked.json()["request"]["url"].rsplit("/p/", 1)[1]
+    payer = {"wallet": WECHATPAY, "payer": "u-bob"}
+    answers = [
+        created,
+        asked,
+        await paynet.post(ALIPAY, "/v1/wallet/profile", {"fees": fees}),
+        await paynet.get(DOUYIN, "/v1/wallets"),
+        await paynet.post(DOUYIN, "/v1/acceptance-policy", policy),
+        await paynet.get(DOUYIN, f"/v1/acceptance-policy/{TAOBAO}"),
+        await paynet.get(DOUYIN, f"/v1/payments/options?merchant={JD_BEAUTY}&host={TAOBAO}"),
+        await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", payer),
+    ]
+    asked_again = await paynet.post(DOUYIN, f"/v1/payments/{payment}/pay-for-me", ask)
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert answers[-2].json()["refused"], answers[-2].text  # Taobao refuses WeChat Pay
+    assert answers[-1].json()["request"]["state"] == "paid"
+    paths = document["paths"]
+    for refused, route in (
+        (
+            await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", payer),
+            paths["/v1/pay-for-me/{code}/pay"]["post"],
+        ),
+        (asked_again, paths["/v1/payments/{payment_id}/pay-for-me"]["post"]),
+    ):
+        assert refused.status_code == 409, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"]["409"]["description"]

@@ -14,6 +14,7 @@ from typing import Literal
 import msgspec
 
 from hutong.api.documented import CODES, RESULT
+from hutong.api.schemas import CorrectionOut
 
 __all__ = [
     "BALANCE_OPT",
@@ -103,13 +104,6 @@ class ExchangeOut(msgspec.Struct, kw_only=True):
 
 class ExchangeAnswer(msgspec.Struct, kw_only=True):
     exchange: ExchangeOut
-
-
-class CorrectionOut(msgspec.Struct, kw_only=True):
-    valid_from: str
-    reason: str
-    declared_by: str
-    declared_at: str
 
 
 class DeclarationOut(msgspec.Struct, kw_only=True):
