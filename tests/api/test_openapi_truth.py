@@ -255,6 +255,39 @@ async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their
     assert again.json()["error"]["code"] in execute["409"]["description"]
 
 
+async def test_an_aliass_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    alias = {"kind": "phone", "value": "13800135678"}
+    answers = [
+        await paynet.post(WECHATPAY, "/v1/aliases", alias | {"account": "u-bob"}),
+        await paynet.post(WECHATPAY, "/v1/aliases", alias | {"account": "u-bob"}),  # already
+        await paynet.post(ALIPAY, "/v1/aliases/lookup", alias),
+        await paynet.post(WECHATPAY, "/v1/aliases/remove", alias),
+    ]
+    assert [a.status_code for a in answers] == [201, 200, 200, 200], answers[-1].text
+    for answer in answers:
+        assert_documented(document, answer)
+    assert answers[2].json()["entries"][0]["payee_token"]
+    paths = document["paths"]
+    for refused, route, status in (
+        (
+            await paynet.post(WECHATPAY, "/v1/aliases/remove", alias),
+            paths["/v1/aliases/remove"]["post"],
+            404,
+        ),
+        (
+            await paynet.post(TAOBAO, "/v1/aliases/lookup", alias),
+            paths["/v1/aliases/lookup"]["post"],
+            403,
+        ),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
+
+
 async def test_a_placements_answers_fit_the_shapes_and_codes_documented_for_their_routes(
     links_net: Net,
 ) -> None:
