@@ -23,13 +23,16 @@ import pytest
 
 from hutong.client import Client
 from hutong.world.carriers import tracking_payload
+from hutong.world.demo_logistics import STATION
 from tests.harness.cast import (
     ALIPAY,
     AUDITOR,
+    CAINIAO,
     DOUYIN,
     JD,
     JD_BEAUTY,
     JDL,
+    JT,
     KUAISHOU,
     STREAMER,
     TAOBAO,
@@ -41,6 +44,7 @@ from tests.harness.cast import (
     WECHATPAY,
 )
 from tests.harness.coupons import campaign_message, claim
+from tests.harness.history import AS_HISTORY
 from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import Evidence, Logistics, PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
@@ -598,3 +602,42 @@ async def test_wallets_and_pay_for_me_answers_fit_the_shapes_and_codes_documente
         assert refused.status_code == 409, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in route["responses"]["409"]["description"]
+
+
+async def test_carriers_points_and_policies_answers_fit_the_shapes_and_codes_documented(
+    net: Logistics,
+) -> None:
+    document = await served_document(net.http, str(net.switch.url))
+    cainiao, host = net.carriers[CAINIAO], await net.client(TAOBAO)
+    # A back-dated version, so each listing shows a correction's shape too.
+    policy = {"valid_from": "2024-01-01", "refused": [JT], "reason": "no J&T parcels"}
+    answers = [
+        await net.carriers[JDL].post("/v1/carrier/services", {}),
+        await cainiao.post("/v1/pickup-points", {"points": [STATION]}),
+        await net.merchant.get(f"/v1/pickup-points?lat={STATION['lat']}&lng={STATION['lng']}"),
+        await cainiao.post("/v1/pickup-policies", policy | AS_HISTORY),
+        await host.post("/v1/carrier-policies", policy | AS_HISTORY),
+        await net.merchant.get(f"/v1/pickup-policies/{CAINIAO}"),
+        await net.merchant.get(f"/v1/carrier-policies/{TAOBAO}"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert answers[2].json()["points"][0]["distance_m"] == 0
+    assert answers[-1].json()["versions"][0]["correction"] is not None
+    paths = document["paths"]
+    for refused, route, status in (
+        (
+            await net.merchant.get("/v1/pickup-points?lat=0&lng=0&radius_m=0"),
+            paths["/v1/pickup-points"]["get"],
+            422,
+        ),
+        (
+            await net.merchant.post("/v1/pickup-points", {"points": [STATION]}),
+            paths["/v1/pickup-points"]["post"],
+            403,
+        ),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
