@@ -641,3 +641,29 @@ async def test_carriers_points_and_policies_answers_fit_the_shapes_and_codes_doc
         assert refused.status_code == status, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
+
+
+async def test_a_commission_schedules_answers_fit_the_shapes_and_codes_documented(
+    shop: Shop, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    today = shop.switch.services.clock().date().isoformat()
+    schedule = {
+        "valid_from": today,
+        "take_rates": [{"category": "beauty", "channel": "storefront", "bps": 600}],
+        "channel_rates": {"storefront": 500},
+    }
+    answers = [
+        await shop.post(DOUYIN, "/v1/commission-schedules", schedule),
+        await shop.get(JD_BEAUTY, f"/v1/commission-schedules/{DOUYIN}"),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    versions = answers[1].json()["versions"]
+    assert versions[0]["correction"] is not None and versions[-1]["take_rates"]
+    refused = await shop.post(JD_BEAUTY, "/v1/commission-schedules", schedule)
+    assert refused.status_code == 403, refused.text
+    assert_documented(document, refused)
+    route = document["paths"]["/v1/commission-schedules"]["post"]["responses"]
+    assert refused.json()["error"]["code"] in route["403"]["description"]

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class WindowOut(msgspec.Struct, kw_only=True, rename={"start": "from", "end": "to"}):
+class AuditWindowOut(msgspec.Struct, kw_only=True, rename={"start": "from", "end": "to"}):
     """The audited days, [from, to) (UTC dates)."""
 
     start: str
@@ -73,7 +73,7 @@ class InconclusiveOut(msgspec.Struct, kw_only=True):
 
 
 class AuditReportOut(msgspec.Struct, kw_only=True):
-    window: WindowOut
+    window: AuditWindowOut
     findings: list[FindingOut]
     inconclusive: list[InconclusiveOut]
     checks_run: int

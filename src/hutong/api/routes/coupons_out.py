@@ -66,7 +66,7 @@ class CampaignList(msgspec.Struct, kw_only=True):
     campaigns: list[CampaignOut]
 
 
-class CouponOut(msgspec.Struct, kw_only=True):
+class ClaimedCouponOut(msgspec.Struct, kw_only=True):
     """A coupon a host's buyer holds (claimed) or used (redeemed, in `order_id`)."""
 
     id: str
@@ -80,11 +80,11 @@ class CouponOut(msgspec.Struct, kw_only=True):
 
 
 class CouponAnswer(msgspec.Struct, kw_only=True):
-    coupon: CouponOut
+    coupon: ClaimedCouponOut
 
 
 class CouponList(msgspec.Struct, kw_only=True):
-    coupons: list[CouponOut]
+    coupons: list[ClaimedCouponOut]
 
 
 class RedemptionOut(msgspec.Struct, kw_only=True):
