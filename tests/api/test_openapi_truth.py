@@ -667,3 +667,49 @@ async def test_a_commission_schedules_answers_fit_the_shapes_and_codes_documente
     assert_documented(document, refused)
     route = document["paths"]["/v1/commission-schedules"]["post"]["responses"]
     assert refused.json()["error"]["code"] in route["403"]["description"]
+
+
+async def test_discovery_impressions_and_link_policies_answers_fit_the_document(
+    shop: Shop, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    today = clock.now.date().isoformat()
+    plain = {"source": "jd", "surfaces": ["chat"], "treatment": "blocked", "valid_from": today}
+    back_dated = {"source": "jd", "treatment": "share_code_only", "valid_from": "2024-01-01"}
+    declared = [
+        await shop.post(TAOBAO, "/v1/link-policies", plain),
+        await shop.post(TAOBAO, "/v1/link-policies", back_dated | AS_HISTORY),
+    ]
+    page = await shop.get(TAOBAO, "/v1/discovery/offers?q=jd")
+    results = page.json()["results"]
+    shown = {
+        "surface": page.json()["surface"],
+        "query": page.json()["query"],
+        "shown_at": page.json()["searched_at"],
+        "items": [r["impression_item"] | {"position": n} for n, r in enumerate(results, 1)],
+    }
+    answers = [
+        *declared,
+        page,
+        await shop.post(TAOBAO, "/v1/impressions", {"lists": [shown]}),
+        await http.get(f"{shop.switch.url}/policies/{TAOBAO}"),
+        await http.get(f"{shop.switch.url}/policies/{TAOBAO}/history"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert results and answers[-1].json()["versions"][-1]["correction"] is not None
+    paths = document["paths"]
+    for refused, route in (
+        (
+            await shop.get(TAOBAO, "/v1/discovery/offers?limit=0"),
+            paths["/v1/discovery/offers"]["get"],
+        ),
+        (
+            await shop.post(TAOBAO, "/v1/impressions", {"lists": []}),
+            paths["/v1/impressions"]["post"],
+        ),
+    ):
+        assert refused.status_code == 422, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"]["422"]["description"]
