@@ -52,6 +52,9 @@ from tests.harness.settlement import a_day_of_trade, close
 from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
 
+#: An Android signing certificate's SHA-256 fingerprint (32 upper-case hex pairs).
+PRINT = ":".join(["AB"] * 32)
+
 
 def concrete(path: str) -> str:
     """`path` with each parameter naming nothing (0 suits a string and an integer alike)."""
@@ -713,3 +716,28 @@ async def test_discovery_impressions_and_link_policies_answers_fit_the_document(
         assert refused.status_code == 422, refused.text
         assert_documented(document, refused)
         assert refused.json()["error"]["code"] in route["responses"]["422"]["description"]
+
+
+async def test_health_and_app_links_answers_fit_the_document(
+    switch: Switch, http: httpx.AsyncClient, document: dict[str, Any]
+) -> None:
+    await switch.register("douyin.example", ["platform"], http=http)
+    apps = {
+        "ios_app_ids": ["ABCDE12345.com.douyin.app"],
+        "android": [{"package": "com.douyin.app", "sha256_cert_fingerprints": [PRINT]}],
+    }
+    registered = await switch.operator.put("/operator/apps/douyin.example", json=apps)
+    answers = [
+        registered,
+        await http.get(f"{switch.url}/healthz"),
+        await http.get(f"{switch.url}/.well-known/apple-app-site-association"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert answers[-1].json()["applinks"]["details"][0]["appIDs"] == apps["ios_app_ids"]
+    nobody = await switch.operator.put("/operator/apps/nobody.example", json=apps)
+    assert nobody.status_code == 404, nobody.text
+    assert_documented(document, nobody)
+    route = document["paths"]["/operator/apps/{subscriber_id}"]["put"]["responses"]
+    assert nobody.json()["error"]["code"] in route["404"]["description"]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
-from hutong.api.documented import NACK_SHAPE, BecknNack, Nack
+from hutong.api.documented import NACK_SHAPE, RESULT, BecknNack, Nack
 from hutong.api.routes.beckn_registry import (
     LOOKUP_HANDLERS,
     beckn_lookup_records,
@@ -22,7 +23,11 @@ from hutong.registry.models import Role
 from hutong.registry.service import lookup
 
 
-@get("/healthz", tags=["public"], summary="Liveness: the process answers")
+class Health(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+@get("/healthz", tags=["public"], summary="Liveness: the process answers", opt={RESULT: Health})
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
