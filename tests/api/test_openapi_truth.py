@@ -111,6 +111,25 @@ async def test_no_json_success_is_documented_as_a_string(document: dict[str, Any
     assert strings == []
 
 
+def _untyped(schema: dict[str, Any]) -> bool:
+    """A bare object (no properties, no reference), or an array of them."""
+    if schema.get("type") == "array":
+        return _untyped(schema.get("items") or {})
+    return schema.get("type") == "object" and not schema.get("properties") and "$ref" not in schema
+
+
+async def test_no_json_success_is_documented_as_a_bare_object(document: dict[str, Any]) -> None:
+    """Every success says what it sends (`{}`, anything, is left to `/echo`-like routes)."""
+    bare = [
+        f"{method} {path} {status}"
+        for method, path, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        and _untyped((response.get("content") or {}).get("application/json", {}).get("schema", {}))
+    ]
+    assert bare == []
+
+
 async def test_a_settlement_file_is_documented_as_csv_or_its_json_shape(
     switch: Switch, clock: Clock, document: dict[str, Any]
 ) -> None:
@@ -731,11 +750,18 @@ async def test_health_and_app_links_answers_fit_the_document(
         registered,
         await http.get(f"{switch.url}/healthz"),
         await http.get(f"{switch.url}/.well-known/apple-app-site-association"),
+        await http.get(f"{switch.url}/.well-known/assetlinks.json"),
+        # Hutong's lookup records, and Beckn's Subscriptions (the switch's own among them).
+        await http.post(f"{switch.url}/lookup", json={"subscriber_id": "douyin.example"}),
+        await http.post(f"{switch.url}/lookup", json={"type": "BG"}),
+        await http.post(f"{switch.url}/v2.0/lookup", json={"type": "BG", "country": "CHN"}),
+        await switch.operator.get("/operator/subscriptions"),
     ]
     for answer in answers:
         assert answer.status_code == 200, answer.text
         assert_documented(document, answer)
-    assert answers[-1].json()["applinks"]["details"][0]["appIDs"] == apps["ios_app_ids"]
+    assert answers[2].json()["applinks"]["details"][0]["appIDs"] == apps["ios_app_ids"]
+    assert answers[4].json() and answers[5].json() and answers[6].json()
     nobody = await switch.operator.put("/operator/apps/nobody.example", json=apps)
     assert nobody.status_code == 404, nobody.text
     assert_documented(document, nobody)

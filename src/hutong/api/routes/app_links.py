@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select
 from hutong.api.declare import ServicesDep, StrictBody
 from hutong.api.documented import CODES, RESULT
 from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.registry_out import AssetLinkStatement
 from hutong.protocol.errors import ValidationError
 from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
@@ -140,7 +141,12 @@ async def apple_app_site_association(services: ServicesDep) -> Response[dict[str
     return Response(content=body, media_type="application/json")
 
 
-@get("/.well-known/assetlinks.json", tags=["links"], summary="Android app links")
+@get(
+    "/.well-known/assetlinks.json",
+    tags=["links"],
+    summary="Android app links",
+    opt={RESULT: list[AssetLinkStatement]},
+)
 async def assetlinks(services: ServicesDep) -> list[dict[str, Any]]:
     statements = []
     for row in await _registered(services):

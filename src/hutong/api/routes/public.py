@@ -17,6 +17,7 @@ from hutong.api.routes.beckn_registry import (
     is_beckn_lookup,
     note_lookup_shape,
 )
+from hutong.api.routes.registry_out import LookupRecord, SubscriptionOut
 from hutong.api.schemas import LookupIn, WellKnown
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
@@ -73,7 +74,8 @@ async def well_known(services: ServicesDep) -> WellKnown:
     status_code=200,
     before_request=note_lookup_shape,
     exception_handlers=LOOKUP_HANDLERS,
-    opt={NACK_SHAPE: (Nack, BecknNack)},
+    # Hutong's records, or Beckn's Subscriptions when the request is Beckn-shaped.
+    opt={NACK_SHAPE: (Nack, BecknNack), RESULT: list[LookupRecord | SubscriptionOut]},
 )
 async def lookup_route(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[LookupIn]
