@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 from sqlalchemy import insert, select
 
+from hutong.beckn import jobs as beckn_jobs_module
 from hutong.beckn import run_due
 from hutong.beckn.queue import JOB_ATTEMPTS, claim, lease_seconds
 from hutong.store.tables import beckn_jobs, outbox
@@ -392,19 +393,18 @@ async def test_a_job_whose_participant_does_not_answer_is_tried_again_then_answe
 
 
 async def test_a_job_the_switch_fails_to_run_is_answered_internal_error_not_silence(
-    shop: Shop, receiver: tuple[Receiver, str]
+    shop: Shop, receiver: tuple[Receiver, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox, url = receiver
     bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
-    # An item name that is a number: discovery's parser fails on it (a bug of the switch's,
-    # logged), after the ACK. The BAP is told so, as on_search with Beckn's Error.
-    body = json.dumps(
-        {
-            "context": bap.context("search"),
-            "message": {"intent": {"item": {"descriptor": {"name": 5}}}},
-        }
-    ).encode()
-    acked(await bap.post("/beckn/search", body))
+
+    async def broken_discovery(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("discovery failed (a bug of the switch's)")
+
+    # Discovery fails after the ACK (a bug of the switch's, logged): the BAP is told so,
+    # as on_search with Beckn's Error.
+    monkeypatch.setattr(beckn_jobs_module, "search", broken_discovery)
+    acked(await bap.send("search", {"intent": {"item": {"descriptor": {"name": "serum"}}}}))
     error = (await answer(shop, inbox, "search"))["error"]
     assert error_errors(error) == []
     assert (error["hutong_code"], error["code"]) == ("internal_error", "31001")
@@ -477,6 +477,10 @@ async def test_a_request_whose_context_cannot_be_answered_is_nacked_and_nothing_
         ("update", {"update_target": "billing", "order": {"id": "o-1"}}, None),
         ("update", {"update_target": "item", "order": {"id": "o-1", "items": []}}, None),
         ("update", {"update_target": "item", "order": {"id": "o-1", "items": [{"id": "x"}]}}, None),
+        ("search", {"intent": {"item": {"descriptor": {"name": 5}}}}, "invalid_intent"),
+        ("search", {"intent": {"category": {"id": ["shoes"]}}}, "invalid_intent"),
+        ("search", {"intent": {"provider": {"id": 7}}}, "invalid_intent"),
+        ("search", {"intent": "serum"}, "invalid_intent"),
     ],
     ids=[
         "rating (no ratings kept)",
@@ -486,6 +490,10 @@ async def test_a_request_whose_context_cannot_be_answered_is_nacked_and_nothing_
         "update of billing",
         "update without items",
         "update of an item without a count",
+        "search for an item name that is a number",
+        "search in a category id that is a list",
+        "search of a provider id that is a number",
+        "search with an intent that is not an object",
     ],
 )
 async def test_a_request_no_work_could_answer_is_nacked_at_once_and_nothing_written(
@@ -511,6 +519,11 @@ async def test_a_request_no_work_could_answer_is_nacked_at_once_and_nothing_writ
     document = nacked(await bap.post(f"/beckn/{action}", body), 422, expected)
     if expected == "action_not_supported":
         assert document["error"]["code"] == "40000"
+    if expected == "invalid_intent":  # the BAP's request does not fit Beckn's Intent schema
+        assert (document["error"]["code"], document["error"]["type"]) == (
+            "30000",
+            "JSON-SCHEMA-ERROR",
+        )
     assert await row_counts(shop.switch.services) == before
 
 

@@ -15,19 +15,45 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from hutong.client import Client
-from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
+from hutong.world.carriers import tracking_payload
+from hutong.world.demo_logistics import STATION
+from tests.harness.cast import (
+    ALIPAY,
+    AUDITOR,
+    CAINIAO,
+    DOUYIN,
+    JD,
+    JD_BEAUTY,
+    JDL,
+    JT,
+    KUAISHOU,
+    STREAMER,
+    TAOBAO,
+    TEA_HOUSE,
+    TMALL,
+    VIDEO,
+    VIP,
+    WECHAT,
+    WECHATPAY,
+)
+from tests.harness.coupons import campaign_message, claim
+from tests.harness.history import AS_HISTORY
 from tests.harness.links import TB_TEA, Net, place
-from tests.harness.networks import PayNet
+from tests.harness.networks import Evidence, Logistics, PayNet
 from tests.harness.openapi import assert_documented, operations, problem, served_document
-from tests.harness.settlement import JD, a_day_of_trade, close
-from tests.harness.shop import CREAM, HANGZHOU, Shop
+from tests.harness.settlement import a_day_of_trade, close
+from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
+
+#: An Android signing certificate's SHA-256 fingerprint (32 upper-case hex pairs).
+PRINT = ":".join(["AB"] * 32)
 
 
 def concrete(path: str) -> str:
@@ -83,6 +109,25 @@ async def test_no_json_success_is_documented_as_a_string(document: dict[str, Any
         == {"type": "string"}
     ]
     assert strings == []
+
+
+def _untyped(schema: dict[str, Any]) -> bool:
+    """A bare object (no properties, no reference), or an array of them."""
+    if schema.get("type") == "array":
+        return _untyped(schema.get("items") or {})
+    return schema.get("type") == "object" and not schema.get("properties") and "$ref" not in schema
+
+
+async def test_no_json_success_is_documented_as_a_bare_object(document: dict[str, Any]) -> None:
+    """Every success says what it sends (`{}`, anything, is left to `/echo`-like routes)."""
+    bare = [
+        f"{method} {path} {status}"
+        for method, path, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        and _untyped((response.get("content") or {}).get("application/json", {}).get("schema", {}))
+    ]
+    assert bare == []
 
 
 async def test_a_settlement_file_is_documented_as_csv_or_its_json_shape(
@@ -236,6 +281,39 @@ async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their
     assert again.json()["error"]["code"] in execute["409"]["description"]
 
 
+async def test_an_aliass_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    alias = {"kind": "phone", "value": "13800135678"}
+    answers = [
+        await paynet.post(WECHATPAY, "/v1/aliases", alias | {"account": "u-bob"}),
+        await paynet.post(WECHATPAY, "/v1/aliases", alias | {"account": "u-bob"}),  # already
+        await paynet.post(ALIPAY, "/v1/aliases/lookup", alias),
+        await paynet.post(WECHATPAY, "/v1/aliases/remove", alias),
+    ]
+    assert [a.status_code for a in answers] == [201, 200, 200, 200], answers[-1].text
+    for answer in answers:
+        assert_documented(document, answer)
+    assert answers[2].json()["entries"][0]["payee_token"]
+    paths = document["paths"]
+    for refused, route, status in (
+        (
+            await paynet.post(WECHATPAY, "/v1/aliases/remove", alias),
+            paths["/v1/aliases/remove"]["post"],
+            404,
+        ),
+        (
+            await paynet.post(TAOBAO, "/v1/aliases/lookup", alias),
+            paths["/v1/aliases/lookup"]["post"],
+            403,
+        ),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
+
+
 async def test_a_placements_answers_fit_the_shapes_and_codes_documented_for_their_routes(
     links_net: Net,
 ) -> None:
@@ -255,3 +333,437 @@ async def test_a_placements_answers_fit_the_shapes_and_codes_documented_for_thei
     assert nowhere.status_code == 422
     assert_documented(document, nowhere)
     assert nowhere.json()["error"]["code"] in route["422"]["description"]
+
+
+async def test_a_points_exchanges_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    offer = {
+        "program_from": VIP,
+        "points_price": 1_000,
+        "benefit": "tencent-video-vip/1-month",
+        "daily_cap_per_user": 1,
+        "money_rate_fen": 1_500,
+    }
+    published = await paynet.post(VIDEO, "/v1/points/offers", offer)
+    offer_id = published.json()["offer"]["id"]
+    granted = await paynet.post(VIP, "/v1/points/grants", {"member": "m-alice", "points": 5_000})
+    exchange = {"offer_id": offer_id, "member": "m-alice", "beneficiary": "m-alice"}
+    exchanged = await paynet.post(VIP, "/v1/points/exchanges", exchange)
+    declared = await paynet.post(
+        VIDEO, "/v1/points/refusals", {"program": VIP, "refuses": False, "statement": "welcome"}
+    )
+    answers = [
+        published,
+        granted,
+        exchanged,
+        declared,
+        await paynet.get(VIP, "/v1/points/members/m-alice/balance"),
+        await paynet.get(VIP, f"/v1/points/offers?program_from={VIP}"),
+        await paynet.get(VIP, f"/v1/points/exchanges/{exchanged.json()['exchange']['id']}"),
+        await paynet.get(VIP, f"/v1/points/refusals?program={VIDEO}"),
+        await paynet.post(VIDEO, f"/v1/points/offers/{offer_id}/withdraw", {}),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert exchanged.json()["exchange"]["state"] == "committed"
+    route = document["paths"]["/v1/points/exchanges"]["post"]["responses"]
+    assert route["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ExchangeAnswer"
+    }
+    # The offer is withdrawn now: a second exchange is refused with a documented code.
+    withdrawn = await paynet.post(VIP, "/v1/points/exchanges", exchange)
+    assert withdrawn.status_code == 409, withdrawn.text
+    assert_documented(document, withdrawn)
+    assert withdrawn.json()["error"]["code"] in route["409"]["description"]
+    stranger = await paynet.post(TAOBAO, "/v1/points/grants", {"member": "m-a", "points": 1})
+    assert stranger.status_code == 403, stranger.text
+    assert_documented(document, stranger)
+    grants = document["paths"]["/v1/points/grants"]["post"]["responses"]
+    assert stranger.json()["error"]["code"] in grants["403"]["description"]
+
+
+async def test_a_livestreams_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    shop: Shop, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    scheduled = await shop.post(
+        KUAISHOU,
+        "/v1/livestreams",
+        {
+            "broadcaster": STREAMER,
+            "title": "Double 11 tea night",
+            "starts_at": (clock.now + timedelta(minutes=5)).isoformat(),
+            "ends_at": (clock.now + timedelta(hours=2)).isoformat(),
+        },
+    )
+    path = f"/v1/livestreams/{scheduled.json()['session']['id']}"
+    carted = await shop.post(KUAISHOU, f"{path}/cart", {"merchant": TEA_HOUSE, "sku_id": TEA})
+    # Viewers before the session is live: refused by the state machine, as documented.
+    early = await shop.post(KUAISHOU, f"{path}/viewers", {"viewers": 1, "views": 1})
+    answers = [
+        scheduled,
+        carted,
+        await shop.post(KUAISHOU, f"{path}/start", {}),
+        await shop.post(KUAISHOU, f"{path}/viewers", {"viewers": 800, "views": 1_000}),
+    ]
+    await shop.paid(**tea_order(carted.json()["placement"]["id"]))
+    answers += [
+        await shop.post(KUAISHOU, f"{path}/end", {}),
+        await shop.get(STREAMER, path),
+        await shop.get(KUAISHOU, f"{path}/report"),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert answers[-1].json()["by_home_platform"][TAOBAO]["orders"] == 1
+    viewers = document["paths"]["/v1/livestreams/{session_id}/viewers"]["post"]["responses"]
+    assert early.status_code == 409, early.text
+    assert_documented(document, early)
+    assert early.json()["error"]["code"] in viewers["409"]["description"]
+    stranger = await shop.get(DOUYIN, f"{path}/report")
+    assert stranger.status_code == 403, stranger.text
+    assert_documented(document, stranger)
+    report = document["paths"]["/v1/livestreams/{session_id}/report"]["get"]["responses"]
+    assert stranger.json()["error"]["code"] in report["403"]["description"]
+
+
+async def test_a_coupons_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    shop: Shop, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    declared = await shop.post(JD, "/v1/coupons/campaigns", campaign_message(clock.now))
+    campaign = declared.json()["campaign"]["id"]
+    claimed = await claim(shop, campaign)
+    # One coupon a buyer: a second claim is refused by the campaign's rule, as documented.
+    again = await claim(shop, campaign)
+    elsewhere = await claim(shop, campaign, host=KUAISHOU)
+    order = await shop.order(coupon=claimed.json()["coupon"]["id"])
+    answers = [
+        declared,
+        claimed,
+        order,
+        await shop.get(JD, f"/v1/coupons/campaigns?merchant={JD_BEAUTY}"),
+        await shop.get(JD, f"/v1/coupons/campaigns/{campaign}"),
+        await shop.get(DOUYIN, "/v1/coupons/buyers/b-1"),
+        await shop.get(JD_BEAUTY, f"/v1/coupons/orders/{order.json()['order']['id']}"),
+        await shop.get(JD, f"/v1/coupons/refusals?campaign_id={campaign}"),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert len(answers[-1].json()["refusals"]) == 2
+    claims = document["paths"]["/v1/coupons/campaigns/{campaign_id}/claims"]["post"]["responses"]
+    for refused, status in ((again, 409), (elsewhere, 403)):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in claims[str(status)]["description"]
+
+
+async def test_a_settlements_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    switch: Switch, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, switch.url)
+    jd = await switch.register(JD, ["merchant"])
+    await a_day_of_trade(switch, clock)
+    await close(switch)
+    window = "/v1/settlement/windows/window-1"
+    lines = (await switch.operator.get(f"/operator/settlement/windows/window-1/files/{JD}")).text
+    header, fee, hold, pay = lines.splitlines()
+    # Every kind of finding: a different amount, a repeat, a line the switch never saw,
+    # a line the participant lacks, a row that cannot be read; then another counterparty.
+    planted = "\n".join(
+        [header, hold.replace(",500,", ",550,"), pay, pay, "refund-9,x.example,CNY,100,debit"]
+    )
+    elsewhere = "\n".join([header, fee.replace(WECHATPAY, ALIPAY), hold, pay])
+    reconcile = f"/operator/settlement/windows/window-1/reconcile/{JD}"
+    csv = {"content-type": "text/csv"}
+    async with jd:
+        answers = [
+            await switch.operator.post(reconcile, content=planted + "\nbad,row", headers=csv),
+            await switch.operator.post(reconcile, content=elsewhere, headers=csv),
+            await jd.post(f"{window}/reconcile", {"statement": lines}),
+            await jd.post(f"{window}/dispute", {"reason": "pay-1 is 99.00 in our books"}),
+            await jd.post(f"{window}/confirm", {}),
+        ]
+        again = await jd.post(f"{window}/confirm", {})
+        still_open = await jd.post("/v1/settlement/windows/window-2/reconcile", {"statement": ""})
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    found = [answers[0].json()["summary"], answers[1].json()["summary"]]
+    assert all(a or b for a, b in zip(*(f.values() for f in found), strict=True)), found
+    paths = document["paths"]
+    for refused, route in (
+        (again, paths["/v1/settlement/windows/{window_id}/confirm"]["post"]),
+        (still_open, paths["/v1/settlement/windows/{window_id}/reconcile"]["post"]),
+    ):
+        assert refused.status_code == 409, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"]["409"]["description"]
+
+
+async def test_an_audits_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    evidence: Evidence, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, evidence.switch.url)
+    # Taobao refuses every storefront of merchants at home on JD: one finding.
+    assert (await evidence.group("alibaba", TAOBAO, TMALL)).status_code == 201
+    assert (await evidence.group("jd", JD)).status_code == 201
+    today = evidence.switch.services.clock().date()
+    window = f"from={today}&to={today + timedelta(days=1)}"
+    rule = {
+        "decision": "refuse",
+        "home_platforms": [JD],
+        "valid_from": today.isoformat(),
+        "reason": "not hosted here",
+    }
+    assert (await evidence.post(TAOBAO, "/v1/storefront-policies", rule)).status_code == 201
+    report = await evidence.get(AUDITOR, f"/v1/audit/findings?{window}")
+    [finding] = report.json()["findings"]
+    answers = [
+        report,
+        await evidence.get(AUDITOR, f"/v1/audit/evidence/{finding['id']}"),
+        await evidence.switch.operator.get(f"/operator/audit/findings?{window}"),
+        await evidence.switch.operator.get(f"/operator/audit/evidence/{finding['id']}"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert answers[1].json()["records"][0]["evidence_id"] == "policy:1"
+    route = document["paths"]["/v1/audit/findings"]["get"]["responses"]
+    for refused, status in (
+        (await evidence.get(TAOBAO, f"/v1/audit/findings?{window}"), 403),
+        (await evidence.get(AUDITOR, f"/v1/audit/findings?{window}&check=nothing"), 422),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route[str(status)]["description"]
+
+
+async def test_a_shipments_answers_fit_the_shapes_and_codes_documented_for_their_routes(
+    net: Logistics, clock: Clock
+) -> None:
+    document = await served_document(net.http, str(net.switch.url))
+    parcel = {"origin": HANGZHOU, "destination": "310104", "weight_g": 800}
+    booking = parcel | {"carrier": JDL, "service": "standard", "address": {"name": "王女士"}}
+    quoted = await net.merchant.post("/v1/shipments/quote", parcel)
+    picked_up = await net.book(booking)
+    waiting = await net.book(booking)
+    number = picked_up.json()["tracking_number"]
+    pushed = tracking_payload(JDL, number, "20", "", clock.now, "ev-1")
+    answers = [
+        quoted,
+        picked_up,
+        waiting,
+        await net.carriers[JDL].post("/v1/tracking", pushed),
+        await net.carriers[JDL].post("/v1/tracking", pushed),  # a new message, the same event
+        await net.merchant.post(f"/v1/shipments/{waiting.json()['id']}/cancel", {}),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert (answers[3].json()["applied"], answers[4].json()["duplicate"]) == (True, True)
+    paths = document["paths"]
+    for refused, route, status in (
+        (
+            await net.merchant.post(f"/v1/shipments/{picked_up.json()['id']}/cancel", {}),
+            paths["/v1/shipments/{shipment_id}/cancel"]["post"],
+            409,
+        ),
+        (
+            await net.merchant.post("/v1/shipments/quote", parcel | {"weight_g": 0}),
+            paths["/v1/shipments/quote"]["post"],
+            422,
+        ),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
+
+
+async def test_wallets_and_pay_for_me_answers_fit_the_shapes_and_codes_documented(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, paynet.switch.url)
+    today = paynet.switch.services.clock().date()
+    fees = [{"kind": "order", "bps": 60, "fixed": 0}, {"kind": "transfer", "bps": 10, "fixed": 0}]
+    policy = {"valid_from": today.isoformat(), "refused": {WECHATPAY: "a rival's wallet"}}
+    created = await paynet.post(DOUYIN, "/v1/payments", {"merchant": JD_BEAUTY, "amount": 19_900})
+    payment = created.json()["payment"]["id"]
+    ask = {"buyer": "dy-buyer-7", "expires_in": 3_600, "note": "生日礼物"}
+    asked = await paynet.post(DOUYIN, f"/v1/payments/{payment}/pay-for-me", ask)
+    code = asked.json()["request"]["url"].rsplit("/p/", 1)[1]
+    payer = {"wallet": WECHATPAY, "payer": "u-bob"}
+    answers = [
+        created,
+        asked,
+        await paynet.post(ALIPAY, "/v1/wallet/profile", {"fees": fees}),
+        await paynet.get(DOUYIN, "/v1/wallets"),
+        await paynet.post(DOUYIN, "/v1/acceptance-policy", policy),
+        await paynet.get(DOUYIN, f"/v1/acceptance-policy/{TAOBAO}"),
+        await paynet.get(DOUYIN, f"/v1/payments/options?merchant={JD_BEAUTY}&host={TAOBAO}"),
+        await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", payer),
+    ]
+    asked_again = await paynet.post(DOUYIN, f"/v1/payments/{payment}/pay-for-me", ask)
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    assert answers[-2].json()["refused"], answers[-2].text  # Taobao refuses WeChat Pay
+    assert answers[-1].json()["request"]["state"] == "paid"
+    paths = document["paths"]
+    for refused, route in (
+        (
+            await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", payer),
+            paths["/v1/pay-for-me/{code}/pay"]["post"],
+        ),
+        (asked_again, paths["/v1/payments/{payment_id}/pay-for-me"]["post"]),
+    ):
+        assert refused.status_code == 409, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"]["409"]["description"]
+
+
+async def test_carriers_points_and_policies_answers_fit_the_shapes_and_codes_documented(
+    net: Logistics,
+) -> None:
+    document = await served_document(net.http, str(net.switch.url))
+    cainiao, host = net.carriers[CAINIAO], await net.client(TAOBAO)
+    # A back-dated version, so each listing shows a correction's shape too.
+    policy = {"valid_from": "2024-01-01", "refused": [JT], "reason": "no J&T parcels"}
+    answers = [
+        await net.carriers[JDL].post("/v1/carrier/services", {}),
+        await cainiao.post("/v1/pickup-points", {"points": [STATION]}),
+        await net.merchant.get(f"/v1/pickup-points?lat={STATION['lat']}&lng={STATION['lng']}"),
+        await cainiao.post("/v1/pickup-policies", policy | AS_HISTORY),
+        await host.post("/v1/carrier-policies", policy | AS_HISTORY),
+        await net.merchant.get(f"/v1/pickup-policies/{CAINIAO}"),
+        await net.merchant.get(f"/v1/carrier-policies/{TAOBAO}"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert answers[2].json()["points"][0]["distance_m"] == 0
+    assert answers[-1].json()["versions"][0]["correction"] is not None
+    paths = document["paths"]
+    for refused, route, status in (
+        (
+            await net.merchant.get("/v1/pickup-points?lat=0&lng=0&radius_m=0"),
+            paths["/v1/pickup-points"]["get"],
+            422,
+        ),
+        (
+            await net.merchant.post("/v1/pickup-points", {"points": [STATION]}),
+            paths["/v1/pickup-points"]["post"],
+            403,
+        ),
+    ):
+        assert refused.status_code == status, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"][str(status)]["description"]
+
+
+async def test_a_commission_schedules_answers_fit_the_shapes_and_codes_documented(
+    shop: Shop, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    today = shop.switch.services.clock().date().isoformat()
+    schedule = {
+        "valid_from": today,
+        "take_rates": [{"category": "beauty", "channel": "storefront", "bps": 600}],
+        "channel_rates": {"storefront": 500},
+    }
+    answers = [
+        await shop.post(DOUYIN, "/v1/commission-schedules", schedule),
+        await shop.get(JD_BEAUTY, f"/v1/commission-schedules/{DOUYIN}"),
+    ]
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert_documented(document, answer)
+    versions = answers[1].json()["versions"]
+    assert versions[0]["correction"] is not None and versions[-1]["take_rates"]
+    refused = await shop.post(JD_BEAUTY, "/v1/commission-schedules", schedule)
+    assert refused.status_code == 403, refused.text
+    assert_documented(document, refused)
+    route = document["paths"]["/v1/commission-schedules"]["post"]["responses"]
+    assert refused.json()["error"]["code"] in route["403"]["description"]
+
+
+async def test_discovery_impressions_and_link_policies_answers_fit_the_document(
+    shop: Shop, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    document = await served_document(http, shop.switch.url)
+    today = clock.now.date().isoformat()
+    plain = {"source": "jd", "surfaces": ["chat"], "treatment": "blocked", "valid_from": today}
+    back_dated = {"source": "jd", "treatment": "share_code_only", "valid_from": "2024-01-01"}
+    declared = [
+        await shop.post(TAOBAO, "/v1/link-policies", plain),
+        await shop.post(TAOBAO, "/v1/link-policies", back_dated | AS_HISTORY),
+    ]
+    page = await shop.get(TAOBAO, "/v1/discovery/offers?q=jd")
+    results = page.json()["results"]
+    shown = {
+        "surface": page.json()["surface"],
+        "query": page.json()["query"],
+        "shown_at": page.json()["searched_at"],
+        "items": [r["impression_item"] | {"position": n} for n, r in enumerate(results, 1)],
+    }
+    answers = [
+        *declared,
+        page,
+        await shop.post(TAOBAO, "/v1/impressions", {"lists": [shown]}),
+        await http.get(f"{shop.switch.url}/policies/{TAOBAO}"),
+        await http.get(f"{shop.switch.url}/policies/{TAOBAO}/history"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert results and answers[-1].json()["versions"][-1]["correction"] is not None
+    paths = document["paths"]
+    for refused, route in (
+        (
+            await shop.get(TAOBAO, "/v1/discovery/offers?limit=0"),
+            paths["/v1/discovery/offers"]["get"],
+        ),
+        (
+            await shop.post(TAOBAO, "/v1/impressions", {"lists": []}),
+            paths["/v1/impressions"]["post"],
+        ),
+    ):
+        assert refused.status_code == 422, refused.text
+        assert_documented(document, refused)
+        assert refused.json()["error"]["code"] in route["responses"]["422"]["description"]
+
+
+async def test_health_and_app_links_answers_fit_the_document(
+    switch: Switch, http: httpx.AsyncClient, document: dict[str, Any]
+) -> None:
+    await switch.register("douyin.example", ["platform"], http=http)
+    apps = {
+        "ios_app_ids": ["ABCDE12345.com.douyin.app"],
+        "android": [{"package": "com.douyin.app", "sha256_cert_fingerprints": [PRINT]}],
+    }
+    registered = await switch.operator.put("/operator/apps/douyin.example", json=apps)
+    answers = [
+        registered,
+        await http.get(f"{switch.url}/healthz"),
+        await http.get(f"{switch.url}/.well-known/apple-app-site-association"),
+        await http.get(f"{switch.url}/.well-known/assetlinks.json"),
+        # Hutong's lookup records, and Beckn's Subscriptions (the switch's own among them).
+        await http.post(f"{switch.url}/lookup", json={"subscriber_id": "douyin.example"}),
+        await http.post(f"{switch.url}/lookup", json={"type": "BG"}),
+        await http.post(f"{switch.url}/v2.0/lookup", json={"type": "BG", "country": "CHN"}),
+        await switch.operator.get("/operator/subscriptions"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert_documented(document, answer)
+    assert answers[2].json()["applinks"]["details"][0]["appIDs"] == apps["ios_app_ids"]
+    assert answers[4].json() and answers[5].json() and answers[6].json()
+    nobody = await switch.operator.put("/operator/apps/nobody.example", json=apps)
+    assert nobody.status_code == 404, nobody.text
+    assert_documented(document, nobody)
+    route = document["paths"]["/operator/apps/{subscriber_id}"]["put"]["responses"]
+    assert nobody.json()["error"]["code"] in route["404"]["description"]

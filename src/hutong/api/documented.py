@@ -28,7 +28,9 @@ NACKs carry Beckn's Error object (`hutong.protocol.beckn_errors`) say so with
 shape, `opt={NACK_SHAPE: (Nack, BecknNack)}` (documented as `anyOf` them). A
 success answered as raw JSON bytes (the exactly-once path) is documented
 as a JSON object, not a string, or as `opt={RESULT: Shape}` says (`Ack`
-where the answer is an ACK). A success sent in other media types names
+where the answer is an ACK); `opt={SUCCESSES: (200,)}` documents the same
+shape for the other success statuses a route sends (201 created, 200 found
+already). A success sent in other media types names
 each: `opt={RESULT: {"text/csv": str, "application/json": Shape}}`
 (`str` text, `bytes` binary, a struct JSON).
 """
@@ -52,6 +54,7 @@ __all__ = [
     "NACK_SHAPE",
     "REFUSES",
     "RESULT",
+    "SUCCESSES",
     "Ack",
     "AckStatus",
     "BecknError",
@@ -72,6 +75,8 @@ RESULT = "result"
 NACK_SHAPE = "nack_shape"
 #: `opt` key: the codes a route's refusals carry, by status (`{409: ("already_paid", ...)}`).
 CODES = "codes"
+#: `opt` key: other success statuses the route sends, with its documented result.
+SUCCESSES = "successes"
 
 
 class AckStatus(msgspec.Struct):
@@ -265,7 +270,8 @@ def _responses(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
     }
     result = _result(handler)
     if result is not None:
-        responses[handler.status_code] = result
+        for status in (handler.status_code, *handler.opt.get(SUCCESSES, ())):
+            responses[status] = result
     responses.update(handler.responses or {})
     return responses
 

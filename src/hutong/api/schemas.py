@@ -53,6 +53,15 @@ def admitted(given: CorrectionIn | None, valid_from: date, now: datetime) -> Cor
     return correction
 
 
+class CorrectionOut(msgspec.Struct, kw_only=True):
+    """A back-dated version's correction, as `correction_out` shows it (documentation only)."""
+
+    valid_from: str
+    reason: str
+    declared_by: str
+    declared_at: str
+
+
 def correction_out(record: CorrectionRecord | None) -> dict[str, Any] | None:
     """How a history listing shows a version's correction (None: declared plainly)."""
     return None if record is None else record.to_dict()

@@ -2,12 +2,13 @@
 
 `precheck` refuses, before the ACK, what no work can answer (a message
 without the order it is about, an update target or an action Hutong does not
-take). `prepare` does what asks participants (the merchant's stock desk, the
-wallet, the carrier) and returns the write that records the effects and
-queues the answer, `{context: on_<action>, message | error}`, in one
-transaction. A refusal found while preparing is an answer too:
-`on_<action>` with Beckn's Error, as Beckn does. A participant that did not
-answer (a transient refusal) is raised, so the job is tried again.
+take, a search intent whose fields are not of Beckn's types: `invalid_intent`).
+`prepare` does what asks participants (the merchant's stock desk, the wallet,
+the carrier) and returns the write that records the effects and queues the
+answer, `{context: on_<action>, message | error}`, in one transaction. A
+refusal found while preparing is an answer too: `on_<action>` with Beckn's
+Error, as Beckn does. A participant that did not answer (a transient refusal)
+is raised, so the job is tried again.
 
 | action | Hutong service | answer |
 |---|---|---|
@@ -47,9 +48,31 @@ REFUSED_ACTIONS = {
 }
 
 
+#: The intent fields a search reads (Beckn's `Intent`: each a string where present).
+INTENT_FIELDS = (("item", "descriptor", "name"), ("category", "id"), ("provider", "id"))
+
+
+def intent_of(call: BecknCall) -> dict[str, Any]:
+    """A search's `message.intent`, each field it reads a string or absent (`invalid_intent`)."""
+    intent = call.message.get("intent")
+    if intent is None:
+        return {}
+    if not isinstance(intent, dict):
+        raise ValidationError("message.intent must be an object", code="invalid_intent")
+    for path in INTENT_FIELDS:
+        value = dig(intent, *path)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(
+                f"message.intent.{'.'.join(path)} must be a string", code="invalid_intent"
+            )
+    return intent
+
+
 def precheck(call: BecknCall) -> None:
     """Refuse now (a NACK, nothing written) what no work could answer."""
-    if call.action in ("status", "track", "cancel"):
+    if call.action == "search":
+        intent_of(call)
+    elif call.action in ("status", "track", "cancel"):
         aftersale.order_id_of(call)
     elif call.action == "update":
         aftersale.update_of(call)
@@ -78,7 +101,7 @@ async def _offers(services: Services, bap: str, **asked: Any) -> list[dict[str, 
 
 
 async def _search(services: Services, call: BecknCall) -> dict[str, Any]:
-    intent = call.message.get("intent") or {}
+    intent = intent_of(call)
     provider = dig(intent, "provider", "id")
     results = await _offers(
         services,

@@ -51,6 +51,7 @@ BECKN_CODE_OF = MappingProxyType(
         "bap_uri_not_registered": ("50000", "POLICY-ERROR"),
         "bap_id_mismatch": ("30000", "CONTEXT-ERROR"),
         "update_target_not_supported": ("40000", "CORE-ERROR"),
+        "invalid_intent": ("30000", "JSON-SCHEMA-ERROR"),
         # ONDC's 31001 (internal error of the seller app: retry).
         "internal_error": ("31001", "CORE-ERROR"),
     }

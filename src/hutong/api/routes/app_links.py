@@ -17,7 +17,9 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import delete, insert, select
 
 from hutong.api.declare import ServicesDep, StrictBody
+from hutong.api.documented import CODES, RESULT
 from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.registry_out import AssetLinkStatement
 from hutong.protocol.errors import ValidationError
 from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
@@ -37,6 +39,28 @@ class AppLinksIn(msgspec.Struct, kw_only=True):
     #: iOS app ids as TEAMID.bundle.id
     ios_app_ids: list[str] = msgspec.field(default_factory=list)
     android: list[AndroidApp] = msgspec.field(default_factory=list)
+
+
+class AppsRegistered(AppLinksIn, kw_only=True):
+    """The apps now registered for `subscriber_id` (they replace any registered before)."""
+
+    subscriber_id: str
+
+
+class AppLinksDetail(msgspec.Struct, kw_only=True, rename={"app_ids": "appIDs"}):
+    app_ids: list[str]
+    #: URL patterns the apps open (`{"/": "/l/*"}`: the switch's short links).
+    components: list[dict[str, str]]
+
+
+class AppLinks(msgspec.Struct, kw_only=True):
+    details: list[AppLinksDetail]
+
+
+class AppleAppSiteAssociation(msgspec.Struct, kw_only=True):
+    """Apple's file (its fields are Apple's): every registered iOS app opens `/l/*`."""
+
+    applinks: AppLinks
 
 
 def _check(data: AppLinksIn) -> None:
@@ -65,6 +89,10 @@ def _check(data: AppLinksIn) -> None:
     dto=StrictBody[AppLinksIn],
     return_dto=None,
     summary="Register a participant's apps for app links",
+    opt={
+        RESULT: AppsRegistered,
+        CODES: {404: ("unknown_participant",), 422: ("invalid_app_id", "invalid_fingerprint")},
+    },
 )
 async def register_apps(
     services: ServicesDep, subscriber_id: FromPath[str], data: JSONBody[AppLinksIn]
@@ -101,14 +129,24 @@ async def _registered(services: Services) -> list[Any]:
         )
 
 
-@get("/.well-known/apple-app-site-association", tags=["links"], summary="iOS universal links")
+@get(
+    "/.well-known/apple-app-site-association",
+    tags=["links"],
+    summary="iOS universal links",
+    opt={RESULT: AppleAppSiteAssociation},
+)
 async def apple_app_site_association(services: ServicesDep) -> Response[dict[str, Any]]:
     app_ids = [a for row in await _registered(services) for a in json.loads(row.ios_app_ids)]
     body = {"applinks": {"details": [{"appIDs": app_ids, "components": [{"/": "/l/*"}]}]}}
     return Response(content=body, media_type="application/json")
 
 
-@get("/.well-known/assetlinks.json", tags=["links"], summary="Android app links")
+@get(
+    "/.well-known/assetlinks.json",
+    tags=["links"],
+    summary="Android app links",
+    opt={RESULT: list[AssetLinkStatement]},
+)
 async def assetlinks(services: ServicesDep) -> list[dict[str, Any]]:
     statements = []
     for row in await _registered(services):

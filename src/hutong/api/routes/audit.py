@@ -22,6 +22,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, requires
+from hutong.api.routes.audit_out import (
+    AUDITOR_EVIDENCE_OPT,
+    AUDITOR_FINDINGS_OPT,
+    EVIDENCE_OPT,
+    FINDINGS_OPT,
+)
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only
 from hutong.audit import Window, audit, evidence_of
@@ -50,7 +56,12 @@ async def _evidence(services: ServicesDep, finding: str, offset: int, limit: int
     }
 
 
-@get("/audit/findings", guards=[requires(Role.AUDITOR)], summary="The audit of a window")
+@get(
+    "/audit/findings",
+    guards=[requires(Role.AUDITOR)],
+    summary="The audit of a window",
+    opt=AUDITOR_FINDINGS_OPT,
+)
 async def findings(
     services: ServicesDep,
     start: From,
@@ -65,6 +76,7 @@ async def findings(
     "/audit/evidence/{finding:str}",
     guards=[requires(Role.AUDITOR)],
     summary="The records behind one finding",
+    opt=AUDITOR_EVIDENCE_OPT,
 )
 async def evidence(
     services: ServicesDep,
@@ -85,7 +97,7 @@ participant_router = Router(
 )
 
 
-@get("/audit/findings", summary="The audit of a window (operator)")
+@get("/audit/findings", summary="The audit of a window (operator)", opt=FINDINGS_OPT)
 async def operator_findings(
     services: ServicesDep,
     start: From,
@@ -96,7 +108,11 @@ async def operator_findings(
     return await _findings(services, start, end, subject, check)
 
 
-@get("/audit/evidence/{finding:str}", summary="The records behind one finding (operator)")
+@get(
+    "/audit/evidence/{finding:str}",
+    summary="The records behind one finding (operator)",
+    opt=EVIDENCE_OPT,
+)
 async def operator_evidence(
     services: ServicesDep,
     finding: FromPath[str],

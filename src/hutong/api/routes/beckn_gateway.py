@@ -63,6 +63,7 @@ def _ack(_: object) -> tuple[int, dict[str, Any]]:
                 "context_action_mismatch",
                 "context_expired",
                 "invalid_order",
+                "invalid_intent",
                 "update_target_not_supported",
                 "action_not_supported",
             ),

@@ -27,9 +27,10 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
-from hutong.api.documented import NACK_SHAPE, REFUSES, BecknNack
+from hutong.api.documented import NACK_SHAPE, REFUSES, RESULT, BecknNack
 from hutong.api.errors import status_of
 from hutong.api.routes.operator import operator_guard
+from hutong.api.routes.registry_out import SubscriptionOut, SubscriptionRow
 from hutong.api.schemas import Location, LookupIn, ParticipantOut, participant_out
 from hutong.net.subscription_challenge import challenge_subscriber
 from hutong.protocol.beckn_errors import beckn_nack
@@ -174,7 +175,7 @@ async def beckn_lookup_records(
     summary="Beckn registry lookup (ONDC's path): Subscription records by type, domain, country",
     status_code=200,
     exception_handlers=_HANDLERS,
-    opt={NACK_SHAPE: BecknNack},
+    opt={NACK_SHAPE: BecknNack, RESULT: list[SubscriptionOut]},
 )
 async def lookup_v2(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[LookupIn]
@@ -293,7 +294,11 @@ async def subscribe(
 router = Router(path="/", route_handlers=[lookup_v2, subscribe])
 
 
-@get("/subscriptions", summary="Beckn subscriptions, optionally by status")
+@get(
+    "/subscriptions",
+    summary="Beckn subscriptions, optionally by status",
+    opt={RESULT: list[SubscriptionRow]},
+)
 async def subscriptions(
     services: ServicesDep, status: FromQuery[str | None] = None
 ) -> list[dict[str, Any]]:

@@ -21,6 +21,15 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import Reply, run_decided, run_once
+from hutong.api.routes.coupons_out import (
+    BUYER_OPT,
+    CLAIM_OPT,
+    DECLARE_OPT,
+    LIST_OPT,
+    ORDER_OPT,
+    REFUSALS_OPT,
+    SHOW_OPT,
+)
 from hutong.commerce.coupons import CampaignRow, Claim, CouponError
 from hutong.commerce.coupons import service as coupons
 from hutong.protocol.envelope import Context
@@ -112,6 +121,7 @@ def claim_out(claim: Claim | Refused) -> Reply:
     return_dto=None,
     status_code=201,
     summary="Declare a coupon campaign (the merchant, its platform or a host it names)",
+    opt=DECLARE_OPT,
 )
 async def declare_campaign(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedCampaign]
@@ -143,7 +153,11 @@ async def declare_campaign(
     )
 
 
-@get("/coupons/campaigns", summary="Coupon campaigns, by merchant or by the host handing them out")
+@get(
+    "/coupons/campaigns",
+    summary="Coupon campaigns, by merchant or by the host handing them out",
+    opt=LIST_OPT,
+)
 async def list_campaigns(
     services: ServicesDep,
     merchant: FromQuery[str | None] = None,
@@ -156,7 +170,11 @@ async def list_campaigns(
     return {"campaigns": [row.to_dict() for row in rows]}
 
 
-@get("/coupons/campaigns/{campaign_id:str}", summary="A coupon campaign and how many it issued")
+@get(
+    "/coupons/campaigns/{campaign_id:str}",
+    summary="A coupon campaign and how many it issued",
+    opt=SHOW_OPT,
+)
 async def show_campaign(services: ServicesDep, campaign_id: FromPath[str]) -> dict[str, Any]:
     return {"campaign": (await coupons.readable_campaign(services, campaign_id)).to_dict()}
 
@@ -171,6 +189,7 @@ async def show_campaign(services: ServicesDep, campaign_id: FromPath[str]) -> di
     status_code=201,
     guards=[requires(Role.PLATFORM)],
     summary="Claim a coupon for a buyer (a host that hands the campaign out)",
+    opt=CLAIM_OPT,
 )
 async def claim_coupon(
     services: ServicesDep,
@@ -190,6 +209,7 @@ async def claim_coupon(
     "/coupons/buyers/{buyer:str}",
     guards=[requires(Role.PLATFORM)],
     summary="The coupons your buyer holds or used (a host)",
+    opt=BUYER_OPT,
 )
 async def buyer_coupons(
     services: ServicesDep, sender: SenderDep, buyer: FromPath[str]
@@ -199,7 +219,9 @@ async def buyer_coupons(
 
 
 @get(
-    "/coupons/orders/{order_id:str}", summary="The coupon an order redeemed (its parties, auditors)"
+    "/coupons/orders/{order_id:str}",
+    summary="The coupon an order redeemed (its parties, auditors)",
+    opt=ORDER_OPT,
 )
 async def order_coupon(
     services: ServicesDep, sender: SenderDep, order_id: FromPath[str]
@@ -209,7 +231,9 @@ async def order_coupon(
 
 
 @get(
-    "/coupons/refusals", summary="Coupon refusals (auditors: all; issuers, funders, hosts: theirs)"
+    "/coupons/refusals",
+    summary="Coupon refusals (auditors: all; issuers, funders, hosts: theirs)",
+    opt=REFUSALS_OPT,
 )
 async def coupon_refusals(
     services: ServicesDep,

@@ -19,6 +19,7 @@ from litestar.params import FromQuery
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, requires
+from hutong.api.routes.discovery_out import OFFERS_OPT
 from hutong.api.routes.participant import participants_only
 from hutong.commerce.discovery import Search
 from hutong.commerce.discovery.service import search
@@ -31,6 +32,7 @@ __all__ = ["participant_router"]
     "/discovery/offers",
     guards=[requires(Role.PLATFORM)],
     summary="Search the offers you may show, with their owner and home platform (a host)",
+    opt=OFFERS_OPT,
 )
 async def discover_offers(
     services: ServicesDep,

@@ -24,6 +24,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.documented import RESULT
 from hutong.api.idempotency import run_once
+from hutong.api.routes.discovery_out import IMPRESSIONS_OPT
 from hutong.api.routes.evidence_schemas import (
     ImpressionListIn,
     SignedImpressionsIn,
@@ -85,6 +86,7 @@ def _recorded(recorded: Recorded) -> tuple[int, dict[str, Any]]:
     status_code=200,
     guards=[requires(Role.PLATFORM)],
     summary="Report ranked lists shown on a surface (a host; up to 1,000 lists)",
+    opt=IMPRESSIONS_OPT,
 )
 async def report_impressions(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedImpressionsIn]

@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import ServicesDep, SignedDep, StrictBody
 from hutong.api.idempotency import run_once
-from hutong.api.routes.links_out import PLACE_OPT, SHOW_OPT
+from hutong.api.routes.links_out import (
+    DECLARE_RULE_OPT,
+    PLACE_OPT,
+    POLICIES_OPT,
+    POLICY_HISTORY_OPT,
+    SHOW_OPT,
+)
 from hutong.api.schemas import CorrectionIn, correction_of, correction_out
 from hutong.links.host_policy import require_not_blocked
 from hutong.links.hosts import alias, checked_alias
@@ -178,6 +184,7 @@ def _invalid_rule(exc: Exception) -> ValidationError:
     return_dto=None,
     status_code=200,
     summary="Declare a link rule (adds a version)",
+    opt=DECLARE_RULE_OPT,
 )
 async def declare(
     services: ServicesDep, signed: SignedDep, data: JSONBody[RuleRequest]
@@ -226,7 +233,12 @@ participant_router = Router(
 # -- public: policies, the resolver, share codes, QR --------------------------------
 
 
-@get("/policies/{host:str}", tags=["links"], summary="A host's link policies on a date")
+@get(
+    "/policies/{host:str}",
+    tags=["links"],
+    summary="A host's link policies on a date",
+    opt=POLICIES_OPT,
+)
 async def show_policies(
     services: ServicesDep, host: FromPath[str], at: FromQuery[date | None] = None
 ) -> dict[str, Any]:
@@ -246,6 +258,7 @@ async def show_policies(
     "/policies/{host:str}/history",
     tags=["links"],
     summary="Every version a host declared, back-dated corrections marked",
+    opt=POLICY_HISTORY_OPT,
 )
 async def policy_versions(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
     async with services.db.read() as conn:

@@ -25,6 +25,15 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.idempotency import run_once
 from hutong.api.routes.links import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, placement_out
+from hutong.api.routes.livestreams_out import (
+    CART_OPT,
+    END_OPT,
+    REPORT_OPT,
+    SCHEDULE_OPT,
+    SHOW_OPT,
+    START_OPT,
+    VIEWERS_OPT,
+)
 from hutong.api.routes.participant import participants_only, require_message_id
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.commerce.livestreams import service
@@ -86,6 +95,7 @@ def _session_reply(status: int) -> Callable[[Session], tuple[int, dict[str, Any]
     status_code=201,
     guards=[requires(Role.PLATFORM)],
     summary="Schedule a livestream session in your live rooms (a host)",
+    opt=SCHEDULE_OPT,
 )
 async def schedule_session(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedSession]
@@ -112,6 +122,7 @@ async def schedule_session(
     return_dto=None,
     status_code=200,
     summary="Go live (the host)",
+    opt=START_OPT,
 )
 async def start_session(
     services: ServicesDep, signed: SignedDep, session_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -128,6 +139,7 @@ async def start_session(
     return_dto=None,
     status_code=200,
     summary="End the session, or call it off before it starts (the host)",
+    opt=END_OPT,
 )
 async def end_session(
     services: ServicesDep, signed: SignedDep, session_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -144,6 +156,7 @@ async def end_session(
     return_dto=None,
     status_code=200,
     summary="Place an offer in the session's cart (the host)",
+    opt=CART_OPT,
 )
 async def add_to_cart(
     services: ServicesDep,
@@ -182,6 +195,7 @@ async def add_to_cart(
     return_dto=None,
     status_code=200,
     summary="Report viewers now and cumulative views (the host, while live)",
+    opt=VIEWERS_OPT,
 )
 async def report_viewers(
     services: ServicesDep,
@@ -200,7 +214,9 @@ async def report_viewers(
 
 
 @get(
-    "/livestreams/{session_id:str}", summary="A session and its cart (host, broadcaster, auditors)"
+    "/livestreams/{session_id:str}",
+    summary="A session and its cart (host, broadcaster, auditors)",
+    opt=SHOW_OPT,
 )
 async def show_session(
     services: ServicesDep,
@@ -221,6 +237,7 @@ async def show_session(
 @get(
     "/livestreams/{session_id:str}/report",
     summary="Viewers, orders, GMV and refunds by the merchant's home platform",
+    opt=REPORT_OPT,
 )
 async def session_report(
     services: ServicesDep, sender: SenderDep, session_id: FromPath[str]

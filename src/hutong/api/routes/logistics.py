@@ -21,6 +21,7 @@ from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import Operation, Reply, run_decided, run_once
+from hutong.api.routes import logistics_out
 from hutong.api.routes.logistics_schemas import (
     MAX_RADIUS_M,
     BookIn,
@@ -34,7 +35,7 @@ from hutong.api.routes.logistics_schemas import (
     point_out,
 )
 from hutong.api.routes.payments_schemas import SignedEmpty
-from hutong.api.routes.shipments_out import SHOW_OPT
+from hutong.api.routes.shipments_out import BOOK_OPT, CANCEL_OPT, QUOTE_OPT, SHOW_OPT, TRACK_OPT
 from hutong.api.schemas import admitted, correction_out
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
@@ -61,6 +62,7 @@ async def _route(services: Services, given: RouteIn | BookIn) -> service.Route:
     return_dto=None,
     status_code=200,
     summary="Declare your services (carriers)",
+    opt=logistics_out.SERVICES_OPT,
     guards=[requires(Role.CARRIER)],
 )
 async def declare_services(
@@ -90,6 +92,7 @@ async def declare_services(
     return_dto=None,
     status_code=200,
     summary="Publish your network's pickup points",
+    opt=logistics_out.PUBLISH_POINTS_OPT,
     guards=[requires(Role.CARRIER, Role.PLATFORM)],
 )
 async def publish_points(
@@ -177,6 +180,7 @@ async def _versions(services: Services, kind: str, owner: str) -> dict[str, Any]
 @get(
     "/pickup-policies/{network:str}",
     summary="A network's pickup policy, every version (back-dated corrections marked)",
+    opt=logistics_out.POLICY_VERSIONS_OPT,
 )
 async def pickup_policy_versions(services: ServicesDep, network: FromPath[str]) -> dict[str, Any]:
     return await _versions(services, "pickup", network)
@@ -185,6 +189,7 @@ async def pickup_policy_versions(services: ServicesDep, network: FromPath[str]) 
 @get(
     "/carrier-policies/{host:str}",
     summary="A host's carrier policy, every version (back-dated corrections marked)",
+    opt=logistics_out.POLICY_VERSIONS_OPT,
 )
 async def carrier_policy_versions(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
     return await _versions(services, "carrier", host)
@@ -196,6 +201,7 @@ async def carrier_policy_versions(services: ServicesDep, host: FromPath[str]) ->
     return_dto=None,
     status_code=200,
     summary="Which carriers may deliver to your points",
+    opt=logistics_out.DECLARE_POLICY_OPT,
     guards=[requires(Role.CARRIER, Role.PLATFORM)],
 )
 async def declare_pickup_policy(
@@ -210,6 +216,7 @@ async def declare_pickup_policy(
     return_dto=None,
     status_code=200,
     summary="Which carriers your orders may use (hosts)",
+    opt=logistics_out.DECLARE_POLICY_OPT,
     guards=[requires(Role.PLATFORM)],
 )
 async def declare_carrier_policy(
@@ -218,7 +225,11 @@ async def declare_carrier_policy(
     return await _declare(services, signed, data.message, "host")
 
 
-@get("/pickup-points", summary="Pickup points of every network near a location")
+@get(
+    "/pickup-points",
+    summary="Pickup points of every network near a location",
+    opt=logistics_out.POINTS_OPT,
+)
 async def search_points(
     services: ServicesDep,
     lat: FromQuery[float],
@@ -243,6 +254,7 @@ async def search_points(
     return_dto=None,
     status_code=200,
     summary="Quotes of every carrier serving a route",
+    opt=QUOTE_OPT,
 )
 async def quote(
     services: ServicesDep, sender: SenderDep, data: JSONBody[SignedRoute]
@@ -271,6 +283,7 @@ async def quote(
     status_code=201,
     summary="Book a shipment with the carrier you choose",
     guards=[requires(Role.MERCHANT)],
+    opt=BOOK_OPT,
 )
 async def book(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedBook]
@@ -318,6 +331,7 @@ async def _book(services: Services, signed: SignedRequest, given: BookIn) -> sto
     return_dto=None,
     status_code=200,
     summary="Cancel before pick-up",
+    opt=CANCEL_OPT,
 )
 async def cancel(
     services: ServicesDep,
@@ -368,6 +382,7 @@ async def show(
     return_dto=None,
     status_code=200,
     summary="Push a tracking event in your own vocabulary",
+    opt=TRACK_OPT,
 )
 async def track(
     services: ServicesDep, signed: SignedDep, data: JSONBody[Envelope]

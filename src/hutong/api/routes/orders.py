@@ -17,7 +17,13 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
 from hutong.api.documented import CALLS_PARTICIPANTS, CODES, RESULT
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.routes.orders_out import OrderAnswer, OrderList, OrderStepOut
+from hutong.api.routes.orders_out import (
+    DECLARE_SCHEDULE_OPT,
+    SCHEDULES_OPT,
+    OrderAnswer,
+    OrderList,
+    OrderStepOut,
+)
 from hutong.api.routes.orders_presenters import order_moved_out, order_taken_out
 from hutong.api.routes.orders_schemas import (
     SignedCancel,
@@ -327,6 +333,7 @@ async def refund_order(
     return_dto=None,
     status_code=201,
     summary="Declare your commission schedule (hosts)",
+    opt=DECLARE_SCHEDULE_OPT,
     guards=[requires(Role.PLATFORM)],
 )
 async def declare_schedule(
@@ -354,7 +361,11 @@ async def declare_schedule(
     return await run_once(services, signed, write)
 
 
-@get("/commission-schedules/{host:str}", summary="A host's commission schedule, every version")
+@get(
+    "/commission-schedules/{host:str}",
+    summary="A host's commission schedule, every version",
+    opt=SCHEDULES_OPT,
+)
 async def show_schedules(services: ServicesDep, host: FromPath[str]) -> dict[str, Any]:
     async with services.db.read() as conn:
         history = await commission_store.commission_history(conn, host)

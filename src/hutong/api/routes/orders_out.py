@@ -14,11 +14,20 @@ from typing import Any
 
 import msgspec
 
+from hutong.api.documented import CODES, RESULT
 from hutong.api.routes.payments_out import PaymentOut
 from hutong.api.routes.shipments_out import ShipmentOut
+from hutong.api.schemas import CorrectionOut
 from hutong.commerce.orders import OrderState
 
-__all__ = ["OrderAnswer", "OrderList", "OrderOut", "OrderStepOut"]
+__all__ = [
+    "DECLARE_SCHEDULE_OPT",
+    "SCHEDULES_OPT",
+    "OrderAnswer",
+    "OrderList",
+    "OrderOut",
+    "OrderStepOut",
+]
 
 
 class OrderLineOut(msgspec.Struct, kw_only=True):
@@ -101,3 +110,50 @@ class OrderList(msgspec.Struct, kw_only=True):
     """`GET /v1/orders`: newest first."""
 
     orders: list[OrderOut]
+
+
+class TakeRateOut(msgspec.Struct, kw_only=True):
+    category: str
+    channel: str
+    bps: int
+
+
+class ScheduleOut(msgspec.Struct, kw_only=True):
+    """A version of a host's commission schedule (basis points by category and channel)."""
+
+    host: str
+    valid_from: str
+    version: int
+    take_rates: list[TakeRateOut]
+    channel_rates: dict[str, int]
+    default_take_bps: int
+    creator_rates: dict[str, int]
+    default_creator_bps: int
+    declared_at: str | None
+    note: str
+
+
+class ScheduleVersion(ScheduleOut, kw_only=True):
+    correction: CorrectionOut | None
+
+
+class ScheduleAnswer(msgspec.Struct, kw_only=True):
+    schedule: ScheduleOut
+
+
+class ScheduleHistory(msgspec.Struct, kw_only=True):
+    host: str
+    versions: list[ScheduleVersion]
+
+
+#: `opt` of `POST /v1/commission-schedules`.
+DECLARE_SCHEDULE_OPT: dict[str, object] = {
+    RESULT: ScheduleAnswer,
+    CODES: {
+        403: ("wrong_role",),
+        409: ("message_id_conflict",),
+        422: ("invalid_schedule", "invalid_correction", "valid_from_in_past"),
+    },
+}
+#: `opt` of `GET /v1/commission-schedules/{host}`.
+SCHEDULES_OPT: dict[str, object] = {RESULT: ScheduleHistory}

@@ -18,6 +18,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CALLS_PARTICIPANTS, CODES, RESULT
 from hutong.api.idempotency import run_decided, run_once
+from hutong.api.routes import pay_for_me_out, wallets_out
 from hutong.api.routes.payments_out import (
     CREATE_OPT,
     PaymentAnswer,
@@ -69,6 +70,7 @@ def _base_url(request: Req) -> str:
     return_dto=None,
     status_code=200,
     summary="Declare your currencies and fees (wallets)",
+    opt=wallets_out.PROFILE_OPT,
 )
 async def declare_wallet_profile(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedWalletProfile]
@@ -89,7 +91,11 @@ async def declare_wallet_profile(
     return await run_once(services, signed, write)
 
 
-@get("/wallets", summary="Registered wallets and their declared fees")
+@get(
+    "/wallets",
+    summary="Registered wallets and their declared fees",
+    opt=wallets_out.WALLETS_OPT,
+)
 async def list_wallets(services: ServicesDep) -> dict[str, Any]:
     async with services.db.read() as conn:
         wallets = await store.registered_wallets(conn)
@@ -103,6 +109,7 @@ async def list_wallets(services: ServicesDep) -> dict[str, Any]:
     return_dto=None,
     status_code=201,
     summary="Declare which wallets you accept",
+    opt=wallets_out.DECLARE_ACCEPTANCE_OPT,
 )
 async def declare_acceptance(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedAcceptance]
@@ -128,7 +135,11 @@ async def declare_acceptance(
     return await run_once(services, signed, write)
 
 
-@get("/acceptance-policy/{platform:str}", summary="A platform's acceptance policy, on a day")
+@get(
+    "/acceptance-policy/{platform:str}",
+    summary="A platform's acceptance policy, on a day",
+    opt=wallets_out.ACCEPTANCE_OPT,
+)
 async def show_acceptance(
     services: ServicesDep, platform: FromPath[str], at: FromQuery[date | None] = None
 ) -> dict[str, Any]:
@@ -148,7 +159,11 @@ async def show_acceptance(
     }
 
 
-@get("/payments/options", summary="The wallets a buyer may choose, and every refusal")
+@get(
+    "/payments/options",
+    summary="The wallets a buyer may choose, and every refusal",
+    opt=wallets_out.OPTIONS_OPT,
+)
 async def payment_options(
     services: ServicesDep, merchant: FromQuery[str], host: FromQuery[str]
 ) -> dict[str, Any]:
@@ -309,6 +324,7 @@ async def refund_payment(
     return_dto=None,
     status_code=201,
     summary="Ask someone else to pay (a link and a share code)",
+    opt=pay_for_me_out.REQUEST_OPT,
 )
 async def request_pay_for_me(
     services: ServicesDep,
@@ -339,6 +355,7 @@ async def request_pay_for_me(
     return_dto=None,
     status_code=200,
     summary="Pay someone's pay-for-me request",
+    opt=pay_for_me_out.PAY_OPT,
 )
 async def pay_pay_for_me(
     services: ServicesDep,
@@ -370,6 +387,7 @@ async def pay_pay_for_me(
     return_dto=None,
     status_code=200,
     summary="Withdraw a pay-for-me request",
+    opt=pay_for_me_out.CANCEL_OPT,
 )
 async def cancel_pay_for_me(
     services: ServicesDep,

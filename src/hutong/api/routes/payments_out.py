@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from hutong.api.documented import CODES, RESULT
+from hutong.api.routes.wallets_out import WalletChoiceOut
 from hutong.payments.checkout.states import PAYMENTS, PaymentEvent, PaymentState
 from hutong.payments.rules import Machine
 
@@ -64,7 +65,7 @@ class PaymentRefundOut(msgspec.Struct, kw_only=True):
 class PaymentCreatedOut(msgspec.Struct, kw_only=True):
     payment: PaymentOut
     #: The wallets the buyer may choose, and why each other one is refused.
-    wallets: dict[str, Any]
+    wallets: WalletChoiceOut
 
 
 def machine_codes(machine: Machine[Any, Any], event: StrEnum) -> tuple[str, ...]:

@@ -23,6 +23,17 @@ from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import run_decided
 from hutong.api.routes.payments_schemas import SignedEmpty
+from hutong.api.routes.points_out import (
+    BALANCE_OPT,
+    DECLARE_OPT,
+    EXCHANGE_OPT,
+    GRANT_OPT,
+    LIST_DECLARATIONS_OPT,
+    LIST_OFFERS_OPT,
+    PUBLISH_OPT,
+    SHOW_EXCHANGE_OPT,
+    WITHDRAW_OPT,
+)
 from hutong.api.routes.points_presenters import (
     declaration_out,
     exchange_out,
@@ -112,6 +123,7 @@ class SignedRefusal(msgspec.Struct, kw_only=True):
     return_dto=None,
     status_code=201,
     summary="Publish an exchange offer (the issuing program)",
+    opt=PUBLISH_OPT,
 )
 async def publish_offer(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedOffer]
@@ -132,6 +144,7 @@ async def publish_offer(
     return_dto=None,
     status_code=200,
     summary="Withdraw an exchange offer (the issuing program)",
+    opt=WITHDRAW_OPT,
 )
 async def withdraw_offer(
     services: ServicesDep, signed: SignedDep, offer_id: FromPath[str], data: JSONBody[SignedEmpty]
@@ -145,7 +158,11 @@ async def withdraw_offer(
     )
 
 
-@get("/points/offers", summary="Exchange offers, by the paying or the issuing program")
+@get(
+    "/points/offers",
+    summary="Exchange offers, by the paying or the issuing program",
+    opt=LIST_OFFERS_OPT,
+)
 async def list_offers(
     services: ServicesDep,
     program_from: FromQuery[str | None] = None,
@@ -164,6 +181,7 @@ async def list_offers(
     return_dto=None,
     status_code=201,
     summary="Credit points to one of your members",
+    opt=GRANT_OPT,
 )
 async def grant_points(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedGrant]
@@ -178,7 +196,11 @@ async def grant_points(
     )
 
 
-@get("/points/members/{member:str}/balance", summary="One of your members' points")
+@get(
+    "/points/members/{member:str}/balance",
+    summary="One of your members' points",
+    opt=BALANCE_OPT,
+)
 async def member_balance(
     services: ServicesDep, sender: SenderDep, member: FromPath[str]
 ) -> dict[str, Any]:
@@ -194,6 +216,7 @@ async def member_balance(
     return_dto=None,
     status_code=201,
     summary="Exchange a member's points for another program's benefit (the paying program)",
+    opt=EXCHANGE_OPT,
 )
 async def create_exchange(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedExchange]
@@ -210,7 +233,11 @@ async def create_exchange(
     )
 
 
-@get("/points/exchanges/{exchange_id:str}", summary="An exchange (its two programs, auditors)")
+@get(
+    "/points/exchanges/{exchange_id:str}",
+    summary="An exchange (its two programs, auditors)",
+    opt=SHOW_EXCHANGE_OPT,
+)
 async def show_exchange(
     services: ServicesDep, sender: SenderDep, exchange_id: FromPath[str]
 ) -> dict[str, Any]:
@@ -227,6 +254,7 @@ async def show_exchange(
     return_dto=None,
     status_code=201,
     summary="Declare that you refuse (or no longer refuse) another program's exchanges",
+    opt=DECLARE_OPT,
 )
 async def declare_refusal(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRefusal]
@@ -251,6 +279,7 @@ async def declare_refusal(
 @get(
     "/points/refusals",
     summary="A program's declared refusals, every version or those in force on a day (public)",
+    opt=LIST_DECLARATIONS_OPT,
 )
 async def list_refusals(
     services: ServicesDep,

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from hutong.api.declare import ServicesDep, StrictBody
-from hutong.api.documented import NACK_SHAPE, BecknNack, Nack
+from hutong.api.documented import NACK_SHAPE, RESULT, BecknNack, Nack
 from hutong.api.routes.beckn_registry import (
     LOOKUP_HANDLERS,
     beckn_lookup_records,
     is_beckn_lookup,
     note_lookup_shape,
 )
+from hutong.api.routes.registry_out import LookupRecord, SubscriptionOut
 from hutong.api.schemas import LookupIn, WellKnown
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import lookup
 
 
-@get("/healthz", tags=["public"], summary="Liveness: the process answers")
+class Health(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+@get("/healthz", tags=["public"], summary="Liveness: the process answers", opt={RESULT: Health})
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -68,7 +74,8 @@ async def well_known(services: ServicesDep) -> WellKnown:
     status_code=200,
     before_request=note_lookup_shape,
     exception_handlers=LOOKUP_HANDLERS,
-    opt={NACK_SHAPE: (Nack, BecknNack)},
+    # Hutong's records, or Beckn's Subscriptions when the request is Beckn-shaped.
+    opt={NACK_SHAPE: (Nack, BecknNack), RESULT: list[LookupRecord | SubscriptionOut]},
 )
 async def lookup_route(
     services: ServicesDep, request: Request[Any, Any, Any], data: JSONBody[LookupIn]

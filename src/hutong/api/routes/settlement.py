@@ -21,10 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
-from hutong.api.documented import REFUSES, RESULT
+from hutong.api.documented import CODES, REFUSES, RESULT
 from hutong.api.idempotency import run_once
 from hutong.api.routes.operator import operator_guard
-from hutong.api.routes.settlement_schemas import SettlementFileOut
+from hutong.api.routes.settlement_schemas import (
+    ANSWER_OPT,
+    FILE_CODES,
+    RECONCILE_OPT,
+    AnswerOut,
+    ReconciliationOut,
+    SettlementFileOut,
+)
 from hutong.ledger.settlement import (
     Acknowledgement,
     Answer,
@@ -112,15 +119,6 @@ class AnswerIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class SignedAnswerIn(msgspec.Struct, kw_only=True):
     context: Context
     message: AnswerIn
-
-
-class AnswerOut(msgspec.Struct, kw_only=True):
-    window_id: str
-    participant: str
-    #: pending, confirmed or disputed.
-    state: str
-    reason: str
-    at: datetime | None
 
 
 def answer_out(a: Answer) -> AnswerOut:
@@ -231,7 +229,15 @@ async def operator_file(
     "/windows/{window_id:str}/reconcile/{participant:str}",
     status_code=200,
     summary="Reconcile a participant's statement (body: text/csv)",
-    opt={REFUSES: (415,)},
+    opt={
+        REFUSES: (415,),
+        RESULT: ReconciliationOut,
+        CODES: {
+            **FILE_CODES,
+            415: ("unsupported_media_type",),
+            422: ("duplicate_transfer", "invalid_statement"),
+        },
+    },
 )
 async def operator_reconcile(
     services: ServicesDep, request: Req, window_id: FromPath[str], participant: FromPath[str]
@@ -286,7 +292,7 @@ async def _readable_by(services: Services, caller: str, participant: str) -> Non
 @get(
     "/windows/{window_id:str}/file",
     summary="Your settlement file (auditors: anyone's)",
-    opt={RESULT: FILE},
+    opt={RESULT: FILE, CODES: {**FILE_CODES, 403: ("not_your_file",)}},
 )
 async def my_file(
     services: ServicesDep,
@@ -307,6 +313,7 @@ async def my_file(
     return_dto=None,
     status_code=200,
     summary="Reconcile your statement",
+    opt=RECONCILE_OPT,
 )
 async def my_reconcile(
     services: ServicesDep,
@@ -338,6 +345,7 @@ async def _answer(
     return_dto=None,
     status_code=200,
     summary="Confirm your settlement in a closed window",
+    opt=ANSWER_OPT,
 )
 async def confirm(
     services: ServicesDep,
@@ -356,6 +364,7 @@ async def confirm(
     return_dto=None,
     status_code=200,
     summary="Dispute your settlement in a closed window (say why)",
+    opt=ANSWER_OPT,
 )
 async def dispute(
     services: ServicesDep,

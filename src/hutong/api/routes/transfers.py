@@ -19,9 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
-from hutong.api.documented import CALLS_PARTICIPANTS, REFUSES
+from hutong.api.documented import CALLS_PARTICIPANTS
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.routes.transfers_out import EXECUTE_OPT, QUOTE_OPT, SHOW_OPT
+from hutong.api.routes.transfers_out import (
+    EXECUTE_OPT,
+    LOOKUP_OPT,
+    PUBLISH_OPT,
+    QUOTE_OPT,
+    REMOVE_OPT,
+    SHOW_OPT,
+)
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
 from hutong.net.transport import call_transport
 from hutong.payments import transfers
@@ -114,6 +121,7 @@ class SignedExecute(msgspec.Struct, kw_only=True):
     dto=StrictBody[SignedRegisterAlias],
     return_dto=None,
     summary="Publish an alias of one of your users (wallets)",
+    opt=PUBLISH_OPT,
 )
 async def register_alias(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRegisterAlias]
@@ -148,6 +156,7 @@ async def register_alias(
     dto=StrictBody[SignedRemoveAlias],
     return_dto=None,
     summary="Withdraw an alias you published (wallets)",
+    opt=REMOVE_OPT,
 )
 async def remove_alias(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedRemoveAlias]
@@ -176,7 +185,7 @@ async def remove_alias(
     dto=StrictBody[SignedLookup],
     return_dto=None,
     summary="Which wallets serve an alias (masked, a payee token each; limited per wallet)",
-    opt={REFUSES: (429,)},  # the wallet's alias-lookup allowance
+    opt=LOOKUP_OPT,  # 429: the wallet's alias-lookup allowance
 )
 async def lookup_alias(
     services: ServicesDep, sender: SenderDep, data: JSONBody[SignedLookup]

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import msgspec
 
-from hutong.api.documented import CODES, REFUSES, RESULT
+from hutong.api.documented import CODES, REFUSES, RESULT, SUCCESSES
 from hutong.api.routes.payments_out import machine_codes
 from hutong.payments.transfers.states import TRANSFERS, TransferEvent, TransferState
 
-__all__ = ["EXECUTE_OPT", "QUOTE_OPT", "SHOW_OPT", "TransferAnswer", "TransferOut"]
+__all__ = [
+    "EXECUTE_OPT",
+    "LOOKUP_OPT",
+    "PUBLISH_OPT",
+    "QUOTE_OPT",
+    "REMOVE_OPT",
+    "SHOW_OPT",
+    "TransferAnswer",
+    "TransferOut",
+]
 
 
 class TransferOut(msgspec.Struct, kw_only=True):
@@ -70,4 +79,58 @@ EXECUTE_OPT: dict[str, object] = {
 SHOW_OPT: dict[str, object] = {
     RESULT: TransferAnswer,
     CODES: {403: ("not_a_party",), 404: ("unknown_transfer",)},
+}
+
+
+class AliasOut(msgspec.Struct, kw_only=True):
+    """An alias as its own wallet sees it: masked (never the full phone number), its account."""
+
+    kind: str
+    masked: str
+    wallet: str
+    account: str
+
+
+class AliasPublished(msgspec.Struct, kw_only=True):
+    """201 when published now, 200 when it was already (`created` says which)."""
+
+    alias: AliasOut
+    created: bool
+
+
+class AliasRemoved(msgspec.Struct, kw_only=True):
+    removed: AliasOut
+
+
+class AliasFound(msgspec.Struct, kw_only=True):
+    """An alias as a lookup shows it to other wallets: a payee token, never the account."""
+
+    kind: str
+    masked: str
+    wallet: str
+    payee_token: str
+
+
+class AliasLookup(msgspec.Struct, kw_only=True):
+    entries: list[AliasFound]
+
+
+#: Every alias call is a wallet's (403 `wrong_role`), about an alias it can parse.
+_ALIAS = {403: ("wrong_role", "alias_not_owned"), 422: ("invalid_alias",)}
+#: `opt` of `POST /v1/aliases`.
+PUBLISH_OPT: dict[str, object] = {
+    RESULT: AliasPublished,
+    SUCCESSES: (200,),
+    CODES: {**_ALIAS, 409: ("alias_taken", "message_id_conflict")},
+}
+#: `opt` of `POST /v1/aliases/remove`.
+REMOVE_OPT: dict[str, object] = {
+    RESULT: AliasRemoved,
+    CODES: {**_ALIAS, 404: ("alias_not_found",), 409: ("message_id_conflict",)},
+}
+#: `opt` of `POST /v1/aliases/lookup` (429: the wallet's alias-lookup allowance).
+LOOKUP_OPT: dict[str, object] = {
+    RESULT: AliasLookup,
+    REFUSES: (429,),
+    CODES: {403: ("wrong_role",), 422: ("invalid_alias",), 429: ("rate_limited",)},
 }
