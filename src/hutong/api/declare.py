@@ -51,12 +51,18 @@ __all__ = [
     "SignedDep",
     "StrictBody",
     "StrictRequest",
+    "base_url",
     "decode_strictly",
     "requires",
     "services_of",
 ]
 
 T = TypeVar("T")
+
+
+def base_url(request: Request[Any, Any, Any]) -> str:
+    """The switch's address as this request reached it, without a trailing slash (for links)."""
+    return str(request.base_url).rstrip("/")
 
 
 def services_of(state: State) -> Services:

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
-from hutong.api.declare import ServicesDep, SignedDep, StrictBody
+from hutong.api.declare import ServicesDep, SignedDep, StrictBody, base_url
 from hutong.api.idempotency import run_once
 from hutong.api.routes.links_out import (
     DECLARE_RULE_OPT,
@@ -72,10 +72,6 @@ def placement_out(services: Services, view: PlacementView, base_url: str) -> dic
         "qr_png": f"{url}/qr.png",
         "share_text": services.resolver().share_text(view),
     }
-
-
-def base_url(request: Request[Any, Any, Any]) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 # -- placements and policies (signed) ---------------------------------------------

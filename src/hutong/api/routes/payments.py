@@ -1,4 +1,4 @@
-"""Payments API: wallets' profiles, acceptance policies, payments, pay-for-me requests.
+"""Payments API: wallets' profiles, acceptance policies, payments (pay-for-me: `pay_for_me`).
 
 Every write is exactly once per message id; the steps that ask a wallet do so
 before their write (`run_decided`), so a retried request never asks twice
@@ -18,7 +18,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CALLS_PARTICIPANTS, CODES, RESULT
 from hutong.api.idempotency import run_decided, run_once
-from hutong.api.routes import pay_for_me_out, wallets_out
+from hutong.api.routes import wallets_out
 from hutong.api.routes.payments_out import (
     CREATE_OPT,
     PaymentAnswer,
@@ -28,25 +28,21 @@ from hutong.api.routes.payments_out import (
 from hutong.api.routes.payments_presenters import (
     acceptance_out,
     created_out,
-    paid_out,
     payment_out,
     refund_out,
-    request_out,
 )
 from hutong.api.routes.payments_schemas import (
     SignedAcceptance,
     SignedAuthorize,
     SignedCapture,
     SignedEmpty,
-    SignedPay,
-    SignedPayForMe,
     SignedPayment,
     SignedRefund,
     SignedWalletProfile,
 )
 from hutong.api.schemas import admitted, correction_out
 from hutong.net.transport import call_transport
-from hutong.payments import checkout, pay_for_me
+from hutong.payments import checkout
 from hutong.payments.checkout import AcceptancePolicy, store
 from hutong.payments.checkout.states import PaymentEvent
 from hutong.payments.fees import FeeRule, PaymentKind
@@ -55,10 +51,6 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_role
 
 Req = Request[Any, Any, Any]
-
-
-def _base_url(request: Req) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 # -- wallets and acceptance -------------------------------------------------------------
@@ -315,96 +307,6 @@ async def refund_payment(
     )
 
 
-# -- pay-for-me ---------------------------------------------------------------------------
-
-
-@post(
-    "/payments/{payment_id:str}/pay-for-me",
-    dto=StrictBody[SignedPayForMe],
-    return_dto=None,
-    status_code=201,
-    summary="Ask someone else to pay (a link and a share code)",
-    opt=pay_for_me_out.REQUEST_OPT,
-)
-async def request_pay_for_me(
-    services: ServicesDep,
-    signed: SignedDep,
-    request: Req,
-    payment_id: FromPath[str],
-    data: JSONBody[SignedPayForMe],
-) -> Response[bytes]:
-    body = data.message
-    return await run_decided(
-        services,
-        signed,
-        lambda: pay_for_me.create(
-            services,
-            signed.subscriber_id,
-            payment_id,
-            buyer=body.buyer,
-            expires_in=body.expires_in,
-            note=body.note,
-        ),
-        request_out(services, _base_url(request), 201),
-    )
-
-
-@post(
-    "/pay-for-me/{code:str}/pay",
-    dto=StrictBody[SignedPay],
-    return_dto=None,
-    status_code=200,
-    summary="Pay someone's pay-for-me request",
-    opt=pay_for_me_out.PAY_OPT,
-)
-async def pay_pay_for_me(
-    services: ServicesDep,
-    signed: SignedDep,
-    request: Req,
-    code: FromPath[str],
-    data: JSONBody[SignedPay],
-) -> Response[bytes]:
-    body = data.message
-    return await run_decided(
-        services,
-        signed,
-        lambda: pay_for_me.pay(
-            services,
-            call_transport(),
-            signed.subscriber_id,
-            code,
-            wallet=body.wallet,
-            payer=body.payer,
-            attempt=signed.message_id or "",
-        ),
-        paid_out(services, _base_url(request)),
-    )
-
-
-@post(
-    "/pay-for-me/{request_id:str}/cancel",
-    dto=StrictBody[SignedEmpty],
-    return_dto=None,
-    status_code=200,
-    summary="Withdraw a pay-for-me request",
-    opt=pay_for_me_out.CANCEL_OPT,
-)
-async def cancel_pay_for_me(
-    services: ServicesDep,
-    signed: SignedDep,
-    request: Req,
-    request_id: FromPath[str],
-    data: JSONBody[SignedEmpty],
-) -> Response[bytes]:
-    # The body is checked (and documented) as `data`: its message is empty.
-    return await run_decided(
-        services,
-        signed,
-        lambda: pay_for_me.cancel(services, signed.subscriber_id, request_id),
-        request_out(services, _base_url(request), 200),
-    )
-
-
 router = Router(
     path="/v1",
     opt={CALLS_PARTICIPANTS: True},
@@ -420,9 +322,6 @@ router = Router(
         capture_payment,
         void_payment,
         refund_payment,
-        request_pay_for_me,
-        pay_pay_for_me,
-        cancel_pay_for_me,
     ],
     middleware=[SignedRequestMiddleware()],
     tags=["payments"],

@@ -15,10 +15,10 @@ import segno
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from hutong.api.declare import ServicesDep, StrictBody
+from hutong.api.declare import ServicesDep, StrictBody, base_url
 from hutong.api.documented import RESULT
 from hutong.api.errors import status_of
-from hutong.api.routes.links import base_url, placement_out
+from hutong.api.routes.links import placement_out
 from hutong.links.hosts import checked_alias, host_context
 from hutong.links.policy import Surface
 from hutong.links.resolution import Answer
