@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, cast
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
@@ -49,9 +49,6 @@ from hutong.payments.fees import FeeRule, PaymentKind
 from hutong.protocol.errors import ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import require_role
-
-Req = Request[Any, Any, Any]
-
 
 # -- wallets and acceptance -------------------------------------------------------------
 
