@@ -96,31 +96,40 @@ def hutong_server(
                 process.kill()
 
 
+def enrol(operator: httpx.Client, entries: Sequence[tuple[str, str, str, str]]) -> None:
+    """Each (subscriber id, role, callback URL, public key) enrolled by the operator, key "k1"."""
+    for subscriber, role, callback, public_key in entries:
+        response = operator.post(
+            "/operator/participants",
+            json={
+                "subscriber_id": subscriber,
+                "roles": [role],
+                "callback_url": callback,
+                "key_id": "k1",
+                "public_key": public_key,
+            },
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"enrol {subscriber}: {response.status_code} {response.text[:500]}")
+
+
 def enrol_platforms(
     url: str, operator_token: str, names: Sequence[str]
 ) -> list[tuple[str, str, str]]:
     """Each name enrolled as a platform with a new key: (subscriber id, key id, private key)."""
     from hutong.protocol.signing import new_key_pair
 
-    enrolled = []
+    pairs = [new_key_pair() for _ in names]
     headers = {"authorization": f"Bearer {operator_token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as operator:
-        for subscriber in names:
-            pair = new_key_pair()
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": subscriber,
-                    "roles": ["platform"],
-                    "callback_url": "http://127.0.0.1:9/cb",
-                    "key_id": "k1",
-                    "public_key": pair.public_key,
-                },
-            )
-            if response.status_code != 201:
-                raise SystemExit(f"enrol {subscriber}: {response.status_code} {response.text}")
-            enrolled.append((subscriber, "k1", pair.private_key))
-    return enrolled
+        enrol(
+            operator,
+            [
+                (name, "platform", "http://127.0.0.1:9/cb", pair.public_key)
+                for name, pair in zip(names, pairs, strict=True)
+            ],
+        )
+    return [(name, "k1", pair.private_key) for name, pair in zip(names, pairs, strict=True)]
 
 
 def reset_postgres(url: str) -> None:

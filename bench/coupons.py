@@ -37,6 +37,7 @@ from bench._harness import (
     PhaseResult,
     Server,
     as_dict,
+    enrol,
     http_request,
     hutong_server,
     reset_postgres,
@@ -55,17 +56,7 @@ ISSUER = "bench-0.example"
 
 def _register(operator: httpx.Client, subscriber: str, role: str) -> Signer:
     pair = new_key_pair()
-    response = operator.post(
-        "/operator/participants",
-        json={
-            "subscriber_id": subscriber,
-            "roles": [role],
-            "callback_url": "http://127.0.0.1:9/cb",
-            "key_id": "k1",
-            "public_key": pair.public_key,
-        },
-    )
-    response.raise_for_status()
+    enrol(operator, [(subscriber, role, "http://127.0.0.1:9/cb", pair.public_key)])
     return Signer(subscriber, "k1", pair.private_key)
 
 

@@ -71,7 +71,7 @@ from typing import Any
 
 import httpx
 
-from bench._harness import ROOT, Server, write_results
+from bench._harness import ROOT, Server, enrol, write_results
 from bench._reference import Desk, reference_processes
 from bench.orders import (
     ALIPAY,
@@ -454,19 +454,7 @@ def join(cluster: Cluster, desks: dict[str, Desk], endpoints: Endpoints) -> dict
         entries.append((participant, role, endpoints.url(participant), pair.public_key))
     headers = {"authorization": f"Bearer {OPERATOR}"}
     with httpx.Client(base_url=cluster.url, headers=headers, timeout=30) as operator:
-        for participant, role, callback, public_key in entries:
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": participant,
-                    "roles": [role],
-                    "callback_url": callback,
-                    "key_id": "k1",
-                    "public_key": public_key,
-                },
-            )
-            if response.status_code != 201:
-                raise SystemExit(f"register {participant}: {response.status_code} {response.text}")
+        enrol(operator, entries)
         response = operator.put(
             f"/operator/merchants/{JD_BEAUTY}/profile", json={"home_platform": "jd.example"}
         )

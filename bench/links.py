@@ -61,6 +61,7 @@ from bench._harness import (
     PhaseResult,
     Server,
     as_dict,
+    enrol,
     http_request,
     hutong_server,
     reset_postgres,
@@ -75,7 +76,7 @@ from hutong.store.tables import link_resolutions, merchant_profiles, offers
 HOST = "wechat.example"
 SOURCE = "taobao.example"
 MERCHANT = "shop.example"
-KEY_ID = "k1"
+KEY_ID = "k1"  # the key id `bench._harness.enrol` gives
 SURFACE = "group_chat"
 RESOLVE_QUERY = f"?host=wechat&surface={SURFACE}"
 #: wechat's link rules, as `LinkRule.to_dict()` writes them (minus host and version).
@@ -112,17 +113,7 @@ def register(server: Server) -> dict[str, str]:
     ) as operator:
         for subscriber, role in ((HOST, "platform"), (SOURCE, "platform"), (MERCHANT, "merchant")):
             pair = new_key_pair()
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": subscriber,
-                    "roles": [role],
-                    "callback_url": "http://127.0.0.1:9/cb",
-                    "key_id": KEY_ID,
-                    "public_key": pair.public_key,
-                },
-            )
-            response.raise_for_status()
+            enrol(operator, [(subscriber, role, "http://127.0.0.1:9/cb", pair.public_key)])
             keys[subscriber] = pair.private_key
     return keys
 

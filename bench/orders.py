@@ -77,6 +77,7 @@ from bench._harness import (
     PhaseResult,
     Server,
     as_dict,
+    enrol,
     http_request,
     hutong_server,
     read_response,
@@ -169,18 +170,7 @@ def join(server: Server, desks: dict[str, Desk]) -> dict[str, Signer]:
             entries.append(
                 (participant, role, f"http://127.0.0.1:9/cb/{participant}", pair.public_key)
             )
-        for participant, role, callback, public_key in entries:
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": participant,
-                    "roles": [role],
-                    "callback_url": callback,
-                    "key_id": "k1",
-                    "public_key": public_key,
-                },
-            )
-            _expect(response, 201, f"register {participant}")
+        enrol(operator, entries)
         response = operator.put(
             f"/operator/merchants/{JD_BEAUTY}/profile", json={"home_platform": JD}
         )

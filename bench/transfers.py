@@ -65,6 +65,7 @@ from bench._harness import (
     PhaseResult,
     Server,
     as_dict,
+    enrol,
     http_request,
     hutong_server,
     read_response,
@@ -293,27 +294,22 @@ def machine_busy_seconds() -> float:
 # -- setup and verification ---------------------------------------------------------------
 
 
-def _expect(response: httpx.Response, status: int, what: str) -> None:
-    if response.status_code != status:
-        raise SystemExit(f"{what}: HTTP {response.status_code} {response.text[:500]}")
-
-
 def register_wallets(server: Server, desks: list[Desk]) -> None:
     with httpx.Client(
         base_url=server.url, headers={"authorization": f"Bearer {OPERATOR_TOKEN}"}
     ) as operator:
-        for desk in desks:
-            response = operator.post(
-                "/operator/participants",
-                json={
-                    "subscriber_id": desk.participant,
-                    "roles": ["wallet"],
-                    "callback_url": f"http://127.0.0.1:{desk.port}/cb/{desk.participant}",
-                    "key_id": "k1",
-                    "public_key": desk.public_key,
-                },
-            )
-            _expect(response, 201, f"register {desk.participant}")
+        enrol(
+            operator,
+            [
+                (
+                    desk.participant,
+                    "wallet",
+                    f"http://127.0.0.1:{desk.port}/cb/{desk.participant}",
+                    desk.public_key,
+                )
+                for desk in desks
+            ],
+        )
 
 
 async def publish(server: Server, signers: dict[str, Signer], users: int) -> None:
