@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -211,3 +212,19 @@ async def test_a_write_that_loses_every_retry_in_its_batch_commits_in_a_later_on
     assert await batcher.run(unlucky) == "done"
     assert await _count(db) == 1
     await batcher.close()
+
+
+def test_commits_in_flight_come_from_the_settings_and_sqlite_keeps_one(tmp_path: Path) -> None:
+    """One group commit in flight per process unless the operator says more;
+    SQLite has one writer, so it keeps one whatever is asked."""
+    from hutong.config import load_settings
+
+    assert load_settings({}).commits_in_flight == 1
+    assert load_settings({"HUTONG_COMMITS_IN_FLIGHT": "3"}).commits_in_flight == 3
+    with pytest.raises(ValueError, match="HUTONG_COMMITS_IN_FLIGHT must be at least 1"):
+        load_settings({"HUTONG_COMMITS_IN_FLIGHT": "0"})
+    sqlite = Database(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    assert WriteBatcher(sqlite, parallel=4).parallel == 1
+    postgres = Database("postgresql+psycopg://u@127.0.0.1:1/x")
+    assert WriteBatcher(postgres).parallel == 1
+    assert WriteBatcher(postgres, parallel=3).parallel == 3

@@ -41,7 +41,7 @@ class Services:
 
     def __post_init__(self) -> None:
         if self.writer is None:
-            self.writer = WriteBatcher(self.db)
+            self.writer = WriteBatcher(self.db, parallel=self.settings.commits_in_flight)
         if self.key_loader is None:
             self.key_loader = KeyLoader(self.db)
         if self.ledger_service is None:

@@ -195,9 +195,9 @@ class WriteBatcher:
         self.db = db
         self.max_batch = max_batch
         self.max_wait = max_wait
-        #: Batches in flight at once: one for SQLite (one writer at a time),
-        #: several for PostgreSQL, where each waits on network round trips.
-        self.parallel = parallel or (1 if db.is_sqlite else 4)
+        #: Batches in flight at once: one for SQLite (one writer at a time);
+        #: for PostgreSQL as the caller says (`Settings.commits_in_flight`), else one.
+        self.parallel = 1 if db.is_sqlite else (parallel or 1)
         self._gatherer: Gatherer[_Pending] = Gatherer(
             self._commit, max_items=max_batch, max_wait=max_wait, workers=self.parallel
         )
