@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from hutong.ledger.models import MAX_ACCOUNT_ID
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
 from tests.harness.assertions import assert_nack
 from tests.harness.ledger import account, create, move, resolve, submit
@@ -121,7 +122,7 @@ async def test_accounts_are_created_once_and_refusals_store_nothing(switch: Swit
         ),
         (account("bad id with spaces"), "id_invalid"),
         (account(""), "id_invalid"),
-        (account("x" * 129), "id_invalid"),
+        (account("x" * (MAX_ACCOUNT_ID + 1)), "id_invalid"),
         (account("usd", asset="USD"), "asset_invalid"),
         (account("cny-lower", asset="cny"), "asset_invalid"),
         (account("no-program", asset="points:"), "asset_invalid"),

@@ -26,8 +26,8 @@ from hutong.ledger.models import (
     PendingState,
     Transfer,
     TransferFlags,
+    valid_account_id,
     valid_asset,
-    valid_id,
 )
 from hutong.store.tables import ledger_accounts
 
@@ -103,7 +103,7 @@ def transfer_from_row(row: Any) -> Transfer:
 
 
 def _check_account(new: NewAccount) -> str:
-    if not valid_id(new.id):
+    if not valid_account_id(new.id):
         return AccountResult.ID_INVALID
     if not new.owner or len(new.owner) > 255:
         return AccountResult.OWNER_INVALID
@@ -120,7 +120,7 @@ async def create_accounts(
     conn: AsyncConnection, accounts: Sequence[NewAccount], now: datetime
 ) -> list[str]:
     """Create accounts; one result per account (`ok`, `exists`, or why not)."""
-    ids = [a.id for a in accounts if valid_id(a.id)]
+    ids = [a.id for a in accounts if valid_account_id(a.id)]
     existing: dict[str, Any] = {}
     if ids:
         query = select(ledger_accounts).where(ledger_accounts.c.id.in_(ids))

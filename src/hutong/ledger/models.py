@@ -19,7 +19,13 @@ MAX_REFERENCE = 255
 MAX_TIMEOUT = 2**31 - 1
 
 _ASSET = re.compile(r"^(CNY|points:[a-z0-9][a-z0-9-]{0,62})$")
+#: Longest account id (the width of every column holding one). Account ids embed
+#: subscriber ids (at most 255 characters); the longest the switch builds is a
+#: points member's, ``p/<program>/member/<member>``: 2 + 255 + 8 + 64 = 329 <= 384.
+MAX_ACCOUNT_ID = 384
+
 _ID = re.compile(r"^[A-Za-z0-9._:@/-]{1,128}$")
+_ACCOUNT_ID = re.compile(rf"^[A-Za-z0-9._:@/-]{{1,{MAX_ACCOUNT_ID}}}$")
 
 
 def yuan(fen: int) -> str:
@@ -34,7 +40,13 @@ def valid_asset(asset: str) -> bool:
 
 
 def valid_id(value: str) -> bool:
+    """A transfer id: 1 to 128 of letters, digits and ``. _ : @ / -``."""
     return bool(_ID.match(value))
+
+
+def valid_account_id(value: str) -> bool:
+    """An account id: 1 to `MAX_ACCOUNT_ID` of the same characters as a transfer id."""
+    return bool(_ACCOUNT_ID.match(value))
 
 
 class AccountFlags(IntFlag):

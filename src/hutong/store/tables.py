@@ -160,6 +160,9 @@ PARTICIPANT_STATUSES = (
 DEBITS_LIMITED_FLAG = 1
 CREDITS_LIMITED_FLAG = 2
 PENDING_FLAG = 2
+#: Width of every column holding a ledger account id (hutong.ledger.models.MAX_ACCOUNT_ID:
+#: ids embed 255-character subscriber ids; checked by tests/ledger/test_account_widths.py).
+ACCOUNT_ID_WIDTH = 384
 
 
 #: Back-dated policy versions, each declared as a correction with its reason
@@ -322,7 +325,7 @@ delivery_lanes = Table(
 ledger_accounts = Table(
     "ledger_accounts",
     metadata,
-    Column("id", String(128), primary_key=True),
+    Column("id", String(ACCOUNT_ID_WIDTH), primary_key=True),
     #: The participant the account belongs to (or the switch itself).
     Column("owner", String(255), nullable=False),
     Column("asset", String(80), nullable=False),
@@ -362,8 +365,18 @@ ledger_transfers = Table(
     #: Commit order, for history pages.
     Column("seq", BigIntPK, primary_key=True, autoincrement=True),
     Column("id", String(128), nullable=False),
-    Column("debit_account_id", String(128), ForeignKey("ledger_accounts.id"), nullable=False),
-    Column("credit_account_id", String(128), ForeignKey("ledger_accounts.id"), nullable=False),
+    Column(
+        "debit_account_id",
+        String(ACCOUNT_ID_WIDTH),
+        ForeignKey("ledger_accounts.id"),
+        nullable=False,
+    ),
+    Column(
+        "credit_account_id",
+        String(ACCOUNT_ID_WIDTH),
+        ForeignKey("ledger_accounts.id"),
+        nullable=False,
+    ),
     #: Always > 0: a post or void of the whole hold stores the held amount
     #: (what the caller asked, maybe 0, is `requested_amount`).
     Column("amount", BigInteger, nullable=False),
