@@ -47,7 +47,13 @@ from tests.harness.coupons import campaign_message, claim
 from tests.harness.history import AS_HISTORY
 from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import Evidence, Logistics, PayNet
-from tests.harness.openapi import assert_documented, operations, problem, served_document
+from tests.harness.openapi import (
+    assert_documented,
+    operation_of,
+    operations,
+    problem,
+    served_document,
+)
 from tests.harness.settlement import a_day_of_trade, close
 from tests.harness.shop import CREAM, HANGZHOU, TEA, Shop, tea_order
 from tests.harness.switch import OPERATOR_TOKEN, Clock, Switch
@@ -223,6 +229,32 @@ async def test_an_orders_answers_fit_the_shapes_and_codes_documented_for_their_r
     assert cancelled.status_code == 200, cancelled.text
     assert_documented(document, cancelled)
     assert cancelled.json()["order"]["state"] == "cancelled"
+
+
+async def test_an_unknown_pickup_point_is_documented_as_the_422_it_is_on_every_route(
+    shop: Shop, http: httpx.AsyncClient
+) -> None:
+    """A point named in a body that nobody declared: one code, one status, wherever refused."""
+    document = await served_document(http, shop.switch.url)
+    parcel = {"origin": HANGZHOU, "pickup_point_id": "nowhere-01", "weight_g": 500}
+    booking = parcel | {"carrier": JDL, "service": "standard", "address": {"name": "王女士"}}
+    refused = [
+        await shop.order(destination={"pickup_point_id": "nowhere-01"}),
+        await shop.post(JD_BEAUTY, "/v1/shipments/quote", parcel),
+        await shop.post(JD_BEAUTY, "/v1/shipments", booking),
+    ]
+    for answer in refused:
+        assert (answer.status_code, answer.json()["error"]["code"]) == (422, "unknown_pickup_point")
+        assert_documented(document, answer)
+        operation = operation_of(document, answer.request.method, answer.request.url.path)
+        assert "unknown_pickup_point" in operation["responses"]["422"]["description"]
+    elsewhere = [
+        f"{method} {path} {status}"
+        for method, path, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status != "422" and "unknown_pickup_point" in response.get("description", "")
+    ]
+    assert elsewhere == []
 
 
 async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_routes(

@@ -137,7 +137,9 @@ async def _refusals(
     reason: str | None = None
     kind = by = ""
     if route.pickup_point_id and point is None:
-        raise NotFoundError(f"no pickup point {route.pickup_point_id}", code="unknown_pickup_point")
+        raise ValidationError(
+            f"no pickup point {route.pickup_point_id}", code="unknown_pickup_point"
+        )
     if point is not None and pickup is not None:
         allowed, rule = pickup.allows(carrier, today)
         if not allowed:

@@ -81,6 +81,7 @@ def _step(event: OrderEvent, **codes: tuple[str, ...]) -> dict[str, object]:
                 "invalid_buyer",
                 "invalid_deadline",
                 "invalid_destination",
+                "unknown_pickup_point",
                 "invalid_payer",
                 "invalid_origin",
                 "no_channel",

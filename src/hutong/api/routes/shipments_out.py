@@ -129,14 +129,14 @@ _ROUTE = (
 #: `opt` of `POST /v1/shipments/quote`.
 QUOTE_OPT: dict[str, object] = {
     RESULT: QuoteBoardOut,
-    CODES: {403: ("not_your_host",), 404: ("unknown_pickup_point",), 422: _ROUTE},
+    CODES: {403: ("not_your_host",), 422: _ROUTE},
 }
 #: `opt` of `POST /v1/shipments` (the carrier's own refusal codes besides).
 BOOK_OPT: dict[str, object] = {
     RESULT: ShipmentOut,
     CODES: {
         403: ("wrong_role", "not_your_host"),
-        404: ("unknown_service", "unknown_pickup_point"),
+        404: ("unknown_service",),
         409: (
             "not_serviceable",
             "pickup_point_refused",
