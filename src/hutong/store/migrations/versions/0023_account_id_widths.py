@@ -1,6 +1,6 @@
 """ledger account ids as wide as the longest one built from a subscriber id
 
-Revision ID: 0024
+Revision ID: 0023
 Revises: 0022
 
 Account ids embed subscriber ids, which may be 255 characters long
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
+revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
