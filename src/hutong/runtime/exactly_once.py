@@ -16,8 +16,13 @@ Two ways to run a message:
   answer yet), so a concurrent twin never asks anyone: it waits for the
   claimer's answer. A refusal is recorded as the answer; a participant that
   did not answer (a transient kind) is not an answer, so the claim is
-  released and a retry asks again. A claim whose owner vanished (a crash
-  between claim and answer) is taken over after `claim_lease` seconds.
+  released and a retry asks again. A claim records its claimer (the
+  switch process's id); a claim whose claimer's heartbeat stopped (a crash
+  or a freeze between claim and answer) is taken over within seconds
+  (`Settings.claim_takeover_after`, `hutong.runtime.heartbeat`), any claim
+  after `claim_lease` seconds (one without a claimer: only then). A live
+  claimer's claim is never taken while it beats: it may wait on a slow
+  participant up to the lease.
 
 A write whose commit outcome is unknown (the database connection broke
 during a failover) is resolved by the message record, which commits with
@@ -44,6 +49,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.errors import ConflictError, HutongError
+from hutong.runtime.heartbeat import ClaimerWatch
 from hutong.runtime.metrics import IDEMPOTENT_REPLAYS
 from hutong.runtime.services import Services
 from hutong.store.failover import database_lost, database_unavailable, until_back
@@ -120,6 +126,8 @@ def _shown(result: Any, present: Present[Any], refusal: Refusal) -> tuple[int, d
 
 class _Claimed(NamedTuple):
     at: datetime
+    #: The claimer's process id; None for a claim made without a heartbeat.
+    by: str | None = None
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -154,6 +162,7 @@ async def _find(conn: AsyncConnection, key: MessageKey) -> Answer | _Claimed | N
                 messages.c.status_code,
                 messages.c.response_body,
                 messages.c.created_at,
+                messages.c.claimed_by,
             ).where(_where(key))
         )
     ).first()
@@ -165,12 +174,17 @@ async def _find(conn: AsyncConnection, key: MessageKey) -> Answer | _Claimed | N
             code="message_id_conflict",
         )
     if row.status_code == CLAIMED:
-        return _Claimed(row.created_at)
+        return _Claimed(row.created_at, row.claimed_by)
     return Answer(row.status_code, bytes(row.response_body), replayed=True)
 
 
 def _record_values(
-    services: Services, key: MessageKey, status: int, body: bytes, now: datetime
+    services: Services,
+    key: MessageKey,
+    status: int,
+    body: bytes,
+    now: datetime,
+    claimed_by: str | None = None,
 ) -> dict[str, Any]:
     return {
         "sender": key.sender,
@@ -182,6 +196,7 @@ def _record_values(
         "response_body": body,
         "created_at": now,
         "expires_at": now + timedelta(seconds=services.settings.message_retention),
+        "claimed_by": claimed_by,
     }
 
 
@@ -211,11 +226,18 @@ def _own(answer: Answer) -> Answer:
 
 
 async def _await_answer(services: Services, key: MessageKey) -> Answer | _Claimed | None:
-    """Wait while somebody else holds a live claim; then what is there."""
+    """Wait while somebody else holds a live claim; then what is there.
+
+    A claim is no longer live past its lease, or once its claimer's
+    heartbeat stopped (read only here, while a twin waits).
+    """
     lease = timedelta(seconds=claim_lease(services))
+    claimer = ClaimerWatch(services.db, services.settings.claim_takeover_after)
     while True:
         found = await _record(services, key)
         if not isinstance(found, _Claimed) or services.clock() - found.at >= lease:
+            return found
+        if found.by is not None and await claimer.stopped(found.by):
             return found
         await asyncio.sleep(_WAIT_STEP)
 
@@ -296,7 +318,7 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
             # In the group commit: durable before anyone is asked, and many
             # claims share one commit instead of paying one each.
             if await services.batcher().run(_claim_write(services, key, found, now)):
-                return _Claimed(now)
+                return _Claimed(now, services.process_id)
         except IntegrityError:
             pass  # recorded or claimed by a twin (or a message with another body)
         except DBAPIError as exc:
@@ -308,20 +330,29 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
         seen = await _await_answer(services, key)
         if isinstance(seen, Answer):
             return _replayed(seen)
-        found = seen  # None: the twin gave its claim back; else a claim past its lease
+        # None: the twin gave its claim back; else a claim past its lease or
+        # whose claimer stopped.
+        found = seen
 
 
 def _claim_write(
     services: Services, key: MessageKey, stale: _Claimed | None, now: datetime
 ) -> Write[bool]:
-    """Record the claim (or take over `stale`, a claim past its lease); False if another did."""
+    """Record the claim (or take over `stale`, a claim no longer live); False if another did.
+
+    The claimer's process id rides in the claim's own INSERT (or UPDATE).
+    """
+    me = services.process_id
 
     async def claim(conn: AsyncConnection) -> bool:
         if stale is None:
-            await conn.execute(insert(messages), _record_values(services, key, CLAIMED, b"", now))
+            values = _record_values(services, key, CLAIMED, b"", now, claimed_by=me)
+            await conn.execute(insert(messages), values)
             return True
         taken = await conn.execute(
-            update(messages).where(_still_claimed(key, stale.at)).values(created_at=now)
+            update(messages)
+            .where(_still_claimed(key, stale.at))
+            .values(created_at=now, claimed_by=me)
         )
         return bool(taken.rowcount == 1)
 
