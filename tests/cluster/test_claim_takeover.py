@@ -24,14 +24,22 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, delete, func, insert, select
 
-from hutong.config import Settings
+from hutong.config import Settings, load_settings
 from hutong.runtime.exactly_once import Write, claim_lease, run_decided
-from hutong.runtime.heartbeat import Heartbeat
+from hutong.runtime.heartbeat import (
+    BEAT_INTERVAL,
+    CONFIRM,
+    PRUNE_AFTER,
+    PRUNE_EVERY,
+    ClaimerWatch,
+    Heartbeat,
+)
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import messages, switch_keys, switch_processes
@@ -163,3 +171,102 @@ async def test_a_claim_records_its_claimer_and_a_clean_stop_deletes_the_row(
     assert await _count(services, switch_processes) == 0
     await services.batcher().close()
     await services.db.dispose()
+
+
+def test_the_takeover_delay_comes_from_the_environment() -> None:
+    assert load_settings({}).claim_takeover_after == 5.0
+    assert load_settings({"HUTONG_CLAIM_TAKEOVER_AFTER": "8"}).claim_takeover_after == 8.0
+    assert load_settings({"HUTONG_CLAIM_TAKEOVER_AFTER": "0"}).claim_takeover_after == 0.0
+    with pytest.raises(ValueError, match="HUTONG_CLAIM_TAKEOVER_AFTER must be 0"):
+        load_settings({"HUTONG_CLAIM_TAKEOVER_AFTER": "1"})
+
+
+class _TwinClock:
+    """The waiting twin's monotonic clock; `per_look` is added at every look (a slow read)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.per_look = 0.0
+
+    def __call__(self) -> float:
+        self.now += self.per_look
+        return self.now
+
+
+async def _process_silent_for(db: Database, seconds: float) -> str:
+    """A process row whose last beat was `seconds` ago (by this host's clock)."""
+    at = datetime.now(UTC) - timedelta(seconds=seconds)
+    async with db.transaction() as conn:
+        row = {"id": "p" * 32, "started_at": at, "beat_at": at}
+        await conn.execute(insert(switch_processes), row)
+    return "p" * 32
+
+
+async def test_a_silent_claimer_is_judged_stopped_only_on_two_reads_confirm_apart(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    silent = await _process_silent_for(db, 100)
+    clock = _TwinClock()
+    watch = ClaimerWatch(db, AFTER, monotonic=clock)
+    assert not await watch.stopped(silent)  # first seen silent
+    clock.now += CONFIRM - 0.1
+    assert not await watch.stopped(silent)
+    clock.now += 0.2
+    assert await watch.stopped(silent)
+    await db.dispose()
+
+
+async def test_reads_that_waited_for_the_database_never_judge_a_claimer(
+    database_url: str,
+) -> None:
+    """During a failover every beat fails: silence seen through a read that itself
+    waited (longer than a beat) does not count against the claimer."""
+    db = Database(database_url)
+    silent = await _process_silent_for(db, 100)
+    clock = _TwinClock()
+    clock.per_look = BEAT_INTERVAL  # each read takes a beat's time
+    watch = ClaimerWatch(db, AFTER, monotonic=clock)
+    for _ in range(5):
+        assert not await watch.stopped(silent)
+        clock.now += CONFIRM
+    await db.dispose()
+
+
+async def test_a_claimer_without_a_row_is_stopped_at_once_and_a_beating_one_never(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    clock = _TwinClock()
+    watch = ClaimerWatch(db, AFTER, monotonic=clock)
+    assert await watch.stopped("gone" * 8)  # stopped cleanly, or pruned dead
+    heartbeat = Heartbeat(database_url)
+    beating = await heartbeat.start()
+    for _ in range(4):
+        await heartbeat.beat()
+        assert not await watch.stopped(beating)
+        clock.now += CONFIRM
+    assert not await ClaimerWatch(db, 0, monotonic=clock).stopped("gone" * 8)  # turned off
+    await heartbeat.stop()
+    await db.dispose()
+
+
+async def test_dead_processes_are_pruned_and_a_live_one_whose_row_went_puts_it_back(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    dead = await _process_silent_for(db, PRUNE_AFTER + 60)
+    heartbeat = Heartbeat(database_url)
+    beating = await heartbeat.start()
+    for _ in range(PRUNE_EVERY):
+        await heartbeat.beat()
+    async with db.read() as conn:
+        ids = set((await conn.execute(select(switch_processes.c.id))).scalars())
+    assert ids == {beating} and dead not in ids
+    async with db.transaction() as conn:
+        await conn.execute(delete(switch_processes))
+    await heartbeat.beat()
+    async with db.read() as conn:
+        assert await conn.scalar(select(switch_processes.c.id)) == beating
+    await heartbeat.stop()
+    await db.dispose()

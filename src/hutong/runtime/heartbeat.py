@@ -32,6 +32,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +44,7 @@ from hutong.store.db import Database
 from hutong.store.failover import until_back
 from hutong.store.tables import switch_processes
 
-__all__ = ["BEAT_INTERVAL", "CONFIRM", "PRUNE_AFTER", "ClaimerWatch", "Heartbeat"]
+__all__ = ["BEAT_INTERVAL", "CONFIRM", "PRUNE_AFTER", "PRUNE_EVERY", "ClaimerWatch", "Heartbeat"]
 
 log = logging.getLogger("hutong.heartbeat")
 
@@ -54,7 +55,7 @@ CONFIRM = 2.0
 #: Seconds of silence after which a process's row is pruned (it is dead).
 PRUNE_AFTER = 600.0
 #: Beats between two prunes.
-_PRUNE_EVERY = 60
+PRUNE_EVERY = 60
 
 
 def _now(db: Database) -> Any:
@@ -110,7 +111,7 @@ class Heartbeat:
             )
             if moved.rowcount == 0:
                 await conn.execute(self._row(now))
-            if self._beats % _PRUNE_EVERY == 0:
+            if self._beats % PRUNE_EVERY == 0:
                 await _prune(conn, self._db)
 
     async def stop(self) -> None:
@@ -175,18 +176,19 @@ class ClaimerWatch:
     #: A silent beat seen (its time), and when (monotonic).
     _seen: tuple[datetime, float] | None = None
     _next_read: float = 0.0
-    _monotonic: Any = field(default=time.monotonic)
+    #: The waiting twin's own clock (seconds, only ever compared with itself).
+    monotonic: Callable[[], float] = field(default=time.monotonic)
 
     async def stopped(self, process_id: str) -> bool:
         if self.after <= 0:
             return False
         if process_id != self._process:
             self._process, self._seen, self._next_read = process_id, None, 0.0
-        if self._monotonic() < self._next_read:
+        if self.monotonic() < self._next_read:
             return False
-        asked = self._monotonic()
+        asked = self.monotonic()
         beat = await _last_beat(self.db, process_id)
-        now = self._monotonic()
+        now = self.monotonic()
         if now - asked >= BEAT_INTERVAL:
             # The read waited for the database: every beat may have failed meanwhile.
             self._seen, self._next_read = None, now
