@@ -44,6 +44,7 @@ from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import messages, switch_keys, switch_processes
 from tests.cluster.claimer import KEY, new_key, present, refusal
+from tests.harness.switch import Switch
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Starts a claimer whose participant answers after so many seconds; returns once it claimed.
@@ -270,3 +271,12 @@ async def test_dead_processes_are_pruned_and_a_live_one_whose_row_went_puts_it_b
         assert await conn.scalar(select(switch_processes.c.id)) == beating
     await heartbeat.stop()
     await db.dispose()
+
+
+async def test_a_serving_switch_beats_and_names_itself_in_its_claims(switch: Switch) -> None:
+    """The app's lifespan starts the heartbeat before anything can claim."""
+    services = switch.services
+    assert services.process_id is not None
+    async with services.db.read() as conn:
+        ids = set((await conn.execute(select(switch_processes.c.id))).scalars())
+    assert services.process_id in ids
