@@ -195,7 +195,7 @@ class ClaimerWatch:
             return False
         if beat is None:
             return True  # no row: it stopped, or died long ago and was pruned
-        if beat is not None and beat.silent < self.after - CONFIRM:
+        if beat.silent < self.after - CONFIRM:
             self._seen = None
             self._next_read = now + max(BEAT_INTERVAL, self.after - CONFIRM - beat.silent)
             return False
