@@ -89,6 +89,11 @@ class Settings:
     #: writes per second than four, with one process and with three
     #: (docs/production.md, "Commits in flight").
     commits_in_flight: int = 1
+    #: Seconds a switch process's heartbeat may be silent before a twin of a
+    #: message it claimed takes the claim over (`HUTONG_CLAIM_TAKEOVER_AFTER`;
+    #: a process beats every second: `hutong.runtime.heartbeat`). 0 turns the
+    #: heartbeat off: a claim is then taken over only after its lease.
+    claim_takeover_after: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -130,6 +135,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         support_url=env.get("HUTONG_SUPPORT_URL", ""),
         support_email=env.get("HUTONG_SUPPORT_EMAIL", ""),
         commits_in_flight=_int(env, "HUTONG_COMMITS_IN_FLIGHT", 1),
+        claim_takeover_after=float(env.get("HUTONG_CLAIM_TAKEOVER_AFTER", "5")),
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(
@@ -138,6 +144,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         )
     if settings.commits_in_flight < 1:
         raise ValueError("HUTONG_COMMITS_IN_FLIGHT must be at least 1")
+    if settings.claim_takeover_after != 0 and settings.claim_takeover_after < 2:
+        raise ValueError(
+            "HUTONG_CLAIM_TAKEOVER_AFTER must be 0 (off) or at least 2 seconds"
+            " (a process beats every second)"
+        )
     if settings.decision_call_retention_days < 0:
         raise ValueError("HUTONG_DECISION_CALL_RETENTION_DAYS must not be negative")
     if settings.settlement_grace < 0:

@@ -58,6 +58,7 @@ from hutong.net import call_journal
 from hutong.net.delivery import DeliveryWorker
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import AuthenticationError, HutongError, RateLimitedError, nack
+from hutong.runtime.heartbeat import Heartbeat
 from hutong.runtime.services import Services
 from hutong.store.failover import database_lost, database_unavailable
 from hutong.store.tables import messages
@@ -162,6 +163,12 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         )
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
+        heartbeat: Heartbeat | None = None
+        if settings.claim_takeover_after > 0:
+            # Before any claim: a claim names a process whose row exists.
+            heartbeat = Heartbeat(settings.database_url)
+            services.process_id = await heartbeat.start()
+            tasks.append(asyncio.create_task(heartbeat.run(stop)))
         worker: DeliveryWorker | None = None
         if background:
             worker = DeliveryWorker(services)
@@ -183,6 +190,9 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             await services.keys().close()
             await services.ledger().close()
             await services.resolver().close()
+            if heartbeat is not None:
+                services.process_id = None
+                await heartbeat.stop()
             await services.db.dispose()
 
     prometheus = PrometheusConfig(app_name="hutong", prefix="hutong", group_path=True)

@@ -16,8 +16,13 @@ Two ways to run a message:
   answer yet), so a concurrent twin never asks anyone: it waits for the
   claimer's answer. A refusal is recorded as the answer; a participant that
   did not answer (a transient kind) is not an answer, so the claim is
-  released and a retry asks again. A claim whose owner vanished (a crash
-  between claim and answer) is taken over after `claim_lease` seconds.
+  released and a retry asks again. A claim records its claimer (the
+  switch process's id); a claim whose claimer's heartbeat stopped (a crash
+  or a freeze between claim and answer) is taken over within seconds
+  (`Settings.claim_takeover_after`, `hutong.runtime.heartbeat`), any claim
+  after `claim_lease` seconds (one without a claimer: only then). A live
+  claimer's claim is never taken while it beats: it may wait on a slow
+  participant up to the lease.
 
 A write whose commit outcome is unknown (the database connection broke
 during a failover) is resolved by the message record, which commits with
@@ -32,18 +37,28 @@ body); this module does not know what the numbers mean.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple, TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.errors import ConflictError, HutongError
+from hutong.runtime.message_records import (
+    CLAIMED,
+    Answer,
+    Claimed,
+    MessageKey,
+    await_answer,
+    claim_lease,
+    encode,
+    record_values,
+    recorded,
+    still_claimed,
+)
 from hutong.runtime.metrics import IDEMPOTENT_REPLAYS
 from hutong.runtime.services import Services
 from hutong.store.failover import database_lost, database_unavailable, until_back
@@ -56,6 +71,7 @@ __all__ = [
     "Refusal",
     "Refused",
     "Write",
+    "claim_lease",
     "run_decided",
     "run_once",
 ]
@@ -69,33 +85,11 @@ Present = Callable[[T], tuple[int, dict[str, Any]]]
 #: How the caller shows a refusal (its status number and body).
 Refusal = Callable[[HutongError], tuple[int, dict[str, Any]]]
 
-#: `status_code` of a claimed message whose answer is not known yet.
-CLAIMED = 0
 #: How many times `run_once` runs a write that lost a unique key to another message.
 WRITE_ATTEMPTS = 3
 #: How many times a write whose connection was lost (and that did not commit)
 #: runs again before the sender is told 503 `database_unavailable`.
 RUNS_AFTER_LOSS = 5
-#: How often a twin looks whether the claimer has answered.
-_WAIT_STEP = 0.02
-
-
-@dataclass(frozen=True, slots=True)
-class MessageKey:
-    """Who sent which message id, the digest of its body, and where it went."""
-
-    sender: str
-    message_id: str
-    digest: str
-    method: str
-    path: str
-
-
-class Answer(NamedTuple):
-    status: int
-    body: bytes
-    #: True when this is a recorded answer given again.
-    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,86 +112,9 @@ def _shown(result: Any, present: Present[Any], refusal: Refusal) -> tuple[int, d
     return present(result)
 
 
-class _Claimed(NamedTuple):
-    at: datetime
-
-
-def _encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def claim_lease(services: Services) -> float:
-    """Seconds after which a claim nobody answered may be taken over.
-
-    Longer than any decision a claimer can be waiting for: a step asks at
-    most two participants, each with its attempts and timeout.
-    """
-    settings = services.settings
-    return max(30.0, 4 * settings.wallet_call_timeout * settings.wallet_call_attempts)
-
-
-def _where(key: MessageKey) -> Any:
-    return and_(messages.c.sender == key.sender, messages.c.message_id == key.message_id)
-
-
-def _still_claimed(key: MessageKey, at: datetime) -> Any:
-    """The message's record while it is the unanswered claim made at `at`."""
-    return and_(_where(key), messages.c.status_code == CLAIMED, messages.c.created_at == at)
-
-
-async def _find(conn: AsyncConnection, key: MessageKey) -> Answer | _Claimed | None:
-    """The recorded answer, a claim without one, or None; refused if the body differs."""
-    row = (
-        await conn.execute(
-            select(
-                messages.c.body_hash,
-                messages.c.status_code,
-                messages.c.response_body,
-                messages.c.created_at,
-            ).where(_where(key))
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.body_hash != key.digest:
-        raise ConflictError(
-            f"message id {key.message_id} was already used by {key.sender} with a different body",
-            code="message_id_conflict",
-        )
-    if row.status_code == CLAIMED:
-        return _Claimed(row.created_at)
-    return Answer(row.status_code, bytes(row.response_body), replayed=True)
-
-
-def _record_values(
-    services: Services, key: MessageKey, status: int, body: bytes, now: datetime
-) -> dict[str, Any]:
-    return {
-        "sender": key.sender,
-        "message_id": key.message_id,
-        "body_hash": key.digest,
-        "method": key.method,
-        "path": key.path,
-        "status_code": status,
-        "response_body": body,
-        "created_at": now,
-        "expires_at": now + timedelta(seconds=services.settings.message_retention),
-    }
-
-
 def _replayed(answer: Answer) -> Answer:
     IDEMPOTENT_REPLAYS.inc()
     return answer
-
-
-async def _record(services: Services, key: MessageKey) -> Answer | _Claimed | None:
-    """What `_find` finds, read again while the database is away (a failover)."""
-
-    async def read() -> Answer | _Claimed | None:
-        async with services.db.read() as conn:
-            return await _find(conn, key)
-
-    return await until_back(read)
 
 
 def _outcome_unknown(exc: DBAPIError) -> bool:
@@ -208,16 +125,6 @@ def _outcome_unknown(exc: DBAPIError) -> bool:
 def _own(answer: Answer) -> Answer:
     """The answer this arrival committed itself (its reply was lost): not a replay."""
     return Answer(answer.status, answer.body)
-
-
-async def _await_answer(services: Services, key: MessageKey) -> Answer | _Claimed | None:
-    """Wait while somebody else holds a live claim; then what is there."""
-    lease = timedelta(seconds=claim_lease(services))
-    while True:
-        found = await _record(services, key)
-        if not isinstance(found, _Claimed) or services.clock() - found.at >= lease:
-            return found
-        await asyncio.sleep(_WAIT_STEP)
 
 
 async def run_once(
@@ -231,8 +138,8 @@ async def run_once(
     """
 
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
-        content = _encode(body)
-        values = _record_values(services, key, status, content, services.clock())
+        content = encode(body)
+        values = record_values(services, key, status, content, services.clock())
         await conn.execute(insert(messages), values)
         return Answer(status, content)
 
@@ -251,8 +158,8 @@ async def run_once(
         except IntegrityError:
             attempt += 1
             # Recorded first by an identical message (in this batch or by another
-            # worker), or by one with another body (refused in `_find`).
-            found = await _await_answer(services, key)
+            # worker), or by one with another body (refused in `find`).
+            found = await await_answer(services, key)
             if isinstance(found, Answer):
                 return _replayed(found)
             if found is not None:
@@ -266,7 +173,7 @@ async def run_once(
         except DBAPIError as exc:
             if not _outcome_unknown(exc):
                 raise
-            found = await _record(services, key)
+            found = await recorded(services, key)
             if isinstance(found, Answer):
                 return _own(found)  # it committed; only its reply was lost
             lost += 1  # nothing committed: it runs again
@@ -282,53 +189,62 @@ def _in_flight(key: MessageKey) -> ConflictError:
     )
 
 
-async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
+async def _claim(services: Services, key: MessageKey) -> Claimed | Answer:
     """Claim the message id, or the answer a twin already recorded (after waiting).
 
     The claim is inserted without looking first: a first arrival (nearly
     every one) costs the insert alone; only one that meets the unique key
     reads what is there, and waits for it, replays it, or takes it over.
     """
-    found: _Claimed | None = None
+    found: Claimed | None = None
     while True:
         now = services.clock()
         try:
             # In the group commit: durable before anyone is asked, and many
             # claims share one commit instead of paying one each.
             if await services.batcher().run(_claim_write(services, key, found, now)):
-                return _Claimed(now)
+                return Claimed(now, services.process_id)
         except IntegrityError:
             pass  # recorded or claimed by a twin (or a message with another body)
         except DBAPIError as exc:
             if not _outcome_unknown(exc):
                 raise
-            mine = await _record(services, key)
-            if isinstance(mine, _Claimed) and mine.at == now:
+            mine = await recorded(services, key)
+            if isinstance(mine, Claimed) and mine.at == now:
                 return mine  # the claim committed; only its reply was lost
-        seen = await _await_answer(services, key)
+        seen = await await_answer(services, key)
         if isinstance(seen, Answer):
             return _replayed(seen)
-        found = seen  # None: the twin gave its claim back; else a claim past its lease
+        # None: the twin gave its claim back; else a claim past its lease or
+        # whose claimer stopped.
+        found = seen
 
 
 def _claim_write(
-    services: Services, key: MessageKey, stale: _Claimed | None, now: datetime
+    services: Services, key: MessageKey, stale: Claimed | None, now: datetime
 ) -> Write[bool]:
-    """Record the claim (or take over `stale`, a claim past its lease); False if another did."""
+    """Record the claim (or take over `stale`, a claim no longer live); False if another did.
+
+    The claimer's process id rides in the claim's own INSERT (or UPDATE).
+    """
+    me = services.process_id
 
     async def claim(conn: AsyncConnection) -> bool:
         if stale is None:
-            await conn.execute(insert(messages), _record_values(services, key, CLAIMED, b"", now))
+            values = record_values(services, key, CLAIMED, b"", now, claimed_by=me)
+            await conn.execute(insert(messages), values)
             return True
         taken = await conn.execute(
-            update(messages).where(_still_claimed(key, stale.at)).values(created_at=now)
+            update(messages)
+            .where(still_claimed(key, stale.at))
+            .values(created_at=now, claimed_by=me)
         )
         return bool(taken.rowcount == 1)
 
     return claim
 
 
-async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None:
+async def _release(services: Services, key: MessageKey, claim: Claimed) -> None:
     """Give the claim back, waiting for the database if it is away (a failover).
 
     A claim left behind would make the sender's retry wait out its lease.
@@ -336,7 +252,7 @@ async def _release(services: Services, key: MessageKey, claim: _Claimed) -> None
 
     async def release() -> None:
         async with services.db.transaction() as conn:
-            await conn.execute(delete(messages).where(_still_claimed(key, claim.at)))
+            await conn.execute(delete(messages).where(still_claimed(key, claim.at)))
 
     await until_back(release)
 
@@ -374,10 +290,10 @@ async def run_decided(
         raise
 
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
-        content = _encode(body)
+        content = encode(body)
         done = await conn.execute(
             update(messages)
-            .where(_still_claimed(key, claimed.at))
+            .where(still_claimed(key, claimed.at))
             .values(status_code=status, response_body=content)
         )
         if done.rowcount != 1:
@@ -397,7 +313,7 @@ async def run_decided(
         try:
             return await services.batcher().run(apply, refused)
         except _ClaimLost:
-            found = await _await_answer(services, key)
+            found = await await_answer(services, key)
             if isinstance(found, Answer):
                 return _replayed(found)
             raise _in_flight(key) from None
@@ -405,10 +321,10 @@ async def run_decided(
             if not _outcome_unknown(exc):
                 await _release(services, key, claimed)
                 raise
-            found = await _record(services, key)
+            found = await recorded(services, key)
             if isinstance(found, Answer):
                 return _own(found)  # it committed; only its reply was lost
-            if not (isinstance(found, _Claimed) and found.at == claimed.at):
+            if not (isinstance(found, Claimed) and found.at == claimed.at):
                 raise _in_flight(key) from exc
             # Still our claim: nothing committed, the decision is in hand; again.
             lost += 1

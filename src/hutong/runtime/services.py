@@ -38,6 +38,10 @@ class Services:
     share_secret: bytes = b""
     #: Link resolution and its batched event log; made from `db` when not given.
     link_resolver: Resolver | None = None
+    #: This process's id while its heartbeat runs (`hutong.runtime.heartbeat`):
+    #: recorded with each message claim it makes. None: claims carry no
+    #: claimer and are taken over only after their lease.
+    process_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.writer is None:

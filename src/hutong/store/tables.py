@@ -26,8 +26,9 @@ from sqlalchemy import (
     text,
 )
 
-# The coupon tables (issue 18), the auditor's evidence tables, the Beckn gateway's jobs
-# and what the dashboard reads precomputed live in their own modules, on the same metadata.
+# The coupon tables (issue 18), the auditor's evidence tables, the Beckn gateway's jobs,
+# what the dashboard reads precomputed and the switch's processes live in their own
+# modules, on the same metadata.
 from hutong.store.beckn_tables import beckn_jobs as beckn_jobs
 from hutong.store.coupon_tables import coupon_campaigns as coupon_campaigns
 from hutong.store.coupon_tables import coupon_claims as coupon_claims
@@ -49,6 +50,8 @@ from hutong.store.livestream_tables import livestream_cart as livestream_cart
 from hutong.store.livestream_tables import livestream_sessions as livestream_sessions
 from hutong.store.livestream_tables import livestream_viewer_reports as livestream_viewer_reports
 from hutong.store.points_tables import points_refusals as points_refusals
+from hutong.store.process_tables import PROCESS_ID_LENGTH
+from hutong.store.process_tables import switch_processes as switch_processes
 from hutong.store.schema import known, not_negative, positive
 from hutong.store.schema import metadata as metadata
 from hutong.store.types import BigIntPK, UTCDateTime
@@ -280,6 +283,9 @@ messages = Table(
     Column("response_body", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    #: The switch process that holds the claim (`switch_processes.id`), while
+    #: `status_code` is 0 (claimed); empty on answers and on older claims.
+    Column("claimed_by", String(PROCESS_ID_LENGTH), nullable=True),
     Index("ix_messages_expires_at", "expires_at"),
 )
 
