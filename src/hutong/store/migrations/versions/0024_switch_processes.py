@@ -1,7 +1,7 @@
 """switch processes and their heartbeats; who holds a message claim
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 
 Issue 14: a switch process killed while a step asked a participant left its
 claim of the message id to be taken over only after the lease (30 s or
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
