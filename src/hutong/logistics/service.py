@@ -30,7 +30,14 @@ from hutong.logistics.quotes import (
     quote,
 )
 from hutong.logistics.statuses import Status
-from hutong.logistics.tracking import TrackingFollower, ingest, ingest_write, plugin_for
+from hutong.logistics.tracking import (
+    TrackingFollower,
+    UnknownParcel,
+    ingest,
+    ingest_write,
+    plugin_for,
+    refused_if_unknown,
+)
 from hutong.net.calls import call
 from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
@@ -43,6 +50,7 @@ __all__ = [
     "QuoteBoard",
     "Route",
     "TrackingFollower",
+    "UnknownParcel",
     "ask_to_cancel",
     "book",
     "cancel",
@@ -53,6 +61,7 @@ __all__ = [
     "prepare_booking",
     "quote_all",
     "record_cancel",
+    "refused_if_unknown",
     "require_pickup_point",
     "route_destination",
     "with_host",

@@ -307,13 +307,17 @@ async def split_costs(conn: AsyncConnection, row: OrderRow) -> tuple[int, int]:
     return int(found.wallet_fee), int(found.price or 0)
 
 
-async def order_by_shipment(conn: AsyncConnection, shipment_id: str) -> OrderRow | None:
-    found = (
-        await conn.execute(
-            select(orders).where(orders.c.shipment_id == shipment_id).with_for_update()
-        )
-    ).first()
-    return None if found is None else _row(found)
+#: The column by which an order names its parcel's shipment.
+SHIPMENT_OF_ORDER = orders.c.shipment_id
+
+
+def order_in(row: Any) -> OrderRow:
+    """The order in a row read with others (its columns under their own names).
+
+    Tracking reads the order shipped in a parcel with the parcel's shipment,
+    in one statement (`hutong.logistics.store.shipment_for_event`).
+    """
+    return _row(row)
 
 
 async def due_orders(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[str]:
