@@ -67,12 +67,13 @@ BUDGET = {
     # 41 with caps read alone (3), transfers and failures apart (2), the
     # check before asking read even without a cap (4 less 2), two outbox INSERTs.
     "pay": 29,
-    # Claim (2); order, shipment id (2); the point's slot (2); the write: order
-    # locked, order, answer, shipment, news of both (one outbox INSERT),
-    # journal (7 with BEGIN). Was 16: the host's right to the shipment was read
-    # again, though the order being shipped is itself the proof; the shipment
-    # was stored in a transaction of its own (BEGIN, its own outbox INSERT).
-    "ship": 13,
+    # Claim (2); the order with its shipment if booked already (1, one read:
+    # was 2); the point's slot (2); the write: order locked, order, answer,
+    # shipment, news of both (one outbox INSERT), journal (7 with BEGIN). Was
+    # 16: the host's right to the shipment was read again, though the order
+    # being shipped is itself the proof; the shipment was stored in a
+    # transaction of its own (BEGIN, its own outbox INSERT).
+    "ship": 12,
     # The write: the parcel's shipment locked, with the order shipped in it
     # (one SELECT), shipment, order, event, news (one outbox INSERT), answer (7
     # with BEGIN); delivered gives the point's slot back (1). Was 9 and 10: the

@@ -55,8 +55,9 @@ async def ship(
     service: str = "",
 ) -> Write[OrderOutcome | Refused]:
     """The merchant books the order's carrier for the parcel (origin area code, weight)."""
+    shipment_id = shipment_id_for(order_id)
     async with services.db.read() as conn:
-        row = await order_store.require_order(conn, order_id)
+        row, stored = await order_store.order_and_booking(conn, order_id, shipment_id)
         declared = (await logistics_store.all_services(conn)).get(row.carrier, [])
     require_party(row, sender, "merchant")
     step(row.order, OrderEvent.BOOK_CARRIER, services.clock())
@@ -76,8 +77,9 @@ async def ship(
         ),
         destination=dict(row.destination.get("address") or {})
         | {"area_code": row.destination.get("area_code") or ""},
-        shipment_id=shipment_id_for(order_id),
+        shipment_id=shipment_id,
         host_has_an_order=True,  # this order: its host is one the merchant sells on
+        stored=stored,  # read with the order
     )
 
     async def write(conn: AsyncConnection) -> OrderOutcome | Refused:

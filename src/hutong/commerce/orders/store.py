@@ -21,6 +21,7 @@ from hutong.commerce.commissions import (
 )
 from hutong.commerce.orders import Order, OrderState, Parties
 from hutong.commerce.orders.lines import OrderLine
+from hutong.logistics.store import Shipment, shipment_beside, shipment_columns
 from hutong.payments.checkout.store import PaymentRow, payment_of
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import order_refunds, orders, payments, shipments
@@ -268,6 +269,25 @@ async def order_and_payment(conn: AsyncConnection, order_id: str) -> tuple[Order
     columns = found._mapping
     payment = payment_of({c.name: columns[f"payment__{c.name}"] for c in payments.c})
     return _row(found), payment
+
+
+async def order_and_booking(
+    conn: AsyncConnection, order_id: str, shipment_id: str
+) -> tuple[OrderRow, Shipment | None]:
+    """The order and shipment `shipment_id` if it is stored already (a booking retried), one read.
+
+    The shipment is looked up by its own id, not the order's `shipment_id`:
+    a booking kept while its order moved on is stored without it.
+    """
+    query = (
+        select(orders, *shipment_columns())
+        .select_from(orders.outerjoin(shipments, shipments.c.id == shipment_id))
+        .where(orders.c.id == order_id)
+    )
+    found = (await conn.execute(query)).first()
+    if found is None:
+        raise NotFoundError(f"no order {order_id}", code="unknown_order")
+    return _row(found), shipment_beside(found)
 
 
 async def save(

@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Row, Select, bindparam, insert, select, true, update
+from sqlalchemy import (
+    Column,
+    FromClause,
+    Label,
+    Row,
+    Select,
+    bindparam,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.mapping import Mapped
@@ -27,7 +38,9 @@ __all__ = [
     "insert_shipment",
     "record_event",
     "set_status",
+    "shipment_beside",
     "shipment_by_tracking",
+    "shipment_columns",
     "shipment_for_event",
 ]
 
@@ -87,6 +100,24 @@ def _shipment(row: Any, prefix: str = "") -> Shipment:
         sub_status=values[prefix + "sub_status"],
         status_at=values[prefix + "status_at"],
     )
+
+
+#: A shipment's columns read beside another table's, named apart (`shipment_beside`).
+_AS_SHIPMENT = "shipment__"
+
+
+def shipment_columns(source: FromClause = shipments) -> list[Label[Any]]:
+    """The shipment columns of `source` (the table, or a subquery of it), named apart.
+
+    For a read that joins the shipment to another table's row, whose own
+    columns keep their names; `shipment_beside` reads the shipment back.
+    """
+    return [c.label(_AS_SHIPMENT + c.name) for c in source.c]
+
+
+def shipment_beside(row: Any) -> Shipment | None:
+    """The shipment read with `shipment_columns` in `row`; None when an outer join found none."""
+    return None if row._mapping[_AS_SHIPMENT + "id"] is None else _shipment(row, _AS_SHIPMENT)
 
 
 async def insert_shipment(conn: AsyncConnection, shipment: Shipment, now: datetime) -> None:
@@ -204,8 +235,6 @@ _OF_PARCEL = (
     shipments.c.carrier == bindparam("carrier"),
     shipments.c.tracking_number == bindparam("tracking_number"),
 )
-#: The shipment's columns beside a riding row's, named apart.
-_AS_SHIPMENT = "shipment__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,9 +265,8 @@ def _for_event(riding: Column[str] | None, dialect: str) -> Select[Any]:
     if riding is None:
         return select(shipments, _SEEN).where(*_OF_PARCEL).with_for_update(of=shipments)
     if dialect != "postgresql":
-        shipment_columns = [c.label(_AS_SHIPMENT + c.name) for c in shipments.c]
         return (
-            select(*shipment_columns, _SEEN, riding.table)
+            select(*shipment_columns(), _SEEN, riding.table)
             .select_from(shipments.outerjoin(riding.table, riding == shipments.c.id))
             .where(*_OF_PARCEL)
         )
@@ -275,7 +303,9 @@ async def shipment_for_event(
     if riding is None:
         return ForEvent(_shipment(row), bool(row.seen), None)
     rider = row if row._mapping[riding.name] is not None else None
-    return ForEvent(_shipment(row, _AS_SHIPMENT), bool(row.seen), rider)
+    shipment = shipment_beside(row)
+    assert shipment is not None  # the shipment is the join's outer side
+    return ForEvent(shipment, bool(row.seen), rider)
 
 
 async def record_event(
