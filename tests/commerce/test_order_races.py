@@ -12,8 +12,10 @@ import asyncio
 
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
+from hutong.world.carriers import tracking_payload
 from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY
 from tests.harness.shop import HANGZHOU, Shop
+from tests.harness.switch import Clock
 
 COPIES = 20
 
@@ -98,3 +100,26 @@ async def test_an_order_cancelled_while_its_carrier_books_is_refused_and_the_boo
     shipment = await shop.get(JD_BEAUTY, f"/v1/shipments/{booked['shipment_id']}")
     assert shipment.status_code == 200, shipment.text
     assert shipment.json()["tracking_number"] == booked["tracking_number"]
+
+
+async def test_copies_of_one_tracking_event_pushed_at_once_move_the_order_once(
+    shop: Shop, clock: Clock
+) -> None:
+    """Each push locks the parcel's shipment, then the order shipped in it (PostgreSQL),
+    in its first read: copies of one event under their own message ids are stored
+    once, and the one stored delivers the order; the others are duplicates."""
+    order = await shop.paid()
+    await shop.act(JD_BEAUTY, order["id"], "ship", origin=HANGZHOU, weight_g=500)
+    shipped = await shop.show(order["id"])
+    number = await shop.tracking_number(shipped)
+    carrier = shipped["carrier"]
+    event = tracking_payload(carrier, number, "60", "", clock.now, "ev-delivered")
+
+    answers = await asyncio.gather(
+        *(shop.post(carrier, "/v1/tracking", event) for _ in range(COPIES // 4))
+    )
+
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert sorted(a.json()["duplicate"] for a in answers) == [False] + [True] * (COPIES // 4 - 1)
+    assert all(a.json()["status"] == "delivered" for a in answers)
+    assert (await shop.show(order["id"]))["state"] == "delivered"

@@ -67,17 +67,21 @@ BUDGET = {
     # 41 with caps read alone (3), transfers and failures apart (2), the
     # check before asking read even without a cap (4 less 2), two outbox INSERTs.
     "pay": 29,
-    # Claim (2); order, shipment id (2); the point's slot (2); the write: order
-    # locked, order, answer, shipment, news of both (one outbox INSERT),
-    # journal (7 with BEGIN). Was 16: the host's right to the shipment was read
-    # again, though the order being shipped is itself the proof; the shipment
-    # was stored in a transaction of its own (BEGIN, its own outbox INSERT).
-    "ship": 13,
-    # A tracking push first reads its parcel, so that a push about an unknown
-    # one is refused without using its message id (one SELECT each). The
-    # shipment's and the order's events are one INSERT (was 10 and 11).
-    "picked_up": 9,
-    "delivered": 10,
+    # Claim (2); the order with its shipment if booked already (1, one read:
+    # was 2); the point's slot (2); the write: order locked, order, answer,
+    # shipment, news of both (one outbox INSERT), journal (7 with BEGIN). Was
+    # 16: the host's right to the shipment was read again, though the order
+    # being shipped is itself the proof; the shipment was stored in a
+    # transaction of its own (BEGIN, its own outbox INSERT).
+    "ship": 12,
+    # The write: the parcel's shipment locked, with the order shipped in it
+    # (one SELECT), shipment, order, event, news (one outbox INSERT), answer (7
+    # with BEGIN); delivered gives the point's slot back (1). Was 9 and 10: the
+    # parcel was read before the write (so that a push about an unknown one is
+    # refused without using its message id: now a refusal raised in the write,
+    # not recorded) and the order apart from its shipment in it.
+    "picked_up": 7,
+    "delivered": 8,
     # Order (1); the write: order locked, fee and price, ledger (4), order,
     # outbox, answer (10 with BEGIN). Net debit caps: the position's UPDATE (1;
     # the caps come with the accounts, was 14 with the caps and failures apart).

@@ -26,7 +26,7 @@ from hutong.logistics.pickup import distance_m
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.protocol.signing import Signer, new_key_pair
-from hutong.store.tables import logistics_refusals, pickup_points, tracking_events
+from hutong.store.tables import logistics_refusals, messages, pickup_points, tracking_events
 from hutong.world.carriers import tracking_payload
 from hutong.world.demo_logistics import STATION
 from tests.harness.assertions import assert_nack, error_code
@@ -635,6 +635,26 @@ async def test_a_push_about_an_unknown_parcel_uses_no_message_id(
     again = await net.carriers[JD].send("POST", "/v1/tracking", sent)
     assert again.status_code == 200, again.text
     assert (await show(net, shipment["id"]))["status"] == "picked_up"
+
+
+async def test_pushes_about_unknown_parcels_leave_the_pushes_beside_them_applied(
+    net: Network, clock: Clock
+) -> None:
+    # An unknown parcel is found by the push's write, which rolls back alone:
+    # pushes sharing its commit are stored and answered, and only theirs are recorded.
+    shipment = await book(net, JD)
+    recorded = await count(net, messages)
+    known = push(net, JD, shipment["tracking_number"], *PICKED_UP[JD], clock.now)
+    unknown = [push(net, JD, f"JDV99999999{n:02d}", *PICKED_UP[JD], clock.now) for n in range(5)]
+
+    first, *refused = await asyncio.gather(known, *unknown)
+
+    assert first.status_code == 200, first.text
+    for answer in refused:
+        assert_nack(answer, 404, "unknown_tracking_number")
+    assert (await show(net, shipment["id"]))["status"] == "picked_up"
+    assert await count(net, tracking_events) == 1
+    assert await count(net, messages) == recorded + 1
 
 
 async def test_status_changes_are_told_to_the_merchant_and_the_host(

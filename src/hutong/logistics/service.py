@@ -12,6 +12,7 @@ heavier than every service serving the route takes is refused
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,7 +31,14 @@ from hutong.logistics.quotes import (
     quote,
 )
 from hutong.logistics.statuses import Status
-from hutong.logistics.tracking import TrackingFollower, ingest, ingest_write, plugin_for
+from hutong.logistics.tracking import (
+    TrackingFollower,
+    UnknownParcel,
+    ingest,
+    ingest_write,
+    plugin_for,
+    refused_if_unknown,
+)
 from hutong.net.calls import call
 from hutong.net.transport import CallTransport
 from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
@@ -43,6 +51,7 @@ __all__ = [
     "QuoteBoard",
     "Route",
     "TrackingFollower",
+    "UnknownParcel",
     "ask_to_cancel",
     "book",
     "cancel",
@@ -53,10 +62,20 @@ __all__ = [
     "prepare_booking",
     "quote_all",
     "record_cancel",
+    "refused_if_unknown",
     "require_pickup_point",
     "route_destination",
     "with_host",
 ]
+
+
+class Unread(enum.Enum):
+    """What a caller passes for a row it has not read (`prepare_booking`'s `stored`)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +268,7 @@ async def prepare_booking(
     destination: dict[str, Any],
     shipment_id: str,
     host_has_an_order: bool = False,
+    stored: store.Shipment | Unread | None = UNREAD,
 ) -> Booking:
     """Book with the chosen carrier (the merchant's free choice, unless a policy refuses it).
 
@@ -262,15 +282,17 @@ async def prepare_booking(
     shipment already booked, and the carrier sees the same message id. The
     booking is not stored here: the caller stores it (`Booking`).
     `host_has_an_order`: the caller books for an order of `merchant` on
-    `route.host`, itself a proof of the host (not read again).
+    `route.host`, itself a proof of the host (not read again). `stored`: the
+    shipment `shipment_id` as the caller read it (None: not stored), else read here.
     """
     if route.weight_g <= 0:
         raise ValidationError("weight_g must be a positive number of grams", code="invalid_weight")
     route = await with_host(services, route, merchant)
     async with services.db.read() as conn:
-        existing = await store.find_shipment(conn, shipment_id)
-        if existing is not None:
-            return Booking(existing, stored=True, at=services.clock())
+        if isinstance(stored, Unread):
+            stored = await store.find_shipment(conn, shipment_id)
+        if stored is not None:
+            return Booking(stored, stored=True, at=services.clock())
         if (
             route.host
             and not host_has_an_order

@@ -1,18 +1,23 @@
 """Carriers' tracking events: read by the carrier's plugin, stored, mapped, told.
 
-A push is refused before anything is written, and before its message id is
-used, when it is not understood (``bad_event``) or names a parcel the
-carrier has no shipment for (``unknown_tracking_number``): a carrier may push
-before the booking's answer is stored, and the same message sent again once
-the parcel is known must be taken, not answered with the kept refusal.
+A push is refused before anything is written, and without using its message
+id, when it is not understood (``bad_event``, before its write runs) or names
+a parcel the carrier has no shipment for (``unknown_tracking_number``, found
+by the write's first read and raised as `UnknownParcel`, which is no answer
+to record: the write rolls back whole). A carrier may push before the
+booking's answer is stored, and the same message sent again once the parcel
+is known must be taken, not answered with a kept refusal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Column, Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics import store
@@ -23,7 +28,14 @@ from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationErro
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
-__all__ = ["TrackingFollower", "ingest", "ingest_write", "plugin_for"]
+__all__ = [
+    "TrackingFollower",
+    "UnknownParcel",
+    "ingest",
+    "ingest_write",
+    "plugin_for",
+    "refused_if_unknown",
+]
 
 
 def plugin_for(carrier: str) -> CarrierPlugin:
@@ -36,29 +48,65 @@ def plugin_for(carrier: str) -> CarrierPlugin:
     return plugin
 
 
-#: What moves with a shipment's tracking, in the event's transaction (the order
-#: shipped in it: `hutong.commerce.orders.shipping.follow`): the connection, the
-#: shipment id, its new status, now.
-TrackingFollower = Callable[[AsyncConnection, str, Status, datetime], Awaitable[None]]
+@dataclass(frozen=True, slots=True)
+class TrackingFollower:
+    """What moves with a shipment's tracking, in the event's transaction.
+
+    (The order shipped in it: `hutong.commerce.orders.shipping.FOLLOWER`.)
+    `rides`: the column of the follower's table that names the shipment; its
+    row is read with the shipment, locked after it, in the write's first
+    statement (`store.shipment_for_event`). `follow` gets the connection, that
+    row, the shipment's new status and now; a shipment no row rides on moves alone.
+    """
+
+    rides: Column[str]
+    follow: Callable[[AsyncConnection, Row[Any], Status, datetime], Awaitable[None]]
+
+
+class UnknownParcel(Exception):
+    """A tracking write's refusal that is not its answer: no shipment has the parcel's number.
+
+    Not a `HutongError`, so the exactly-once path records nothing under the
+    message id and the write rolls back whole; `refused_if_unknown` turns it
+    into the refusal it carries (``unknown_tracking_number``).
+    """
+
+    def __init__(self, carrier: str, tracking_number: str) -> None:
+        self.refusal = NotFoundError(
+            f"{carrier} has no shipment with tracking number {tracking_number}",
+            code="unknown_tracking_number",
+        )
+        super().__init__(str(self.refusal))
+
+
+@contextlib.contextmanager
+def refused_if_unknown() -> Iterator[None]:
+    """Around the run of a tracking write: an `UnknownParcel` becomes its refusal."""
+    try:
+        yield
+    except UnknownParcel as unknown:
+        raise unknown.refusal from None
 
 
 async def ingest(
-    services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
+    services: Services, carrier: str, payload: dict[str, Any], *, follower: TrackingFollower
 ) -> store.Applied:
     """One tracking event in the carrier's own vocabulary: store, map, maybe advance."""
     # Group commit: concurrent carriers' events share one durable commit.
-    write = await ingest_write(services, carrier, payload, follow=follow)
-    return await services.batcher().run(write)
+    write = ingest_write(services, carrier, payload, follower=follower)
+    with refused_if_unknown():
+        return await services.batcher().run(write)
 
 
-async def ingest_write(
-    services: Services, carrier: str, payload: dict[str, Any], *, follow: TrackingFollower
+def ingest_write(
+    services: Services, carrier: str, payload: dict[str, Any], *, follower: TrackingFollower
 ) -> Write[store.Applied]:
-    """The write of one tracking event, refused now if not understood or of no known parcel.
+    """The write of one tracking event, refused now if not understood.
 
-    Both refusals come from a read, before the caller uses a message id. A
-    status change is told to the merchant and the host and passed to
-    `follow` in the same transaction, so what depends on the parcel moves with it.
+    The write raises `UnknownParcel` (to run under `refused_if_unknown`) when
+    the carrier has no such parcel. A status change is told to the merchant
+    and the host and passed to the `follower` in the same transaction, so what
+    depends on the parcel moves with it.
     """
     plugin = plugin_for(carrier)
     try:
@@ -67,22 +115,26 @@ async def ingest_write(
         raise ValidationError(f"{carrier} event not understood: {exc}", code="bad_event") from None
     mapped = plugin.mapping.map(event.code, event.sub_code)
     dedupe_key = plugin.dedupe_key(event)
-    async with services.db.read() as conn:
-        known = await store.shipment_by_tracking(conn, carrier, event.tracking_number)
-    if known is None:
-        raise _unknown(carrier, event.tracking_number)
+    dialect = services.db.dialect
 
     async def write(conn: AsyncConnection) -> store.Applied:
         now = services.clock()
-        # The row lock orders concurrent events of one shipment (PostgreSQL).
-        found = await store.shipment_for_event(conn, carrier, event.tracking_number, dedupe_key)
-        if found is None:  # shipments are never deleted: not after the read above
-            raise _unknown(carrier, event.tracking_number)
-        shipment, seen = found
+        # The row locks order concurrent events of one shipment (PostgreSQL).
+        found = await store.shipment_for_event(
+            conn,
+            carrier,
+            event.tracking_number,
+            dedupe_key,
+            dialect=dialect,
+            riding=follower.rides,
+        )
+        if found is None:
+            raise UnknownParcel(carrier, event.tracking_number)
+        shipment = found.shipment
         applied = await store.record_event(
             conn,
             shipment=shipment,
-            seen=seen,
+            seen=found.seen,
             dedupe_key=dedupe_key,
             mapped=mapped,
             raw=dict(event.raw),
@@ -91,7 +143,8 @@ async def ingest_write(
         )
         if applied.changed:
             await tell(conn, applied.shipment, "status", now)
-            await follow(conn, shipment.id, applied.shipment.status, now)
+            if found.rider is not None:
+                await follower.follow(conn, found.rider, applied.shipment.status, now)
             # The parcel leaves the point (or never comes) once: the first terminal state
             # gives the slot back, not delivered -> returned, nor a cancelled booking
             # delivered after all.
@@ -104,10 +157,3 @@ async def ingest_write(
         return applied
 
     return write
-
-
-def _unknown(carrier: str, tracking_number: str) -> NotFoundError:
-    return NotFoundError(
-        f"{carrier} has no shipment with tracking number {tracking_number}",
-        code="unknown_tracking_number",
-    )

@@ -388,8 +388,9 @@ async def track(
     services: ServicesDep, signed: SignedDep, data: JSONBody[Envelope]
 ) -> Response[bytes]:
     """Exactly once per message id (and each event once by the carrier's own event key)."""
-    write = await order_shipping.track_write(services, signed.subscriber_id, data.message)
-    return await run_once(services, signed, write, lambda applied: (200, applied.to_dict()))
+    write = order_shipping.track_write(services, signed.subscriber_id, data.message)
+    with service.refused_if_unknown():  # an unknown parcel: refused, its message id unused
+        return await run_once(services, signed, write, lambda applied: (200, applied.to_dict()))
 
 
 router = Router(

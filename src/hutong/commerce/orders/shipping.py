@@ -6,9 +6,10 @@ is stored in the write that records it on the order (book_carrier), one
 transaction. An order that moved while its carrier was asked (cancelled, or
 booked by a twin request) is refused, and what the carrier booked is still
 kept (`_booked_meanwhile`). From then on the carrier's tracking events move
-the order (`track` hands the event to the logistics service with `follow`,
-which it calls in the transaction that stores the event): picked up or any
-later progress ships it, delivered delivers it and starts the buyer's confirmation window.
+the order (`track` hands the event to the logistics service with `FOLLOWER`,
+whose order row it reads with the shipment and moves in the transaction
+that stores the event): picked up or any later progress ships it, delivered
+delivers it and starts the buyer's confirmation window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.orders import OrderEvent, OrderState
@@ -53,8 +55,9 @@ async def ship(
     service: str = "",
 ) -> Write[OrderOutcome | Refused]:
     """The merchant books the order's carrier for the parcel (origin area code, weight)."""
+    shipment_id = shipment_id_for(order_id)
     async with services.db.read() as conn:
-        row = await order_store.require_order(conn, order_id)
+        row, stored = await order_store.order_and_booking(conn, order_id, shipment_id)
         declared = (await logistics_store.all_services(conn)).get(row.carrier, [])
     require_party(row, sender, "merchant")
     step(row.order, OrderEvent.BOOK_CARRIER, services.clock())
@@ -74,8 +77,9 @@ async def ship(
         ),
         destination=dict(row.destination.get("address") or {})
         | {"area_code": row.destination.get("area_code") or ""},
-        shipment_id=shipment_id_for(order_id),
+        shipment_id=shipment_id,
         host_has_an_order=True,  # this order: its host is one the merchant sells on
+        stored=stored,  # read with the order
     )
 
     async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
@@ -112,28 +116,44 @@ async def _booked_meanwhile(
 
 async def track(services: Services, carrier: str, payload: dict[str, Any]) -> Applied:
     """A carrier's tracking event (its own vocabulary): the shipment and its order move."""
-    return await logistics.ingest(services, carrier, payload, follow=follow)
+    return await logistics.ingest(services, carrier, payload, follower=FOLLOWER)
 
 
-async def track_write(services: Services, carrier: str, payload: dict[str, Any]) -> Write[Applied]:
-    """The write of `track`, to run exactly once under the event's message id."""
-    return await logistics.ingest_write(services, carrier, payload, follow=follow)
+def track_write(services: Services, carrier: str, payload: dict[str, Any]) -> Write[Applied]:
+    """The write of `track`, to run exactly once under the event's message id.
+
+    Run it under `logistics.refused_if_unknown`: a push about an unknown
+    parcel is refused by an exception that is no answer to record.
+    """
+    return logistics.ingest_write(services, carrier, payload, follower=FOLLOWER)
 
 
-async def follow(conn: AsyncConnection, shipment_id: str, status: Status, now: datetime) -> None:
-    """In `conn`: move the order shipped in `shipment_id` as its tracking says, if it can."""
-    row = await order_store.order_by_shipment(conn, shipment_id)
-    if row is None or status in (Status.UNKNOWN, Status.INFO_RECEIVED, Status.CANCELLED):
-        return
+async def follow(conn: AsyncConnection, row: OrderRow, status: Status, now: datetime) -> OrderRow:
+    """In `conn`: move `row` (locked), the order shipped in a parcel, as its tracking says.
+
+    Returns the order as it is after (as it was, if tracking cannot move it).
+    """
+    if status in (Status.UNKNOWN, Status.INFO_RECEIVED, Status.CANCELLED):
+        return row
     if row.state is OrderState.PAID and status.level >= Status.PICKED_UP.level:
         row = await moved(conn, row, OrderEvent.SHIP, now)
     if row.state is OrderState.SHIPPED and status is Status.DELIVERED:
         deadline = now + timedelta(seconds=CONFIRM_WITHIN)
-        await moved(conn, row, OrderEvent.DELIVER, now, arguments={"deadline": deadline})
+        row = await moved(conn, row, OrderEvent.DELIVER, now, arguments={"deadline": deadline})
+    return row
+
+
+async def _follow_row(conn: AsyncConnection, read: Row[Any], status: Status, now: datetime) -> None:
+    await follow(conn, order_store.order_in(read), status, now)
+
+
+#: The order shipped in a parcel moves with its tracking: read with the shipment,
+#: locked after it (`hutong.logistics.store.shipment_for_event`).
+FOLLOWER = logistics.TrackingFollower(rides=order_store.SHIPMENT_OF_ORDER, follow=_follow_row)
 
 
 async def catch_up(conn: AsyncConnection, row: order_store.OrderRow, now: datetime) -> OrderRow:
-    """In `conn`: move `row` as far as its parcel got while a refund request held it still.
+    """In `conn`: move `row` (locked) as far as its parcel got while a refund request held it still.
 
     Tracking cannot move an order whose refund is requested; when the request
     ends (refunded in part, refused, withdrawn) the order takes up the
@@ -144,5 +164,4 @@ async def catch_up(conn: AsyncConnection, row: order_store.OrderRow, now: dateti
     shipment = await logistics_store.find_shipment(conn, row.shipment_id)
     if shipment is None:
         return row
-    await follow(conn, row.shipment_id, shipment.status, now)
-    return await order_store.require_order(conn, row.id)
+    return await follow(conn, row, shipment.status, now)

@@ -21,6 +21,7 @@ from hutong.commerce.commissions import (
 )
 from hutong.commerce.orders import Order, OrderState, Parties
 from hutong.commerce.orders.lines import OrderLine
+from hutong.logistics.store import Shipment, shipment_beside, shipment_columns
 from hutong.payments.checkout.store import PaymentRow, payment_of
 from hutong.protocol.errors import NotFoundError
 from hutong.store.tables import order_refunds, orders, payments, shipments
@@ -270,6 +271,25 @@ async def order_and_payment(conn: AsyncConnection, order_id: str) -> tuple[Order
     return _row(found), payment
 
 
+async def order_and_booking(
+    conn: AsyncConnection, order_id: str, shipment_id: str
+) -> tuple[OrderRow, Shipment | None]:
+    """The order and shipment `shipment_id` if it is stored already (a booking retried), one read.
+
+    The shipment is looked up by its own id, not the order's `shipment_id`:
+    a booking kept while its order moved on is stored without it.
+    """
+    query = (
+        select(orders, *shipment_columns())
+        .select_from(orders.outerjoin(shipments, shipments.c.id == shipment_id))
+        .where(orders.c.id == order_id)
+    )
+    found = (await conn.execute(query)).first()
+    if found is None:
+        raise NotFoundError(f"no order {order_id}", code="unknown_order")
+    return _row(found), shipment_beside(found)
+
+
 async def save(
     conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
 ) -> OrderRow:
@@ -307,13 +327,17 @@ async def split_costs(conn: AsyncConnection, row: OrderRow) -> tuple[int, int]:
     return int(found.wallet_fee), int(found.price or 0)
 
 
-async def order_by_shipment(conn: AsyncConnection, shipment_id: str) -> OrderRow | None:
-    found = (
-        await conn.execute(
-            select(orders).where(orders.c.shipment_id == shipment_id).with_for_update()
-        )
-    ).first()
-    return None if found is None else _row(found)
+#: The column by which an order names its parcel's shipment.
+SHIPMENT_OF_ORDER = orders.c.shipment_id
+
+
+def order_in(row: Any) -> OrderRow:
+    """The order in a row read with others (its columns under their own names).
+
+    Tracking reads the order shipped in a parcel with the parcel's shipment,
+    in one statement (`hutong.logistics.store.shipment_for_event`).
+    """
+    return _row(row)
 
 
 async def due_orders(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[str]:

@@ -23,6 +23,7 @@ from hutong.logistics.store.policies import (
 )
 from hutong.logistics.store.shipments import (
     Applied,
+    ForEvent,
     Shipment,
     events_of,
     find_shipment,
@@ -30,12 +31,15 @@ from hutong.logistics.store.shipments import (
     insert_shipment,
     record_event,
     set_status,
+    shipment_beside,
     shipment_by_tracking,
+    shipment_columns,
     shipment_for_event,
 )
 
 __all__ = [
     "Applied",
+    "ForEvent",
     "Shipment",
     "all_services",
     "change_held",
@@ -57,6 +61,8 @@ __all__ = [
     "record_event",
     "record_refusal",
     "set_status",
+    "shipment_beside",
     "shipment_by_tracking",
+    "shipment_columns",
     "shipment_for_event",
 ]

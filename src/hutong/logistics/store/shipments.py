@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import (
+    Column,
+    FromClause,
+    Label,
+    Row,
+    Select,
+    bindparam,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.logistics.mapping import Mapped
@@ -18,6 +30,7 @@ from hutong.store.tables import shipments, tracking_events
 
 __all__ = [
     "Applied",
+    "ForEvent",
     "Shipment",
     "events_of",
     "find_shipment",
@@ -25,7 +38,10 @@ __all__ = [
     "insert_shipment",
     "record_event",
     "set_status",
+    "shipment_beside",
     "shipment_by_tracking",
+    "shipment_columns",
+    "shipment_for_event",
 ]
 
 
@@ -65,23 +81,43 @@ class Shipment:
         }
 
 
-def _shipment(row: Any) -> Shipment:
+def _shipment(row: Any, prefix: str = "") -> Shipment:
+    """The shipment in `row`, its columns named `prefix` + their names."""
+    values = row._mapping
     return Shipment(
-        id=row.id,
-        merchant=row.merchant,
-        host=row.host,
-        carrier=row.carrier,
-        service=row.service,
-        tracking_number=row.tracking_number,
-        label_ref=row.label_ref,
-        pickup_point_id=row.pickup_point_id,
-        destination=json.loads(row.destination),
-        weight_g=row.weight_g,
-        price=row.price,
-        status=Status(row.status),
-        sub_status=row.sub_status,
-        status_at=row.status_at,
+        id=values[prefix + "id"],
+        merchant=values[prefix + "merchant"],
+        host=values[prefix + "host"],
+        carrier=values[prefix + "carrier"],
+        service=values[prefix + "service"],
+        tracking_number=values[prefix + "tracking_number"],
+        label_ref=values[prefix + "label_ref"],
+        pickup_point_id=values[prefix + "pickup_point_id"],
+        destination=json.loads(values[prefix + "destination"]),
+        weight_g=values[prefix + "weight_g"],
+        price=values[prefix + "price"],
+        status=Status(values[prefix + "status"]),
+        sub_status=values[prefix + "sub_status"],
+        status_at=values[prefix + "status_at"],
     )
+
+
+#: A shipment's columns read beside another table's, named apart (`shipment_beside`).
+_AS_SHIPMENT = "shipment__"
+
+
+def shipment_columns(source: FromClause = shipments) -> list[Label[Any]]:
+    """The shipment columns of `source` (the table, or a subquery of it), named apart.
+
+    For a read that joins the shipment to another table's row, whose own
+    columns keep their names; `shipment_beside` reads the shipment back.
+    """
+    return [c.label(_AS_SHIPMENT + c.name) for c in source.c]
+
+
+def shipment_beside(row: Any) -> Shipment | None:
+    """The shipment read with `shipment_columns` in `row`; None when an outer join found none."""
+    return None if row._mapping[_AS_SHIPMENT + "id"] is None else _shipment(row, _AS_SHIPMENT)
 
 
 async def insert_shipment(conn: AsyncConnection, shipment: Shipment, now: datetime) -> None:
@@ -186,34 +222,90 @@ class Applied:
 
 
 _INSERT_EVENT = insert(tracking_events)
-_SEEN = select(tracking_events.c.id).where(
-    tracking_events.c.carrier == bindparam("carrier"),
-    tracking_events.c.dedupe_key == bindparam("dedupe_key"),
-)
-#: The shipment, locked, and whether its carrier already sent the event: one round trip.
-_FOR_EVENT = (
-    select(shipments, _SEEN.exists().label("seen"))
+_SEEN = (
+    select(tracking_events.c.id)
     .where(
-        shipments.c.carrier == bindparam("carrier"),
-        shipments.c.tracking_number == bindparam("tracking_number"),
+        tracking_events.c.carrier == bindparam("carrier"),
+        tracking_events.c.dedupe_key == bindparam("dedupe_key"),
     )
-    .with_for_update(of=shipments)
+    .exists()
+    .label("seen")
 )
+_OF_PARCEL = (
+    shipments.c.carrier == bindparam("carrier"),
+    shipments.c.tracking_number == bindparam("tracking_number"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ForEvent:
+    """What the write of a tracking event reads first, in one statement.
+
+    The parcel's shipment (locked), whether the carrier already sent the
+    event, and the row that rides on the shipment (`shipment_for_event`'s
+    `riding`: the order shipped in it), locked after it; None if there is none.
+    """
+
+    shipment: Shipment
+    seen: bool
+    rider: Row[Any] | None
+
+
+@functools.cache
+def _for_event(riding: Column[str] | None, dialect: str) -> Select[Any]:
+    """The read of `ForEvent`: row locks (PostgreSQL) on the shipment, then on its rider.
+
+    A riding row is outer-joined (a shipment booked on its own has none),
+    and PostgreSQL locks no nullable side of an outer join: there the shipment
+    is locked in a subquery and the rider in a lateral one joined to it, so
+    the shipment's lock comes first and the rider's second, the order tracking
+    has always locked them in. SQLite's write transaction excludes every other
+    writer: a plain join there.
+    """
+    if riding is None:
+        return select(shipments, _SEEN).where(*_OF_PARCEL).with_for_update(of=shipments)
+    if dialect != "postgresql":
+        return (
+            select(*shipment_columns(), _SEEN, riding.table)
+            .select_from(shipments.outerjoin(riding.table, riding == shipments.c.id))
+            .where(*_OF_PARCEL)
+        )
+    parcel = select(shipments).where(*_OF_PARCEL).with_for_update().subquery("parcel")
+    rider = select(riding.table).where(riding == parcel.c.id).with_for_update().lateral("rider")
+    return select(*[c.label(_AS_SHIPMENT + c.name) for c in parcel.c], _SEEN, *rider.c).select_from(
+        parcel.outerjoin(rider, true())
+    )
 
 
 async def shipment_for_event(
-    conn: AsyncConnection, carrier: str, tracking_number: str, dedupe_key: str
-) -> tuple[Shipment, bool] | None:
-    """The parcel's shipment, locked (PostgreSQL), and whether event `dedupe_key` is stored.
+    conn: AsyncConnection,
+    carrier: str,
+    tracking_number: str,
+    dedupe_key: str,
+    *,
+    dialect: str,
+    riding: Column[str] | None = None,
+) -> ForEvent | None:
+    """The parcel's `ForEvent`, or None when the carrier has no such parcel.
 
     For `record_event`'s caller: the lock and the duplicate check in one
-    statement. A twin event committed while this one waited for the lock may
-    be missed by the check (its snapshot is the statement's); the unique key
-    on (carrier, dedupe_key) then refuses the insert and the write runs again.
+    statement, with the rider: the row of `riding`'s table whose `riding`
+    column names the shipment (its first: there is at most one). A twin
+    event committed while this one waited for the lock may be missed by the
+    check (its snapshot is the statement's); the unique key on (carrier,
+    dedupe_key) then refuses the insert and the write runs again. `dialect`:
+    the database's (`Database.dialect`), which says how the rows are locked.
     """
     params = {"carrier": carrier, "tracking_number": tracking_number, "dedupe_key": dedupe_key}
-    row = (await conn.execute(_FOR_EVENT, params)).first()
-    return None if row is None else (_shipment(row), bool(row.seen))
+    row = (await conn.execute(_for_event(riding, dialect), params)).first()
+    if row is None:
+        return None
+    if riding is None:
+        return ForEvent(_shipment(row), bool(row.seen), None)
+    rider = row if row._mapping[riding.name] is not None else None
+    shipment = shipment_beside(row)
+    assert shipment is not None  # the shipment is the join's outer side
+    return ForEvent(shipment, bool(row.seen), rider)
 
 
 async def record_event(
