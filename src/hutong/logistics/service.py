@@ -33,11 +33,9 @@ from hutong.logistics.quotes import (
 from hutong.logistics.statuses import Status
 from hutong.logistics.tracking import (
     TrackingFollower,
-    UnknownParcel,
     ingest,
     ingest_write,
     plugin_for,
-    refused_if_unknown,
 )
 from hutong.net.calls import call
 from hutong.net.transport import CallTransport
@@ -51,7 +49,6 @@ __all__ = [
     "QuoteBoard",
     "Route",
     "TrackingFollower",
-    "UnknownParcel",
     "ask_to_cancel",
     "book",
     "cancel",
@@ -62,7 +59,6 @@ __all__ = [
     "prepare_booking",
     "quote_all",
     "record_cancel",
-    "refused_if_unknown",
     "require_pickup_point",
     "route_destination",
     "with_host",

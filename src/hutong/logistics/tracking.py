@@ -3,16 +3,15 @@
 A push is refused before anything is written, and without using its message
 id, when it is not understood (``bad_event``, before its write runs) or names
 a parcel the carrier has no shipment for (``unknown_tracking_number``, found
-by the write's first read and raised as `UnknownParcel`, which is no answer
-to record: the write rolls back whole). A carrier may push before the
+by the write's first read, which then writes nothing and returns
+`Unanswered`: no answer is recorded). A carrier may push before the
 booking's answer is stored, and the same message sent again once the parcel
 is known must be taken, not answered with a kept refusal.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,16 +24,14 @@ from hutong.logistics.news import tell
 from hutong.logistics.plugins import CarrierPlugin, load_plugins
 from hutong.logistics.statuses import Status
 from hutong.protocol.errors import ForbiddenError, NotFoundError, ValidationError
-from hutong.runtime.exactly_once import Write
+from hutong.runtime.exactly_once import Unanswered, Write
 from hutong.runtime.services import Services
 
 __all__ = [
     "TrackingFollower",
-    "UnknownParcel",
     "ingest",
     "ingest_write",
     "plugin_for",
-    "refused_if_unknown",
 ]
 
 
@@ -63,29 +60,14 @@ class TrackingFollower:
     follow: Callable[[AsyncConnection, Row[Any], Status, datetime], Awaitable[None]]
 
 
-class UnknownParcel(Exception):
-    """A tracking write's refusal that is not its answer: no shipment has the parcel's number.
-
-    Not a `HutongError`, so the exactly-once path records nothing under the
-    message id and the write rolls back whole; `refused_if_unknown` turns it
-    into the refusal it carries (``unknown_tracking_number``).
-    """
-
-    def __init__(self, carrier: str, tracking_number: str) -> None:
-        self.refusal = NotFoundError(
+def unknown_parcel(carrier: str, tracking_number: str) -> Unanswered:
+    """The refusal of a push about a parcel the carrier has no shipment for (not recorded)."""
+    return Unanswered(
+        NotFoundError(
             f"{carrier} has no shipment with tracking number {tracking_number}",
             code="unknown_tracking_number",
         )
-        super().__init__(str(self.refusal))
-
-
-@contextlib.contextmanager
-def refused_if_unknown() -> Iterator[None]:
-    """Around the run of a tracking write: an `UnknownParcel` becomes its refusal."""
-    try:
-        yield
-    except UnknownParcel as unknown:
-        raise unknown.refusal from None
+    )
 
 
 async def ingest(
@@ -93,18 +75,21 @@ async def ingest(
 ) -> store.Applied:
     """One tracking event in the carrier's own vocabulary: store, map, maybe advance."""
     # Group commit: concurrent carriers' events share one durable commit.
-    write = ingest_write(services, carrier, payload, follower=follower)
-    with refused_if_unknown():
-        return await services.batcher().run(write)
+    applied = await services.batcher().run(
+        ingest_write(services, carrier, payload, follower=follower)
+    )
+    if isinstance(applied, Unanswered):
+        raise applied.error
+    return applied
 
 
 def ingest_write(
     services: Services, carrier: str, payload: dict[str, Any], *, follower: TrackingFollower
-) -> Write[store.Applied]:
+) -> Write[store.Applied | Unanswered]:
     """The write of one tracking event, refused now if not understood.
 
-    The write raises `UnknownParcel` (to run under `refused_if_unknown`) when
-    the carrier has no such parcel. A status change is told to the merchant
+    The write returns `Unanswered` (having written nothing) when the carrier
+    has no such parcel. A status change is told to the merchant
     and the host and passed to the `follower` in the same transaction, so what
     depends on the parcel moves with it.
     """
@@ -117,7 +102,7 @@ def ingest_write(
     dedupe_key = plugin.dedupe_key(event)
     dialect = services.db.dialect
 
-    async def write(conn: AsyncConnection) -> store.Applied:
+    async def write(conn: AsyncConnection) -> store.Applied | Unanswered:
         now = services.clock()
         # The row locks order concurrent events of one shipment (PostgreSQL).
         found = await store.shipment_for_event(
@@ -129,7 +114,7 @@ def ingest_write(
             riding=follower.rides,
         )
         if found is None:
-            raise UnknownParcel(carrier, event.tracking_number)
+            return unknown_parcel(carrier, event.tracking_number)
         shipment = found.shipment
         applied = await store.record_event(
             conn,

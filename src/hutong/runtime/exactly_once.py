@@ -70,6 +70,7 @@ __all__ = [
     "Present",
     "Refusal",
     "Refused",
+    "Unanswered",
     "Write",
     "claim_lease",
     "run_decided",
@@ -105,6 +106,20 @@ class Refused:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """What a write returns, having written nothing, to refuse without using the message id.
+
+    Nothing is recorded and `error` is raised to the sender, who may send the
+    same message again once it can be taken (a carrier's push about a parcel
+    whose booking is not stored yet). Returned, not raised: a write that
+    raises fails its whole group commit's optimistic pass, and every write of
+    the batch runs again in a savepoint of its own.
+    """
+
+    error: HutongError
+
+
 def _shown(result: Any, present: Present[Any], refusal: Refusal) -> tuple[int, dict[str, Any]]:
     if isinstance(result, Refused):
         status, body = refusal(result.error)
@@ -128,7 +143,11 @@ def _own(answer: Answer) -> Answer:
 
 
 async def run_once(
-    services: Services, key: MessageKey, write: Write[T], present: Present[T], refusal: Refusal
+    services: Services,
+    key: MessageKey,
+    write: Write[T],
+    present: Present[T],
+    refusal: Refusal,
 ) -> Answer:
     """Run `write` at most once for this message and record its answer with its effects.
 
@@ -143,8 +162,11 @@ async def run_once(
         await conn.execute(insert(messages), values)
         return Answer(status, content)
 
-    async def apply(conn: AsyncConnection) -> Answer:
-        return await record(conn, *_shown(await write(conn), present, refusal))
+    async def apply(conn: AsyncConnection) -> Answer | Unanswered:
+        result = await write(conn)
+        if isinstance(result, Unanswered):
+            return result
+        return await record(conn, *_shown(result, present, refusal))
 
     async def refused(conn: AsyncConnection, error: Exception) -> Answer:
         if not isinstance(error, HutongError):
@@ -154,7 +176,10 @@ async def run_once(
     attempt = lost = 0
     while True:
         try:
-            return await services.batcher().run(apply, refused)
+            answer = await services.batcher().run(apply, refused)
+            if isinstance(answer, Unanswered):
+                raise answer.error
+            return answer
         except IntegrityError:
             attempt += 1
             # Recorded first by an identical message (in this batch or by another

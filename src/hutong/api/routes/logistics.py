@@ -45,6 +45,7 @@ from hutong.net.transport import call_transport
 from hutong.protocol.errors import ForbiddenError, ValidationError, ack
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.exactly_once import Unanswered
 from hutong.runtime.services import Services
 
 
@@ -389,8 +390,14 @@ async def track(
 ) -> Response[bytes]:
     """Exactly once per message id (and each event once by the carrier's own event key)."""
     write = order_shipping.track_write(services, signed.subscriber_id, data.message)
-    with service.refused_if_unknown():  # an unknown parcel: refused, its message id unused
-        return await run_once(services, signed, write, lambda applied: (200, applied.to_dict()))
+    # An unknown parcel: refused, its message id unused (the write returns Unanswered).
+    return await run_once(services, signed, write, _applied_out)
+
+
+def _applied_out(applied: store.Applied | Unanswered) -> Reply:
+    if isinstance(applied, Unanswered):  # raised by the exactly-once path before it gets here
+        raise applied.error
+    return 200, applied.to_dict()
 
 
 router = Router(

@@ -33,7 +33,7 @@ from hutong.logistics.booked import Booking
 from hutong.logistics.statuses import Status
 from hutong.logistics.store import Applied
 from hutong.net.transport import CallTransport
-from hutong.runtime.exactly_once import Refused, Write
+from hutong.runtime.exactly_once import Refused, Unanswered, Write
 from hutong.runtime.services import Services
 
 #: How long the buyer has to confirm receipt once delivered.
@@ -119,11 +119,13 @@ async def track(services: Services, carrier: str, payload: dict[str, Any]) -> Ap
     return await logistics.ingest(services, carrier, payload, follower=FOLLOWER)
 
 
-def track_write(services: Services, carrier: str, payload: dict[str, Any]) -> Write[Applied]:
+def track_write(
+    services: Services, carrier: str, payload: dict[str, Any]
+) -> Write[Applied | Unanswered]:
     """The write of `track`, to run exactly once under the event's message id.
 
-    Run it under `logistics.refused_if_unknown`: a push about an unknown
-    parcel is refused by an exception that is no answer to record.
+    A push about an unknown parcel returns `Unanswered`: refused, its message
+    id unused (`hutong.runtime.exactly_once.run_once` records nothing).
     """
     return logistics.ingest_write(services, carrier, payload, follower=FOLLOWER)
 
