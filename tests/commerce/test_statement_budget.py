@@ -78,10 +78,12 @@ BUDGET = {
     # shipment's and the order's events are one INSERT (was 10 and 11).
     "picked_up": 9,
     "delivered": 10,
-    # Order (1); the write: order locked, fee and price, ledger (4), order,
-    # outbox, answer (10 with BEGIN). Net debit caps: the position's UPDATE (1;
-    # the caps come with the accounts, was 14 with the caps and failures apart).
-    "confirm": 12,
+    # The write: order locked with its payment, fee and price (1), ledger (4),
+    # order, outbox, answer (8 with BEGIN); the host and the state are checked
+    # there. Net debit caps: the position's UPDATE (1; the caps come with the
+    # accounts, was 14 with the caps and failures apart; 12 with the order read
+    # before the write and fee and price read apart).
+    "confirm": 10,
 }
 
 
