@@ -48,9 +48,10 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 #: Each ledger posting reads twice: its transfers (locked), then its accounts
 #: with their owners' net debit caps and its ids' recorded failures (one UNION).
 BUDGET = {
-    # Claim (2); storefront, earlier attempts (2); the write: payment, outbox,
-    # order, answer, journal (5 with its BEGIN).
-    "create": 10,
+    # Claim (2); earlier attempts (1); the write: payment, outbox, order, answer,
+    # journal (5 with its BEGIN). The storefront is a cached declaration (was 10
+    # with its read).
+    "create": 9,
     # Claim (2); order and payment (1, one read); the wallet's ask recorded before it is asked
     # (3); the hold: payment moved only if still created (one conditional
     # UPDATE, as at capture), ledger (4), outbox, asked wallets, journal (10
@@ -78,14 +79,16 @@ BUDGET = {
     # (one SELECT), shipment, order, event, news (one outbox INSERT), answer (7
     # with BEGIN); delivered gives the point's slot back (1). Was 9 and 10: the
     # parcel was read before the write (so that a push about an unknown one is
-    # refused without using its message id: now a refusal raised in the write,
+    # refused without using its message id: now the write's refusal, returned,
     # not recorded) and the order apart from its shipment in it.
     "picked_up": 7,
     "delivered": 8,
-    # Order (1); the write: order locked, fee and price, ledger (4), order,
-    # outbox, answer (10 with BEGIN). Net debit caps: the position's UPDATE (1;
-    # the caps come with the accounts, was 14 with the caps and failures apart).
-    "confirm": 12,
+    # The write: order locked with its payment, fee and price (1), ledger (4),
+    # order, outbox, answer (8 with BEGIN); the host and the state are checked
+    # there. Net debit caps: the position's UPDATE (1; the caps come with the
+    # accounts, was 14 with the caps and failures apart; 12 with the order read
+    # before the write and fee and price read apart).
+    "confirm": 10,
 }
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from hutong.commerce.commissions import Channel
+from hutong.commerce.orders.lines import OrderLine
+from hutong.commerce.orders.origin import order_origin
 from hutong.commerce.storefronts import (
     Decision,
     StandingRule,
@@ -17,11 +21,12 @@ from hutong.commerce.storefronts import (
     rules_in_force,
     standing_decision,
 )
-from hutong.protocol.errors import ConflictError, ValidationError
-from tests.harness.assertions import assert_nack
+from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
+from tests.harness.assertions import assert_nack, rule_refuses
 from tests.harness.cast import MARKET_MERCHANT as MERCHANT
 from tests.harness.commerce import ask, events, offer, post_at, publish, set_home
 from tests.harness.networks import Market
+from tests.harness.statements import lasting_declarations
 from tests.harness.switch import Clock
 
 DAY = date(2024, 9, 1)
@@ -383,3 +388,34 @@ async def test_the_operator_sets_a_merchants_home_platform(market: Market) -> No
     assert_nack(await operator.put(path, json=text_flag), 422, "invalid_request")
     without_token = await market.merchant.http.get(path)
     assert_nack(without_token, 401, "operator_token")
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """An order's origin as a host names it (`hutong.commerce.orders.origin.Asked`)."""
+
+    merchant: str
+    storefront_id: str
+    placement_id: str = ""
+
+
+async def test_an_order_meets_a_storefront_as_its_host_last_decided_it(market: Market) -> None:
+    """Orders read storefronts as cached declarations (`hutong.store.cache`): a decision
+    drops the cached one at once in the deciding process (elsewhere within a second)."""
+    await catalog(market)
+    storefront = (await ask(market.merchant, "douyin.example", {"serum-1": 18900})).json()
+    services = market.switch.services
+    asked = _Asked(MERCHANT, storefront["id"])
+    lines = (OrderLine("serum-1", 1, 18900),)
+    with lasting_declarations(services.db):  # what the cache holds is kept however long this runs
+        with rule_refuses(ConflictError, "storefront_not_open"):
+            await order_origin(services, "douyin.example", asked, "jd.example", lines)
+        path = f"/v1/storefronts/{storefront['id']}/approve"
+        assert (await market.douyin.post(path, {})).status_code == 200
+
+        origin = await order_origin(services, "douyin.example", asked, "jd.example", lines)
+
+        assert (origin.channel, origin.storefront_id) == (Channel.STOREFRONT, storefront["id"])
+        unknown = _Asked(MERCHANT, "sf_nope")
+        with rule_refuses(NotFoundError, "unknown_storefront"):
+            await order_origin(services, "douyin.example", unknown, "jd.example", lines)

@@ -23,6 +23,7 @@ from hutong.cli._common import (
     console,
     direct_step,
     refuse,
+    run_operation,
     show_json,
     with_services,
 )
@@ -45,6 +46,7 @@ from hutong.commerce.orders import refunds as order_refunds
 from hutong.commerce.orders import service as order_service
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.completion import opening_split_accounts
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
@@ -70,6 +72,22 @@ Step2 = Callable[[Services, str], Awaitable[Write[OrderOutcome]]]
 def _direct(step: Step | Step2) -> Callable[[str], dict[str, Any]]:
     """`--as SENDER`: run `step(services, sender)` against the database."""
     return direct_step(step, _shown)
+
+
+def _confirm_direct(order_id: str) -> Callable[[str], dict[str, Any]]:
+    """`--as SENDER` for confirm: its write may first want the split accounts opened."""
+
+    def run(sender: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            write = await order_service.confirm(services, sender, order_id)
+            return await opening_split_accounts(
+                services, lambda: run_operation(services, write, _shown)
+            )
+
+        return with_services(work)
+
+    return run
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:
@@ -211,7 +229,7 @@ def confirm(
         key_file,
         switch_url,
         ("POST", _path(order_id, "confirm"), {}),
-        _direct(lambda services, who: order_service.confirm(services, who, order_id)),
+        _confirm_direct(order_id),
         message_id=message_id,
     )
 

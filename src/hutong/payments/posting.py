@@ -57,6 +57,12 @@ async def ensure_accounts(db: Database, accounts: Iterable[NewAccount], now: dat
         known.add(account.id)
 
 
+def unseen_accounts(db: Database, accounts: Iterable[NewAccount]) -> list[NewAccount]:
+    """Those of `accounts` this process has not seen exist (no statement: a write can ask)."""
+    known = _KNOWN.get(db, set())
+    return [account for account in accounts if account.id not in known]
+
+
 async def post(
     conn: AsyncConnection,
     legs: Sequence[TransferRequest],

@@ -41,6 +41,7 @@ from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import refunds as order_refunds
 from hutong.commerce.orders import service as order_service
 from hutong.commerce.orders import shipping as order_shipping
+from hutong.commerce.orders.completion import opening_split_accounts
 from hutong.commerce.orders.states import REFUSALS
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ValidationError
@@ -245,7 +246,10 @@ async def confirm_order(
     # The body is checked (and documented) as `data`: its message is empty. It asks
     # nobody: the message is recorded with its effects (no claim first).
     write = await order_service.confirm(services, signed.subscriber_id, order_id)
-    return await run_once(services, signed, write, order_moved_out(signed.subscriber_id))
+    present = order_moved_out(signed.subscriber_id)
+    return await opening_split_accounts(
+        services, lambda: run_once(services, signed, write, present)
+    )
 
 
 @post(

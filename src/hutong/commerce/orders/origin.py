@@ -16,7 +16,7 @@ from hutong.commerce.commissions import Channel
 from hutong.commerce.livestreams.cart import require_cart_open
 from hutong.commerce.orders.lines import OrderLine
 from hutong.commerce.storefronts import StorefrontStatus
-from hutong.commerce.storefronts.store import get_storefront
+from hutong.commerce.storefronts.store import declared_storefront
 from hutong.links.host_policy import require_not_blocked
 from hutong.links.store import placement_by_id
 from hutong.protocol.errors import ConflictError, ForbiddenError, ValidationError
@@ -62,7 +62,7 @@ async def order_origin(
         )
     async with services.db.read() as conn:
         if spec.storefront_id:
-            storefront = await get_storefront(conn, spec.storefront_id)
+            storefront = await declared_storefront(conn, spec.storefront_id)
             if storefront.host != host or storefront.merchant != spec.merchant:
                 raise ForbiddenError(
                     f"storefront {storefront.id} is {storefront.merchant}'s in {storefront.host}",

@@ -21,9 +21,12 @@ from hutong.commerce.coupons import Redemption
 from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
-from hutong.commerce.orders.completion import complete, ensure_split_accounts
+from hutong.commerce.orders.completion import (
+    complete,
+    ensure_split_accounts,
+    require_seen_split_accounts,
+)
 from hutong.commerce.orders.details import order_details
-from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.refunds import CANCEL_REFUND_ID
@@ -190,25 +193,21 @@ async def _cancel_shipment(services: Services, http: CallTransport, row: OrderRo
 async def confirm(services: Services, sender: str, order_id: str) -> Write[OrderOutcome]:
     """The buyer (through its host) confirms receipt: the order completes and the money splits.
 
-    It asks nobody, so it is a plain write (`run_once`): what may change (the
-    order's state) is checked in the write, where a refusal is recorded and a
-    resend of a confirmation meets its recorded answer; before it, only what
-    never changes (the order exists, the sender is its host).
+    It asks nobody, so it is a plain write (`run_once`) that reads nothing
+    before: the order (locked with its payment), the sender being its host and
+    its state are checked in the write, where a refusal is recorded and a
+    resend of a confirmation meets its recorded answer. Run it through
+    `opening_split_accounts`: the first confirmation in a process of an order
+    whose split accounts it has not seen opens them and runs again.
     """
-    row = await read_order(services, order_id)
-    require_party(row, sender, "host")
-    try:
-        step(row.order, OrderEvent.CONFIRM, services.clock())
-    except OrderError:
-        pass  # refused (or answered already) in the write, which opens no accounts
-    else:
-        await ensure_split_accounts(services.db, row, services.clock())
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
         now = services.clock()
-        current = await order_store.require_order(conn, order_id, lock=True)
+        current, costs = await order_store.order_to_complete(conn, order_id)
+        require_party(current, sender, "host")
         step(current.order, OrderEvent.CONFIRM, now)  # refused before the split is posted
-        done = await complete(conn, current, OrderEvent.CONFIRM, now)
+        require_seen_split_accounts(services.db, current)
+        done = await complete(conn, current, costs, OrderEvent.CONFIRM, now)
         return OrderOutcome(done)
 
     return write
@@ -242,8 +241,8 @@ async def expire_due(services: Services, limit: int = 200) -> int:
 
 def _completes(services: Services, order_id: str) -> Callable[[AsyncConnection], Awaitable[None]]:
     async def write(conn: AsyncConnection) -> None:
-        current = await order_store.require_order(conn, order_id, lock=True)
-        await complete(conn, current, OrderEvent.EXPIRE, services.clock())
+        current, costs = await order_store.order_to_complete(conn, order_id)
+        await complete(conn, current, costs, OrderEvent.EXPIRE, services.clock())
 
     return write
 

@@ -305,26 +305,31 @@ async def save(
     return changed
 
 
-#: What the wallet kept of an order's payment, and its parcel's price: one round trip.
-_SPLIT_COSTS = select(
-    select(payments.c.fee - payments.c.fee_returned)
-    .where(payments.c.id == bindparam("payment_id"))
-    .scalar_subquery()
-    .label("wallet_fee"),
-    select(shipments.c.price)
-    .where(shipments.c.id == bindparam("shipment_id"))
-    .scalar_subquery()
-    .label("price"),
+#: An order to complete, locked with its payment (`order_to_complete`). On PostgreSQL a
+#: read that waited for a lock sees the newest version only of the rows it locks, and a
+#: refund through the order (under the order's lock) changes the payment's fee; the
+#: parcel's price never changes once booked. The order is locked first, as in every step.
+_TO_COMPLETE = (
+    select(orders, (payments.c.fee - payments.c.fee_returned).label("kept_fee"), shipments.c.price)
+    .select_from(
+        orders.join(payments, payments.c.id == orders.c.payment_id).outerjoin(
+            shipments, shipments.c.id == orders.c.shipment_id
+        )
+    )
+    .where(orders.c.id == bindparam("order_id"))
+    .with_for_update(of=[orders, payments])
 )
 
 
-async def split_costs(conn: AsyncConnection, row: OrderRow) -> tuple[int, int]:
-    """(the wallet's fee net of what it returned, the parcel's price or 0)."""
-    params = {"payment_id": row.payment_id, "shipment_id": row.shipment_id}
-    found = (await conn.execute(_SPLIT_COSTS, params)).one()
-    if found.wallet_fee is None:
-        raise NotFoundError(f"no payment {row.payment_id}", code="unknown_payment")
-    return int(found.wallet_fee), int(found.price or 0)
+async def order_to_complete(
+    conn: AsyncConnection, order_id: str
+) -> tuple[OrderRow, tuple[int, int] | None]:
+    """The order (locked) and (the wallet's fee net of what it returned, the parcel's price
+    or 0) in one read; None for an order without a payment (a cancelled attempt)."""
+    found = (await conn.execute(_TO_COMPLETE, {"order_id": order_id})).first()
+    if found is None:  # unknown_order, or no payment to join: its state refuses completing it
+        return await require_order(conn, order_id, lock=True), None
+    return _row(found), (int(found.kept_fee), int(found.price or 0))
 
 
 #: The column by which an order names its parcel's shipment.

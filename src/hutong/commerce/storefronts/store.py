@@ -1,6 +1,9 @@
 """Storefront rows and the hosts' standing-policy versions: rows only, no decisions.
 
-Every function runs inside the caller's transaction. The database keeps at
+Every function runs inside the caller's transaction. Orders read a
+storefront as a cached declaration (`declared_storefront`, `hutong.store.cache`):
+every write of a storefront drops it, so a decision takes effect at once in the
+process that made it and within a second in every other. The database keeps at
 most one open (requested or approved) storefront per merchant and host
 (`ux_storefronts_open`) and one row per policy version (its primary key), so
 two racing writers cannot both succeed; the loser's write fails on the key
@@ -27,12 +30,14 @@ from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.justifications import Justification, justification_of
 from hutong.store import corrections
+from hutong.store.cache import changed, declarations
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import storefront_policies, storefronts
 
 __all__ = [
     "OPEN",
     "append_policy",
+    "declared_storefront",
     "find_open",
     "get_storefront",
     "insert_storefront",
@@ -69,11 +74,27 @@ def _justification_columns(justification: Justification | None) -> dict[str, str
     }
 
 
-async def get_storefront(conn: AsyncConnection, storefront_id: str) -> Storefront:
+async def _find(conn: AsyncConnection, storefront_id: str) -> Storefront | None:
     row = (await conn.execute(select(storefronts).where(storefronts.c.id == storefront_id))).first()
-    if row is None:
+    return None if row is None else _storefront(row)
+
+
+def _known(storefront_id: str, found: Storefront | None) -> Storefront:
+    if found is None:
         raise NotFoundError(f"no storefront {storefront_id}", code="unknown_storefront")
-    return _storefront(row)
+    return found
+
+
+async def get_storefront(conn: AsyncConnection, storefront_id: str) -> Storefront:
+    return _known(storefront_id, await _find(conn, storefront_id))
+
+
+async def declared_storefront(conn: AsyncConnection, storefront_id: str) -> Storefront:
+    """The storefront as `get_storefront` reads it, through the declarations cache."""
+    found = await declarations(conn).get(
+        ("storefront", storefront_id), lambda: _find(conn, storefront_id)
+    )
+    return _known(storefront_id, found)
 
 
 async def find_open(conn: AsyncConnection, merchant: str, host: str) -> str | None:
@@ -97,11 +118,12 @@ async def insert_storefront(conn: AsyncConnection, storefront: Storefront) -> No
         **_justification_columns(storefront.justification),
     )
     await conn.execute(insert(storefronts).values(**row))
+    changed(conn, ("storefront", storefront.id))
 
 
 async def mark_decided(conn: AsyncConnection, decided: Storefront) -> bool:
     """Write `decided`'s outcome if the row is still requested; False if it was not."""
-    changed = await conn.execute(
+    done = await conn.execute(
         update(storefronts)
         .where(
             storefronts.c.id == decided.id,
@@ -115,7 +137,8 @@ async def mark_decided(conn: AsyncConnection, decided: Storefront) -> bool:
             **_justification_columns(decided.justification),
         )
     )
-    return changed.rowcount == 1
+    changed(conn, ("storefront", decided.id))
+    return done.rowcount == 1
 
 
 async def select_storefronts(
