@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.ledger.check import check_ledger
+from hutong.ledger.liquidity import store as liquidity
 from hutong.ledger.models import (
     AccountKind,
     PendingState,
@@ -324,3 +328,121 @@ async def test_a_fresh_capture_waits_for_one_in_flight_and_posts_nothing(db: Dat
     assert await second == [Result.PENDING_TRANSFER_ALREADY_POSTED]
     assert (await totals(db))[WALLET] == (0, 10_000, 0, 0)
     assert await ledger_ok(db) == 2
+
+
+# -- any mix: fresh and ordinary agree ------------------------------------------------------
+
+#: (what, which hold, amount, seconds later): a hold, its capture (whole or part, with
+#: or without a fee), its void, or a posting out of the merchant's receivable.
+action = st.tuples(
+    st.sampled_from(("hold", "capture", "capture_with_fee", "void", "payout")),
+    st.integers(0, 3),
+    st.integers(0, 6_000),
+    st.sampled_from((0, 0, 200, 400)),
+)
+Action = tuple[str, int, int, int]
+_runs = itertools.count()
+
+
+def _requests(namespace: str, index: int, act: Action, holds: list[str]) -> list[TransferRequest]:
+    what, which, amount, _ = act
+    own = f"{namespace}/t{index}"
+    pending = holds[which % len(holds)] if holds else f"{namespace}/none"
+    wallet, fees, merchant = (f"{namespace}/{key}" for key in (WALLET, FEES, MERCHANT))
+    if what == "hold":
+        holds.append(own)
+        return [
+            TransferRequest(
+                id=own,
+                debit_account_id=wallet,
+                credit_account_id=merchant,
+                amount=amount or 1,
+                asset="CNY",
+                flags=TransferFlags.PENDING,
+                timeout=300,
+            )
+        ]
+    if what in ("capture", "capture_with_fee"):
+        posted = capture(own, pending, amount % 4_000)
+        if what == "capture":
+            return [posted]
+        return [
+            linked(posted),
+            TransferRequest(
+                id=f"{own}/fee",
+                debit_account_id=merchant,
+                credit_account_id=fees,
+                amount=amount % 97 or 1,
+                asset="CNY",
+            ),
+        ]
+    if what == "void":
+        return [TransferRequest(id=own, flags=TransferFlags.VOID_PENDING, pending_id=pending)]
+    return [
+        TransferRequest(
+            id=own, debit_account_id=merchant, credit_account_id=wallet, amount=amount, asset="CNY"
+        )
+    ]
+
+
+async def _run(database_url: str, actions: list[Action], cap: int) -> None:
+    db = Database(database_url)
+    run = next(_runs)
+    try:
+        seen = []
+        for fresh in (False, True):
+            namespace = f"r{run}-{'fresh' if fresh else 'ordinary'}"
+            async with db.transaction() as conn:
+                owners = {WALLET: "wallet", FEES: "wallet", MERCHANT: "merchant"}
+                accounts = [
+                    NewAccount(
+                        f"{namespace}/{key}",
+                        f"{namespace}-{owner}",
+                        "CNY",
+                        AccountKind.SETTLEMENT_POSITION.value,
+                    )
+                    for key, owner in owners.items()
+                ]
+                assert set(await create_accounts(conn, accounts, NOW)) == {"ok"}
+                await liquidity.declare(conn, f"{namespace}-wallet", cap, cap, NOW, by="test")
+            now, holds, results = NOW, [], []
+            for index, act in enumerate(actions):
+                now += timedelta(seconds=act[3])
+                requests = _requests(namespace, index, act, holds)
+                results.append(await post(db, requests, fresh=fresh, now=now))
+            async with db.read() as conn:
+                totals = [
+                    account.totals()
+                    for key in (WALLET, FEES, MERCHANT)
+                    if (account := await get_account(conn, f"{namespace}/{key}")) is not None
+                ]
+                positions = await liquidity.positions(
+                    conn, [f"{namespace}-wallet", f"{namespace}-merchant"]
+                )
+                query = select(ledger_transfers.c.id, ledger_transfers.c.state).where(
+                    ledger_transfers.c.id.like(f"{namespace}/%")
+                )
+                states = {
+                    row.id.removeprefix(namespace): row.state
+                    for row in (await conn.execute(query)).all()
+                }
+            seen.append((results, totals, sorted(positions.values()), states))
+        assert seen[0] == seen[1]
+        await ledger_ok(db)
+    finally:
+        await db.dispose()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(actions=st.lists(action, max_size=12), cap=st.sampled_from((1_000_000, 8_000)))
+def test_fresh_and_ordinary_postings_agree_after_any_mix(
+    database_url: str, actions: list[Action], cap: int
+) -> None:
+    """Holds, captures (with fees), voids, payouts and lapses, each id new: applied fresh
+    and applied ordinarily, the same results, totals, positions and transfer states;
+    `hutong ledger check` holds (caps, expiry and linked chains all play)."""
+    asyncio.run(_run(database_url, actions, cap))
