@@ -45,8 +45,10 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 #: Inside a group commit, single-row INSERTs are held and sent together, one
 #: statement per table, before the first statement that names their table
 #: (`hutong.store.batch`): a step's events to several parties are one INSERT.
-#: Each ledger posting reads twice: its transfers (locked), then its accounts
-#: with their owners' net debit caps and its ids' recorded failures (one UNION).
+#: Each ledger posting reads its accounts with their owners' net debit caps and
+#: its ids' recorded failures (one UNION); the order path's postings are fresh
+#: (`hutong.ledger.loading`): their ids are not read, a hold to capture is
+#: claimed by the UPDATE that marks it posted.
 BUDGET = {
     # Claim (2); earlier attempts (1); the write: payment, outbox, order, answer,
     # journal (5 with its BEGIN). The storefront is a cached declaration (was 10
@@ -54,20 +56,22 @@ BUDGET = {
     "create": 9,
     # Claim (2); order and payment (1, one read); the wallet's ask recorded before it is asked
     # (3); the hold: payment moved only if still created (one conditional
-    # UPDATE, as at capture), ledger (4), outbox, asked wallets, journal (10
+    # UPDATE, as at capture), ledger (3), outbox, asked wallets, journal (9
     # with BEGIN); capture and the order: order locked, payment
     # moved only if still authorized (one conditional UPDATE: nothing capture
     # decides on changes while authorized, so the payment as read decides),
-    # ledger (5), order, outbox (the payment's and the order's events),
-    # answer, journal (13 with BEGIN). Net debit caps: before the wallet is
+    # ledger (4), order, outbox (the payment's and the order's events),
+    # answer, journal (12 with BEGIN). Net debit caps: before the wallet is
     # asked, nothing is read unless the payer has a cap (cached: an early
     # refusal only; the ledger decides on the cap it reads with the accounts);
     # each posting adds to positions (one UPDATE per transaction).
-    # Was 32 with the order and the payment read apart and the payment locked
+    # Was 29 with the hold's and the capture's ids read (locked) and the hold's
+    # state written by an UPDATE of its own;
+    # 32 with the order and the payment read apart and the payment locked
     # by a read before its UPDATE at the hold and at capture;
     # 41 with caps read alone (3), transfers and failures apart (2), the
     # check before asking read even without a cap (4 less 2), two outbox INSERTs.
-    "pay": 29,
+    "pay": 27,
     # Claim (2); the order with its shipment if booked already (1, one read:
     # was 2); the point's slot (2); the write: order locked, order, answer,
     # shipment, news of both (one outbox INSERT), journal (7 with BEGIN). Was
@@ -83,12 +87,12 @@ BUDGET = {
     # not recorded) and the order apart from its shipment in it.
     "picked_up": 7,
     "delivered": 8,
-    # The write: order locked with its payment, fee and price (1), ledger (4),
-    # order, outbox, answer (8 with BEGIN); the host and the state are checked
+    # The write: order locked with its payment, fee and price (1), ledger (3),
+    # order, outbox, answer (7 with BEGIN); the host and the state are checked
     # there. Net debit caps: the position's UPDATE (1; the caps come with the
     # accounts, was 14 with the caps and failures apart; 12 with the order read
-    # before the write and fee and price read apart).
-    "confirm": 10,
+    # before the write and fee and price read apart; 10 with the split's ids read).
+    "confirm": 9,
 }
 
 

@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from hutong.config import Settings
+from hutong.ledger.accounts import account_from_row
 from hutong.ledger.liquidity import net_debit
 from hutong.ledger.liquidity import store as liquidity
 from hutong.ledger.models import Result, TransferRequest
 from hutong.ledger.settlement import HUB, service
-from hutong.ledger.store import account_from_row, create_accounts
+from hutong.ledger.store import create_accounts
 from hutong.payments import legs
 from hutong.runtime.services import Services
 from hutong.store.db import Database

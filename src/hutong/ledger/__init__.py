@@ -2,8 +2,11 @@
 
 `Ledger` (``ledger.service``) is the group-committing front door the running
 switch uses; `ledger.models` holds accounts, transfers and their results,
-`ledger.engine` the pure rules that apply a batch, `ledger.splits` the exact
-division of an amount, and `ledger.settlement` the settlement windows.
+`ledger.engine` the pure rules that apply a batch, `ledger.loading` what a
+batch is applied on (and how a *fresh* one, whose caller proves its ids new,
+skips reading them: the unique key refuses a duplicate), `ledger.store` the
+transaction that applies it, `ledger.splits` the exact division of an
+amount, and `ledger.settlement` the settlement windows.
 """
 
 from hutong.ledger.models import (

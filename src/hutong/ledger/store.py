@@ -26,21 +26,10 @@ transfers answers ``net_debit_cap_exceeded`` and nothing of it is applied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    CompoundSelect,
-    bindparam,
-    insert,
-    null,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Creating accounts (`ledger.accounts`) and reading them (`ledger.reads`) live in
@@ -52,23 +41,15 @@ from hutong.ledger.accounts import (
     NewAccount as NewAccount,
 )
 from hutong.ledger.accounts import (
-    account_from_row,
-    transfer_from_row,
-)
-from hutong.ledger.accounts import (
     create_accounts as create_accounts,
 )
+from hutong.ledger.accounts import transfer_from_row
 from hutong.ledger.engine import apply_transfers, expire_due
 from hutong.ledger.liquidity import store as liquidity
-from hutong.ledger.liquidity.rules import LIQUIDITY_ASSET, position_changes
-from hutong.ledger.models import (
-    Account,
-    AccountFlags,
-    PendingState,
-    Result,
-    Transfer,
-    TransferRequest,
-)
+from hutong.ledger.liquidity.rules import position_changes
+from hutong.ledger.loading import LOCK_TRANSFERS, limited, load, read_accounts
+from hutong.ledger.loading import load_unlocked as load_unlocked
+from hutong.ledger.models import Account, PendingState, Result, Transfer, TransferRequest
 from hutong.ledger.reads import HistoryEntry as HistoryEntry
 from hutong.ledger.reads import get_account as get_account
 from hutong.ledger.reads import history as history
@@ -76,48 +57,6 @@ from hutong.ledger.reads import list_accounts as list_accounts
 from hutong.store import increments
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers
 
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-
-
-_LOAD_TRANSFERS = select(ledger_transfers).where(ledger_transfers.c.id.in_(_IDS))
-#: The transfers a batch names, locked: a pending one is resolved by whoever
-#: holds its row (a payment's capture, a void, the expiry sweeper), never twice.
-_LOCK_TRANSFERS = _LOAD_TRANSFERS.order_by(ledger_transfers.c.id).with_for_update()
-_OWNER = ledger_accounts.c.owner
-_READ_ACCOUNTS = select(ledger_accounts).where(ledger_accounts.c.id.in_(_IDS))
-
-
-def _accounts_and_failures(*, preview: bool) -> CompoundSelect[Any]:
-    """A batch's accounts with their owners' net debit caps (a preview: and positions, as
-    they stand), and the recorded failures of the batch's ids, in one statement.
-
-    An account's row has ``failure`` NULL; a failure's row has only ``id`` and
-    ``failure``. The caps are read with the accounts, never cached: the
-    ledger decides on them. The failures are read after the transfers' lock,
-    as before the two were one statement: a retry that waited for a pending
-    transfer's lock sees its id failed by the request it waited for.
-    """
-    extra = [liquidity.cap_of(_OWNER).label("net_debit_cap")]
-    if preview:
-        extra.append(liquidity.position_of(_OWNER).label("position"))
-    accounts = select(ledger_accounts, *extra, null().label("failure")).where(
-        ledger_accounts.c.id.in_(_IDS)
-    )
-    failed = select(
-        *(
-            ledger_failures.c.id if column.name == "id" else null().label(column.name)
-            for column in ledger_accounts.c
-        ),
-        *(null().label(column.name) for column in extra),
-        ledger_failures.c.result.label("failure"),
-    ).where(ledger_failures.c.id.in_(bindparam("failed", expanding=True)))
-    return union_all(accounts, failed)
-
-
-_ACCOUNTS_AND_FAILURES = _accounts_and_failures(preview=False)
-_PREVIEW_ACCOUNTS_AND_FAILURES = _accounts_and_failures(preview=True)
-_LOCK_ACCOUNTS = _READ_ACCOUNTS.order_by(ledger_accounts.c.id).with_for_update()
-_LIMITS = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
 _UPDATE_ACCOUNT = (
     update(ledger_accounts)
     .where(ledger_accounts.c.id == bindparam("account_id"))
@@ -135,90 +74,23 @@ _UPDATE_STATE = (
 )
 
 
-@dataclass(slots=True)
-class _Loaded:
-    accounts: dict[str, Account]
-    transfers: dict[str, Transfer]
-    failures: dict[str, Result]
-    #: The current net debit cap of each owner of a CNY account loaded that has one.
-    caps: dict[str, int] = field(default_factory=dict)
-    #: Positions as they stand, of the owners in `caps` (a preview's only).
-    positions: dict[str, int] = field(default_factory=dict)
-
-
-async def load_unlocked(conn: AsyncConnection, requests: Iterable[TransferRequest]) -> _Loaded:
-    """What a batch of `requests` would be applied on, read without a lock (a preview),
-    with the caps and positions of the accounts' owners: two statements."""
-    return await _load(conn, requests, lock=False)
-
-
-async def _load(
-    conn: AsyncConnection, requests: Iterable[TransferRequest], *, lock: bool = True
-) -> _Loaded:
-    """The transfers the batch names (one statement, locked unless a preview), then its
-    accounts with their owners' caps and the failures of its ids (one statement; the
-    accounts with a limit again, under their lock)."""
-    requests = list(requests)
-    ids = sorted({r.id for r in requests} | {r.pending_id for r in requests if r.pending_id})
-    loaded = _Loaded({}, {}, {})
-    if ids:
-        reading = _LOCK_TRANSFERS if lock else _LOAD_TRANSFERS
-        for row in (await conn.execute(reading, {"ids": ids})).all():
-            loaded.transfers[row.id] = transfer_from_row(row)
-    account_ids = {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests}
-    for transfer in loaded.transfers.values():
-        account_ids |= {transfer.debit_account_id, transfer.credit_account_id}
-    account_ids.discard("")
-    if not ids and not account_ids:
-        return loaded
-    both = _ACCOUNTS_AND_FAILURES if lock else _PREVIEW_ACCOUNTS_AND_FAILURES
-    for row in (await conn.execute(both, {"ids": sorted(account_ids), "failed": ids})).all():
-        if row.failure is not None:
-            loaded.failures[row.id] = Result(row.failure)
-            continue
-        loaded.accounts[row.id] = account_from_row(row)
-        if row.asset == LIQUIDITY_ASSET and row.net_debit_cap is not None:
-            loaded.caps[row.owner] = row.net_debit_cap
-            if not lock:
-                loaded.positions[row.owner] = row.position or 0
-    if lock:
-        await _lock_limited(conn, loaded.accounts)
-    return loaded
-
-
-async def _read_accounts(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Account]:
-    """The accounts by id: those with a limit read under their lock, the others as they are."""
-    ids = sorted(ids)
-    if not ids:
-        return {}
-    accounts: dict[str, Account] = {}
-    for row in (await conn.execute(_READ_ACCOUNTS, {"ids": ids})).all():
-        accounts[row.id] = account_from_row(row)
-    await _lock_limited(conn, accounts)
-    return accounts
-
-
-async def _lock_limited(conn: AsyncConnection, accounts: dict[str, Account]) -> None:
-    """Read the accounts with a limit again, under their lock (they are decided on)."""
-    limited = sorted(key for key, account in accounts.items() if _limited(account))
-    if limited:
-        for row in (await conn.execute(_LOCK_ACCOUNTS, {"ids": limited})).all():
-            accounts[row.id] = account_from_row(row)
-
-
-def _limited(account: Account) -> bool:
-    return bool(account.flags & _LIMITS)
-
-
 async def apply_batches(
-    conn: AsyncConnection, batches: Sequence[Sequence[TransferRequest]], now: datetime
+    conn: AsyncConnection,
+    batches: Sequence[Sequence[TransferRequest]],
+    now: datetime,
+    *,
+    fresh: bool = False,
 ) -> list[list[Result]]:
     """Apply several callers' batches in one transaction; one result list per batch.
 
     Each caller's batch is applied on its own (a linked chain never spans
     two callers), in order, on state loaded and locked once for all of them.
+    `fresh`: the caller's own state proves no id of the batches stored, so
+    they are not read (`hutong.ledger.loading`); a stored one fails the INSERT
+    (`IntegrityError`) and with it the caller's transaction, whole.
     """
-    loaded = await _load(conn, (r for batch in batches for r in batch))
+    requests = [r for batch in batches for r in batch]
+    loaded = await load(conn, requests, fresh=fresh, now=now)
     stored = dict(loaded.accounts)
     accounts, transfers, failures = loaded.accounts, loaded.transfers, loaded.failures
     caps = loaded.caps
@@ -268,7 +140,7 @@ async def apply_batches(
         failures.update(outcome.failed)
         failed.update(outcome.failed)
 
-    await _save(conn, created, resolved, failed, now)
+    await _save(conn, created, resolved, failed, now, claimed=loaded.claimed)
     await _save_totals(conn, {key: (stored[key], accounts[key]) for key in changed})
     await liquidity.move(
         conn, position_changes(stored, {key: accounts[key] for key in changed}), caps
@@ -282,7 +154,15 @@ async def _save(
     resolved: dict[str, PendingState],
     failed: dict[str, Result],
     now: datetime,
+    *,
+    claimed: dict[str, PendingState] | None = None,
 ) -> None:
+    """The batch's new transfers, the new states of stored ones and its failures.
+
+    A transfer a fresh batch `claimed` already holds the state its claim
+    wrote: written again only if the batch left it otherwise (as pending,
+    when the request that resolved it failed).
+    """
     created_ids = {t.id for t in created}
     if created:
         await conn.execute(
@@ -308,10 +188,14 @@ async def _save(
                 for t in created
             ],
         )
+    states = {key: state for key, state in resolved.items() if key not in created_ids}
+    for key, guessed in (claimed or {}).items():
+        if states.get(key, PendingState.PENDING) is guessed:
+            del states[key]
+        else:
+            states.setdefault(key, PendingState.PENDING)
     stored_changes = [
-        {"transfer_id": key, "new_state": state.value}
-        for key, state in resolved.items()
-        if key not in created_ids
+        {"transfer_id": key, "new_state": state.value} for key, state in states.items()
     ]
     if stored_changes:
         await conn.execute(_UPDATE_STATE, stored_changes)
@@ -329,8 +213,8 @@ async def _save_totals(conn: AsyncConnection, changes: dict[str, tuple[Account, 
     """Each changed account's totals, from (as read, as changed): an account with a
     limit is written as it is (it was read under its lock), every other one as an
     increment (see the module's doc)."""
-    limited = [after for key, (_, after) in sorted(changes.items()) if _limited(after)]
-    if limited:
+    written = [after for key, (_, after) in sorted(changes.items()) if limited(after)]
+    if written:
         await conn.execute(
             _UPDATE_ACCOUNT,
             [
@@ -341,7 +225,7 @@ async def _save_totals(conn: AsyncConnection, changes: dict[str, tuple[Account, 
                     "cp": a.credits_pending,
                     "cq": a.credits_posted,
                 }
-                for a in limited
+                for a in written
             ],
         )
     rows = {
@@ -352,7 +236,7 @@ async def _save_totals(conn: AsyncConnection, changes: dict[str, tuple[Account, 
             "credits_posted": after.credits_posted - before.credits_posted,
         }
         for key, (before, after) in changes.items()
-        if not _limited(after)
+        if not limited(after)
     }
     if rows:
         await increments.add(conn, ledger_accounts, "id", rows)
@@ -380,9 +264,9 @@ async def expire_pending(conn: AsyncConnection, now: datetime, limit: int = 1000
     # Under the transfers' locks: another worker may have resolved some.
     fresh = [
         transfer_from_row(row)
-        for row in (await conn.execute(_LOCK_TRANSFERS, {"ids": [t.id for t in due]})).all()
+        for row in (await conn.execute(LOCK_TRANSFERS, {"ids": [t.id for t in due]})).all()
     ]
-    accounts = await _read_accounts(
+    accounts = await read_accounts(
         conn, {t.debit_account_id for t in fresh} | {t.credit_account_id for t in fresh}
     )
     resolved, changed = expire_due(fresh, accounts, now)

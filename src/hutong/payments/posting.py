@@ -69,15 +69,19 @@ async def post(
     now: datetime,
     *,
     refusals: dict[Result, tuple[str, str]] | None = None,
+    fresh: bool = False,
 ) -> list[Result]:
     """Apply `legs` (one linked chain) in `conn`'s transaction; `LedgerRefused` unless all hold.
 
     `refusals` maps a ledger result to the (code, message) the caller should
-    see instead of the generic ``ledger_refused``.
+    see instead of the generic ``ledger_refused``. `fresh`: the step's own
+    state change, made in `conn` before, proves the legs' ids never posted
+    (`hutong.ledger.loading`): they are not read, and a stored one fails the
+    transaction instead of answering ``exists``.
     """
     if not legs:
         return []
-    (results,) = await apply_batches(conn, [legs], now)
+    (results,) = await apply_batches(conn, [legs], now, fresh=fresh)
     if all(result.succeeded for result in results):
         return results
     failed = next(

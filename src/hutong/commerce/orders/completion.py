@@ -42,7 +42,7 @@ from hutong.commerce.commissions import (
     split_order,
 )
 from hutong.commerce.orders import OrderEvent
-from hutong.commerce.orders.moves import moved
+from hutong.commerce.orders.moves import moved, step
 from hutong.commerce.orders.store import OrderRow
 from hutong.ledger.store import NewAccount
 from hutong.payments.posting import ensure_accounts, post, unseen_accounts
@@ -142,8 +142,12 @@ async def complete(
     `order_store.order_to_complete`), posting its split.
 
     The accounts must exist (`ensure_split_accounts`, `require_seen_split_accounts`).
+    The split's legs are fresh (`hutong.payments.posting.post`): the order,
+    locked, may still complete (checked first), and it completes once.
     """
+    step(row.order, event, now)
     split, version = await split_of(conn, row, costs, now)
     accounts = accounts_for(row)
-    await post(conn, split_legs(row.id, split, accounts, already_posted=CHARGED_AT_CAPTURE), now)
+    legs = split_legs(row.id, split, accounts, already_posted=CHARGED_AT_CAPTURE)
+    await post(conn, legs, now, fresh=True)
     return await moved(conn, row, event, now, split=split, schedule_version=version)

@@ -168,10 +168,12 @@ def _authorized(payment: store.PaymentRow, now: datetime) -> Payment:
 async def _hold(
     conn: AsyncConnection, payment: store.PaymentRow, wallet: str, now: datetime
 ) -> None:
+    # Fresh: the payment left `created` in this transaction, so its hold is new.
     await post(
         conn,
         legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
         now,
+        fresh=True,
     )
 
 

@@ -95,6 +95,7 @@ async def capture(
             refusals={
                 Result.PENDING_TRANSFER_EXPIRED: ("hold_expired", "the hold lapsed in the ledger")
             },
+            fresh=True,  # the payment left `authorized` just above: its capture is new
         )
         changed = replace(payment, state=after.state, captured=amount, fee=fee, updated_at=now)
         await notify(conn, changed, now)
