@@ -285,6 +285,22 @@ async def save(
     return changed
 
 
+async def save_if_still(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, was: OrderState
+) -> OrderRow | None:
+    """`save`, only if the row is still in state `was` (the UPDATE locks it); None if not.
+
+    For a step decided on `row` as read before it asked anyone, from a state
+    that every move leaves and none comes back to: still in it, the row is
+    as read, and no read is needed to lock it first.
+    """
+    values = _order_values(order) | {"updated_at": now}
+    done = await conn.execute(
+        update(orders).where(orders.c.id == row.id, orders.c.state == was.value).values(values)
+    )
+    return replace(row, order=order, updated_at=now) if done.rowcount == 1 else None
+
+
 #: What the wallet kept of an order's payment, and its parcel's price: one round trip.
 _SPLIT_COSTS = select(
     select(payments.c.fee - payments.c.fee_returned)
