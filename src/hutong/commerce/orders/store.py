@@ -290,9 +290,8 @@ async def save_if_still(
 ) -> OrderRow | None:
     """`save`, only if the row is still in state `was` (the UPDATE locks it); None if not.
 
-    For a step decided on `row` as read before it asked anyone, from a state
-    that every move leaves and none comes back to: still in it, the row is
-    as read, and no read is needed to lock it first.
+    For a step decided on `row` as read, from a state every move leaves and
+    none comes back to: still in it, the row is as read (no locked read first).
     """
     values = _order_values(order) | {"updated_at": now}
     done = await conn.execute(
