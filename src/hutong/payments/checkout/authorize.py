@@ -9,10 +9,11 @@ paid_with_another_wallet}`` and releases its hold.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, literal, or_, select
+from sqlalchemy import exists, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -90,33 +91,41 @@ async def _record_attempt(services: Services, payment_id: str, wallet: str, atte
 
     One conditional INSERT: the attempt's row is selected from the payment's
     own row while it is created and before its deadline (the rule of
-    `PaymentEvent.AUTHORIZE`), locking it on PostgreSQL. A void, expiry or
-    authorization committed first leaves nothing recorded, and the payment is
-    read to refuse for what it is now; one committed after it sees this wallet
-    and tells it to release.
+    `PaymentEvent.AUTHORIZE`), locking it on PostgreSQL, unless this request
+    recorded it already (a retry asks again under the same attempt). A void,
+    expiry or authorization committed first leaves nothing recorded, and the
+    payment is read to refuse for what it is now; one committed after it sees
+    this wallet and tells it to release. It commits with the next group
+    commit (`hutong.store.batch`), before the wallet is asked.
     """
     now = services.clock()
+    recorded = exists().where(
+        payment_attempts.c.payment_id == payment_id,
+        payment_attempts.c.wallet == wallet,
+        payment_attempts.c.attempt == attempt,
+    )
     may_authorize = (
         select(payments.c.id, literal(wallet), literal(attempt), literal(now, _ASKED_AT))
         .where(
             payments.c.id == payment_id,
             payments.c.state == PaymentState.CREATED.value,
             or_(payments.c.expires_at.is_(None), payments.c.expires_at > now),
+            ~recorded,
         )
         .with_for_update()
     )
-    try:
-        async with services.db.transaction() as conn:
-            recorded = await conn.execute(
-                insert(payment_attempts)
-                .from_select(_ATTEMPT_COLUMNS, may_authorize)
-                .execution_options(preserve_rowcount=True)  # an INSERT's count, on psycopg too
-            )
-            if recorded.rowcount != 1:
-                step(await store.require_payment(conn, payment_id), PaymentEvent.AUTHORIZE, now=now)
-                raise AssertionError(f"payment {payment_id} may authorize yet was not recorded")
-    except IntegrityError:  # the same request asking again (a retry): already recorded
-        pass
+    record = (
+        insert(payment_attempts)
+        .from_select(_ATTEMPT_COLUMNS, may_authorize)
+        .execution_options(preserve_rowcount=True)  # an INSERT's count, on psycopg too
+    )
+
+    async def write(conn: AsyncConnection) -> None:
+        if (await conn.execute(record)).rowcount != 1:  # recorded before, or refused now
+            step(await store.require_payment(conn, payment_id), PaymentEvent.AUTHORIZE, now=now)
+
+    with suppress(IntegrityError):  # the same request asking at once (a claim taken over)
+        await services.batcher().run(write)
 
 
 async def apply_authorized(
