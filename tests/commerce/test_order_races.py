@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from hutong.client import encode_json
+from hutong.commerce.orders import OrderEvent
+from hutong.commerce.orders import service as orders_service
+from hutong.commerce.orders import store as order_store
+from hutong.commerce.orders.moves import moved
+from hutong.net.transport import call_transport
+from hutong.payments.checkout import PaymentState
 from hutong.protocol.envelope import request_envelope
+from hutong.protocol.errors import HutongError
 from hutong.world.carriers import tracking_payload
 from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY
 from tests.harness.shop import HANGZHOU, Shop
@@ -123,3 +132,28 @@ async def test_copies_of_one_tracking_event_pushed_at_once_move_the_order_once(
     assert sorted(a.json()["duplicate"] for a in answers) == [False] + [True] * (COPIES // 4 - 1)
     assert all(a.json()["status"] == "delivered" for a in answers)
     assert (await shop.show(order["id"]))["state"] == "delivered"
+
+
+# -- paying: the order's write decides on the order as read ------------------------------------
+
+
+async def test_an_order_that_moves_while_its_wallet_captures_is_refused_and_not_paid(
+    shop: Shop,
+) -> None:
+    """The pay write finds the order no longer reserved (here another writer cancelled it
+    after the wallet was asked): refused for what it is now, nothing captured in the ledger."""
+    order = await shop.placed()
+    services = shop.switch.services
+    write = await orders_service.pay(services, call_transport(), DOUYIN, order["id"], "a-1")
+    async with services.db.transaction() as conn:  # the other writer
+        current = await order_store.require_order(conn, order["id"], lock=True)
+        await moved(conn, current, OrderEvent.CANCEL, services.clock(), reason="other_writer")
+
+    with pytest.raises(HutongError) as refused:
+        await services.batcher().run(write)
+
+    assert refused.value.code == "order_cancelled"
+    assert (await shop.show(order["id"]))["state"] == "cancelled"
+    async with services.db.read() as conn:
+        row, payment = await order_store.order_and_payment(conn, order["id"])
+    assert (row.order.paid, payment.state, payment.captured) == (0, PaymentState.AUTHORIZED, 0)

@@ -55,23 +55,28 @@ BUDGET = {
     # with its read).
     "create": 9,
     # Claim (2); order and payment (1, one read); the wallet's ask recorded before it is asked
-    # (3); the hold: payment moved only if still created (one conditional
-    # UPDATE, as at capture), ledger (3), outbox, asked wallets, journal (9
-    # with BEGIN); capture and the order: order locked, payment
-    # moved only if still authorized (one conditional UPDATE: nothing capture
-    # decides on changes while authorized, so the payment as read decides),
-    # ledger (4), order, outbox (the payment's and the order's events),
-    # answer, journal (12 with BEGIN). Net debit caps: before the wallet is
-    # asked, nothing is read unless the payer has a cap (cached: an early
-    # refusal only; the ledger decides on the cap it reads with the accounts);
-    # each posting adds to positions (one UPDATE per transaction).
-    # Was 29 with the hold's and the capture's ids read (locked) and the hold's
-    # state written by an UPDATE of its own;
+    # (2: BEGIN, one INSERT of the attempt selected from the payment while it
+    # may authorize); the hold: payment moved only if still created and no
+    # other wallet was asked (one conditional UPDATE, as at capture; on
+    # SQLite, whose writers take turns), ledger (3), outbox, journal (8 with
+    # BEGIN); capture and the order: order moved only if still reserved (one
+    # conditional UPDATE: every move leaves reserved, so the order as read
+    # decides), payment moved only if still authorized (one conditional
+    # UPDATE: nothing capture decides on changes while authorized, so the
+    # payment as read decides), ledger (4), outbox (the payment's and the
+    # order's events), answer, journal (11 with BEGIN). Net debit caps: before
+    # the wallet is asked, nothing is read unless the payer has a cap (cached:
+    # an early refusal only; the ledger decides on the cap it reads with the
+    # accounts); each posting adds to positions (one UPDATE per transaction).
+    # Was 29 with the payment read under its lock to record the ask (3), the
+    # wallets asked read after the hold's UPDATE, the order locked by a read
+    # before its capture's UPDATE, the hold's and the capture's ids read
+    # (locked) and the hold's state written by an UPDATE of its own;
     # 32 with the order and the payment read apart and the payment locked
     # by a read before its UPDATE at the hold and at capture;
     # 41 with caps read alone (3), transfers and failures apart (2), the
     # check before asking read even without a cap (4 less 2), two outbox INSERTs.
-    "pay": 27,
+    "pay": 24,
     # Claim (2); the order with its shipment if booked already (1, one read:
     # was 2); the point's slot (2); the write: order locked, order, answer,
     # shipment, news of both (one outbox INSERT), journal (7 with BEGIN). Was

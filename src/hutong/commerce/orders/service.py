@@ -27,7 +27,8 @@ from hutong.commerce.orders.completion import (
     require_seen_split_accounts,
 )
 from hutong.commerce.orders.details import order_details
-from hutong.commerce.orders.moves import moved, read_order, require_party, step
+from hutong.commerce.orders.lines import OrderError
+from hutong.commerce.orders.moves import moved, read_order, require_party, step, tell
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.refunds import CANCEL_REFUND_ID
 from hutong.commerce.orders.store import OrderRow
@@ -104,12 +105,19 @@ async def pay(
     )
 
     async def write(conn: AsyncConnection) -> OrderOutcome:
+        # Every move of a reserved order (pay, cancel, expire) leaves reserved and none
+        # comes back: still reserved, the order is as read, and one conditional UPDATE
+        # locks it (before the payment, as every step locks them); if not, it is read
+        # under the lock and refused for what it is now.
         now = services.clock()
-        current = await order_store.require_order(conn, order_id, lock=True)
+        after = step(row.order, OrderEvent.PAY, now, amount=row.order.total)
+        paid = await order_store.save_if_still(conn, row, after, now, OrderState.RESERVED)
+        if paid is None:
+            current = await order_store.require_order(conn, order_id, lock=True)
+            step(current.order, OrderEvent.PAY, now, amount=current.order.total)
+            raise AssertionError(f"order {order_id} left reserved yet may be paid")
         captured = await capture(conn)
-        paid = await moved(
-            conn, current, OrderEvent.PAY, now, arguments={"amount": current.order.total}
-        )
+        await tell(conn, row.order, OrderEvent.PAY, paid, now)
         return OrderOutcome(paid, payment=captured)
 
     return write

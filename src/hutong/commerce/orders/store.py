@@ -305,6 +305,21 @@ async def save(
     return changed
 
 
+async def save_if_still(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, was: OrderState
+) -> OrderRow | None:
+    """`save`, only if the row is still in state `was` (the UPDATE locks it); None if not.
+
+    For a step decided on `row` as read, from a state every move leaves and
+    none comes back to: still in it, the row is as read (no locked read first).
+    """
+    values = _order_values(order) | {"updated_at": now}
+    done = await conn.execute(
+        update(orders).where(orders.c.id == row.id, orders.c.state == was.value).values(values)
+    )
+    return replace(row, order=order, updated_at=now) if done.rowcount == 1 else None
+
+
 #: An order to complete, locked with its payment (`order_to_complete`). On PostgreSQL a
 #: read that waited for a lock sees the newest version only of the rows it locks, and a
 #: refund through the order (under the order's lock) changes the payment's fee; the

@@ -9,10 +9,11 @@ paid_with_another_wallet}`` and releases its hold.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import exists, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,7 +22,7 @@ from hutong.net.transport import CallTransport
 from hutong.payments import legs
 from hutong.payments.calls import ask_wallet
 from hutong.payments.checkout import store
-from hutong.payments.checkout.notices import notify, tell_asked_wallets
+from hutong.payments.checkout.notices import asked_besides, notify, tell_asked_wallets
 from hutong.payments.checkout.states import Payment, PaymentEvent, PaymentState
 from hutong.payments.checkout.steps import party, step
 from hutong.payments.checkout.wallets import (
@@ -35,7 +36,11 @@ from hutong.protocol.errors import (
 )
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
-from hutong.store.tables import payment_attempts
+from hutong.store.tables import payment_attempts, payments
+from hutong.store.types import UTCDateTime
+
+_ATTEMPT_COLUMNS = ["payment_id", "wallet", "attempt", "asked_at"]
+_ASKED_AT = UTCDateTime()
 
 
 async def authorize_hold(
@@ -82,18 +87,45 @@ async def authorize_hold(
 
 
 async def _record_attempt(services: Services, payment_id: str, wallet: str, attempt: str) -> None:
-    try:
-        async with services.db.transaction() as conn:
-            now = services.clock()
-            current = await store.require_payment(conn, payment_id, lock=True)
-            step(current, PaymentEvent.AUTHORIZE, now=now)
-            await conn.execute(
-                insert(payment_attempts).values(
-                    payment_id=payment_id, wallet=wallet, attempt=attempt, asked_at=now
-                )
-            )
-    except IntegrityError:  # the same request asking again (a retry): already recorded
-        pass
+    """Record that `wallet` is asked, only while the payment may still be authorized.
+
+    One conditional INSERT: the attempt's row is selected from the payment's
+    own row while it is created and before its deadline (the rule of
+    `PaymentEvent.AUTHORIZE`), locking it on PostgreSQL, unless this request
+    recorded it already (a retry asks again under the same attempt). A void,
+    expiry or authorization committed first leaves nothing recorded, and the
+    payment is read to refuse for what it is now; one committed after it sees
+    this wallet and tells it to release. It commits with the next group
+    commit (`hutong.store.batch`), before the wallet is asked.
+    """
+    now = services.clock()
+    recorded = exists().where(
+        payment_attempts.c.payment_id == payment_id,
+        payment_attempts.c.wallet == wallet,
+        payment_attempts.c.attempt == attempt,
+    )
+    may_authorize = (
+        select(payments.c.id, literal(wallet), literal(attempt), literal(now, _ASKED_AT))
+        .where(
+            payments.c.id == payment_id,
+            payments.c.state == PaymentState.CREATED.value,
+            or_(payments.c.expires_at.is_(None), payments.c.expires_at > now),
+            ~recorded,
+        )
+        .with_for_update()
+    )
+    record = (
+        insert(payment_attempts)
+        .from_select(_ATTEMPT_COLUMNS, may_authorize)
+        .execution_options(preserve_rowcount=True)  # an INSERT's count, on psycopg too
+    )
+
+    async def write(conn: AsyncConnection) -> None:
+        if (await conn.execute(record)).rowcount != 1:  # recorded before, or refused now
+            step(await store.require_payment(conn, payment_id), PaymentEvent.AUTHORIZE, now=now)
+
+    with suppress(IntegrityError):  # the same request asking at once (a claim taken over)
+        await services.batcher().run(write)
 
 
 async def apply_authorized(
@@ -105,39 +137,42 @@ async def apply_authorized(
     *,
     known: store.PaymentRow | None = None,
 ) -> store.PaymentRow:
-    """In `conn`: hold the money in the ledger and mark the payment authorized.
+    """In `conn`: mark the payment authorized, hold the money in the ledger, tell who must know.
 
     `known`: the payment as read before the wallet was asked. While created
-    nothing authorizing decides on changes (amount, deadline, hold's length),
-    so it decides if the row is still created when one conditional UPDATE
-    locks it (no read to lock it first); if not, it is read under the lock
-    and refused for what it is now.
+    nothing authorizing decides on changes (amount, hold's length; the
+    deadline only moves later), so it decides if the row is still created
+    when one conditional UPDATE locks it (no read to lock it first); if not,
+    it is read under the lock and refused for what it is now.
+
+    The other wallets asked are told to release (`tell_asked_wallets`). Where
+    writers take turns (SQLite) the same UPDATE also requires that no other
+    wallet was asked, so the usual payment, asked of one wallet, reads
+    nothing more; one that was is authorized from its locked read. (On
+    PostgreSQL a statement's subquery sees what had committed when it began,
+    not another wallet's ask committed while it waited for the row's lock:
+    there the wallets asked are read after it.)
     """
     now = services.clock()
+    alone = services.db.is_sqlite
+    moved = False
     if known is not None and known.id == payment_id and known.state is PaymentState.CREATED:
         payment = known
         after = _authorized(payment, now)
-        if not await store.move_payment(
+        moved = await store.move_payment(
             conn,
             payment.id,
             PaymentState.CREATED,
+            unless=asked_besides(payment.id, wallet) if alone else None,
             state=after.state,
             wallet=wallet,
             payer=payer,
             expires_at=after.expires_at,
             updated_at=now,
-        ):
-            step(
-                await store.require_payment(conn, payment_id, lock=True),
-                PaymentEvent.AUTHORIZE,
-                now=now,
-            )
-            raise AssertionError(f"payment {payment_id} left created yet may authorize")
-        await _hold(conn, payment, wallet, now)
-    else:
+        )
+    if not moved:
         payment = await store.require_payment(conn, payment_id, lock=True)
         after = _authorized(payment, now)
-        await _hold(conn, payment, wallet, now)
         await store.update_payment(
             conn,
             payment.id,
@@ -147,6 +182,7 @@ async def apply_authorized(
             expires_at=after.expires_at,
             updated_at=now,
         )
+    await _hold(conn, payment, wallet, now)
     changed = replace(
         payment,
         state=after.state,
@@ -156,7 +192,8 @@ async def apply_authorized(
         updated_at=now,
     )
     await notify(conn, changed, now)
-    await tell_asked_wallets(conn, changed, "paid_with_another_wallet", now)
+    if not (moved and alone):
+        await tell_asked_wallets(conn, changed, "paid_with_another_wallet", now)
     return changed
 
 

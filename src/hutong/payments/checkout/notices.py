@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import enqueue
@@ -28,6 +28,13 @@ async def notify(conn: AsyncConnection, payment: store.PaymentRow, now: datetime
             now=now,
             transaction_id=payment.id,
         )
+
+
+def asked_besides(payment_id: str, wallet: str) -> ColumnElement[bool]:
+    """Whether a wallet other than `wallet` was asked to authorize the payment (for a WHERE)."""
+    return exists().where(
+        payment_attempts.c.payment_id == payment_id, payment_attempts.c.wallet != wallet
+    )
 
 
 async def tell_asked_wallets(

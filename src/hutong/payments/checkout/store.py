@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.payments.checkout.acceptance import AcceptanceHistory, AcceptancePolicy, Refusal
@@ -348,21 +348,26 @@ async def update_payment(conn: AsyncConnection, payment_id: str, **values: Any) 
 
 
 async def move_payment(
-    conn: AsyncConnection, payment_id: str, was: PaymentState, **values: Any
+    conn: AsyncConnection,
+    payment_id: str,
+    was: PaymentState,
+    *,
+    unless: ColumnElement[bool] | None = None,
+    **values: Any,
 ) -> bool:
     """Update the payment only if it is still in state `was` (locking its row); whether it was.
 
     The read-then-lock of a payment, in one statement: a step decided on a
     payment read in state `was` holds while the row is still in that state
-    and nothing the step decides on changes within it.
+    and nothing the step decides on changes within it. `unless`: a condition
+    that also leaves the row as it is.
     """
     if isinstance(values.get("state"), PaymentState):
         values["state"] = values["state"].value
-    done = await conn.execute(
-        update(payments)
-        .where(payments.c.id == payment_id, payments.c.state == was.value)
-        .values(values)
-    )
+    query = update(payments).where(payments.c.id == payment_id, payments.c.state == was.value)
+    if unless is not None:
+        query = query.where(~unless)
+    done = await conn.execute(query.values(values))
     return bool(done.rowcount == 1)
 
 
