@@ -27,7 +27,6 @@ from hutong.commerce.orders.completion import (
     require_seen_split_accounts,
 )
 from hutong.commerce.orders.details import order_details
-from hutong.commerce.orders.lines import OrderError
 from hutong.commerce.orders.moves import moved, read_order, require_party, step, tell
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.refunds import CANCEL_REFUND_ID
