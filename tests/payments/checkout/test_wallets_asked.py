@@ -31,8 +31,11 @@ from tests.harness.switch import Clock
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The switch waits 0.3 s for a wallet, once; a slow wallet answers after 0.6 s."""
-    return settings.with_(wallet_call_timeout=0.3, wallet_call_attempts=1)
+    """The switch waits 0.6 s for a wallet, once; a slow wallet answers after 1.2 s.
+
+    (A loaded machine took more than 0.3 s to deliver the ask's body, and a
+    wallet that never got it never held.)"""
+    return settings.with_(wallet_call_timeout=0.6, wallet_call_attempts=1)
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ async def test_a_late_hold_is_released_when_the_payment_is_authorized_with_anoth
 ) -> None:
     payment_id = await open_payment(paynet)
     wechatpay = paynet.wallet(WECHATPAY)
-    wechatpay.fail["authorize"], wechatpay.delay = "slow", 0.6
+    wechatpay.fail["authorize"], wechatpay.delay = "slow", 1.2
     assert await authorize(paynet, payment_id, WECHATPAY, "u-bob") == 502  # timed out
     await eventually(lambda: bool(wechatpay.holds))  # it held, after the switch gave up
 
