@@ -51,8 +51,7 @@ async def participants_only(
 
 @get("/self", summary="The calling participant's own record")
 async def whoami(services: ServicesDep, signed: SignedDep) -> ParticipantOut:
-    async with services.db.read() as conn:
-        return participant_out(await service.require_participant(conn, signed.subscriber_id))
+    return participant_out(await service.participant_in(services.db, signed.subscriber_id))
 
 
 @post(
