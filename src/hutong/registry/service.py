@@ -199,8 +199,8 @@ async def require_participant(
     return found
 
 
-async def participant_in(db: Database, subscriber_id: str) -> Participant:
-    """`require_participant` (cached) without a connection unless the cache misses.
+async def cached_participant(db: Database, subscriber_id: str) -> Participant | None:
+    """`get_participant` without a connection unless the cache misses.
 
     Checking a pooled PostgreSQL connection out and in again costs a round
     trip and more CPU than the lookup itself, which is a dictionary hit.
@@ -210,7 +210,12 @@ async def participant_in(db: Database, subscriber_id: str) -> Participant:
         async with db.read() as conn:
             return await load_participant(conn, subscriber_id)
 
-    found = await declarations_at(db.url).get(("participant", subscriber_id), load)
+    return await declarations_at(db.url).get(("participant", subscriber_id), load)
+
+
+async def participant_in(db: Database, subscriber_id: str) -> Participant:
+    """`require_participant` (cached), through `cached_participant`."""
+    found = await cached_participant(db, subscriber_id)
     if found is None:
         raise NotFoundError(f"no participant {subscriber_id}", code="unknown_participant")
     return found
