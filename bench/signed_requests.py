@@ -13,6 +13,9 @@ Against the same server's unauthenticated `/echo` route, in the same run:
 
 Both are sent by a lean client over keep-alive connections from a separate
 process; the switch runs as `hutong serve` (one worker, delivery loop off).
+Each phase also reads the CPU time the switch's processes spent (user and
+system, every thread, from /proc): CPU per request does not depend on what
+else the machine runs, so it compares code and servers where rates cannot.
 Phases alternate (echo, signed, read, echo, signed, read, ...) and the best
 of each is kept, since the machine is shared and noisy.
 
@@ -25,6 +28,7 @@ PostgreSQL is used when HUTONG_TEST_POSTGRES_URL is set (scripts/pg.sh starts on
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -54,6 +58,32 @@ PARTICIPANTS = 16
 def register(server: Server) -> list[Signer]:
     names = [f"bench-{n}.example" for n in range(PARTICIPANTS)]
     return [Signer(*enrolled) for enrolled in enrol_platforms(server.url, OPERATOR_TOKEN, names)]
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User and system CPU of process `pid` and its descendants, all threads (Linux /proc)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(stat[11]) + int(stat[12])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # gone, or not Linux
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed_phase(
+    name: str, server: Server, requests: list[bytes], concurrency: int
+) -> tuple[PhaseResult, float]:
+    """`run_phase`, and the switch's CPU milliseconds per request during it."""
+    before = server_cpu_seconds(server.process.pid)
+    result = run_phase(name, server.host, server.port, requests, concurrency)
+    spent = server_cpu_seconds(server.process.pid) - before
+    return result, round(spent / len(requests) * 1000, 3)
 
 
 def build_requests(
@@ -102,21 +132,21 @@ def bench_database(
         signers = register(server)
         for warmup in build_requests(server, signers, 500):
             run_phase("warmup", server.host, server.port, warmup, args.concurrency)
-        echo_runs: list[PhaseResult] = []
-        signed_runs: list[PhaseResult] = []
-        read_runs: list[PhaseResult] = []
+        runs: dict[str, list[PhaseResult]] = {"echo": [], "signed": [], "read": []}
+        cpu: dict[str, list[float]] = {"echo": [], "signed": [], "read": []}
         for _ in range(args.rounds):
             signed, echo, read = build_requests(server, signers, args.requests)
-            echo_runs.append(run_phase("echo", server.host, server.port, echo, args.concurrency))
-            signed_runs.append(
-                run_phase("signed", server.host, server.port, signed, args.concurrency)
-            )
-            read_runs.append(run_phase("read", server.host, server.port, read, args.concurrency))
+            for name, requests in (("echo", echo), ("signed", signed), ("read", read)):
+                result, ms = timed_phase(name, server, requests, args.concurrency)
+                runs[name].append(result)
+                cpu[name].append(ms)
         if args.profile:
             profile(server, signers, args, Path(f"{args.profile}.{label}"))
+    echo_runs, signed_runs, read_runs = runs["echo"], runs["signed"], runs["read"]
     best_echo = max(echo_runs, key=lambda r: r.rate)
     best_signed = max(signed_runs, key=lambda r: r.rate)
     best_read = max(read_runs, key=lambda r: r.rate)
+    least_cpu = {name: min(spent) for name, spent in cpu.items()}
     for run in signed_runs + read_runs:
         if run.statuses != {"200": run.requests}:
             raise SystemExit(f"{run.name} phase had refusals: {run.statuses}")
@@ -128,6 +158,10 @@ def bench_database(
         f"{best_signed.p50_ms} ms, p99 {best_signed.p99_ms} ms) | ratio {ratio}"
         f" | read {best_read.rate:8.0f} req/s (p50 {best_read.p50_ms} ms) | ratio {read_ratio}"
     )
+    print(
+        f"[{label}] switch CPU per request (least of the rounds): echo {least_cpu['echo']} ms,"
+        f" signed {least_cpu['signed']} ms, read {least_cpu['read']} ms"
+    )
     return {
         "database": label,
         "echo": as_dict(best_echo),
@@ -135,10 +169,12 @@ def bench_database(
         "read": as_dict(best_read),
         "ratio_signed_to_echo": ratio,
         "ratio_read_to_echo": read_ratio,
+        "switch_cpu_ms_per_request": least_cpu,
         "all_rounds": {
             "echo": [r.rate for r in echo_runs],
             "signed": [r.rate for r in signed_runs],
             "read": [r.rate for r in read_runs],
+            "switch_cpu_ms_per_request": cpu,
         },
     }
 
