@@ -6,12 +6,18 @@ Against the same server's unauthenticated `/echo` route, in the same run:
             its participant, check the window, verify ed25519 over the BLAKE2b
             digest of the exact bytes, check the message id, then one write
             transaction (the message-id record and an outbox event)
+    read:   GET /v1/self, signed over its request line: the same checks but
+            the body's and the message id's, then the caller's own record
+            (from the declaration cache); nothing is written
     echo:   POST /echo with a body of the same size
 
 Both are sent by a lean client over keep-alive connections from a separate
 process; the switch runs as `hutong serve` (one worker, delivery loop off).
-Phases alternate (echo, signed, echo, signed, ...) and the best of each is
-kept, since the machine is shared and noisy.
+Each phase also reads the CPU time the switch's processes spent (user and
+system, every thread, from /proc): CPU per request does not depend on what
+else the machine runs, so it compares code and servers where rates cannot.
+Phases alternate (echo, signed, read, echo, signed, read, ...) and the best
+of each is kept, since the machine is shared and noisy.
 
     .venv/bin/python bench/signed_requests.py [--requests N] [--concurrency C]
         [--rounds R] [--database sqlite|postgres|both]
@@ -22,6 +28,7 @@ PostgreSQL is used when HUTONG_TEST_POSTGRES_URL is set (scripts/pg.sh starts on
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -53,11 +60,38 @@ def register(server: Server) -> list[Signer]:
     return [Signer(*enrolled) for enrolled in enrol_platforms(server.url, OPERATOR_TOKEN, names)]
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User and system CPU of process `pid` and its descendants, all threads (Linux /proc)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(stat[11]) + int(stat[12])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # gone, or not Linux
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed_phase(
+    name: str, server: Server, requests: list[bytes], concurrency: int
+) -> tuple[PhaseResult, float]:
+    """`run_phase`, and the switch's CPU milliseconds per request during it."""
+    before = server_cpu_seconds(server.process.pid)
+    result = run_phase(name, server.host, server.port, requests, concurrency)
+    spent = server_cpu_seconds(server.process.pid) - before
+    return result, round(spent / len(requests) * 1000, 3)
+
+
 def build_requests(
     server: Server, signers: list[Signer], count: int
-) -> tuple[list[bytes], list[bytes]]:
+) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """`count` each of signed writes, echoes and signed reads."""
     host = f"{server.host}:{server.port}"
-    signed, echo = [], []
+    signed, echo, read = [], [], []
     created = int(time.time())
     for n in range(count):
         signer = signers[n % len(signers)]
@@ -66,7 +100,9 @@ def build_requests(
         headers = {"content-type": "application/json", "authorization": auth}
         signed.append(http_request("POST", "/v1/ping", host, body, headers))
         echo.append(http_request("POST", "/echo", host, body, {"content-type": "application/json"}))
-    return signed, echo
+        auth = signer.for_request("GET", "/v1/self", b"", created, created + 600)
+        read.append(http_request("GET", "/v1/self", host, b"", {"authorization": auth}))
+    return signed, echo, read
 
 
 def profile(server: Server, signers: list[Signer], args: argparse.Namespace, path: Path) -> None:
@@ -78,7 +114,7 @@ def profile(server: Server, signers: list[Signer], args: argparse.Namespace, pat
     time.sleep(0.5)
     deadline = time.monotonic() + 4
     while time.monotonic() < deadline:
-        signed, _ = build_requests(server, signers, args.requests)
+        signed, _, _ = build_requests(server, signers, args.requests)
         run_phase("profiled", server.host, server.port, signed, args.concurrency)
     if sampler.wait(60) != 0:
         err = sampler.stderr.read().decode() if sampler.stderr else ""
@@ -94,38 +130,51 @@ def bench_database(
         reset_postgres(database_url)
     with hutong_server(database_url) as server:
         signers = register(server)
-        warm_signed, warm_echo = build_requests(server, signers, 500)
-        run_phase("warmup", server.host, server.port, warm_echo, args.concurrency)
-        run_phase("warmup", server.host, server.port, warm_signed, args.concurrency)
-        echo_runs: list[PhaseResult] = []
-        signed_runs: list[PhaseResult] = []
+        for warmup in build_requests(server, signers, 500):
+            run_phase("warmup", server.host, server.port, warmup, args.concurrency)
+        runs: dict[str, list[PhaseResult]] = {"echo": [], "signed": [], "read": []}
+        cpu: dict[str, list[float]] = {"echo": [], "signed": [], "read": []}
         for _ in range(args.rounds):
-            signed, echo = build_requests(server, signers, args.requests)
-            echo_runs.append(run_phase("echo", server.host, server.port, echo, args.concurrency))
-            signed_runs.append(
-                run_phase("signed", server.host, server.port, signed, args.concurrency)
-            )
+            signed, echo, read = build_requests(server, signers, args.requests)
+            for name, requests in (("echo", echo), ("signed", signed), ("read", read)):
+                result, ms = timed_phase(name, server, requests, args.concurrency)
+                runs[name].append(result)
+                cpu[name].append(ms)
         if args.profile:
             profile(server, signers, args, Path(f"{args.profile}.{label}"))
+    echo_runs, signed_runs, read_runs = runs["echo"], runs["signed"], runs["read"]
     best_echo = max(echo_runs, key=lambda r: r.rate)
     best_signed = max(signed_runs, key=lambda r: r.rate)
-    for run in signed_runs:
+    best_read = max(read_runs, key=lambda r: r.rate)
+    least_cpu = {name: min(spent) for name, spent in cpu.items()}
+    for run in signed_runs + read_runs:
         if run.statuses != {"200": run.requests}:
-            raise SystemExit(f"signed phase had refusals: {run.statuses}")
+            raise SystemExit(f"{run.name} phase had refusals: {run.statuses}")
     ratio = round(best_signed.rate / best_echo.rate, 3)
+    read_ratio = round(best_read.rate / best_echo.rate, 3)
     print(
         f"[{label}] echo {best_echo.rate:8.0f} req/s (p50 {best_echo.p50_ms} ms, p99 "
         f"{best_echo.p99_ms} ms) | signed {best_signed.rate:8.0f} req/s (p50 "
         f"{best_signed.p50_ms} ms, p99 {best_signed.p99_ms} ms) | ratio {ratio}"
+        f" | read {best_read.rate:8.0f} req/s (p50 {best_read.p50_ms} ms) | ratio {read_ratio}"
+    )
+    print(
+        f"[{label}] switch CPU per request (least of the rounds): echo {least_cpu['echo']} ms,"
+        f" signed {least_cpu['signed']} ms, read {least_cpu['read']} ms"
     )
     return {
         "database": label,
         "echo": as_dict(best_echo),
         "signed": as_dict(best_signed),
+        "read": as_dict(best_read),
         "ratio_signed_to_echo": ratio,
+        "ratio_read_to_echo": read_ratio,
+        "switch_cpu_ms_per_request": least_cpu,
         "all_rounds": {
             "echo": [r.rate for r in echo_runs],
             "signed": [r.rate for r in signed_runs],
+            "read": [r.rate for r in read_runs],
+            "switch_cpu_ms_per_request": cpu,
         },
     }
 

@@ -14,11 +14,13 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import event
 
 from hutong.protocol.signing import Signer
 from hutong.store.cache import TTL, declarations_at
 from tests.harness.assertions import assert_acked, assert_nack
 from tests.harness.signed import join, send
+from tests.harness.statements import lasting_declarations
 from tests.harness.switch import Switch
 
 
@@ -69,3 +71,28 @@ async def test_a_suspension_in_this_process_is_refused_at_once(switch: Switch) -
     assert suspended.status_code == 200, suspended.text
 
     assert_nack(await send(switch, douyin), 401, "participant_suspended")
+
+
+async def test_a_signed_read_of_a_cached_participant_takes_no_database_connection(
+    switch: Switch,
+) -> None:
+    """GET /v1/self answers from the cache: on PostgreSQL, no pooled connection is
+    checked out (and back in, with its rollback round trip) for a dictionary hit."""
+    douyin: Signer = await join(switch)
+    first = await send(switch, douyin, b"", method="GET", path="/v1/self")
+    assert first.status_code == 200, first.text  # the key and the participant are now cached
+    checkouts: list[object] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(_)
+
+    engine = switch.services.db.sync_engine
+    event.listen(engine, "checkout", checked_out)
+    try:
+        with lasting_declarations(switch.services.db):
+            again = await send(switch, douyin, b"", method="GET", path="/v1/self")
+    finally:
+        event.remove(engine, "checkout", checked_out)
+    assert again.status_code == 200, again.text
+    assert again.json()["subscriber_id"] == douyin.subscriber_id
+    assert checkouts == []

@@ -32,7 +32,7 @@ from hutong.protocol.signing import (
 )
 from hutong.registry.current_key import current_key_id
 from hutong.registry.models import Role, Status
-from hutong.registry.service import get_participant
+from hutong.registry.service import cached_participant
 from hutong.runtime.services import Services
 
 __all__ = ["GATEWAY_HEADERS", "verify_gateway", "with_current_key"]
@@ -89,8 +89,7 @@ async def verify_gateway(
     except SignatureError as exc:
         raise _refused(exc.reason, "malformed_signature") from None
     header = await with_current_key(services, header, now)
-    async with services.db.read() as conn:
-        gateway = await get_participant(conn, header.subscriber_id)
+    gateway = await cached_participant(services.db, header.subscriber_id)
     key = next((k for k in gateway.keys if k.key_id == header.key_id), None) if gateway else None
     if gateway is None or key is None:
         raise _refused(f"no key {header.key_id} of {header.subscriber_id}", "unknown_key")

@@ -43,7 +43,12 @@ def check_depth(body: bytes, limit: int = MAX_DEPTH) -> None:
     Strings are dropped, then the innermost empty pairs of brackets are
     removed once per level: after `limit` rounds a body within the limit has
     none left. An unbalanced body stops shrinking and is left to the decoder.
+    A body with no more than `limit` opening brackets in all (inside strings
+    too) cannot nest deeper and is passed at once: most bodies, for the cost of
+    two byte counts instead of three regular-expression passes.
     """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return
     brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", body))
     for _ in range(limit):
         if not brackets:

@@ -107,6 +107,9 @@ class Declarations:
 
 
 _BY_DATABASE: dict[tuple[Any, ...], Declarations] = {}
+#: The cache of each address as given: parsing a URL took more of a signed
+#: request's time than its key lookup (a URL, string or not, is hashable).
+_BY_URL: dict[URL | str, Declarations] = {}
 
 
 def _address(url: URL) -> tuple[Any, ...]:
@@ -116,10 +119,13 @@ def _address(url: URL) -> tuple[Any, ...]:
 
 def declarations_at(url: URL | str) -> Declarations:
     """The process's cache of the database at `url`."""
-    address = _address(make_url(url))
-    found = _BY_DATABASE.get(address)
+    found = _BY_URL.get(url)
     if found is None:
-        found = _BY_DATABASE[address] = Declarations()
+        address = _address(make_url(url))
+        found = _BY_DATABASE.get(address)
+        if found is None:
+            found = _BY_DATABASE[address] = Declarations()
+        _BY_URL[url] = found
     return found
 
 
