@@ -26,7 +26,7 @@ import pytest
 from hutong.beckn.calls import BecknCall
 from hutong.beckn.queue import claim, holders, lease_seconds, record, worker_id
 from hutong.config import Settings
-from hutong.runtime.heartbeat import LeaseHolders
+from hutong.runtime.heartbeat import Heartbeat, LeaseHolders, holder_of, lease_owner
 from hutong.runtime.services import Services
 from tests.cluster.lease_holder import end_holder, start_holder
 from tests.harness.switch import Clock
@@ -105,3 +105,22 @@ async def test_a_lease_that_names_no_process_waits_out_its_lease(
     assert await _taken_within(services, holders(services), 1.5) is None
     clock.advance(lease_seconds(services) + 1)
     assert len(await claim(services, worker_id(services), watch=holders(services))) == 1
+
+
+def test_a_lease_owner_names_its_process_when_it_beats() -> None:
+    assert lease_owner("bw_1", "p" * 32) == "bw_1@" + "p" * 32
+    assert holder_of(lease_owner("bw_1", "p" * 32)) == "p" * 32
+    assert lease_owner("bw_1", None) == "bw_1" and holder_of("bw_1") is None
+    assert holder_of(None) is None and holder_of("bw_1@") is None
+
+
+async def test_only_owners_whose_process_stopped_are_named_and_never_when_turned_off(
+    services: Services,
+) -> None:
+    heartbeat = Heartbeat(services.settings.database_url)
+    beating = await heartbeat.start()
+    gone = "g" * 32  # no row: stopped cleanly, or pruned dead
+    owners = ["bw_1@" + beating, "bw_2@" + gone, "bw_3", None]
+    assert await holders(services).stopped(owners) == ["bw_2@" + gone]
+    assert await LeaseHolders(services.db, 0).stopped(owners) == []
+    await heartbeat.stop()
