@@ -10,10 +10,14 @@
   `lease_until`; `FOR UPDATE SKIP LOCKED` on PostgreSQL) and runs each
   (`hutong.beckn.jobs.prepare`); the effects, the `on_<action>` put in the
   outbox and the job marked answered commit in one transaction, which
-  holds only while the lease is still the worker's. A worker that dies
-  mid-job leaves a lease that runs out (`lease_seconds`): another takes the
-  job and runs it again, the domain steps being exactly once by the
-  request's message id.
+  holds only while the lease is still the worker's. A lease names its
+  worker's process (`hutong.runtime.heartbeat.lease_owner`): a worker whose
+  process dies mid-job (SIGKILL, a frozen host) has its jobs taken by
+  another once that process's heartbeat stopped
+  (`Settings.claim_takeover_after`, seconds), else when the lease runs out
+  (`lease_seconds`); the job runs again, the domain steps being exactly
+  once by the request's message id. A live worker's job (its participant
+  slow) is never taken.
 - **Never silent.** A participant that did not answer (a transient
   refusal) is tried again after `retry_delay(attempts)`, up to
   `JOB_ATTEMPTS` runs; then, like any refusal and like a failure of the
@@ -33,7 +37,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.beckn.calls import BecknCall, error_answer, queue_answer
@@ -43,10 +47,22 @@ from hutong.net.transport import CallTransport, call_transport
 from hutong.protocol.errors import HutongError, Kind
 from hutong.protocol.ids import new_id
 from hutong.runtime.exactly_once import Write, claim_lease
+from hutong.runtime.heartbeat import LeaseHolders, lease_owner
 from hutong.runtime.services import Services
 from hutong.store.tables import beckn_jobs
 
-__all__ = ["JOB_ATTEMPTS", "Job", "JobStatus", "claim", "record", "run_due", "run_jobs", "wake"]
+__all__ = [
+    "JOB_ATTEMPTS",
+    "Job",
+    "JobStatus",
+    "claim",
+    "holders",
+    "record",
+    "run_due",
+    "run_jobs",
+    "wake",
+    "worker_id",
+]
 
 log = logging.getLogger("hutong.beckn")
 
@@ -103,29 +119,53 @@ def record(services: Services, call: BecknCall) -> Write[None]:
     return write
 
 
-async def claim(services: Services, worker: str, limit: int = JOBS_PER_PASS) -> list[Job]:
+def holders(services: Services) -> LeaseHolders:
+    """The watch on other workers' processes a worker keeps across its passes."""
+    return LeaseHolders(services.db, services.settings.claim_takeover_after)
+
+
+def worker_id(services: Services) -> str:
+    """A new worker's lease owner, naming this process when it beats."""
+    return lease_owner(new_id("bw"), services.process_id)
+
+
+async def claim(
+    services: Services,
+    worker: str,
+    limit: int = JOBS_PER_PASS,
+    *,
+    watch: LeaseHolders | None = None,
+) -> list[Job]:
     """Lease up to `limit` due jobs no live lease holds, oldest first.
 
-    A read looks first, so an idle worker's poll takes no write lock.
+    A read looks first, so an idle worker's poll takes no write lock; it
+    names the holders of leased due jobs, and with `watch` the jobs of
+    those whose process stopped are taken too.
     """
     now = services.clock()
-    free = (
-        beckn_jobs.c.status == JobStatus.PENDING.value,
-        beckn_jobs.c.next_attempt_at <= now,
-        or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now),
-    )
+    due = (beckn_jobs.c.status == JobStatus.PENDING.value, beckn_jobs.c.next_attempt_at <= now)
+    free = or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now)
     async with services.db.read() as conn:
-        if await conn.scalar(select(beckn_jobs.c.id).where(*free).limit(1)) is None:
-            return []
-    due = (
+        owners = (
+            await conn.execute(
+                select(beckn_jobs.c.lease_owner, case((free, 1), else_=0).label("free"))
+                .where(*due)
+                .distinct()
+            )
+        ).all()
+    held = [o.lease_owner for o in owners if not o.free and o.lease_owner != worker]
+    stopped = await watch.stopped(held) if watch is not None and held else []
+    if not stopped and not any(o.free for o in owners):
+        return []
+    taken = (
         select(beckn_jobs)
-        .where(*free)
+        .where(*due, or_(free, beckn_jobs.c.lease_owner.in_(stopped)))
         .order_by(beckn_jobs.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     async with services.db.transaction() as conn:
-        rows = (await conn.execute(due)).all()
+        rows = (await conn.execute(taken)).all()
         if rows:
             await conn.execute(
                 update(beckn_jobs)
@@ -135,6 +175,8 @@ async def claim(services: Services, worker: str, limit: int = JOBS_PER_PASS) -> 
                     lease_until=now + timedelta(seconds=lease_seconds(services)),
                 )
             )
+    if stopped and rows:
+        log.warning("took over beckn jobs of a stopped process", extra={"owners": stopped})
     return [_job(row) for row in rows]
 
 
@@ -257,10 +299,12 @@ async def _abandon(services: Services, job: Job, worker: str) -> None:
         )
 
 
-async def run_due(services: Services, *, worker: str | None = None) -> int:
-    """One pass: lease the due jobs and run them; how many ran."""
-    worker = worker or new_id("bw")
-    jobs = await claim(services, worker)
+async def run_due(
+    services: Services, *, worker: str | None = None, watch: LeaseHolders | None = None
+) -> int:
+    """One pass: lease the due jobs (with `watch`, a stopped process's too) and run them."""
+    worker = worker or worker_id(services)
+    jobs = await claim(services, worker, watch=watch)
     http = call_transport()
     await asyncio.gather(*(run_job(services, http, job, worker) for job in jobs))
     return len(jobs)
@@ -282,13 +326,14 @@ def wake() -> None:
 
 async def run_jobs(services: Services, stop: asyncio.Event) -> None:
     """Run due jobs until `stop` is set: at each wake-up, else every poll interval."""
-    worker = new_id("bw")
+    worker = worker_id(services)
+    watch = holders(services)
     woken = _wake_event()
     interval = services.settings.delivery_poll_interval
     while not stop.is_set():
         woken.clear()
         try:
-            while await run_due(services, worker=worker):
+            while await run_due(services, worker=worker, watch=watch):
                 pass
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("beckn job pass failed")

@@ -3,7 +3,13 @@
 Events to one recipient form a lane and leave in order; a worker leases a lane
 (a row with an owner and an expiry) before sending from it, so several workers
 on several hosts share the outbox without sending the same event at the same
-time. On PostgreSQL the lease is taken with `FOR UPDATE SKIP LOCKED`. A lane
+time. On PostgreSQL the lease is taken with `FOR UPDATE SKIP LOCKED`. A
+lease names its worker's process (`hutong.runtime.heartbeat.lease_owner`):
+once that process's heartbeat stopped (SIGKILL, a frozen host) another
+worker takes the lane within seconds instead of after `lease_seconds`; a
+live worker's lane (its endpoint slow) is never taken. A worker that finds
+its lane taken (it was frozen and woke) stops working it after the event it
+was sending. A lane
 whose endpoint fails backs off exponentially; the other lanes carry on, each
 in its own task. Delivery is at least once: recipients deduplicate by the
 envelope's `context.message_id`, which is the event id.
@@ -24,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import EventStatus
@@ -32,6 +38,7 @@ from hutong.net.backoff import retry_delay
 from hutong.protocol.ack import nack_of
 from hutong.protocol.envelope import event_envelope, named_uri
 from hutong.protocol.ids import new_id
+from hutong.runtime.heartbeat import LeaseHolders, lease_owner
 from hutong.runtime.metrics import EVENT_DELIVERIES
 from hutong.runtime.services import Services
 from hutong.store.failover import until_back
@@ -61,7 +68,8 @@ class DeliveryWorker:
     ) -> None:
         self.services = services
         self.options = options or DeliveryOptions()
-        self.worker_id = worker_id or new_id("dw")
+        self.worker_id = worker_id or lease_owner(new_id("dw"), services.process_id)
+        self._holders = LeaseHolders(services.db, services.settings.claim_takeover_after)
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
             timeout=services.settings.delivery_timeout,
@@ -108,30 +116,49 @@ class DeliveryWorker:
             self._tasks = {}
 
     async def claim_lanes(self, limit: int) -> list[str]:
+        """Lease up to `limit` due lanes that are free or whose holder's process stopped.
+
+        A read looks first (an idle pass takes no write lock) and names the
+        holders of the leased lanes, whose heartbeats `LeaseHolders` watches.
+        """
         now = self.services.clock()
         lease_until = now + timedelta(seconds=self.options.lease_seconds)
         lanes = delivery_lanes
-        has_pending = exists().where(
-            and_(outbox.c.recipient == lanes.c.recipient, outbox.c.status == EventStatus.PENDING)
+        due = (
+            lanes.c.next_attempt_at <= now,
+            lanes.c.recipient.not_in(list(self._tasks)),
+            exists().where(
+                and_(
+                    outbox.c.recipient == lanes.c.recipient,
+                    outbox.c.status == EventStatus.PENDING,
+                )
+            ),
         )
+        free = or_(
+            lanes.c.lease_until.is_(None),
+            lanes.c.lease_until < now,
+            # Ours, with no task on it: a claim that committed while its
+            # reply was lost (a failover). Waiting for the lease would hold
+            # the lane for a minute.
+            lanes.c.lease_owner == self.worker_id,
+        )
+        async with self.services.db.read() as conn:
+            owners = (
+                await conn.execute(
+                    select(lanes.c.lease_owner, case((free, 1), else_=0).label("free"))
+                    .where(*due)
+                    .distinct()
+                )
+            ).all()
+        stopped = await self._holders.stopped(o.lease_owner for o in owners if not o.free)
+        if not stopped and not any(o.free for o in owners):
+            return []
         async with self.services.db.transaction() as conn:
             candidates = (
                 (
                     await conn.execute(
                         select(lanes.c.recipient)
-                        .where(
-                            lanes.c.next_attempt_at <= now,
-                            or_(
-                                lanes.c.lease_until.is_(None),
-                                lanes.c.lease_until < now,
-                                # Ours, with no task on it: a claim that committed
-                                # while its reply was lost (a failover). Waiting
-                                # for the lease would hold the lane for a minute.
-                                lanes.c.lease_owner == self.worker_id,
-                            ),
-                            lanes.c.recipient.not_in(list(self._tasks)),
-                            has_pending,
-                        )
+                        .where(*due, or_(free, lanes.c.lease_owner.in_(stopped)))
                         .order_by(lanes.c.next_attempt_at)
                         .limit(limit)
                         .with_for_update(skip_locked=True)
@@ -146,6 +173,8 @@ class DeliveryWorker:
                     .where(lanes.c.recipient.in_(candidates))
                     .values(lease_owner=self.worker_id, lease_until=lease_until)
                 )
+        if stopped and candidates:
+            log.warning("took over delivery lanes of a stopped process", extra={"owners": stopped})
         return list(candidates)
 
     async def deliver_lane(self, recipient: str) -> None:
@@ -234,7 +263,8 @@ class DeliveryWorker:
             error = await self._send(target.callback_url, event, now)
             now = self.services.clock()
             if error is None:
-                await self._delivered(event.id, recipient, now)
+                if not await self._delivered(event.id, recipient, now):
+                    return  # the lane was taken over while this worker was frozen
                 failures = 0
                 continue
             failures += 1
@@ -292,7 +322,8 @@ class DeliveryWorker:
             return f"NACK (HTTP {response.status_code}): {refusal}"[:500]
         return f"HTTP {response.status_code}: {response.text[:200]}"
 
-    async def _delivered(self, event_id: int, recipient: str, now: datetime) -> None:
+    async def _delivered(self, event_id: int, recipient: str, now: datetime) -> bool:
+        """Record the delivery; whether the lane is still this worker's."""
         async with self.services.db.transaction() as conn:
             await conn.execute(
                 update(outbox)
@@ -304,7 +335,7 @@ class DeliveryWorker:
                     delivered_at=now,
                 )
             )
-            await self._set_lane(conn, recipient, failures=0, next_attempt_at=now)
+            return await self._set_lane(conn, recipient, failures=0, next_attempt_at=now)
 
     async def _failed(
         self,
@@ -341,12 +372,16 @@ class DeliveryWorker:
                 .values(status=EventStatus.DEAD, last_attempt_at=now, last_error=reason)
             )
 
-    @staticmethod
     async def _set_lane(
-        conn: AsyncConnection, recipient: str, *, failures: int, next_attempt_at: datetime
-    ) -> None:
-        await conn.execute(
+        self, conn: AsyncConnection, recipient: str, *, failures: int, next_attempt_at: datetime
+    ) -> bool:
+        """Move the lane's backoff while it is this worker's; whether it was."""
+        moved = await conn.execute(
             update(delivery_lanes)
-            .where(delivery_lanes.c.recipient == recipient)
+            .where(
+                delivery_lanes.c.recipient == recipient,
+                delivery_lanes.c.lease_owner == self.worker_id,
+            )
             .values(failures=failures, next_attempt_at=next_attempt_at)
         )
+        return moved.rowcount == 1

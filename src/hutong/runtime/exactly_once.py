@@ -22,7 +22,10 @@ Two ways to run a message:
   (`Settings.claim_takeover_after`, `hutong.runtime.heartbeat`), any claim
   after `claim_lease` seconds (one without a claimer: only then). A live
   claimer's claim is never taken while it beats: it may wait on a slow
-  participant up to the lease.
+  participant up to the lease. On PostgreSQL a takeover runs outside the
+  group commit with a short `lock_timeout`: a claimer frozen inside a
+  transaction holds the claim's row lock, and the wait must not hold up
+  the process's other writes.
 
 A write whose commit outcome is unknown (the database connection broke
 during a failover) is resolved by the message record, which commits with
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -206,6 +209,12 @@ async def run_once(
                 raise database_unavailable() from exc
 
 
+#: Milliseconds a takeover waits for a row lock a frozen claimer may hold (PostgreSQL).
+TAKEOVER_LOCK_TIMEOUT = 1000
+#: PostgreSQL's lock_not_available (a `lock_timeout` ran out).
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
 def _in_flight(key: MessageKey) -> ConflictError:
     return ConflictError(
         f"message {key.message_id} is being answered by an earlier send that did not finish;"
@@ -227,7 +236,7 @@ async def _claim(services: Services, key: MessageKey) -> Claimed | Answer:
         try:
             # In the group commit: durable before anyone is asked, and many
             # claims share one commit instead of paying one each.
-            if await services.batcher().run(_claim_write(services, key, found, now)):
+            if await _claim_or_take_over(services, key, found, now):
                 return Claimed(now, services.process_id)
         except IntegrityError:
             pass  # recorded or claimed by a twin (or a message with another body)
@@ -243,6 +252,30 @@ async def _claim(services: Services, key: MessageKey) -> Claimed | Answer:
         # None: the twin gave its claim back; else a claim past its lease or
         # whose claimer stopped.
         found = seen
+
+
+async def _claim_or_take_over(
+    services: Services, key: MessageKey, stale: Claimed | None, now: datetime
+) -> bool:
+    """Claim in the group commit; take `stale` over (PostgreSQL) in a transaction of its own.
+
+    The claim `stale` was its claimer's; if that process froze inside a
+    transaction touching it, the takeover waits on its row lock, and in the
+    group commit every other write of this process would wait with it.
+    Alone, with `lock_timeout` `TAKEOVER_LOCK_TIMEOUT`, it gives up instead
+    (False: not taken now) and the caller looks and tries again.
+    """
+    write = _claim_write(services, key, stale, now)
+    if stale is None or services.db.is_sqlite:  # SQLite: one writer, no row locks
+        return await services.batcher().run(write)
+    try:
+        async with services.db.transaction() as conn:
+            await conn.execute(text(f"SET LOCAL lock_timeout = '{TAKEOVER_LOCK_TIMEOUT}ms'"))
+            return await write(conn)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            return False
+        raise
 
 
 def _claim_write(

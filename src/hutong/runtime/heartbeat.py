@@ -20,6 +20,11 @@ not count. A process frozen (SIGSTOP) past `after` loses its claims like a
 dead one; woken, it cannot record an answer on a claim it lost (the answer
 is written only while the claim is still the one it made).
 
+Leases (a delivery lane, a Beckn job) follow the same rule: their owner is
+`lease_owner(worker, process)` (`worker@process`), and `LeaseHolders` says
+which owners' processes stopped, so a worker takes their rows before the
+lease runs out; an owner naming no process waits out its lease.
+
 A process that stops cleanly deletes its row; rows silent `PRUNE_AFTER` are
 a dead process's and are deleted by any process (a live one whose row went
 puts it back at its next beat).
@@ -32,7 +37,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,7 +49,17 @@ from hutong.store.db import Database
 from hutong.store.failover import until_back
 from hutong.store.tables import switch_processes
 
-__all__ = ["BEAT_INTERVAL", "CONFIRM", "PRUNE_AFTER", "PRUNE_EVERY", "ClaimerWatch", "Heartbeat"]
+__all__ = [
+    "BEAT_INTERVAL",
+    "CONFIRM",
+    "PRUNE_AFTER",
+    "PRUNE_EVERY",
+    "ClaimerWatch",
+    "Heartbeat",
+    "LeaseHolders",
+    "holder_of",
+    "lease_owner",
+]
 
 log = logging.getLogger("hutong.heartbeat")
 
@@ -205,3 +220,42 @@ class ClaimerWatch:
             self._seen = (beat.at, now)
         self._next_read = self._seen[1] + CONFIRM
         return False
+
+
+def lease_owner(worker: str, process_id: str | None) -> str:
+    """A lease's owner: the worker, and the process it runs in when that one beats."""
+    return worker if process_id is None else f"{worker}@{process_id}"
+
+
+def holder_of(owner: str | None) -> str | None:
+    """The process a lease owner names (`worker@process`); None when it names none."""
+    if owner is None or "@" not in owner:
+        return None
+    return owner.rpartition("@")[2] or None
+
+
+@dataclass(slots=True)
+class LeaseHolders:
+    """Which lease owners' processes stopped: a `ClaimerWatch` per process, kept across passes."""
+
+    db: Database
+    #: `Settings.claim_takeover_after`; 0: never (only the lease).
+    after: float
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+    _watches: dict[str, ClaimerWatch] = field(default_factory=dict)
+
+    async def stopped(self, owners: Iterable[str | None]) -> list[str]:
+        """The owners among `owners` whose process stopped (see the module's rule)."""
+        if self.after <= 0:
+            return []
+        named = {owner: holder_of(owner) for owner in owners}
+        processes = {process for process in named.values() if process is not None}
+        self._watches = {p: w for p, w in self._watches.items() if p in processes}
+        stopped: set[str] = set()
+        for process in sorted(processes):
+            watch = self._watches.setdefault(
+                process, ClaimerWatch(self.db, self.after, monotonic=self.monotonic)
+            )
+            if await watch.stopped(process):
+                stopped.add(process)
+        return sorted(o for o, p in named.items() if o is not None and p in stopped)

@@ -32,7 +32,9 @@ beckn_jobs = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
-    #: The worker running it, until when (a crashed worker's lease runs out).
+    #: The worker running it (`worker@process` while the process beats: taken
+    #: over once that process's heartbeat stopped), until when (else the
+    #: lease runs out).
     Column("lease_owner", String(64), nullable=True),
     Column("lease_until", UTCDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),

@@ -315,7 +315,8 @@ outbox = Table(
 
 #: One lane per recipient: events to one participant go out in order, and a
 #: lane that is down backs off without holding up the others. Workers lease
-#: lanes, so several workers on several hosts share the outbox.
+#: lanes, so several workers on several hosts share the outbox; `lease_owner`
+#: is `worker@process` while the process beats (`hutong.runtime.heartbeat`).
 delivery_lanes = Table(
     "delivery_lanes",
     metadata,
