@@ -19,26 +19,17 @@ import pytest
 from sqlalchemy import select
 
 from hutong.client import Client, encode_json
-from hutong.events.outbox import EventRecord, EventStatus, count_by_status, enqueue, list_events
+from hutong.events.outbox import EventRecord, EventStatus, count_by_status, list_events
 from hutong.net.delivery import DeliveryOptions, DeliveryWorker
 from hutong.protocol.beckn_context import beckn_uuid
 from hutong.protocol.envelope import DOMAIN, PROTOCOL_VERSION
 from hutong.protocol.signing import Signer, new_key_pair
 from hutong.store.tables import delivery_lanes
-from hutong.world.reference import ReferenceWorld
 from tests.harness.beckn_schemas import context_errors
+from tests.harness.delivery import World, enqueue_notes, join, notes
 from tests.harness.switch import Clock, Switch
 
-World = tuple[ReferenceWorld, str]
-
-
 # --- helpers -----------------------------------------------------------------
-
-
-async def join(switch: Switch, world: World, subscriber_id: str) -> Client:
-    """Register `subscriber_id` with its callback URL in the reference world."""
-    _, base_url = world
-    return await switch.register(subscriber_id, ["platform"], f"{base_url}/cb/{subscriber_id}")
 
 
 async def ping(client: Client, *notes: str) -> list[str]:
@@ -49,22 +40,6 @@ async def ping(client: Client, *notes: str) -> list[str]:
         assert response.status_code == 200, response.text
         event_ids.append(response.json()["message"]["event_id"])
     return event_ids
-
-
-async def enqueue_notes(switch: Switch, recipient: str, *notes: str) -> list[str]:
-    """Enqueue `on_ping`-like events straight into the outbox, one transaction."""
-    services = switch.services
-    async with services.db.transaction() as conn:
-        return [
-            await enqueue(
-                conn,
-                recipient=recipient,
-                action="on_note",
-                message={"note": note},
-                now=services.clock(),
-            )
-            for note in notes
-        ]
 
 
 async def outbox_rows(
@@ -81,10 +56,6 @@ async def lane(switch: Switch, recipient: str) -> Any:
                 select(delivery_lanes).where(delivery_lanes.c.recipient == recipient)
             )
         ).one()
-
-
-def notes(events: list[dict[str, Any]]) -> list[str]:
-    return [event["message"]["note"] for event in events]
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from hutong.config import Settings
 from hutong.net.delivery import DeliveryWorker
 from hutong.store.tables import delivery_lanes
 from tests.cluster.lease_holder import end_holder, start_holder
+from tests.harness.delivery import World, enqueue_notes, join, notes
 from tests.harness.switch import Switch
-from tests.net.test_delivery import World, enqueue_notes, join, notes
 
 #: Seconds of heartbeat silence before a takeover, in these tests.
 AFTER = 3.0
