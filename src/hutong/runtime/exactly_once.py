@@ -226,8 +226,10 @@ async def run_once(
     """Run `write` at most once for this message and record its answer with its effects.
 
     A refusal the write raises rolls its effects back but is recorded, so a
-    retry gets the same refusal. A write that loses a unique key to a
-    concurrent message is run again (`WRITE_ATTEMPTS` in all).
+    retry gets the same refusal; a transient one (rate limited) is no answer:
+    nothing is recorded, and a message answered before gets that answer. A
+    write that loses a unique key to a concurrent message is run again
+    (`WRITE_ATTEMPTS` in all).
     """
 
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
@@ -240,7 +242,7 @@ async def run_once(
         return await record(conn, *_shown(await write(conn), present, refusal))
 
     async def refused(conn: AsyncConnection, error: Exception) -> Answer:
-        if not isinstance(error, HutongError):
+        if not isinstance(error, HutongError) or error.kind.transient:
             raise error
         return await record(conn, *refusal(error))
 
@@ -248,6 +250,13 @@ async def run_once(
     while True:
         try:
             return await services.batcher().run(apply, refused)
+        except HutongError as error:
+            if not error.kind.transient:
+                raise
+            found = await _record(services, key)
+            if isinstance(found, Answer):
+                return _replayed(found)  # answered before; the write met what it left
+            raise
         except IntegrityError:
             attempt += 1
             # Recorded first by an identical message (in this batch or by another
@@ -282,8 +291,13 @@ def _in_flight(key: MessageKey) -> ConflictError:
     )
 
 
-async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
+async def _claim(
+    services: Services, key: MessageKey, along: Write[Any] | None = None
+) -> _Claimed | Answer:
     """Claim the message id, or the answer a twin already recorded (after waiting).
+
+    `along` runs in the claim's transaction when this arrival claims (never
+    for a twin: it rolls back with a claim that meets the unique key).
 
     The claim is inserted without looking first: a first arrival (nearly
     every one) costs the insert alone; only one that meets the unique key
@@ -295,7 +309,7 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
         try:
             # In the group commit: durable before anyone is asked, and many
             # claims share one commit instead of paying one each.
-            if await services.batcher().run(_claim_write(services, key, found, now)):
+            if await services.batcher().run(_claim_write(services, key, found, now, along)):
                 return _Claimed(now)
         except IntegrityError:
             pass  # recorded or claimed by a twin (or a message with another body)
@@ -312,18 +326,26 @@ async def _claim(services: Services, key: MessageKey) -> _Claimed | Answer:
 
 
 def _claim_write(
-    services: Services, key: MessageKey, stale: _Claimed | None, now: datetime
+    services: Services,
+    key: MessageKey,
+    stale: _Claimed | None,
+    now: datetime,
+    along: Write[Any] | None = None,
 ) -> Write[bool]:
     """Record the claim (or take over `stale`, a claim past its lease); False if another did."""
 
     async def claim(conn: AsyncConnection) -> bool:
         if stale is None:
             await conn.execute(insert(messages), _record_values(services, key, CLAIMED, b"", now))
-            return True
-        taken = await conn.execute(
-            update(messages).where(_still_claimed(key, stale.at)).values(created_at=now)
-        )
-        return bool(taken.rowcount == 1)
+        else:
+            taken = await conn.execute(
+                update(messages).where(_still_claimed(key, stale.at)).values(created_at=now)
+            )
+            if taken.rowcount != 1:
+                return False
+        if along is not None:
+            await along(conn)
+        return True
 
     return claim
 
@@ -351,15 +373,18 @@ async def run_decided(
     prepare: Callable[[], Awaitable[Write[T]]],
     present: Present[T],
     refusal: Refusal,
+    along: Write[Any] | None = None,
 ) -> Answer:
     """Exactly once, for a step that asks a participant before it writes.
 
     The message id is claimed before `prepare` reads, checks and asks; the
     write it returns then runs with the answer recorded in one transaction.
     A concurrent identical message waits for that answer instead of asking
-    (so it can never be refused by its own twin's half-done work).
+    (so it can never be refused by its own twin's half-done work). `along`
+    commits with the claim, only when this arrival claims (a step's record
+    that it is about to ask, which a released claim does not take back).
     """
-    claimed = await _claim(services, key)
+    claimed = await _claim(services, key, along)
     if isinstance(claimed, Answer):
         return claimed
     try:
