@@ -34,17 +34,19 @@ BOB_PHONE = "13800135678"
 
 #: Statements per request of one transfer, at most (SQLite).
 BUDGET = {
-    # The payer wallet's lookup allowance: bucket read, bucket written, in
-    # its own transaction (3 with BEGIN); the directory's entries (1).
-    "lookup": 4,
+    # The payer wallet's lookup allowance: one conditional UPDATE of its
+    # bucket (refilled and taken in SQL, RETURNING), in its own transaction
+    # (2 with BEGIN); the directory's entries (1). Was 4: the bucket was read
+    # (locked) before it was written.
+    "lookup": 3,
     # One write, its answer with it: BEGIN, the transfer, the answer (3); the
     # directory's entries for the token, read before (1). Was 6: a claim of
     # the message id (BEGIN, INSERT) committed first, as if a wallet were asked.
     "quote_by_token": 4,
-    # As by token, and the lookup the quote spends in the same write (bucket
-    # read, bucket written: 2). Was 9: the claim (2) and the bucket's own
-    # transaction (BEGIN) besides.
-    "quote_by_alias": 6,
+    # As by token, and the lookup the quote spends in the same write (the
+    # bucket's conditional UPDATE: 1). Was 9: the claim (2), the bucket's own
+    # transaction (BEGIN) and its read besides.
+    "quote_by_alias": 5,
     # The transfer, read before the claim (1); the claim and the reservation,
     # written before the payer's wallet is asked (BEGIN, INSERT messages,
     # UPDATE transfers: 3); the reserve's journal row, alone in its batch here
