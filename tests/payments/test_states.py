@@ -298,8 +298,10 @@ def test_a_reservation_is_released_when_declined_or_cancelled() -> None:
     assert transfer_transition(T.RESERVED, TE.RELEASE, now=LATE, expires_at=DEADLINE) is T.RELEASED
 
 
-def test_a_payer_wallet_that_refuses_to_reserve_fails_the_transfer() -> None:
-    assert transfer_transition(T.QUOTED, TE.FAIL) is T.FAILED
+@pytest.mark.parametrize("state", [T.QUOTED, T.RESERVED])
+def test_a_payer_wallet_that_refuses_to_reserve_fails_the_transfer(state: TransferState) -> None:
+    """Reserved too: an execute records the reservation before it asks the payer's wallet."""
+    assert transfer_transition(state, TE.FAIL) is T.FAILED
 
 
 @pytest.mark.parametrize("state", [T.QUOTED, T.RESERVED])
@@ -312,6 +314,7 @@ def test_the_transfer_table_lists_every_allowed_move() -> None:
         (T.QUOTED, TE.RESERVE): T.RESERVED,
         (T.QUOTED, TE.FAIL): T.FAILED,
         (T.QUOTED, TE.EXPIRE): T.EXPIRED,
+        (T.RESERVED, TE.FAIL): T.FAILED,
         (T.RESERVED, TE.COMMIT): T.COMMITTED,
         (T.RESERVED, TE.RELEASE): T.RELEASED,
         (T.RESERVED, TE.EXPIRE): T.EXPIRED,

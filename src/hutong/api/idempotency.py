@@ -98,6 +98,8 @@ async def run_decided(
     services: Services,
     signed: SignedRequest,
     prepare: Callable[[], Awaitable[Write[Reply | Refused]]],
+    *,
+    along: Write[Any] | None = None,
 ) -> Response[bytes]: ...
 @overload
 async def run_decided(
@@ -105,14 +107,23 @@ async def run_decided(
     signed: SignedRequest,
     prepare: Callable[[], Awaitable[Write[T]]],
     present: Present[T],
+    *,
+    along: Write[Any] | None = None,
 ) -> Response[bytes]: ...
 async def run_decided(
     services: Services,
     signed: SignedRequest,
     prepare: Callable[[], Awaitable[Write[Any]]],
     present: Present[Any] = _as_is,
+    *,
+    along: Write[Any] | None = None,
 ) -> Response[bytes]:
-    """Exactly once for a step that asks a participant first (the message id claimed first)."""
+    """Exactly once for a step that asks a participant first (the message id claimed first).
+
+    `along` commits with the claim (`hutong.runtime.exactly_once.run_decided`).
+    """
     key = message_key(signed)
-    answer = await exactly_once.run_decided(services, key, prepare, present, refusal_reply)
+    answer = await exactly_once.run_decided(
+        services, key, prepare, present, refusal_reply, along=along
+    )
     return _response(answer)

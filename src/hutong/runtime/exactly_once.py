@@ -155,8 +155,10 @@ async def run_once(
     """Run `write` at most once for this message and record its answer with its effects.
 
     A refusal the write raises rolls its effects back but is recorded, so a
-    retry gets the same refusal. A write that loses a unique key to a
-    concurrent message is run again (`WRITE_ATTEMPTS` in all).
+    retry gets the same refusal; a transient one (rate limited) is no answer:
+    nothing is recorded, and a message answered before gets that answer. A
+    write that loses a unique key to a concurrent message is run again
+    (`WRITE_ATTEMPTS` in all).
     """
 
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
@@ -172,7 +174,7 @@ async def run_once(
         return await record(conn, *_shown(result, present, refusal))
 
     async def refused(conn: AsyncConnection, error: Exception) -> Answer:
-        if not isinstance(error, HutongError):
+        if not isinstance(error, HutongError) or error.kind.transient:
             raise error
         return await record(conn, *refusal(error))
 
@@ -183,6 +185,13 @@ async def run_once(
             if isinstance(answer, Unanswered):
                 raise answer.error
             return answer
+        except HutongError as error:
+            if not error.kind.transient:
+                raise
+            found = await recorded(services, key)
+            if isinstance(found, Answer):
+                return _replayed(found)  # answered before; the write met what it left
+            raise
         except IntegrityError:
             attempt += 1
             # Recorded first by an identical message (in this batch or by another
@@ -223,8 +232,13 @@ def _in_flight(key: MessageKey) -> ConflictError:
     )
 
 
-async def _claim(services: Services, key: MessageKey) -> Claimed | Answer:
+async def _claim(
+    services: Services, key: MessageKey, along: Write[Any] | None = None
+) -> Claimed | Answer:
     """Claim the message id, or the answer a twin already recorded (after waiting).
+
+    `along` runs in the claim's transaction when this arrival claims (never
+    for a twin: it rolls back with a claim that meets the unique key).
 
     The claim is inserted without looking first: a first arrival (nearly
     every one) costs the insert alone; only one that meets the unique key
@@ -236,7 +250,7 @@ async def _claim(services: Services, key: MessageKey) -> Claimed | Answer:
         try:
             # In the group commit: durable before anyone is asked, and many
             # claims share one commit instead of paying one each.
-            if await _claim_or_take_over(services, key, found, now):
+            if await _claim_or_take_over(services, key, found, now, along):
                 return Claimed(now, services.process_id)
         except IntegrityError:
             pass  # recorded or claimed by a twin (or a message with another body)
@@ -255,7 +269,11 @@ async def _claim(services: Services, key: MessageKey) -> Claimed | Answer:
 
 
 async def _claim_or_take_over(
-    services: Services, key: MessageKey, stale: Claimed | None, now: datetime
+    services: Services,
+    key: MessageKey,
+    stale: Claimed | None,
+    now: datetime,
+    along: Write[Any] | None = None,
 ) -> bool:
     """Claim in the group commit; take `stale` over (PostgreSQL) in a transaction of its own.
 
@@ -265,7 +283,7 @@ async def _claim_or_take_over(
     Alone, with `lock_timeout` `TAKEOVER_LOCK_TIMEOUT`, it gives up instead
     (False: not taken now) and the caller looks and tries again.
     """
-    write = _claim_write(services, key, stale, now)
+    write = _claim_write(services, key, stale, now, along)
     if stale is None or services.db.is_sqlite:  # SQLite: one writer, no row locks
         return await services.batcher().run(write)
     try:
@@ -279,7 +297,11 @@ async def _claim_or_take_over(
 
 
 def _claim_write(
-    services: Services, key: MessageKey, stale: Claimed | None, now: datetime
+    services: Services,
+    key: MessageKey,
+    stale: Claimed | None,
+    now: datetime,
+    along: Write[Any] | None = None,
 ) -> Write[bool]:
     """Record the claim (or take over `stale`, a claim no longer live); False if another did.
 
@@ -291,13 +313,17 @@ def _claim_write(
         if stale is None:
             values = record_values(services, key, CLAIMED, b"", now, claimed_by=me)
             await conn.execute(insert(messages), values)
-            return True
-        taken = await conn.execute(
-            update(messages)
-            .where(still_claimed(key, stale.at))
-            .values(created_at=now, claimed_by=me)
-        )
-        return bool(taken.rowcount == 1)
+        else:
+            taken = await conn.execute(
+                update(messages)
+                .where(still_claimed(key, stale.at))
+                .values(created_at=now, claimed_by=me)
+            )
+            if taken.rowcount != 1:
+                return False
+        if along is not None:
+            await along(conn)
+        return True
 
     return claim
 
@@ -325,15 +351,18 @@ async def run_decided(
     prepare: Callable[[], Awaitable[Write[T]]],
     present: Present[T],
     refusal: Refusal,
+    along: Write[Any] | None = None,
 ) -> Answer:
     """Exactly once, for a step that asks a participant before it writes.
 
     The message id is claimed before `prepare` reads, checks and asks; the
     write it returns then runs with the answer recorded in one transaction.
     A concurrent identical message waits for that answer instead of asking
-    (so it can never be refused by its own twin's half-done work).
+    (so it can never be refused by its own twin's half-done work). `along`
+    commits with the claim, only when this arrival claims (a step's record
+    that it is about to ask, which a released claim does not take back).
     """
-    claimed = await _claim(services, key)
+    claimed = await _claim(services, key, along)
     if isinstance(claimed, Answer):
         return claimed
     try:

@@ -1,11 +1,16 @@
 """Rate limits kept in the database: a token bucket per key, shared by every worker.
 
 A bucket holds up to `Limit.burst` tokens and refills at `Limit.per_minute`
-tokens a minute; each request takes one. The bucket's row is read locked
-(``FOR UPDATE`` on PostgreSQL; SQLite writes one transaction at a time) and
-written in the caller's transaction, so several workers on one database
-share one allowance, and nothing lives in a worker's memory. Tokens are kept
-in thousandths so a slow refill is not lost to rounding.
+tokens a minute; each request takes one. A token is taken by one
+conditional UPDATE in the caller's transaction, refilled and taken in SQL
+(``... WHERE refilled >= one token RETURNING``: the row is locked by the
+UPDATE on PostgreSQL; SQLite writes one transaction at a time), so several
+workers on one database share one allowance, and nothing lives in a
+worker's memory. Only a bucket that is empty or not made yet is read, to
+say how long to wait or to make it. Tokens are kept in thousandths so a
+slow refill is not lost to rounding; the database measures the time since
+the last refill in whole milliseconds (`refilled` in Python, in
+microseconds, reads the empty bucket).
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import BigInteger, ColumnElement, case, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from hutong.store.tables import alias_lookup_buckets
 
@@ -53,11 +62,51 @@ def wait_for(limit: Limit, milli_tokens: int) -> int:
     return max(1, math.ceil(missing * 60 / (limit.per_minute * _ONE)))
 
 
+class _MillisBetween(FunctionElement[int]):
+    """Whole milliseconds from the second timestamp to the first, rounded (either database)."""
+
+    type = BigInteger()
+    name = "millis_between"
+    inherit_cache = True
+
+
+@compiles(_MillisBetween, "sqlite")
+def _millis_sqlite(element: _MillisBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # julianday keeps whole milliseconds; the rounding takes off the float's error.
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(round((julianday({later}) - julianday({earlier})) * 86400000) AS INTEGER)"
+
+
+@compiles(_MillisBetween, "postgresql")
+def _millis_postgresql(element: _MillisBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(round(extract(epoch from ({later} - {earlier})) * 1000) AS BIGINT)"
+
+
+def _refilled_sql(limit: Limit, now: datetime) -> ColumnElement[int]:
+    """`refilled` in SQL, on the bucket's row: min(capacity, tokens + elapsed ms x rate / 60)."""
+    table = alias_lookup_buckets
+    elapsed = _MillisBetween(literal(now, table.c.refilled_at.type), table.c.refilled_at)
+    gained = case((elapsed > 0, elapsed), else_=0) * limit.per_minute // 60
+    tokens = table.c.milli_tokens + gained
+    capped: ColumnElement[int] = case((tokens > limit.capacity, limit.capacity), else_=tokens)
+    return capped
+
+
 async def take_alias_lookup(conn: AsyncConnection, wallet: str, limit: Limit, now: datetime) -> int:
     """In `conn`: take one of `wallet`'s alias lookups; 0 when taken, else seconds to wait."""
     if not limit.enabled:
         return 0
     table = alias_lookup_buckets
+    tokens = _refilled_sql(limit, now)
+    taken = await conn.execute(
+        update(table)
+        .where(table.c.wallet == wallet, tokens >= _ONE)
+        .values(milli_tokens=tokens - _ONE, refilled_at=now)
+        .returning(table.c.wallet)
+    )
+    if taken.first() is not None:
+        return 0  # the usual case, in one statement
     row = (
         await conn.execute(select(table).where(table.c.wallet == wallet).with_for_update())
     ).first()
@@ -74,12 +123,12 @@ async def take_alias_lookup(conn: AsyncConnection, wallet: str, limit: Limit, no
                 await conn.execute(select(table).where(table.c.wallet == wallet).with_for_update())
             ).one()
     seconds = (now - row.refilled_at).total_seconds()
-    tokens = refilled(limit, row.milli_tokens, seconds)
-    if tokens < _ONE:
-        return wait_for(limit, tokens)
-    await conn.execute(
+    left = refilled(limit, row.milli_tokens, seconds)
+    if left < _ONE:
+        return wait_for(limit, left)
+    await conn.execute(  # made by another worker just now, or refilled within a millisecond
         update(table)
         .where(table.c.wallet == wallet)
-        .values(milli_tokens=tokens - _ONE, refilled_at=now)
+        .values(milli_tokens=left - _ONE, refilled_at=now)
     )
     return 0

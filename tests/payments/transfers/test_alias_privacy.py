@@ -14,13 +14,18 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import select
 
+from hutong.client import encode_json
 from hutong.config import Settings, load_settings
 from hutong.payments.transfers import directory
+from hutong.protocol.envelope import request_envelope
 from hutong.protocol.errors import RateLimitedError
+from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
 from hutong.store.db import Database
-from tests.harness.assertions import assert_nack
+from hutong.store.tables import alias_lookup_buckets
+from tests.harness.assertions import assert_nack, refused_without_writes
 from tests.harness.cast import ALIPAY, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, served_document
@@ -165,6 +170,72 @@ async def test_a_quote_by_alias_spends_the_same_allowance_and_a_retry_after_wait
         message_id="msg-quote-waited",
     )
     assert again.status_code == 201, again.text
+
+
+async def tokens_left(net: PayNet, wallet: str = ALIPAY) -> int:
+    """Thousandths of a lookup left in `wallet`'s bucket (the clock stands still in tests)."""
+    async with net.switch.services.db.read() as conn:
+        left = await conn.scalar(
+            select(alias_lookup_buckets.c.milli_tokens).where(
+                alias_lookup_buckets.c.wallet == wallet
+            )
+        )
+    return int(left)
+
+
+def quote_request(value: str = BOB_PHONE) -> bytes:
+    """The exact bytes of a quote by alias (send them again to retry it)."""
+    message = {"payer": "u-alice", "amount": 10_000, "alias": {"kind": "phone", "value": value}}
+    return encode_json(request_envelope(message, message_id=new_id("msg")))
+
+
+async def quote_as(net: PayNet, request: bytes) -> httpx.Response:
+    return await net.send(ALIPAY, "POST", "/v1/transfers/quote", request)
+
+
+async def test_a_retried_quote_spends_nothing_and_gets_the_same_answer(bob: PayNet) -> None:
+    request = quote_request()
+    first = await quote_as(bob, request)
+    assert first.status_code == 201, first.text
+    left = await tokens_left(bob)
+
+    again = await quote_as(bob, request)
+
+    assert again.status_code == 201 and again.headers["x-hutong-replay"] == "true"
+    assert again.json() == first.json()  # the same transfer, not a second one
+    assert await tokens_left(bob) == left
+
+
+async def test_a_refused_quote_keeps_its_spent_lookup_and_its_retry_spends_none(
+    bob: PayNet,
+) -> None:
+    """An unknown number is paid for: else quotes would walk the phone numbers for free."""
+    request = quote_request("13912345678")
+    refused = await quote_as(bob, request)
+    assert_nack(refused, 404, "alias_not_found")
+    assert await tokens_left(bob) == (BURST - 1) * 1000
+
+    again = await quote_as(bob, request)
+
+    assert_nack(again, 404, "alias_not_found")
+    assert again.headers["x-hutong-replay"] == "true"
+    assert await tokens_left(bob) == (BURST - 1) * 1000
+
+
+async def test_a_quote_past_the_allowance_writes_nothing_and_an_answered_one_replays(
+    bob: PayNet,
+) -> None:
+    early = quote_request()
+    answered = await quote_as(bob, early)
+    for n in range(BURST - 1):
+        assert (await lookup(bob, value=f"1390000000{n}")).status_code == 404
+
+    late = quote_as(bob, quote_request())
+    await refused_without_writes(bob.switch, late, 429, "rate_limited")
+    replayed = await quote_as(bob, early)  # answered before the allowance ran out
+
+    assert replayed.status_code == 201 and replayed.headers["x-hutong-replay"] == "true"
+    assert replayed.json() == answered.json()
 
 
 async def test_a_quote_by_payee_token_spends_nothing(bob: PayNet) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 from hutong.config import Settings
 from hutong.net.delivery import DeliveryWorker
 from hutong.payments.transfers import expire_due, forget_wallets
+from hutong.payments.transfers.settle import reservation_seconds
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers
@@ -361,6 +362,39 @@ async def test_concurrent_executes_commit_exactly_once(bob: PayNet) -> None:
     assert bob.wallet(ALIPAY).balance("u-alice") == 100_000 - 10_010
     assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
     assert await ledger_legs(bob) == 3
+
+
+async def test_identical_executes_at_once_ask_each_wallet_once(bob: PayNet) -> None:
+    """Twins (one message id): the claim decides who asks; the others get its answer."""
+    transfer = await quote(bob, 10_000)
+    request = execute_request()
+    answers = await asyncio.gather(*(execute(bob, transfer["id"], request) for _ in range(3)))
+    assert [a.status_code for a in answers] == [200] * 3, [a.text for a in answers]
+    assert sorted(a.headers.get("x-hutong-replay", "") for a in answers) == ["", "true", "true"]
+    assert [action for action, _ in bob.wallet(ALIPAY).calls] == ["reserve"]
+    assert [action for action, _ in bob.wallet(WECHATPAY).calls] == ["confirm"]
+    await deliver(bob)
+    assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
+
+
+async def test_the_reservation_is_recorded_before_the_payers_wallet_is_asked(
+    bob: PayNet, clock: Clock
+) -> None:
+    """Recorded with the execute's claim: a switch that dies while asking leaves a
+    reservation that `expire_due` releases at its deadline, telling both wallets."""
+    alipay = bob.wallet(ALIPAY)
+    alipay.fail["reserve"], alipay.delay = "slow", 0.3
+    transfer = await quote(bob, 10_000)
+    running = asyncio.create_task(execute(bob, transfer["id"]))
+    while not alipay.calls:
+        await asyncio.sleep(0.01)
+    shown = (await bob[ALIPAY].get(f"/v1/transfers/{transfer['id']}")).json()["transfer"]
+    assert shown["state"] == "reserved"  # while Alipay is still deciding
+    deadline = clock.now + timedelta(seconds=reservation_seconds(bob.switch.services))
+    assert shown["expires_at"] == deadline.isoformat()
+    done = await running
+    assert done.status_code == 200, done.text
+    assert done.json()["transfer"]["state"] == "committed"
 
 
 async def test_a_reservation_that_lapses_before_the_commit_is_released(

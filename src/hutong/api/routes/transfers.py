@@ -2,7 +2,8 @@
 
 Every call is signed by a wallet, which acts for its own users. Aliases travel
 in POST bodies only (a phone number is never in a URL, so never in an access
-log), and answers show them masked. Writes are exactly once per message id;
+log), and answers show them masked. Writes are exactly once per message id:
+a quote asks nobody, so it is one write with its answer (`run_once`);
 executing a transfer asks both wallets before its write (`run_decided`), so a
 retried request never asks twice once answered.
 """
@@ -224,12 +225,8 @@ async def quote_transfer(
         payee_wallet=body.payee_wallet,
         ttl_seconds=body.ttl_seconds,
     )
-    return await run_decided(
-        services,
-        signed,
-        lambda: transfers.quote(services, signed.subscriber_id, spec),
-        quote_out,
-    )
+    write = await transfers.quote(services, signed.subscriber_id, spec)
+    return await run_once(services, signed, write, quote_out)
 
 
 @post(
@@ -248,13 +245,11 @@ async def execute_transfer(
 ) -> Response[bytes]:
     for attempt in range(1, EXECUTE_ATTEMPTS + 1):
         try:
+            execution = await transfers.start_execute(
+                services, call_transport(), signed.subscriber_id, transfer_id
+            )
             return await run_decided(
-                services,
-                signed,
-                lambda: transfers.execute(
-                    services, call_transport(), signed.subscriber_id, transfer_id
-                ),
-                executed_out,
+                services, signed, execution.decide, executed_out, along=execution.along
             )
         except DBAPIError as error:
             # Nothing was recorded; the wallets dedupe by message id and the

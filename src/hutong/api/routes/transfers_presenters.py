@@ -7,14 +7,18 @@ shows the same bodies.
 from __future__ import annotations
 
 from hutong.api.errors import status_of
-from hutong.api.idempotency import Reply
+from hutong.api.idempotency import Reply, refusal_reply
 from hutong.payments.transfers import TransferDeclined, TransferRow
+from hutong.runtime.exactly_once import Refused
 
 __all__ = ["executed_out", "quote_out"]
 
 
-def quote_out(transfer: TransferRow) -> Reply:
-    return 201, {"transfer": transfer.to_dict()}
+def quote_out(result: TransferRow | Refused) -> Reply:
+    """A new quote; or refused (the alias lookup it cost stays spent)."""
+    if isinstance(result, Refused):
+        return refusal_reply(result.error)
+    return 201, {"transfer": result.to_dict()}
 
 
 def executed_out(result: TransferRow | TransferDeclined) -> Reply:

@@ -214,9 +214,14 @@ async def spend_lookup(services: Services, wallet: str) -> None:
     came from a lookup that paid).
     """
     async with services.db.transaction() as conn:
-        wait = await rate_limit.take_alias_lookup(
-            conn, wallet, lookup_limit(services), services.clock()
-        )
+        await take_lookup(conn, services, wallet)
+
+
+async def take_lookup(conn: AsyncConnection, services: Services, wallet: str) -> None:
+    """In `conn` (a quote's own write): `spend_lookup`, committed or rolled back with it."""
+    wait = await rate_limit.take_alias_lookup(
+        conn, wallet, lookup_limit(services), services.clock()
+    )
     if wait:
         ALIAS_LOOKUPS_LIMITED.inc()
         raise RateLimitedError(f"too many alias lookups: try again in {wait} s", retry_after=wait)

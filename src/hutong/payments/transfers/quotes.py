@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.payments.fees import quote_transfer
+from hutong.payments.fees import TransferQuote, quote_transfer
 from hutong.payments.rules import is_amount
 from hutong.payments.transfers import directory
 from hutong.payments.transfers import store as transfer_store
@@ -22,11 +22,12 @@ from hutong.payments.transfers.store import TransferRow, wallet_infos
 from hutong.payments.transfers.wallets import check_wallet, transfer_fees
 from hutong.protocol.errors import (
     ConflictError,
+    HutongError,
     NotFoundError,
     ValidationError,
 )
 from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Write
+from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
@@ -46,34 +47,31 @@ class QuoteRequest:
     ttl_seconds: int = DEFAULT_QUOTE_TTL
 
 
-async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[TransferRow]:
-    """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs."""
-    if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
-        raise ValidationError(
-            f"payer is the payer's account at {sender}, 1 to {MAX_ACCOUNT} characters",
-            code="invalid_payer",
-        )
-    if not (is_amount(spec.amount) and spec.amount > 0):
-        raise ValidationError("amount is a positive whole number of fen", code="invalid_amount")
-    if not MIN_QUOTE_TTL <= spec.ttl_seconds <= MAX_QUOTE_TTL:
-        raise ValidationError(
-            f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
-        )
-    if spec.alias is not None:
-        await directory.spend_lookup(services, sender)  # else quotes walk the phone numbers
-    key = directory.directory_key(services)
-    async with services.db.read() as conn:  # the one query when the wallets are remembered
-        if spec.alias is not None:
-            entries = await directory.lookup(conn, key, spec.alias)
-        else:
-            entries = await directory.by_token(conn, key, spec.payee_token)
-    found = await wallet_infos(services, sender, *(e.wallet for e in entries))
-    check_wallet(found, sender)
-    payee = _payee(sender, spec, entries)
-    payer_fees, payee_fees = transfer_fees(found, sender, payee.wallet)
-    quoted = quote_transfer(spec.amount, payer_fees, payee_fees)
+async def quote(
+    services: Services, sender: str, spec: QuoteRequest
+) -> Write[TransferRow | Refused]:
+    """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs.
 
-    async def write(conn: AsyncConnection) -> TransferRow:
+    The directory and the wallets are read first; the write (one transaction,
+    with the answer: `hutong.runtime.exactly_once.run_once`) spends the
+    lookup a quote by alias costs, then records the quote, or keeps the spent
+    lookup and answers the refusal (`Refused`: an unknown alias is refused
+    only after it was paid for, else quotes would walk the phone numbers).
+    Past the allowance it raises 429 ``rate_limited``, which is no answer:
+    nothing is kept and a retry with the same message id is quoted afresh.
+    A malformed request is refused before anything is spent.
+    """
+    invalid = _invalid(sender, spec)
+    priced = invalid if invalid is not None else await _priced(services, sender, spec)
+
+    async def write(conn: AsyncConnection) -> TransferRow | Refused:
+        if invalid is not None:
+            raise invalid  # the answer, with nothing spent
+        if spec.alias is not None:
+            await directory.take_lookup(conn, services, sender)
+        if isinstance(priced, HutongError):
+            return Refused(priced)
+        payee, quoted = priced
         now = services.clock()
         transfer = TransferRow(
             id=new_id("trf"),
@@ -97,6 +95,44 @@ async def quote(services: Services, sender: str, spec: QuoteRequest) -> Write[Tr
         return transfer
 
     return write
+
+
+def _invalid(sender: str, spec: QuoteRequest) -> HutongError | None:
+    """What is wrong with the request itself (refused before any lookup is spent)."""
+    if not spec.payer or len(spec.payer) > MAX_ACCOUNT:
+        return ValidationError(
+            f"payer is the payer's account at {sender}, 1 to {MAX_ACCOUNT} characters",
+            code="invalid_payer",
+        )
+    if not (is_amount(spec.amount) and spec.amount > 0):
+        return ValidationError("amount is a positive whole number of fen", code="invalid_amount")
+    if not MIN_QUOTE_TTL <= spec.ttl_seconds <= MAX_QUOTE_TTL:
+        return ValidationError(
+            f"ttl_seconds is {MIN_QUOTE_TTL} to {MAX_QUOTE_TTL}", code="invalid_quote"
+        )
+    return None
+
+
+async def _priced(
+    services: Services, sender: str, spec: QuoteRequest
+) -> tuple[AliasEntry, TransferQuote] | HutongError:
+    """The payee and the price; or the refusal (``alias_not_found``, ``wallet_inactive``...)."""
+    key = directory.directory_key(services)
+    try:
+        async with services.db.read() as conn:  # the one query when the wallets are remembered
+            if spec.alias is not None:
+                entries = await directory.lookup(conn, key, spec.alias)
+            else:
+                entries = await directory.by_token(conn, key, spec.payee_token)
+        found = await wallet_infos(services, sender, *(e.wallet for e in entries))
+        check_wallet(found, sender)
+        payee = _payee(sender, spec, entries)
+        payer_fees, payee_fees = transfer_fees(found, sender, payee.wallet)
+        return payee, quote_transfer(spec.amount, payer_fees, payee_fees)
+    except HutongError as refusal:
+        if refusal.kind.transient:
+            raise
+        return refusal
 
 
 def _payee(sender: str, spec: QuoteRequest, entries: tuple[AliasEntry, ...]) -> AliasEntry:

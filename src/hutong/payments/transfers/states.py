@@ -6,7 +6,8 @@ Transfers (wallet to wallet)
 ----------------------------
 quoted -reserve-> reserved (the payer's wallet holds the total debit; before the
 quote's deadline, else ``quote_expired``); quoted -fail-> failed (the payer's
-wallet refused); reserved -commit-> committed (the payee's wallet confirmed and
+wallet refused); reserved -fail-> failed (the same, for an execute that recorded
+the reservation before it asked); reserved -commit-> committed (the payee's wallet confirmed and
 the switch posts both sides; before the reservation's deadline, else
 ``reservation_expired``); reserved -release-> released (declined or
 cancelled); quoted or reserved -expire-> expired (a deadline passed, whatever
@@ -47,6 +48,7 @@ TRANSFERS: Machine[TransferState, TransferEvent] = Machine(
         (_T.QUOTED, _TE.RESERVE): _T.RESERVED,
         (_T.QUOTED, _TE.FAIL): _T.FAILED,
         (_T.QUOTED, _TE.EXPIRE): _T.EXPIRED,
+        (_T.RESERVED, _TE.FAIL): _T.FAILED,
         (_T.RESERVED, _TE.COMMIT): _T.COMMITTED,
         (_T.RESERVED, _TE.RELEASE): _T.RELEASED,
         (_T.RESERVED, _TE.EXPIRE): _T.EXPIRED,
