@@ -107,7 +107,9 @@ async def pay(
         # Every move of a reserved order (pay, cancel, expire) leaves reserved and none
         # comes back: still reserved, the order is as read, and one conditional UPDATE
         # locks it (before the payment, as every step locks them); if not, it is read
-        # under the lock and refused for what it is now.
+        # under the lock and refused for what it is now. (Its wallet changes while reserved
+        # only with its payment leaving created, paid through pay-for-me with another
+        # wallet: in one transaction, so the one read above saw both or neither.)
         now = services.clock()
         after = step(row.order, OrderEvent.PAY, now, amount=row.order.total)
         paid = await order_store.save_if_still(conn, row, after, now, OrderState.RESERVED)

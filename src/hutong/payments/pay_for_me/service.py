@@ -10,9 +10,16 @@ unanswered wallet gives the claim back. An unanswered wallet may still have
 held, late: every wallet asked is recorded before it is asked, and once the
 request is paid with another wallet (or its payment is voided or expires)
 each of them is sent ``on_payment_released {payment_id, reason}`` to release
-its hold (see `hutong.payments.checkout.authorize`). It expires, and it can be withdrawn
-by the requester. The requester (for the buyer) and the payer's app are both
-told what happened.
+its hold (see `hutong.payments.checkout.authorize`). It expires, and it can
+be withdrawn by the requester. The requester (for the buyer) and the payer's
+app are both told what happened.
+
+An order's payment names the wallet the host chose, yet a friend pays it with
+the wallet of the friend's choice (nothing was quoted for the named one: the
+fee is the capturing wallet's, charged at capture). The order then names the
+paying wallet, in the same transaction (`order_paid_with`), so that its
+capture, void, refunds and split, and the events of its money, go to the
+wallet that holds the money.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from hutong.net.transport import CallTransport
 from hutong.payments import checkout
 from hutong.payments.checkout import PaymentEvent, PaymentState
 from hutong.payments.pay_for_me.states import PayForMeEvent, PayForMeState, pay_for_me_transition
-from hutong.payments.pay_for_me.store import PayForMe, require
+from hutong.payments.pay_for_me.store import PayForMe, order_paid_with, require
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -258,6 +265,8 @@ async def pay(
         if current.claimed_by != attempt:
             raise ConflictError("the claim on this request lapsed; pay again", code="claim_lapsed")
         state = _transition(current, PayForMeEvent.PAY, now)
+        if wallet != payment.wallet and payment.reference:  # an order's: it follows, first
+            await order_paid_with(conn, payment.id, payment.reference, wallet, now)
         changed_payment = await checkout.apply_authorized(services, conn, payment.id, wallet, payer)
         await conn.execute(
             update(pay_for_me_requests)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.links.share_code import make_code, wrap
 from hutong.payments.pay_for_me.states import PayForMeState
 from hutong.protocol.errors import NotFoundError
-from hutong.store.tables import pay_for_me_requests
+from hutong.store.tables import orders, pay_for_me_requests
 
 #: What the buyer pastes to a friend: the code opens the request in any app.
 SHARE_SENTENCE = "{marked} 帮我付款 (pay for me): copy this and open any app"
@@ -82,3 +82,23 @@ async def require(conn: AsyncConnection, *, code: str = "", request_id: str = ""
     if found is None:
         raise NotFoundError("no such pay-for-me request", code="unknown_request")
     return found
+
+
+async def order_paid_with(
+    conn: AsyncConnection, payment_id: str, reference: str, wallet: str, now: datetime
+) -> None:
+    """In `conn`: the order whose payment this is (if any) names `wallet`, which pays it.
+
+    An order's payment carries the order's id as its reference and the order
+    names the payment (as `hutong.payments.checkout.store.order_of_payment`
+    reads it). The order's steps after this (pay's capture, cancel's void or
+    refund, refunds, completion's split) and who hears of them (its wallet)
+    go by the order's wallet: it must be the one holding the money. Run it
+    before the payment is authorized in the same transaction, so the order's
+    row is locked before the payment's, as every order step locks them.
+    """
+    await conn.execute(
+        update(orders)
+        .where(orders.c.id == reference, orders.c.payment_id == payment_id)
+        .values(wallet=wallet, updated_at=now)
+    )
