@@ -605,7 +605,7 @@ def bench_database(
             platforms = register(server)
             setup_seconds = time.perf_counter() - started
 
-            warm_ping, _ = build_requests(server, platforms, 500)
+            warm_ping, *_ = build_requests(server, platforms, 500)
             run_phase("warmup", server.host, server.port, warm_ping, args.concurrency)
             _, warm = order_phase(server, shop, args.buyers, WARMUP, args.concurrency, 0)
             completed = set(warm.completed)
@@ -616,7 +616,7 @@ def bench_database(
             names = ("switch", "wallet", "merchant_platform", "carrier", "load_generator")
             cpu = dict.fromkeys((*names, "postgres", "machine"), 0.0)
             for n in range(args.rounds):
-                ping, _ = build_requests(server, platforms, args.pings)
+                ping, *_ = build_requests(server, platforms, args.pings)
                 pings.append(run_phase("signed", server.host, server.port, ping, args.concurrency))
                 before = cpu_snapshot(server, desks, label == "postgres")
                 metrics_before = scrape(server.url)

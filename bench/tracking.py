@@ -297,7 +297,7 @@ def bench_database(
             position += count
             return chunk
 
-        warm_ping, _ = build_requests(server, platforms, 500)
+        warm_ping, *_ = build_requests(server, platforms, 500)
         run_phase("warmup", server.host, server.port, warm_ping, args.concurrency)
         warm = run_phase(
             "warmup",
@@ -310,7 +310,7 @@ def bench_database(
         ping_runs: list[PhaseResult] = []
         tracking_runs: list[PhaseResult] = []
         for _ in range(args.rounds):
-            ping, _ = build_requests(server, platforms, requests)
+            ping, *_ = build_requests(server, platforms, requests)
             pushes = build_tracking(server, signers, take(requests))
             ping_runs.append(run_phase("signed", server.host, server.port, ping, args.concurrency))
             tracking_runs.append(

@@ -433,7 +433,7 @@ def bench_database(
             platforms = register(server)
             setup_seconds = time.perf_counter() - started
 
-            warm_ping, _ = build_requests(server, platforms, 500)
+            warm_ping, *_ = build_requests(server, platforms, 500)
             run_phase("warmup", server.host, server.port, warm_ping, args.senders)
             _, warm_tally = transfer_phase(server, signers, args.users, WARMUP, args.senders)
             committed = set(warm_tally.committed)
@@ -441,7 +441,7 @@ def bench_database(
             rounds: list[dict[str, Any]] = []
             cpu = dict.fromkeys(("switch", "wallets", "load_generator", "postgres", "machine"), 0.0)
             for _ in range(args.rounds):
-                ping, _ = build_requests(server, platforms, args.pings)
+                ping, *_ = build_requests(server, platforms, args.pings)
                 pings.append(run_phase("signed", server.host, server.port, ping, args.senders))
                 before = cpu_snapshot(server, desks, label == "postgres")
                 result, tally = transfer_phase(
