@@ -6,6 +6,8 @@ from typing import Any
 
 from hutong.client import Client
 from hutong.events.outbox import enqueue
+from hutong.net.delivery import DeliveryWorker
+from hutong.runtime.services import Services
 from hutong.world.reference import ReferenceWorld
 from tests.harness.switch import Switch
 
@@ -37,3 +39,12 @@ async def enqueue_notes(switch: Switch, recipient: str, *notes: str) -> list[str
 
 def notes(events: list[dict[str, Any]]) -> list[str]:
     return [event["message"]["note"] for event in events]
+
+
+async def deliver_due(services: Services) -> None:
+    """Send every event that is due now (the switch's background loops are off in tests)."""
+    worker = DeliveryWorker(services)
+    try:
+        await worker.drain()
+    finally:
+        await worker.close()

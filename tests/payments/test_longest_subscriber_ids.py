@@ -14,13 +14,13 @@ import httpx
 import pytest
 
 from hutong.client import encode_json
-from hutong.net.delivery import DeliveryWorker
 from hutong.payments.legs import merchant_receivable, wallet_fees, wallet_position
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.world.reference import ReferenceWorld
 from tests.harness.assertions import assert_ledger_balances
 from tests.harness.cast import home, wallet
+from tests.harness.delivery import deliver_due
 from tests.harness.network import Part
 from tests.harness.networks import PayNet
 from tests.harness.payments import account, post
@@ -59,12 +59,7 @@ async def longnet(
 
 
 async def deliver(net: PayNet) -> None:
-    """Send every event that is due now (the switch's background loops are off in tests)."""
-    worker = DeliveryWorker(net.switch.services)
-    try:
-        await worker.drain()
-    finally:
-        await worker.close()
+    await deliver_due(net.switch.services)
 
 
 async def test_a_payment_between_participants_with_the_longest_ids_is_captured(

@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hutong.config import Settings
-from hutong.net.delivery import DeliveryWorker
 from hutong.payments.transfers import expire_due, forget_wallets
 from hutong.payments.transfers.settle import reservation_seconds
 from hutong.protocol.envelope import request_envelope
@@ -31,6 +30,7 @@ from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers
 from tests.harness.assertions import error_code
 from tests.harness.cast import ALIPAY, AUDITOR, TAOBAO, WECHATPAY
+from tests.harness.delivery import deliver_due
 from tests.harness.networks import PayNet
 from tests.harness.switch import Clock
 
@@ -57,12 +57,7 @@ async def bob(paynet: PayNet) -> PayNet:
 
 
 async def deliver(paynet: PayNet) -> None:
-    """Send every event that is due now (the switch's background loops are off in tests)."""
-    worker = DeliveryWorker(paynet.switch.services)
-    try:
-        await worker.drain()
-    finally:
-        await worker.close()
+    await deliver_due(paynet.switch.services)
 
 
 async def quote(
