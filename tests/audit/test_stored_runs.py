@@ -135,9 +135,7 @@ async def test_runs_past_their_retention_are_pruned_but_the_newest_stays_on_the_
     clock.advance(400 * 86_400)
     assert (await sweep_once(services))["stored audit runs past their retention"] == 1
     assert await stored_windows(db) == [newest]
-    page = await findings_page(
-        db, newest.start, newest.end, much_later, check=None, subject=None
-    )
+    page = await findings_page(db, newest.start, newest.end, much_later, check=None, subject=None)
     assert page.run.recomputed == ""  # read as stored, not computed again
     assert page.run.computed_at == now + timedelta(days=100)
 
