@@ -67,6 +67,9 @@ class Settings:
     #: Decision calls (the auditor's evidence, `hutong.net.call_journal`) are
     #: kept this many days; 0 keeps them for ever.
     decision_call_retention_days: int = 400
+    #: Stored audit runs (`hutong.audit.stored`) computed longer ago than this
+    #: many days are pruned, the newest kept; 0 keeps them for ever.
+    audit_run_retention_days: int = 90
     #: The switch's base URL in its own registry entry (`HUTONG_PUBLIC_URL`);
     #: empty: the URL the lookup was asked at.
     public_url: str = ""
@@ -129,6 +132,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alias_lookups_per_minute=_int(env, "HUTONG_ALIAS_LOOKUPS_PER_MINUTE", 60),
         alias_lookup_burst=_int(env, "HUTONG_ALIAS_LOOKUP_BURST", 20),
         decision_call_retention_days=_int(env, "HUTONG_DECISION_CALL_RETENTION_DAYS", 400),
+        audit_run_retention_days=_int(env, "HUTONG_AUDIT_RUN_RETENTION_DAYS", 90),
         public_url=env.get("HUTONG_PUBLIC_URL", ""),
         country=env.get("HUTONG_COUNTRY", "CHN") or "CHN",
         open_subscription=env.get("HUTONG_OPEN_SUBSCRIPTION", "0") in ("1", "true", "yes"),
@@ -151,6 +155,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         )
     if settings.decision_call_retention_days < 0:
         raise ValueError("HUTONG_DECISION_CALL_RETENTION_DAYS must not be negative")
+    if settings.audit_run_retention_days < 0:
+        raise ValueError("HUTONG_AUDIT_RUN_RETENTION_DAYS must not be negative")
     if settings.settlement_grace < 0:
         raise ValueError("HUTONG_SETTLEMENT_GRACE must not be negative")
     if settings.message_retention < settings.max_request_lifetime + 2 * settings.clock_skew:

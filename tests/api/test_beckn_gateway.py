@@ -30,7 +30,9 @@ from sqlalchemy import insert, select
 from hutong.beckn import jobs as beckn_jobs_module
 from hutong.beckn import run_due
 from hutong.beckn.queue import JOB_ATTEMPTS, claim, lease_seconds
+from hutong.runtime import message_records
 from hutong.store.tables import beckn_jobs, outbox
+from hutong.workers.deadlines import sweep_once
 from tests.harness.beckn_schemas import (
     ack_errors,
     context_errors,
@@ -306,6 +308,36 @@ async def test_a_repeated_request_is_acked_again_and_answered_once(
     acked(again)
     assert again.headers["x-hutong-replay"] == "true"
     await answer(shop, inbox, "search")  # exactly one on_search
+
+
+async def test_a_retry_after_its_message_id_is_forgotten_is_refused_as_too_old_not_run(
+    shop: Shop, receiver: tuple[Receiver, str]
+) -> None:
+    inbox, url = receiver
+    bap = Bap(shop, await enrol(shop, f"{url}/beckn"), f"{url}/beckn")
+    services = shop.switch.services
+    body = json.dumps({"context": bap.context("search"), "message": {"intent": {}}}).encode()
+    header = authorisation_header(
+        bap.key, body, now_unix(shop.switch), key_id=f"{BAP}|uk-1|ed25519"
+    )
+    headers = {"content-type": "application/json", "authorization": header}
+    async with httpx.AsyncClient(base_url=shop.switch.url, timeout=30) as http:
+        acked(await http.post("/beckn/search", content=body, headers=headers))
+        await answer(shop, inbox, "search")
+
+        # The message id and its job are kept as long as a retry can be valid, then pruned.
+        shop.clock.advance(services.settings.message_retention + 1)
+        assert await message_records.prune(services) >= 1
+        assert (await sweep_once(services))["answered beckn jobs past the message retention"] == 1
+        assert await job_rows(shop) == []
+
+        # Records outlive every request: the very request sent again is too old to be
+        # believed, and one signed anew carries a context long expired. Nothing runs.
+        again = await http.post("/beckn/search", content=body, headers=headers)
+    nacked(again, 401, "request_expired")
+    nacked(await bap.post("/beckn/search", body), 422, "context_expired")
+    assert await job_rows(shop) == []
+    assert await run_due(services) == 0
 
 
 async def test_a_refusal_found_while_working_is_an_on_action_with_beckns_error(

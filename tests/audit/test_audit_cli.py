@@ -6,10 +6,15 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, update
 
 from hutong.store.db import sync_url
-from hutong.store.tables import acceptance_policies, payment_refusals, wallet_profiles
+from hutong.store.tables import (
+    acceptance_policies,
+    audit_runs,
+    payment_refusals,
+    wallet_profiles,
+)
 from tests.harness.cli import add, in_db
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -119,3 +124,27 @@ def test_run_stores_its_run_and_refresh_recomputes_only_stale_runs(database_url:
     assert "declarations changed" in stale.output
     assert "forced" in forced.output
     assert half.exit_code == 2 and "--from and --to" in half.output
+
+
+def test_refresh_prunes_runs_past_their_retention_but_keeps_the_newest(database_url: str) -> None:
+    hutong = in_db(database_url)
+    add(hutong, "taobao.example", "platform")
+    april = ("--from", "2025-04-01", "--to", "2025-05-01")
+    assert hutong("audit", "run", *WINDOW, "--json").exit_code == 0
+    assert hutong("audit", "run", *april, "--json").exit_code == 0
+    engine = create_engine(sync_url(database_url))
+    with engine.begin() as conn:  # both computed years ago, April's last
+        for start, day in ((date(2025, 3, 1), 1), (date(2025, 4, 1), 2)):
+            conn.execute(
+                update(audit_runs)
+                .where(audit_runs.c.window_from == start)
+                .values(computed_at=datetime(2020, 1, day, tzinfo=UTC))
+            )
+    engine.dispose()
+
+    refreshed = hutong("audit", "refresh")
+
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "pruned 1 run(s) computed over 90 days ago" in refreshed.output
+    assert "2025-04-01 to 2025-05-01" in refreshed.output
+    assert "2025-03-01 to 2025-04-01" not in refreshed.output

@@ -11,9 +11,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hutong.audit import Window, audit, compute_run, current_run, refresh, run_evidence, staleness
-from hutong.audit.stored import DECLARED, MAX_AGE, TRAFFIC, evidence_mark
+from hutong.audit.stored import (
+    DECLARED,
+    MAX_AGE,
+    TRAFFIC,
+    evidence_mark,
+    prune_runs,
+    stored_windows,
+)
+from hutong.web.dashboard.service import findings_page
+from hutong.workers.deadlines import sweep_once
 from tests.harness.cast import AUDITOR, JD, TAOBAO, TMALL, ok
 from tests.harness.networks import Evidence
+from tests.harness.switch import Clock
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
@@ -99,6 +109,35 @@ async def test_refresh_recomputes_every_stored_window_only_when_stale_unless_for
     assert all(r.recomputed.startswith("declarations changed") for r in stale)
     assert [r.report.window for r in stale] == [other, first]
     assert [(r.report.window, r.recomputed) for r in forced] == [(other, "forced")]
+
+
+async def test_runs_past_their_retention_are_pruned_but_the_newest_stays_on_the_dashboard(
+    evidence: Evidence, clock: Clock
+) -> None:
+    services = evidence.switch.services
+    db, now, days = services.db, services.clock(), services.settings.audit_run_retention_days
+    assert days == 90
+    newest = the_window(evidence)
+    middle = Window(newest.start - timedelta(days=30), newest.start)
+    oldest = Window(newest.start - timedelta(days=60), middle.start)
+    await compute_run(db, oldest, now)
+    await compute_run(db, middle, now + timedelta(days=60))
+    await compute_run(db, newest, now + timedelta(days=100))
+
+    # Computed more than 90 days ago: pruned; within them: kept.
+    later = now + timedelta(days=100, seconds=1)
+    assert await prune_runs(db, later, days) == 1
+    assert await stored_windows(db) == [middle, newest]
+
+    # Long after, the newest run is kept though it is old: the dashboard still reads it.
+    much_later = now + timedelta(days=400)
+    assert await prune_runs(db, much_later, 0) == 0  # 0 keeps every run
+    clock.advance(400 * 86_400)
+    assert (await sweep_once(services))["stored audit runs past their retention"] == 1
+    assert await stored_windows(db) == [newest]
+    page = await findings_page(db, newest.start, newest.end, much_later, check=None, subject=None)
+    assert page.run.recomputed == ""  # read as stored, not computed again
+    assert page.run.computed_at == now + timedelta(days=100)
 
 
 async def test_the_mark_counts_every_table_the_auditor_reads(evidence: Evidence) -> None:

@@ -15,7 +15,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from sqlalchemy import delete
 
 from hutong import __version__
 from hutong.api.declare import DEPENDENCIES, StrictRequest, services_of
@@ -58,10 +57,10 @@ from hutong.net import call_journal
 from hutong.net.delivery import DeliveryWorker
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import AuthenticationError, HutongError, RateLimitedError, nack
+from hutong.runtime import message_records
 from hutong.runtime.heartbeat import Heartbeat
 from hutong.runtime.services import Services
 from hutong.store.failover import database_lost, database_unavailable
-from hutong.store.tables import messages
 from hutong.workers.deadlines import run_deadlines
 
 log = logging.getLogger("hutong.app")
@@ -127,8 +126,7 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 async def _sweep_messages(services: Services, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            async with services.db.transaction() as conn:
-                await conn.execute(delete(messages).where(messages.c.expires_at < services.clock()))
+            await message_records.prune(services)
         except Exception:
             log.exception("sweeping expired message ids failed")
         with contextlib.suppress(TimeoutError):

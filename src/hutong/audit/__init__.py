@@ -4,7 +4,8 @@
 cells; `run` decides them together (Benjamini–Hochberg across the run) into
 `findings`; `records` reads the rows behind one finding. No HTTP here: the
 API and the CLI call `audit` and `evidence_of`; `stored` keeps runs per
-window for the dashboard (`current_run`, `run_evidence`, `refresh`).
+window for the dashboard (`current_run`, `run_evidence`, `refresh`,
+`prune_runs`).
 """
 
 from hutong.audit.findings import Finding, Inconclusive, Metric, Window, window_of_id
@@ -15,6 +16,7 @@ from hutong.audit.stored import (
     StoredRun,
     compute_run,
     current_run,
+    prune_runs,
     refresh,
     run_evidence,
     staleness,
@@ -38,6 +40,7 @@ __all__ = [
     "current_run",
     "evidence_of",
     "find",
+    "prune_runs",
     "refresh",
     "run_checks",
     "run_evidence",

@@ -28,6 +28,14 @@ on a declaration or a burst. In-place edits the mark cannot see (a merchant
 profile's home platform changed) wait for the next change it can see or for
 `hutong audit refresh --force`. The mark is taken before the run: a write
 racing the run only makes the next request recompute once more.
+
+Retention: a window asked once (the dashboard's default window moves every
+day) would keep its row for ever. `prune_runs` removes the runs computed
+more than `audit_run_retention_days` ago, but never the newest run (the one
+the dashboard shows last); a window asked again after its run was pruned
+is computed and stored again::
+
+    pruned  <=>  computed_at < now - days  and  computed_at < max(computed_at)
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -81,6 +89,7 @@ __all__ = [
     "compute_run",
     "current_run",
     "evidence_mark",
+    "prune_runs",
     "refresh",
     "run_evidence",
     "staleness",
@@ -224,6 +233,23 @@ async def stored_windows(db: Database) -> list[Window]:
             )
         )
         return [Window(start, end) for start, end in rows.all()]
+
+
+async def prune_runs(db: Database, now: datetime, days: int) -> int:
+    """Remove runs computed more than `days` ago, the newest kept (0 keeps all); how many."""
+    if days <= 0:
+        return 0
+    cutoff = now - timedelta(days=days)
+    newest = select(func.max(audit_runs.c.computed_at)).scalar_subquery()
+    old = (audit_runs.c.computed_at < cutoff, audit_runs.c.computed_at < newest)
+    # A read looks first: the sweep runs every second, and takes no write lock
+    # when nothing is due.
+    async with db.read() as conn:
+        if await conn.scalar(select(func.count()).select_from(audit_runs).where(*old)) == 0:
+            return 0
+    async with db.transaction() as conn:
+        gone = await conn.execute(delete(audit_runs).where(*old))
+    return int(gone.rowcount or 0)
 
 
 async def refresh(

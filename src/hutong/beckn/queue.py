@@ -23,6 +23,9 @@
   `JOB_ATTEMPTS` runs; then, like any refusal and like a failure of the
   switch itself (`internal_error`, logged), the BAP receives `on_<action>`
   carrying Beckn's Error.
+- **Kept while its message id is.** An answered job is pruned once its
+  message-id record is no longer kept (`hutong.beckn.retention`); a pending
+  or leased one never.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ def record(services: Services, call: BecknCall) -> Write[None]:
             )
         )
         if known is not None:
-            return  # asked before (its ACK record has since expired): never run twice
+            return  # asked before (its ACK record swept, the job not yet pruned): never run twice
         await conn.execute(
             insert(beckn_jobs).values(
                 bap=call.bap,

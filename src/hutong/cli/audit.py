@@ -9,7 +9,8 @@ self-contained HTML report grouped by platform) and stores the run, which
 the dashboard then reads (`hutong.audit.stored`); `show` prints one finding
 and the first page of the records behind it; `refresh` recomputes the stored
 runs that are stale (all of them with --force), or the one window asked,
-and folds the link traffic the dashboard's openness index weighs.
+and folds the link traffic the dashboard's openness index weighs; first it
+prunes the runs past `HUTONG_AUDIT_RUN_RETENTION_DAYS` (the newest kept).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hutong.audit import (
     Window,
     compute_run,
     evidence_of,
+    prune_runs,
     refresh,
 )
 from hutong.cli._common import console, with_services
@@ -157,12 +159,15 @@ def refresh_runs(
         raise typer.BadParameter("give both --from and --to, or neither")
     windows = None if start is None or end is None else [Window(start.date(), end.date())]
 
-    async def work(services: Services) -> list[StoredRun]:
+    async def work(services: Services) -> tuple[list[StoredRun], int, int]:
         await fold(services.db, services.clock())
-        return await refresh(services.db, services.clock(), windows, force=force)
+        days = services.settings.audit_run_retention_days
+        pruned = await prune_runs(services.db, services.clock(), days)
+        return await refresh(services.db, services.clock(), windows, force=force), pruned, days
 
+    runs, pruned, days = with_services(work)
     table = Table("window", "findings", "computed at", "recomputed because", title="stored runs")
-    for run in with_services(work):
+    for run in runs:
         w = run.report.window
         table.add_row(
             f"{w.start} to {w.end}",
@@ -171,3 +176,5 @@ def refresh_runs(
             run.recomputed or "(fresh)",
         )
     console.print(table)
+    if pruned:
+        console.print(f"pruned {pruned} run(s) computed over {days} days ago (the newest is kept)")

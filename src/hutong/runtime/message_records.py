@@ -10,6 +10,9 @@ no longer live:
 
     live  <=>  younger than `claim_lease`
                and (no claimer named, or the claimer's heartbeat still beats)
+
+Records past their `expires_at` are removed by `prune` (the API process's
+maintenance loop, every minute).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.errors import ConflictError
@@ -37,6 +40,7 @@ __all__ = [
     "await_answer",
     "claim_lease",
     "encode",
+    "prune",
     "record_values",
     "recorded",
     "still_claimed",
@@ -168,3 +172,15 @@ async def await_answer(services: Services, key: MessageKey) -> Answer | Claimed 
         if found.by is not None and await claimer.stopped(found.by):
             return found
         await asyncio.sleep(WAIT_STEP)
+
+
+async def prune(services: Services) -> int:
+    """Remove the records past their `expires_at` (kept `message_retention`); how many.
+
+    A message id whose record is gone is new again; no request can still
+    carry it by then (`Settings.message_retention` outlives the longest
+    request lifetime plus twice the clock skew).
+    """
+    async with services.db.transaction() as conn:
+        gone = await conn.execute(delete(messages).where(messages.c.expires_at < services.clock()))
+    return int(gone.rowcount or 0)

@@ -3,7 +3,8 @@
 A `/beckn/<action>` request is answered ACK at once; the work it asks for is
 a job recorded in the same transaction as the ACK (exactly once per BAP and
 message id), run after it by a worker (`hutong.beckn.queue`), whose result
-goes to the outbox as `on_<action>`. Defined on the one metadata
+goes to the outbox as `on_<action>`; an answered job is pruned once its
+message id is no longer kept (`hutong.beckn.retention`). Defined on the one metadata
 (`hutong.store.schema`) and re-exported by `hutong.store.tables`.
 """
 
@@ -42,6 +43,8 @@ beckn_jobs = Table(
     Column("answered_at", UTCDateTime(), nullable=True),
     UniqueConstraint("bap", "message_id"),
     Index("ix_beckn_jobs_status_next", "status", "next_attempt_at"),
+    #: The retention sweep's look-up (`hutong.beckn.retention`): answered before a cutoff.
+    Index("ix_beckn_jobs_status_answered", "status", "answered_at"),
     known("status", BECKN_JOB_STATUSES),
     not_negative("attempts"),
 )

@@ -3,6 +3,9 @@
 Created payments not authorized in time and holds past their end expire
 (released in the ledger, the wallet and the parties told); pay-for-me
 requests expire; transfers and points exchanges left reserved are released.
+What grows for ever is pruned past its retention: decision calls, answered
+Beckn jobs (once their message ids are no longer kept) and stored audit runs
+(the newest kept).
 Each sweep is also callable on its own (`sweep_once`), which tests use with
 a settable clock.
 """
@@ -14,6 +17,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from hutong.audit import prune_runs
+from hutong.beckn import prune_jobs
 from hutong.commerce.orders import service as order_service
 from hutong.net import call_journal
 from hutong.payments import checkout, pay_for_me, points, transfers
@@ -26,6 +31,12 @@ INTERVAL = 1.0
 
 Sweep = Callable[[Services], Awaitable[int]]
 
+
+async def _prune_audit_runs(services: Services) -> int:
+    days = services.settings.audit_run_retention_days
+    return await prune_runs(services.db, services.clock(), days)
+
+
 SWEEPS: list[tuple[str, Sweep]] = [
     ("payments", checkout.expire_due),
     ("pay-for-me requests", pay_for_me.expire_due),
@@ -33,6 +44,8 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("points exchanges", points.expire_due),
     ("orders", order_service.expire_due),
     ("decision calls past their retention", call_journal.prune),
+    ("answered beckn jobs past the message retention", prune_jobs),
+    ("stored audit runs past their retention", _prune_audit_runs),
 ]
 
 
