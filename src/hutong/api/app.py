@@ -50,6 +50,7 @@ from hutong.api.routes import (
     public,
     resolver,
     settlement,
+    shipments,
     transfers,
 )
 from hutong.beckn import run_jobs
@@ -217,6 +218,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *links.public_handlers,
             *resolver.public_handlers,
             logistics.router,
+            shipments.router,
             payments.router,
             pay_for_me.router,
             orders.router,
