@@ -49,6 +49,7 @@ from hutong.api.routes import (
     public,
     resolver,
     settlement,
+    shipments,
     transfers,
 )
 from hutong.beckn import run_jobs
@@ -215,6 +216,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
             *links.public_handlers,
             *resolver.public_handlers,
             logistics.router,
+            shipments.router,
             payments.router,
             pay_for_me.router,
             orders.router,

@@ -1,7 +1,7 @@
 """The switch's one metadata and the CHECK constraints its tables share.
 
-`hutong.store.tables` (and `hutong.store.evidence_tables`) define the tables
-on this metadata; migrations mirror them.
+The `hutong.store.<area>_tables` modules define the tables on this metadata
+(`hutong.store.tables` re-exports them all); migrations mirror them.
 """
 
 from __future__ import annotations

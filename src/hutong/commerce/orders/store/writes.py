@@ -1,0 +1,84 @@
+"""Writing orders: a new order, and what `Order.apply` returned (`save`, `save_if_still`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hutong.commerce.orders import Order, OrderState
+from hutong.commerce.orders.store.columns import order_values
+from hutong.commerce.orders.store.row import OrderRow
+from hutong.store.tables import orders
+
+__all__ = [
+    "insert_order",
+    "save",
+    "save_if_still",
+]
+
+
+async def insert_order(conn: AsyncConnection, row: OrderRow) -> None:
+    await conn.execute(
+        insert(orders),
+        {
+            "id": row.id,
+            "host": row.host,
+            "buyer": row.buyer,
+            "merchant": row.merchant,
+            "merchant_platform": row.merchant_platform,
+            "wallet": row.wallet,
+            "carrier": row.carrier,
+            "carrier_service": row.carrier_service,
+            "creator": row.creator,
+            "channel": row.channel.value,
+            "placement_id": row.placement_id,
+            "storefront_id": row.storefront_id,
+            "category": row.category,
+            "destination": json.dumps(row.destination, ensure_ascii=False),
+            "payment_id": row.payment_id,
+            "shipment_id": row.shipment_id,
+            "reservation": row.reservation,
+            "schedule_version": row.schedule_version,
+            "split": None if row.split is None else json.dumps(row.split.as_dict()),
+            "refunded_after_split": row.refunded_after_split,
+            "reason": row.reason,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            **order_values(row.order),
+        },
+    )
+
+
+async def save(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
+) -> OrderRow:
+    """Store `order` (what an event made of `row`'s) and any other changed columns."""
+    values = order_values(order) | {"updated_at": now}
+    changed = replace(row, order=order, updated_at=now, **more)
+    if "split" in more:
+        values["split"] = None if changed.split is None else json.dumps(changed.split.as_dict())
+    for name in ("shipment_id", "schedule_version", "refunded_after_split", "reason"):
+        if name in more:
+            values[name] = more[name]
+    await conn.execute(update(orders).where(orders.c.id == row.id).values(values))
+    return changed
+
+
+async def save_if_still(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, was: OrderState
+) -> OrderRow | None:
+    """`save`, only if the row is still in state `was` (the UPDATE locks it); None if not.
+
+    For a step decided on `row` as read, from a state every move leaves and
+    none comes back to: still in it, the row is as read (no locked read first).
+    """
+    values = order_values(order) | {"updated_at": now}
+    done = await conn.execute(
+        update(orders).where(orders.c.id == row.id, orders.c.state == was.value).values(values)
+    )
+    return replace(row, order=order, updated_at=now) if done.rowcount == 1 else None
