@@ -274,6 +274,8 @@ async def test_an_orders_refusals_at_intake_are_documented_with_their_status_and
         await shop.order(carrier=ALIPAY),
         await shop.order(merchant="nobody.example"),
         await shop.order(storefront_id="", placement_id="pl_nothing"),
+        await shop.order(coupon="cpn_nobody"),
+        await shop.order(storefront_id="sf_nothing"),
         await shop.order(host=JD_BEAUTY),
         await shop.order(host=KUAISHOU),
     ]
@@ -292,19 +294,26 @@ async def test_an_orders_refusals_at_intake_are_documented_with_their_status_and
         assert_documented(document, answer)
         if answer.status_code == 422:
             body_codes.add(answer.json()["error"]["code"])
-    assert {"unknown_wallet", "unknown_carrier", "no_such_merchant", "no_such_placement"} <= (
-        body_codes
-    )
+    named_in_body = {
+        "unknown_wallet",
+        "unknown_carrier",
+        "no_such_merchant",
+        "no_such_placement",
+        "no_such_storefront",
+        "no_such_coupon",
+    }
+    assert named_in_body <= body_codes
     # One code, one status: the body's codes are never documented as anything but 422, and
-    # the path's `unknown_placement` never as anything but 404.
+    # the path's `unknown_*` never as anything but 404.
     statuses: dict[str, set[str]] = {}
     for _, _, operation in operations(document):
         for status, response in operation["responses"].items():
             for code in documented_codes(response.get("description", "")):
                 statuses.setdefault(code, set()).add(status)
-    for code in ("unknown_wallet", "unknown_carrier", "no_such_merchant", "no_such_placement"):
+    for code in sorted(named_in_body):
         assert statuses[code] == {"422"}, code
-    assert statuses["unknown_placement"] == {"404"}
+    for code in ("unknown_placement", "unknown_storefront", "unknown_coupon"):
+        assert statuses.get(code, set()) <= {"404"}, code
 
 
 async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_routes(

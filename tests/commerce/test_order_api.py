@@ -146,10 +146,11 @@ async def test_bad_orders_get_a_clear_error_and_write_nothing(shop: Shop) -> Non
         ({"carrier": ALIPAY}, 422, "unknown_carrier"),
         ({"payer": ""}, 422, "invalid_payer"),
         ({"pay_within": 10}, 422, "invalid_deadline"),
-        # `unknown_merchant` / `unknown_placement` stay the 404s of the routes whose path or
-        # query names one: the body's missing merchant or placement has its own 422 code.
+        # `unknown_merchant` / `unknown_placement` / `unknown_storefront` stay the 404s of the
+        # routes whose path or query names one: the body's missing one has its own 422 code.
         ({"merchant": "nobody.example"}, 422, "no_such_merchant"),
         ({"storefront_id": "", "placement_id": "pl_nothing"}, 422, "no_such_placement"),
+        ({"storefront_id": "sf_nothing"}, 422, "no_such_storefront"),
     ]
     for changes, status, code in cases:
         assert_nack(await shop.order(**changes), status, code)

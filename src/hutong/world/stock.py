@@ -91,8 +91,8 @@ class StockDesk:
             if sku in shelf
         }
         if order_id in self.reservations or order_id in self.finished:
-            reference = self.reference_prefix + order_id
-            return ack(reserved=order_id in self.reservations, reservation=reference, offers=current)
+            held = order_id in self.reservations
+            return ack(reserved=held, reservation=self.reference_prefix + order_id, offers=current)
         fits = all(
             sku in shelf and shelf[sku].price == shown[sku] and 0 < wanted[sku] <= shelf[sku].stock
             for sku in wanted
