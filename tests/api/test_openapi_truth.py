@@ -11,6 +11,10 @@
   the operator's token with a body of the wrong shape. Each answer's status is
   documented for that operation and its JSON body validates against the
   documented schema (HTML pages are left to their own tests).
+- Wherever a route lists its codes for a status, a refusal with that status
+  carries one of them (`tests.harness.openapi.undocumented_code`; the
+  envelope's own codes aside), and a code means one status: a reference a
+  body names that does not exist is 422, what a path names 404.
 """
 
 from __future__ import annotations
