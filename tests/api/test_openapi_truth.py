@@ -11,6 +11,10 @@
   the operator's token with a body of the wrong shape. Each answer's status is
   documented for that operation and its JSON body validates against the
   documented schema (HTML pages are left to their own tests).
+- Wherever a route lists its codes for a status, a refusal with that status
+  carries one of them (`tests.harness.openapi.undocumented_code`; the
+  envelope's own codes aside), and a code means one status: a reference a
+  body names that does not exist is 422, what a path names 404.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from tests.harness.links import TB_TEA, Net, place
 from tests.harness.networks import Evidence, Logistics, PayNet
 from tests.harness.openapi import (
     assert_documented,
+    documented_codes,
     operation_of,
     operations,
     problem,
@@ -255,6 +260,64 @@ async def test_an_unknown_pickup_point_is_documented_as_the_422_it_is_on_every_r
         if status != "422" and "unknown_pickup_point" in response.get("description", "")
     ]
     assert elsewhere == []
+
+
+async def test_an_orders_refusals_at_intake_are_documented_with_their_status_and_code(
+    shop: Shop, http: httpx.AsyncClient
+) -> None:
+    """Each refusal `POST /v1/orders` gives is documented for its status, with its code
+    (`assert_documented` checks the code against the status's list); a reference the body
+    names that does not exist is 422, whatever it names."""
+    document = await served_document(http, shop.switch.url)
+    line = {"sku_id": CREAM, "quantity": 1, "unit_price": 9_900}
+    refused = [
+        await shop.order(lines=[line | {"unit_price": -5}]),
+        await shop.order(wallet="nope.example"),
+        await shop.order(wallet=JDL),
+        await shop.order(carrier="nobody.example"),
+        await shop.order(carrier=ALIPAY),
+        await shop.order(merchant="nobody.example"),
+        await shop.order(storefront_id="", placement_id="pl_nothing"),
+        await shop.order(coupon="cpn_nobody"),
+        await shop.order(storefront_id="sf_nothing"),
+        await shop.order(host=JD_BEAUTY),
+        await shop.order(host=KUAISHOU),
+    ]
+    stock = shop.world.stores[JD]
+    stock.offer(JD_BEAUTY, CREAM, 10_900, 5)
+    refused.append(await shop.order())  # price_changed
+    stock.offer(JD_BEAUTY, CREAM, 9_900, 5)
+    stock.reference_prefix = "R" * 128
+    refused.append(await shop.order())  # bad_reservation
+    stock.reference_prefix = ""
+    stock.fail["reserve_stock"] = "down"
+    refused.append(await shop.order())  # merchant_platform_unavailable
+    body_codes = set()
+    for answer in refused:
+        assert answer.status_code >= 400, answer.text
+        assert_documented(document, answer)
+        if answer.status_code == 422:
+            body_codes.add(answer.json()["error"]["code"])
+    named_in_body = {
+        "unknown_wallet",
+        "unknown_carrier",
+        "no_such_merchant",
+        "no_such_placement",
+        "no_such_storefront",
+        "no_such_coupon",
+    }
+    assert named_in_body <= body_codes
+    # One code, one status: the body's codes are never documented as anything but 422, and
+    # the path's `unknown_*` never as anything but 404.
+    statuses: dict[str, set[str]] = {}
+    for _, _, operation in operations(document):
+        for status, response in operation["responses"].items():
+            for code in documented_codes(response.get("description", "")):
+                statuses.setdefault(code, set()).add(status)
+    for code in sorted(named_in_body):
+        assert statuses[code] == {"422"}, code
+    for code in ("unknown_placement", "unknown_storefront", "unknown_coupon"):
+        assert statuses.get(code, set()) <= {"404"}, code
 
 
 async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_routes(

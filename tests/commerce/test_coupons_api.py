@@ -334,8 +334,10 @@ async def test_a_coupon_that_would_take_nothing_off_is_refused(shop: Shop) -> No
 
 
 async def test_an_unknown_coupon_is_refused(shop: Shop) -> None:
+    """A coupon the order's body names that nobody holds is the body's mistake: 422
+    ``no_such_coupon`` (``unknown_coupon`` stays the 404 of a campaign the path names)."""
     async with Held(shop):
-        assert_nack(await shop.order(coupon="cpn_nobody"), 404, "unknown_coupon")
+        assert_nack(await shop.order(coupon="cpn_nobody"), 422, "no_such_coupon")
 
 
 async def test_a_campaign_that_cannot_be_declared_as_given_writes_only_its_answer(

@@ -138,11 +138,19 @@ async def test_bad_orders_get_a_clear_error_and_write_nothing(shop: Shop) -> Non
         # A point nobody declared: the paid order could never be shipped to it.
         ({"destination": {"pickup_point_id": "nowhere-01"}}, 422, "unknown_pickup_point"),
         ({"storefront_id": ""}, 422, "no_channel"),
-        ({"wallet": "nope.example"}, 404, "unknown_participant"),
+        # A party named in the body that does not exist is the body's mistake (422), as is
+        # one that exists in another role; 404 is kept for what the path names.
+        ({"wallet": "nope.example"}, 422, "unknown_wallet"),
+        ({"wallet": JDL}, 422, "unknown_wallet"),
+        ({"carrier": "nobody.example"}, 422, "unknown_carrier"),
         ({"carrier": ALIPAY}, 422, "unknown_carrier"),
         ({"payer": ""}, 422, "invalid_payer"),
         ({"pay_within": 10}, 422, "invalid_deadline"),
-        ({"merchant": "nobody.example"}, 404, "unknown_merchant"),
+        # `unknown_merchant` / `unknown_placement` / `unknown_storefront` stay the 404s of the
+        # routes whose path or query names one: the body's missing one has its own 422 code.
+        ({"merchant": "nobody.example"}, 422, "no_such_merchant"),
+        ({"storefront_id": "", "placement_id": "pl_nothing"}, 422, "no_such_placement"),
+        ({"storefront_id": "sf_nothing"}, 422, "no_such_storefront"),
     ]
     for changes, status, code in cases:
         assert_nack(await shop.order(**changes), status, code)
@@ -155,3 +163,29 @@ async def test_bad_orders_get_a_clear_error_and_write_nothing(shop: Shop) -> Non
         "ledger_transfers": 0,
     }
     assert shop.world.stores[JD].reservations == {}
+
+
+async def test_a_reservation_reference_too_long_to_keep_is_a_bad_answer_and_nothing_is_held(
+    shop: Shop,
+) -> None:
+    """The merchant platform's reservation reference is kept with the order (at most 128
+    characters): a longer one is not an answer the switch can keep, so it is refused as a
+    bad answer of the platform (502, like a platform that did not answer: the attempt is
+    kept cancelled, its parties told, so the platform gives the stock back) and no order is
+    reserved, no payment made."""
+    shop.world.stores[JD].reference_prefix = "R" * 128
+    before = await row_counts(shop.switch.services)
+
+    host, body_bytes = shop.order_body("m-long-reservation")
+    response = await shop.send(host, "POST", "/v1/orders", body_bytes)
+
+    body = assert_nack(response, 502, "bad_reservation", extra=["order"])
+    assert "128" in body["error"]["message"]
+    assert body["order"]["state"] == "cancelled" and body["order"]["reason"] == "bad_reservation"
+    await shop.deliver_events()  # the platform is told, and gives the stock back
+    await nothing_held(shop, before)
+    assert shop.world.stores[JD].reservations == {}
+    # Not an answer: once the platform keeps its references short, the same message orders.
+    shop.world.stores[JD].reference_prefix = ""
+    again = await shop.send(host, "POST", "/v1/orders", body_bytes)
+    assert again.status_code == 201, again.text

@@ -3,8 +3,10 @@
 `problem(document, operation, answer)` says what the document gets wrong
 about one answer (nothing: ""): its status must be documented for the
 operation and a JSON body must validate against the documented schema (JSON
-Schema 2020-12, the document's components in scope). `assert_documented`
-finds the operation of a sent request by its method and path.
+Schema 2020-12, the document's components in scope), and a refusal whose
+status the route documents with its codes ("This route's codes: ...") must
+carry one of them. `assert_documented` finds the operation of a sent request
+by its method and path.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ import httpx
 import jsonschema_rs
 
 METHODS = ("get", "post", "put", "patch", "delete")
+#: Codes of the request's envelope that every route may answer, whatever codes it lists:
+#: a body not of the route's schema, a write without a message id, a message id reused.
+ENVELOPE_CODES = frozenset(
+    {"invalid_request", "missing_message_id", "message_id_conflict", "message_in_flight"}
+)
+#: How a status's description starts its route's list of codes (`hutong.api.documented`).
+CODES_NAMED = "This route's codes: "
 
 
 async def served_document(http: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
@@ -58,7 +67,26 @@ def problem(document: dict[str, Any], operation: dict[str, Any], answer: httpx.R
     errors = [str(error) for error in validator.iter_errors(answer.json())]
     if errors:
         return f"{answer.status_code} body does not fit: {errors[:2]}: {answer.text[:200]}"
-    return ""
+    return undocumented_code(documented.get("description", ""), answer)
+
+
+def documented_codes(description: str) -> set[str]:
+    """The codes a status's description names for its route (none: the status's generic
+    meaning only, see `hutong.api.documented`)."""
+    _, listed, codes = description.partition(CODES_NAMED)
+    return {code.strip() for code in codes.split(",")} if listed else set()
+
+
+def undocumented_code(description: str, answer: httpx.Response) -> str:
+    """A refusal's code not among those its status is documented with ("" when it is)."""
+    codes = documented_codes(description)
+    if answer.status_code < 400 or not codes:
+        return ""
+    error = answer.json().get("error") or {}
+    code = error.get("code") if isinstance(error, dict) else None
+    if code in codes or code in ENVELOPE_CODES or str(code).isdigit():  # digits: Beckn's
+        return ""
+    return f"{answer.status_code} {code} is not among its documented codes {sorted(codes)}"
 
 
 def assert_documented(document: dict[str, Any], answer: httpx.Response) -> None:

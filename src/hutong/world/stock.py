@@ -52,6 +52,8 @@ class StockDesk:
     delay: float = 0.0
     calls: list[tuple[str, str]] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)
+    #: Put before the order id to make the platform's own reservation reference.
+    reference_prefix: str = ""
 
     def offer(self, merchant: str, sku_id: str, price: int, stock: int) -> None:
         """Set (or change) what `merchant` offers for `sku_id`."""
@@ -89,7 +91,8 @@ class StockDesk:
             if sku in shelf
         }
         if order_id in self.reservations or order_id in self.finished:
-            return ack(reserved=order_id in self.reservations, reservation=order_id, offers=current)
+            held = order_id in self.reservations
+            return ack(reserved=held, reservation=self.reference_prefix + order_id, offers=current)
         fits = all(
             sku in shelf and shelf[sku].price == shown[sku] and 0 < wanted[sku] <= shelf[sku].stock
             for sku in wanted
@@ -99,7 +102,7 @@ class StockDesk:
         for sku, quantity in wanted.items():
             shelf[sku].stock -= quantity
         self.reservations[order_id] = (merchant, wanted)
-        return ack(reserved=True, reservation=order_id, offers=current)
+        return ack(reserved=True, reservation=self.reference_prefix + order_id, offers=current)
 
     def on_event(self, envelope: dict[str, Any]) -> None:
         """``on_order``: cancelled gives the stock back; shipped consumes the reservation."""

@@ -53,8 +53,14 @@ QUOTE_OPT: dict[str, object] = {
     RESULT: TransferAnswer,
     REFUSES: (429,),
     CODES: {
-        422: ("invalid_payee", "invalid_payee_token", "invalid_amount", "invalid_payer"),
-        404: ("alias_not_found", "unknown_wallet"),
+        422: (
+            "invalid_payee",
+            "invalid_payee_token",
+            "invalid_amount",
+            "invalid_payer",
+            "unknown_wallet",
+        ),
+        404: ("alias_not_found",),
         409: ("alias_ambiguous", "same_wallet", "wallet_does_not_serve", "wallet_inactive"),
         429: ("rate_limited",),
     },

@@ -91,7 +91,7 @@ async def quote(
     """The coupon `claim_id` for `where`'s order of `total` fen by `buyer`, or the refusal."""
     found = await coupon_store.find_claim(conn, claim_id)
     if found is None:
-        raise CouponError("unknown_coupon", f"no coupon {claim_id}")
+        raise CouponError("no_such_coupon", f"no coupon {claim_id}")
     campaign = (await coupon_store.require_campaign(conn, found.campaign_id)).campaign
     if found.host == where.host:
         if found.buyer != buyer:

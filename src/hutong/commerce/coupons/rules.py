@@ -42,7 +42,8 @@ coupon_min_spend_not_met   the order's total is under ``min_spend`` (redeem)
 coupon_already_used        the coupon was redeemed in another order (redeem)
 coupon_no_discount         the order is too small for the coupon to take anything off
 coupon_not_yours           another host's buyer holds the coupon (redeem)
-unknown_coupon             no such coupon or campaign
+unknown_coupon             no such campaign (named in the path: 404)
+no_such_coupon             no such coupon, named in an order (422)
 invalid_campaign           a campaign that cannot be declared as given
 ========================== =================================================
 """
@@ -87,6 +88,7 @@ class CouponError(RuleBroken, ValueError):
         "coupon_not_yours": Kind.FORBIDDEN,
         "coupon_min_spend_not_met": Kind.INVALID,
         "coupon_no_discount": Kind.INVALID,
+        "no_such_coupon": Kind.INVALID,
     }
 
 

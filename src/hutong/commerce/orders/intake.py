@@ -5,7 +5,9 @@ anything is held the switch asks the merchant's platform (a signed decision
 call, ``reserve_stock``, see `hutong.world.stock` for the reference desk)
 what it offers now; a price that changed, a SKU gone or stock short since
 the buyer saw it is a refusal with that code (`price_problems`), and so is a
-platform that does not answer (``merchant_platform_unavailable``, 503).
+platform that does not answer (``merchant_platform_unavailable``, 503) or
+answers a reservation reference the order cannot keep (``bad_reservation``,
+502: not a string of at most `MAX_RESERVATION` characters).
 A refusal is the message's answer: the order is kept as ``cancelled`` with
 the reason and the same message answers the same again. A platform that did
 not answer is not an answer: that attempt is kept as a cancelled order (its
@@ -31,6 +33,12 @@ redeemed after the check is refused in the write (``coupon_already_used``)
 and the order kept as cancelled, so the stock reserved for it is given back.
 
 How the order came decides the host's take rate (`hutong.commerce.orders.origin`).
+
+A party, merchant, placement, pickup point or coupon the body names that does
+not exist is the body's mistake, 422: ``unknown_wallet``, ``unknown_carrier``,
+``unknown_pickup_point``, ``no_such_merchant``, ``no_such_placement``,
+``no_such_coupon`` (``unknown_merchant``, ``unknown_placement`` and
+``unknown_coupon`` stay the 404s of the routes whose path or query names one).
 """
 
 from __future__ import annotations
@@ -64,7 +72,7 @@ from hutong.protocol.errors import (
     ValidationError,
 )
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant, require_role
+from hutong.registry.service import cached_participant, require_role
 from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
@@ -72,6 +80,9 @@ from hutong.runtime.services import Services
 DEFAULT_PAY_WITHIN = 900
 MAX_PAY_WITHIN = 86_400
 MAX_BUYER_ID = 128
+#: The longest reservation reference of a merchant's platform an order keeps
+#: (``orders.reservation``); a longer one is a bad answer (``bad_reservation``, 502).
+MAX_RESERVATION = 128
 DEFAULT_CATEGORY = "general"
 
 
@@ -129,10 +140,24 @@ async def _category(services: Services, merchant: str, sku_id: str) -> str:
 
 
 async def _party_with_role(services: Services, subscriber_id: str, role: Role, code: str) -> None:
+    """A party the body names: 422 `code` when nobody or no `role` has that id (the body's
+    mistake; 404 is kept for what a path names)."""
+    participant = await cached_participant(services.db, subscriber_id)
+    if participant is None or not participant.has_role(role):
+        raise ValidationError(f"{subscriber_id} is not a registered {role.value}", code=code)
+
+
+async def _merchant_platform(services: Services, merchant: str) -> str:
+    """The home platform of the merchant the body names, or 422 ``no_such_merchant``
+    (``unknown_merchant`` stays the 404 of the payment routes that name one)."""
     async with services.db.read() as conn:
-        participant = await require_participant(conn, subscriber_id)
-    if not participant.has_role(role):
-        raise ValidationError(f"{subscriber_id} is not a {role.value}", code=code)
+        platform = await payment_store.declared_home(conn, merchant)
+    if platform is None:
+        raise ValidationError(
+            f"{merchant} has no merchant profile (its home platform is unknown)",
+            code="no_such_merchant",
+        )
+    return platform
 
 
 async def _ask_stock(
@@ -181,7 +206,14 @@ async def _ask_stock(
         return "", OrderError(
             "reservation_refused", f"{row.merchant_platform} did not reserve the stock"
         )
-    return str(answer.get("reservation") or row.id), None
+    reservation = answer.get("reservation") or row.id
+    if not isinstance(reservation, str) or len(reservation) > MAX_RESERVATION:
+        return "", OrderError(
+            "bad_reservation",
+            f"{row.merchant_platform} answered a reservation reference that is not a string "
+            f"of at most {MAX_RESERVATION} characters",
+        )
+    return reservation, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +238,11 @@ async def create(
     destination = _destination(spec.destination)
     if "pickup_point_id" in destination:  # the order could never be shipped to a point not there
         await logistics.require_pickup_point(services, destination["pickup_point_id"])
-    async with services.db.read() as conn:
-        merchant_platform = await payment_store.home_platform(conn, spec.merchant)
+    merchant_platform = await _merchant_platform(services, spec.merchant)
     origin = await order_origin(services, sender, spec, merchant_platform, lines)
     await _party_with_role(services, spec.carrier, Role.CARRIER, "unknown_carrier")
     order_id = await attempt_id(services, sender, message_id)
+    await _party_with_role(services, spec.wallet, Role.WALLET, "unknown_wallet")
     await payments.wallet_profile_for(services, spec.wallet, "order")
     await payments.check_wallet(services, spec.wallet, sender, merchant_platform, order_id)
     if not spec.payer:

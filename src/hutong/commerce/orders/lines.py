@@ -39,8 +39,9 @@ class OrderError(RuleBroken, ValueError):
 
     Its kind, whoever raises it: ``invalid_*`` codes and the codes below are
     the caller's mistake whatever the order's state (INVALID); a merchant's
-    platform that did not answer is UNAVAILABLE; every other refusal (a state
-    that does not allow the event, a deadline) is a CONFLICT.
+    platform that did not answer is UNAVAILABLE, one that answered a reservation
+    reference an order cannot keep (``bad_reservation``) UPSTREAM_FAILED; every
+    other refusal (a state that does not allow the event, a deadline) is a CONFLICT.
     """
 
     kinds: ClassVar[Mapping[str, Kind]] = {
@@ -49,6 +50,7 @@ class OrderError(RuleBroken, ValueError):
         "duplicate_line": Kind.INVALID,
         "unknown_line": Kind.INVALID,
         "merchant_platform_unavailable": Kind.UNAVAILABLE,
+        "bad_reservation": Kind.UPSTREAM_FAILED,
     }
 
 

@@ -5,6 +5,9 @@ a storefront of the merchant inside the host (open, selling the lines at the
 prices it shows), a placement of the host (an external link) or of a creator
 (who is then paid a commission; a live cart's placement only while its session
 is on air), or the host's own store when the merchant's home platform is the host.
+A storefront or placement the order names that does not exist is the body's
+mistake: 422 ``no_such_storefront`` / ``no_such_placement`` (``unknown_storefront``
+and ``unknown_placement`` stay the 404s of the routes whose path names one).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from hutong.commerce.storefronts import StorefrontStatus
 from hutong.commerce.storefronts.store import declared_storefront
 from hutong.links.host_policy import require_not_blocked
 from hutong.links.store import placement_by_id
-from hutong.protocol.errors import ConflictError, ForbiddenError, ValidationError
+from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from hutong.runtime.services import Services
 
 __all__ = ["Asked", "Origin", "order_origin"]
@@ -62,7 +65,10 @@ async def order_origin(
         )
     async with services.db.read() as conn:
         if spec.storefront_id:
-            storefront = await declared_storefront(conn, spec.storefront_id)
+            try:
+                storefront = await declared_storefront(conn, spec.storefront_id)
+            except NotFoundError as missing:  # 422: the body names it (the path's is a 404)
+                raise ValidationError(missing.message, code="no_such_storefront") from None
             if storefront.host != host or storefront.merchant != spec.merchant:
                 raise ForbiddenError(
                     f"storefront {storefront.id} is {storefront.merchant}'s in {storefront.host}",
@@ -78,7 +84,9 @@ async def order_origin(
         if spec.placement_id:
             placement = await placement_by_id(conn, spec.placement_id)
             if placement is None:
-                raise ValidationError(f"no placement {spec.placement_id}", code="unknown_placement")
+                raise ValidationError(  # 422: the body names it (the path's is a 404)
+                    f"no placement {spec.placement_id}", code="no_such_placement"
+                )
             if placement.host != host or placement.merchant != spec.merchant:
                 raise ForbiddenError(
                     f"placement {placement.id} is {placement.merchant}'s on {placement.host}",
