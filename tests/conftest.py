@@ -19,7 +19,7 @@ from hutong.config import Settings
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.world.reference import ReferenceWorld, reference_app
-from hutong.world.serving import serve_asgi
+from hutong.world.serving import WORLD_KEEP_ALIVE, serve_asgi
 from tests.harness.assertions import assert_ledger_balances
 from tests.harness.cast import (
     CAINIAO,
@@ -131,7 +131,9 @@ async def services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
 async def switch(services: Services) -> AsyncIterator[Switch]:
     """The switch served over real HTTP on loopback (background loops off)."""
     with switch_app(services) as app:
-        async with serve_asgi(app) as url:
+        # Idle connections kept for the whole test: a client reusing one just as a
+        # 5 s keep-alive closed it got a read error on a loaded machine.
+        async with serve_asgi(app, keep_alive=WORLD_KEEP_ALIVE) as url:
             # As long as the pool's: an operator batch of 8,190 transfers on a
             # loaded PostgreSQL can take longer than httpx's 5 s default.
             operator = httpx.AsyncClient(
@@ -150,7 +152,7 @@ async def world(switch: Switch) -> AsyncIterator[tuple[ReferenceWorld, str]]:
     world = ReferenceWorld(
         switch_public_key=switch.services.switch_public_key, clock=switch.services.clock
     )
-    async with serve_asgi(reference_app(world)) as url:
+    async with serve_asgi(reference_app(world), keep_alive=WORLD_KEEP_ALIVE) as url:
         yield world, url
 
 

@@ -21,7 +21,7 @@ from hutong.commerce.storefronts import (
     rules_in_force,
     standing_decision,
 )
-from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
+from hutong.protocol.errors import ConflictError, ValidationError
 from tests.harness.assertions import assert_nack, rule_refuses
 from tests.harness.cast import MARKET_MERCHANT as MERCHANT
 from tests.harness.commerce import ask, events, offer, post_at, publish, set_home
@@ -417,5 +417,5 @@ async def test_an_order_meets_a_storefront_as_its_host_last_decided_it(market: M
 
         assert (origin.channel, origin.storefront_id) == (Channel.STOREFRONT, storefront["id"])
         unknown = _Asked(MERCHANT, "sf_nope")
-        with rule_refuses(NotFoundError, "unknown_storefront"):
+        with rule_refuses(ValidationError, "no_such_storefront"):  # named in the order's body
             await order_origin(services, "douyin.example", unknown, "jd.example", lines)
