@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.beckn.calls import BecknCall, error_answer, queue_answer
@@ -51,6 +51,7 @@ from hutong.protocol.errors import HutongError, Kind
 from hutong.protocol.ids import new_id
 from hutong.runtime.exactly_once import Write, claim_lease
 from hutong.runtime.heartbeat import LeaseHolders, lease_owner
+from hutong.runtime.leases import lease_due
 from hutong.runtime.services import Services
 from hutong.store.tables import beckn_jobs
 
@@ -146,38 +147,18 @@ async def claim(
     those whose process stopped are taken too.
     """
     now = services.clock()
-    due = (beckn_jobs.c.status == JobStatus.PENDING.value, beckn_jobs.c.next_attempt_at <= now)
-    free = or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now)
-    async with services.db.read() as conn:
-        owners = (
-            await conn.execute(
-                select(beckn_jobs.c.lease_owner, case((free, 1), else_=0).label("free"))
-                .where(*due)
-                .distinct()
-            )
-        ).all()
-    held = [o.lease_owner for o in owners if not o.free and o.lease_owner != worker]
-    stopped = await watch.stopped(held) if watch is not None and held else []
-    if not stopped and not any(o.free for o in owners):
-        return []
-    taken = (
-        select(beckn_jobs)
-        .where(*due, or_(free, beckn_jobs.c.lease_owner.in_(stopped)))
-        .order_by(beckn_jobs.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    rows, stopped = await lease_due(
+        services,
+        beckn_jobs,
+        key="id",
+        due=(beckn_jobs.c.status == JobStatus.PENDING.value, beckn_jobs.c.next_attempt_at <= now),
+        free=or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now),
+        order_by=beckn_jobs.c.id,
+        limit=limit,
+        owner=worker,
+        until=now + timedelta(seconds=lease_seconds(services)),
+        watch=watch,
     )
-    async with services.db.transaction() as conn:
-        rows = (await conn.execute(taken)).all()
-        if rows:
-            await conn.execute(
-                update(beckn_jobs)
-                .where(beckn_jobs.c.id.in_([row.id for row in rows]))
-                .values(
-                    lease_owner=worker,
-                    lease_until=now + timedelta(seconds=lease_seconds(services)),
-                )
-            )
     if stopped and rows:
         log.warning("took over beckn jobs of a stopped process", extra={"owners": stopped})
     return [_job(row) for row in rows]

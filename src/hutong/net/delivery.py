@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.events.outbox import EventStatus
@@ -39,6 +39,7 @@ from hutong.protocol.ack import nack_of
 from hutong.protocol.envelope import event_envelope, named_uri
 from hutong.protocol.ids import new_id
 from hutong.runtime.heartbeat import LeaseHolders, lease_owner
+from hutong.runtime.leases import lease_due
 from hutong.runtime.metrics import EVENT_DELIVERIES
 from hutong.runtime.services import Services
 from hutong.store.failover import until_back
@@ -142,40 +143,23 @@ class DeliveryWorker:
             # the lane for a minute.
             lanes.c.lease_owner == self.worker_id,
         )
-        async with self.services.db.read() as conn:
-            owners = (
-                await conn.execute(
-                    select(lanes.c.lease_owner, case((free, 1), else_=0).label("free"))
-                    .where(*due)
-                    .distinct()
-                )
-            ).all()
-        stopped = await self._holders.stopped(o.lease_owner for o in owners if not o.free)
-        if not stopped and not any(o.free for o in owners):
-            return []
-        async with self.services.db.transaction() as conn:
-            candidates = (
-                (
-                    await conn.execute(
-                        select(lanes.c.recipient)
-                        .where(*due, or_(free, lanes.c.lease_owner.in_(stopped)))
-                        .order_by(lanes.c.next_attempt_at)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if candidates:
-                await conn.execute(
-                    update(lanes)
-                    .where(lanes.c.recipient.in_(candidates))
-                    .values(lease_owner=self.worker_id, lease_until=lease_until)
-                )
+        rows, stopped = await lease_due(
+            self.services,
+            lanes,
+            key="recipient",
+            due=due,
+            free=free,
+            order_by=lanes.c.next_attempt_at,
+            limit=limit,
+            owner=self.worker_id,
+            until=lease_until,
+            watch=self._holders,
+            columns=(lanes.c.recipient,),
+        )
+        candidates = [row.recipient for row in rows]
         if stopped and candidates:
             log.warning("took over delivery lanes of a stopped process", extra={"owners": stopped})
-        return list(candidates)
+        return candidates
 
     async def deliver_lane(self, recipient: str) -> None:
         try:
