@@ -25,7 +25,7 @@ from hutong.config import Settings, load_settings
 from hutong.net import call_journal
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import HutongError
-from hutong.runtime.exactly_once import Present, Refused, Write
+from hutong.runtime.exactly_once import Present, Refused, Unanswered, Write
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
@@ -191,6 +191,8 @@ async def run_operation(
     """
     async with services.db.transaction() as conn:
         result = await operation(conn)
+    if isinstance(result, Unanswered):  # it wrote nothing
+        raise result.error
     if isinstance(result, Refused):
         raise Refusal(result.error.code, result.error.message, dict(result.extra))
     status, body = present(result)

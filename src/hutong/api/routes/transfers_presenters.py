@@ -9,13 +9,15 @@ from __future__ import annotations
 from hutong.api.errors import status_of
 from hutong.api.idempotency import Reply, refusal_reply
 from hutong.payments.transfers import TransferDeclined, TransferRow
-from hutong.runtime.exactly_once import Refused
+from hutong.runtime.exactly_once import Refused, Unanswered
 
 __all__ = ["executed_out", "quote_out"]
 
 
-def quote_out(result: TransferRow | Refused) -> Reply:
+def quote_out(result: TransferRow | Refused | Unanswered) -> Reply:
     """A new quote; or refused (the alias lookup it cost stays spent)."""
+    if isinstance(result, Unanswered):  # raised by the exactly-once path before it gets here
+        raise result.error
     if isinstance(result, Refused):
         return refusal_reply(result.error)
     return 201, {"transfer": result.to_dict()}

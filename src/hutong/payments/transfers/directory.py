@@ -214,17 +214,26 @@ async def spend_lookup(services: Services, wallet: str) -> None:
     came from a lookup that paid).
     """
     async with services.db.transaction() as conn:
-        await take_lookup(conn, services, wallet)
+        refused = await take_lookup(conn, services, wallet)
+    if refused is not None:
+        raise refused
 
 
-async def take_lookup(conn: AsyncConnection, services: Services, wallet: str) -> None:
-    """In `conn` (a quote's own write): `spend_lookup`, committed or rolled back with it."""
+async def take_lookup(
+    conn: AsyncConnection, services: Services, wallet: str
+) -> RateLimitedError | None:
+    """In `conn` (a quote's own write): spend one lookup, or the 429 to answer (nothing spent).
+
+    Returned, not raised, so that a quote's write can hand it back without
+    failing the group commit it shares.
+    """
     wait = await rate_limit.take_alias_lookup(
         conn, wallet, lookup_limit(services), services.clock()
     )
-    if wait:
-        ALIAS_LOOKUPS_LIMITED.inc()
-        raise RateLimitedError(f"too many alias lookups: try again in {wait} s", retry_after=wait)
+    if not wait:
+        return None
+    ALIAS_LOOKUPS_LIMITED.inc()
+    return RateLimitedError(f"too many alias lookups: try again in {wait} s", retry_after=wait)
 
 
 async def published(services: Services, alias: Alias) -> tuple[AliasEntry, ...]:

@@ -27,7 +27,7 @@ from hutong.protocol.errors import (
     ValidationError,
 )
 from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Refused, Write
+from hutong.runtime.exactly_once import Refused, Unanswered, Write
 from hutong.runtime.services import Services
 
 #: How long a quote holds unless the payer's wallet says otherwise, and the bounds.
@@ -49,7 +49,7 @@ class QuoteRequest:
 
 async def quote(
     services: Services, sender: str, spec: QuoteRequest
-) -> Write[TransferRow | Refused]:
+) -> Write[TransferRow | Refused | Unanswered]:
     """`sender` (the payer's wallet) asks what sending `spec.amount` to the alias costs.
 
     The directory and the wallets are read first; the write (one transaction,
@@ -57,18 +57,22 @@ async def quote(
     lookup a quote by alias costs, then records the quote, or keeps the spent
     lookup and answers the refusal (`Refused`: an unknown alias is refused
     only after it was paid for, else quotes would walk the phone numbers).
-    Past the allowance it raises 429 ``rate_limited``, which is no answer:
-    nothing is kept and a retry with the same message id is quoted afresh.
-    A malformed request is refused before anything is spent.
+    Past the allowance it returns 429 ``rate_limited`` as `Unanswered` (it
+    has written nothing): no answer is kept and a retry with the same message
+    id is quoted afresh. A malformed request is refused before anything is
+    spent. Refusals are returned, not raised, so the group commit the write
+    shares is not run again write by write.
     """
     invalid = _invalid(sender, spec)
     priced = invalid if invalid is not None else await _priced(services, sender, spec)
 
-    async def write(conn: AsyncConnection) -> TransferRow | Refused:
+    async def write(conn: AsyncConnection) -> TransferRow | Refused | Unanswered:
         if invalid is not None:
-            raise invalid  # the answer, with nothing spent
+            return Refused(invalid)  # the answer, with nothing spent
         if spec.alias is not None:
-            await directory.take_lookup(conn, services, sender)
+            limited = await directory.take_lookup(conn, services, sender)
+            if limited is not None:
+                return Unanswered(limited)
         if isinstance(priced, HutongError):
             return Refused(priced)
         payee, quoted = priced
