@@ -193,7 +193,11 @@ async def require_participant(
 ) -> Participant:
     """The participant (cached unless `fresh`), or 404 ``unknown_participant``."""
     load = load_participant if fresh else get_participant
-    found = await load(conn, subscriber_id)
+    return _known(await load(conn, subscriber_id), subscriber_id)
+
+
+def _known(found: Participant | None, subscriber_id: str) -> Participant:
+    """`found`, or 404 ``unknown_participant``."""
     if found is None:
         raise NotFoundError(f"no participant {subscriber_id}", code="unknown_participant")
     return found
@@ -215,10 +219,7 @@ async def cached_participant(db: Database, subscriber_id: str) -> Participant | 
 
 async def participant_in(db: Database, subscriber_id: str) -> Participant:
     """`require_participant` (cached), through `cached_participant`."""
-    found = await cached_participant(db, subscriber_id)
-    if found is None:
-        raise NotFoundError(f"no participant {subscriber_id}", code="unknown_participant")
-    return found
+    return _known(await cached_participant(db, subscriber_id), subscriber_id)
 
 
 async def require_role(db: Database, subscriber_id: str, *roles: Role) -> Participant:
