@@ -1,6 +1,6 @@
 """Signed requests per second through HAProxy: one switch process against three, same cluster.
 
-On loopback, in ports `--port-base` + 0..49 (default 56000) and in
+On loopback, in ports `--port-base` + 0..49 (default 26000) and in
 /tmp/hutong-cluster-scale, `scripts/cluster.sh up` with no delivery workers:
 pg_auto_failover (monitor, primary, synchronous standby) and three
 `hutong serve` processes behind HAProxy. HAProxy's runtime API puts switch
@@ -325,17 +325,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pool", type=int, default=5000, help="pings signed per generator and phase"
     )
-    parser.add_argument("--port-base", type=int, default=56000)
+    parser.add_argument("--port-base", type=int, default=26000)
     parser.add_argument("--dir", default="/tmp/hutong-cluster-scale")
     parser.add_argument("--keep", action="store_true", help="leave the cluster up afterwards")
     args = parser.parse_args(argv)
-    if not 56000 <= args.port_base <= 56050:
-        parser.error("port base outside 56000-56050")
+    if not 26000 <= args.port_base <= 26050:
+        parser.error("port base outside 26000-26050")
     os.environ["HUTONG_CLUSTER_DELIVERY_WORKERS"] = "0"  # pings' events stay in the outbox
     cluster = Cluster(args.dir, args.port_base)
     started = time.monotonic()
     log(f"cluster up in {cluster.directory}")
-    cluster.run("up", timeout=600)
+    cluster.up(keep=args.keep)
     try:
         phases = measure(cluster, args)
     finally:

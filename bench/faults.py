@@ -1,7 +1,7 @@
 """Faults under load on a real cluster: what the clients were told against what the database kept.
 
 A correctness run, not a speed benchmark. On loopback only, in ports
-`--port-base` + 0..49 (default 56000) and in /tmp/hutong-cluster-faults:
+`--port-base` + 0..49 (default 26000) and in /tmp/hutong-cluster-faults:
 
     cluster   scripts/cluster.sh up: pg_auto_failover (monitor, primary, synchronous
               standby), three `hutong serve` behind HAProxy, two delivery workers.
@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -149,6 +150,16 @@ class Cluster:
         if done.returncode != 0:
             raise RuntimeError(f"cluster.sh {' '.join(args)}: {done.stderr[-2000:]}")
         return done.stdout
+
+    def up(self, *, keep: bool = False) -> None:
+        """Start the cluster; one that failed half-way is taken down again unless `keep`."""
+        try:
+            self.run("up", timeout=600)
+        except BaseException:
+            if not keep:
+                with contextlib.suppress(Exception):
+                    self.run("down", timeout=120)
+            raise
 
     def command(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -835,18 +846,18 @@ def main(argv: list[str] | None = None) -> int:
         "--cut-seconds", type=float, default=10.0, help="how long the network fault lasts"
     )
     parser.add_argument("--faults", default=",".join(FAULTS))
-    parser.add_argument("--port-base", type=int, default=56000)
+    parser.add_argument("--port-base", type=int, default=26000)
     parser.add_argument("--dir", default="/tmp/hutong-cluster-faults")
     parser.add_argument("--keep", action="store_true", help="leave the cluster up afterwards")
     parser.add_argument("--results", default="faults", help="name of the results file")
     args = parser.parse_args(argv)
     unknown = set(args.faults.split(",")) - set(FAULTS)
-    if unknown or not 56000 <= args.port_base <= 56050:
-        parser.error(f"unknown faults {unknown} or port base outside 56000-56050")
+    if unknown or not 26000 <= args.port_base <= 26050:
+        parser.error(f"unknown faults {unknown} or port base outside 26000-26050")
     cluster = Cluster(args.dir, args.port_base)
     started = time.monotonic()
     log(f"cluster up in {cluster.directory}")
-    cluster.run("up", timeout=600)
+    cluster.up(keep=args.keep)
     try:
         rows = asyncio.run(drive(args, cluster))
     finally:

@@ -38,13 +38,16 @@
 # unprivileged system user `hutongha` (created if needed), as scripts/pg.sh does.
 #
 # Everything lives in HUTONG_CLUSTER_DIR (default /tmp/hutong-cluster-main) and
-# on ports HUTONG_CLUSTER_PORT_BASE + 0..49 (default 56000): monitor +1,
+# on ports HUTONG_CLUSTER_PORT_BASE + 0..49 (default 26000): monitor +1,
 # nodes +2 and +3, switch processes +10..+12, HAProxy +20, HAProxy stats +21.
+# The ports lie below Linux's ephemeral range (32768-60999): there any
+# outgoing connection or bind to port 0 (a test running alongside) can hold
+# one of them at the moment a process binds it. `up` checks they are free.
 # HAProxy's runtime API (level admin) is the socket $DIR/haproxy.sock.
 set -euo pipefail
 
 DIR="${HUTONG_CLUSTER_DIR:-/tmp/hutong-cluster-main}"
-BASE="${HUTONG_CLUSTER_PORT_BASE:-56000}"
+BASE="${HUTONG_CLUSTER_PORT_BASE:-26000}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HUTONG="${HUTONG_BIN:-$ROOT/.venv/bin/hutong}"
 PG_USER=hutongha
@@ -148,6 +151,29 @@ wait_for() {  # wait_for SECONDS DESCRIPTION CMD...
         sleep 0.2
     done
     die "$what not ready after ${seconds}s (logs in $DIR/logs)"
+}
+
+# wait_for_process SECONDS NAME CMD...: as wait_for, but a process NAME that
+# exited fails at once, with the end of its log (a port taken, a bad setting).
+wait_for_process() {
+    local seconds="$1" name="$2" i; shift 2
+    for i in $(seq 1 $((seconds * 5))); do
+        "$@" >/dev/null 2>&1 && return 0
+        if ! alive "$name"; then
+            tail -20 "$DIR/logs/$name.log" >&2
+            die "$name exited before it was ready (log above, logs in $DIR/logs)"
+        fi
+        sleep 0.2
+    done
+    die "$name not ready after ${seconds}s (logs in $DIR/logs)"
+}
+
+# The cluster's ports that something already listens on (none: nothing printed).
+ports_taken() {
+    local port
+    for port in "$MONITOR_PORT" "${NODE_PORTS[@]}" "${SWITCH_PORTS[@]}" "$LB_PORT" "$STATS_PORT"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; fi
+    done
 }
 
 # The node that answers writes now (its port), or nothing.
@@ -258,6 +284,9 @@ cmd_up() {
     ensure_parts
     [[ -x "$HUTONG" ]] || die "$HUTONG not found: run scripts/test.sh once to make .venv"
     [[ -e "$DIR" ]] && die "$DIR exists: run '$0 down' first"
+    local taken
+    taken="$(ports_taken | tr '\n' ' ')"
+    [[ -z "$taken" ]] || die "ports in use: $taken(another cluster? choose HUTONG_CLUSTER_PORT_BASE)"
     if [[ "$(id -u)" -eq 0 ]] && ! id -u "$PG_USER" >/dev/null 2>&1; then
         log "creating system user $PG_USER"
         useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
@@ -315,7 +344,7 @@ EOF
     wait_for 120 "node2" "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "${NODE_PORTS[1]}"
     wait_for 180 "primary and synchronous standby" two_nodes_in_sync
     for i in 0 1 2; do
-        wait_for 60 "switch $((i + 1))" curl -fsS "http://127.0.0.1:${SWITCH_PORTS[$i]}/healthz"
+        wait_for_process 60 "switch$((i + 1))" curl -fsS "http://127.0.0.1:${SWITCH_PORTS[$i]}/healthz"
     done
     wait_for 30 "haproxy" curl -fsS "http://127.0.0.1:$LB_PORT/healthz"
     log "up: switch at http://127.0.0.1:$LB_PORT (stats http://127.0.0.1:$STATS_PORT/stats)"
@@ -350,7 +379,7 @@ cmd_kill_worker() {
     log "SIGKILL switch $n (pid $(pid_of "switch$n"))"
     stop "switch$n" KILL
     start_switch "$n"
-    wait_for 60 "switch $n" curl -fsS "http://127.0.0.1:${SWITCH_PORTS[$((n - 1))]}/healthz"
+    wait_for_process 60 "switch$n" curl -fsS "http://127.0.0.1:${SWITCH_PORTS[$((n - 1))]}/healthz"
     log "switch $n restarted"
 }
 

@@ -19,7 +19,7 @@ process keeps what it wrote there as on disk.
 
 Needs Debian's postgresql-15-auto-failover and haproxy: scripts/test.sh
 installs them when root (`scripts/cluster.sh parts`); otherwise this skips,
-except in CI. Ports 56050-56099, directory /dev/shm/hutong-cluster-ci.
+except in CI. Ports 26050-26099, directory /dev/shm/hutong-cluster-ci.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_no_fault_loses_or_doubles_an_acknowledged_effect(tmp_path: Path) -> Non
             "-m",
             "bench.faults",
             *("--seconds", "4", "--cut-seconds", str(CUT), "--rate", "2", "--clients", "3"),
-            *("--port-base", "56050", "--dir", "/dev/shm/hutong-cluster-ci"),
+            *("--port-base", "26050", "--dir", "/dev/shm/hutong-cluster-ci"),
         ],
         cwd=ROOT,
         env=env,
