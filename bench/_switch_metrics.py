@@ -70,10 +70,17 @@ def waits(before: Snapshot, after: Snapshot, orders: int) -> dict[str, Any]:
     calls = _by_label(before, after, "hutong_decision_call_seconds_count", "action")
     call_seconds = _by_label(before, after, "hutong_decision_call_seconds_sum", "action")
     conflicts = _by_label(before, after, "hutong_write_batch_conflicts_total", "outcome")
+    kinds = _by_label(before, after, "hutong_sql_statements_total", "kind")
     return {
         "statements_per_order": round(
             _delta(before, after, "hutong_sql_statements_total") / per, 1
         ),
+        # The kinds that cost at least 0.1 statement per order, the costliest first.
+        "statements_per_order_by_kind": {
+            kind: round(n / per, 2)
+            for kind, n in sorted(kinds.items(), key=lambda item: -item[1])
+            if n / per >= 0.1
+        },
         "writes_per_order": round(writes / per, 2),
         "writes_per_batch": round(writes / batches, 2) if batches else 0.0,
         "batch_queued_ms_per_write": mean_ms("hutong_write_batch_seconds", phase="queued"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,12 +40,40 @@ from hutong.store.failover import watch
 
 #: Seconds a SQLite writer waits for another process's write lock before failing.
 WRITE_LOCK_WAIT = 30.0
-#: Every statement sent, BEGIN and COMMIT included (bench/orders.py divides it by steps).
-SQL_STATEMENTS = Counter("hutong_sql_statements_total", "SQL statements sent to the database")
+#: Every statement sent, BEGIN and COMMIT included (bench/orders.py divides it by
+#: steps), by kind: its verb and first table ("UPDATE messages", "SELECT orders").
+SQL_STATEMENTS = Counter(
+    "hutong_sql_statements_total", "SQL statements sent to the database", ["kind"]
+)
+_VERB_AND_TABLE = re.compile(
+    r"\s*(?:(INSERT) INTO|(UPDATE)|(DELETE) FROM|(SELECT)\b.*?\bFROM|(\w+))\s*\(?\s*(\w*)",
+    re.DOTALL | re.IGNORECASE,
+)
+#: The kind of each statement text seen (texts are few: compiled statements are cached).
+_KINDS: dict[str, Any] = {}
 
 
-def _count_statement(*_: Any) -> None:
-    SQL_STATEMENTS.inc()
+def statement_kind(sql: str) -> str:
+    """`sql`'s verb and first table: "INSERT outbox", "SELECT ledger_accounts", "BEGIN"."""
+    found = _VERB_AND_TABLE.match(sql)
+    if found is None:
+        return "other"
+    verb = next(v for v in found.groups()[:5] if v is not None).upper()
+    table = found.group(6) if found.group(5) is None else ""
+    if table.upper() == "SELECT":
+        table = "(subquery)"
+    return f"{verb} {table}" if table else verb
+
+
+def _count_statement(
+    _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    counter = _KINDS.get(statement)
+    if counter is None:
+        if len(_KINDS) > 10_000:  # raw SQL with values in it: never grow without end
+            _KINDS.clear()
+        counter = _KINDS[statement] = SQL_STATEMENTS.labels(statement_kind(statement))
+    counter.inc()
 
 
 class Database:
