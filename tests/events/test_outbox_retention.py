@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from hutong.config import load_settings
 from hutong.events import retention
 from hutong.events.outbox import EventStatus, enqueue
 from hutong.runtime.services import Services
@@ -127,3 +128,10 @@ async def test_many_events_are_removed_in_several_short_deletes(
     # Ten finished events, three per delete: four deletes, all of them gone.
     assert await retention.prune_events(services.db, clock(), 30) == 10
     assert await _kept(services) == ["pending"]
+
+
+def test_the_retention_is_thirty_days_unless_set_and_never_negative() -> None:
+    assert load_settings({}).outbox_retention_days == 30
+    assert load_settings({"HUTONG_OUTBOX_RETENTION_DAYS": "0"}).outbox_retention_days == 0
+    with pytest.raises(ValueError, match="HUTONG_OUTBOX_RETENTION_DAYS must not be negative"):
+        load_settings({"HUTONG_OUTBOX_RETENTION_DAYS": "-1"})
