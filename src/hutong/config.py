@@ -70,6 +70,9 @@ class Settings:
     #: Stored audit runs (`hutong.audit.stored`) computed longer ago than this
     #: many days are pruned, the newest kept; 0 keeps them for ever.
     audit_run_retention_days: int = 90
+    #: Outbox events delivered or given up (dead) longer ago than this many days
+    #: are pruned (`hutong.events.retention`); pending ones never. 0 keeps them for ever.
+    outbox_retention_days: int = 30
     #: The switch's base URL in its own registry entry (`HUTONG_PUBLIC_URL`);
     #: empty: the URL the lookup was asked at.
     public_url: str = ""
@@ -133,6 +136,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alias_lookup_burst=_int(env, "HUTONG_ALIAS_LOOKUP_BURST", 20),
         decision_call_retention_days=_int(env, "HUTONG_DECISION_CALL_RETENTION_DAYS", 400),
         audit_run_retention_days=_int(env, "HUTONG_AUDIT_RUN_RETENTION_DAYS", 90),
+        outbox_retention_days=_int(env, "HUTONG_OUTBOX_RETENTION_DAYS", 30),
         public_url=env.get("HUTONG_PUBLIC_URL", ""),
         country=env.get("HUTONG_COUNTRY", "CHN") or "CHN",
         open_subscription=env.get("HUTONG_OPEN_SUBSCRIPTION", "0") in ("1", "true", "yes"),
@@ -157,6 +161,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ValueError("HUTONG_DECISION_CALL_RETENTION_DAYS must not be negative")
     if settings.audit_run_retention_days < 0:
         raise ValueError("HUTONG_AUDIT_RUN_RETENTION_DAYS must not be negative")
+    if settings.outbox_retention_days < 0:
+        raise ValueError("HUTONG_OUTBOX_RETENTION_DAYS must not be negative")
     if settings.settlement_grace < 0:
         raise ValueError("HUTONG_SETTLEMENT_GRACE must not be negative")
     if settings.message_retention < settings.max_request_lifetime + 2 * settings.clock_skew:

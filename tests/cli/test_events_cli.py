@@ -4,12 +4,14 @@ Every change of a participant's status leaves an `on_participant_status` event f
 that participant in the outbox, in the same transaction. The command lists events
 oldest first, one row each (sequence number, event id, recipient, action, status,
 tries, creation time, last error), can filter by recipient and by status, and ends
-with one line counting the whole outbox by status.
+with one line counting the whole outbox by status. `hutong events prune` removes
+the events delivered or given up longer ago than the retention and says how many.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, update
@@ -73,14 +75,22 @@ def events(hutong: Hutong, *options: str) -> tuple[list[Row], str]:
     return rows, result.stdout.strip().splitlines()[-1]
 
 
-def set_status(database_url: str, event_id: str, status: str, last_error: str = "") -> None:
+def set_status(
+    database_url: str, event_id: str, status: str, last_error: str = "", days_ago: int = 0
+) -> None:
+    """Mark an event as the worker would, its last attempt `days_ago` days ago."""
     engine = create_engine(sync_url(database_url))
     try:
         with engine.begin() as conn:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.event_id == event_id)
-                .values(status=status, attempts=3, last_error=last_error or None)
+                .values(
+                    status=status,
+                    attempts=3,
+                    last_error=last_error or None,
+                    last_attempt_at=datetime.now(UTC) - timedelta(days=days_ago),
+                )
             )
     finally:
         engine.dispose()
@@ -205,3 +215,46 @@ def test_an_unknown_status_is_a_usage_error(hutong: Hutong) -> None:
 
     assert result.exit_code == 2, result.output
     assert "--status" in result.output
+
+
+def test_prune_removes_finished_events_past_the_retention_and_says_how_many(
+    hutong: Hutong, database_url: str
+) -> None:
+    add(hutong, "shop.example")
+    for command in ("suspend", "reactivate", "suspend", "reactivate", "suspend"):
+        change(hutong, command, "shop.example")
+    old_delivered, old_dead, old_retrying, recent, newest = event_ids(database_url)
+    set_status(database_url, old_delivered, "delivered", days_ago=31)
+    set_status(database_url, old_dead, "dead", last_error="HTTP 503", days_ago=31)
+    set_status(database_url, old_retrying, "pending", last_error="HTTP 503", days_ago=31)
+    set_status(database_url, recent, "delivered", days_ago=29)
+    set_status(database_url, newest, "delivered", days_ago=31)  # the newest always stays
+
+    result = hutong("events", "prune")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "pruned 2 event(s) delivered or given up over 30 days ago"
+    assert event_ids(database_url) == [old_retrying, recent, newest]
+
+    # A shorter retention, given by hand, takes the recent one too.
+    result = hutong("events", "prune", "--days", "7")
+    assert result.stdout.strip() == "pruned 1 event(s) delivered or given up over 7 days ago"
+    assert event_ids(database_url) == [old_retrying, newest]
+
+
+def test_prune_keeps_everything_when_the_retention_is_zero(
+    hutong: Hutong, database_url: str
+) -> None:
+    add(hutong, "shop.example")
+    change(hutong, "suspend", "shop.example")
+    change(hutong, "reactivate", "shop.example")
+    first, _ = event_ids(database_url)
+    set_status(database_url, first, "delivered", days_ago=4000)
+
+    result = runner.invoke(
+        app,
+        ["events", "prune"],
+        env={"HUTONG_DATABASE_URL": database_url, "HUTONG_OUTBOX_RETENTION_DAYS": "0"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing pruned" in result.stdout
+    assert len(event_ids(database_url)) == 2

@@ -11,18 +11,17 @@ expiry refuse a retry after that). So:
 
 A pending job (due, waiting out a backoff, or leased by a worker) is never
 pruned, however old. `prune_jobs` runs in the deadline sweep
-(`hutong.workers.deadlines`), a read first and then short deletes by id, as
-the decision-call journal's prune does.
+(`hutong.workers.deadlines`), a read first and then short deletes by id
+(`hutong.store.pruning`), as the other prunes do.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-
 from hutong.beckn.queue import JobStatus
 from hutong.runtime.services import Services
+from hutong.store.pruning import delete_in_chunks
 from hutong.store.tables import beckn_jobs
 
 __all__ = ["PRUNE_CHUNK", "prune_jobs"]
@@ -36,25 +35,7 @@ _ANSWERED = JobStatus.ANSWERED.value
 async def prune_jobs(services: Services) -> int:
     """Remove jobs answered longer ago than `message_retention`; how many."""
     cutoff = services.clock() - timedelta(seconds=services.settings.message_retention)
-    due = (
-        select(beckn_jobs.c.id)
-        .where(beckn_jobs.c.status == _ANSWERED, beckn_jobs.c.answered_at < cutoff)
-        .limit(PRUNE_CHUNK)
-    )
-    removed = 0
-    while True:
-        # A read looks first (the sweep runs every second: no write lock when
-        # nothing is due), then the ids go in a short transaction. The status
-        # is checked again: an answered job never becomes pending, but say so.
-        async with services.db.read() as conn:
-            ids = list((await conn.execute(due)).scalars().all())
-        if ids:
-            async with services.db.transaction() as conn:
-                await conn.execute(
-                    delete(beckn_jobs).where(
-                        beckn_jobs.c.id.in_(ids), beckn_jobs.c.status == _ANSWERED
-                    )
-                )
-        removed += len(ids)
-        if len(ids) < PRUNE_CHUNK:
-            return removed
+    # The status is checked again by the delete: an answered job never becomes
+    # pending, but say so.
+    answered = (beckn_jobs.c.status == _ANSWERED) & (beckn_jobs.c.answered_at < cutoff)
+    return await delete_in_chunks(services.db, beckn_jobs, answered, chunk=PRUNE_CHUNK)

@@ -1,4 +1,9 @@
-"""`hutong events list`: what was delivered, what is pending, what is dead."""
+"""`hutong events list`: what was delivered, what is pending, what is dead.
+
+`hutong events prune` removes, by hand, what the deadline sweep removes every
+second: events delivered or given up longer ago than the retention
+(`hutong.events.retention`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from rich.table import Table
 
 from hutong.cli._common import console, errors, with_services
 from hutong.events.outbox import EventRecord, EventStatus, count_by_status, list_events
+from hutong.events.retention import prune_events
 from hutong.runtime.services import Services
 
 app = typer.Typer(help="Events to participants (the outbox).", no_args_is_help=True)
@@ -47,6 +53,26 @@ def list_(
         )
     console.print(table)
     console.print(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
+@app.command()
+def prune(
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Keep this many days (default HUTONG_OUTBOX_RETENTION_DAYS)."),
+    ] = None,
+) -> None:
+    """Remove events delivered or given up over the retention ago; pending ones never go."""
+
+    async def work(services: Services) -> tuple[int, int]:
+        kept = services.settings.outbox_retention_days if days is None else days
+        return await prune_events(services.db, services.clock(), kept), kept
+
+    removed, kept = with_services(work)
+    if kept == 0:
+        console.print("HUTONG_OUTBOX_RETENTION_DAYS is 0: every event is kept; nothing pruned")
+        return
+    console.print(f"pruned {removed} event(s) delivered or given up over {kept} days ago")
 
 
 @app.command()

@@ -26,12 +26,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.justifications import Justification, justification_of
 from hutong.runtime.services import Services
 from hutong.store.batch import WriteBatcher
+from hutong.store.pruning import delete_in_chunks
 from hutong.store.tables import decision_calls
 
 __all__ = ["DecisionCall", "Outcome", "list_calls", "prune", "record", "settled"]
@@ -163,16 +164,6 @@ async def prune(services: Services) -> int:
     if days <= 0:
         return 0  # 0 keeps them for ever
     cutoff = services.clock() - timedelta(days=days)
-    removed = 0
-    due = select(decision_calls.c.id).where(decision_calls.c.called_at < cutoff).limit(PRUNE_CHUNK)
-    while True:
-        # Looked up with a read (the sweep runs every second: no write lock when
-        # nothing is due), then removed by id in a short transaction.
-        async with services.db.read() as conn:
-            ids = list((await conn.execute(due)).scalars().all())
-        if ids:
-            async with services.db.transaction() as conn:
-                await conn.execute(delete(decision_calls).where(decision_calls.c.id.in_(ids)))
-        removed += len(ids)
-        if len(ids) < PRUNE_CHUNK:
-            return removed
+    return await delete_in_chunks(
+        services.db, decision_calls, decision_calls.c.called_at < cutoff, chunk=PRUNE_CHUNK
+    )

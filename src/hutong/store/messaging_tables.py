@@ -68,6 +68,9 @@ outbox = Table(
     UniqueConstraint("event_id"),
     Index("ix_outbox_recipient_status_id", "recipient", "status", "id"),
     Index("ix_outbox_status_id", "status", "id"),
+    #: Finished (delivered or dead) events past their retention, for the prune
+    #: (`hutong.events.retention`).
+    Index("ix_outbox_status_last_attempt", "status", "last_attempt_at"),
 )
 
 #: One lane per recipient: events to one participant go out in order, and a
