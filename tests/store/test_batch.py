@@ -92,6 +92,22 @@ async def test_inserts_built_anew_by_each_write_are_still_sent_as_one_statement(
     await batcher.close()
 
 
+async def test_inserts_with_values_of_their_own_keep_them(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def write(conn: AsyncConnection, key_id: str) -> None:
+        # The same shape, but each statement carries its own public key.
+        statement = insert(switch_keys).values(public_key=f"public-{key_id}")
+        await conn.execute(statement, {"key_id": key_id, "private_key": "s", "created_at": NOW})
+
+    await asyncio.gather(*(batcher.run(lambda c, k=k: write(c, k)) for k in "abc"))
+
+    async with db.read() as conn:
+        stored = await conn.execute(select(switch_keys.c.key_id, switch_keys.c.public_key))
+        assert {row.key_id: row.public_key for row in stored} == {k: f"public-{k}" for k in "abc"}
+    await batcher.close()
+
+
 async def test_a_statement_flushes_only_the_held_rows_it_can_see_and_those_they_need(
     db: Database,
 ) -> None:

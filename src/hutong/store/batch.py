@@ -135,7 +135,11 @@ class _DeferredInserts:
             rows = _rows(parameters)
             cache_key = statement._generate_cache_key() if rows else None
             if cache_key is not None:
-                key = (cache_key.key, frozenset(rows[0]))
+                # Values written into the statement itself (`.values(x=1)`) are
+                # not in the cache key's key: such a statement merges only with
+                # itself.
+                shape = statement if cache_key.bindparams else cache_key.key
+                key = (shape, frozenset(rows[0]))
                 self._held.setdefault(key, (statement, []))[1].extend(rows)
                 return None
         await self._flush_for(statement)
