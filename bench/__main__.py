@@ -174,6 +174,7 @@ def read_orders(data: dict[str, Any]) -> list[Row]:
         rate, p99 = best["rate"], best["latency"]["order"]["p99_ms"]
         statements = r.get("statements_per_step", {}).get("order")
         waits = best.get("waits", {})
+        loaded = waits.get("statements_per_order")
         deadlocks = waits.get("postgres_deadlocks_per_1000_orders")
         rows += [
             Row("cross-platform orders", where, "orders/s", rate, ">= 100", _at_least(rate, 100)),
@@ -181,10 +182,18 @@ def read_orders(data: dict[str, Any]) -> list[Row]:
             Row(
                 "cross-platform orders",
                 where,
-                "SQL statements per order",
+                "SQL statements per order (one alone)",
                 statements,
                 "<= 40",
                 None if statements is None else statements <= 40,
+            ),
+            Row(
+                "cross-platform orders",
+                where,
+                "SQL statements per order (under load)",
+                loaded,
+                "<= 40",
+                None if loaded is None else loaded <= 40,
             ),
             Row(
                 "cross-platform orders",
