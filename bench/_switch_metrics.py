@@ -53,8 +53,8 @@ def _by_label(before: Snapshot, after: Snapshot, name: str, label: str) -> dict[
     return dict(out)
 
 
-def waits(before: Snapshot, after: Snapshot, orders: int) -> dict[str, Any]:
-    """The phase's waits and work, per order and per 1,000 orders."""
+def waits(before: Snapshot, after: Snapshot, orders: int, unit: str = "order") -> dict[str, Any]:
+    """The phase's waits and work, per `unit` (an order, a transfer) and per 1,000 of them."""
     per = max(orders, 1)
 
     def mean_ms(name: str, **labels: str) -> float:
@@ -72,21 +72,21 @@ def waits(before: Snapshot, after: Snapshot, orders: int) -> dict[str, Any]:
     conflicts = _by_label(before, after, "hutong_write_batch_conflicts_total", "outcome")
     kinds = _by_label(before, after, "hutong_sql_statements_total", "kind")
     return {
-        "statements_per_order": round(
+        f"statements_per_{unit}": round(
             _delta(before, after, "hutong_sql_statements_total") / per, 1
         ),
         # The kinds that cost at least 0.1 statement per order, the costliest first.
-        "statements_per_order_by_kind": {
+        f"statements_per_{unit}_by_kind": {
             kind: round(n / per, 2)
             for kind, n in sorted(kinds.items(), key=lambda item: -item[1])
             if n / per >= 0.1
         },
-        "writes_per_order": round(writes / per, 2),
+        f"writes_per_{unit}": round(writes / per, 2),
         "writes_per_batch": round(writes / batches, 2) if batches else 0.0,
         "batch_queued_ms_per_write": mean_ms("hutong_write_batch_seconds", phase="queued"),
         "batch_run_ms": mean_ms("hutong_write_batch_seconds", phase="run"),
         "batch_commit_ms": mean_ms("hutong_write_batch_seconds", phase="commit"),
-        "batch_ms_per_order": round(
+        f"batch_ms_per_{unit}": round(
             1000
             * sum(
                 _delta(before, after, "hutong_write_batch_seconds_sum", phase=p)
@@ -95,7 +95,7 @@ def waits(before: Snapshot, after: Snapshot, orders: int) -> dict[str, Any]:
             / per,
             2,
         ),
-        "conflicts_per_1000_orders": {
+        f"conflicts_per_1000_{unit}s": {
             k: round(1000 * v / per, 1) for k, v in sorted(conflicts.items())
         },
         "decision_call_ms": {

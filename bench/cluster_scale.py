@@ -162,7 +162,7 @@ def phase(
     later = metrics(cluster)
     if counted is not None and later is not None:
         # the switch's own counts: writes per group-commit batch, statements per request
-        result["switch_metrics"] = waits(counted, later, result["requests"])
+        result["switch_metrics"] = waits(counted, later, result["requests"], "request")
     return result
 
 

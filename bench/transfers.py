@@ -74,6 +74,7 @@ from bench._harness import (
     run_phase,
 )
 from bench._reference import Desk, DeskSpec, reference_processes
+from bench._switch_metrics import scrape, waits
 from bench.signed_requests import build_requests, register
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
@@ -444,10 +445,15 @@ def bench_database(
                 ping, *_ = build_requests(server, platforms, args.pings)
                 pings.append(run_phase("signed", server.host, server.port, ping, args.senders))
                 before = cpu_snapshot(server, desks, label == "postgres")
+                metrics_before = scrape(server.url)
                 result, tally = transfer_phase(
                     server, signers, args.users, args.transfers, args.senders
                 )
                 after = cpu_snapshot(server, desks, label == "postgres")
+                # The switch's own account of the round (per transfer, as orders do per order).
+                result["waits"] = waits(
+                    metrics_before, scrape(server.url), len(tally.committed), "transfer"
+                )
                 for name in cpu:
                     cpu[name] += after[name] - before[name]
                 result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
@@ -481,6 +487,7 @@ def bench_database(
         f"execute p50 {lat['execute']['p50_ms']} ms, p99 {lat['execute']['p99_ms']} ms) | "
         f"ratio {ratio}"
     )
+    print(f"[{label}] where the time goes, per transfer (best round): {best['waits']}")
     print(
         f"[{label}] CPU ms per transfer {cpu_per_transfer}; busy cores {cpu_share} "
         f"(of {os.cpu_count()})"
