@@ -349,6 +349,41 @@ async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_
         assert refused.json()["error"]["code"] in route["409"]["description"], step
 
 
+async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_as_its_422(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    """A merchant, wallet or host the body of a payment route names that does not exist is
+    the body's mistake: 422 with order intake's code, documented for that route's 422 (404
+    is for what the path names, such as the payment itself)."""
+    document = await served_document(http, paynet.switch.url)
+    new = {"merchant": TEA_HOUSE, "amount": 1_000}
+    payment = (await paynet.post(TAOBAO, "/v1/payments", new)).json()["payment"]["id"]
+    handed = await paynet.post(
+        TAOBAO, f"/v1/payments/{payment}/pay-for-me", {"buyer": "b-1", "expires_in": 3_600}
+    )
+    code = handed.json()["request"]["url"].rsplit("/p/", 1)[1]
+    nobody = {"wallet": "nobody.example", "payer": "u-alice"}
+    refused = [
+        (
+            await paynet.post(TAOBAO, "/v1/payments", new | {"merchant": "x.example"}),
+            "no_such_merchant",
+        ),
+        (await paynet.post(TAOBAO, "/v1/payments", new | nobody), "unknown_wallet"),
+        (await paynet.post(TAOBAO, "/v1/payments", new | {"host": "x.example"}), "invalid_host"),
+        (await paynet.post(TAOBAO, f"/v1/payments/{payment}/authorize", nobody), "unknown_wallet"),
+        (await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", nobody), "unknown_wallet"),
+    ]
+    for answer, expected in refused:
+        assert (answer.status_code, answer.json()["error"]["code"]) == (422, expected)
+        assert_documented(document, answer)
+        operation = operation_of(document, answer.request.method, answer.request.url.path)
+        assert expected in documented_codes(operation["responses"]["422"]["description"])
+    # The query's merchant is still the 404 it was: a query names what is asked about.
+    asked = await paynet.get(TAOBAO, f"/v1/payments/options?merchant=x.example&host={TAOBAO}")
+    assert (asked.status_code, asked.json()["error"]["code"]) == (404, "unknown_merchant")
+    assert_documented(document, asked)
+
+
 async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their_routes(
     paynet: PayNet, http: httpx.AsyncClient
 ) -> None:
