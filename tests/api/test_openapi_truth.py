@@ -352,9 +352,9 @@ async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_
 async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_as_its_422(
     paynet: PayNet, http: httpx.AsyncClient
 ) -> None:
-    """A merchant, wallet or host the body of a payment route names that does not exist is
-    the body's mistake: 422 with order intake's code, documented for that route's 422 (404
-    is for what the path names, such as the payment itself)."""
+    """A merchant, wallet, host or points offer the body of a payment route names that does
+    not exist is the body's mistake: 422 with order intake's code, documented for that
+    route's 422 (404 is for what the path names, such as the payment itself)."""
     document = await served_document(http, paynet.switch.url)
     new = {"merchant": TEA_HOUSE, "amount": 1_000}
     payment = (await paynet.post(TAOBAO, "/v1/payments", new)).json()["payment"]["id"]
@@ -362,6 +362,7 @@ async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_a
         TAOBAO, f"/v1/payments/{payment}/pay-for-me", {"buyer": "b-1", "expires_in": 3_600}
     )
     code = handed.json()["request"]["url"].rsplit("/p/", 1)[1]
+    exchange = {"offer_id": "po_nothing", "member": "m-alice", "beneficiary": "m-alice"}
     nobody = {"wallet": "nobody.example", "payer": "u-alice"}
     refused = [
         (
@@ -372,12 +373,23 @@ async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_a
         (await paynet.post(TAOBAO, "/v1/payments", new | {"host": "x.example"}), "invalid_host"),
         (await paynet.post(TAOBAO, f"/v1/payments/{payment}/authorize", nobody), "unknown_wallet"),
         (await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", nobody), "unknown_wallet"),
+        (await paynet.post(VIP, "/v1/points/exchanges", exchange), "no_such_offer"),
     ]
     for answer, expected in refused:
         assert (answer.status_code, answer.json()["error"]["code"]) == (422, expected)
         assert_documented(document, answer)
         operation = operation_of(document, answer.request.method, answer.request.url.path)
         assert expected in documented_codes(operation["responses"]["422"]["description"])
+    # One code, one status, on every route: these are never documented but as 422 (the
+    # shipment's `unknown_service` is refused in tests/logistics/test_logistics_api.py).
+    statuses: dict[str, set[str]] = {}
+    for _, _, operation in operations(document):
+        for status, response in operation["responses"].items():
+            for listed in documented_codes(response.get("description", "")):
+                statuses.setdefault(listed, set()).add(status)
+    for listed in ("no_such_merchant", "unknown_wallet", "invalid_host", "no_such_offer"):
+        assert statuses[listed] == {"422"}, listed
+    assert statuses["unknown_service"] == {"422"}  # booking a shipment
     # The query's merchant is still the 404 it was: a query names what is asked about.
     asked = await paynet.get(TAOBAO, f"/v1/payments/options?merchant=x.example&host={TAOBAO}")
     assert (asked.status_code, asked.json()["error"]["code"]) == (404, "unknown_merchant")

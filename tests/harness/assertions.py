@@ -75,9 +75,9 @@ async def refused_keeping_only_its_answer(
     response = await request
     assert_nack(response, status, code, what)
     after = await row_counts(switch.services)
-    assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == {
-        "messages": 1
-    }, what
+    assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == {"messages": 1}, (
+        what
+    )
     return response
 
 
