@@ -597,6 +597,13 @@ async def test_a_coupons_answers_fit_the_shapes_and_codes_documented_for_their_r
         assert answer.status_code < 300, answer.text
         assert_documented(document, answer)
     assert len(answers[-1].json()["refusals"]) == 2
+    # A merchant or host the campaign names that nobody registered is the body's 422.
+    declare = document["paths"]["/v1/coupons/campaigns"]["post"]["responses"]
+    for changes in ({"merchant": "nobody.example"}, {"hosts": ["nobody.example"]}):
+        named = await shop.post(JD, "/v1/coupons/campaigns", campaign_message(clock.now, **changes))
+        assert named.status_code == 422, named.text
+        assert_documented(document, named)
+        assert named.json()["error"]["code"] in documented_codes(declare["422"]["description"])
     claims = document["paths"]["/v1/coupons/campaigns/{campaign_id}/claims"]["post"]["responses"]
     for refused, status in ((again, 409), (elsewhere, 403)):
         assert refused.status_code == status, refused.text
