@@ -380,6 +380,14 @@ async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_a
         assert_documented(document, answer)
         operation = operation_of(document, answer.request.method, answer.request.url.path)
         assert expected in documented_codes(operation["responses"]["422"]["description"])
+    # A wallet other than the one the payment was created with: a conflict with the payment
+    # (409), not a malformed body.
+    paid_with = new | {"wallet": ALIPAY, "payer": "u-alice"}
+    named = (await paynet.post(TAOBAO, "/v1/payments", paid_with)).json()["payment"]["id"]
+    other = {"wallet": WECHATPAY, "payer": "u-bob"}
+    mismatch = await paynet.post(TAOBAO, f"/v1/payments/{named}/authorize", other)
+    assert (mismatch.status_code, mismatch.json()["error"]["code"]) == (409, "wallet_mismatch")
+    assert_documented(document, mismatch)
     # One code, one status, on every route: these are never documented but as 422 (the
     # shipment's `unknown_service` is refused in tests/logistics/test_logistics_api.py).
     statuses: dict[str, set[str]] = {}
@@ -390,6 +398,8 @@ async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_a
     for listed in ("no_such_merchant", "unknown_wallet", "invalid_host", "no_such_offer"):
         assert statuses[listed] == {"422"}, listed
     assert statuses["unknown_service"] == {"422"}  # booking a shipment
+    for listed in ("wallet_not_accepted", "wallet_mismatch", "wallet_inactive"):
+        assert statuses[listed] == {"409"}, listed  # the wallet exists: a conflict
     # The query's merchant is still the 404 it was: a query names what is asked about.
     asked = await paynet.get(TAOBAO, f"/v1/payments/options?merchant=x.example&host={TAOBAO}")
     assert (asked.status_code, asked.json()["error"]["code"]) == (404, "unknown_merchant")

@@ -205,8 +205,8 @@ async def show_payment(
     summary="Authorize: hold funds",
     opt=payment_step(
         PaymentEvent.AUTHORIZE,
-        s422=("invalid_payer", "wallet_mismatch", "unknown_wallet"),
-        s409=("wallet_inactive", "wallet_does_not_serve", "wallet_not_accepted"),
+        s422=("invalid_payer", "unknown_wallet"),
+        s409=("wallet_mismatch", "wallet_inactive", "wallet_does_not_serve", "wallet_not_accepted"),
     ),
 )
 async def authorize_payment(
