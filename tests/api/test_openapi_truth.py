@@ -349,6 +349,63 @@ async def test_a_payments_answers_fit_the_shapes_and_codes_documented_for_their_
         assert refused.json()["error"]["code"] in route["409"]["description"], step
 
 
+async def test_a_party_a_payments_body_names_that_does_not_exist_is_documented_as_its_422(
+    paynet: PayNet, http: httpx.AsyncClient
+) -> None:
+    """A merchant, wallet, host or points offer the body of a payment route names that does
+    not exist is the body's mistake: 422 with order intake's code, documented for that
+    route's 422 (404 is for what the path names, such as the payment itself)."""
+    document = await served_document(http, paynet.switch.url)
+    new = {"merchant": TEA_HOUSE, "amount": 1_000}
+    payment = (await paynet.post(TAOBAO, "/v1/payments", new)).json()["payment"]["id"]
+    handed = await paynet.post(
+        TAOBAO, f"/v1/payments/{payment}/pay-for-me", {"buyer": "b-1", "expires_in": 3_600}
+    )
+    code = handed.json()["request"]["url"].rsplit("/p/", 1)[1]
+    exchange = {"offer_id": "po_nothing", "member": "m-alice", "beneficiary": "m-alice"}
+    nobody = {"wallet": "nobody.example", "payer": "u-alice"}
+    refused = [
+        (
+            await paynet.post(TAOBAO, "/v1/payments", new | {"merchant": "x.example"}),
+            "no_such_merchant",
+        ),
+        (await paynet.post(TAOBAO, "/v1/payments", new | nobody), "unknown_wallet"),
+        (await paynet.post(TAOBAO, "/v1/payments", new | {"host": "x.example"}), "invalid_host"),
+        (await paynet.post(TAOBAO, f"/v1/payments/{payment}/authorize", nobody), "unknown_wallet"),
+        (await paynet.post(WECHAT, f"/v1/pay-for-me/{code}/pay", nobody), "unknown_wallet"),
+        (await paynet.post(VIP, "/v1/points/exchanges", exchange), "no_such_offer"),
+    ]
+    for answer, expected in refused:
+        assert (answer.status_code, answer.json()["error"]["code"]) == (422, expected)
+        assert_documented(document, answer)
+        operation = operation_of(document, answer.request.method, answer.request.url.path)
+        assert expected in documented_codes(operation["responses"]["422"]["description"])
+    # A wallet other than the one the payment was created with: a conflict with the payment
+    # (409), not a malformed body.
+    paid_with = new | {"wallet": ALIPAY, "payer": "u-alice"}
+    named = (await paynet.post(TAOBAO, "/v1/payments", paid_with)).json()["payment"]["id"]
+    other = {"wallet": WECHATPAY, "payer": "u-bob"}
+    mismatch = await paynet.post(TAOBAO, f"/v1/payments/{named}/authorize", other)
+    assert (mismatch.status_code, mismatch.json()["error"]["code"]) == (409, "wallet_mismatch")
+    assert_documented(document, mismatch)
+    # One code, one status, on every route: these are never documented but as 422 (the
+    # shipment's `unknown_service` is refused in tests/logistics/test_logistics_api.py).
+    statuses: dict[str, set[str]] = {}
+    for _, _, operation in operations(document):
+        for status, response in operation["responses"].items():
+            for listed in documented_codes(response.get("description", "")):
+                statuses.setdefault(listed, set()).add(status)
+    for listed in ("no_such_merchant", "unknown_wallet", "invalid_host", "no_such_offer"):
+        assert statuses[listed] == {"422"}, listed
+    assert statuses["unknown_service"] == {"422"}  # booking a shipment
+    for listed in ("wallet_not_accepted", "wallet_mismatch", "wallet_inactive"):
+        assert statuses[listed] == {"409"}, listed  # the wallet exists: a conflict
+    # The query's merchant is still the 404 it was: a query names what is asked about.
+    asked = await paynet.get(TAOBAO, f"/v1/payments/options?merchant=x.example&host={TAOBAO}")
+    assert (asked.status_code, asked.json()["error"]["code"]) == (404, "unknown_merchant")
+    assert_documented(document, asked)
+
+
 async def test_a_transfers_answers_fit_the_shapes_and_codes_documented_for_their_routes(
     paynet: PayNet, http: httpx.AsyncClient
 ) -> None:
@@ -550,6 +607,13 @@ async def test_a_coupons_answers_fit_the_shapes_and_codes_documented_for_their_r
         assert answer.status_code < 300, answer.text
         assert_documented(document, answer)
     assert len(answers[-1].json()["refusals"]) == 2
+    # A merchant or host the campaign names that nobody registered is the body's 422.
+    declare = document["paths"]["/v1/coupons/campaigns"]["post"]["responses"]
+    for changes in ({"merchant": "nobody.example"}, {"hosts": ["nobody.example"]}):
+        named = await shop.post(JD, "/v1/coupons/campaigns", campaign_message(clock.now, **changes))
+        assert named.status_code == 422, named.text
+        assert_documented(document, named)
+        assert named.json()["error"]["code"] in documented_codes(declare["422"]["description"])
     claims = document["paths"]["/v1/coupons/campaigns/{campaign_id}/claims"]["post"]["responses"]
     for refused, status in ((again, 409), (elsewhere, 403)):
         assert refused.status_code == status, refused.text

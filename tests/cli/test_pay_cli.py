@@ -60,6 +60,6 @@ def test_a_refused_payment_exits_1_with_its_code(hutong: Hutong) -> None:
         "pay", "create", "--as", "taobao.example", "--merchant", "nobody.example", "--amount", "100"
     )
     assert refused.exit_code == 1
-    assert "unknown_merchant" in refused.output
+    assert "no_such_merchant" in refused.output  # the message names it: 422, as in the API
     listed = hutong("pay", "list")
     assert listed.exit_code == 0, listed.output

@@ -16,7 +16,11 @@ from hutong.client import encode_json
 from hutong.commerce.commissions import host_commission_account
 from hutong.payments.legs import merchant_receivable
 from hutong.protocol.envelope import request_envelope
-from tests.harness.assertions import assert_nack, refused_without_writes
+from tests.harness.assertions import (
+    assert_nack,
+    refused_keeping_only_its_answer,
+    refused_without_writes,
+)
 from tests.harness.cast import ALIPAY, AUDITOR, DOUYIN, JD, JD_BEAUTY, KUAISHOU, ok
 from tests.harness.coupons import (
     DISCOUNT,
@@ -338,6 +342,29 @@ async def test_an_unknown_coupon_is_refused(shop: Shop) -> None:
     ``no_such_coupon`` (``unknown_coupon`` stays the 404 of a campaign the path names)."""
     async with Held(shop):
         assert_nack(await shop.order(coupon="cpn_nobody"), 422, "no_such_coupon")
+
+
+async def test_a_party_a_campaign_names_that_does_not_exist_is_the_bodys_mistake(
+    shop: Shop,
+) -> None:
+    """The merchant, a funder or a host the campaign names that nobody registered: 422, with
+    order intake's code for the merchant (``unknown_merchant`` stays the 404 of a path or
+    query naming one), ``invalid_campaign`` for the others (as for a host of another role);
+    no campaign, no account, only the answer kept."""
+    assert shop.clock is not None
+    nobody = "nobody.example"
+    cases = [
+        ({"merchant": nobody}, "no_such_merchant"),
+        ({"funding": {JD: 6_000, nobody: 4_000}}, "invalid_campaign"),
+        ({"hosts": [DOUYIN, nobody]}, "invalid_campaign"),
+        ({"redeem_hosts": [nobody]}, "invalid_campaign"),
+        ({"hosts": [ALIPAY]}, "invalid_campaign"),  # a wallet hosts no buyers
+    ]
+    for changes, code in cases:
+        message = campaign_message(shop.clock.now, **changes)
+        await refused_keeping_only_its_answer(
+            shop.switch, shop.post(JD, "/v1/coupons/campaigns", message), 422, code, str(changes)
+        )
 
 
 async def test_a_campaign_that_cannot_be_declared_as_given_writes_only_its_answer(

@@ -224,7 +224,7 @@ async def test_each_refusal_of_a_session_step_leaves_nothing_held(shop: Shop, cl
         shop, shop.post(TAOBAO, f"/v1/livestreams/{sid}/start", {}), 403, "not_your_session"
     )
     await only_the_answer_is_kept(
-        shop, step(shop, sid, "cart", merchant=TEA_HOUSE, sku_id="nope"), 404, "unknown_offer"
+        shop, step(shop, sid, "cart", merchant=TEA_HOUSE, sku_id="nope"), 422, "no_such_offer"
     )
     await only_the_answer_is_kept(shop, step(shop, "live-none", "start"), 404, "unknown_session")
     await step(shop, sid, "start")

@@ -65,6 +65,22 @@ async def refused_without_writes(
     return response
 
 
+async def refused_keeping_only_its_answer(
+    switch: Switch, request: Awaitable[httpx.Response], status: int, code: str, what: str = ""
+) -> httpx.Response:
+    """`refused_without_writes` for a step decided before it writes (`run_decided`): the
+    refusal is kept as the message's answer (one `messages` row, so a resend meets it),
+    and nothing else gained or lost a row."""
+    before = await row_counts(switch.services)
+    response = await request
+    assert_nack(response, status, code, what)
+    after = await row_counts(switch.services)
+    assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == {"messages": 1}, (
+        what
+    )
+    return response
+
+
 async def assert_ledger_balances(services: Services) -> None:
     """The ledger passes its check: the money a test moved balances."""
     async with services.db.read() as conn:

@@ -562,10 +562,12 @@ async def test_placement_refusals_store_nothing(links_net: Net) -> None:
     await links_net.client(JD_BEAUTY, ("merchant",))
     before = (await row_counts(links_net.switch.services))["placements"]
 
+    # The body names the merchant's offer: one it does not have is the body's mistake (422;
+    # `unknown_offer` is the 404 of a path naming one).
     assert_nack(
         await place(links_net, "douyin", "douyin.example", "live_cart", TB_TEA, "nope"),
-        404,
-        "unknown_offer",
+        422,
+        "no_such_offer",
     )
     assert_nack(
         await place(links_net, JD_BEAUTY, "douyin.example", "live_cart", JD_BEAUTY, "serum-1"),

@@ -308,7 +308,8 @@ async def test_only_a_merchant_books_and_only_a_declared_service(net: Network) -
 
     assert (by_host.status_code, error_code(by_host)) == (403, "wrong_role")
     assert (by_carrier.status_code, error_code(by_carrier)) == (403, "wrong_role")
-    assert (undeclared.status_code, error_code(undeclared)) == (404, "unknown_service")
+    # The body names the service: one the carrier never declared is the body's mistake.
+    assert (undeclared.status_code, error_code(undeclared)) == (422, "unknown_service")
     assert net.desk(JD).bookings == net.desk(CAINIAO).bookings == {}
 
 

@@ -17,7 +17,7 @@ from hutong.links.policy import LinkRule, PolicyHistory, Surface
 from hutong.links.resolution import Targets
 from hutong.links.share_code import ALPHABET, MAX_SERIAL
 from hutong.protocol.declared_time import Correction
-from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
+from hutong.protocol.errors import ConflictError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.store import corrections
 from hutong.store.corrections import CorrectionRecord
@@ -167,7 +167,8 @@ async def create_placement(
         select(offers.c.sku_id).where(offers.c.merchant == merchant, offers.c.sku_id == sku_id)
     )
     if offer is None:
-        raise NotFoundError(f"{merchant} has no offer {sku_id}", code="unknown_offer")
+        # The body names the offer: the body's mistake (``unknown_offer`` is a path's 404).
+        raise ValidationError(f"{merchant} has no offer {sku_id}", code="no_such_offer")
     if storefront_id is not None:
         row = (
             await conn.execute(select(storefronts).where(storefronts.c.id == storefront_id))

@@ -39,7 +39,7 @@ from hutong.logistics.tracking import (
 )
 from hutong.net.calls import call
 from hutong.net.transport import CallTransport
-from hutong.protocol.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from hutong.protocol.errors import ConflictError, ForbiddenError, ValidationError
 from hutong.registry.models import Role
 from hutong.registry.service import get_participant
 from hutong.runtime.services import Services
@@ -302,7 +302,8 @@ async def prepare_booking(
         declared = (await store.all_services(conn)).get(carrier, [])
     declaration = next((d for d in declared if d.name == service), None)
     if declaration is None:
-        raise NotFoundError(f"{carrier} declares no service {service!r}", code="unknown_service")
+        # The body names carrier and service: one never declared is its mistake (422).
+        raise ValidationError(f"{carrier} declares no service {service!r}", code="unknown_service")
     priced = quote(carrier, declaration, route.origin, route.destination, route.weight_g)
     if priced is None:
         raise ConflictError(

@@ -28,7 +28,7 @@ from hutong.payments.checkout import store as checkout_store
 from hutong.protocol.errors import HutongError
 from hutong.store.tables import payment_refunds, payment_refusals
 from hutong.workers.deadlines import sweep_once
-from tests.harness.assertions import assert_nack
+from tests.harness.assertions import assert_nack, refused_keeping_only_its_answer
 from tests.harness.cast import ALIPAY, AUDITOR, DOUYIN, JD, JD_BEAUTY, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.history import AS_HISTORY
 from tests.harness.networks import PayNet
@@ -160,12 +160,45 @@ async def test_an_amount_that_is_not_a_positive_whole_number_of_fen_writes_nothi
         assert after[table] == before[table], table
 
 
-async def test_a_merchant_the_switch_does_not_know_is_unknown_merchant(paynet: PayNet) -> None:
-    response = await post(
-        paynet, TAOBAO, "/v1/payments", {"merchant": "nobody.example", "amount": 100}
+@pytest.mark.parametrize(
+    ("named", "code"),
+    [
+        ({"merchant": "nobody.example"}, "no_such_merchant"),
+        ({"merchant": DOUYIN}, "no_such_merchant"),  # a platform, not a merchant
+        ({"wallet": "nobody.example", "payer": "u-alice"}, "unknown_wallet"),
+        ({"wallet": JD, "payer": "u-alice"}, "unknown_wallet"),  # a platform, not a wallet
+        ({"host": "nobody.example"}, "invalid_host"),
+        ({"host": ALIPAY}, "invalid_host"),  # a wallet hosts no buyers
+    ],
+    ids=["no-merchant", "not-a-merchant", "no-wallet", "not-a-wallet", "no-host", "not-a-host"],
+)
+async def test_a_party_the_body_names_that_does_not_exist_is_a_422_and_writes_nothing(
+    paynet: PayNet, named: dict[str, str], code: str
+) -> None:
+    """The body's mistake, as at order intake: 422 with the code `POST /v1/orders` gives
+    (404 is for what a path names); no payment, no refusal kept, no event: only the
+    answer, kept for a resend."""
+    message = {"merchant": TEA_HOUSE, "amount": 100} | named
+
+    await refused_keeping_only_its_answer(
+        paynet.switch, post(paynet, TAOBAO, "/v1/payments", message), 422, code, str(named)
     )
 
-    assert_nack(response, 404, "unknown_merchant")
+
+@pytest.mark.parametrize("wallet", ["nobody.example", JD], ids=["no-wallet", "not-a-wallet"])
+async def test_a_wallet_named_at_authorization_that_does_not_exist_is_unknown_wallet(
+    paynet: PayNet, wallet: str
+) -> None:
+    payment = await create(paynet)
+    path = f"/v1/payments/{payment['id']}/authorize"
+
+    await refused_keeping_only_its_answer(
+        paynet.switch,
+        post(paynet, TAOBAO, path, {"wallet": wallet, "payer": "u-bob"}),
+        422,
+        "unknown_wallet",
+    )
+    assert (await show(paynet, payment["id"]))["state"] == "created"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from hutong.net.delivery import DeliveryWorker
 from hutong.payments import legs, pay_for_me
 from hutong.workers.deadlines import sweep_once
 from tests.harness.assertions import assert_nack as refused
+from tests.harness.assertions import refused_keeping_only_its_answer
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, TAOBAO, WECHAT, WECHATPAY
 from tests.harness.history import AS_HISTORY
 from tests.harness.networks import PayNet
@@ -169,6 +170,20 @@ async def test_a_wallet_the_payers_app_refuses_cannot_pay(paynet: PayNet) -> Non
 
     refused(response, 409, "wallet_not_accepted")
     assert calls(paynet, WECHATPAY, "authorize") == []
+
+
+@pytest.mark.parametrize("wallet", ["nobody.example", JD], ids=["no-wallet", "not-a-wallet"])
+async def test_a_wallet_that_does_not_exist_is_unknown_wallet_and_the_request_stays_open(
+    paynet: PayNet, wallet: str
+) -> None:
+    """The body names the wallet: a missing one is the body's mistake (422, as at intake)."""
+    request = await ask(paynet)
+
+    await refused_keeping_only_its_answer(
+        paynet.switch, pay(paynet, request, wallet=wallet), 422, "unknown_wallet"
+    )
+    assert (await stored(paynet, request)).state.value == "open"
+    assert (await pay(paynet, request)).status_code == 200
 
 
 async def test_a_payer_whose_wallet_declines_leaves_the_request_open_for_another(

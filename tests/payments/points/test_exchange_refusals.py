@@ -98,7 +98,7 @@ async def test_naming_the_program_is_refused_by_its_declaration_even_without_an_
     assert document["declaration"]["id"] == declaration["id"]
     # Without a declaration the same request only finds no offer.
     unknown = await _exchange(paynet, "announced-by-88vip", program_to=TAOBAO)
-    assert_nack(unknown, 404, "unknown_offer")
+    assert_nack(unknown, 422, "no_such_offer")  # the body names it: 404 is the path's
     offer = await _offer(paynet)
     mismatch = await _exchange(paynet, offer["id"], program_to=TAOBAO)
     assert_nack(mismatch, 422, "program_mismatch")

@@ -119,9 +119,15 @@ class RefusalList(msgspec.Struct, kw_only=True):
     refusals: list[RefusalOut]
 
 
+#: `opt` of `POST /v1/coupons/campaigns`: a merchant, funder or host the body names that
+#: does not exist is the body's mistake (422; `unknown_merchant` is a path's or query's 404).
 DECLARE_OPT: dict[str, object] = {
     RESULT: CampaignAnswer,
-    CODES: {403: ("not_the_issuer",), 422: ("invalid_campaign",)},
+    CODES: {
+        403: ("not_the_issuer",),
+        409: ("message_id_conflict", "message_in_flight"),
+        422: ("invalid_campaign", "no_such_merchant"),
+    },
 }
 LIST_OPT: dict[str, object] = {RESULT: CampaignList}
 SHOW_OPT: dict[str, object] = {RESULT: CampaignAnswer, CODES: {404: ("unknown_coupon",)}}

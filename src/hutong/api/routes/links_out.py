@@ -67,9 +67,9 @@ PLACE_OPT: dict[str, object] = {
             "invalid_host",
             "storefront_mismatch",
             "sku_not_in_storefront",
+            "no_such_offer",
         ),
         403: ("wrong_role",),
-        404: ("unknown_offer",),
         409: ("storefront_not_approved", "blocked_by_host_policy", "message_id_conflict"),
     },
 }

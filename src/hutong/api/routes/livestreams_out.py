@@ -111,7 +111,7 @@ CART_OPT: dict[str, object] = {
     RESULT: CartAnswer,
     CODES: {
         403: ("not_your_session",),
-        404: ("unknown_session", *_PLACED[404]),
+        404: ("unknown_session",),
         409: (*_state_codes(SessionEvent.ADD_TO_CART), *_PLACED[409]),
         422: _PLACED[422],
     },

@@ -200,7 +200,9 @@ async def show_order(
     return_dto=None,
     status_code=200,
     summary="Pay (the host, for its buyer)",
-    opt=_step(OrderEvent.PAY, s422=("wallet_not_accepted",)),
+    # The order's wallet was accepted at intake and is not asked about again; it may since
+    # have stopped or no longer serve orders (409, as at `POST /v1/payments/{id}/authorize`).
+    opt=_step(OrderEvent.PAY, s409=("wallet_inactive", "wallet_does_not_serve")),
 )
 async def pay_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]

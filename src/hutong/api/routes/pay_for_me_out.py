@@ -62,9 +62,12 @@ PAY_OPT: dict[str, object] = {
             "not_payable",
             "payment_in_progress",
             "claim_lapsed",
+            "wallet_inactive",
+            "wallet_does_not_serve",
+            "wallet_not_accepted",
             *_REPLAY,
         ),
-        422: ("invalid_payer",),
+        422: ("invalid_payer", "unknown_wallet"),
     },
 }
 CANCEL_OPT: dict[str, object] = {

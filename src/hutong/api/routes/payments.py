@@ -203,7 +203,11 @@ async def show_payment(
     return_dto=None,
     status_code=200,
     summary="Authorize: hold funds",
-    opt=payment_step(PaymentEvent.AUTHORIZE, s422=("invalid_payer", "wallet_mismatch")),
+    opt=payment_step(
+        PaymentEvent.AUTHORIZE,
+        s422=("invalid_payer", "unknown_wallet"),
+        s409=("wallet_mismatch", "wallet_inactive", "wallet_does_not_serve", "wallet_not_accepted"),
+    ),
 )
 async def authorize_payment(
     services: ServicesDep,

@@ -101,12 +101,27 @@ def payment_step(
     return {RESULT: result, CODES: by_status}
 
 
-#: `opt` of `POST /v1/payments`.
+#: `opt` of `POST /v1/payments`. A party the body names that does not exist is the body's
+#: mistake, 422 with order intake's codes (`unknown_merchant` stays the 404 of the query of
+#: `GET /v1/payments/options`).
 CREATE_OPT: dict[str, object] = {
     RESULT: PaymentCreatedOut,
     CODES: {
-        422: ("invalid_amount", "invalid_deadline", "invalid_payer"),
-        403: ("not_a_party",),
-        409: ("message_id_conflict",),
+        422: (
+            "invalid_amount",
+            "invalid_deadline",
+            "invalid_payer",
+            "no_such_merchant",
+            "unknown_wallet",
+            "invalid_host",
+        ),
+        403: ("wrong_role", "not_a_party"),
+        409: (
+            "wallet_inactive",
+            "wallet_does_not_serve",
+            "wallet_not_accepted",
+            "message_id_conflict",
+            "message_in_flight",
+        ),
     },
 }

@@ -152,7 +152,6 @@ EXCHANGE_OPT: dict[str, object] = {
     RESULT: ExchangeAnswer,
     CODES: {
         403: ("wrong_role", "not_a_party"),
-        404: ("unknown_offer",),
         409: (
             "daily_cap_exceeded",
             "insufficient_points",
@@ -170,6 +169,7 @@ EXCHANGE_OPT: dict[str, object] = {
             "invalid_amount",
             "missing_message_id",
             "program_mismatch",
+            "no_such_offer",
         ),
         502: ("bad_answer",),
     },

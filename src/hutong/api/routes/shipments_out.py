@@ -136,7 +136,6 @@ BOOK_OPT: dict[str, object] = {
     RESULT: ShipmentOut,
     CODES: {
         403: ("wrong_role", "not_your_host"),
-        404: ("unknown_service",),
         409: (
             "not_serviceable",
             "pickup_point_refused",
@@ -144,7 +143,8 @@ BOOK_OPT: dict[str, object] = {
             "pickup_point_full",
             "message_id_conflict",
         ),
-        422: _ROUTE,
+        # A carrier's service the body names that it never declared: the body's mistake.
+        422: (*_ROUTE, "unknown_service"),
     },
 }
 #: `opt` of `POST /v1/shipments/{id}/cancel`.

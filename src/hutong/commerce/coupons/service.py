@@ -39,7 +39,7 @@ from hutong.payments.posting import ensure_accounts
 from hutong.protocol.errors import ForbiddenError, HutongError, NotFoundError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant, require_role
+from hutong.registry.service import get_participant, require_participant, require_role
 from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
@@ -102,6 +102,18 @@ async def tell(
         )
 
 
+async def _require_parties(conn: AsyncConnection, campaign: Campaign) -> None:
+    """Every funder a registered participant, every host a registered platform, or 422
+    ``invalid_campaign``: the campaign's body names them (404 is for what a path names)."""
+    hosts = (*campaign.hosts, *campaign.redeem_hosts)
+    for party in (*campaign.funding, *hosts):
+        found = await get_participant(conn, party)
+        if found is None:
+            raise CouponError("invalid_campaign", f"{party} is not a registered participant")
+        if party in hosts and not found.has_role(Role.PLATFORM):
+            raise CouponError("invalid_campaign", f"{party} is not a platform that hosts buyers")
+
+
 async def declare(services: Services, sender: str, spec: NewCampaign) -> Write[CampaignRow]:
     """Declare a campaign issued by `sender`, after checking who it names."""
     if not 1 <= len(spec.title) <= MAX_TITLE:
@@ -131,12 +143,8 @@ async def declare(services: Services, sender: str, spec: NewCampaign) -> Write[C
         categories=tuple(spec.categories),
     )
     async with services.db.read() as conn:
-        home = await payment_store.home_platform(conn, spec.merchant)
-        for party in (*campaign.funding, *campaign.hosts, *campaign.redeem_hosts):
-            await require_participant(conn, party)
-        for host in (*campaign.hosts, *campaign.redeem_hosts):
-            if not (await require_participant(conn, host)).has_role(Role.PLATFORM):
-                raise CouponError("invalid_campaign", f"{host} is not a platform that hosts buyers")
+        home = await payment_store.named_merchant_home(conn, spec.merchant)
+        await _require_parties(conn, campaign)
     if sender not in (spec.merchant, home, *campaign.hosts):
         raise ForbiddenError(
             f"a campaign for {spec.merchant} is issued by it, by {home} or by a host it names",

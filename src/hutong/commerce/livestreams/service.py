@@ -174,7 +174,7 @@ async def add_to_cart(
 ) -> PlacementView:
     """A `live_cart` placement of the offer on the host, bound to the session for good.
 
-    Refused like any placement (``unknown_offer``, ``storefront_mismatch``,
+    Refused like any placement (``no_such_offer``, ``storefront_mismatch``,
     ``blocked_by_host_policy``...) and while the session has ended.
     """
     session = await _hosted(conn, sender, session_id)

@@ -148,16 +148,10 @@ async def _party_with_role(services: Services, subscriber_id: str, role: Role, c
 
 
 async def _merchant_platform(services: Services, merchant: str) -> str:
-    """The home platform of the merchant the body names, or 422 ``no_such_merchant``
-    (``unknown_merchant`` stays the 404 of the payment routes that name one)."""
+    """The home platform of the merchant the body names, or 422 ``no_such_merchant`` (as at
+    ``POST /v1/payments``; ``unknown_merchant`` stays the 404 of a query naming one)."""
     async with services.db.read() as conn:
-        platform = await payment_store.declared_home(conn, merchant)
-    if platform is None:
-        raise ValidationError(
-            f"{merchant} has no merchant profile (its home platform is unknown)",
-            code="no_such_merchant",
-        )
-    return platform
+        return await payment_store.named_merchant_home(conn, merchant)
 
 
 async def _ask_stock(

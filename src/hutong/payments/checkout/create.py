@@ -1,5 +1,9 @@
 """Creating a payment: by the buyer's host or the merchant's home platform, for one merchant.
 
+What the body names must exist, or it is the body's mistake (422, the codes of
+order intake): the merchant (``no_such_merchant``), the wallet
+(``unknown_wallet``), the buyer's host (``invalid_host``, a registered platform).
+
 The wallet may be named at once (it is checked against both platforms'
 acceptance) or chosen when authorizing; either way the answer lists the
 wallets the buyer may choose, with every refusal and its reason.
@@ -30,7 +34,7 @@ from hutong.protocol.errors import (
 )
 from hutong.protocol.ids import new_id
 from hutong.registry.models import Role
-from hutong.registry.service import require_participant, require_role
+from hutong.registry.service import get_participant, require_role
 from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
@@ -61,6 +65,13 @@ class PaymentCreated:
     wallets: WalletChoice
 
 
+async def _require_host(conn: AsyncConnection, host: str) -> None:
+    """The buyer's host the body names: a registered platform, or 422 ``invalid_host``."""
+    found = await get_participant(conn, host)
+    if found is None or not found.has_role(Role.PLATFORM):
+        raise ValidationError(f"{host} is not a registered platform", code="invalid_host")
+
+
 async def create(services: Services, sender: str, spec: NewPayment) -> Write[PaymentCreated]:
     """A payment for `spec.merchant`, created by the host or the merchant's home platform."""
     await require_role(services.db, sender, Role.PLATFORM)
@@ -73,10 +84,11 @@ async def create(services: Services, sender: str, spec: NewPayment) -> Write[Pay
     if bool(spec.wallet) != bool(spec.payer):
         raise ValidationError("wallet and payer go together", code="invalid_payer")
     kind = PaymentKind(spec.kind)
+    host = spec.host or sender
     async with services.db.read() as conn:
-        merchant_platform = await store.home_platform(conn, spec.merchant)
-        host = spec.host or sender
-        await require_participant(conn, host)
+        merchant_platform = await store.named_merchant_home(conn, spec.merchant)
+        if host != sender:  # the sender is a platform (checked above)
+            await _require_host(conn, host)
     if sender not in (host, merchant_platform):
         raise ForbiddenError(
             f"only the host or {spec.merchant}'s platform may create its payments",

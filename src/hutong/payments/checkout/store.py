@@ -15,7 +15,7 @@ from hutong.payments.checkout.acceptance import AcceptanceHistory, AcceptancePol
 from hutong.payments.checkout.states import PaymentState
 from hutong.payments.fees import FeeRule, FeeSchedule
 from hutong.protocol.declared_time import Correction
-from hutong.protocol.errors import NotFoundError
+from hutong.protocol.errors import NotFoundError, ValidationError
 from hutong.store import corrections
 from hutong.store.cache import changed, declarations
 from hutong.store.corrections import CorrectionRecord
@@ -128,11 +128,24 @@ async def declared_home(conn: AsyncConnection, merchant: str) -> str | None:
 
 
 async def home_platform(conn: AsyncConnection, merchant: str) -> str:
+    """The home platform of a merchant a path or query names, or 404 ``unknown_merchant``."""
     platform = await declared_home(conn, merchant)
     if platform is None:
         raise NotFoundError(
             f"{merchant} has no merchant profile (its home platform is unknown)",
             code="unknown_merchant",
+        )
+    return str(platform)
+
+
+async def named_merchant_home(conn: AsyncConnection, merchant: str) -> str:
+    """The home platform of a merchant a request's body names, or 422 ``no_such_merchant``:
+    naming one that does not exist is the body's mistake, as at order intake."""
+    platform = await declared_home(conn, merchant)
+    if platform is None:
+        raise ValidationError(
+            f"{merchant} has no merchant profile (its home platform is unknown)",
+            code="no_such_merchant",
         )
     return str(platform)
 

@@ -19,7 +19,7 @@ from hutong.protocol.errors import (
     ValidationError,
 )
 from hutong.registry.models import Role, Status
-from hutong.registry.service import require_participant
+from hutong.registry.service import get_participant
 from hutong.runtime.services import Services
 from hutong.store.tables import participants
 
@@ -72,10 +72,16 @@ async def record_refusals(
 
 
 async def wallet_profile_for(services: Services, wallet: str, kind: str) -> store.WalletProfile:
+    """The profile of the wallet a request names to pay with.
+
+    422 ``unknown_wallet`` when nobody, or no wallet with a profile, has that id
+    (a body's mistake, whether it names nobody or a participant of another role);
+    409 ``wallet_inactive`` / ``wallet_does_not_serve`` when it may not pay now.
+    """
     async with services.db.read() as conn:
-        participant = await require_participant(conn, wallet)
+        participant = await get_participant(conn, wallet)
         profile = await store.wallet_profile(conn, wallet)
-    if not participant.has_role(Role.WALLET) or profile is None:
+    if participant is None or not participant.has_role(Role.WALLET) or profile is None:
         raise ValidationError(f"{wallet} is not a registered wallet", code="unknown_wallet")
     if participant.status is not Status.ACTIVE:
         raise ConflictError(f"{wallet} is {participant.status.value}", code="wallet_inactive")

@@ -54,6 +54,7 @@ from hutong.payments.points.store import (
     ExchangeState,
     OfferRow,
     get_exchange,
+    get_offer,
     insert_exchange,
     mark_committed,
     require_exchange,
@@ -73,6 +74,15 @@ from hutong.registry.models import Role, Status
 from hutong.registry.service import require_participant
 from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
+
+
+async def _named_offer(conn: AsyncConnection, offer_id: str) -> OfferRow:
+    """The offer an exchange's body names, or 422 ``no_such_offer``: the body's mistake
+    (``unknown_offer`` stays the 404 of the routes whose path names an offer)."""
+    offer = await get_offer(conn, offer_id)
+    if offer is None:
+        raise ValidationError(f"no points offer {offer_id}", code="no_such_offer")
+    return offer
 
 
 async def readable_exchange(services: Services, reader: str, exchange_id: str) -> ExchangeRow:
@@ -227,7 +237,7 @@ async def exchange(
             declared = await refusal_in_force(conn, spec.program_to, sender, today)
             if declared is not None:
                 return _refused(declared)
-        offer = await require_offer(conn, spec.offer_id)
+        offer = await _named_offer(conn, spec.offer_id)
         declared = None
         if held is None:
             declared = await refusal_in_force(conn, offer.program_to, offer.program_from, today)
