@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.store.batch import REQUEUES_ON_CONFLICT, RETRIES_ON_CONFLICT, WriteBatcher
 from hutong.store.db import Database, statement_kind
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers, switch_keys
+from tests.harness.ledger_rows import account, transfer
 from tests.harness.statements import counting
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -164,40 +165,6 @@ async def test_held_rows_go_after_the_rows_they_point_at_whichever_write_held_th
         stored = await conn.execute(select(ledger_transfers.c.id).order_by(ledger_transfers.c.id))
         assert [row.id for row in stored] == ["t1", "t2"]
     await batcher.close()
-
-
-def account(account_id: str) -> dict[str, Any]:
-    return {
-        "id": account_id,
-        "owner": "shop.example",
-        "asset": "CNY",
-        "kind": "user_balance",
-        "flags": 0,
-        "debits_pending": 0,
-        "debits_posted": 0,
-        "credits_pending": 0,
-        "credits_posted": 0,
-        "created_at": NOW,
-    }
-
-
-def transfer(transfer_id: str, debit: str, credit: str) -> dict[str, Any]:
-    return {
-        "id": transfer_id,
-        "debit_account_id": debit,
-        "credit_account_id": credit,
-        "amount": 100,
-        "asset": "CNY",
-        "code": "payment",
-        "reference": "",
-        "flags": 0,
-        "pending_id": "",
-        "timeout": 0,
-        "requested_amount": 100,
-        "state": "posted",
-        "created_at": NOW,
-        "expires_at": None,
-    }
 
 
 async def test_raw_sql_sees_the_rows_held_before_it(db: Database) -> None:

@@ -72,6 +72,7 @@ from hutong.store.tables import (
     transfers,
 )
 from hutong.store.types import UTCDateTime
+from tests.harness.ledger_rows import account, transfer
 from tests.harness.switch import POSTGRES_URL
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -132,42 +133,6 @@ def accepted(engine: Engine, statement: Any, rows: Any = None) -> bool:
 # -- rows --------------------------------------------------------------------------------
 
 _serial = itertools.count(1)
-
-
-def account(account_id: str, flags: int = 0, **totals: int) -> dict[str, Any]:
-    return {
-        "id": account_id,
-        "owner": "shop.example",
-        "asset": "CNY",
-        "kind": "user_balance",
-        "flags": flags,
-        "debits_pending": 0,
-        "debits_posted": 0,
-        "credits_pending": 0,
-        "credits_posted": 0,
-        "created_at": NOW,
-    } | totals
-
-
-def transfer(
-    transfer_id: str, debit: str, credit: str, amount: int, **fields: Any
-) -> dict[str, Any]:
-    return {
-        "id": transfer_id,
-        "debit_account_id": debit,
-        "credit_account_id": credit,
-        "amount": amount,
-        "asset": "CNY",
-        "code": "payment",
-        "reference": "",
-        "flags": 0,
-        "pending_id": "",
-        "timeout": 0,
-        "requested_amount": amount,
-        "state": "posted",
-        "created_at": NOW,
-        "expires_at": None,
-    } | fields
 
 
 def some_row(table: Table, **overrides: Any) -> dict[str, Any]:
