@@ -131,11 +131,8 @@ async def home_platform(conn: AsyncConnection, merchant: str) -> str:
     """The home platform of a merchant a path or query names, or 404 ``unknown_merchant``."""
     platform = await declared_home(conn, merchant)
     if platform is None:
-        raise NotFoundError(
-            f"{merchant} has no merchant profile (its home platform is unknown)",
-            code="unknown_merchant",
-        )
-    return str(platform)
+        raise NotFoundError(_no_profile(merchant), code="unknown_merchant")
+    return platform
 
 
 async def named_merchant_home(conn: AsyncConnection, merchant: str) -> str:
@@ -143,11 +140,12 @@ async def named_merchant_home(conn: AsyncConnection, merchant: str) -> str:
     naming one that does not exist is the body's mistake, as at order intake."""
     platform = await declared_home(conn, merchant)
     if platform is None:
-        raise ValidationError(
-            f"{merchant} has no merchant profile (its home platform is unknown)",
-            code="no_such_merchant",
-        )
-    return str(platform)
+        raise ValidationError(_no_profile(merchant), code="no_such_merchant")
+    return platform
+
+
+def _no_profile(merchant: str) -> str:
+    return f"{merchant} has no merchant profile (its home platform is unknown)"
 
 
 # -- acceptance policies ----------------------------------------------------------------
