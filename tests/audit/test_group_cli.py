@@ -32,7 +32,7 @@ def test_a_refused_group_exits_1_with_its_code_and_stores_nothing(database_url: 
         "group", "set", "alibaba", "taobao.example", "ghost.example", "--from", "2013-01-01"
     )
     assert result.exit_code == 1
-    assert "unknown_participant" in result.output
+    assert "no_such_participant" in result.output
     assert database_row_counts(database_url) == before
     missing = hutong("group", "show", "nowhere")
     assert missing.exit_code == 1 and "unknown_group" in missing.output

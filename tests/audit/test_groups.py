@@ -33,6 +33,7 @@ from tests.harness.cast import (
     ok,
 )
 from tests.harness.networks import Evidence
+from tests.harness.openapi import assert_documented, served_document
 
 
 def version(
@@ -144,7 +145,7 @@ async def test_the_operator_declares_versions_and_reads_them_back(evidence: Evid
         ({"name": "alibaba", "members": [], "valid_from": "2013-01-01"}, "no_members"),
         (
             {"name": "alibaba", "members": ["ghost.example"], "valid_from": "2013-01-01"},
-            "unknown_participant",
+            "no_such_participant",
         ),
         (
             {"name": "alibaba", "members": ["Not An Id"], "valid_from": "2013-01-01"},
@@ -173,6 +174,7 @@ async def test_a_bad_group_is_refused_and_nothing_is_written(
     response = await evidence.switch.operator.post("/operator/groups", json=body)
     assert_nack(response, 422, code, str(body))
     assert await evidence.evidence_rows() == before
+    assert_documented(await served_document(evidence.http, evidence.switch.url), response)
 
 
 async def test_a_member_of_another_group_is_refused(evidence: Evidence) -> None:

@@ -18,6 +18,7 @@ from hutong.protocol.envelope import request_envelope
 from tests.harness.assertions import assert_nack
 from tests.harness.cast import AUDITOR, JD, JD_BEAUTY, TAOBAO, TEA_HOUSE, TMALL, ok
 from tests.harness.networks import Evidence
+from tests.harness.openapi import assert_documented, served_document
 
 #: Terms take effect from their declaring day (UTC) on: the switch's today, and a later day.
 TODAY = datetime.now(UTC).date()
@@ -113,8 +114,10 @@ async def test_only_a_platform_records_terms(evidence: Evidence) -> None:
         ({"commission_bps": "500"}, 422, "invalid_request"),
         ({"reason": "   "}, 422, "reason_required"),
         ({"reason": "x" * 1001}, 422, "reason_too_long"),
-        ({"merchant": "ghost.example"}, 422, "unknown_merchant"),
-        ({"merchant": TAOBAO}, 422, "unknown_merchant"),
+        # The body names the merchant: 422 no_such_merchant (as order intake's and
+        # payments'); unknown_merchant is the 404 of a path or query naming one.
+        ({"merchant": "ghost.example"}, 422, "no_such_merchant"),
+        ({"merchant": TAOBAO}, 422, "no_such_merchant"),
         ({"justification": {"code": "competition"}}, 422, "invalid_justification"),
         ({"justification": {"code": "fraud", "why": "x"}}, 422, "invalid_request"),
         ({"listed": "no"}, 422, "invalid_request"),
@@ -128,6 +131,7 @@ async def test_bad_terms_are_refused_and_nothing_is_recorded(
     response = await evidence.post(TAOBAO, "/v1/merchant-terms", TERMS | changes)
     assert_nack(response, status, code, str(changes))
     assert await evidence.evidence_rows() == before
+    assert_documented(await served_document(evidence.http, evidence.switch.url), response)
 
 
 async def test_a_retried_message_records_once_and_replays_the_answer(evidence: Evidence) -> None:

@@ -83,10 +83,17 @@ async def test_a_price_changed_since_it_was_shown_is_refused_and_nothing_is_held
 
 
 async def test_stock_short_or_an_offer_gone_is_refused_with_its_own_code(shop: Shop) -> None:
+    before = await row_counts(shop.switch.services)
     shop.world.stores[JD].offer(JD_BEAUTY, CREAM, 9_900, 1)
     assert_nack(await shop.order(), 409, "out_of_stock", extra=["order"])
     del shop.world.stores[JD].offers[JD_BEAUTY][CREAM]
-    assert_nack(await shop.order(), 409, "unknown_offer", extra=["order"])
+    # The body names an offer the merchant does not have: 422, as a placement naming one.
+    gone = assert_nack(await shop.order(), 422, "no_such_offer", extra=["order"])
+    assert gone["order"]["state"] == "cancelled" and gone["order"]["reason"] == "no_such_offer"
+    after = await row_counts(shop.switch.services)
+    for table in ("payments", "ledger_transfers", "order_refunds"):
+        assert after[table] == before[table], table
+    assert shop.wallet(ALIPAY).holds == {}
     assert shop.stock(JD, JD_BEAUTY, SERUM) == 10
 
 

@@ -29,6 +29,7 @@ from hutong.commerce.orders.lines import (
     quantity_refund,
     refundable,
 )
+from hutong.protocol.errors import Kind
 from tests.harness.assertions import rule_refuses
 
 S, E = OrderState, OrderEvent
@@ -156,9 +157,10 @@ def test_too_little_stock_says_how_many_were_requested_and_are_available() -> No
     assert error.value.message == "serum-30ml: 2 requested, 1 available"
 
 
-def test_an_offer_the_merchant_no_longer_has_is_unknown() -> None:
-    with rule_refuses(OrderError, "unknown_offer"):
+def test_an_offer_the_merchant_no_longer_has_is_the_bodys_mistake() -> None:
+    with rule_refuses(OrderError, "no_such_offer") as error:
         check_prices([SERUM], {})
+    assert error.value.kind is Kind.INVALID  # 422, as a placement's offer the merchant lacks
 
 
 def test_every_line_that_no_longer_holds_is_listed_in_line_order() -> None:
@@ -169,7 +171,7 @@ def test_every_line_that_no_longer_holds_is_listed_in_line_order() -> None:
     assert [(p.code, p.message.split(":")[0]) for p in problems] == [
         ("price_changed", "serum-30ml"),
         ("out_of_stock", "mask-5pc"),
-        ("unknown_offer", "toner"),
+        ("no_such_offer", "toner"),
     ]
 
 

@@ -22,10 +22,11 @@ from hutong.commerce.storefronts import (
     standing_decision,
 )
 from hutong.protocol.errors import ConflictError, ValidationError
-from tests.harness.assertions import assert_nack, rule_refuses
+from tests.harness.assertions import assert_nack, refused_keeping_only_its_answer, rule_refuses
 from tests.harness.cast import MARKET_MERCHANT as MERCHANT
 from tests.harness.commerce import ask, events, offer, post_at, publish, set_home
 from tests.harness.networks import Market
+from tests.harness.openapi import assert_documented, served_document
 from tests.harness.statements import lasting_declarations
 from tests.harness.switch import Clock
 
@@ -240,7 +241,10 @@ async def test_what_a_request_must_be(market: Market) -> None:
     await catalog(market)
     merchant = market.merchant
     assert_nack(await ask(market.douyin, "kuaishou.example", {"serum-1": 1}), 403, "wrong_role")
-    assert_nack(await ask(merchant, "douyin.example", {"nope-9": 1}), 422, "unknown_offer")
+    # A SKU the merchant has no offer for: the body names it (422, as a placement's).
+    no_offer = ask(merchant, "douyin.example", {"serum-1": 1, "nope-9": 1})
+    refused = await refused_keeping_only_its_answer(market.switch, no_offer, 422, "no_such_offer")
+    assert_documented(await served_document(market.http, market.switch.url), refused)
     assert_nack(await ask(merchant, "streamer.example", {"serum-1": 1}), 422, "not_a_platform")
     assert_nack(await ask(merchant, "nobody.example", {"serum-1": 1}), 422, "not_a_platform")
     assert_nack(await ask(merchant, "douyin.example", {}), 422, "empty_catalog")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hutong.protocol.errors import ValidationError
+from hutong.protocol.errors import NotFoundError, ValidationError
 
 __all__ = [
     "EvidenceRef",
@@ -64,14 +64,19 @@ def finding_id(
 
 
 def window_of_id(finding: str) -> Window:
-    """The window a finding id was computed over (`unknown_finding` if it is no finding id)."""
+    """The window a finding id was computed over (`unknown_finding` if it is no finding id).
+
+    Whoever asks names the finding as the thing to read (a path, the CLI's
+    argument): an id that is no finding id names no finding, as one of no
+    run's does (404, `hutong.audit.run.find`).
+    """
     match = _ID.match(finding)
     if match is None:
-        raise ValidationError(f"{finding!r} is not a finding id", code="unknown_finding")
+        raise NotFoundError(f"{finding!r} is not a finding id", code="unknown_finding")
     try:
         start, end = (date(int(s[:4]), int(s[4:6]), int(s[6:])) for s in match.groups())
     except ValueError:
-        raise ValidationError(f"{finding!r} is not a finding id", code="unknown_finding") from None
+        raise NotFoundError(f"{finding!r} is not a finding id", code="unknown_finding") from None
     return Window(start, end)
 
 

@@ -34,7 +34,7 @@ from hutong.commerce.discovery.service import search
 from hutong.commerce.orders import intake as order_intake
 from hutong.commerce.orders import service as order_service
 from hutong.net.transport import CallTransport
-from hutong.protocol.errors import HutongError, Kind, ValidationError
+from hutong.protocol.errors import HutongError, NotFoundError, ValidationError
 from hutong.runtime.exactly_once import Refused, Write
 from hutong.runtime.services import Services
 
@@ -228,7 +228,9 @@ async def _answer_of(services: Services, http: CallTransport, call: BecknCall) -
         return await _decided(services, call, lambda: aftersale.cancel(services, http, call))
     if call.action == "update":
         return await _decided(services, call, lambda: aftersale.update(services, call))
-    raise HutongError(f"no Beckn action {call.action!r}", code="unknown_action", kind=Kind.INVALID)
+    # The path named the action (`/beckn/{action}`, 404 `unknown_action` there): the same
+    # kind here, should a job ever carry one the route let through.
+    raise NotFoundError(f"no Beckn action {call.action!r}", code="unknown_action")
 
 
 async def prepare(services: Services, http: CallTransport, call: BecknCall) -> Write[None]:

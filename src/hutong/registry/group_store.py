@@ -83,7 +83,8 @@ async def declare_group(
 ) -> GroupVersion:
     """Add the next version of group `name`, in force from `valid_from`.
 
-    Members must be registered participants (`unknown_participant`), at least
+    Members must be registered participants (`no_such_participant`: 422, the
+    body names them; `unknown_participant` is a path's 404), at least
     one; an ally is another group's name or a registered participant
     (`unknown_ally`); a participant is in one group at a time (`group_overlap`).
     """
@@ -98,7 +99,7 @@ async def declare_group(
     missing = sorted(member_ids - known)
     if missing:
         raise ValidationError(
-            f"not registered participants: {', '.join(missing)}", code="unknown_participant"
+            f"not registered participants: {', '.join(missing)}", code="no_such_participant"
         )
     existing = await all_versions(conn)
     group_names = {v.name for v in existing}

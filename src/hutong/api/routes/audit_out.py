@@ -90,8 +90,8 @@ class EvidencePageOut(msgspec.Struct, kw_only=True):
 
 
 _FINDINGS_CODES = {422: ("invalid_window", "unknown_check")}
-#: An id that is no finding id (422), or names no finding in its window (404).
-_EVIDENCE_CODES = {404: ("unknown_finding",), 422: ("unknown_finding",)}
+#: An id that is no finding id, or names no finding in its window: the path names nothing.
+_EVIDENCE_CODES = {404: ("unknown_finding",)}
 #: A participant that is not an auditor hears nothing of the audit.
 _AUDITORS_ONLY = {403: ("wrong_role",)}
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
-from hutong.api.documented import RESULT
+from hutong.api.documented import CODES, RESULT
 from hutong.api.idempotency import run_once
 from hutong.api.routes.commerce_schemas import (
     DecisionIn,
@@ -51,6 +51,22 @@ from hutong.registry.models import Role
 from hutong.registry.service import require_participant
 from hutong.runtime.services import Services
 
+#: What asking for a storefront refuses with: a catalog SKU the merchant has no offer
+#: for is the body's 422 `no_such_offer`, a host that is no platform `not_a_platform`.
+STOREFRONT_REQUEST_CODES = {
+    403: ("wrong_role",),
+    409: ("host_not_active", "storefront_exists"),
+    422: (
+        "empty_catalog",
+        "catalog_too_large",
+        "duplicate_sku",
+        "invalid_price",
+        "invalid_commission",
+        "own_host",
+        "not_a_platform",
+        "no_such_offer",
+    ),
+}
 #: Items per bulk upsert (the body size limit applies as well).
 MAX_OFFERS = 1000
 MAX_PAGE = 1000
@@ -111,7 +127,7 @@ async def my_offers(
     return_dto=None,
     status_code=201,
     summary="Ask a host for a storefront (入驻)",
-    opt={RESULT: StorefrontOut},
+    opt={RESULT: StorefrontOut, CODES: STOREFRONT_REQUEST_CODES},
 )
 async def request_storefront(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedStorefrontIn]

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody, requires
-from hutong.api.documented import RESULT
+from hutong.api.documented import CODES, RESULT
 from hutong.api.idempotency import run_once
 from hutong.api.routes.discovery_out import IMPRESSIONS_OPT
 from hutong.api.routes.evidence_schemas import (
+    TERMS_CODES,
     ImpressionListIn,
     SignedImpressionsIn,
     SignedTermsIn,
@@ -115,7 +116,7 @@ def _terms_reply(terms: MerchantTerms) -> tuple[int, dict[str, Any]]:
     status_code=201,
     guards=[requires(Role.PLATFORM)],
     summary="Record the terms this platform applies to one merchant (versioned)",
-    opt={RESULT: TermsOut},
+    opt={RESULT: TermsOut, CODES: TERMS_CODES},
 )
 async def declare_terms(
     services: ServicesDep, signed: SignedDep, data: JSONBody[SignedTermsIn]

@@ -12,6 +12,7 @@ from hutong.commerce.terms import MerchantTerms
 from hutong.protocol.envelope import Context
 
 __all__ = [
+    "TERMS_CODES",
     "ImpressionItemIn",
     "ImpressionListIn",
     "SignedImpressionsIn",
@@ -19,6 +20,22 @@ __all__ = [
     "TermsOut",
     "terms_out",
 ]
+
+
+#: What recording terms refuses with: a merchant nobody registered (or no merchant) is the
+#: body's 422 `no_such_merchant`, as order intake's and payments'.
+TERMS_CODES: dict[int, tuple[str, ...]] = {
+    403: ("wrong_role",),
+    422: (
+        "invalid_commission",
+        "reason_required",
+        "reason_too_long",
+        "invalid_justification",
+        "invalid_correction",
+        "valid_from_in_past",
+        "no_such_merchant",
+    ),
+}
 
 
 class JustificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

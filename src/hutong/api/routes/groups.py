@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, StrictBody, requires
+from hutong.api.documented import CODES
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only
 from hutong.protocol.errors import ForbiddenError
@@ -68,6 +69,20 @@ def version_out(v: GroupVersion) -> GroupVersionOut:
     return_dto=None,
     status_code=201,
     summary="Declare the next version of a corporate group",
+    # A member nobody registered is the body's mistake: 422 no_such_participant.
+    opt={
+        CODES: {
+            422: (
+                "invalid_group_name",
+                "invalid_subscriber_id",
+                "no_members",
+                "too_many_members",
+                "no_such_participant",
+                "unknown_ally",
+                "group_overlap",
+            )
+        }
+    },
 )
 async def declare_group(services: ServicesDep, data: JSONBody[GroupIn]) -> GroupVersionOut:
     async with services.db.transaction() as conn:

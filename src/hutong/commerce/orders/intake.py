@@ -3,8 +3,9 @@
 A host platform orders for its buyer from a merchant of any platform. Before
 anything is held the switch asks the merchant's platform (a signed decision
 call, ``reserve_stock``, see `hutong.world.stock` for the reference desk)
-what it offers now; a price that changed, a SKU gone or stock short since
-the buyer saw it is a refusal with that code (`price_problems`), and so is a
+what it offers now; a price that changed or stock short since the buyer saw
+it is a refusal with that code (409, `price_problems`), a SKU it does not
+offer is 422 ``no_such_offer`` (the body names it, as a placement's), and so is a
 platform that does not answer (``merchant_platform_unavailable``, 503) or
 answers a reservation reference the order cannot keep (``bad_reservation``,
 502: not a string of at most `MAX_RESERVATION` characters).

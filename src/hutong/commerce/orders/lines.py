@@ -12,7 +12,8 @@ invalid_quantity     a quantity is not an integer >= 1 (a bool, a float such
 invalid_price        a unit price is not an integer number of fen >= 1
 total_too_large      a line's or the order's total is beyond what the ledger
                      holds (2**63 - 1 fen); neither field alone is wrong
-unknown_offer        the merchant's platform no longer has the offer
+no_such_offer        the merchant's platform does not (or no longer) offer the
+                     SKU a line names: the body names it (422, as a placement's)
 price_changed        the price now differs from the price the buyer was shown
                      (higher or lower: shown and charged must agree)
 out_of_stock         fewer are available than the line asks for
@@ -49,6 +50,7 @@ class OrderError(RuleBroken, ValueError):
         "no_lines": Kind.INVALID,
         "duplicate_line": Kind.INVALID,
         "unknown_line": Kind.INVALID,
+        "no_such_offer": Kind.INVALID,
         "merchant_platform_unavailable": Kind.UNAVAILABLE,
         "bad_reservation": Kind.UPSTREAM_FAILED,
     }
@@ -128,7 +130,7 @@ def price_problems(
         offer = current_offers.get(line.sku_id)
         if offer is None:
             problems.append(
-                OrderError("unknown_offer", f"{line.sku_id}: the merchant no longer offers it")
+                OrderError("no_such_offer", f"{line.sku_id}: the merchant no longer offers it")
             )
         elif offer.price != line.unit_price_shown:
             problems.append(

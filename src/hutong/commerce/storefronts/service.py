@@ -69,7 +69,11 @@ async def request_storefront(
     commission_bps: int,
     now: datetime,
 ) -> Storefront:
-    """Record a request; the host's standing rules in force today may decide it at once."""
+    """Record a request; the host's standing rules in force today may decide it at once.
+
+    A catalog SKU the merchant has no offer for is the body's mistake, 422
+    ``no_such_offer`` (as a placement's; ``unknown_offer`` is a path's 404).
+    """
     check_catalog(catalog, commission_bps)
     if host == merchant:
         raise ValidationError("a merchant cannot open a storefront on itself", code="own_host")
@@ -81,7 +85,7 @@ async def request_storefront(
     missing = [sku for sku in skus if sku not in categories]
     if missing:
         raise ValidationError(
-            f"{merchant} has no offer {', '.join(missing[:10])}", code="unknown_offer"
+            f"{merchant} has no offer {', '.join(missing[:10])}", code="no_such_offer"
         )
     open_one = await store.find_open(conn, merchant, host)
     if open_one is not None:

@@ -58,8 +58,11 @@ async def apply_terms(
     now: datetime,
     correction: Correction | None = None,
 ) -> MerchantTerms:
-    """Record the next version of what `platform` applies to `merchant` (`unknown_merchant`).
+    """Record the next version of what `platform` applies to `merchant`.
 
+    A merchant nobody registered (or a participant that is no merchant) is the
+    body's mistake: 422 ``no_such_merchant``, as order intake and payments
+    answer (``unknown_merchant`` is the 404 of a path or query naming one).
     Its valid_from is the declaring day or later, unless it is a `correction`,
     filed beside it (`hutong.store.corrections`) for the history to show.
     """
@@ -67,7 +70,7 @@ async def apply_terms(
     corrections.admit(valid_from, now, correction)
     found = await get_participant(conn, merchant)
     if found is None or not found.has_role(Role.MERCHANT):
-        raise ValidationError(f"{merchant} is not a registered merchant", code="unknown_merchant")
+        raise ValidationError(f"{merchant} is not a registered merchant", code="no_such_merchant")
     latest = await conn.scalar(
         select(func.max(merchant_terms.c.version)).where(
             merchant_terms.c.platform == platform, merchant_terms.c.merchant == merchant
