@@ -51,6 +51,8 @@ CLAIMED = 0
 
 #: How often a twin looks whether the claimer has answered.
 WAIT_STEP = 0.02
+#: Expired records a prune deletes per transaction, about (`prune`).
+PRUNE_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +176,35 @@ async def await_answer(services: Services, key: MessageKey) -> Answer | Claimed 
         await asyncio.sleep(WAIT_STEP)
 
 
-async def prune(services: Services) -> int:
+async def prune(services: Services, *, chunk: int = PRUNE_CHUNK) -> int:
     """Remove the records past their `expires_at` (kept `message_retention`); how many.
 
     A message id whose record is gone is new again; no request can still
     carry it by then (`Settings.message_retention` outlives the longest
     request lifetime plus twice the clock skew).
+
+    A short delete at a time, oldest first: a read finds the `chunk`-th
+    oldest expired record's `expires_at`, and one transaction deletes the
+    expired records up to it (ties with it too); the last round, finding
+    fewer than `chunk`, deletes the rest. A busy hour's records are so never
+    one long transaction (on SQLite, every writer would wait for it).
     """
-    async with services.db.transaction() as conn:
-        gone = await conn.execute(delete(messages).where(messages.c.expires_at < services.clock()))
-    return int(gone.rowcount or 0)
+    now = services.clock()
+    expired = messages.c.expires_at < now
+    edge_of_chunk = (
+        select(messages.c.expires_at)
+        .where(expired)
+        .order_by(messages.c.expires_at)
+        .offset(chunk - 1)
+        .limit(1)
+    )
+    removed = 0
+    while True:
+        async with services.db.read() as conn:
+            edge = await conn.scalar(edge_of_chunk)
+        due = expired if edge is None else and_(expired, messages.c.expires_at <= edge)
+        async with services.db.transaction() as conn:
+            gone = await conn.execute(delete(messages).where(due))
+        removed += int(gone.rowcount or 0)
+        if edge is None:
+            return removed
