@@ -73,7 +73,7 @@ async def build(
     taker = orders.Orders(net, world, plants, reference)
     counts |= await orders.run(taker, day.isoformat(), made.approved, allowed, accepted)
     counts |= await terms.run(net, world, plants, day, made.approved)
-    counts |= await impressions.run(net, world, plants)
+    counts |= await impressions.run(net, world, plants, day)
     return manifest(world, plants, day, counts, net)
 
 

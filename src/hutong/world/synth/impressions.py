@@ -16,7 +16,7 @@ half a star to its own group's items, so they outrank better rival items.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from hutong.world.synth.cast import Cast
@@ -46,7 +46,21 @@ def ranked(
     return [(m, s, r, n) for m, s, r, n, _ in sorted(candidates, key=score, reverse=True)]
 
 
-async def run(net: Network, world: Cast, plants: list[Plant]) -> dict[str, int]:
+def showing_times(day: date, now: datetime, count: int) -> list[datetime]:
+    """When the host's `count` lists were shown: within the last hour, never before `day`.
+
+    The audit window opens on `day` (the world's first day, today), so a
+    world built in the first hour after midnight UTC must not date its lists
+    the day before, where the auditor would not see them. One second apart,
+    or closer when the day is younger than `count` seconds; never ahead of `now`.
+    """
+    opened = datetime.combine(day, time(), tzinfo=UTC)
+    start = max(now.replace(microsecond=0) - timedelta(hours=1), opened)
+    step = min(timedelta(seconds=1), (now - start) / max(count, 1))
+    return [start + step * n for n in range(count)]
+
+
+async def run(net: Network, world: Cast, plants: list[Plant], day: date) -> dict[str, int]:
     rng = random.Random(f"{world.seed}:impressions")
     merit = {
         (m.subscriber_id, sku): (round(rng.uniform(3.5, 5.0), 1), rng.randint(5, 5_000))
@@ -54,7 +68,7 @@ async def run(net: Network, world: Cast, plants: list[Plant]) -> dict[str, int]:
         for sku, _ in m.skus
     }
     items = sorted(merit)
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    times = showing_times(day, datetime.now(UTC), world.size.impression_lists_per_host)
     lists = 0
     for host in world.platforms:
         batch: list[dict[str, Any]] = []
@@ -70,7 +84,7 @@ async def run(net: Network, world: Cast, plants: list[Plant]) -> dict[str, int]:
                 {
                     "surface": rng.choice(("search", "product_page")),
                     "query": f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}",
-                    "shown_at": (start + timedelta(seconds=n)).isoformat(),
+                    "shown_at": times[n].isoformat(),
                     "items": [
                         {
                             "merchant": m,
