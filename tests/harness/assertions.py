@@ -58,11 +58,7 @@ async def refused_without_writes(
     switch: Switch, request: Awaitable[httpx.Response], status: int, code: str, what: str = ""
 ) -> httpx.Response:
     """Send `request`, check it is this NACK, and that no table gained or lost a row."""
-    before = await row_counts(switch.services)
-    response = await request
-    assert_nack(response, status, code, what)
-    assert await row_counts(switch.services) == before, what
-    return response
+    return await _refused_changing(switch, request, status, code, what, {})
 
 
 async def refused_keeping_only_its_answer(
@@ -71,13 +67,23 @@ async def refused_keeping_only_its_answer(
     """`refused_without_writes` for a step decided before it writes (`run_decided`): the
     refusal is kept as the message's answer (one `messages` row, so a resend meets it),
     and nothing else gained or lost a row."""
+    return await _refused_changing(switch, request, status, code, what, {"messages": 1})
+
+
+async def _refused_changing(
+    switch: Switch,
+    request: Awaitable[httpx.Response],
+    status: int,
+    code: str,
+    what: str,
+    changed: dict[str, int],
+) -> httpx.Response:
+    """Send `request`, check it is this NACK and that the row counts changed by `changed` only."""
     before = await row_counts(switch.services)
     response = await request
     assert_nack(response, status, code, what)
     after = await row_counts(switch.services)
-    assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == {"messages": 1}, (
-        what
-    )
+    assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == changed, what
     return response
 
 
