@@ -100,11 +100,16 @@ FAULTS = ("worker", "primary", "callback", "network")
 OPERATOR = "cluster-operator"
 #: A step first sent this long before a fault still counts as the fault's.
 LEAD_IN = 1.0
-#: What an acknowledged step promises about its order's state afterwards.
+#: What the database shows of an order once its carrier is booked: booking
+#: (the ship step) leaves the order `paid`, with `carrier_booked`, until the
+#: carrier's pickup moves it to `shipped`.
+BOOKED = "carrier booked"
+#: What an acknowledged step promises about its order afterwards: one of these
+#: in what the database shows of it (its state, and BOOKED once booked).
 AFTER = {
     "create": None,  # the order exists
     "pay": {"paid", "shipped", "delivered", "completed"},
-    "ship": {"shipped", "delivered", "completed"},
+    "ship": {BOOKED},
     "picked_up": {"shipped", "delivered", "completed"},
     "delivered": {"delivered", "completed"},
     "confirm": {"completed"},
@@ -570,7 +575,7 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT buyer, id, state FROM orders WHERE buyer LIKE :tag"),
+                text("SELECT buyer, id, state, carrier_booked FROM orders WHERE buyer LIKE :tag"),
                 {"tag": f"f-{run}-%"},
             ).all()
             doubled_ledger = conn.execute(
@@ -593,9 +598,9 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
             ).all()
     finally:
         engine.dispose()
-    by_buyer: dict[str, list[tuple[str, str]]] = {}
-    for buyer, order_id, state in rows:
-        by_buyer.setdefault(buyer, []).append((order_id, state))
+    by_buyer: dict[str, list[tuple[str, set[str]]]] = {}
+    for buyer, order_id, state, booked in rows:
+        by_buyer.setdefault(buyer, []).append((order_id, shown(state, bool(booked))))
     # A committed transfer posts its amount and each non-zero fee: more is a
     # double, fewer a loss (it is then not counted as committed).
     expected = {
@@ -612,6 +617,11 @@ def database_view(cluster: Cluster, run: str) -> dict[str, Any]:
         "committed_transfers": committed,
         "doubled_transfers": doubled_transfers,
     }
+
+
+def shown(state: str, carrier_booked: bool) -> set[str]:
+    """What the database shows of an order, in `AFTER`'s terms."""
+    return {state, BOOKED} if carrier_booked else {state}
 
 
 def pending_events(cluster: Cluster) -> int:
@@ -667,9 +677,9 @@ def judge(
     lost_tags: dict[str, float] = {}
     for tag, (order_id, last, acknowledged) in load.orders.items():
         kept = stored.get(tag, [])
-        states = {state for oid, state in kept if oid == order_id}
+        facts = [facts for oid, facts in kept if oid == order_id]
         wanted = AFTER[last]
-        if not states or (wanted is not None and not states & wanted):
+        if not facts or (wanted is not None and not facts[0] & wanted):
             lost_tags[tag] = acknowledged
     for transfer_id, acknowledged in load.transfers.items():
         if transfer_id not in view["committed_transfers"]:
