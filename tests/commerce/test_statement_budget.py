@@ -28,8 +28,9 @@ and its answer last; each ledger posting reads its accounts (with caps and
 recorded failures) and inserts its transfers, and each transaction adds to
 the hot totals (accounts, positions) once; `BEGIN IMMEDIATE` is one
 statement per transaction on SQLite. Under load the group commit shares a
-BEGIN and the single-row INSERTs of many writes (`bench.orders` prints
-statements per order both ways, and by kind under load).
+BEGIN and the INSERTs of many writes (`bench.orders` prints statements per
+order both ways, and by kind under load: 38 on PostgreSQL with two workers,
+against 56 for an order alone).
 """
 
 from __future__ import annotations

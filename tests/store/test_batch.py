@@ -6,19 +6,21 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.store.batch import REQUEUES_ON_CONFLICT, RETRIES_ON_CONFLICT, WriteBatcher
-from hutong.store.db import Database
-from hutong.store.tables import ledger_failures, switch_keys
+from hutong.store.db import Database, statement_kind
+from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers, switch_keys
+from tests.harness.ledger_rows import account, transfer
 from tests.harness.statements import counting
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
-#: One statement object: the group commit gathers the rows of each statement.
+#: One statement shape: the group commit gathers the rows of each shape.
 _INSERT_KEY = insert(switch_keys)
 
 
@@ -71,6 +73,97 @@ async def test_held_inserts_are_sent_together_before_the_first_statement_naming_
 
     assert seen == 2  # the count named switch_keys: both rows were written before it
     assert count.kinds["INSERT INTO"] == 1
+    await batcher.close()
+
+
+async def test_inserts_built_anew_by_each_write_are_still_sent_as_one_statement(
+    db: Database,
+) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def write(conn: AsyncConnection, key_id: str) -> None:
+        row = {"key_id": key_id, "public_key": "p", "private_key": "s", "created_at": NOW}
+        await conn.execute(insert(switch_keys), row)  # a new statement object each time
+
+    with counting(db) as count:
+        await asyncio.gather(*(batcher.run(lambda c, k=k: write(c, k)) for k in "abcdef"))
+
+    assert await _count(db) == 6
+    assert count.kinds["INSERT INTO"] == batcher.batches < 6
+    await batcher.close()
+
+
+async def test_inserts_with_values_of_their_own_keep_them(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def write(conn: AsyncConnection, key_id: str) -> None:
+        # The same shape, but each statement carries its own public key.
+        statement = insert(switch_keys).values(public_key=f"public-{key_id}")
+        await conn.execute(statement, {"key_id": key_id, "private_key": "s", "created_at": NOW})
+
+    await asyncio.gather(*(batcher.run(lambda c, k=k: write(c, k)) for k in "abc"))
+
+    async with db.read() as conn:
+        stored = await conn.execute(select(switch_keys.c.key_id, switch_keys.c.public_key))
+        assert {row.key_id: row.public_key for row in stored} == {k: f"public-{k}" for k in "abc"}
+    await batcher.close()
+
+
+async def test_a_statement_flushes_only_the_held_rows_it_can_see_and_those_they_need(
+    db: Database,
+) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+    sent: list[str] = []
+
+    def seen(*args: Any) -> None:
+        sent.append(statement_kind(args[2]))
+
+    async def write(conn: AsyncConnection) -> int:
+        for name in ("payer", "payee"):
+            await conn.execute(insert(ledger_accounts), account(name))
+        await _insert(conn, "k1")
+        await conn.execute(insert(ledger_transfers), transfer("t1", "payer", "payee"))
+        # Names the transfers: they, and the accounts they point at, are sent first.
+        return int(await conn.scalar(select(func.count()).select_from(ledger_transfers)))
+
+    event.listen(db.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await batcher.run(write) == 1
+    finally:
+        event.remove(db.sync_engine, "before_cursor_execute", seen)
+
+    inserts = [kind for kind in sent if kind.startswith("INSERT")]
+    assert inserts == ["INSERT ledger_accounts", "INSERT ledger_transfers", "INSERT switch_keys"]
+    assert sent.index("SELECT ledger_transfers") < sent.index("INSERT switch_keys")
+    assert await _count(db) == 1
+    await batcher.close()
+
+
+async def test_held_rows_go_after_the_rows_they_point_at_whichever_write_held_them_first(
+    db: Database,
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(insert(ledger_accounts), [account("a"), account("b")])
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def old_accounts(conn: AsyncConnection) -> None:
+        await conn.execute(insert(ledger_transfers), transfer("t1", "a", "b"))
+
+    async def new_accounts(conn: AsyncConnection) -> None:
+        await conn.execute(insert(ledger_accounts), [account("c"), account("d")])
+        await conn.execute(insert(ledger_transfers), transfer("t2", "c", "d"))
+
+    with counting(db) as count:
+        await asyncio.gather(batcher.run(old_accounts), batcher.run(new_accounts))
+
+    # One batch, no write run again in a savepoint: the transfers (held first)
+    # were sent after the accounts that the second write's transfer needs, and
+    # each table's rows in one statement (the accounts were inserted as a list).
+    savepoints = sum(n for kind, n in count.kinds.items() if kind.startswith("SAVEPOINT"))
+    assert (batcher.batches, savepoints, count.kinds["INSERT INTO"]) == (1, 0, 2)
+    async with db.read() as conn:
+        stored = await conn.execute(select(ledger_transfers.c.id).order_by(ledger_transfers.c.id))
+        assert [row.id for row in stored] == ["t1", "t2"]
     await batcher.close()
 
 

@@ -37,7 +37,7 @@ from hutong.store.tables import decision_calls
 
 __all__ = ["DecisionCall", "Outcome", "list_calls", "prune", "record", "settled"]
 
-#: One statement object for every row, so a batch sends them as one multi-row INSERT.
+#: The journal's insert (a batch sends the rows of all its writes as one multi-row INSERT).
 _INSERT = insert(decision_calls)
 #: Rows removed per DELETE statement of a prune (keeps each transaction short).
 PRUNE_CHUNK = 5000

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -105,52 +105,62 @@ _ANALYSED = (Select, CompoundSelect, Insert, Update, Delete)
 
 
 class _DeferredInserts:
-    """A connection view that holds back single-row INSERTs and sends them together.
+    """A connection view that holds back INSERTs of values and sends them together.
 
-    Another statement first flushes what is held when it names a table with
-    rows held, or a table whose foreign keys point at one (`_touches`), so
-    every read and update sees the rows written before it; a statement that
-    names none of them cannot see or depend on them and runs first. (Raw SQL,
-    or anything else whose tables cannot be read off, flushes.) A failure of the combined
-    insert (a duplicate key, say) fails the optimistic pass, and the batch
-    runs again write by write, each in its own savepoint. It also holds the
-    batch's increments (`held_increments`), applied by `finish`.
+    Inserts of the same statement (the same table, columns and clauses, as
+    SQLAlchemy's cache key tells, however many times the statement object was
+    built) share one multi-row INSERT, whichever writes of the batch sent
+    them. Another statement first flushes the held rows of the tables it
+    names, or that the tables it names point at by foreign key (`_touched`),
+    with the held rows those rows point at, so every read and update sees the
+    rows written before it; rows of tables it does not name cannot be seen by
+    it or matter to it, and stay held. (Raw SQL, or anything else whose tables
+    cannot be read off, flushes all.) A failure of a combined insert (a
+    duplicate key, say) fails the optimistic pass, and the batch runs again
+    write by write, each in its own savepoint. It also holds the batch's
+    increments (`held_increments`), applied by `finish`.
     """
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self._held: dict[Insert, list[dict[str, Any]]] = {}
+        #: (statement's cache key, columns) -> (statement, rows), in first-seen order.
+        self._held: dict[Hashable, tuple[Insert, list[dict[str, Any]]]] = {}
         self.held_increments = Held()
 
     def view(self) -> AsyncConnection:
         return cast(AsyncConnection, self)
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        if (
-            isinstance(statement, Insert)
-            and isinstance(parameters, dict)
-            and not statement._returning
-        ):
-            self._held.setdefault(statement, []).append(parameters)
-            return None
-        if self._touches(statement):
-            await self.flush()
+        if isinstance(statement, Insert) and not statement._returning:
+            rows = _rows(parameters)
+            cache_key = statement._generate_cache_key() if rows else None
+            if cache_key is not None:
+                # Values written into the statement itself (`.values(x=1)`) are
+                # not in the cache key's key: such a statement merges only with
+                # itself.
+                shape = statement if cache_key.bindparams else cache_key.key
+                key = (shape, frozenset(rows[0]))
+                self._held.setdefault(key, (statement, []))[1].extend(rows)
+                return None
+        await self._flush_for(statement)
         return await self.conn.execute(statement, parameters)
 
     async def scalar(self, statement: Any, parameters: Any = None) -> Any:
-        if self._touches(statement):
-            await self.flush()
+        await self._flush_for(statement)
         return await self.conn.scalar(statement, parameters)
 
-    def _touches(self, statement: Any) -> bool:
-        """Whether `statement` may read, change or refer to a row held back."""
-        if not self._held:
-            return False
+    async def _flush_for(self, statement: Any) -> None:
+        if self._held:
+            tables = self._touched(statement)
+            await self.flush(tables)
+
+    def _touched(self, statement: Any) -> set[Any] | None:
+        """The held tables `statement` may read, change or refer to; None: any."""
         if not isinstance(statement, _ANALYSED) or any(
             isinstance(part, TextClause) for part in iterate(statement)
         ):
-            return True  # raw SQL may name any table
-        held = {insert.table for insert in self._held}
+            return None  # raw SQL may name any table
+        held = {insert.table for insert, _ in self._held.values()}
         named = set(
             find_tables(
                 statement,
@@ -160,23 +170,71 @@ class _DeferredInserts:
                 include_crud=True,
             )
         )
-        referred = {
-            key.column.table for table in named for key in getattr(table, "foreign_keys", ())
-        }
-        return bool(held & (named | referred))
+        hit = held & (named | _referred(named))
+        # The rows to be flushed first: those the flushed rows point at.
+        grown = hit
+        while grown:
+            grown = (held & _referred(grown)) - hit
+            hit |= grown
+        return hit
 
     def begin_nested(self) -> Any:
         raise _NotDeferrable
 
-    async def flush(self) -> None:
-        held, self._held = self._held, {}
-        for statement, rows in held.items():
+    async def flush(self, tables: set[Any] | None = None) -> None:
+        """Send the held rows of `tables` (all when None).
+
+        A table's rows go after those of the tables they point at (the schema's
+        foreign-key order, whichever write held them first); one table's
+        statements in the order first held.
+        """
+        if tables is not None and not tables:
+            return
+        due = [
+            (_foreign_key_rank(statement.table), n, key)
+            for n, (key, (statement, _)) in enumerate(self._held.items())
+            if tables is None or statement.table in tables
+        ]
+        for _, _, key in sorted(due):
+            statement, rows = self._held.pop(key)
             await self.conn.execute(statement, rows)
 
     async def finish(self) -> None:
         """What is held, written: the inserts, then the increments (hot rows last)."""
         await self.flush()
         await self.held_increments.apply(self.conn)
+
+
+def _rows(parameters: Any) -> list[dict[str, Any]]:
+    """The rows of an insert's parameters that can be held: one dict, or dicts of one shape."""
+    if isinstance(parameters, dict):
+        return [parameters]
+    if (
+        isinstance(parameters, list)
+        and parameters
+        and all(isinstance(row, dict) for row in parameters)
+        and all(row.keys() == parameters[0].keys() for row in parameters)
+    ):
+        return parameters
+    return []
+
+
+def _foreign_key_rank(table: Any) -> int:
+    """Where `table` comes in its schema's foreign-key order: after every table it points at."""
+    ranks = _RANKS.get(id(table.metadata))
+    if ranks is None:
+        ranks = {t: n for n, t in enumerate(table.metadata.sorted_tables)}
+        _RANKS[id(table.metadata)] = ranks
+    return ranks.get(table, len(ranks))
+
+
+#: Each schema's tables in foreign-key order (by the id of their MetaData).
+_RANKS: dict[int, dict[Any, int]] = {}
+
+
+def _referred(tables: Iterable[Any]) -> set[Any]:
+    """The tables that `tables` point at by foreign key."""
+    return {key.column.table for table in tables for key in getattr(table, "foreign_keys", ())}
 
 
 class _NotDeferrable(Exception):
@@ -253,7 +311,7 @@ class WriteBatcher:
         try:
             try:
                 # Optimistic: no savepoints while every write succeeds, and
-                # single-row inserts gathered into one multi-row statement each.
+                # inserts of one shape gathered into one multi-row statement each.
                 async with self.db.transaction() as conn:
                     deferring = _DeferredInserts(conn)
                     for pending in batch:
