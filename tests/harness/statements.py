@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
@@ -40,18 +40,25 @@ class StatementCount:
 def counting(db: Database) -> Iterator[StatementCount]:
     """Count every statement `db` runs inside the block."""
     count = StatementCount()
+    with _each_statement(db, lambda statement, _params: count.add(statement)):
+        yield count
 
-    def seen(
-        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+
+@contextlib.contextmanager
+def _each_statement(db: Database, seen: Callable[[str, Any], None]) -> Iterator[None]:
+    """Call `seen(statement, parameters)` for every statement `db` sends inside the block."""
+
+    def listener(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool
     ) -> None:
-        count.add(statement)
+        seen(statement, params)
 
     engine = db.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
+    event.listen(engine, "before_cursor_execute", listener)
     try:
-        yield count
+        yield
     finally:
-        event.remove(engine, "before_cursor_execute", seen)
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 @contextlib.contextmanager
@@ -84,18 +91,12 @@ def recording_reads(db: Database) -> Iterator[list[Read]]:
     """The SELECTs `db` runs inside the block, in order."""
     reads: list[Read] = []
 
-    def seen(
-        _conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool
-    ) -> None:
+    def seen(statement: str, params: Any) -> None:
         if statement.lstrip()[:6].upper() == "SELECT":
             reads.append(Read(statement, params))
 
-    engine = db.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _each_statement(db, seen):
         yield reads
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 #: PostgreSQL plan nodes that read rows of a table (a bitmap heap scan's index
