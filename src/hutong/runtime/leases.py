@@ -9,9 +9,10 @@ leases on due rows:
     free   <=>  the caller's `free` (it includes every lease run out: none, or until < now)
     held   <=>  lease_until >= now  and  lease_owner != owner
 
-The held rows are found through an index on `lease_until` (only the leases
-in force: about workers x rows per pass, however many rows are due), and
-their holders are few (one per worker). The watch (`LeaseHolders`) says
+The held rows are found through an index on `lease_until` (Beckn jobs:
+`ix_beckn_jobs_status_lease`; delivery lanes, one per recipient, are few)
+that holds only the leases in force, about workers x rows per pass however
+many rows are due, and their holders are few (one per worker). The watch (`LeaseHolders`) says
 which of them stopped. Then one transaction locks, with SKIP LOCKED, the
 due rows that are free or held by a stopped process, and leases them to
 `owner`; when no row is free and no holder stopped, none is taken.
