@@ -20,6 +20,7 @@ from hutong.events.outbox import EventStatus, enqueue
 from hutong.runtime.services import Services
 from hutong.store.tables import outbox
 from hutong.workers.deadlines import sweep_once
+from tests.harness.statements import counting
 from tests.harness.switch import Clock
 
 DAY = 86_400
@@ -109,24 +110,17 @@ async def test_many_events_are_removed_in_several_short_deletes(
     services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(retention, "PRUNE_CHUNK", 3)
-    async with services.db.transaction() as conn:
-        for number in range(10):
-            await enqueue(
-                conn, recipient="shop.example", action=f"e{number}", message={}, now=clock()
-            )
-        await conn.execute(
-            update(outbox).values(
-                status=EventStatus.DELIVERED,
-                attempts=1,
-                last_attempt_at=clock(),
-                delivered_at=clock(),
-            )
-        )
+    for number in range(10):
+        await _event(services, f"e{number}")
+        await _attempted(services, f"e{number}", EventStatus.DELIVERED, delivered_at=clock())
+        clock.advance(1)
     await _event(services, "pending")
     clock.advance(31 * DAY)
 
     # Ten finished events, three per delete: four deletes, all of them gone.
-    assert await retention.prune_events(services.db, clock(), 30) == 10
+    with counting(services.db) as count:
+        assert await retention.prune_events(services.db, clock(), 30) == 10
+    assert count.kinds["DELETE FROM"] == 4
     assert await _kept(services) == ["pending"]
 
 

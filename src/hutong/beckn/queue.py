@@ -140,11 +140,14 @@ async def claim(
     *,
     watch: LeaseHolders | None = None,
 ) -> list[Job]:
-    """Lease up to `limit` due jobs no live lease holds, oldest first.
+    """Lease up to `limit` due jobs no live lease holds, longest due first.
 
-    A read looks first, so an idle worker's poll takes no write lock; it
-    names the holders of leased due jobs, and with `watch` the jobs of
-    those whose process stopped are taken too.
+    A read looks first, so an idle worker's poll takes no write lock; with
+    `watch` it names the holders of leases in force on due jobs, and the
+    jobs of those whose process stopped are taken too. Every read is a range
+    of an index, `(status, next_attempt_at)` in the order jobs are taken or
+    `(status, lease_until)` for the leases in force: a poll reads about the
+    same however many jobs are due (`hutong.runtime.leases`).
     """
     now = services.clock()
     rows, stopped = await lease_due(
@@ -153,7 +156,8 @@ async def claim(
         key="id",
         due=(beckn_jobs.c.status == JobStatus.PENDING.value, beckn_jobs.c.next_attempt_at <= now),
         free=or_(beckn_jobs.c.lease_until.is_(None), beckn_jobs.c.lease_until < now),
-        order_by=beckn_jobs.c.id,
+        now=now,
+        order_by=beckn_jobs.c.next_attempt_at,
         limit=limit,
         owner=worker,
         until=now + timedelta(seconds=lease_seconds(services)),

@@ -11,8 +11,8 @@ expiry refuse a retry after that). So:
 
 A pending job (due, waiting out a backoff, or leased by a worker) is never
 pruned, however old. `prune_jobs` runs in the deadline sweep
-(`hutong.workers.deadlines`), a read first and then short deletes by id
-(`hutong.store.pruning`), as the other prunes do.
+(`hutong.workers.deadlines`), a read first and then short deletes, oldest
+`answered_at` first (`hutong.store.pruning`), as the other prunes do.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hutong.store.tables import beckn_jobs
 
 __all__ = ["PRUNE_CHUNK", "prune_jobs"]
 
-#: Jobs removed per DELETE statement (keeps each transaction short).
+#: Jobs removed per DELETE statement, about (keeps each transaction short).
 PRUNE_CHUNK = 1000
 
 _ANSWERED = JobStatus.ANSWERED.value
@@ -38,4 +38,6 @@ async def prune_jobs(services: Services) -> int:
     # The status is checked again by the delete: an answered job never becomes
     # pending, but say so.
     answered = (beckn_jobs.c.status == _ANSWERED) & (beckn_jobs.c.answered_at < cutoff)
-    return await delete_in_chunks(services.db, beckn_jobs, answered, chunk=PRUNE_CHUNK)
+    return await delete_in_chunks(
+        services.db, beckn_jobs, answered, by=beckn_jobs.c.answered_at, chunk=PRUNE_CHUNK
+    )

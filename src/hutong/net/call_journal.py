@@ -39,7 +39,7 @@ __all__ = ["DecisionCall", "Outcome", "list_calls", "prune", "record", "settled"
 
 #: The journal's insert (a batch sends the rows of all its writes as one multi-row INSERT).
 _INSERT = insert(decision_calls)
-#: Rows removed per DELETE statement of a prune (keeps each transaction short).
+#: Rows removed per DELETE statement of a prune, about (keeps each transaction short).
 PRUNE_CHUNK = 5000
 
 _PENDING: weakref.WeakKeyDictionary[WriteBatcher, set[asyncio.Task[None]]] = (
@@ -164,6 +164,7 @@ async def prune(services: Services) -> int:
     if days <= 0:
         return 0  # 0 keeps them for ever
     cutoff = services.clock() - timedelta(days=days)
+    called_at = decision_calls.c.called_at
     return await delete_in_chunks(
-        services.db, decision_calls, decision_calls.c.called_at < cutoff, chunk=PRUNE_CHUNK
+        services.db, decision_calls, called_at < cutoff, by=called_at, chunk=PRUNE_CHUNK
     )

@@ -149,6 +149,7 @@ class DeliveryWorker:
             key="recipient",
             due=due,
             free=free,
+            now=now,
             order_by=lanes.c.next_attempt_at,
             limit=limit,
             owner=self.worker_id,

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.errors import ConflictError
 from hutong.runtime.heartbeat import ClaimerWatch
 from hutong.runtime.services import Services
 from hutong.store.failover import until_back
+from hutong.store.pruning import delete_in_chunks
 from hutong.store.tables import messages
 
 __all__ = [
@@ -183,28 +184,11 @@ async def prune(services: Services, *, chunk: int = PRUNE_CHUNK) -> int:
     carry it by then (`Settings.message_retention` outlives the longest
     request lifetime plus twice the clock skew).
 
-    A short delete at a time, oldest first: a read finds the `chunk`-th
-    oldest expired record's `expires_at`, and one transaction deletes the
-    expired records up to it (ties with it too); the last round, finding
-    fewer than `chunk`, deletes the rest. A busy hour's records are so never
-    one long transaction (on SQLite, every writer would wait for it).
+    A short delete at a time, oldest `expires_at` first (`hutong.store.pruning`):
+    a busy hour's records are so never one long transaction (on SQLite,
+    every writer would wait for it).
     """
-    now = services.clock()
-    expired = messages.c.expires_at < now
-    edge_of_chunk = (
-        select(messages.c.expires_at)
-        .where(expired)
-        .order_by(messages.c.expires_at)
-        .offset(chunk - 1)
-        .limit(1)
+    expired = messages.c.expires_at < services.clock()
+    return await delete_in_chunks(
+        services.db, messages, expired, by=messages.c.expires_at, chunk=chunk
     )
-    removed = 0
-    while True:
-        async with services.db.read() as conn:
-            edge = await conn.scalar(edge_of_chunk)
-        due = expired if edge is None else and_(expired, messages.c.expires_at <= edge)
-        async with services.db.transaction() as conn:
-            gone = await conn.execute(delete(messages).where(due))
-        removed += int(gone.rowcount or 0)
-        if edge is None:
-            return removed

@@ -42,7 +42,10 @@ beckn_jobs = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("answered_at", UTCDateTime(), nullable=True),
     UniqueConstraint("bap", "message_id"),
+    #: A worker's poll: the due jobs, oldest due first (`hutong.beckn.queue.claim`).
     Index("ix_beckn_jobs_status_next", "status", "next_attempt_at"),
+    #: The leases in force, whose holders a poll names (`hutong.runtime.leases`).
+    Index("ix_beckn_jobs_status_lease", "status", "lease_until"),
     #: The retention sweep's look-up (`hutong.beckn.retention`): answered before a cutoff.
     Index("ix_beckn_jobs_status_answered", "status", "answered_at"),
     known("status", BECKN_JOB_STATUSES),
