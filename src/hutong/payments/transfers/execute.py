@@ -40,6 +40,9 @@ message id that finds the transfer asking continues it (`execute`: the
 wallets answer it as they answered the first). `expire_due` expires quotes
 past their deadline and releases transfers left asking past theirs.
 
+`execute_once` is the one way to run an execute, exactly once per message
+id: the API's route and the operator's CLI both call it.
+
 The quote is `hutong.payments.transfers.quotes`; the writes of an execute
 are `hutong.payments.transfers.settle`; the rows, their SQL and the
 briefly remembered wallets are `hutong.payments.transfers.store`.
@@ -51,6 +54,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.ledger.liquidity.service import check_before_asking
@@ -66,10 +70,15 @@ from hutong.payments.transfers.states import TransferEvent, TransferState
 from hutong.payments.transfers.steps import step
 from hutong.payments.transfers.store import TransferRow
 from hutong.protocol.errors import ForbiddenError, HutongError
-from hutong.runtime.exactly_once import Write
+from hutong.runtime.exactly_once import Answer, MessageKey, Present, Refusal, Write, run_decided
 from hutong.runtime.services import Services
 
 _T, _E = TransferState, TransferEvent
+
+#: A commit that PostgreSQL chose as a deadlock's victim (or a serialization
+#: failure) is run again, up to this many times in all.
+EXECUTE_ATTEMPTS = 3
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 def _check_can_execute(transfer: TransferRow, now: datetime) -> None:
@@ -134,6 +143,37 @@ class Execution:
         return await execute(self.services, self.http, self.sender, self.transfer_id)
 
 
+async def execute_once(
+    services: Services,
+    http: CallTransport,
+    key: MessageKey,
+    transfer_id: str,
+    present: Present[TransferRow | TransferDeclined],
+    refusal: Refusal,
+) -> Answer:
+    """`key.sender` executes the transfer, exactly once for `key`'s message id.
+
+    The message id is claimed (with ``asking``, the usual way) before a
+    wallet is asked (`hutong.runtime.exactly_once.run_decided`); the answer,
+    a wallet's refusal included, is recorded with the write that ends it,
+    and the same message again gets that answer without asking anyone. A
+    commit PostgreSQL chose as a deadlock's victim recorded nothing: the
+    whole step runs again (the wallets dedupe by message id and the write
+    checks the transfer again), `EXECUTE_ATTEMPTS` in all.
+    """
+    for attempt in range(1, EXECUTE_ATTEMPTS + 1):
+        try:
+            execution = await start_execute(services, http, key.sender, transfer_id)
+            return await run_decided(
+                services, key, execution.decide, present, refusal, along=execution.along
+            )
+        except DBAPIError as error:
+            retryable = getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+            if attempt == EXECUTE_ATTEMPTS or not retryable:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def start_execute(
     services: Services, http: CallTransport, sender: str, transfer_id: str
 ) -> Execution:
@@ -180,7 +220,10 @@ async def _accounts(services: Services, transfer: TransferRow, now: datetime) ->
 async def execute(
     services: Services, http: CallTransport, sender: str, transfer_id: str
 ) -> Write[TransferRow | TransferDeclined]:
-    """After the claim, when it recorded nothing: check, record ``asking``, ask, then the write."""
+    """After the claim, when it recorded nothing: check, record ``asking``, ask, then the write.
+
+    Not public: an execute runs exactly once per message id (`execute_once`).
+    """
     async with services.db.read() as conn:
         transfer = await transfer_store.require(conn, transfer_id)
     if sender != transfer.payer_wallet:
