@@ -23,7 +23,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hutong.config import Settings
-from hutong.payments.transfers import expire_due, forget_wallets
+from hutong.net.transport import call_transport
+from hutong.payments.transfers import TransferRow, TransferState, expire_due, forget_wallets
+from hutong.payments.transfers.execute import Execution
 from hutong.payments.transfers.settle import reservation_seconds
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
@@ -412,6 +414,27 @@ async def test_while_the_payees_wallet_is_asked_the_transfer_is_still_asking(
     assert await ledger_legs(bob) == 0
     done = await running
     assert done.json()["transfer"]["state"] == "committed", done.text
+
+
+async def test_an_execute_whose_claim_recorded_nothing_records_asking_before_it_asks(
+    bob: PayNet,
+) -> None:
+    """The claim records ``asking`` only for a quote it saw executable; an execute that
+    finds it executable after the claim (a cap raised meanwhile) records it first, alone."""
+    alipay = bob.wallet(ALIPAY)
+    alipay.fail["reserve"], alipay.delay = "slow", 0.3
+    transfer = await quote(bob, 10_000)
+    services = bob.switch.services
+    execution = Execution(services, call_transport(), ALIPAY, transfer["id"])  # nothing seen
+    deciding = asyncio.create_task(execution.decide())
+    while not alipay.calls:
+        await asyncio.sleep(0.01)
+    assert await state_of(bob, transfer["id"]) == "asking"
+    assert alipay.held("u-alice") == 0
+    done = await services.batcher().run(await deciding)
+    assert isinstance(done, TransferRow) and done.state is TransferState.COMMITTED
+    await deliver(bob)
+    assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
 
 
 async def test_a_reservation_that_lapses_before_the_commit_is_released(
