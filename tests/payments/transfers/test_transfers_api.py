@@ -388,9 +388,16 @@ async def test_while_the_payers_wallet_is_asked_every_reader_sees_asking(
     while not alipay.calls:
         await asyncio.sleep(0.01)
     deadline = clock.now + timedelta(seconds=reservation_seconds(bob.switch.services))
-    for reader in (ALIPAY, WECHATPAY, AUDITOR):  # while Alipay is still deciding
-        shown = (await bob[reader].get(f"/v1/transfers/{transfer['id']}")).json()["transfer"]
-        assert (shown["state"], shown["expires_at"]) == ("asking", deadline.isoformat()), reader
+    readers = (ALIPAY, WECHATPAY, AUDITOR)
+    seen = await asyncio.gather(  # while Alipay is still deciding
+        *(bob[reader].get(f"/v1/transfers/{transfer['id']}") for reader in readers)
+    )
+    for reader, shown in zip(readers, seen, strict=True):
+        transfer_seen = shown.json()["transfer"]
+        assert (transfer_seen["state"], transfer_seen["expires_at"]) == (
+            "asking",
+            deadline.isoformat(),
+        ), reader
     assert alipay.held("u-alice") == 0
     assert await events(bob, "on_transfer") == []
     done = await running
