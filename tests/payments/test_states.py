@@ -288,42 +288,40 @@ def test_any_sequence_of_events_keeps_the_totals_consistent(
 # -- transfers ---------------------------------------------------------------------------
 
 
-def test_a_transfer_is_quoted_reserved_then_committed() -> None:
-    state = transfer_transition(T.QUOTED, TE.RESERVE, now=NOON, expires_at=DEADLINE)
-    assert state is T.RESERVED
+def test_a_transfer_is_quoted_asking_then_committed() -> None:
+    state = transfer_transition(T.QUOTED, TE.ASK, now=NOON, expires_at=DEADLINE)
+    assert state is T.ASKING
     assert transfer_transition(state, TE.COMMIT, now=NOON, expires_at=DEADLINE) is T.COMMITTED
 
 
-def test_a_reservation_is_released_when_declined_or_cancelled() -> None:
-    assert transfer_transition(T.RESERVED, TE.RELEASE, now=LATE, expires_at=DEADLINE) is T.RELEASED
+def test_an_asking_transfer_is_released_when_declined_cancelled_or_late() -> None:
+    assert transfer_transition(T.ASKING, TE.RELEASE, now=LATE, expires_at=DEADLINE) is T.RELEASED
 
 
-@pytest.mark.parametrize("state", [T.QUOTED, T.RESERVED])
-def test_a_payer_wallet_that_refuses_to_reserve_fails_the_transfer(state: TransferState) -> None:
-    """Reserved too: an execute records the reservation before it asks the payer's wallet."""
-    assert transfer_transition(state, TE.FAIL) is T.FAILED
+def test_a_payer_wallet_that_refuses_to_reserve_fails_the_transfer() -> None:
+    """Only asking: an execute records ``asking`` before it asks the payer's wallet."""
+    assert transfer_transition(T.ASKING, TE.FAIL) is T.FAILED
+    with rule_refuses(PaymentError, "not_asked"):
+        transfer_transition(T.QUOTED, TE.FAIL)
 
 
-@pytest.mark.parametrize("state", [T.QUOTED, T.RESERVED])
-def test_on_timeout_the_quote_or_the_reservation_expires(state: TransferState) -> None:
-    assert transfer_transition(state, TE.EXPIRE, now=LATE, expires_at=DEADLINE) is T.EXPIRED
+def test_a_quote_expires_at_its_deadline() -> None:
+    assert transfer_transition(T.QUOTED, TE.EXPIRE, now=LATE, expires_at=DEADLINE) is T.EXPIRED
 
 
 def test_the_transfer_table_lists_every_allowed_move() -> None:
     assert TRANSFER_TRANSITIONS == {
-        (T.QUOTED, TE.RESERVE): T.RESERVED,
-        (T.QUOTED, TE.FAIL): T.FAILED,
+        (T.QUOTED, TE.ASK): T.ASKING,
         (T.QUOTED, TE.EXPIRE): T.EXPIRED,
-        (T.RESERVED, TE.FAIL): T.FAILED,
-        (T.RESERVED, TE.COMMIT): T.COMMITTED,
-        (T.RESERVED, TE.RELEASE): T.RELEASED,
-        (T.RESERVED, TE.EXPIRE): T.EXPIRED,
+        (T.ASKING, TE.FAIL): T.FAILED,
+        (T.ASKING, TE.COMMIT): T.COMMITTED,
+        (T.ASKING, TE.RELEASE): T.RELEASED,
     }
 
 
 TRANSFER_STATE_CODES = {
-    T.QUOTED: "not_reserved",
-    T.RESERVED: "already_reserved",
+    T.QUOTED: "not_asked",
+    T.ASKING: "already_asked",
     T.COMMITTED: "already_committed",
     T.RELEASED: "already_released",
     T.EXPIRED: "transfer_expired",
@@ -342,16 +340,16 @@ def test_a_refused_transfer_event_names_the_state(
         transfer_transition(state, event, now=NOON, expires_at=DEADLINE)
 
 
-def test_reserving_an_expired_quote_or_committing_an_expired_reservation_is_refused() -> None:
+def test_asking_on_an_expired_quote_or_committing_after_the_deadline_is_refused() -> None:
     with rule_refuses(PaymentError, "quote_expired"):
-        transfer_transition(T.QUOTED, TE.RESERVE, now=LATE, expires_at=DEADLINE)
+        transfer_transition(T.QUOTED, TE.ASK, now=LATE, expires_at=DEADLINE)
     with rule_refuses(PaymentError, "reservation_expired"):
-        transfer_transition(T.RESERVED, TE.COMMIT, now=LATE, expires_at=DEADLINE)
+        transfer_transition(T.ASKING, TE.COMMIT, now=LATE, expires_at=DEADLINE)
 
 
-def test_a_transfer_does_not_expire_before_its_deadline() -> None:
+def test_a_quote_does_not_expire_before_its_deadline() -> None:
     with rule_refuses(PaymentError, "not_expired"):
-        transfer_transition(T.RESERVED, TE.EXPIRE, now=NOON, expires_at=DEADLINE)
+        transfer_transition(T.QUOTED, TE.EXPIRE, now=NOON, expires_at=DEADLINE)
 
 
 # -- pay-for-me --------------------------------------------------------------------------

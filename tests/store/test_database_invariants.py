@@ -612,3 +612,32 @@ def test_upgrading_keeps_every_row_and_downgrading_takes_the_rules_away(scratch_
             assert conn.scalar(select(func.count()).select_from(ledger_transfers)) == 1
     finally:
         engine.dispose()
+
+
+def test_a_transfer_left_reserved_is_asking_after_0029_and_reserved_before(
+    scratch_url: str,
+) -> None:
+    """Both meant the execute recorded, the wallets being asked; the CHECK moves with the rows."""
+    upgrade(scratch_url, "0026")
+    engine = raw_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(transfers), some_row(transfers, id="t-reserved", state="reserved"))
+            conn.execute(insert(transfers), some_row(transfers, id="t-quoted", state="quoted"))
+        engine.dispose()
+
+        upgrade(scratch_url)
+        with engine.begin() as conn:
+            states = dict(conn.execute(select(transfers.c.id, transfers.c.state)).all())
+        assert states == {"t-reserved": "asking", "t-quoted": "quoted"}
+        reserved = some_row(transfers, state="reserved")
+        assert refused(engine, insert(transfers), reserved, by="ck_transfers_state_known")
+        engine.dispose()
+
+        downgrade(scratch_url, "0026")
+        with engine.begin() as conn:
+            states = dict(conn.execute(select(transfers.c.id, transfers.c.state)).all())
+        assert states == {"t-reserved": "reserved", "t-quoted": "quoted"}
+        assert accepted(engine, insert(transfers), some_row(transfers, state="reserved"))
+    finally:
+        engine.dispose()

@@ -21,7 +21,15 @@ from hutong.runtime import exactly_once
 from hutong.runtime.exactly_once import Answer, MessageKey, Present, Refused, Write
 from hutong.runtime.services import Services
 
-__all__ = ["REPLAY_HEADER", "Reply", "message_key", "refusal_reply", "run_decided", "run_once"]
+__all__ = [
+    "REPLAY_HEADER",
+    "Reply",
+    "message_key",
+    "refusal_reply",
+    "respond",
+    "run_decided",
+    "run_once",
+]
 
 T = TypeVar("T")
 
@@ -59,7 +67,8 @@ def message_key(signed: SignedRequest) -> MessageKey:
     )
 
 
-def _response(answer: Answer) -> Response[bytes]:
+def respond(answer: Answer) -> Response[bytes]:
+    """The response of a recorded answer (a replay says so in `REPLAY_HEADER`)."""
     headers = {REPLAY_HEADER: "true"} if answer.replayed else {}
     return Response(
         content=answer.body,
@@ -90,7 +99,7 @@ async def run_once(
 ) -> Response[bytes]:
     """Run a database write at most once for this sender and message id."""
     key = message_key(signed)
-    return _response(await exactly_once.run_once(services, key, write, present, refusal_reply))
+    return respond(await exactly_once.run_once(services, key, write, present, refusal_reply))
 
 
 @overload
@@ -126,4 +135,4 @@ async def run_decided(
     answer = await exactly_once.run_decided(
         services, key, prepare, present, refusal_reply, along=along
     )
-    return _response(answer)
+    return respond(answer)

@@ -2,8 +2,10 @@
 
 `send` acts for the payer's wallet: with its key (`--key-file`) it sends the
 quote and the execution to the switch, signed; the operator may instead act
-directly (`--as`), and then the switch's services ask both wallets over
-signed HTTP, exactly as the API does.
+directly (`--as`), through the services the API's routes call
+(`transfers.quote` and `transfers.execute_once`, exactly once per message
+id, `hutong.cli.once`): the switch's services ask both wallets over signed
+HTTP, with the same caps, fees, events and answers as the API.
 Phone numbers are only ever printed masked.
 """
 
@@ -15,12 +17,14 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from hutong.api.idempotency import refusal_reply
 from hutong.api.routes.transfers_presenters import executed_out, quote_out
-from hutong.cli import remote
-from hutong.cli._common import console, run_operation, show_json, with_services
+from hutong.cli import once, remote
+from hutong.cli._common import console, show_json, with_services
 from hutong.net.transport import call_transport
 from hutong.payments import transfers
 from hutong.payments.transfers import directory
+from hutong.runtime.exactly_once import run_once
 from hutong.runtime.services import Services
 from hutong.store.tables import transfers as transfers_table
 
@@ -75,34 +79,40 @@ def send(
 
     Exits 1 when a wallet refuses (the transfer is then released). With
     --message-id X the quote goes as X and the execution as X.execute, so a
-    retry with X quotes and executes the same transfer, once.
+    retry with X quotes and executes the same transfer, once (with --as too:
+    the same command again shows the first answer and asks no wallet).
     """
     alias = directory.parse(kind, to)
-
-    def direct(who: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            spec = transfers.QuoteRequest(
-                payer=payer, alias=alias, amount=amount, payee_wallet=payee_wallet
-            )
-            quoted = await run_operation(
-                services, await transfers.quote(services, who, spec), quote_out
-            )
-            transfer_id = quoted["transfer"]["id"]
-            operation = await transfers.execute(services, call_transport(), who, transfer_id)
-            return await run_operation(services, operation, executed_out)
-
-        return with_services(work)
-
-    if sender or key_file is None:
-        remote.act(sender, key_file, switch_url, ("", "", None), direct)
-        return
     message = {
         "payer": payer,
         "alias": {"kind": kind, "value": to},
         "amount": amount,
         "payee_wallet": payee_wallet,
     }
+
+    def direct(who: str) -> dict[str, Any]:
+        async def work(services: Services) -> dict[str, Any]:
+            await services.load_switch_key()
+            sent = once.message_id(message_id)
+            spec = transfers.QuoteRequest(
+                payer=payer, alias=alias, amount=amount, payee_wallet=payee_wallet
+            )
+            write = await transfers.quote(services, who, spec)
+            quote_key = once.key(who, sent, "/v1/transfers/quote", message)
+            answer = await run_once(services, quote_key, write, quote_out, refusal_reply)
+            transfer_id = once.shown(answer)["transfer"]["id"]
+            path = remote.path_of("/v1/transfers/{}/execute", transfer_id)
+            execute_key = once.key(who, f"{sent}.execute", path, {})
+            answer = await transfers.execute_once(
+                services, call_transport(), execute_key, transfer_id, executed_out, refusal_reply
+            )
+            return once.shown(answer)
+
+        return with_services(work)
+
+    if sender or key_file is None:
+        remote.act(sender, key_file, switch_url, ("", "", None), direct)
+        return
     quoted = remote.send(key_file, switch_url, "/v1/transfers/quote", message, message_id)
     path = remote.path_of("/v1/transfers/{}/execute", quoted["transfer"]["id"])
     execute_id = f"{message_id}.execute" if message_id else None

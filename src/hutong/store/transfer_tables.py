@@ -31,7 +31,7 @@ __all__ = [
 #: checks it against its enum.
 TRANSFER_STATES = (
     "quoted",
-    "reserved",
+    "asking",
     "committed",
     "released",
     "expired",
@@ -75,7 +75,7 @@ transfers = Table(
     Column("total_debit", BigInteger, nullable=False),
     Column("credited", BigInteger, nullable=False),
     Column("state", String(16), nullable=False),
-    #: The quote's deadline, then the reservation's.
+    #: The quote's deadline, then how long the wallets may be asked.
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),

@@ -47,16 +47,17 @@ BUDGET = {
     # bucket's conditional UPDATE: 1). Was 9: the claim (2), the bucket's own
     # transaction (BEGIN) and its read besides.
     "quote_by_alias": 5,
-    # The transfer, read before the claim (1); the claim and the reservation,
+    # The transfer, read before the claim (1); the claim and ``asking``,
     # written before the payer's wallet is asked (BEGIN, INSERT messages,
     # UPDATE transfers: 3); the reserve's journal row, alone in its batch here
     # (BEGIN, INSERT: 2; under load it rides in another step's batch); the
-    # commit: the transfer moved only if still reserved (one UPDATE ...
+    # commit: the transfer moved only if still asking (one UPDATE ...
     # RETURNING), the ledger (5: its transfers and accounts read, the legs,
     # the accounts, the payer's position), the answer, both wallets' events
     # (one INSERT), the confirm's journal row (10 with BEGIN). 16 before as
-    # well, but it waited on three commits, not two: the reservation had a
-    # transaction of its own after the payer's wallet answered.
+    # well, but it waited on three commits, not two: ``reserved`` had a
+    # transaction of its own after the payer's wallet answered (now nothing
+    # is written between the claim and the end: ``asking`` stays true).
     "execute": 16,
 }
 

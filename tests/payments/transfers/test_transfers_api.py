@@ -23,7 +23,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hutong.config import Settings
-from hutong.payments.transfers import expire_due, forget_wallets
+from hutong.net.transport import call_transport
+from hutong.payments.transfers import TransferRow, TransferState, expire_due, forget_wallets
+from hutong.payments.transfers.execute import Execution
 from hutong.payments.transfers.settle import reservation_seconds
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
@@ -32,6 +34,7 @@ from tests.harness.assertions import error_code
 from tests.harness.cast import ALIPAY, AUDITOR, TAOBAO, WECHATPAY
 from tests.harness.delivery import deliver_due
 from tests.harness.networks import PayNet
+from tests.harness.payments import events
 from tests.harness.switch import Clock
 
 BOB_PHONE = "13800135678"
@@ -372,24 +375,73 @@ async def test_identical_executes_at_once_ask_each_wallet_once(bob: PayNet) -> N
     assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
 
 
-async def test_the_reservation_is_recorded_before_the_payers_wallet_is_asked(
+async def test_while_the_payers_wallet_is_asked_every_reader_sees_asking(
     bob: PayNet, clock: Clock
 ) -> None:
-    """Recorded with the execute's claim: a switch that dies while asking leaves a
-    reservation that `expire_due` releases at its deadline, telling both wallets."""
+    """Recorded with the execute's claim, before any wallet is asked: ``asking``, not
+    ``reserved`` (Alipay holds nothing yet). A switch that dies while asking leaves a
+    transfer that `expire_due` releases at its deadline, telling both wallets."""
     alipay = bob.wallet(ALIPAY)
     alipay.fail["reserve"], alipay.delay = "slow", 0.3
     transfer = await quote(bob, 10_000)
     running = asyncio.create_task(execute(bob, transfer["id"]))
     while not alipay.calls:
         await asyncio.sleep(0.01)
-    shown = (await bob[ALIPAY].get(f"/v1/transfers/{transfer['id']}")).json()["transfer"]
-    assert shown["state"] == "reserved"  # while Alipay is still deciding
     deadline = clock.now + timedelta(seconds=reservation_seconds(bob.switch.services))
-    assert shown["expires_at"] == deadline.isoformat()
+    readers = (ALIPAY, WECHATPAY, AUDITOR)
+    seen = await asyncio.gather(  # while Alipay is still deciding
+        *(bob[reader].get(f"/v1/transfers/{transfer['id']}") for reader in readers)
+    )
+    for reader, shown in zip(readers, seen, strict=True):
+        transfer_seen = shown.json()["transfer"]
+        assert (transfer_seen["state"], transfer_seen["expires_at"]) == (
+            "asking",
+            deadline.isoformat(),
+        ), reader
+    assert alipay.held("u-alice") == 0
+    assert await events(bob, "on_transfer") == []
     done = await running
     assert done.status_code == 200, done.text
     assert done.json()["transfer"]["state"] == "committed"
+    assert alipay.held("u-alice") == 10_010
+
+
+async def test_while_the_payees_wallet_is_asked_the_transfer_is_still_asking(
+    bob: PayNet,
+) -> None:
+    """Alipay holds the money, WeChat Pay is deciding: nothing is decided, nothing posted."""
+    alipay, wechatpay = bob.wallet(ALIPAY), bob.wallet(WECHATPAY)
+    wechatpay.fail["confirm"], wechatpay.delay = "slow", 0.3
+    transfer = await quote(bob, 10_000)
+    running = asyncio.create_task(execute(bob, transfer["id"]))
+    while not wechatpay.calls:
+        await asyncio.sleep(0.01)
+    assert alipay.held("u-alice") == 10_010
+    assert await state_of(bob, transfer["id"]) == "asking"
+    assert await ledger_legs(bob) == 0
+    done = await running
+    assert done.json()["transfer"]["state"] == "committed", done.text
+
+
+async def test_an_execute_whose_claim_recorded_nothing_records_asking_before_it_asks(
+    bob: PayNet,
+) -> None:
+    """The claim records ``asking`` only for a quote it saw executable; an execute that
+    finds it executable after the claim (a cap raised meanwhile) records it first, alone."""
+    alipay = bob.wallet(ALIPAY)
+    alipay.fail["reserve"], alipay.delay = "slow", 0.3
+    transfer = await quote(bob, 10_000)
+    services = bob.switch.services
+    execution = Execution(services, call_transport(), ALIPAY, transfer["id"])  # nothing seen
+    deciding = asyncio.create_task(execution.decide())
+    while not alipay.calls:
+        await asyncio.sleep(0.01)
+    assert await state_of(bob, transfer["id"]) == "asking"
+    assert alipay.held("u-alice") == 0
+    done = await services.batcher().run(await deciding)
+    assert isinstance(done, TransferRow) and done.state is TransferState.COMMITTED
+    await deliver(bob)
+    assert bob.wallet(WECHATPAY).balance("u-bob") == 50_000 + 9_900
 
 
 async def test_a_reservation_that_lapses_before_the_commit_is_released(
@@ -400,7 +452,7 @@ async def test_a_reservation_that_lapses_before_the_commit_is_released(
     wechatpay.fail["confirm"], wechatpay.delay = "slow", 0.2
     transfer = await quote(bob, 10_000)
     running = asyncio.create_task(execute(bob, transfer["id"]))
-    while await state_of(bob, transfer["id"]) != "reserved":
+    while await state_of(bob, transfer["id"]) != "asking":
         await asyncio.sleep(0.01)
     async with bob.switch.services.db.transaction() as conn:  # the deadline passes meanwhile
         await conn.execute(
@@ -428,7 +480,7 @@ async def test_a_reservation_left_by_a_crash_is_released_at_its_deadline(
         await conn.execute(
             update(transfers)
             .where(transfers.c.id == transfer["id"])
-            .values(state="reserved", expires_at=clock.now + timedelta(seconds=40))
+            .values(state="asking", expires_at=clock.now + timedelta(seconds=40))
         )
     assert await expire_due(bob.switch.services) == 0  # not yet
     clock.advance(40)

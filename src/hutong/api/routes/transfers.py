@@ -4,8 +4,9 @@ Every call is signed by a wallet, which acts for its own users. Aliases travel
 in POST bodies only (a phone number is never in a URL, so never in an access
 log), and answers show them masked. Writes are exactly once per message id:
 a quote asks nobody, so it is one write with its answer (`run_once`);
-executing a transfer asks both wallets before its write (`run_decided`), so a
-retried request never asks twice once answered.
+executing a transfer asks both wallets before its write (`transfers.execute_once`,
+the same service the CLI's `transfer send --as` calls), so a retried request
+never asks twice once answered.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from typing import Any
 import msgspec
 from litestar import Response, Router, get, post
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CALLS_PARTICIPANTS
-from hutong.api.idempotency import run_decided, run_once
+from hutong.api.idempotency import message_key, refusal_reply, respond, run_once
 from hutong.api.routes.transfers_out import (
     EXECUTE_OPT,
     LOOKUP_OPT,
@@ -36,16 +36,6 @@ from hutong.payments import transfers
 from hutong.payments.transfers import directory
 from hutong.protocol.envelope import Context
 from hutong.protocol.errors import ValidationError
-
-#: A commit that PostgreSQL chose as a deadlock's victim (or a serialization
-#: failure) is run again, up to this many times in all.
-EXECUTE_ATTEMPTS = 3
-_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-
-
-def _retryable(error: DBAPIError) -> bool:
-    return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
-
 
 # -- request bodies (decoded strictly: money is a JSON integer) ------------------------------
 
@@ -234,7 +224,7 @@ async def quote_transfer(
     status_code=200,
     dto=StrictBody[SignedExecute],
     return_dto=None,
-    summary="Execute a quote: reserve, confirm, commit both sides or neither",
+    summary="Execute a quote: ask both wallets (asking), commit both sides or neither",
     opt=EXECUTE_OPT,
 )
 async def execute_transfer(
@@ -243,20 +233,10 @@ async def execute_transfer(
     transfer_id: FromPath[str],
     data: JSONBody[SignedExecute],  # checked and documented: an empty message
 ) -> Response[bytes]:
-    for attempt in range(1, EXECUTE_ATTEMPTS + 1):
-        try:
-            execution = await transfers.start_execute(
-                services, call_transport(), signed.subscriber_id, transfer_id
-            )
-            return await run_decided(
-                services, signed, execution.decide, executed_out, along=execution.along
-            )
-        except DBAPIError as error:
-            # Nothing was recorded; the wallets dedupe by message id and the
-            # write checks the transfer again, so the whole step is run again.
-            if attempt == EXECUTE_ATTEMPTS or not _retryable(error):
-                raise
-    raise AssertionError("unreachable")
+    answer = await transfers.execute_once(
+        services, call_transport(), message_key(signed), transfer_id, executed_out, refusal_reply
+    )
+    return respond(answer)
 
 
 @get("/transfers/{transfer_id:str}", summary="A transfer (its two wallets, auditors)", opt=SHOW_OPT)

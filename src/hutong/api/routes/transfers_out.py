@@ -26,7 +26,16 @@ __all__ = [
 
 
 class TransferOut(msgspec.Struct, kw_only=True):
-    """A wallet-to-wallet transfer (fen): what the payer pays, what the payee is credited."""
+    """A wallet-to-wallet transfer (fen): what the payer pays, what the payee is credited.
+
+    `state`: ``quoted`` (priced, nobody asked), ``asking`` (executed: the
+    switch is asking the payer's wallet to reserve, then the payee's to
+    confirm; nothing is posted and a hold is not known to the switch until
+    the end), then ``committed`` (both sides posted), ``released`` (a wallet
+    refused or did not answer, or `expires_at` passed: holds dropped),
+    ``failed`` (the payer's wallet refused) or ``expired`` (the quote's
+    deadline passed). `expires_at`: the quote's deadline, then the asking's.
+    """
 
     id: str
     state: TransferState
@@ -72,7 +81,7 @@ EXECUTE_OPT: dict[str, object] = {
         403: ("not_the_payer",),
         404: ("unknown_transfer",),
         409: (
-            *machine_codes(TRANSFERS, TransferEvent.RESERVE),
+            *machine_codes(TRANSFERS, TransferEvent.ASK),
             *machine_codes(TRANSFERS, TransferEvent.COMMIT),
             "ledger_refused",
             "message_id_conflict",

@@ -1,11 +1,12 @@
-"""The writes that end an execute: failed, reserved, released or committed; and expiry.
+"""The writes of an execute: asking, then failed, released or committed; and expiry.
 
 Each is a write (`hutong.runtime.exactly_once.Write`) or a transaction of
-its own, as `hutong.payments.transfers.execute` needs it: the payer's wallet
-refused (`fail`), held the money (`reserve`), the payee's wallet refused or
-either did not answer (`release_refused`, `release_now`), both agreed
-(`commit`: both ledger sides in one transaction). `expire_due` ends quotes
-and reservations past their deadlines (a switch that died mid-execute).
+its own, as `hutong.payments.transfers.execute` needs it: the wallets are
+about to be asked (`ask`, when the claim did not record it), the payer's
+wallet refused (`fail`), the payee's wallet refused or either did not
+answer (`release_refused`, `release_now`), both agreed (`commit`: both
+ledger sides in one transaction). `expire_due` ends quotes and askings past
+their deadlines (a switch that died mid-execute).
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ from hutong.runtime.services import Services
 _T, _E = TransferState, TransferEvent
 
 
-#: How long a reservation lasts beyond the time both wallets may take to answer.
+#: How long an asking transfer lasts beyond the time both wallets may take to answer.
 RESERVATION_MARGIN = 30
 
 
 def reservation_seconds(services: Services) -> int:
-    """A reservation's life: long enough for both wallets to answer, then a margin.
+    """How long a transfer may be ``asking``: both wallets' answers, then a margin.
 
-    Both: the usual execute is reserved before the payer's wallet is asked.
+    Both: it is recorded ``asking`` before the payer's wallet is asked. At
+    its end whatever the payer's wallet holds for it is released.
     """
     settings = services.settings
     asking = settings.wallet_call_timeout * max(settings.wallet_call_attempts, 1)
@@ -90,12 +92,13 @@ def fail(services: Services, transfer_id: str, refusal: CallRefused) -> Write[Tr
     return write
 
 
-async def reserve(services: Services, transfer_id: str, asked_at: datetime) -> None:
-    """Record that the payer's wallet holds the total debit (asked before the quote's deadline).
+async def ask(services: Services, transfer_id: str, asked_at: datetime) -> None:
+    """Record ``asking`` before any wallet is asked, in a transaction of its own.
 
-    Written (through the group commit) before the payee's wallet is asked: a
-    switch that dies after this is found by `expire_due` at the reservation's
-    short deadline, which releases both wallets' holds.
+    For an execute whose claim did not record it (`Execution.along`): a
+    switch that dies while asking leaves a transfer that `expire_due`
+    releases at its short deadline, telling both wallets. Refused as the
+    state machine refuses (``quote_expired``, ``already_committed``...).
     """
 
     async def write(conn: AsyncConnection) -> None:
@@ -103,15 +106,15 @@ async def reserve(services: Services, transfer_id: str, asked_at: datetime) -> N
         until = now + timedelta(seconds=reservation_seconds(services))
         # The usual case in one statement: quoted, asked before the deadline.
         changed = await conn.execute(
-            transfer_store.RESERVE,
+            transfer_store.ASK,
             {"transfer_id": transfer_id, "asked_at": asked_at, "until": until, "now": now},
         )
         if changed.rowcount == 1:
             return
         current = await transfer_store.require(conn, transfer_id, lock=True)
-        if current.state is _T.RESERVED:  # a concurrent or retried execute got here first
+        if current.state is _T.ASKING:  # an execute with another message id got here first
             return
-        state = step(current, _E.RESERVE, asked_at)
+        state = step(current, _E.ASK, asked_at)
         await transfer_store.save(
             conn, replace(current, state=state, expires_at=until, updated_at=now)
         )
@@ -124,16 +127,17 @@ async def released(
 ) -> TransferRow:
     """In `conn`: release the transfer and tell both wallets; the ledger was never touched.
 
-    A quoted transfer whose reserve went unanswered may be held at the payer's
-    wallet all the same: it is reserved, then released. One already released,
-    expired or failed stays as it is (a concurrent execute finished it).
+    A transfer is ``asking`` before any wallet is asked; one found still
+    quoted is moved through ``asking`` all the same, so the table's rules
+    hold. One already released, expired or failed stays as it is (a
+    concurrent execute finished it).
     """
     now = services.clock()
     current = await transfer_store.require(conn, transfer_id, lock=True)
     if current.state in (_T.RELEASED, _T.EXPIRED, _T.FAILED):
         return current
     if current.state is _T.QUOTED:
-        current = replace(current, state=step(current, _E.RESERVE))
+        current = replace(current, state=step(current, _E.ASK))
     state = step(current, _E.RELEASE)
     done = replace(current, state=state, reason=reason, updated_at=now)
     await transfer_store.save(conn, done)
@@ -167,14 +171,14 @@ def commit(services: Services, transfer_id: str) -> Write[TransferRow | Transfer
 
     async def write(conn: AsyncConnection) -> TransferRow | TransferDeclined:
         now = services.clock()
-        # The usual case in one statement: reserved, before its deadline. The
+        # The usual case in one statement: asking, before its deadline. The
         # row is locked from here on; anything else is looked at below.
         row = (
             await conn.execute(transfer_store.COMMIT, {"transfer_id": transfer_id, "now": now})
         ).first()
         if row is None:
             current = await transfer_store.require(conn, transfer_id, lock=True)
-            if current.state is _T.RESERVED and now >= current.expires_at:
+            if current.state is _T.ASKING and now >= current.expires_at:
                 late = await released(services, conn, transfer_id, "reservation_expired")
                 return declined(
                     "reservation_expired", "the reservation lapsed before the commit", late
@@ -205,7 +209,7 @@ def commit(services: Services, transfer_id: str) -> Write[TransferRow | Transfer
 
 
 async def expire_due(services: Services, limit: int = 200) -> int:
-    """Quotes past their deadline expire; reservations past theirs are released.
+    """Quotes past their deadline expire; transfers still asking past theirs are released.
 
     Either way the wallets are told (``on_transfer``): a payer's wallet that
     reserved for an execute that never finished drops its hold. No money moved
@@ -219,12 +223,12 @@ async def expire_due(services: Services, limit: int = 200) -> int:
         async with services.db.transaction() as conn:
             current = await transfer_store.require(conn, transfer_id, lock=True)
             if current.expires_at > now:
-                continue  # moved on meanwhile (reserved with a new deadline)
+                continue  # moved on meanwhile (asking, with a new deadline)
             if current.state is _T.QUOTED:
                 expired = replace(current, state=step(current, _E.EXPIRE, now), updated_at=now)
                 await transfer_store.save(conn, replace(expired, reason="quote_expired"))
                 await tell(conn, expired, now, payer_only=True)
-            elif current.state is _T.RESERVED:
+            elif current.state is _T.ASKING:
                 await released(services, conn, transfer_id, "reservation_expired")
             else:
                 continue

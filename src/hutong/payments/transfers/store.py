@@ -2,7 +2,7 @@
 
 `TransferRow` is one row of the ``transfers`` table (and `TransferRow.to_dict`
 what the wallets and auditors see of it); `get`, `require`, `add` and `save`
-read and write rows; `RESERVE` and `COMMIT` are the
+read and write rows; `ASK` and `COMMIT` are the
 statements of the usual execute, one each (the accounts are locked by
 `hutong.ledger.locks`); `due` finds the transfers past
 their deadline. `wallet_infos` reads each participant's roles, status and fee
@@ -30,22 +30,22 @@ from hutong.store.tables import participants, transfers, wallet_profiles
 
 _T = TransferState
 
-#: quoted -> reserved, when asked before the quote's deadline (else: the full check).
-RESERVE = (
+#: quoted -> asking, when executed before the quote's deadline (else: the full check).
+ASK = (
     update(transfers)
     .where(
         transfers.c.id == bindparam("transfer_id"),
         transfers.c.state == _T.QUOTED.value,
         transfers.c.expires_at > bindparam("asked_at"),
     )
-    .values(state=_T.RESERVED.value, expires_at=bindparam("until"), updated_at=bindparam("now"))
+    .values(state=_T.ASKING.value, expires_at=bindparam("until"), updated_at=bindparam("now"))
 )
-#: reserved -> committed before the reservation's deadline, returning the row.
+#: asking -> committed before the asking's deadline, returning the row.
 COMMIT = (
     update(transfers)
     .where(
         transfers.c.id == bindparam("transfer_id"),
-        transfers.c.state == _T.RESERVED.value,
+        transfers.c.state == _T.ASKING.value,
         transfers.c.expires_at > bindparam("now"),
     )
     .values(state=_T.COMMITTED.value, updated_at=bindparam("now"))
@@ -139,11 +139,11 @@ async def save(conn: AsyncConnection, changed: TransferRow) -> None:
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
-    """Ids of quoted or reserved transfers whose deadline is past, the oldest deadline first."""
+    """Ids of quoted or asking transfers whose deadline is past, the oldest deadline first."""
     query = (
         select(transfers.c.id)
         .where(
-            transfers.c.state.in_([_T.QUOTED.value, _T.RESERVED.value]),
+            transfers.c.state.in_([_T.QUOTED.value, _T.ASKING.value]),
             transfers.c.expires_at <= now,
         )
         .order_by(transfers.c.expires_at)
