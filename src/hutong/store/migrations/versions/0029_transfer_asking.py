@@ -1,7 +1,7 @@
 """transfers: ``asking`` instead of ``reserved``
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 
 An execute records its transfer before any wallet is asked (with the claim of
 its message id), and writes nothing more until the end: the state it wrote,
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0026"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
