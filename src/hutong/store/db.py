@@ -96,7 +96,8 @@ class SessionLimits:
     unknown to it and is resolved by its message record. The switch's
     transactions never wait on a participant (a step asks first, then
     writes), so their statements follow each other within milliseconds
-    (0.45 s the longest gap seen across the PostgreSQL tests).
+    (1.4 s the longest gap, 12 ms the 99.9th percentile, seen across 761
+    PostgreSQL tests on a loaded machine).
 
     `tcp_user_timeout` (seconds): the client gives a connection up when what
     it sent stays unacknowledged that long (libpq `tcp_user_timeout`), or,
