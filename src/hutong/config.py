@@ -10,6 +10,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("hutong-data")
+#: Seconds a PostgreSQL session of the switch may sit idle inside a transaction
+#: before the server ends it (`HUTONG_DB_IDLE_IN_TRANSACTION_TIMEOUT`; see
+#: `hutong.store.db.SessionLimits`, which applies it).
+DB_IDLE_IN_TRANSACTION_TIMEOUT = 15.0
+#: Seconds a PostgreSQL connection's network may be silent before the switch
+#: gives the connection up (`HUTONG_DB_TCP_USER_TIMEOUT`; `SessionLimits`).
+DB_TCP_USER_TIMEOUT = 30.0
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -20,6 +27,20 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    """A duration in seconds: 0 turns it off, otherwise at least 1 (never negative)."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not (value == 0 or 1 <= value < float("inf")):
+        raise ValueError(f"{name} must be 0 (off) or at least 1 second, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +121,18 @@ class Settings:
     #: a process beats every second: `hutong.runtime.heartbeat`). 0 turns the
     #: heartbeat off: a claim is then taken over only after its lease.
     claim_takeover_after: float = 5.0
+    #: PostgreSQL: seconds a session may sit idle inside a transaction before
+    #: the server ends it, rolling it back and freeing its row locks
+    #: (`HUTONG_DB_IDLE_IN_TRANSACTION_TIMEOUT`, 0 off): what a process frozen
+    #: inside a transaction holds up. Far above any gap between the statements
+    #: of the switch's transactions, which ask no participant
+    #: (docs/production.md, "A process frozen inside a transaction").
+    db_idle_in_transaction_timeout: float = DB_IDLE_IN_TRANSACTION_TIMEOUT
+    #: PostgreSQL: seconds a connection's network may be silent (what it sent
+    #: not acknowledged, or no answer to keepalive probes) before the switch
+    #: gives the connection up (`HUTONG_DB_TCP_USER_TIMEOUT`, 0: the operating
+    #: system's, about 15 minutes). A shorter network cut is waited through.
+    db_tcp_user_timeout: float = DB_TCP_USER_TIMEOUT
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -144,6 +177,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         support_email=env.get("HUTONG_SUPPORT_EMAIL", ""),
         commits_in_flight=_int(env, "HUTONG_COMMITS_IN_FLIGHT", 1),
         claim_takeover_after=float(env.get("HUTONG_CLAIM_TAKEOVER_AFTER", "5")),
+        db_idle_in_transaction_timeout=_seconds(
+            env, "HUTONG_DB_IDLE_IN_TRANSACTION_TIMEOUT", DB_IDLE_IN_TRANSACTION_TIMEOUT
+        ),
+        db_tcp_user_timeout=_seconds(env, "HUTONG_DB_TCP_USER_TIMEOUT", DB_TCP_USER_TIMEOUT),
     )
     if settings.alias_lookups_per_minute < 0 or settings.alias_lookup_burst < 1:
         raise ValueError(

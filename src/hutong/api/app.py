@@ -165,7 +165,7 @@ def create_app(services: Services, *, run_background: bool | None = None) -> Lit
         heartbeat: Heartbeat | None = None
         if settings.claim_takeover_after > 0:
             # Before any claim: a claim names a process whose row exists.
-            heartbeat = Heartbeat(settings.database_url)
+            heartbeat = Heartbeat(settings.database_url, services.db.limits)
             services.process_id = await heartbeat.start()
             tasks.append(asyncio.create_task(heartbeat.run(stop)))
         worker: DeliveryWorker | None = None

@@ -26,7 +26,7 @@ from hutong.store.db import Database
 def app_factory() -> Litestar:
     settings = load_settings()
     logs.configure(os.environ.get("HUTONG_LOG_LEVEL", "info"))
-    app = create_app(Services(settings=settings, db=Database(settings.database_url)))
+    app = create_app(Services(settings=settings, db=Database.of(settings)))
     app.on_startup.append(freeze_startup_objects)
     return app
 

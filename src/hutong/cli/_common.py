@@ -164,7 +164,7 @@ def with_services(
         upgrade(config.database_url)
 
     async def run() -> T:
-        services = Services(settings=config, db=Database(config.database_url))
+        services = Services(settings=config, db=Database.of(config))
         try:
             return await work(services)
         finally:

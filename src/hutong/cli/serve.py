@@ -75,9 +75,7 @@ def deliver(
     config = settings()
     upgrade(config.database_url)
     logs.configure(log_level)
-    app = create_app(
-        Services(settings=config, db=Database(config.database_url)), run_background=True
-    )
+    app = create_app(Services(settings=config, db=Database.of(config)), run_background=True)
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -45,7 +45,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.store.db import Database
+from hutong.store.db import Database, SessionLimits
 from hutong.store.failover import until_back
 from hutong.store.tables import switch_processes
 
@@ -81,10 +81,10 @@ def _now(db: Database) -> Any:
 class Heartbeat:
     """This process's row in `switch_processes`, moved every `BEAT_INTERVAL`."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, limits: SessionLimits | None = None) -> None:
         self.process_id = secrets.token_hex(16)
         # Its own connection: a beat never waits for the request pool.
-        self._db = Database(database_url, pool_size=1)
+        self._db = Database(database_url, pool_size=1, limits=limits or SessionLimits())
         self._beats = 0
 
     async def start(self) -> str:

@@ -8,8 +8,10 @@ takes writes now. Three things make a failover survivable:
    says which errors mean "this connection, or this database, is gone":
    no SQLSTATE at all from a connection-level `OperationalError` (the socket
    closed, the connect was refused), class 08 (connection exception), 57P01–3
-   (the server shut down) and 25006 (a read-only transaction: the node this
-   connection reached is a standby now). `watch` marks those as disconnects
+   (the server shut down), 25006 (a read-only transaction: the node this
+   connection reached is a standby now) and 25P03 (the server ended a
+   session idle too long inside a transaction: a process that was frozen,
+   `store.db.SessionLimits`). `watch` marks those as disconnects
    for SQLAlchemy, which then discards the connection and every connection
    older than it, so the next checkout connects afresh to the new primary.
 2. **A write whose commit outcome is unknown is never run again blindly.**
@@ -44,8 +46,9 @@ T = TypeVar("T")
 #: Seconds a write whose outcome is unknown waits for the database to answer
 #: again (a pg_auto_failover promotion takes 3–10 s here) before a 503.
 OUTCOME_WAIT = 20.0
-#: The server went away (admin, crash, cannot connect now) or became read-only.
-_LOST_STATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+#: The server went away (admin, crash, cannot connect now), became read-only,
+#: or ended this session after `idle_in_transaction_session_timeout`.
+_LOST_STATES = frozenset({"57P01", "57P02", "57P03", "25006", "25P03"})
 
 
 def _sqlstate(exc: BaseException) -> str | None:

@@ -298,7 +298,7 @@ STORY: tuple[Step, ...] = (
 async def running_world(settings: Settings) -> AsyncIterator[Stage]:
     """Start the switch and the reference participants on loopback."""
     upgrade(settings.database_url)
-    services = Services(settings=settings, db=Database(settings.database_url))
+    services = Services(settings=settings, db=Database.of(settings))
     async with serve_asgi(create_app(services, run_background=True)) as switch_url:
         world = ReferenceWorld(switch_public_key=services.switch_public_key)
         async with serve_asgi(reference_app(world)) as world_url:

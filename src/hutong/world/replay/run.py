@@ -70,7 +70,7 @@ class _Switch:
 async def _switch(settings: Settings, clock: SimClock) -> AsyncIterator[_Switch]:
     upgrade(settings.database_url)
     # A replay is rebuilt from its facts: its commits need not wait for the disk.
-    db = Database(settings.database_url, durable=False)
+    db = Database.of(settings, durable=False)
     services = Services(settings=settings, db=db, clock=clock)
     delivery = DeliveryWorker(services)
     try:
@@ -186,7 +186,7 @@ async def replay(
             dict(state.get("links", {})) | state.get("mini_programs", {}),
         )
         result.tally["unexpected_samples"] = net.tally.unexpected[:5]
-    db = Database(settings.database_url)
+    db = Database.of(settings)
     try:
         for year in range(FIRST_DAY.year, until.year + 1):
             end = min(date(year + 1, 1, 1), until + timedelta(days=1))

@@ -53,7 +53,7 @@ async def synthesize_locally(
     token = secrets.token_urlsafe(24)
     settings = Settings(database_url=sqlite_url(data_dir), data_dir=data_dir, operator_token=token)
     upgrade(settings.database_url)
-    services = Services(settings=settings, db=Database(settings.database_url))
+    services = Services(settings=settings, db=Database.of(settings))
     try:
         async with serve_asgi(
             create_app(services, run_background=False), keep_alive=WORLD_KEEP_ALIVE
