@@ -3,9 +3,10 @@
 A participant acts with its key (`--key-file` or `HUTONG_KEY_FILE`): each
 step is a signed request to the switch at `--switch-url`, as its platform
 would send it. The operator may instead write the database directly as a
-participant (`--as`), through the same services and checks as the API; a
-step that asks the merchant's platform, the wallet or the carrier then calls
-it over signed HTTP, exactly as the switch would.
+participant (`--as`), through the same services, checks and exactly-once
+record as the API (`hutong.cli.once`); a step that asks the merchant's
+platform, the wallet or the carrier then calls it over signed HTTP, exactly
+as the switch would.
 """
 
 from __future__ import annotations

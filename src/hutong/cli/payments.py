@@ -2,9 +2,9 @@
 
 A participant acts with its key (`--key-file`, `HUTONG_KEY_FILE`): signed
 requests to the switch at `--switch-url`. The operator may instead write the
-database directly as a participant (`--as`), through the same services and
-checks as the API; a step that asks a wallet calls it over signed HTTP,
-exactly as the switch would.
+database directly as a participant (`--as`), through the same services,
+checks and exactly-once record as the API (`hutong.cli.once`); a step that
+asks a wallet calls it over signed HTTP, exactly as the switch would.
 """
 
 from __future__ import annotations

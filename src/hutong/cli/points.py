@@ -2,7 +2,8 @@
 
 A program acts with its key (`--key-file`, `HUTONG_KEY_FILE`): signed
 requests to the switch at `--switch-url`. The operator may instead act
-directly as a program (`--as`), through the same checks as the API;
+directly as a program (`--as`), through the same checks and exactly-once
+record as the API (`hutong.cli.once`);
 `exchange` then asks the issuing program over signed HTTP, as the switch would.
 The member is `--member` everywhere (the old positional MEMBER still works).
 """

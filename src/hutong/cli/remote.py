@@ -7,7 +7,9 @@ through `hutong.client.Client`, exactly as a platform's own code would send
 it, so the switch checks the signature, the sender's role and the message id.
 
 `--as X` is the operator's other way: it writes the switch's database
-directly as X (no signature); it needs the database and is for the operator only.
+directly as X (no signature), exactly once per message id like a signed
+request (`act`, `hutong.cli.once`); it needs the database and is for the
+operator only.
 The private key is read, used to sign, and never printed.
 """
 
