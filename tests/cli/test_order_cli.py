@@ -31,8 +31,9 @@ async def hutong(shop: Shop, *args: str) -> Result:
 
 
 def body(result: Result) -> dict[str, Any]:
+    """The answer printed on stdout (stderr says the message id a command went under)."""
     assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.output)
+    document: dict[str, Any] = json.loads(result.stdout)
     return document
 
 

@@ -25,7 +25,6 @@ from hutong.config import Settings, load_settings
 from hutong.net import call_journal
 from hutong.net.transport import close_call_transport
 from hutong.protocol.errors import HutongError
-from hutong.runtime.exactly_once import Present, Refused, Unanswered, Write
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.migrate import upgrade
@@ -178,39 +177,3 @@ def with_services(
         refuse(exc.code, exc.message)
     except Refusal as exc:
         refused(exc)
-
-
-async def run_operation(
-    services: Services, operation: Write[T], present: Present[T]
-) -> dict[str, Any]:
-    """Run a domain write in its own transaction and show its result as the API does.
-
-    What it commits with a refusal (a `Refused`), or a result the API would answer
-    with a 4xx/5xx (a wallet's refusal of a transfer), is raised after the commit
-    as a `Refusal`: the command exits 1 like the API's client would see a NACK.
-    """
-    async with services.db.transaction() as conn:
-        result = await operation(conn)
-    if isinstance(result, Unanswered):  # it wrote nothing
-        raise result.error
-    if isinstance(result, Refused):
-        raise Refusal(result.error.code, result.error.message, dict(result.extra))
-    status, body = present(result)
-    if status >= 400:
-        raise Refusal.of_body(status, body)
-    return body
-
-
-def direct_step(
-    step: Callable[[Services, str], Awaitable[Write[T]]], present: Present[T]
-) -> Callable[[str], dict[str, Any]]:
-    """`--as SENDER`: run the step against the database as `sender` (the operator's way)."""
-
-    def run(sender: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            return await run_operation(services, await step(services, sender), present)
-
-        return with_services(work)
-
-    return run

@@ -12,14 +12,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.cli import remote
+from hutong.cli import once, remote
 from hutong.cli._common import USAGE, AsJson, answer, console, refuse, show_json, with_services
 from hutong.logistics import service, store
+from hutong.logistics.booked import shipment_id_of
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place, Quote, UnknownRegion
-from hutong.net.transport import open_transport
-from hutong.protocol.ids import new_id
+from hutong.net.transport import call_transport
+from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.services import Services
 
 SWITCH = remote.DEFAULT_SWITCH_URL
@@ -151,24 +153,19 @@ def book(
     """Book a shipment with the carrier, as the merchant (the switch calls the carrier, signed)."""
     grams = _grams(weight_g, weight)
 
-    def direct(shipper: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            route = await _route(services, origin, destination, pickup_point, grams, host)
-            async with open_transport() as http:
-                shipment = await service.book(
-                    services,
-                    http,
-                    merchant=shipper,
-                    carrier=carrier,
-                    service=service_name,
-                    route=route,
-                    destination={"area_code": destination},
-                    shipment_id=new_id("shp"),
-                )
-            return shipment.as_dict()
-
-        return with_services(work)
+    async def booking(services: Services, sent: once.Sent) -> Write[store.Shipment]:
+        route = await _route(services, origin, destination, pickup_point, grams, host)
+        shipment = await service.book(
+            services,
+            call_transport(),
+            merchant=sent.sender,
+            carrier=carrier,
+            service=service_name,
+            route=route,
+            destination={"area_code": destination},
+            shipment_id=shipment_id_of(sent.sender, sent.message_id),
+        )
+        return _stored(shipment)
 
     message: dict[str, Any] = {
         "carrier": carrier,
@@ -179,8 +176,8 @@ def book(
         "weight_g": grams,
         "host": host,
     }
-    request = ("POST", "/v1/shipments", message)
-    remote.act(merchant, key_file, switch_url, request, direct, message_id)
+    direct = once.decided(booking, _shown(201))
+    remote.act(merchant, key_file, switch_url, ("/v1/shipments", message), direct, message_id)
 
 
 @ship_app.command()
@@ -235,20 +232,43 @@ def cancel(
 ) -> None:
     """Cancel a shipment that was not picked up yet (as its merchant)."""
 
-    def direct(_: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            async with services.db.read() as conn:
-                merchant = (await store.get_shipment(conn, shipment_id)).merchant
-            async with open_transport() as http:
-                shipment = await service.cancel(services, http, shipment_id, merchant)
-            return shipment.as_dict()
+    async def owner(services: Services) -> str:
+        async with services.db.read() as conn:
+            return (await store.get_shipment(conn, shipment_id)).merchant
 
-        return with_services(work)
+    async def cancelling(services: Services, sent: once.Sent) -> Write[store.Shipment]:
+        shipment = await service.ask_to_cancel(services, call_transport(), shipment_id, sent.sender)
+
+        async def write(conn: AsyncConnection) -> store.Shipment:
+            return await service.record_cancel(conn, shipment, services.clock())
+
+        return write
+
+    def direct(sent: once.Sent) -> dict[str, Any]:
+        """The operator cancels for the shipment's merchant, as if it had sent the message."""
+        return once.decided(cancelling, _shown(200))(sent.by(with_services(owner)))
 
     path = remote.path_of("/v1/shipments/{}/cancel", shipment_id)
     sender = "operator" if operator else None
-    remote.act(sender, key_file, switch_url, ("POST", path, {}), direct, message_id)
+    remote.act(sender, key_file, switch_url, (path, {}), direct, message_id)
+
+
+def _stored(shipment: store.Shipment) -> Write[store.Shipment]:
+    """The write of a booking the carrier answered (stored by `service.book` already)."""
+
+    async def write(_: AsyncConnection) -> store.Shipment:
+        return shipment
+
+    return write
+
+
+def _shown(status: int) -> Present[store.Shipment]:
+    """A shipment as the shipments API answers it."""
+
+    def present(shipment: store.Shipment) -> tuple[int, dict[str, Any]]:
+        return status, shipment.as_dict()
+
+    return present
 
 
 @pickup_app.command()

@@ -3,30 +3,30 @@
 A participant acts with its key (`--key-file` or `HUTONG_KEY_FILE`): each
 step is a signed request to the switch at `--switch-url`, as its platform
 would send it. The operator may instead write the database directly as a
-participant (`--as`), through the same services and checks as the API; a
-step that asks the merchant's platform, the wallet or the carrier then calls
-it over signed HTTP, exactly as the switch would.
+participant (`--as`), through the same services, checks and exactly-once
+record as the API (`hutong.cli.once`); a step that asks the merchant's
+platform, the wallet or the carrier then calls it over signed HTTP, exactly
+as the switch would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from hutong.api.routes.orders_presenters import order_moved_out, order_taken_out
 from hutong.cli._common import (
     USAGE,
     AsJson,
     answer,
     console,
-    direct_step,
     refuse,
-    run_operation,
     show_json,
     with_services,
 )
+from hutong.cli.once import Direct, Step, decided, recorded
 from hutong.cli.remote import DEFAULT_SWITCH_URL as SWITCH
 from hutong.cli.remote import (
     As,
@@ -50,8 +50,7 @@ from hutong.commerce.orders.completion import opening_split_accounts
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
-from hutong.protocol.ids import new_id
-from hutong.runtime.exactly_once import Refused, Write
+from hutong.runtime.exactly_once import Refused
 from hutong.runtime.services import Services
 
 app = typer.Typer(
@@ -60,34 +59,9 @@ app = typer.Typer(
 )
 
 
-def _shown(outcome: OrderOutcome | Refused) -> tuple[int, dict[str, Any]]:
-    assert not isinstance(outcome, Refused)  # run_operation raises a refusal first
-    return 200, outcome.to_dict()
-
-
-Step = Callable[[Services, str], Awaitable[Write[OrderOutcome | Refused]]]
-Step2 = Callable[[Services, str], Awaitable[Write[OrderOutcome]]]
-
-
-def _direct(step: Step | Step2) -> Callable[[str], dict[str, Any]]:
-    """`--as SENDER`: run `step(services, sender)` against the database."""
-    return direct_step(step, _shown)
-
-
-def _confirm_direct(order_id: str) -> Callable[[str], dict[str, Any]]:
-    """`--as SENDER` for confirm: its write may first want the split accounts opened."""
-
-    def run(sender: str) -> dict[str, Any]:
-        async def work(services: Services) -> dict[str, Any]:
-            await services.load_switch_key()
-            write = await order_service.confirm(services, sender, order_id)
-            return await opening_split_accounts(
-                services, lambda: run_operation(services, write, _shown)
-            )
-
-        return with_services(work)
-
-    return run
+def _moved(sender: str | None, step: Step[OrderOutcome | Refused]) -> Direct:
+    """`--as SENDER` for a step of an order that may ask someone: as its route runs it."""
+    return decided(step, order_moved_out(sender or ""))
 
 
 def _amounts(given: list[str], what: str) -> dict[str, int]:
@@ -150,11 +124,12 @@ def create(
         sender,
         key_file,
         switch_url,
-        ("POST", "/v1/orders", message),
-        _direct(
-            lambda services, who: order_intake.create(
-                services, call_transport(), who, new_id("cli"), spec
-            )
+        ("/v1/orders", message),
+        decided(
+            lambda services, sent: order_intake.create(
+                services, call_transport(), sent.sender, sent.message_id, spec
+            ),
+            order_taken_out(sender or ""),
         ),
         message_id=message_id,
     )
@@ -178,11 +153,12 @@ def pay(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "pay"), {}),
-        _direct(
-            lambda services, who: order_service.pay(
-                services, call_transport(), who, order_id, new_id("cli")
-            )
+        (_path(order_id, "pay"), {}),
+        _moved(
+            sender,
+            lambda services, sent: order_service.pay(
+                services, call_transport(), sent.sender, order_id, sent.message_id
+            ),
         ),
         message_id=message_id,
     )
@@ -204,11 +180,12 @@ def ship(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "ship"), {"origin": origin, "weight_g": weight_g}),
-        _direct(
-            lambda services, who: order_shipping.ship(
-                services, call_transport(), who, order_id, origin=origin, weight_g=weight_g
-            )
+        (_path(order_id, "ship"), {"origin": origin, "weight_g": weight_g}),
+        _moved(
+            sender,
+            lambda services, sent: order_shipping.ship(
+                services, call_transport(), sent.sender, order_id, origin=origin, weight_g=weight_g
+            ),
         ),
         message_id=message_id,
     )
@@ -228,8 +205,12 @@ def confirm(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "confirm"), {}),
-        _confirm_direct(order_id),
+        (_path(order_id, "confirm"), {}),
+        recorded(
+            lambda services, sent: order_service.confirm(services, sent.sender, order_id),
+            order_moved_out(sender or ""),
+            around=opening_split_accounts,
+        ),
         message_id=message_id,
     )
 
@@ -249,11 +230,12 @@ def cancel(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "cancel"), {"reason": reason}),
-        _direct(
-            lambda services, who: order_service.cancel(
-                services, call_transport(), who, order_id, reason
-            )
+        (_path(order_id, "cancel"), {"reason": reason}),
+        _moved(
+            sender,
+            lambda services, sent: order_service.cancel(
+                services, call_transport(), sent.sender, order_id, reason
+            ),
         ),
         message_id=message_id,
     )
@@ -275,9 +257,12 @@ def refund_request(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "refund-request"), {"amounts": amounts}),
-        _direct(
-            lambda services, who: order_refunds.request(services, who, order_id, amounts, None)
+        (_path(order_id, "refund-request"), {"amounts": amounts}),
+        _moved(
+            sender,
+            lambda services, sent: order_refunds.request(
+                services, sent.sender, order_id, amounts, None
+            ),
         ),
         message_id=message_id,
     )
@@ -297,8 +282,8 @@ def refund_close(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "refund-request/close"), {}),
-        _direct(lambda services, who: order_refunds.close(services, who, order_id)),
+        (_path(order_id, "refund-request/close"), {}),
+        _moved(sender, lambda services, sent: order_refunds.close(services, sent.sender, order_id)),
         message_id=message_id,
     )
 
@@ -314,16 +299,22 @@ def refund(
     as_json: JsonAnswer = False,
 ) -> None:
     """Refund what the buyer asked (as the merchant)."""
-    given = derived_id("rf", refund_id, message_id)
     act(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(order_id, "refunds"), {"refund_id": given}),
-        _direct(
-            lambda services, who: order_refunds.refund(
-                services, call_transport(), who, order_id, given, None, None
-            )
+        (_path(order_id, "refunds"), lambda sent: {"refund_id": derived_id("rf", refund_id, sent)}),
+        _moved(
+            sender,
+            lambda services, sent: order_refunds.refund(
+                services,
+                call_transport(),
+                sent.sender,
+                order_id,
+                derived_id("rf", refund_id, sent.message_id),
+                None,
+                None,
+            ),
         ),
         message_id=message_id,
     )

@@ -2,9 +2,9 @@
 
 A participant acts with its key (`--key-file`, `HUTONG_KEY_FILE`): signed
 requests to the switch at `--switch-url`. The operator may instead write the
-database directly as a participant (`--as`), through the same services and
-checks as the API; a step that asks a wallet calls it over signed HTTP,
-exactly as the switch would.
+database directly as a participant (`--as`), through the same services,
+checks and exactly-once record as the API (`hutong.cli.once`); a step that
+asks a wallet calls it over signed HTTP, exactly as the switch would.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from hutong.api.routes.payments_presenters import (
     refund_out,
 )
 from hutong.api.schemas import correction_out
-from hutong.cli import remote
-from hutong.cli._common import AsJson, answer, console, direct_step, show_json, with_services
+from hutong.cli import once, remote
+from hutong.cli._common import AsJson, answer, console, show_json, with_services
 from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import checkout
 from hutong.payments.checkout import AcceptancePolicy, store
-from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
 from hutong.store.corrections import CorrectionRecord
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
@@ -74,8 +73,10 @@ def create(
         sender,
         key_file,
         switch_url,
-        ("POST", "/v1/payments", message),
-        direct_step(lambda services, who: checkout.create(services, who, spec), created_out),
+        ("/v1/payments", message),
+        once.decided(
+            lambda services, sent: checkout.create(services, sent.sender, spec), created_out
+        ),
         message_id=message_id,
     )
 
@@ -96,16 +97,16 @@ def authorize(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(payment_id, "authorize"), {"wallet": wallet, "payer": payer}),
-        direct_step(
-            lambda services, who: checkout.authorize(
+        (_path(payment_id, "authorize"), {"wallet": wallet, "payer": payer}),
+        once.decided(
+            lambda services, sent: checkout.authorize(
                 services,
                 call_transport(),
-                who,
+                sent.sender,
                 payment_id,
                 wallet=wallet,
                 payer=payer,
-                attempt=new_id("cli"),
+                attempt=sent.message_id,
             ),
             payment_out,
         ),
@@ -130,10 +131,10 @@ def capture(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(payment_id, "capture"), {} if amount is None else {"amount": amount}),
-        direct_step(
-            lambda services, who: checkout.capture(
-                services, call_transport(), who, payment_id, amount
+        (_path(payment_id, "capture"), {} if amount is None else {"amount": amount}),
+        once.decided(
+            lambda services, sent: checkout.capture(
+                services, call_transport(), sent.sender, payment_id, amount
             ),
             payment_out,
         ),
@@ -155,9 +156,11 @@ def void(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(payment_id, "void"), {}),
-        direct_step(
-            lambda services, who: checkout.void(services, call_transport(), who, payment_id),
+        (_path(payment_id, "void"), {}),
+        once.decided(
+            lambda services, sent: checkout.void(
+                services, call_transport(), sent.sender, payment_id
+            ),
             payment_out,
         ),
         message_id=message_id,
@@ -176,18 +179,25 @@ def refund(
     as_json: remote.JsonAnswer = False,
 ) -> None:
     """Refund part or all of what was captured."""
-    given = remote.derived_id("rf", refund_id, message_id)
+
+    def given(message_id: str | None) -> str:
+        return remote.derived_id("rf", refund_id, message_id)
+
+    def direct(sent: once.Sent) -> dict[str, Any]:
+        refunded = given(sent.message_id)
+        return once.decided(
+            lambda services, _: checkout.refund(
+                services, call_transport(), sent.sender, payment_id, amount, refunded
+            ),
+            refund_out(refunded),
+        )(sent)
+
     remote.act(
         sender,
         key_file,
         switch_url,
-        ("POST", _path(payment_id, "refunds"), {"amount": amount, "refund_id": given}),
-        direct_step(
-            lambda services, who: checkout.refund(
-                services, call_transport(), who, payment_id, amount, given
-            ),
-            refund_out(given),
-        ),
+        (_path(payment_id, "refunds"), lambda sent: {"amount": amount, "refund_id": given(sent)}),
+        direct,
         message_id=message_id,
     )
 

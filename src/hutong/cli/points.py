@@ -2,7 +2,8 @@
 
 A program acts with its key (`--key-file`, `HUTONG_KEY_FILE`): signed
 requests to the switch at `--switch-url`. The operator may instead act
-directly as a program (`--as`), through the same checks as the API;
+directly as a program (`--as`), through the same checks and exactly-once
+record as the API (`hutong.cli.once`);
 `exchange` then asks the issuing program over signed HTTP, as the switch would.
 The member is `--member` everywhere (the old positional MEMBER still works).
 """
@@ -15,11 +16,10 @@ import typer
 from rich.table import Table
 
 from hutong.api.routes.points_presenters import exchange_out, grant_out
-from hutong.cli import remote
+from hutong.cli import once, remote
 from hutong.cli._common import (
     USAGE,
     console,
-    direct_step,
     refuse,
     show_json,
     with_services,
@@ -27,7 +27,6 @@ from hutong.cli._common import (
 from hutong.net.transport import call_transport
 from hutong.payments import points
 from hutong.protocol.errors import NotFoundError
-from hutong.protocol.ids import new_id
 from hutong.runtime.services import Services
 
 T = TypeVar("T")
@@ -95,7 +94,7 @@ def balance(
         return with_services(work)
 
     path = remote.path_of("/v1/points/members/{}/balance", who)
-    remote.act(sender, key_file, switch_url, ("GET", path, None), direct)
+    remote.read_as(sender, key_file, switch_url, path, direct)
 
 
 @app.command()
@@ -111,14 +110,20 @@ def grant(
 ) -> None:
     """Credit points to your program's member."""
     who = _member(member, old_member)
-    grant_id = remote.derived_id("grant", "", message_id)
+
+    def granted(message_id: str | None) -> dict[str, Any]:
+        grant_id = remote.derived_id("grant", "", message_id)
+        return {"member": who, "points": amount, "grant_id": grant_id}
+
     remote.act(
         sender,
         key_file,
         switch_url,
-        ("POST", "/v1/points/grants", {"member": who, "points": amount, "grant_id": grant_id}),
-        direct_step(
-            lambda services, program: points.grant(services, program, who, amount, grant_id),
+        ("/v1/points/grants", granted),
+        once.decided(
+            lambda services, sent: points.grant(
+                services, sent.sender, who, amount, granted(sent.message_id)["grant_id"]
+            ),
             grant_out,
         ),
         message_id=message_id,
@@ -149,10 +154,10 @@ def exchange(
         sender,
         key_file,
         switch_url,
-        ("POST", "/v1/points/exchanges", message),
-        direct_step(
-            lambda services, program: points.exchange(
-                services, call_transport(), program, new_id("cli"), spec
+        ("/v1/points/exchanges", message),
+        once.decided(
+            lambda services, sent: points.exchange(
+                services, call_transport(), sent.sender, sent.message_id, spec
             ),
             exchange_out,
         ),

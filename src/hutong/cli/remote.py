@@ -7,7 +7,9 @@ through `hutong.client.Client`, exactly as a platform's own code would send
 it, so the switch checks the signature, the sender's role and the message id.
 
 `--as X` is the operator's other way: it writes the switch's database
-directly as X (no signature); it needs the database and is for the operator only.
+directly as X (no signature), exactly once per message id like a signed
+request (`act`, `hutong.cli.once`); it needs the database and is for the
+operator only.
 The private key is read, used to sign, and never printed.
 """
 
@@ -26,7 +28,7 @@ from urllib.parse import quote, urlencode
 import httpx
 import typer
 
-from hutong.cli import journal
+from hutong.cli import journal, once
 from hutong.cli._common import USAGE, Refusal, refuse, refused, show_json
 from hutong.client import DEFAULT_SWITCH_ID, Client
 from hutong.protocol.ids import new_id
@@ -242,23 +244,32 @@ def public_read(switch_url: str, path: str) -> dict[str, Any]:
         refuse("switch_unreachable", f"cannot reach the switch at {switch_url}: {exc}")
 
 
+#: The message a command sends; one that names an id it makes up (a refund's, a grant's)
+#: is made from the message id it goes under (`derived_id`), so a retry sends the same.
+Message = dict[str, Any] | Callable[[str | None], dict[str, Any]]
+
+
 def act(
     sender: str | None,
     key_file: Path | None,
     switch_url: str,
-    request: tuple[str, str, dict[str, Any] | None],
-    direct: Callable[[str], dict[str, Any]],
+    request: tuple[str, Message],
+    direct: once.Direct,
     message_id: str | None = None,
 ) -> None:
-    """Run a participant's step: `--as` writes directly (operator), else the key file signs.
+    """Run a participant's write: `--as` writes directly (operator), else the key file signs.
 
-    `request` is the (method, path, message) the participant sends, under
-    `message_id` (default: a new one); `direct` does the same step against
-    the database as `sender`. Either way the answer is shown as JSON, and a
+    `request` is the (path, message) the participant POSTs, under
+    `message_id` (default: a new one); `direct` runs the same message
+    against the database as `sender`, exactly once by its key
+    (`hutong.cli.once`). Either way the answer is shown as JSON, and a
     refusal exits 1.
     """
+    path, message = request
     if sender:
-        show_json(direct(sender))
+        sent = once.message_id(message_id)
+        body = message(sent) if callable(message) else message
+        show_json(direct(once.sent_as(sender, sent, path, body)))
         return
     if key_file is None:
         refuse(
@@ -267,8 +278,22 @@ def act(
             "write directly with --as",
             exit_code=USAGE,
         )
-    method, path, message = request
-    show_json(call(key_file, switch_url, method, path, message, message_id))
+    body = message(message_id) if callable(message) else message
+    show_json(call(key_file, switch_url, "POST", path, body, message_id))
+
+
+def read_as(
+    sender: str | None,
+    key_file: Path | None,
+    switch_url: str,
+    path: str,
+    direct: Callable[[str], Any],
+) -> None:
+    """A participant's read: from the database as `sender` (operator), else signed over HTTP."""
+    if sender:
+        show_json(direct(sender))
+        return
+    show_json(call(require_key(key_file), switch_url, "GET", path))
 
 
 def read_or_direct(

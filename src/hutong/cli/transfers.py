@@ -90,19 +90,17 @@ def send(
         "payee_wallet": payee_wallet,
     }
 
-    def direct(who: str) -> dict[str, Any]:
+    def direct(sent: once.Sent) -> dict[str, Any]:
         async def work(services: Services) -> dict[str, Any]:
             await services.load_switch_key()
-            sent = once.message_id(message_id)
             spec = transfers.QuoteRequest(
                 payer=payer, alias=alias, amount=amount, payee_wallet=payee_wallet
             )
-            write = await transfers.quote(services, who, spec)
-            quote_key = once.key(who, sent, "/v1/transfers/quote", message)
-            answer = await run_once(services, quote_key, write, quote_out, refusal_reply)
+            write = await transfers.quote(services, sent.sender, spec)
+            answer = await run_once(services, sent.key, write, quote_out, refusal_reply)
             transfer_id = once.shown(answer)["transfer"]["id"]
             path = remote.path_of("/v1/transfers/{}/execute", transfer_id)
-            execute_key = once.key(who, f"{sent}.execute", path, {})
+            execute_key = once.key(sent.sender, f"{sent.message_id}.execute", path, {})
             answer = await transfers.execute_once(
                 services, call_transport(), execute_key, transfer_id, executed_out, refusal_reply
             )
@@ -111,7 +109,9 @@ def send(
         return with_services(work)
 
     if sender or key_file is None:
-        remote.act(sender, key_file, switch_url, ("", "", None), direct)
+        remote.act(
+            sender, key_file, switch_url, ("/v1/transfers/quote", message), direct, message_id
+        )
         return
     quoted = remote.send(key_file, switch_url, "/v1/transfers/quote", message, message_id)
     path = remote.path_of("/v1/transfers/{}/execute", quoted["transfer"]["id"])

@@ -10,6 +10,7 @@ are one transaction and never found apart.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +21,17 @@ from hutong.logistics import store
 from hutong.logistics.news import tell
 from hutong.runtime.services import Services
 
-__all__ = ["Booking"]
+__all__ = ["Booking", "shipment_id_of"]
+
+
+def shipment_id_of(merchant: str, message_id: str) -> str:
+    """The id of the shipment `merchant` books with message `message_id`.
+
+    ``shp_`` + blake2b-96 of ``merchant|message_id``: a resend of the booking
+    (over HTTP or `hutong ship book --as`) finds the shipment the first stored.
+    """
+    key = f"{merchant}|{message_id}".encode()
+    return "shp_" + hashlib.blake2b(key, digest_size=12).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ the policies are declared in `hutong.api.routes.logistics`.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from litestar import Response, Router, get, post
@@ -31,6 +30,7 @@ from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.shipments_out import BOOK_OPT, CANCEL_OPT, QUOTE_OPT, SHOW_OPT, TRACK_OPT
 from hutong.commerce.orders import shipping as order_shipping
 from hutong.logistics import service, store
+from hutong.logistics.booked import shipment_id_of
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ForbiddenError
 from hutong.registry.models import Role
@@ -109,8 +109,7 @@ async def book(
 
 async def _book(services: Services, signed: SignedRequest, given: BookIn) -> store.Shipment:
     route = await _route(services, given)
-    key = f"{signed.subscriber_id}|{signed.message_id}".encode()
-    shipment_id = "shp_" + hashlib.blake2b(key, digest_size=12).hexdigest()
+    shipment_id = shipment_id_of(signed.subscriber_id, signed.message_id or "")
     destination = dict(given.address) | {"area_code": given.destination or ""}
     return await service.book(
         services,
