@@ -15,8 +15,9 @@ each (bench/_loadgen.py):
     ping   POST /v1/ping, signed: verify, then write (message record, outbox event)
     self   GET /v1/self, signed: verify, then read the participant
 
-Rounds alternate 1, 3, 1, 3, ... processes (`--rounds` of each), so a noisy
-shared machine biases neither. For every phase the CPU seconds spent are read
+Rounds alternate the process counts of `--processes` (1 and 3 by default;
+`--processes 1,2,3` adds two, one per core of this machine), `--rounds` of
+each, so a noisy shared machine biases none. For every phase the CPU seconds spent are read
 from /proc (bench/_proc_cpu.py) and divided by the requests answered:
 
     switch     the switch processes (all three trees; idle ones spend ~0)
@@ -35,10 +36,10 @@ above the signed kinds' and (b) the generators' CPU per request is small
 next to the switch's; both are printed.
 
     .venv/bin/python -m bench.cluster_scale [--seconds 6] [--rounds 2]
-        [--generators 2] [--connections 16] [--keep]
+        [--generators 2] [--connections 16] [--processes 1,3] [--keep]
 
-Prints one table (best rate per kind and configuration, ratio 3/1, CPU ms
-per request) and writes bench/results/cluster_scale.json. Needs root (or
+Prints one table (best rate per kind and configuration, ratio to one
+process, CPU ms per request) and writes bench/results/cluster_scale.json. Needs root (or
 the packages already installed) for Debian's postgresql-15-auto-failover and
 haproxy.
 """
@@ -243,7 +244,7 @@ def measure(cluster: Cluster, args: argparse.Namespace) -> list[dict[str, Any]]:
         phase(cluster, warm, kind, 3, signers)
     phases = []
     for round_number in range(args.rounds):
-        for processes in (1, 3):
+        for processes in args.processes:
             serve_with(cluster, processes)
             for kind in KINDS:
                 result = phase(cluster, args, kind, processes, signers)
@@ -258,12 +259,13 @@ def measure(cluster: Cluster, args: argparse.Namespace) -> list[dict[str, Any]]:
     return phases
 
 
-def compare(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per kind: best and mean rate of each configuration, ratio 3/1, CPU per request."""
+def compare(phases: list[dict[str, Any]], counts: list[int]) -> list[dict[str, Any]]:
+    """Per kind: best and mean rate of each process count, ratio to one process, CPU per
+    request."""
     rows = []
     for kind in KINDS:
         row: dict[str, Any] = {"kind": kind}
-        for processes in (1, 3):
+        for processes in counts:
             mine = [p for p in phases if p["kind"] == kind and p["processes"] == processes]
             best = max(mine, key=lambda p: p["rate"])
             row[f"p{processes}"] = {
@@ -278,15 +280,17 @@ def compare(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "switch_metrics": best.get("switch_metrics"),
                 "cpu_bound_ceiling": ceiling(processes, best["cpu_ms_per_request"]),
             }
-        row["ratio_3_to_1_best"] = round(row["p3"]["best_rate"] / row["p1"]["best_rate"], 3)
-        row["ratio_3_to_1_mean"] = round(row["p3"]["mean_rate"] / row["p1"]["mean_rate"], 3)
-        low, high = row["p1"]["cpu_bound_ceiling"], row["p3"]["cpu_bound_ceiling"]
-        row["ceiling_ratio_3_to_1"] = round(high / low, 3) if low and high else None
+        for n in counts[1:]:
+            one, many = row[f"p{counts[0]}"], row[f"p{n}"]
+            row[f"ratio_{n}_to_1_best"] = round(many["best_rate"] / one["best_rate"], 3)
+            row[f"ratio_{n}_to_1_mean"] = round(many["mean_rate"] / one["mean_rate"], 3)
+            low, high = one["cpu_bound_ceiling"], many["cpu_bound_ceiling"]
+            row[f"ceiling_ratio_{n}_to_1"] = round(high / low, 3) if low and high else None
         rows.append(row)
     return rows
 
 
-def table(rows: list[dict[str, Any]]) -> str:
+def table(rows: list[dict[str, Any]], counts: list[int]) -> str:
     head = (
         f"{'kind':<5} {'procs':>5} {'req/s':>8} {'ratio':>6} {'switch':>7} {'haproxy':>7}"
         f" {'db':>7} {'gen':>7} {'other':>7} {'busy':>5} {'sw.cores':>8} {'ceiling':>8}"
@@ -299,10 +303,11 @@ def table(rows: list[dict[str, Any]]) -> str:
         " machine of our own; w/batch = writes per group commit)",
     ]
     for row in rows:
-        for processes in (1, 3):
+        for processes in counts:
             cell = row[f"p{processes}"]
             ms = cell["cpu_ms_per_request"]
-            ratio = f"{row['ratio_3_to_1_best']:.2f}" if processes == 3 else ""
+            best = row.get(f"ratio_{processes}_to_1_best")
+            ratio = f"{best:.2f}" if best is not None else ""
             lines.append(
                 f"{row['kind']:<5} {processes:>5} {cell['best_rate']:>8.0f} {ratio:>6}"
                 + "".join(
@@ -327,10 +332,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port-base", type=int, default=26000)
     parser.add_argument("--dir", default="/tmp/hutong-cluster-scale")
+    parser.add_argument(
+        "--processes", default="1,3", help="switch process counts to compare, the first as base"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the cluster up afterwards")
     args = parser.parse_args(argv)
     if not 26000 <= args.port_base <= 26050:
         parser.error("port base outside 26000-26050")
+    try:
+        args.processes = [int(n) for n in args.processes.split(",")]
+    except ValueError:
+        parser.error("--processes is a list of process counts such as 1,2,3")
+    if args.processes[0] != 1 or not all(1 <= n <= len(SWITCHES) for n in args.processes):
+        parser.error(f"--processes starts with 1 and counts 1 to {len(SWITCHES)} processes")
     os.environ["HUTONG_CLUSTER_DELIVERY_WORKERS"] = "0"  # pings' events stay in the outbox
     cluster = Cluster(args.dir, args.port_base)
     started = time.monotonic()
@@ -341,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             cluster.run("down", timeout=120)
-    rows = compare(phases)
-    print(table(rows))
+    rows = compare(phases, args.processes)
+    print(table(rows, args.processes))
     refused = [p for p in phases if set(p["statuses"]) != {"200"}]
     exhausted = [p for p in phases if p["pool_exhausted"]]
     payload = {
@@ -358,11 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     path = write_results("cluster_scale", payload)
     for row in rows:
-        print(
-            f"{row['kind']}: 3 processes / 1 process = {row['ratio_3_to_1_best']} (best),"
-            f" {row['ratio_3_to_1_mean']} (mean); CPU-bound ceiling"
-            f" {row['ceiling_ratio_3_to_1']}"
-        )
+        for n in args.processes[1:]:
+            print(
+                f"{row['kind']}: {n} processes / 1 process = {row[f'ratio_{n}_to_1_best']}"
+                f" (best), {row[f'ratio_{n}_to_1_mean']} (mean); CPU-bound ceiling"
+                f" {row[f'ceiling_ratio_{n}_to_1']}"
+            )
     if refused or exhausted:
         print(
             f"WARNING: {len(refused)} phases had non-200 answers, {len(exhausted)} ran out of pings"
