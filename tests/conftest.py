@@ -22,6 +22,7 @@ from hutong.world.reference import ReferenceWorld, reference_app
 from hutong.world.serving import WORLD_KEEP_ALIVE, serve_asgi
 from tests.harness.assertions import assert_ledger_balances
 from tests.harness.cast import (
+    BOB_PHONE,
     CAINIAO,
     EVIDENCE,
     JDL,
@@ -31,6 +32,7 @@ from tests.harness.cast import (
     PAYMENTS,
     SHOP,
     TEA_HOUSE,
+    WECHATPAY,
 )
 from tests.harness.dashboard import ServedDashboard, chromium_path, served_dashboard
 from tests.harness.links import Net, seed_catalog
@@ -180,6 +182,16 @@ async def paynet(
     await net.join(*PAYMENTS)
     yield net
     await assert_ledger_balances(switch.services)
+
+
+@pytest.fixture
+async def bob(paynet: PayNet) -> PayNet:
+    """The payments cast, with Bob's phone number published by WeChat Pay (account u-bob)."""
+    published = await paynet.post(
+        WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob"}
+    )
+    assert published.status_code == 201, published.text
+    return paynet
 
 
 @pytest.fixture

@@ -11,33 +11,19 @@ for its buyer and pays with Alipay.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import typer
 from sqlalchemy import Table, func, select
-from typer.testing import CliRunner, Result
 
 from hutong.cli.main import app
 from hutong.store.tables import messages, orders, payments
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, JDL
-from tests.harness.cli import answered, refused_with
+from tests.harness.cli import answered, on_shop, refused_with
 from tests.harness.shop import BEIJING, HANGZHOU, SERUM, STATION, Shop
 from tests.harness.switch import Clock, row_counts
-
-runner = CliRunner()
-
-
-async def hutong(shop: Shop, *args: str) -> Result:
-    """`hutong ARGS...` as the operator, on the shop's switch database."""
-    env = {
-        "HUTONG_DATABASE_URL": shop.switch.services.settings.database_url,
-        "HUTONG_DATA_DIR": str(shop.switch.services.settings.data_dir),
-        "COLUMNS": "200",
-    }
-    return await asyncio.to_thread(runner.invoke, app, list(args), env=env)
 
 
 def order_args(shop: Shop, buyer: str = "b-9") -> tuple[str, ...]:
@@ -64,8 +50,8 @@ def asked(shop: Shop, who: str) -> list[str]:
 
 
 async def test_the_same_order_twice_takes_one_order(shop: Shop) -> None:
-    first = await hutong(shop, *order_args(shop), "--message-id", "order-1")
-    again = await hutong(shop, *order_args(shop), "--message-id", "order-1")
+    first = await on_shop(shop, *order_args(shop), "--message-id", "order-1")
+    again = await on_shop(shop, *order_args(shop), "--message-id", "order-1")
 
     assert answered(first)["order"]["state"] == "reserved"
     assert again.stdout == first.stdout
@@ -76,10 +62,10 @@ async def test_the_same_order_twice_takes_one_order(shop: Shop) -> None:
 async def test_another_order_under_the_same_message_id_is_refused_and_changes_nothing(
     shop: Shop,
 ) -> None:
-    answered(await hutong(shop, *order_args(shop), "--message-id", "order-1"))
+    answered(await on_shop(shop, *order_args(shop), "--message-id", "order-1"))
     before = await row_counts(shop.switch.services)
 
-    other = await hutong(shop, *order_args(shop, buyer="b-10"), "--message-id", "order-1")
+    other = await on_shop(shop, *order_args(shop, buyer="b-10"), "--message-id", "order-1")
 
     refused_with(other, "message_id_conflict")
     assert await row_counts(shop.switch.services) == before
@@ -87,24 +73,24 @@ async def test_another_order_under_the_same_message_id_is_refused_and_changes_no
 
 
 async def test_without_a_message_id_the_new_one_is_said_and_repeats_the_order(shop: Shop) -> None:
-    first = await hutong(shop, *order_args(shop))
+    first = await on_shop(shop, *order_args(shop))
     said = re.search(r"message id: (\S+)", first.stderr)
     assert said is not None, first.stderr
 
-    again = await hutong(shop, *order_args(shop), "--message-id", said.group(1))
+    again = await on_shop(shop, *order_args(shop), "--message-id", said.group(1))
 
     assert again.stdout == first.stdout and "message id:" not in again.stderr
     assert await count(shop, orders) == 1
 
 
 async def test_paying_twice_with_one_message_id_asks_the_wallet_once(shop: Shop) -> None:
-    order = answered(await hutong(shop, *order_args(shop), "--message-id", "order-1"))["order"]
+    order = answered(await on_shop(shop, *order_args(shop), "--message-id", "order-1"))["order"]
     pay = ("order", "pay", order["id"], "--as", DOUYIN, "--message-id", "pay-1")
 
     before = shop.wallet(ALIPAY).balance("u-alice")
-    first = await hutong(shop, *pay)
+    first = await on_shop(shop, *pay)
     paid_once = asked(shop, ALIPAY)
-    again = await hutong(shop, *pay)
+    again = await on_shop(shop, *pay)
 
     assert answered(first)["order"]["state"] == "paid" and paid_once
     assert again.stdout == first.stdout
@@ -113,12 +99,12 @@ async def test_paying_twice_with_one_message_id_asks_the_wallet_once(shop: Shop)
 
 
 async def test_the_same_message_id_paying_another_order_is_refused(shop: Shop) -> None:
-    one = answered(await hutong(shop, *order_args(shop), "--message-id", "order-1"))["order"]
-    two = answered(await hutong(shop, *order_args(shop), "--message-id", "order-2"))["order"]
-    answered(await hutong(shop, "order", "pay", one["id"], "--as", DOUYIN, "--message-id", "p"))
+    one = answered(await on_shop(shop, *order_args(shop), "--message-id", "order-1"))["order"]
+    two = answered(await on_shop(shop, *order_args(shop), "--message-id", "order-2"))["order"]
+    answered(await on_shop(shop, "order", "pay", one["id"], "--as", DOUYIN, "--message-id", "p"))
     before = await row_counts(shop.switch.services)
 
-    other = await hutong(shop, "order", "pay", two["id"], "--as", DOUYIN, "--message-id", "p")
+    other = await on_shop(shop, "order", "pay", two["id"], "--as", DOUYIN, "--message-id", "p")
 
     refused_with(other, "message_id_conflict")
     assert await row_counts(shop.switch.services) == before
@@ -133,8 +119,8 @@ def payment_args(amount: int) -> tuple[str, ...]:
 
 
 async def test_the_same_payment_twice_creates_one_payment(shop: Shop) -> None:
-    first = await hutong(shop, *payment_args(500), "--message-id", "payment-1")
-    again = await hutong(shop, *payment_args(500), "--message-id", "payment-1")
+    first = await on_shop(shop, *payment_args(500), "--message-id", "payment-1")
+    again = await on_shop(shop, *payment_args(500), "--message-id", "payment-1")
 
     assert answered(first)["payment"]["amount"] == 500
     assert again.stdout == first.stdout
@@ -142,10 +128,10 @@ async def test_the_same_payment_twice_creates_one_payment(shop: Shop) -> None:
 
 
 async def test_another_payment_under_the_same_message_id_is_refused(shop: Shop) -> None:
-    answered(await hutong(shop, *payment_args(500), "--message-id", "payment-1"))
+    answered(await on_shop(shop, *payment_args(500), "--message-id", "payment-1"))
     before = await row_counts(shop.switch.services)
 
-    other = await hutong(shop, *payment_args(900), "--message-id", "payment-1")
+    other = await on_shop(shop, *payment_args(900), "--message-id", "payment-1")
 
     refused_with(other, "message_id_conflict")
     assert await row_counts(shop.switch.services) == before
@@ -224,7 +210,7 @@ async def test_every_direct_write_is_recorded_under_its_message_id_and_answered_
 
     for n, (path, (sender, args)) in enumerate(sorted(writes.items())):
         message_id = f"walk-{n}"
-        first = await hutong(shop, *path, *args, "--message-id", message_id)
+        first = await on_shop(shop, *path, *args, "--message-id", message_id)
         async with shop.switch.services.db.read() as conn:
             status = await conn.scalar(
                 select(messages.c.status_code).where(
@@ -233,6 +219,6 @@ async def test_every_direct_write_is_recorded_under_its_message_id_and_answered_
             )
         assert status, f"{' '.join(path)} recorded no answer: {first.output}"
         before = await row_counts(shop.switch.services)
-        again = await hutong(shop, *path, *args, "--message-id", message_id)
+        again = await on_shop(shop, *path, *args, "--message-id", message_id)
         assert (again.exit_code, again.stdout) == (first.exit_code, first.stdout), path
         assert await row_counts(shop.switch.services) == before, path  # changed nothing

@@ -20,13 +20,11 @@ from typer.testing import Result
 
 from hutong.protocol.signing import new_key_pair
 from hutong.store.tables import placements
-from tests.harness.cast import ALIPAY, DOUYIN, WECHATPAY
+from tests.harness.cast import ALIPAY, BOB_PHONE, DOUYIN
 from tests.harness.cli import invoke, key_file, no_traceback
 from tests.harness.networks import PayNet
 from tests.harness.shop import Shop
 from tests.harness.switch import Clock
-
-BOB_PHONE = "13800135678"
 
 
 async def ahutong(url: str, data_dir: Path, *args: str) -> Result:
@@ -101,15 +99,6 @@ async def test_share_make_refuses_an_expired_code(shop: Shop, clock: Clock) -> N
     assert result.exit_code == 1, result.output
     assert "share_code_expired" in result.stderr
     assert "₴" not in result.stdout
-
-
-@pytest.fixture
-async def bob(paynet: PayNet) -> PayNet:
-    published = await paynet.post(
-        WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob"}
-    )
-    assert published.status_code == 201, published.text
-    return paynet
 
 
 async def test_a_transfer_a_wallet_refuses_exits_1_for_operator_and_participant(

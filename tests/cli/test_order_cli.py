@@ -7,27 +7,15 @@ participants over signed HTTP, as the switch does; a refusal exits 1 with
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from hutong.cli.main import app
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, JDL
+from tests.harness.cli import on_shop
 from tests.harness.shop import CREAM, SERUM, STATION, Shop
 from tests.harness.switch import Clock
-
-runner = CliRunner()
-
-
-async def hutong(shop: Shop, *args: str) -> Result:
-    env = {
-        "HUTONG_DATABASE_URL": shop.switch.services.settings.database_url,
-        "HUTONG_DATA_DIR": str(shop.switch.services.settings.data_dir),
-        "COLUMNS": "200",
-    }
-    return await asyncio.to_thread(runner.invoke, app, list(args), env=env)
 
 
 def body(result: Result) -> dict[str, Any]:
@@ -41,7 +29,7 @@ async def test_an_order_is_taken_paid_shipped_and_confirmed_from_the_terminal(
     shop: Shop, clock: Clock
 ) -> None:
     created = body(
-        await hutong(
+        await on_shop(
             shop,
             "order", "create", "--as", DOUYIN, "--merchant", JD_BEAUTY,
             "--line", f"{SERUM}:1:19900", "--line", f"{CREAM}:1:9900",
@@ -54,33 +42,33 @@ async def test_an_order_is_taken_paid_shipped_and_confirmed_from_the_terminal(
     assert shop.stock(JD, JD_BEAUTY, SERUM) == 9
 
     assert (
-        body(await hutong(shop, "order", "pay", order_id, "--as", DOUYIN))["order"]["state"]
+        body(await on_shop(shop, "order", "pay", order_id, "--as", DOUYIN))["order"]["state"]
         == "paid"
     )
     shipped = body(
-        await hutong(
+        await on_shop(
             shop, "order", "ship", order_id, "--as", JD_BEAUTY, "--origin", "330106",
             "--weight-g", "400",
         )
     )  # fmt: skip
     await shop.track(shipped["order"], "20", "", clock.now)
     await shop.track(shipped["order"], "60", "", clock.now)
-    done = body(await hutong(shop, "order", "confirm", order_id, "--as", DOUYIN))["order"]
+    done = body(await on_shop(shop, "order", "confirm", order_id, "--as", DOUYIN))["order"]
 
     assert done["state"] == "completed"
     assert sum(done["split"].values()) == 19_900 + 9_900
-    listed = await hutong(shop, "order", "list", "--party", JD_BEAUTY)
+    listed = await on_shop(shop, "order", "list", "--party", JD_BEAUTY)
     assert listed.exit_code == 0, listed.output
     assert order_id in listed.output and "¥298.00" in listed.output
 
 
 async def test_a_refused_order_step_exits_1_with_its_code(shop: Shop) -> None:
     order = await shop.placed()
-    refused = await hutong(shop, "order", "confirm", order["id"], "--as", DOUYIN)
+    refused = await on_shop(shop, "order", "confirm", order["id"], "--as", DOUYIN)
     assert refused.exit_code == 1
     assert "not_paid" in refused.output
     shop.world.stores[JD].offer(JD_BEAUTY, SERUM, 1, 10)
-    price = await hutong(
+    price = await on_shop(
         shop,
         "order", "create", "--as", DOUYIN, "--merchant", JD_BEAUTY, "--line", f"{SERUM}:1:19900",
         "--buyer", "b-9", "--wallet", ALIPAY, "--payer", "u-alice", "--carrier", JDL,

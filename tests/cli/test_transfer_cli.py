@@ -15,28 +15,15 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import Result
 
 from hutong.store.tables import ledger_transfers, transfers
-from tests.harness.cast import ALIPAY, WECHATPAY
+from tests.harness.cast import ALIPAY, BOB_PHONE, WECHATPAY
 from tests.harness.cli import invoke, refused_with
 from tests.harness.delivery import deliver_due
 from tests.harness.networks import PayNet
 from tests.harness.switch import row_counts
-
-BOB_PHONE = "13800135678"
-
-
-@pytest.fixture
-async def bob(paynet: PayNet) -> PayNet:
-    """WeChat Pay has published Bob's phone number."""
-    published = await paynet.post(
-        WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob"}
-    )
-    assert published.status_code == 201, published.text
-    return paynet
 
 
 async def send(net: PayNet, *args: str, payer: str = "u-alice", to: str = BOB_PHONE) -> Result:

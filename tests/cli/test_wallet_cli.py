@@ -15,14 +15,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY, TAOBAO, VIDEO, VIP, WECHAT, WECHATPAY
+from tests.harness.cast import (
+    ALIPAY,
+    BOB_PHONE,
+    DOUYIN,
+    JD_BEAUTY,
+    TAOBAO,
+    VIDEO,
+    VIP,
+    WECHAT,
+    WECHATPAY,
+)
 from tests.harness.cli import Terminal, answered, refused_with
 from tests.harness.networks import PayNet
 
 #: Declarations take effect from their declaring day (UTC) on: the switch's today.
 TODAY = datetime.now(UTC).date().isoformat()
 
-BOB_PHONE = "13800135678"
 MASKED = "138****5678"
 
 

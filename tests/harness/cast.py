@@ -32,6 +32,8 @@ TAOBAO, JD, DOUYIN, WECHAT = "taobao.example", "jd.example", "douyin.example", "
 KUAISHOU, TMALL = "kuaishou.example", "tmall.example"
 TEA_HOUSE, JD_BEAUTY = "tea-house.example", "jd-beauty.example"
 ALIPAY, WECHATPAY = "alipay.example", "wechatpay.example"
+#: Bob's phone number, which WeChat Pay publishes for its user u-bob (the `bob` fixture).
+BOB_PHONE = "13800135678"
 VIP, VIDEO = "88vip.example", "tencent-video.example"
 JDL, CAINIAO, JT = "jd-logistics.example", "cainiao.example", "jtexpress.example"
 STREAMER, AUDITOR = "streamer.example", "regulator.example"

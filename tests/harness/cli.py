@@ -32,6 +32,7 @@ from hutong.protocol.signing import new_key_pair
 from hutong.store.db import sync_url
 from hutong.store.tables import metadata
 from tests.harness.network import Network
+from tests.harness.shop import Shop
 
 #: `hutong ARGS...` run somewhere: returns typer's Result.
 Hutong = Callable[..., Result]
@@ -43,6 +44,13 @@ runner = CliRunner()
 
 def invoke(env: dict[str, str | None], *args: str) -> Result:
     return runner.invoke(app, list(args), env={"COLUMNS": "200"} | env)
+
+
+async def on_shop(shop: Shop, *args: str) -> Result:
+    """`hutong ARGS...` as the operator, on the shop's switch database (off the event loop)."""
+    settings = shop.switch.services.settings
+    env = {"HUTONG_DATABASE_URL": settings.database_url, "HUTONG_DATA_DIR": str(settings.data_dir)}
+    return await asyncio.to_thread(invoke, env, *args)
 
 
 async def key_file(client: Client, folder: Path) -> Path:

@@ -14,19 +14,16 @@ from collections.abc import Awaitable
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import insert
 
 from hutong.store.tables import liquidity_limits
 from tests.harness.assertions import assert_nack, refused_without_writes
-from tests.harness.cast import ALIPAY, DOUYIN, TAOBAO, TEA_HOUSE, WECHATPAY
+from tests.harness.cast import ALIPAY, BOB_PHONE, DOUYIN, TAOBAO, TEA_HOUSE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.payments import calls, held_in_ledger, post
 from tests.harness.shop import Shop
 from tests.harness.statements import lasting_declarations
 from tests.harness.switch import row_counts
-
-BOB_PHONE = "13800135678"
 
 
 async def declare(paynet: PayNet, participant: str, cap: int, prefunded: int) -> Any:
@@ -129,15 +126,6 @@ async def test_payments_raise_the_position_until_the_cap_refuses_the_next(paynet
     assert (await liquidity(paynet, ALIPAY))["position"] == 0  # a released hold gives it back
     again = await post(paynet, TAOBAO, f"/v1/payments/{second['id']}/authorize", {})
     assert again.status_code == 200, again.text
-
-
-@pytest.fixture
-async def bob(paynet: PayNet) -> PayNet:
-    published = await paynet.post(
-        WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob"}
-    )
-    assert published.status_code == 201, published.text
-    return paynet
 
 
 async def test_a_transfer_past_the_payer_wallets_cap_is_refused_before_either_wallet_is_asked(

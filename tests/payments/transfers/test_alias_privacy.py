@@ -26,13 +26,12 @@ from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import alias_lookup_buckets
 from tests.harness.assertions import assert_nack, refused_without_writes
-from tests.harness.cast import ALIPAY, WECHATPAY
+from tests.harness.cast import ALIPAY, BOB_PHONE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.openapi import assert_documented, served_document
 from tests.harness.statements import counting
 from tests.harness.switch import Clock
 
-BOB_PHONE = "13800135678"
 BURST = 3
 
 
@@ -40,16 +39,6 @@ BURST = 3
 def settings(settings: Settings) -> Settings:
     """Three lookups at once, then one a second."""
     return settings.with_(alias_lookups_per_minute=60, alias_lookup_burst=BURST)
-
-
-@pytest.fixture
-async def bob(paynet: PayNet) -> PayNet:
-    """WeChat Pay has published Bob's phone number for its account u-bob."""
-    published = await paynet.post(
-        WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob"}
-    )
-    assert published.status_code == 201, published.text
-    return paynet
 
 
 async def lookup(net: PayNet, sender: str = ALIPAY, value: str = BOB_PHONE) -> httpx.Response:

@@ -24,13 +24,12 @@ import pytest
 
 from hutong.net.call_journal import settled
 from hutong.payments.transfers import store as transfer_store
-from tests.harness.cast import ALIPAY, WECHATPAY
+from tests.harness.cast import ALIPAY, BOB_PHONE, WECHATPAY
 from tests.harness.networks import PayNet
 from tests.harness.statements import StatementCount, counting, lasting_declarations
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-BOB_PHONE = "13800135678"
 
 #: Statements per request of one transfer, at most (SQLite).
 BUDGET = {

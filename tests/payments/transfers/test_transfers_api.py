@@ -31,13 +31,11 @@ from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
 from hutong.store.tables import ledger_transfers, transfers
 from tests.harness.assertions import error_code
-from tests.harness.cast import ALIPAY, AUDITOR, TAOBAO, WECHATPAY
+from tests.harness.cast import ALIPAY, AUDITOR, BOB_PHONE, TAOBAO, WECHATPAY
 from tests.harness.delivery import deliver_due
 from tests.harness.networks import PayNet
 from tests.harness.payments import events
 from tests.harness.switch import Clock
-
-BOB_PHONE = "13800135678"
 
 
 @pytest.fixture
@@ -47,16 +45,6 @@ def settings(settings: Settings) -> Settings:
     The slow wallets below take 1 s; a loaded machine answered four concurrent executes
     slower than the 0.3 s this was, and the test of them failed."""
     return settings.with_(wallet_call_timeout=0.6, wallet_call_attempts=1)
-
-
-@pytest.fixture
-async def bob(paynet: PayNet) -> PayNet:
-    """WeChat Pay has published Bob's phone number."""
-    published = await paynet.post(
-        WECHATPAY, "/v1/aliases", {"kind": "phone", "value": BOB_PHONE, "account": "u-bob"}
-    )
-    assert published.status_code == 201, published.text
-    return paynet
 
 
 async def deliver(paynet: PayNet) -> None:
