@@ -12,7 +12,8 @@ Declarations the switch caches (participants, keys, profiles, policies:
 as they are under load, where one read serves every order of its second.
 
 The aim (the speed issue) is 40 statements for a whole order; the budgets
-below are what the steps cost today (69: 83 with the ledger reading its
+below are what the steps cost today (68: 69 with the ship step's order
+locked by a read before its UPDATE; 83 with the ledger reading its
 fresh postings' ids, the capture locking its order and the hold's state
 written apart, the tracking pushes reading their parcel before the write,
 confirm reading its order before the write and its fee and price apart, the
@@ -86,12 +87,15 @@ BUDGET = {
     # check before asking read even without a cap (4 less 2), two outbox INSERTs.
     "pay": 24,
     # Claim (2); the order with its shipment if booked already (1, one read:
-    # was 2); the point's slot (2); the write: order locked, order, answer,
-    # shipment, news of both (one outbox INSERT), journal (7 with BEGIN). Was
+    # was 2); the point's slot (2); the write: order moved only if still as
+    # read (one conditional UPDATE on every column of the pure order: a paid
+    # order can leave and come back, with a refund given meanwhile), answer,
+    # shipment, news of both (one outbox INSERT), journal (6 with BEGIN). Was
+    # 12 with the order locked by a read before its UPDATE;
     # 16: the host's right to the shipment was read again, though the order
     # being shipped is itself the proof; the shipment was stored in a
     # transaction of its own (BEGIN, its own outbox INSERT).
-    "ship": 12,
+    "ship": 11,
     # The write: the parcel's shipment locked, with the order shipped in it
     # (one SELECT), shipment, order, event, news (one outbox INSERT), answer (7
     # with BEGIN); delivered gives the point's slot back (1). Was 9 and 10: the

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
 from hutong.commerce.orders.lines import OrderError
-from hutong.commerce.orders.moves import moved, require_party, step
+from hutong.commerce.orders.moves import moved, require_party, step, tell
 from hutong.commerce.orders.outcome import OrderOutcome
 from hutong.commerce.orders.store import OrderRow
 from hutong.logistics import service as logistics
@@ -83,7 +83,17 @@ async def ship(
     )
 
     async def write(conn: AsyncConnection) -> OrderOutcome | Refused:
+        # Still as read (one conditional UPDATE locks it: no locked read first), the
+        # order books as it did before the carrier was asked; else it is read under
+        # the lock and booked or refused for what it is now.
         now = services.clock()
+        after = step(row.order, OrderEvent.BOOK_CARRIER, now)
+        shipment_id = booking.shipment.id
+        booked = await order_store.save_if_unchanged(conn, row, after, now, shipment_id=shipment_id)
+        if booked is not None:
+            await booking.keep(conn)
+            await tell(conn, row.order, OrderEvent.BOOK_CARRIER, booked, now)
+            return OrderOutcome(booked, shipment=booking.shipment)
         current = await order_store.require_order(conn, order_id, lock=True)
         try:
             step(current.order, OrderEvent.BOOK_CARRIER, now)
