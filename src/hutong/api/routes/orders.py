@@ -207,14 +207,17 @@ async def show_order(
 async def pay_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
 ) -> Response[bytes]:
-    # The body is checked (and documented) as `data`: its message is empty.
+    # The body is checked (and documented) as `data`: its message is empty. The usual pay
+    # records its wallet's ask with its claim (`order_service.start_pay`).
+    paying = await order_service.start_pay(
+        services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
+    )
     return await run_decided(
         services,
         signed,
-        lambda: order_service.pay(
-            services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
-        ),
+        paying.decide,
         order_moved_out(signed.subscriber_id),
+        along=paying.along,
     )
 
 
