@@ -12,26 +12,28 @@ Declarations the switch caches (participants, keys, profiles, policies:
 as they are under load, where one read serves every order of its second.
 
 The aim (the speed issue) is 40 statements for a whole order; the budgets
-below are what the steps cost today (67: 69 with the ship step's order
-locked by a read before its UPDATE and the pay step's wallet's ask recorded
-apart from its claim; 83 with the ledger reading its fresh postings' ids,
-the capture locking its order and the hold's state written apart, the
-tracking pushes reading their parcel before the write, confirm reading its
-order before the write and its fee and price apart, the storefront read at
-each order and the wallet's ask recorded after a locked read; 89 with the
-ship step's host check read, its shipment stored apart, the order and its
-payment read apart before paying and the payment locked by a read before its
-hold and its capture, 102 with net debit caps read apart, 92 before them,
-162 at first) and only go up with a reason written beside them.
+below are what the steps cost today (66: 69 with the ship step's order
+locked by a read before its UPDATE and its pickup slot taken apart from its
+claim, and the pay step's wallet's ask recorded apart from its claim; 83
+with the ledger reading its fresh postings' ids, the capture locking its
+order and the hold's state written apart, the tracking pushes reading their
+parcel before the write, confirm reading its order before the write and its
+fee and price apart, the storefront read at each order and the wallet's ask
+recorded after a locked read; 89 with the ship step's host check read, its
+shipment stored apart, the order and its payment read apart before paying
+and the payment locked by a read before its hold and its capture, 102 with
+net debit caps read apart, 92 before them, 162 at first) and only go up with
+a reason written beside them.
 What is left is writes and the reads that decide them: every step that asks
 a participant commits its claim of the message id first (BEGIN, INSERT, with
-pay's record of the wallet's ask) and its answer last; each ledger posting
-reads its accounts (with caps and recorded failures) and inserts its
-transfers, and each transaction adds to the hot totals (accounts, positions)
-once; `BEGIN IMMEDIATE` is one statement per transaction on SQLite. Under
-load the group commit shares a BEGIN and the INSERTs of many writes
-(`bench.orders` prints statements per order both ways, and by kind under
-load: 38 on PostgreSQL with two workers, against 56 for an order alone).
+pay's record of the wallet's ask and ship's pickup slot) and its answer
+last; each ledger posting reads its accounts (with caps and recorded
+failures) and inserts its transfers, and each transaction adds to the hot
+totals (accounts, positions) once; `BEGIN IMMEDIATE` is one statement per
+transaction on SQLite. Under load the group commit shares a BEGIN and the
+INSERTs of many writes (`bench.orders` prints statements per order both
+ways, and by kind under load: 38 on PostgreSQL with two workers, against 56
+for an order alone).
 """
 
 from __future__ import annotations
@@ -88,16 +90,19 @@ BUDGET = {
     # transfers and failures apart (2), the check before asking read even
     # without a cap (4 less 2), two outbox INSERTs.
     "pay": 23,
-    # Claim (2); the order with its shipment if booked already (1, one read:
-    # was 2); the point's slot (2); the write: order moved only if still as
-    # read (one conditional UPDATE on every column of the pure order: a paid
-    # order can leave and come back, with a refund given meanwhile), answer,
-    # shipment, news of both (one outbox INSERT), journal (6 with BEGIN). Was
-    # 12 with the order locked by a read before its UPDATE;
-    # 16: the host's right to the shipment was read again, though the order
-    # being shipped is itself the proof; the shipment was stored in a
-    # transaction of its own (BEGIN, its own outbox INSERT).
-    "ship": 11,
+    # The order with its shipment if booked already (1, one read, before the
+    # claim: was 2); the claim with the pickup point's slot taken in its
+    # transaction, before the carrier is asked (3: BEGIN, the claim, the slot's
+    # conditional UPDATE: `hutong.commerce.orders.shipping`); the write: order
+    # moved only if still as read (one conditional UPDATE on every column of the
+    # pure order: a paid order can leave and come back, with a refund given
+    # meanwhile), answer, shipment, news of both (one outbox INSERT), journal (6
+    # with BEGIN). Was 11 with the slot taken in a transaction of its own; 12
+    # with the order locked by a read before its UPDATE; 16: the host's right to
+    # the shipment was read again, though the order being shipped is itself the
+    # proof; the shipment was stored in a transaction of its own (BEGIN, its own
+    # outbox INSERT).
+    "ship": 10,
     # The write: the parcel's shipment locked, with the order shipped in it
     # (one SELECT), shipment, order, event, news (one outbox INSERT), answer (7
     # with BEGIN); delivered gives the point's slot back (1). Was 9 and 10: the

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from hutong.cli import remote
 from hutong.cli._common import USAGE, AsJson, answer, console, refuse, show_json, with_services
-from hutong.logistics import service, store
+from hutong.logistics import booking, service, store
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place, Quote, UnknownRegion
 from hutong.net.transport import open_transport
@@ -156,7 +156,7 @@ def book(
             await services.load_switch_key()
             route = await _route(services, origin, destination, pickup_point, grams, host)
             async with open_transport() as http:
-                shipment = await service.book(
+                shipment = await booking.book(
                     services,
                     http,
                     merchant=shipper,

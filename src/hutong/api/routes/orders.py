@@ -255,19 +255,22 @@ async def ship_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedShip]
 ) -> Response[bytes]:
     body = data.message
+    # The usual ship takes its pickup point's slot with its claim (`start_ship`).
+    shipping = await order_shipping.start_ship(
+        services,
+        call_transport(),
+        signed.subscriber_id,
+        order_id,
+        origin=body.origin,
+        weight_g=body.weight_g,
+        service=body.service,
+    )
     return await run_decided(
         services,
         signed,
-        lambda: order_shipping.ship(
-            services,
-            call_transport(),
-            signed.subscriber_id,
-            order_id,
-            origin=body.origin,
-            weight_g=body.weight_g,
-            service=body.service,
-        ),
+        shipping.decide,
         order_moved_out(signed.subscriber_id),
+        along=shipping.along,
     )
 
 
