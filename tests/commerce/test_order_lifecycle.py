@@ -16,7 +16,7 @@ from hutong.commerce.commissions import (
 )
 from hutong.payments.legs import merchant_receivable, wallet_fees
 from hutong.workers.deadlines import sweep_once
-from tests.harness.assertions import assert_nack
+from tests.harness.assertions import assert_nack, refused_keeping_only_its_answer
 from tests.harness.cast import (
     ALIPAY,
     AUDITOR,
@@ -153,6 +153,50 @@ async def test_a_retried_payment_charges_once(shop: Shop) -> None:
 
     assert_nack(again, 409, "already_paid")
     assert shop.wallet(ALIPAY).balance("u-alice") == 500_000 - TOTAL
+
+
+async def test_a_pay_its_wallet_did_not_answer_is_sent_again_and_charges_once(
+    shop: Shop,
+) -> None:
+    """The usual pay records its wallet's ask with its claim of the message id. A wallet
+    that did not answer gives the message id back, not the ask: the same message again
+    asks the wallet under the same attempt (it dedupes) and the order is paid once."""
+    order = await shop.placed()
+    alipay = shop.wallet(ALIPAY)
+    alipay.fail["authorize"] = "down"
+
+    failed = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}, message_id="pay-1")
+
+    assert failed.status_code >= 500, failed.text
+    assert (await shop.show(order["id"]))["state"] == "reserved"
+    assert (await row_counts(shop.switch.services))["payment_attempts"] == 1
+    del alipay.fail["authorize"]
+    again = await shop.post(DOUYIN, f"/v1/orders/{order['id']}/pay", {}, message_id="pay-1")
+
+    assert again.status_code == 200, again.text
+    assert again.json()["order"]["state"] == "paid"
+    asked = {m for action, m in alipay.calls if action == "authorize"}
+    assert len(asked) == 1  # asked again under the same id (the wallet dedupes)
+    assert alipay.balance("u-alice") == 500_000 - TOTAL
+    assert (await row_counts(shop.switch.services))["payment_attempts"] == 1
+
+
+async def test_a_pay_refused_before_the_wallet_is_asked_keeps_only_its_answer(
+    shop: Shop,
+) -> None:
+    """Checked before the claim and again after it: the refusal is the recorded answer,
+    and no ask of the wallet is recorded."""
+    order = await shop.placed()
+    path = f"/v1/orders/{order['id']}/pay"
+
+    await refused_keeping_only_its_answer(
+        shop.switch, shop.post(JD_BEAUTY, path, {}), 403, "not_a_party"
+    )
+    await shop.act(DOUYIN, order["id"], "pay")
+    await refused_keeping_only_its_answer(
+        shop.switch, shop.post(DOUYIN, path, {}), 409, "already_paid"
+    )
+    assert [action for action, _ in shop.wallet(ALIPAY).calls].count("authorize") == 1
 
 
 async def test_a_buyer_without_the_money_keeps_the_order_reserved(shop: Shop) -> None:

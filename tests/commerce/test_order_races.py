@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select
 
 from hutong.client import encode_json
 from hutong.commerce.orders import OrderEvent
@@ -21,9 +22,10 @@ from hutong.net.transport import call_transport
 from hutong.payments.checkout import PaymentState
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.errors import HutongError
+from hutong.store.tables import pickup_points
 from hutong.world.carriers import tracking_payload
 from tests.harness.cast import ALIPAY, DOUYIN, JD_BEAUTY
-from tests.harness.shop import HANGZHOU, Shop
+from tests.harness.shop import CREAM, HANGZHOU, Shop
 from tests.harness.switch import Clock
 
 COPIES = 20
@@ -109,6 +111,59 @@ async def test_an_order_cancelled_while_its_carrier_books_is_refused_and_the_boo
     shipment = await shop.get(JD_BEAUTY, f"/v1/shipments/{booked['shipment_id']}")
     assert shipment.status_code == 200, shipment.text
     assert shipment.json()["tracking_number"] == booked["tracking_number"]
+
+
+async def test_an_order_partly_refunded_while_its_carrier_books_ships_with_its_refund_kept(
+    shop: Shop,
+) -> None:
+    """A refund requested and given while the carrier books brings the order back to paid
+    with less paid: the ship write books the order as it is then, not as read before the
+    carrier was asked (its refund is not written over)."""
+    order = await shop.paid()
+    desk = shop.desk(order["carrier"])
+    desk.mode, desk.delay = "slow", 0.3
+    shipping = asyncio.create_task(
+        shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
+    )
+    await asyncio.sleep(0.1)
+    await shop.act(DOUYIN, order["id"], "refund-request", quantities={CREAM: 1})
+    await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-1")
+    shipped = await shipping
+
+    assert shipped.status_code == 200, shipped.text
+    shown = await shop.show(order["id"])
+    assert (shown["state"], shown["refunded"]) == ("paid", 9_900)
+    assert shown["shipment_id"] == shipped.json()["shipment"]["id"]
+
+
+async def test_a_ship_its_carrier_did_not_answer_gives_its_slot_back_and_books_once_again(
+    shop: Shop,
+) -> None:
+    """The usual ship takes its pickup point's slot with its claim of the message id; a
+    carrier that did not answer gives the message id and the slot back, and the same
+    message again takes one slot and books one parcel."""
+    order = await shop.paid()
+    desk = shop.desk(order["carrier"])
+    point = order["destination"]["pickup_point_id"]
+    path = f"/v1/orders/{order['id']}/ship"
+    desk.mode = "down"
+
+    failed = await shop.send(JD_BEAUTY, "POST", path, ship_body("msg-ship"))
+
+    assert failed.status_code >= 500, failed.text
+    assert await held(shop, point) == 0
+    desk.mode = "ok"
+    shipped = await shop.send(JD_BEAUTY, "POST", path, ship_body("msg-ship"))
+
+    assert shipped.status_code == 200, shipped.text
+    assert len(desk.bookings) == 1
+    assert await held(shop, point) == 1
+
+
+async def held(shop: Shop, point: str) -> int:
+    async with shop.switch.services.db.read() as conn:
+        found = await conn.scalar(select(pickup_points.c.held).where(pickup_points.c.id == point))
+    return int(found)
 
 
 async def test_copies_of_one_tracking_event_pushed_at_once_move_the_order_once(

@@ -12,25 +12,28 @@ Declarations the switch caches (participants, keys, profiles, policies:
 as they are under load, where one read serves every order of its second.
 
 The aim (the speed issue) is 40 statements for a whole order; the budgets
-below are what the steps cost today (69: 83 with the ledger reading its
-fresh postings' ids, the capture locking its order and the hold's state
-written apart, the tracking pushes reading their parcel before the write,
-confirm reading its order before the write and its fee and price apart, the
-storefront read at each order and the wallet's ask recorded after a locked
-read; 89 with the ship step's host check read, its shipment stored apart,
-the order and its payment read apart before paying and the payment locked
-by a read before its hold and its capture, 102 with net debit caps read
-apart, 92 before them, 162 at first) and only go up with a reason written
-beside them.
+below are what the steps cost today (66: 69 with the ship step's order
+locked by a read before its UPDATE and its pickup slot taken apart from its
+claim, and the pay step's wallet's ask recorded apart from its claim; 83
+with the ledger reading its fresh postings' ids, the capture locking its
+order and the hold's state written apart, the tracking pushes reading their
+parcel before the write, confirm reading its order before the write and its
+fee and price apart, the storefront read at each order and the wallet's ask
+recorded after a locked read; 89 with the ship step's host check read, its
+shipment stored apart, the order and its payment read apart before paying
+and the payment locked by a read before its hold and its capture, 102 with
+net debit caps read apart, 92 before them, 162 at first) and only go up with
+a reason written beside them.
 What is left is writes and the reads that decide them: every step that asks
-a participant commits its claim of the message id first (BEGIN, INSERT)
-and its answer last; each ledger posting reads its accounts (with caps and
-recorded failures) and inserts its transfers, and each transaction adds to
-the hot totals (accounts, positions) once; `BEGIN IMMEDIATE` is one
-statement per transaction on SQLite. Under load the group commit shares a
-BEGIN and the INSERTs of many writes (`bench.orders` prints statements per
-order both ways, and by kind under load: 38 on PostgreSQL with two workers,
-against 56 for an order alone).
+a participant commits its claim of the message id first (BEGIN, INSERT, with
+pay's record of the wallet's ask and ship's pickup slot) and its answer
+last; each ledger posting reads its accounts (with caps and recorded
+failures) and inserts its transfers, and each transaction adds to the hot
+totals (accounts, positions) once; `BEGIN IMMEDIATE` is one statement per
+transaction on SQLite. Under load the group commit shares a BEGIN and the
+INSERTs of many writes (`bench.orders` prints statements per order both
+ways, and by kind under load: 38 on PostgreSQL with two workers, against 56
+for an order alone).
 """
 
 from __future__ import annotations
@@ -62,36 +65,44 @@ BUDGET = {
     # journal (5 with its BEGIN). The storefront is a cached declaration (was 10
     # with its read).
     "create": 9,
-    # Claim (2); order and payment (1, one read); the wallet's ask recorded before it is asked
-    # (2: BEGIN, one INSERT of the attempt selected from the payment while it
-    # may authorize); the hold: payment moved only if still created and no
-    # other wallet was asked (one conditional UPDATE, as at capture; on
-    # SQLite, whose writers take turns), ledger (3), outbox, journal (8 with
-    # BEGIN); capture and the order: order moved only if still reserved (one
-    # conditional UPDATE: every move leaves reserved, so the order as read
-    # decides), payment moved only if still authorized (one conditional
-    # UPDATE: nothing capture decides on changes while authorized, so the
-    # payment as read decides), ledger (4), outbox (the payment's and the
-    # order's events), answer, journal (11 with BEGIN). Net debit caps: before
-    # the wallet is asked, nothing is read unless the payer has a cap (cached:
-    # an early refusal only; the ledger decides on the cap it reads with the
-    # accounts); each posting adds to positions (one UPDATE per transaction).
-    # Was 29 with the payment read under its lock to record the ask (3), the
-    # wallets asked read after the hold's UPDATE, the order locked by a read
-    # before its capture's UPDATE, the hold's and the capture's ids read
-    # (locked) and the hold's state written by an UPDATE of its own;
-    # 32 with the order and the payment read apart and the payment locked
-    # by a read before its UPDATE at the hold and at capture;
-    # 41 with caps read alone (3), transfers and failures apart (2), the
-    # check before asking read even without a cap (4 less 2), two outbox INSERTs.
-    "pay": 24,
-    # Claim (2); the order with its shipment if booked already (1, one read:
-    # was 2); the point's slot (2); the write: order locked, order, answer,
-    # shipment, news of both (one outbox INSERT), journal (7 with BEGIN). Was
-    # 16: the host's right to the shipment was read again, though the order
-    # being shipped is itself the proof; the shipment was stored in a
-    # transaction of its own (BEGIN, its own outbox INSERT).
-    "ship": 12,
+    # Order and payment (1, one read, before the claim); the claim with the
+    # wallet's ask recorded in its transaction, before the wallet is asked (3:
+    # BEGIN, the claim, one INSERT of the attempt selected from the payment
+    # while it may authorize: `hutong.commerce.orders.paying`); the hold:
+    # payment moved only if still created and no other wallet was asked (one
+    # conditional UPDATE, as at capture; on SQLite, whose writers take turns),
+    # ledger (3), outbox, journal (8 with BEGIN); capture and the order: order
+    # moved only if still reserved (one conditional UPDATE: every move leaves
+    # reserved, so the order as read decides), payment moved only if still
+    # authorized (one conditional UPDATE: nothing capture decides on changes
+    # while authorized, so the payment as read decides), ledger (4), outbox (the
+    # payment's and the order's events), answer, journal (11 with BEGIN). Net
+    # debit caps: before the wallet is asked, nothing is read unless the payer
+    # has a cap (cached: an early refusal only; the ledger decides on the cap it
+    # reads with the accounts); each posting adds to positions (one UPDATE per
+    # transaction). Was 24 with the ask recorded in a transaction of its own
+    # after the claim; 29 with the payment read under its lock to record the ask
+    # (3), the wallets asked read after the hold's UPDATE, the order locked by a
+    # read before its capture's UPDATE, the hold's and the capture's ids read
+    # (locked) and the hold's state written by an UPDATE of its own; 32 with the
+    # order and the payment read apart and the payment locked by a read before
+    # its UPDATE at the hold and at capture; 41 with caps read alone (3),
+    # transfers and failures apart (2), the check before asking read even
+    # without a cap (4 less 2), two outbox INSERTs.
+    "pay": 23,
+    # The order with its shipment if booked already (1, one read, before the
+    # claim: was 2); the claim with the pickup point's slot taken in its
+    # transaction, before the carrier is asked (3: BEGIN, the claim, the slot's
+    # conditional UPDATE: `hutong.commerce.orders.shipping`); the write: order
+    # moved only if still as read (one conditional UPDATE on every column of the
+    # pure order: a paid order can leave and come back, with a refund given
+    # meanwhile), answer, shipment, news of both (one outbox INSERT), journal (6
+    # with BEGIN). Was 11 with the slot taken in a transaction of its own; 12
+    # with the order locked by a read before its UPDATE; 16: the host's right to
+    # the shipment was read again, though the order being shipped is itself the
+    # proof; the shipment was stored in a transaction of its own (BEGIN, its own
+    # outbox INSERT).
+    "ship": 10,
     # The write: the parcel's shipment locked, with the order shipped in it
     # (one SELECT), shipment, order, event, news (one outbox INSERT), answer (7
     # with BEGIN); delivered gives the point's slot back (1). Was 9 and 10: the

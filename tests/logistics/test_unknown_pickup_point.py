@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from hutong.logistics import service
+from hutong.logistics import booking, service
 from hutong.logistics.quotes import Place
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import HutongError, ValidationError
@@ -56,7 +56,7 @@ async def test_the_carrier_refusal_check_refuses_an_unknown_point_as_the_routes_
     with pytest.raises(HutongError) as quoted:
         await service.quote_all(services, ROUTE, TEA_HOUSE)
     with pytest.raises(HutongError) as booked:
-        await service.prepare_booking(
+        await booking.prepare_booking(
             services,
             call_transport(),
             merchant=TEA_HOUSE,

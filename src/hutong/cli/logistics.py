@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.cli import once, remote
 from hutong.cli._common import USAGE, AsJson, answer, console, refuse, show_json, with_services
-from hutong.logistics import service, store
+from hutong.logistics import booking, service, store
 from hutong.logistics.booked import shipment_id_of
 from hutong.logistics.pickup import PickupPoint
 from hutong.logistics.quotes import Place, Quote, UnknownRegion
@@ -153,9 +153,9 @@ def book(
     """Book a shipment with the carrier, as the merchant (the switch calls the carrier, signed)."""
     grams = _grams(weight_g, weight)
 
-    async def booking(services: Services, sent: once.Sent) -> Write[store.Shipment]:
+    async def booked(services: Services, sent: once.Sent) -> Write[store.Shipment]:
         route = await _route(services, origin, destination, pickup_point, grams, host)
-        shipment = await service.book(
+        shipment = await booking.book(
             services,
             call_transport(),
             merchant=sent.sender,
@@ -176,7 +176,7 @@ def book(
         "weight_g": grams,
         "host": host,
     }
-    direct = once.decided(booking, _shown(201))
+    direct = once.decided(booked, _shown(201))
     remote.act(merchant, key_file, switch_url, ("/v1/shipments", message), direct, message_id)
 
 
@@ -254,7 +254,7 @@ def cancel(
 
 
 def _stored(shipment: store.Shipment) -> Write[store.Shipment]:
-    """The write of a booking the carrier answered (stored by `service.book` already)."""
+    """The write of a booking the carrier answered (stored by `booking.book` already)."""
 
     async def write(_: AsyncConnection) -> store.Shipment:
         return shipment

@@ -207,14 +207,17 @@ async def show_order(
 async def pay_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedEmpty]
 ) -> Response[bytes]:
-    # The body is checked (and documented) as `data`: its message is empty.
+    # The body is checked (and documented) as `data`: its message is empty. The usual pay
+    # records its wallet's ask with its claim (`order_service.start_pay`).
+    paying = await order_service.start_pay(
+        services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
+    )
     return await run_decided(
         services,
         signed,
-        lambda: order_service.pay(
-            services, call_transport(), signed.subscriber_id, order_id, signed.message_id or ""
-        ),
+        paying.decide,
         order_moved_out(signed.subscriber_id),
+        along=paying.along,
     )
 
 
@@ -252,19 +255,22 @@ async def ship_order(
     services: ServicesDep, signed: SignedDep, order_id: FromPath[str], data: JSONBody[SignedShip]
 ) -> Response[bytes]:
     body = data.message
+    # The usual ship takes its pickup point's slot with its claim (`start_ship`).
+    shipping = await order_shipping.start_ship(
+        services,
+        call_transport(),
+        signed.subscriber_id,
+        order_id,
+        origin=body.origin,
+        weight_g=body.weight_g,
+        service=body.service,
+    )
     return await run_decided(
         services,
         signed,
-        lambda: order_shipping.ship(
-            services,
-            call_transport(),
-            signed.subscriber_id,
-            order_id,
-            origin=body.origin,
-            weight_g=body.weight_g,
-            service=body.service,
-        ),
+        shipping.decide,
         order_moved_out(signed.subscriber_id),
+        along=shipping.along,
     )
 
 

@@ -29,7 +29,7 @@ from hutong.api.routes.logistics_schemas import (
 from hutong.api.routes.payments_schemas import SignedEmpty
 from hutong.api.routes.shipments_out import BOOK_OPT, CANCEL_OPT, QUOTE_OPT, SHOW_OPT, TRACK_OPT
 from hutong.commerce.orders import shipping as order_shipping
-from hutong.logistics import service, store
+from hutong.logistics import booking, service, store
 from hutong.logistics.booked import shipment_id_of
 from hutong.net.transport import call_transport
 from hutong.protocol.errors import ForbiddenError
@@ -89,7 +89,7 @@ async def book(
 ) -> Response[bytes]:
     """Exactly once per message id: the carrier is asked by the first send only.
 
-    The shipment is stored when the carrier books it (`service.book`, its id
+    The shipment is stored when the carrier books it (`booking.book`, its id
     derived from the message id); the answer is recorded after. A send whose
     answer was lost in a crash between the two books again, finds the stored
     shipment and answers it.
@@ -111,7 +111,7 @@ async def _book(services: Services, signed: SignedRequest, given: BookIn) -> sto
     route = await _route(services, given)
     shipment_id = shipment_id_of(signed.subscriber_id, signed.message_id or "")
     destination = dict(given.address) | {"area_code": given.destination or ""}
-    return await service.book(
+    return await booking.book(
         services,
         call_transport(),
         merchant=signed.subscriber_id,

@@ -1,6 +1,7 @@
 """Orders after they are taken: reading, paying, cancelling, confirming, deadlines.
 
-Paying authorizes and captures with the buyer's wallet; cancelling (before
+Paying authorizes and captures with the buyer's wallet
+(`hutong.commerce.orders.paying`, its names re-exported here); cancelling (before
 shipping) voids or refunds it and gives the stock back (the merchant's
 platform hears ``on_order`` cancelled); confirming completes the order and
 splits the money (`hutong.commerce.orders.completion`). Unpaid orders past
@@ -17,7 +18,6 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.commerce.coupons import Redemption
 from hutong.commerce.coupons import redeem as coupons
 from hutong.commerce.orders import OrderEvent, OrderState
 from hutong.commerce.orders import store as order_store
@@ -27,20 +27,19 @@ from hutong.commerce.orders.completion import (
     require_seen_split_accounts,
 )
 from hutong.commerce.orders.details import order_details
-from hutong.commerce.orders.moves import moved, read_order, require_party, step, tell
+from hutong.commerce.orders.moves import moved, read_order, require_party, step
 from hutong.commerce.orders.outcome import OrderOutcome
+from hutong.commerce.orders.paying import Paying as Paying
+from hutong.commerce.orders.paying import pay as pay
+from hutong.commerce.orders.paying import start_pay as start_pay
 from hutong.commerce.orders.refunds import CANCEL_REFUND_ID
 from hutong.commerce.orders.store import OrderRow
 from hutong.commerce.orders.visibility import OrderView, view
-from hutong.ledger.liquidity.service import check_before_asking
 from hutong.logistics import service as logistics
 from hutong.net.transport import CallTransport
 from hutong.payments import checkout as payments
 from hutong.payments.checkout import PaymentState
 from hutong.payments.checkout import store as payment_store
-from hutong.payments.checkout.store import PaymentRow
-from hutong.payments.legs import merchant_accounts
-from hutong.payments.posting import ensure_accounts
 from hutong.protocol.errors import (
     ConflictError,
     ForbiddenError,
@@ -66,83 +65,7 @@ async def readable(services: Services, reader: str, order_id: str) -> OrderView:
     raise ForbiddenError(f"{reader} is not a party of order {order_id}", code="not_a_party")
 
 
-# -- paying -----------------------------------------------------------------------------------
-
-
-async def pay(
-    services: Services, http: CallTransport, sender: str, order_id: str, attempt: str
-) -> Write[OrderOutcome]:
-    """The host pays for its buyer: the wallet holds and captures exactly the total.
-
-    Of an order that redeemed a coupon the wallet pays the total less the
-    discount and the coupon's funders the discount: their legs are checked
-    against their net debit caps before the wallet is asked (refused
-    ``net_debit_cap_exceeded``, nothing held, the order waits) and posted in
-    the write that holds the wallet's money (`hutong.commerce.coupons.redeem`).
-    """
-    async with services.db.read() as conn:
-        row, payment = await order_store.order_and_payment(conn, order_id)
-        require_party(row, sender, "host")
-        step(row.order, OrderEvent.PAY, services.clock(), amount=row.order.total)
-        # Only an order paying less than its total redeemed a coupon: no read for others.
-        coupon = await coupons.to_fund(conn, order_id) if payment.amount < row.order.total else None
-    if coupon is not None:
-        # The accounts the funding posts to exist first, so the check reads them as they are.
-        await ensure_accounts(services.db, merchant_accounts(row.merchant), services.clock())
-        await check_before_asking(services, coupons.funding_of(coupon, row.merchant))
-    if payment.state is PaymentState.CREATED:
-        authorized = await payments.authorize(
-            services, http, row.host, row.payment_id, attempt=attempt, known=payment
-        )
-        # Through the group commit, which runs a deadlock victim again (the hold locks
-        # ledger accounts that other orders' writes lock too).
-        payment = await services.batcher().run(_held_and_funded(services, row, authorized, coupon))
-    elif coupon is not None:  # held already, by the payment's own route: funded before capture
-        await services.batcher().run(_fund(services, row))
-    capture = await payments.capture(
-        services, http, row.host, row.payment_id, None, known=payment, through_order=True
-    )
-
-    async def write(conn: AsyncConnection) -> OrderOutcome:
-        # Every move of a reserved order (pay, cancel, expire) leaves reserved and none
-        # comes back: still reserved, the order is as read, and one conditional UPDATE
-        # locks it (before the payment, as every step locks them); if not, it is read
-        # under the lock and refused for what it is now. (Its wallet changes while reserved
-        # only with its payment leaving created, paid through pay-for-me with another
-        # wallet: in one transaction, so the one read above saw both or neither.)
-        now = services.clock()
-        after = step(row.order, OrderEvent.PAY, now, amount=row.order.total)
-        paid = await order_store.save_if_still(conn, row, after, now, OrderState.RESERVED)
-        if paid is None:
-            current = await order_store.require_order(conn, order_id, lock=True)
-            step(current.order, OrderEvent.PAY, now, amount=current.order.total)
-            raise AssertionError(f"order {order_id} left reserved yet may be paid")
-        captured = await capture(conn)
-        await tell(conn, row.order, OrderEvent.PAY, paid, now)
-        return OrderOutcome(paid, payment=captured)
-
-    return write
-
-
-def _held_and_funded(
-    services: Services, row: OrderRow, authorized: Write[PaymentRow], coupon: Redemption | None
-) -> Write[PaymentRow]:
-    """The wallet's hold and the coupon's funding (if any), in one write."""
-
-    async def write(conn: AsyncConnection) -> PaymentRow:
-        held = await authorized(conn)
-        if coupon is not None:
-            await coupons.fund(conn, row.id, row.merchant, services.clock())
-        return held
-
-    return write
-
-
-def _fund(services: Services, row: OrderRow) -> Write[int]:
-    async def write(conn: AsyncConnection) -> int:
-        return await coupons.fund(conn, row.id, row.merchant, services.clock())
-
-    return write
+# -- paying: `hutong.commerce.orders.paying` ---------------------------------------------------
 
 
 # -- cancelling -------------------------------------------------------------------------------

@@ -27,7 +27,13 @@ machine and `acceptance` the pure rules of which wallets a platform accepts.
 
 from hutong.payments.checkout import store
 from hutong.payments.checkout.acceptance import AcceptanceHistory, AcceptancePolicy, WalletChoice
-from hutong.payments.checkout.authorize import apply_authorized, authorize, authorize_hold
+from hutong.payments.checkout.authorize import (
+    apply_authorized,
+    attempt_record,
+    authorizable,
+    authorize,
+    authorize_hold,
+)
 from hutong.payments.checkout.capture import capture
 from hutong.payments.checkout.create import (
     DEFAULT_HOLD_SECONDS,
@@ -62,6 +68,8 @@ __all__ = [
     "WalletChoice",
     "WalletProfile",
     "apply_authorized",
+    "attempt_record",
+    "authorizable",
     "authorize",
     "authorize_hold",
     "capture",

@@ -13,7 +13,7 @@ from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, insert, literal, or_, select
+from sqlalchemy import Insert, exists, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,17 +57,35 @@ async def authorize_hold(
     and checks it may still be authorized: a payment that becomes authorized,
     voided or expired afterwards sees this wallet and tells it to release.
     """
+    await may_ask_to_hold(services, payment, wallet)
+    await _record_attempt(services, payment.id, wallet, attempt)
+    await _ask_to_hold(services, http, payment, wallet, payer, attempt)
+
+
+async def may_ask_to_hold(services: Services, payment: store.PaymentRow, wallet: str) -> None:
+    """Refused if `wallet`'s hold would pass its net debit cap; its accounts exist after.
+
+    Past the cap the payment is refused before the wallet is asked or recorded.
+    """
     await ensure_accounts(
         services.db,
         [*legs.wallet_accounts(wallet), *legs.merchant_accounts(payment.merchant)],
         services.clock(),
     )
-    # Past the wallet's net debit cap: refused before the wallet is asked or recorded.
     await check_before_asking(
         services,
         legs.hold(payment.id, wallet, payment.merchant, payment.amount, payment.hold_seconds),
     )
-    await _record_attempt(services, payment.id, wallet, attempt)
+
+
+async def _ask_to_hold(
+    services: Services,
+    http: CallTransport,
+    payment: store.PaymentRow,
+    wallet: str,
+    payer: str,
+    attempt: str,
+) -> None:
     await ask_wallet(
         services,
         http,
@@ -86,19 +104,14 @@ async def authorize_hold(
     )
 
 
-async def _record_attempt(services: Services, payment_id: str, wallet: str, attempt: str) -> None:
-    """Record that `wallet` is asked, only while the payment may still be authorized.
+def attempt_record(payment_id: str, wallet: str, attempt: str, now: datetime) -> Insert:
+    """The INSERT recording that `wallet` is asked, only while the payment may be authorized.
 
-    One conditional INSERT: the attempt's row is selected from the payment's
-    own row while it is created and before its deadline (the rule of
-    `PaymentEvent.AUTHORIZE`), locking it on PostgreSQL, unless this request
-    recorded it already (a retry asks again under the same attempt). A void,
-    expiry or authorization committed first leaves nothing recorded, and the
-    payment is read to refuse for what it is now; one committed after it sees
-    this wallet and tells it to release. It commits with the next group
-    commit (`hutong.store.batch`), before the wallet is asked.
+    The attempt's row is selected from the payment's own row while it is
+    created and before its deadline (the rule of `PaymentEvent.AUTHORIZE`),
+    locking it on PostgreSQL, unless this request recorded it already (a retry
+    asks again under the same attempt). Its rowcount is 1 when it recorded.
     """
-    now = services.clock()
     recorded = exists().where(
         payment_attempts.c.payment_id == payment_id,
         payment_attempts.c.wallet == wallet,
@@ -114,11 +127,24 @@ async def _record_attempt(services: Services, payment_id: str, wallet: str, atte
         )
         .with_for_update()
     )
-    record = (
+    return (
         insert(payment_attempts)
         .from_select(_ATTEMPT_COLUMNS, may_authorize)
         .execution_options(preserve_rowcount=True)  # an INSERT's count, on psycopg too
     )
+
+
+async def _record_attempt(services: Services, payment_id: str, wallet: str, attempt: str) -> None:
+    """Record that `wallet` is asked, only while the payment may still be authorized.
+
+    One conditional INSERT (`attempt_record`). A void,
+    expiry or authorization committed first leaves nothing recorded, and the
+    payment is read to refuse for what it is now; one committed after it sees
+    this wallet and tells it to release. It commits with the next group
+    commit (`hutong.store.batch`), before the wallet is asked.
+    """
+    now = services.clock()
+    record = attempt_record(payment_id, wallet, attempt, now)
 
     async def write(conn: AsyncConnection) -> None:
         if (await conn.execute(record)).rowcount != 1:  # recorded before, or refused now
@@ -224,8 +250,44 @@ async def authorize(
     payer: str = "",
     attempt: str,
     known: store.PaymentRow | None = None,
+    recorded: bool = False,
 ) -> Write[store.PaymentRow]:
-    """Ask the wallet to hold; the write holds in the ledger (`known`: the payment as just read)."""
+    """Ask the wallet to hold; the write holds in the ledger (`known`: the payment as just read).
+
+    `recorded`: `known` was checked (`authorizable`) and the ask recorded
+    (`attempt_record`) before, in the caller's claim of its message id; the
+    wallet is asked at once.
+    """
+    if recorded and known is not None:
+        payment, wallet, payer = known, known.wallet, known.payer
+    else:
+        payment, wallet, payer = await authorizable(
+            services, sender, payment_id, wallet=wallet, payer=payer, known=known
+        )
+        await _record_attempt(services, payment.id, wallet, attempt)
+    await _ask_to_hold(services, http, payment, wallet, payer, attempt)
+
+    async def write(conn: AsyncConnection) -> store.PaymentRow:
+        return await apply_authorized(services, conn, payment_id, wallet, payer, known=payment)
+
+    return write
+
+
+async def authorizable(
+    services: Services,
+    sender: str,
+    payment_id: str,
+    *,
+    wallet: str = "",
+    payer: str = "",
+    known: store.PaymentRow | None = None,
+) -> tuple[store.PaymentRow, str, str]:
+    """The payment, the wallet and the payer, once `sender` may ask the wallet to hold.
+
+    Refused (`sender` not a party, a payment past created, no wallet or payer,
+    another wallet than the payment's, a wallet that does not serve it or
+    whose hold would pass its net debit cap) before anything is recorded.
+    """
     payment = await party(services, sender, payment_id, known)
     step(payment, PaymentEvent.AUTHORIZE, now=services.clock())
     wallet, payer = wallet or payment.wallet, payer or payment.payer
@@ -238,9 +300,5 @@ async def authorize(
     await wallet_profile_for(services, wallet, payment.kind)
     if not payment.wallet:
         await check_wallet(services, wallet, payment.host, payment.merchant_platform, payment.id)
-    await authorize_hold(services, http, payment, wallet, payer, attempt)
-
-    async def write(conn: AsyncConnection) -> store.PaymentRow:
-        return await apply_authorized(services, conn, payment_id, wallet, payer, known=payment)
-
-    return write
+    await may_ask_to_hold(services, payment, wallet)
+    return payment, wallet, payer

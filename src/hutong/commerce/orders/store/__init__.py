@@ -22,7 +22,7 @@ from hutong.commerce.orders.store.reads import (
 )
 from hutong.commerce.orders.store.refunds import OrderRefund, find_refund, insert_refund
 from hutong.commerce.orders.store.row import OrderRow
-from hutong.commerce.orders.store.writes import insert_order, save, save_if_still
+from hutong.commerce.orders.store.writes import insert_order, save, save_if_still, save_if_unchanged
 
 __all__ = [
     "SHIPMENT_OF_ORDER",
@@ -41,4 +41,5 @@ __all__ = [
     "require_order",
     "save",
     "save_if_still",
+    "save_if_unchanged",
 ]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import and_, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.orders import Order, OrderState
@@ -19,6 +19,7 @@ __all__ = [
     "insert_order",
     "save",
     "save_if_still",
+    "save_if_unchanged",
 ]
 
 
@@ -54,10 +55,10 @@ async def insert_order(conn: AsyncConnection, row: OrderRow) -> None:
     )
 
 
-async def save(
-    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
-) -> OrderRow:
-    """Store `order` (what an event made of `row`'s) and any other changed columns."""
+def _saved(
+    row: OrderRow, order: Order, now: datetime, more: dict[str, Any]
+) -> tuple[OrderRow, dict[str, Any]]:
+    """The row after `order` (and any other changed columns), and the columns to write."""
     values = order_values(order) | {"updated_at": now}
     changed = replace(row, order=order, updated_at=now, **more)
     if "split" in more:
@@ -65,6 +66,14 @@ async def save(
     for name in ("shipment_id", "schedule_version", "refunded_after_split", "reason"):
         if name in more:
             values[name] = more[name]
+    return changed, values
+
+
+async def save(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
+) -> OrderRow:
+    """Store `order` (what an event made of `row`'s) and any other changed columns."""
+    changed, values = _saved(row, order, now, more)
     await conn.execute(update(orders).where(orders.c.id == row.id).values(values))
     return changed
 
@@ -82,3 +91,23 @@ async def save_if_still(
         update(orders).where(orders.c.id == row.id, orders.c.state == was.value).values(values)
     )
     return replace(row, order=order, updated_at=now) if done.rowcount == 1 else None
+
+
+async def save_if_unchanged(
+    conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
+) -> OrderRow | None:
+    """`save`, only if the row's order is still as `row` read it (the UPDATE locks it); None if not.
+
+    For a step decided on `row` as read before a participant was asked, from a
+    state the order can leave and come back to (paid: a refund requested and
+    closed): every column of the pure order (`order_values`: state, amounts,
+    refund bookkeeping, carrier booked) must be what was read, so the event
+    applied to the row now gives what it gave to `row`. A row written
+    otherwise (a column's text spelled differently) is only not matched: the
+    caller reads it under the lock, as when it moved.
+    """
+    was = order_values(row.order)
+    still = and_(*(orders.c[name].is_not_distinct_from(value) for name, value in was.items()))
+    changed, values = _saved(row, order, now, more)
+    done = await conn.execute(update(orders).where(orders.c.id == row.id, still).values(values))
+    return changed if done.rowcount == 1 else None
