@@ -97,7 +97,9 @@ async def test_an_order_cancelled_while_its_carrier_books_is_refused_and_the_boo
     stored (its merchant can see and cancel it), and the ship request is refused."""
     order = await shop.paid()
     desk = shop.desk(order["carrier"])
-    desk.mode, desk.delay = "slow", 0.3
+    # The carrier answers after 1 s: long enough for the other party's step to be
+    # written first on a loaded machine (0.3 s was not, once in five runs under load).
+    desk.mode, desk.delay = "slow", 1.0
     shipping = asyncio.create_task(
         shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
     )
@@ -121,7 +123,9 @@ async def test_an_order_partly_refunded_while_its_carrier_books_ships_with_its_r
     carrier was asked (its refund is not written over)."""
     order = await shop.paid()
     desk = shop.desk(order["carrier"])
-    desk.mode, desk.delay = "slow", 0.3
+    # The carrier answers after 1 s: long enough for the other party's step to be
+    # written first on a loaded machine (0.3 s was not, once in five runs under load).
+    desk.mode, desk.delay = "slow", 1.0
     shipping = asyncio.create_task(
         shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
     )
