@@ -8,6 +8,7 @@ read that was under way, and that a write's drop is made again at its commit.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -87,6 +88,76 @@ async def test_a_read_under_way_when_a_drop_comes_is_not_kept(cache: Declaration
 
     assert await cache.get(("participant", "a"), read_while_a_write_drops) == 1
     assert await cache.get(("participant", "a"), reads) == 2  # read again, not the old one
+
+
+class SlowReads(Reads):
+    """A loader that waits for `go` before answering: reads of it overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def __call__(self) -> int:
+        self.count += 1
+        number = self.count
+        await self.go.wait()
+        return number
+
+
+async def test_requests_missing_the_same_key_at_once_share_one_read(cache: Declarations) -> None:
+    """When an entry expires under load, the requests that miss it together wait for one
+    read instead of each sending its own (the key's statement once, not once per request)."""
+    reads = SlowReads()
+    waiting = [asyncio.create_task(cache.get(("key", "a", "k1"), reads)) for _ in range(5)]
+    await asyncio.sleep(0)
+    reads.go.set()
+
+    assert await asyncio.gather(*waiting) == [1] * 5
+    assert reads.count == 1
+
+
+async def test_a_request_after_a_drop_does_not_share_a_read_begun_before_it(
+    cache: Declarations,
+) -> None:
+    """A read under way when a write drops the key may hold what the write changed: a request
+    arriving after the drop reads again (the writer's process sees its change at once)."""
+    reads = SlowReads()
+    before = asyncio.create_task(cache.get(("participant", "a"), reads))
+    await asyncio.sleep(0)
+    cache.forget(("participant", "a"))
+    after = asyncio.create_task(cache.get(("participant", "a"), reads))
+    await asyncio.sleep(0)
+    reads.go.set()
+
+    assert (await before, await after) == (1, 2)
+
+
+async def test_a_shared_read_outlives_the_request_that_began_it(cache: Declarations) -> None:
+    """The request that began a read going away (a client hung up) does not fail the others."""
+    reads = SlowReads()
+    first = asyncio.create_task(cache.get(("participant", "a"), reads))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(cache.get(("participant", "a"), reads))
+    await asyncio.sleep(0)
+    first.cancel()
+    reads.go.set()
+
+    assert await second == 1
+    assert reads.count == 1
+
+
+async def test_a_failed_shared_read_fails_its_sharers_and_is_not_kept(
+    cache: Declarations,
+) -> None:
+    async def broken() -> int:
+        await asyncio.sleep(0)
+        raise RuntimeError("database away")
+
+    waiting = [asyncio.create_task(cache.get(("participant", "a"), broken)) for _ in range(3)]
+    outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert await cache.get(("participant", "a"), Reads()) == 1  # read afresh
 
 
 async def test_unknown_keys_asked_for_by_anyone_never_grow_it_past_its_bound(

@@ -29,6 +29,7 @@ the database's address, so every `Database` of one process shares it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
@@ -64,21 +65,49 @@ class Declarations:
         self._entries: dict[Hashable, tuple[float, Any]] = {}
         #: Advanced by every drop: a read that saw another generation is not kept.
         self._generation = 0
+        #: Reads under way, by key: (the generation they began in, when, the read).
+        self._reading: dict[Hashable, tuple[int, float, asyncio.Task[Any]]] = {}
 
     async def get(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
-        """The cached value of `key`, or what `load` reads now (kept unless a drop came between)."""
+        """The cached value of `key`, or what `load` reads now (kept unless a drop came between).
+
+        Requests that miss the same key while it is being read share that read
+        (an entry expiring under load is read once, not once per request), as
+        long as no drop came since it began: it is as fresh as a read of their
+        own. The read runs as a task of its own, so the request that began it
+        going away does not fail the others.
+        """
         started = self.clock()
         entry = self._entries.get(key)
         if entry is not None and started - entry[0] < self.ttl:
             value: T = entry[1]
             return value
-        generation = self._generation
-        value = await load()
+        reading = self._reading.get(key)
+        if (
+            reading is None
+            or reading[0] != self._generation
+            or started - reading[1] >= self.ttl
+            or reading[2].get_loop() is not asyncio.get_running_loop()  # one left by a closed loop
+        ):
+            reading = (self._generation, started, asyncio.ensure_future(load()))
+            self._reading[key] = reading
+            reading[2].add_done_callback(lambda done: self._read(key, reading, done))
+        shared: T = await asyncio.shield(reading[2])
+        return shared
+
+    def _read(
+        self, key: Hashable, reading: tuple[int, float, asyncio.Task[Any]], done: asyncio.Task[Any]
+    ) -> None:
+        """A read finished: kept if no drop came while it ran (and it did not fail)."""
+        if self._reading.get(key) is reading:
+            del self._reading[key]
+        if done.cancelled() or done.exception() is not None:
+            return
+        generation, started, _ = reading
         if generation == self._generation:
             if len(self._entries) >= self.max_entries:
                 self._make_room(started)
-            self._entries[key] = (started, value)
-        return value
+            self._entries[key] = (started, done.result())
 
     def __len__(self) -> int:
         return len(self._entries)
