@@ -3,7 +3,7 @@
 An unknown reference inside a body is a request that cannot be processed
 (422), as an unknown wallet or carrier is; a 404 is for the resource a path
 names. Quotes and bookings refuse it when they read the route's destination;
-the carrier-by-carrier refusal check (`quote_all`, `prepare_booking`, which
+the carrier-by-carrier refusal check (`quote_all`, `booking.book`, which
 in-process callers such as the CLI reach with a `Route` of their own) refuses
 it the same way, and nothing is written.
 """
@@ -56,7 +56,7 @@ async def test_the_carrier_refusal_check_refuses_an_unknown_point_as_the_routes_
     with pytest.raises(HutongError) as quoted:
         await service.quote_all(services, ROUTE, TEA_HOUSE)
     with pytest.raises(HutongError) as booked:
-        await booking.prepare_booking(
+        await booking.book(
             services,
             call_transport(),
             merchant=TEA_HOUSE,

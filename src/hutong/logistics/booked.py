@@ -1,7 +1,7 @@
 """A booking the carrier has answered, stored by the write that needs it.
 
 Booking asks the carrier (and may take a pickup point's slot) before
-anything of the shipment is stored (`hutong.logistics.booking.prepare_booking`).
+anything of the shipment is stored (`hutong.logistics.booking`).
 Where it is then stored is the caller's choice: a booking on its own is
 stored in a write of its own (`Booking.kept`); an order's ship step stores it
 in the write that records the order's carrier, so the shipment and its order

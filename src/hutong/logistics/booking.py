@@ -1,10 +1,10 @@
 """Booking a shipment: checked and priced, its pickup point's slot taken, the carrier asked.
 
-`prepare_booking` does the three in turn; a step that takes the slot in a
-transaction it commits anyway (an order's ship, with its claim of the
+`book` does the three in turn and stores the shipment; a step that takes the
+slot in a transaction it commits anyway (an order's ship, with its claim of the
 message id: `hutong.commerce.orders.shipping`) calls them apart
-(`plan_booking`, `slot_taken`, `ask_carrier`). The booking is not stored
-here: the caller stores it (`Booking`).
+(`plan_booking`, `slot_taken`, `ask_carrier`) and stores the booking in a
+write of its own (`Booking`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ __all__ = [
     "ask_carrier",
     "book",
     "plan_booking",
-    "prepare_booking",
     "slot_taken",
     "take_slot",
 ]
@@ -47,40 +46,14 @@ async def book(
     destination: dict[str, Any],
     shipment_id: str,
 ) -> store.Shipment:
-    """Book with the chosen carrier and store the shipment in a write of its own."""
-    booking = await prepare_booking(
-        services,
-        http,
-        merchant=merchant,
-        carrier=carrier,
-        service=service,
-        route=route,
-        destination=destination,
-        shipment_id=shipment_id,
-    )
-    return await booking.kept(services)
-
-
-async def prepare_booking(
-    services: Services,
-    http: CallTransport,
-    *,
-    merchant: str,
-    carrier: str,
-    service: str,
-    route: Route,
-    destination: dict[str, Any],
-    shipment_id: str,
-    host_has_an_order: bool = False,
-    stored: store.Shipment | Unread | None = UNREAD,
-) -> Booking:
-    """Book with the chosen carrier (the merchant's free choice, unless a policy refuses it).
+    """Book with the chosen carrier (the merchant's free choice, unless a policy refuses it)
+    and store the shipment in a write of its own.
 
     Checked and priced (`plan_booking`), the pickup point's slot taken in a
-    transaction of its own (`take_slot`), the carrier asked (`ask_carrier`).
-    `shipment_id` is the idempotency key: booking it again finds the
-    shipment already booked, and the carrier sees the same message id. The
-    booking is not stored here: the caller stores it (`Booking`).
+    transaction of its own (`take_slot`), the carrier asked (`ask_carrier`),
+    the shipment kept (`Booking.kept`). `shipment_id` is the idempotency key:
+    booking it again finds the shipment already booked, and the carrier sees
+    the same message id.
     """
     planned = await plan_booking(
         services,
@@ -90,13 +63,11 @@ async def prepare_booking(
         route=route,
         destination=destination,
         shipment_id=shipment_id,
-        host_has_an_order=host_has_an_order,
-        stored=stored,
     )
-    if isinstance(planned, Booking):
-        return planned
-    await take_slot(services, planned)
-    return await ask_carrier(services, http, planned)
+    if not isinstance(planned, Booking):
+        await take_slot(services, planned)
+        planned = await ask_carrier(services, http, planned)
+    return await planned.kept(services)
 
 
 @dataclass(frozen=True, slots=True)
