@@ -9,7 +9,9 @@ tripping over its half-done work.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -90,26 +92,34 @@ async def test_two_ship_requests_for_one_order_book_one_shipment_and_the_second_
     assert shown["shipment_id"] == shipped["shipment"]["id"]
 
 
+async def shipping_slowly(shop: Shop, order: dict[str, Any]) -> asyncio.Task[httpx.Response]:
+    """The merchant's ship request for `order`, sent and waiting at its carrier's desk.
+
+    The carrier answers after 1 s: long enough for another party's step to be
+    written first on a loaded machine (0.3 s was not, once in five runs under load).
+    """
+    desk = shop.desk(order["carrier"])
+    desk.mode, desk.delay = "slow", 1.0
+    shipping = asyncio.create_task(
+        shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
+    )
+    await asyncio.sleep(0.1)
+    return shipping
+
+
 async def test_an_order_cancelled_while_its_carrier_books_is_refused_and_the_booking_is_kept(
     shop: Shop,
 ) -> None:
     """The carrier booked the parcel whatever the order did meanwhile: its shipment is
     stored (its merchant can see and cancel it), and the ship request is refused."""
     order = await shop.paid()
-    desk = shop.desk(order["carrier"])
-    # The carrier answers after 1 s: long enough for the other party's step to be
-    # written first on a loaded machine (0.3 s was not, once in five runs under load).
-    desk.mode, desk.delay = "slow", 1.0
-    shipping = asyncio.create_task(
-        shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
-    )
-    await asyncio.sleep(0.1)
+    shipping = await shipping_slowly(shop, order)
     await shop.act(DOUYIN, order["id"], "cancel")
     refused = await shipping
 
     assert refused.status_code == 409, refused.text
     assert (await shop.show(order["id"]))["state"] == "cancelled"
-    [booked] = desk.bookings.values()
+    [booked] = shop.desk(order["carrier"]).bookings.values()
     shipment = await shop.get(JD_BEAUTY, f"/v1/shipments/{booked['shipment_id']}")
     assert shipment.status_code == 200, shipment.text
     assert shipment.json()["tracking_number"] == booked["tracking_number"]
@@ -122,14 +132,7 @@ async def test_an_order_partly_refunded_while_its_carrier_books_ships_with_its_r
     with less paid: the ship write books the order as it is then, not as read before the
     carrier was asked (its refund is not written over)."""
     order = await shop.paid()
-    desk = shop.desk(order["carrier"])
-    # The carrier answers after 1 s: long enough for the other party's step to be
-    # written first on a loaded machine (0.3 s was not, once in five runs under load).
-    desk.mode, desk.delay = "slow", 1.0
-    shipping = asyncio.create_task(
-        shop.send(JD_BEAUTY, "POST", f"/v1/orders/{order['id']}/ship", ship_body("msg-ship"))
-    )
-    await asyncio.sleep(0.1)
+    shipping = await shipping_slowly(shop, order)
     await shop.act(DOUYIN, order["id"], "refund-request", quantities={CREAM: 1})
     await shop.act(JD_BEAUTY, order["id"], "refunds", refund_id="r-1")
     shipped = await shipping
