@@ -86,13 +86,15 @@ async def test_a_signed_read_of_a_cached_participant_takes_no_database_connectio
     def checked_out(*_: object) -> None:
         checkouts.append(_)
 
-    engine = switch.services.db.sync_engine
-    event.listen(engine, "checkout", checked_out)
+    engines = switch.services.db.sync_engines
+    for engine in engines:
+        event.listen(engine, "checkout", checked_out)
     try:
         with lasting_declarations(switch.services.db):
             again = await send(switch, douyin, b"", method="GET", path="/v1/self")
     finally:
-        event.remove(engine, "checkout", checked_out)
+        for engine in engines:
+            event.remove(engine, "checkout", checked_out)
     assert again.status_code == 200, again.text
     assert again.json()["subscriber_id"] == douyin.subscriber_id
     assert checkouts == []

@@ -1,9 +1,10 @@
 """Counting the SQL statements the switch sends, per step of a flow.
 
-Every statement reaches the database through the engine under `Database`
-(`Database.sync_engine`), so one `before_cursor_execute` listener sees them
-all: reads, writes, savepoints, BEGIN IMMEDIATE, COMMIT (the driver's own
-commit is not a statement and is not counted). `recording_reads` keeps the
+Every statement reaches the database through the engines under `Database`
+(`Database.sync_engines`: on PostgreSQL one for writes, one for reads), so a
+`before_cursor_execute` listener on each sees them all: reads, writes,
+savepoints, BEGIN IMMEDIATE, COMMIT (the driver's own commit is not a
+statement and is not counted). `recording_reads` keeps the
 SELECTs with their parameters, and `read_work` measures what the database
 does to answer one again (how a read's cost grows with a table).
 """
@@ -53,12 +54,13 @@ def _each_statement(db: Database, seen: Callable[[str, Any], None]) -> Iterator[
     ) -> None:
         seen(statement, params)
 
-    engine = db.sync_engine
-    event.listen(engine, "before_cursor_execute", listener)
+    for engine in db.sync_engines:
+        event.listen(engine, "before_cursor_execute", listener)
     try:
         yield
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        for engine in db.sync_engines:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 @contextlib.contextmanager
