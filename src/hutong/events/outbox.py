@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.protocol import compact_json
 from hutong.protocol.ids import new_id
 from hutong.store.tables import delivery_lanes, outbox
 
@@ -67,7 +68,7 @@ async def enqueue(
             "recipient": recipient,
             "action": action,
             "transaction_id": transaction_id or event_id,
-            "payload": json.dumps(message, separators=(",", ":"), ensure_ascii=False),
+            "payload": compact_json.dumps_text(message),
             "status": EventStatus.PENDING.value,
             "attempts": 0,
             "created_at": now,

@@ -22,6 +22,7 @@ from typing import Any
 
 from hutong.net.call_journal import DecisionCall, Outcome, latency_ms, record
 from hutong.net.transport import CallTransport, Reply, TransportError, TransportTimeout
+from hutong.protocol import compact_json
 from hutong.protocol.envelope import beckn_request_envelope, named_uri
 from hutong.protocol.errors import HutongError, Kind, ValidationError
 from hutong.protocol.justifications import Justification, parse_justification
@@ -158,7 +159,7 @@ async def _call(
             f"{subscriber_id} is {participant.status.value}", code="participant_inactive"
         )
     settings = services.settings
-    body = json.dumps(
+    body = compact_json.dumps(
         beckn_request_envelope(
             message,
             message_id=message_id,
@@ -169,10 +170,8 @@ async def _call(
             recipient_uri=participant.callback_url,
             now=services.clock(),
             ttl_seconds=_ttl(timeout, attempts),
-        ),
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode()
+        )
+    )
     url = f"{participant.callback_url.rstrip('/')}/{action}"
     last_error = ""
     for _ in range(max(attempts, 1)):

@@ -18,7 +18,6 @@ maintenance loop, every minute).
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.protocol import compact_json
 from hutong.protocol.errors import ConflictError
 from hutong.runtime.heartbeat import ClaimerWatch
 from hutong.runtime.services import Services
@@ -81,7 +81,7 @@ class Claimed(NamedTuple):
 
 
 def encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return compact_json.dumps(body)
 
 
 def claim_lease(services: Services) -> float:

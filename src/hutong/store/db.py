@@ -167,8 +167,8 @@ class Database:
             # away with the pool; the next one finds the primary (store.failover).
             for engine in (self._engine, self._reader):
                 watch(engine.sync_engine)
-        for engine in self.sync_engines:
-            event.listen(engine, "before_cursor_execute", _count_statement)
+        for sync_engine in self.sync_engines:
+            event.listen(sync_engine, "before_cursor_execute", _count_statement)
 
     @classmethod
     def of(cls, settings: Settings, *, durable: bool = True) -> Database:
