@@ -141,9 +141,10 @@ async def test_the_retried_message_after_a_lost_reply_is_a_replay_not_a_second_e
 async def test_a_database_that_stays_away_is_503_database_unavailable(
     cutter: CommitCutter, services: Services
 ) -> None:
-    cutter.arm("cut_before", refuse_for=30)
     async with services.db.read() as conn:  # a connection opened before the cut
         await conn.scalar(select(1))
+    # Armed after: a new pool's first connection commits (the driver reads its types).
+    cutter.arm("cut_before", refuse_for=30)
 
     async def write_then_read() -> int:
         async with services.db.transaction() as conn:
