@@ -55,6 +55,7 @@ from hutong.runtime.message_records import (
     Answer,
     Claimed,
     MessageKey,
+    answer_claim,
     await_answer,
     claim_lease,
     encode,
@@ -378,12 +379,7 @@ async def run_decided(
 
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
         content = encode(body)
-        done = await conn.execute(
-            update(messages)
-            .where(still_claimed(key, claimed.at))
-            .values(status_code=status, response_body=content)
-        )
-        if done.rowcount != 1:
+        if not await answer_claim(conn, key, claimed.at, status, content):
             raise _ClaimLost
         return Answer(status, content)
 

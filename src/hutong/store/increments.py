@@ -27,12 +27,13 @@ limit on a lock and writes their totals at once).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 __all__ = ["Held", "add"]
@@ -90,13 +91,19 @@ async def _apply(conn: AsyncConnection, tables: Mapping[str, Table], deltas: _De
     for (name, key_column), rows in sorted(groups.items(), key=lambda item: item[0]):
         table = tables[name]
         names = sorted({column for columns in rows.values() for column in columns})
-        statement = (
-            update(table)
-            .where(table.c[key_column] == bindparam("k"))
-            .values({column: table.c[column] + bindparam(f"d_{column}") for column in names})
-        )
+        statement = _increment(table, key_column, tuple(names))
         params = [
             {"k": key, **{f"d_{column}": rows[key].get(column, 0) for column in names}}
             for key in sorted(rows)
         ]
         await conn.execute(statement, params)
+
+
+@functools.cache
+def _increment(table: Table, key_column: str, columns: tuple[str, ...]) -> Update:
+    """UPDATE `table` SET each of `columns` += :d_<column> WHERE `key_column` = :k (built once)."""
+    return (
+        update(table)
+        .where(table.c[key_column] == bindparam("k"))
+        .values({column: table.c[column] + bindparam(f"d_{column}") for column in columns})
+    )

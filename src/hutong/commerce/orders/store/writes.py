@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import Update, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.orders import Order, OrderState
@@ -23,9 +24,12 @@ __all__ = [
 ]
 
 
+_INSERT = insert(orders)
+
+
 async def insert_order(conn: AsyncConnection, row: OrderRow) -> None:
     await conn.execute(
-        insert(orders),
+        _INSERT,
         {
             "id": row.id,
             "host": row.host,
@@ -69,12 +73,43 @@ def _saved(
     return changed, values
 
 
+# Each kind of order UPDATE is built once per set of columns it writes
+# (building a statement costs more CPU than sending it): the row's id is
+# `o_id`, each written column's value `v_<column>`, each compared column's
+# value as read `w_<column>` (bind names must differ from the columns').
+
+
+@functools.cache
+def _update(columns: tuple[str, ...], compared: tuple[str, ...]) -> Update:
+    """UPDATE orders SET `columns` WHERE id = :o_id, and each of `compared` is as read."""
+    return (
+        update(orders)
+        .where(
+            orders.c.id == bindparam("o_id"),
+            *(orders.c[name].is_not_distinct_from(bindparam(f"w_{name}")) for name in compared),
+        )
+        .values({name: bindparam(f"v_{name}") for name in columns})
+    )
+
+
+async def _write(
+    conn: AsyncConnection, order_id: str, values: dict[str, Any], was: dict[str, Any]
+) -> bool:
+    """Write `values` to the order, if its columns named in `was` hold those values; done?"""
+    statement = _update(tuple(values), tuple(was))
+    parameters = {"o_id": order_id}
+    parameters.update({f"v_{name}": value for name, value in values.items()})
+    parameters.update({f"w_{name}": value for name, value in was.items()})
+    done = await conn.execute(statement, parameters)
+    return bool(done.rowcount == 1)
+
+
 async def save(
     conn: AsyncConnection, row: OrderRow, order: Order, now: datetime, **more: Any
 ) -> OrderRow:
     """Store `order` (what an event made of `row`'s) and any other changed columns."""
     changed, values = _saved(row, order, now, more)
-    await conn.execute(update(orders).where(orders.c.id == row.id).values(values))
+    await _write(conn, row.id, values, {})
     return changed
 
 
@@ -87,10 +122,8 @@ async def save_if_still(
     none comes back to: still in it, the row is as read (no locked read first).
     """
     values = order_values(order) | {"updated_at": now}
-    done = await conn.execute(
-        update(orders).where(orders.c.id == row.id, orders.c.state == was.value).values(values)
-    )
-    return replace(row, order=order, updated_at=now) if done.rowcount == 1 else None
+    done = await _write(conn, row.id, values, {"state": was.value})
+    return replace(row, order=order, updated_at=now) if done else None
 
 
 async def save_if_unchanged(
@@ -106,8 +139,6 @@ async def save_if_unchanged(
     otherwise (a column's text spelled differently) is only not matched: the
     caller reads it under the lock, as when it moved.
     """
-    was = order_values(row.order)
-    still = and_(*(orders.c[name].is_not_distinct_from(value) for name, value in was.items()))
     changed, values = _saved(row, order, now, more)
-    done = await conn.execute(update(orders).where(orders.c.id == row.id, still).values(values))
-    return changed if done.rowcount == 1 else None
+    done = await _write(conn, row.id, values, order_values(row.order))
+    return changed if done else None
