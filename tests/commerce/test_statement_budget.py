@@ -80,7 +80,9 @@ BUDGET = {
     # BEGIN, the claim, one INSERT of the attempt selected from the payment
     # while it may authorize: `hutong.commerce.orders.paying`); the hold:
     # payment moved only if still created and no other wallet was asked (one
-    # conditional UPDATE, as at capture; on SQLite, whose writers take turns),
+    # conditional UPDATE, as at capture; an ask of another wallet is written on
+    # the payment's row, so PostgreSQL, whose UPDATE waiting for the row's lock
+    # sees only its newest version, no longer reads the wallets asked after it),
     # ledger (3), outbox, journal (8 with BEGIN); capture and the order: order
     # moved only if still reserved (one conditional UPDATE: every move leaves
     # reserved, so the order as read decides), payment moved only if still
