@@ -33,18 +33,28 @@ totals (accounts, positions) once; `BEGIN IMMEDIATE` is one statement per
 transaction on SQLite. Under load the group commit shares a BEGIN and the
 INSERTs of many writes (`bench.orders` prints statements per order both
 ways, and by kind under load: 38 on PostgreSQL with two workers, against 56
-for an order alone).
+for an order alone). A tracking push's duplicate check reads past the events
+the group commit holds (the unique key on them backs it), so the events of a
+batch's pushes are one INSERT (each check used to send the events held before
+it: an INSERT per push under load).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from hutong.commerce.orders.shipping import track_write
+from hutong.logistics.store import Applied
+from hutong.store.db import statement_kind
+from hutong.world.carriers import tracking_payload
 from tests.harness.cast import DOUYIN, JD_BEAUTY
-from tests.harness.shop import HANGZHOU, Shop
+from tests.harness.shop import HANGZHOU, SERUM, Shop
 from tests.harness.statements import StatementCount, counting, lasting_declarations
 from tests.harness.switch import Clock
 
@@ -70,7 +80,9 @@ BUDGET = {
     # BEGIN, the claim, one INSERT of the attempt selected from the payment
     # while it may authorize: `hutong.commerce.orders.paying`); the hold:
     # payment moved only if still created and no other wallet was asked (one
-    # conditional UPDATE, as at capture; on SQLite, whose writers take turns),
+    # conditional UPDATE, as at capture; an ask of another wallet is written on
+    # the payment's row, so PostgreSQL, whose UPDATE waiting for the row's lock
+    # sees only its newest version, no longer reads the wallets asked after it),
     # ledger (3), outbox, journal (8 with BEGIN); capture and the order: order
     # moved only if still reserved (one conditional UPDATE: every move leaves
     # reserved, so the order as read decides), payment moved only if still
@@ -166,3 +178,39 @@ async def test_each_order_step_stays_within_its_statement_budget(shop: Shop, clo
         if spent[name] > BUDGET[name]
     }
     assert not over, f"steps over their statement budget (spent, budget, by kind): {over}"
+
+
+async def test_the_events_of_pushes_sharing_a_group_commit_go_as_one_insert(
+    shop: Shop, clock: Clock
+) -> None:
+    """Under load pushes share a group commit: each one's duplicate check reads past the
+    tracking events the batch holds (the unique key on them backs it), so their events are
+    one INSERT, not one per push (each check flushed the events held before it)."""
+    parcels = []
+    for _ in range(3):
+        order = await shop.paid(lines=[{"sku_id": SERUM, "quantity": 1, "unit_price": 19_900}])
+        await shop.act(JD_BEAUTY, order["id"], "ship", origin=HANGZHOU, weight_g=500)
+        shipped = await shop.show(order["id"])
+        parcels.append((shipped["carrier"], await shop.tracking_number(shipped)))
+    services = shop.switch.services
+    writes = [
+        track_write(
+            services, carrier, tracking_payload(carrier, number, "20", "", clock.now, number)
+        )
+        for carrier, number in parcels
+    ]
+    sent: Counter[str] = Counter()
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent[statement_kind(statement)] += 1
+
+    for engine in services.db.sync_engines:
+        event.listen(engine, "before_cursor_execute", seen)
+    try:
+        applied = await asyncio.gather(*(services.batcher().run(write) for write in writes))
+    finally:
+        for engine in services.db.sync_engines:
+            event.remove(engine, "before_cursor_execute", seen)
+
+    assert all(isinstance(a, Applied) and a.changed for a in applied), applied
+    assert (sent["SELECT tracking_events"], sent["INSERT tracking_events"]) == (3, 1), sent

@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, exists, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.store.batch import REQUEUES_ON_CONFLICT, RETRIES_ON_CONFLICT, WriteBatcher
+from hutong.store.batch import (
+    REQUEUES_ON_CONFLICT,
+    RETRIES_ON_CONFLICT,
+    WriteBatcher,
+    past_held_rows,
+)
 from hutong.store.db import Database, statement_kind
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers, switch_keys
 from tests.harness.ledger_rows import account, transfer
@@ -228,6 +233,45 @@ async def test_a_duplicate_key_fails_only_the_second_writer(db: Database) -> Non
 
     assert outcomes[0] == "same"
     assert isinstance(outcomes[1], Exception)
+    assert await _count(db) == 1
+    await batcher.close()
+
+
+async def _insert_unless_seen(conn: AsyncConnection, key_id: str) -> bool:
+    """A duplicate check reading past the held keys (the primary key backs it): whether seen."""
+    check = past_held_rows(select(exists().where(switch_keys.c.key_id == key_id)), switch_keys)
+    if await conn.scalar(check):
+        return True
+    await _insert(conn, key_id)
+    return False
+
+
+async def test_a_check_past_held_rows_leaves_them_held_for_one_insert(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    with counting(db) as count:
+        seen = await asyncio.gather(
+            *(batcher.run(lambda c, k=k: _insert_unless_seen(c, k)) for k in "abc")
+        )
+
+    # One batch; each check read past the keys held before it, so all three went in one INSERT.
+    assert seen == [False, False, False]
+    assert (batcher.batches, count.kinds["INSERT INTO"]) == (1, 1)
+    assert await _count(db) == 3
+    await batcher.close()
+
+
+async def test_a_twin_held_past_a_check_is_seen_when_its_batch_runs_again(db: Database) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    with counting(db) as count:
+        seen = await asyncio.gather(
+            *(batcher.run(lambda c: _insert_unless_seen(c, "same")) for _ in range(3))
+        )
+
+    # The combined insert failed on the key; write by write, the later checks saw the first.
+    assert seen == [False, True, True]
+    assert any(kind.startswith("SAVEPOINT") for kind in count.kinds)
     assert await _count(db) == 1
     await batcher.close()
 

@@ -68,6 +68,7 @@ from hutong.store.tables import (
     ledger_transfers,
     metadata,
     orders,
+    payment_attempts,
     payments,
     transfers,
 )
@@ -639,5 +640,48 @@ def test_a_transfer_left_reserved_is_asking_after_0029_and_reserved_before(
             states = dict(conn.execute(select(transfers.c.id, transfers.c.state)).all())
         assert states == {"t-reserved": "reserved", "t-quoted": "quoted"}
         assert accepted(engine, insert(transfers), some_row(transfers, state="reserved"))
+    finally:
+        engine.dispose()
+
+
+def test_the_other_wallets_asked_are_on_their_payments_after_0030(scratch_url: str) -> None:
+    """Asks recorded before 0030: the one wallet asked besides a payment's own, or ``*``."""
+    upgrade(scratch_url, "0029")
+    engine = raw_engine(scratch_url)
+    asks = {
+        "p-own": ("alipay", ["alipay"]),
+        "p-one": ("alipay", ["alipay", "wechat", "wechat"]),
+        "p-two": ("alipay", ["wechat", "unionpay"]),
+        "p-open": ("", ["wechat"]),
+        "p-none": ("alipay", []),
+    }
+    try:
+        with engine.begin() as conn:
+            for payment_id, (wallet, asked) in asks.items():
+                row = some_row(payments, id=payment_id, wallet=wallet)
+                del row["other_wallet_asked"]  # not a column before 0030
+                conn.execute(insert(payments), row)
+                for n, other in enumerate(asked):
+                    ask = some_row(payment_attempts, payment_id=payment_id, wallet=other)
+                    conn.execute(insert(payment_attempts), ask | {"attempt": f"a-{n}"})
+        engine.dispose()
+
+        upgrade(scratch_url)
+        with engine.begin() as conn:
+            found = conn.execute(select(payments.c.id, payments.c.other_wallet_asked)).all()
+        assert dict(found) == {
+            "p-own": "",
+            "p-one": "wechat",
+            "p-two": "*",
+            "p-open": "wechat",
+            "p-none": "",
+        }
+        engine.dispose()
+
+        downgrade(scratch_url, "0029")
+        with engine.begin() as conn:
+            assert "other_wallet_asked" not in {
+                c["name"] for c in inspect(conn).get_columns("payments")
+            }
     finally:
         engine.dispose()

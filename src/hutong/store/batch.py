@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import CompoundSelect, Delete, Insert, Select, TextClause, Update
+from sqlalchemy import CompoundSelect, Delete, Executable, Insert, Select, Table, TextClause, Update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import find_tables
@@ -42,7 +42,16 @@ from hutong.store.failover import database_lost
 from hutong.store.gather import Gatherer
 from hutong.store.increments import Held
 
+__all__ = [
+    "REQUEUES_ON_CONFLICT",
+    "RETRIES_ON_CONFLICT",
+    "WriteBatcher",
+    "is_lock_conflict",
+    "past_held_rows",
+]
+
 T = TypeVar("T")
+_S = TypeVar("_S", bound=Executable)
 
 #: How often a write chosen as a deadlock victim (or failing serialization) is
 #: run again in the savepoint pass before its error is returned.
@@ -102,6 +111,26 @@ class _Pending:
 
 #: Statements whose tables `_DeferredInserts` reads off; any other flushes what is held.
 _ANALYSED = (Select, CompoundSelect, Insert, Update, Delete)
+#: The execution option of `past_held_rows`.
+_PAST_HELD = "hutong_past_held_rows"
+
+
+def past_held_rows(statement: _S, *tables: Table) -> _S:
+    """`statement`, sent without first sending the rows of `tables` a group commit holds.
+
+    Only for a read of `tables` that is a duplicate check a unique key makes
+    too: a twin row held by an earlier write of the batch goes unseen, the
+    batch's combined insert then fails on the key, and the batch runs again
+    write by write (each in its own savepoint, nothing held), where the check
+    sees the twin. In exchange the rows of `tables` that the batch's writes
+    hold stay held and go as one INSERT, however many writes run the check.
+    """
+    return statement.execution_options(**{_PAST_HELD: frozenset(tables)})
+
+
+def _past_held(statement: Any) -> frozenset[Any]:
+    past: frozenset[Any] = statement.get_execution_options().get(_PAST_HELD, frozenset())
+    return past
 
 
 class _DeferredInserts:
@@ -160,7 +189,7 @@ class _DeferredInserts:
         if reached is None:
             return None
         held = {insert.table for insert, _ in self._held.values()}
-        hit = held & reached
+        hit = held & (reached - _past_held(statement))
         # The rows to be flushed first: those the flushed rows point at.
         grown = hit
         while grown:

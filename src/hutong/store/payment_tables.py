@@ -95,6 +95,11 @@ payments = Table(
     Column("reference", String(255), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    #: The wallet asked to authorize it besides its own (`wallet`): empty while none
+    #: was, the one while one was, ``*`` once several were (`payment_attempts` has
+    #: them all). On the row so that the authorizing UPDATE's WHERE sees an ask
+    #: committed while it waited for the row's lock (`hutong.payments.checkout.notices`).
+    Column("other_wallet_asked", String(255), nullable=False, server_default=""),
     Index("ix_payments_state_expires", "state", "expires_at"),
     Index("ix_payments_merchant", "merchant", "created_at"),
     known("state", PAYMENT_STATES),

@@ -9,6 +9,7 @@ is refused for what it is now, with no ask recorded and no wallet asked.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,6 +21,8 @@ from hutong.net.transport import call_transport
 from hutong.payments import checkout
 from hutong.payments.checkout import PaymentState
 from hutong.payments.checkout import store as checkout_store
+from hutong.payments.checkout.authorize import may_ask_to_hold
+from hutong.payments.checkout.notices import note_other_wallet_asked
 from hutong.protocol.errors import HutongError
 from hutong.runtime.services import Services
 from hutong.store.tables import payment_attempts
@@ -133,3 +136,43 @@ async def test_no_ask_is_recorded_for_a_payment_past_its_deadline(
     assert refused.value.code == "payment_expired"
     assert await asked(services, payment_id) == []
     assert calls(paynet, ALIPAY, "authorize") == []
+
+
+async def test_a_wallet_asked_while_the_hold_waits_for_the_payment_is_told_to_release(
+    paynet: PayNet,
+) -> None:
+    """The hold's UPDATE waits for the payment's row, locked by another wallet's ask that
+    then commits: the UPDATE sees that ask on the row (a subquery on the asks would not, on
+    PostgreSQL), so the payment is authorized from its locked read and that wallet is told."""
+    services = paynet.switch.services
+    payment_id = await open_payment(paynet)
+    async with services.db.read() as conn:
+        as_read = await checkout_store.require_payment(conn, payment_id)
+    await may_ask_to_hold(services, as_read, ALIPAY)  # its ledger accounts exist
+    now = services.clock()
+    asked_first = asyncio.Event()
+
+    async def hold() -> None:
+        await asked_first.wait()
+        async with services.db.transaction() as conn:
+            await checkout.apply_authorized(
+                services, conn, payment_id, ALIPAY, "u-alice", known=as_read
+            )
+
+    holding = asyncio.create_task(hold())
+    async with services.db.transaction() as conn:  # WeChat Pay's ask, as `authorize_hold` writes it
+        record = checkout.attempt_record(payment_id, WECHATPAY, "a-wechat", now)
+        assert (await conn.execute(record)).rowcount == 1
+        await conn.execute(note_other_wallet_asked(payment_id, WECHATPAY))
+        asked_first.set()
+        await asyncio.sleep(0.5)  # the hold begins and waits for the payment's row
+        assert not holding.done()
+    await holding
+
+    assert await asked(services, payment_id) == [WECHATPAY]
+    [told] = await events(paynet, "on_payment_released")
+    assert (told.recipient, told.message) == (
+        WECHATPAY,
+        {"payment_id": payment_id, "reason": "paid_with_another_wallet"},
+    )
+    assert (await show(paynet, payment_id, JD))["state"] == "authorized"

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.logistics.mapping import Mapped
 from hutong.logistics.statuses import Status, advances
 from hutong.protocol.errors import NotFoundError
+from hutong.store.batch import past_held_rows
 from hutong.store.tables import shipments, tracking_events
 
 __all__ = [
@@ -253,6 +254,11 @@ class ForEvent:
 
 @functools.cache
 def _for_event(riding: Column[str] | None, dialect: str) -> Select[Any]:
+    """`_read_for_event`, its held tracking events left held (the unique key backs its check)."""
+    return past_held_rows(_read_for_event(riding, dialect), tracking_events)
+
+
+def _read_for_event(riding: Column[str] | None, dialect: str) -> Select[Any]:
     """The read of `ForEvent`: row locks (PostgreSQL) on the shipment, then on its rider.
 
     A riding row is outer-joined (a shipment booked on its own has none),
@@ -293,8 +299,13 @@ async def shipment_for_event(
     column names the shipment (its first: there is at most one). A twin
     event committed while this one waited for the lock may be missed by the
     check (its snapshot is the statement's); the unique key on (carrier,
-    dedupe_key) then refuses the insert and the write runs again. `dialect`:
-    the database's (`Database.dialect`), which says how the rows are locked.
+    dedupe_key) then refuses the insert and the write runs again. So may a
+    twin held by an earlier write of the same group commit: the check reads
+    past the tracking events the batch holds (`hutong.store.batch.past_held_rows`),
+    so that the events of a batch's pushes go as one INSERT; a twin fails
+    that INSERT on the key and the batch runs again write by write, where the
+    check sees it. `dialect`: the database's (`Database.dialect`), which says
+    how the rows are locked.
     """
     params = {"carrier": carrier, "tracking_number": tracking_number, "dedupe_key": dedupe_key}
     row = (await conn.execute(_for_event(riding, dialect), params)).first()

@@ -22,7 +22,12 @@ from hutong.net.transport import CallTransport
 from hutong.payments import legs
 from hutong.payments.calls import ask_wallet
 from hutong.payments.checkout import store
-from hutong.payments.checkout.notices import asked_besides, notify, tell_asked_wallets
+from hutong.payments.checkout.notices import (
+    asked_besides,
+    note_other_wallet_asked,
+    notify,
+    tell_asked_wallets,
+)
 from hutong.payments.checkout.states import Payment, PaymentEvent, PaymentState
 from hutong.payments.checkout.steps import party, step
 from hutong.payments.checkout.wallets import (
@@ -58,7 +63,7 @@ async def authorize_hold(
     voided or expired afterwards sees this wallet and tells it to release.
     """
     await may_ask_to_hold(services, payment, wallet)
-    await _record_attempt(services, payment.id, wallet, attempt)
+    await _record_attempt(services, payment, wallet, attempt)
     await _ask_to_hold(services, http, payment, wallet, payer, attempt)
 
 
@@ -134,21 +139,29 @@ def attempt_record(payment_id: str, wallet: str, attempt: str, now: datetime) ->
     )
 
 
-async def _record_attempt(services: Services, payment_id: str, wallet: str, attempt: str) -> None:
+async def _record_attempt(
+    services: Services, payment: store.PaymentRow, wallet: str, attempt: str
+) -> None:
     """Record that `wallet` is asked, only while the payment may still be authorized.
 
-    One conditional INSERT (`attempt_record`). A void,
+    One conditional INSERT (`attempt_record`); a wallet not the payment's own
+    is also written on the payment's row (`note_other_wallet_asked`: the
+    payment's wallet stays as read while it may be authorized). A void,
     expiry or authorization committed first leaves nothing recorded, and the
     payment is read to refuse for what it is now; one committed after it sees
     this wallet and tells it to release. It commits with the next group
     commit (`hutong.store.batch`), before the wallet is asked.
     """
     now = services.clock()
+    payment_id = payment.id
     record = attempt_record(payment_id, wallet, attempt, now)
+    other = wallet != payment.wallet
 
     async def write(conn: AsyncConnection) -> None:
         if (await conn.execute(record)).rowcount != 1:  # recorded before, or refused now
             step(await store.require_payment(conn, payment_id), PaymentEvent.AUTHORIZE, now=now)
+        elif other:
+            await conn.execute(note_other_wallet_asked(payment_id, wallet))
 
     with suppress(IntegrityError):  # the same request asking at once (a claim taken over)
         await services.batcher().run(write)
@@ -171,16 +184,13 @@ async def apply_authorized(
     when one conditional UPDATE locks it (no read to lock it first); if not,
     it is read under the lock and refused for what it is now.
 
-    The other wallets asked are told to release (`tell_asked_wallets`). Where
-    writers take turns (SQLite) the same UPDATE also requires that no other
-    wallet was asked, so the usual payment, asked of one wallet, reads
-    nothing more; one that was is authorized from its locked read. (On
-    PostgreSQL a statement's subquery sees what had committed when it began,
-    not another wallet's ask committed while it waited for the row's lock:
-    there the wallets asked are read after it.)
+    The other wallets asked are told to release (`tell_asked_wallets`). The
+    same UPDATE also requires that no other wallet was asked, as the payment's
+    row says (`asked_besides`: so on PostgreSQL too when an ask committed while
+    it waited for the row's lock), so the usual payment, asked of one wallet,
+    reads nothing more; one that was is authorized from its locked read.
     """
     now = services.clock()
-    alone = services.db.is_sqlite
     moved = False
     if known is not None and known.id == payment_id and known.state is PaymentState.CREATED:
         payment = known
@@ -189,7 +199,7 @@ async def apply_authorized(
             conn,
             payment.id,
             PaymentState.CREATED,
-            unless=asked_besides(payment.id, wallet) if alone else None,
+            unless=asked_besides(wallet),
             state=after.state,
             wallet=wallet,
             payer=payer,
@@ -218,7 +228,7 @@ async def apply_authorized(
         updated_at=now,
     )
     await notify(conn, changed, now)
-    if not (moved and alone):
+    if not moved:
         await tell_asked_wallets(conn, changed, "paid_with_another_wallet", now)
     return changed
 
@@ -264,7 +274,7 @@ async def authorize(
         payment, wallet, payer = await authorizable(
             services, sender, payment_id, wallet=wallet, payer=payer, known=known
         )
-        await _record_attempt(services, payment.id, wallet, attempt)
+        await _record_attempt(services, payment, wallet, attempt)
     await _ask_to_hold(services, http, payment, wallet, payer, attempt)
 
     async def write(conn: AsyncConnection) -> store.PaymentRow:

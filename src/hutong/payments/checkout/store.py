@@ -289,6 +289,8 @@ class PaymentRow:
     reference: str
     created_at: datetime
     updated_at: datetime
+    #: `payments.other_wallet_asked` (never shown: a wallet learns nothing of another's ask).
+    other_wallet_asked: str = ""
 
     @property
     def parties(self) -> set[str]:
