@@ -17,9 +17,9 @@ from hutong.store.batch import (
     REQUEUES_ON_CONFLICT,
     RETRIES_ON_CONFLICT,
     WriteBatcher,
-    past_held_rows,
 )
 from hutong.store.db import Database, statement_kind
+from hutong.store.held_inserts import past_held_rows
 from hutong.store.tables import ledger_accounts, ledger_failures, ledger_transfers, switch_keys
 from tests.harness.ledger_rows import account, transfer
 from tests.harness.statements import counting

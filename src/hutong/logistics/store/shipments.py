@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hutong.logistics.mapping import Mapped
 from hutong.logistics.statuses import Status, advances
 from hutong.protocol.errors import NotFoundError
-from hutong.store.batch import past_held_rows
+from hutong.store.held_inserts import past_held_rows
 from hutong.store.tables import shipments, tracking_events
 
 __all__ = [
@@ -301,7 +301,7 @@ async def shipment_for_event(
     check (its snapshot is the statement's); the unique key on (carrier,
     dedupe_key) then refuses the insert and the write runs again. So may a
     twin held by an earlier write of the same group commit: the check reads
-    past the tracking events the batch holds (`hutong.store.batch.past_held_rows`),
+    past the tracking events the batch holds (`hutong.store.held_inserts.past_held_rows`),
     so that the events of a batch's pushes go as one INSERT; a twin fails
     that INSERT on the key and the batch runs again write by write, where the
     check sees it. `dialect`: the database's (`Database.dialect`), which says
