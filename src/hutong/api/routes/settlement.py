@@ -23,6 +23,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CODES, REFUSES, RESULT
 from hutong.api.idempotency import run_once
+from hutong.api.operator_once import IdempotencyKey, operator_write
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.settlement_schemas import (
     ANSWER_OPT,
@@ -188,15 +189,44 @@ def file_response(found: SettlementFile, fmt: str) -> Response[str]:
     return_dto=None,
     status_code=200,
     summary="Close the open window (optionally up to `until`)",
+    opt={RESULT: WindowDetailOut},
 )
-async def close(services: ServicesDep, data: JSONBody[CloseIn | None] = None) -> WindowDetailOut:
+async def close(
+    services: ServicesDep,
+    request: Req,
+    data: JSONBody[CloseIn | None] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
     until = data.until if data is not None else None
-    return detail_out(await service.close(services, until, by="operator"))
+    write = service.closing(services, until, by="operator")
+    return await operator_write(services, request, idempotency_key, write, closed_shown)
 
 
-@post("/windows/{window_id:str}/settle", status_code=200, summary="Record a window as settled")
-async def settle(services: ServicesDep, window_id: FromPath[str]) -> WindowOut:
-    return window_out(await service.settle(services, window_id))
+def closed_shown(detail: WindowDetail) -> tuple[int, dict[str, Any]]:
+    """A window just closed, as the operator's close answers it."""
+    return 200, msgspec.to_builtins(detail_out(detail))
+
+
+def settled_shown(window: StoredWindow) -> tuple[int, dict[str, Any]]:
+    """A window just settled, as the operator's settle answers it."""
+    return 200, msgspec.to_builtins(window_out(window))
+
+
+@post(
+    "/windows/{window_id:str}/settle",
+    status_code=200,
+    summary="Record a window as settled",
+    opt={RESULT: WindowOut},
+)
+async def settle(
+    services: ServicesDep,
+    request: Req,
+    window_id: FromPath[str],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    await service.ensure_windows(services)
+    write = service.settling(services, window_id)
+    return await operator_write(services, request, idempotency_key, write, settled_shown)
 
 
 @get("/windows", summary="Every window, oldest first")
