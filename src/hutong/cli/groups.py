@@ -6,7 +6,10 @@
         --allied kuaishou.example --from 2017-03-23
 
 Each `set` adds the group's next version, in force from `--from`; "own" is
-one group, "allied" the weaker relation (`hutong.registry.groups`).
+one group, "allied" the weaker relation (`hutong.registry.groups`). A `set`
+is done once per `--message-id`, as `POST /operator/groups` under an
+`Idempotency-Key` (`hutong.cli.once.as_operator`): repeated, it shows the
+version it declared and declares no other.
 """
 
 from __future__ import annotations

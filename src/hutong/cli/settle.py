@@ -21,7 +21,7 @@ import msgspec
 import typer
 from rich.table import Table
 
-from hutong.api.routes.settlement import (
+from hutong.api.routes.settlement_windows import (
     WindowDetailOut,
     WindowOut,
     closed_shown,

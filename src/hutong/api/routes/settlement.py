@@ -33,12 +33,18 @@ from hutong.api.routes.settlement_schemas import (
     ReconciliationOut,
     SettlementFileOut,
 )
+from hutong.api.routes.settlement_windows import (
+    WindowDetailOut,
+    WindowOut,
+    closed_shown,
+    detail_out,
+    settled_shown,
+    window_out,
+)
 from hutong.ledger.settlement import (
     Acknowledgement,
     Answer,
     SettlementFile,
-    StoredWindow,
-    WindowDetail,
     service,
 )
 from hutong.protocol.envelope import Context
@@ -68,50 +74,6 @@ class SignedStatementIn(msgspec.Struct, kw_only=True):
     message: StatementIn
 
 
-class WindowOut(msgspec.Struct, kw_only=True):
-    id: str
-    number: int
-    state: str
-    #: Transfers with from_seq < seq <= to_seq; to_seq is null while open.
-    from_seq: int
-    to_seq: int | None
-    transfer_count: int
-    #: The window covers transfers made in [opened_at, closed_at).
-    opened_at: datetime
-    closed_at: datetime | None
-    settled_at: datetime | None
-    closed_by: str
-
-
-class PositionOut(msgspec.Struct, kw_only=True):
-    asset: str
-    participant: str
-    #: What `participant` is owed by `counterparty` (negative: it owes).
-    counterparty: str
-    net: int
-
-
-class OverallOut(msgspec.Struct, kw_only=True):
-    asset: str
-    participant: str
-    #: Positive: owed to the participant.
-    net: int
-
-
-class InstructionOut(msgspec.Struct, kw_only=True):
-    asset: str
-    payer: str
-    payee: str
-    amount: int
-
-
-class WindowDetailOut(msgspec.Struct, kw_only=True):
-    window: WindowOut
-    positions: list[PositionOut]
-    overall: list[OverallOut]
-    instructions: list[InstructionOut]
-
-
 class AnswerIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Why the settlement is disputed (required to dispute; optional to confirm).
     reason: str = ""
@@ -129,37 +91,6 @@ def answer_out(a: Answer) -> AnswerOut:
         state=a.state.value,
         reason=a.reason,
         at=a.at,
-    )
-
-
-def window_out(w: StoredWindow) -> WindowOut:
-    return WindowOut(
-        id=w.id,
-        number=w.number,
-        state=w.state.value,
-        from_seq=w.from_seq,
-        to_seq=w.to_seq,
-        transfer_count=w.transfer_count,
-        opened_at=w.opened_at,
-        closed_at=w.closed_at,
-        settled_at=w.settled_at,
-        closed_by=w.closed_by,
-    )
-
-
-def detail_out(d: WindowDetail) -> WindowDetailOut:
-    return WindowDetailOut(
-        window=window_out(d.window),
-        positions=[
-            PositionOut(asset=p.asset, participant=p.participant, counterparty=cp, net=p.net)
-            for p in d.positions.bilateral_rows()
-            if (cp := p.counterparty) is not None
-        ],
-        overall=[
-            OverallOut(asset=p.asset, participant=p.participant, net=p.net)
-            for p in d.positions.overall_rows()
-        ],
-        instructions=[InstructionOut(**i.to_dict()) for i in d.instructions],
     )
 
 
@@ -200,16 +131,6 @@ async def close(
     until = data.until if data is not None else None
     write = service.closing(services, until, by="operator")
     return await operator_write(services, request, idempotency_key, write, closed_shown)
-
-
-def closed_shown(detail: WindowDetail) -> tuple[int, dict[str, Any]]:
-    """A window just closed, as the operator's close answers it."""
-    return 200, msgspec.to_builtins(detail_out(detail))
-
-
-def settled_shown(window: StoredWindow) -> tuple[int, dict[str, Any]]:
-    """A window just settled, as the operator's settle answers it."""
-    return 200, msgspec.to_builtins(window_out(window))
 
 
 @post(
