@@ -31,6 +31,7 @@ from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import messages
 from tests.harness.cli import CALLBACK, add, database_row_counts, in_db, refused_with
+from tests.harness.switch import Switch, row_counts
 
 Path = tuple[str, ...]
 
@@ -266,3 +267,28 @@ def test_writes_that_need_no_id_change_nothing_when_repeated(database_url: str) 
         assert database_row_counts(database_url) == before, args
         if args[0] == "participant":
             assert again.stdout == first.stdout, args
+
+
+async def test_a_cli_write_and_the_same_http_write_under_one_key_are_one_write(
+    switch: Switch,
+) -> None:
+    """`hutong group set --message-id K` and `POST /operator/groups` with `Idempotency-Key: K`
+    and the body the route takes are the same request: the second is the first's answer."""
+    hutong = in_db(switch.services.settings.database_url)
+    await asyncio.to_thread(add, hutong, "tmall.example", "platform")
+    cli = await asyncio.to_thread(
+        hutong, "group", "set", "alibaba", "tmall.example", "--from", "2024-01-01",
+        "--message-id", "both-1",
+    )  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    before = await row_counts(switch.services)
+
+    body = {"name": "alibaba", "members": ["tmall.example"], "valid_from": "2024-01-01"}
+    http = await switch.operator.post(
+        "/operator/groups", json=body | {"allied": []}, headers={"Idempotency-Key": "both-1"}
+    )
+
+    assert http.status_code == 201, http.text
+    assert http.headers["x-hutong-replay"] == "true"
+    assert http.json()["version"] == 1
+    assert await row_counts(switch.services) == before
