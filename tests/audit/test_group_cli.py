@@ -1,8 +1,11 @@
-"""`hutong group set|list|show`: the operator's groups from the terminal (the same rules)."""
+"""`hutong group set|list|show`: the operator's groups from the terminal (the same rules).
+
+A refused `set` keeps nothing but its refusal, the answer of its message id.
+"""
 
 from __future__ import annotations
 
-from tests.harness.cli import add, database_row_counts, in_db, table_rows
+from tests.harness.cli import add, and_its_answer, database_row_counts, in_db, table_rows
 
 ALIBABA = ("taobao.example", "tmall.example", "alipay.example", "cainiao.example", "88vip.example")
 
@@ -33,6 +36,6 @@ def test_a_refused_group_exits_1_with_its_code_and_stores_nothing(database_url: 
     )
     assert result.exit_code == 1
     assert "no_such_participant" in result.output
-    assert database_row_counts(database_url) == before
+    assert database_row_counts(database_url) == and_its_answer(before)  # only the refusal
     missing = hutong("group", "show", "nowhere")
     assert missing.exit_code == 1 and "unknown_group" in missing.output

@@ -3,7 +3,9 @@
 Each command opens the database named by `HUTONG_DATABASE_URL` (migrating it first),
 prints a table, and exits 1 with `<error code>: <sentence>` when the registry refuses.
 `add` without `--public-key` generates a key pair and prints it once, as the last line
-of its output, in JSON. Revocation is final.
+of its output, in JSON. Revocation is final. `add` and `approve` are done once
+per message id: a refused one keeps nothing but its refusal, as the answer a
+retry under the id gets again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ import json
 import pytest
 
 from hutong.protocol.signing import new_key_pair, public_key_of
-from tests.harness.cli import CALLBACK, Hutong, add, database_row_counts, in_db, table_rows
+from tests.harness.cli import (
+    CALLBACK,
+    Hutong,
+    add,
+    and_its_answer,
+    database_row_counts,
+    in_db,
+    table_rows,
+)
 
 
 @pytest.fixture
@@ -105,7 +115,7 @@ def test_add_with_valid_until_ends_the_key_window_then(hutong: Hutong, database_
     )  # fmt: skip
     assert past.exit_code == 1, past.output
     assert "invalid_key_window:" in past.stderr
-    assert database_row_counts(database_url) == before
+    assert database_row_counts(database_url) == and_its_answer(before)  # only the refusal
 
 
 @pytest.mark.parametrize(
@@ -137,7 +147,7 @@ def test_an_invalid_registration_exits_1_with_its_code_and_stores_nothing(
     assert result.exit_code == 1, result.output
     assert f"{code}:" in result.stderr
     assert "private_key" not in result.output, "no key pair is handed out for a refusal"
-    assert database_row_counts(database_url) == before
+    assert database_row_counts(database_url) == and_its_answer(before)  # only the refusal
     assert listed(hutong("participant", "list").stdout) == {}
 
 
@@ -164,7 +174,7 @@ def test_registering_the_same_subscriber_twice_exits_1_participant_exists(
     assert again.exit_code == 1, again.output
     assert "participant_exists:" in again.stderr
     assert "private_key" not in again.output
-    assert database_row_counts(database_url) == before
+    assert database_row_counts(database_url) == and_its_answer(before)  # only the refusal
     fields = show_fields(hutong("participant", "show", "shop.example").stdout)
     assert fields["roles"] == "merchant"
     assert fields["key k1"].splitlines()[0] == first_key

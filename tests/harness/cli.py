@@ -157,6 +157,16 @@ def database_row_counts(database_url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def and_its_answer(counts: dict[str, int]) -> dict[str, int]:
+    """`counts` and one message record: what a refused operator write leaves.
+
+    The operator's writes are done once per message id (`hutong.cli.once.as_operator`):
+    a refusal is their answer, recorded so that a retry under the id gets it
+    again; nothing else of the write is kept.
+    """
+    return counts | {"messages": counts["messages"] + 1}
+
+
 def table_rows(output: str) -> list[list[str]]:
     """The body rows of the Rich tables in `output`, as lists of stripped cells."""
     return [

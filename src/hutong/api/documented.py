@@ -17,7 +17,8 @@ itself is still generated lazily, on its first request):
 - a write of a router that asks participants (`opt={CALLS_PARTICIPANTS: True}`):
   502/503/504 (a participant the step asked did not answer, or not in time);
 - the operator's (`security: operatorToken`): 401 `operator_token`, and a write
-  404/409 as its service refuses.
+  404/409 as its service refuses (409 also for an `Idempotency-Key` reused
+  with another request: `message_id_conflict`, `hutong.api.operator_once`).
 
 A route may name more with `opt={REFUSES: (status, ...)}` (429 where a
 wallet's allowance is spent, 415 where the body is CSV), and the codes it

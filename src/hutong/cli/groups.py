@@ -6,7 +6,10 @@
         --allied kuaishou.example --from 2017-03-23
 
 Each `set` adds the group's next version, in force from `--from`; "own" is
-one group, "allied" the weaker relation (`hutong.registry.groups`).
+one group, "allied" the weaker relation (`hutong.registry.groups`). A `set`
+is done once per `--message-id`, as `POST /operator/groups` under an
+`Idempotency-Key` (`hutong.cli.once.as_operator`): repeated, it shows the
+version it declared and declares no other.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.table import Table
 
+from hutong.api.routes.groups import GroupIn, declaring, shown
+from hutong.cli import once, remote
 from hutong.cli._common import console, with_services
 from hutong.registry import group_store
 from hutong.registry.groups import GroupVersion
@@ -49,22 +55,23 @@ def set_(
         list[str] | None,
         typer.Option("--allied", help="An allied group or participant; repeat for several."),
     ] = None,
+    message_id: remote.MessageId = None,
 ) -> None:
-    """Declare the next version of a group."""
-    day: date = valid_from.date()
-
-    async def work(services: Services) -> GroupVersion:
-        async with services.db.transaction() as conn:
-            return await group_store.declare_group(
-                conn,
-                name=name,
-                members=members,
-                allied=allied or [],
-                valid_from=day,
-                now=services.clock(),
-            )
-
-    declared = with_services(work)
+    """Declare the next version of a group (once per --message-id)."""
+    data = GroupIn(name=name, members=members, valid_from=valid_from.date(), allied=allied or [])
+    body = once.as_operator(
+        message_id,
+        ("POST", "/operator/groups", msgspec.to_builtins(data)),
+        lambda services: declaring(data, services.clock()),
+        shown,
+    )
+    declared = GroupVersion(
+        name=body["name"],
+        version=body["version"],
+        valid_from=date.fromisoformat(body["valid_from"]),
+        members=frozenset(body["members"]),
+        allied=frozenset(body["allied"]),
+    )
     console.print(_table(f"{declared.name} version {declared.version}", [declared]))
 
 

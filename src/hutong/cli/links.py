@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hutong.cli import remote
+from hutong.cli import once, remote
 from hutong.cli._common import (
     AsJson,
     Correction,
@@ -37,6 +38,7 @@ from hutong.links.store import (
 from hutong.payments import pay_for_me
 from hutong.payments.pay_for_me import SharedRequest
 from hutong.registry.switch_key import load_or_create, share_code_key
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 from hutong.store.corrections import CorrectionRecord
 from hutong.world.link_policies import SEED_LINK_RULES
@@ -170,12 +172,15 @@ def declare(
 
 
 @policy_app.command("seed")
-def seed() -> None:
-    """Declare the seed world's link policies (2013-2022) for hosts that have none."""
+def seed(message_id: remote.MessageId = None) -> None:
+    """Declare the seed world's link policies (2013-2022) for hosts that have none.
 
-    async def work(services: Services) -> int:
-        declared = 0
-        async with services.db.transaction() as conn:
+    Once per --message-id: the same command again says what the first declared.
+    """
+
+    def seeding(services: Services) -> Write[int]:
+        async def write(conn: AsyncConnection) -> int:
+            declared = 0
             known: dict[str, bool] = {}
             for rule in SEED_LINK_RULES:
                 if rule.host not in known:
@@ -185,9 +190,14 @@ def seed() -> None:
                     correction = history_correction(rule.valid_from, now.date())
                     await declare_rule(conn, rule, now, correction=correction)
                     declared += 1
-        return declared
+            return declared
 
-    console.print(f"declared {with_services(work, create=True)} seed rule(s)")
+        return write
+
+    body = once.as_operator(
+        message_id, ("POST", "hutong policy seed", {}), seeding, once.counted, create=True
+    )
+    console.print(f"declared {body['declared']} seed rule(s)")
 
 
 async def _share_key(services: Services) -> bytes:

@@ -15,6 +15,14 @@ Every `--as` write is one `Sent` (made by `hutong.cli.remote.act` from the
 request the command would sign) run by `decided` (a step that may ask a
 participant first: `run_decided`, as every such route) or `recorded` (a
 database write: `run_once`).
+
+The operator's own writes (`hutong participant add`, `group set`, `settle
+close`, ...) are done once per `--message-id` the same way, by `as_operator`:
+keyed in the operator's key space (`hutong.runtime.operator_messages`) by
+the message id and the request the operator's route takes (its method, path
+and JSON body), so the command repeated replays its first answer, and an
+HTTP write under the same `Idempotency-Key` with the same body is the same
+write. A write no route takes (a seed) is keyed by the command's name.
 """
 
 from __future__ import annotations
@@ -29,9 +37,22 @@ from hutong.api.idempotency import refusal_reply
 from hutong.cli._common import Refusal, errors, with_services
 from hutong.protocol.signing import body_digest
 from hutong.runtime.exactly_once import Answer, MessageKey, Present, Write, run_decided, run_once
+from hutong.runtime.operator_messages import operator_key
 from hutong.runtime.services import Services
 
-__all__ = ["Direct", "Sent", "Step", "decided", "key", "message_id", "recorded", "sent_as", "shown"]
+__all__ = [
+    "Direct",
+    "Sent",
+    "Step",
+    "as_operator",
+    "counted",
+    "decided",
+    "key",
+    "message_id",
+    "recorded",
+    "sent_as",
+    "shown",
+]
 
 T = TypeVar("T")
 
@@ -140,3 +161,37 @@ def recorded(
         return with_services(work)
 
     return run
+
+
+def counted(declared: int) -> tuple[int, dict[str, Any]]:
+    """How many things a seed declared, as its recorded answer."""
+    return 200, {"declared": declared}
+
+
+def as_operator(
+    given: str | None,
+    request: tuple[str, str, dict[str, Any]],
+    write: Callable[[Services], Write[T]],
+    present: Present[T],
+    *,
+    before: Callable[[Services], Awaitable[None]] | None = None,
+    create: bool = False,
+) -> dict[str, Any]:
+    """The operator's `request` (method, path, message) written once per message id.
+
+    `given` is `--message-id` (else a new one, said on stderr); `write` makes
+    the route's write for the running services, `present` shows its result
+    as the route answers it; `before` runs first, as the route runs it
+    before its write. Returns the answer's body (the first one, on a
+    repeat); a refusal exits 1. `create`: the command may create the database.
+    """
+    method, path, message = request
+    operator = operator_key(message_id(given), method, path, message)
+
+    async def work(services: Services) -> dict[str, Any]:
+        if before is not None:
+            await before(services)
+        answer = await run_once(services, operator, write(services), present, refusal_reply)
+        return shown(answer)
+
+    return with_services(work, create=create)

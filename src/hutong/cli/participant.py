@@ -6,6 +6,13 @@ subscriber's pending ones into a participant (see `hutong.registry.beckn_store`)
 `add` without `--public-key` prints the generated key once, as its last line:
 the JSON key file (`subscriber_id`, `key_id`, `public_key`, `private_key`)
 that participants' commands take as `--key-file`.
+
+`add` and `approve` are done once per `--message-id` (`hutong.cli.once.as_operator`,
+the write and the answer of `POST /operator/participants` and
+`/operator/subscriptions/{id}/approve`): repeated, they show the participant
+they registered and register nothing. A repeated `add` that generated its key
+says the private key was shown by the first run only (it is kept nowhere).
+Status changes need no id: to the status a participant has, they change nothing.
 """
 
 from __future__ import annotations
@@ -14,24 +21,32 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.table import Table
 
-from hutong.cli._common import console, with_services
+from hutong.api.routes.beckn_registry import approving
+from hutong.api.routes.operator import adding, shown_as
+from hutong.api.schemas import ParticipantIn, ParticipantOut, participant_out
+from hutong.cli import once, remote
+from hutong.cli._common import console, errors, with_services
 from hutong.protocol.signing import new_key_pair
 from hutong.registry import beckn_store, service
 from hutong.registry.models import Participant, Role, Status
 from hutong.runtime.services import Services
 
+#: What a generated key is in the message `add` records (the key itself is new each run).
+GENERATED = "generated"
+
 app = typer.Typer(help="Register and manage participants (operator).", no_args_is_help=True)
 
 
-def _show(participant: Participant) -> None:
+def _show(participant: ParticipantOut) -> None:
     table = Table(title=participant.subscriber_id, show_header=False)
     table.add_row("name", participant.name)
     table.add_row("roles", ", ".join(participant.roles))
     table.add_row("callback", participant.callback_url)
-    table.add_row("status", participant.status.value)
+    table.add_row("status", participant.status)
     for key in participant.keys:
         revoked = f" revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
         table.add_row(
@@ -55,40 +70,52 @@ def add(
     valid_until: Annotated[
         datetime | None, typer.Option(help="End of the key's validity (UTC).")
     ] = None,
+    message_id: remote.MessageId = None,
 ) -> None:
-    """Register a participant with its first signing key."""
+    """Register a participant with its first signing key (once per --message-id)."""
     generated = None
     if not public_key:
         generated = new_key_pair()
         public_key = generated.public_key
     until = valid_until.replace(tzinfo=valid_until.tzinfo or UTC) if valid_until else None
-
-    async def work(services: Services) -> Participant:
-        async with services.db.transaction() as conn:
-            return await service.add_participant(
-                conn,
-                subscriber_id=subscriber_id,
-                roles=role,
-                callback_url=callback_url,
-                name=name,
-                key=service.NewKey(key_id, public_key, None, until),
-                now=services.clock(),
-            )
-
-    participant = with_services(work, create=True)
+    data = ParticipantIn(
+        subscriber_id=subscriber_id,
+        roles=role,
+        callback_url=callback_url,
+        key_id=key_id,
+        public_key=public_key,
+        name=name,
+        valid_until=until,
+    )
+    message = msgspec.to_builtins(data) | ({"public_key": GENERATED} if generated else {})
+    body = once.as_operator(
+        message_id,
+        ("POST", "/operator/participants", message),
+        lambda services: adding(data, services.clock()),
+        shown_as(201),
+        create=True,
+    )
+    participant = msgspec.convert(body, ParticipantOut)
     _show(participant)
-    if generated is not None:
-        console.print("[bold]Generated key pair (the private key is shown only now):[/]")
-        typer.echo(
-            json.dumps(
-                {
-                    "subscriber_id": participant.subscriber_id,
-                    "key_id": key_id,
-                    "public_key": generated.public_key,
-                    "private_key": generated.private_key,
-                }
-            )
+    if generated is None:
+        return
+    if all(key.public_key != generated.public_key for key in participant.keys):
+        errors.print(
+            "registered by the first run of this message id; its generated private key "
+            "was shown by that run only"
         )
+        return
+    console.print("[bold]Generated key pair (the private key is shown only now):[/]")
+    typer.echo(
+        json.dumps(
+            {
+                "subscriber_id": participant.subscriber_id,
+                "key_id": key_id,
+                "public_key": generated.public_key,
+                "private_key": generated.private_key,
+            }
+        )
+    )
 
 
 @app.command("list")
@@ -119,7 +146,7 @@ def show(subscriber_id: str) -> None:
         async with services.db.read() as conn:
             return await service.require_participant(conn, subscriber_id)
 
-    _show(with_services(work))
+    _show(participant_out(with_services(work)))
 
 
 def _set_status(subscriber_id: str, status: Status, reason: str) -> None:
@@ -182,11 +209,12 @@ def subscriptions(
 
 
 @app.command()
-def approve(subscriber_id: str) -> None:
+def approve(subscriber_id: str, message_id: remote.MessageId = None) -> None:
     """Approve a subscriber's pending Beckn subscriptions: it becomes a participant."""
-
-    async def work(services: Services) -> Participant:
-        async with services.db.transaction() as conn:
-            return await beckn_store.approve(conn, subscriber_id, services.clock())
-
-    _show(with_services(work))
+    body = once.as_operator(
+        message_id,
+        ("POST", f"/operator/subscriptions/{subscriber_id}/approve", {}),
+        lambda services: approving(subscriber_id, services.clock()),
+        shown_as(201),
+    )
+    _show(msgspec.convert(body, ParticipantOut))

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.routes.payments_presenters import (
     acceptance_out,
@@ -28,6 +29,7 @@ from hutong.ledger.models import yuan
 from hutong.net.transport import call_transport
 from hutong.payments import checkout
 from hutong.payments.checkout import AcceptancePolicy, store
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 from hutong.store.corrections import CorrectionRecord
 from hutong.world.acceptance import SEED_ACCEPTANCE_POLICIES
@@ -341,12 +343,15 @@ def seed_policies() -> list[AcceptancePolicy]:
 
 
 @acceptance_app.command("seed")
-def acceptance_seed() -> None:
-    """Declare the seed world's acceptance history (2011-2024) where none is declared yet."""
+def acceptance_seed(message_id: remote.MessageId = None) -> None:
+    """Declare the seed world's acceptance history (2011-2024) where none is declared yet.
 
-    async def work(services: Services) -> int:
-        declared = 0
-        async with services.db.transaction() as conn:
+    Once per --message-id: the same command again says what the first declared.
+    """
+
+    def seeding(services: Services) -> Write[int]:
+        async def write(conn: AsyncConnection) -> int:
+            declared = 0
             for policy in seed_policies():
                 history = await store.acceptance_history(conn, policy.platform)
                 if any(
@@ -358,6 +363,11 @@ def acceptance_seed() -> None:
                 correction = history_correction(policy.valid_from, now.date())
                 await store.declare_acceptance(conn, policy, now, correction=correction)
                 declared += 1
-        return declared
+            return declared
 
-    console.print(f"declared {with_services(work, create=True)} acceptance policy versions")
+        return write
+
+    body = once.as_operator(
+        message_id, ("POST", "hutong pay acceptance seed", {}), seeding, once.counted, create=True
+    )
+    console.print(f"declared {body['declared']} acceptance policy versions")

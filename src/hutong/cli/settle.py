@@ -17,10 +17,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import msgspec
 import typer
 from rich.table import Table
 
-from hutong.cli import remote
+from hutong.api.routes.settlement_windows import (
+    WindowDetailOut,
+    WindowOut,
+    closed_shown,
+    detail_out,
+    settled_shown,
+)
+from hutong.cli import once, remote
 from hutong.cli._common import USAGE, console, errors, refuse, with_services
 from hutong.ledger.settlement import Answer, SettlementFile, StoredWindow, WindowDetail, service
 from hutong.runtime.services import Services
@@ -68,19 +76,19 @@ def _print_windows(found: list[StoredWindow]) -> None:
     console.print(table)
 
 
-def _print_detail(detail: WindowDetail) -> None:
+def _print_detail(detail: WindowDetailOut) -> None:
     w = detail.window
     console.print(
-        f"{w.id} ({w.state.value}): {w.transfer_count} transfers, seq {w.from_seq}.."
+        f"{w.id} ({w.state}): {w.transfer_count} transfers, seq {w.from_seq}.."
         f"{w.to_seq if w.to_seq is not None else ''}, from {_when(w.opened_at)} "
         f"until {_when(w.closed_at)}"
     )
     overall = Table("asset", "participant", "net", title="Overall positions (+ is owed to it)")
-    for p in detail.positions.overall_rows():
-        overall.add_row(p.asset, p.participant, money(p.net, p.asset))
+    for o in detail.overall:
+        overall.add_row(o.asset, o.participant, money(o.net, o.asset))
     pairs = Table("asset", "participant", "counterparty", "net", title="Bilateral positions")
-    for p in detail.positions.bilateral_rows():
-        pairs.add_row(p.asset, p.participant, p.counterparty or "", money(p.net, p.asset))
+    for p in detail.positions:
+        pairs.add_row(p.asset, p.participant, p.counterparty, money(p.net, p.asset))
     paying = Table("asset", "payer", "payee", "amount", title="Pay instructions")
     for i in detail.instructions:
         paying.add_row(i.asset, i.payer, i.payee, money(i.amount, i.asset))
@@ -93,14 +101,21 @@ def close(
     until: Annotated[
         str | None, typer.Option(help="Close up to this ISO time (never the future).")
     ] = None,
+    message_id: remote.MessageId = None,
 ) -> None:
-    """Close the open window (up to now less the grace) and open the next."""
+    """Close the open window (up to now less the grace) and open the next (once per --message-id).
+
+    Done as `POST /operator/settlement/close` with the body `{"until": UNTIL}`
+    (`{}` without one): the same command again shows the window it closed.
+    """
     when = _parse_until(until)
-
-    async def work(services: Services) -> WindowDetail:
-        return await service.close(services, when, by="cli")
-
-    _print_detail(with_services(work))
+    body = once.as_operator(
+        message_id,
+        ("POST", "/operator/settlement/close", {} if until is None else {"until": until}),
+        lambda services: service.closing(services, when, by="cli"),
+        closed_shown,
+    )
+    _print_detail(msgspec.convert(body, WindowDetailOut))
 
 
 @app.command()
@@ -116,7 +131,7 @@ def show(
     async def work(services: Services) -> WindowDetail:
         return await service.detail(services, wanted)
 
-    _print_detail(with_services(work))
+    _print_detail(detail_out(with_services(work)))
 
 
 @app.command("file")
@@ -165,13 +180,17 @@ def _write(text: str, out: Path | None, what: str) -> None:
 
 
 @app.command()
-def settle(window: str) -> None:
-    """Record that a closed window's pay instructions were paid."""
+def settle(window: str, message_id: remote.MessageId = None) -> None:
+    """Record that a closed window's pay instructions were paid (once per --message-id)."""
 
-    async def work(services: Services) -> StoredWindow:
-        return await service.settle(services, window)
-
-    settled = with_services(work)
+    body = once.as_operator(
+        message_id,
+        ("POST", f"/operator/settlement/windows/{window}/settle", {}),
+        lambda services: service.settling(services, window),
+        settled_shown,
+        before=service.ensure_windows,
+    )
+    settled = msgspec.convert(body, WindowOut)
     console.print(f"{settled.id} settled at {_when(settled.settled_at)}")
 
 

@@ -25,13 +25,15 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.declare import ServicesDep, StrictBody
 from hutong.api.documented import NACK_SHAPE, REFUSES, RESULT, BecknNack
 from hutong.api.errors import status_of
-from hutong.api.routes.operator import operator_guard
+from hutong.api.operator_once import IdempotencyKey, operator_write
+from hutong.api.routes.operator import operator_guard, shown_as
 from hutong.api.routes.registry_out import SubscriptionOut, SubscriptionRow
-from hutong.api.schemas import Location, LookupIn, ParticipantOut, participant_out
+from hutong.api.schemas import Location, LookupIn, ParticipantOut
 from hutong.net.subscription_challenge import challenge_subscriber
 from hutong.protocol.beckn_errors import beckn_nack
 from hutong.protocol.errors import (
@@ -51,11 +53,14 @@ from hutong.registry.beckn_store import (
     record_subscription,
     validate_subscription,
 )
+from hutong.registry.models import Participant
 from hutong.registry.service import get_participant
+from hutong.runtime.exactly_once import Write
 from hutong.runtime.services import Services
 
 __all__ = [
     "LOOKUP_HANDLERS",
+    "approving",
     "beckn_lookup_records",
     "is_beckn_lookup",
     "note_lookup_shape",
@@ -306,17 +311,29 @@ async def subscriptions(
         return await list_subscriptions(conn, status)
 
 
+def approving(subscriber_id: str, now: datetime) -> Write[Participant]:
+    """The approval of `subscriber_id` (the route's write, and `hutong participant approve`'s)."""
+
+    async def approve_it(conn: AsyncConnection) -> Participant:
+        return await approve(conn, subscriber_id, now)
+
+    return approve_it
+
+
 @post(
     "/subscriptions/{subscriber_id:str}/approve",
     summary="Approve a subscriber's pending subscriptions: the participant is made",
     status_code=201,
+    opt={RESULT: ParticipantOut},
 )
 async def approve_subscription(
-    services: ServicesDep, subscriber_id: FromPath[str]
-) -> ParticipantOut:
-    async with services.db.transaction() as conn:
-        participant = await approve(conn, subscriber_id, services.clock())
-    return participant_out(participant)
+    services: ServicesDep,
+    request: Request[Any, Any, Any],
+    subscriber_id: FromPath[str],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    write = approving(subscriber_id, services.clock())
+    return await operator_write(services, request, idempotency_key, write, shown_as(201))
 
 
 operator_router = Router(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Response, Router, get, post, put
+from litestar import Request, Response, Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +19,7 @@ from hutong.api.auth import SignedRequest, SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CODES, RESULT
 from hutong.api.idempotency import run_once
+from hutong.api.operator_once import IdempotencyKey, operator_write
 from hutong.api.routes.commerce_schemas import (
     DecisionIn,
     OfferOut,
@@ -42,6 +43,7 @@ from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only, require_message_id
 from hutong.api.schemas import admitted
 from hutong.commerce import store
+from hutong.commerce.store import MerchantProfile
 from hutong.commerce.storefronts import CatalogItem, Decision, StandingRule, StorefrontStatus
 from hutong.commerce.storefronts import service as storefront_service
 from hutong.commerce.storefronts import store as storefront_store
@@ -313,19 +315,30 @@ participant_router = Router(
     dto=StrictBody[ProfileIn],
     return_dto=None,
     summary="Set a merchant's home platform",
+    opt={RESULT: ProfileOut},
 )
 async def put_profile(
-    services: ServicesDep, subscriber_id: FromPath[str], data: JSONBody[ProfileIn]
-) -> ProfileOut:
-    async with services.db.transaction() as conn:
-        profile = await store.set_profile(
+    services: ServicesDep,
+    request: Request[Any, Any, Any],
+    subscriber_id: FromPath[str],
+    data: JSONBody[ProfileIn],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    now = services.clock()
+
+    async def write(conn: AsyncConnection) -> MerchantProfile:
+        return await store.set_profile(
             conn,
             subscriber_id,
             home_platform=data.home_platform,
             self_operated=data.self_operated,
-            now=services.clock(),
+            now=now,
         )
-    return profile_out(profile)
+
+    def present(profile: MerchantProfile) -> tuple[int, dict[str, Any]]:
+        return 200, msgspec.to_builtins(profile_out(profile))
+
+    return await operator_write(services, request, idempotency_key, write, present)
 
 
 @get("/merchants/{subscriber_id:str}/profile", summary="A merchant's profile")

@@ -11,15 +11,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import msgspec
-from litestar import Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, StrictBody, requires
-from hutong.api.documented import CODES
+from hutong.api.documented import CODES, RESULT
+from hutong.api.operator_once import IdempotencyKey, operator_write
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.participant import participants_only
 from hutong.protocol.errors import ForbiddenError
@@ -27,8 +30,9 @@ from hutong.registry import group_store
 from hutong.registry.groups import GroupVersion, relation
 from hutong.registry.models import Role
 from hutong.registry.service import require_participant
+from hutong.runtime.exactly_once import Write
 
-__all__ = ["operator_router", "participant_router"]
+__all__ = ["GroupIn", "declaring", "operator_router", "participant_router", "shown"]
 
 
 class GroupIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -71,6 +75,7 @@ def version_out(v: GroupVersion) -> GroupVersionOut:
     summary="Declare the next version of a corporate group",
     # A member nobody registered is the body's mistake: 422 no_such_participant.
     opt={
+        RESULT: GroupVersionOut,
         CODES: {
             422: (
                 "invalid_group_name",
@@ -81,20 +86,38 @@ def version_out(v: GroupVersion) -> GroupVersionOut:
                 "unknown_ally",
                 "group_overlap",
             )
-        }
+        },
     },
 )
-async def declare_group(services: ServicesDep, data: JSONBody[GroupIn]) -> GroupVersionOut:
-    async with services.db.transaction() as conn:
-        version = await group_store.declare_group(
+async def declare_group(
+    services: ServicesDep,
+    request: Request[Any, Any, Any],
+    data: JSONBody[GroupIn],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    write = declaring(data, services.clock())
+    return await operator_write(services, request, idempotency_key, write, shown)
+
+
+def declaring(data: GroupIn, now: datetime) -> Write[GroupVersion]:
+    """The next version of a group (the route's write, and `hutong group set`'s)."""
+
+    async def write(conn: AsyncConnection) -> GroupVersion:
+        return await group_store.declare_group(
             conn,
             name=data.name,
             members=data.members,
             allied=data.allied,
             valid_from=data.valid_from,
-            now=services.clock(),
+            now=now,
         )
-    return version_out(version)
+
+    return write
+
+
+def shown(version: GroupVersion) -> tuple[int, dict[str, Any]]:
+    """A group's version as the operator's route answers its declaration."""
+    return 201, msgspec.to_builtins(version_out(version))
 
 
 @get("/groups", summary="Every version of every group")

@@ -9,16 +9,20 @@ anyone is asked to pay (`hutong.ledger.liquidity`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.declare import ServicesDep, StrictBody
+from hutong.api.documented import RESULT
+from hutong.api.operator_once import IdempotencyKey, operator_write
 from hutong.api.params import INT64_MAX
 from hutong.api.routes.operator import operator_guard
-from hutong.ledger.liquidity.service import Liquidity, declare, liquidity, overview
+from hutong.ledger.liquidity.service import Liquidity, declare_in, liquidity, overview
+from hutong.runtime.exactly_once import Write
 
 Fen = msgspec.Meta(ge=0, le=INT64_MAX, description="fen, a JSON integer >= 0")
 
@@ -78,14 +82,32 @@ def liquidity_out(found: Liquidity) -> LiquidityOut:
     return_dto=None,
     status_code=200,
     summary="Declare a participant's next net debit cap and prefunded amount",
+    opt={RESULT: LiquidityOut},
 )
 async def declare_limit(
-    services: ServicesDep, participant: FromPath[str], data: JSONBody[LimitIn]
-) -> LiquidityOut:
-    found = await declare(
-        services, participant, data.net_debit_cap, data.prefunded, reason=data.reason
-    )
-    return liquidity_out(found)
+    services: ServicesDep,
+    request: Request[Any, Any, Any],
+    participant: FromPath[str],
+    data: JSONBody[LimitIn],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    write = declaring(participant, data, services.clock(), by="operator")
+    return await operator_write(services, request, idempotency_key, write, shown)
+
+
+def declaring(participant: str, data: LimitIn, now: datetime, *, by: str) -> Write[Liquidity]:
+    """The next limit of `participant` (the route's write, and `hutong liquidity set`'s)."""
+
+    async def write(conn: AsyncConnection) -> Liquidity:
+        cap, prefunded = data.net_debit_cap, data.prefunded
+        return await declare_in(conn, participant, cap, prefunded, now, by=by, reason=data.reason)
+
+    return write
+
+
+def shown(found: Liquidity) -> tuple[int, dict[str, Any]]:
+    """A participant's liquidity as the operator's routes answer it."""
+    return 200, msgspec.to_builtins(liquidity_out(found))
 
 
 @get("/{participant:str}", summary="A participant's position and declared limits")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Any
 
-from litestar import Router, get, post
+import msgspec
+from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.declare import ServicesDep, StrictBody, services_of
+from hutong.api.documented import RESULT
+from hutong.api.operator_once import IdempotencyKey, operator_write
 from hutong.api.params import Int64
 from hutong.api.schemas import (
     EventOut,
@@ -22,7 +27,8 @@ from hutong.api.schemas import (
 from hutong.events.outbox import EventStatus, list_events
 from hutong.protocol.errors import ForbiddenError, OperatorAuthenticationError, ValidationError
 from hutong.registry import service
-from hutong.registry.models import Role, Status
+from hutong.registry.models import Participant, Role, Status
+from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.services import Services
 
 
@@ -42,24 +48,47 @@ async def operator_guard(
         raise OperatorAuthenticationError("a valid operator bearer token is required")
 
 
-@post(
-    "/participants",
-    dto=StrictBody[ParticipantIn],
-    return_dto=None,
-    summary="Register a participant with its first signing key",
-)
-async def add_participant(services: ServicesDep, data: JSONBody[ParticipantIn]) -> ParticipantOut:
-    async with services.db.transaction() as conn:
-        participant = await service.add_participant(
+def adding(data: ParticipantIn, now: datetime) -> Write[Participant]:
+    """The registration of `data` (the route's write, and `hutong participant add`'s)."""
+
+    async def add(conn: AsyncConnection) -> Participant:
+        return await service.add_participant(
             conn,
             subscriber_id=data.subscriber_id,
             roles=data.roles,
             callback_url=data.callback_url,
             name=data.name,
             key=service.NewKey(data.key_id, data.public_key, data.valid_from, data.valid_until),
-            now=services.clock(),
+            now=now,
         )
-    return participant_out(participant)
+
+    return add
+
+
+def shown_as(status: int) -> Present[Participant]:
+    """A participant as the operator's routes answer it, with `status`."""
+
+    def present(participant: Participant) -> tuple[int, dict[str, Any]]:
+        return status, msgspec.to_builtins(participant_out(participant))
+
+    return present
+
+
+@post(
+    "/participants",
+    dto=StrictBody[ParticipantIn],
+    return_dto=None,
+    summary="Register a participant with its first signing key",
+    opt={RESULT: ParticipantOut},
+)
+async def add_participant(
+    services: ServicesDep,
+    request: Request[Any, Any, Any],
+    data: JSONBody[ParticipantIn],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    write = adding(data, services.clock())
+    return await operator_write(services, request, idempotency_key, write, shown_as(201))
 
 
 @get("/participants", summary="List participants, optionally by role and status")

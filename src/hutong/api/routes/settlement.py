@@ -23,6 +23,7 @@ from hutong.api.auth import SignedRequestMiddleware
 from hutong.api.declare import SenderDep, ServicesDep, SignedDep, StrictBody
 from hutong.api.documented import CODES, REFUSES, RESULT
 from hutong.api.idempotency import run_once
+from hutong.api.operator_once import IdempotencyKey, operator_write
 from hutong.api.routes.operator import operator_guard
 from hutong.api.routes.settlement_schemas import (
     ANSWER_OPT,
@@ -32,12 +33,18 @@ from hutong.api.routes.settlement_schemas import (
     ReconciliationOut,
     SettlementFileOut,
 )
+from hutong.api.routes.settlement_windows import (
+    WindowDetailOut,
+    WindowOut,
+    closed_shown,
+    detail_out,
+    settled_shown,
+    window_out,
+)
 from hutong.ledger.settlement import (
     Acknowledgement,
     Answer,
     SettlementFile,
-    StoredWindow,
-    WindowDetail,
     service,
 )
 from hutong.protocol.envelope import Context
@@ -67,50 +74,6 @@ class SignedStatementIn(msgspec.Struct, kw_only=True):
     message: StatementIn
 
 
-class WindowOut(msgspec.Struct, kw_only=True):
-    id: str
-    number: int
-    state: str
-    #: Transfers with from_seq < seq <= to_seq; to_seq is null while open.
-    from_seq: int
-    to_seq: int | None
-    transfer_count: int
-    #: The window covers transfers made in [opened_at, closed_at).
-    opened_at: datetime
-    closed_at: datetime | None
-    settled_at: datetime | None
-    closed_by: str
-
-
-class PositionOut(msgspec.Struct, kw_only=True):
-    asset: str
-    participant: str
-    #: What `participant` is owed by `counterparty` (negative: it owes).
-    counterparty: str
-    net: int
-
-
-class OverallOut(msgspec.Struct, kw_only=True):
-    asset: str
-    participant: str
-    #: Positive: owed to the participant.
-    net: int
-
-
-class InstructionOut(msgspec.Struct, kw_only=True):
-    asset: str
-    payer: str
-    payee: str
-    amount: int
-
-
-class WindowDetailOut(msgspec.Struct, kw_only=True):
-    window: WindowOut
-    positions: list[PositionOut]
-    overall: list[OverallOut]
-    instructions: list[InstructionOut]
-
-
 class AnswerIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Why the settlement is disputed (required to dispute; optional to confirm).
     reason: str = ""
@@ -128,37 +91,6 @@ def answer_out(a: Answer) -> AnswerOut:
         state=a.state.value,
         reason=a.reason,
         at=a.at,
-    )
-
-
-def window_out(w: StoredWindow) -> WindowOut:
-    return WindowOut(
-        id=w.id,
-        number=w.number,
-        state=w.state.value,
-        from_seq=w.from_seq,
-        to_seq=w.to_seq,
-        transfer_count=w.transfer_count,
-        opened_at=w.opened_at,
-        closed_at=w.closed_at,
-        settled_at=w.settled_at,
-        closed_by=w.closed_by,
-    )
-
-
-def detail_out(d: WindowDetail) -> WindowDetailOut:
-    return WindowDetailOut(
-        window=window_out(d.window),
-        positions=[
-            PositionOut(asset=p.asset, participant=p.participant, counterparty=cp, net=p.net)
-            for p in d.positions.bilateral_rows()
-            if (cp := p.counterparty) is not None
-        ],
-        overall=[
-            OverallOut(asset=p.asset, participant=p.participant, net=p.net)
-            for p in d.positions.overall_rows()
-        ],
-        instructions=[InstructionOut(**i.to_dict()) for i in d.instructions],
     )
 
 
@@ -188,15 +120,34 @@ def file_response(found: SettlementFile, fmt: str) -> Response[str]:
     return_dto=None,
     status_code=200,
     summary="Close the open window (optionally up to `until`)",
+    opt={RESULT: WindowDetailOut},
 )
-async def close(services: ServicesDep, data: JSONBody[CloseIn | None] = None) -> WindowDetailOut:
+async def close(
+    services: ServicesDep,
+    request: Req,
+    data: JSONBody[CloseIn | None] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
     until = data.until if data is not None else None
-    return detail_out(await service.close(services, until, by="operator"))
+    write = service.closing(services, until, by="operator")
+    return await operator_write(services, request, idempotency_key, write, closed_shown)
 
 
-@post("/windows/{window_id:str}/settle", status_code=200, summary="Record a window as settled")
-async def settle(services: ServicesDep, window_id: FromPath[str]) -> WindowOut:
-    return window_out(await service.settle(services, window_id))
+@post(
+    "/windows/{window_id:str}/settle",
+    status_code=200,
+    summary="Record a window as settled",
+    opt={RESULT: WindowOut},
+)
+async def settle(
+    services: ServicesDep,
+    request: Req,
+    window_id: FromPath[str],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[bytes]:
+    await service.ensure_windows(services)
+    write = service.settling(services, window_id)
+    return await operator_write(services, request, idempotency_key, write, settled_shown)
 
 
 @get("/windows", summary="Every window, oldest first")

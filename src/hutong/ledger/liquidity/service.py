@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from hutong.ledger.engine import apply_transfers
 from hutong.ledger.liquidity import store
 from hutong.ledger.liquidity.rules import Limit, check_cap, position_changes
@@ -28,7 +30,14 @@ from hutong.registry.service import require_participant
 from hutong.store.cache import declarations_at
 from hutong.store.db import Database
 
-__all__ = ["Liquidity", "check_before_asking", "declare", "liquidity", "overview"]
+__all__ = [
+    "Liquidity",
+    "check_before_asking",
+    "declare",
+    "declare_in",
+    "liquidity",
+    "overview",
+]
 
 
 class Services(Protocol):
@@ -67,20 +76,37 @@ async def declare(
 ) -> Liquidity:
     """The operator declares the participant's next cap and prefunded amount."""
     async with services.db.transaction() as conn:
-        await require_participant(conn, participant, fresh=True)
-        await store.declare(
+        await declare_in(
             conn, participant, net_debit_cap, prefunded, services.clock(), by=by, reason=reason
         )
     return await liquidity(services, participant)
 
 
+async def declare_in(
+    conn: AsyncConnection,
+    participant: str,
+    net_debit_cap: int,
+    prefunded: int,
+    now: datetime,
+    *,
+    by: str = "operator",
+    reason: str = "",
+) -> Liquidity:
+    """`declare` in the caller's transaction (the exactly-once record's): the liquidity after."""
+    await require_participant(conn, participant, fresh=True)
+    await store.declare(conn, participant, net_debit_cap, prefunded, now, by=by, reason=reason)
+    return await _liquidity_in(conn, participant)
+
+
+async def _liquidity_in(conn: AsyncConnection, participant: str) -> Liquidity:
+    found = await store.positions(conn, [participant])
+    return Liquidity(participant, found.get(participant, 0), await store.history(conn, participant))
+
+
 async def liquidity(services: Services, participant: str) -> Liquidity:
     async with services.db.read() as conn:
         await require_participant(conn, participant)
-        found = await store.positions(conn, [participant])
-        return Liquidity(
-            participant, found.get(participant, 0), await store.history(conn, participant)
-        )
+        return await _liquidity_in(conn, participant)
 
 
 async def overview(services: Services) -> list[Liquidity]:

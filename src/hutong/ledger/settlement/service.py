@@ -11,9 +11,9 @@ Every refusal is a `HutongError` with a stable code: ``unknown_window`` (404),
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +26,8 @@ from hutong.ledger.settlement.files import SettlementFile
 from hutong.ledger.settlement.reconciliation import Report, parse_statement, reconcile
 from hutong.protocol.errors import ConflictError, NotFoundError, ValidationError
 from hutong.store.db import Database
+
+T = TypeVar("T")
 
 
 class Services(Protocol):
@@ -53,6 +55,39 @@ def cutoff_for(services: Services, until: datetime | None) -> datetime:
             code="until_in_future",
         )
     return min(until, latest)
+
+
+#: A write in the caller's transaction (the exactly-once record's, for the operator's).
+InTransaction = Callable[[AsyncConnection], Awaitable[T]]
+
+
+def closing(
+    services: Services, until: datetime | None = None, *, by: str = "operator"
+) -> InTransaction[store.WindowDetail]:
+    """The close of the open window at the cutoff (now), to run in the caller's transaction.
+
+    Refused at once (`cutoff_for`) for an `until` in the future.
+    """
+    cutoff = cutoff_for(services, until)
+    now = services.clock()
+
+    async def close_it(conn: AsyncConnection) -> store.WindowDetail:
+        return await store.close_window(conn, now, cutoff, closed_by=by)
+
+    return close_it
+
+
+def settling(services: Services, wanted: str) -> InTransaction[store.StoredWindow]:
+    """The settling of window `wanted`, to run in the caller's transaction.
+
+    Call `ensure_windows` first (a window id may name the implicit first window).
+    """
+    now = services.clock()
+
+    async def settle_it(conn: AsyncConnection) -> store.StoredWindow:
+        return await store.settle_window(conn, wanted, now)
+
+    return settle_it
 
 
 async def close(
