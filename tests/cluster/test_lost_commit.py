@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -228,3 +228,38 @@ async def test_a_lane_whose_claim_reply_was_lost_is_claimed_again_by_its_worker(
         assert claimed == ["shop.example"]
     finally:
         await worker.close()
+
+
+async def test_a_connection_lost_by_a_write_renews_the_readers_connections_too(
+    cutter: CommitCutter, services: Services
+) -> None:
+    """Reads have their own pool: after a failover its connections to the old primary go too,
+    so the read that settles a write whose commit was unknown connects afresh."""
+    db = services.db
+    async with db.read() as conn:  # the readers' pool now keeps a connection of before
+        await conn.scalar(select(1))
+    writers, readers = db.sync_engines
+    connected: list[object] = []
+
+    def connect(*_: object) -> None:
+        connected.append(_)
+
+    event.listen(readers, "connect", connect)
+    try:
+        cutter.arm("cut_before", refuse_for=0.5)
+        with pytest.raises(DBAPIError) as lost:
+            async with db.transaction() as conn:
+                await _new_key(conn)
+        assert database_lost(lost.value)
+        assert connected == []
+        answered = await until_back(lambda: _count_through(db), wait=10.0)
+    finally:
+        event.remove(readers, "connect", connect)
+    assert answered == 0  # the cut came before the COMMIT
+    assert len(connected) == 1  # the kept reader was not used: it went with the writer's
+    assert writers is not readers
+
+
+async def _count_through(db: Database) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(switch_keys)))
