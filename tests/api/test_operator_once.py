@@ -254,3 +254,16 @@ async def test_a_key_longer_than_a_message_id_is_refused_and_writes_nothing(
     refused = await send(switch, request, key="k" * 129)
     assert refused.status_code == 422, refused.text
     assert await row_counts(switch.services) == before
+
+
+async def test_an_operator_write_under_a_key_runs_in_a_transaction_of_its_own(
+    switch: Switch,
+) -> None:
+    """Not in a group commit: a settlement close sums its window's transfers under the
+    window's lock, and every order write of a shared batch would wait for it."""
+    batcher = switch.services.batcher()
+    writes = batcher.writes
+    request = ("POST", "/operator/participants", a_participant("shop.example"))
+    assert (await send(switch, request, key="op-alone")).status_code == 201
+    assert await recorded_sender(switch, "op-alone") == [OPERATOR]
+    assert batcher.writes == writes

@@ -365,3 +365,59 @@ def test_commits_in_flight_come_from_the_settings_and_sqlite_keeps_one(tmp_path:
     postgres = Database("postgresql+psycopg://u@127.0.0.1:1/x")
     assert WriteBatcher(postgres).parallel == 1
     assert WriteBatcher(postgres, parallel=3).parallel == 3
+
+
+async def test_a_write_run_alone_commits_without_waiting_for_a_batch_or_joining_one(
+    db: Database,
+) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+    assert await batcher.run_alone(lambda c: _insert(c, "alone")) == "alone"
+    assert await _count(db) == 1
+    assert (batcher.batches, batcher.writes) == (0, 0)  # no batch took it
+    await batcher.close()
+
+
+async def test_a_refused_write_run_alone_keeps_nothing_but_what_its_recovery_writes(
+    db: Database,
+) -> None:
+    batcher = WriteBatcher(db, parallel=1)
+
+    async def refused_after_writing(conn: AsyncConnection) -> str:
+        await _insert(conn, "undone")
+        raise ValueError("refused")
+
+    async def recover(conn: AsyncConnection, error: Exception) -> str:
+        assert str(error) == "refused"
+        return await _insert(conn, "the refusal's record")
+
+    assert await batcher.run_alone(refused_after_writing, recover) == "the refusal's record"
+    async with db.read() as conn:
+        kept = (await conn.execute(select(switch_keys.c.key_id))).scalars().all()
+    assert kept == ["the refusal's record"]
+    with pytest.raises(ValueError, match="refused"):
+        await batcher.run_alone(refused_after_writing)
+    assert await _count(db) == 1
+    await batcher.close()
+
+
+async def test_batched_writes_commit_while_a_write_run_alone_still_holds_its_transaction(
+    db: Database,
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: a batch waits for any transaction")
+    batcher = WriteBatcher(db, parallel=1)
+    release = asyncio.Event()
+
+    async def long_write(conn: AsyncConnection) -> str:
+        await _insert(conn, "long")
+        await release.wait()
+        return "long"
+
+    alone = asyncio.create_task(batcher.run_alone(long_write))
+    await asyncio.sleep(0.05)
+    assert await asyncio.wait_for(batcher.run(lambda c: _insert(c, "batched")), 10) == "batched"
+    assert not alone.done()
+    release.set()
+    assert await alone == "long"
+    assert await _count(db) == 2
+    await batcher.close()

@@ -89,5 +89,5 @@ async def operator_write(
     query = request.scope.get("query_string", b"").decode("latin-1")
     path = request.scope["path"] + (f"?{query}" if query else "")
     key = operator_key(idempotency_key, request.method, path, await _message(request))
-    answer = await exactly_once.run_once(services, key, write, present, refusal_reply)
+    answer = await exactly_once.run_once(services, key, write, present, refusal_reply, alone=True)
     return respond(answer)

@@ -191,7 +191,9 @@ def as_operator(
     async def work(services: Services) -> dict[str, Any]:
         if before is not None:
             await before(services)
-        answer = await run_once(services, operator, write(services), present, refusal_reply)
+        answer = await run_once(
+            services, operator, write(services), present, refusal_reply, alone=True
+        )
         return shown(answer)
 
     return with_services(work, create=create)

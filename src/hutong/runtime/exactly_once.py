@@ -152,8 +152,13 @@ async def run_once(
     write: Write[T],
     present: Present[T],
     refusal: Refusal,
+    *,
+    alone: bool = False,
 ) -> Answer:
     """Run `write` at most once for this message and record its answer with its effects.
+
+    `alone`: in a transaction of its own, not in the next group commit's
+    (`WriteBatcher.run_alone`: an operator's write, which may hold its locks long).
 
     A refusal the write raises rolls its effects back but is recorded, so a
     retry gets the same refusal; a transient one (rate limited) is no answer:
@@ -182,7 +187,9 @@ async def run_once(
     attempt = lost = 0
     while True:
         try:
-            answer = await services.batcher().run(apply, refused)
+            batcher = services.batcher()
+            run = batcher.run_alone if alone else batcher.run
+            answer = await run(apply, refused)
             if isinstance(answer, Unanswered):
                 raise answer.error
             return answer

@@ -28,7 +28,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DBAPIError
@@ -140,27 +140,48 @@ class WriteBatcher:
         await self._gatherer.put(_Pending(write, recover, future, queued_at=time.perf_counter()))
         return await future
 
+    async def run_alone(
+        self,
+        write: Callable[[AsyncConnection], Awaitable[T]],
+        recover: Callable[[AsyncConnection, Exception], Awaitable[T]] | None = None,
+    ) -> T:
+        """`run`, in a transaction of its own instead of the next batch's.
+
+        For a write that holds its locks long (closing a settlement window sums
+        the window's transfers): in a batch, every write of the batch would
+        wait for it, and a refusal of it would send the batch through its
+        savepoint pass. Same answers as `run`: a lock conflict runs it again,
+        `recover` runs in the same transaction after a failure.
+        """
+        async with self.db.transaction() as conn:
+            ok, value = await self._apply(conn, write, recover)
+        if ok:
+            return cast(T, value)
+        raise value
+
     async def close(self) -> None:
         await self._gatherer.close()
 
     @staticmethod
-    async def _apply(conn: AsyncConnection, pending: _Pending) -> tuple[bool, Any]:
+    async def _apply(
+        conn: AsyncConnection, write: Write, recover: Recover | None
+    ) -> tuple[bool, Any]:
         failure: Exception | None = None
         for attempt in range(RETRIES_ON_CONFLICT + 1):
             try:
                 async with conn.begin_nested():
-                    return True, await pending.write(conn)
+                    return True, await write(conn)
             except Exception as exc:  # this write alone is rolled back
                 failure = exc
                 if not (is_lock_conflict(exc) and attempt < RETRIES_ON_CONFLICT):
                     break  # a deadlock victim's locks are gone: it may simply go again
                 BATCH_CONFLICTS.labels("retried").inc()
         assert failure is not None
-        if pending.recover is None:
+        if recover is None:
             return False, failure
         try:
             async with conn.begin_nested():
-                return True, await pending.recover(conn, failure)
+                return True, await recover(conn, failure)
         except Exception as again:
             return False, again
 
@@ -192,7 +213,7 @@ class WriteBatcher:
                 outcomes = []
                 async with self.db.transaction() as conn:
                     for pending in batch:
-                        outcomes.append(await self._apply(conn, pending))
+                        outcomes.append(await self._apply(conn, pending.write, pending.recover))
                     ran = time.perf_counter()
             BATCH_SECONDS.labels("run").observe(ran - started)
             BATCH_SECONDS.labels("commit").observe(time.perf_counter() - ran)
