@@ -80,12 +80,16 @@ have_parts() {
 ensure_parts() {
     have_parts && return 0
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
-        log "installing Debian's postgresql-15-auto-failover and haproxy"
+        log "installing Debian's postgresql-15-auto-failover, haproxy and nftables"
         { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-            --no-install-recommends postgresql-15 postgresql-15-auto-failover haproxy; } >&2 ||
+            --no-install-recommends postgresql-15 postgresql-15-auto-failover haproxy \
+            nftables; } >&2 ||
             log "apt-get install failed"
     fi
-    have_parts || { log "pg_autoctl, haproxy or PostgreSQL 15 not available"; exit "$UNAVAILABLE"; }
+    have_parts || {
+        log "pg_autoctl, haproxy, PostgreSQL 15 or (as root) nft not available"
+        exit "$UNAVAILABLE"
+    }
 }
 
 # as_pg CMD...: run CMD as the PostgreSQL user (when root), with pg_autoctl's

@@ -103,17 +103,17 @@ else
 fi
 
 # --- the cluster's parts (tests/cluster: pg_auto_failover, HAProxy) ------------
-# `scripts/cluster.sh parts` installs Debian's postgresql-15-auto-failover and
-# haproxy with apt-get when root and missing. Without them: with CI=true fail,
+# `scripts/cluster.sh parts` installs Debian's postgresql-15-auto-failover,
+# haproxy and nftables (the network cut) with apt-get when root and missing. Without them: with CI=true fail,
 # otherwise warn and the fault run skips (it says why).
 cluster_rc=0
 bash scripts/cluster.sh parts || cluster_rc=$?
 if [[ "$cluster_rc" -ne 0 ]]; then
     if [[ "${CI:-}" == "true" ]]; then
-        log "ERROR: pg_auto_failover and haproxy are required in CI (CI=true) but unavailable"
+        log "ERROR: pg_auto_failover, haproxy and nft are required in CI (CI=true) but unavailable"
         exit 1
     fi
-    log "WARNING: pg_autoctl or haproxy NOT available; the cluster fault run (tests/cluster) will be skipped"
+    log "WARNING: pg_autoctl, haproxy or nft NOT available; the cluster fault run (tests/cluster) will be skipped"
 fi
 
 # --- lint, types, tests -------------------------------------------------------
