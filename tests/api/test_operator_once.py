@@ -24,13 +24,13 @@ from sqlalchemy import select
 from hutong.api.app import create_app
 from hutong.config import Settings
 from hutong.protocol.signing import new_key_pair
-from hutong.registry.beckn_store import NewSubscription, record_subscription
 from hutong.runtime.operator_messages import OPERATOR
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import messages
 from tests.harness.assertions import assert_nack
 from tests.harness.settlement import close
+from tests.harness.subscriptions import record_pending
 from tests.harness.switch import Clock, Switch, row_counts
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -64,21 +64,7 @@ async def _add(switch: Switch, _: Clock) -> tuple[Request, Request]:
 async def _approve(switch: Switch, _: Clock) -> tuple[Request, Request]:
     now = switch.services.clock()
     for seller in ("seller.example", "other-seller.example"):
-        pending = NewSubscription(
-            subscriber_id=seller,
-            url=f"https://{seller}/beckn",
-            beckn_type="BPP",
-            domain="ONDC:RET10",
-            country="IND",
-            city="std:080",
-            key_id="uk-1",
-            signing_public_key=new_key_pair().public_key,
-            encr_public_key=new_key_pair().public_key,
-            valid_from=now,
-            valid_until=now + timedelta(days=30),
-        )
-        async with switch.services.db.transaction() as conn:
-            await record_subscription(conn, pending, now)
+        await record_pending(switch.services.db, seller, now)
     path = "/operator/subscriptions/{}/approve"
     return ("POST", path.format("seller.example"), None), (
         "POST",

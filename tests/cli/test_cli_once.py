@@ -12,16 +12,12 @@ for its buyer and pays with Alipay.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
-import typer
 from sqlalchemy import Table, func, select
 
-from hutong.cli.main import app
 from hutong.store.tables import messages, orders, payments
 from tests.harness.cast import ALIPAY, DOUYIN, JD, JD_BEAUTY, JDL
-from tests.harness.cli import answered, on_shop, refused_with
+from tests.harness.cli import answered, commands, on_shop, options, refused_with
 from tests.harness.shop import BEIJING, HANGZHOU, SERUM, STATION, Shop
 from tests.harness.switch import Clock, row_counts
 
@@ -141,22 +137,6 @@ async def test_another_payment_under_the_same_message_id_is_refused(shop: Shop) 
 
 #: The commands that take `--as` (or `--operator`) and only read: no message, no message id.
 DIRECT_READS = {("points", "balance")}
-
-
-Path = tuple[str, ...]
-
-
-def commands(group: Any = None, path: Path = ()) -> Iterator[tuple[Path, Any]]:
-    """Every command of the CLI (typer's own click), by its path."""
-    for name, command in (group or typer.main.get_command(app)).commands.items():
-        if hasattr(command, "commands"):
-            yield from commands(command, (*path, name))
-        else:
-            yield (*path, name), command
-
-
-def options(command: Any) -> set[str]:
-    return {opt for param in command.params for opt in param.opts}
 
 
 async def test_every_direct_write_is_recorded_under_its_message_id_and_answered_again(

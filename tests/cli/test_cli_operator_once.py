@@ -14,26 +14,29 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-import typer
 from sqlalchemy import select
 from typer.testing import Result
 
-from hutong.cli.main import app
 from hutong.config import Settings
 from hutong.protocol.signing import new_key_pair
-from hutong.registry.beckn_store import NewSubscription, record_subscription
 from hutong.runtime.operator_messages import OPERATOR
 from hutong.runtime.services import Services
 from hutong.store.db import Database
 from hutong.store.tables import messages
-from tests.harness.cli import CALLBACK, add, database_row_counts, in_db, refused_with
+from tests.harness.cli import (
+    CALLBACK,
+    CommandPath,
+    add,
+    commands,
+    database_row_counts,
+    in_db,
+    options,
+    refused_with,
+)
+from tests.harness.subscriptions import record_pending
 from tests.harness.switch import Switch, row_counts
-
-Path = tuple[str, ...]
 
 #: Commands that set a switch up or work alone, not on a running switch's records.
 SETUP = {
@@ -82,20 +85,7 @@ NATURAL = {
 }
 
 
-def commands(group: Any = None, path: Path = ()) -> Iterator[tuple[Path, Any]]:
-    """Every command of the CLI (typer's own click), by its path."""
-    for name, command in (group or typer.main.get_command(app)).commands.items():
-        if hasattr(command, "commands"):
-            yield from commands(command, (*path, name))
-        else:
-            yield (*path, name), command
-
-
-def options(command: Any) -> set[str]:
-    return {opt for param in command.params for opt in param.opts}
-
-
-def operator_commands() -> dict[Path, set[str]]:
+def operator_commands() -> dict[CommandPath, set[str]]:
     """The commands that act on the database as the operator (no `--as`, no key file)."""
     participant_ways = {"--as", "--operator", "--key-file"}
     return {
@@ -111,21 +101,7 @@ async def pending_subscription(database_url: str, *subscribers: str) -> None:
     services = Services(settings=Settings(database_url=database_url), db=Database(database_url))
     try:
         for seller in subscribers:
-            pending = NewSubscription(
-                subscriber_id=seller,
-                url=f"https://{seller}/beckn",
-                beckn_type="BPP",
-                domain="ONDC:RET10",
-                country="IND",
-                city="std:080",
-                key_id="uk-1",
-                signing_public_key=new_key_pair().public_key,
-                encr_public_key=new_key_pair().public_key,
-                valid_from=now,
-                valid_until=now + timedelta(days=30),
-            )
-            async with services.db.transaction() as conn:
-                await record_subscription(conn, pending, now)
+            await record_pending(services.db, seller, now)
     finally:
         await services.db.dispose()
 
@@ -143,7 +119,7 @@ async def recorded_by(database_url: str, message_id: str) -> list[str]:
         await db.dispose()
 
 
-def the_writes(key: str) -> dict[Path, tuple[tuple[str, ...], tuple[str, ...]]]:
+def the_writes(key: str) -> dict[CommandPath, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Each recorded write: its arguments, and another request (a whole command) under its id."""
     key_args = ("--callback", CALLBACK, "--public-key", key, "-r", "merchant")
     cap = ("alipay.example", "--prefunded", "80000")

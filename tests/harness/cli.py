@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import typer
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner, Result
 
@@ -174,3 +175,21 @@ def table_rows(output: str) -> list[list[str]]:
         for line in output.splitlines()
         if line.lstrip().startswith("│")
     ]
+
+
+#: A command's path in the CLI: ("order", "pay").
+CommandPath = tuple[str, ...]
+
+
+def commands(group: Any = None, path: CommandPath = ()) -> Iterator[tuple[CommandPath, Any]]:
+    """Every command of the CLI (typer's own click), by its path."""
+    for name, command in (group or typer.main.get_command(app)).commands.items():
+        if hasattr(command, "commands"):
+            yield from commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def options(command: Any) -> set[str]:
+    """Every option a command takes, each spelling (`--as`, `-a`)."""
+    return {opt for param in command.params for opt in param.opts}
