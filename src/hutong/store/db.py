@@ -28,7 +28,6 @@ consistent; a power cut may lose the last commits, never corrupt the file).
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from typing import Any, cast
 
 from prometheus_client import Counter
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hutong.config import DB_IDLE_IN_TRANSACTION_TIMEOUT, DB_TCP_USER_TIMEOUT, Settings
@@ -161,12 +160,9 @@ class Database:
                 connect_args=connect_args,
             )
             # A connection to a node that died or became a standby is thrown
-            # away with the pool, and with the other pool's connections of the
-            # time: the next one of either finds the primary (store.failover).
-            pools = (self._engine.sync_engine, self._reader.sync_engine)
-            for engine in pools:
-                watch(engine)
-                event.listen(engine, "handle_error", functools.partial(_lost_by_all, pools))
+            # away with both pools' connections of the time: the next one of
+            # either finds the primary (store.failover).
+            watch(self._engine.sync_engine, self._reader.sync_engine)
         for sync_engine in self.sync_engines:
             event.listen(sync_engine, "before_cursor_execute", _count_statement)
 
@@ -224,20 +220,6 @@ class Database:
         for engine in (self._engine, self._reader):
             if engine is not None:
                 await engine.dispose()
-
-
-def _lost_by_all(engines: tuple[Engine, ...], context: ExceptionContext) -> None:
-    """A lost connection of one pool invalidates every pool's connections opened before now.
-
-    Each pool then connects afresh at its next checkout of an older connection,
-    as SQLAlchemy does for the pool that met the loss; a read after a failover
-    (the record that settles a write whose commit was unknown) does not meet a
-    connection to the old primary first. (`Pool._invalidate` without a
-    connection: SQLAlchemy's own step for a disconnect, minus the connection.)
-    """
-    if context.is_disconnect:
-        for engine in engines:
-            engine.pool._invalidate(None)  # type: ignore[arg-type]
 
 
 def _connect_args(driver: str, limits: SessionLimits, query: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,8 @@ takes writes now. Three things make a failover survivable:
    session idle too long inside a transaction: a process that was frozen,
    `store.db.SessionLimits`). `watch` marks those as disconnects
    for SQLAlchemy, which then discards the connection and every connection
-   older than it, so the next checkout connects afresh to the new primary.
+   older than it, in every pool watched with it (a process's writers' and
+   readers'), so the next checkout connects afresh to the new primary.
 2. **A write whose commit outcome is unknown is never run again blindly.**
    The group commit (`store.batch`) fails every write of such a batch with
    the error instead of re-running them; the caller resolves it by its own
@@ -28,6 +29,7 @@ takes writes now. Three things make a failover survivable:
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -68,16 +70,30 @@ def database_lost(exc: BaseException) -> bool:
     return state.startswith("08") or state in _LOST_STATES
 
 
-def _mark_lost_as_disconnect(context: ExceptionContext) -> None:
+def _mark_lost_as_disconnect(engines: tuple[Engine, ...], context: ExceptionContext) -> None:
     # SQLAlchemy already knows a closed socket; it does not know these states.
     state = getattr(context.original_exception, "sqlstate", None)
     if isinstance(state, str) and (state.startswith("08") or state in _LOST_STATES):
         context.is_disconnect = True
+    if context.is_disconnect:
+        # Every pool's connections of before now are renewed at their next
+        # checkout: SQLAlchemy's own step for a disconnect (`Pool._invalidate`),
+        # without a connection to invalidate at once.
+        for engine in engines:
+            engine.pool._invalidate(None)  # type: ignore[arg-type]
 
 
-def watch(engine: Engine) -> None:
-    """Make SQLAlchemy discard connections (and the pool) on every `database_lost` error."""
-    event.listen(engine, "handle_error", _mark_lost_as_disconnect)
+def watch(*engines: Engine) -> None:
+    """Make SQLAlchemy discard connections (and the pool) on every `database_lost` error.
+
+    `engines` reach one database (a process's writers' and readers' pools): a
+    connection lost by one also renews the others' connections opened before
+    it, at their next checkout, so that a read after a failover (the record
+    that settles a write whose commit was unknown) does not first meet a
+    kept connection to the old primary.
+    """
+    for engine in engines:
+        event.listen(engine, "handle_error", functools.partial(_mark_lost_as_disconnect, engines))
 
 
 def database_unavailable() -> HutongError:
