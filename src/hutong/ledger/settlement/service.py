@@ -94,11 +94,11 @@ async def close(
     services: Services, until: datetime | None = None, *, by: str = "operator"
 ) -> store.WindowDetail:
     """Close the open window at the cutoff; the next window opens where it ends."""
-    cutoff = cutoff_for(services, until)
+    close_it = closing(services, until, by=by)
     for attempt in range(2):
         try:
             async with services.db.transaction() as conn:
-                return await store.close_window(conn, services.clock(), cutoff, closed_by=by)
+                return await close_it(conn)
         except IntegrityError:
             # Another caller made the first window at the same moment: read it.
             if attempt:
@@ -111,7 +111,7 @@ async def close(
 async def settle(services: Services, wanted: str) -> store.StoredWindow:
     await _ensure_first(services)
     async with services.db.transaction() as conn:
-        return await store.settle_window(conn, wanted, services.clock())
+        return await settling(services, wanted)(conn)
 
 
 async def windows(services: Services) -> list[store.StoredWindow]:
