@@ -121,9 +121,9 @@ async def save_if_still(
     For a step decided on `row` as read, from a state every move leaves and
     none comes back to: still in it, the row is as read (no locked read first).
     """
-    values = order_values(order) | {"updated_at": now}
+    changed, values = _saved(row, order, now, {})
     done = await _write(conn, row.id, values, {"state": was.value})
-    return replace(row, order=order, updated_at=now) if done else None
+    return changed if done else None
 
 
 async def save_if_unchanged(
