@@ -27,7 +27,7 @@ from hutong.api.idempotency import refusal_reply, respond
 from hutong.protocol import compact_json
 from hutong.protocol.strict_json import parse_json
 from hutong.runtime import exactly_once
-from hutong.runtime.exactly_once import WRITE_ATTEMPTS, Present, Write
+from hutong.runtime.exactly_once import WRITE_ATTEMPTS, Present, Write, key_contended
 from hutong.runtime.operator_messages import MAX_KEY_LENGTH, operator_key
 from hutong.runtime.services import Services
 
@@ -67,9 +67,9 @@ async def _unrecorded(services: Services, write: Write[T]) -> T:
         try:
             async with services.db.transaction() as conn:
                 return await write(conn)
-        except IntegrityError:
+        except IntegrityError as error:
             if attempt == WRITE_ATTEMPTS:
-                raise
+                raise key_contended(error) from error
     raise AssertionError("unreachable")
 
 

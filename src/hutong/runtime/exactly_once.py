@@ -40,6 +40,7 @@ body); this module does not know what the numbers mean.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,7 @@ __all__ = [
     "Unanswered",
     "Write",
     "claim_lease",
+    "key_contended",
     "run_decided",
     "run_once",
 ]
@@ -95,6 +97,29 @@ WRITE_ATTEMPTS = 3
 #: How many times a write whose connection was lost (and that did not commit)
 #: runs again before the sender is told 503 `database_unavailable`.
 RUNS_AFTER_LOSS = 5
+
+log = logging.getLogger("hutong.writes")
+
+
+def key_contended(error: IntegrityError) -> ConflictError:
+    """The answer to a write that lost a unique key `WRITE_ATTEMPTS` times running.
+
+    Each attempt met a row another write had just committed (the next window,
+    the next policy version), so nothing of it was kept and sending it again
+    is safe: 409 `write_contended`, not a 500. The constraint is logged (never
+    the values) so that a key lost for another reason than a race shows up.
+    """
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    log.warning(
+        "write lost a unique key %d times running (constraint %s)",
+        WRITE_ATTEMPTS,
+        constraint or "unknown",
+    )
+    return ConflictError(
+        f"the write lost a unique key to other writes {WRITE_ATTEMPTS} times running;"
+        " nothing of it was kept: send it again",
+        code="write_contended",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +225,7 @@ async def run_once(
             if isinstance(found, Answer):
                 return _replayed(found)  # answered before; the write met what it left
             raise
-        except IntegrityError:
+        except IntegrityError as error:
             attempt += 1
             # Recorded first by an identical message (in this batch or by another
             # worker), or by one with another body (refused in `find`).
@@ -212,9 +237,9 @@ async def run_once(
             # Not the message record: another message won a unique key the write
             # wanted (the next policy version, the one open storefront). Nothing
             # of this write was kept, so it runs again and meets what the winner
-            # left; a failure that persists is a real integrity failure.
+            # left; one that keeps losing is told to send it again.
             if attempt == WRITE_ATTEMPTS:
-                raise
+                raise key_contended(error) from error
         except DBAPIError as exc:
             if not _outcome_unknown(exc):
                 raise
