@@ -31,6 +31,12 @@ plus the machine's busy share (busy core-seconds / (2 cores x seconds)). When
 the busy share is near 100 % in both configurations, more processes can only
 add throughput if one process alone left a core idle.
 
+Signed writes depend on `--connections`: a process's group commit batches
+only the writes waiting at once, so with 16 per generator (32 in flight)
+three processes get batches of about 5 and give fewer writes than one; with
+32 or 48 per generator they keep batches of 10-16 and give more
+(docs/production.md, "More clients").
+
 The generators are not the bottleneck when (a) echo reaches a rate well
 above the signed kinds' and (b) the generators' CPU per request is small
 next to the switch's; both are printed.
