@@ -10,8 +10,12 @@ flight on each (closed loop), and reports:
     count      answers received within the time
     seconds    from the start line to its last answer
     cpu_s      its own user + system CPU seconds while sending (process_time)
-    statuses   answers by HTTP status
+    statuses   answers by HTTP status; "closed" counts connections the far end
+               closed without an answer (reopened at once, the request not resent)
     latencies  seconds per answer
+
+A generator that fails still reports (its `error` says why), and one that
+dies without reporting fails the run at once rather than leaving it waiting.
 
 The kinds of request, each with a body of the same shape:
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import multiprocessing
+import queue
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +64,7 @@ class Outcome:
     statuses: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     pool_exhausted: bool = False
+    error: str = ""
 
 
 def build(job: Job) -> list[bytes]:
@@ -98,24 +104,30 @@ async def _send(job: Job, requests: Sequence[bytes]) -> Outcome:
     deadline = started + job.seconds
     last = started
 
+    def count(status: str) -> None:
+        outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+
     async def connection() -> None:
         nonlocal last
-        reader, writer = await asyncio.open_connection(job.host, job.port)
-        try:
-            while time.perf_counter() < deadline:
-                raw = next(source, None)
-                if raw is None:
-                    outcome.pool_exhausted = True
-                    return
-                sent = time.perf_counter()
-                writer.write(raw)
-                status, _ = await read_response(reader)
-                last = time.perf_counter()
-                outcome.latencies.append(last - sent)
-                outcome.statuses[str(status)] = outcome.statuses.get(str(status), 0) + 1
-                outcome.count += 1
-        finally:
-            writer.close()
+        while time.perf_counter() < deadline:
+            reader, writer = await asyncio.open_connection(job.host, job.port)
+            try:
+                while time.perf_counter() < deadline:
+                    raw = next(source, None)
+                    if raw is None:
+                        outcome.pool_exhausted = True
+                        return
+                    sent = time.perf_counter()
+                    writer.write(raw)
+                    status, _ = await read_response(reader)
+                    last = time.perf_counter()
+                    outcome.latencies.append(last - sent)
+                    count(str(status))
+                    outcome.count += 1
+            except (asyncio.IncompleteReadError, ConnectionError):
+                count("closed")  # closed without an answer: open another
+            finally:
+                writer.close()
 
     await asyncio.gather(*(connection() for _ in range(job.connections)))
     outcome.seconds = last - started
@@ -133,7 +145,10 @@ def _generator(job: Job, ready: Any, go: Any, results: Any) -> None:
     ready.put(True)
     go.wait()
     cpu = time.process_time()
-    outcome = asyncio.run(_send(job, requests))
+    try:
+        outcome = asyncio.run(_send(job, requests))
+    except Exception as error:  # reported, so the run ends with a reason, not a wait
+        outcome = Outcome(error=f"{type(error).__name__}: {error}")
     outcome.cpu_s = time.process_time() - cpu
     results.put(outcome)
 
@@ -161,7 +176,19 @@ class Generators:
     def run(self) -> list[Outcome]:
         """Start them all at once; their outcomes when every one is done."""
         self._go.set()
-        outcomes = [self._results.get(timeout=600) for _ in self._processes]
+        outcomes: list[Outcome] = []
+        while len(outcomes) < len(self._processes):
+            try:
+                outcomes.append(self._results.get(timeout=1))
+            except queue.Empty:
+                dead = [p.exitcode for p in self._processes if p.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(
+                        f"a generator died without reporting (exit codes {dead})"
+                    ) from None
+        failed = [o.error for o in outcomes if o.error]
+        if failed:
+            raise RuntimeError(f"a generator failed: {failed[0]}")
         return outcomes
 
     def __exit__(self, *_: object) -> None:
