@@ -125,9 +125,9 @@ async def claim_desk(
     try:
         await _host(opened[0])
         now = clock.now
-        releases = (Release(now, released),)
+        releases = [Release(now, released)]
         if later:
-            releases += (Release(now + timedelta(days=1), later),)
+            releases.append(Release(now + timedelta(days=1), later))
         campaign = Campaign(
             id=new_id("cpg"),
             issuer=HOST,
@@ -137,7 +137,7 @@ async def claim_desk(
             value_kind=ValueKind.FIXED,
             value=100,
             per_buyer=per_buyer,
-            releases=releases,
+            releases=tuple(releases),
             valid_from=now,
             valid_until=now + timedelta(days=7),
             hosts=(HOST,),
