@@ -16,7 +16,13 @@ exactly as many coupons as were answered 201 and never more than its stock
 (``over_issued`` is 0, or the run fails).
 
     .venv/bin/python -m bench.coupons [--claims N] [--concurrency C] [--rounds R]
-        [--database sqlite|postgres|both]
+        [--database sqlite|postgres|both] [--profile /tmp/coupons_spy.txt]
+
+Each phase also reads the switch's own metrics around it (statements per
+claim and per ping by kind, group-commit waits: `bench._switch_metrics`).
+`--profile PATH` adds one claims phase after the measured ones, not counted,
+while py-spy (pip install py-spy) samples the switch: raw folded stacks for
+`python -m bench.folded PATH`.
 
 Results: bench/results/coupons.json. PostgreSQL is used when
 HUTONG_TEST_POSTGRES_URL is set (scripts/pg.sh starts one).
@@ -26,8 +32,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,6 +53,7 @@ from bench._harness import (
     run_on_databases,
     run_phase,
 )
+from bench._switch_metrics import scrape, waits
 from hutong.client import encode_json
 from hutong.protocol.envelope import request_envelope
 from hutong.protocol.ids import new_id
@@ -134,6 +144,33 @@ def pings(server: Server, hosts: list[Signer], count: int) -> list[bytes]:
     ]
 
 
+def measured(
+    server: Server, name: str, batch: list[bytes], concurrency: int
+) -> tuple[PhaseResult, dict[str, Any]]:
+    """A phase, and what the switch counted during it per request (statements, batch waits)."""
+    before = scrape(server.url)
+    run = run_phase(name, server.host, server.port, batch, concurrency)
+    return run, waits(before, scrape(server.url), len(batch), "request")
+
+
+def profiled(server: Server, hosts: list[Signer], args: argparse.Namespace) -> None:
+    """One more claims phase, not counted, while py-spy samples the switch (raw folded stacks)."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    batch = claims(server, hosts, declare(server, hosts[0], max(1, args.claims // 2)), args.claims)
+    command = [spy, "record", "-p", str(server.process.pid), "-r", "200", "-f", "raw"]
+    sampler = subprocess.Popen(
+        [*command, "-o", args.profile], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    time.sleep(0.5)
+    run_phase("claims", server.host, server.port, batch, args.concurrency)
+    sampler.send_signal(2)  # SIGINT: py-spy writes what it sampled and stops
+    if sampler.wait(60) != 0:
+        err = sampler.stderr.read().decode() if sampler.stderr else ""
+        print(f"py-spy failed: {err.strip()[:500]}")
+    else:
+        print(f"py-spy samples of the switch written to {args.profile}")
+
+
 def bench_database(
     label: str, database_url: str | None, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -144,15 +181,15 @@ def bench_database(
     with hutong_server(database_url) as server:
         hosts = setup(server)
         run_phase("warmup", server.host, server.port, pings(server, hosts, 200), args.concurrency)
-        ping_runs: list[PhaseResult] = []
-        claim_runs: list[PhaseResult] = []
+        ping_runs: list[tuple[PhaseResult, dict[str, Any]]] = []
+        claim_runs: list[tuple[PhaseResult, dict[str, Any]]] = []
         for _ in range(args.rounds):
             batch = pings(server, hosts, args.claims)
-            ping_runs.append(run_phase("signed", server.host, server.port, batch, args.concurrency))
+            ping_runs.append(measured(server, "signed", batch, args.concurrency))
             campaign = declare(server, hosts[0], stock)
             batch = claims(server, hosts, campaign, args.claims)
-            run = run_phase("claims", server.host, server.port, batch, args.concurrency)
-            claim_runs.append(run)
+            run, switch = measured(server, "claims", batch, args.concurrency)
+            claim_runs.append((run, switch))
             granted = run.statuses.get("201", 0)
             out = issued(server, hosts[0], campaign)
             checks.append(
@@ -166,8 +203,10 @@ def bench_database(
             )
             if out != granted or out > stock or set(run.statuses) - {"201", "409"}:
                 raise SystemExit(f"[{label}] claims went wrong: {run.statuses}, issued {out}")
-    best_ping = max(ping_runs, key=lambda r: r.rate)
-    best_claims = max(claim_runs, key=lambda r: r.rate)
+        if args.profile:
+            profiled(server, hosts, args)
+    best_ping, ping_switch = max(ping_runs, key=lambda r: r[0].rate)
+    best_claims, claims_switch = max(claim_runs, key=lambda r: r[0].rate)
     ratio = round(best_claims.rate / best_ping.rate, 3)
     over = max(c["over_issued"] for c in checks)
     print(
@@ -175,10 +214,14 @@ def bench_database(
         f"claims/s (p50 {best_claims.p50_ms} ms, p99 {best_claims.p99_ms} ms) | ratio {ratio} "
         f"| over-issued {over}"
     )
+    print(f"[{label}] per ping (best round): {ping_switch}")
+    print(f"[{label}] per claim (best round, half of them refused exhausted): {claims_switch}")
     return {
         "database": label,
         "signed": as_dict(best_ping),
         "claims": as_dict(best_claims),
+        "switch_per_ping": ping_switch,
+        "switch_per_claim": claims_switch,
         "ratio_claims_to_signed": ratio,
         "over_issued": over,
         "checks": checks,
@@ -191,6 +234,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="client connections")
     parser.add_argument("--rounds", type=int, default=2, help="alternating phases of each kind")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--profile", default="", help="py-spy raw output path (extra phase)")
     args = parser.parse_args()
     run_on_databases("coupons", bench_database, args)
 

@@ -14,16 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
-from hutong.commerce.coupons import Campaign, Release, ValueKind
-from hutong.commerce.coupons import service as coupons
-from hutong.commerce.coupons import store as coupon_store
 from hutong.commerce.coupons.legs import (
     funder_account,
     funding_legs,
@@ -31,19 +26,8 @@ from hutong.commerce.coupons.legs import (
     return_legs,
 )
 from hutong.commerce.coupons.rules import funder_deltas, funding_shares, share_returned
-from hutong.config import Settings
 from hutong.payments.legs import merchant_receivable
-from hutong.protocol.errors import HutongError
-from hutong.protocol.ids import new_id
-from hutong.protocol.signing import new_key_pair
-from hutong.registry.service import NewKey, add_participant, get_participant
-from hutong.runtime.exactly_once import MessageKey, Refused, run_once
-from hutong.runtime.services import Services
-from hutong.store.db import Database
-from hutong.store.tables import coupon_claims
-from tests.harness.switch import Clock
-
-MERCHANT = "m.example"
+from tests.harness.coupon_claims import MERCHANT, claim_desk
 
 
 @st.composite
@@ -113,88 +97,19 @@ def test_coupon_funding_and_refunds_always_sum_exactly(
 
 # -- concurrent claims on one campaign ----------------------------------------------------------
 
-HOST = "claims-host.example"
-
-
-async def _host(services: Services) -> None:
-    async with services.db.transaction() as conn:
-        if await get_participant(conn, HOST) is None:
-            await add_participant(
-                conn,
-                subscriber_id=HOST,
-                roles=["platform"],
-                callback_url="http://127.0.0.1:9/unused",
-                key=NewKey("k1", new_key_pair().public_key),
-                now=services.clock(),
-            )
-
 
 async def _claims(url: str, stock: int, per_buyer: int, buyers: list[int]) -> None:
-    clock = Clock()
-    services = Services(settings=Settings(database_url=url), db=Database(url), clock=clock)
-    try:
-        await _host(services)
-        now = clock.now
-        campaign = Campaign(
-            id=new_id("cpg"),
-            issuer=HOST,
-            merchant=MERCHANT,
-            title="race",
-            funding={HOST: 10_000},
-            value_kind=ValueKind.FIXED,
-            value=100,
-            per_buyer=per_buyer,
-            releases=(Release(now, stock),),
-            valid_from=now,
-            valid_until=now + timedelta(days=1),
-            hosts=(HOST,),
+    async with claim_desk(url, released=stock, per_buyer=per_buyer) as desk:
+        answers = await asyncio.gather(
+            *(desk.claim(f"b-{buyer}", f"m-{n}") for n, buyer in enumerate(buyers))
         )
-        async with services.db.transaction() as conn:
-            await coupon_store.insert_campaign(conn, campaign, now)
-
-        async def one(n: int, buyer: int) -> int:
-            write = await coupons.claim(services, HOST, campaign.id, f"b-{buyer}", "search")
-            key = MessageKey(HOST, f"{campaign.id}-{n}", f"d{n}", "POST", "/claims")
-            answer = await run_once(
-                services,
-                key,
-                write,
-                lambda claim: (409, {}) if isinstance(claim, Refused) else (201, {}),
-                lambda error: (409, {"code": error.code}),
-            )
-            return answer.status
-
-        statuses = await asyncio.gather(*(one(n, b) for n, b in enumerate(buyers)))
-
-        async with services.db.read() as conn:
-            issued = (await coupon_store.require_campaign(conn, campaign.id)).issued
-            per = Counter(
-                row.buyer
-                for row in (
-                    await conn.execute(
-                        select(coupon_claims.c.buyer).where(
-                            coupon_claims.c.campaign_id == campaign.id
-                        )
-                    )
-                ).all()
-            )
-            refusals = await coupon_store.refusals(
-                conn, campaign_id=campaign.id, host=None, limit=1000
-            )
-            rows = await conn.scalar(
-                select(func.count())
-                .select_from(coupon_claims)
-                .where(coupon_claims.c.campaign_id == campaign.id)
-            )
-        servable = min(stock, sum(min(n, per_buyer) for n in Counter(buyers).values()))
-        assert issued == rows == statuses.count(201) == servable
-        assert all(count <= per_buyer for count in per.values())
-        assert len(refusals) == statuses.count(409) == len(buyers) - servable
-        assert {r["code"] for r in refusals} <= {"coupon_exhausted", "coupon_limit_reached"}
-    except HutongError as error:  # pragma: no cover - shown with its code
-        raise AssertionError(f"{error.code}: {error.message}") from error
-    finally:
-        await services.db.dispose()
+        statuses = [answer.status for answer in answers]
+        out = await desk.outcome()
+    servable = min(stock, sum(min(n, per_buyer) for n in Counter(buyers).values()))
+    assert out.issued == out.rows == statuses.count(201) == servable
+    assert all(count <= per_buyer for count in out.per_buyer.values())
+    assert out.refusals.total() == statuses.count(409) == len(buyers) - servable
+    assert set(out.refusals) <= {"coupon_exhausted", "coupon_limit_reached"}
 
 
 @settings(

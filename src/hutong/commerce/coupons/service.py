@@ -4,7 +4,10 @@ Declaring: the issuer is the sender, which must be the merchant, the
 merchant's home platform or one of the hosts that hand the coupons out; every
 funder is a participant. Claiming: a host claims a coupon for its buyer on
 one of its surfaces; the rules (`hutong.commerce.coupons.rules`) decide, and
-the write takes the stock with a conditional UPDATE and the buyer's n-th
+the write reads the campaign's count and the buyer's coupons in one statement
+(its terms, which never change, come from the declarations cache), takes the
+stock as a bounded increment (one conditional UPDATE per campaign per group
+commit, `hutong.commerce.coupons.store.take_stock`) and the buyer's n-th
 coupon under a unique key, so concurrent claims never issue more than is
 released nor more than a buyer may hold. A refused claim is the message's
 answer and a row of ``coupon_refusals`` (for the auditor); nothing is held.
@@ -183,9 +186,8 @@ async def claim(
             f"surface is where the buyer took it, 1 to {MAX_SURFACE} characters",
             code="invalid_surface",
         )
-    async with services.db.read() as conn:
-        found = await coupon_store.find_campaign(conn, campaign_id)
-    if found is None:
+    campaign = await coupon_store.campaign_terms(services.db, campaign_id)
+    if campaign is None:
         return _refused(
             services,
             campaign_id,
@@ -193,17 +195,13 @@ async def claim(
             sender,
             CouponError("unknown_coupon", f"no campaign {campaign_id}"),
         )
-    campaign = found.campaign
     claim_id = new_id("cpn")
 
     async def write(conn: AsyncConnection) -> Claim | Refused:
         now = services.clock()
-        held = await coupon_store.held_by(conn, campaign.id, sender, buyer)
-        current = await coupon_store.require_campaign(conn, campaign.id)
+        issued, held = await coupon_store.claim_counts(conn, campaign.id, sender, buyer)
         try:
-            check_claim(
-                campaign, now, host=sender, surface=surface, held=held, issued=current.issued
-            )
+            check_claim(campaign, now, host=sender, surface=surface, held=held, issued=issued)
             if not await coupon_store.take_stock(conn, campaign.id, released_at(campaign, now)):
                 raise CouponError(
                     "coupon_exhausted", f"every released coupon of {campaign.id} is claimed"
