@@ -112,6 +112,22 @@ async def test_the_issuer_funders_and_host_hear_of_the_campaign_its_claims_and_r
         assert heard[1]["coupon"]["buyer"] is None  # the buyer stays the host's
 
 
+async def test_a_campaigns_other_hosts_hear_of_it_but_not_of_a_rivals_claims(shop: Shop) -> None:
+    campaign = await declared(shop, hosts=[DOUYIN, KUAISHOU])
+    coupon = await claimed(shop, campaign["id"])  # in Douyin
+    await shop.placed(coupon=coupon)
+
+    await shop.deliver_events()
+
+    def heard(party: str) -> list[str]:
+        events = shop.world.inbox(party).events
+        return [e["message"]["event"] for e in events if e["context"]["action"] == "on_coupon"]
+
+    assert heard(KUAISHOU) == ["campaign_declared"]
+    assert heard(DOUYIN) == ["campaign_declared", "coupon_claimed", "coupon_redeemed"]
+    assert heard(JD) == ["campaign_declared", "coupon_claimed", "coupon_redeemed"]
+
+
 async def test_a_campaign_sent_again_is_declared_once(shop: Shop) -> None:
     assert shop.clock is not None
     message = campaign_message(shop.clock.now)

@@ -102,7 +102,12 @@ async def quote(
         raise CouponError("coupon_already_used", f"coupon {claim_id} was used in an order")
     off = check_redeem(campaign, now, where, total)
     return Quote(
-        claim_id, campaign.id, campaign.merchant, off, dict(campaign.funding), campaign.parties
+        claim_id,
+        campaign.id,
+        campaign.merchant,
+        off,
+        dict(campaign.funding),
+        campaign.told_of_coupon(found.host),
     )
 
 

@@ -142,6 +142,11 @@ class Campaign:
         named = [self.issuer, *self.funding, *self.hosts]
         return tuple(dict.fromkeys(named))
 
+    def told_of_coupon(self, host: str) -> tuple[str, ...]:
+        """Who hears of one coupon's claim or redemption: the issuer, the funders and `host`,
+        the platform that claimed it; never the campaign's other hosts, its rivals."""
+        return tuple(dict.fromkeys([self.issuer, *self.funding, host]))
+
 
 def _bad(message: str) -> CouponError:
     return CouponError("invalid_campaign", message)

@@ -11,9 +11,11 @@ commit, `hutong.commerce.coupons.store.take_stock`) and the buyer's n-th
 coupon under a unique key, so concurrent claims never issue more than is
 released nor more than a buyer may hold. A refused claim is the message's
 answer and a row of ``coupon_refusals`` (for the auditor); nothing is held.
-Each declaration and claim is an ``on_coupon`` event to the issuer, the
-funders and the host. Redeeming is part of taking an order
-(`hutong.commerce.coupons.redeem`).
+Each declaration is an ``on_coupon`` event to the issuer, the funders and
+every host; each claim (and redemption) only to the issuer, the funders and
+the host that claimed the coupon (and the one that redeems it): a campaign's
+other hosts are that host's rivals, and its claims are its business.
+Redeeming is part of taking an order (`hutong.commerce.coupons.redeem`).
 """
 
 from __future__ import annotations
@@ -224,7 +226,8 @@ async def claim(
         # refuses one of them, whose write runs again and meets the other.
         await coupon_store.insert_claim(conn, coupon)
         public = coupon.to_dict() | {"buyer": None}
-        await tell(conn, campaign.parties, "coupon_claimed", {"coupon": public}, now, campaign.id)
+        told = campaign.told_of_coupon(sender)
+        await tell(conn, told, "coupon_claimed", {"coupon": public}, now, campaign.id)
         return coupon
 
     return write
