@@ -99,6 +99,8 @@ WRITE_ATTEMPTS = 3
 RUNS_AFTER_LOSS = 5
 
 log = logging.getLogger("hutong.writes")
+#: A message's record (answered or claimed), built once: every signed write sends it.
+_INSERT_RECORD = insert(messages)
 
 
 def key_contended(error: IntegrityError) -> ConflictError:
@@ -195,7 +197,7 @@ async def run_once(
     async def record(conn: AsyncConnection, status: int, body: dict[str, Any]) -> Answer:
         content = encode(body)
         values = record_values(services, key, status, content, services.clock())
-        await conn.execute(insert(messages), values)
+        await conn.execute(_INSERT_RECORD, values)
         return Answer(status, content)
 
     async def apply(conn: AsyncConnection) -> Answer | Unanswered:
@@ -345,7 +347,7 @@ def _claim_write(
     async def claim(conn: AsyncConnection) -> bool:
         if stale is None:
             values = record_values(services, key, CLAIMED, b"", now, claimed_by=me)
-            await conn.execute(insert(messages), values)
+            await conn.execute(_INSERT_RECORD, values)
         else:
             taken = await conn.execute(
                 update(messages)
