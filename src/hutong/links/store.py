@@ -20,6 +20,7 @@ from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import ConflictError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.store import corrections
+from hutong.store.cache import changed
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     link_rules,
@@ -35,6 +36,11 @@ from hutong.store.tables import (
 LINK_CODE_LENGTH = 8
 #: How `hutong.store.corrections` names link rules.
 POLICY_KIND = "link_rules"
+#: The declaration cache's kinds (`hutong.links.cached`): a placement's view by
+#: code, and a host's link policies by alias. Writes that change what a
+#: placement's view joins drop the whole kind: ``changed(conn, (PLACEMENTS,))``.
+PLACEMENTS = "link_placement"
+POLICIES = "link_policies"
 
 
 def new_link_code() -> str:
@@ -244,6 +250,7 @@ async def declare_rule(
     corrections.admit(rule.valid_from, now, correction)
     history = await policy_history(conn, rule.host)
     stored = history.declare(rule)
+    changed(conn, (POLICIES, alias(stored.host)))
     await conn.execute(
         insert(link_rules),
         {
