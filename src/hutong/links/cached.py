@@ -22,7 +22,10 @@ resolution does not rank the host's rules again for every click.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from datetime import date
 from typing import Any
 
@@ -32,6 +35,7 @@ from hutong.links.store import (
     POLICIES,
     PlacementView,
     placement_by_code,
+    placements_by_codes,
     policy_history,
     rule_corrections,
 )
@@ -39,10 +43,18 @@ from hutong.store.cache import declarations_at
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.db import Database
 
-__all__ = ["Decided", "HostLinks", "cached_placement", "host_links"]
+__all__ = ["Decided", "HostLinks", "PlacementReads", "host_links"]
+
+log = logging.getLogger("hutong.links")
 
 #: Decisions a host's entry remembers at most (merchant ids make the keys open-ended).
 MAX_DECISIONS = 4096
+#: A placement served by an entry this share of the cache's TTL old is read again.
+REFRESH_AFTER = 0.5
+#: How long a read ahead waits for more codes to join it (well within the TTL's other half).
+GATHER_SECONDS = 0.05
+#: Codes one statement reads at most.
+MAX_BATCH = 500
 
 
 class Decided:
@@ -118,12 +130,72 @@ async def host_links(db: Database, host: str) -> HostLinks:
     return await declarations_at(db.url).get((POLICIES, host), load)
 
 
-async def cached_placement(db: Database, code: str) -> PlacementView | None:
-    """The placement behind a link code (None when no placement has it), from the cache."""
-    code = code.lower()
+class PlacementReads:
+    """Placements by link code from the cache; the ones in use are read again together.
 
-    async def load() -> PlacementView | None:
-        async with db.read() as conn:
-            return await placement_by_code(conn, code)
+    An entry serves for `TTL` (0.8 s) from its read, so each placement in use
+    would cost one statement per `TTL`, and those of a busy moment all expire
+    in the same instant. Instead, a request served by an entry older than
+    `REFRESH_AFTER` of the `TTL` puts its code on a list, and one task, after
+    `GATHER_SECONDS`, reads every listed code in one statement
+    (`placements_by_codes`) and keeps them
+    as of that read (`Declarations.keep`: not if a drop came meanwhile). A
+    placement in use is thus read about twice per `TTL` for all of them
+    together; one no longer asked for is not read again. The bound is the
+    cache's: nothing serves an entry older than `TTL`, whatever the batch
+    does (if it fails or lags, a request reads its own placement as before).
+    """
 
-    return await declarations_at(db.url).get((PLACEMENTS, code), load)
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._due: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    async def get(self, code: str) -> PlacementView | None:
+        """The placement behind `code` (None when no placement has it)."""
+        code = code.lower()
+        cache = declarations_at(self.db.url)
+        key = (PLACEMENTS, code)
+
+        async def load() -> PlacementView | None:
+            async with self.db.read() as conn:
+                return await placement_by_code(conn, code)
+
+        view = await cache.get(key, load)
+        age = cache.age(key)
+        if age is not None and age >= cache.ttl * REFRESH_AFTER:
+            self._due.add(code)
+            loop = asyncio.get_running_loop()
+            if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+                self._task = loop.create_task(self._refresh())
+        return view
+
+    async def close(self) -> None:
+        """Stop a batch under way (nothing it would keep is needed for correctness)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._due.clear()
+
+    async def _refresh(self) -> None:
+        await asyncio.sleep(GATHER_SECONDS)  # the other placements growing old join this read
+        cache = declarations_at(self.db.url)
+        threshold = cache.ttl * REFRESH_AFTER
+        due, self._due = self._due, set()
+        # Still old: a code listed again while the last batch ran was read by it.
+        codes = [c for c in due if (cache.age((PLACEMENTS, c)) or 0.0) >= threshold]
+        if not codes:
+            return
+        codes = codes[:MAX_BATCH]  # the rest is listed again by its next request
+        mark = cache.read_begins()
+        try:
+            async with self.db.read() as conn:
+                found = await placements_by_codes(conn, codes)
+        except Exception:  # each request then reads its own, as without batches
+            log.warning("reading %d placements ahead of their expiry failed", len(codes))
+            return
+        self.batches += 1
+        cache.keep(mark, {(PLACEMENTS, code): found.get(code) for code in codes})

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
-from hutong.links.cached import cached_placement, host_links
+from hutong.links.cached import PlacementReads, host_links
 from hutong.links.hosts import HostContext
 from hutong.links.policy import Decision, Surface, Treatment
 from hutong.links.resolution import Plan, Targets, plan
@@ -125,13 +125,15 @@ class Resolver:
         self.clock = clock
         self.share_key = share_key
         self.log = ResolutionLog(db)
+        self.placements = PlacementReads(db)
 
     async def close(self) -> None:
+        await self.placements.close()
         await self.log.close()
 
     async def placement(self, code: str) -> PlacementView | None:
         """The placement behind a link code (cached: `hutong.links.cached`)."""
-        return await cached_placement(self.db, code)
+        return await self.placements.get(code)
 
     def share_text(self, placement: PlacementView) -> str:
         return wrap(make_code(placement.share_serial, self.share_key()))

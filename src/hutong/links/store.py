@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,6 +109,7 @@ _VIEW = select(
 _BY_CODE = _VIEW.where(placements.c.code == bindparam("code"))
 _BY_SERIALS = _VIEW.where(placements.c.share_serial.in_(bindparam("serials", expanding=True)))
 _BY_ID = _VIEW.where(placements.c.id == bindparam("placement_id"))
+_BY_CODES = _VIEW.where(placements.c.code.in_(bindparam("codes", expanding=True)))
 
 
 def _view(row: Any) -> PlacementView:
@@ -140,6 +142,16 @@ def _view(row: Any) -> PlacementView:
 async def placement_by_code(conn: AsyncConnection, code: str) -> PlacementView | None:
     row = (await conn.execute(_BY_CODE, {"code": code.lower()})).first()
     return _view(row) if row is not None else None
+
+
+async def placements_by_codes(
+    conn: AsyncConnection, codes: Collection[str]
+) -> dict[str, PlacementView]:
+    """The placements of the (lower-case) `codes` that exist, by code."""
+    if not codes:
+        return {}
+    rows = (await conn.execute(_BY_CODES, {"codes": list(codes)})).all()
+    return {row.code: _view(row) for row in rows}
 
 
 async def placement_by_id(conn: AsyncConnection, placement_id: str) -> PlacementView | None:
