@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from hutong.commerce.store import set_profile, upsert_offers
+from hutong.links import cached
 from hutong.links.policy import Surface, Treatment
 from hutong.store.cache import EVERYTHING, Declarations, declarations_at
 from hutong.store.db import sync_url
@@ -147,8 +148,10 @@ async def test_an_offer_changed_by_another_process_shows_within_the_ttl(
 
 
 async def test_placements_in_use_are_read_again_together_before_they_expire(
-    links_net: Net, cache: Declarations
+    links_net: Net, cache: Declarations, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Long enough for the four requests of a moment to join one read on a busy machine.
+    monkeypatch.setattr(cached, "GATHER_SECONDS", 0.3)
     codes = [
         (await placed(links_net, "wechat", surface, TB_TEA, "tea-1"))["code"]
         for surface in ("group_chat", "chat", "search", "live_cart")
@@ -161,7 +164,7 @@ async def test_placements_in_use_are_read_again_together_before_they_expire(
             at(cache, moment)
             for code in codes:
                 assert await location(links_net, code) == TEA_H5
-            await asyncio.sleep(0.1)  # the read ahead the requests listed them for runs
+            await asyncio.sleep(0.4)  # the read ahead the requests listed them for runs
 
     placement_reads = [r for r in reads if "FROM placements" in r.statement]
     # Read again at 0.6, 1.2 and 1.8 (each time half a TTL old), all four in one
