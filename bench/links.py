@@ -4,8 +4,11 @@ In one run, on one `hutong serve` (one worker, delivery loop off):
 
     resolve  GET /l/{code}?host=wechat&surface=group_chat, cycling over ~100
              placements: look the placement up (one read joining placements,
-             offers, merchant profiles, storefronts), decide with wechat's
-             link policies (cached per host for a second), plan the answer
+             offers, merchant profiles, storefronts, from the declaration
+             cache: the placements in use are read again together, one
+             statement for all, before their 0.8 s expire), decide with
+             wechat's link policies (cached likewise, with the decisions they
+             gave), plan the answer
              (302 to the offer's H5 page, since wechat opens taobao links in
              group chats) and record the resolution event (buffered, written
              in multi-row inserts by `ResolutionLog`)

@@ -755,7 +755,6 @@ async def test_a_correction_changes_later_questions_and_keeps_recorded_answers(
     )
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["message"]["correction"] == {"reason": "historical record"}
-    links_net.switch.services.resolver().forget_policies()
     then = await resolve(links_net, placement["code"], host="douyin", at=date(2016, 1, 1))
     assert blocked_sentence(then) == "douyin blocks links to taobao on live_cart since 2015-01-01."
     assert "as a correction: historical record" in plain(then.text)

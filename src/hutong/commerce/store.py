@@ -20,6 +20,7 @@ from hutong.commerce.storefronts import (
     StorefrontStatus,
 )
 from hutong.events.outbox import enqueue
+from hutong.links.store import PLACEMENTS
 from hutong.protocol.errors import ForbiddenError, ValidationError
 from hutong.registry.models import Participant, Role
 from hutong.registry.service import get_participant, require_participant
@@ -118,7 +119,8 @@ async def upsert_offers(
     if updates:
         await conn.execute(_UPDATE_OFFER, updates)
     if inserts or updates:
-        changed(conn, ("offer_category",))
+        # A placement's view carries its offer's title, price and targets.
+        changed(conn, ("offer_category",), (PLACEMENTS,))
     await _stock_events(conn, merchant, changes, now)
     return [r if isinstance(r, ItemResult) else ItemResult(r, outcome[r]) for r in results]
 
@@ -220,7 +222,8 @@ async def set_profile(
         raise ValidationError(f"{merchant} does not have the merchant role", code="not_a_merchant")
     await require_platform(conn, home_platform, "home platform")
     values = {"home_platform": home_platform, "self_operated": self_operated, "updated_at": now}
-    changed(conn, ("home_platform", merchant))
+    # A placement's view carries where its link leads (the merchant's home platform).
+    changed(conn, ("home_platform", merchant), (PLACEMENTS,))
     if await get_profile(conn, merchant) is None:
         await conn.execute(insert(merchant_profiles).values(subscriber_id=merchant, **values))
     else:

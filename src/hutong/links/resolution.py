@@ -83,17 +83,30 @@ class Plan:
         )
 
 
-def plan(decision: Decision, targets: Targets, share_text: str, *, wants_json: bool) -> Plan:
-    """The answer to give; falls back to the share code where a target is missing."""
+def plan(
+    decision: Decision,
+    targets: Targets,
+    share_text: str,
+    *,
+    wants_json: bool,
+    explanation: str | None = None,
+) -> Plan:
+    """The answer to give; falls back to the share code where a target is missing.
+
+    `explanation` is the decision's sentence when the caller has it already
+    (`Decision.explain()`, "" when no rule decided).
+    """
     treatment = decision.treatment
     steps = [step.value for step in decision.extra_steps]
+    if explanation is None:
+        explanation = decision.explain() if decision.rule is not None else ""
     base: dict[str, object] = {
         "host": decision.host,
         "source": decision.source,
         "surface": decision.surface.value,
         "treatment": treatment.value,
         "extra_steps": steps,
-        "rule": decision.explain() if decision.rule is not None else "",
+        "rule": explanation,
         "since": decision.since.isoformat() if decision.since else None,
     }
     if treatment is Treatment.BLOCKED:

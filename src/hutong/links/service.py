@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import time
@@ -28,19 +27,13 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
+from hutong.links.cached import PlacementReads, host_links
 from hutong.links.hosts import HostContext
-from hutong.links.policy import Decision, PolicyHistory, Surface, Treatment
+from hutong.links.policy import Decision, Surface, Treatment
 from hutong.links.resolution import Plan, Targets, plan
 from hutong.links.share_code import make_code, wrap
-from hutong.links.store import (
-    PlacementView,
-    mini_program_url,
-    placement_by_code,
-    policy_history,
-    rule_corrections,
-)
+from hutong.links.store import PlacementView, mini_program_url
 from hutong.protocol.ids import new_id
-from hutong.store.corrections import CorrectionRecord
 from hutong.store.db import Database
 from hutong.store.tables import link_resolutions, link_what_if_resolutions, mini_program_links
 
@@ -49,10 +42,6 @@ log = logging.getLogger("hutong.links")
 #: WeChat URL links live at most 30 days; renew a day before they lapse.
 MINI_PROGRAM_LINK_LIFETIME = timedelta(days=30)
 MINI_PROGRAM_RENEW_MARGIN = timedelta(days=1)
-#: How long a host's policy history is reused before it is read again.
-POLICY_CACHE_SECONDS = 1.0
-PLACEMENT_CACHE_SECONDS = 1.0
-PLACEMENT_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,45 +125,15 @@ class Resolver:
         self.clock = clock
         self.share_key = share_key
         self.log = ResolutionLog(db)
-        self._policies: dict[str, tuple[float, PolicyHistory, dict[int, CorrectionRecord]]] = {}
-        self._placements: dict[str, tuple[float, PlacementView]] = {}
+        self.placements = PlacementReads(db)
 
     async def close(self) -> None:
+        await self.placements.close()
         await self.log.close()
 
-    def forget_policies(self, host: str | None = None) -> None:
-        """Drop cached histories (after a declaration in this worker)."""
-        if host is None:
-            self._policies.clear()
-        else:
-            self._policies.pop(host, None)
-
     async def placement(self, code: str) -> PlacementView | None:
-        """The placement behind a link code (reused for a second: placements do
-        not change, and a storefront's approval shows within that second)."""
-        now = time.monotonic()
-        cached = self._placements.get(code)
-        if cached is not None and now - cached[0] < PLACEMENT_CACHE_SECONDS:
-            return cached[1]
-        async with self.db.read() as conn:
-            view = await placement_by_code(conn, code)
-        if view is not None:
-            if len(self._placements) >= PLACEMENT_CACHE_SIZE:
-                self._placements.clear()
-            self._placements[code] = (now, view)
-        return view
-
-    async def policies(self, host: str) -> tuple[PolicyHistory, dict[int, CorrectionRecord]]:
-        """The host's history and its back-dated versions (reused for a second)."""
-        cached = self._policies.get(host)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < POLICY_CACHE_SECONDS:
-            return cached[1], cached[2]
-        async with self.db.read() as conn:
-            history = await policy_history(conn, host)
-            corrected = await rule_corrections(conn, host)
-        self._policies[host] = (now, history, corrected)
-        return history, corrected
+        """The placement behind a link code (cached: `hutong.links.cached`)."""
+        return await self.placements.get(code)
 
     def share_text(self, placement: PlacementView) -> str:
         return wrap(make_code(placement.share_serial, self.share_key()))
@@ -193,14 +152,14 @@ class Resolver:
         where = Surface(surface) if surface else placement.surface
         moment = self.clock()
         on = day or moment.date()
-        history, corrected = await self.policies(host)
-        decision = history.decide(
+        decided = (await host_links(self.db, host)).decide(
             placement.source,
             where,
             on,
-            merchant_is_self_operated=placement.self_operated,
-            merchant_id=placement.merchant,
+            self_operated=placement.self_operated,
+            merchant=placement.merchant,
         )
+        decision = decided.decision
         targets = placement.targets
         if placement.targets.mini_program_app_id and decision.treatment is Treatment.MINI_PROGRAM:
             # Only a mini-program answer needs a live URL link (a write).
@@ -211,10 +170,15 @@ class Resolver:
             and not context.wants_json
         )
         share_text = "" if plain_redirect else self.share_text(placement)
-        answer = plan(decision, targets, share_text, wants_json=context.wants_json)
-        correction = corrected.get(decision.rule.version) if decision.rule else None
-        if correction is not None:
-            answer.data["correction"] = correction.to_dict()
+        answer = plan(
+            decision,
+            targets,
+            share_text,
+            wants_json=context.wants_json,
+            explanation=decided.explanation,
+        )
+        if decided.correction is not None:
+            answer.data["correction"] = dict(decided.correction)
         self.log.record(
             {
                 "event_id": new_id("res"),
@@ -222,17 +186,11 @@ class Resolver:
                 "host": host,
                 "surface": where.value,
                 "outcome": answer.outcome,
-                "rule": f"{decision.rule.host}#v{decision.rule.version}" if decision.rule else "",
+                "rule": decided.rule,
                 "policy_day": on,
                 "latency_us": int((time.perf_counter() - started) * 1_000_000),
                 # The steps forced before the link (the auditor's link_friction reads them).
-                "detail": json.dumps(
-                    {
-                        "host_from": context.source,
-                        "steps": len(decision.extra_steps),
-                        "extra_steps": [step.value for step in decision.extra_steps],
-                    }
-                ),
+                "detail": decided.detail(context.source),
                 "created_at": moment,
             },
             what_if=day is not None,

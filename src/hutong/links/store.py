@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import ConflictError, ValidationError
 from hutong.protocol.ids import new_id
 from hutong.store import corrections
+from hutong.store.cache import changed
 from hutong.store.corrections import CorrectionRecord
 from hutong.store.tables import (
     link_rules,
@@ -35,6 +37,11 @@ from hutong.store.tables import (
 LINK_CODE_LENGTH = 8
 #: How `hutong.store.corrections` names link rules.
 POLICY_KIND = "link_rules"
+#: The declaration cache's kinds (`hutong.links.cached`): a placement's view by
+#: code, and a host's link policies by alias. Writes that change what a
+#: placement's view joins drop the whole kind: ``changed(conn, (PLACEMENTS,))``.
+PLACEMENTS = "link_placement"
+POLICIES = "link_policies"
 
 
 def new_link_code() -> str:
@@ -102,6 +109,7 @@ _VIEW = select(
 _BY_CODE = _VIEW.where(placements.c.code == bindparam("code"))
 _BY_SERIALS = _VIEW.where(placements.c.share_serial.in_(bindparam("serials", expanding=True)))
 _BY_ID = _VIEW.where(placements.c.id == bindparam("placement_id"))
+_BY_CODES = _VIEW.where(placements.c.code.in_(bindparam("codes", expanding=True)))
 
 
 def _view(row: Any) -> PlacementView:
@@ -134,6 +142,16 @@ def _view(row: Any) -> PlacementView:
 async def placement_by_code(conn: AsyncConnection, code: str) -> PlacementView | None:
     row = (await conn.execute(_BY_CODE, {"code": code.lower()})).first()
     return _view(row) if row is not None else None
+
+
+async def placements_by_codes(
+    conn: AsyncConnection, codes: Collection[str]
+) -> dict[str, PlacementView]:
+    """The placements of the (lower-case) `codes` that exist, by code."""
+    if not codes:
+        return {}
+    rows = (await conn.execute(_BY_CODES, {"codes": list(codes)})).all()
+    return {row.code: _view(row) for row in rows}
 
 
 async def placement_by_id(conn: AsyncConnection, placement_id: str) -> PlacementView | None:
@@ -244,6 +262,7 @@ async def declare_rule(
     corrections.admit(rule.valid_from, now, correction)
     history = await policy_history(conn, rule.host)
     stored = history.declare(rule)
+    changed(conn, (POLICIES, alias(stored.host)))
     await conn.execute(
         insert(link_rules),
         {

@@ -17,6 +17,12 @@ The staleness bound (what a change costs to take effect):
   that filled it. `TTL` is 0.8 s, so a suspension or a key revocation is
   refused everywhere within a second.
 
+A caller that reads many keys in one statement (the resolver reads the
+placements it serves again, together, before they expire: `hutong.links.cached`)
+marks when its read began (`read_begins`) and keeps what it found (`keep`)
+under the same rule: nothing if a drop came since the mark, each entry serving
+for `TTL` from the mark.
+
 A key is a tuple whose first item names its kind (`("participant", id)`).
 Which writes change which keys is each caller's business: the registry drops
 everything on a participant's status change, and so on. A value must not be
@@ -31,13 +37,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["EVERYTHING", "TTL", "Declarations", "changed", "declarations", "declarations_at"]
+__all__ = [
+    "EVERYTHING",
+    "TTL",
+    "Declarations",
+    "ReadMark",
+    "changed",
+    "declarations",
+    "declarations_at",
+]
 
 T = TypeVar("T")
 
@@ -47,6 +61,13 @@ TTL = 0.8
 MAX_ENTRIES = 50_000
 #: What `Declarations.forget` takes to drop every entry.
 EVERYTHING = ("*",)
+
+
+class ReadMark(NamedTuple):
+    """When a read began, and the drops made before it (`Declarations.read_begins`)."""
+
+    started: float
+    generation: int
 
 
 class Declarations:
@@ -111,6 +132,33 @@ class Declarations:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def age(self, key: Hashable) -> float | None:
+        """Seconds since the read of `key`'s entry began (None: no entry)."""
+        entry = self._entries.get(key)
+        return None if entry is None else self.clock() - entry[0]
+
+    def read_begins(self) -> ReadMark:
+        """Mark the start of a read of many keys made by the caller (see `keep`)."""
+        return ReadMark(self.clock(), self._generation)
+
+    def keep(self, mark: ReadMark, values: Mapping[Hashable, Any]) -> bool:
+        """Keep what a read begun at `mark` found, as `get` keeps its own reads.
+
+        Nothing is kept if a drop came since `mark` (the read may hold what a
+        write changed); an entry is not replaced by an older read. Each kept
+        entry serves for `ttl` from `mark`. Returns whether the read was kept.
+        """
+        if mark.generation != self._generation:
+            return False
+        for key, value in values.items():
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] >= mark.started:
+                continue
+            if entry is None and len(self._entries) >= self.max_entries:
+                self._make_room(mark.started)
+            self._entries[key] = (mark.started, value)
+        return True
 
     def _make_room(self, now: float) -> None:
         """Drop the expired entries; all of them if that is not enough (keys sent by anyone,

@@ -212,9 +212,7 @@ async def declare(
             return 200, ack(rule=stored.to_dict())
         return 200, ack(rule=stored.to_dict(), correction={"reason": correction.reason})
 
-    response = await run_once(services, signed, operation)
-    services.resolver().forget_policies(host)
-    return response
+    return await run_once(services, signed, operation)
 
 
 participant_router = Router(

@@ -26,6 +26,7 @@ from hutong.commerce.storefronts.rules import (
     Storefront,
     StorefrontStatus,
 )
+from hutong.links.store import PLACEMENTS
 from hutong.protocol.declared_time import Correction
 from hutong.protocol.errors import NotFoundError
 from hutong.protocol.justifications import Justification, justification_of
@@ -137,7 +138,8 @@ async def mark_decided(conn: AsyncConnection, decided: Storefront) -> bool:
             **_justification_columns(decided.justification),
         )
     )
-    changed(conn, ("storefront", decided.id))
+    # A placement in an approved storefront leads inside its host (its view's source).
+    changed(conn, ("storefront", decided.id), (PLACEMENTS,))
     return done.rowcount == 1
 
 
