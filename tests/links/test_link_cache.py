@@ -204,3 +204,23 @@ async def test_a_read_of_many_keys_serves_from_its_start_and_never_replaces_a_ne
         return "read again"
 
     assert await cache.get(("k", "a"), again) == "read again"
+
+
+async def test_a_code_no_one_could_have_been_given_is_read_nowhere_and_kept_nowhere(
+    links_net: Net, cache: Declarations
+) -> None:
+    # Codes are 8 letters of the share-code alphabet; a scanner's long or odd
+    # codes must not fill the cache the signed path shares (participants, keys).
+    odd = ["x" * 200, "abc", "0000oooo", "tea-1-v2"]
+    with recording_reads(links_net.switch.services.db) as reads:
+        for code in odd:
+            response = await resolve(links_net, code, host="wechat")
+            assert response.status_code == 404, response.text
+    assert [r for r in reads if "FROM placements" in r.statement] == []
+    assert len(cache) == 0
+
+    # One of the right shape that names nothing is read once, then known absent.
+    with recording_reads(links_net.switch.services.db) as reads:
+        for _ in range(3):
+            assert (await resolve(links_net, "2345679a", host="wechat")).status_code == 404
+    assert len([r for r in reads if "FROM placements" in r.statement]) == 1

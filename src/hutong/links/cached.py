@@ -34,6 +34,7 @@ from hutong.links.store import (
     PLACEMENTS,
     POLICIES,
     PlacementView,
+    could_be_link_code,
     placement_by_code,
     placements_by_codes,
     policy_history,
@@ -155,6 +156,8 @@ class PlacementReads:
     async def get(self, code: str) -> PlacementView | None:
         """The placement behind `code` (None when no placement has it)."""
         code = code.lower()
+        if not could_be_link_code(code):
+            return None  # not a code anyone was given: no read, and nothing cached
         cache = declarations_at(self.db.url)
         key = (PLACEMENTS, code)
 

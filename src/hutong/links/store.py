@@ -48,6 +48,15 @@ def new_link_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LINK_CODE_LENGTH)).lower()
 
 
+_CODE_LETTERS = frozenset(ALPHABET.lower())
+
+
+def could_be_link_code(code: str) -> bool:
+    """Whether `code` (lower case) has the shape `new_link_code` gives every code: anything
+    else names no placement, so it needs no read and takes no place in a cache."""
+    return len(code) == LINK_CODE_LENGTH and _CODE_LETTERS.issuperset(code)
+
+
 @dataclass(frozen=True, slots=True)
 class PlacementView:
     """A placement with what resolving it needs, from one query."""
