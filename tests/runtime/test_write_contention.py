@@ -1,11 +1,12 @@
-"""A write that keeps losing a unique key is told to send again (409), and keeps nothing.
+"""A write that keeps losing a unique key is told to send again (409); other failures are not.
 
 A write that meets a row another write just committed (the next settlement
 window, the next policy version) is run again, and meets what the winner
 left. One that loses `WRITE_ATTEMPTS` times running gets 409
 `write_contended`, recorded under no key, so the same message sent again
 runs afresh. Here the write inserts a message record that already exists,
-which fails on every attempt.
+which fails on every attempt. Any other integrity failure (NOT NULL, a
+CHECK, a foreign key) is a defect, not a race: it is run once and raised.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.api.operator_once import _unrecorded
 from hutong.protocol.errors import ConflictError, HutongError
-from hutong.runtime.exactly_once import WRITE_ATTEMPTS, run_once
+from hutong.runtime.contention import WRITE_ATTEMPTS
+from hutong.runtime.exactly_once import run_once
 from hutong.runtime.message_records import MessageKey, record_values
 from hutong.runtime.services import Services
 from hutong.store.tables import messages
@@ -91,3 +94,28 @@ async def test_an_unrecorded_operator_write_that_keeps_losing_gets_409_not_500(
     assert refused.value.code == "write_contended"
     assert write.runs == WRITE_ATTEMPTS
     assert await _records(services) == {"winner.example": 1}
+
+
+class _Broken(_Losing):
+    """A write that breaks a NOT NULL column: an integrity failure that is no race."""
+
+    async def __call__(self, conn: AsyncConnection) -> dict[str, Any]:
+        self.runs += 1
+        values = record_values(self.services, TAKEN, 200, b"{}", self.services.clock())
+        await conn.execute(insert(messages), values | {"body_hash": None})
+        return {}
+
+
+async def test_a_write_that_breaks_another_constraint_is_not_told_to_send_again(
+    services: Services,
+) -> None:
+    recorded = _Broken(services)
+    with pytest.raises(IntegrityError):
+        await run_once(services, OURS, recorded, lambda body: (200, body), _refusal)
+    assert recorded.runs == 2  # one group commit: its two passes, never run again
+
+    alone = _Broken(services)
+    with pytest.raises(IntegrityError):
+        await _unrecorded(services, alone)
+    assert alone.runs == 1
+    assert await _records(services) == {}

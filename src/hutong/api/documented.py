@@ -13,13 +13,15 @@ itself is still generated lazily, on its first request):
 - signed (`security: beckn`): 401 (the signature), 403 (the sender's role or
   the participant's state), 413 and 415 (the signed body), and what a domain
   service refuses: 404, 409 (also a message id reused: `message_id_conflict`,
-  `message_in_flight`; a write that lost a unique key to others three times
-  running, kept nothing and may be sent again: `write_contended`) and 422;
+  `message_in_flight`; a write that asks no participant and lost a unique key
+  to other writes three times running, kept nothing and may be sent again:
+  `write_contended`) and 422;
 - a write of a router that asks participants (`opt={CALLS_PARTICIPANTS: True}`):
   502/503/504 (a participant the step asked did not answer, or not in time);
 - the operator's (`security: operatorToken`): 401 `operator_token`, and a write
   404/409 as its service refuses (409 also for an `Idempotency-Key` reused
-  with another request: `message_id_conflict`, `hutong.api.operator_once`).
+  with another request: `message_id_conflict`, and for a write that lost a
+  unique key three times running: `write_contended`; `hutong.api.operator_once`).
 
 A route may name more with `opt={REFUSES: (status, ...)}` (429 where a
 wallet's allowance is spent, 415 where the body is CSV), and the codes it

@@ -27,7 +27,8 @@ from hutong.api.idempotency import refusal_reply, respond
 from hutong.protocol import compact_json
 from hutong.protocol.strict_json import parse_json
 from hutong.runtime import exactly_once
-from hutong.runtime.exactly_once import WRITE_ATTEMPTS, Present, Write, key_contended
+from hutong.runtime.contention import WRITE_ATTEMPTS, is_unique_violation, key_contended
+from hutong.runtime.exactly_once import Present, Write
 from hutong.runtime.operator_messages import MAX_KEY_LENGTH, operator_key
 from hutong.runtime.services import Services
 
@@ -68,6 +69,8 @@ async def _unrecorded(services: Services, write: Write[T]) -> T:
             async with services.db.transaction() as conn:
                 return await write(conn)
         except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise  # a CHECK, a foreign key: a defect, not a race
             if attempt == WRITE_ATTEMPTS:
                 raise key_contended(error) from error
     raise AssertionError("unreachable")

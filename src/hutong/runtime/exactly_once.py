@@ -40,7 +40,6 @@ body); this module does not know what the numbers mean.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +50,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.protocol.errors import ConflictError, HutongError
+from hutong.runtime.contention import WRITE_ATTEMPTS, is_unique_violation, key_contended
 from hutong.runtime.message_records import (
     CLAIMED,
     Answer,
@@ -78,7 +78,6 @@ __all__ = [
     "Unanswered",
     "Write",
     "claim_lease",
-    "key_contended",
     "run_decided",
     "run_once",
 ]
@@ -92,36 +91,12 @@ Present = Callable[[T], tuple[int, dict[str, Any]]]
 #: How the caller shows a refusal (its status number and body).
 Refusal = Callable[[HutongError], tuple[int, dict[str, Any]]]
 
-#: How many times `run_once` runs a write that lost a unique key to another message.
-WRITE_ATTEMPTS = 3
 #: How many times a write whose connection was lost (and that did not commit)
 #: runs again before the sender is told 503 `database_unavailable`.
 RUNS_AFTER_LOSS = 5
 
-log = logging.getLogger("hutong.writes")
 #: A message's record (answered or claimed), built once: every signed write sends it.
 _INSERT_RECORD = insert(messages)
-
-
-def key_contended(error: IntegrityError) -> ConflictError:
-    """The answer to a write that lost a unique key `WRITE_ATTEMPTS` times running.
-
-    Each attempt met a row another write had just committed (the next window,
-    the next policy version), so nothing of it was kept and sending it again
-    is safe: 409 `write_contended`, not a 500. The constraint is logged (never
-    the values) so that a key lost for another reason than a race shows up.
-    """
-    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
-    log.warning(
-        "write lost a unique key %d times running (constraint %s)",
-        WRITE_ATTEMPTS,
-        constraint or "unknown",
-    )
-    return ConflictError(
-        f"the write lost a unique key to other writes {WRITE_ATTEMPTS} times running;"
-        " nothing of it was kept: send it again",
-        code="write_contended",
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +203,8 @@ async def run_once(
                 return _replayed(found)  # answered before; the write met what it left
             raise
         except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise  # a CHECK, a foreign key: a defect, not a race
             attempt += 1
             # Recorded first by an identical message (in this batch or by another
             # worker), or by one with another body (refused in `find`).
