@@ -14,7 +14,10 @@ Increments of hot counters (ledger totals; `store.increments`) are held by
 the optimistic pass and applied together just before its commit, in key
 order: a hot row is locked once per batch, for the commit only, and batches
 in flight never wait on each other in a circle. The savepoint pass applies
-each write's increments within its own savepoint (failures are rare).
+each write's increments within its own savepoint (failures are rare). A
+bounded increment (`increments.add_within`) whose batch sum would pass its
+bound fails the optimistic pass before its commit (`LimitPassed`), so the
+batch runs again write by write, each bounded increment checked at once.
 
 Batches form naturally: while one commit is in flight, new writes queue up and
 the next batch takes all of them (up to `max_batch`). `max_wait` can add a

@@ -138,7 +138,8 @@ class Campaign:
 
     @property
     def parties(self) -> tuple[str, ...]:
-        """Who hears of its coupons: the issuer, the funders and the hosts, each once."""
+        """Who hears of the campaign's declaration: the issuer, the funders and every host,
+        each once (a coupon's claim and redemption: `told_of_coupon`)."""
         named = [self.issuer, *self.funding, *self.hosts]
         return tuple(dict.fromkeys(named))
 
