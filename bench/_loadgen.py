@@ -14,8 +14,9 @@ flight on each (closed loop), and reports:
                closed without an answer (reopened at once, the request not resent)
     latencies  seconds per answer
 
-A generator that fails still reports (its `error` says why), and one that
-dies without reporting fails the run at once rather than leaving it waiting.
+A generator that fails still reports (its `error` says why), which fails the
+run at once; so does one that dies without reporting, and one that has not
+reported `REPORT_GRACE_S` seconds after its sending time.
 
 The kinds of request, each with a body of the same shape:
 
@@ -39,6 +40,9 @@ from typing import Any
 from bench._harness import http_request, read_response
 
 KINDS = ("echo", "ping", "self")
+#: Seconds past its sending time a generator has to report before the run fails
+#: (a far end that stops answering without closing would otherwise hold it).
+REPORT_GRACE_S = 60
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class Generators:
     """`len(jobs)` generator processes, started and ready (pools built) on entry."""
 
     def __init__(self, jobs: Sequence[Job]) -> None:
+        self._jobs = tuple(jobs)
         context = multiprocessing.get_context("spawn")
         self._ready = context.Queue()
         self._results = context.Queue()
@@ -176,19 +181,25 @@ class Generators:
     def run(self) -> list[Outcome]:
         """Start them all at once; their outcomes when every one is done."""
         self._go.set()
+        deadline = time.monotonic() + max(job.seconds for job in self._jobs) + REPORT_GRACE_S
         outcomes: list[Outcome] = []
         while len(outcomes) < len(self._processes):
             try:
-                outcomes.append(self._results.get(timeout=1))
+                outcome: Outcome = self._results.get(timeout=1)
             except queue.Empty:
                 dead = [p.exitcode for p in self._processes if p.exitcode not in (None, 0)]
                 if dead:
                     raise RuntimeError(
                         f"a generator died without reporting (exit codes {dead})"
                     ) from None
-        failed = [o.error for o in outcomes if o.error]
-        if failed:
-            raise RuntimeError(f"a generator failed: {failed[0]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"a generator did not report within {REPORT_GRACE_S} s of its time"
+                    ) from None
+                continue
+            if outcome.error:  # the others are stopped on the way out (__exit__)
+                raise RuntimeError(f"a generator failed: {outcome.error}")
+            outcomes.append(outcome)
         return outcomes
 
     def __exit__(self, *_: object) -> None:
