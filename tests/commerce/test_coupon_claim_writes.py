@@ -83,6 +83,7 @@ async def test_claims_in_one_group_commit_add_to_their_campaign_once(database_ur
 
     assert [a.status for a in answers] == [201] * 16
     assert out.issued == out.rows == 17
+    assert batches < 16  # claims shared batches (one UPDATE each would also be 16)
     assert _kind(count, "UPDATE COUPON_CAMPAIGNS") == batches, count.kinds
     assert count.total <= 16 + STATEMENTS_PER_BATCH * batches, (batches, count.kinds)
 
@@ -92,8 +93,12 @@ async def test_twin_claims_of_one_buyer_in_one_batch_get_one_coupon(database_url
         await desk.claim("warm", "m-warm")
         # One batch: each reads the buyer's coupons past the others' held claims (0) and
         # takes seq 1; the unique key fails the batch's INSERT, which runs claim by claim.
+        before = desk.switches[0].batcher().batches
         answers = await asyncio.gather(*(desk.claim("b-1", f"m-{n}") for n in range(5)))
+        shared = desk.switches[0].batcher().batches - before < 5
         out = await desk.outcome()
+
+    assert shared  # twins met in a batch (else each ran alone and the held path went untested)
 
     assert sorted(a.status for a in answers) == [201, 409, 409, 409, 409]
     assert (out.issued, out.per_buyer["b-1"]) == (2, 1)

@@ -88,6 +88,7 @@ async def test_a_batch_past_a_bound_runs_again_and_each_write_learns_if_it_was_t
     # Each of these is within the bound alone: the sum (7) is not.
     seen = await asyncio.gather(*(batcher.run(adding(d)) for d in (3, 2, 2)))
 
+    assert batcher.batches == 1  # one batch, failed by its sum, then run write by write
     assert [taken for _, taken in seen] == [True, True, False]
     assert await _value(db) == LIMIT
     await batcher.close()
