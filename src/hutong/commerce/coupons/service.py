@@ -7,7 +7,7 @@ one of its surfaces; the rules (`hutong.commerce.coupons.rules`) decide, and
 the write reads the campaign's count and the buyer's coupons in one statement
 (its terms, which never change, come from the declarations cache), takes the
 stock as a bounded increment (one conditional UPDATE per campaign per group
-commit, `hutong.commerce.coupons.store.take_stock`) and the buyer's n-th
+commit, `hutong.commerce.coupons.stock.take_stock`) and the buyer's n-th
 coupon under a unique key, so concurrent claims never issue more than is
 released nor more than a buyer may hold. A refused claim is the message's
 answer and a row of ``coupon_refusals`` (for the auditor); nothing is held.
@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hutong.commerce.coupons import stock as coupon_stock
 from hutong.commerce.coupons import store as coupon_store
 from hutong.commerce.coupons.legs import funder_accounts
 from hutong.commerce.coupons.rules import (
@@ -188,7 +189,7 @@ async def claim(
             f"surface is where the buyer took it, 1 to {MAX_SURFACE} characters",
             code="invalid_surface",
         )
-    campaign = await coupon_store.campaign_terms(services.db, campaign_id)
+    campaign = await coupon_stock.campaign_terms(services.db, campaign_id)
     if campaign is None:
         return _refused(
             services,
@@ -201,10 +202,10 @@ async def claim(
 
     async def write(conn: AsyncConnection) -> Claim | Refused:
         now = services.clock()
-        issued, held = await coupon_store.claim_counts(conn, campaign.id, sender, buyer)
+        issued, held = await coupon_stock.claim_counts(conn, campaign.id, sender, buyer)
         try:
             check_claim(campaign, now, host=sender, surface=surface, held=held, issued=issued)
-            if not await coupon_store.take_stock(conn, campaign.id, released_at(campaign, now)):
+            if not await coupon_stock.take_stock(conn, campaign.id, released_at(campaign, now)):
                 raise CouponError(
                     "coupon_exhausted", f"every released coupon of {campaign.id} is claimed"
                 )

@@ -1,17 +1,9 @@
 """Coupon rows: campaigns, claimed coupons, redemptions and refusals. Rows only, no rules.
 
-A campaign's terms never change once declared (only ``issued`` does), so a
-claim finds them in the process's declarations cache (`campaign_terms`). Its
-write reads the campaign's count with the buyer's coupons in one statement
-(`claim_counts`) and takes stock as a bounded increment of ``issued``
-(`take_stock`, `hutong.store.increments.add_within`): the group commit adds
-the claims of a batch to the campaign in one UPDATE just before its commit
-(``issued = issued + n WHERE issued + n <= released``), so a hot campaign's
-row is locked once per batch, for the commit only, and never passes what is
-released on SQLite or PostgreSQL (the CHECK ``issued <= stock`` stays); the
-per-buyer limit is the unique (campaign, host, buyer, seq) of
-`hutong.store.coupon_tables`. Statements are built once and sent with bound
-values.
+How a claim takes stock, and finds a campaign's terms, is
+`hutong.commerce.coupons.stock`; the per-buyer limit is the unique
+(campaign, host, buyer, seq) of `hutong.store.coupon_tables`. Statements on
+the claim path are built once and sent with bound values.
 """
 
 from __future__ import annotations
@@ -21,15 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hutong.commerce.coupons.rules import Campaign, CouponError, Release, ValueKind
-from hutong.store import increments
-from hutong.store.cache import changed, declarations_at
-from hutong.store.db import Database
-from hutong.store.held_inserts import past_held_rows
+from hutong.store.cache import changed
 from hutong.store.tables import coupon_campaigns, coupon_claims, coupon_redemptions, coupon_refusals
 
 
@@ -172,31 +161,18 @@ async def insert_campaign(conn: AsyncConnection, c: Campaign, now: datetime) -> 
             "created_at": now,
         },
     )
-    changed(conn, (_TERMS, c.id))
+    changed(conn, (TERMS, c.id))
     return CampaignRow(c, 0, now)
 
 
 _FIND_CAMPAIGN = select(coupon_campaigns).where(coupon_campaigns.c.id == bindparam("campaign"))
-#: The declarations cache's kind for a campaign's terms.
-_TERMS = "coupon_campaign"
+#: The declarations cache's kind for a campaign's terms (`hutong.commerce.coupons.stock`).
+TERMS = "coupon_campaign"
 
 
 async def find_campaign(conn: AsyncConnection, campaign_id: str) -> CampaignRow | None:
     row = (await conn.execute(_FIND_CAMPAIGN, {"campaign": campaign_id})).first()
     return None if row is None else _campaign(row)
-
-
-async def campaign_terms(db: Database, campaign_id: str) -> Campaign | None:
-    """A campaign's terms (never changed once declared), from the process's declarations
-    cache (`hutong.store.cache`): a claim reads them from the database once per cache bound,
-    not once per claim. Its ``issued`` count is read in the claim's write (`claim_counts`)."""
-
-    async def load() -> Campaign | None:
-        async with db.read() as conn:
-            found = await find_campaign(conn, campaign_id)
-        return None if found is None else found.campaign
-
-    return await declarations_at(db.url).get((_TERMS, campaign_id), load)
 
 
 async def require_campaign(conn: AsyncConnection, campaign_id: str) -> CampaignRow:
@@ -216,53 +192,6 @@ async def list_campaigns(
     if host:  # the hosts list is JSON: filtered here (campaigns are few)
         rows = [row for row in rows if host in row.campaign.hosts]
     return rows[:limit]
-
-
-async def take_stock(conn: AsyncConnection, campaign_id: str, released: int) -> bool:
-    """Issue one coupon if fewer than `released` are out (a bounded increment of ``issued``).
-
-    In a group commit's batch it is held and True: the caller decided on
-    `claim_counts`, which counts what the batch holds, and the batch adds its
-    claims in one conditional UPDATE before its commit (one that would pass
-    `released` runs the batch again claim by claim). Otherwise one conditional
-    UPDATE now: False if every released coupon is out.
-    """
-    return await increments.add_within(
-        conn, coupon_campaigns, "id", campaign_id, "issued", 1, released
-    )
-
-
-#: The buyer's coupons of the campaign, beside its count. It reads past the
-#: claims a batch holds: a twin of the buyer's held in the batch takes the
-#: same seq, so the batch's one INSERT of claims fails on the unique key and
-#: the batch runs again claim by claim, where this sees the twin.
-_CLAIM_COUNTS = past_held_rows(
-    select(
-        coupon_campaigns.c.issued,
-        select(func.count())
-        .select_from(coupon_claims)
-        .where(
-            coupon_claims.c.campaign_id == bindparam("campaign"),
-            coupon_claims.c.host == bindparam("host"),
-            coupon_claims.c.buyer == bindparam("buyer"),
-        )
-        .scalar_subquery()
-        .label("held"),
-    ).where(coupon_campaigns.c.id == bindparam("campaign")),
-    coupon_claims,
-)
-
-
-async def claim_counts(
-    conn: AsyncConnection, campaign_id: str, host: str, buyer: str
-) -> tuple[int, int]:
-    """(coupons the campaign issued, counting those its batch holds; coupons `host`'s `buyer`
-    claimed of it, redeemed ones too), in one statement."""
-    row = (
-        await conn.execute(_CLAIM_COUNTS, {"campaign": campaign_id, "host": host, "buyer": buyer})
-    ).one()
-    issued = row.issued + increments.held_delta(conn, coupon_campaigns, "id", campaign_id, "issued")
-    return int(issued), int(row.held)
 
 
 def _claim(row: Row[Any]) -> Claim:
