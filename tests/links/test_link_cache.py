@@ -90,6 +90,25 @@ async def test_the_switch_that_changes_an_offer_answers_with_it_at_once(
     assert await location(links_net, code) == NEW_H5  # the clock has not moved
 
 
+async def test_a_stock_push_keeps_the_placements_cached(
+    links_net: Net, cache: Declarations
+) -> None:
+    # A placement shows its offer's title, price and targets, never its stock:
+    # the merchant's most frequent change must not empty the resolver's cache.
+    code = (await placed(links_net, "wechat", "group_chat", TB_TEA, "tea-1"))["code"]
+    assert await location(links_net, code) == TEA_H5
+    services = links_net.switch.services
+
+    with recording_reads(services.db) as reads:
+        async with services.db.transaction() as conn:
+            restocked = tea(TEA_H5) | {"stock": 7}
+            stored = await upsert_offers(conn, TB_TEA, [restocked], services.clock())
+        assert [item.result for item in stored] == ["ok"]
+        assert await location(links_net, code) == TEA_H5
+
+    assert [r for r in reads if "FROM placements" in r.statement] == []
+
+
 async def test_the_switch_that_moves_a_merchant_answers_with_its_new_home_at_once(
     links_net: Net, cache: Declarations
 ) -> None:

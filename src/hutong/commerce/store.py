@@ -97,6 +97,7 @@ async def upsert_offers(
     changes: list[tuple[str, int | None, int]] = []
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    shown_changed = False  # anything but stock: what placements and categories show
     for sku_id, offer in valid.items():
         values = offer.values()
         row = existing.get(sku_id)
@@ -113,13 +114,17 @@ async def upsert_offers(
             )
             if row.stock != offer.stock:
                 changes.append((sku_id, row.stock, offer.stock))
+            shown_changed = shown_changed or any(
+                getattr(row, name) != value for name, value in values.items() if name != "stock"
+            )
         outcome[sku_id] = "ok"
     if inserts:
         await conn.execute(insert(offers), inserts)
     if updates:
         await conn.execute(_UPDATE_OFFER, updates)
-    if inserts or updates:
-        # A placement's view carries its offer's title, price and targets.
+    if inserts or shown_changed:
+        # A placement's view carries its offer's title, price and targets, not
+        # its stock: a stock push (the most frequent change) keeps them cached.
         changed(conn, ("offer_category",), (PLACEMENTS,))
     await _stock_events(conn, merchant, changes, now)
     return [r if isinstance(r, ItemResult) else ItemResult(r, outcome[r]) for r in results]
