@@ -81,6 +81,16 @@ class Clock:
         return int(self.now.timestamp())
 
 
+class Seconds:
+    """A hand-set monotonic clock (the declaration cache's, whose entries age by it)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 #: Built switch apps not being served (see `switch_app`).
 _idle_apps: list[Litestar] = []
 

@@ -26,19 +26,10 @@ from hutong.store.db import sync_url
 from hutong.store.tables import offers
 from tests.harness.links import TB_TEA, TEA_H5, Net, declare, link_rule, placed, resolve
 from tests.harness.statements import recording_reads
+from tests.harness.switch import Seconds
 
 JSON = {"accept": "application/json"}
 NEW_H5 = "https://h5.taobao.example/item/tea-1-v2"
-
-
-class Seconds:
-    """A hand-set monotonic clock for the switch's declaration cache."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -18,18 +18,9 @@ from sqlalchemy import select
 from hutong.store.cache import EVERYTHING, Declarations, changed, declarations
 from hutong.store.db import Database
 from hutong.store.tables import participants
+from tests.harness.switch import Seconds
 
 NEW_YEAR = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Seconds:
-    """A hand-set monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
