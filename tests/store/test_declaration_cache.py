@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from hutong.store.cache import EVERYTHING, Declarations, changed, declarations
 from hutong.store.db import Database
@@ -195,3 +195,29 @@ async def test_a_write_drops_what_it_changed_again_at_its_commit(db: Database) -
         )
     # ...which the commit drops again: the next read sees the write.
     assert await cache.get(("names",), names) == ("a.example",)
+
+
+async def test_a_read_made_while_the_commit_is_on_its_way_is_not_kept(db: Database) -> None:
+    """The commit hook drops before the database commits: a read that begins then sees the
+    old rows under the new generation. The drop once more after the commit wins over it."""
+    key = ("names",)
+    async with db.transaction() as conn:
+        changed(conn, key)  # registers the cache's commit hook first
+        engine = conn.sync_connection.engine
+        cache = declarations(conn)
+
+    def read_during_the_commit(_: object) -> None:
+        # After the cache's own hook (registered first): the read that begins and
+        # finishes while the commit is on its way, and keeps the old rows.
+        cache.keep(cache.read_begins(), {key: "old rows"})
+
+    async def now_committed() -> str:
+        return "new rows"
+
+    event.listen(engine, "commit", read_during_the_commit)
+    try:
+        async with db.transaction() as conn:
+            changed(conn, key)
+        assert await cache.get(key, now_committed) == "new rows"
+    finally:
+        event.remove(engine, "commit", read_during_the_commit)

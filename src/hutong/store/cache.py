@@ -8,9 +8,11 @@ times each; from here they cost a dictionary lookup.
 The staleness bound (what a change costs to take effect):
 
 - In the process that wrote the change, at once: the write path calls
-  `changed(conn, ...)`, which drops the entries when the write runs and again
-  when its transaction commits; a read that started before either drop does
-  not keep what it read (every drop advances a generation the read checks).
+  `changed(conn, ...)`, which drops the entries when the write runs, again
+  as its transaction commits and once more after the commit has returned
+  (`Database.transaction`, `owed`); a read that started before any of the
+  drops does not keep what it read (every drop advances a generation the
+  read checks).
 - In any other process (a second `hutong serve` worker, the CLI), within
   `TTL` seconds plus the duration of one read: an entry is used only while
   `clock() - loaded_at < TTL`, where `loaded_at` is taken *before* the query
@@ -51,6 +53,8 @@ __all__ = [
     "changed",
     "declarations",
     "declarations_at",
+    "forget_owed",
+    "owed",
 ]
 
 T = TypeVar("T")
@@ -238,7 +242,29 @@ _PENDING = "hutong.cache.pending"
 
 
 def _forget_committed(connection: Any) -> None:
-    """The engine's commit hook: the drops of the committed transaction, once more."""
+    """The engine's commit hook: the drops of the committing transaction, once more."""
     pending = connection.info.pop(_PENDING, None)
     for cache, keys in pending or ():
+        cache.forget(*keys)
+
+
+#: The drops a transaction owes: each cache with the keys its writes changed.
+Owed = list[tuple[Declarations, tuple[tuple[Any, ...], ...]]]
+
+
+def owed(conn: Any) -> Owed:
+    """What `conn`'s transaction will drop at its commit, to drop once more after it.
+
+    The commit hook runs before the database has committed: a read that
+    begins while the commit is on its way sees the old rows, under a cache
+    that has already dropped, and would be kept. `Database.transaction` takes
+    this list before its commit and hands it to `forget_owed` once the commit
+    has returned, so the writing process sees its own change at once.
+    """
+    return list(_connection(conn).sync_connection.info.get(_PENDING, ()))
+
+
+def forget_owed(drops: Owed) -> None:
+    """Make `drops` (`owed`) once more: after the commit they were owed at."""
+    for cache, keys in drops:
         cache.forget(*keys)

@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hutong.config import DB_IDLE_IN_TRANSACTION_TIMEOUT, DB_TCP_USER_TIMEOUT, Settings
+from hutong.store import cache
 from hutong.store.failover import watch
 from hutong.store.sqlite_engine import SQLiteEngine
 
@@ -177,14 +178,23 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed when the block ends, rolled back on error."""
+        """A write transaction: committed when the block ends, rolled back on error.
+
+        The cache drops its writes owe are made once more after the commit
+        (`store.cache.owed`): a read begun while the commit was on its way
+        must not keep the old rows.
+        """
         if self._sqlite is not None:
             async with self._sqlite.transaction() as conn:
                 yield cast(AsyncConnection, conn)
+                drops = cache.owed(conn)
+            cache.forget_owed(drops)
             return
         assert self._engine is not None
         async with self._engine.begin() as conn:
             yield conn
+            drops = cache.owed(conn)
+        cache.forget_owed(drops)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
