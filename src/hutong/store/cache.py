@@ -129,10 +129,7 @@ class Declarations:
         if done.cancelled() or done.exception() is not None:
             return
         generation, started, _ = reading
-        if generation == self._generation:
-            if len(self._entries) >= self.max_entries:
-                self._make_room(started)
-            self._entries[key] = (started, done.result())
+        self.keep(ReadMark(started, generation), {key: done.result()})
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -243,9 +240,7 @@ _PENDING = "hutong.cache.pending"
 
 def _forget_committed(connection: Any) -> None:
     """The engine's commit hook: the drops of the committing transaction, once more."""
-    pending = connection.info.pop(_PENDING, None)
-    for cache, keys in pending or ():
-        cache.forget(*keys)
+    forget_owed(connection.info.pop(_PENDING, []))
 
 
 #: The drops a transaction owes: each cache with the keys its writes changed.

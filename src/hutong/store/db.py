@@ -184,17 +184,19 @@ class Database:
         (`store.cache.owed`): a read begun while the commit was on its way
         must not keep the old rows.
         """
-        if self._sqlite is not None:
-            async with self._sqlite.transaction() as conn:
-                yield cast(AsyncConnection, conn)
-                drops = cache.owed(conn)
-            cache.forget_owed(drops)
-            return
-        assert self._engine is not None
-        async with self._engine.begin() as conn:
+        async with self._begin() as conn:
             yield conn
             drops = cache.owed(conn)
         cache.forget_owed(drops)
+
+    def _begin(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        """The write transaction of this database's kind (SQLite's one writer, or the pool's)."""
+        if self._sqlite is not None:
+            return cast(
+                contextlib.AbstractAsyncContextManager[AsyncConnection], self._sqlite.transaction()
+            )
+        assert self._engine is not None
+        return self._engine.begin()
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
