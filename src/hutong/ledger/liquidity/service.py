@@ -76,10 +76,9 @@ async def declare(
 ) -> Liquidity:
     """The operator declares the participant's next cap and prefunded amount."""
     async with services.db.transaction() as conn:
-        await declare_in(
+        return await declare_in(
             conn, participant, net_debit_cap, prefunded, services.clock(), by=by, reason=reason
         )
-    return await liquidity(services, participant)
 
 
 async def declare_in(
