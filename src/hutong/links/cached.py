@@ -12,8 +12,9 @@ them drop them with `changed`:
   profile set (`set_profile`), a storefront decided (`mark_decided`) drop
   every ``(PLACEMENTS, code)``, and a participant's status change drops
   everything. Placements themselves are never changed or removed; an unknown
-  code is remembered as unknown like any entry (codes are drawn at random and
-  given out only once stored).
+  code of a code's shape is remembered as unknown like any entry (codes are
+  drawn at random and given out only once stored), and one of another shape
+  is neither read nor remembered (`could_be_link_code`).
 
 A host's policies are held as `HostLinks`, which also remembers the decisions
 it gave (a decision is a pure function of the history and the link), so a
